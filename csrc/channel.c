@@ -1,0 +1,262 @@
+/*
+ * A channel's media for one tick: receive (read, decode, detect), then
+ * transmit (fax, caller ID, conference, playback, DTMF; encode, write),
+ * then record. Commands from Python land here in the media thread.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_private.h"
+
+static void apply_gain(int16_t *amp, int n, int q12)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        int32_t v = ((int32_t) amp[i] * q12) >> 12;
+        amp[i] = (int16_t) (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+    }
+}
+
+static int db_to_q12(int db)
+{
+    /* 10^(db/20) in Q12, by table: the range is small and fixed */
+    static const int tab[49] = {
+        258, 290, 325, 365, 410, 460, 516, 579, 649, 728, 817, 917, 1029, 1154, 1295, 1453,
+        1631, 1830, 2053, 2303, 2584, 2900, 3254, 3651, 4096, 4596, 5157, 5786, 6492, 7284,
+        8173, 9170, 10289, 11544, 12953, 14533, 16306, 18296, 20529, 23034, 25844, 28997,
+        32536, 36505, 40959, 45957, 51564, 57856, 64915
+    };
+    if (db < -24)
+        db = -24;
+    if (db > 24)
+        db = 24;
+    return tab[db + 24];
+}
+
+int chan_is_active(const chan_t *c)
+{
+    return c->hook != ENG_HOOK_ON || c->dsp || c->play_head || c->rec || c->conf || c->fax
+           || c->dtmf_tx_id || c->cid_tx_id;
+}
+
+const int16_t *chan_rx_lin(engine_t *e, chan_t *c)
+{
+    if (!c->rx_lin_valid) {
+        codec_decode(e, c->codec, c->rx_raw, c->rx_lin, e->frame);
+        if (c->rx_gain != 4096)
+            apply_gain(c->rx_lin, e->frame, c->rx_gain);
+        c->rx_lin_valid = 1;
+    }
+    return c->rx_lin;
+}
+
+const int16_t *chan_tx_lin(engine_t *e, chan_t *c)
+{
+    if (!c->tx_lin_valid) {
+        codec_decode(e, c->codec, c->tx_raw, c->tx_lin, e->frame);
+        c->tx_lin_valid = 1;
+    }
+    return c->tx_lin;
+}
+
+void chan_rx(engine_t *e, chan_t *c)
+{
+    int n = e->frame;
+    int bytes = n * codec_bytes_per_sample(c->codec);
+
+    c->rx_lin_valid = 0;
+    if (c->span->ops->read(c->span, c, c->rx_raw, n) <= 0)
+        memset(c->rx_raw, e->silence_byte[c->codec], (size_t) bytes);
+    if (c->fax)
+        fax_session_rx(e, c, chan_rx_lin(e, c), n);
+    if (c->dsp)
+        dsp_rx(e, c, chan_rx_lin(e, c), n);
+}
+
+void chan_tx(engine_t *e, chan_t *c)
+{
+    int n = e->frame;
+    int have = 0;
+
+    c->tx_lin_valid = 0;
+    c->tx_raw_valid = 0;
+    if (c->fax) {
+        fax_session_tx(e, c, c->tx_lin, n);
+        have = 1;
+    } else if (c->cid_tx_id) {
+        cid_tx(e, c, c->tx_lin, &have);
+    } else {
+        if (c->conf && c->conf_out_valid) {
+            memcpy(c->tx_lin, c->conf_out, sizeof(int16_t) * (size_t) n);
+            have = 1;
+        }
+        /* The common IVR case, a prompt in the line's own codec and nothing
+         * else to mix: pass the bytes through without decoding or encoding. */
+        if (!have && !c->dtmf_tx_id && c->tx_gain == 4096 && play_tick_raw(e, c, c->tx_raw)) {
+            c->tx_raw_valid = 1;
+        } else {
+            play_tick(e, c, c->tx_lin, &have);
+            dsp_tx_dtmf(e, c, c->tx_lin, &have);
+        }
+    }
+    if (!c->tx_raw_valid) {
+        if (have) {
+            if (c->tx_gain != 4096)
+                apply_gain(c->tx_lin, n, c->tx_gain);
+            codec_encode(c->codec, c->tx_lin, c->tx_raw, n);
+            c->tx_lin_valid = 1;
+        } else {
+            memset(c->tx_raw, e->silence_byte[c->codec], (size_t) (n * codec_bytes_per_sample(c->codec)));
+        }
+        c->tx_raw_valid = 1;
+    }
+    c->span->ops->write(c->span, c, c->tx_raw, n);
+    if (c->rec)
+        rec_tick(e, c);
+}
+
+void chan_hangup_media(engine_t *e, chan_t *c, int reason)
+{
+    play_stop(e, c, 0, reason);
+    if (c->rec)
+        rec_stop(e, c, reason, NULL);
+    if (c->fax)
+        fax_session_stop(e, c, "the line went on hook");
+    if (c->conf)
+        conf_leave(e, c);
+    if (c->dtmf_tx_id) {
+        eng_emit(e, EV_DTMF_SENT, c->id, c->dtmf_tx_id, ENG_END_HANGUP, 0, 0, 0, NULL);
+        c->dtmf_tx_id = 0;
+    }
+    if (c->cid_tx_id) {
+        eng_emit(e, EV_CID_SENT, c->id, c->cid_tx_id, ENG_END_HANGUP, 0, 0, 0, NULL);
+        c->cid_tx_id = 0;
+    }
+}
+
+static void play_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
+{
+    play_item_t *p = cmd->ptr;
+    cmd->ptr = NULL;
+    p->next = NULL;
+    if (c->play_tail)
+        c->play_tail->next = p;
+    else
+        c->play_head = p;
+    c->play_tail = p;
+}
+
+void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
+{
+    int rc;
+
+    switch (cmd->op) {
+    case CMD_HOOK:
+        c->hook = cmd->a == ENG_HOOK_OFF ? ENG_HOOK_OFF : (cmd->a == ENG_HOOK_ON ? ENG_HOOK_ON : c->hook);
+        rc = c->span->ops->hook ? c->span->ops->hook(c->span, c, cmd->a) : ENG_EINVAL;
+        if (rc < 0)
+            eng_emit(e, EV_ERROR, c->id, 0, rc, 0, 0, 0, "hook: the driver refused the hook state");
+        if (cmd->a == ENG_HOOK_ON)
+            chan_hangup_media(e, c, ENG_END_HANGUP);
+        break;
+    case CMD_CAS:
+        if (!c->span->ops->cas || c->span->ops->cas(c->span, c, cmd->a) < 0)
+            eng_emit(e, EV_ERROR, c->id, 0, ENG_EINVAL, 0, 0, 0, "cas: not supported on this channel");
+        break;
+    case CMD_SIGMSG:
+        if (!c->span->ops->sigmsg || c->span->ops->sigmsg(c->span, c, cmd->s1) < 0)
+            eng_emit(e, EV_ERROR, c->id, 0, ENG_EINVAL, 0, 0, 0, "sigmsg: not supported on this channel");
+        break;
+    case CMD_DSP:
+        dsp_set(e, c, cmd->a);
+        break;
+    case CMD_ZONE:
+        c->zone = cmd->a;
+        if (c->progress)
+            progress_enable(e, c, 1);   /* rebuild on the new zone's tones */
+        break;
+    case CMD_GAIN:
+        c->rx_gain = db_to_q12(cmd->a);
+        c->tx_gain = db_to_q12(cmd->b);
+        break;
+    case CMD_PLAY:
+        play_cmd(e, c, cmd);
+        break;
+    case CMD_PLAY_STOP:
+        play_stop(e, c, cmd->id, ENG_END_STOPPED);
+        break;
+    case CMD_DTMF:
+        dsp_send_dtmf(e, c, cmd->id, cmd->s1, cmd->a, cmd->b);
+        break;
+    case CMD_CID:
+        cid_send(e, c, cmd->id, cmd->a, cmd->b, cmd->s1, cmd->s2, cmd->s3);
+        break;
+    case CMD_RECORD:
+        if (!cmd->ptr) {
+            eng_emit(e, EV_REC_DONE, c->id, cmd->id, ENG_END_ERROR, 0, 0, 0, cmd->s1);
+            break;
+        }
+        if (c->rec)
+            rec_stop(e, c, ENG_END_STOPPED, NULL);
+        c->rec = cmd->ptr;
+        cmd->ptr = NULL;
+        break;
+    case CMD_RECORD_STOP:
+        if (c->rec)
+            rec_stop(e, c, ENG_END_STOPPED, NULL);
+        break;
+    case CMD_CONF_JOIN:
+        if (conf_join(e, c, cmd->a, cmd->b, cmd->c) < 0)
+            eng_emit(e, EV_ERROR, c->id, 0, ENG_ENOMEM, 0, 0, 0, "conference: cannot join");
+        break;
+    case CMD_CONF_LEAVE:
+        conf_leave(e, c);
+        break;
+    case CMD_FAX:
+        if (!cmd->ptr) {
+            eng_emit(e, EV_FAX_DONE, c->id, cmd->id, -1, 0, 0, 0, cmd->s1);
+            break;
+        }
+        if (c->fax) {
+            fax_session_free(cmd->ptr);
+            cmd->ptr = NULL;
+            eng_emit(e, EV_FAX_DONE, c->id, cmd->id, -1, 0, 0, 0, "a fax session is already running on this channel");
+            break;
+        }
+        c->fax = cmd->ptr;
+        cmd->ptr = NULL;
+        break;
+    case CMD_FAX_STOP:
+        if (c->fax)
+            fax_session_stop(e, c, "stopped by command");
+        break;
+    case CMD_LOOPBACK:
+        sim_set_loopback(e, c, cmd->a);
+        break;
+    case CMD_IMPAIR:
+        sim_set_impair(e, c, cmd->a, cmd->b, cmd->c);
+        break;
+    default:
+        break;
+    }
+}
+
+void chan_free(chan_t *c)
+{
+    play_item_t *p, *next;
+
+    if (!c)
+        return;
+    for (p = c->play_head; p; p = next) {
+        next = p->next;
+        play_item_free(p);
+    }
+    if (c->rec)
+        rec_free(c->rec);
+    if (c->fax)
+        fax_session_free(c->fax);
+    dsp_free(c);
+    cid_free(c);
+    progress_free(c);
+    free(c);
+}

@@ -1,0 +1,272 @@
+/*
+ * The simulated driver: software spans whose every channel is wired to a far
+ * end, itself an engine channel (ENG_KIND_FAR) that tests and the demo drive
+ * like the exchange, a phone or a fax machine at the other end of the line.
+ * Audio crosses with one frame of delay, as a block-based card would give;
+ * hook, ring, polarity, CAS bits and signalling messages set on one side
+ * arrive as events on the other. Optional impairments (attenuation, white
+ * noise, echo) are applied on the wire.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_private.h"
+
+typedef struct {
+    chan_t *near, *far;
+    uint8_t to_near[MAX_FRAME * 2];
+    uint8_t to_far[MAX_FRAME * 2];
+    uint8_t near_wrote, far_wrote;
+    uint8_t near_silent, far_silent;
+    int loopback;
+    int impaired;
+    int loss_q12;               /* attenuation both ways */
+    int echo_q12;               /* share of our own signal heard back */
+    awgn_state_t *noise_near, *noise_far;
+} sim_line_t;
+
+typedef struct {
+    int nlines;
+    sim_line_t *lines;
+} sim_span_t;
+
+static int q12_from_db_loss(int db)
+{
+    /* 10^(-db/20) in Q12 */
+    int v = 4096;
+    while (db >= 6) {
+        v /= 2;
+        db -= 6;
+    }
+    while (db-- > 0)
+        v = v * 917 / 1029;   /* -1 dB */
+    return v;
+}
+
+static int sim_read(span_t *s, chan_t *c, uint8_t *buf, int n)
+{
+    sim_line_t *l = c->drv;
+    int bytes = n * codec_bytes_per_sample(c->codec);
+    (void) s;
+    if (c == l->near)
+        memcpy(buf, l->loopback ? l->to_far : l->to_near, (size_t) bytes);
+    else
+        memcpy(buf, l->to_far, (size_t) bytes);
+    return n;
+}
+
+static int sim_write(span_t *s, chan_t *c, const uint8_t *buf, int n)
+{
+    sim_line_t *l = c->drv;
+    int bytes = n * codec_bytes_per_sample(c->codec);
+    (void) s;
+    if (c == l->near) {
+        memcpy(l->to_far, buf, (size_t) bytes);
+        l->near_wrote = 1;
+        l->near_silent = 0;
+    } else {
+        memcpy(l->to_near, buf, (size_t) bytes);
+        l->far_wrote = 1;
+        l->far_silent = 0;
+    }
+    return n;
+}
+
+static chan_t *peer(chan_t *c)
+{
+    sim_line_t *l = c->drv;
+    return c == l->near ? l->far : l->near;
+}
+
+static int sim_hook(span_t *s, chan_t *c, int state)
+{
+    chan_t *p = peer(c);
+    engine_t *e = s->eng;
+
+    switch (state) {
+    case ENG_HOOK_ON:
+    case ENG_HOOK_OFF:
+    case ENG_HOOK_FLASH:
+    case ENG_HOOK_OPEN_LOOP:
+        eng_emit(e, EV_HOOK, p->id, 0, state, 0, 0, 0, NULL);
+        return 0;
+    case ENG_HOOK_RING_ON:
+        eng_emit(e, EV_RING, p->id, 0, 1, 0, 0, 0, NULL);
+        return 0;
+    case ENG_HOOK_RING_OFF:
+        eng_emit(e, EV_RING, p->id, 0, 0, 0, 0, 0, NULL);
+        return 0;
+    case ENG_HOOK_POLARITY:
+        eng_emit(e, EV_POLARITY, p->id, 0, 0, 0, 0, 0, NULL);
+        return 0;
+    default:
+        return ENG_EINVAL;
+    }
+}
+
+static int sim_cas(span_t *s, chan_t *c, int bits)
+{
+    eng_emit(s->eng, EV_CAS, peer(c)->id, 0, bits & 0xF, 0, 0, 0, NULL);
+    return 0;
+}
+
+static int sim_sigmsg(span_t *s, chan_t *c, const char *msg)
+{
+    eng_emit(s->eng, EV_SIGMSG, peer(c)->id, 0, 0, 0, 0, 0, msg);
+    return 0;
+}
+
+static void impair(engine_t *e, sim_line_t *l, uint8_t *dst, const uint8_t *own, awgn_state_t *noise)
+{
+    int16_t a[MAX_FRAME], b[MAX_FRAME];
+    int n = e->frame, i;
+    int codec = l->near->codec;
+
+    codec_decode(e, codec, dst, a, n);
+    if (l->echo_q12)
+        codec_decode(e, codec, own, b, n);
+    for (i = 0; i < n; i++) {
+        int32_t v = ((int32_t) a[i] * l->loss_q12) >> 12;
+        if (l->echo_q12)
+            v += ((int32_t) b[i] * l->echo_q12) >> 12;
+        if (noise)
+            v += awgn(noise);
+        a[i] = (int16_t) (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+    }
+    codec_encode(codec, a, dst, n);
+}
+
+static void sim_tick_end(span_t *s)
+{
+    sim_span_t *ss = s->drv;
+    engine_t *e = s->eng;
+    int i;
+
+    for (i = 0; i < ss->nlines; i++) {
+        sim_line_t *l = &ss->lines[i];
+        int bytes = e->frame * codec_bytes_per_sample(l->near->codec);
+        uint8_t silence = e->silence_byte[l->near->codec];
+
+        /* a side that did not transmit this tick sends silence, not its last frame */
+        if (!l->near_wrote && !l->near_silent) {
+            memset(l->to_far, silence, (size_t) bytes);
+            l->near_silent = 1;
+        }
+        if (!l->far_wrote && !l->far_silent) {
+            memset(l->to_near, silence, (size_t) bytes);
+            l->far_silent = 1;
+        }
+        if (l->impaired && (l->near_wrote || l->far_wrote)) {
+            uint8_t near_tx[MAX_FRAME * 2];
+            memcpy(near_tx, l->to_far, (size_t) bytes);
+            impair(e, l, l->to_far, l->to_near, l->noise_far);
+            impair(e, l, l->to_near, near_tx, l->noise_near);
+        }
+        l->near_wrote = l->far_wrote = 0;
+    }
+}
+
+static void sim_free(span_t *s)
+{
+    sim_span_t *ss = s->drv;
+    int i;
+    for (i = 0; i < ss->nlines; i++) {
+        if (ss->lines[i].noise_near)
+            awgn_free(ss->lines[i].noise_near);
+        if (ss->lines[i].noise_far)
+            awgn_free(ss->lines[i].noise_far);
+    }
+    free(ss->lines);
+    free(ss);
+}
+
+const driver_ops_t sim_driver_ops = {
+    .name = "sim",
+    .read = sim_read,
+    .write = sim_write,
+    .hook = sim_hook,
+    .cas = sim_cas,
+    .sigmsg = sim_sigmsg,
+    .tick_begin = NULL,
+    .tick_end = sim_tick_end,
+    .free = sim_free,
+};
+
+int eng_sim_span(engine_t *e, int kind, int nchans, int codec, int zone)
+{
+    sim_span_t *ss;
+    span_t *s;
+    int i, first;
+
+    if (e->running)
+        return ENG_ESTATE;
+    if (kind < ENG_KIND_FXO || kind > ENG_KIND_E1 || nchans < 1 || codec < ENG_CODEC_ALAW
+        || codec > ENG_CODEC_LINEAR || zone < 0 || zone >= MAX_ZONES)
+        return ENG_EINVAL;
+    if (e->nchans + 2 * nchans > e->max_channels) {
+        eng_set_error(e, "sim span of %d channels needs %d engine channels; only %d left",
+                      nchans, 2 * nchans, e->max_channels - e->nchans);
+        return ENG_ENOMEM;
+    }
+    if ((ss = calloc(1, sizeof(*ss))) == NULL || (ss->lines = calloc((size_t) nchans, sizeof(sim_line_t))) == NULL) {
+        free(ss);
+        return ENG_ENOMEM;
+    }
+    ss->nlines = nchans;
+    if ((s = eng_new_span(e, &sim_driver_ops, ss)) == NULL) {
+        free(ss->lines);
+        free(ss);
+        return ENG_ENOMEM;
+    }
+    first = e->nchans;
+    for (i = 0; i < nchans; i++) {
+        sim_line_t *l = &ss->lines[i];
+        l->near = eng_new_channel(e, s, kind, codec, zone);
+        l->near->drv = l;
+        l->loss_q12 = 4096;
+        memset(l->to_near, e->silence_byte[codec], sizeof(l->to_near));
+        memset(l->to_far, e->silence_byte[codec], sizeof(l->to_far));
+        l->near_silent = l->far_silent = 1;
+    }
+    for (i = 0; i < nchans; i++) {
+        sim_line_t *l = &ss->lines[i];
+        l->far = eng_new_channel(e, s, ENG_KIND_FAR, codec, zone);
+        l->far->drv = l;
+    }
+    return first;
+}
+
+int sim_far_of(engine_t *e, chan_t *c)
+{
+    sim_line_t *l = c->drv;
+    (void) e;
+    return c == l->near ? l->far->id : l->near->id;
+}
+
+int sim_set_loopback(engine_t *e, chan_t *c, int on)
+{
+    sim_line_t *l = c->drv;
+    (void) e;
+    l->loopback = on;
+    return 0;
+}
+
+int sim_set_impair(engine_t *e, chan_t *c, int noise_dbm0, int echo_db, int loss_db)
+{
+    sim_line_t *l = c->drv;
+    (void) e;
+    if (l->noise_near) {
+        awgn_free(l->noise_near);
+        awgn_free(l->noise_far);
+        l->noise_near = l->noise_far = NULL;
+    }
+    /* noise_dbm0 of 0 or above means no noise: a line at that level would carry nothing */
+    if (noise_dbm0 < 0) {
+        l->noise_near = awgn_init_dbm0(NULL, 1234567 + c->id, (float) noise_dbm0);
+        l->noise_far = awgn_init_dbm0(NULL, 7654321 + c->id, (float) noise_dbm0);
+    }
+    l->echo_q12 = echo_db > 0 ? q12_from_db_loss(echo_db) : 0;
+    l->loss_q12 = loss_db > 0 ? q12_from_db_loss(loss_db) : 4096;
+    l->impaired = l->noise_near || l->echo_q12 || loss_db > 0;
+    return 0;
+}

@@ -1,0 +1,202 @@
+/*
+ * Telephonist media engine: the public interface seen by Python (through cffi).
+ *
+ * One engine owns every channel's audio. A media thread ticks every frame
+ * (20 ms by default): it reads a block from each channel's driver, runs the
+ * DSP the channel has enabled, mixes bridges and conferences, plays, records
+ * and writes a block back. Python never runs per frame: it queues commands
+ * (every eng_* call below is thread-safe and returns at once) and reads
+ * events when the event descriptor becomes readable.
+ */
+#ifndef TELEPHONIST_ENGINE_H
+#define TELEPHONIST_ENGINE_H
+
+#include <stdint.h>
+
+typedef struct engine_s engine_t;
+
+/* Return codes: 0 or a positive id is success, negative is one of these. */
+enum {
+    ENG_OK = 0,
+    ENG_EINVAL = -1,      /* bad argument */
+    ENG_ENOCHAN = -2,     /* no such channel */
+    ENG_ENOENT = -3,      /* file not found */
+    ENG_EFORMAT = -4,     /* file in a format we cannot play (not 8 kHz mono, ...) */
+    ENG_EIO = -5,         /* read/write error, disk full */
+    ENG_ENOMEM = -6,
+    ENG_EBUSY = -7,       /* resource in use (channel already in a fax session ...) */
+    ENG_ESTATE = -8,      /* not possible in the engine's state */
+    ENG_ESYS = -9,        /* system call failed: see eng_last_error() */
+};
+
+/* Codecs for channels and files. */
+enum { ENG_CODEC_ALAW = 0, ENG_CODEC_ULAW = 1, ENG_CODEC_LINEAR = 2 };
+
+/* Channel kinds, as a driver presents them. */
+enum {
+    ENG_KIND_FXO = 1,     /* a port facing the exchange (a trunk line) */
+    ENG_KIND_FXS = 2,     /* a port facing a phone */
+    ENG_KIND_E1 = 3,      /* a bearer channel of an E1 span */
+    ENG_KIND_FAR = 4,     /* the simulated far end of a sim channel */
+};
+
+/* Hook and line states a driver is asked for. */
+enum {
+    ENG_HOOK_ON = 0, ENG_HOOK_OFF = 1, ENG_HOOK_RING_ON = 2, ENG_HOOK_RING_OFF = 3,
+    ENG_HOOK_FLASH = 4, ENG_HOOK_POLARITY = 5, ENG_HOOK_OPEN_LOOP = 6,
+};
+
+/* DSP features per channel (bit mask). */
+enum {
+    ENG_DSP_DTMF = 1 << 0,       /* DTMF detection */
+    ENG_DSP_PROGRESS = 1 << 1,   /* call progress tones of the channel's zone */
+    ENG_DSP_CID = 1 << 2,        /* caller ID (FSK or DTMF) reception */
+    ENG_DSP_VAD = 1 << 3,        /* voice versus silence */
+    ENG_DSP_FAXTONE = 1 << 4,    /* CNG / CED detection */
+};
+
+/* Caller ID standards (spandsp ADSI standards). */
+enum {
+    ENG_CID_BELL202 = 1,   /* ADSI_STANDARD_CLASS */
+    ENG_CID_V23 = 2,       /* ADSI_STANDARD_CLIP (ETSI, V.23) */
+    ENG_CID_DTMF = 5,      /* ADSI_STANDARD_CLIP_DTMF */
+};
+
+/* Playback flags. */
+enum {
+    ENG_PLAY_BARGE = 1,      /* a DTMF digit stops this item and the rest of its playback */
+    ENG_PLAY_LAST = 2,       /* last item of the playback: PLAY_DONE follows it */
+    ENG_PLAY_LOOP = 4,       /* repeat until stopped */
+};
+
+/* Recording modes and flags. */
+enum {
+    ENG_REC_RX = 0,          /* what the channel hears from its line */
+    ENG_REC_TX = 1,          /* what we send to the line */
+    ENG_REC_MIX = 2,         /* both, mixed into one channel */
+    ENG_REC_STEREO = 3,      /* line on the left, our side on the right */
+};
+
+/* Conference roles. */
+enum { ENG_CONF_SPEAK = 0, ENG_CONF_LISTEN = 1, ENG_CONF_WHISPER = 2 };
+
+/* Why a playback or recording ended. */
+enum {
+    ENG_END_DONE = 0, ENG_END_STOPPED = 1, ENG_END_DTMF = 2, ENG_END_HANGUP = 3,
+    ENG_END_ERROR = 4, ENG_END_MAXTIME = 5, ENG_END_SILENCE = 6,
+};
+
+/* Clock modes. */
+enum {
+    ENG_CLOCK_REALTIME = 0,   /* a frame every frame period of wall time */
+    ENG_CLOCK_FAST = 1,       /* as fast as the CPU allows (or speed x real time) */
+    ENG_CLOCK_LOCKSTEP = 2,   /* fast, but held while Python handles the events it read */
+};
+
+/* Event types. */
+enum {
+    EV_NONE = 0,
+    EV_HOOK = 1,          /* a=ENG_HOOK_ON/OFF seen on the line (far end or phone) */
+    EV_RING = 2,          /* a=1 ring begins, a=0 ring ends */
+    EV_DTMF = 3,          /* text=digit, a=duration ms, b=level dBm0 */
+    EV_DTMF_BEGIN = 4,    /* text=digit */
+    EV_TONE = 5,          /* text=tone name (busy, ringback, congestion, sit, dial), a=1 on, 0 off */
+    EV_VAD = 6,           /* a=1 voice starts, 0 voice ended; b=length of the voice run ms */
+    EV_CID = 7,           /* text=fields "number=..;name=..;datetime=.." , a=standard */
+    EV_PLAY_DONE = 8,     /* id, a=reason, b=ms played, text=error */
+    EV_REC_DONE = 9,      /* id, a=reason, b=ms recorded, text=path or error */
+    EV_DTMF_SENT = 10,    /* id */
+    EV_CID_SENT = 11,     /* id */
+    EV_FAX_PAGE = 12,     /* id, a=page number, b=bit rate */
+    EV_FAX_DONE = 13,     /* id, a=t30 result code, b=pages, c=bit rate, d=ecm, text=result;remote ident */
+    EV_FAXTONE = 14,      /* text=CNG or CED */
+    EV_TIMER = 15,        /* id */
+    EV_CAS = 16,          /* a=ABCD bits received */
+    EV_ALARM = 17,        /* chan = -span, a=alarm bits, text=names */
+    EV_SIGMSG = 18,       /* text=a signalling message (sim digital trunks) */
+    EV_POLARITY = 19,     /* line polarity reversed */
+    EV_ERROR = 20,        /* id, text=message */
+    EV_OVERRUN = 21,      /* a=events dropped because nobody read them */
+    EV_STOPPED = 22,      /* the media thread ended */
+};
+
+#define ENG_TEXT_MAX 240
+
+typedef struct {
+    int32_t type;
+    int32_t chan;
+    int64_t time_ms;      /* engine clock */
+    int32_t id;
+    int32_t a, b, c, d;
+    char text[ENG_TEXT_MAX];
+} eng_event_t;
+
+typedef struct {
+    int64_t ticks;
+    int64_t time_ms;
+    int64_t late_ticks;       /* realtime: ticks whose work ran past the frame period */
+    int64_t work_ns_total;    /* time spent working (not sleeping) */
+    int64_t work_ns_max;
+    int64_t events_dropped;
+    int32_t channels;
+    int32_t active_channels;
+} eng_stats_t;
+
+/* Engine life */
+engine_t *eng_new(int frame_samples, int max_channels);
+void eng_free(engine_t *e);
+const char *eng_last_error(engine_t *e);
+int eng_start(engine_t *e);
+int eng_stop(engine_t *e);
+int eng_set_clock(engine_t *e, int mode, double speed);
+int eng_event_fd(engine_t *e);
+int eng_read_events(engine_t *e, eng_event_t *out, int max);
+void eng_release(engine_t *e);
+int eng_run_ticks(engine_t *e, int n);          /* only when the media thread is not started */
+int64_t eng_now_ms(engine_t *e);
+void eng_get_stats(engine_t *e, eng_stats_t *st);
+void eng_reset_stats(engine_t *e);
+
+/* Tone zones: tones are defined from data (Python reads telephonist/data/tonezones.toml). */
+/* segs: nseg triples (f1, f2, ms); f1 0 = silence; ms 0 = for ever. */
+int eng_zone_tone(engine_t *e, int zone, const char *name, int level_dbm0, const int *segs, int nseg);
+int eng_zone_commit(engine_t *e, int zone);
+
+/* Spans and channels */
+int eng_sim_span(engine_t *e, int kind, int nchans, int codec, int zone);   /* returns first near channel id */
+int eng_sim_far(engine_t *e, int chan);        /* the far-end channel id of a sim channel */
+int eng_sim_loopback(engine_t *e, int chan, int on);  /* line echoes our own audio (benchmarks) */
+int eng_sim_impair(engine_t *e, int chan, int noise_dbm0, int echo_db, int loss_db);
+int eng_chan_info(engine_t *e, int chan, int *kind, int *span, int *codec);
+
+/* Line control */
+int eng_hook(engine_t *e, int chan, int state);
+int eng_cas(engine_t *e, int chan, int bits);
+int eng_sigmsg(engine_t *e, int chan, const char *msg);
+int eng_set_dsp(engine_t *e, int chan, int features);
+int eng_set_zone(engine_t *e, int chan, int zone);
+int eng_set_gain(engine_t *e, int chan, int rx_db, int tx_db);
+
+/* Media */
+int eng_play_file(engine_t *e, int chan, int id, const char *path, int flags);
+int eng_play_tone(engine_t *e, int chan, int id, const char *tone, int ms, int flags);
+int eng_play_silence(engine_t *e, int chan, int id, int ms, int flags);
+int eng_play_stop(engine_t *e, int chan, int id);      /* id 0: everything */
+int eng_send_dtmf(engine_t *e, int chan, int id, const char *digits, int on_ms, int off_ms);
+int eng_send_cid(engine_t *e, int chan, int id, int standard, int mdmf,
+                 const char *number, const char *name, const char *datetime);
+int eng_record(engine_t *e, int chan, int id, const char *path, int mode, int codec,
+               int max_ms, int silence_ms, const char *stop_digits);
+int eng_record_stop(engine_t *e, int chan, int id);
+int eng_conf_join(engine_t *e, int conf, int chan, int role, int whisper_to);
+int eng_conf_leave(engine_t *e, int chan);
+int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calling,
+            int ecm, const char *ident, const char *header);
+int eng_fax_stop(engine_t *e, int chan);
+int eng_timer(engine_t *e, int id, int ms);
+int eng_timer_cancel(engine_t *e, int id);
+
+/* Benchmarks (bench.c) */
+double eng_bench_bare_dsp(int frames, int nchans);   /* ns per channel-frame */
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * Telephonist media engine: private structures shared by the engine's C files.
+ * Python never sees these; it sees engine.h.
+ */
+#ifndef TELEPHONIST_ENGINE_PRIVATE_H
+#define TELEPHONIST_ENGINE_PRIVATE_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#define SPANDSP_EXPOSE_INTERNAL_STRUCTURES 0
+#include <spandsp.h>
+
+#include "engine.h"
+
+#define MAX_FRAME 640          /* samples: up to 80 ms frames */
+#define MAX_ZONES 16
+#define MAX_ZONE_TONES 12
+#define MAX_SPANS 256
+
+typedef struct engine_s engine_t;
+typedef struct chan_s chan_t;
+typedef struct span_s span_t;
+
+/* ---- drivers ---------------------------------------------------------- */
+
+/* What a driver fills in; the engine and the signalling above never touch a
+ * device otherwise (the shape of Asterisk's sig_analog callback table). */
+typedef struct driver_ops_s {
+    const char *name;
+    /* Read one block of codec bytes into buf; returns n, 0 when nothing came. */
+    int (*read)(span_t *s, chan_t *c, uint8_t *buf, int n);
+    int (*write)(span_t *s, chan_t *c, const uint8_t *buf, int n);
+    int (*hook)(span_t *s, chan_t *c, int state);
+    int (*cas)(span_t *s, chan_t *c, int bits);
+    int (*sigmsg)(span_t *s, chan_t *c, const char *msg);
+    void (*tick_begin)(span_t *s);     /* before any channel of the span is read */
+    void (*tick_end)(span_t *s);       /* after every channel of the span was written */
+    void (*free)(span_t *s);
+} driver_ops_t;
+
+struct span_s {
+    int index;
+    engine_t *eng;
+    const driver_ops_t *ops;
+    int first_chan;
+    int nchans;
+    void *drv;                  /* driver state */
+};
+
+/* ---- tones ------------------------------------------------------------ */
+
+#define MAX_TONE_SEGS 8
+
+/* A tone is a cycle of segments; f1 == 0 is a silent segment, ms == 0 lasts for ever. */
+typedef struct {
+    int f1, f2, ms;
+} tone_seg_t;
+
+typedef struct {
+    char name[24];
+    int level;                  /* dBm0 per frequency */
+    int nseg;
+    tone_seg_t seg[MAX_TONE_SEGS];
+} zone_tone_t;
+
+typedef struct {
+    int ntones;
+    zone_tone_t tones[MAX_ZONE_TONES];
+    super_tone_rx_descriptor_t *rx_desc;   /* built by eng_zone_commit */
+    int rx_tone_index[MAX_ZONE_TONES];     /* super_tone_rx code -> index into tones */
+    int committed;
+} zone_t;
+
+const zone_tone_t *zone_find_tone(const zone_t *z, const char *name);
+
+/* ---- playback --------------------------------------------------------- */
+
+enum { PLAY_FILE = 1, PLAY_TONE, PLAY_SILENCE, PLAY_ERROR };
+
+typedef struct play_item_s {
+    int kind;
+    int id;
+    int flags;
+    int codec;                  /* PLAY_FILE: codec of the file's samples */
+    int fd;
+    int64_t bytes_left;         /* -1: until end of file */
+    int64_t data_start;         /* LOOP: where the samples start */
+    int64_t data_len;
+    int samples_left;           /* TONE/SILENCE: -1 forever */
+    const zone_tone_t *tone_def;  /* TONE: the cycle being played */
+    int tone_seg;               /* TONE: current segment */
+    int seg_left;               /* TONE: samples left in the segment, -1 for ever */
+    tone_gen_state_t *tone;
+    uint8_t *buf;               /* read-ahead buffer for files */
+    int buf_len, buf_pos;
+    char *error;                /* PLAY_ERROR: the message */
+    struct play_item_s *next;
+} play_item_t;
+
+/* ---- recording --------------------------------------------------------- */
+
+typedef struct recorder_s recorder_t;
+
+/* ---- conferences ----------------------------------------------------------- */
+
+typedef struct conf_s {
+    int id;
+    int nmembers;
+    int cap;
+    chan_t **members;
+    int32_t *mix;               /* sum of the speakers of this tick */
+    struct conf_s *next;
+} conf_t;
+
+/* ---- fax -------------------------------------------------------------------- */
+
+typedef struct fax_session_s fax_session_t;
+
+/* ---- channels ---------------------------------------------------------------- */
+
+struct chan_s {
+    int id;
+    int kind;
+    int codec;
+    int zone;
+    span_t *span;
+    int hook;                   /* what we asked of the line */
+    int dsp;                    /* ENG_DSP_* */
+    int rx_gain, tx_gain;       /* Q12 linear factors, 4096 = 0 dB */
+
+    /* this tick's audio */
+    int have_rx;
+    uint8_t rx_raw[MAX_FRAME * 2];    /* codec bytes (2 a sample for linear) */
+    int16_t rx_lin[MAX_FRAME];
+    int rx_lin_valid;
+    int16_t tx_lin[MAX_FRAME];
+    int tx_lin_valid;
+    uint8_t tx_raw[MAX_FRAME * 2];
+    int tx_raw_valid;
+
+    play_item_t *play_head, *play_tail;
+
+    dtmf_rx_state_t *dtmf_rx;
+    int64_t dtmf_began_ms;
+    char dtmf_digit;
+    dtmf_tx_state_t *dtmf_tx;
+    int dtmf_tx_id;             /* 0: idle */
+
+    super_tone_rx_state_t *progress;
+    int progress_zone;
+    int progress_tone;          /* index of the tone heard, -1 none */
+
+    adsi_rx_state_t *cid_rx;
+    int cid_rx_standard;
+    adsi_tx_state_t *cid_tx;
+    int cid_tx_id;
+
+    modem_connect_tones_rx_state_t *cng_rx, *ced_rx;
+
+    /* voice activity: energy with hangover */
+    int vad_state;
+    int64_t vad_since_ms;
+    int vad_quiet_frames, vad_loud_frames;
+
+    recorder_t *rec;
+
+    conf_t *conf;
+    int conf_role;
+    int whisper_to;
+    int16_t conf_out[MAX_FRAME];
+    int conf_out_valid;
+
+    fax_session_t *fax;
+
+    void *drv;                  /* driver's per-channel state */
+    int active;                 /* has media work this tick */
+};
+
+/* ---- timers ------------------------------------------------------------------ */
+
+typedef struct { int64_t due_ms; int id; } timer_t_;
+
+/* ---- commands ----------------------------------------------------------------- */
+
+enum {
+    CMD_HOOK = 1, CMD_CAS, CMD_SIGMSG, CMD_DSP, CMD_ZONE, CMD_GAIN,
+    CMD_PLAY, CMD_PLAY_STOP, CMD_DTMF, CMD_CID, CMD_RECORD, CMD_RECORD_STOP,
+    CMD_CONF_JOIN, CMD_CONF_LEAVE, CMD_FAX, CMD_FAX_STOP, CMD_TIMER, CMD_TIMER_CANCEL,
+    CMD_LOOPBACK, CMD_IMPAIR,
+};
+
+typedef struct cmd_s {
+    int op;
+    int chan;
+    int id;
+    int a, b, c, d;
+    char *s1, *s2, *s3;
+    void *ptr;                  /* a prepared object (play item, recorder, fax session) */
+    struct cmd_s *next;
+} cmd_t;
+
+/* ---- the engine ------------------------------------------------------------------ */
+
+struct engine_s {
+    int frame;                  /* samples per frame */
+    int frame_ms;
+    int max_channels;
+    int nchans;
+    chan_t **chans;
+    int nspans;
+    span_t *spans[MAX_SPANS];
+    zone_t zones[MAX_ZONES];
+    conf_t *confs;
+
+    int64_t tick;
+    int64_t now_ms;
+
+    /* commands from any thread */
+    pthread_mutex_t cmd_lock;
+    cmd_t *cmd_head, *cmd_tail;
+
+    /* events to Python */
+    pthread_mutex_t ev_lock;
+    pthread_cond_t ev_cond;
+    eng_event_t *ev_ring;
+    int ev_cap, ev_head, ev_count;
+    int ev_signalled;
+    int64_t ev_dropped;
+    int efd;
+    int holds;
+
+    /* clock */
+    int clock_mode;
+    double speed;
+    pthread_t thread;
+    int running;
+    int stop_requested;
+
+    timer_t_ *timers;
+    int ntimers, timers_cap;
+
+    /* statistics */
+    pthread_mutex_t stats_lock;
+    eng_stats_t stats;
+
+    /* last error for the caller of a failing eng_* function */
+    pthread_mutex_t err_lock;
+    char errbuf[512];
+
+    /* G.711 tables, built once */
+    int16_t alaw_to_lin[256];
+    int16_t ulaw_to_lin[256];
+    uint8_t silence_byte[3];
+};
+
+/* engine.c */
+void eng_emit(engine_t *e, int type, int chan, int id, int a, int b, int c, int d, const char *text);
+void eng_set_error(engine_t *e, const char *fmt, ...);
+chan_t *eng_new_channel(engine_t *e, span_t *s, int kind, int codec, int zone);
+span_t *eng_new_span(engine_t *e, const driver_ops_t *ops, void *drv);
+chan_t *eng_chan(engine_t *e, int id);
+
+/* codec.c */
+void codec_tables_init(engine_t *e);
+void codec_decode(const engine_t *e, int codec, const uint8_t *in, int16_t *out, int n);
+void codec_encode(int codec, const int16_t *in, uint8_t *out, int n);
+int codec_bytes_per_sample(int codec);
+
+/* channel.c */
+void chan_rx(engine_t *e, chan_t *c);
+void chan_tx(engine_t *e, chan_t *c);
+void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd);
+void chan_hangup_media(engine_t *e, chan_t *c, int reason);
+const int16_t *chan_rx_lin(engine_t *e, chan_t *c);
+int chan_is_active(const chan_t *c);
+const int16_t *chan_tx_lin(engine_t *e, chan_t *c);
+void chan_free(chan_t *c);
+
+/* play.c */
+play_item_t *play_open_file(engine_t *e, int id, const char *path, int flags);
+play_item_t *play_new_tone(engine_t *e, const zone_t *z, int id, const char *tone, int ms, int flags);
+play_item_t *play_new_silence(int id, int ms, int flags);
+int play_read(engine_t *e, chan_t *c, play_item_t *p, int16_t *out, int n);
+void play_item_free(play_item_t *p);
+void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx);
+int play_tick_raw(engine_t *e, chan_t *c, uint8_t *raw);
+void play_stop(engine_t *e, chan_t *c, int id, int reason);
+void play_on_dtmf(engine_t *e, chan_t *c);
+
+/* wav.c */
+typedef struct {
+    int codec;
+    int channels;
+    int rate;
+    int64_t data_offset;
+    int64_t data_len;           /* -1: unknown (a cut recording): to end of file */
+} wav_info_t;
+int wav_probe(int fd, const char *path, wav_info_t *info, char *err, int errlen);
+int wav_write_header(int fd, int codec, int channels, int64_t data_len);
+
+/* record.c */
+recorder_t *rec_open(engine_t *e, int id, const char *path, int mode, int codec, int max_ms,
+                     int silence_ms, const char *stop_digits, char *err, int errlen);
+void rec_tick(engine_t *e, chan_t *c);
+void rec_on_dtmf(engine_t *e, chan_t *c, char digit);
+void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg);
+void rec_free(recorder_t *r);
+
+/* conf.c */
+int conf_join(engine_t *e, chan_t *c, int conf_id, int role, int whisper_to);
+void conf_leave(engine_t *e, chan_t *c);
+void conf_mix(engine_t *e);
+void conf_free_all(engine_t *e);
+
+/* dsp.c: detectors and generators on a channel */
+int dsp_set(engine_t *e, chan_t *c, int features);
+void dsp_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
+int dsp_send_dtmf(engine_t *e, chan_t *c, int id, const char *digits, int on_ms, int off_ms);
+void dsp_tx_dtmf(engine_t *e, chan_t *c, int16_t *tx, int *have_tx);
+void dsp_free(chan_t *c);
+
+/* callerid.c */
+int cid_send(engine_t *e, chan_t *c, int id, int standard, int mdmf, const char *number,
+             const char *name, const char *datetime);
+int cid_rx_enable(engine_t *e, chan_t *c, int on);
+void cid_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
+void cid_tx(engine_t *e, chan_t *c, int16_t *tx, int *have_tx);
+void cid_free(chan_t *c);
+
+/* progress.c: call progress tones of a zone, built from its table */
+int zone_commit(engine_t *e, int zone);
+int progress_enable(engine_t *e, chan_t *c, int on);
+void progress_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
+void progress_free(chan_t *c);
+
+/* fax.c */
+fax_session_t *fax_session_new(engine_t *e, int id, int send, const char *path, int calling,
+                               int ecm, const char *ident, const char *header, char *err, int errlen);
+void fax_session_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
+void fax_session_tx(engine_t *e, chan_t *c, int16_t *tx, int n);
+void fax_session_stop(engine_t *e, chan_t *c, const char *why);
+void fax_session_free(fax_session_t *f);
+
+/* drv_sim.c */
+extern const driver_ops_t sim_driver_ops;
+int sim_set_loopback(engine_t *e, chan_t *c, int on);
+int sim_set_impair(engine_t *e, chan_t *c, int noise_dbm0, int echo_db, int loss_db);
+int sim_far_of(engine_t *e, chan_t *c);
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * Playback: a channel's queue of items (files, tones, silence). Files are read
+ * ahead in 8 KB blocks so that a playing channel costs one read() every
+ * second or so, not one a frame. A playback (all items with one id) ends with
+ * one EV_PLAY_DONE carrying why it ended.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine_private.h"
+
+#define PLAY_BUF 8192
+
+static play_item_t *new_item(int kind, int id, int flags)
+{
+    play_item_t *p = calloc(1, sizeof(*p));
+    if (p) {
+        p->kind = kind;
+        p->id = id;
+        p->flags = flags;
+        p->fd = -1;
+        p->samples_left = -1;
+    }
+    return p;
+}
+
+static play_item_t *error_item(int id, int flags, const char *msg)
+{
+    play_item_t *p = new_item(PLAY_ERROR, id, flags);
+    if (p)
+        p->error = strdup(msg);
+    return p;
+}
+
+static int codec_from_extension(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot)
+        return -1;
+    if (!strcasecmp(dot, ".alaw") || !strcasecmp(dot, ".al") || !strcasecmp(dot, ".a8"))
+        return ENG_CODEC_ALAW;
+    if (!strcasecmp(dot, ".ulaw") || !strcasecmp(dot, ".ul") || !strcasecmp(dot, ".u8") || !strcasecmp(dot, ".pcmu"))
+        return ENG_CODEC_ULAW;
+    if (!strcasecmp(dot, ".sln") || !strcasecmp(dot, ".raw"))
+        return ENG_CODEC_LINEAR;
+    if (!strcasecmp(dot, ".wav"))
+        return 100;
+    return -1;
+}
+
+play_item_t *play_open_file(engine_t *e, int id, const char *path, int flags)
+{
+    char err[400];
+    play_item_t *p;
+    int fd, kind = codec_from_extension(path);
+    wav_info_t info;
+
+    (void) e;
+    if (kind < 0) {
+        snprintf(err, sizeof(err), "%s: unknown prompt type (use .wav, .alaw, .ulaw or .sln)", path);
+        return error_item(id, flags, err);
+    }
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        snprintf(err, sizeof(err), "%s: %s", path, strerror(errno));
+        return error_item(id, flags, err);
+    }
+    memset(&info, 0, sizeof(info));
+    if (kind == 100) {
+        if (wav_probe(fd, path, &info, err, sizeof(err)) < 0) {
+            close(fd);
+            return error_item(id, flags, err);
+        }
+    } else {
+        info.codec = kind;
+        info.data_offset = 0;
+        info.data_len = lseek(fd, 0, SEEK_END);
+    }
+    if ((p = new_item(PLAY_FILE, id, flags)) == NULL || (p->buf = malloc(PLAY_BUF)) == NULL) {
+        close(fd);
+        play_item_free(p);
+        return error_item(id, flags, "out of memory");
+    }
+    p->fd = fd;
+    p->codec = info.codec;
+    p->data_start = info.data_offset;
+    p->data_len = info.data_len;
+    p->bytes_left = info.data_len;
+    lseek(fd, info.data_offset, SEEK_SET);
+    return p;
+}
+
+/* Start segment seg of a tone: a fresh oscillator for its frequencies. */
+static void tone_segment(play_item_t *p, int seg)
+{
+    const tone_seg_t *sg = &p->tone_def->seg[seg];
+    tone_gen_descriptor_t desc;
+
+    p->tone_seg = seg;
+    p->seg_left = sg->ms ? sg->ms * 8 : -1;
+    if (p->tone) {
+        tone_gen_free(p->tone);
+        p->tone = NULL;
+    }
+    if (sg->f1 > 0) {
+        tone_gen_descriptor_init(&desc, sg->f1, p->tone_def->level, sg->f2,
+                                 sg->f2 > 0 ? p->tone_def->level : 0, 1000, 0, 0, 0, 1);
+        p->tone = tone_gen_init(NULL, &desc);
+    }
+}
+
+play_item_t *play_new_tone(engine_t *e, const zone_t *z, int id, const char *tone, int ms, int flags)
+{
+    const zone_tone_t *t = zone_find_tone(z, tone);
+    play_item_t *p;
+    char err[200];
+
+    (void) e;
+    if (!t) {
+        snprintf(err, sizeof(err), "tone '%s' is not defined in the channel's tone zone", tone);
+        return error_item(id, flags, err);
+    }
+    if ((p = new_item(PLAY_TONE, id, flags)) == NULL)
+        return NULL;
+    p->tone_def = t;
+    tone_segment(p, 0);
+    p->samples_left = ms > 0 ? ms * 8 : -1;
+    return p;
+}
+
+/* n samples of the tone's cadence. */
+static void tone_samples(play_item_t *p, int16_t *out, int n)
+{
+    while (n > 0) {
+        int k = n;
+        if (p->seg_left >= 0 && k > p->seg_left)
+            k = p->seg_left;
+        if (p->tone)
+            tone_gen(p->tone, out, k);
+        else
+            memset(out, 0, sizeof(int16_t) * (size_t) k);
+        out += k;
+        n -= k;
+        if (p->seg_left >= 0) {
+            p->seg_left -= k;
+            if (p->seg_left == 0)
+                tone_segment(p, (p->tone_seg + 1) % p->tone_def->nseg);
+        }
+    }
+}
+
+play_item_t *play_new_silence(int id, int ms, int flags)
+{
+    play_item_t *p = new_item(PLAY_SILENCE, id, flags);
+    if (p)
+        p->samples_left = ms > 0 ? ms * 8 : 0;
+    return p;
+}
+
+void play_item_free(play_item_t *p)
+{
+    if (!p)
+        return;
+    if (p->fd >= 0)
+        close(p->fd);
+    if (p->tone)
+        tone_gen_free(p->tone);
+    free(p->buf);
+    free(p->error);
+    free(p);
+}
+
+/* Read up to n bytes of the file's samples; returns bytes, 0 at the end, <0 on error. */
+static int file_bytes(play_item_t *p, uint8_t *out, int n)
+{
+    int got = 0;
+    while (got < n) {
+        int avail = p->buf_len - p->buf_pos;
+        if (avail <= 0) {
+            ssize_t r;
+            int want = PLAY_BUF;
+            if (p->bytes_left == 0) {
+                if (!(p->flags & ENG_PLAY_LOOP))
+                    break;
+                lseek(p->fd, p->data_start, SEEK_SET);
+                p->bytes_left = p->data_len;
+                if (p->data_len == 0)
+                    break;
+            }
+            if (p->bytes_left > 0 && p->bytes_left < want)
+                want = (int) p->bytes_left;
+            r = read(p->fd, p->buf, (size_t) want);
+            if (r < 0)
+                return -1;
+            if (r == 0) {
+                p->bytes_left = 0;
+                if (!(p->flags & ENG_PLAY_LOOP))
+                    break;
+                continue;
+            }
+            p->buf_len = (int) r;
+            p->buf_pos = 0;
+            p->bytes_left -= r;
+            avail = (int) r;
+        }
+        if (avail > n - got)
+            avail = n - got;
+        memcpy(out + got, p->buf + p->buf_pos, (size_t) avail);
+        p->buf_pos += avail;
+        got += avail;
+    }
+    return got;
+}
+
+static void finish_item(engine_t *e, chan_t *c, int reason, const char *msg)
+{
+    play_item_t *p = c->play_head;
+    int id = p->id;
+    int last = (p->flags & ENG_PLAY_LAST) != 0;
+
+    c->play_head = p->next;
+    if (!c->play_head)
+        c->play_tail = NULL;
+    play_item_free(p);
+    if (reason != ENG_END_DONE) {
+        /* an error or a stop ends the whole playback */
+        play_stop(e, c, id, -1);
+        eng_emit(e, EV_PLAY_DONE, c->id, id, reason, 0, 0, 0, msg);
+    } else if (last) {
+        eng_emit(e, EV_PLAY_DONE, c->id, id, ENG_END_DONE, 0, 0, 0, NULL);
+    }
+}
+
+/* Fill one frame of linear audio from the queue, mixing into tx when have_tx. */
+void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
+{
+    int16_t buf[MAX_FRAME];
+    int n = e->frame, filled = 0;
+
+    while (filled < n && c->play_head) {
+        play_item_t *p = c->play_head;
+        int want = n - filled, got = 0;
+
+        switch (p->kind) {
+        case PLAY_ERROR:
+            finish_item(e, c, ENG_END_ERROR, p->error);
+            continue;
+        case PLAY_FILE: {
+            uint8_t raw[MAX_FRAME * 2];
+            int bps = codec_bytes_per_sample(p->codec);
+            int r = file_bytes(p, raw, want * bps);
+            if (r < 0) {
+                finish_item(e, c, ENG_END_ERROR, "prompt read error");
+                continue;
+            }
+            got = r / bps;
+            codec_decode(e, p->codec, raw, buf + filled, got);
+            break;
+        }
+        case PLAY_TONE:
+            if (p->samples_left >= 0 && want > p->samples_left)
+                want = p->samples_left;
+            tone_samples(p, buf + filled, want);
+            got = want;
+            if (p->samples_left >= 0)
+                p->samples_left -= got;
+            break;
+        case PLAY_SILENCE:
+            if (want > p->samples_left)
+                want = p->samples_left;
+            memset(buf + filled, 0, sizeof(int16_t) * (size_t) want);
+            got = want;
+            p->samples_left -= got;
+            break;
+        }
+        filled += got;
+        if (p->kind == PLAY_FILE && got < want)
+            finish_item(e, c, ENG_END_DONE, NULL);      /* the file ended inside this frame */
+        else if ((p->kind == PLAY_SILENCE || p->kind == PLAY_TONE) && p->samples_left == 0)
+            finish_item(e, c, ENG_END_DONE, NULL);
+    }
+    if (filled == 0)
+        return;
+    if (filled < n)
+        memset(buf + filled, 0, sizeof(int16_t) * (size_t) (n - filled));
+    if (*have_tx) {
+        int i;
+        for (i = 0; i < n; i++) {
+            int32_t v = (int32_t) tx[i] + buf[i];
+            tx[i] = (int16_t) (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+        }
+    } else {
+        memcpy(tx, buf, sizeof(int16_t) * (size_t) n);
+        *have_tx = 1;
+    }
+}
+
+/* Fast path: a file in the channel's codec, with a whole frame left. */
+int play_tick_raw(engine_t *e, chan_t *c, uint8_t *raw)
+{
+    play_item_t *p = c->play_head;
+    int n = e->frame * codec_bytes_per_sample(c->codec);
+    int r;
+
+    if (!p || p->kind != PLAY_FILE || p->codec != c->codec)
+        return 0;
+    if (!(p->flags & ENG_PLAY_LOOP) && p->bytes_left >= 0 && p->bytes_left + (p->buf_len - p->buf_pos) < n)
+        return 0;      /* the end of the file: let play_tick pad and move on */
+    r = file_bytes(p, raw, n);
+    if (r == n)
+        return 1;
+    /* cannot happen with the check above; fall back to an error */
+    finish_item(e, c, ENG_END_ERROR, "prompt read error");
+    return 0;
+}
+
+/* Remove the items of one playback (id 0: all), emitting its end when reason >= 0. */
+void play_stop(engine_t *e, chan_t *c, int id, int reason)
+{
+    play_item_t **pp = &c->play_head, *p;
+    int ended[64], nended = 0, i;
+
+    c->play_tail = NULL;
+    while ((p = *pp) != NULL) {
+        if (id == 0 || p->id == id) {
+            int seen = 0;
+            for (i = 0; i < nended; i++)
+                seen |= ended[i] == p->id;
+            if (!seen && nended < 64)
+                ended[nended++] = p->id;
+            *pp = p->next;
+            play_item_free(p);
+        } else {
+            c->play_tail = p;
+            pp = &p->next;
+        }
+    }
+    if (reason >= 0)
+        for (i = 0; i < nended; i++)
+            eng_emit(e, EV_PLAY_DONE, c->id, ended[i], reason, 0, 0, 0, NULL);
+}
+
+/* A digit came in: barge-in items stop, with the rest of their playback. */
+void play_on_dtmf(engine_t *e, chan_t *c)
+{
+    if (c->play_head && (c->play_head->flags & ENG_PLAY_BARGE))
+        play_stop(e, c, c->play_head->id, ENG_END_DTMF);
+}

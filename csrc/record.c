@@ -1,0 +1,236 @@
+/*
+ * Recording to WAV. Samples are buffered in memory and written once a
+ * second together with a header rewrite, so that a process killed with -9
+ * leaves a file that plays up to its last second (and wav_probe copes with a
+ * header that was never rewritten). The once-a-second flush is staggered
+ * across channels so that thousands of recorders do not all write on the
+ * same tick. Ends on command, maximum length, silence, a stop digit or hang-up.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine_private.h"
+
+#define REC_FLUSH_FRAMES_MS 1000
+
+struct recorder_s {
+    int id;
+    int fd;
+    int mode;
+    int codec;
+    int channels;
+    char *path;
+    int max_ms;
+    int silence_ms;
+    char stop_digits[24];
+    int64_t frames;
+    int64_t data_bytes;         /* written to the file */
+    int hdr_len;
+    uint8_t *buf;
+    int buf_len, buf_cap;
+    int flush_countdown;        /* frames until the next write */
+    int silent_run_ms;
+};
+
+static int frame_voice(const int16_t *amp, int n)
+{
+    int64_t sum = 0;
+    int i;
+    for (i = 0; i < n; i++)
+        sum += (int32_t) amp[i] * amp[i];
+    return sum / n > 16000;    /* about -42 dBm0 */
+}
+
+recorder_t *rec_open(engine_t *e, int id, const char *path, int mode, int codec, int max_ms,
+                     int silence_ms, const char *stop_digits, char *err, int errlen)
+{
+    recorder_t *r;
+    int fd, hl;
+    int channels = mode == ENG_REC_STEREO ? 2 : 1;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        snprintf(err, (size_t) errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    hl = wav_write_header(fd, codec, channels, 0);
+    if (hl < 0) {
+        snprintf(err, (size_t) errlen, "%s: cannot write the WAV header: %s", path, strerror(errno));
+        close(fd);
+        unlink(path);
+        return NULL;
+    }
+    if ((r = calloc(1, sizeof(*r))) == NULL) {
+        close(fd);
+        snprintf(err, (size_t) errlen, "out of memory");
+        return NULL;
+    }
+    r->id = id;
+    r->fd = fd;
+    r->mode = mode;
+    r->codec = codec;
+    r->channels = channels;
+    r->path = strdup(path);
+    r->max_ms = max_ms;
+    r->silence_ms = silence_ms;
+    r->hdr_len = hl;
+    if (stop_digits)
+        snprintf(r->stop_digits, sizeof(r->stop_digits), "%s", stop_digits);
+    r->buf_cap = (REC_FLUSH_FRAMES_MS * 8 * 2 + MAX_FRAME) * codec_bytes_per_sample(codec) * channels;
+    r->buf = malloc((size_t) r->buf_cap);
+    /* stagger the once-a-second writes across recorders */
+    r->flush_countdown = 1 + (int) ((unsigned) id % (unsigned) (REC_FLUSH_FRAMES_MS / e->frame_ms));
+    if (!r->buf) {
+        rec_free(r);
+        snprintf(err, (size_t) errlen, "out of memory");
+        return NULL;
+    }
+    return r;
+}
+
+void rec_free(recorder_t *r)
+{
+    if (!r)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->path);
+    free(r->buf);
+    free(r);
+}
+
+/* Write what is buffered and the header that describes it. */
+static int rec_flush(recorder_t *r)
+{
+    int off = 0;
+    while (off < r->buf_len) {
+        ssize_t w = write(r->fd, r->buf + off, (size_t) (r->buf_len - off));
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        off += (int) w;
+    }
+    r->data_bytes += r->buf_len;
+    r->buf_len = 0;
+    if (wav_write_header(r->fd, r->codec, r->channels, r->data_bytes) < 0)
+        return -errno;
+    return 0;
+}
+
+static void append(recorder_t *r, const void *data, int bytes)
+{
+    if (r->buf_len + bytes > r->buf_cap)
+        return;     /* cannot happen: flushed every second, sized for two */
+    memcpy(r->buf + r->buf_len, data, (size_t) bytes);
+    r->buf_len += bytes;
+}
+
+void rec_tick(engine_t *e, chan_t *c)
+{
+    recorder_t *r = c->rec;
+    int n = e->frame, i;
+    int bps = codec_bytes_per_sample(r->codec);
+
+    if (r->mode == ENG_REC_RX && r->codec == c->codec) {
+        append(r, c->rx_raw, n * bps);
+    } else if (r->mode == ENG_REC_TX && r->codec == c->codec) {
+        append(r, c->tx_raw, n * bps);
+    } else {
+        int16_t mix[MAX_FRAME * 2];
+        uint8_t enc[MAX_FRAME * 4];
+        const int16_t *rx = chan_rx_lin(e, c);
+        const int16_t *tx = chan_tx_lin(e, c);
+        int ns = n;
+
+        switch (r->mode) {
+        case ENG_REC_RX:
+            memcpy(mix, rx, sizeof(int16_t) * (size_t) n);
+            break;
+        case ENG_REC_TX:
+            memcpy(mix, tx, sizeof(int16_t) * (size_t) n);
+            break;
+        case ENG_REC_MIX:
+            for (i = 0; i < n; i++) {
+                int32_t v = (int32_t) rx[i] + tx[i];
+                mix[i] = (int16_t) (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+            }
+            break;
+        default:
+            for (i = 0; i < n; i++) {
+                mix[2 * i] = rx[i];
+                mix[2 * i + 1] = tx[i];
+            }
+            ns = 2 * n;
+            break;
+        }
+        codec_encode(r->codec, mix, enc, ns);
+        append(r, enc, ns * bps);
+    }
+    r->frames++;
+
+    if (r->silence_ms > 0) {
+        if (frame_voice(chan_rx_lin(e, c), n))
+            r->silent_run_ms = 0;
+        else
+            r->silent_run_ms += e->frame_ms;
+        if (r->silent_run_ms >= r->silence_ms) {
+            rec_stop(e, c, ENG_END_SILENCE, NULL);
+            return;
+        }
+    }
+    if (r->max_ms > 0 && r->frames * e->frame_ms >= r->max_ms) {
+        rec_stop(e, c, ENG_END_MAXTIME, NULL);
+        return;
+    }
+    if (--r->flush_countdown <= 0) {
+        int rc = rec_flush(r);
+        r->flush_countdown = REC_FLUSH_FRAMES_MS / e->frame_ms;
+        if (rc < 0) {
+            char msg[ENG_TEXT_MAX];
+            snprintf(msg, sizeof(msg), "%s: %s", r->path, strerror(-rc));
+            rec_stop(e, c, ENG_END_ERROR, msg);
+        }
+    }
+}
+
+void rec_on_dtmf(engine_t *e, chan_t *c, char digit)
+{
+    if (c->rec && digit && strchr(c->rec->stop_digits, digit))
+        rec_stop(e, c, ENG_END_DTMF, NULL);
+}
+
+void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg)
+{
+    recorder_t *r = c->rec;
+    int rc;
+    int64_t ms;
+    char text[ENG_TEXT_MAX];
+
+    c->rec = NULL;
+    rc = rec_flush(r);
+    if (reason == ENG_END_SILENCE && r->silent_run_ms > 0) {
+        /* keep the words, not the silence that ended them */
+        int64_t cut = (int64_t) r->silent_run_ms * 8 * codec_bytes_per_sample(r->codec) * r->channels;
+        if (cut > r->data_bytes)
+            cut = r->data_bytes;
+        r->data_bytes -= cut;
+        r->frames -= r->silent_run_ms / e->frame_ms;
+        if (ftruncate(r->fd, r->hdr_len + r->data_bytes) == 0)
+            wav_write_header(r->fd, r->codec, r->channels, r->data_bytes);
+    }
+    ms = r->frames * e->frame_ms;
+    if (rc < 0 && reason != ENG_END_ERROR) {
+        reason = ENG_END_ERROR;
+        snprintf(text, sizeof(text), "%s: %s", r->path, strerror(-rc));
+    } else {
+        snprintf(text, sizeof(text), "%s", msg ? msg : r->path);
+    }
+    eng_emit(e, EV_REC_DONE, c->id, r->id, reason, (int) ms, 0, 0, text);
+    rec_free(r);
+}

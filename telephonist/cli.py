@@ -1,0 +1,49 @@
+"""`telephonist`: one command line for the daemons, the operator tools and the benchmarks.
+
+Each subcommand lives in its own module exposing `add_arguments(parser)` and
+`main(args) -> int`; this file only lists them, so adding a command is one line.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("telephonist.supervisor.cli", "start every daemon in one supervised process group"),
+    "chand": ("telephonist.chand.cli", "the channel daemon: spans, channels, control API, call records"),
+    "status": ("telephonist.tools.status", "spans, channels and calls of the running chand"),
+    "calls": ("telephonist.tools.calls", "recent call records"),
+    "originate": ("telephonist.tools.originate", "place a call through chand"),
+    "reload": ("telephonist.tools.reload", "apply a changed configuration without dropping calls"),
+    "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="telephonist", description="Telephonist call-center platform")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                p.set_defaults(_missing=module)
+                continue
+            raise
+        mod.add_arguments(p)
+        p.set_defaults(_main=mod.main)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "_missing", None):
+        print(f"telephonist {args.command}: not available in this build ({args._missing})", file=sys.stderr)
+        return 2
+    return int(args._main(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

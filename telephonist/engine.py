@@ -1,0 +1,412 @@
+"""The Python face of the C media engine.
+
+This is the only module that imports the cffi module (`telephonist._engine`);
+everything else sees `Engine`, `Event` and the enums below. Every command
+returns at once (the media thread applies it at its next tick); results and
+everything the lines do come back as `Event`s read from one file descriptor.
+"""
+from __future__ import annotations
+
+import enum
+import itertools
+import os
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Iterable
+
+from telephonist._engine import ffi, lib
+
+__all__ = [
+    "Engine", "EngineError", "Event", "EventType", "Codec", "Kind", "Hook", "Dsp", "CidStandard",
+    "RecMode", "ConfRole", "EndReason", "Clock", "load_tone_zones",
+]
+
+
+class EngineError(Exception):
+    """A command the engine refused; `code` is one of the ENG_E* values."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Codec(enum.IntEnum):
+    ALAW = lib.ENG_CODEC_ALAW
+    ULAW = lib.ENG_CODEC_ULAW
+    LINEAR = lib.ENG_CODEC_LINEAR
+
+
+class Kind(enum.IntEnum):
+    FXO = lib.ENG_KIND_FXO
+    FXS = lib.ENG_KIND_FXS
+    E1 = lib.ENG_KIND_E1
+    FAR = lib.ENG_KIND_FAR
+
+
+class Hook(enum.IntEnum):
+    ON = lib.ENG_HOOK_ON
+    OFF = lib.ENG_HOOK_OFF
+    RING_ON = lib.ENG_HOOK_RING_ON
+    RING_OFF = lib.ENG_HOOK_RING_OFF
+    FLASH = lib.ENG_HOOK_FLASH
+    POLARITY = lib.ENG_HOOK_POLARITY
+    OPEN_LOOP = lib.ENG_HOOK_OPEN_LOOP
+
+
+class Dsp(enum.IntFlag):
+    NONE = 0
+    DTMF = lib.ENG_DSP_DTMF
+    PROGRESS = lib.ENG_DSP_PROGRESS
+    CID = lib.ENG_DSP_CID
+    VAD = lib.ENG_DSP_VAD
+    FAXTONE = lib.ENG_DSP_FAXTONE
+
+
+class CidStandard(enum.IntEnum):
+    BELL202 = lib.ENG_CID_BELL202
+    V23 = lib.ENG_CID_V23
+    DTMF = lib.ENG_CID_DTMF
+
+
+class RecMode(enum.IntEnum):
+    RX = lib.ENG_REC_RX
+    TX = lib.ENG_REC_TX
+    MIX = lib.ENG_REC_MIX
+    STEREO = lib.ENG_REC_STEREO
+
+
+class ConfRole(enum.IntEnum):
+    SPEAK = lib.ENG_CONF_SPEAK
+    LISTEN = lib.ENG_CONF_LISTEN
+    WHISPER = lib.ENG_CONF_WHISPER
+
+
+class EndReason(enum.IntEnum):
+    DONE = lib.ENG_END_DONE
+    STOPPED = lib.ENG_END_STOPPED
+    DTMF = lib.ENG_END_DTMF
+    HANGUP = lib.ENG_END_HANGUP
+    ERROR = lib.ENG_END_ERROR
+    MAXTIME = lib.ENG_END_MAXTIME
+    SILENCE = lib.ENG_END_SILENCE
+
+
+class Clock(enum.IntEnum):
+    REALTIME = lib.ENG_CLOCK_REALTIME
+    FAST = lib.ENG_CLOCK_FAST
+    LOCKSTEP = lib.ENG_CLOCK_LOCKSTEP
+
+
+class EventType(enum.IntEnum):
+    HOOK = lib.EV_HOOK
+    RING = lib.EV_RING
+    DTMF = lib.EV_DTMF
+    DTMF_BEGIN = lib.EV_DTMF_BEGIN
+    TONE = lib.EV_TONE
+    VAD = lib.EV_VAD
+    CID = lib.EV_CID
+    PLAY_DONE = lib.EV_PLAY_DONE
+    REC_DONE = lib.EV_REC_DONE
+    DTMF_SENT = lib.EV_DTMF_SENT
+    CID_SENT = lib.EV_CID_SENT
+    FAX_PAGE = lib.EV_FAX_PAGE
+    FAX_DONE = lib.EV_FAX_DONE
+    FAXTONE = lib.EV_FAXTONE
+    TIMER = lib.EV_TIMER
+    CAS = lib.EV_CAS
+    ALARM = lib.EV_ALARM
+    SIGMSG = lib.EV_SIGMSG
+    POLARITY = lib.EV_POLARITY
+    ERROR = lib.EV_ERROR
+    OVERRUN = lib.EV_OVERRUN
+    STOPPED = lib.EV_STOPPED
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: EventType
+    chan: int
+    time_ms: int
+    id: int
+    a: int
+    b: int
+    c: int
+    d: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStats:
+    ticks: int
+    time_ms: int
+    late_ticks: int
+    work_ns_total: int
+    work_ns_max: int
+    events_dropped: int
+    channels: int
+    active_channels: int
+
+
+@dataclass(frozen=True, slots=True)
+class ToneZone:
+    name: str
+    index: int
+    level: int
+    tones: dict[str, list[tuple[int, int, int]]]
+
+
+def load_tone_zones(path: str | None = None) -> list[ToneZone]:
+    """Read the tone-zone table (the packaged one unless a path is given)."""
+    if path is None:
+        data = resources.files("telephonist").joinpath("data/tonezones.toml").read_bytes()
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
+    doc = tomllib.loads(data.decode("utf-8"))
+    zones = []
+    for index, (name, body) in enumerate(doc.get("zones", {}).items()):
+        level = int(body.get("level", -10))
+        tones = {k: [tuple(seg) for seg in v] for k, v in body.items() if k != "level"}
+        zones.append(ToneZone(name, index, level, tones))  # type: ignore[arg-type]
+    return zones
+
+
+def _check(rc: int, what: str, engine: "Engine") -> int:
+    if rc < 0:
+        detail = ffi.string(lib.eng_last_error(engine._e)).decode("utf-8", "replace")
+        names = {
+            lib.ENG_EINVAL: "invalid argument", lib.ENG_ENOCHAN: "no such channel",
+            lib.ENG_ENOENT: "file not found", lib.ENG_EFORMAT: "unsupported format",
+            lib.ENG_EIO: "I/O error", lib.ENG_ENOMEM: "out of memory", lib.ENG_EBUSY: "busy",
+            lib.ENG_ESTATE: "not possible now", lib.ENG_ESYS: "system error",
+        }
+        reason = names.get(rc, f"error {rc}")
+        raise EngineError(rc, f"{what}: {reason}" + (f" ({detail})" if detail else ""))
+    return rc
+
+
+def _b(s: str | None):
+    return ffi.NULL if s is None else s.encode("utf-8")
+
+
+class Engine:
+    """One media engine: spans, channels, a media thread, an event descriptor."""
+
+    EVENT_BATCH = 512
+
+    def __init__(self, frame_ms: int = 20, max_channels: int = 4096,
+                 tone_zones: str | None = None) -> None:
+        e = lib.eng_new(frame_ms * 8, max_channels)
+        if e == ffi.NULL:
+            raise EngineError(lib.ENG_EINVAL, f"cannot create an engine with {frame_ms} ms frames")
+        self._e = ffi.gc(e, lib.eng_free)
+        self._evbuf = ffi.new("eng_event_t[]", self.EVENT_BATCH)
+        self._ids = itertools.count(1)
+        self.frame_ms = frame_ms
+        self.zones: dict[str, ToneZone] = {}
+        for zone in load_tone_zones(tone_zones):
+            for tone, segs in zone.tones.items():
+                flat = ffi.new("int[]", [v for seg in segs for v in seg])
+                _check(lib.eng_zone_tone(self._e, zone.index, tone.encode(), zone.level, flat, len(segs)),
+                       f"tone zone {zone.name}: tone {tone}", self)
+            _check(lib.eng_zone_commit(self._e, zone.index), f"tone zone {zone.name}", self)
+            self.zones[zone.name] = zone
+        self.running = False
+        self._pending_release = False
+
+    # ---- ids -----------------------------------------------------------------
+    def new_id(self) -> int:
+        """A fresh id for a playback, recording, timer or fax session."""
+        return next(self._ids) & 0x7FFFFFFF or next(self._ids)
+
+    def zone_index(self, name: str) -> int:
+        try:
+            return self.zones[name].index
+        except KeyError:
+            raise EngineError(lib.ENG_EINVAL, f"unknown tone zone {name!r}; known: {sorted(self.zones)}") from None
+
+    # ---- life ------------------------------------------------------------------
+    def start(self, clock: Clock = Clock.REALTIME, speed: float = 0.0) -> None:
+        self.set_clock(clock, speed)
+        _check(lib.eng_start(self._e), "start", self)
+        self.running = True
+
+    def stop(self) -> None:
+        lib.eng_stop(self._e)
+        self.running = False
+
+    def close(self) -> None:
+        if self._e is not None:
+            self.stop()
+            ffi.release(self._e)      # runs eng_free now rather than at collection
+            self._e = None
+
+    def set_clock(self, clock: Clock, speed: float = 0.0) -> None:
+        _check(lib.eng_set_clock(self._e, int(clock), float(speed)), "set clock", self)
+
+    def run_ticks(self, n: int) -> None:
+        """Advance the clock by n frames in the caller's thread (engine not started)."""
+        _check(lib.eng_run_ticks(self._e, n), "run ticks", self)
+
+    def fileno(self) -> int:
+        return lib.eng_event_fd(self._e)
+
+    def read_events(self) -> list[Event]:
+        """Every event queued so far. In lockstep the clock then waits for release()."""
+        out: list[Event] = []
+        taken = 0
+        while True:
+            n = lib.eng_read_events(self._e, self._evbuf, self.EVENT_BATCH)
+            if n:
+                taken += 1      # in lockstep each non-empty read holds the clock once
+            for i in range(n):
+                ev = self._evbuf[i]
+                out.append(Event(EventType(ev.type), ev.chan, ev.time_ms, ev.id, ev.a, ev.b, ev.c, ev.d,
+                                 ffi.string(ev.text).decode("utf-8", "replace")))
+            if n < self.EVENT_BATCH:
+                break
+        if taken:
+            # keep exactly one hold outstanding until release()
+            for _ in range(taken - (0 if self._pending_release else 1)):
+                lib.eng_release(self._e)
+            self._pending_release = True
+        return out
+
+    def release(self) -> None:
+        """Lockstep: the events read so far have been handled; the clock may go on."""
+        if self._pending_release:
+            self._pending_release = False
+            lib.eng_release(self._e)
+
+    @property
+    def now_ms(self) -> int:
+        return lib.eng_now_ms(self._e)
+
+    def stats(self) -> EngineStats:
+        st = ffi.new("eng_stats_t *")
+        lib.eng_get_stats(self._e, st)
+        return EngineStats(st.ticks, st.time_ms, st.late_ticks, st.work_ns_total, st.work_ns_max,
+                           st.events_dropped, st.channels, st.active_channels)
+
+    def reset_stats(self) -> None:
+        lib.eng_reset_stats(self._e)
+
+    # ---- spans ---------------------------------------------------------------------
+    def add_sim_span(self, kind: Kind, nchans: int, codec: Codec = Codec.ALAW, zone: str = "cn") -> list[int]:
+        first = _check(lib.eng_sim_span(self._e, int(kind), nchans, int(codec), self.zone_index(zone)),
+                       "sim span", self)
+        return list(range(first, first + nchans))
+
+    def sim_far(self, chan: int) -> int:
+        return _check(lib.eng_sim_far(self._e, chan), "sim far end", self)
+
+    def sim_loopback(self, chan: int, on: bool = True) -> None:
+        _check(lib.eng_sim_loopback(self._e, chan, int(on)), "loopback", self)
+
+    def sim_impair(self, chan: int, noise_dbm0: int = 0, echo_db: int = 0, loss_db: int = 0) -> None:
+        _check(lib.eng_sim_impair(self._e, chan, noise_dbm0, echo_db, loss_db), "impair", self)
+
+    def chan_info(self, chan: int) -> tuple[Kind, int, Codec]:
+        k, s, c = ffi.new("int *"), ffi.new("int *"), ffi.new("int *")
+        _check(lib.eng_chan_info(self._e, chan, k, s, c), "channel info", self)
+        return Kind(k[0]), s[0], Codec(c[0])
+
+    # ---- line control ----------------------------------------------------------------
+    def hook(self, chan: int, state: Hook) -> None:
+        _check(lib.eng_hook(self._e, chan, int(state)), "hook", self)
+
+    def cas(self, chan: int, bits: int) -> None:
+        _check(lib.eng_cas(self._e, chan, bits), "cas", self)
+
+    def sigmsg(self, chan: int, msg: str) -> None:
+        _check(lib.eng_sigmsg(self._e, chan, msg.encode("utf-8")), "signalling message", self)
+
+    def set_dsp(self, chan: int, features: Dsp) -> None:
+        _check(lib.eng_set_dsp(self._e, chan, int(features)), "dsp", self)
+
+    def set_zone(self, chan: int, zone: str) -> None:
+        _check(lib.eng_set_zone(self._e, chan, self.zone_index(zone)), "zone", self)
+
+    def set_gain(self, chan: int, rx_db: int, tx_db: int) -> None:
+        _check(lib.eng_set_gain(self._e, chan, rx_db, tx_db), "gain", self)
+
+    # ---- media --------------------------------------------------------------------------
+    def play(self, chan: int, items: Iterable[str | tuple], barge_in: bool = False, loop: bool = False,
+             pid: int | None = None) -> int:
+        """Queue a playback; items are file paths, ("tone", name, ms) or ("silence", ms).
+
+        Returns the playback id; EV_PLAY_DONE with that id follows its end.
+        """
+        items = list(items)
+        if not items:
+            raise EngineError(lib.ENG_EINVAL, "play: nothing to play")
+        pid = pid or self.new_id()
+        for i, item in enumerate(items):
+            flags = (lib.ENG_PLAY_BARGE if barge_in else 0) | (lib.ENG_PLAY_LOOP if loop else 0)
+            if i == len(items) - 1:
+                flags |= lib.ENG_PLAY_LAST
+            if isinstance(item, (str, os.PathLike)):
+                rc = lib.eng_play_file(self._e, chan, pid, os.fsencode(item), flags)
+            elif item[0] == "tone":
+                rc = lib.eng_play_tone(self._e, chan, pid, item[1].encode(), int(item[2]) if len(item) > 2 else 0, flags)
+            elif item[0] == "silence":
+                rc = lib.eng_play_silence(self._e, chan, pid, int(item[1]), flags)
+            else:
+                raise EngineError(lib.ENG_EINVAL, f"play: unknown item {item!r}")
+            _check(rc, "play", self)
+        return pid
+
+    def play_stop(self, chan: int, pid: int = 0) -> None:
+        _check(lib.eng_play_stop(self._e, chan, pid), "stop playback", self)
+
+    def send_dtmf(self, chan: int, digits: str, on_ms: int = 100, off_ms: int = 100) -> int:
+        sid = self.new_id()
+        _check(lib.eng_send_dtmf(self._e, chan, sid, digits.encode(), on_ms, off_ms), "send DTMF", self)
+        return sid
+
+    def send_cid(self, chan: int, standard: CidStandard, number: str | None = None, name: str | None = None,
+                 datetime: str | None = None, mdmf: bool = True) -> int:
+        sid = self.new_id()
+        _check(lib.eng_send_cid(self._e, chan, sid, int(standard), int(mdmf), _b(number), _b(name), _b(datetime)),
+               "send caller ID", self)
+        return sid
+
+    def record(self, chan: int, path: str, mode: RecMode = RecMode.RX, codec: Codec = Codec.ALAW,
+               max_ms: int = 0, silence_ms: int = 0, stop_digits: str = "") -> int:
+        rid = self.new_id()
+        _check(lib.eng_record(self._e, chan, rid, os.fsencode(path), int(mode), int(codec), max_ms, silence_ms,
+                              stop_digits.encode()), "record", self)
+        return rid
+
+    def record_stop(self, chan: int, rid: int = 0) -> None:
+        _check(lib.eng_record_stop(self._e, chan, rid), "stop recording", self)
+
+    def conf_join(self, conf: int, chan: int, role: ConfRole = ConfRole.SPEAK, whisper_to: int = -1) -> None:
+        _check(lib.eng_conf_join(self._e, conf, chan, int(role), whisper_to), "conference join", self)
+
+    def conf_leave(self, chan: int) -> None:
+        _check(lib.eng_conf_leave(self._e, chan), "conference leave", self)
+
+    def fax(self, chan: int, path: str, send: bool, calling: bool, ecm: bool = True, ident: str = "",
+            header: str = "") -> int:
+        fid = self.new_id()
+        _check(lib.eng_fax(self._e, chan, fid, int(send), os.fsencode(path), int(calling), int(ecm),
+                           ident.encode(), header.encode()), "fax", self)
+        return fid
+
+    def fax_stop(self, chan: int) -> None:
+        _check(lib.eng_fax_stop(self._e, chan), "stop fax", self)
+
+    def timer(self, ms: int, tid: int | None = None) -> int:
+        tid = tid or self.new_id()
+        _check(lib.eng_timer(self._e, tid, ms), "timer", self)
+        return tid
+
+    def timer_cancel(self, tid: int) -> None:
+        _check(lib.eng_timer_cancel(self._e, tid), "cancel timer", self)
+
+    @staticmethod
+    def bench_bare_dsp(frames: int, nchans: int) -> float:
+        """Nanoseconds per channel-frame of the bare spandsp IVR DSP (decode, dtmf_rx, encode)."""
+        return lib.eng_bench_bare_dsp(frames, nchans)
