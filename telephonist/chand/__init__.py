@@ -1,0 +1,1 @@
+"""chand: the channel daemon. Owns spans and channels; applications control calls through its API."""

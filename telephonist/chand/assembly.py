@@ -1,0 +1,98 @@
+"""Put a chand together: engine spans, lines with their signalling, trunk groups, routes, the sim network.
+
+The daemon calls this with what the configuration says; tests call it with
+a few spans of their own. Nothing here runs anything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from telephonist.chand.engine_clock import EngineTimers
+from telephonist.chand.line import Line
+from telephonist.chand.routing import Route, Router
+from telephonist.chand.signalling import LineOptions, SigContext, make_signalling
+from telephonist.chand.switchboard import Fallback, Switchboard
+from telephonist.chand.trunk_group import TrunkGroup
+from telephonist.drivers.sim.far_end import FarEnd, NumberBehaviour, SimNetwork
+from telephonist.engine import Codec, Engine, Kind
+
+KINDS = {"fxo": Kind.FXO, "fxs": Kind.FXS, "e1": Kind.E1}
+CODECS = {"alaw": Codec.ALAW, "ulaw": Codec.ULAW}
+FAR_KINDS = {"fxo": "exchange", "fxs": "phone", "e1": "network"}
+
+
+@dataclass
+class SpanSpec:
+    name: str
+    kind: str                              # fxo | fxs | e1
+    channels: int
+    driver: str = "sim"
+    codec: str = "alaw"
+    zone: str = "cn"
+    options: LineOptions = field(default_factory=LineOptions)
+    extensions: list[str] = field(default_factory=list)   # FXS: extension number per port
+    far_disconnect: str = "busy_tone"      # sim exchange: how the far end hangs up
+    far_cid: str = "bell202"               # sim exchange: caller ID it sends
+
+
+@dataclass
+class TrunkGroupSpec:
+    name: str
+    lines: list[str]                       # line names, "span/*" or "span/1-4"
+    hunting: str = "ascending"
+    caller_id: str = ""
+    max_calls: int = 0
+
+
+def expand_lines(board: Switchboard, specs: list[str]) -> list[Line]:
+    out: list[Line] = []
+    for spec in specs:
+        span, _, part = spec.partition("/")
+        lines = [ln for ln in board.lines.values() if ln.span == span]
+        if part in ("", "*"):
+            chosen = lines
+        else:
+            wanted: set[int] = set()
+            for piece in part.split(","):
+                lo, _, hi = piece.partition("-")
+                wanted.update(range(int(lo), int(hi or lo) + 1))
+            chosen = [ln for ln in lines if ln.index in wanted]
+        out.extend(ln for ln in chosen if ln not in out)
+    return out
+
+
+def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
+             trunk_groups: list[TrunkGroupSpec] | None = None, routes: list[Route] | None = None,
+             default_route: str | None = None, numbers: list[NumberBehaviour] | None = None,
+             fallback: Fallback | None = None, recordings_dir: str = "/var/lib/telephonist/recordings",
+             prompts_dir: str = "/var/lib/telephonist/prompts", recorder=None,
+             app_timeout_ms: int = 2000) -> Switchboard:
+    timers = EngineTimers(engine)
+    ctx = SigContext(engine, timers, lambda: engine.now_ms)
+    sim = SimNetwork(engine, timers, lambda: engine.now_ms, numbers) if any(s.driver == "sim" for s in spans) else None
+    board = Switchboard(engine, timers, node=node, recorder=recorder, router=Router(routes or [], default_route),
+                        sim=sim, fallback=fallback, recordings_dir=recordings_dir, app_timeout_ms=app_timeout_ms)
+    board.prompts_dir = prompts_dir
+    for spec in spans:
+        if spec.driver != "sim":
+            raise ValueError(f"span {spec.name}: driver {spec.driver!r} is not available in this build")
+        chans = engine.add_sim_span(KINDS[spec.kind], spec.channels, CODECS[spec.codec], spec.zone)
+        board.spans[spec.name] = {"driver": spec.driver, "kind": spec.kind, "channels": spec.channels,
+                                  "zone": spec.zone, "codec": spec.codec, "alarms": ""}
+        for i, chan in enumerate(chans, start=1):
+            opts = spec.options
+            if spec.kind == "fxs" and i <= len(spec.extensions):
+                opts = LineOptions(**{**opts.__dict__, "extension": spec.extensions[i - 1]})
+            name = f"{spec.name}/{i}"
+            line = Line(name, spec.name, i, chan, spec.kind, make_signalling(spec.kind, ctx, opts), board)
+            line.extension = opts.extension or None
+            board.add_line(line)
+            assert sim is not None
+            sim.add(FarEnd(engine.sim_far(chan), name, FAR_KINDS[spec.kind], disconnect=spec.far_disconnect,
+                           cid=spec.far_cid))
+    for tg in trunk_groups or []:
+        lines = expand_lines(board, tg.lines)
+        if not lines:
+            raise ValueError(f"trunk group {tg.name}: no lines match {tg.lines}")
+        board.add_trunk_group(TrunkGroup(tg.name, lines, tg.hunting, tg.caller_id, tg.max_calls))
+    return board

@@ -1,0 +1,188 @@
+"""A line: one channel of a span as chand sees it, with its call state.
+
+Call and channel state lives here and only here. The signalling in use
+(analog FXO/FXS, E1) turns engine events into the line-level signals below
+and carries out the line's actions on the wire; the transitions themselves
+are one table, so every path a call can take is visible in one place.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from telephonist.chand.signalling.base import Signalling
+
+log = logging.getLogger(__name__)
+
+
+class LineState(enum.Enum):
+    IDLE = "idle"
+    RINGING = "ringing"            # inbound: the line rings, not yet offered to an application
+    OFFERED = "offered"            # inbound: an application has been told, it may answer
+    DIALING = "dialing"            # outbound: seizing the line and sending the number
+    PROCEEDING = "proceeding"      # outbound: the number is sent, waiting for answer
+    UP = "up"                      # connected
+    CLEARING = "clearing"          # we hung up; waiting for the line to settle (FXS phone still off hook)
+    BLOCKED = "blocked"            # span alarm or out of service
+
+
+class Signal(enum.Enum):
+    INCOMING = "incoming"          # the far end calls us (ring, SETUP, phone off hook and dialled)
+    OFFER = "offer"                # we told an application
+    ANSWER = "answer"              # we answered
+    DIAL = "dial"                  # we start an outbound call
+    SENT = "sent"                  # the number has been sent
+    REMOTE_ANSWER = "remote_answer"
+    REMOTE_FAIL = "remote_fail"    # busy, congestion, unallocated, no answer
+    REMOTE_HANGUP = "remote_hangup"
+    HANGUP = "hangup"              # we hang up
+    SETTLED = "settled"            # the line is idle again
+    ALARM = "alarm"
+    ALARM_CLEARED = "alarm_cleared"
+
+
+S, G = LineState, Signal
+
+# (state, signal) -> next state. A signal not listed for a state is ignored and logged.
+TRANSITIONS: dict[tuple[LineState, Signal], LineState] = {
+    (S.IDLE, G.INCOMING): S.RINGING,
+    (S.IDLE, G.DIAL): S.DIALING,
+    (S.RINGING, G.OFFER): S.OFFERED,
+    (S.RINGING, G.ANSWER): S.UP,
+    (S.RINGING, G.REMOTE_HANGUP): S.IDLE,
+    (S.RINGING, G.HANGUP): S.CLEARING,
+    (S.OFFERED, G.ANSWER): S.UP,
+    (S.OFFERED, G.REMOTE_HANGUP): S.IDLE,
+    (S.OFFERED, G.HANGUP): S.CLEARING,
+    (S.DIALING, G.SENT): S.PROCEEDING,
+    (S.DIALING, G.REMOTE_ANSWER): S.UP,
+    (S.DIALING, G.REMOTE_FAIL): S.CLEARING,
+    (S.DIALING, G.REMOTE_HANGUP): S.IDLE,
+    (S.DIALING, G.HANGUP): S.CLEARING,
+    (S.PROCEEDING, G.REMOTE_ANSWER): S.UP,
+    (S.PROCEEDING, G.REMOTE_FAIL): S.CLEARING,
+    (S.PROCEEDING, G.REMOTE_HANGUP): S.IDLE,
+    (S.PROCEEDING, G.HANGUP): S.CLEARING,
+    (S.UP, G.REMOTE_HANGUP): S.CLEARING,
+    (S.UP, G.HANGUP): S.CLEARING,
+    (S.CLEARING, G.SETTLED): S.IDLE,
+    (S.CLEARING, G.REMOTE_HANGUP): S.CLEARING,
+    (S.CLEARING, G.HANGUP): S.CLEARING,
+    (S.IDLE, G.ALARM): S.BLOCKED,
+    (S.BLOCKED, G.ALARM_CLEARED): S.IDLE,
+}
+
+BUSY_STATES = {S.RINGING, S.OFFERED, S.DIALING, S.PROCEEDING, S.UP, S.CLEARING}
+
+
+class Disposition(str, enum.Enum):
+    ANSWERED = "answered"
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    FAILED = "failed"
+    ABANDONED = "abandoned"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass
+class Call:
+    """The call a line carries (one leg of it)."""
+    call_id: str
+    direction: str                  # inbound | outbound
+    caller: str = ""
+    dialled: str = ""
+    trunk_group: str | None = None
+    application: str | None = None
+    target: str | None = None       # what the route named: "main" of "ivr:main"
+    started_ms: int = 0
+    started_at: float = field(default_factory=time.time)
+    answered_ms: int | None = None
+    answered_at: float | None = None
+    ended_ms: int | None = None
+    disposition: Disposition | None = None
+    cause: str | None = None
+    recording_path: str | None = None
+    leg_id: int | None = None
+    leg_committed: bool = False
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+class Line:
+    """One channel of one span, with its signalling and (when busy) its call."""
+
+    def __init__(self, name: str, span: str, index: int, chan: int, kind: str,
+                 signalling: "Signalling", listener: "LineListener") -> None:
+        self.name = name            # "pstn/3"
+        self.span = span
+        self.index = index          # 1-based within the span
+        self.chan = chan            # engine channel id
+        self.kind = kind            # fxo | fxs | e1
+        self.sig = signalling
+        self.listener = listener
+        self.state = LineState.IDLE
+        self.state_since_ms = 0
+        self.call: Call | None = None
+        self.owner: str | None = None       # application session name owning this line
+        self.trunk_groups: list[str] = []
+        self.calls_total = 0
+        self.last_used_ms = 0
+        self.bridge: str | None = None
+        self.conference: str | None = None
+        self.playbacks: set[int] = set()
+        self.recordings: dict[int, str] = {}
+        self.fax_id: int | None = None
+        self.collect: Any = None            # an active digit collection (api/collect.py)
+        self.extension: str | None = None   # FXS: the phone's extension number
+
+    # ---- state --------------------------------------------------------------------
+    def signal(self, sig: Signal, now_ms: int, **info: Any) -> bool:
+        nxt = TRANSITIONS.get((self.state, sig))
+        if nxt is None:
+            log.debug("event=signal_ignored line=%s state=%s signal=%s", self.name, self.state.value, sig.value)
+            return False
+        prev = self.state
+        self.state = nxt
+        self.state_since_ms = now_ms
+        log.info("event=line_state line=%s from=%s to=%s signal=%s%s", self.name, prev.value, nxt.value,
+                 sig.value, "".join(f" {k}={v}" for k, v in info.items()))
+        self.listener.line_changed(self, prev, sig, info)
+        return True
+
+    @property
+    def busy(self) -> bool:
+        return self.state in BUSY_STATES
+
+    def new_call(self, direction: str, now_ms: int, **fields: Any) -> Call:
+        self.call = Call(call_id=fields.pop("call_id", None) or uuid.uuid4().hex[:16], direction=direction,
+                         started_ms=now_ms, **fields)
+        self.calls_total += 1
+        self.last_used_ms = now_ms
+        return self.call
+
+    def describe(self, now_ms: int) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "chan": self.name, "kind": self.kind, "state": self.state.value,
+            "since_ms": now_ms - self.state_since_ms, "owner": self.owner,
+        }
+        if self.call:
+            c = self.call
+            d.update(call_id=c.call_id, direction=c.direction, caller=c.caller, dialled=c.dialled,
+                     application=c.application, leg_id=c.leg_id, record_committed=c.leg_committed)
+        if self.bridge:
+            d["bridge"] = self.bridge
+        return d
+
+
+class LineListener:
+    """What a line tells the daemon about (chand's Switchboard implements it)."""
+
+    def line_changed(self, line: Line, prev: LineState, sig: Signal, info: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+Callback = Callable[[], None]

@@ -1,0 +1,42 @@
+"""Inbound routing: which application gets a call, by dialled number and by port."""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    application: str                  # "ivr:main", "queue:sales", "fax:inbox", "app:crm"
+    dialled: str | None = None        # fnmatch pattern of the dialled number (DNIS), None: any
+    lines: tuple[str, ...] = ()       # line names or "span/*" patterns, empty: any
+    caller: str | None = None         # fnmatch pattern of the caller number, None: any
+
+    def matches(self, line_name: str, dialled: str, caller: str) -> bool:
+        if self.dialled is not None and not fnmatch.fnmatchcase(dialled or "", self.dialled):
+            return False
+        if self.caller is not None and not fnmatch.fnmatchcase(caller or "", self.caller):
+            return False
+        if self.lines and not any(fnmatch.fnmatchcase(line_name, p) for p in self.lines):
+            return False
+        return True
+
+
+def split_application(application: str) -> tuple[str, str]:
+    """"ivr:main" -> ("ivr", "main"); "app:crm" -> ("crm", ""); "ivr" -> ("ivr", "")."""
+    kind, _, arg = application.partition(":")
+    if kind == "app":
+        return arg, ""
+    return kind, arg
+
+
+class Router:
+    def __init__(self, routes: list[Route], default: str | None = None) -> None:
+        self.routes = list(routes)
+        self.default = default
+
+    def route(self, line_name: str, dialled: str, caller: str) -> str | None:
+        for r in self.routes:
+            if r.matches(line_name, dialled, caller):
+                return r.application
+        return self.default

@@ -1,0 +1,22 @@
+"""Signalling: how each kind of line says ring, answer, dial and hang up.
+
+Each module turns engine events into line signals (telephonist.chand.line)
+and line actions into what the wire needs, through the engine only; none of
+them knows whether the span is simulated or a DAHDI card.
+"""
+from telephonist.chand.signalling.analog_fxo import AnalogFxo
+from telephonist.chand.signalling.analog_fxs import AnalogFxs
+from telephonist.chand.signalling.base import LineOptions, SigContext, Signalling
+from telephonist.chand.signalling.digital import DigitalTrunk
+
+__all__ = ["AnalogFxo", "AnalogFxs", "DigitalTrunk", "LineOptions", "SigContext", "Signalling", "make_signalling"]
+
+
+def make_signalling(kind: str, ctx: SigContext, options: LineOptions) -> Signalling:
+    if kind == "fxo":
+        return AnalogFxo(ctx, options)
+    if kind == "fxs":
+        return AnalogFxs(ctx, options)
+    if kind == "e1":
+        return DigitalTrunk(ctx, options)
+    raise ValueError(f"no signalling for line kind {kind!r}")

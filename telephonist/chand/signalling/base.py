@@ -1,0 +1,88 @@
+"""What every signalling shares: its context, its per-line options, its actions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from telephonist.engine import Dsp, Engine, Event
+
+if TYPE_CHECKING:
+    from telephonist.chand.engine_clock import EngineTimers
+    from telephonist.chand.line import Line
+
+
+@dataclass(frozen=True)
+class SigContext:
+    engine: Engine
+    timers: "EngineTimers"
+    now_ms: Callable[[], int]
+
+
+@dataclass(frozen=True)
+class LineOptions:
+    """Per-line signalling settings (from the span's config)."""
+    cid: str = "bell202"                 # bell202 | v23 | dtmf | none
+    busy_tone_disconnect: bool = True    # Chinese exchanges often signal hang-up only with busy tone
+    open_loop_disconnect: bool = True    # kewl start: a loop-current break means the far end hung up
+    polarity_disconnect: bool = False
+    answer_on_polarity: bool = False     # outbound: a polarity reversal means answered
+    answer_on_voice: bool = True         # outbound on analog lines without answer supervision
+    ring_timeout_ms: int = 8000          # no ring for this long: the caller gave up
+    dialtone_wait_ms: int = 3000         # outbound: dial blind after this if no dial tone is heard
+    no_answer_ms: int = 45000
+    guard_ms: int = 300                  # after hang-up, before the line may be seized again
+    first_digit_ms: int = 10000          # FXS: dial tone until the first digit
+    interdigit_ms: int = 4000            # FXS: end of dialling
+    max_digits: int = 20
+    ring_on_ms: int = 1000               # FXS ring cadence (China: 1 s on, 4 s off)
+    ring_off_ms: int = 4000
+    extension: str = ""                  # FXS: the phone's extension number
+
+
+class Signalling:
+    """Base of the signalling of one line."""
+
+    def __init__(self, ctx: SigContext, options: LineOptions) -> None:
+        self.ctx = ctx
+        self.opt = options
+        self.line: "Line" = None  # type: ignore[assignment]  (set by attach)
+        self._timer: int | None = None
+
+    def attach(self, line: "Line") -> None:
+        self.line = line
+
+    # helpers
+    @property
+    def engine(self) -> Engine:
+        return self.ctx.engine
+
+    def now(self) -> int:
+        return self.ctx.now_ms()
+
+    def set_timer(self, ms: int, callback: Callable[[], None]) -> None:
+        self.cancel_timer()
+        self._timer = self.ctx.timers.call_later(ms, callback)
+
+    def cancel_timer(self) -> None:
+        self.ctx.timers.cancel(self._timer)
+        self._timer = None
+
+    def media_dsp(self) -> Dsp:
+        """Detection a connected call needs: digits, plus tones for disconnect supervision."""
+        return Dsp.DTMF
+
+    # what the line asks of its signalling
+    def on_event(self, ev: Event) -> None:
+        raise NotImplementedError
+
+    def answer(self) -> None:
+        raise NotImplementedError
+
+    def hangup(self, cause: str = "normal") -> None:
+        raise NotImplementedError
+
+    def dial(self, number: str, caller_id: str = "") -> None:
+        raise NotImplementedError
+
+    def flash(self) -> None:
+        raise NotImplementedError(f"hook flash is not possible on {self.line.kind} lines")

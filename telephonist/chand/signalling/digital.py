@@ -1,0 +1,121 @@
+"""Digital trunks (E1 bearer channels) with message-based call control.
+
+The sim E1 carries ISDN-like call-control messages (SETUP with calling and
+called numbers, ALERTING, CONNECT, DISCONNECT with a Q.850 cause, RELEASE),
+the shape PRI (libpri) and MFC-R2 (openr2) will present on real cards.
+"""
+from __future__ import annotations
+
+from telephonist.chand.line import Disposition, LineState, Signal
+from telephonist.chand.signalling.base import Signalling
+from telephonist.engine import Event, EventType
+
+# Q.850 causes we act on
+NORMAL, BUSY, NO_USER_RESPONSE, NO_ANSWER, UNALLOCATED, CONGESTION = 16, 17, 18, 19, 1, 34
+CAUSE_NAMES = {
+    1: "unallocated", 3: "no_route", 16: "normal_clearing", 17: "user_busy", 18: "no_user_response",
+    19: "no_answer", 21: "call_rejected", 27: "destination_out_of_order", 31: "normal_unspecified",
+    34: "no_circuit", 38: "network_out_of_order", 41: "temporary_failure", 42: "switch_congestion",
+}
+HANGUP_CAUSES = {"normal": NORMAL, "busy": BUSY, "no_answer": NO_ANSWER, "rejected": 21,
+                 "unallocated": UNALLOCATED, "congestion": CONGESTION}
+
+
+def parse_message(text: str) -> tuple[str, dict[str, str]]:
+    kind, *rest = text.split()
+    fields = {}
+    for part in rest:
+        key, _, value = part.partition("=")
+        fields[key] = value
+    return kind.upper(), fields
+
+
+def format_message(kind: str, **fields: object) -> str:
+    return " ".join([kind] + [f"{k}={v}" for k, v in fields.items() if v not in (None, "")])
+
+
+class DigitalTrunk(Signalling):
+    def on_event(self, ev: Event) -> None:
+        if ev.type != EventType.SIGMSG:
+            return
+        kind, f = parse_message(ev.text)
+        line, st = self.line, self.line.state
+        if kind == "SETUP" and st == LineState.IDLE:
+            line.new_call("inbound", self.now(), caller=f.get("calling", ""), dialled=f.get("called", ""))
+            line.signal(Signal.INCOMING, self.now())
+            self.engine.sigmsg(line.chan, "ALERTING")
+            line.signal(Signal.OFFER, self.now())
+        elif kind == "SETUP":
+            # glare or a busy channel: refuse, as a real exchange would be told
+            self.engine.sigmsg(line.chan, format_message("DISCONNECT", cause=BUSY))
+        elif kind == "ALERTING" and st == LineState.PROCEEDING:
+            line.listener.progress(line, "ringing")
+        elif kind == "CONNECT" and st in (LineState.DIALING, LineState.PROCEEDING):
+            self.cancel_timer()
+            self.engine.set_dsp(line.chan, self.media_dsp())
+            line.signal(Signal.REMOTE_ANSWER, self.now(), how="connect")
+        elif kind == "DISCONNECT":
+            cause = int(f.get("cause", NORMAL) or NORMAL)
+            self.engine.sigmsg(line.chan, "RELEASE")
+            self._remote_disconnect(cause)
+        elif kind == "RELEASE" and st == LineState.CLEARING:
+            self.cancel_timer()
+            line.signal(Signal.SETTLED, self.now())
+
+    def _remote_disconnect(self, cause: int) -> None:
+        line, st = self.line, self.line.state
+        self.cancel_timer()
+        name = f"{cause} {CAUSE_NAMES.get(cause, 'cause')}"
+        if line.call and not line.call.cause:
+            line.call.cause = name
+        if st in (LineState.DIALING, LineState.PROCEEDING):
+            if line.call:
+                line.call.disposition = {BUSY: Disposition.BUSY, NO_ANSWER: Disposition.NO_ANSWER,
+                                         NO_USER_RESPONSE: Disposition.NO_ANSWER}.get(cause, Disposition.FAILED)
+            line.signal(Signal.REMOTE_FAIL, self.now(), cause=name)
+        elif st in (LineState.RINGING, LineState.OFFERED):
+            if line.call:
+                line.call.disposition = Disposition.ABANDONED
+            line.signal(Signal.REMOTE_HANGUP, self.now(), cause=name)
+            return
+        else:
+            line.signal(Signal.REMOTE_HANGUP, self.now(), cause=name)
+        line.signal(Signal.SETTLED, self.now())
+        self.engine.set_dsp(line.chan, self._idle_dsp())
+
+    def _idle_dsp(self):
+        from telephonist.engine import Dsp
+        return Dsp.NONE
+
+    def answer(self) -> None:
+        self.engine.sigmsg(self.line.chan, "CONNECT")
+        self.engine.set_dsp(self.line.chan, self.media_dsp())
+        self.line.signal(Signal.ANSWER, self.now())
+
+    def hangup(self, cause: str = "normal") -> None:
+        code = HANGUP_CAUSES.get(cause, NORMAL)
+        if self.line.call and not self.line.call.cause:
+            self.line.call.cause = f"{code} {CAUSE_NAMES.get(code, 'cause')}"
+        if self.line.signal(Signal.HANGUP, self.now(), cause=cause):
+            self.engine.sigmsg(self.line.chan, format_message("DISCONNECT", cause=code))
+            self.engine.set_dsp(self.line.chan, self._idle_dsp())
+            # the far end answers RELEASE; if it never does, free the channel anyway
+            self.set_timer(4000, lambda: self.line.signal(Signal.SETTLED, self.now()))
+
+    def dial(self, number: str, caller_id: str = "") -> None:
+        self.line.signal(Signal.DIAL, self.now(), number=number)
+        self.engine.sigmsg(self.line.chan, format_message("SETUP", calling=caller_id, called=number))
+        self.line.signal(Signal.SENT, self.now())
+        self.set_timer(self.opt.no_answer_ms, self._no_answer)
+
+    def _no_answer(self) -> None:
+        if self.line.state == LineState.PROCEEDING:
+            self.engine.sigmsg(self.line.chan, format_message("DISCONNECT", cause=NO_ANSWER))
+            if self.line.call:
+                self.line.call.disposition = Disposition.NO_ANSWER
+                self.line.call.cause = "19 no_answer"
+            self.line.signal(Signal.REMOTE_FAIL, self.now(), cause="no_answer")
+            self.set_timer(4000, lambda: self.line.signal(Signal.SETTLED, self.now()))
+
+    def reset(self) -> None:
+        pass

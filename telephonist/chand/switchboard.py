@@ -1,0 +1,421 @@
+"""The switchboard: lines, who owns them, what their calls do, and what applications are told.
+
+Engine events arrive here (event_pump.py) and go to the line's signalling or
+media handling; line state changes come back (LineListener) and become
+call records and events to the owning application. Commands from the control
+API are in api/commands.py; this class holds the state they act on.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+from typing import Any, Iterable
+
+from telephonist.chand.api.errors import NotFound, NotOwner, Unavailable
+from telephonist.chand.api.session import Session
+from telephonist.chand.engine_clock import EngineTimers
+from telephonist.chand.line import Call, Disposition, Line, LineListener, LineState, Signal
+from telephonist.chand.records import CallRecorder
+from telephonist.chand.routing import Router, split_application
+from telephonist.chand.trunk_group import TrunkGroup
+from telephonist.drivers.sim.far_end import FarEnd, SimNetwork
+from telephonist.engine import EndReason, Engine, Event, EventType
+
+log = logging.getLogger(__name__)
+
+
+class Fallback:
+    """What a call hears when its application is gone: a prompt, then hang-up or another application."""
+
+    def __init__(self, prompt: str | None = None, then: str = "hangup") -> None:
+        self.prompt = prompt
+        self.then = then
+
+
+class Switchboard(LineListener):
+    def __init__(self, engine: Engine, timers: EngineTimers, *, node: str = "chand",
+                 recorder: CallRecorder | None = None, router: Router | None = None,
+                 sim: SimNetwork | None = None, fallback: Fallback | None = None,
+                 recordings_dir: str = "/var/lib/telephonist/recordings", app_timeout_ms: int = 2000) -> None:
+        self.engine = engine
+        self.timers = timers
+        self.node = node
+        self.recorder = recorder
+        self.router = router or Router([])
+        self.sim = sim
+        self.fallback = fallback or Fallback()
+        self.recordings_dir = recordings_dir
+        self.app_timeout_s = app_timeout_ms / 1000.0
+        self.lines: dict[str, Line] = {}
+        self.by_chan: dict[int, Line] = {}
+        self.trunk_groups: dict[str, TrunkGroup] = {}
+        self.sessions: dict[int, Session] = {}
+        self.bridges: dict[str, list[Line]] = {}
+        self._bridge_ids = itertools.count(1)
+        self._conf_ids: dict[str, int] = {}
+        self._rr = itertools.count()
+        self.spans: dict[str, dict[str, Any]] = {}
+        self.tokens: dict[str, str] = {}             # TCP token -> role
+        self.prompts_dir = "/var/lib/telephonist/prompts"
+        self.reloader: Any = None                    # set by the daemon: () -> dict
+
+    def command(self, sess: Session, msg: dict[str, Any]) -> dict[str, Any] | None:
+        from telephonist.chand.api.commands import dispatch
+        return dispatch(self, sess, msg)
+
+    def prompt_path(self, name: str) -> str:
+        """A prompt named by an application: relative names live in the prompts directory."""
+        if os.path.isabs(name):
+            return name
+        path = os.path.normpath(os.path.join(self.prompts_dir, name))
+        if not path.startswith(os.path.normpath(self.prompts_dir) + os.sep):
+            raise NotFound(f"prompt {name!r} is outside the prompts directory")
+        return path
+
+    # ---- set-up -------------------------------------------------------------------------
+    def add_line(self, line: Line) -> None:
+        self.lines[line.name] = line
+        self.by_chan[line.chan] = line
+        line.sig.attach(line)
+        if hasattr(line.sig, "reset"):
+            line.sig.reset()
+
+    def add_trunk_group(self, group: TrunkGroup) -> None:
+        self.trunk_groups[group.name] = group
+        for ln in group.lines:
+            ln.trunk_groups.append(group.name)
+
+    def now(self) -> int:
+        return self.engine.now_ms
+
+    # ---- lookup ---------------------------------------------------------------------------
+    def line(self, name: Any) -> Line:
+        if not isinstance(name, str) or name not in self.lines:
+            raise NotFound(f"no channel {name!r}")
+        return self.lines[name]
+
+    def owned_line(self, sess: Session, name: Any) -> Line:
+        line = self.line(name)
+        if line.owner != sess.name and sess.role != "admin":
+            raise NotOwner(f"{line.name} belongs to {line.owner or 'nobody'}, not to {sess.name}")
+        return line
+
+    def far(self, name: Any) -> FarEnd:
+        if self.sim is None:
+            raise Unavailable("there are no simulated spans")
+        if not isinstance(name, str) or name not in self.sim.by_name:
+            raise NotFound(f"no simulated far end {name!r}")
+        return self.sim.by_name[name]
+
+    # ---- sessions ---------------------------------------------------------------------------
+    def register(self, sess: Session) -> None:
+        self.sessions[sess.id] = sess
+
+    def sessions_of(self, app: str) -> list[Session]:
+        return [s for s in self.sessions.values() if s.app == app and not s.closed and s.role in ("app", "admin")]
+
+    def pick_session(self, app: str) -> Session | None:
+        cands = self.sessions_of(app)
+        if not cands:
+            return None
+        return cands[next(self._rr) % len(cands)]
+
+    def session_by_name(self, name: str | None) -> Session | None:
+        if not name:
+            return None
+        for s in self.sessions.values():
+            if s.name == name:
+                return s
+        return None
+
+    def acked(self, sess: Session) -> None:
+        pass    # the event pump waits on Session.acked_event
+
+    def session_gone(self, sess: Session, why: str) -> None:
+        if self.sessions.pop(sess.id, None) is None:
+            return
+        sess.closed = True
+        log.warning("event=application_gone app=%s why=%s", sess.name, why)
+        for line in self.lines.values():
+            if line.owner == sess.name:
+                line.owner = None
+                if line.busy and line.state != LineState.CLEARING:
+                    self.apply_fallback(line, why)
+        if self.sim:
+            for far in self.sim.by_chan.values():
+                if far.extra.get("owner") == sess.name:
+                    far.observer = None
+                    far.extra.pop("owner", None)
+
+    def check_sessions(self) -> None:
+        """Applications that stopped answering lose their calls to the fallback."""
+        for sess in list(self.sessions.values()):
+            if sess.overdue(self.app_timeout_s):
+                self.session_gone(sess, "not answering")
+                try:
+                    sess.writer.close()
+                except Exception:
+                    pass
+
+    def apply_fallback(self, line: Line, why: str) -> None:
+        fb = self.fallback
+        self.record_event(line, "fallback", why=why)
+        if line.call:
+            line.call.vars["fallback"] = why
+        if fb.then.startswith("app:") or fb.then.partition(":")[0] in ("ivr", "queue", "fax"):
+            if self.hand_to(line, fb.then, reason="fallback"):
+                return
+        if line.state in (LineState.RINGING, LineState.OFFERED):
+            line.sig.answer()
+        if line.state != LineState.UP:
+            line.sig.hangup("fallback")
+            return
+        self.leave_bridge(line)
+        self.engine.play_stop(line.chan, 0)
+        items: list[Any] = []
+        if fb.prompt and os.path.exists(fb.prompt):
+            items.append(fb.prompt)
+        else:
+            items.append(("tone", "congestion", 3000))
+        pid = self.engine.play(line.chan, items)
+        line.vars_fallback_pid = pid  # type: ignore[attr-defined]
+
+    def hand_to(self, line: Line, application: str, reason: str = "handoff", from_session: Session | None = None) -> bool:
+        app, target = split_application(application)
+        sess = self.pick_session(app)
+        if sess is None:
+            return False
+        prev = line.owner
+        line.owner = sess.name
+        if line.call:
+            line.call.application = application
+            line.call.target = target
+        self.record_event(line, "handoff", to=application, by=prev, reason=reason)
+        sess.send_event("offer", **self.call_info(line), target=target, reason=reason, previous=prev)
+        return True
+
+    # ---- what applications are told --------------------------------------------------------------
+    def call_info(self, line: Line) -> dict[str, Any]:
+        c = line.call
+        info: dict[str, Any] = {"chan": line.name, "state": line.state.value, "time_ms": self.now()}
+        if c:
+            info.update(call_id=c.call_id, direction=c.direction, caller=c.caller, dialled=c.dialled,
+                        span=line.span, cid_name=c.vars.get("cid_name", ""))
+        return info
+
+    def tell_owner(self, line: Line, kind: str, **fields: Any) -> None:
+        sess = self.session_by_name(line.owner)
+        if sess:
+            sess.send_event(kind, chan=line.name, time_ms=self.now(), **fields)
+
+    def tell_subscribers(self, kind: str, **fields: Any) -> None:
+        for s in self.sessions.values():
+            if s.subscribed:
+                s.send_event(kind, **fields)
+
+    def record_event(self, line: Line, kind: str, **data: Any) -> None:
+        if self.recorder and line.call:
+            self.recorder.event(line, kind, **data)
+
+    # ---- line state changes -----------------------------------------------------------------------
+    def line_changed(self, line: Line, prev: LineState, sig: Signal, info: dict[str, Any]) -> None:
+        call = line.call
+        now = self.now()
+        self.tell_subscribers("line_state", chan=line.name, state=line.state.value, previous=prev.value,
+                              signal=sig.value, caller=call.caller if call else "",
+                              dialled=call.dialled if call else "", time_ms=now)
+        if sig in (Signal.INCOMING, Signal.DIAL) and call and self.recorder:
+            self.recorder.opened(line)
+        self.record_event(line, "state", state=line.state.value, signal=sig.value, **info)
+
+        if sig == Signal.OFFER:
+            self._offer(line)
+        elif sig in (Signal.ANSWER, Signal.REMOTE_ANSWER) and call:
+            call.answered_ms = now
+            call.answered_at = call.started_at + (now - call.started_ms) / 1000.0
+            if self.recorder:
+                self.recorder.updated(line, answered_at=call.answered_at, application=call.application)
+            self.tell_owner(line, "answered", how=info.get("how", "local"))
+        elif sig == Signal.REMOTE_FAIL:
+            self.tell_owner(line, "dial_failed", cause=info.get("cause"),
+                            disposition=call.disposition.value if call and call.disposition else "failed")
+        elif sig == Signal.REMOTE_HANGUP:
+            self.tell_owner(line, "hangup", cause=info.get("cause"), by="remote")
+            self._stop_media(line)
+            if line.state == LineState.CLEARING and line.kind == "fxs":
+                pass
+        elif sig == Signal.HANGUP:
+            self._stop_media(line)
+
+        if line.state == LineState.IDLE and prev != LineState.IDLE:
+            self._ended(line, sig)
+
+    def _offer(self, line: Line) -> None:
+        call = line.call
+        assert call is not None
+        application = self.router.route(line.name, call.dialled, call.caller)
+        call.application = application
+        if self.recorder:
+            self.recorder.updated(line, caller=call.caller, dialled=call.dialled, application=application)
+        if not application:
+            log.warning("event=no_route line=%s dialled=%s caller=%s", line.name, call.dialled, call.caller)
+            self.apply_fallback(line, "no route")
+            return
+        if not self.hand_to(line, application, reason="inbound"):
+            log.warning("event=application_unavailable line=%s application=%s", line.name, application)
+            self.apply_fallback(line, f"application {application} is not connected")
+
+    def _stop_media(self, line: Line) -> None:
+        self.leave_bridge(line)
+        if line.collect:
+            line.collect.cancel("hangup")
+        if line.fax_id:
+            self.engine.fax_stop(line.chan)
+
+    def _ended(self, line: Line, sig: Signal) -> None:
+        call = line.call
+        owner = line.owner
+        line.owner = None
+        line.call = None
+        line.playbacks.clear()
+        line.recordings.clear()
+        line.fax_id = None
+        if call is None:
+            return
+        call.ended_ms = self.now()
+        if call.disposition is None:
+            if call.answered_ms is not None:
+                call.disposition = Disposition.ANSWERED
+            elif call.direction == "inbound":
+                call.disposition = Disposition.ABANDONED if call.cause in (None, "abandoned", "on_hook") \
+                    or "normal" in (call.cause or "") else Disposition.FAILED
+            else:
+                call.disposition = Disposition.FAILED
+        if self.recorder:
+            self.recorder.closed(line, call)
+        sess = self.session_by_name(owner)
+        if sess:
+            sess.send_event("ended", chan=line.name, call_id=call.call_id, disposition=call.disposition.value,
+                            cause=call.cause, time_ms=self.now())
+
+    def progress(self, line: Line, what: str) -> None:
+        self.record_event(line, "progress", what=what)
+        self.tell_owner(line, "progress", what=what)
+
+    def flash(self, line: Line) -> None:
+        self.record_event(line, "flash")
+        self.tell_owner(line, "flash")
+
+    # ---- bridges ------------------------------------------------------------------------------------
+    def conf_number(self, name: str) -> int:
+        if name not in self._conf_ids:
+            self._conf_ids[name] = len(self._conf_ids) + 1
+        return self._conf_ids[name]
+
+    def make_bridge(self, lines: Iterable[Line]) -> str:
+        lines = list(lines)
+        bid = f"b{next(self._bridge_ids)}"
+        conf = self.conf_number(bid)
+        for ln in lines:
+            self.leave_bridge(ln)
+            self.engine.conf_join(conf, ln.chan)
+            ln.bridge = bid
+            self.record_event(ln, "bridge", bridge=bid, with_=[o.name for o in lines if o is not ln])
+        self.bridges[bid] = lines
+        return bid
+
+    def leave_bridge(self, line: Line) -> None:
+        bid = line.bridge
+        if not bid:
+            return
+        line.bridge = None
+        self.engine.conf_leave(line.chan)
+        members = self.bridges.get(bid, [])
+        if line in members:
+            members.remove(line)
+        self.record_event(line, "unbridge", bridge=bid)
+        if len(members) <= 1:
+            for other in members:
+                other.bridge = None
+                self.engine.conf_leave(other.chan)
+                self.tell_owner(other, "unbridged", bridge=bid)
+            self.bridges.pop(bid, None)
+            self._conf_ids.pop(bid, None)
+
+    # ---- engine events ----------------------------------------------------------------------------------
+    def on_engine_event(self, ev: Event) -> None:
+        if ev.type == EventType.TIMER:
+            self.timers.fire(ev.id)
+            return
+        line = self.by_chan.get(ev.chan)
+        if line is not None:
+            try:
+                self._line_event(line, ev)
+            except Exception:
+                log.exception("event=line_event_failed line=%s type=%s", line.name, ev.type.name)
+            return
+        if self.sim and ev.chan in self.sim.by_chan:
+            try:
+                self.sim.on_event(self.sim.by_chan[ev.chan], ev)
+            except Exception:
+                log.exception("event=far_event_failed chan=%s type=%s", ev.chan, ev.type.name)
+            return
+        if ev.type == EventType.ALARM:
+            self.tell_subscribers("span_alarm", span=ev.chan, alarms=ev.text, bits=ev.a)
+        elif ev.type == EventType.OVERRUN:
+            log.error("event=engine_events_lost count=%s", ev.a)
+        elif ev.type == EventType.ERROR:
+            log.error("event=engine_error chan=%s text=%s", ev.chan, ev.text)
+
+    def _line_event(self, line: Line, ev: Event) -> None:
+        t = ev.type
+        line.sig.on_event(ev)
+        if t == EventType.DTMF:
+            self.record_event(line, "dtmf", digit=ev.text, duration_ms=ev.a)
+            if line.collect:
+                line.collect.digit(ev.text)
+            self.tell_owner(line, "dtmf", digit=ev.text, duration_ms=ev.a)
+        elif t == EventType.PLAY_DONE:
+            line.playbacks.discard(ev.id)
+            reason = EndReason(ev.a).name.lower()
+            if line.collect:
+                line.collect.prompt_done(ev.id)
+            if ev.a == EndReason.ERROR:
+                log.error("event=playback_error line=%s playback=%s error=%s", line.name, ev.id, ev.text)
+            fb = getattr(line, "vars_fallback_pid", None)
+            if fb == ev.id:
+                line.vars_fallback_pid = None  # type: ignore[attr-defined]
+                if line.busy:
+                    line.sig.hangup("fallback")
+                return
+            self.tell_owner(line, "play_done", playback=ev.id, reason=reason, error=ev.text or None)
+        elif t == EventType.REC_DONE:
+            path = line.recordings.pop(ev.id, None)
+            reason = EndReason(ev.a).name.lower()
+            if line.call and path and ev.a != EndReason.ERROR:
+                line.call.recording_path = path
+                if self.recorder:
+                    self.recorder.updated(line, recording_path=path)
+            self.record_event(line, "record", recording=ev.id, reason=reason, ms=ev.b, path=path)
+            self.tell_owner(line, "record_done", recording=ev.id, reason=reason, duration_ms=ev.b,
+                            path=path, error=ev.text if ev.a == EndReason.ERROR else None)
+        elif t == EventType.FAX_PAGE:
+            self.tell_owner(line, "fax_page", fax=ev.id, page=ev.a, bit_rate=ev.b)
+        elif t == EventType.FAX_DONE:
+            line.fax_id = None
+            result, _, remote = ev.text.partition(";")
+            self.record_event(line, "fax", code=ev.a, pages=ev.b, bit_rate=ev.c, ecm=bool(ev.d), result=result)
+            self.tell_owner(line, "fax_done", fax=ev.id, code=ev.a, ok=ev.a == 0, pages=ev.b, bit_rate=ev.c,
+                            ecm=bool(ev.d), result=result, remote_ident=remote)
+        elif t == EventType.TONE:
+            self.tell_owner(line, "tone", tone=ev.text, on=bool(ev.a))
+        elif t == EventType.VAD:
+            self.tell_owner(line, "voice", on=bool(ev.a), length_ms=ev.b)
+        elif t == EventType.FAXTONE:
+            self.tell_owner(line, "fax_tone", tone=ev.text)
+        elif t == EventType.DTMF_SENT:
+            self.tell_owner(line, "dtmf_sent", id=ev.id)
+        elif t == EventType.ERROR:
+            log.error("event=channel_error line=%s text=%s", line.name, ev.text)
+            self.tell_owner(line, "error", message=ev.text)

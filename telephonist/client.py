@@ -1,0 +1,172 @@
+"""An asyncio client of chand's control API, for ivrd, faxd, the demo and tests.
+
+    async with Client.connect_unix(path, app="ivr") as c:
+        c.on("offer", handle_offer)             # handlers may be async
+        await c.call("answer", chan=ev["chan"])
+
+Events are acknowledged once their handlers have run, which is what lets a
+lockstep chand hold its clock until the application has reacted.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import json
+import logging
+from collections import defaultdict
+from typing import Any, Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], Awaitable[None] | None]
+
+
+class ApiCallError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Client:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future] = {}
+        self._handlers: dict[str, list[Handler]] = defaultdict(list)
+        self._waiters: list[tuple[Callable[[dict[str, Any]], bool], asyncio.Future]] = []
+        self.events: list[dict[str, Any]] = []      # every event seen (tests read it)
+        self.keep_events = True
+        self.session: str | None = None
+        self._reader_task: asyncio.Task | None = None
+        self._dispatch_task: asyncio.Task | None = None
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self.closed = asyncio.Event()
+        self.auto_ack = True
+
+    # ---- connecting ----------------------------------------------------------------------
+    @classmethod
+    async def connect_unix(cls, path: str, app: str, role: str = "app") -> "Client":
+        r, w = await asyncio.open_unix_connection(path, limit=1 << 20)
+        return await cls._start(r, w, app, role, None)
+
+    @classmethod
+    async def connect_tcp(cls, host: str, port: int, app: str, token: str, role: str = "app", ssl=None) -> "Client":
+        r, w = await asyncio.open_connection(host, port, ssl=ssl, limit=1 << 20)
+        return await cls._start(r, w, app, role, token)
+
+    @classmethod
+    async def _start(cls, r, w, app, role, token) -> "Client":
+        c = cls(r, w)
+        loop = asyncio.get_running_loop()
+        c._reader_task = loop.create_task(c._read_loop())
+        c._dispatch_task = loop.create_task(c._dispatch_loop())
+        args: dict[str, Any] = {"app": app, "role": role}
+        if token:
+            args["token"] = token
+        reply = await c.call("hello", **args)
+        c.session = reply["session"]
+        return c
+
+    async def __aenter__(self) -> "Client":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        try:
+            self.writer.close()
+            await self.writer.wait_closed()
+        except Exception:
+            pass
+        for task in (self._reader_task, self._dispatch_task):
+            if task:
+                task.cancel()
+
+    # ---- requests --------------------------------------------------------------------------
+    def send_raw(self, data: bytes) -> None:
+        self.writer.write(data)
+
+    async def call(self, cmd: str, **args: Any) -> dict[str, Any]:
+        rid = next(self._ids)
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        self.writer.write(json.dumps({"id": rid, "cmd": cmd, **args}).encode() + b"\n")
+        await self.writer.drain()
+        return await fut
+
+    # ---- events ------------------------------------------------------------------------------
+    def on(self, kind: str, handler: Handler) -> None:
+        self._handlers[kind].append(handler)
+
+    async def wait_for(self, pred: Callable[[dict[str, Any]], bool] | str, timeout: float = 30.0,
+                       **match: Any) -> dict[str, Any]:
+        """The next event (from now) for which pred holds; pred may be an event name plus field matches."""
+        if isinstance(pred, str):
+            kind = pred
+            pred = lambda e: e.get("event") == kind and all(e.get(k) == v for k, v in match.items())  # noqa: E731
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._waiters.append((pred, fut))
+        return await asyncio.wait_for(fut, timeout)
+
+    async def _read_loop(self) -> None:
+        try:
+            while True:
+                raw = await self.reader.readline()
+                if not raw:
+                    break
+                msg = json.loads(raw)
+                if "reply" in msg:
+                    fut = self._pending.pop(msg["reply"], None) if msg["reply"] is not None else None
+                    if fut is None:
+                        log.warning("event=unsolicited_reply msg=%s", msg)
+                        self.events.append(msg) if self.keep_events else None
+                        continue
+                    if msg.get("ok"):
+                        fut.set_result(msg)
+                    else:
+                        err = msg.get("error", {})
+                        fut.set_exception(ApiCallError(err.get("code", "error"), err.get("message", "")))
+                elif "event" in msg:
+                    if self.keep_events:
+                        self.events.append(msg)
+                    for pred, fut in list(self._waiters):
+                        if not fut.done() and pred(msg):
+                            fut.set_result(msg)
+                            self._waiters.remove((pred, fut))
+                    self._queue.put_nowait(msg)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.closed.set()
+            for fut in self._pending.values():
+                if not fut.done():
+                    fut.set_exception(ConnectionError("chand closed the connection"))
+
+    async def _dispatch_loop(self) -> None:
+        """Handlers run one event at a time, in order, apart from the reader (so they may await calls)."""
+        while True:
+            ev = await self._queue.get()
+            await self._dispatch(ev)
+
+    async def _dispatch(self, ev: dict[str, Any]) -> None:
+        for handler in self._handlers.get(ev["event"], []) + self._handlers.get("*", []):
+            try:
+                res = handler(ev)
+                if inspect.isawaitable(res):
+                    await res
+            except Exception:
+                log.exception("event=handler_failed event=%s", ev.get("event"))
+        # let work the handlers started reach its first wait before saying we are done
+        await asyncio.sleep(0)
+        if self.auto_ack:
+            self.ack(ev["seq"])
+
+    def ack(self, seq: int) -> None:
+        try:
+            self.writer.write(json.dumps({"ack": seq}).encode() + b"\n")
+        except Exception:
+            pass

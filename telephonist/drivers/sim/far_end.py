@@ -1,0 +1,346 @@
+"""The far end of each simulated line: the exchange, a phone or a network.
+
+A sim span's channels are wired to far-end engine channels; this module is
+what stands at that end. It calls in (ring cadence with caller ID, a phone
+that lifts and dials, an ISDN-like SETUP), answers the calls our side makes
+according to a number plan (answer after N rings, busy, no answer,
+unallocated with SIT, an answering machine, a fax machine), hangs up the way
+the configured exchange does (busy tone, loop break, polarity reversal),
+and lets tests and the demo press digits, play and record at that end.
+"""
+from __future__ import annotations
+
+import enum
+import fnmatch
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from telephonist.chand.engine_clock import EngineTimers
+from telephonist.chand.signalling.digital import format_message, parse_message
+from telephonist.engine import CidStandard, Dsp, Engine, Event, EventType, Hook
+
+log = logging.getLogger(__name__)
+
+CID_STANDARDS = {"bell202": CidStandard.BELL202, "v23": CidStandard.V23, "dtmf": CidStandard.DTMF}
+
+
+@dataclass(frozen=True)
+class NumberBehaviour:
+    """How the simulated network answers a number our side dials."""
+    pattern: str                       # fnmatch pattern: "138*", "4008001234", "*"
+    behaviour: str = "answer"          # answer | busy | no_answer | unallocated | congestion | machine | fax
+    after_rings: int = 1
+    audio: str | None = None           # answer: what the callee says; machine: the greeting
+    hangup_after_ms: int = 0           # answer: the callee hangs up after this (0: never)
+
+    def matches(self, number: str) -> bool:
+        return fnmatch.fnmatchcase(number, self.pattern)
+
+
+class FarState(enum.Enum):
+    IDLE = "idle"
+    RINGING_OUT = "ringing_out"        # we (the far end) ring our side
+    DIALTONE = "dialtone"              # our side seized the line: exchange plays dial tone, collects digits
+    ALERTING = "alerting"              # our side's call rings at the far end
+    CONNECTED = "connected"
+    RINGING_IN = "ringing_in"          # phone: our side rings this phone
+    DISCONNECTED = "disconnected"      # far end hung up, our side still on the line
+
+
+@dataclass
+class FarEnd:
+    chan: int                          # the far-end engine channel
+    near_name: str                     # "pstn/1"
+    kind: str                          # exchange | phone | network
+    state: FarState = FarState.IDLE
+    caller: str = ""
+    dialled: str = ""
+    digits: str = ""
+    rings: int = 0
+    timer: int | None = None
+    tone_pid: int | None = None
+    observer: Callable[["FarEnd", str, dict[str, Any]], None] | None = None
+    heard_digits: str = ""
+    behaviour: NumberBehaviour | None = None
+    auto_answer_rings: int | None = None      # phone: lift after this many rings (None: wait for a command)
+    disconnect: str = "busy_tone"             # exchange: busy_tone | open_loop | polarity
+    cid: str = "bell202"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.near_name}~far"
+
+
+class SimNetwork:
+    """Every far end of every sim span, and the number plan they answer by."""
+
+    RING_ON_MS, RING_OFF_MS = 1000, 4000
+    RINGBACK_CYCLE_MS = 5000
+    DIGIT_TIMEOUT_MS = 2500
+    CID_AFTER_RING_MS = 600
+
+    def __init__(self, engine: Engine, timers: EngineTimers, now_ms: Callable[[], int],
+                 numbers: list[NumberBehaviour] | None = None) -> None:
+        self.engine = engine
+        self.timers = timers
+        self.now_ms = now_ms
+        self.numbers = list(numbers or [])
+        self.by_chan: dict[int, FarEnd] = {}
+        self.by_name: dict[str, FarEnd] = {}
+
+    def add(self, far: FarEnd) -> None:
+        self.by_chan[far.chan] = far
+        self.by_name[far.name] = far
+        self.by_name[far.near_name] = far
+
+    def lookup(self, number: str) -> NumberBehaviour:
+        for nb in self.numbers:
+            if nb.matches(number):
+                return nb
+        return NumberBehaviour("*", "answer", 1)
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def _notify(self, far: FarEnd, what: str, **data: Any) -> None:
+        log.debug("event=far_%s far=%s %s", what, far.name, data)
+        if far.observer:
+            far.observer(far, what, data)
+
+    def _later(self, far: FarEnd, ms: int, fn: Callable[[], None]) -> None:
+        self.timers.cancel(far.timer)
+        far.timer = self.timers.call_later(ms, fn)
+
+    def _cancel(self, far: FarEnd) -> None:
+        self.timers.cancel(far.timer)
+        far.timer = None
+
+    def _tone(self, far: FarEnd, tone: str | None) -> None:
+        if far.tone_pid:
+            self.engine.play_stop(far.chan, far.tone_pid)
+            far.tone_pid = None
+        if tone:
+            far.tone_pid = self.engine.play(far.chan, [("tone", tone, 0)])
+
+    def _reset(self, far: FarEnd) -> None:
+        self._cancel(far)
+        self._tone(far, None)
+        self.engine.play_stop(far.chan, 0)
+        self.engine.set_dsp(far.chan, Dsp.NONE)
+        far.state = FarState.IDLE
+        far.digits = ""
+        far.rings = 0
+        far.behaviour = None
+
+    # ---- commands (tests, the demo) ------------------------------------------------------------
+    def call(self, far: FarEnd, caller: str, dialled: str = "", cid: str | None = None) -> None:
+        """The far end calls our side."""
+        if far.state != FarState.IDLE:
+            raise RuntimeError(f"{far.name} is {far.state.value}")
+        far.caller, far.dialled, far.heard_digits = caller, dialled, ""
+        far.cid = cid or far.cid
+        self.engine.set_dsp(far.chan, Dsp.DTMF)
+        if far.kind == "exchange":
+            far.state = FarState.RINGING_OUT
+            far.rings = 0
+            if far.cid == "dtmf" and caller:
+                self.engine.send_cid(far.chan, CidStandard.DTMF, number=caller)
+                self._later(far, 1500, lambda: self._ring(far))
+            else:
+                self._ring(far)
+        elif far.kind == "network":
+            far.state = FarState.RINGING_OUT
+            self.engine.sigmsg(far.chan, format_message("SETUP", calling=caller, called=dialled))
+        elif far.kind == "phone":
+            far.state = FarState.DIALTONE
+            self.engine.hook(far.chan, Hook.OFF)
+            # dial after a moment of dial tone, as a person would
+            self._later(far, 800, lambda: self.engine.send_dtmf(far.chan, dialled or "", 80, 80) if dialled else None)
+        self._notify(far, "calling", caller=caller, dialled=dialled)
+
+    def _ring(self, far: FarEnd) -> None:
+        if far.state != FarState.RINGING_OUT:
+            return
+        far.rings += 1
+        self.engine.hook(far.chan, Hook.RING_ON)
+        self._later(far, self.RING_ON_MS, lambda: self._ring_pause(far))
+
+    def _ring_pause(self, far: FarEnd) -> None:
+        if far.state != FarState.RINGING_OUT:
+            return
+        self.engine.hook(far.chan, Hook.RING_OFF)
+        if far.rings == 1 and far.caller and far.cid in ("bell202", "v23"):
+            self.timers.call_later(self.CID_AFTER_RING_MS, lambda: self._send_fsk_cid(far))
+        self._later(far, self.RING_OFF_MS, lambda: self._ring(far))
+
+    def _send_fsk_cid(self, far: FarEnd) -> None:
+        if far.state == FarState.RINGING_OUT:
+            self.engine.send_cid(far.chan, CID_STANDARDS[far.cid], number=far.caller,
+                                 name=far.extra.get("cid_name"), datetime=far.extra.get("cid_datetime"))
+
+    def hangup(self, far: FarEnd) -> None:
+        """The far end hangs up (the caller, the callee, the phone)."""
+        st = far.state
+        if far.kind == "exchange":
+            if st == FarState.RINGING_OUT:
+                self.engine.hook(far.chan, Hook.RING_OFF)
+                self._reset(far)
+            elif st in (FarState.CONNECTED, FarState.ALERTING, FarState.DIALTONE):
+                self._cancel(far)
+                self.engine.play_stop(far.chan, 0)
+                far.state = FarState.DISCONNECTED
+                if far.disconnect == "open_loop":
+                    self.engine.hook(far.chan, Hook.OPEN_LOOP)
+                elif far.disconnect == "polarity":
+                    self.engine.hook(far.chan, Hook.POLARITY)
+                else:
+                    self._tone(far, "busy")
+        elif far.kind == "network":
+            if st != FarState.IDLE:
+                self.engine.sigmsg(far.chan, format_message("DISCONNECT", cause=16))
+                self._reset(far)
+        elif far.kind == "phone":
+            self.engine.hook(far.chan, Hook.ON)
+            self._reset(far)
+        self._notify(far, "hung_up")
+
+    def answer(self, far: FarEnd) -> None:
+        """A phone lifts (our side rings it) or the callee of our outbound call answers."""
+        if far.kind == "phone" and far.state == FarState.RINGING_IN:
+            self.engine.hook(far.chan, Hook.OFF)
+            self._connected(far)
+        elif far.state == FarState.ALERTING:
+            self._answer_outbound(far)
+
+    def _connected(self, far: FarEnd) -> None:
+        self._cancel(far)
+        self._tone(far, None)
+        far.state = FarState.CONNECTED
+        self.engine.set_dsp(far.chan, Dsp.DTMF)
+        self._notify(far, "connected")
+
+    # ---- engine events at the far end -----------------------------------------------------------
+    def on_event(self, far: FarEnd, ev: Event) -> None:
+        st = far.state
+        if ev.type == EventType.HOOK:
+            self._near_hook(far, ev.a)
+        elif ev.type == EventType.RING and far.kind == "phone":
+            if ev.a and st in (FarState.IDLE, FarState.RINGING_IN):
+                far.state = FarState.RINGING_IN
+                far.rings += 1
+                self._notify(far, "ringing", rings=far.rings)
+                if far.auto_answer_rings and far.rings >= far.auto_answer_rings:
+                    self.answer(far)
+        elif ev.type == EventType.SIGMSG:
+            self._message(far, ev.text)
+        elif ev.type == EventType.DTMF:
+            far.heard_digits += ev.text
+            if st == FarState.DIALTONE and far.kind == "exchange":
+                self._tone(far, None)
+                far.digits += ev.text
+                self._later(far, self.DIGIT_TIMEOUT_MS, lambda: self._number_complete(far))
+            self._notify(far, "dtmf", digit=ev.text, duration_ms=ev.a)
+        elif ev.type == EventType.CID:
+            self._notify(far, "cid", text=ev.text)
+        elif ev.type in (EventType.PLAY_DONE, EventType.REC_DONE, EventType.FAX_DONE, EventType.FAX_PAGE,
+                         EventType.DTMF_SENT, EventType.TONE, EventType.VAD):
+            self._notify(far, ev.type.name.lower(), id=ev.id, a=ev.a, b=ev.b, text=ev.text)
+
+    def _near_hook(self, far: FarEnd, state: int) -> None:
+        st = far.state
+        if state == Hook.OFF:
+            if far.kind == "exchange" and st == FarState.RINGING_OUT:
+                self._connected(far)          # our side answered the call we rang in
+            elif far.kind == "exchange" and st == FarState.IDLE:
+                far.state = FarState.DIALTONE  # our side seized the line to dial out
+                far.digits = ""
+                self.engine.set_dsp(far.chan, Dsp.DTMF)
+                self._tone(far, "dial")
+                self._notify(far, "seized")
+        elif state == Hook.ON:
+            if far.kind == "exchange" and st != FarState.IDLE and st != FarState.RINGING_OUT:
+                self._reset(far)
+                self._notify(far, "released")
+            elif far.kind == "phone" and st in (FarState.RINGING_IN,):
+                far.state = FarState.IDLE      # our side stopped ringing the phone
+                far.rings = 0
+        elif state == Hook.FLASH:
+            self._notify(far, "flash")
+
+    def _message(self, far: FarEnd, text: str) -> None:
+        kind, f = parse_message(text)
+        if kind == "CONNECT" and far.state == FarState.RINGING_OUT:
+            self._connected(far)
+        elif kind == "ALERTING":
+            self._notify(far, "alerting")
+        elif kind == "SETUP" and far.state == FarState.IDLE:
+            far.digits = f.get("called", "")
+            far.caller = f.get("calling", "")
+            self._number_complete(far)
+        elif kind == "DISCONNECT":
+            self.engine.sigmsg(far.chan, "RELEASE")
+            self._reset(far)
+            self._notify(far, "released", cause=f.get("cause"))
+        elif kind == "RELEASE":
+            self._reset(far)
+
+    # ---- our side's outbound call arriving at the far end ------------------------------------------
+    def _number_complete(self, far: FarEnd) -> None:
+        number = far.digits
+        nb = self.lookup(number)
+        far.behaviour = nb
+        far.dialled = number
+        self._notify(far, "dialled", number=number, behaviour=nb.behaviour)
+        b = nb.behaviour
+        if b == "busy":
+            self._refuse(far, "busy", 17)
+        elif b == "congestion":
+            self._refuse(far, "congestion", 34)
+        elif b == "unallocated":
+            if far.kind == "network":
+                self._refuse(far, None, 1)
+            else:
+                far.state = FarState.ALERTING
+                self._tone(far, "sit")
+        else:
+            far.state = FarState.ALERTING
+            far.rings = 0
+            if far.kind == "network":
+                self.engine.sigmsg(far.chan, "ALERTING")
+            else:
+                self._tone(far, "ringback")
+            if b != "no_answer":
+                self._later(far, max(1, nb.after_rings) * self.RINGBACK_CYCLE_MS - 4000,
+                            lambda: self._answer_outbound(far))
+
+    def _refuse(self, far: FarEnd, tone: str | None, cause: int) -> None:
+        if far.kind == "network":
+            self.engine.sigmsg(far.chan, format_message("DISCONNECT", cause=cause))
+            self._reset(far)
+        else:
+            far.state = FarState.ALERTING
+            self._tone(far, tone)
+
+    def _answer_outbound(self, far: FarEnd) -> None:
+        if far.state != FarState.ALERTING:
+            return
+        nb = far.behaviour or NumberBehaviour("*")
+        self._tone(far, None)
+        if far.kind == "network":
+            self.engine.sigmsg(far.chan, "CONNECT")
+        far.state = FarState.CONNECTED
+        self.engine.set_dsp(far.chan, Dsp.DTMF)
+        if nb.behaviour == "machine":
+            items: list[Any] = [nb.audio] if nb.audio else [("silence", 100)]
+            self.engine.play(far.chan, items + [("tone", "beep", 500)] if "beep" in self._zone_tones() else items)
+        elif nb.behaviour == "fax":
+            far.extra["fax"] = True
+        elif nb.audio:
+            self.engine.play(far.chan, [nb.audio])
+        if nb.hangup_after_ms:
+            self._later(far, nb.hangup_after_ms, lambda: self.hangup(far))
+        self._notify(far, "answered", behaviour=nb.behaviour)
+
+    def _zone_tones(self) -> set[str]:
+        zone = next(iter(self.engine.zones.values()), None)
+        return set(zone.tones) if zone else set()

@@ -1,0 +1,58 @@
+"""An application answers a sim call, plays, collects digits, dials out and bridges; both legs end right."""
+import asyncio
+
+from telephonist.chand.routing import Route
+from telephonist.drivers.sim.far_end import NumberBehaviour
+from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
+
+
+async def test_inbound_collect_dial_bridge(tmp_path):
+    spans = [SpanSpec("pstn", "fxo", 2), SpanSpec("e1a", "e1", 4)]
+    async with running_chand(tmp_path, spans, trunk_groups=[TrunkGroupSpec("out", ["e1a/*"])],
+                             routes=[Route("ivr:main", dialled="4008*")], default_route="ivr:other",
+                             numbers=[NumberBehaviour("1380*", "answer", after_rings=2)]) as chand:
+        ivr = await chand.client("ivr")
+        tester = await chand.client("tester")
+        collected = asyncio.Event()
+        result = {}
+
+        async def on_offer(ev):
+            result["offer"] = ev
+            await ivr.call("answer", chan=ev["chan"])
+
+        async def on_answered(ev):
+            if ev["chan"].startswith("e1a/1") or ev["chan"] == result.get("out"):
+                result["out_answered"] = True
+                await ivr.call("bridge", chans=[result["offer"]["chan"], ev["chan"]])
+                collected.set()
+                return
+            await ivr.call("collect", chan=ev["chan"], min=4, max=4, prompt=[{"tone": "dial", "ms": 3000}])
+
+        async def on_collect_done(ev):
+            result["digits"] = ev["digits"]
+            r = await ivr.call("dial", trunk_group="out", number="13800" + ev["digits"], caller_id="4008001")
+            result["out"] = r["chan"]
+
+        ivr.on("offer", on_offer)
+        ivr.on("answered", on_answered)
+        ivr.on("collect_done", on_collect_done)
+
+        r = await tester.call("sim.call", chan="e1a/3", caller="13912345678", dialled="4008001234")
+        far = r["far"]
+        await tester.wait_for("far", far=far, what="connected")
+        await tester.call("sim.dtmf", far=far, digits="1234")
+        await asyncio.wait_for(collected.wait(), 30)
+        assert result["digits"] == "1234"
+        assert result["offer"]["caller"] == "13912345678"
+        assert result["offer"]["dialled"] == "4008001234"
+        assert result["offer"]["target"] == "main"
+        st = await tester.call("status")
+        states = {ln["chan"]: ln for ln in st["lines"]}
+        assert states["e1a/3"]["state"] == "up" and states["e1a/3"]["bridge"]
+        assert states[result["out"]]["state"] == "up"
+        out_far = chand.board.sim.by_name[result["out"]]
+        assert out_far.dialled == "138001234"
+        # the caller hangs up: the bridge breaks, the app hangs up the other leg
+        ivr.on("hangup", lambda ev: ivr.call("hangup", chan=result["out"]) if ev["chan"] == "e1a/3" else None)
+        await tester.call("sim.hangup", far=far)
+        await ivr.wait_for("ended", chan=result["out"])

@@ -1,0 +1,58 @@
+"""Run a real chand core in the test's event loop: engine (lockstep clock), switchboard, API on a Unix socket."""
+from __future__ import annotations
+
+import asyncio
+import os
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from telephonist.chand.api.server import ApiServer
+from telephonist.chand.assembly import SpanSpec, TrunkGroupSpec, assemble
+from telephonist.chand.event_pump import EventPump
+from telephonist.chand.switchboard import Switchboard
+from telephonist.client import Client
+from telephonist.engine import Clock, Engine
+
+
+class ChandUnderTest:
+    def __init__(self, board: Switchboard, server: ApiServer, pump: EventPump, socket: str) -> None:
+        self.board = board
+        self.server = server
+        self.pump = pump
+        self.socket = socket
+        self.clients: list[Client] = []
+
+    async def client(self, app: str, role: str = "app") -> Client:
+        c = await Client.connect_unix(self.socket, app=app, role=role)
+        self.clients.append(c)
+        return c
+
+
+@asynccontextmanager
+async def running_chand(tmp_path, spans: list[SpanSpec], clock: Clock = Clock.LOCKSTEP,
+                        **kw) -> AsyncIterator[ChandUnderTest]:
+    engine = Engine(max_channels=4096)
+    kw.setdefault("recordings_dir", str(tmp_path / "recordings"))
+    kw.setdefault("prompts_dir", str(tmp_path / "prompts"))
+    os.makedirs(kw["prompts_dir"], exist_ok=True)
+    board = assemble(engine, spans, **kw)
+    server = ApiServer(board)
+    sock = str(tmp_path / "chand.sock")
+    await server.listen_unix(sock)
+    pump = EventPump(engine, board, clock)
+    pump.start()
+    engine.start(clock, 0.0)
+    cut = ChandUnderTest(board, server, pump, sock)
+    try:
+        yield cut
+    finally:
+        for c in cut.clients:
+            await c.close()
+        await server.close()
+        pump.stop()
+        engine.close()
+        if board.recorder:
+            await board.recorder.drain()
+
+
+__all__ = ["running_chand", "ChandUnderTest", "SpanSpec", "TrunkGroupSpec"]
