@@ -102,14 +102,32 @@ class Client:
     def on(self, kind: str, handler: Handler) -> None:
         self._handlers[kind].append(handler)
 
-    async def wait_for(self, pred: Callable[[dict[str, Any]], bool] | str, timeout: float = 30.0,
-                       **match: Any) -> dict[str, Any]:
-        """The next event (from now) for which pred holds; pred may be an event name plus field matches."""
+    @staticmethod
+    def _predicate(pred: Callable[[dict[str, Any]], bool] | str, match: dict[str, Any]):
         if isinstance(pred, str):
             kind = pred
-            pred = lambda e: e.get("event") == kind and all(e.get(k) == v for k, v in match.items())  # noqa: E731
+            return lambda e: e.get("event") == kind and all(e.get(k) == v for k, v in match.items())
+        return pred
+
+    def expect(self, pred: Callable[[dict[str, Any]], bool] | str, **match: Any) -> asyncio.Future:
+        """A future for the next matching event, registered now (before the action that causes it)."""
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._waiters.append((pred, fut))
+        self._waiters.append((self._predicate(pred, match), fut))
+        return fut
+
+    def mark(self) -> int:
+        """A position in the event history, for wait_for(since=...)."""
+        return len(self.events)
+
+    async def wait_for(self, pred: Callable[[dict[str, Any]], bool] | str, timeout: float = 30.0,
+                       since: int | None = None, **match: Any) -> dict[str, Any]:
+        """The first matching event after position `since` (default: from now on)."""
+        p = self._predicate(pred, match)
+        if since is not None:
+            for ev in self.events[since:]:
+                if p(ev):
+                    return ev
+        fut = self.expect(p)
         return await asyncio.wait_for(fut, timeout)
 
     async def _read_loop(self) -> None:

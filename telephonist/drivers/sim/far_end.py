@@ -126,6 +126,7 @@ class SimNetwork:
         self._cancel(far)
         self._tone(far, None)
         self.engine.play_stop(far.chan, 0)
+        self.engine.record_stop(far.chan, 0)      # the call is over at this end too
         self.engine.set_dsp(far.chan, Dsp.NONE)
         far.state = FarState.IDLE
         far.digits = ""
