@@ -22,9 +22,10 @@ def _utc(ts: float | None) -> datetime | None:
 
 
 class CallRecorder:
-    def __init__(self, store: Any, node: str, frame_ms: int = 20) -> None:
+    def __init__(self, store: Any, node: str, now_ms: Any = None) -> None:
         self.store = store
         self.node = node
+        self.now_ms = now_ms            # the engine clock: event times follow simulated time too
         self._chains: dict[str, asyncio.Task] = {}
         self._tasks: set[asyncio.Task] = set()
 
@@ -77,9 +78,13 @@ class CallRecorder:
         if call is None:
             return
 
+        at = None
+        if self.now_ms is not None:
+            at = _utc(call.started_at + (self.now_ms() - call.started_ms) / 1000.0)
+
         async def add() -> None:
             if call.leg_id is not None:
-                await self.store.add_event(call.leg_id, kind, data)
+                await self.store.add_event(call.leg_id, kind, data, at=at)
         self._chain(call, add)
 
     def closed(self, line: Line, call: Call) -> None:

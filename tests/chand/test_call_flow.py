@@ -10,7 +10,7 @@ async def test_inbound_collect_dial_bridge(tmp_path):
     spans = [SpanSpec("pstn", "fxo", 2), SpanSpec("e1a", "e1", 4)]
     async with running_chand(tmp_path, spans, trunk_groups=[TrunkGroupSpec("out", ["e1a/*"])],
                              routes=[Route("ivr:main", dialled="4008*")], default_route="ivr:other",
-                             numbers=[NumberBehaviour("1380*", "answer", after_rings=2)]) as chand:
+                             numbers=[NumberBehaviour("1380*", "answer", after_rings=2)], records=True) as chand:
         ivr = await chand.client("ivr")
         tester = await chand.client("tester")
         collected = asyncio.Event()
@@ -56,3 +56,20 @@ async def test_inbound_collect_dial_bridge(tmp_path):
         ivr.on("hangup", lambda ev: ivr.call("hangup", chan=result["out"]) if ev["chan"] == "e1a/3" else None)
         await tester.call("sim.hangup", far=far)
         await ivr.wait_for("ended", chan=result["out"])
+
+        await chand.board.recorder.drain()
+        legs = await chand.store.recent(10)
+        by_chan = {f"{leg.span}/{leg.channel}": leg for leg in legs}
+        inbound, outbound = by_chan["e1a/3"], by_chan[result["out"]]
+        assert inbound.direction == "inbound" and outbound.direction == "outbound"
+        assert (inbound.caller, inbound.dialled, inbound.application) == ("13912345678", "4008001234", "ivr:main")
+        assert (outbound.caller, outbound.dialled, outbound.trunk_group) == ("4008001", "138001234", "out")
+        for leg in (inbound, outbound):
+            assert leg.disposition == "answered"
+            assert leg.answered_at is not None and leg.ended_at is not None
+            assert leg.talk_ms is not None and leg.talk_ms >= 0
+        # the outbound leg rang two rings (about 6 s of engine time) before the answer
+        assert 4000 <= outbound.ring_ms <= 8000, outbound.ring_ms
+        assert outbound.call_id != inbound.call_id
+        kinds = [e.kind for e in await chand.store.events(inbound.id)]
+        assert "dtmf" in kinds and "bridge" in kinds and kinds.count("dtmf") == 4

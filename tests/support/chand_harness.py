@@ -32,6 +32,14 @@ class ChandUnderTest:
 async def running_chand(tmp_path, spans: list[SpanSpec], clock: Clock = Clock.LOCKSTEP,
                         **kw) -> AsyncIterator[ChandUnderTest]:
     engine = Engine(max_channels=4096)
+    store = None
+    if kw.pop("records", False):
+        from telephonist.chand.records import CallRecorder
+        from telephonist.storage import CallRecordStore, migrate
+        url = kw.pop("db_url", None) or f"sqlite:///{tmp_path / 'calls.db'}"
+        migrate(url)
+        store = CallRecordStore(url)
+        kw["recorder"] = CallRecorder(store, kw.get("node", "chand"), lambda: engine.now_ms)
     kw.setdefault("recordings_dir", str(tmp_path / "recordings"))
     kw.setdefault("prompts_dir", str(tmp_path / "prompts"))
     os.makedirs(kw["prompts_dir"], exist_ok=True)
@@ -43,6 +51,7 @@ async def running_chand(tmp_path, spans: list[SpanSpec], clock: Clock = Clock.LO
     pump.start()
     engine.start(clock, 0.0)
     cut = ChandUnderTest(board, server, pump, sock)
+    cut.store = store
     try:
         yield cut
     finally:
@@ -53,6 +62,8 @@ async def running_chand(tmp_path, spans: list[SpanSpec], clock: Clock = Clock.LO
         engine.close()
         if board.recorder:
             await board.recorder.drain()
+        if store is not None:
+            await store.close()
 
 
 __all__ = ["running_chand", "ChandUnderTest", "SpanSpec", "TrunkGroupSpec"]

@@ -1,0 +1,99 @@
+"""Simulated callers for the demo: the far ends of the sim spans call in, choose, speak and hang up.
+
+Each caller follows a small script: wait for the greeting, press a key,
+sometimes leave a spoken message, hang up after a while. Rates and numbers
+come from the [sim.traffic] section of the configuration.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+
+from telephonist.client import ApiCallError, Client
+
+log = logging.getLogger("telephonist.demo.traffic")
+
+
+class Traffic:
+    def __init__(self, client: Client, spans: list[str], dialled: list[str], calls_per_minute: float,
+                 max_concurrent: int, seed: int | None = None) -> None:
+        self.c = client
+        self.spans = spans
+        self.dialled = dialled
+        self.interval = 60.0 / max(0.1, calls_per_minute)
+        self.max_concurrent = max_concurrent
+        self.rng = random.Random(seed)
+        self.active: set[str] = set()
+        self.placed = 0
+        self.refused = 0
+
+    async def run(self) -> None:
+        while not self.c.closed.is_set():
+            if len(self.active) < self.max_concurrent:
+                asyncio.get_running_loop().create_task(self.one_call())
+            await asyncio.sleep(self.rng.expovariate(1.0 / self.interval))
+
+    async def one_call(self) -> None:
+        span = self.rng.choice(self.spans)
+        caller = "13" + "".join(self.rng.choice("0123456789") for _ in range(9))
+        try:
+            r = await self.c.call("sim.call", span=span, caller=caller, dialled=self.rng.choice(self.dialled))
+        except ApiCallError as exc:
+            self.refused += 1
+            log.debug("event=call_not_placed span=%s error=%s", span, exc)
+            return
+        far = r["far"]
+        self.active.add(far)
+        self.placed += 1
+        try:
+            await self.c.wait_for("far", far=far, what="connected", timeout=60)
+            await asyncio.sleep(self.rng.uniform(2.0, 8.0))        # listening to the greeting
+            choice = self.rng.choice("1122239")
+            await self.c.call("sim.dtmf", far=far, digits=choice)
+            if choice == "2":
+                await asyncio.sleep(6.0)
+                await self.c.call("sim.play", far=far, items=["en/hello.wav"])
+                await asyncio.sleep(4.0)
+                await self.c.call("sim.dtmf", far=far, digits="#")
+            await asyncio.sleep(self.rng.uniform(3.0, 10.0))
+        except (asyncio.TimeoutError, ApiCallError) as exc:
+            log.debug("event=caller_script_ended far=%s why=%s", far, exc)
+        finally:
+            try:
+                await self.c.call("sim.hangup", far=far)
+            except (ApiCallError, ConnectionError):
+                pass
+            self.active.discard(far)
+
+
+async def run(socket: str, spans: list[str], dialled: list[str], cpm: float, max_concurrent: int) -> None:
+    while True:
+        try:
+            client = await Client.connect_unix(socket, app="demo-traffic")
+        except (ConnectionError, FileNotFoundError):
+            await asyncio.sleep(0.5)
+            continue
+        client.keep_events = False
+        t = Traffic(client, spans, dialled, cpm, max_concurrent)
+        log.info("event=traffic_started spans=%s calls_per_minute=%s", ",".join(spans), cpm)
+        await t.run()
+        await asyncio.sleep(0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Telephonist demo: simulated callers")
+    parser.add_argument("--socket", required=True)
+    parser.add_argument("--span", action="append", required=True)
+    parser.add_argument("--dialled", action="append", default=[])
+    parser.add_argument("--calls-per-minute", type=float, default=12)
+    parser.add_argument("--max-concurrent", type=int, default=6)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(run(args.socket, args.span, args.dialled or ["4008001234"], args.calls_per_minute,
+                    args.max_concurrent))
+
+
+if __name__ == "__main__":
+    main()

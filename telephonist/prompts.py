@@ -1,0 +1,63 @@
+"""System and demo prompts, spoken by espeak-ng and converted to 8 kHz A-law WAV with sox.
+
+Sites record their own prompts (the web admin uploads them); these make a
+fresh installation speak at once, in Mandarin and English.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+
+log = logging.getLogger(__name__)
+
+# name -> (voice, text)
+PROMPTS: dict[str, tuple[str, str]] = {
+    "en/welcome": ("en-us", "Welcome to Telephonist. For opening hours press 1. To leave a message press 2. "
+                            "To hear this menu again press 9."),
+    "en/hours": ("en-us", "We are open Monday to Friday, from nine in the morning to six in the evening."),
+    "en/leave-message": ("en-us", "Please leave your message after the tone, and press the hash key when you are done."),
+    "en/thanks": ("en-us", "Thank you for calling. Goodbye."),
+    "en/invalid": ("en-us", "Sorry, that is not a valid choice."),
+    "en/try-later": ("en-us", "Sorry, we cannot take your call right now. Please try again later."),
+    "en/hello": ("en-us", "Hello, this is the simulated customer speaking."),
+    "en/machine": ("en-us", "You have reached the voice mail of the simulated customer. Please leave a message after the tone."),
+    "zh/welcome": ("cmn-latn-pinyin", "huan1 ying2 zhi4 dian4. cha2 xun2 ying2 ye4 shi2 jian1 qing3 an4 yi1. "
+                                       "liu2 yan2 qing3 an4 er4."),
+    "zh/try-later": ("cmn-latn-pinyin", "dui4 bu4 qi3, xian4 zai4 wu2 fa3 jie1 ting1, qing3 shao1 hou4 zai4 bo1."),
+}
+
+
+def tools_available() -> bool:
+    return bool(shutil.which("espeak-ng") and shutil.which("sox"))
+
+
+def make_prompt(path: str, voice: str, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = os.path.join(tmp, "raw.wav")
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", raw, text], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        out = path + ".tmp.wav"
+        subprocess.run(["sox", raw, "-r", "8000", "-c", "1", "-e", "a-law", "-b", "8", out], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        os.replace(out, path)
+
+
+def ensure_prompts(prompts_dir: str, names: list[str] | None = None) -> list[str]:
+    """Make the missing ones; returns the names made. Existing files (a site's own recordings) are kept."""
+    made = []
+    if not tools_available():
+        log.warning("event=prompts_skipped reason=espeak-ng_or_sox_missing dir=%s", prompts_dir)
+        return made
+    for name in names or list(PROMPTS):
+        voice, text = PROMPTS[name]
+        path = os.path.join(prompts_dir, name + ".wav")
+        if not os.path.exists(path):
+            make_prompt(path, voice, text)
+            made.append(name)
+    if made:
+        log.info("event=prompts_made dir=%s count=%d", prompts_dir, len(made))
+    return made

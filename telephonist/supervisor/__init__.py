@@ -1,0 +1,1 @@
+"""`telephonist run`: every daemon of the system in one supervised process group."""

@@ -1,0 +1,147 @@
+"""`telephonist run`: start chand (and every daemon that exists) as child processes, restart them if
+they die, stop them together; with --demo, also the demo reception app and simulated callers."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+
+log = logging.getLogger("telephonist.run")
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    proc: asyncio.subprocess.Process | None = None
+    restarts: int = 0
+    started: float = 0.0
+    backoff: float = 0.5
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default=os.environ.get("TELEPHONIST_CONFIG", "/etc/telephonist/telephonist.toml"))
+    p.add_argument("--demo", action="store_true", help="also run the demo reception app and simulated callers")
+    p.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0: run until signalled)")
+
+
+class Supervisor:
+    def __init__(self, children: list[Child]) -> None:
+        self.children = children
+        self.stopping = False
+
+    async def start(self, child: Child) -> None:
+        child.started = time.monotonic()
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **child.env}
+        child.proc = await asyncio.create_subprocess_exec(*child.argv, env=env)
+        log.info("event=child_started name=%s pid=%s", child.name, child.proc.pid)
+
+    async def watch(self, child: Child) -> None:
+        while not self.stopping:
+            await self.start(child)
+            assert child.proc is not None
+            rc = await child.proc.wait()
+            if self.stopping:
+                return
+            ran = time.monotonic() - child.started
+            child.backoff = 0.5 if ran > 30 else min(child.backoff * 2, 30.0)
+            child.restarts += 1
+            log.error("event=child_died name=%s rc=%s ran_s=%.1f restart_in_s=%.1f", child.name, rc, ran, child.backoff)
+            await asyncio.sleep(child.backoff)
+
+    async def stop(self) -> None:
+        self.stopping = True
+        for child in reversed(self.children):
+            if child.proc and child.proc.returncode is None:
+                child.proc.send_signal(signal.SIGTERM)
+        for child in self.children:
+            if child.proc and child.proc.returncode is None:
+                try:
+                    await asyncio.wait_for(child.proc.wait(), 10)
+                except asyncio.TimeoutError:
+                    child.proc.kill()
+
+
+def _socket_path(config_path: str) -> str:
+    from telephonist.config import load_config
+    return load_config(config_path).control.socket
+
+
+async def _wait_for_socket(path: str, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def _status_loop(socket: str) -> None:
+    from telephonist.client import Client
+    while True:
+        await asyncio.sleep(10)
+        try:
+            c = await Client.connect_unix(socket, app="run-status", role="monitor")
+            st = await c.call("status")
+            await c.close()
+        except Exception:
+            continue
+        busy = [ln for ln in st["lines"] if ln["state"] != "idle"]
+        log.info("event=status lines=%d busy=%d applications=%s", len(st["lines"]), len(busy),
+                 ",".join(st["applications"]))
+
+
+async def run(args: argparse.Namespace) -> int:
+    from telephonist.config import ConfigError, load_config
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    py = sys.executable
+    children = [Child("chand", [py, "-m", "telephonist.cli", "chand", "--config", args.config])]
+    sock = cfg.control.socket
+    if args.demo:
+        children.append(Child("reception", [py, "-m", "telephonist.demo.reception", "--socket", sock]))
+        traffic = cfg.sim.traffic
+        argv = [py, "-m", "telephonist.demo.traffic", "--socket", sock,
+                "--calls-per-minute", str(traffic.calls_per_minute), "--max-concurrent", str(traffic.max_concurrent)]
+        for span in traffic.spans:
+            argv += ["--span", span]
+        for number in traffic.dialled:
+            argv += ["--dialled", number]
+        children.append(Child("traffic", argv))
+    sup = Supervisor(children)
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, done.set)
+    tasks = [loop.create_task(sup.watch(children[0]))]
+    if not await _wait_for_socket(sock):
+        log.error("event=chand_not_ready socket=%s", sock)
+    for child in children[1:]:
+        tasks.append(loop.create_task(sup.watch(child)))
+    tasks.append(loop.create_task(_status_loop(sock)))
+    log.info("event=running config=%s demo=%s socket=%s", args.config, args.demo, sock)
+    if args.duration:
+        try:
+            await asyncio.wait_for(done.wait(), args.duration)
+        except asyncio.TimeoutError:
+            pass
+    else:
+        await done.wait()
+    await sup.stop()
+    for t in tasks:
+        t.cancel()
+    return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return asyncio.run(run(args))

@@ -1,0 +1,1 @@
+"""Operator commands that talk to a running chand or read the call records."""
