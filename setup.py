@@ -8,7 +8,6 @@ setup(
     packages=find_packages(include=["telephonist", "telephonist.*"]),
     package_data={"telephonist": ["data/*", "data/**/*", "migrations/*", "migrations/**/*"]},
     python_requires=">=3.11",
-    setup_requires=["cffi>=1.15"],
     cffi_modules=["csrc/build_engine.py:ffibuilder"],
     install_requires=[
         "cffi>=1.15",

@@ -43,6 +43,7 @@ class Client:
         self._reader_task: asyncio.Task | None = None
         self._dispatch_task: asyncio.Task | None = None
         self._queue: asyncio.Queue = asyncio.Queue()
+        self._lane_tasks: list[asyncio.Task] = []
         self.closed = asyncio.Event()
         self.auto_ack = True
 
@@ -82,7 +83,7 @@ class Client:
             await self.writer.wait_closed()
         except Exception:
             pass
-        for task in (self._reader_task, self._dispatch_task):
+        for task in [self._reader_task, self._dispatch_task, *self._lane_tasks]:
             if task:
                 task.cancel()
 
@@ -165,10 +166,22 @@ class Client:
                     fut.set_exception(ConnectionError("chand closed the connection"))
 
     async def _dispatch_loop(self) -> None:
-        """Handlers run one event at a time, in order, apart from the reader (so they may await calls)."""
+        """Handlers run apart from the reader (so they may await calls): in order for each channel,
+        concurrently across channels, so one slow call does not hold up the others."""
+        lanes: dict[str, asyncio.Queue] = {}
+
+        async def lane(q: asyncio.Queue) -> None:
+            while True:
+                await self._dispatch(await q.get())
+
         while True:
             ev = await self._queue.get()
-            await self._dispatch(ev)
+            key = str(ev.get("chan") or ev.get("far") or "")
+            q = lanes.get(key)
+            if q is None:
+                q = lanes[key] = asyncio.Queue()
+                self._lane_tasks.append(asyncio.get_running_loop().create_task(lane(q)))
+            q.put_nowait(ev)
 
     async def _dispatch(self, ev: dict[str, Any]) -> None:
         for handler in self._handlers.get(ev["event"], []) + self._handlers.get("*", []):

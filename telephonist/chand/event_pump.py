@@ -35,6 +35,9 @@ class EventPump:
     def stop(self) -> None:
         if self._loop:
             self._loop.remove_reader(self.engine.fileno())
+            self._loop = None
+        if self._settling is not None:
+            self._settling.cancel()
 
     def _readable(self) -> None:
         events = self.engine.read_events()

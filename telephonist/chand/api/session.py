@@ -23,8 +23,9 @@ class Session:
         self.app: str | None = None     # the application name from hello
         self.role: str | None = None    # None until hello
         self.seq = 0
-        self.acked = 0
-        self.unacked_since: float | None = None   # wall time of the oldest unacknowledged event
+        self.outstanding: dict[int, float] = {}   # seq -> wall time sent, until acknowledged
+        self._out: list[bytes] = []               # written once per loop turn, not once per message
+        self._flush_scheduled = False
         self.subscribed = False         # receives every line's state changes (live boards)
         self.closed = False
         self.acked_event = asyncio.Event()
@@ -36,30 +37,42 @@ class Session:
     def send(self, msg: dict[str, Any]) -> None:
         if self.closed:
             return
+        self._out.append(json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        if self.closed or not self._out:
+            self._out.clear()
+            return
+        data = b"".join(self._out)
+        self._out.clear()
         try:
-            self.writer.write(json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
+            self.writer.write(data)
         except (ConnectionError, RuntimeError) as exc:
             log.info("event=session_write_failed session=%s error=%s", self.name, exc)
             self.closed = True
 
     def send_event(self, kind: str, **fields: Any) -> int:
         self.seq += 1
-        if self.unacked_since is None:
-            self.unacked_since = time.monotonic()
+        self.outstanding[self.seq] = time.monotonic()
         self.acked_event.clear()
         self.send({"event": kind, "seq": self.seq, **fields})
         return self.seq
 
     def ack(self, seq: int) -> None:
-        if seq > self.acked:
-            self.acked = min(seq, self.seq)
-        if self.acked >= self.seq:
-            self.unacked_since = None
+        """Acknowledge one event (applications may handle events of different calls out of order)."""
+        self.outstanding.pop(seq, None)
+        if not self.outstanding:
             self.acked_event.set()
 
     @property
     def all_acked(self) -> bool:
-        return self.acked >= self.seq
+        return not self.outstanding
 
     def overdue(self, timeout_s: float) -> bool:
-        return self.unacked_since is not None and time.monotonic() - self.unacked_since > timeout_s
+        if not self.outstanding:
+            return False
+        return time.monotonic() - min(self.outstanding.values()) > timeout_s
