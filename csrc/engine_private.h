@@ -88,6 +88,7 @@ typedef struct play_item_s {
     int64_t data_start;         /* LOOP: where the samples start */
     int64_t data_len;
     int samples_left;           /* TONE/SILENCE: -1 forever */
+    int samples_total;          /* TONE/SILENCE: the length, for LOOP to start again */
     const zone_tone_t *tone_def;  /* TONE: the cycle being played */
     int tone_seg;               /* TONE: current segment */
     int seg_left;               /* TONE: samples left in the segment, -1 for ever */
@@ -142,6 +143,7 @@ struct chan_s {
     play_item_t *play_head, *play_tail;
 
     dtmf_rx_state_t *dtmf_rx;
+    struct dtmf_gate_s *dtmf_gate;  /* dsp.c: Q.24 frequency and twist check */
     int64_t dtmf_began_ms;
     char dtmf_digit;
     dtmf_tx_state_t *dtmf_tx;

@@ -127,7 +127,7 @@ play_item_t *play_new_tone(engine_t *e, const zone_t *z, int id, const char *ton
         return NULL;
     p->tone_def = t;
     tone_segment(p, 0);
-    p->samples_left = ms > 0 ? ms * 8 : -1;
+    p->samples_left = p->samples_total = ms > 0 ? ms * 8 : -1;
     return p;
 }
 
@@ -156,7 +156,7 @@ play_item_t *play_new_silence(int id, int ms, int flags)
 {
     play_item_t *p = new_item(PLAY_SILENCE, id, flags);
     if (p)
-        p->samples_left = ms > 0 ? ms * 8 : 0;
+        p->samples_left = p->samples_total = ms > 0 ? ms * 8 : 0;
     return p;
 }
 
@@ -182,14 +182,8 @@ static int file_bytes(play_item_t *p, uint8_t *out, int n)
         if (avail <= 0) {
             ssize_t r;
             int want = PLAY_BUF;
-            if (p->bytes_left == 0) {
-                if (!(p->flags & ENG_PLAY_LOOP))
-                    break;
-                lseek(p->fd, p->data_start, SEEK_SET);
-                p->bytes_left = p->data_len;
-                if (p->data_len == 0)
-                    break;
-            }
+            if (p->bytes_left == 0)
+                break;
             if (p->bytes_left > 0 && p->bytes_left < want)
                 want = (int) p->bytes_left;
             r = read(p->fd, p->buf, (size_t) want);
@@ -197,9 +191,7 @@ static int file_bytes(play_item_t *p, uint8_t *out, int n)
                 return -1;
             if (r == 0) {
                 p->bytes_left = 0;
-                if (!(p->flags & ENG_PLAY_LOOP))
-                    break;
-                continue;
+                break;
             }
             p->buf_len = (int) r;
             p->buf_pos = 0;
@@ -215,12 +207,45 @@ static int file_bytes(play_item_t *p, uint8_t *out, int n)
     return got;
 }
 
+/* A LOOP item that ended: rewind it and queue it after the rest of its playback. */
+static void loop_item(chan_t *c, play_item_t *p)
+{
+    play_item_t *after = p, *q;
+
+    if (p->kind == PLAY_FILE) {
+        lseek(p->fd, p->data_start, SEEK_SET);
+        p->bytes_left = p->data_len;
+        p->buf_len = p->buf_pos = 0;
+    } else {
+        p->samples_left = p->samples_total;
+        if (p->kind == PLAY_TONE)
+            tone_segment(p, 0);
+    }
+    for (q = p->next; q; q = q->next)
+        if (q->id == p->id)
+            after = q;
+    if (after == p)
+        return;
+    c->play_head = p->next;
+    p->next = after->next;
+    after->next = p;
+    if (c->play_tail == after)
+        c->play_tail = p;
+}
+
 static void finish_item(engine_t *e, chan_t *c, int reason, const char *msg)
 {
     play_item_t *p = c->play_head;
     int id = p->id;
     int last = (p->flags & ENG_PLAY_LAST) != 0;
+    char text[ENG_TEXT_MAX];
 
+    if (reason == ENG_END_DONE && (p->flags & ENG_PLAY_LOOP)) {
+        loop_item(c, p);
+        return;
+    }
+    /* msg may be the item's own error text, freed with it below */
+    snprintf(text, sizeof(text), "%s", msg ? msg : "");
     c->play_head = p->next;
     if (!c->play_head)
         c->play_tail = NULL;
@@ -228,7 +253,7 @@ static void finish_item(engine_t *e, chan_t *c, int reason, const char *msg)
     if (reason != ENG_END_DONE) {
         /* an error or a stop ends the whole playback */
         play_stop(e, c, id, -1);
-        eng_emit(e, EV_PLAY_DONE, c->id, id, reason, 0, 0, 0, msg);
+        eng_emit(e, EV_PLAY_DONE, c->id, id, reason, 0, 0, 0, text);
     } else if (last) {
         eng_emit(e, EV_PLAY_DONE, c->id, id, ENG_END_DONE, 0, 0, 0, NULL);
     }
@@ -238,9 +263,10 @@ static void finish_item(engine_t *e, chan_t *c, int reason, const char *msg)
 void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
 {
     int16_t buf[MAX_FRAME];
-    int n = e->frame, filled = 0;
+    int n = e->frame, filled = 0, turns = 0;
 
-    while (filled < n && c->play_head) {
+    /* turns: a looped playback of empty items must not spin for ever */
+    while (filled < n && c->play_head && turns++ < 64) {
         play_item_t *p = c->play_head;
         int want = n - filled, got = 0;
 
@@ -307,7 +333,7 @@ int play_tick_raw(engine_t *e, chan_t *c, uint8_t *raw)
 
     if (!p || p->kind != PLAY_FILE || p->codec != c->codec)
         return 0;
-    if (!(p->flags & ENG_PLAY_LOOP) && p->bytes_left >= 0 && p->bytes_left + (p->buf_len - p->buf_pos) < n)
+    if (p->bytes_left >= 0 && p->bytes_left + (p->buf_len - p->buf_pos) < n)
         return 0;      /* the end of the file: let play_tick pad and move on */
     r = file_bytes(p, raw, n);
     if (r == n)

@@ -58,6 +58,9 @@ recorder_t *rec_open(engine_t *e, int id, const char *path, int mode, int codec,
         return NULL;
     }
     hl = wav_write_header(fd, codec, channels, 0);
+    /* the header goes in with pwrite(): the samples follow it, not overwrite it */
+    if (hl >= 0 && lseek(fd, hl, SEEK_SET) != hl)
+        hl = -1;
     if (hl < 0) {
         snprintf(err, (size_t) errlen, "%s: cannot write the WAV header: %s", path, strerror(errno));
         close(fd);
