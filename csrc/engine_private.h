@@ -141,6 +141,8 @@ struct chan_s {
     int tx_raw_valid;
 
     play_item_t *play_head, *play_tail;
+    int play_cur_id;            /* the playback being heard, for EV_PLAY_DONE's ms played */
+    int64_t play_cur_samples;
 
     dtmf_rx_state_t *dtmf_rx;
     struct dtmf_gate_s *dtmf_gate;  /* dsp.c: Q.24 frequency and twist check */

@@ -233,6 +233,23 @@ static void loop_item(chan_t *c, play_item_t *p)
         c->play_tail = p;
 }
 
+/* Account a frame of playback to the playback at the head of the queue. */
+static void count_played(chan_t *c, int samples)
+{
+    if (!c->play_head)
+        return;
+    if (c->play_head->id != c->play_cur_id) {
+        c->play_cur_id = c->play_head->id;
+        c->play_cur_samples = 0;
+    }
+    c->play_cur_samples += samples;
+}
+
+static int played_ms(const chan_t *c, int id)
+{
+    return id == c->play_cur_id ? (int) (c->play_cur_samples / 8) : 0;
+}
+
 static void finish_item(engine_t *e, chan_t *c, int reason, const char *msg)
 {
     play_item_t *p = c->play_head;
@@ -253,9 +270,9 @@ static void finish_item(engine_t *e, chan_t *c, int reason, const char *msg)
     if (reason != ENG_END_DONE) {
         /* an error or a stop ends the whole playback */
         play_stop(e, c, id, -1);
-        eng_emit(e, EV_PLAY_DONE, c->id, id, reason, 0, 0, 0, text);
+        eng_emit(e, EV_PLAY_DONE, c->id, id, reason, played_ms(c, id), 0, 0, text);
     } else if (last) {
-        eng_emit(e, EV_PLAY_DONE, c->id, id, ENG_END_DONE, 0, 0, 0, NULL);
+        eng_emit(e, EV_PLAY_DONE, c->id, id, ENG_END_DONE, played_ms(c, id), 0, 0, NULL);
     }
 }
 
@@ -302,6 +319,7 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
             p->samples_left -= got;
             break;
         }
+        count_played(c, got);
         filled += got;
         if (p->kind == PLAY_FILE && got < want)
             finish_item(e, c, ENG_END_DONE, NULL);      /* the file ended inside this frame */
@@ -336,8 +354,10 @@ int play_tick_raw(engine_t *e, chan_t *c, uint8_t *raw)
     if (p->bytes_left >= 0 && p->bytes_left + (p->buf_len - p->buf_pos) < n)
         return 0;      /* the end of the file: let play_tick pad and move on */
     r = file_bytes(p, raw, n);
-    if (r == n)
+    if (r == n) {
+        count_played(c, e->frame);
         return 1;
+    }
     /* cannot happen with the check above; fall back to an error */
     finish_item(e, c, ENG_END_ERROR, "prompt read error");
     return 0;
@@ -366,7 +386,7 @@ void play_stop(engine_t *e, chan_t *c, int id, int reason)
     }
     if (reason >= 0)
         for (i = 0; i < nended; i++)
-            eng_emit(e, EV_PLAY_DONE, c->id, ended[i], reason, 0, 0, 0, NULL);
+            eng_emit(e, EV_PLAY_DONE, c->id, ended[i], reason, played_ms(c, ended[i]), 0, 0, NULL);
 }
 
 /* A digit came in: barge-in items stop, with the rest of their playback. */

@@ -113,9 +113,14 @@ static int rec_flush(recorder_t *r)
     while (off < r->buf_len) {
         ssize_t w = write(r->fd, r->buf + off, (size_t) (r->buf_len - off));
         if (w < 0) {
-            if (errno == EINTR)
+            int err = errno;
+            if (err == EINTR)
                 continue;
-            return -errno;
+            /* keep only what did not reach the file, so a later flush does not write it twice */
+            r->data_bytes += off;
+            memmove(r->buf, r->buf + off, (size_t) (r->buf_len - off));
+            r->buf_len -= off;
+            return -err;
         }
         off += (int) w;
     }

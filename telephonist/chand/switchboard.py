@@ -389,7 +389,7 @@ class Switchboard(LineListener):
                 if line.busy:
                     line.sig.hangup("fallback")
                 return
-            self.tell_owner(line, "play_done", playback=ev.id, reason=reason, error=ev.text or None)
+            self.tell_owner(line, "play_done", playback=ev.id, reason=reason, played_ms=ev.b, error=ev.text or None)
         elif t == EventType.REC_DONE:
             path = line.recordings.pop(ev.id, None)
             reason = EndReason(ev.a).name.lower()
