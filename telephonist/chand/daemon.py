@@ -106,7 +106,11 @@ class Chand:
                         line.sig.hangup("shutdown")
                     except Exception:
                         log.exception("event=hangup_at_stop_failed line=%s", line.name)
-            await asyncio.sleep(0.2)       # let the hang-ups reach the lines
+            # let the hang-ups reach the lines and the lines settle, so their records close normally
+            for _ in range(40):
+                if not any(line.busy for line in self.board.lines.values()):
+                    break
+                await asyncio.sleep(0.05)
         if self.server:
             await self.server.close()
         if self.pump:

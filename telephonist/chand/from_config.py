@@ -1,0 +1,93 @@
+"""From the configuration to a switchboard, and what a reload may change while calls go on."""
+from __future__ import annotations
+
+import logging
+
+from telephonist.chand.assembly import SpanSpec, TrunkGroupSpec, assemble, expand_lines
+from telephonist.chand.routing import Route, Router
+from telephonist.chand.signalling import LineOptions
+from telephonist.chand.switchboard import Fallback, Switchboard
+from telephonist.chand.trunk_group import TrunkGroup
+from telephonist.config import Config
+from telephonist.drivers.sim.far_end import NumberBehaviour
+from telephonist.engine import Clock, Engine
+
+log = logging.getLogger(__name__)
+CLOCKS = {"realtime": Clock.REALTIME, "fast": Clock.FAST, "lockstep": Clock.LOCKSTEP}
+
+
+def clock_of(cfg: Config) -> tuple[Clock, float]:
+    return CLOCKS[cfg.engine.clock], cfg.engine.speed
+
+
+def span_specs(cfg: Config) -> list[SpanSpec]:
+    out = []
+    for s in cfg.spans:
+        opts = LineOptions(cid=s.cid, busy_tone_disconnect=s.busy_tone_disconnect,
+                           open_loop_disconnect=s.open_loop_disconnect, polarity_disconnect=s.polarity_disconnect,
+                           answer_on_polarity=s.answer_on_polarity, answer_on_voice=s.answer_on_voice,
+                           ring_timeout_ms=s.ring_timeout_ms, no_answer_ms=s.no_answer_ms)
+        out.append(SpanSpec(s.name, s.type, s.channel_count, driver=s.driver, codec=s.codec or cfg.system.codec,
+                            zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
+                            far_disconnect=s.far_disconnect, far_cid=s.far_cid))
+    return out
+
+
+def routes_of(cfg: Config) -> list[Route]:
+    return [Route(r.application, r.dialled, tuple(r.lines), r.caller) for r in cfg.routes]
+
+
+def numbers_of(cfg: Config) -> list[NumberBehaviour]:
+    return [NumberBehaviour(n.pattern, n.behaviour, n.after_rings, n.audio or None, n.hangup_after_ms)
+            for n in cfg.sim.numbers]
+
+
+def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
+    board = assemble(
+        engine, span_specs(cfg), node=cfg.system.node,
+        trunk_groups=[TrunkGroupSpec(g.name, list(g.lines), g.hunting, g.caller_id, g.max_calls)
+                      for g in cfg.trunk_groups],
+        routes=routes_of(cfg), default_route=cfg.routing.default or None, numbers=numbers_of(cfg),
+        fallback=Fallback(cfg.control.fallback.prompt or None, cfg.control.fallback.then),
+        recordings_dir=cfg.system.recordings_dir, prompts_dir=cfg.system.prompts_dir, recorder=recorder,
+        app_timeout_ms=cfg.control.app_timeout_ms)
+    board.tokens = {t.token: t.role for t in cfg.control.tokens}
+    for s in cfg.spans:
+        if s.rx_gain_db or s.tx_gain_db:
+            for line in board.lines.values():
+                if line.span == s.name:
+                    engine.set_gain(line.chan, s.rx_gain_db, s.tx_gain_db)
+    return board
+
+
+def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[str]:
+    """Apply what can change under running calls; return what needs a restart."""
+    restart = []
+    if span_specs(old) != span_specs(new):
+        restart.append("spans")
+    for section in ("database", "control.socket", "control.tcp", "engine", "system.frame_ms"):
+        a, b = old, new
+        for part in section.split("."):
+            a, b = getattr(a, part), getattr(b, part)
+        if a != b:
+            restart.append(section)
+    board.router = Router(routes_of(new), new.routing.default or None)
+    board.fallback = Fallback(new.control.fallback.prompt or None, new.control.fallback.then)
+    board.tokens = {t.token: t.role for t in new.control.tokens}
+    board.app_timeout_s = new.control.app_timeout_ms / 1000.0
+    if board.sim is not None:
+        board.sim.numbers = numbers_of(new)
+    # trunk groups: rebuild from the lines we have (lines of spans added by the new file wait for a restart)
+    groups = {}
+    for g in new.trunk_groups:
+        lines = expand_lines(board, list(g.lines))
+        if lines:
+            old_group = board.trunk_groups.get(g.name)
+            tg = TrunkGroup(g.name, lines, g.hunting, g.caller_id, g.max_calls)
+            if old_group is not None:
+                tg.last_index = old_group.last_index
+            groups[g.name] = tg
+    for line in board.lines.values():
+        line.trunk_groups = [n for n, tg in groups.items() if line in tg.lines]
+    board.trunk_groups = groups
+    return restart

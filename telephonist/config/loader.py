@@ -1,0 +1,350 @@
+"""Read the configuration: the main TOML file, then conf.d/*.toml in name order, merged.
+
+Every problem is reported with the file and line it comes from, and all of
+them at once, so an operator fixes a file in one pass. A configuration with
+any problem is refused as a whole: the daemons keep the one they run on.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import glob
+import os
+import tomllib
+import types
+import typing
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from telephonist.config.locate import key_line
+from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
+                                      RouteConfig, RoutingConfig, SimConfig, SimNumberConfig, SimTrafficConfig,
+                                      SpanConfig, SystemConfig, Token, TrunkGroupConfig, parse_ranges)
+
+PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
+             ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
+             ("control", "fallback", "prompt"), ("sim", "numbers", "audio")}
+ROLES = ("monitor", "app", "admin")
+HUNTING = ("ascending", "descending", "round_robin", "least_used")
+BEHAVIOURS = ("answer", "busy", "no_answer", "unallocated", "congestion", "machine", "fax")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Sources:
+    """The files read, to say where a key path came from."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[str, str, dict]] = []
+
+    def where(self, path: tuple) -> tuple[str, int]:
+        for name, text, doc in reversed(self.files):
+            if path and path[0] in doc:
+                return name, key_line(text, path)
+        name, text, _ = self.files[0]
+        return name, key_line(text, path) if path else 1
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v          # arrays of tables are replaced as a whole
+    return out
+
+
+class _Builder:
+    def __init__(self, sources: _Sources, base_dir: str) -> None:
+        self.sources = sources
+        self.base_dir = base_dir
+        self.problems: list[Problem] = []
+
+    def problem(self, path: tuple, message: str) -> None:
+        f, line = self.sources.where(path)
+        self.problems.append(Problem(f, line, message))
+
+    def build(self, cls: type, data: Any, path: tuple) -> Any:
+        """A dataclass from a TOML table, type-checked field by field."""
+        if not isinstance(data, dict):
+            self.problem(path, f"{_dotted(path) or 'the file'} must be a table")
+            return None
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in ("path", "files")}
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in fields:
+                near = difflib.get_close_matches(key, list(fields), n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else f"; known keys: {', '.join(sorted(fields))}"
+                self.problem(path + (key,), f"unknown key '{_dotted(path + (key,))}'{hint}")
+                continue
+            v = self.value(hints[key], value, path + (key,))
+            if v is not _BAD:
+                values[key] = v
+        missing = [n for n, f in fields.items() if f.default is dataclasses.MISSING
+                   and f.default_factory is dataclasses.MISSING and n not in values]
+        for n in missing:
+            self.problem(path, f"{_dotted(path)} needs '{n}'")
+        if missing:
+            return None
+        try:
+            return cls(**values)
+        except (TypeError, ValueError) as exc:
+            self.problem(path, f"{_dotted(path)}: {exc}")
+            return None
+
+    def value(self, hint: Any, value: Any, path: tuple) -> Any:
+        origin = typing.get_origin(hint)
+        args = typing.get_args(hint)
+        if origin in (typing.Union, types.UnionType):
+            for alt in args:
+                if alt is type(None) and value is None:
+                    return None
+                if alt is not type(None) and _matches(alt, value):
+                    return self.value(alt, value, path)
+            self.problem(path, f"'{_dotted(path)}' must be {' or '.join(_tname(a) for a in args if a is not type(None))}")
+            return _BAD
+        if origin is tuple:
+            if not isinstance(value, list):
+                self.problem(path, f"'{_dotted(path)}' must be a list")
+                return _BAD
+            items = [self.value(args[0], v, path + (i,)) for i, v in enumerate(value)]
+            return tuple(i for i in items if i is not _BAD and i is not None)
+        if dataclasses.is_dataclass(hint):
+            built = self.build(hint, value, path)
+            return built if built is not None else _BAD
+        if not _matches(hint, value):
+            self.problem(path, f"'{_dotted(path)}' must be {_tname(hint)}, not {type(value).__name__}")
+            return _BAD
+        if hint is float:
+            value = float(value)
+        if hint is str and tuple(p for p in path if not isinstance(p, int)) in PATH_KEYS:
+            value = self.path(value)
+        elif hint is str and path == ("database", "url"):
+            value = self.sqlite_url(value)
+        return value
+
+    def sqlite_url(self, url: str) -> str:
+        """sqlite:///relative.db is relative to the configuration file, like every other path."""
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
+            return prefix + self.path(url[len(prefix):])
+        return url
+
+    def path(self, value: str) -> str:
+        if not value or os.path.isabs(value):
+            return value
+        return os.path.normpath(os.path.join(self.base_dir, value))
+
+
+_BAD = object()
+
+
+def _matches(hint: Any, value: Any) -> bool:
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if typing.get_origin(hint) is tuple:
+        return isinstance(value, list)
+    if dataclasses.is_dataclass(hint):
+        return isinstance(value, dict)
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _tname(hint: Any) -> str:
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(
+        hint, getattr(hint, "__name__", str(hint)))
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p + 1}]" if isinstance(p, int) else (("." if out else "") + p)
+    return out
+
+
+def _known_zones() -> set[str]:
+    from telephonist.engine import load_tone_zones
+    return {z.name for z in load_tone_zones()}
+
+
+def _check(cfg: Config, b: _Builder) -> None:
+    zones = _known_zones()
+    sysc = cfg.system
+    if sysc.tone_zone not in zones:
+        b.problem(("system", "tone_zone"), f"unknown tone zone '{sysc.tone_zone}'; known: {', '.join(sorted(zones))}")
+    try:
+        zoneinfo.ZoneInfo(sysc.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        b.problem(("system", "time_zone"), f"unknown time zone '{sysc.time_zone}' (use an IANA name such as Asia/Shanghai)")
+    if sysc.codec not in ("alaw", "ulaw"):
+        b.problem(("system", "codec"), "codec must be alaw or ulaw")
+    if sysc.frame_ms not in (10, 20, 30, 40):
+        b.problem(("system", "frame_ms"), "frame_ms must be 10, 20, 30 or 40")
+    if cfg.engine.clock not in ("realtime", "fast", "lockstep"):
+        b.problem(("engine", "clock"), "clock must be realtime, fast or lockstep")
+    for i, t in enumerate(cfg.control.tokens):
+        if t.role not in ROLES:
+            b.problem(("control", "tokens", i, "role"), f"role must be one of {', '.join(ROLES)}")
+        if len(t.token) < 16:
+            b.problem(("control", "tokens", i, "token"), "a token needs at least 16 characters")
+    if cfg.control.tcp and ":" not in cfg.control.tcp:
+        b.problem(("control", "tcp"), "tcp must be host:port")
+    if bool(cfg.control.tls_cert) != bool(cfg.control.tls_key):
+        b.problem(("control", "tls_cert"), "tls_cert and tls_key go together")
+
+    spans: dict[str, SpanConfig] = {}
+    dahdi_used: dict[int, str] = {}
+    for i, s in enumerate(cfg.spans):
+        p = ("spans", i)
+        if s.name in spans:
+            b.problem(p + ("name",), f"span name '{s.name}' is used twice")
+        spans[s.name] = s
+        if not s.name.replace("_", "").replace("-", "").isalnum():
+            b.problem(p + ("name",), "a span name may hold letters, digits, '_' and '-'")
+        if s.driver not in ("sim", "dahdi"):
+            b.problem(p + ("driver",), f"unknown driver '{s.driver}'; known: sim, dahdi")
+        if s.type not in ("fxo", "fxs", "e1"):
+            b.problem(p + ("type",), f"unknown span type '{s.type}'; known: fxo, fxs, e1")
+        if s.driver == "sim" and not (isinstance(s.channels, int) and 1 <= s.channels <= 1024):
+            b.problem(p + ("channels",), "a sim span's channels is a count from 1 to 1024")
+        if s.driver == "dahdi":
+            try:
+                nums = parse_ranges(str(s.channels))
+            except ValueError as exc:
+                b.problem(p + ("channels",), f"channels must name DAHDI channels like \"1-4,6\": {exc}")
+                nums = []
+            for n in nums:
+                if n in dahdi_used:
+                    b.problem(p + ("channels",), f"DAHDI channel {n} is also in span '{dahdi_used[n]}'")
+                dahdi_used[n] = s.name
+        if s.tone_zone and s.tone_zone not in zones:
+            b.problem(p + ("tone_zone",), f"unknown tone zone '{s.tone_zone}'")
+        if s.codec and s.codec not in ("alaw", "ulaw"):
+            b.problem(p + ("codec",), "codec must be alaw or ulaw")
+        if s.cid not in ("bell202", "v23", "dtmf", "none"):
+            b.problem(p + ("cid",), "cid must be bell202, v23, dtmf or none")
+        if s.far_disconnect not in ("busy_tone", "open_loop", "polarity"):
+            b.problem(p + ("far_disconnect",), "far_disconnect must be busy_tone, open_loop or polarity")
+
+    for i, g in enumerate(cfg.trunk_groups):
+        p = ("trunk_groups", i)
+        if g.hunting not in HUNTING:
+            b.problem(p + ("hunting",), f"unknown hunting '{g.hunting}'; one of {', '.join(HUNTING)}")
+        if not g.lines:
+            b.problem(p + ("lines",), f"trunk group '{g.name}' has no lines")
+        for spec in g.lines:
+            _check_line_spec(spec, spans, b, p + ("lines",))
+    names = [g.name for g in cfg.trunk_groups]
+    for i, n in enumerate(names):
+        if names.index(n) != i:
+            b.problem(("trunk_groups", i, "name"), f"trunk group '{n}' is defined twice")
+
+    for i, r in enumerate(cfg.routes):
+        p = ("routes", i)
+        _check_application(r.application, b, p + ("application",))
+        for spec in r.lines:
+            _check_line_spec(spec, spans, b, p + ("lines",))
+    if cfg.routing.default:
+        _check_application(cfg.routing.default, b, ("routing", "default"))
+    fb = cfg.control.fallback.then
+    if fb != "hangup":
+        _check_application(fb, b, ("control", "fallback", "then"))
+
+    for i, n in enumerate(cfg.sim.numbers):
+        if n.behaviour not in BEHAVIOURS:
+            b.problem(("sim", "numbers", i, "behaviour"), f"unknown behaviour '{n.behaviour}'; one of {', '.join(BEHAVIOURS)}")
+    for i, name in enumerate(cfg.sim.traffic.spans):
+        if name not in spans:
+            b.problem(("sim", "traffic", "spans"), f"traffic span '{name}' is not a configured span")
+        elif spans[name].driver != "sim":
+            b.problem(("sim", "traffic", "spans"), f"traffic span '{name}' is not a sim span")
+
+
+def _check_application(app: str, b: _Builder, path: tuple) -> None:
+    kind, sep, arg = app.partition(":")
+    if not sep or not kind or not arg:
+        b.problem(path, f"application '{app}' must look like ivr:main, queue:sales, fax:inbox or app:NAME")
+
+
+def _check_line_spec(spec: str, spans: dict[str, SpanConfig], b: _Builder, path: tuple) -> None:
+    span, _, part = spec.partition("/")
+    if span not in spans:
+        b.problem(path, f"'{spec}' names no configured span (spans: {', '.join(spans) or 'none'})")
+        return
+    if part in ("", "*"):
+        return
+    try:
+        nums = parse_ranges(part)
+    except ValueError:
+        b.problem(path, f"'{spec}' is not span/N, span/N-M or span/*")
+        return
+    count = spans[span].channel_count
+    if max(nums) > count:
+        b.problem(path, f"'{spec}': span '{span}' has {count} channels")
+
+
+def load_config(path: str) -> Config:
+    """Read and check the configuration at path (and its conf.d); raises ConfigError listing every problem."""
+    sources = _Sources()
+    problems: list[Problem] = []
+    merged: dict = {}
+    conf_d = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(path)), "conf.d", "*.toml")))
+    for i, f in enumerate([path] + conf_d):
+        try:
+            with open(f, "rb") as fh:
+                raw = fh.read()
+        except OSError as exc:
+            problems.append(Problem(f, 1, f"cannot read: {exc.strerror}"))
+            continue
+        text = raw.decode("utf-8", "replace")
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+            problems.append(Problem(f, line, f"TOML syntax: {exc}"))
+            continue
+        sources.files.append((f, text, doc))
+        merged = _merge(merged, doc)
+    if problems:
+        raise ConfigError(problems)
+    b = _Builder(sources, os.path.dirname(os.path.abspath(path)))
+    cfg = b.build(Config, merged, ())
+    if cfg is not None:
+        cfg = dataclasses.replace(cfg, path=os.path.abspath(path), files=tuple(s[0] for s in sources.files))
+        _check(cfg, b)
+    if b.problems or cfg is None:
+        raise ConfigError(b.problems or [Problem(path, 1, "the configuration could not be read")])
+    return cfg
+
+
+def _line_from_message(msg: str) -> int:
+    import re
+    m = re.search(r"line (\d+)", msg)
+    return int(m.group(1)) if m else 1
+
+
+__all__ = ["load_config", "ConfigError", "Problem", "Config", "SystemConfig", "DatabaseConfig", "ControlConfig",
+           "EngineConfig", "SpanConfig", "TrunkGroupConfig", "RouteConfig", "RoutingConfig", "SimConfig",
+           "SimNumberConfig", "SimTrafficConfig", "FallbackConfig", "Token"]

@@ -1,0 +1,167 @@
+"""The configuration as the daemons see it: frozen dataclasses with defaults in code.
+
+docs/admin.md is the reference for every key; the loader (loader.py) fills
+these from TOML and refuses anything it cannot make sense of, with file:line.
+"""
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    node: str = field(default_factory=socket.gethostname)
+    time_zone: str = "Asia/Shanghai"
+    tone_zone: str = "cn"
+    codec: str = "alaw"
+    frame_ms: int = 20
+    state_dir: str = "/var/lib/telephonist"
+    recordings_dir: str = "/var/lib/telephonist/recordings"
+    prompts_dir: str = "/var/lib/telephonist/prompts"
+    log_level: str = "info"
+    demo_prompts: bool = False          # make the spoken demo prompts (espeak-ng) when missing
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite:////var/lib/telephonist/telephonist.db"
+
+
+@dataclass(frozen=True)
+class Token:
+    name: str
+    token: str
+    role: str = "app"
+
+
+@dataclass(frozen=True)
+class FallbackConfig:
+    prompt: str = ""                    # played to callers whose application is gone
+    then: str = "hangup"                # or "app:NAME" / "ivr:FLOW" ... to hand them over
+
+
+@dataclass(frozen=True)
+class ControlConfig:
+    socket: str = "/run/telephonist/chand.sock"
+    socket_mode: int = 0o660
+    socket_group: str = ""
+    tcp: str = ""                       # "host:port" to listen on TCP too (token required)
+    tls_cert: str = ""
+    tls_key: str = ""
+    app_timeout_ms: int = 2000
+    tokens: tuple[Token, ...] = ()
+    fallback: FallbackConfig = field(default_factory=FallbackConfig)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    clock: str = "realtime"             # realtime | fast | lockstep
+    speed: float = 0.0                  # fast/lockstep: 0 = as fast as the CPU allows, N = N x real time
+
+
+@dataclass(frozen=True)
+class SpanConfig:
+    name: str
+    driver: str                         # sim | dahdi
+    type: str                           # fxo | fxs | e1
+    channels: int | str                 # sim: a count; dahdi: DAHDI channel numbers "1-4,6"
+    signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn | cas
+    tone_zone: str = ""                 # "" = [system] tone_zone
+    codec: str = ""                     # "" = [system] codec
+    cid: str = "bell202"                # bell202 | v23 | dtmf | none
+    busy_tone_disconnect: bool = True
+    open_loop_disconnect: bool = True
+    polarity_disconnect: bool = False
+    answer_on_polarity: bool = False
+    answer_on_voice: bool = True
+    ring_timeout_ms: int = 8000
+    no_answer_ms: int = 45000
+    extensions: tuple[str, ...] = ()    # fxs: the phones' extension numbers, port by port
+    rx_gain_db: int = 0
+    tx_gain_db: int = 0
+    far_disconnect: str = "busy_tone"   # sim: how the simulated exchange hangs up
+    far_cid: str = "bell202"            # sim: the caller ID the simulated exchange sends
+
+    @property
+    def channel_count(self) -> int:
+        if isinstance(self.channels, int):
+            return self.channels
+        return len(parse_ranges(self.channels))
+
+
+@dataclass(frozen=True)
+class TrunkGroupConfig:
+    name: str
+    lines: tuple[str, ...]              # "span/*", "span/1-4", "span/3"
+    hunting: str = "ascending"          # ascending | descending | round_robin | least_used
+    caller_id: str = ""
+    max_calls: int = 0
+
+
+@dataclass(frozen=True)
+class RouteConfig:
+    application: str                    # ivr:main | queue:sales | fax:inbox | app:NAME
+    dialled: str | None = None          # pattern of the dialled number ("400800*")
+    caller: str | None = None
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    default: str = ""
+
+
+@dataclass(frozen=True)
+class SimNumberConfig:
+    pattern: str
+    behaviour: str = "answer"
+    after_rings: int = 1
+    audio: str = ""
+    hangup_after_ms: int = 0
+
+
+@dataclass(frozen=True)
+class SimTrafficConfig:
+    calls_per_minute: float = 12.0
+    max_concurrent: int = 6
+    spans: tuple[str, ...] = ()
+    dialled: tuple[str, ...] = ("4008001234",)
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    numbers: tuple[SimNumberConfig, ...] = ()
+    traffic: SimTrafficConfig = field(default_factory=SimTrafficConfig)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str = ""
+    system: SystemConfig = field(default_factory=SystemConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    control: ControlConfig = field(default_factory=ControlConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    spans: tuple[SpanConfig, ...] = ()
+    trunk_groups: tuple[TrunkGroupConfig, ...] = ()
+    routes: tuple[RouteConfig, ...] = ()
+    routing: RoutingConfig = field(default_factory=RoutingConfig)
+    sim: SimConfig = field(default_factory=SimConfig)
+    files: tuple[str, ...] = ()          # every file read, in order (the main one, then conf.d)
+
+
+def parse_ranges(text: str) -> list[int]:
+    """"1-4,6" -> [1, 2, 3, 4, 6]; raises ValueError on nonsense."""
+    out: list[int] = []
+    for piece in text.split(","):
+        piece = piece.strip()
+        if not piece:
+            raise ValueError("empty range")
+        lo, sep, hi = piece.partition("-")
+        a, b = int(lo), int(hi) if sep else int(lo)
+        if a < 1 or b < a:
+            raise ValueError(f"bad range {piece!r}")
+        out.extend(range(a, b + 1))
+    if len(set(out)) != len(out):
+        raise ValueError("a channel is listed twice")
+    return out

@@ -1,0 +1,167 @@
+"""chand as a process: systemd readiness, kill -9 with calls up, reload good and bad configurations."""
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from telephonist.client import Client
+from telephonist.storage import CallRecordStore
+
+CONFIG = """\
+[system]
+node = "t1"
+state_dir = "state"
+recordings_dir = "state/rec"
+prompts_dir = "state/prompts"
+
+[database]
+url = "sqlite:///state/calls.db"
+
+[control]
+socket = "state/chand.sock"
+
+[engine]
+clock = "realtime"
+
+[[spans]]
+name = "ea"
+driver = "sim"
+type = "e1"
+channels = 30
+
+[[spans]]
+name = "eb"
+driver = "sim"
+type = "e1"
+channels = 30
+
+[[trunk_groups]]
+name = "out"
+lines = ["eb/*"]
+hunting = "ascending"
+
+[routing]
+default = "app:hold"
+"""
+
+
+def start_chand(cfg_path, notify=None):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if notify:
+        env["NOTIFY_SOCKET"] = notify
+    return subprocess.Popen([sys.executable, "-m", "telephonist.cli", "chand", "--config", cfg_path],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+async def connect(sock, app, role="app", timeout=30):
+    for _ in range(int(timeout * 10)):
+        try:
+            return await Client.connect_unix(sock, app=app, role=role)
+        except (FileNotFoundError, ConnectionRefusedError):
+            await asyncio.sleep(0.1)
+    raise AssertionError("chand did not come up")
+
+
+@pytest.fixture
+def config(tmp_path):
+    p = tmp_path / "telephonist.toml"
+    p.write_text(CONFIG)
+    return str(p)
+
+
+async def test_ready_notification_and_kill9_with_50_calls_up(tmp_path, config):
+    notify = str(tmp_path / "notify.sock")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(notify)
+    ns.settimeout(30)
+    proc = start_chand(config, notify)
+    try:
+        assert b"READY=1" in ns.recv(4096)
+        sock = str(tmp_path / "state" / "chand.sock")
+        hold = await connect(sock, "hold")
+
+        async def on_offer(ev):
+            await hold.call("answer", chan=ev["chan"])
+        hold.on("offer", on_offer)
+        tester = await connect(sock, "tester")
+        for i in range(50):
+            await tester.call("sim.call", span="ea" if i < 30 else "eb", caller=f"1390000{i:04d}", dialled="100")
+        for _ in range(300):
+            st = await tester.call("status")
+            up = [ln for ln in st["lines"] if ln["state"] == "up" and ln.get("record_committed")]
+            if len(up) == 50:
+                break
+            await asyncio.sleep(0.1)
+        assert len(up) == 50
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        await hold.close()
+        await tester.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # restart: the 50 open records are closed as interrupted, none missing
+    proc = start_chand(config, notify)
+    try:
+        assert b"READY=1" in ns.recv(4096)
+        store = CallRecordStore(f"sqlite:///{tmp_path}/state/calls.db")
+        legs = await store.recent(100)
+        await store.close()
+        assert len(legs) == 50
+        assert {leg.disposition for leg in legs} == {"interrupted"}
+        assert all(leg.ended_at is not None and leg.answered_at is not None for leg in legs)
+        assert sorted(leg.caller for leg in legs) == [f"1390000{i:04d}" for i in range(50)]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+        ns.close()
+    assert "records_interrupted count=50" in out
+    assert proc.returncode == 0, out
+
+
+async def test_reload_applies_good_and_refuses_bad_configuration(tmp_path, config):
+    proc = start_chand(config)
+    try:
+        sock = str(tmp_path / "state" / "chand.sock")
+        admin = await connect(sock, "ops", role="admin")
+        st = await admin.call("status")
+        assert st["trunk_groups"][0]["hunting"] == "ascending"
+        with open(config, "a") as f:
+            f.write('\n[[routes]]\ndialled = "8*"\napplication = "app:sales"\n')
+        text = open(config).read().replace('hunting = "ascending"', 'hunting = "descending"')
+        open(config, "w").write(text)
+        r = await admin.call("reload")
+        assert r["applied"] is True and r["restart_needed"] == []
+        st = await admin.call("status")
+        assert st["trunk_groups"][0]["hunting"] == "descending"
+        # a bad file is refused with file:line and the running configuration stays
+        open(config, "w").write(text.replace('hunting = "descending"', 'hunting = "sideways"'))
+        r = await admin.call("reload")
+        assert r["applied"] is False
+        assert any(e.startswith(config + ":") and "sideways" in e for e in r["errors"]), r
+        st = await admin.call("status")
+        assert st["trunk_groups"][0]["hunting"] == "descending"
+        # SIGHUP takes the same path
+        proc.send_signal(signal.SIGHUP)
+        await asyncio.sleep(0.3)
+        assert (await admin.call("status"))["node"] == "t1"
+        await admin.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert "reload_refused" in out
+    assert proc.returncode == 0, out
+
+
+def test_bad_configuration_at_start_exits_with_file_and_line(tmp_path):
+    p = tmp_path / "telephonist.toml"
+    p.write_text(textwrap.dedent(CONFIG).replace('type = "e1"', 'type = "t1"', 1))
+    proc = start_chand(str(p))
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert f"{p}:19: unknown span type 't1'" in out

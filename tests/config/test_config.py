@@ -1,0 +1,130 @@
+"""The configuration loader: the demo file loads; every mistake is reported with file:line, all at once."""
+import os
+import textwrap
+
+import pytest
+
+from telephonist.config import ConfigError, load_config
+
+DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "etc", "telephonist", "telephonist.toml")
+
+MINIMAL = """\
+[system]
+node = "t"
+state_dir = "state"
+
+[[spans]]
+name = "pstn"
+driver = "sim"
+type = "fxo"
+channels = 4
+"""
+
+
+def write(tmp_path, text, name="telephonist.toml"):
+    p = tmp_path / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(textwrap.dedent(text))
+    return str(p)
+
+
+def problems(path):
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    return [(os.path.basename(p.file), p.line, p.message) for p in e.value.problems]
+
+
+def test_demo_config_loads():
+    cfg = load_config(DEMO)
+    assert {s.name for s in cfg.spans} == {"pstn", "e1a", "phones"}
+    assert cfg.system.tone_zone == "cn" and cfg.system.codec == "alaw"
+    assert os.path.isabs(cfg.control.socket) and os.path.isabs(cfg.system.prompts_dir)
+    assert cfg.database.url.startswith("sqlite:////")
+
+
+def test_relative_paths_resolve_against_the_file(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL))
+    assert cfg.system.state_dir == str(tmp_path / "state")
+
+
+def test_syntax_error_names_its_line(tmp_path):
+    path = write(tmp_path, MINIMAL + "\n[control\nsocket = 1\n")
+    (f, line, msg), = problems(path)
+    assert f == "telephonist.toml" and line == 11 and "TOML syntax" in msg
+
+
+def test_unknown_key_with_suggestion_and_wrong_type(tmp_path):
+    path = write(tmp_path, MINIMAL + 'chanels = 3\n\n[engine]\nclock = 5\n')
+    got = problems(path)
+    assert ("telephonist.toml", 10, "unknown key 'spans[1].chanels'; did you mean 'channels'?") in got
+    assert any(line == 13 and "must be a string" in msg for _, line, msg in got)
+
+
+def test_all_semantic_problems_are_listed_with_their_lines(tmp_path):
+    path = write(tmp_path, """\
+        [system]
+        tone_zone = "mars"
+        time_zone = "Mars/Olympus"
+
+        [[spans]]
+        name = "pstn"
+        driver = "sim"
+        type = "fxo"
+        channels = 4
+
+        [[spans]]
+        name = "card"
+        driver = "dahdi"
+        type = "fxs"
+        channels = "1-4"
+
+        [[spans]]
+        name = "card2"
+        driver = "dahdi"
+        type = "fxs"
+        channels = "4-6"
+
+        [[trunk_groups]]
+        name = "out"
+        lines = ["pstn/3-9"]
+        hunting = "random"
+
+        [[trunk_groups]]
+        name = "empty"
+        lines = []
+
+        [[routes]]
+        dialled = "400*"
+        application = "ivr"
+
+        [[routes]]
+        lines = ["nowhere/*"]
+        application = "ivr:main"
+        """)
+    got = problems(path)
+    lines = {line: msg for _, line, msg in got}
+    assert "unknown tone zone 'mars'" in lines[2]
+    assert "unknown time zone" in lines[3]
+    assert "DAHDI channel 4 is also in span 'card'" in lines[21]
+    assert "span 'pstn' has 4 channels" in lines[25]
+    assert "unknown hunting 'random'" in lines[26]
+    assert "has no lines" in lines[30]
+    assert "must look like ivr:main" in lines[34]
+    assert "names no configured span" in lines[37]
+
+
+def test_conf_d_files_merge_in_order_and_errors_name_them(tmp_path):
+    main = write(tmp_path, MINIMAL)
+    write(tmp_path, '[system]\nnode = "site-a"\n', "conf.d/10-site.toml")
+    write(tmp_path, '[engine]\nclock = "lockstep"\n', "conf.d/20-test.toml")
+    cfg = load_config(main)
+    assert cfg.system.node == "site-a" and cfg.engine.clock == "lockstep"
+    assert cfg.system.state_dir == str(tmp_path / "state")
+    write(tmp_path, '[engine]\nclock = "sundial"\n', "conf.d/30-bad.toml")
+    (f, line, msg), = problems(main)
+    assert f == "30-bad.toml" and line == 2 and "clock must be" in msg
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    (f, line, msg), = problems(str(tmp_path / "nope.toml"))
+    assert "cannot read" in msg
