@@ -599,7 +599,7 @@ void eng_reset_stats(engine_t *e)
 
 /* ---- spans ---------------------------------------------------------------------------- */
 
-int eng_zone_tone(engine_t *e, int zone, const char *name, int level_dbm0, const int *segs, int nseg)
+int eng_zone_tone(engine_t *e, int zone, const char *name, int level_dbm0, const int *segs, int nseg, int detect)
 {
     zone_t *z;
     zone_tone_t *t;
@@ -625,6 +625,7 @@ int eng_zone_tone(engine_t *e, int zone, const char *name, int level_dbm0, const
     memset(t, 0, sizeof(*t));
     strcpy(t->name, name);
     t->level = level_dbm0;
+    t->detect = detect;
     t->nseg = nseg;
     for (i = 0; i < nseg; i++) {
         t->seg[i].f1 = segs[3 * i];

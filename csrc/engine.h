@@ -158,8 +158,8 @@ void eng_get_stats(engine_t *e, eng_stats_t *st);
 void eng_reset_stats(engine_t *e);
 
 /* Tone zones: tones are defined from data (Python reads telephonist/data/tonezones.toml). */
-/* segs: nseg triples (f1, f2, ms); f1 0 = silence; ms 0 = for ever. */
-int eng_zone_tone(engine_t *e, int zone, const char *name, int level_dbm0, const int *segs, int nseg);
+/* segs: nseg triples (f1, f2, ms); f1 0 = silence; ms 0 = for ever. detect: recognise it too. */
+int eng_zone_tone(engine_t *e, int zone, const char *name, int level_dbm0, const int *segs, int nseg, int detect);
 int eng_zone_commit(engine_t *e, int zone);
 
 /* Spans and channels */

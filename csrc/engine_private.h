@@ -60,6 +60,7 @@ typedef struct {
 typedef struct {
     char name[24];
     int level;                  /* dBm0 per frequency */
+    int detect;                 /* recognised by call progress detection too */
     int nseg;
     tone_seg_t seg[MAX_TONE_SEGS];
 } zone_tone_t;
@@ -68,7 +69,7 @@ typedef struct {
     int ntones;
     zone_tone_t tones[MAX_ZONE_TONES];
     super_tone_rx_descriptor_t *rx_desc;   /* built by eng_zone_commit */
-    int rx_tone_index[MAX_ZONE_TONES];     /* super_tone_rx code -> index into tones */
+    int rx_tone_index[MAX_ZONE_TONES + 16]; /* super_tone_rx code -> index into tones, -1: none */
     int committed;
 } zone_t;
 

@@ -1,6 +1,172 @@
-/* Call progress tone detection: being written (placeholder so the engine links). */
+/*
+ * Call progress tones (dial, busy, ringback, congestion, SIT ...) recognised
+ * from the same zone table that plays them, with spandsp's super_tone_rx.
+ *
+ * A zone's descriptor is built once (eng_zone_commit): each tone becomes a
+ * pattern of segments with duration windows. A cadenced tone is repeated in
+ * the pattern until it covers at least a second, so that speech or music
+ * does not pass for busy tone (Chinese exchanges often signal a hang-up with
+ * busy tone only: a false busy would cut a caller off); the pattern's last
+ * silent segment needs only part of its length, so ringback is known in
+ * about 1.5 s rather than a whole cycle.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "engine_private.h"
-int zone_commit(engine_t *e, int zone) { e->zones[zone].committed = 1; return 0; }
-int progress_enable(engine_t *e, chan_t *c, int on) { (void) e; (void) c; (void) on; return 0; }
-void progress_rx(engine_t *e, chan_t *c, const int16_t *amp, int n) { (void) e; (void) c; (void) amp; (void) n; }
-void progress_free(chan_t *c) { (void) c; }
+
+#define MIN_PATTERN_MS 1000
+#define MAX_PATTERN 9               /* super_tone_rx keeps the last 10 segments */
+#define CONTINUOUS_MIN_MS 1500      /* longer than any cadence's "on": dial tone is not ringback's start */
+#define LAST_SILENCE_MIN_MS 400
+
+static int seg_min(int ms)
+{
+    int v = ms * 85 / 100 - 20;
+    return v < 40 ? 40 : v;
+}
+
+static int seg_max(int ms)
+{
+    return ms * 115 / 100 + 40;
+}
+
+/* super_tone_rx takes 0 for "no frequency" (a silent segment, or a single tone's missing second) */
+static int freq_or_none(int f)
+{
+    return f > 0 ? f : 0;
+}
+
+int zone_commit(engine_t *e, int zone)
+{
+    zone_t *z = &e->zones[zone];
+    super_tone_rx_descriptor_t *d;
+    int freqs[64], nfreqs = 0, i, j, k;
+
+    if (z->rx_desc) {
+        super_tone_rx_free_descriptor(z->rx_desc);
+        z->rx_desc = NULL;
+    }
+    if ((d = super_tone_rx_make_descriptor(NULL)) == NULL)
+        return ENG_ENOMEM;
+
+    /* super_tone_rx reports a frequency pair lowest index first; registering
+     * every frequency in ascending order first makes index order frequency
+     * order, so each element can name its pair (low, high). Pattern 0 is
+     * that registration and is never reported. */
+    for (i = 0; i < z->ntones; i++) {
+        for (j = 0; j < z->tones[i].nseg; j++) {
+            int fs[2] = {z->tones[i].seg[j].f1, z->tones[i].seg[j].f2};
+            for (k = 0; k < 2; k++) {
+                int f = fs[k], m, seen = 0;
+                if (f <= 0)
+                    continue;
+                for (m = 0; m < nfreqs; m++)
+                    seen |= freqs[m] == f;
+                if (!seen && nfreqs < 64)
+                    freqs[nfreqs++] = f;
+            }
+        }
+    }
+    for (i = 1; i < nfreqs; i++)
+        for (j = i; j > 0 && freqs[j - 1] > freqs[j]; j--) {
+            int t = freqs[j];
+            freqs[j] = freqs[j - 1];
+            freqs[j - 1] = t;
+        }
+    for (i = 0; i < (int) (sizeof(z->rx_tone_index) / sizeof(z->rx_tone_index[0])); i++)
+        z->rx_tone_index[i] = -1;
+    for (i = 0; i < nfreqs; i += MAX_PATTERN) {
+        /* at most MAX_PATTERN elements a pattern: the detector looks back 10 segments */
+        int code = super_tone_rx_add_tone(d);
+        for (j = i; j < nfreqs && j < i + MAX_PATTERN; j++)
+            super_tone_rx_add_element(d, code, freqs[j], 0, 60000, 60001);
+    }
+
+    for (i = 0; i < z->ntones; i++) {
+        const zone_tone_t *t = &z->tones[i];
+        int code;
+
+        if (!t->detect)
+            continue;       /* played only (call waiting, stutter): too like a burst of another tone */
+        code = super_tone_rx_add_tone(d);
+        int total = 0, n = 0, cyc = 0;
+
+        z->rx_tone_index[code] = i;
+        if (t->nseg == 1 && t->seg[0].ms == 0) {
+            super_tone_rx_add_element(d, code, t->seg[0].f1, freq_or_none(t->seg[0].f2), CONTINUOUS_MIN_MS, 0);
+            continue;
+        }
+        /* whole cycles (the detector follows the cadence cycle by cycle), as
+         * many as cover MIN_PATTERN_MS; the last silence needs only part of its length */
+        for (j = 0; j < t->nseg; j++)
+            total += t->seg[j].ms;
+        cyc = total > 0 ? (MIN_PATTERN_MS + total - 1) / total : 1;
+        while (cyc > 1 && cyc * t->nseg > MAX_PATTERN)
+            cyc--;
+        for (k = 0; k < cyc; k++) {
+            for (j = 0; j < t->nseg && n < MAX_PATTERN; j++, n++) {
+                const tone_seg_t *s = &t->seg[j];
+                int lo = s->f1 > 0 && s->f2 > 0 && s->f2 < s->f1 ? s->f2 : s->f1;
+                int hi = s->f1 > 0 && s->f2 > 0 && s->f2 < s->f1 ? s->f1 : s->f2;
+                int min = seg_min(s->ms), max = seg_max(s->ms);
+                if (k == cyc - 1 && j == t->nseg - 1 && s->f1 <= 0 && min > LAST_SILENCE_MIN_MS)
+                    min = LAST_SILENCE_MIN_MS;
+                super_tone_rx_add_element(d, code, freq_or_none(lo), freq_or_none(hi), min, max);
+            }
+        }
+    }
+    z->rx_desc = d;
+    z->committed = 1;
+    return 0;
+}
+
+static void progress_report(void *user_data, int code, int level, int delay)
+{
+    chan_t *c = user_data;
+    engine_t *e = c->span->eng;
+    zone_t *z = &e->zones[c->progress_zone];
+
+    (void) level;
+    (void) delay;
+    if (code >= 0) {
+        int idx = z->rx_tone_index[code];
+        if (idx < 0)
+            return;         /* a registration pattern; cannot really match */
+        c->progress_tone = idx;
+        eng_emit(e, EV_TONE, c->id, 0, 1, 0, 0, 0, z->tones[idx].name);
+    } else if (code < 0 && c->progress_tone >= 0) {
+        eng_emit(e, EV_TONE, c->id, 0, 0, 0, 0, 0, z->tones[c->progress_tone].name);
+        c->progress_tone = -1;
+    }
+}
+
+int progress_enable(engine_t *e, chan_t *c, int on)
+{
+    zone_t *z = &e->zones[c->zone];
+
+    if (c->progress && (!on || c->progress_zone != c->zone)) {
+        super_tone_rx_free(c->progress);
+        c->progress = NULL;
+        c->progress_tone = -1;
+    }
+    if (on && !c->progress && z->rx_desc) {
+        c->progress = super_tone_rx_init(NULL, z->rx_desc, progress_report, c);
+        c->progress_zone = c->zone;
+        c->progress_tone = -1;
+    }
+    return 0;
+}
+
+void progress_rx(engine_t *e, chan_t *c, const int16_t *amp, int n)
+{
+    (void) e;
+    super_tone_rx(c->progress, amp, n);
+}
+
+void progress_free(chan_t *c)
+{
+    if (c->progress)
+        super_tone_rx_free(c->progress);
+    c->progress = NULL;
+}

@@ -154,6 +154,7 @@ class ToneZone:
     index: int
     level: int
     tones: dict[str, list[tuple[int, int, int]]]
+    detect: frozenset[str]
 
 
 def load_tone_zones(path: str | None = None) -> list[ToneZone]:
@@ -167,8 +168,9 @@ def load_tone_zones(path: str | None = None) -> list[ToneZone]:
     zones = []
     for index, (name, body) in enumerate(doc.get("zones", {}).items()):
         level = int(body.get("level", -10))
-        tones = {k: [tuple(seg) for seg in v] for k, v in body.items() if k != "level"}
-        zones.append(ToneZone(name, index, level, tones))  # type: ignore[arg-type]
+        detect = frozenset(body.get("detect", ["dial", "ringback", "busy", "congestion", "sit"]))
+        tones = {k: [tuple(seg) for seg in v] for k, v in body.items() if k not in ("level", "detect")}
+        zones.append(ToneZone(name, index, level, tones, detect))  # type: ignore[arg-type]
     return zones
 
 
@@ -208,7 +210,8 @@ class Engine:
         for zone in load_tone_zones(tone_zones):
             for tone, segs in zone.tones.items():
                 flat = ffi.new("int[]", [v for seg in segs for v in seg])
-                _check(lib.eng_zone_tone(self._e, zone.index, tone.encode(), zone.level, flat, len(segs)),
+                _check(lib.eng_zone_tone(self._e, zone.index, tone.encode(), zone.level, flat, len(segs),
+                                         int(tone in zone.detect)),
                        f"tone zone {zone.name}: tone {tone}", self)
             _check(lib.eng_zone_commit(self._e, zone.index), f"tone zone {zone.name}", self)
             self.zones[zone.name] = zone

@@ -79,9 +79,10 @@ async def test_fxo_outbound_answered_by_voice(tmp_path, speech_wav):
         assert far.dialled == "13800138000"
         await app.call("hangup", chan="pstn/2")
         await app.wait_for("ended", chan="pstn/2", since=0)
+        mark = app.mark()
         r = await app.call("dial", trunk_group="local", number="13900000000")
         ev = await app.wait_for(lambda e: e.get("chan") == r["chan"] and e["event"] in ("answered", "dial_failed"),
-                                since=0, timeout=60)
+                                since=mark, timeout=60)
         assert ev["event"] == "dial_failed" and ev["disposition"] == "busy", ev
 
 

@@ -19,7 +19,7 @@ from telephonist.engine import CidStandard, Dsp, Event, EventType, Hook
 log = logging.getLogger(__name__)
 
 CID_STANDARDS = {"bell202": CidStandard.BELL202, "v23": CidStandard.V23, "dtmf": CidStandard.DTMF}
-VOICE_CONFIRM_MS = 1500     # a voice run that is not recognised as a tone within this is an answer
+VOICE_CONFIRM_MS = 2000     # a voice run that is not recognised as a tone within this is an answer
 
 
 class AnalogFxo(Signalling):
@@ -31,6 +31,8 @@ class AnalogFxo(Signalling):
         self.polarity_flips = 0
         self.voice_timer: int | None = None
         self.heard_ringback = False
+        self.tone_on: str | None = None   # a call-progress tone being heard now
+        self.voice_on = False             # the voice detector hears something now
 
     def media_dsp(self) -> Dsp:
         dsp = Dsp.DTMF
@@ -60,8 +62,12 @@ class AnalogFxo(Signalling):
                 line.call.caller = fields.get("number", "") or fields.get("number_absent", "")
                 line.call.vars["cid_name"] = fields.get("name", "")
             self._offer()
-        elif ev.type == EventType.TONE and ev.a:
-            self._tone(ev.text)
+        elif ev.type == EventType.TONE:
+            self.tone_on = ev.text if ev.a else None
+            if ev.a:
+                self._tone(ev.text)
+            elif self.voice_on:
+                self._voice_heard()      # the tone stopped and something else goes on: maybe a person
         elif ev.type == EventType.HOOK and ev.a == Hook.OPEN_LOOP:
             if self.opt.open_loop_disconnect and st in (LineState.UP, LineState.PROCEEDING, LineState.DIALING):
                 self._remote_hangup("open_loop")
@@ -124,13 +130,19 @@ class AnalogFxo(Signalling):
             self._remote_hangup("polarity")
 
     def _voice(self, ev: Event) -> None:
-        if self.line.state != LineState.PROCEEDING or not self.opt.answer_on_voice:
-            return
+        self.voice_on = bool(ev.a)
         if ev.a:
-            self._cancel_voice()
-            self.voice_timer = self.ctx.timers.call_later(VOICE_CONFIRM_MS, lambda: self._answered("voice"))
+            self._voice_heard()
         elif ev.b < VOICE_CONFIRM_MS:
             self._cancel_voice()     # a short burst (a click, a tone's first cycle) is not an answer
+
+    def _voice_heard(self) -> None:
+        if self.line.state != LineState.PROCEEDING or not self.opt.answer_on_voice:
+            return
+        if self.tone_on:
+            return                   # the energy is the tone being heard, not a person
+        self._cancel_voice()
+        self.voice_timer = self.ctx.timers.call_later(VOICE_CONFIRM_MS, lambda: self._answered("voice"))
 
     def _cancel_voice(self) -> None:
         self.ctx.timers.cancel(self.voice_timer)
