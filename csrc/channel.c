@@ -236,6 +236,9 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
     case CMD_IMPAIR:
         sim_set_impair(e, c, cmd->a, cmd->b, cmd->c);
         break;
+    case CMD_CID_STANDARD:
+        cid_set_standard(e, c, cmd->a);
+        break;
     default:
         break;
     }

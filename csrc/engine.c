@@ -709,6 +709,13 @@ int eng_set_gain(engine_t *e, int chan, int rx_db, int tx_db)
     return simple_cmd(e, CMD_GAIN, chan, 0, rx_db, tx_db, 0);
 }
 
+int eng_set_cid_standard(engine_t *e, int chan, int standard)
+{
+    if (standard != ENG_CID_BELL202 && standard != ENG_CID_V23 && standard != ENG_CID_DTMF)
+        return ENG_EINVAL;
+    return simple_cmd(e, CMD_CID_STANDARD, chan, 0, standard, 0, 0);
+}
+
 static int push_play(engine_t *e, int chan, play_item_t *p)
 {
     cmd_t *cmd;

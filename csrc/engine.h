@@ -176,6 +176,7 @@ int eng_sigmsg(engine_t *e, int chan, const char *msg);
 int eng_set_dsp(engine_t *e, int chan, int features);
 int eng_set_zone(engine_t *e, int chan, int zone);
 int eng_set_gain(engine_t *e, int chan, int rx_db, int tx_db);
+int eng_set_cid_standard(engine_t *e, int chan, int standard);   /* what caller ID reception expects */
 
 /* Media */
 int eng_play_file(engine_t *e, int chan, int id, const char *path, int flags);

@@ -192,7 +192,7 @@ enum {
     CMD_HOOK = 1, CMD_CAS, CMD_SIGMSG, CMD_DSP, CMD_ZONE, CMD_GAIN,
     CMD_PLAY, CMD_PLAY_STOP, CMD_DTMF, CMD_CID, CMD_RECORD, CMD_RECORD_STOP,
     CMD_CONF_JOIN, CMD_CONF_LEAVE, CMD_FAX, CMD_FAX_STOP, CMD_TIMER, CMD_TIMER_CANCEL,
-    CMD_LOOPBACK, CMD_IMPAIR,
+    CMD_LOOPBACK, CMD_IMPAIR, CMD_CID_STANDARD,
 };
 
 typedef struct cmd_s {
@@ -329,6 +329,7 @@ void dsp_free(chan_t *c);
 int cid_send(engine_t *e, chan_t *c, int id, int standard, int mdmf, const char *number,
              const char *name, const char *datetime);
 int cid_rx_enable(engine_t *e, chan_t *c, int on);
+int cid_set_standard(engine_t *e, chan_t *c, int standard);
 void cid_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
 void cid_tx(engine_t *e, chan_t *c, int16_t *tx, int *have_tx);
 void cid_free(chan_t *c);

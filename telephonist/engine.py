@@ -331,6 +331,10 @@ class Engine:
     def set_zone(self, chan: int, zone: str) -> None:
         _check(lib.eng_set_zone(self._e, chan, self.zone_index(zone)), "zone", self)
 
+    def set_cid_standard(self, chan: int, standard: CidStandard) -> None:
+        """The caller ID standard this line's reception expects (Bell 202 unless told)."""
+        _check(lib.eng_set_cid_standard(self._e, chan, int(standard)), "caller ID standard", self)
+
     def set_gain(self, chan: int, rx_db: int, tx_db: int) -> None:
         _check(lib.eng_set_gain(self._e, chan, rx_db, tx_db), "gain", self)
 

@@ -51,6 +51,22 @@ async def test_fxo_inbound_ring_answer_dtmf_and_far_hangup(tmp_path, disconnect)
         assert leg.disposition == "answered" and leg.span == "pstn" and leg.channel == 2
         assert leg.hangup_cause in ("open_loop", "busy_tone")
         assert offers[0]["direction"] == "inbound"
+        assert offers[0]["caller"] == "13812345678"          # FSK caller ID between the rings
+        assert leg.caller == "13812345678"
+
+
+@pytest.mark.parametrize("cid", ["dtmf", "v23"])
+async def test_fxo_caller_id_standards(tmp_path, cid):
+    from telephonist.chand.signalling import LineOptions
+    spans = [SpanSpec("pstn", "fxo", 1, options=LineOptions(cid=cid), far_cid=cid)]
+    async with running_chand(tmp_path, spans, default_route="app:desk") as chand:
+        desk = await chand.client("desk")
+        tester = await chand.client("tester")
+        await tester.call("sim.call", chan="pstn/1", caller="02161234567", cid_name="Zhang San")
+        offer = await desk.wait_for("offer", since=0, timeout=60)
+        assert offer["caller"] == "02161234567"
+        if cid == "v23":
+            assert offer["cid_name"] == "Zhang San"
 
 
 async def test_fxo_inbound_caller_gives_up_is_abandoned(tmp_path):

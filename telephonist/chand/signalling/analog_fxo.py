@@ -19,6 +19,7 @@ from telephonist.engine import CidStandard, Dsp, Event, EventType, Hook
 log = logging.getLogger(__name__)
 
 CID_STANDARDS = {"bell202": CidStandard.BELL202, "v23": CidStandard.V23, "dtmf": CidStandard.DTMF}
+EARLY_CID_MS = 6000         # DTMF caller ID counts for a ring that begins within this
 VOICE_CONFIRM_MS = 2000     # a voice run that is not recognised as a tone within this is an answer
 
 
@@ -33,6 +34,7 @@ class AnalogFxo(Signalling):
         self.heard_ringback = False
         self.tone_on: str | None = None   # a call-progress tone being heard now
         self.voice_on = False             # the voice detector hears something now
+        self.early_cid: tuple[dict[str, str], int] | None = None
 
     def media_dsp(self) -> Dsp:
         dsp = Dsp.DTMF
@@ -56,11 +58,11 @@ class AnalogFxo(Signalling):
                 self._ring_begins()
             elif st in (LineState.RINGING, LineState.OFFERED):
                 self.set_timer(self.opt.ring_timeout_ms, self._caller_gave_up)
+        elif ev.type == EventType.CID and st == LineState.IDLE:
+            # DTMF caller ID comes before the first ring: keep it for the ring that follows
+            self.early_cid = (parse_cid(ev.text), self.now())
         elif ev.type == EventType.CID and st == LineState.RINGING:
-            fields = parse_cid(ev.text)
-            if line.call:
-                line.call.caller = fields.get("number", "") or fields.get("number_absent", "")
-                line.call.vars["cid_name"] = fields.get("name", "")
+            self._caller_id(parse_cid(ev.text))
             self._offer()
         elif ev.type == EventType.TONE:
             self.tone_on = ev.text if ev.a else None
@@ -79,14 +81,23 @@ class AnalogFxo(Signalling):
             line.signal(Signal.SENT, self.now(), number=self.number)
             self.set_timer(self.opt.no_answer_ms, lambda: self._fail(Disposition.NO_ANSWER, "no_answer"))
 
+    def _caller_id(self, fields: dict[str, str]) -> None:
+        if self.line.call:
+            self.line.call.caller = fields.get("number", "") or fields.get("number_absent", "")
+            self.line.call.vars["cid_name"] = fields.get("name", "")
+
     def _ring_begins(self) -> None:
         line = self.line
         if line.state == LineState.IDLE:
             self.rings = 1
             self.offered = False
             line.new_call("inbound", self.now())
+            early, self.early_cid = self.early_cid, None
             line.signal(Signal.INCOMING, self.now(), rings=1)
-            if self.opt.cid in ("none",):
+            if early and self.now() - early[1] <= EARLY_CID_MS:
+                self._caller_id(early[0])
+                self._offer()
+            elif self.opt.cid in ("none",):
                 self._offer()
         elif line.state in (LineState.RINGING, LineState.OFFERED):
             self.rings += 1

@@ -1,0 +1,70 @@
+"""Caller ID round trips through a sim line: FSK (Bell 202 SDMF/MDMF, V.23 MDMF) and DTMF CLIP."""
+import pytest
+
+from telephonist.engine import CidStandard, Dsp, EventType, Kind
+
+
+def fields(text):
+    return dict(part.split("=", 1) for part in text.split(";"))
+
+
+def receive(harness, std, send_std=None, impair=None, **cid):
+    (near, far), = harness.sim(Kind.FXO)
+    if impair:
+        harness.engine.sim_impair(near, **impair)
+    harness.engine.set_cid_standard(near, std)
+    harness.engine.set_dsp(near, Dsp.CID | Dsp.DTMF)
+    harness.engine.send_cid(far, send_std or std, **cid)
+    harness.run(4000)
+    return near, far, harness.of(EventType.CID, near)
+
+
+@pytest.mark.parametrize("std,mdmf,name", [
+    (CidStandard.BELL202, False, None),
+    (CidStandard.BELL202, True, "Wang Xiao Ming"),
+    (CidStandard.V23, True, "Li Hua, Shanghai"),
+])
+def test_fsk_round_trip(harness, std, mdmf, name):
+    near, far, cids = receive(harness, std, number="13912345678901", name=name, datetime="11231530", mdmf=mdmf)
+    assert len(cids) == 1
+    f = fields(cids[0].text)
+    assert f["number"] == "13912345678901"
+    assert f["datetime"] == "11231530"
+    assert f.get("name") == (name.replace(",", ",") if name else None)
+    assert f["standard"] == {CidStandard.BELL202: "bell202", CidStandard.V23: "v23"}[std]
+
+
+def test_dtmf_clip_round_trip(harness):
+    near, far, cids = receive(harness, CidStandard.DTMF, number="02161234567")
+    assert [fields(c.text)["number"] for c in cids] == ["02161234567"]
+
+
+def test_withheld_number_is_reported_as_absent(harness):
+    near, far, cids = receive(harness, CidStandard.BELL202, mdmf=True)
+    assert fields(cids[0].text)["number_absent"] == "unavailable"
+
+
+def test_wrong_standard_gives_no_caller_id(harness):
+    near, far, cids = receive(harness, CidStandard.DTMF, send_std=CidStandard.BELL202, number="13912345678")
+    assert cids == []
+
+
+def test_through_a_lossy_noisy_line(harness):
+    near, far, cids = receive(harness, CidStandard.BELL202, impair={"noise_dbm0": -50, "loss_db": 5},
+                              number="13912345678", mdmf=True)
+    assert [fields(c.text)["number"] for c in cids] == ["13912345678"]
+
+
+def test_bad_requests_fail_on_their_channel_and_the_channel_goes_on(harness):
+    (near, far), = harness.sim(Kind.FXO)
+    harness.engine.set_dsp(near, Dsp.DTMF)
+    harness.engine.hook(near, 1)
+    harness.engine.send_cid(far, CidStandard.BELL202, number="139", name="Not in SDMF", mdmf=False)
+    harness.engine.send_cid(far, CidStandard.V23, number="12ab")
+    harness.run(200)
+    sent = harness.of(EventType.CID_SENT, far)
+    assert [e.a for e in sent] == [4, 4]          # EndReason.ERROR
+    assert "SDMF" in sent[0].text and "digits" in sent[1].text
+    harness.engine.send_dtmf(far, "7")
+    harness.run(500)
+    assert harness.digits(near) == "7"
