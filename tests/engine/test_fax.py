@@ -1,0 +1,85 @@
+"""Fax through a sim line: a 3-page TIFF-F received intact (pixel by pixel), with and without ECM."""
+import pytest
+from PIL import Image
+
+from telephonist.engine import Dsp, EventType, Kind
+from tests.support.fax_docs import differing_pixels, make_fax_tiff, pages_of
+
+
+def run_fax(harness, tmp_path, ecm, we_send=False, pages=3):
+    src = make_fax_tiff(tmp_path / "doc.tif", pages=pages)
+    dst = str(tmp_path / "received.tif")
+    (near, far), = harness.sim(Kind.FXO)
+    if we_send:
+        harness.engine.fax(near, src, send=True, calling=True, ecm=ecm, ident="TELEPHONIST")
+        harness.engine.fax(far, dst, send=False, calling=False, ecm=ecm, ident="REMOTE FAX")
+        receiver = far
+    else:
+        harness.engine.fax(far, src, send=True, calling=True, ecm=ecm, ident="+86 21 5555 1234")
+        harness.engine.fax(near, dst, send=False, calling=False, ecm=ecm, ident="TELEPHONIST")
+        receiver = near
+    for _ in range(100):
+        harness.run(10_000)
+        if len(harness.of(EventType.FAX_DONE)) == 2:
+            break
+    return src, dst, near, far, receiver
+
+
+@pytest.mark.parametrize("ecm", [True, False])
+def test_three_pages_received_intact(harness, tmp_path, ecm):
+    src, dst, near, far, rx = run_fax(harness, tmp_path, ecm)
+    done = {e.chan: e for e in harness.of(EventType.FAX_DONE)}
+    assert done[near].a == 0, done[near].text          # T30_ERR_OK
+    assert done[near].b == 3 and done[far].b == 3
+    assert done[near].c >= 9600
+    assert bool(done[near].d) == ecm
+    assert done[near].text.split(";")[1].strip() == "+86 21 5555 1234"
+    assert [e.a for e in harness.of(EventType.FAX_PAGE, near)] == [1, 2, 3]
+    sent, got = pages_of(src), pages_of(dst)
+    assert len(got) == 3
+    for a, b in zip(sent, got):
+        assert differing_pixels(a, b) == 0
+
+
+def test_we_send_and_the_far_end_receives(harness, tmp_path):
+    src, dst, near, far, rx = run_fax(harness, tmp_path, True, we_send=True, pages=2)
+    done = {e.chan: e for e in harness.of(EventType.FAX_DONE)}
+    assert done[near].a == 0 and done[far].b == 2
+    for a, b in zip(pages_of(src), pages_of(dst)):
+        assert differing_pixels(a, b) == 0
+
+
+@pytest.mark.parametrize("kind", ["colour", "300dpi", "missing", "text"])
+def test_a_document_that_is_not_fax_ready_is_refused_clearly(harness, tmp_path, kind):
+    path = tmp_path / f"{kind}.tif"
+    if kind == "colour":
+        Image.new("RGB", (1728, 1000), (200, 10, 10)).save(path, dpi=(204, 196))
+    elif kind == "300dpi":
+        Image.new("1", (2480, 3508), 1).save(path, compression="group4", dpi=(300, 300))
+    elif kind == "text":
+        path.write_text("not a tiff")
+    (near, far), = harness.sim(Kind.FXO)
+    harness.engine.set_dsp(near, Dsp.DTMF)
+    harness.engine.hook(near, 1)
+    harness.engine.fax(near, str(path), send=True, calling=True)
+    harness.run(200)
+    done, = harness.of(EventType.FAX_DONE, near)
+    assert done.a < 0
+    expect = {"colour": "black and white", "300dpi": "pixels wide", "missing": "No such file", "text": "not a TIFF"}
+    assert expect[kind] in done.text, done.text
+    harness.engine.send_dtmf(far, "5")          # the channel goes on
+    harness.run(500)
+    assert harness.digits(near) == "5"
+
+
+def test_hanging_up_mid_fax_ends_it_with_an_error(harness, tmp_path):
+    src = make_fax_tiff(tmp_path / "doc.tif", pages=3)
+    (near, far), = harness.sim(Kind.FXO)
+    harness.engine.hook(near, 1)
+    harness.engine.fax(far, src, send=True, calling=True)
+    harness.engine.fax(near, str(tmp_path / "rx.tif"), send=False, calling=False)
+    harness.run_until(lambda e: e.type == EventType.FAX_PAGE and e.chan == near, limit_ms=300_000)
+    harness.engine.hook(near, 0)
+    harness.run(200)
+    done, = harness.of(EventType.FAX_DONE, near)
+    assert done.a < 0 and "hook" in done.text
