@@ -36,37 +36,59 @@
 #define DTMF_SPANDSP_REV_TWIST_DB 6.0f
 
 struct dtmf_gate_s {
-    int16_t hist[DTMF_GATE_HIST];   /* the latest samples, oldest first */
+    int16_t hist[DTMF_GATE_HIST];   /* the latest samples, a ring: hist[pos] is the oldest */
+    int pos;
+    float win[DTMF_GATE_WIN];       /* the Hann window, made once per detector */
 };
 
 static const char dtmf_keys[] = "123A456B789C*0#D";
 static const double dtmf_row_hz[4] = {697.0, 770.0, 852.0, 941.0};
 static const double dtmf_col_hz[4] = {1209.0, 1336.0, 1477.0, 1633.0};
 
-static void gate_push(struct dtmf_gate_s *g, const int16_t *amp, int n)
+static void gate_init(struct dtmf_gate_s *g)
 {
-    if (n >= DTMF_GATE_HIST) {
-        memcpy(g->hist, amp + n - DTMF_GATE_HIST, sizeof(g->hist));
-        return;
-    }
-    memmove(g->hist, g->hist + n, sizeof(int16_t) * (size_t) (DTMF_GATE_HIST - n));
-    memcpy(g->hist + DTMF_GATE_HIST - n, amp, sizeof(int16_t) * (size_t) n);
+    int i;
+    for (i = 0; i < DTMF_GATE_WIN; i++)
+        g->win[i] = (float) (0.5 - 0.5 * cos(2.0 * M_PI * i / DTMF_GATE_WIN));
+    g->pos = 0;
 }
 
-/* Energy at f over the history and the tone's offset from f in Hz. */
+/* Every frame: a ring, so keeping 64 ms costs one copy of the frame, no shifting. */
+static void gate_push(struct dtmf_gate_s *g, const int16_t *amp, int n)
+{
+    while (n > 0) {
+        int k = DTMF_GATE_HIST - g->pos;
+        if (k > n)
+            k = n;
+        memcpy(g->hist + g->pos, amp, sizeof(int16_t) * (size_t) k);
+        g->pos = (g->pos + k) % DTMF_GATE_HIST;
+        amp += k;
+        n -= k;
+    }
+}
+
+/* Energy at f over the history and the tone's offset from f in Hz. Only run
+ * when spandsp reports a digit; a rotating phasor replaces sin/cos per sample. */
 static void gate_measure(const struct dtmf_gate_s *g, double f, double *energy, double *dev_hz)
 {
     double w = 2.0 * M_PI * f / SAMPLE_RATE;
+    double cw = cos(w), sw = sin(w);
     double pre = 0.0, pim = 0.0, lre = 0.0, lim = 0.0, en = 0.0;
+    float x[DTMF_GATE_HIST];
     int b, i, first = 1;
 
+    for (i = 0; i < DTMF_GATE_HIST; i++)        /* oldest first */
+        x[i] = g->hist[(g->pos + i) % DTMF_GATE_HIST];
     for (b = 0; b + DTMF_GATE_WIN <= DTMF_GATE_HIST; b += DTMF_GATE_HOP) {
         double re = 0.0, im = 0.0;
+        double cr = cos(w * b), ci = sin(w * b);
         for (i = 0; i < DTMF_GATE_WIN; i++) {
-            double v = g->hist[b + i] * (0.5 - 0.5 * cos(2.0 * M_PI * i / DTMF_GATE_WIN));
-            double ph = w * (b + i);
-            re += v * cos(ph);
-            im -= v * sin(ph);
+            double v = x[b + i] * g->win[i];
+            double t = cr * cw - ci * sw;
+            re += v * cr;
+            im -= v * ci;
+            ci = ci * cw + cr * sw;
+            cr = t;
         }
         en += re * re + im * im;
         if (!first) {
@@ -147,6 +169,8 @@ int dsp_set(engine_t *e, chan_t *c, int features)
     if ((features & ENG_DSP_DTMF) && !c->dtmf_rx) {
         c->dtmf_rx = dtmf_rx_init(NULL, NULL, NULL);
         c->dtmf_gate = calloc(1, sizeof(*c->dtmf_gate));
+        if (c->dtmf_gate)
+            gate_init(c->dtmf_gate);
         /* Q.24: no dial-tone filter (it costs 60 % more and lines here are
          * answered), twist limits 8 dB normal (low group louder) and 4 dB
          * reverse, enforced by the gate above (spandsp gets 2 dB more room),

@@ -1,0 +1,1 @@
+"""Benchmarks: `telephonist bench engine|calls|fax`, each printing one JSON object."""

@@ -1,0 +1,33 @@
+"""`telephonist bench KIND`: run one benchmark and print its figure (JSON with --json)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+
+BENCHES = {
+    "engine": ("telephonist.bench.engine_bench", "channels the media engine keeps in real time on one core"),
+    "calls": ("telephonist.bench.calls_bench", "call set-ups per second through chand's control API"),
+    "fax": ("telephonist.bench.fax_bench", "fax receptions one core keeps in real time"),
+}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="bench", required=True, metavar="KIND")
+    for name, (module, help_text) in BENCHES.items():
+        bp = sub.add_parser(name, help=help_text, description=help_text)
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                bp.set_defaults(_bench_missing=module)
+                continue
+            raise
+        mod.add_arguments(bp)
+        bp.set_defaults(_bench_main=mod.main)
+
+
+def main(args: argparse.Namespace) -> int:
+    if getattr(args, "_bench_missing", None):
+        print(f"telephonist bench {args.bench}: not available in this build")
+        return 2
+    return int(args._bench_main(args) or 0)
