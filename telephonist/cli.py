@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "originate": ("telephonist.tools.originate", "place a call through chand"),
     "reload": ("telephonist.tools.reload", "apply a changed configuration without dropping calls"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
+    "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask + waitress); create-user"),
 }
 
 

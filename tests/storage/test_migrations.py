@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 import telephonist
 from telephonist.storage import alembic_config, current_revision, head_revision, make_engine, migrate
@@ -22,7 +23,8 @@ def test_migrations_ship_inside_the_package_and_need_no_alembic_ini():
     assert here == Path(telephonist.__file__).parent / "migrations"
     assert (here / "env.py").is_file() and list((here / "versions").glob("0001_*.py"))
     assert not (Path(telephonist.__file__).parent.parent / "alembic.ini").exists()
-    assert head_revision() == "0001"
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert heads == [head_revision()]                    # one chain (0001 is its base; others add to it)
 
 
 def test_upgrade_head_on_an_empty_database_creates_the_tables(db_url):
@@ -39,6 +41,9 @@ def test_upgrade_head_on_an_empty_database_creates_the_tables(db_url):
         assert insp.get_foreign_keys("call_events")[0]["referred_table"] == "call_legs"
         with engine.connect() as conn:                   # the Core tables match what the migrations made
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        # tables of other areas (web admin, ivrd ...) are compared by their own tests
+        diff = [d for d in diff if not (d[0] in ("remove_table", "remove_index")
+                                        and getattr(d[1], "table", d[1]).name not in metadata.tables)]
         assert diff == []
     finally:
         engine.dispose()

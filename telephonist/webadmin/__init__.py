@@ -1,0 +1,88 @@
+"""The operators' web console (issue 7): Flask app factory.
+
+    app = create_app(WebConfig(database_url="sqlite:////var/lib/telephonist/telephonist.db"))
+
+One blueprint per area (auth, calls, live, reports, admin, api, config); the
+database is opened in one place (db.py); the guard in security.py stands in
+front of every route. ``telephonist webadmin`` serves it with waitress.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, render_template
+
+from telephonist.webadmin.config import WebConfig
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: WebConfig | dict[str, Any]) -> Flask:
+    cfg = config if isinstance(config, WebConfig) else WebConfig(**config)
+    app = Flask(__name__)
+    app.config.update(
+        WEB=cfg, SECRET_KEY=cfg.secret_key, TESTING=cfg.testing,
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="telephonist",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+
+    from telephonist.storage import migrate
+    from telephonist.webadmin import accounts, db, i18n, security
+    migrate(cfg.database_url)
+    db.init_app(app, cfg.database_url)
+    with db.writing(app) as conn:
+        accounts.ensure_builtin_roles(conn)
+    security.init_app(app)
+    i18n.init_app(app)
+    _filters(app, ZoneInfo(cfg.time_zone))
+
+    from telephonist.webadmin.livefeed import ChandFeed
+    feed = ChandFeed(cfg.control_socket)
+    app.extensions["chand_feed"] = feed
+    if cfg.live_feed:
+        feed.start()
+
+    from telephonist.webadmin import admin, api, auth, calls, configpages, live, reports
+    for bp in (auth.bp, calls.bp, live.bp, reports.bp, admin.bp, configpages.bp, api.bp):
+        app.register_blueprint(bp)
+
+    @app.route("/")
+    def index():
+        from flask import redirect, url_for
+        user = g.user
+        for right, endpoint in (("live.view", "live.board"), ("calls.view", "calls.search"),
+                                ("reports.view", "reports.traffic"), ("admin.users", "admin.users")):
+            if user.can(right):
+                return redirect(url_for(endpoint))
+        return render_template("base.html")
+
+    for code, message in ((403, "You may not open this page."), (404, "Not found."), (400, "Bad request")):
+        app.register_error_handler(code, _error_page(code, message))
+    return app
+
+
+def _filters(app: Flask, tz: ZoneInfo) -> None:
+    def localtime(value: datetime | None, ms: bool = False) -> str:
+        if value is None:
+            return ""
+        t = value.astimezone(tz)
+        return t.strftime("%Y-%m-%d %H:%M:%S") + (f".{t.microsecond // 1000:03d}" if ms else "")
+
+    def secs(value_ms: int | None) -> str:
+        if value_ms is None:
+            return ""
+        s = round(value_ms / 1000)
+        return f"{s // 60}:{s % 60:02d}" if s >= 60 else f"{s}s"
+
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["secs"] = secs
+
+
+def _error_page(code: int, message: str):
+    def handler(exc):
+        return render_template("error.html", code=code, message=message,
+                               detail=getattr(exc, "description", "")), code
+    return handler

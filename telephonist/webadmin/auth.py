@@ -1,0 +1,69 @@
+"""Logging in and out, and the user's language."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+
+from telephonist.webadmin import accounts, db, security
+from telephonist.webadmin.i18n import LANGUAGES, gettext as _
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+REASONS = {
+    "bad_password": "Wrong user name or password.",
+    "locked": "This account is locked after too many failed attempts; try again later.",
+    "inactive": "This account is disabled.",
+}
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("auth/login.html", next=request.args.get("next", ""))
+    cfg = current_app.config["WEB"]
+    username = request.form.get("username", "")
+    with db.writing() as conn:
+        result = accounts.authenticate(conn, username, request.form.get("password", ""),
+                                       max_failures=cfg.lockout_failures,
+                                       lockout=timedelta(minutes=cfg.lockout_minutes),
+                                       method=cfg.password_method)
+        if result.user is None:
+            accounts.audit(conn, None, f"login_{result.reason}", username[:64], security.client_ip())
+        else:
+            secret = accounts.open_session(conn, result.user.id, security.client_ip())
+            accounts.audit(conn, result.user, "login", result.user.username, security.client_ip())
+    if result.user is None:
+        flash(_(REASONS[result.reason]), "error")
+        return render_template("auth/login.html", next=request.form.get("next", ""), username=username), 401
+    session.clear()
+    session["sid"] = secret
+    security.renew_csrf()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    secret = session.get("sid")
+    if secret:
+        with db.writing() as conn:
+            accounts.close_session(conn, secret)
+            accounts.audit(conn, g.user, "logout", g.user.username if g.user else "", security.client_ip())
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    lang = request.form.get("language", "")
+    if lang not in LANGUAGES:
+        lang = ""
+    with db.writing() as conn:
+        accounts.update_user(conn, g.user.id, language=lang)
+    return redirect(_safe_next(request.form.get("next")))

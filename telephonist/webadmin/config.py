@@ -1,0 +1,58 @@
+"""The web admin's settings: defaults in code, the rest taken from telephonist.toml.
+
+The main configuration's loader refuses sections it does not know, so the web
+admin's own settings (secret key, session lifetime, lockout) are not kept there:
+the secret key is generated once into ``<state_dir>/webadmin.secret`` and the
+others have defaults that CLI flags may override.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    database_url: str
+    control_socket: str = "/run/telephonist/chand.sock"
+    recordings_dir: str = "/var/lib/telephonist/recordings"
+    time_zone: str = "Asia/Shanghai"
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    session_idle_minutes: int = 30          # a session unused this long is gone
+    session_max_hours: int = 12             # and none lives longer than this
+    lockout_failures: int = 5               # wrong passwords in a row before the account locks
+    lockout_minutes: int = 15
+    live_feed: bool = True                  # connect to chand for the live board and originate
+    export_limit: int = 50_000              # rows in one CSV/XLSX export
+    page_size: int = 50
+    password_method: str = "scrypt"         # werkzeug.security method for new passwords ("pbkdf2" also fine)
+    testing: bool = False
+
+
+def secret_from_file(path: Path) -> str:
+    """The key in ``path``, made (mode 0600) on first use so sessions survive restarts."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key + "\n")
+        log.info("event=webadmin_secret_created path=%s", path)
+        return key
+
+
+def from_telephonist_config(path: str, **overrides) -> WebConfig:
+    """Database, control socket, recordings and time zone from telephonist.toml."""
+    from telephonist.config import load_config
+    cfg = load_config(path)
+    web = WebConfig(database_url=cfg.database.url, control_socket=cfg.control.socket,
+                    recordings_dir=cfg.system.recordings_dir, time_zone=cfg.system.time_zone,
+                    secret_key=secret_from_file(Path(cfg.system.state_dir) / "webadmin.secret"))
+    return replace(web, **overrides)

@@ -1,0 +1,81 @@
+"""The live board: every channel's state, caller and time in state, and the calls in progress,
+updated by server-sent events from the chand feed (livefeed.py)."""
+from __future__ import annotations
+
+import json
+import queue
+
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+
+from telephonist.client import ApiCallError
+from telephonist.webadmin import security
+from telephonist.webadmin.i18n import gettext as _
+from telephonist.webadmin.livefeed import ChandFeed, FeedUnavailable
+from telephonist.webadmin.security import requires
+
+bp = Blueprint("live", __name__, url_prefix="/live", template_folder="templates")
+KEEPALIVE_S = 15.0
+
+
+def feed() -> ChandFeed:
+    return current_app.extensions["chand_feed"]
+
+
+def _own_view(line: dict, user) -> dict:
+    """Agents without calls.all see every channel's state, but not other people's numbers."""
+    if user.can("calls.all") or not line.get("caller"):
+        return line
+    mine = user.agent_id and line.get("application") in (user.agent_id, f"agent:{user.agent_id}")
+    return line if mine else {**line, "caller": "***", "dialled": "***"}
+
+
+def _filter(msg: dict, user) -> dict:
+    if msg["type"] == "snapshot":
+        return {**msg, "lines": [_own_view(ln, user) for ln in msg["lines"]]}
+    if msg["type"] == "line":
+        return {**msg, "line": _own_view(msg["line"], user)}
+    return msg
+
+
+@bp.route("/")
+@requires("live.view")
+def board():
+    snap = _filter({"type": "snapshot", **feed().snapshot()}, g.user)
+    return render_template("live/board.html", snap=snap)
+
+
+@bp.route("/events")
+@requires("live.view")
+def events():
+    user = g.user
+    q = feed().subscribe()
+
+    def stream():
+        try:
+            yield "retry: 2000\n\n"
+            while True:
+                try:
+                    msg = q.get(timeout=KEEPALIVE_S)
+                except queue.Empty:
+                    yield ": keepalive\n\n"
+                    continue
+                yield f"event: {msg['type']}\ndata: {json.dumps(_filter(msg, user), ensure_ascii=False)}\n\n"
+        finally:
+            feed().unsubscribe(q)
+
+    return Response(stream(), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@bp.route("/originate", methods=["POST"])
+@requires("calls.originate")
+def originate():
+    f = request.form
+    try:
+        r = feed().originate(f.get("trunk_group", "").strip(), f.get("number", "").strip(),
+                             caller_id=f.get("caller_id", "").strip(), handoff=f.get("handoff", "").strip())
+        security.audit("originate", r["chan"], number=f.get("number"), trunk_group=f.get("trunk_group"))
+        flash(f"{_('Call placed on')} {r['chan']}", "ok")
+    except (ApiCallError, FeedUnavailable) as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("live.board"))

@@ -1,0 +1,101 @@
+"""The OpenAPI 3.1 document of the REST API (served at /api/openapi.json)."""
+from __future__ import annotations
+
+from typing import Any
+
+from telephonist.storage.schema import DIRECTIONS, DISPOSITIONS
+
+
+def _q(name: str, desc: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": desc,
+            "schema": schema or {"type": "string"}}
+
+
+def _err(desc: str) -> dict[str, Any]:
+    return {"description": desc, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def document() -> dict[str, Any]:
+    ts = {"type": ["string", "null"], "format": "date-time"}
+    call = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"}, "call_id": {"type": "string"},
+            "direction": {"enum": sorted(DIRECTIONS)}, "span": {"type": "string"}, "channel": {"type": "integer"},
+            "trunk_group": {"type": ["string", "null"]}, "caller": {"type": "string"}, "dialled": {"type": "string"},
+            "application": {"type": ["string", "null"]}, "state": {"type": "string"},
+            "disposition": {"enum": sorted(DISPOSITIONS) + [None]}, "hangup_cause": {"type": ["string", "null"]},
+            "started_at": {"type": "string", "format": "date-time"}, "answered_at": ts, "ended_at": ts,
+            "ring_ms": {"type": ["integer", "null"]}, "talk_ms": {"type": ["integer", "null"]},
+            "node": {"type": "string"}, "has_recording": {"type": "boolean"},
+        },
+    }
+    search = [
+        _q("since", "started at or after (ISO date or date-time; site time zone unless an offset is given)"),
+        _q("until", "started before (a date alone means the end of that day)"),
+        _q("number", "caller or dialled number contains"), _q("caller", "caller contains"),
+        _q("dialled", "dialled number contains"), _q("channel", "span or span/N"),
+        _q("disposition", "result, or 'open'", {"enum": sorted(DISPOSITIONS) + ["open"]}),
+        _q("direction", "inbound or outbound", {"enum": sorted(DIRECTIONS)}),
+        _q("min_talk_s", "talk time at least (s)", {"type": "integer"}),
+        _q("max_talk_s", "talk time at most (s)", {"type": "integer"}),
+        _q("limit", "rows (1..1000, default 100)", {"type": "integer"}),
+        _q("offset", "rows to skip", {"type": "integer"}),
+    ]
+    leg_id = {"name": "leg_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    common = {"401": _err("no or bad token"), "403": _err("the token's user lacks the right")}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Telephonist web admin API", "version": "1",
+                 "description": "Call records, recordings and originating calls. Every request carries "
+                                "`Authorization: Bearer TOKEN` (tokens are made on the API tokens page and "
+                                "act with their user's rights; an agent's token sees only that agent's calls)."},
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Call": call,
+                "Event": {"type": "object", "properties": {"id": {"type": "integer"}, "at": {"type": "string"},
+                                                           "kind": {"type": "string"}, "data": {"type": "object"}}},
+                "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "message": {"type": "string"}}}}},
+            },
+        },
+        "security": [{"token": []}],
+        "paths": {
+            "/api/calls": {"get": {
+                "summary": "Search call records (newest first)", "parameters": search,
+                "responses": {"200": {"description": "matching call legs", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"total": {"type": "integer"}, "limit": {"type": "integer"},
+                                                     "offset": {"type": "integer"},
+                                                     "calls": {"type": "array", "items": {"$ref": "#/components/schemas/Call"}}}}}}},
+                              "400": _err("a bad search field"), **common}}},
+            "/api/calls/{leg_id}": {"get": {
+                "summary": "One call leg and its events", "parameters": [leg_id],
+                "responses": {"200": {"description": "the leg", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"call": {"$ref": "#/components/schemas/Call"},
+                                                     "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}}},
+                              "404": _err("no such call, or not visible to this token"), **common}}},
+            "/api/calls/{leg_id}/recording": {"get": {
+                "summary": "The call's recording as recorded (WAV)", "parameters": [leg_id],
+                "responses": {"200": {"description": "WAV file", "content": {"audio/wav": {}}},
+                              "404": _err("no recording"), **common}}},
+            "/api/calls/originate": {"post": {
+                "summary": "Place a call through chand",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["trunk_group", "number"],
+                    "properties": {"trunk_group": {"type": "string"}, "number": {"type": "string"},
+                                   "caller_id": {"type": "string"}, "timeout_s": {"type": "integer"},
+                                   "handoff": {"type": "string", "description": "application to hand the "
+                                               "answered call to (queue:sales, app:crm ...); without it the "
+                                               "call is hung up when the far end hangs up"}}}}}},
+                "responses": {"202": {"description": "dialling", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"chan": {"type": "string"}, "call_id": {"type": "string"}}}}}},
+                              "400": _err("bad arguments"), "503": _err("chand not connected or no free line"),
+                              **common}}},
+            "/api/status": {"get": {
+                "summary": "Every channel's state as the live board sees it",
+                "responses": {"200": {"description": "lines", "content": {"application/json": {}}}, **common}}},
+            "/api/openapi.json": {"get": {"summary": "This document",
+                                          "responses": {"200": {"description": "OpenAPI 3.1"}, **common}}},
+        },
+    }

@@ -1,0 +1,38 @@
+"""What a role may do: page rights (which pages and actions) and data rights (which calls).
+
+A right is a plain string; a role holds a set of them (table wa_role_rights).
+The built-in roles are written into the database by ``accounts.ensure_builtin_roles``;
+an administrator may make custom roles with any subset.
+"""
+from __future__ import annotations
+
+# right -> (area, English label); the label goes through the message catalogue.
+RIGHTS: dict[str, tuple[str, str]] = {
+    "calls.view": ("page", "Open the call log"),
+    "calls.all": ("data", "See every call (without it: only the user's own calls)"),
+    "calls.export": ("page", "Export call records (CSV, XLSX)"),
+    "recordings.listen": ("page", "Listen to recordings"),
+    "recordings.download": ("page", "Download recordings"),
+    "live.view": ("page", "Watch the live board"),
+    "calls.originate": ("page", "Place calls"),
+    "reports.view": ("page", "Open reports"),
+    "config.view": ("page", "See the configuration pages"),
+    "admin.users": ("page", "Manage users, roles and API tokens"),
+    "admin.audit": ("page", "Read the audit log"),
+}
+
+BUILTIN_ROLES: dict[str, frozenset[str]] = {
+    "administrator": frozenset(RIGHTS),
+    "supervisor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen",
+                             "recordings.download", "live.view", "calls.originate", "reports.view",
+                             "config.view"}),
+    "agent": frozenset({"calls.view", "recordings.listen", "live.view", "calls.originate"}),
+    "auditor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen", "reports.view",
+                          "admin.audit"}),
+}
+
+
+def check_rights(names: set[str] | frozenset[str]) -> None:
+    unknown = set(names) - set(RIGHTS)
+    if unknown:
+        raise ValueError(f"unknown right(s): {', '.join(sorted(unknown))}")

@@ -1,0 +1,216 @@
+"""Every route is guarded, forms need CSRF tokens, roles see what they may, failures lock, sessions expire."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from telephonist.storage.database import utcnow
+from telephonist.webadmin import db
+from telephonist.webadmin.schema import audit_log, sessions, users
+from tests.webadmin.support import csrf_from, login, page_csrf, password
+
+SKIP_METHODS = {"HEAD", "OPTIONS"}
+
+
+def _routes(app):
+    """Every (method, url) the app answers, with dummy values for the URL's arguments."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "auth.login"):
+            continue
+        args = {}
+        for name in rule.arguments:
+            conv = rule._converters[name]
+            args[name] = 1 if type(conv).__name__ == "IntegerConverter" else "flows"
+        with app.test_request_context():
+            from flask import url_for
+            url = url_for(rule.endpoint, **args)
+        for method in sorted(rule.methods - SKIP_METHODS):
+            out.append((method, url))
+    return out
+
+
+def test_every_route_needs_a_session_or_a_token(app, client, user_ids):
+    routes = _routes(app)
+    assert len(routes) > 25                       # the enumeration found the app's routes
+    api = [r for r in routes if r[1].startswith("/api/")]
+    assert any(u == "/api/openapi.json" for _, u in api) and any(m == "POST" for m, _ in api)
+    for method, url in routes:
+        r = client.open(url, method=method)
+        if url.startswith("/api/"):
+            assert r.status_code == 401, (method, url, r.status_code)
+            assert r.json["error"]["code"] == "unauthorized"
+            # a browser session is no API credential
+        else:
+            assert r.status_code == 302, (method, url, r.status_code)
+            assert r.location.startswith("/login"), (method, url, r.location)
+    login(client, "admin")
+    for method, url in api:
+        assert client.open(url, method=method).status_code == 401, (method, url)
+        r = client.open(url, method=method, headers={"Authorization": "Bearer not-a-token"})
+        assert r.status_code == 401
+
+
+def test_login_then_logout(client, user_ids):
+    r = login(client, "admin")
+    assert r.status_code == 302 and r.location == "/"
+    assert client.get("/admin/users").status_code == 200
+    token = page_csrf(client, "/admin/users")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/admin/users").status_code == 302
+    with db.reading(client.application) as conn:
+        assert conn.execute(select(sessions)).all() == []
+
+
+def test_login_redirects_only_inside_the_site(client, user_ids):
+    token = csrf_from(client.get("/login?next=/reports/").get_data(as_text=True))
+    r = client.post("/login", data={"username": "admin", "password": password("admin"), "csrf_token": token,
+                                    "next": "//evil.example/x"})
+    assert r.location == "/"
+
+
+def test_posts_without_the_csrf_token_are_refused(app, client, user_ids):
+    # the login form itself
+    client.get("/login")
+    r = client.post("/login", data={"username": "admin", "password": password("admin")})
+    assert r.status_code == 400
+    assert client.get("/admin/users").status_code == 302          # not logged in
+    login(client, "admin")
+    form = {"username": "mallory", "password": "longenough1", "role": "administrator"}
+    assert client.post("/admin/users", data=form).status_code == 400
+    assert client.post("/admin/users", data={**form, "csrf_token": "0" * 64}).status_code == 400
+    # another session's token is no good either
+    other = app.test_client()
+    login(other, "super")
+    assert client.post("/admin/users", data={**form, "csrf_token": page_csrf(other)}).status_code == 400
+    with db.reading(app) as conn:
+        assert conn.execute(select(users.c.id).where(users.c.username == "mallory")).first() is None
+    ok = client.post("/admin/users", data={**form, "csrf_token": page_csrf(client, "/admin/users")})
+    assert ok.status_code == 302
+    with db.reading(app) as conn:
+        assert conn.execute(select(users.c.id).where(users.c.username == "mallory")).first() is not None
+
+
+@pytest.mark.parametrize("name, allowed, refused", [
+    ("admin", ["/calls/", "/live/", "/reports/", "/admin/users", "/admin/roles", "/admin/tokens", "/admin/audit",
+               "/config/spans"], []),
+    ("super", ["/calls/", "/live/", "/reports/", "/config/spans", "/calls/export.csv"],
+     ["/admin/users", "/admin/roles", "/admin/tokens", "/admin/audit"]),
+    ("agent1", ["/calls/", "/live/"],
+     ["/reports/", "/admin/users", "/admin/audit", "/config/spans", "/calls/export.csv", "/calls/export.xlsx"]),
+    ("audit", ["/calls/", "/reports/", "/admin/audit", "/calls/export.csv"],
+     ["/live/", "/admin/users", "/admin/roles", "/config/spans"]),
+])
+def test_each_role_opens_exactly_its_pages(client, user_ids, name, allowed, refused):
+    login(client, name)
+    for url in allowed:
+        assert client.get(url).status_code == 200, (name, url)
+    for url in refused:
+        assert client.get(url).status_code == 403, (name, url)
+    nav = client.get("/calls/").get_data(as_text=True)
+    assert ('href="/admin/users"' in nav) == (name == "admin")
+    assert ('href="/reports/"' in nav) == (name in ("admin", "super", "audit"))
+
+
+def test_a_custom_role_gets_only_the_rights_ticked(app, client, user_ids):
+    login(client, "admin")
+    token = page_csrf(client, "/admin/roles")
+    r = client.post("/admin/roles", data={"name": "reporter", "rights": ["reports.view"], "csrf_token": token})
+    assert r.status_code == 302
+    r = client.post("/admin/users", data={"username": "rita", "password": "rita-password", "role": "reporter",
+                                          "csrf_token": token})
+    assert r.status_code == 302
+    rita = app.test_client()
+    assert login(rita, "rita", "rita-password").status_code == 302
+    assert rita.get("/reports/").status_code == 200
+    assert rita.get("/calls/").status_code == 403
+    assert rita.get("/").location == "/reports/"
+
+
+def test_repeated_failures_lock_the_account_until_an_administrator_unlocks_it(app, client, user_ids):
+    for _ in range(app.config["WEB"].lockout_failures):
+        assert login(client, "agent1", "wrong-password").status_code == 401
+    r = login(client, "agent1")                     # the right password no longer helps
+    assert r.status_code == 401
+    assert "locked" in r.get_data(as_text=True)
+    with db.reading(app) as conn:
+        row = conn.execute(select(users).where(users.c.username == "agent1")).one()
+        assert row.locked_until > utcnow() + timedelta(minutes=10)
+        actions = [a for (a,) in conn.execute(select(audit_log.c.action).where(audit_log.c.target == "agent1"))]
+    assert actions.count("login_bad_password") == 4 and "login_locked" in actions
+    admin = app.test_client()
+    login(admin, "admin")
+    r = admin.post(f"/admin/users/{user_ids['agent1']}", data={
+        "role": "agent", "agent_id": "1001", "active": "on", "unlock": "on", "csrf_token": page_csrf(admin, "/admin/users")})
+    assert r.status_code == 302
+    assert login(client, "agent1").status_code == 302
+
+
+def test_an_idle_session_expires(app, client, user_ids):
+    login(client, "super")
+    assert client.get("/calls/").status_code == 200
+    idle = app.config["WEB"].session_idle_minutes
+    with db.writing(app) as conn:
+        conn.execute(update(sessions).values(last_seen_at=utcnow() - timedelta(minutes=idle + 1)))
+    r = client.get("/calls/")
+    assert r.status_code == 302 and r.location.startswith("/login")
+    with db.reading(app) as conn:
+        assert conn.execute(select(sessions)).all() == []
+
+
+def test_disabling_a_user_ends_their_sessions(app, client, user_ids):
+    login(client, "agent2")
+    assert client.get("/calls/").status_code == 200
+    admin = app.test_client()
+    login(admin, "admin")
+    admin.post(f"/admin/users/{user_ids['agent2']}", data={"role": "agent", "agent_id": "1002",
+                                                           "csrf_token": page_csrf(admin, "/admin/users")})
+    assert client.get("/calls/").status_code == 302
+    assert login(client, "agent2").status_code == 401
+
+
+def test_administrators_changes_are_in_the_audit_log(app, client, user_ids):
+    login(client, "admin")
+    token = page_csrf(client, "/admin/users")
+    client.post("/admin/users", data={"username": "newbie", "password": "newbie-pass", "role": "agent",
+                                      "agent_id": "1003", "csrf_token": token})
+    client.post(f"/admin/users/{user_ids['agent1']}", data={"role": "supervisor", "agent_id": "1001",
+                                                            "active": "on", "csrf_token": token})
+    client.post(f"/admin/roles/{_role_id(app, 'agent')}", data={"rights": ["calls.view"], "csrf_token": token})
+    client.post("/admin/tokens", data={"name": "crm", "user_id": user_ids["super"], "csrf_token": token})
+    with db.reading(app) as conn:
+        rows = conn.execute(select(audit_log).where(audit_log.c.username == "admin").order_by(audit_log.c.id)).all()
+    got = [(r.action, r.target) for r in rows if r.action != "login"]
+    assert got == [("user_create", "newbie"), ("user_update", "agent1"), ("role_rights", "agent"),
+                   ("token_create", "crm")]
+    assert '"role": "supervisor"' in rows[2].detail
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "user_create" in page and "newbie" in page
+
+
+def test_an_administrator_cannot_lock_themselves_out(app, client, user_ids):
+    login(client, "admin")
+    token = page_csrf(client, "/admin/users")
+    client.post(f"/admin/users/{user_ids['admin']}", data={"role": "agent", "active": "on", "csrf_token": token})
+    client.post(f"/admin/roles/{_role_id(app, 'administrator')}", data={"rights": ["calls.view"], "csrf_token": token})
+    assert client.get("/admin/users").status_code == 200
+
+
+def _role_id(app, name: str) -> int:
+    from telephonist.webadmin.schema import roles
+    with db.reading(app) as conn:
+        return conn.execute(select(roles.c.id).where(roles.c.name == name)).scalar_one()
+
+
+def test_passwords_are_stored_hashed_with_scrypt_by_default(app):
+    from telephonist.webadmin import accounts
+    from telephonist.webadmin.config import WebConfig
+    assert WebConfig(database_url="sqlite:///x").password_method == "scrypt"
+    with db.writing(app) as conn:
+        uid = accounts.create_user(conn, "hashme", "correct horse", "agent")
+        stored = conn.execute(select(users.c.password_hash).where(users.c.id == uid)).scalar_one()
+        assert stored.startswith("scrypt:") and "correct horse" not in stored
+        ok = accounts.authenticate(conn, "hashme", "correct horse", max_failures=5, lockout=timedelta(minutes=1))
+        assert ok.user is not None and ok.user.role == "agent"
