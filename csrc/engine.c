@@ -158,9 +158,11 @@ engine_t *eng_new(int frame_samples, int max_channels)
     pthread_cond_init(&e->ev_cond, NULL);
     pthread_mutex_init(&e->stats_lock, NULL);
     pthread_mutex_init(&e->err_lock, NULL);
+    pthread_mutex_init(&e->prompt_lock, NULL);
     e->clock_mode = ENG_CLOCK_REALTIME;
     e->speed = 1.0;
     codec_tables_init(e);
+    rec_writer_start(e);
     return e;
 }
 
@@ -188,6 +190,7 @@ void eng_free(engine_t *e)
     if (!e)
         return;
     eng_stop(e);
+    rec_writer_stop(e);         /* writes what is queued, so the recorders can be freed */
     for (c = e->cmd_head; c; c = next) {
         next = c->next;
         free_cmd(c);
@@ -203,6 +206,7 @@ void eng_free(engine_t *e)
     for (i = 0; i < MAX_ZONES; i++)
         if (e->zones[i].rx_desc)
             super_tone_rx_free_descriptor(e->zones[i].rx_desc);
+    prompt_cache_free(e);
     close(e->efd);
     free(e->chans);
     free(e->ev_ring);

@@ -79,6 +79,18 @@ const zone_tone_t *zone_find_tone(const zone_t *z, const char *name);
 
 enum { PLAY_FILE = 1, PLAY_TONE, PLAY_SILENCE, PLAY_ERROR };
 
+/* A prompt held in memory, shared by every channel playing it (prompt_cache in play.c). */
+typedef struct prompt_s {
+    engine_t *eng;
+    uint64_t dev, ino, size;
+    int64_t mtime_ns;
+    int codec;
+    uint8_t *data;
+    int64_t len;
+    int refs;
+    struct prompt_s *next;
+} prompt_t;
+
 typedef struct play_item_s {
     int kind;
     int id;
@@ -94,7 +106,8 @@ typedef struct play_item_s {
     int tone_seg;               /* TONE: current segment */
     int seg_left;               /* TONE: samples left in the segment, -1 for ever */
     tone_gen_state_t *tone;
-    uint8_t *buf;               /* read-ahead buffer for files */
+    uint8_t *buf;               /* read-ahead buffer for files, or the cached prompt's samples */
+    prompt_t *cached;
     int buf_len, buf_pos;
     char *error;                /* PLAY_ERROR: the message */
     struct play_item_s *next;
@@ -249,6 +262,18 @@ struct engine_s {
     pthread_mutex_t stats_lock;
     eng_stats_t stats;
 
+    /* prompts in memory */
+    pthread_mutex_t prompt_lock;
+    prompt_t *prompts;
+    int64_t prompt_bytes;
+
+    /* recordings' disk writes in real time: a writer thread, so the disk never stalls the audio */
+    pthread_t writer;
+    pthread_mutex_t wlock;
+    pthread_cond_t wcond, wdone;
+    struct rec_job_s *whead, *wtail;
+    int wstop;
+
     /* last error for the caller of a failing eng_* function */
     pthread_mutex_t err_lock;
     char errbuf[512];
@@ -288,6 +313,7 @@ play_item_t *play_new_tone(engine_t *e, const zone_t *z, int id, const char *ton
 play_item_t *play_new_silence(int id, int ms, int flags);
 int play_read(engine_t *e, chan_t *c, play_item_t *p, int16_t *out, int n);
 void play_item_free(play_item_t *p);
+void prompt_cache_free(engine_t *e);
 void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx);
 int play_tick_raw(engine_t *e, chan_t *c, uint8_t *raw);
 void play_stop(engine_t *e, chan_t *c, int id, int reason);
@@ -311,6 +337,8 @@ void rec_tick(engine_t *e, chan_t *c);
 void rec_on_dtmf(engine_t *e, chan_t *c, char digit);
 void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg);
 void rec_free(recorder_t *r);
+void rec_writer_start(engine_t *e);
+void rec_writer_stop(engine_t *e);
 
 /* conf.c */
 int conf_join(engine_t *e, chan_t *c, int conf_id, int role, int whisper_to);

@@ -9,11 +9,90 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine_private.h"
 
 #define PLAY_BUF 8192
+#define PROMPT_CACHE_FILE_MAX (4 << 20)       /* larger files are streamed */
+#define PROMPT_CACHE_TOTAL_MAX (256 << 20)
+
+/*
+ * The prompt cache: an IVR plays the same few hundred prompts on every
+ * channel, so their samples are read once and shared (keyed by device,
+ * inode, size and mtime, so a prompt replaced on disk is read anew). It also
+ * keeps thousands of channels that started together from all refilling
+ * their read-ahead buffers with read() on the same tick.
+ */
+static prompt_t *prompt_get(engine_t *e, int fd, const struct stat *st, int codec, int64_t off, int64_t len)
+{
+    prompt_t *p, **pp;
+    int64_t ns = (int64_t) st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+
+    pthread_mutex_lock(&e->prompt_lock);
+    for (p = e->prompts; p; p = p->next) {
+        if (p->dev == (uint64_t) st->st_dev && p->ino == (uint64_t) st->st_ino && p->size == (uint64_t) st->st_size
+            && p->mtime_ns == ns && p->codec == codec && p->len == len) {
+            p->refs++;
+            pthread_mutex_unlock(&e->prompt_lock);
+            return p;
+        }
+    }
+    /* make room: drop prompts nobody plays until the total fits */
+    for (pp = &e->prompts; *pp && e->prompt_bytes + len > PROMPT_CACHE_TOTAL_MAX;) {
+        p = *pp;
+        if (p->refs == 0) {
+            *pp = p->next;
+            e->prompt_bytes -= p->len;
+            free(p->data);
+            free(p);
+        } else {
+            pp = &p->next;
+        }
+    }
+    pthread_mutex_unlock(&e->prompt_lock);
+    if (e->prompt_bytes + len > PROMPT_CACHE_TOTAL_MAX || (p = calloc(1, sizeof(*p))) == NULL)
+        return NULL;
+    if ((p->data = malloc((size_t) (len > 0 ? len : 1))) == NULL || pread(fd, p->data, (size_t) len, off) != len) {
+        free(p->data);
+        free(p);
+        return NULL;
+    }
+    p->eng = e;
+    p->dev = (uint64_t) st->st_dev;
+    p->ino = (uint64_t) st->st_ino;
+    p->size = (uint64_t) st->st_size;
+    p->mtime_ns = ns;
+    p->codec = codec;
+    p->len = len;
+    p->refs = 1;
+    pthread_mutex_lock(&e->prompt_lock);
+    p->next = e->prompts;
+    e->prompts = p;
+    e->prompt_bytes += len;
+    pthread_mutex_unlock(&e->prompt_lock);
+    return p;
+}
+
+static void prompt_put(prompt_t *p)
+{
+    pthread_mutex_lock(&p->eng->prompt_lock);
+    p->refs--;
+    pthread_mutex_unlock(&p->eng->prompt_lock);
+}
+
+void prompt_cache_free(engine_t *e)
+{
+    prompt_t *p, *next;
+    for (p = e->prompts; p; p = next) {
+        next = p->next;
+        free(p->data);
+        free(p);
+    }
+    e->prompts = NULL;
+    e->prompt_bytes = 0;
+}
 
 static play_item_t *new_item(int kind, int id, int flags)
 {
@@ -78,6 +157,27 @@ play_item_t *play_open_file(engine_t *e, int id, const char *path, int flags)
         info.codec = kind;
         info.data_offset = 0;
         info.data_len = lseek(fd, 0, SEEK_END);
+    }
+    {
+        struct stat st;
+        prompt_t *cached = NULL;
+        if (fstat(fd, &st) == 0 && info.data_len >= 0 && info.data_len <= PROMPT_CACHE_FILE_MAX)
+            cached = prompt_get(e, fd, &st, info.codec, info.data_offset, info.data_len);
+        if (cached) {
+            close(fd);
+            if ((p = new_item(PLAY_FILE, id, flags)) == NULL) {
+                prompt_put(cached);
+                return error_item(id, flags, "out of memory");
+            }
+            p->cached = cached;
+            p->codec = info.codec;
+            p->buf = cached->data;
+            p->buf_len = (int) cached->len;
+            p->buf_pos = 0;
+            p->data_len = cached->len;
+            p->bytes_left = 0;          /* everything is in the buffer */
+            return p;
+        }
     }
     if ((p = new_item(PLAY_FILE, id, flags)) == NULL || (p->buf = malloc(PLAY_BUF)) == NULL) {
         close(fd);
@@ -168,7 +268,10 @@ void play_item_free(play_item_t *p)
         close(p->fd);
     if (p->tone)
         tone_gen_free(p->tone);
-    free(p->buf);
+    if (p->cached)
+        prompt_put(p->cached);
+    else
+        free(p->buf);
     free(p->error);
     free(p);
 }
@@ -212,7 +315,9 @@ static void loop_item(chan_t *c, play_item_t *p)
 {
     play_item_t *after = p, *q;
 
-    if (p->kind == PLAY_FILE) {
+    if (p->kind == PLAY_FILE && p->cached) {
+        p->buf_pos = 0;
+    } else if (p->kind == PLAY_FILE) {
         lseek(p->fd, p->data_start, SEEK_SET);
         p->bytes_left = p->data_len;
         p->buf_len = p->buf_pos = 0;

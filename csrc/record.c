@@ -2,7 +2,11 @@
  * Recording to WAV. Samples are buffered in memory and written once a
  * second together with a header rewrite, so that a process killed with -9
  * leaves a file that plays up to its last second (and wav_probe copes with a
- * header that was never rewritten). The once-a-second flush is staggered
+ * header that was never rewritten). In real time the once-a-second writes
+ * go to a writer thread (the media thread hands it the full buffer and
+ * fills the other one), so a slow disk never makes a frame late; on the
+ * simulated clocks they are written in the media thread, so that results
+ * never depend on the disk's speed. The once-a-second flush is staggered
  * across channels so that thousands of recorders do not all write on the
  * same tick. Ends on command, maximum length, silence, a stop digit or hang-up.
  */
@@ -32,9 +36,19 @@ struct recorder_s {
     int hdr_len;
     uint8_t *buf;
     int buf_len, buf_cap;
+    uint8_t *spare;             /* the other buffer; with the writer while inflight */
+    int inflight;               /* a write of this recorder is queued or running */
+    int werr;                   /* errno of the writer's last failure, 0 if none */
     int flush_countdown;        /* frames until the next write */
     int silent_run_ms;
 };
+
+typedef struct rec_job_s {
+    recorder_t *r;
+    uint8_t *data;
+    int len;
+    struct rec_job_s *next;
+} rec_job_t;
 
 static int frame_voice(const int16_t *amp, int n)
 {
@@ -83,11 +97,12 @@ recorder_t *rec_open(engine_t *e, int id, const char *path, int mode, int codec,
     r->hdr_len = hl;
     if (stop_digits)
         snprintf(r->stop_digits, sizeof(r->stop_digits), "%s", stop_digits);
-    r->buf_cap = (REC_FLUSH_FRAMES_MS * 8 * 2 + MAX_FRAME) * codec_bytes_per_sample(codec) * channels;
+    r->buf_cap = (REC_FLUSH_FRAMES_MS * 8 * 4 + MAX_FRAME) * codec_bytes_per_sample(codec) * channels;
     r->buf = malloc((size_t) r->buf_cap);
+    r->spare = malloc((size_t) r->buf_cap);
     /* stagger the once-a-second writes across recorders */
     r->flush_countdown = 1 + (int) ((unsigned) id % (unsigned) (REC_FLUSH_FRAMES_MS / e->frame_ms));
-    if (!r->buf) {
+    if (!r->buf || !r->spare) {
         rec_free(r);
         snprintf(err, (size_t) errlen, "out of memory");
         return NULL;
@@ -103,7 +118,123 @@ void rec_free(recorder_t *r)
         close(r->fd);
     free(r->path);
     free(r->buf);
+    free(r->spare);
     free(r);
+}
+
+/* ---- the writer thread ------------------------------------------------------------- */
+
+static int write_all(int fd, const uint8_t *data, int len, int *written)
+{
+    int off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, (size_t) (len - off));
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            *written = off;
+            return -errno;
+        }
+        off += (int) w;
+    }
+    *written = off;
+    return 0;
+}
+
+static void *writer_main(void *arg)
+{
+    engine_t *e = arg;
+
+    pthread_mutex_lock(&e->wlock);
+    for (;;) {
+        rec_job_t *j;
+        while (!e->whead && !e->wstop)
+            pthread_cond_wait(&e->wcond, &e->wlock);
+        if (!e->whead)
+            break;
+        j = e->whead;
+        e->whead = j->next;
+        if (!e->whead)
+            e->wtail = NULL;
+        pthread_mutex_unlock(&e->wlock);
+        {
+            recorder_t *r = j->r;
+            int written = 0, rc = write_all(r->fd, j->data, j->len, &written);
+            r->data_bytes += written;
+            if (rc == 0 && wav_write_header(r->fd, r->codec, r->channels, r->data_bytes) < 0)
+                rc = -errno;
+            pthread_mutex_lock(&e->wlock);
+            r->spare = j->data;
+            if (rc < 0)
+                r->werr = -rc;
+            __atomic_store_n(&r->inflight, 0, __ATOMIC_RELEASE);
+            pthread_cond_broadcast(&e->wdone);
+        }
+        free(j);
+    }
+    pthread_mutex_unlock(&e->wlock);
+    return NULL;
+}
+
+void rec_writer_start(engine_t *e)
+{
+    pthread_mutex_init(&e->wlock, NULL);
+    pthread_cond_init(&e->wcond, NULL);
+    pthread_cond_init(&e->wdone, NULL);
+    e->wstop = 0;
+    if (pthread_create(&e->writer, NULL, writer_main, e) != 0)
+        e->wstop = -1;          /* no thread: every write stays in the media thread */
+}
+
+void rec_writer_stop(engine_t *e)
+{
+    if (e->wstop == -1 || e->wstop == 2)
+        return;
+    pthread_mutex_lock(&e->wlock);
+    e->wstop = 1;
+    pthread_cond_broadcast(&e->wcond);
+    pthread_mutex_unlock(&e->wlock);
+    pthread_join(e->writer, NULL);
+    e->wstop = 2;
+}
+
+/* Hand the filled buffer to the writer; 0 if it is still busy with the previous one. */
+static int rec_hand_over(engine_t *e, recorder_t *r)
+{
+    rec_job_t *j;
+
+    if (__atomic_load_n(&r->inflight, __ATOMIC_ACQUIRE))
+        return 0;
+    if ((j = malloc(sizeof(*j))) == NULL)
+        return 0;
+    pthread_mutex_lock(&e->wlock);
+    j->r = r;
+    j->data = r->buf;
+    j->len = r->buf_len;
+    j->next = NULL;
+    r->buf = r->spare;
+    r->spare = NULL;
+    r->buf_len = 0;
+    r->inflight = 1;
+    if (e->wtail)
+        e->wtail->next = j;
+    else
+        e->whead = j;
+    e->wtail = j;
+    pthread_cond_signal(&e->wcond);
+    pthread_mutex_unlock(&e->wlock);
+    return 1;
+}
+
+/* Wait until the writer is done with this recorder (before the media thread writes itself). */
+static void rec_wait_writer(engine_t *e, recorder_t *r)
+{
+    if (!__atomic_load_n(&r->inflight, __ATOMIC_ACQUIRE))
+        return;
+    pthread_mutex_lock(&e->wlock);
+    while (r->inflight)
+        pthread_cond_wait(&e->wdone, &e->wlock);
+    pthread_mutex_unlock(&e->wlock);
 }
 
 /* Write what is buffered and the header that describes it. */
@@ -134,7 +265,7 @@ static int rec_flush(recorder_t *r)
 static void append(recorder_t *r, const void *data, int bytes)
 {
     if (r->buf_len + bytes > r->buf_cap)
-        return;     /* cannot happen: flushed every second, sized for two */
+        return;     /* the writer is four seconds behind: the disk has stalled; drop rather than block */
     memcpy(r->buf + r->buf_len, data, (size_t) bytes);
     r->buf_len += bytes;
 }
@@ -196,8 +327,23 @@ void rec_tick(engine_t *e, chan_t *c)
         rec_stop(e, c, ENG_END_MAXTIME, NULL);
         return;
     }
+    if (r->werr) {
+        char msg[ENG_TEXT_MAX];
+        snprintf(msg, sizeof(msg), "%s: %s", r->path, strerror(r->werr));
+        rec_stop(e, c, ENG_END_ERROR, msg);
+        return;
+    }
     if (--r->flush_countdown <= 0) {
-        int rc = rec_flush(r);
+        int rc = 0;
+        if (e->running && e->clock_mode == ENG_CLOCK_REALTIME && e->wstop == 0) {
+            if (!rec_hand_over(e, r)) {
+                r->flush_countdown = 1;      /* the writer is behind: try again next frame */
+                return;
+            }
+        } else {
+            rec_wait_writer(e, r);
+            rc = rec_flush(r);
+        }
         r->flush_countdown = REC_FLUSH_FRAMES_MS / e->frame_ms;
         if (rc < 0) {
             char msg[ENG_TEXT_MAX];
@@ -221,6 +367,7 @@ void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg)
     char text[ENG_TEXT_MAX];
 
     c->rec = NULL;
+    rec_wait_writer(e, r);
     rc = rec_flush(r);
     if (reason == ENG_END_SILENCE && r->silent_run_ms > 0) {
         /* keep the words, not the silence that ended them */
