@@ -48,7 +48,8 @@ def board():
 @requires("live.view")
 def events():
     user = g.user
-    q = feed().subscribe()
+    source = feed()              # the generator runs after the request context is gone
+    q = source.subscribe()
 
     def stream():
         try:
@@ -61,7 +62,7 @@ def events():
                     continue
                 yield f"event: {msg['type']}\ndata: {json.dumps(_filter(msg, user), ensure_ascii=False)}\n\n"
         finally:
-            feed().unsubscribe(q)
+            source.unsubscribe(q)
 
     return Response(stream(), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
