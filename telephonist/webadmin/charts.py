@@ -34,7 +34,8 @@ def line_chart(labels: list[str], series: dict[str, list[int]], names: dict[str,
     for k, (name, values) in enumerate(series.items()):
         colour = COLOURS.get(name, "#555")
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(values)))
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{pts}">'
+        wide = 'stroke-width="5" stroke-opacity="0.35"' if name == "total" else 'stroke-width="2"'   # total shows under the others
+        parts.append(f'<polyline fill="none" stroke="{colour}" {wide} points="{pts}">'
                      f'<title>{escape(names.get(name, name))}</title></polyline>')
         lx = left + k * 130
         parts.append(f'<rect x="{lx}" y="{height - 18}" width="12" height="12" fill="{colour}"/>'
