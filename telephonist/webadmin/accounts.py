@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD = 8
 PASSWORD_METHOD = "scrypt"          # werkzeug's default; WebConfig.password_method may choose pbkdf2
 _DUMMY_HASHES: dict[str, str] = {}
+TOUCH_EVERY = timedelta(seconds=60)  # how stale last_seen_at/last_used_at may get before a write
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 
 
@@ -205,22 +206,26 @@ def open_session(conn: Connection, user_id: int, ip: str | None) -> str:
     return secret
 
 
-def session_user(conn: Connection, secret: str, idle: timedelta, max_age: timedelta) -> User | None:
-    """The user of a live session (and mark it seen), or None if it is unknown or expired (then deleted)."""
-    sid = _hash(secret)
-    row = conn.execute(select(sessions).where(sessions.c.id == sid)).first()
+def session_user(conn: Connection, secret: str, idle: timedelta,
+                 max_age: timedelta) -> tuple[User | None, str]:
+    """The user of a session and what to write back, by reading only (each request calls it, and
+    on SQLite a write transaction would queue behind chand's call-record writer):
+    ``ok``; ``touch`` (last seen long enough ago to note it: ``touch_session``); ``expired``
+    (``close_session`` it); ``unknown``."""
+    row = conn.execute(select(sessions).where(sessions.c.id == _hash(secret))).first()
     if row is None:
-        return None
+        return None, "unknown"
     now = utcnow()
     if now - row.last_seen_at > idle or now - row.created_at > max_age:
-        conn.execute(delete(sessions).where(sessions.c.id == sid))
-        return None
+        return None, "expired"
     user = get_user(conn, row.user_id)
     if user is None or not user.active:
-        return None
-    if now - row.last_seen_at > timedelta(seconds=30):            # spare a write per request
-        conn.execute(update(sessions).where(sessions.c.id == sid).values(last_seen_at=now))
-    return user
+        return None, "expired"
+    return user, "touch" if now - row.last_seen_at > TOUCH_EVERY else "ok"
+
+
+def touch_session(conn: Connection, secret: str) -> None:
+    conn.execute(update(sessions).where(sessions.c.id == _hash(secret)).values(last_seen_at=utcnow()))
 
 
 def close_session(conn: Connection, secret: str) -> None:
@@ -236,16 +241,22 @@ def create_token(conn: Connection, user_id: int, name: str) -> tuple[int, str]:
     return int(tid), secret
 
 
-def token_user(conn: Connection, secret: str) -> User | None:
+def token_user(conn: Connection, secret: str) -> tuple[User | None, int | None]:
+    """The user a live token acts as, and the token's id if its last use should be noted
+    (``touch_token``; at most once a minute, so that reads stay reads)."""
     row = conn.execute(select(api_tokens).where(api_tokens.c.token_hash == _hash(secret),
                                                 api_tokens.c.revoked_at.is_(None))).first()
     if row is None:
-        return None
+        return None, None
     user = get_user(conn, row.user_id)
     if user is None or not user.active:
-        return None
-    conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=utcnow()))
-    return user
+        return None, None
+    stale = row.last_used_at is None or utcnow() - row.last_used_at > TOUCH_EVERY
+    return user, row.id if stale else None
+
+
+def touch_token(conn: Connection, token_id: int) -> None:
+    conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=utcnow()))
 
 
 def revoke_token(conn: Connection, token_id: int) -> None:

@@ -38,9 +38,12 @@ def _guard() -> Any:
     cfg = current_app.config["WEB"]
     secret = session.get("sid")
     if secret:
-        with db.writing() as conn:
-            g.user = accounts.session_user(conn, secret, timedelta(minutes=cfg.session_idle_minutes),
-                                           timedelta(hours=cfg.session_max_hours))
+        with db.reading() as conn:
+            g.user, state = accounts.session_user(conn, secret, timedelta(minutes=cfg.session_idle_minutes),
+                                                  timedelta(hours=cfg.session_max_hours))
+        if state in ("touch", "expired"):
+            with db.writing() as conn:
+                (accounts.touch_session if state == "touch" else accounts.close_session)(conn, secret)
         if g.user is None:
             session.pop("sid", None)
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
@@ -54,8 +57,11 @@ def _api_guard() -> Any:
     auth = request.headers.get("Authorization", "")
     scheme, _, secret = auth.partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
-        with db.writing() as conn:
-            g.user = accounts.token_user(conn, secret.strip())
+        with db.reading() as conn:
+            g.user, stale_token = accounts.token_user(conn, secret.strip())
+        if stale_token is not None:
+            with db.writing() as conn:
+                accounts.touch_token(conn, stale_token)
     if g.user is None:
         resp = jsonify(error={"code": "unauthorized", "message": "a valid API token is needed "
                                                                  "(Authorization: Bearer TOKEN)"})

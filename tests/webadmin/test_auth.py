@@ -214,3 +214,17 @@ def test_passwords_are_stored_hashed_with_scrypt_by_default(app):
         assert stored.startswith("scrypt:") and "correct horse" not in stored
         ok = accounts.authenticate(conn, "hashme", "correct horse", max_failures=5, lockout=timedelta(minutes=1))
         assert ok.user is not None and ok.user.role == "agent"
+
+
+def test_a_page_view_writes_the_session_only_when_its_last_use_is_stale(app, client, user_ids):
+    login(client, "super")
+    with db.reading(app) as conn:
+        seen = conn.execute(select(sessions.c.last_seen_at)).scalar_one()
+    assert client.get("/calls/").status_code == 200
+    with db.reading(app) as conn:
+        assert conn.execute(select(sessions.c.last_seen_at)).scalar_one() == seen
+    with db.writing(app) as conn:
+        conn.execute(update(sessions).values(last_seen_at=utcnow() - timedelta(minutes=2)))
+    assert client.get("/calls/").status_code == 200
+    with db.reading(app) as conn:
+        assert utcnow() - conn.execute(select(sessions.c.last_seen_at)).scalar_one() < timedelta(seconds=30)
