@@ -238,6 +238,7 @@ class Switchboard(LineListener):
                 self.recorder.updated(line, answered_at=call.answered_at, application=call.application)
             self.tell_owner(line, "answered", how=info.get("how", "local"))
         elif sig == Signal.REMOTE_FAIL:
+            self._stop_media(line)
             self.tell_owner(line, "dial_failed", cause=info.get("cause"),
                             disposition=call.disposition.value if call and call.disposition else "failed")
         elif sig == Signal.REMOTE_HANGUP:
@@ -267,11 +268,24 @@ class Switchboard(LineListener):
             self.apply_fallback(line, f"application {application} is not connected")
 
     def _stop_media(self, line: Line) -> None:
+        """The call is ending: whatever the line was playing, recording or faxing ends with it
+        (an E1 channel has no hook to take its media down, so this is done here for every kind)."""
         self.leave_bridge(line)
         if line.collect:
             line.collect.cancel("hangup")
         if line.fax_id:
             self.engine.fax_stop(line.chan)
+        if line.recordings and line.call:
+            # the file is complete once the engine stops it; the record names it now
+            line.call.recording_path = list(line.recordings.values())[-1]
+            if self.recorder:
+                self.recorder.updated(line, recording_path=line.call.recording_path)
+            self.engine.record_stop(line.chan, 0)
+        if line.playbacks:
+            self.engine.play_stop(line.chan, 0)
+        if line.conference:
+            self.engine.conf_leave(line.chan)
+            line.conference = None
 
     def _ended(self, line: Line, sig: Signal) -> None:
         call = line.call

@@ -73,3 +73,32 @@ async def test_inbound_collect_dial_bridge(tmp_path):
         assert outbound.call_id != inbound.call_id
         kinds = [e.kind for e in await chand.store.events(inbound.id)]
         assert "dtmf" in kinds and "bridge" in kinds and kinds.count("dtmf") == 4
+
+
+async def test_a_recording_running_at_hangup_is_stopped_and_recorded(tmp_path):
+    async with running_chand(tmp_path, [SpanSpec("e1a", "e1", 2)], default_route="app:rec", records=True) as chand:
+        app = await chand.client("rec")
+        tester = await chand.client("tester")
+        started = asyncio.Event()
+
+        async def on_offer(ev):
+            await app.call("answer", chan=ev["chan"])
+
+        async def on_answered(ev):
+            r = await app.call("record", chan=ev["chan"], mode="rx")
+            started.set()
+            app.path = r["path"]
+        app.on("offer", on_offer)
+        app.on("answered", on_answered)
+        r = await tester.call("sim.call", chan="e1a/1", caller="1", dialled="2")
+        await started.wait()
+        await tester.call("sim.play", far=r["far"], items=[{"tone": "dial", "ms": 2000}])
+        await tester.wait_for("far", far=r["far"], what="play_done", since=0)
+        await tester.call("sim.hangup", far=r["far"])
+        await app.wait_for("ended", chan="e1a/1", since=0)
+        await chand.board.recorder.drain()
+        leg, = await chand.store.recent(2)
+        assert leg.recording_path == app.path
+        import os
+        await asyncio.sleep(0.2)                       # the engine closes the file on its next tick
+        assert os.path.getsize(app.path) > 8000        # over a second of audio at 8 kB/s (A-law)

@@ -335,7 +335,11 @@ class SimNetwork:
             items: list[Any] = [nb.audio] if nb.audio else [("silence", 100)]
             self.engine.play(far.chan, items + [("tone", "beep", 500)] if "beep" in self._zone_tones() else items)
         elif nb.behaviour == "fax":
-            far.extra["fax"] = True
+            # a fax machine: answers with CED and receives whatever our side sends
+            import tempfile
+            path = tempfile.mktemp(prefix="telephonist-simfax-", suffix=".tif")
+            far.extra["fax_path"] = path
+            self.engine.fax(far.chan, path, send=False, calling=False)
         elif nb.audio:
             self.engine.play(far.chan, [nb.audio])
         if nb.hangup_after_ms:
