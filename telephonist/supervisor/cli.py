@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import logging
+import subprocess
 import os
 import signal
 import sys
@@ -29,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=os.environ.get("TELEPHONIST_CONFIG", "/etc/telephonist/telephonist.toml"))
     p.add_argument("--demo", action="store_true", help="also run the demo reception app and simulated callers")
     p.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0: run until signalled)")
+    p.add_argument("--web-port", type=int, default=8080, help="the web admin's port (0: do not start it)")
 
 
 class Supervisor:
@@ -66,6 +69,18 @@ class Supervisor:
                     await asyncio.wait_for(child.proc.wait(), 10)
                 except asyncio.TimeoutError:
                     child.proc.kill()
+
+
+DEMO_USER, DEMO_PASSWORD = "admin", "telephonist-demo"
+
+
+def _demo_admin(py: str, config: str) -> None:
+    """The demo's web admin account (an existing one is left as it is)."""
+    r = subprocess.run([py, "-m", "telephonist.cli", "webadmin", "--config", config, "create-user", DEMO_USER,
+                        "--role", "administrator", "--password-stdin"], input=DEMO_PASSWORD + "\n",
+                       capture_output=True, text=True)
+    if r.returncode == 0:
+        log.info("event=demo_admin_created user=%s password=%s", DEMO_USER, DEMO_PASSWORD)
 
 
 def _socket_path(config_path: str) -> str:
@@ -107,6 +122,11 @@ async def run(args: argparse.Namespace) -> int:
     py = sys.executable
     children = [Child("chand", [py, "-m", "telephonist.cli", "chand", "--config", args.config])]
     sock = cfg.control.socket
+    if args.web_port and importlib.util.find_spec("telephonist.webadmin"):
+        if args.demo:
+            _demo_admin(py, args.config)
+        children.append(Child("webadmin", [py, "-m", "telephonist.cli", "webadmin", "--config", args.config,
+                                           "--port", str(args.web_port)]))
     if args.demo:
         children.append(Child("reception", [py, "-m", "telephonist.demo.reception", "--socket", sock]))
         traffic = cfg.sim.traffic
@@ -129,6 +149,9 @@ async def run(args: argparse.Namespace) -> int:
         tasks.append(loop.create_task(sup.watch(child)))
     tasks.append(loop.create_task(_status_loop(sock)))
     log.info("event=running config=%s demo=%s socket=%s", args.config, args.demo, sock)
+    if args.web_port:
+        log.info("event=web_admin url=http://127.0.0.1:%d/%s", args.web_port,
+                 f" user={DEMO_USER} password={DEMO_PASSWORD}" if args.demo else "")
     if args.duration:
         try:
             await asyncio.wait_for(done.wait(), args.duration)
