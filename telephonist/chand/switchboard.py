@@ -59,6 +59,7 @@ class Switchboard(LineListener):
         self.tokens: dict[str, str] = {}             # TCP token -> role
         self.prompts_dir = "/var/lib/telephonist/prompts"
         self.reloader: Any = None                    # set by the daemon: () -> dict
+        self._transfers: dict[str, str] = {}         # line -> the other line of a transfer
 
     def command(self, sess: Session, msg: dict[str, Any]) -> dict[str, Any] | None:
         from telephonist.chand.api.commands import dispatch
@@ -249,7 +250,10 @@ class Switchboard(LineListener):
         elif sig == Signal.HANGUP:
             self._stop_media(line)
 
+        if line.name in self._transfers and sig in (Signal.REMOTE_ANSWER, Signal.REMOTE_FAIL, Signal.REMOTE_HANGUP):
+            self._transfer_event(line, sig)
         if line.state == LineState.IDLE and prev != LineState.IDLE:
+            self._transfers.pop(line.name, None)
             self._ended(line, sig)
 
     def _offer(self, line: Line) -> None:
@@ -320,6 +324,44 @@ class Switchboard(LineListener):
     def flash(self, line: Line) -> None:
         self.record_event(line, "flash")
         self.tell_owner(line, "flash")
+
+    # ---- transfers ---------------------------------------------------------------------------------
+    TRANSFER_OWNER = "chand:transfer"
+
+    def transfer(self, line: Line, out: Line, group: str, number: str, caller_id: str, timeout_ms: int,
+                 ringback: bool) -> str:
+        """Take a caller from its application, dial number on out and bridge them when it answers."""
+        prev = line.owner
+        self.leave_bridge(line)
+        self.engine.play_stop(line.chan, 0)
+        line.owner = self.TRANSFER_OWNER
+        self.record_event(line, "transfer", to=number, trunk_group=group, by=prev)
+        out.owner = self.TRANSFER_OWNER
+        call = line.call
+        out.new_call("outbound", self.now(), caller=caller_id, dialled=number, trunk_group=group,
+                     application="transfer", call_id=call.call_id if call else None)
+        out.sig.opt = type(out.sig.opt)(**{**out.sig.opt.__dict__, "no_answer_ms": timeout_ms})
+        self._transfers[out.name] = line.name
+        self._transfers[line.name] = out.name
+        if ringback:
+            self.engine.play(line.chan, [("tone", "ringback", 0)])
+        out.sig.dial(number, caller_id)
+        return out.name
+
+    def _transfer_event(self, line: Line, sig: Signal) -> None:
+        """What happens to a transferred pair: bridged on answer, torn down together."""
+        other_name = self._transfers.get(line.name)
+        if not other_name:
+            return
+        other = self.lines[other_name]
+        if sig == Signal.REMOTE_ANSWER:
+            self.engine.play_stop(other.chan, 0)
+            self.make_bridge([other, line])
+        elif sig in (Signal.REMOTE_FAIL, Signal.REMOTE_HANGUP):
+            self._transfers.pop(line.name, None)
+            self._transfers.pop(other_name, None)
+            if other.busy and other.state != LineState.CLEARING:
+                other.sig.hangup("normal")
 
     # ---- bridges ------------------------------------------------------------------------------------
     def conf_number(self, name: str) -> int:

@@ -1,6 +1,8 @@
 """An application answers a sim call, plays, collects digits, dials out and bridges; both legs end right."""
 import asyncio
 
+import pytest
+
 from telephonist.chand.routing import Route
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
@@ -102,3 +104,53 @@ async def test_a_recording_running_at_hangup_is_stopped_and_recorded(tmp_path):
         import os
         await asyncio.sleep(0.2)                       # the engine closes the file on its next tick
         assert os.path.getsize(app.path) > 8000        # over a second of audio at 8 kB/s (A-law)
+
+
+async def test_blind_transfer_bridges_the_caller_and_frees_the_application(tmp_path):
+    spans = [SpanSpec("e1a", "e1", 2), SpanSpec("e1b", "e1", 2)]
+    async with running_chand(tmp_path, spans, default_route="app:ivr",
+                             trunk_groups=[TrunkGroupSpec("out", ["e1b/*"])],
+                             numbers=[NumberBehaviour("138*", "answer", after_rings=1)], records=True) as chand:
+        ivr = await chand.client("ivr")
+        tester = await chand.client("tester")
+        done = asyncio.Event()
+
+        async def on_offer(ev):
+            await ivr.call("answer", chan=ev["chan"])
+
+        async def on_answered(ev):
+            r = await ivr.call("transfer", chan=ev["chan"], trunk_group="out", number="13811112222")
+            ivr.out = r["chan"]
+            done.set()
+        ivr.on("offer", on_offer)
+        ivr.on("answered", on_answered)
+        r = await tester.call("sim.call", chan="e1a/1", caller="13900001111", dialled="400")
+        await done.wait()
+        # the application no longer owns the caller
+        from telephonist.client import ApiCallError
+        with pytest.raises(ApiCallError):
+            await ivr.call("play", chan="e1a/1", items=[{"silence": 100}])
+        board = chand.board
+        for _ in range(200):
+            if board.lines["e1a/1"].bridge and board.lines[ivr.out].state.value == "up":
+                break
+            await asyncio.sleep(0.02)
+        assert board.lines["e1a/1"].bridge == board.lines[ivr.out].bridge is not None
+        # the callee hears the caller: DTMF from the caller reaches the far end of the outbound leg
+        await tester.call("sim.dtmf", far=r["far"], digits="42")
+        out_far = board.sim.by_name[ivr.out]
+        for _ in range(200):
+            if out_far.heard_digits.endswith("42"):
+                break
+            await asyncio.sleep(0.02)
+        assert out_far.heard_digits.endswith("42")
+        await tester.call("sim.hangup", far=r["far"])
+        for _ in range(200):
+            if all(ln.state.value == "idle" for ln in board.lines.values()):
+                break
+            await asyncio.sleep(0.02)
+        assert all(ln.state.value == "idle" for ln in board.lines.values())
+        await board.recorder.drain()
+        legs = await chand.store.recent(5)
+        assert len(legs) == 2 and len({leg.call_id for leg in legs}) == 1
+        assert {leg.disposition for leg in legs} == {"answered"}

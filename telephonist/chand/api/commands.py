@@ -347,6 +347,27 @@ def dial(board, sess, msg):
     return {"chan": line.name, "call_id": call.call_id}
 
 
+@command("transfer")
+def transfer(board, sess, msg):
+    """Blind transfer to a number: chand dials it on a trunk group and, once answered, bridges the
+    caller to it and looks after both legs itself; the application is done with the call."""
+    line = board.owned_line(sess, msg.get("chan"))
+    if line.state != LineState.UP:
+        raise WrongState(f"{line.name} is {line.state.value}; only a connected call can be transferred")
+    group = board.trunk_groups.get(arg(msg, "trunk_group", str))
+    if group is None:
+        raise BadRequest(f"transfer: no trunk group {msg.get('trunk_group')!r}")
+    number = arg(msg, "number", str, check=lambda n: bool(re.fullmatch(r"[0-9*#]{1,32}", n)),
+                 what="must be 1-32 digits")
+    out = group.pick()
+    if out is None:
+        raise Unavailable(f"transfer: every line of {group.name} is busy")
+    caller_id = arg(msg, "caller_id", str, line.call.caller if line.call else group.caller_id)
+    return {"chan": board.transfer(line, out, group.name, number, caller_id,
+                                   arg(msg, "timeout_ms", int, 45000, check=lambda v: 0 < v <= 600000),
+                                   arg(msg, "ringback", bool, True))}
+
+
 @command("handoff")
 def handoff(board, sess, msg):
     line = board.owned_line(sess, msg.get("chan"))
