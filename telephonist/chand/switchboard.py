@@ -332,6 +332,7 @@ class Switchboard(LineListener):
                  ringback: bool) -> str:
         """Take a caller from its application, dial number on out and bridge them when it answers."""
         prev = line.owner
+        self.tell_owner(line, "transferred", number=number, chan_out=out.name)
         self.leave_bridge(line)
         self.engine.play_stop(line.chan, 0)
         line.owner = self.TRANSFER_OWNER
