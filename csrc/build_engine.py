@@ -13,7 +13,7 @@ from cffi import FFI
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES = [
     "engine.c", "codec.c", "channel.c", "play.c", "wav.c", "record.c", "conf.c",
-    "dsp.c", "callerid.c", "progress.c", "fax.c", "drv_sim.c", "bench.c",
+    "dsp.c", "callerid.c", "progress.c", "fax.c", "drv_sim.c", "drv_local.c", "bench.c",
 ]
 
 
@@ -34,7 +34,7 @@ ffibuilder.set_source(
     '#include "engine.h"\n',
     sources=[os.path.relpath(os.path.join(HERE, s)) for s in SOURCES],
     include_dirs=[HERE, "/usr/include/x86_64-linux-gnu"],
-    libraries=["spandsp", "tiff", "m", "pthread"],
+    libraries=["spandsp", "tiff", "portaudio", "m", "pthread"],
     extra_compile_args=["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function"],
 )
 

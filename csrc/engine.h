@@ -168,6 +168,10 @@ int eng_sim_far(engine_t *e, int chan);        /* the far-end channel id of a si
 int eng_sim_loopback(engine_t *e, int chan, int on);  /* line echoes our own audio (benchmarks) */
 int eng_sim_impair(engine_t *e, int chan, int noise_dbm0, int echo_db, int loss_db);
 int eng_chan_info(engine_t *e, int chan, int *kind, int *span, int *codec);
+/* The sound card as one FXS-like channel (drv_local.c); device: a PortAudio device name or "default". */
+int eng_local_span(engine_t *e, const char *device, int zone);
+int eng_local_hook(engine_t *e, int chan, int offhook);
+int eng_local_dtmf(engine_t *e, int chan, const char *digits);
 
 /* Line control */
 int eng_hook(engine_t *e, int chan, int state);

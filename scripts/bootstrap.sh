@@ -19,7 +19,7 @@ log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 APT_PACKAGES=(
     build-essential pkg-config
-    libspandsp-dev libtiff-tools libtiff-dev
+    libspandsp-dev libtiff-tools libtiff-dev portaudio19-dev
     espeak-ng sox libsox-fmt-all
     postgresql
     chromium fonts-wqy-microhei

@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calls": ("telephonist.tools.calls", "recent call records"),
     "originate": ("telephonist.tools.originate", "place a call through chand"),
     "reload": ("telephonist.tools.reload", "apply a changed configuration without dropping calls"),
+    "phone": ("telephonist.tools.phone", "call the system from this computer's headset (driver local)"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask + waitress); create-user"),
 }

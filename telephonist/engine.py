@@ -301,6 +301,16 @@ class Engine:
                        "sim span", self)
         return list(range(first, first + nchans))
 
+    def add_local_span(self, device: str = "default", zone: str = "cn") -> int:
+        """The sound card as one channel (a phone on an FXS port); returns its channel id."""
+        return _check(lib.eng_local_span(self._e, device.encode(), self.zone_index(zone)), "sound card", self)
+
+    def local_hook(self, chan: int, offhook: bool) -> None:
+        _check(lib.eng_local_hook(self._e, chan, int(offhook)), "local phone hook", self)
+
+    def local_dtmf(self, chan: int, digits: str) -> None:
+        _check(lib.eng_local_dtmf(self._e, chan, digits.encode()), "local phone keys", self)
+
     def sim_far(self, chan: int) -> int:
         return _check(lib.eng_sim_far(self._e, chan), "sim far end", self)
 

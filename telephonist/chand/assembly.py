@@ -33,6 +33,7 @@ class SpanSpec:
     extensions: list[str] = field(default_factory=list)   # FXS: extension number per port
     far_disconnect: str = "busy_tone"      # sim exchange: how the far end hangs up
     far_cid: str = "bell202"               # sim exchange: caller ID it sends
+    device: str = "default"                # local: the sound card
 
 
 @dataclass
@@ -74,6 +75,18 @@ def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
                         sim=sim, fallback=fallback, recordings_dir=recordings_dir, app_timeout_ms=app_timeout_ms)
     board.prompts_dir = prompts_dir
     for spec in spans:
+        if spec.driver == "local":
+            chan = engine.add_local_span(spec.device, spec.zone)
+            board.spans[spec.name] = {"driver": "local", "kind": "fxs", "channels": 1, "zone": spec.zone,
+                                      "codec": "linear", "alarms": "", "device": spec.device}
+            opts = spec.options
+            if spec.extensions:
+                opts = LineOptions(**{**opts.__dict__, "extension": spec.extensions[0]})
+            line = Line(f"{spec.name}/1", spec.name, 1, chan, "fxs", make_signalling("fxs", ctx, opts), board)
+            line.extension = opts.extension or None
+            line.local = True
+            board.add_line(line)
+            continue
         if spec.driver != "sim":
             raise ValueError(f"span {spec.name}: driver {spec.driver!r} is not available in this build")
         chans = engine.add_sim_span(KINDS[spec.kind], spec.channels, CODECS[spec.codec], spec.zone)

@@ -29,7 +29,7 @@ def span_specs(cfg: Config) -> list[SpanSpec]:
                            ring_timeout_ms=s.ring_timeout_ms, no_answer_ms=s.no_answer_ms)
         out.append(SpanSpec(s.name, s.type, s.channel_count, driver=s.driver, codec=s.codec or cfg.system.codec,
                             zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
-                            far_disconnect=s.far_disconnect, far_cid=s.far_cid))
+                            far_disconnect=s.far_disconnect, far_cid=s.far_cid, device=s.device))
     return out
 
 

@@ -138,6 +138,7 @@ class Line:
         self.fax_id: int | None = None
         self.collect: Any = None            # an active digit collection (api/collect.py)
         self.extension: str | None = None   # FXS: the phone's extension number
+        self.local = False                  # the sound card (drivers: local), driven by `telephonist phone`
 
     # ---- state --------------------------------------------------------------------
     def signal(self, sig: Signal, now_ms: int, **info: Any) -> bool:

@@ -223,8 +223,10 @@ def _check(cfg: Config, b: _Builder) -> None:
         spans[s.name] = s
         if not s.name.replace("_", "").replace("-", "").isalnum():
             b.problem(p + ("name",), "a span name may hold letters, digits, '_' and '-'")
-        if s.driver not in ("sim", "dahdi"):
-            b.problem(p + ("driver",), f"unknown driver '{s.driver}'; known: sim, dahdi")
+        if s.driver not in ("sim", "dahdi", "local"):
+            b.problem(p + ("driver",), f"unknown driver '{s.driver}'; known: sim, dahdi, local")
+        if s.driver == "local" and (s.type != "fxs" or s.channels != 1):
+            b.problem(p + ("driver",), "a local span is the sound card as one phone: type = \"fxs\", channels = 1")
         if s.type not in ("fxo", "fxs", "e1"):
             b.problem(p + ("type",), f"unknown span type '{s.type}'; known: fxo, fxs, e1")
         if s.driver == "sim" and not (isinstance(s.channels, int) and 1 <= s.channels <= 1024):

@@ -63,7 +63,7 @@ class EngineConfig:
 @dataclass(frozen=True)
 class SpanConfig:
     name: str
-    driver: str                         # sim | dahdi
+    driver: str                         # sim | dahdi | local (the sound card as one phone)
     type: str                           # fxo | fxs | e1
     channels: int | str                 # sim: a count; dahdi: DAHDI channel numbers "1-4,6"
     signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn | cas
@@ -82,6 +82,7 @@ class SpanConfig:
     tx_gain_db: int = 0
     far_disconnect: str = "busy_tone"   # sim: how the simulated exchange hangs up
     far_cid: str = "bell202"            # sim: the caller ID the simulated exchange sends
+    device: str = "default"             # local: the sound card (a PortAudio device name)
 
     @property
     def channel_count(self) -> int:

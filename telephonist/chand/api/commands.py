@@ -502,6 +502,37 @@ def sim_heard(board, sess, msg):
     return {"digits": far.heard_digits, "state": far.state.value, "dialled": far.dialled}
 
 
+# ---- the sound-card phone (driver local) ---------------------------------------------------------------
+
+def _local_line(board, msg):
+    line = board.line(arg(msg, "chan", str))
+    if not line.local:
+        raise BadRequest(f"{line.name} is not the sound-card phone")
+    return line
+
+
+@command("local.lift", APP)
+def local_lift(board, sess, msg):
+    line = _local_line(board, msg)
+    engine_safe(lambda: board.engine.local_hook(line.chan, True))
+    return None
+
+
+@command("local.hangup", APP)
+def local_hangup(board, sess, msg):
+    line = _local_line(board, msg)
+    engine_safe(lambda: board.engine.local_hook(line.chan, False))
+    return None
+
+
+@command("local.keys", APP)
+def local_keys(board, sess, msg):
+    line = _local_line(board, msg)
+    digits = arg(msg, "digits", str, check=lambda d: bool(re.fullmatch(r"[0-9*#A-Da-d]{1,32}", d)))
+    engine_safe(lambda: board.engine.local_dtmf(line.chan, digits))
+    return None
+
+
 # ---- administration -------------------------------------------------------------------------------------------
 
 @command("reload", ADMIN)
