@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine_private.h"
 
@@ -31,6 +32,8 @@ typedef struct {
     char pending[64];
     int primed;
     int64_t underruns, overruns;
+    int64_t frames_seen;        /* samples through the callback since the stream started */
+    struct timespec started;
 } local_t;
 
 static unsigned ring_used(const ring_t *r)
@@ -72,6 +75,21 @@ static int pa_callback(const void *input, void *output, unsigned long frames,
     if (output && !ring_get(&l->out, output, (int) frames)) {
         memset(output, 0, frames * sizeof(int16_t));
         l->underruns++;
+    }
+    /* A device with no clock of its own (ALSA's null device, a file) would call back as fast as the
+     * CPU allows; keep it to real time. A real card is never ahead of the wall clock. */
+    l->frames_seen += (int64_t) frames;
+    {
+        struct timespec now;
+        int64_t due_ns, now_ns;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        due_ns = l->frames_seen * 125000LL;          /* 8 kHz: 125 us a sample */
+        now_ns = (int64_t) (now.tv_sec - l->started.tv_sec) * 1000000000LL + (now.tv_nsec - l->started.tv_nsec);
+        if (due_ns - now_ns > 40000000LL) {
+            struct timespec d = {0, (long) ((due_ns - now_ns) % 1000000000LL)};
+            d.tv_sec = (time_t) ((due_ns - now_ns) / 1000000000LL);
+            nanosleep(&d, NULL);
+        }
     }
     return paContinue;
 }
@@ -196,6 +214,7 @@ int eng_local_span(engine_t *e, const char *device, int zone)
     in.suggestedLatency = Pa_GetDeviceInfo(dev)->defaultLowInputLatency;
     out = in;
     out.suggestedLatency = Pa_GetDeviceInfo(dev)->defaultLowOutputLatency;
+    clock_gettime(CLOCK_MONOTONIC, &l->started);
     err = Pa_OpenStream(&l->stream, &in, &out, 8000.0, (unsigned long) e->frame, paClipOff, pa_callback, l);
     if (err == paNoError)
         err = Pa_StartStream(l->stream);

@@ -3,7 +3,9 @@
 There is no sound card on a test machine; ALSA's file plugin over its null device stands in for one
 (PortAudio opens it like any card), so the whole path runs: the card's callback thread, the rings,
 the engine, the FXS signalling and chand's routing. The null device keeps no time, so what is
-"played" goes to /dev/null rather than to a file that would grow by hundreds of MB a second.
+"played" goes to /dev/null rather than to a file that would grow by hundreds of MB a second, and
+what is "heard" comes from /dev/zero (the null device's own capture holds stray non-zero samples,
+which is no microphone's silence).
 """
 import asyncio
 import sys
@@ -42,8 +44,8 @@ def fake_card(tmp_path, monkeypatch):
     home.mkdir()
     played = "/dev/null"
     (home / ".asoundrc").write_text(
-        'pcm.telephonist_test {\n type file\n slave.pcm "null"\n file "%s"\n format "raw"\n'
-        ' hint { show on description "test headset" }\n}\n' % played)
+        'pcm.telephonist_test {\n type file\n slave.pcm "null"\n file "%s"\n infile "/dev/zero"\n'
+        ' format "raw"\n hint { show on description "test headset" }\n}\n' % played)
     monkeypatch.setenv("HOME", str(home))
     return played
 
