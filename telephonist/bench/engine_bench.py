@@ -124,33 +124,33 @@ def run(seconds: float) -> dict:
             probe_n = min(2000, nmax)
             b.set_active(probe_n)
             b.engine.start(Clock.FAST, 0.0)
-            fast = b.measure(max(1.0, seconds * 0.15))
+            fast = b.measure(max(1.0, seconds * 0.12))
             ns_per_channel = fast["work_ns"] / max(1, fast["ticks"]) / probe_n
             estimate = int(FRAME_MS * 1e6 / ns_per_channel)
 
             # confirm on the real-time clock: no tick's work may overrun its frame
             b.engine.set_clock(Clock.REALTIME, 0.0)
-            n = min(int(estimate * 0.8), nmax)
+            n = min(int(estimate * 0.75), nmax)
             verified = None
             attempts = []
             while n > 50:
                 b.set_active(n)
                 left = seconds - (time.monotonic() - t_start)
-                res = b.measure(max(1.0, min(2.0, left - 0.5)))
+                res = b.measure(max(1.0, min(1.5, left - 0.5)))
                 attempts.append({"channels": n, "late_ticks": res["late"], "max_tick_ms": round(res["max_ms"], 2),
                                  "avg_tick_ms": round(res["work_ns"] / max(1, res["ticks"]) / 1e6, 2),
                                  "ticks": res["ticks"], "digits_detected": res["digits_seen"]})
                 ok = res["late"] == 0 and res["ticks"] > 0
                 if ok:
                     verified = max(verified or 0, n)
-                if time.monotonic() - t_start > seconds - 2.5:
+                if time.monotonic() - t_start > seconds - 2.0:
                     break
                 if ok and res["max_ms"] < FRAME_MS * 0.85 and n < nmax:
                     n = min(nmax, int(n * 1.08))       # room to spare: try more
                     continue
                 if ok or verified:
                     break
-                n = int(n * 0.88)
+                n = int(n * 0.93)
             b.engine.stop()
         finally:
             b.close()
