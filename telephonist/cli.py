@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calls": ("telephonist.tools.calls", "recent call records"),
     "originate": ("telephonist.tools.originate", "place a call through chand"),
     "reload": ("telephonist.tools.reload", "apply a changed configuration without dropping calls"),
+    "faxd": ("telephonist.faxd.cli", "the fax service: inbound fax to PDF and mailboxes, outbound fax jobs"),
+    "fax": ("telephonist.faxd.fax_cli", "send, list, show and resend fax jobs"),
     "phone": ("telephonist.tools.phone", "call the system from this computer's headset (driver local)"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask + waitress); create-user"),

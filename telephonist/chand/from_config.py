@@ -38,7 +38,7 @@ def routes_of(cfg: Config) -> list[Route]:
 
 
 def numbers_of(cfg: Config) -> list[NumberBehaviour]:
-    return [NumberBehaviour(n.pattern, n.behaviour, n.after_rings, n.audio or None, n.hangup_after_ms)
+    return [NumberBehaviour(n.pattern, n.behaviour, n.after_rings, n.audio or None, n.hangup_after_ms, n.busy_first)
             for n in cfg.sim.numbers]
 
 

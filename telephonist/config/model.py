@@ -120,6 +120,7 @@ class SimNumberConfig:
     after_rings: int = 1
     audio: str = ""
     hangup_after_ms: int = 0
+    busy_first: int = 0                 # busy for the first N calls, then the behaviour
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,26 @@ class SimConfig:
 
 
 @dataclass(frozen=True)
+class FaxMailbox:
+    name: str                           # the route target: "fax:NAME"
+    email: str = ""                     # received faxes are mailed here as PDF
+
+
+@dataclass(frozen=True)
+class FaxdConfig:
+    spool_dir: str = "/var/lib/telephonist/fax"
+    ident: str = "TELEPHONIST"          # our station id (TSI/CSI)
+    trunk_group: str = ""               # default for `telephonist fax send`
+    max_sending: int = 4                # outbound faxes at once
+    retries: int = 3                    # default attempts per recipient
+    retry_interval_s: int = 300
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "fax@localhost"
+    mailboxes: tuple[FaxMailbox, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     path: str = ""
     system: SystemConfig = field(default_factory=SystemConfig)
@@ -148,6 +169,7 @@ class Config:
     routes: tuple[RouteConfig, ...] = ()
     routing: RoutingConfig = field(default_factory=RoutingConfig)
     sim: SimConfig = field(default_factory=SimConfig)
+    faxd: FaxdConfig = field(default_factory=FaxdConfig)
     files: tuple[str, ...] = ()          # every file read, in order (the main one, then conf.d)
 
 

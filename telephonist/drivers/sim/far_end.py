@@ -33,6 +33,7 @@ class NumberBehaviour:
     after_rings: int = 1
     audio: str | None = None           # answer: what the callee says; machine: the greeting
     hangup_after_ms: int = 0           # answer: the callee hangs up after this (0: never)
+    busy_first: int = 0                # busy for the first N calls to the number, then the behaviour
 
     def matches(self, number: str) -> bool:
         return fnmatch.fnmatchcase(number, self.pattern)
@@ -89,6 +90,7 @@ class SimNetwork:
         self.numbers = list(numbers or [])
         self.by_chan: dict[int, FarEnd] = {}
         self.by_name: dict[str, FarEnd] = {}
+        self.calls_to: dict[str, int] = {}   # number -> calls our side made to it
 
     def add(self, far: FarEnd) -> None:
         self.by_chan[far.chan] = far
@@ -291,8 +293,9 @@ class SimNetwork:
         nb = self.lookup(number)
         far.behaviour = nb
         far.dialled = number
-        self._notify(far, "dialled", number=number, behaviour=nb.behaviour)
-        b = nb.behaviour
+        self.calls_to[number] = self.calls_to.get(number, 0) + 1
+        b = "busy" if self.calls_to[number] <= nb.busy_first else nb.behaviour
+        self._notify(far, "dialled", number=number, behaviour=b)
         if b == "busy":
             self._refuse(far, "busy", 17)
         elif b == "congestion":

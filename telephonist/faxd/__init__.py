@@ -1,0 +1,1 @@
+"""faxd: inbound fax to PDF and mailboxes, outbound fax jobs with retries (an application on chand's API)."""

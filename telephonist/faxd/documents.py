@@ -1,0 +1,116 @@
+"""Fax documents: anything a user hands in becomes TIFF-F; what arrives becomes PDF.
+
+PDF is rendered by Ghostscript's G4 fax device at 204 x 196 dpi; a TIFF or
+image is scaled to the fax width (1728 pixels) and dithered by Pillow; text
+is typeset by Pillow. Received TIFF-F becomes PDF with img2pdf, which keeps
+the G4 data as it is (no re-encoding).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from PIL import Image, ImageDraw, ImageFont, ImageSequence, UnidentifiedImageError
+
+A4_WIDTH = 1728
+FINE_LINES = 2287
+
+
+class DocumentError(Exception):
+    """The document cannot be faxed; the message says why."""
+
+
+def _save_tiff_f(pages: list[Image.Image], out: str) -> int:
+    pages[0].save(out, save_all=True, append_images=pages[1:], compression="group4", dpi=(204, 196))
+    return len(pages)
+
+
+def _fit(img: Image.Image) -> Image.Image:
+    img = img.convert("L")
+    if img.width != A4_WIDTH:
+        img = img.resize((A4_WIDTH, max(1, round(img.height * A4_WIDTH / img.width))))
+    return img.convert("1")        # Floyd-Steinberg dithering
+
+
+def render_to_tiff(src: str, out: str) -> int:
+    """Make src (PDF, TIFF/PNG/JPEG or text) a TIFF-F at out; returns the page count."""
+    if not os.path.isfile(src):
+        raise DocumentError(f"{src}: no such file")
+    with open(src, "rb") as f:
+        head = f.read(5)
+    if head == b"%PDF-":
+        return _pdf_to_tiff(src, out)
+    try:
+        with Image.open(src) as im:
+            pages = [_fit(frame.copy()) for frame in ImageSequence.Iterator(im)]
+        return _save_tiff_f(pages, out)
+    except UnidentifiedImageError:
+        pass
+    try:
+        with open(src, encoding="utf-8") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        raise DocumentError(f"{src}: not a PDF, an image or UTF-8 text") from None
+    return _text_to_tiff(text, out)
+
+
+def _pdf_to_tiff(src: str, out: str) -> int:
+    gs = shutil.which("gs")
+    if not gs:
+        raise DocumentError("Ghostscript (gs) is needed to fax PDF files")
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = os.path.join(tmp, "g4.tif")
+        r = subprocess.run([gs, "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiffg4", "-r204x196",
+                            "-sPAPERSIZE=a4", "-dFIXEDMEDIA", "-dPDFFitPage", f"-sOutputFile={raw}", src],
+                           capture_output=True, text=True)
+        if r.returncode != 0 or not os.path.exists(raw):
+            detail = (r.stderr or r.stdout).strip().splitlines()
+            raise DocumentError(f"{src}: not a readable PDF ({detail[-1] if detail else 'gs failed'})")
+        with Image.open(raw) as im:
+            pages = [_fit(frame.copy()) for frame in ImageSequence.Iterator(im)]
+    return _save_tiff_f(pages, out)
+
+
+def _text_to_tiff(text: str, out: str) -> int:
+    font = _font(28)
+    lines_per_page = 60
+    lines = []
+    for paragraph in text.splitlines() or [""]:
+        while len(paragraph) > 90:
+            lines.append(paragraph[:90])
+            paragraph = paragraph[90:]
+        lines.append(paragraph)
+    pages = []
+    for start in range(0, max(1, len(lines)), lines_per_page):
+        img = Image.new("1", (A4_WIDTH, FINE_LINES), 1)
+        d = ImageDraw.Draw(img)
+        for i, line in enumerate(lines[start:start + lines_per_page]):
+            d.text((100, 120 + i * 35), line, fill=0, font=font)
+        pages.append(img)
+    return _save_tiff_f(pages, out)
+
+
+def _font(size: int):
+    for path in ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"):
+        if os.path.exists(path):
+            return ImageFont.truetype(path, size)
+    return ImageFont.load_default()
+
+
+def tiff_to_pdf(src: str, out: str) -> None:
+    import img2pdf
+    try:
+        with open(out, "wb") as f:
+            f.write(img2pdf.convert(src))
+    except Exception:
+        # img2pdf refuses some TIFF layouts; Pillow re-encodes instead
+        with Image.open(src) as im:
+            pages = [frame.convert("1").copy() for frame in ImageSequence.Iterator(im)]
+        pages[0].save(out, save_all=True, append_images=pages[1:], resolution=204.0)
+
+
+def page_count(path: str) -> int:
+    with Image.open(path) as im:
+        return sum(1 for _ in ImageSequence.Iterator(im))

@@ -1,0 +1,168 @@
+"""The fax service on chand's control API: receive to PDF and mailboxes; send jobs with retries.
+
+Inbound: a route such as "fax:sales" offers the call with target "sales" (the
+mailbox); faxd answers, receives (called side), turns the TIFF into a PDF,
+stores it with its metadata and mails it to the mailbox's address.
+Outbound: recipients are taken from the database when due (and marked
+'sending' in the same transaction), dialled on the job's trunk group and sent
+the document; busy, no answer or a failed transfer are retried after the
+job's interval until its attempts are used up. State lives in the database,
+so a restart of faxd or chand loses and repeats nothing already recorded.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from telephonist.client import ApiCallError, Client
+from telephonist.faxd.documents import tiff_to_pdf
+from telephonist.faxd.mailer import SmtpSettings, send_mail
+from telephonist.faxd.store import Due, FaxStore
+
+log = logging.getLogger("telephonist.faxd")
+
+
+@dataclass
+class FaxSettings:
+    socket: str
+    database_url: str
+    spool_dir: str
+    mailboxes: dict[str, str] = field(default_factory=dict)   # mailbox -> e-mail address
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    ident: str = "TELEPHONIST"
+    poll_s: float = 1.0
+    max_sending: int = 4
+    answer_timeout_s: float = 120.0
+    fax_timeout_s: float = 900.0
+
+
+class FaxService:
+    def __init__(self, client: Client, store: FaxStore, settings: FaxSettings) -> None:
+        self.c = client
+        self.store = store
+        self.s = settings
+        self.inbound: dict[str, dict[str, Any]] = {}
+        self.sending = 0
+        self.tasks: set[asyncio.Task] = set()
+        client.on("offer", self._offer)
+        client.on("answered", self._answered)
+        client.on("fax_done", self._fax_done)
+
+    # ---- inbound ----------------------------------------------------------------------------
+    async def _offer(self, ev: dict[str, Any]) -> None:
+        chan = ev["chan"]
+        mailbox = ev.get("target") or "inbox"
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = os.path.join(self.s.spool_dir, "in", mailbox, f"{stamp}-{ev.get('call_id', 'call')}.tif")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self.inbound[chan] = {"mailbox": mailbox, "path": path, "caller": ev.get("caller", ""),
+                              "dialled": ev.get("dialled", ""), "call_id": ev.get("call_id")}
+        try:
+            await self.c.call("answer", chan=chan)
+        except ApiCallError as exc:
+            log.warning("event=fax_answer_failed chan=%s error=%s", chan, exc)
+            self.inbound.pop(chan, None)
+
+    async def _answered(self, ev: dict[str, Any]) -> None:
+        rx = self.inbound.get(ev["chan"])
+        if rx is None:
+            return
+        try:
+            await self.c.call("fax", chan=ev["chan"], direction="receive", path=rx["path"], calling=False,
+                              ident=self.s.ident)
+        except ApiCallError as exc:
+            log.error("event=fax_receive_failed chan=%s error=%s", ev["chan"], exc)
+            await self._hangup(ev["chan"])
+
+    async def _fax_done(self, ev: dict[str, Any]) -> None:
+        rx = self.inbound.pop(ev["chan"], None)
+        if rx is None:
+            return
+        await self._hangup(ev["chan"])
+        row = dict(direction="inbound", mailbox=rx["mailbox"], caller=rx["caller"], dialled=rx["dialled"],
+                   remote_ident=(ev.get("remote_ident") or "").strip(), pages=ev.get("pages", 0),
+                   bit_rate=ev.get("bit_rate", 0), ecm=bool(ev.get("ecm")), result_code=ev.get("code", -1),
+                   result=ev.get("result", ""), call_id=rx["call_id"], tiff_path=rx["path"])
+        if ev.get("ok") and os.path.exists(rx["path"]):
+            pdf = rx["path"][:-4] + ".pdf"
+            await asyncio.to_thread(tiff_to_pdf, rx["path"], pdf)
+            row["pdf_path"] = pdf
+            to = self.s.mailboxes.get(rx["mailbox"])
+            if to:
+                try:
+                    await send_mail(self.s.smtp, to, f"Fax from {rx['caller'] or row['remote_ident'] or 'unknown'}"
+                                    f" ({row['pages']} pages)",
+                                    f"A fax arrived in mailbox {rx['mailbox']}.\nFrom: {rx['caller']}\n"
+                                    f"Station: {row['remote_ident']}\nPages: {row['pages']}\n", pdf)
+                    row["emailed_to"] = to
+                except OSError as exc:
+                    log.error("event=fax_mail_failed mailbox=%s to=%s error=%s", rx["mailbox"], to, exc)
+        fid = await asyncio.to_thread(self.store.add_fax, row)
+        log.info("event=fax_received id=%s mailbox=%s pages=%s ok=%s", fid, rx["mailbox"], row["pages"], ev.get("ok"))
+
+    async def _hangup(self, chan: str) -> None:
+        try:
+            await self.c.call("hangup", chan=chan)
+        except ApiCallError:
+            pass
+
+    # ---- outbound -----------------------------------------------------------------------------
+    async def run_jobs(self) -> None:
+        n = await asyncio.to_thread(self.store.recover)
+        if n:
+            log.warning("event=fax_sends_recovered count=%d", n)
+        while not self.c.closed.is_set():
+            free = self.s.max_sending - self.sending
+            if free > 0:
+                for due in await asyncio.to_thread(self.store.take_due, free):
+                    self.sending += 1
+                    task = asyncio.get_running_loop().create_task(self._send(due))
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
+            await asyncio.sleep(self.s.poll_s)
+
+    async def _send(self, due: Due) -> None:
+        try:
+            await self._send_one(due)
+        except Exception:
+            log.exception("event=fax_send_crashed recipient=%s", due.recipient_id)
+            await asyncio.to_thread(self.store.finish, due, False, "internal error", 0, None)
+        finally:
+            self.sending -= 1
+
+    async def _send_one(self, due: Due) -> None:
+        mark = self.c.mark()
+        try:
+            r = await self.c.call("dial", trunk_group=due.trunk_group, number=due.number, caller_id=due.caller_id,
+                                  timeout_ms=int(self.s.answer_timeout_s * 1000))
+        except ApiCallError as exc:
+            if exc.code == "unavailable":
+                await asyncio.to_thread(self.store.release, due, str(exc))
+            else:
+                await asyncio.to_thread(self.store.finish, due, False, str(exc), 0, None)
+            return
+        chan = r["chan"]
+        ev = await self.c.wait_for(lambda e: e.get("chan") == chan and e["event"] in ("answered", "dial_failed",
+                                                                                        "ended"),
+                                   timeout=self.s.answer_timeout_s + 30, since=mark)
+        if ev["event"] != "answered":
+            result = ev.get("disposition") or ev["event"]
+            state = await asyncio.to_thread(self.store.finish, due, False, f"{result} ({ev.get('cause')})", 0, None)
+            log.info("event=fax_attempt number=%s attempt=%s result=%s next=%s", due.number, due.attempts, result, state)
+            return
+        mark = self.c.mark()
+        await self.c.call("fax", chan=chan, direction="send", path=due.tiff_path, calling=True, ident=self.s.ident)
+        done = await self.c.wait_for(lambda e: e.get("chan") == chan and e["event"] in ("fax_done", "ended"),
+                                     timeout=self.s.fax_timeout_s, since=mark)
+        await self._hangup(chan)
+        ok = done["event"] == "fax_done" and bool(done.get("ok"))
+        result = done.get("result", "hung up") if done["event"] == "fax_done" else "hung up during the fax"
+        row = dict(direction="outbound", dialled=due.number, remote_ident=(done.get("remote_ident") or "").strip(),
+                   pages=done.get("pages", 0), bit_rate=done.get("bit_rate", 0), ecm=bool(done.get("ecm")),
+                   result_code=done.get("code", -1), result=result, tiff_path=due.tiff_path)
+        state = await asyncio.to_thread(self.store.finish, due, ok, result, done.get("pages", 0), row)
+        log.info("event=fax_attempt number=%s attempt=%s ok=%s next=%s", due.number, due.attempts, ok, state)
