@@ -122,6 +122,7 @@ async def run(args: argparse.Namespace) -> int:
     py = sys.executable
     children = [Child("chand", [py, "-m", "telephonist.cli", "chand", "--config", args.config])]
     sock = cfg.control.socket
+    children.append(Child("faxd", [py, "-m", "telephonist.cli", "faxd", "--config", args.config]))
     if args.web_port and importlib.util.find_spec("telephonist.webadmin"):
         if args.demo:
             _demo_admin(py, args.config)
