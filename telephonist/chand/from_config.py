@@ -52,6 +52,7 @@ def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
         recordings_dir=cfg.system.recordings_dir, prompts_dir=cfg.system.prompts_dir, recorder=recorder,
         app_timeout_ms=cfg.control.app_timeout_ms)
     board.tokens = {t.token: t.role for t in cfg.control.tokens}
+    board.fax_route = cfg.routing.fax or None
     for s in cfg.spans:
         if s.rx_gain_db or s.tx_gain_db:
             for line in board.lines.values():
@@ -74,6 +75,7 @@ def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[st
     board.router = Router(routes_of(new), new.routing.default or None)
     board.fallback = Fallback(new.control.fallback.prompt or None, new.control.fallback.then)
     board.tokens = {t.token: t.role for t in new.control.tokens}
+    board.fax_route = new.routing.fax or None
     board.app_timeout_s = new.control.app_timeout_ms / 1000.0
     if board.sim is not None:
         board.sim.numbers = numbers_of(new)

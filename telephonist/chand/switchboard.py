@@ -20,7 +20,7 @@ from telephonist.chand.records import CallRecorder
 from telephonist.chand.routing import Router, split_application
 from telephonist.chand.trunk_group import TrunkGroup
 from telephonist.drivers.sim.far_end import FarEnd, SimNetwork
-from telephonist.engine import EndReason, Engine, Event, EventType
+from telephonist.engine import Dsp, EndReason, Engine, Event, EventType
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ class Switchboard(LineListener):
         self.prompts_dir = "/var/lib/telephonist/prompts"
         self.reloader: Any = None                    # set by the daemon: () -> dict
         self._transfers: dict[str, str] = {}         # line -> the other line of a transfer
+        self.fax_route: str | None = None            # where a voice call that turns out to be a fax goes
 
     def command(self, sess: Session, msg: dict[str, Any]) -> dict[str, Any] | None:
         from telephonist.chand.api.commands import dispatch
@@ -237,6 +238,8 @@ class Switchboard(LineListener):
             call.answered_at = call.started_at + (now - call.started_ms) / 1000.0
             if self.recorder:
                 self.recorder.updated(line, answered_at=call.answered_at, application=call.application)
+            if self._listen_for_fax(line):
+                self.engine.set_dsp(line.chan, line.sig.media_dsp() | Dsp.FAXTONE)
             self.tell_owner(line, "answered", how=info.get("how", "local"))
         elif sig == Signal.REMOTE_FAIL:
             self._stop_media(line)
@@ -270,6 +273,12 @@ class Switchboard(LineListener):
         if not self.hand_to(line, application, reason="inbound"):
             log.warning("event=application_unavailable line=%s application=%s", line.name, application)
             self.apply_fallback(line, f"application {application} is not connected")
+
+    def _listen_for_fax(self, line: Line) -> bool:
+        """An inbound voice call may be a fax machine calling: listen for CNG when a fax route is set."""
+        if not self.fax_route or not line.call or line.call.direction != "inbound":
+            return False
+        return split_application(line.call.application or "")[0] != split_application(self.fax_route)[0]
 
     def _stop_media(self, line: Line) -> None:
         """The call is ending: whatever the line was playing, recording or faxing ends with it
@@ -471,6 +480,14 @@ class Switchboard(LineListener):
             self.tell_owner(line, "voice", on=bool(ev.a), length_ms=ev.b)
         elif t == EventType.FAXTONE:
             self.tell_owner(line, "fax_tone", tone=ev.text)
+            if ev.text == "CNG" and line.state == LineState.UP and self._listen_for_fax(line):
+                log.info("event=fax_tone_heard line=%s to=%s", line.name, self.fax_route)
+                self.engine.set_dsp(line.chan, line.sig.media_dsp())
+                self.leave_bridge(line)
+                self.engine.play_stop(line.chan, 0)
+                if line.collect:
+                    line.collect.cancel("fax")
+                self.hand_to(line, self.fax_route, reason="fax tone")
         elif t == EventType.DTMF_SENT:
             self.tell_owner(line, "dtmf_sent", id=ev.id)
         elif t == EventType.ERROR:

@@ -270,6 +270,8 @@ def _check(cfg: Config, b: _Builder) -> None:
             _check_line_spec(spec, spans, b, p + ("lines",))
     if cfg.routing.default:
         _check_application(cfg.routing.default, b, ("routing", "default"))
+    if cfg.routing.fax:
+        _check_application(cfg.routing.fax, b, ("routing", "fax"))
     fb = cfg.control.fallback.then
     if fb != "hangup":
         _check_application(fb, b, ("control", "fallback", "then"))

@@ -111,6 +111,7 @@ class RouteConfig:
 @dataclass(frozen=True)
 class RoutingConfig:
     default: str = ""
+    fax: str = ""                       # a voice call on which a fax tone (CNG) is heard goes here ("fax:inbox")
 
 
 @dataclass(frozen=True)

@@ -75,11 +75,18 @@ def add_fax_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--caller-id", default="")
     s.add_argument("--retries", type=int, default=None, help="attempts per number")
     s.add_argument("--interval", type=int, default=None, help="seconds between attempts")
+    s.add_argument("--cover", default=None, help="text of a cover page to put first")
     sub.add_parser("list", help="recent jobs")
     sh = sub.add_parser("show", help="one job and its recipients")
     sh.add_argument("job", type=int)
     r = sub.add_parser("resend", help="send again to the recipients that failed")
     r.add_argument("job", type=int)
+    fw = sub.add_parser("forward", help="send a received fax on to other numbers")
+    fw.add_argument("fax", type=int, help="the id of a received fax")
+    fw.add_argument("--to", action="append", required=True)
+    fw.add_argument("--trunk-group", default=None)
+    fw.add_argument("--json", action="store_true")
+    sub.add_parser("inbox", help="received faxes")
     for q in (s, sh):
         q.add_argument("--json", action="store_true")
 
@@ -104,6 +111,9 @@ def fax_main(args: argparse.Namespace) -> int:
             os.close(fd)
             try:
                 pages = render_to_tiff(args.document, tiff)
+                if args.cover:
+                    from telephonist.faxd.documents import add_cover
+                    pages = add_cover(tiff, args.cover)
             except DocumentError as exc:
                 os.unlink(tiff)
                 print(f"telephonist fax send: {exc}", file=sys.stderr)
@@ -128,6 +138,22 @@ def fax_main(args: argparse.Namespace) -> int:
                     print(f"  {r['number']:<16} {r['state']:<8} attempts {r['attempts']}  {r['last_result']}")
         elif args.action == "resend":
             print(f"{store.resend(args.job)} recipient(s) queued again")
+        elif args.action == "forward":
+            fax = store.fax(args.fax)
+            group = args.trunk_group or cfg.faxd.trunk_group
+            if fax is None or not fax.get("tiff_path") or not os.path.exists(fax["tiff_path"]) or fax["result_code"] != 0:
+                print(f"telephonist fax forward: no received fax {args.fax} with a document", file=sys.stderr)
+                return 2
+            if not group:
+                print("telephonist fax forward: no trunk group (--trunk-group or [faxd] trunk_group)", file=sys.stderr)
+                return 2
+            job = store.create_job(fax["tiff_path"], fax["tiff_path"], fax["pages"], args.to, group, "",
+                                   cfg.faxd.retries, cfg.faxd.retry_interval_s)
+            print(json.dumps({"job": job}) if args.json else f"job {job}: forwarding fax {args.fax}")
+        elif args.action == "inbox":
+            for f in store.faxes():
+                print(f"{f['id']:>6}  {f['direction']:<8} {f['mailbox'] or '':<10} {f['caller'] or f['dialled']:<16}"
+                      f" {f['pages']:>3} pages  {'ok' if f['result_code'] == 0 else f['result']}  {f['pdf_path'] or ''}")
         return 0
     finally:
         store.close()

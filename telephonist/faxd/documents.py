@@ -99,6 +99,17 @@ def _font(size: int):
     return ImageFont.load_default()
 
 
+def add_cover(tiff: str, text: str) -> int:
+    """Put a cover page (text) in front of a TIFF-F; returns the new page count."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        cover = os.path.join(tmp, "cover.tif")
+        _text_to_tiff(text, cover)
+        with Image.open(cover) as c, Image.open(tiff) as d:
+            pages = [c.convert("1").copy()] + [f.convert("1").copy() for f in ImageSequence.Iterator(d)]
+    return _save_tiff_f(pages, tiff)
+
+
 def tiff_to_pdf(src: str, out: str) -> None:
     import img2pdf
     try:

@@ -34,6 +34,9 @@ class FaxSettings:
     mailboxes: dict[str, str] = field(default_factory=dict)   # mailbox -> e-mail address
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     ident: str = "TELEPHONIST"
+    header: str = "TELEPHONIST FAX"           # printed at the top of every page we send
+    documents_dir: str = ""                    # fax on demand: documents named by number (101.pdf ...)
+    demand_prompt_dir: str = ""                # fax on demand prompts (prompts_dir)
     poll_s: float = 1.0
     max_sending: int = 4
     answer_timeout_s: float = 120.0
@@ -61,6 +64,10 @@ class FaxService:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         self.inbound[chan] = {"mailbox": mailbox, "path": path, "caller": ev.get("caller", ""),
                               "dialled": ev.get("dialled", ""), "call_id": ev.get("call_id")}
+        if ev.get("state") == "up":
+            # a voice call on which a fax tone was heard: it is answered already
+            await self._answered({"chan": chan})
+            return
         try:
             await self.c.call("answer", chan=chan)
         except ApiCallError as exc:
@@ -155,7 +162,8 @@ class FaxService:
             log.info("event=fax_attempt number=%s attempt=%s result=%s next=%s", due.number, due.attempts, result, state)
             return
         mark = self.c.mark()
-        await self.c.call("fax", chan=chan, direction="send", path=due.tiff_path, calling=True, ident=self.s.ident)
+        await self.c.call("fax", chan=chan, direction="send", path=due.tiff_path, calling=True, ident=self.s.ident,
+                          header=self.s.header)
         done = await self.c.wait_for(lambda e: e.get("chan") == chan and e["event"] in ("fax_done", "ended"),
                                      timeout=self.s.fax_timeout_s, since=mark)
         await self._hangup(chan)

@@ -136,6 +136,12 @@ class FaxStore:
             return n
         return self._write(go)
 
+    def fax(self, fax_id: int) -> dict[str, Any] | None:
+        def go(conn):
+            r = conn.execute(sa.select(faxes).where(faxes.c.id == fax_id)).first()
+            return r._asdict() if r else None
+        return self._read(go)
+
     # ---- received faxes ------------------------------------------------------------------------
     def add_fax(self, row: dict[str, Any]) -> int:
         return self._write(lambda conn: conn.execute(faxes.insert().values(created_at=now(), **row))

@@ -149,3 +149,32 @@ def test_fax_send_command_renders_a_pdf_and_queues_the_job(tmp_path):
     bad.write_bytes(b"%PDF-1.4 broken")
     r = run("send", str(bad), "--to", "123")
     assert r.returncode == 2 and "not a readable PDF" in r.stderr
+
+
+async def test_a_fax_tone_on_a_voice_call_sends_the_call_to_fax(tmp_path):
+    url = f"sqlite:///{tmp_path}/t.db"
+    doc = make_fax_tiff(tmp_path / "two.tif", pages=2)
+    async with running_chand(tmp_path, [SpanSpec("pstn", "fxo", 1)], default_route="app:desk") as chand:
+        chand.board.fax_route = "fax:inbox"
+        store, service, task = await start_faxd(chand, tmp_path, url)
+        desk = await chand.client("desk")
+
+        async def on_offer(ev):
+            await desk.call("answer", chan=ev["chan"])
+            await desk.call("play", chan=ev["chan"], items=[{"tone": "dial", "ms": 30000}])   # a long greeting
+        desk.on("offer", on_offer)
+        tester = await chand.client("tester")
+        r = await tester.call("sim.call", chan="pstn/1", caller="02166667777")
+        await tester.wait_for("far", far=r["far"], what="connected", since=0)
+        await tester.call("sim.fax", far=r["far"], direction="send", path=doc, calling=True)
+        for _ in range(600):
+            rows = store.faxes()
+            if rows:
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        row, = rows
+        assert row["mailbox"] == "inbox" and row["pages"] == 2 and row["result_code"] == 0
+        assert row["caller"] == "02166667777"
+        offers = [e for e in desk.events if e.get("event") == "offer"]
+        assert len(offers) == 1          # the desk had the call first; the fax tone took it away
