@@ -24,6 +24,12 @@ PROMPTS: dict[str, tuple[str, str]] = {
     "en/try-later": ("en-us", "Sorry, we cannot take your call right now. Please try again later."),
     "en/hello": ("en-us", "Hello, this is the simulated customer speaking."),
     "en/machine": ("en-us", "You have reached the voice mail of the simulated customer. Please leave a message after the tone."),
+    "en/fax-document": ("en-us", "Please enter the number of the document you want, followed by the hash key."),
+    "en/fax-how": ("en-us", "To receive it on this call, press 1. To have it sent to another fax number, press 2."),
+    "en/fax-press-start": ("en-us", "Please press the start key on your fax machine now."),
+    "en/fax-number": ("en-us", "Please enter the fax number, followed by the hash key."),
+    "en/fax-queued": ("en-us", "Thank you. The document will be sent to your fax shortly."),
+    "en/fax-unknown": ("en-us", "Sorry, there is no document with that number."),
     "zh/welcome": ("cmn-latn-pinyin", "huan1 ying2 zhi4 dian4. cha2 xun2 ying2 ye4 shi2 jian1 qing3 an4 yi1. "
                                        "liu2 yan2 qing3 an4 er4."),
     "zh/try-later": ("cmn-latn-pinyin", "dui4 bu4 qi3, xian4 zai4 wu2 fa3 jie1 ting1, qing3 shao1 hou4 zai4 bo1."),

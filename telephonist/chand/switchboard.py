@@ -183,7 +183,8 @@ class Switchboard(LineListener):
         pid = self.engine.play(line.chan, items)
         line.vars_fallback_pid = pid  # type: ignore[attr-defined]
 
-    def hand_to(self, line: Line, application: str, reason: str = "handoff", from_session: Session | None = None) -> bool:
+    def hand_to(self, line: Line, application: str, reason: str = "handoff", from_session: Session | None = None,
+                data: dict[str, Any] | None = None) -> bool:
         app, target = split_application(application)
         sess = self.pick_session(app)
         if sess is None:
@@ -194,7 +195,8 @@ class Switchboard(LineListener):
             line.call.application = application
             line.call.target = target
         self.record_event(line, "handoff", to=application, by=prev, reason=reason)
-        sess.send_event("offer", **self.call_info(line), target=target, reason=reason, previous=prev)
+        extra = {"data": data} if data else {}
+        sess.send_event("offer", **self.call_info(line), target=target, reason=reason, previous=prev, **extra)
         return True
 
     # ---- what applications are told --------------------------------------------------------------

@@ -24,7 +24,7 @@ from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, Eng
 
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
-             ("control", "fallback", "prompt"), ("sim", "numbers", "audio"), ("faxd", "spool_dir")}
+             ("control", "fallback", "prompt"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir")}
 ROLES = ("monitor", "app", "admin")
 HUNTING = ("ascending", "descending", "round_robin", "least_used")
 BEHAVIOURS = ("answer", "busy", "no_answer", "unallocated", "congestion", "machine", "fax")

@@ -148,7 +148,8 @@ class FaxMailbox:
 class FaxdConfig:
     spool_dir: str = "/var/lib/telephonist/fax"
     ident: str = "TELEPHONIST"          # our station id (TSI/CSI)
-    trunk_group: str = ""               # default for `telephonist fax send`
+    trunk_group: str = ""               # default for `telephonist fax send` and fax-on-demand call-backs
+    documents_dir: str = ""             # fax on demand: documents named by number (101.pdf, 102.tif ...)
     max_sending: int = 4                # outbound faxes at once
     retries: int = 3                    # default attempts per recipient
     retry_interval_s: int = 300

@@ -22,7 +22,7 @@ def settings_of(cfg):
     return FaxSettings(socket=cfg.control.socket, database_url=cfg.database.url, spool_dir=f.spool_dir,
                        mailboxes={m.name: m.email for m in f.mailboxes if m.email},
                        smtp=SmtpSettings(f.smtp_host, f.smtp_port, f.smtp_sender), ident=f.ident,
-                       max_sending=f.max_sending)
+                       max_sending=f.max_sending, documents_dir=f.documents_dir, demand_trunk_group=f.trunk_group)
 
 
 async def serve(settings) -> None:

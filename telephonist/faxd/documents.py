@@ -23,7 +23,7 @@ class DocumentError(Exception):
 
 
 def _save_tiff_f(pages: list[Image.Image], out: str) -> int:
-    pages[0].save(out, save_all=True, append_images=pages[1:], compression="group4", dpi=(204, 196))
+    pages[0].save(out, format="TIFF", save_all=True, append_images=pages[1:], compression="group4", dpi=(204, 196))
     return len(pages)
 
 

@@ -36,7 +36,7 @@ class FaxSettings:
     ident: str = "TELEPHONIST"
     header: str = "TELEPHONIST FAX"           # printed at the top of every page we send
     documents_dir: str = ""                    # fax on demand: documents named by number (101.pdf ...)
-    demand_prompt_dir: str = ""                # fax on demand prompts (prompts_dir)
+    demand_trunk_group: str = ""               # fax on demand by call-back: the trunk group to send on
     poll_s: float = 1.0
     max_sending: int = 4
     answer_timeout_s: float = 120.0
@@ -59,6 +59,9 @@ class FaxService:
     async def _offer(self, ev: dict[str, Any]) -> None:
         chan = ev["chan"]
         mailbox = ev.get("target") or "inbox"
+        if mailbox == "demand":
+            await self._demand(ev)
+            return
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = os.path.join(self.s.spool_dir, "in", mailbox, f"{stamp}-{ev.get('call_id', 'call')}.tif")
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -73,6 +76,19 @@ class FaxService:
         except ApiCallError as exc:
             log.warning("event=fax_answer_failed chan=%s error=%s", chan, exc)
             self.inbound.pop(chan, None)
+
+    async def _demand(self, ev: dict[str, Any]) -> None:
+        from telephonist.faxd.demand import FaxOnDemand
+        chan = ev["chan"]
+        if ev.get("state") != "up":
+            mark = self.c.mark()
+            await self.c.call("answer", chan=chan)
+            await self.c.wait_for("answered", chan=chan, since=mark, timeout=30)
+        # its own task: it waits on events, which this handler's lane must keep delivering
+        task = asyncio.get_running_loop().create_task(
+            FaxOnDemand(self).run(chan, {**(ev.get("data") or {}), "caller": ev.get("caller", "")}))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def _answered(self, ev: dict[str, Any]) -> None:
         rx = self.inbound.get(ev["chan"])

@@ -178,3 +178,50 @@ async def test_a_fax_tone_on_a_voice_call_sends_the_call_to_fax(tmp_path):
         assert row["caller"] == "02166667777"
         offers = [e for e in desk.events if e.get("event") == "offer"]
         assert len(offers) == 1          # the desk had the call first; the fax tone took it away
+
+
+async def wait_collecting(chand, chan):
+    for _ in range(600):
+        line = chand.board.lines[chan]
+        if line.collect is not None and not line.collect.finished:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{chan} never started collecting digits")
+
+
+async def test_fax_on_demand_on_the_same_call(tmp_path):
+    from telephonist.prompts import ensure_prompts, tools_available
+    assert tools_available(), "espeak-ng and sox are needed (scripts/bootstrap.sh installs them)"
+    url = f"sqlite:///{tmp_path}/t.db"
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    (docs / "101.txt").write_text("Gas tariff 2026\n" * 70)      # two pages
+    # the caller answers prompts it cannot see end: keep the clock to 20 x real time
+    async with running_chand(tmp_path, [SpanSpec("pstn", "fxo", 1)], default_route="fax:demand",
+                             speed=20.0) as chand:
+        ensure_prompts(chand.board.prompts_dir, ["en/fax-document", "en/fax-how", "en/fax-press-start",
+                                                 "en/fax-unknown"])
+        store, service, task = await start_faxd(chand, tmp_path, url, documents_dir=str(docs))
+        tester = await chand.client("tester")
+        r = await tester.call("sim.call", chan="pstn/1", caller="13500001111")
+        far = r["far"]
+        await tester.wait_for("far", far=far, what="connected", since=0)
+        await wait_collecting(chand, "pstn/1")
+        await tester.call("sim.dtmf", far=far, digits="101#")
+        for _ in range(200):                      # the second question
+            line = chand.board.lines["pstn/1"]
+            if line.collect is not None and not line.collect.finished and line.collect.spec.max_digits == 1:
+                break
+            await asyncio.sleep(0.02)
+        await tester.call("sim.dtmf", far=far, digits="1")
+        received = str(tmp_path / "caller-fax.tif")
+        await tester.call("sim.fax", far=far, direction="receive", path=received, calling=False)
+        for _ in range(300):
+            rows = store.faxes()
+            if rows:
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        row, = rows
+        assert row["mailbox"] == "demand" and row["result_code"] == 0 and row["pages"] == 2
+        assert len(pages_of(received)) == 2

@@ -29,8 +29,10 @@ class ChandUnderTest:
 
 
 @asynccontextmanager
-async def running_chand(tmp_path, spans: list[SpanSpec], clock: Clock = Clock.LOCKSTEP,
+async def running_chand(tmp_path, spans: list[SpanSpec], clock: Clock = Clock.LOCKSTEP, speed: float = 0.0,
                         **kw) -> AsyncIterator[ChandUnderTest]:
+    """speed: 0 runs the engine clock as fast as it goes; N caps it at N x real time (for a test that
+    must react to something it cannot see as an event, like a prompt's end)."""
     engine = Engine(max_channels=4096)
     store = None
     if kw.pop("records", False):
@@ -49,7 +51,7 @@ async def running_chand(tmp_path, spans: list[SpanSpec], clock: Clock = Clock.LO
     await server.listen_unix(sock)
     pump = EventPump(engine, board, clock)
     pump.start()
-    engine.start(clock, 0.0)
+    engine.start(clock, speed)
     cut = ChandUnderTest(board, server, pump, sock)
     cut.store = store
     try:

@@ -374,8 +374,10 @@ def handoff(board, sess, msg):
     application = arg(msg, "app", str)
     if not line.busy:
         raise WrongState(f"{line.name} has no call to hand over")
+    data = arg(msg, "data", dict, None)
     board.leave_bridge(line)
-    if not board.hand_to(line, application, reason=arg(msg, "reason", str, "handoff"), from_session=sess):
+    if not board.hand_to(line, application, reason=arg(msg, "reason", str, "handoff"), from_session=sess,
+                         data=data):
         raise Unavailable(f"handoff: application {application!r} is not connected")
     return None
 
