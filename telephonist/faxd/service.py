@@ -182,11 +182,13 @@ class FaxService:
                           header=self.s.header)
         done = await self.c.wait_for(lambda e: e.get("chan") == chan and e["event"] in ("fax_done", "ended"),
                                      timeout=self.s.fax_timeout_s, since=mark)
-        await self._hangup(chan)
         ok = done["event"] == "fax_done" and bool(done.get("ok"))
         result = done.get("result", "hung up") if done["event"] == "fax_done" else "hung up during the fax"
         row = dict(direction="outbound", dialled=due.number, remote_ident=(done.get("remote_ident") or "").strip(),
                    pages=done.get("pages", 0), bit_rate=done.get("bit_rate", 0), ecm=bool(done.get("ecm")),
                    result_code=done.get("code", -1), result=result, tiff_path=due.tiff_path)
+        # record the result before anything else: the shorter the time between the last page and this
+        # commit, the smaller the chance that a crash makes faxd send the same fax again
         state = await asyncio.to_thread(self.store.finish, due, ok, result, done.get("pages", 0), row)
+        await self._hangup(chan)
         log.info("event=fax_attempt number=%s attempt=%s ok=%s next=%s", due.number, due.attempts, ok, state)

@@ -340,7 +340,7 @@ class SimNetwork:
         elif nb.behaviour == "fax":
             # a fax machine: answers with CED and receives whatever our side sends
             import tempfile
-            path = tempfile.mktemp(prefix="telephonist-simfax-", suffix=".tif")
+            path = tempfile.mktemp(prefix=f"telephonist-simfax-{far.dialled}-", suffix=".tif")
             far.extra["fax_path"] = path
             self.engine.fax(far.chan, path, send=False, calling=False)
         elif nb.audio:
