@@ -34,6 +34,7 @@ test-dahdi: setup
 bench: setup
 	$(TELEPHONIST) bench engine --seconds 10 --json
 	$(TELEPHONIST) bench calls --json
+	$(TELEPHONIST) bench fax --json
 
 # Build output only; the venv and apt packages stay (see distclean).
 clean:

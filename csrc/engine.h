@@ -203,5 +203,6 @@ int eng_timer_cancel(engine_t *e, int id);
 
 /* Benchmarks (bench.c) */
 double eng_bench_bare_dsp(int frames, int nchans);   /* ns per channel-frame */
+double eng_bench_bare_fax(const char *tx_path, const char *rx_dir, int pairs, int frames);  /* ns per pair-frame */
 
 #endif

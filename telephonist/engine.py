@@ -424,6 +424,11 @@ class Engine:
         _check(lib.eng_timer_cancel(self._e, tid), "cancel timer", self)
 
     @staticmethod
+    def bench_bare_fax(tx_path: str, rx_dir: str, pairs: int, frames: int) -> float:
+        """Nanoseconds per pair-frame of two spandsp fax terminals back to back (sender + receiver)."""
+        return lib.eng_bench_bare_fax(os.fsencode(tx_path), os.fsencode(rx_dir), pairs, frames)
+
+    @staticmethod
     def bench_bare_dsp(frames: int, nchans: int) -> float:
         """Nanoseconds per channel-frame of the bare spandsp IVR DSP (decode, dtmf_rx, encode)."""
         return lib.eng_bench_bare_dsp(frames, nchans)
