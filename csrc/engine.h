@@ -172,6 +172,33 @@ int eng_chan_info(engine_t *e, int chan, int *kind, int *span, int *codec);
 int eng_local_span(engine_t *e, const char *device, int zone);
 int eng_local_hook(engine_t *e, int chan, int offhook);
 int eng_local_dtmf(engine_t *e, int chan, const char *digits);
+/* DAHDI channels (drv_dahdi.c): channos are DAHDI channel numbers, configured by dahdi_cfg.
+ * blocksize in samples, 0 = the engine frame (else a divisor of it). Returns the first engine
+ * channel id; each channel's kind follows its DAHDI signalling: fxs* -> ENG_KIND_FXO (a trunk),
+ * fxo* -> ENG_KIND_FXS (a phone), E&M/CAS/other -> ENG_KIND_E1. EV_ALARM: chan = -DAHDI span number.
+ * The functions below act at once from the caller's thread (ioctls on the channel). */
+typedef struct {
+    int32_t channo, spanno, sigtype;     /* sigtype: DAHDI_SIG_* */
+    int64_t rx_underruns;                /* ticks the card had no audio ready (the engine heard silence) */
+    int64_t rx_dropped_bytes;            /* audio thrown away because the engine fell behind */
+    int64_t tx_dropped_bytes;            /* audio the kernel had no room for */
+    int64_t events;
+} eng_dahdi_chan_t;
+typedef struct {
+    int32_t spanno, alarms;              /* alarms: DAHDI_ALARM_* bits, 0 = none */
+    char alarm_text[64];                 /* "OK" or "RED,YELLOW,..." */
+    char name[24], desc[48];
+    int32_t numchans, totalchans, syncsrc, irqmisses;
+    int32_t bpvcount, crc4count, ebitcount, fascount;
+    uint32_t fecount, cvcount, becount, errsec;
+} eng_span_status_t;
+int eng_dahdi_span(engine_t *e, const int *channos, int nchans, int codec, int zone, int blocksize);
+int eng_dahdi_chan_info(engine_t *e, int chan, eng_dahdi_chan_t *out);
+int eng_dahdi_span_status(engine_t *e, int spanno, eng_span_status_t *st);
+/* taps 0: echo canceller off; params "name=value,..." for the canceller module (e.g. "nlp=1") */
+int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params);
+/* gains in tenths of a dB, applied by the kernel (DAHDI_SETGAINS) */
+int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10);
 
 /* Line control */
 int eng_hook(engine_t *e, int chan, int state);

@@ -24,7 +24,8 @@ APT_PACKAGES=(
     postgresql
     chromium fonts-wqy-microhei
     ghostscript
-    qemu-system-x86 debootstrap
+    qemu-system-x86 debootstrap e2fsprogs
+    dahdi-source
     ca-certificates
 )
 

@@ -149,6 +149,40 @@ class EngineStats:
 
 
 @dataclass(frozen=True, slots=True)
+class DahdiChanInfo:
+    """A DAHDI channel behind an engine channel, and the driver's counters for it."""
+    channo: int
+    spanno: int
+    sigtype: int
+    rx_underruns: int
+    rx_dropped_bytes: int
+    tx_dropped_bytes: int
+    events: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpanStatus:
+    """DAHDI_SPANSTAT of one DAHDI span: alarms and line error counters."""
+    spanno: int
+    alarms: int
+    alarm_text: str
+    name: str
+    desc: str
+    numchans: int
+    totalchans: int
+    syncsrc: int
+    irqmisses: int
+    bpvcount: int
+    crc4count: int
+    ebitcount: int
+    fascount: int
+    fecount: int
+    cvcount: int
+    becount: int
+    errsec: int
+
+
+@dataclass(frozen=True, slots=True)
 class ToneZone:
     name: str
     index: int
@@ -310,6 +344,43 @@ class Engine:
 
     def local_dtmf(self, chan: int, digits: str) -> None:
         _check(lib.eng_local_dtmf(self._e, chan, digits.encode()), "local phone keys", self)
+
+    def add_dahdi_span(self, channos: list[int], codec: Codec = Codec.ALAW, zone: str = "cn",
+                       blocksize: int = 0) -> list[int]:
+        """DAHDI channels (by DAHDI channel number) as engine channels, in the same order.
+
+        Each channel's kind follows its signalling in system.conf: fxs* -> FXO, fxo* -> FXS, else E1.
+        blocksize: samples per DAHDI block, 0 = the engine frame."""
+        arr = ffi.new("int[]", list(channos))
+        first = _check(lib.eng_dahdi_span(self._e, arr, len(channos), int(codec), self.zone_index(zone),
+                                          blocksize), "dahdi span", self)
+        return list(range(first, first + len(channos)))
+
+    def dahdi_chan_info(self, chan: int) -> DahdiChanInfo:
+        out = ffi.new("eng_dahdi_chan_t *")
+        _check(lib.eng_dahdi_chan_info(self._e, chan, out), "dahdi channel info", self)
+        return DahdiChanInfo(out.channo, out.spanno, out.sigtype, out.rx_underruns, out.rx_dropped_bytes,
+                             out.tx_dropped_bytes, out.events)
+
+    def dahdi_span_status(self, spanno: int) -> SpanStatus:
+        st = ffi.new("eng_span_status_t *")
+        _check(lib.eng_dahdi_span_status(self._e, spanno, st), f"dahdi span {spanno} status", self)
+
+        def text(field) -> str:
+            return ffi.string(field).decode("utf-8", "replace")
+
+        return SpanStatus(st.spanno, st.alarms, text(st.alarm_text), text(st.name), text(st.desc),
+                          st.numchans, st.totalchans, st.syncsrc, st.irqmisses, st.bpvcount, st.crc4count,
+                          st.ebitcount, st.fascount, st.fecount, st.cvcount, st.becount, st.errsec)
+
+    def dahdi_echocan(self, chan: int, taps: int, params: dict[str, int] | None = None) -> None:
+        """Echo canceller of a DAHDI channel: taps 0 turns it off (8 taps a millisecond)."""
+        text = ",".join(f"{k}={v}" for k, v in (params or {}).items())
+        _check(lib.eng_dahdi_echocan(self._e, chan, taps, text.encode()), "dahdi echo canceller", self)
+
+    def dahdi_gains(self, chan: int, rx_db: float, tx_db: float) -> None:
+        """Gains applied by the DAHDI kernel (DAHDI_SETGAINS), in dB, rounded to 0.1 dB."""
+        _check(lib.eng_dahdi_gains(self._e, chan, round(rx_db * 10), round(tx_db * 10)), "dahdi gains", self)
 
     def sim_far(self, chan: int) -> int:
         return _check(lib.eng_sim_far(self._e, chan), "sim far end", self)

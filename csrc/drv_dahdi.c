@@ -1,0 +1,677 @@
+/*
+ * The DAHDI driver: channels of telephony cards (or DAHDI's loopback spans)
+ * through /dev/dahdi/channel.
+ *
+ * Every channel is its own non-blocking descriptor bound with DAHDI_SPECIFY,
+ * its block size set to the engine frame (or a divisor of it) and ~32 kernel
+ * buffers, so the card and the engine's clock may drift a few blocks apart
+ * without losing audio. The engine's clock paces the ticks: tick_begin drains
+ * whatever each descriptor has (events first: a read failing with ELAST means
+ * one is queued) into a small per-channel FIFO, and read() hands the engine
+ * one frame of it. The FIFO starts handing out audio once it holds two frames,
+ * so scheduling jitter does not cut the sound into pieces; when it runs dry the
+ * engine hears silence and the FIFO fills up again.
+ *
+ * Sizes of DAHDI's structures and its ioctl numbers come from <dahdi/user.h>
+ * through the compiler (Debian: dahdi-source, or dahdi-dkms's copy); when the
+ * header is not installed the driver is built as a stub that says so.
+ *
+ * Events, by the channel's DAHDI signalling:
+ *   fxs* (our FXO port, a trunk): RINGOFFHOOK/RINGBEGIN -> EV_RING a=1 (one per ring burst;
+ *        DAHDI tells no ring end), ONHOOK -> EV_HOOK a=ENG_HOOK_OPEN_LOOP (kewlstart disconnect).
+ *   fxo* (our FXS port, a phone): RINGOFFHOOK -> EV_HOOK OFF, ONHOOK -> EV_HOOK ON,
+ *        WINKFLASH -> EV_HOOK FLASH.
+ *   E&M / CAS (ENG_KIND_E1): RINGOFFHOOK/ONHOOK/WINKFLASH as for a phone; BITSCHANGED ->
+ *        EV_CAS a=ABCD, masked with 0xF and only when the bits really changed (dahdi_dynamic
+ *        2.11 leaks the neighbouring channel's bits into the upper nibble).
+ *   every kind: POLARITY -> EV_POLARITY; ALARM/NOALARM -> one EV_ALARM per DAHDI span with
+ *        chan = -(DAHDI span number), a = DAHDI_ALARM_* bits, text = their names ("OK": cleared).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "engine_private.h"
+
+#if defined(__has_include)
+#if __has_include(<dahdi/user.h>)
+#define HAVE_DAHDI 1
+#endif
+#endif
+
+#ifdef HAVE_DAHDI
+#include <dahdi/user.h>
+
+#define FIFO_FRAMES 16          /* at most 320 ms of 20 ms frames waiting for the engine */
+#define PRIME_FRAMES 2          /* hand audio out once this many frames wait */
+#define KERNEL_BUFS 32
+
+typedef struct {
+    int fd;
+    int channo, spanno, sigtype;
+    int kind;
+    int bps;                    /* bytes a sample: 1 (G.711) or 2 (linear) */
+    int block;                  /* bytes a DAHDI block */
+    int last_rxbits;            /* -1: not known yet */
+    int polarity;
+    int primed;
+    uint8_t *fifo;
+    int fifo_cap, fifo_len;     /* bytes */
+    int64_t rx_underruns, rx_dropped, tx_dropped, events;
+} dahdi_chan_t;
+
+typedef struct {
+    int nchans;
+    dahdi_chan_t *ch;           /* per channel, in engine channel order */
+    int nspans;
+    int spanno[64];             /* DAHDI spans seen on this engine span */
+    int alarms[64];             /* last alarm bits emitted, -1 none yet */
+    int checked;
+} dahdi_span_t;
+
+static const struct {
+    int bit;
+    const char *name;
+} alarm_names[] = {
+    {DAHDI_ALARM_RED, "RED"}, {DAHDI_ALARM_YELLOW, "YELLOW"}, {DAHDI_ALARM_BLUE, "BLUE"},
+    {DAHDI_ALARM_LOOPBACK, "LOOPBACK"}, {DAHDI_ALARM_RECOVER, "RECOVER"},
+    {DAHDI_ALARM_NOTOPEN, "NOTOPEN"}, {DAHDI_ALARM_LOS, "LOS"}, {DAHDI_ALARM_LFA, "LFA"},
+    {DAHDI_ALARM_LMFA, "LMFA"},
+};
+
+static void alarm_text(int bits, char *out, size_t len)
+{
+    size_t i, used = 0;
+
+    out[0] = '\0';
+    if (!bits) {
+        snprintf(out, len, "OK");
+        return;
+    }
+    for (i = 0; i < sizeof(alarm_names) / sizeof(alarm_names[0]); i++) {
+        if (bits & alarm_names[i].bit) {
+            int n = snprintf(out + used, len - used, "%s%s", used ? "," : "", alarm_names[i].name);
+            if (n < 0 || (size_t) n >= len - used)
+                break;
+            used += (size_t) n;
+        }
+    }
+}
+
+static int kind_of_sig(int sig)
+{
+    if ((sig & __DAHDI_SIG_FXS) == __DAHDI_SIG_FXS)
+        return ENG_KIND_FXO;        /* FXS signalling faces the exchange: a trunk port */
+    if ((sig & __DAHDI_SIG_FXO) == __DAHDI_SIG_FXO)
+        return ENG_KIND_FXS;        /* FXO signalling drives a phone */
+    return ENG_KIND_E1;
+}
+
+static int span_slot(dahdi_span_t *ds, int spanno)
+{
+    int i;
+    for (i = 0; i < ds->nspans; i++)
+        if (ds->spanno[i] == spanno)
+            return i;
+    if (ds->nspans >= 64)
+        return -1;
+    ds->spanno[ds->nspans] = spanno;
+    ds->alarms[ds->nspans] = -1;
+    return ds->nspans++;
+}
+
+static int spanstat(int fd, int spanno, struct dahdi_spaninfo *si)
+{
+    memset(si, 0, sizeof(*si));
+    si->spanno = spanno;
+    return ioctl(fd, DAHDI_SPANSTAT, si);
+}
+
+/* Look the span's alarms up and emit EV_ALARM when they differ from the last ones told. */
+static void check_alarms(engine_t *e, dahdi_span_t *ds, dahdi_chan_t *dc)
+{
+    struct dahdi_spaninfo si;
+    char text[64];
+    int slot = span_slot(ds, dc->spanno);
+
+    if (slot < 0 || spanstat(dc->fd, dc->spanno, &si) < 0)
+        return;
+    if (si.alarms == ds->alarms[slot] || (ds->alarms[slot] == -1 && si.alarms == 0)) {
+        ds->alarms[slot] = si.alarms;
+        return;
+    }
+    ds->alarms[slot] = si.alarms;
+    alarm_text(si.alarms, text, sizeof(text));
+    eng_emit(e, EV_ALARM, -dc->spanno, 0, si.alarms, 0, 0, 0, text);
+}
+
+static void on_event(engine_t *e, dahdi_span_t *ds, chan_t *c, dahdi_chan_t *dc, int ev)
+{
+    int bits;
+
+    dc->events++;
+    switch (ev) {
+    case DAHDI_EVENT_RINGBEGIN:
+        if (dc->kind == ENG_KIND_FXO)
+            eng_emit(e, EV_RING, c->id, 0, 1, 0, 0, 0, NULL);
+        break;
+    case DAHDI_EVENT_RINGOFFHOOK:
+        if (dc->kind == ENG_KIND_FXO)
+            eng_emit(e, EV_RING, c->id, 0, 1, 0, 0, 0, NULL);
+        else
+            eng_emit(e, EV_HOOK, c->id, 0, ENG_HOOK_OFF, 0, 0, 0, NULL);
+        break;
+    case DAHDI_EVENT_ONHOOK:
+        eng_emit(e, EV_HOOK, c->id, 0, dc->kind == ENG_KIND_FXO ? ENG_HOOK_OPEN_LOOP : ENG_HOOK_ON,
+                 0, 0, 0, NULL);
+        break;
+    case DAHDI_EVENT_WINKFLASH:
+        eng_emit(e, EV_HOOK, c->id, 0, ENG_HOOK_FLASH, 0, 0, 0, NULL);
+        break;
+    case DAHDI_EVENT_POLARITY:
+        eng_emit(e, EV_POLARITY, c->id, 0, 0, 0, 0, 0, NULL);
+        break;
+    case DAHDI_EVENT_BITSCHANGED:
+        if (ioctl(dc->fd, DAHDI_GETRXBITS, &bits) == 0) {
+            bits &= 0xF;
+            if (bits != dc->last_rxbits) {
+                dc->last_rxbits = bits;
+                eng_emit(e, EV_CAS, c->id, 0, bits, 0, 0, 0, NULL);
+            }
+        }
+        break;
+    case DAHDI_EVENT_ALARM:
+    case DAHDI_EVENT_NOALARM:
+        check_alarms(e, ds, dc);
+        break;
+    default:
+        break;                  /* RINGERON/OFF, HOOKCOMPLETE, DIALCOMPLETE ...: our own doing */
+    }
+}
+
+/* Drain one descriptor: events, then every block waiting, into the FIFO. */
+static void drain(engine_t *e, dahdi_span_t *ds, chan_t *c, dahdi_chan_t *dc)
+{
+    uint8_t block[MAX_FRAME * 2];
+    int guard = 4 * KERNEL_BUFS;
+
+    while (guard-- > 0) {
+        ssize_t got = read(dc->fd, block, (size_t) dc->block);
+        if (got < 0) {
+            int ev;
+            if (errno == ELAST) {
+                if (ioctl(dc->fd, DAHDI_GETEVENT, &ev) == 0)
+                    on_event(e, ds, c, dc, ev);
+                continue;
+            }
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN) {
+                char msg[96];
+                snprintf(msg, sizeof(msg), "dahdi channel %d: read failed: %s", dc->channo, strerror(errno));
+                eng_emit(e, EV_ERROR, c->id, 0, ENG_ESYS, 0, 0, 0, msg);
+            }
+            break;
+        }
+        if (got == 0)
+            break;
+        if (dc->fifo_len + got > dc->fifo_cap) {
+            /* the engine fell far behind the card: keep the newest audio */
+            int drop = dc->fifo_len + (int) got - dc->fifo_cap;
+            memmove(dc->fifo, dc->fifo + drop, (size_t) (dc->fifo_len - drop));
+            dc->fifo_len -= drop;
+            dc->rx_dropped += drop;
+        }
+        memcpy(dc->fifo + dc->fifo_len, block, (size_t) got);
+        dc->fifo_len += (int) got;
+    }
+}
+
+static void dahdi_tick_begin(span_t *s)
+{
+    dahdi_span_t *ds = s->drv;
+    engine_t *e = s->eng;
+    int i;
+
+    for (i = 0; i < ds->nchans; i++) {
+        chan_t *c = e->chans[s->first_chan + i];
+        if (!ds->checked)
+            check_alarms(e, ds, &ds->ch[i]);
+        drain(e, ds, c, &ds->ch[i]);
+    }
+    ds->checked = 1;
+}
+
+static int dahdi_read(span_t *s, chan_t *c, uint8_t *buf, int n)
+{
+    dahdi_chan_t *dc = c->drv;
+    int bytes = n * dc->bps;
+
+    (void) s;
+    if (!dc->primed) {
+        if (dc->fifo_len < PRIME_FRAMES * bytes)
+            return 0;
+        dc->primed = 1;
+    }
+    if (dc->fifo_len < bytes) {
+        dc->primed = 0;
+        dc->rx_underruns++;
+        return 0;
+    }
+    memcpy(buf, dc->fifo, (size_t) bytes);
+    dc->fifo_len -= bytes;
+    memmove(dc->fifo, dc->fifo + bytes, (size_t) dc->fifo_len);
+    return n;
+}
+
+static int dahdi_write(span_t *s, chan_t *c, const uint8_t *buf, int n)
+{
+    dahdi_chan_t *dc = c->drv;
+    int bytes = n * dc->bps, off = 0;
+
+    (void) s;
+    while (off < bytes) {
+        int len = bytes - off < dc->block ? bytes - off : dc->block;
+        ssize_t put = write(dc->fd, buf + off, (size_t) len);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put < 0 && errno == ELAST) {
+            /* an event is waiting: tick_begin reads it; the kernel refuses audio until then */
+            dc->tx_dropped += bytes - off;
+            break;
+        }
+        if (put <= 0) {
+            dc->tx_dropped += bytes - off;      /* kernel buffers full (EAGAIN): drop the rest */
+            break;
+        }
+        off += (int) put;
+    }
+    return n;
+}
+
+static int dahdi_hook(span_t *s, chan_t *c, int state)
+{
+    dahdi_chan_t *dc = c->drv;
+    int x;
+    char msg[96];
+
+    switch (state) {
+    case ENG_HOOK_ON:
+    case ENG_HOOK_OPEN_LOOP:   /* on an fxo-signalled port, on hook while the phone is off = the kewl */
+        x = DAHDI_ONHOOK;
+        break;
+    case ENG_HOOK_OFF:
+        x = DAHDI_OFFHOOK;
+        break;
+    case ENG_HOOK_RING_ON:
+        x = DAHDI_RING;
+        break;
+    case ENG_HOOK_RING_OFF:
+        x = DAHDI_RINGOFF;
+        break;
+    case ENG_HOOK_FLASH:
+        x = DAHDI_FLASH;
+        break;
+    case ENG_HOOK_POLARITY:
+        dc->polarity = !dc->polarity;
+        if (ioctl(dc->fd, DAHDI_SETPOLARITY, &dc->polarity) < 0) {
+            snprintf(msg, sizeof(msg), "dahdi channel %d: polarity reversal: %s", dc->channo, strerror(errno));
+            eng_emit(s->eng, EV_ERROR, c->id, 0, ENG_ESYS, 0, 0, 0, msg);
+            return ENG_ESYS;
+        }
+        return 0;
+    default:
+        return ENG_EINVAL;
+    }
+    if (ioctl(dc->fd, DAHDI_HOOK, &x) < 0 && errno != EINPROGRESS) {
+        snprintf(msg, sizeof(msg), "dahdi channel %d: hook state %d: %s", dc->channo, state, strerror(errno));
+        eng_emit(s->eng, EV_ERROR, c->id, 0, ENG_ESYS, 0, 0, 0, msg);
+        return ENG_ESYS;
+    }
+    return 0;
+}
+
+static int dahdi_cas(span_t *s, chan_t *c, int bits)
+{
+    dahdi_chan_t *dc = c->drv;
+    int x = bits & 0xF;
+
+    if (ioctl(dc->fd, DAHDI_SETTXBITS, &x) < 0) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "dahdi channel %d: CAS bits: %s", dc->channo, strerror(errno));
+        eng_emit(s->eng, EV_ERROR, c->id, 0, ENG_ESYS, 0, 0, 0, msg);
+        return ENG_ESYS;
+    }
+    return 0;
+}
+
+static void dahdi_free(span_t *s)
+{
+    dahdi_span_t *ds = s->drv;
+    int i;
+
+    for (i = 0; i < ds->nchans; i++) {
+        if (ds->ch[i].fd >= 0)
+            close(ds->ch[i].fd);
+        free(ds->ch[i].fifo);
+    }
+    free(ds->ch);
+    free(ds);
+}
+
+static const driver_ops_t dahdi_driver_ops = {
+    .name = "dahdi",
+    .read = dahdi_read,
+    .write = dahdi_write,
+    .hook = dahdi_hook,
+    .cas = dahdi_cas,
+    .sigmsg = NULL,
+    .tick_begin = dahdi_tick_begin,
+    .tick_end = NULL,
+    .free = dahdi_free,
+};
+
+/* Open and set up one channel; on failure the engine's error says what and where. */
+static int open_channel(engine_t *e, dahdi_chan_t *dc, int channo, int codec, int blocksize)
+{
+    struct dahdi_params p;
+    struct dahdi_bufferinfo bi;
+    int x;
+
+    dc->fd = open("/dev/dahdi/channel", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (dc->fd < 0) {
+        eng_set_error(e, "dahdi channel %d: open /dev/dahdi/channel: %s (are the dahdi modules loaded?)",
+                      channo, strerror(errno));
+        return ENG_ESYS;
+    }
+#define TRY(call, what)                                                                      \
+    do {                                                                                     \
+        if ((call) < 0) {                                                                    \
+            eng_set_error(e, "dahdi channel %d: %s: %s", channo, what, strerror(errno));     \
+            return ENG_ESYS;                                                                 \
+        }                                                                                    \
+    } while (0)
+    x = channo;
+    TRY(ioctl(dc->fd, DAHDI_SPECIFY, &x), "DAHDI_SPECIFY (no such channel?)");
+    memset(&p, 0, sizeof(p));
+    TRY(ioctl(dc->fd, DAHDI_GET_PARAMS, &p), "DAHDI_GET_PARAMS");
+    if (p.sigtype == 0) {
+        eng_set_error(e, "dahdi channel %d: not configured (no signalling in /etc/dahdi/system.conf; run dahdi_cfg)",
+                      channo);
+        return ENG_EINVAL;
+    }
+    x = blocksize;
+    TRY(ioctl(dc->fd, DAHDI_SET_BLOCKSIZE, &x), "DAHDI_SET_BLOCKSIZE");
+    memset(&bi, 0, sizeof(bi));
+    bi.txbufpolicy = DAHDI_POLICY_IMMEDIATE;
+    bi.rxbufpolicy = DAHDI_POLICY_IMMEDIATE;
+    bi.numbufs = KERNEL_BUFS;
+    bi.bufsize = blocksize;
+    TRY(ioctl(dc->fd, DAHDI_SET_BUFINFO, &bi), "DAHDI_SET_BUFINFO");
+    if (codec == ENG_CODEC_LINEAR) {
+        x = 1;
+        TRY(ioctl(dc->fd, DAHDI_SETLINEAR, &x), "DAHDI_SETLINEAR");
+    } else {
+        x = codec == ENG_CODEC_ALAW ? DAHDI_LAW_ALAW : DAHDI_LAW_MULAW;
+        TRY(ioctl(dc->fd, DAHDI_SETLAW, &x), "DAHDI_SETLAW");
+    }
+#undef TRY
+    dc->channo = channo;
+    dc->spanno = p.spanno;
+    dc->sigtype = p.sigtype;
+    dc->kind = kind_of_sig(p.sigtype);
+    dc->bps = codec_bytes_per_sample(codec);
+    dc->block = blocksize * dc->bps;
+    dc->last_rxbits = -1;
+    if (ioctl(dc->fd, DAHDI_GETRXBITS, &x) == 0)
+        dc->last_rxbits = x & 0xF;
+    return 0;
+}
+
+int eng_dahdi_span(engine_t *e, const int *channos, int nchans, int codec, int zone, int blocksize)
+{
+    dahdi_span_t *ds;
+    span_t *s;
+    int i, rc, first;
+
+    if (e->running)
+        return ENG_ESTATE;
+    if (blocksize == 0)
+        blocksize = e->frame;
+    if (!channos || nchans < 1 || codec < ENG_CODEC_ALAW || codec > ENG_CODEC_LINEAR || zone < 0
+        || zone >= MAX_ZONES || blocksize < 8 || blocksize > e->frame || e->frame % blocksize) {
+        eng_set_error(e, "dahdi span: bad arguments (block size must divide the %d-sample frame)", e->frame);
+        return ENG_EINVAL;
+    }
+    if (e->nchans + nchans > e->max_channels) {
+        eng_set_error(e, "dahdi span of %d channels: only %d engine channels left", nchans,
+                      e->max_channels - e->nchans);
+        return ENG_ENOMEM;
+    }
+    if ((ds = calloc(1, sizeof(*ds))) == NULL || (ds->ch = calloc((size_t) nchans, sizeof(*ds->ch))) == NULL) {
+        free(ds);
+        return ENG_ENOMEM;
+    }
+    ds->nchans = nchans;
+    for (i = 0; i < nchans; i++)
+        ds->ch[i].fd = -1;
+    for (i = 0; i < nchans; i++) {
+        dahdi_chan_t *dc = &ds->ch[i];
+        if ((rc = open_channel(e, dc, channos[i], codec, blocksize)) < 0)
+            goto fail;
+        dc->fifo_cap = FIFO_FRAMES * e->frame * dc->bps;
+        if ((dc->fifo = malloc((size_t) dc->fifo_cap)) == NULL) {
+            rc = ENG_ENOMEM;
+            goto fail;
+        }
+    }
+    if ((s = eng_new_span(e, &dahdi_driver_ops, ds)) == NULL) {
+        rc = ENG_ENOMEM;
+        goto fail;
+    }
+    first = e->nchans;
+    for (i = 0; i < nchans; i++) {
+        chan_t *c = eng_new_channel(e, s, ds->ch[i].kind, codec, zone);
+        c->drv = &ds->ch[i];
+    }
+    return first;
+
+fail:
+    for (i = 0; i < nchans; i++) {
+        if (ds->ch[i].fd >= 0)
+            close(ds->ch[i].fd);
+        free(ds->ch[i].fifo);
+    }
+    free(ds->ch);
+    free(ds);
+    return rc;
+}
+
+static dahdi_chan_t *dahdi_of(engine_t *e, int chan)
+{
+    chan_t *c = eng_chan(e, chan);
+    if (!c || c->span->ops != &dahdi_driver_ops)
+        return NULL;
+    return c->drv;
+}
+
+int eng_dahdi_chan_info(engine_t *e, int chan, eng_dahdi_chan_t *out)
+{
+    dahdi_chan_t *dc = dahdi_of(e, chan);
+    if (!dc || !out)
+        return ENG_ENOCHAN;
+    memset(out, 0, sizeof(*out));
+    out->channo = dc->channo;
+    out->spanno = dc->spanno;
+    out->sigtype = dc->sigtype;
+    out->rx_underruns = dc->rx_underruns;
+    out->rx_dropped_bytes = dc->rx_dropped;
+    out->tx_dropped_bytes = dc->tx_dropped;
+    out->events = dc->events;
+    return 0;
+}
+
+int eng_dahdi_span_status(engine_t *e, int spanno, eng_span_status_t *st)
+{
+    struct dahdi_spaninfo si;
+    int fd, rc;
+
+    if (!st || spanno < 1)
+        return ENG_EINVAL;
+    if ((fd = open("/dev/dahdi/ctl", O_RDWR | O_CLOEXEC)) < 0) {
+        eng_set_error(e, "open /dev/dahdi/ctl: %s (are the dahdi modules loaded?)", strerror(errno));
+        return ENG_ESYS;
+    }
+    rc = spanstat(fd, spanno, &si);
+    close(fd);
+    if (rc < 0) {
+        eng_set_error(e, "DAHDI_SPANSTAT span %d: %s", spanno, strerror(errno));
+        return errno == EINVAL ? ENG_ENOENT : ENG_ESYS;
+    }
+    memset(st, 0, sizeof(*st));
+    st->spanno = si.spanno;
+    st->alarms = si.alarms;
+    alarm_text(si.alarms, st->alarm_text, sizeof(st->alarm_text));
+    snprintf(st->name, sizeof(st->name), "%.*s", (int) sizeof(si.name), si.name);
+    snprintf(st->desc, sizeof(st->desc), "%.*s", (int) sizeof(si.desc), si.desc);
+    st->numchans = si.numchans;
+    st->totalchans = si.totalchans;
+    st->syncsrc = si.syncsrc;
+    st->irqmisses = si.irqmisses;
+    st->bpvcount = si.bpvcount;
+    st->crc4count = si.crc4count;
+    st->ebitcount = si.ebitcount;
+    st->fascount = si.fascount;
+    st->fecount = si.fecount;
+    st->cvcount = si.cvcount;
+    st->becount = si.becount;
+    st->errsec = si.errsec;
+    return 0;
+}
+
+int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params)
+{
+    dahdi_chan_t *dc = dahdi_of(e, chan);
+    struct {
+        struct dahdi_echocanparams h;
+        struct dahdi_echocanparam p[DAHDI_MAX_ECHOCANPARAMS];
+    } ecp;
+    const char *q = params;
+
+    if (!dc)
+        return ENG_ENOCHAN;
+    if (taps < 0 || taps > 1024)
+        return ENG_EINVAL;
+    memset(&ecp, 0, sizeof(ecp));
+    ecp.h.tap_length = (__u32) taps;
+    /* params: "name=value,name=value" handed to the echo canceller module as they are */
+    while (q && *q && taps) {
+        const char *end = strchr(q, ','), *eq = strchr(q, '=');
+        size_t nlen;
+        struct dahdi_echocanparam *p;
+        if (ecp.h.param_count >= DAHDI_MAX_ECHOCANPARAMS)
+            return ENG_EINVAL;
+        p = &ecp.p[ecp.h.param_count++];
+        if (!end)
+            end = q + strlen(q);
+        nlen = (size_t) ((eq && eq < end ? eq : end) - q);
+        if (nlen == 0 || nlen >= sizeof(p->name))
+            return ENG_EINVAL;
+        memcpy(p->name, q, nlen);
+        p->value = eq && eq < end ? (__s32) strtol(eq + 1, NULL, 10) : 1;
+        q = *end ? end + 1 : end;
+    }
+    if (ioctl(dc->fd, DAHDI_ECHOCANCEL_PARAMS, &ecp) < 0) {
+        eng_set_error(e, "dahdi channel %d: DAHDI_ECHOCANCEL_PARAMS: %s (no echo canceller configured for it in "
+                      "system.conf?)", dc->channo, strerror(errno));
+        return ENG_ESYS;
+    }
+    return 0;
+}
+
+int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10)
+{
+    dahdi_chan_t *dc = dahdi_of(e, chan);
+    chan_t *c = eng_chan(e, chan);
+    struct dahdi_gains g;
+    struct dahdi_params p;
+    double rx = pow(10.0, rx_db10 / 200.0), tx = pow(10.0, tx_db10 / 200.0);
+    int i, law;
+
+    if (!dc)
+        return ENG_ENOCHAN;
+    if (rx_db10 < -300 || rx_db10 > 300 || tx_db10 < -300 || tx_db10 > 300)
+        return ENG_EINVAL;
+    memset(&p, 0, sizeof(p));
+    if (ioctl(dc->fd, DAHDI_GET_PARAMS, &p) < 0) {
+        eng_set_error(e, "dahdi channel %d: DAHDI_GET_PARAMS: %s", dc->channo, strerror(errno));
+        return ENG_ESYS;
+    }
+    /* the kernel's tables work on the channel's own law, whatever the descriptor reads */
+    law = p.curlaw == DAHDI_LAW_ALAW ? ENG_CODEC_ALAW : ENG_CODEC_ULAW;
+    memset(&g, 0, sizeof(g));
+    for (i = 0; i < 256; i++) {
+        uint8_t in = (uint8_t) i;
+        int16_t lin;
+        double vr, vt;
+        codec_decode(e, law, &in, &lin, 1);
+        vr = lin * rx;
+        vt = lin * tx;
+        lin = (int16_t) (vr > 32767 ? 32767 : vr < -32768 ? -32768 : vr);
+        codec_encode(law, &lin, &g.rxgain[i], 1);
+        lin = (int16_t) (vt > 32767 ? 32767 : vt < -32768 ? -32768 : vt);
+        codec_encode(law, &lin, &g.txgain[i], 1);
+    }
+    (void) c;
+    if (ioctl(dc->fd, DAHDI_SETGAINS, &g) < 0) {
+        eng_set_error(e, "dahdi channel %d: DAHDI_SETGAINS: %s", dc->channo, strerror(errno));
+        return ENG_ESYS;
+    }
+    return 0;
+}
+
+#else /* no <dahdi/user.h> at build time */
+
+static int no_dahdi(engine_t *e)
+{
+    eng_set_error(e, "this engine was built without DAHDI headers (install Debian's dahdi-source, "
+                     "which ships /usr/include/dahdi/user.h, and rebuild)");
+    return ENG_ESTATE;
+}
+
+int eng_dahdi_span(engine_t *e, const int *channos, int nchans, int codec, int zone, int blocksize)
+{
+    (void) channos; (void) nchans; (void) codec; (void) zone; (void) blocksize;
+    return no_dahdi(e);
+}
+
+int eng_dahdi_chan_info(engine_t *e, int chan, eng_dahdi_chan_t *out)
+{
+    (void) e; (void) chan; (void) out;
+    return ENG_ENOCHAN;
+}
+
+int eng_dahdi_span_status(engine_t *e, int spanno, eng_span_status_t *st)
+{
+    (void) spanno; (void) st;
+    return no_dahdi(e);
+}
+
+int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params)
+{
+    (void) chan; (void) taps; (void) params;
+    return no_dahdi(e);
+}
+
+int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10)
+{
+    (void) chan; (void) rx_db10; (void) tx_db10;
+    return no_dahdi(e);
+}
+
+#endif
