@@ -51,7 +51,9 @@ class FaxService:
         self.inbound: dict[str, dict[str, Any]] = {}
         self.sending = 0
         self.tasks: set[asyncio.Task] = set()
+        self.confirming: dict[str, tuple[Due, dict]] = {}   # chan -> the send whose last page is awaited
         client.on("offer", self._offer)
+        client.on("fax_page", self._fax_page)
         client.on("answered", self._answered)
         client.on("fax_done", self._fax_done)
 
@@ -127,6 +129,20 @@ class FaxService:
         fid = await asyncio.to_thread(self.store.add_fax, row)
         log.info("event=fax_received id=%s mailbox=%s pages=%s ok=%s", fid, rx["mailbox"], row["pages"], ev.get("ok"))
 
+    async def _fax_page(self, ev: dict[str, Any]) -> None:
+        """The receiver confirmed a page (MCF). The last one is the moment of delivery: record it now, in
+        the handler, before the event is acknowledged, so that neither a crash nor the rest of the call
+        can make faxd send a delivered fax again (a lockstep clock even waits for this commit)."""
+        pending = self.confirming.get(ev["chan"])
+        if pending is None:
+            return
+        due, state = pending
+        if due.pages and ev.get("page", 0) >= due.pages and not state.get("recorded"):
+            row = dict(direction="outbound", dialled=due.number, pages=ev["page"], bit_rate=ev.get("bit_rate", 0),
+                       result_code=0, result="all pages confirmed by the receiver", tiff_path=due.tiff_path)
+            state["outcome"] = await asyncio.to_thread(self.store.finish, due, True, row["result"], ev["page"], row)
+            state["recorded"] = True
+
     async def _hangup(self, chan: str) -> None:
         try:
             await self.c.call("hangup", chan=chan)
@@ -178,10 +194,20 @@ class FaxService:
             log.info("event=fax_attempt number=%s attempt=%s result=%s next=%s", due.number, due.attempts, result, state)
             return
         mark = self.c.mark()
-        await self.c.call("fax", chan=chan, direction="send", path=due.tiff_path, calling=True, ident=self.s.ident,
-                          header=self.s.header)
-        done = await self.c.wait_for(lambda e: e.get("chan") == chan and e["event"] in ("fax_done", "ended"),
-                                     timeout=self.s.fax_timeout_s, since=mark)
+        state: dict[str, Any] = {}
+        self.confirming[chan] = (due, state)
+        try:
+            await self.c.call("fax", chan=chan, direction="send", path=due.tiff_path, calling=True,
+                              ident=self.s.ident, header=self.s.header)
+            done = await self.c.wait_for(lambda e: e.get("chan") == chan and e["event"] in ("fax_done", "ended"),
+                                         timeout=self.s.fax_timeout_s, since=mark)
+        finally:
+            self.confirming.pop(chan, None)
+        if state.get("recorded"):
+            await self._hangup(chan)
+            log.info("event=fax_attempt number=%s attempt=%s ok=True next=%s", due.number, due.attempts,
+                     state.get("outcome"))
+            return
         ok = done["event"] == "fax_done" and bool(done.get("ok"))
         result = done.get("result", "hung up") if done["event"] == "fax_done" else "hung up during the fax"
         row = dict(direction="outbound", dialled=due.number, remote_ident=(done.get("remote_ident") or "").strip(),

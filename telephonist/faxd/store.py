@@ -27,6 +27,7 @@ class Due:
     tiff_path: str
     trunk_group: str
     caller_id: str
+    pages: int = 0
 
 
 class FaxStore:
@@ -75,14 +76,14 @@ class FaxStore:
         def go(conn):
             rows = conn.execute(
                 sa.select(recipients.c.id, recipients.c.job_id, recipients.c.number, recipients.c.attempts,
-                          jobs.c.tiff_path, jobs.c.trunk_group, jobs.c.caller_id)
+                          jobs.c.tiff_path, jobs.c.trunk_group, jobs.c.caller_id, jobs.c.pages)
                 .join(jobs, jobs.c.id == recipients.c.job_id)
                 .where(recipients.c.state == "pending", recipients.c.next_at <= now(), jobs.c.state == "active")
                 .order_by(recipients.c.next_at).limit(limit)).all()
             if rows:
                 conn.execute(recipients.update().where(recipients.c.id.in_([r.id for r in rows]))
                              .values(state="sending", attempts=recipients.c.attempts + 1))
-            return [Due(r.id, r.job_id, r.number, r.attempts + 1, r.tiff_path, r.trunk_group, r.caller_id)
+            return [Due(r.id, r.job_id, r.number, r.attempts + 1, r.tiff_path, r.trunk_group, r.caller_id, r.pages)
                     for r in rows]
         return self._write(go)
 
