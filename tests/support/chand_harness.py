@@ -35,7 +35,7 @@ async def running_chand(tmp_path, spans: list[SpanSpec], clock: Clock = Clock.LO
     must react to something it cannot see as an event, like a prompt's end)."""
     engine = Engine(max_channels=4096)
     store = None
-    if kw.pop("records", False):
+    if kw.pop("records", False) or kw.get("db_url"):
         from telephonist.chand.records import CallRecorder
         from telephonist.storage import CallRecordStore, migrate
         url = kw.pop("db_url", None) or f"sqlite:///{tmp_path / 'calls.db'}"
