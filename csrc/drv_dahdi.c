@@ -59,6 +59,7 @@ typedef struct {
     int block;                  /* bytes a DAHDI block */
     int last_rxbits;            /* -1: not known yet */
     int polarity;
+    int phone_offhook;          /* fxo-signalled port: the phone is off hook (as DAHDI told) */
     int primed;
     uint8_t *fifo;
     int fifo_cap, fifo_len;     /* bytes */
@@ -161,12 +162,23 @@ static void on_event(engine_t *e, dahdi_span_t *ds, chan_t *c, dahdi_chan_t *dc,
             eng_emit(e, EV_RING, c->id, 0, 1, 0, 0, 0, NULL);
         break;
     case DAHDI_EVENT_RINGOFFHOOK:
-        if (dc->kind == ENG_KIND_FXO)
+        if (dc->kind == ENG_KIND_FXO) {
             eng_emit(e, EV_RING, c->id, 0, 1, 0, 0, 0, NULL);
-        else
-            eng_emit(e, EV_HOOK, c->id, 0, ENG_HOOK_OFF, 0, 0, 0, NULL);
+            break;
+        }
+        if (dc->kind == ENG_KIND_FXS) {
+            /* The phone answered or was lifted: hold the port in DAHDI's talking state, which
+             * stops a ringing cadence and lets a later on-hook give the kewlstart open loop
+             * (from DAHDI's on-hook state the port would only go quiet). */
+            int x = DAHDI_OFFHOOK;
+            dc->phone_offhook = 1;
+            if (ioctl(dc->fd, DAHDI_HOOK, &x) < 0 && errno != EINPROGRESS)
+                eng_emit(e, EV_ERROR, c->id, 0, ENG_ESYS, 0, 0, 0, "dahdi: could not take the answered phone port off hook");
+        }
+        eng_emit(e, EV_HOOK, c->id, 0, ENG_HOOK_OFF, 0, 0, 0, NULL);
         break;
     case DAHDI_EVENT_ONHOOK:
+        dc->phone_offhook = 0;
         eng_emit(e, EV_HOOK, c->id, 0, dc->kind == ENG_KIND_FXO ? ENG_HOOK_OPEN_LOOP : ENG_HOOK_ON,
                  0, 0, 0, NULL);
         break;
@@ -312,6 +324,8 @@ static int dahdi_hook(span_t *s, chan_t *c, int state)
         x = DAHDI_RING;
         break;
     case ENG_HOOK_RING_OFF:
+        if (dc->phone_offhook)
+            return 0;           /* answered: the ringing already stopped, the port stays off hook */
         x = DAHDI_RINGOFF;
         break;
     case ENG_HOOK_FLASH:

@@ -1,0 +1,82 @@
+#!/bin/sh
+# Runs inside the DAHDI guest (started by the image's /sbin/telephonist-init), from the
+# read-only 9p share of the tree at /payload.  Loads DAHDI with two loopback spans wired
+# back to back, builds the engine with the guest's own python into a build cache share
+# (never into the tree), then runs the command from /results/command in /tmp/src.
+#
+# Spans (tests/dahdi/guest/dahdi_layout.py says the same for the tests):
+#   span 1 = channels 1-24, span 2 = channels 25-48; channel n of span 1 faces n+24.
+#   1-2  fxoks (our FXS ports, a phone)   <->  25-26 fxsks (our FXO ports, a trunk)
+#   3-4  e&m                              <->  27-28 e&m
+#   5-8  cas (idle 1101)                  <->  29-32 cas (idle 1101)
+#   9-10 clear (audio only)               <->  33-34 clear
+set -u
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+step() { echo "[guest $(cut -d' ' -f1 /proc/uptime)s] $*"; }
+fail() { echo "[guest] error: $*"; dmesg | tail -30; exit 2; }
+
+step "kernel $(uname -r), $(nproc) cpus"
+modprobe dahdi auto_assign_spans=1 || fail "modprobe dahdi"
+modprobe dahdi_dynamic || fail "modprobe dahdi_dynamic"
+modprobe dahdi_dynamic_loc || fail "modprobe dahdi_dynamic_loc"
+
+cat >/tmp/system.conf <<'CONF'
+dynamic=loc,1:0,24,0
+dynamic=loc,1:1,24,0
+fxoks=1-2
+e&m=3-4
+cas=5-8:1101
+clear=9-10
+fxsks=25-26
+e&m=27-28
+cas=29-32:1101
+clear=33-34
+loadzone=us
+defaultzone=us
+CONF
+dahdi_cfg -c /tmp/system.conf >/tmp/dahdi_cfg.log 2>&1 || { cat /tmp/dahdi_cfg.log; fail "dahdi_cfg"; }
+[ -e /dev/dahdi/channel ] || fail "no /dev/dahdi/channel"
+step "dahdi configured: $(grep -c . /proc/dahdi/1 2>/dev/null) lines in /proc/dahdi/1"
+
+# The engine, built by the guest for the guest, cached by the hash of csrc/ in the
+# cache share so a boot with unchanged C sources skips the compile.
+mkdir -p /cache
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 cache /cache || fail "mount the build cache share"
+mkdir -p /tmp/src
+cp -r /payload/csrc /tmp/src/
+tar -C /payload --exclude='__pycache__' --exclude='_engine*' -cf - telephonist | tar -C /tmp/src -xf -
+KEY=$( (cd /tmp/src/csrc && cat $(ls | sort)) | sha256sum | cut -c1-16)
+BUILT=/cache/engine-$KEY
+if ! ls "$BUILT"/_engine*.so >/dev/null 2>&1; then
+    step "building the engine (csrc hash $KEY)"
+    (cd /tmp/src && python3 -c "import sys; sys.path.insert(0, 'csrc'); from build_engine import ffibuilder; ffibuilder.compile(tmpdir='.')") \
+        >/tmp/build.log 2>&1 || { tail -40 /tmp/build.log; fail "engine build"; }
+    mkdir -p "$BUILT.tmp.$$"
+    cp /tmp/src/telephonist/_engine*.so "$BUILT.tmp.$$/"
+    rm -rf "$BUILT"
+    mv "$BUILT.tmp.$$" "$BUILT"
+    # keep the cache small: only the last few builds
+    ls -dt /cache/engine-* 2>/dev/null | tail -n +4 | xargs -r rm -rf
+else
+    step "engine already built for csrc hash $KEY"
+fi
+cp "$BUILT"/_engine*.so /tmp/src/telephonist/
+
+mkdir -p /tmp/src/guest_tests
+cp /payload/tests/dahdi/guest/*.py /tmp/src/guest_tests/
+printf '[pytest]\naddopts = -p no:cacheprovider\n' >/tmp/src/pytest.ini
+cd /tmp/src
+PYTHONPATH=/tmp/src
+PYTHONDONTWRITEBYTECODE=1
+DAHDI_SYSTEM_CONF=/tmp/system.conf
+export PYTHONPATH PYTHONDONTWRITEBYTECODE DAHDI_SYSTEM_CONF
+step "running: $(cat /results/command)"
+sh -c "$(cat /results/command)"
+rc=$?
+step "exit code $rc"
+if [ $rc -ne 0 ]; then
+    echo "---- dmesg (last 30 lines)"
+    dmesg | tail -30
+fi
+exit $rc

@@ -1,0 +1,79 @@
+"""Fixtures for the tests that run inside the DAHDI guest (scripts/dahdi-vm/guest-main.sh).
+
+DAHDI runs on real time, so these tests wait on the wall clock (with generous deadlines:
+DAHDI debounces hook changes for up to ~1.3 s and the guest is emulated) instead of the
+engine's test clock the sim tests use.
+"""
+from __future__ import annotations
+
+import select
+import time
+from typing import Callable
+
+import pytest
+
+from telephonist.engine import Clock, Codec, Engine, Event, EventType
+
+DEADLINE_S = 10.0
+
+
+class DahdiRig:
+    """A started engine on some DAHDI channels, with the events it has told so far."""
+
+    def __init__(self, channos: list[int], codec: Codec = Codec.ALAW) -> None:
+        self.engine = Engine(frame_ms=20, max_channels=64)
+        ids = self.engine.add_dahdi_span(channos, codec)
+        self.chan = dict(zip(channos, ids))      # DAHDI channel number -> engine channel id
+        self.events: list[Event] = []
+        self.engine.start(Clock.REALTIME)
+
+    def pump(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            select.select([self.engine.fileno()], [], [], min(left, 0.1))
+            self.events.extend(self.engine.read_events())
+
+    def wait_for(self, pred: Callable[[Event], bool], what: str, timeout: float = DEADLINE_S) -> Event:
+        end = time.monotonic() + timeout
+        while True:
+            for ev in self.events:
+                if pred(ev):
+                    self.events.remove(ev)
+                    return ev
+            left = end - time.monotonic()
+            if left <= 0:
+                seen = "\n  ".join(f"{e.type.name} chan={e.chan} a={e.a} text={e.text!r}" for e in self.events)
+                raise AssertionError(f"no {what} within {timeout:.0f} s; events seen:\n  {seen or '(none)'}")
+            self.pump(min(left, 0.1))
+
+    def event_on(self, channo: int, etype: EventType, a: int | None = None, timeout: float = DEADLINE_S) -> Event:
+        cid = self.chan[channo]
+        return self.wait_for(lambda e: e.chan == cid and e.type == etype and (a is None or e.a == a),
+                             f"{etype.name}{'' if a is None else f' a={a}'} on DAHDI channel {channo}", timeout)
+
+    def of_type(self, channo: int, etype: EventType) -> list[Event]:
+        cid = self.chan[channo]
+        return [e for e in self.events if e.chan == cid and e.type == etype]
+
+    def close(self) -> None:
+        self.engine.stop()
+        self.engine.close()
+
+
+@pytest.fixture
+def rig_factory():
+    rigs: list[DahdiRig] = []
+
+    def make(channos: list[int], codec: Codec = Codec.ALAW) -> DahdiRig:
+        rig = DahdiRig(channos, codec)
+        rigs.append(rig)
+        return rig
+
+    yield make
+    for rig in rigs:
+        rig.close()
+
+
+def pytest_collection_modifyitems(items):
+    # The alarm test takes the spans down: it runs last.
+    items.sort(key=lambda item: "alarm" in item.nodeid)
