@@ -1,8 +1,8 @@
 """Real DAHDI kernel modules in a QEMU guest: runs tests/dahdi/guest inside it.
 
 scripts/dahdi-vm/run-in-vm.sh builds the guest image once (cached outside the tree,
-about 3 minutes, needs root and a Debian mirror), boots it under TCG (~20 s plus the
-tests), loads dahdi with two loopback spans and runs pytest on guest/ against an engine
+about 3 minutes, needs root and a Debian mirror), boots it under TCG (~50 s with the
+tests; ~2.5 min when csrc/ changed and the guest recompiles the engine), loads dahdi with two loopback spans and runs pytest on guest/ against an engine
 the guest builds itself. Where the image cannot be built this test fails and says why:
 DAHDI support is not optional for this product.
 """
