@@ -221,6 +221,11 @@ class Switchboard(LineListener):
     def record_event(self, line: Line, kind: str, **data: Any) -> None:
         if self.recorder and line.call:
             self.recorder.event(line, kind, **data)
+        if line.call:
+            for s in self.sessions.values():
+                if s.subscribed_calls:
+                    s.send_event("call_event", chan=line.name, call_id=line.call.call_id, what=kind,
+                                  **{k.rstrip("_"): v for k, v in data.items()})
 
     # ---- line state changes -----------------------------------------------------------------------
     def line_changed(self, line: Line, prev: LineState, sig: Signal, info: dict[str, Any]) -> None:

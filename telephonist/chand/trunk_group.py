@@ -54,6 +54,10 @@ class TrunkGroup:
             raise ValueError(f"trunk group {self.name}: unknown hunting {self.hunting!r}; "
                              f"one of {', '.join(HUNTING)}")
 
+    def extension(self, number: str) -> Line | None:
+        """The phone of this group whose extension is `number` (FXS spans), free or not."""
+        return next((ln for ln in self.lines if getattr(ln, "extension", None) == number), None)
+
     def pick(self) -> Line | None:
         """A free line by the group's hunting order, or None when all are busy (or the limit is reached)."""
         in_use = sum(1 for ln in self.lines if ln.state != LineState.IDLE or ln.owner)

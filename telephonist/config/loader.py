@@ -24,7 +24,8 @@ from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, Eng
 
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
-             ("control", "fallback", "prompt"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir")}
+             ("control", "fallback", "prompt"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir"),
+             ("ivrd", "flows_dir"), ("ivrd", "tts_cache_dir"), ("ivrd", "voicemail", "dir")}
 ROLES = ("monitor", "app", "admin")
 HUNTING = ("ascending", "descending", "round_robin", "least_used")
 BEHAVIOURS = ("answer", "busy", "no_answer", "unallocated", "congestion", "machine", "fax")
@@ -136,7 +137,7 @@ class _Builder:
             value = float(value)
         if hint is str and tuple(p for p in path if not isinstance(p, int)) in PATH_KEYS:
             value = self.path(value)
-        elif hint is str and path == ("database", "url"):
+        elif hint is str and (path == ("database", "url") or path[:2] == ("ivrd", "sources") and path[-1] == "url"):
             value = self.sqlite_url(value)
         return value
 

@@ -160,6 +160,55 @@ class FaxdConfig:
 
 
 @dataclass(frozen=True)
+class LookupSource:
+    """A customer system the flows' `lookup` nodes read from: a database (SQL with bound
+    parameters) or an HTTP service (JSON)."""
+    name: str
+    kind: str = "sql"                   # sql | http
+    url: str = ""                       # sql: an SQLAlchemy URL; http: the base URL
+    timeout_ms: int = 3000              # a query or request that takes longer fails (the caller hears the fallback)
+    headers: tuple[str, ...] = ()       # http: "Name: value" lines sent with every request
+
+
+@dataclass(frozen=True)
+class SmsModemConfig:
+    device: str = ""                    # serial port of the GSM modem (/dev/ttyUSB2); "" = no SMS
+    baud: int = 115200
+    pin: str = ""                       # SIM PIN, when the SIM asks for one
+    smsc: str = ""                      # service centre number; "" = the one on the SIM
+    timeout_s: float = 20.0             # for each AT command
+
+
+@dataclass(frozen=True)
+class VoicemailConfig:
+    dir: str = "/var/lib/telephonist/voicemail"    # messages and greetings (WAV 8 kHz mono)
+    max_message_s: int = 120            # default for new mailboxes
+    silence_s: int = 5                  # recording ends after this much silence
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "voicemail@localhost"
+    sms: SmsModemConfig = field(default_factory=SmsModemConfig)
+    pin_max_failures: int = 3           # a mailbox locks after this many wrong PINs in a row
+    pin_lockout_s: int = 900
+
+
+@dataclass(frozen=True)
+class IvrdConfig:
+    flows_dir: str = "/etc/telephonist/flows"      # *.toml: one flow a file, plus schedules.toml
+    default_flow: str = ""              # for a call whose route names no flow and whose dialled number no flow claims
+    languages: tuple[str, ...] = ("zh", "en")   # prompt folders under prompts_dir, in menu order
+    default_language: str = "zh"
+    fallback_prompt: str = "{lang}/try-later.wav"  # what a caller hears when a flow fails at run time
+    fallback: str = "hangup"            # then: hangup, or where to send the caller ("queue:operators")
+    extensions_trunk_group: str = "agents"   # transfer to ext:NUMBER dials the phone on this group
+    external_trunk_group: str = ""       # transfer to number:NUMBER dials out on this group
+    max_steps: int = 500                # a call that passes this many nodes is in a loop: fallback
+    tts_cache_dir: str = ""             # espeak-ng renderings of free text; "" = state_dir/tts
+    sources: tuple[LookupSource, ...] = ()
+    voicemail: VoicemailConfig = field(default_factory=VoicemailConfig)
+
+
+@dataclass(frozen=True)
 class Config:
     path: str = ""
     system: SystemConfig = field(default_factory=SystemConfig)
@@ -172,6 +221,7 @@ class Config:
     routing: RoutingConfig = field(default_factory=RoutingConfig)
     sim: SimConfig = field(default_factory=SimConfig)
     faxd: FaxdConfig = field(default_factory=FaxdConfig)
+    ivrd: IvrdConfig = field(default_factory=IvrdConfig)
     files: tuple[str, ...] = ()          # every file read, in order (the main one, then conf.d)
 
 

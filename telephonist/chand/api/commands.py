@@ -105,6 +105,7 @@ def hello(board, sess, msg):
 @command("subscribe", ANY)
 def subscribe(board, sess, msg):
     sess.subscribed = bool(arg(msg, "lines", bool, True))
+    sess.subscribed_calls = bool(arg(msg, "calls", bool, False))
     return None
 
 
@@ -222,6 +223,7 @@ def record(board, sess, msg):
         line.chan, path, modes[mode], Codec.ALAW, max_ms=arg(msg, "max_ms", int, 0),
         silence_ms=arg(msg, "silence_ms", int, 0), stop_digits=arg(msg, "stop_digits", str, "")))
     line.recordings[rid] = path
+    board.record_event(line, "record_start", recording=rid, path=path)
     return {"recording": rid, "path": path}
 
 
@@ -241,9 +243,13 @@ def collect(board, sess, msg):
         terminators=arg(msg, "terminators", str, "#"),
         first_timeout_ms=arg(msg, "first_timeout_ms", int, 5000, check=lambda v: 0 < v <= 600000),
         inter_timeout_ms=arg(msg, "inter_timeout_ms", int, 3000, check=lambda v: 0 < v <= 600000))
+    initial = arg(msg, "initial", str, "", check=lambda v: len(v) <= 64 and all(d in "0123456789*#ABCD" for d in v))
+    if initial and msg.get("prompt"):
+        raise BadRequest("collect: 'initial' digits and a 'prompt' exclude each other")
     if line.collect and not line.collect.finished:
         line.collect.cancel("replaced")
     pid = None
+    items: list = []
     if msg.get("prompt"):
         items = _play_items(board, {"cmd": "collect", "items": msg["prompt"]})
         pid = engine_safe(lambda: board.engine.play(line.chan, items, barge_in=True))
@@ -257,7 +263,11 @@ def collect(board, sess, msg):
             board.engine.play_stop(line.chan, col.prompt_id)
         board.record_event(line, "collect", digits=digits, reason=reason)
         board.tell_owner(line, "collect_done", collect=col.id, digits=digits, reason=reason)
-    line.collect = DigitCollector(cid, spec, board.timers, done, prompt_id=pid)
+    board.record_event(line, "collect_start", collect=cid, min=spec.min_digits, max=spec.max_digits,
+                       prompt=[i if isinstance(i, str) else list(i) for i in items] if pid is not None else [])
+    line.collect = col = DigitCollector(cid, spec, board.timers, done, prompt_id=pid)
+    for d in initial:           # keys pressed before (during a barge-in prompt of the application's)
+        col.digit(d)
     return {"collect": cid}
 
 
@@ -359,7 +369,10 @@ def transfer(board, sess, msg):
         raise BadRequest(f"transfer: no trunk group {msg.get('trunk_group')!r}")
     number = arg(msg, "number", str, check=lambda n: bool(re.fullmatch(r"[0-9*#]{1,32}", n)),
                  what="must be 1-32 digits")
-    out = group.pick()
+    phone = group.extension(number)         # an agent's phone by its extension, not any free line
+    if phone is not None and (phone.state != LineState.IDLE or phone.owner):
+        raise Unavailable(f"transfer: extension {number} ({phone.name}) is busy")
+    out = phone or group.pick()
     if out is None:
         raise Unavailable(f"transfer: every line of {group.name} is busy")
     caller_id = arg(msg, "caller_id", str, line.call.caller if line.call else group.caller_id)

@@ -27,6 +27,7 @@ class Session:
         self._out: list[bytes] = []               # written once per loop turn, not once per message
         self._flush_scheduled = False
         self.subscribed = False         # receives every line's state changes (live boards)
+        self.subscribed_calls = False   # receives what happens on every call (call_event: play, collect ...)
         self.closed = False
         self.acked_event = asyncio.Event()
 

@@ -1,0 +1,118 @@
+"""ivrd on chand's control API: each offered call runs through a flow in a task of its own.
+
+Which flow: the route's target ("ivr:insurance" offers with target
+"insurance"), else the flow that claims the dialled number, else
+[ivrd] default_flow. A handoff back to ivrd may carry {"flow", "node",
+"vars"} in its data (an agent's queue sends the caller to the survey).
+Reload swaps the flow set for new calls; calls in progress finish on the
+flows they started with.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from telephonist.client import Client
+from telephonist.ivrd.call import Call, CallerHungUp, FlowRuntimeError
+from telephonist.ivrd.flow_model import Flow, FlowSet
+from telephonist.ivrd.runner import fallback, run_call
+from telephonist.ivrd.services import IvrServices
+
+log = logging.getLogger("telephonist.ivrd")
+
+CALL_EVENTS = ("answered", "play_done", "collect_done", "record_done", "dtmf", "dtmf_sent", "hangup", "ended",
+               "transferred", "fax_page", "fax_done", "tone", "voice", "error", "unbridged")
+
+
+class IvrService:
+    def __init__(self, client: Client, services: IvrServices, flows: FlowSet) -> None:
+        self.c = client
+        self.services = services
+        self.flows = flows
+        self.calls: dict[str, Call] = {}
+        self.tasks: set[asyncio.Task] = set()
+        client.keep_events = False            # a long-running daemon: calls keep their own history
+        client.on("offer", self._offer)
+        for kind in CALL_EVENTS:
+            client.on(kind, self._event)
+
+    def apply(self, flows: FlowSet) -> None:
+        """New calls use these flows; calls in progress keep theirs."""
+        self.flows = flows
+        log.info("event=ivr_flows_applied flows=%s", ",".join(sorted(flows.flows)))
+
+    def choose_flow(self, ev: dict[str, Any]) -> Flow | None:
+        data = ev.get("data") or {}
+        for name in (data.get("flow"), ev.get("target")):
+            if name and name in self.flows.flows:
+                return self.flows.flows[name]
+        return self.flows.for_number(ev.get("dialled") or "") or \
+            self.flows.flows.get(self.services.settings.default_flow)
+
+    async def _offer(self, ev: dict[str, Any]) -> None:
+        chan = ev["chan"]
+        flow = self.choose_flow(ev)
+        settings = self.services.settings
+        data = ev.get("data") or {}
+        lang = data.get("language") or (flow.language if flow else "") or settings.default_language
+        call = Call(client=self.c, chan=chan, call_id=ev.get("call_id") or chan, caller=ev.get("caller") or "",
+                    dialled=ev.get("dialled") or "", flow=flow or _NO_FLOW, services=self.services, lang=lang)
+        call._flows = self.flows.flows
+        call.vars.update((data.get("ivr") or {}).get("vars") or {})
+        call.vars.update({k: v for k, v in data.items() if k not in ("ivr", "flow", "node")
+                          and isinstance(v, (str, int, float, bool))})
+        call.vars["flow"] = call.flow.name
+        self.calls[chan] = call
+        task = asyncio.get_running_loop().create_task(self._run(call, ev, data.get("node")))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, call: Call, offer: dict[str, Any], node: str | None) -> None:
+        session_id = None
+        try:
+            session_id = await asyncio.to_thread(self.services.steps.session_started, dict(
+                call_id=call.call_id, chan=call.chan, flow=call.flow.name, caller=call.caller,
+                dialled=call.dialled, language=call.lang, started_at=datetime.now(timezone.utc)))
+            if call.flow is _NO_FLOW:
+                log.error("event=ivr_no_flow chan=%s dialled=%s target=%s", call.chan, call.dialled,
+                          offer.get("target"))
+                if offer.get("state") != "up":
+                    await call.answer()
+                await fallback(call)
+                return
+            if offer.get("state") != "up":
+                await call.answer()
+            if node and node not in call.flow.nodes:
+                raise FlowRuntimeError(f"handoff names node {node!r}, which flow {call.flow.name!r} has not")
+            await run_call(call, node)
+        except CallerHungUp:
+            call.end("abandoned", "before the flow started")
+        except FlowRuntimeError as exc:
+            log.error("event=ivr_call_failed chan=%s error=%s", call.chan, exc)
+            await fallback(call)
+        except Exception:
+            log.exception("event=ivr_call_crashed chan=%s", call.chan)
+            await fallback(call)
+        finally:
+            call.mark_idle()
+            if session_id is not None:
+                try:
+                    await asyncio.to_thread(self.services.steps.session_ended, session_id, call.outcome or "abandoned",
+                                            call.outcome_detail, call.lang)
+                except Exception:
+                    log.exception("event=ivr_session_not_saved chan=%s", call.chan)
+            log.info("event=ivr_call_done chan=%s call=%s flow=%s outcome=%s detail=%s steps=%d", call.chan,
+                     call.call_id, call.flow.name, call.outcome, call.outcome_detail, call.steps)
+
+    async def _event(self, ev: dict[str, Any]) -> None:
+        call = self.calls.get(ev.get("chan", ""))
+        if call is None:
+            return
+        if ev["event"] == "ended":
+            self.calls.pop(ev["chan"], None)
+        await call.deliver(ev)
+
+
+_NO_FLOW = Flow(name="(none)", file="", start="", nodes={})
