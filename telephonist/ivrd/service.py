@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from telephonist.client import Client
 from telephonist.ivrd.call import Call, CallerHungUp, FlowRuntimeError
@@ -33,6 +33,7 @@ class IvrService:
         self.flows = flows
         self.calls: dict[str, Call] = {}
         self.tasks: set[asyncio.Task] = set()
+        self.on_call_done: Callable[[Call], None] | None = None     # flow test and tests look at the call
         client.keep_events = False            # a long-running daemon: calls keep their own history
         client.on("offer", self._offer)
         for kind in CALL_EVENTS:
@@ -103,6 +104,8 @@ class IvrService:
                                             call.outcome_detail, call.lang)
                 except Exception:
                     log.exception("event=ivr_session_not_saved chan=%s", call.chan)
+            if self.on_call_done is not None:
+                self.on_call_done(call)
             log.info("event=ivr_call_done chan=%s call=%s flow=%s outcome=%s detail=%s steps=%d", call.chan,
                      call.call_id, call.flow.name, call.outcome, call.outcome_detail, call.steps)
 
