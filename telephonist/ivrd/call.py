@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
+from zoneinfo import ZoneInfo
 
 from telephonist.client import ApiCallError, Client
 from telephonist.ivrd.expressions import interpolate
@@ -87,6 +88,7 @@ class Call:
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
     _step_logged: bool = False
     _flows: dict[str, "Flow"] = field(default_factory=dict)    # the flow set this call runs in
+    clock: Callable[[], datetime] | None = None      # the call's time, when fixed (flow tests); else now
 
     def __post_init__(self) -> None:
         self._idle.set()
@@ -97,6 +99,12 @@ class Call:
     def expand(self, value: Any) -> Any:
         """A string with ${var} references filled in from the call's variables (other values as they are)."""
         return interpolate(value, self.vars) if isinstance(value, str) else value
+
+    def now(self) -> datetime:
+        """The time of day for this call (schedules), in the system's time zone."""
+        if self.clock is not None:
+            return self.clock()
+        return datetime.now(ZoneInfo(self.services.time_zone))
 
     def set_language(self, lang: str) -> None:
         self.lang = lang

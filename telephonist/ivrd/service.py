@@ -13,6 +13,7 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 from telephonist.client import Client
 from telephonist.ivrd.call import Call, CallerHungUp, FlowRuntimeError
@@ -34,6 +35,7 @@ class IvrService:
         self.calls: dict[str, Call] = {}
         self.tasks: set[asyncio.Task] = set()
         self.on_call_done: Callable[[Call], None] | None = None     # flow test and tests look at the call
+        self.clock_for_next_call: datetime | None = None             # flow test: the next call's time of day
         client.keep_events = False            # a long-running daemon: calls keep their own history
         client.on("offer", self._offer)
         for kind in CALL_EVENTS:
@@ -61,6 +63,12 @@ class IvrService:
         call = Call(client=self.c, chan=chan, call_id=ev.get("call_id") or chan, caller=ev.get("caller") or "",
                     dialled=ev.get("dialled") or "", flow=flow or _NO_FLOW, services=self.services, lang=lang)
         call._flows = self.flows.flows
+        if self.clock_for_next_call is not None:
+            fixed = self.clock_for_next_call
+            if fixed.tzinfo is None:
+                fixed = fixed.replace(tzinfo=ZoneInfo(self.services.time_zone))
+            call.clock = lambda: fixed
+            self.clock_for_next_call = None
         call.vars.update((data.get("ivr") or {}).get("vars") or {})
         call.vars.update({k: v for k, v in data.items() if k not in ("ivr", "flow", "node")
                           and isinstance(v, (str, int, float, bool))})
