@@ -33,3 +33,15 @@ def watchdog_interval() -> float | None:
         return int(usec) / 2_000_000
     except ValueError:
         return None
+
+
+async def keep_alive() -> None:
+    """Ping systemd's watchdog for as long as the event loop runs (a blocked loop stops the pings,
+    and systemd restarts the daemon); returns at once when no watchdog was asked for."""
+    import asyncio
+    interval = watchdog_interval()
+    if interval is None:
+        return
+    while True:
+        notify("WATCHDOG=1")
+        await asyncio.sleep(interval)

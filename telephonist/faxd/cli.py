@@ -45,6 +45,7 @@ async def serve(settings) -> None:
         service = FaxService(client, store, settings)
         if not ready:
             sdnotify.notify("READY=1")
+            asyncio.get_running_loop().create_task(sdnotify.keep_alive())
             ready = True
         log.info("event=faxd_ready socket=%s", settings.socket)
         await service.run_jobs()

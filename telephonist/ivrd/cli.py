@@ -45,6 +45,9 @@ async def serve(cfg: Config, app: str = "ivr", stop: asyncio.Event | None = None
     from telephonist.ivrd.service import IvrService
     from telephonist.storage import migrate
     await asyncio.to_thread(migrate, cfg.database.url)
+    if cfg.system.demo_prompts:
+        from telephonist.demo.demo_prompts import catalog_path, ensure_demo_prompts
+        await asyncio.to_thread(ensure_demo_prompts, cfg.system.prompts_dir, catalog_path(cfg.path))
     opts = load_options(cfg)
     flows_dir = cfg.ivrd.flows_dir
     flows = await asyncio.to_thread(load_flows, flows_dir, opts)      # FlowError: refuse to start
@@ -92,6 +95,7 @@ async def serve(cfg: Config, app: str = "ivr", stop: asyncio.Event | None = None
             current["svc"] = IvrService(client, services, flows)
             if not ready:
                 sdnotify.notify("READY=1")
+                watchdog = asyncio.get_running_loop().create_task(sdnotify.keep_alive())
                 ready = True
             log.info("event=ivrd_ready socket=%s flows=%s", cfg.control.socket, ",".join(sorted(flows.flows)))
             closed = asyncio.ensure_future(client.closed.wait())
@@ -106,6 +110,8 @@ async def serve(cfg: Config, app: str = "ivr", stop: asyncio.Event | None = None
             await asyncio.sleep(0.5)
     finally:
         watcher.cancel()
+        if ready:
+            watchdog.cancel()
         await services.close()
 
 

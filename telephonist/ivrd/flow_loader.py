@@ -152,6 +152,7 @@ def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: 
     ctx = CheckContext(flow_name=name, prompts_dir=opts.prompts_dir, languages=opts.languages,
                        flow_names=flow_names, schedules=schedules, lookup_sources=set(opts.lookup_sources))
     nodes: dict[str, Node] = {}
+    broken: set[str] = set()              # nodes with an unknown type: exist, but cannot be followed
     for node_name, table in nodes_tab.items():
         npath = ("nodes", node_name)
         if not NODE_NAME.match(node_name):
@@ -162,6 +163,7 @@ def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: 
         ntype = table.get("type")
         nt = REGISTRY.get(ntype) if isinstance(ntype, str) else None
         if nt is None:
+            broken.add(node_name)
             problem(npath + ("type",) if "type" in table else npath,
                     f"node {node_name!r}: unknown node type {ntype!r}{_suggest(str(ntype), REGISTRY)}"
                     if ntype is not None else f"node {node_name!r} has no type")
@@ -196,7 +198,7 @@ def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: 
             ctx.problem(None, f"cannot check this node: {type(exc).__name__}: {exc}")
         del before_check
     problems.extend(FlowProblem(*p) for p in ctx.problems)
-    _check_graph(name, path, text, nodes, start, problems)
+    _check_graph(name, path, text, nodes, start, problems, broken)
     if len(problems) > before:
         return None
     return Flow(name=name, file=path, start=start, nodes=nodes, numbers=tuple(flow_tab.get("numbers", ())),
@@ -230,15 +232,15 @@ def can_end(node: Node) -> bool:
 
 
 def _check_graph(flow: str, path: str, text: str, nodes: dict[str, Node], start: str,
-                 problems: list[FlowProblem]) -> None:
+                 problems: list[FlowProblem], broken: set[str]) -> None:
     for node in nodes.values():
         for key, target in exits(node):
-            if not isinstance(target, str) or target not in nodes:
+            if not isinstance(target, str) or (target not in nodes and target not in broken):
                 near = difflib.get_close_matches(str(target), list(nodes), n=1)
                 problems.append(FlowProblem(path, node.key_lines.get(key.split(".")[0], node.line),
                                             f"node {node.name!r}: {key} goes to {target!r}, which this flow does "
                                             f"not have" + (f"; did you mean {near[0]!r}?" if near else "")))
-    if start not in nodes:
+    if start not in nodes or broken:       # the loop check needs every node's exits
         return
     # nodes that can reach an end, found backwards from the ends
     back: dict[str, set[str]] = {n: set() for n in nodes}

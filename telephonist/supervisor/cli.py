@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import importlib.util
 import logging
-import subprocess
 import os
 import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -123,6 +123,10 @@ async def run(args: argparse.Namespace) -> int:
     children = [Child("chand", [py, "-m", "telephonist.cli", "chand", "--config", args.config])]
     sock = cfg.control.socket
     children.append(Child("faxd", [py, "-m", "telephonist.cli", "faxd", "--config", args.config]))
+    if os.path.isdir(cfg.ivrd.flows_dir):
+        children.append(Child("ivrd", [py, "-m", "telephonist.cli", "ivrd", "--config", args.config]))
+    else:
+        log.warning("event=ivrd_not_started reason=no_flows_dir flows_dir=%s", cfg.ivrd.flows_dir)
     if args.web_port and importlib.util.find_spec("telephonist.webadmin"):
         if args.demo:
             _demo_admin(py, args.config)

@@ -1,0 +1,128 @@
+"""Bad flows are refused with file:line, all problems at once; good ones load."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from telephonist.ivrd.flow_loader import FlowError, LoadOptions, check_flow_text, load_flows
+from tests.support.ivrd_harness import make_prompt
+
+GOOD = """\
+[flow]
+numbers = ["4008001234", "800*"]
+start = "menu"
+
+[nodes.menu]
+type = "menu"
+prompts = "{lang}/menu.wav"
+choices = { "1" = "bye", "2" = "menu" }
+
+[nodes.bye]
+type = "hangup"
+"""
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    prompts = tmp_path / "prompts"
+    for lang in ("zh", "en"):
+        make_prompt(str(prompts / lang / "menu.wav"))
+    return str(flows), LoadOptions(prompts_dir=str(prompts))
+
+
+def problems_of(flows_dir, opts, name, text):
+    return [(os.path.basename(p.file), p.line, p.message) for p in check_flow_text(flows_dir, name, text, opts)]
+
+
+def test_a_good_flow_loads_and_claims_its_numbers(dirs):
+    flows_dir, opts = dirs
+    with open(os.path.join(flows_dir, "main.toml"), "w") as f:
+        f.write(GOOD)
+    fs = load_flows(flows_dir, opts)
+    assert fs.for_number("4008001234").name == "main"
+    assert fs.for_number("8001111").name == "main"
+    assert fs.for_number("9999") is None
+    assert fs.flows["main"].nodes["menu"].line == 5
+
+
+def test_each_problem_is_reported_at_its_line(dirs):
+    flows_dir, opts = dirs
+    bad = """\
+[flow]
+start = "menu"
+
+[nodes.menu]
+type = "menu"
+prompts = "{lang}/missing.wav"
+choices = { "1" = "byee" }
+colour = "red"
+
+[nodes.odd]
+type = "teleport"
+
+[nodes.wait]
+type = "collect"
+prompts = "{lang}/menu.wav"
+retries = "three"
+"""
+    got = problems_of(flows_dir, opts, "main.toml", bad)
+    lines = {(line, msg.split(":")[0]) for _, line, msg in got}
+    messages = " | ".join(m for _, _, m in got)
+    assert all(f == "main.toml" for f, _, _ in got)
+    assert (6, "node 'menu'") in lines and "prompt file missing" in messages and "zh/missing.wav" in messages
+    assert any(line == 7 and "goes to 'byee'" in m and "did you mean 'bye'" not in m for _, line, m in got)
+    assert any(line == 8 and "unknown key 'colour'" in m for _, line, m in got)
+    assert any(line == 11 and "unknown node type 'teleport'" in m for _, line, m in got)
+    assert any(line == 16 and "retries must be an integer" in m for _, line, m in got)
+    assert any(line == 13 and "needs 'var'" in m for _, line, m in got)
+
+
+def test_a_loop_without_an_exit_is_refused(dirs):
+    flows_dir, opts = dirs
+    loop = """\
+[nodes.a]
+type = "play"
+prompts = "{lang}/menu.wav"
+next = "b"
+
+[nodes.b]
+type = "play"
+prompts = "{lang}/menu.wav"
+next = "a"
+"""
+    got = problems_of(flows_dir, opts, "loop.toml", loop)
+    assert len(got) == 1 and got[0][1] == 1 and "loop without an exit" in got[0][2] and "a, b" in got[0][2]
+    # a menu that can loop back on itself is fine: its retries end the call
+    assert problems_of(flows_dir, opts, "ok.toml", GOOD) == []
+
+
+def test_toml_syntax_and_bad_expressions(dirs):
+    flows_dir, opts = dirs
+    got = problems_of(flows_dir, opts, "x.toml", '[nodes.a]\ntype = "hangup"\n\n[nodes.b\n')
+    assert got[0][1] == 4 and got[0][2].startswith("TOML syntax")
+    branch = """\
+[nodes.a]
+type = "branch"
+cases = [ { if = "balance <", next = "b" }, { if = "__import__('os')", next = "b" } ]
+else = "b"
+
+[nodes.b]
+type = "hangup"
+"""
+    got = problems_of(flows_dir, opts, "y.toml", branch)
+    assert len(got) == 2 and all(line == 3 for _, line, _ in got)
+    assert "bad expression" in got[0][2] and "may be called" in got[1][2]
+
+
+def test_a_number_claimed_twice_and_a_flow_defined_twice(dirs):
+    flows_dir, opts = dirs
+    with open(os.path.join(flows_dir, "main.toml"), "w") as f:
+        f.write(GOOD)
+    other = GOOD.replace('"800*"', '"600*"').replace("[flow]", '[flow]\nname = "main"')
+    got = problems_of(flows_dir, opts, "other.toml", other)
+    assert any("also defined in" in m for _, _, m in got)
+    with pytest.raises(FlowError):
+        load_flows(flows_dir, opts, {"other.toml": GOOD.replace("[flow]", '[flow]\nname = "second"')})
