@@ -23,7 +23,8 @@ log() { printf '[dahdi-vm] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 97; }
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86; scripts/bootstrap.sh does it)"
-IMG=$("$HERE/build-image.sh") || die "the guest image could not be built (see the messages above)"
+# build-image.sh prints the image directory last (a first build may print more on stdout before it)
+IMG=$("$HERE/build-image.sh" | tail -n 1) || die "the guest image could not be built (see the messages above)"
 
 if [[ -z $RESULTS ]]; then RESULTS=$(mktemp -d /tmp/dahdi-vm.XXXXXX); fi
 mkdir -p "$RESULTS" "$CACHE/guest-build"

@@ -67,6 +67,12 @@ async def connect(sock, app, role="app", timeout=30):
     raise AssertionError("chand did not come up")
 
 
+def wait_ready(ns: socket.socket) -> None:
+    """READY=1 from the chand just started; a WATCHDOG=1 the killed one sent may still be queued first."""
+    while b"READY=1" not in (msg := ns.recv(4096)):
+        assert msg.startswith(b"WATCHDOG=1"), msg
+
+
 @pytest.fixture
 def config(tmp_path):
     p = tmp_path / "telephonist.toml"
@@ -81,7 +87,7 @@ async def test_ready_notification_and_kill9_with_50_calls_up(tmp_path, config):
     ns.settimeout(30)
     proc = start_chand(config, notify)
     try:
-        assert b"READY=1" in ns.recv(4096)
+        wait_ready(ns)
         sock = str(tmp_path / "state" / "chand.sock")
         hold = await connect(sock, "hold")
 
@@ -108,7 +114,7 @@ async def test_ready_notification_and_kill9_with_50_calls_up(tmp_path, config):
     # restart: the 50 open records are closed as interrupted, none missing
     proc = start_chand(config, notify)
     try:
-        assert b"READY=1" in ns.recv(4096)
+        wait_ready(ns)
         store = CallRecordStore(f"sqlite:///{tmp_path}/state/calls.db")
         legs = await store.recent(100)
         await store.close()
