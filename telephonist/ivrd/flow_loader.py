@@ -61,17 +61,20 @@ class LoadOptions:
 
 
 def load_flows(flows_dir: str, opts: LoadOptions, overrides: dict[str, str] | None = None) -> FlowSet:
-    """Every flow of flows_dir. `overrides` maps a file name to a text to use instead of the file's
-    (the web admin checks an edited flow against the rest before saving it)."""
+    """Every flow of flows_dir. `overrides` maps a file name (or the path of a draft) to a text used
+    instead of the installed file of that name (the web admin and `flow check` test an edited flow
+    among the rest before it is saved)."""
     overrides = overrides or {}
-    paths = sorted(set(glob.glob(os.path.join(flows_dir, "*.toml"))) |
-                   {os.path.join(flows_dir, n) for n in overrides})
+    # an override replaces the installed file of the same name; it is reported under its own path
+    replaced = {os.path.join(flows_dir, os.path.basename(k)) for k in overrides}
+    paths = sorted((set(glob.glob(os.path.join(flows_dir, "*.toml"))) - replaced) |
+                   {k if os.path.dirname(k) else os.path.join(flows_dir, k) for k in overrides})
+    by_path = {(k if os.path.dirname(k) else os.path.join(flows_dir, k)): v for k, v in overrides.items()}
     texts: dict[str, str] = {}
     problems: list[FlowProblem] = []
     for p in paths:
-        name = os.path.basename(p)
-        if name in overrides:
-            texts[p] = overrides[name]
+        if p in by_path:
+            texts[p] = by_path[p]
             continue
         try:
             with open(p, encoding="utf-8") as f:
@@ -79,8 +82,8 @@ def load_flows(flows_dir: str, opts: LoadOptions, overrides: dict[str, str] | No
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(FlowProblem(p, 1, f"cannot read: {exc}"))
     schedules: dict[str, Any] = {}
-    sched_path = os.path.join(flows_dir, SCHEDULES_FILE)
-    if sched_path in texts:
+    sched_path = next((p for p in texts if os.path.basename(p) == SCHEDULES_FILE), "")
+    if sched_path:
         schedules, sp = _load_schedules(sched_path, texts.pop(sched_path))
         problems += sp
     docs: dict[str, dict] = {}

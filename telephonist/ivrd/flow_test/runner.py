@@ -57,7 +57,7 @@ def load_flow_set(cfg: Config, flow_file: str | None) -> FlowSet:
     overrides = {}
     if flow_file:
         with open(flow_file, encoding="utf-8") as f:
-            overrides[os.path.basename(flow_file)] = f.read()
+            overrides[os.path.abspath(flow_file)] = f.read()
     return load_flows(cfg.ivrd.flows_dir, opts, overrides)
 
 
