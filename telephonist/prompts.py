@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +41,26 @@ def tools_available() -> bool:
     return bool(shutil.which("espeak-ng") and shutil.which("sox"))
 
 
-def make_prompt(path: str, voice: str, text: str) -> None:
+def espeak_command(voice: str, text: str, wav: str) -> list[str]:
+    return ["espeak-ng", "-v", voice, "-s", "150", "-w", wav, "--", text]     # "--": text may start with "-"
+
+
+def sox_command(raw: str, out: str, trim: bool = False) -> list[str]:
+    """espeak-ng's 22 kHz output as the line hears it: 8 kHz mono A-law. `trim`: cut the silence
+    espeak-ng puts around a word (fragments are played back to back) and keep a short gap after it."""
+    effects = ["silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse",
+               "pad", "0", "0.05"] if trim else []
+    return ["sox", raw, "-r", "8000", "-c", "1", "-e", "a-law", "-b", "8", out] + effects
+
+
+def make_prompt(path: str, voice: str, text: str, trim: bool = False) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "raw.wav")
-        subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", raw, text], check=True,
+        subprocess.run(espeak_command(voice, text, raw), check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         out = path + ".tmp.wav"
-        subprocess.run(["sox", raw, "-r", "8000", "-c", "1", "-e", "a-law", "-b", "8", out], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(sox_command(raw, out, trim), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         os.replace(out, path)
 
 
@@ -66,4 +78,32 @@ def ensure_prompts(prompts_dir: str, names: list[str] | None = None) -> list[str
             made.append(name)
     if made:
         log.info("event=prompts_made dir=%s count=%d", prompts_dir, len(made))
+    return made
+
+
+def ensure_fragments(prompts_dir: str, lang: str, workers: int = 4) -> list[str]:
+    """Render the read-out fragments of a language that are missing (telephonist/ivrd/say/fragments.py:
+    "zh/say/2.wav" ...); returns the names made. A site's own recordings are kept."""
+    from telephonist.ivrd.say.fragments import VOICES, fragment_texts
+    if not tools_available():
+        log.warning("event=fragments_skipped reason=espeak-ng_or_sox_missing dir=%s lang=%s", prompts_dir, lang)
+        return []
+    missing = {name: text for name, text in fragment_texts(lang).items()
+               if not os.path.exists(os.path.join(prompts_dir, name))}
+    voice = VOICES[lang]
+    with ThreadPoolExecutor(max_workers=workers) as pool:     # two subprocesses each: run a few at once
+        list(pool.map(lambda item: make_prompt(os.path.join(prompts_dir, item[0]), voice, item[1], trim=True),
+                      missing.items()))
+    if missing:
+        log.info("event=fragments_made dir=%s lang=%s count=%d", prompts_dir, lang, len(missing))
+    return sorted(missing)
+
+
+def ensure_demo_prompts(prompts_dir: str, languages: tuple[str, ...] = ("zh", "en")) -> list[str]:
+    """What `telephonist run --demo` speaks: the demo prompts and the read-out fragments of each language."""
+    from telephonist.ivrd.say import LANGUAGES
+    made = ensure_prompts(prompts_dir)
+    for lang in languages:
+        if lang in LANGUAGES:
+            made += ensure_fragments(prompts_dir, lang)
     return made
