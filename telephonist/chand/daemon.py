@@ -53,8 +53,8 @@ class Chand:
         self.board = board = build_board(cfg, engine, recorder)
         board.reloader = self.reload
         if cfg.system.demo_prompts:
-            from telephonist.prompts import ensure_prompts
-            await asyncio.to_thread(ensure_prompts, cfg.system.prompts_dir)
+            from telephonist.prompts import ensure_demo_prompts
+            await asyncio.to_thread(ensure_demo_prompts, cfg.system.prompts_dir, cfg.ivrd.languages)
         self.server = ApiServer(board)
         await self.server.listen_unix(cfg.control.socket, cfg.control.socket_mode, cfg.control.socket_group)
         if cfg.control.tcp:
