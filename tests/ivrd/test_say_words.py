@@ -12,11 +12,11 @@ from telephonist.ivrd.say.fragments import TEXTS, fragment_names
 
 
 def zh(what: str, value: object, **kw) -> str:
-    return " ".join(TEXTS["zh"][w] for w in say.words("zh", what, value, **kw))
+    return " ".join(TEXTS["zh"][w] for w in say.words(what, value, "zh", **kw))
 
 
 def en(what: str, value: object, **kw) -> str:
-    return " ".join(TEXTS["en"][w] for w in say.words("en", what, value, **kw))
+    return " ".join(TEXTS["en"][w] for w in say.words(what, value, "en", **kw))
 
 
 @pytest.mark.parametrize("value, spoken", [
@@ -124,10 +124,10 @@ def test_percentages():
 
 
 def test_fragment_names():
-    assert say.fragments("zh", "money", "12345.6") == [
+    assert say.fragments("money", "12345.6", "zh") == [
         "zh/say/1.wav", "zh/say/wan.wav", "zh/say/liang.wav", "zh/say/qian.wav", "zh/say/3.wav", "zh/say/bai.wav",
         "zh/say/4.wav", "zh/say/shi.wav", "zh/say/5.wav", "zh/say/yuan.wav", "zh/say/6.wav", "zh/say/jiao.wav"]
-    assert say.fragments("en", "date", "2026-11-23", weekday=False) == [
+    assert say.fragments("date", "2026-11-23", "en", weekday=False) == [
         "en/say/november.wav", "en/say/20.wav", "en/say/3rd.wav", "en/say/20.wav", "en/say/20.wav", "en/say/6.wav"]
 
 
@@ -147,7 +147,7 @@ def test_every_fragment_read_out_is_listed(lang):
             [("digits", "0123456789")]
     for what, value, *currency in cases:
         for opts in ({}, {"yao": True, "use_and": True, "weekday": False}):
-            used |= set(say.fragments(lang, what, value, currency=currency[0] if currency else "CNY", **opts))
+            used |= set(say.fragments(what, value, lang, currency=currency[0] if currency else "CNY", **opts))
     assert used <= listed, used - listed
     assert len(set(TEXTS[lang].values())) == len(TEXTS[lang])    # one fragment, one sound
 
@@ -161,13 +161,13 @@ def test_every_fragment_read_out_is_listed(lang):
 def test_values_that_cannot_be_read(what, value):
     for lang in say.LANGUAGES:
         with pytest.raises(say.SayError):
-            say.words(lang, what, value)
+            say.words(what, value, lang)
 
 
 def test_unknown_language_kind_and_currency():
     with pytest.raises(say.SayError, match="language"):
-        say.words("fr", "number", "1")
+        say.words("number", "1", "fr")
     with pytest.raises(say.SayError, match="cannot read"):
-        say.words("zh", "colour", "1")
+        say.words("colour", "1", "zh")
     with pytest.raises(say.SayError, match="currency"):
-        say.words("en", "money", "1", currency="JPY")
+        say.words("money", "1", "en", currency="JPY")

@@ -58,7 +58,7 @@ class Say(NodeType):
         if what != "text" and "${" not in value:     # a fixed value: read it now, so a typo shows at load
             for lg in [lang] if lang else [x for x in ctx.languages if x in say.LANGUAGES]:
                 try:
-                    say.words(lg, what, value, **self._options(node))
+                    say.words(what, value, lg, **self._options(node))
                 except say.SayError as exc:
                     ctx.problem("value", str(exc))
                     return
@@ -76,7 +76,7 @@ class Say(NodeType):
             spoken = [await self._speak(call, lang, value)]
         else:
             try:
-                spoken = say.fragments(lang, what, value, **self._options(node))
+                spoken = say.fragments(what, value, lang, **self._options(node))
             except say.SayError as exc:
                 raise FlowRuntimeError(f"say {what} in {lang}: {exc}") from None
         items = _in(lang, node.get("before")) + spoken + _in(lang, node.get("after"))

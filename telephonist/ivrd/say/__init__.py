@@ -1,6 +1,6 @@
 """Reading values aloud from recorded fragments: numbers, money, dates, times, digit strings, percentages.
 
-    fragments("zh", "money", "12345.6")  ->  ["zh/say/1.wav", "zh/say/wan.wav", "zh/say/liang.wav",
+    fragments("money", "12345.6", "zh")  ->  ["zh/say/1.wav", "zh/say/wan.wav", "zh/say/liang.wav",
                                               "zh/say/qian.wav", ... "zh/say/yuan.wav", "zh/say/6.wav",
                                               "zh/say/jiao.wav"]
 
@@ -21,7 +21,7 @@ CURRENCIES = ("CNY", "USD", "EUR")
 __all__ = ["CURRENCIES", "KINDS", "LANGUAGES", "SayError", "fragments", "words"]
 
 
-def words(lang: str, what: str, value: object, *, currency: str = "CNY", weekday: bool = True,
+def words(what: str, value: object, lang: str, *, currency: str = "CNY", weekday: bool = True,
           yao: bool = False, use_and: bool = False) -> list[str]:
     """The fragment keys that read `value` as `what` in `lang` (options that do not apply are ignored)."""
     if lang == "zh":
@@ -39,6 +39,6 @@ def words(lang: str, what: str, value: object, *, currency: str = "CNY", weekday
     return readers[what]()
 
 
-def fragments(lang: str, what: str, value: object, **options: object) -> list[str]:
+def fragments(what: str, value: object, lang: str, **options: object) -> list[str]:
     """The prompt names ("zh/say/2.wav" ...) that read `value` as `what` in `lang`."""
-    return [fragment_name(lang, w) for w in words(lang, what, value, **options)]   # type: ignore[arg-type]
+    return [fragment_name(lang, w) for w in words(what, value, lang, **options)]   # type: ignore[arg-type]
