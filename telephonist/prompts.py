@@ -97,13 +97,3 @@ def ensure_fragments(prompts_dir: str, lang: str, workers: int = 4) -> list[str]
     if missing:
         log.info("event=fragments_made dir=%s lang=%s count=%d", prompts_dir, lang, len(missing))
     return sorted(missing)
-
-
-def ensure_demo_prompts(prompts_dir: str, languages: tuple[str, ...] = ("zh", "en")) -> list[str]:
-    """What `telephonist run --demo` speaks: the demo prompts and the read-out fragments of each language."""
-    from telephonist.ivrd.say import LANGUAGES
-    made = ensure_prompts(prompts_dir)
-    for lang in languages:
-        if lang in LANGUAGES:
-            made += ensure_fragments(prompts_dir, lang)
-    return made
