@@ -372,3 +372,20 @@ def test_bad_lookups_are_refused_with_file_and_line(tmp_path):
 
     problems = load_problems(tmp_path, SQL_LOOKUP.replace('on_empty = "unknown"', 'on_empty = "unknwn"'))
     assert "on_empty goes to 'unknwn', which this flow does not have; did you mean 'unknown'?" in problems[0]
+
+
+async def test_a_menu_after_a_lookup_does_not_get_the_key_that_ended_the_collect(tmp_path):
+    """chand tells the end of a collection before the dtmf event of its # key; while the lookup runs,
+    that key must not become typeahead for the menu that follows."""
+    url = customer_db(tmp_path / "customers.db")
+    flow = lookup_flow(SQL_LOOKUP.replace('next = "tell"', 'next = "menu"')) + """
+[nodes.menu]
+type = "menu"
+prompts = "zh/menu.wav"
+choices = { "1" = "tell" }
+"""
+    async with running_ivrd(tmp_path, {"gas.toml": flow}, PROMPTS + ["zh/menu.wav"],
+                            ivrd=sources(customers=("sql", url, 3000))) as ivr:
+        out = await ivr.call([{"press": "1001#"}, {"press": "1"}])
+        assert out.prompts == ["zh/enter-account.wav", "zh/menu.wav", "zh/balance-is.wav", "zh/goodbye.wav"]
+        assert ivr.steps(out.call_id)[2] == ("menu", "1", "ok")
