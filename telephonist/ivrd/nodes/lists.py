@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from telephonist.ivrd import db
 from telephonist.ivrd.caller_lists import block, find_block, find_vip
 from telephonist.ivrd.nodes.registry import CheckContext, Field, NodeType, register
 
@@ -16,11 +17,6 @@ log = logging.getLogger("telephonist.ivrd")
 
 VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_MINUTES = 10 * 366 * 24 * 60
-
-
-def _in_db(engine, fn, *args: Any) -> Any:
-    with engine.begin() as conn:
-        return fn(conn, *args)
 
 
 @register
@@ -41,7 +37,7 @@ class Blacklist(NodeType):
     async def run(self, node: "Node", call: "Call") -> str | None:
         number = call.expand(node.get("number"))
         call.mark_idle()
-        entry = await call.in_thread(_in_db, call.services.engine, find_block, number, call.now())
+        entry = await call.in_thread(db.read, call.services.engine, find_block, number, call.now())
         if entry is None:
             call.step("ok")
             return node.get("next")
@@ -84,7 +80,7 @@ class AddToBlacklist(NodeType):
         minutes = node.get("minutes") or None
         reason = call.expand(node.get("reason"))
         call.mark_idle()
-        entry = await call.in_thread(_in_db, call.services.engine, block, number, minutes, call.now(), reason,
+        entry = await call.in_thread(db.write, call.services.engine, block, number, minutes, call.now(), reason,
                                      f"ivr:{call.flow.name}/{node.name}")
         until = entry.expires_at.isoformat(timespec="seconds") if entry.expires_at else "forever"
         log.info("event=ivr_caller_blacklisted call=%s number=%s until=%s reason=%s", call.call_id, number, until,
@@ -117,7 +113,7 @@ class Vip(NodeType):
         number = call.expand(node.get("number"))
         klass = call.expand(node.get("customer_class") or "")
         call.mark_idle()
-        entry = await call.in_thread(_in_db, call.services.engine, find_vip, number, klass)
+        entry = await call.in_thread(db.read, call.services.engine, find_vip, number, klass)
         if entry is None:
             call.step("ok")
             return node.get("next")

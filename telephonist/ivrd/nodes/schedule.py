@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from telephonist.ivrd import db
 from telephonist.ivrd.nodes.fallthrough import FallthroughExits
 from telephonist.ivrd.nodes.registry import CheckContext, Field, NodeType, register
 from telephonist.ivrd.schedules import Schedule, load_overrides
@@ -51,7 +52,7 @@ class ScheduleNode(FallthroughExits, NodeType):
         now = call.now()
         local_day = (now.astimezone(_zone(sched.time_zone)) if sched.time_zone else now).date()
         call.mark_idle()                       # a database read, not a wait on chand
-        overrides = await call.in_thread(_overrides, call.services.engine, local_day, sched.name)
+        overrides = await call.in_thread(db.read, call.services.engine, load_overrides, local_day, sched.name)
         st = sched.state_at(now, overrides)
         call.vars["schedule_state"] = st.state
         call.vars["holiday_name"] = st.holiday
@@ -62,11 +63,6 @@ class ScheduleNode(FallthroughExits, NodeType):
         if st.state == "holiday" and node.get("holiday"):
             return node.get("holiday")
         return node.get("closed")
-
-
-def _overrides(engine, day, name):
-    with engine.connect() as conn:
-        return load_overrides(conn, day, name)
 
 
 def _zone(name: str):
