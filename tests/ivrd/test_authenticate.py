@@ -210,3 +210,41 @@ def test_login_nodes_are_checked_at_load(tmp_path):
         f"{flows}/agent.toml:{lockout_line}: node 'login': lockout_minutes must be at least 1",
         f"{flows}/agent.toml:{locked_line}: node 'login': locked goes to 'blok', which this flow does not have; "
         "did you mean 'block'?"]
+
+
+async def test_account_collected_before_the_login(tmp_path):
+    flow = """
+[flow]
+numbers = ["4008*"]
+
+[nodes.policy]
+type = "collect"
+prompts = "zh/enter-agent-code.wav"
+var = "policy_no"
+max_digits = 10
+next = "login"
+
+[nodes.login]
+type = "authenticate"
+realm = "agent"
+account_var = "policy_no"
+password_prompts = "zh/enter-password.wav"
+invalid_prompts = "zh/wrong-password.wav"
+attempts = 2
+next = "commission"
+
+[nodes.commission]
+type = "hangup"
+prompts = "zh/commission.wav"
+"""
+    async with running_ivrd(tmp_path, {"agent.toml": flow}, PROMPTS) as ivr:
+        add_account(ivr, "8001")
+        out = await ivr.call([{"press": "8001#"}, {"press": "1111#"}, {"press": PASSWORD + "#"}])
+        assert out.prompts == ["zh/enter-agent-code.wav", "zh/enter-password.wav", "zh/wrong-password.wav",
+                               "zh/enter-password.wav", "zh/commission.wav"]
+        assert ivr.vars(out.call_id)["auth_account"] == "8001"
+        # two wrong passwords use up the tries: no on_fail, so the call is hung up
+        out = await ivr.call([{"press": "8001#"}, {"press": "1111#"}, {"press": "2222#"}])
+        assert out.prompts[-1] == "zh/enter-password.wav"
+        assert [s[2] for s in ivr.steps(out.call_id)] == ["ok", "bad_password", "bad_password", "failed"]
+        assert ivr.session(out.call_id)["outcome"] == "hangup"

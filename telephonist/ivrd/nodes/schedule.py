@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from telephonist.ivrd import db
 from telephonist.ivrd.nodes.fallthrough import FallthroughExits
@@ -50,7 +51,7 @@ class ScheduleNode(FallthroughExits, NodeType):
         if sched is None:
             raise FlowRuntimeError(f"node {node.name!r}: schedule {node.get('schedule')!r} was not loaded")
         now = call.now()
-        local_day = (now.astimezone(_zone(sched.time_zone)) if sched.time_zone else now).date()
+        local_day = (now.astimezone(ZoneInfo(sched.time_zone)) if sched.time_zone else now).date()
         call.mark_idle()                       # a database read, not a wait on chand
         overrides = await call.in_thread(db.read, call.services.engine, load_overrides, local_day, sched.name)
         st = sched.state_at(now, overrides)
@@ -64,7 +65,3 @@ class ScheduleNode(FallthroughExits, NodeType):
             return node.get("holiday")
         return node.get("closed")
 
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-    return ZoneInfo(name)
