@@ -87,6 +87,7 @@ class Call:
     _gone: asyncio.Event = field(default_factory=asyncio.Event)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
     _step_logged: bool = False
+    _late_keys: int = 0                    # dtmf events still to come for keys a finished collection used
     _flows: dict[str, "Flow"] = field(default_factory=dict)    # the flow set this call runs in
     clock: Callable[[], datetime] | None = None      # the call's time, when fixed (flow tests); else now
 
@@ -134,7 +135,10 @@ class Call:
         kind = ev["event"]
         self.history.append(ev)
         if kind == "dtmf":
-            self.typeahead += ev.get("digit", "")
+            if self._late_keys:
+                self._late_keys -= 1             # the key that ended the last collection (see collect)
+            else:
+                self.typeahead += ev.get("digit", "")
         if kind in ("hangup", "ended"):
             self._gone.set()
         woke = False
@@ -248,6 +252,10 @@ class Call:
         cid = r["collect"]
         ev = await self.wait_event(lambda e: e["event"] == "collect_done" and e.get("collect") == cid, since=mark)
         self.typeahead = ""
+        if ev.get("reason") in ("terminator", "too_short", "max_digits"):
+            # chand reports the end of a collection before the dtmf event of the key that ended it:
+            # that key belongs to this collection, not to the next one as typeahead
+            self._late_keys += 1
         return CollectResult(ev.get("digits", ""), ev.get("reason", "timeout"))
 
     async def record(self, name: str, max_ms: int, silence_ms: int = 0, stop_digits: str = "#",

@@ -102,7 +102,7 @@ def load_flows(flows_dir: str, opts: LoadOptions, overrides: dict[str, str] | No
         names[name] = p
     flows: dict[str, Flow] = {}
     for p, doc in docs.items():
-        flow = _build_flow(p, texts[p], doc, opts, set(names), set(schedules), problems)
+        flow = _build_flow(p, texts[p], doc, opts, set(names), schedules, problems)
         if flow is not None:
             flows[flow.name] = flow
     _check_numbers(flows, problems)
@@ -121,7 +121,7 @@ def check_flow_text(flows_dir: str, file_name: str, text: str, opts: LoadOptions
 
 
 # ---- one flow ----------------------------------------------------------------------------------
-def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: set[str], schedules: set[str],
+def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: set[str], schedules: dict[str, Any],
                 problems: list[FlowProblem]) -> Flow | None:
     def problem(keys: tuple, message: str) -> None:
         problems.append(FlowProblem(path, key_line(text, keys), message))

@@ -50,7 +50,7 @@ class CheckContext:
     prompts_dir: str
     languages: tuple[str, ...]
     flow_names: set[str]                  # every flow loaded with this one (transfer to flow:NAME)
-    schedules: set[str]                   # schedule names known (schedules.toml)
+    schedules: dict[str, Any]             # schedules.toml: name -> Schedule (a node keeps the one it uses)
     lookup_sources: set[str]              # [ivrd.sources.NAME] in telephonist.toml
     problems: list[tuple[str, int, str]] = field(default_factory=list)
     _node: "Node | None" = None
