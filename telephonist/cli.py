@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reload": ("telephonist.tools.reload", "apply a changed configuration without dropping calls"),
     "ivrd": ("telephonist.ivrd.cli", "the call-flow service: IVR menus, self-service, voicemail"),
     "ivr-account": ("telephonist.ivrd.account_cli", "self-service logins of the phone flows (add, passwd, unlock, list)"),
+    "voicemail": ("telephonist.ivrd.voicemail.cli", "mailboxes and messages: add, set, set-pin, list, messages, purge"),
     "flow": ("telephonist.ivrd.flow_cli", "check a flow, or test it with scripted calls before it goes live"),
     "faxd": ("telephonist.faxd.cli", "the fax service: inbound fax to PDF and mailboxes, outbound fax jobs"),
     "fax": ("telephonist.faxd.fax_cli", "send, list, show and resend fax jobs"),

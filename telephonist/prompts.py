@@ -12,6 +12,8 @@ import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
+from telephonist.ivrd.voicemail.prompts import espeak_table as voicemail_prompts
+
 log = logging.getLogger(__name__)
 
 # name -> (voice, text)
@@ -35,6 +37,7 @@ PROMPTS: dict[str, tuple[str, str]] = {
                                        "liu2 yan2 qing3 an4 er4."),
     "zh/try-later": ("cmn-latn-pinyin", "dui4 bu4 qi3, xian4 zai4 wu2 fa3 jie1 ting1, qing3 shao1 hou4 zai4 bo1."),
 }
+PROMPTS.update(voicemail_prompts())      # the voicemail nodes' own ({lang}/vm/...), kept with those nodes
 
 
 def tools_available() -> bool:

@@ -190,6 +190,10 @@ class VoicemailConfig:
     sms: SmsModemConfig = field(default_factory=SmsModemConfig)
     pin_max_failures: int = 3           # a mailbox locks after this many wrong PINs in a row
     pin_lockout_s: int = 900
+    min_message_ms: int = 1000          # shorter recordings (a caller who hung up at the beep) are not kept
+    greeting_max_s: int = 60            # a box's own greeting, recorded by phone
+    notify_retry_s: int = 300           # a failed e-mail or SMS is tried again after this long ...
+    notify_give_up_s: int = 172800      # ... for messages up to this old (then it is only logged)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def settings_of(cfg):
-    from telephonist.faxd.mailer import SmtpSettings
+    from telephonist.mail import SmtpSettings
     from telephonist.faxd.service import FaxSettings
     f = cfg.faxd
     return FaxSettings(socket=cfg.control.socket, database_url=cfg.database.url, spool_dir=f.spool_dir,

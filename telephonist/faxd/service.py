@@ -20,7 +20,7 @@ from typing import Any
 
 from telephonist.client import ApiCallError, Client
 from telephonist.faxd.documents import tiff_to_pdf
-from telephonist.faxd.mailer import SmtpSettings, send_mail
+from telephonist.mail import SmtpSettings, send_mail
 from telephonist.faxd.store import Due, FaxStore
 
 log = logging.getLogger("telephonist.faxd")

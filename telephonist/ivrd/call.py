@@ -87,7 +87,7 @@ class Call:
     _gone: asyncio.Event = field(default_factory=asyncio.Event)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
     _step_logged: bool = False
-    _late_keys: int = 0                    # dtmf events still to come for keys a finished collection used
+    _collected_until: int = -1             # engine time of the last collect_done: its keys are not typeahead
     _flows: dict[str, "Flow"] = field(default_factory=dict)    # the flow set this call runs in
     clock: Callable[[], datetime] | None = None      # the call's time, when fixed (flow tests); else now
 
@@ -134,11 +134,9 @@ class Call:
         """An event of this call's channel (called from the client's handler, before the ack)."""
         kind = ev["event"]
         self.history.append(ev)
-        if kind == "dtmf":
-            if self._late_keys:
-                self._late_keys -= 1             # the key that ended the last collection (see collect)
-            else:
-                self.typeahead += ev.get("digit", "")
+        if kind == "dtmf" and ev.get("time_ms", 0) > self._collected_until:
+            # (chand reports a collect's last key after its collect_done: that key is the collect's)
+            self.typeahead += ev.get("digit", "")
         if kind in ("hangup", "ended"):
             self._gone.set()
         woke = False
@@ -251,11 +249,8 @@ class Call:
         r = await self.command("collect", **args)
         cid = r["collect"]
         ev = await self.wait_event(lambda e: e["event"] == "collect_done" and e.get("collect") == cid, since=mark)
+        self._collected_until = max(self._collected_until, ev.get("time_ms", -1))
         self.typeahead = ""
-        if ev.get("reason") in ("terminator", "too_short", "max_digits"):
-            # chand reports the end of a collection before the dtmf event of the key that ended it:
-            # that key belongs to this collection, not to the next one as typeahead
-            self._late_keys += 1
         return CollectResult(ev.get("digits", ""), ev.get("reason", "timeout"))
 
     async def record(self, name: str, max_ms: int, silence_ms: int = 0, stop_digits: str = "#",
@@ -267,10 +262,14 @@ class Call:
         r = await self.command("record", mode=mode, max_ms=max_ms, silence_ms=silence_ms,
                                stop_digits=stop_digits, name=name)
         rid = r["recording"]
-        ev = await self.wait_event(lambda e: e["event"] == "record_done" and e.get("recording") == rid,
-                                   raise_on_hangup=False, since=mark)
+        # A caller who hangs up ends the recording too; chand then stops it without a record_done to us
+        # (the line is no longer ours), so the hang-up itself ends the wait: the file is what was said.
+        ev = await self.wait_event(lambda e: (e["event"] == "record_done" and e.get("recording") == rid)
+                                   or e["event"] in ("hangup", "ended"), raise_on_hangup=False, since=mark)
         digit = self.typeahead[start:start + 1]
         self.typeahead = self.typeahead[:start]
+        if ev["event"] != "record_done":
+            return RecordResult(r.get("path", ""), 0, "hangup")
         return RecordResult(ev.get("path") or r.get("path", ""), ev.get("duration_ms", 0),
                             ev.get("reason", ""), digit)
 

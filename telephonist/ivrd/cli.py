@@ -53,6 +53,11 @@ async def serve(cfg: Config, app: str = "ivr", stop: asyncio.Event | None = None
     flows = await asyncio.to_thread(load_flows, flows_dir, opts)      # FlowError: refuse to start
     stamp = _stamp(flows_dir)
     services = services_of(cfg)
+    try:
+        from telephonist.ivrd import voicemail
+        await voicemail.start(services)          # finish deposits a crash cut short; notify what is due
+    except Exception:
+        log.exception("event=voicemail_start_failed")
     stop = stop or asyncio.Event()
     current: dict[str, IvrService] = {}
     reload_now = asyncio.Event()

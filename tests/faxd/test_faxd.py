@@ -12,7 +12,7 @@ from PIL import Image
 from telephonist.chand.routing import Route
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from telephonist.faxd.documents import DocumentError, render_to_tiff
-from telephonist.faxd.mailer import SmtpSettings
+from telephonist.mail import SmtpSettings
 from telephonist.faxd.service import FaxService, FaxSettings
 from telephonist.faxd.store import FaxStore
 from telephonist.storage import migrate

@@ -1,0 +1,59 @@
+"""Callers for the voicemail tests: the scripted caller, plus a caller who speaks and then hangs up
+without pressing anything ({"speak": "x.wav", "hangup": true}), and speech to say."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from typing import Any
+
+from telephonist.ivrd.flow_test.caller import CallOutcome, ScriptedCaller
+
+
+class HangingUpCaller(ScriptedCaller):
+    """{"speak": ..., "hangup": true}: the far end says it all, then hangs up (in the event handler,
+    before acknowledging, so a lockstep clock gives the same recording on every machine)."""
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.hangup_after_speech: set[str] = set()
+
+    async def _act(self, out: CallOutcome, actions: list[dict[str, Any]], far: str) -> None:
+        if actions and actions[0].get("speak") and actions[0].get("hangup"):
+            action = actions.pop(0)
+            self.hangup_after_speech.add(far)
+            out.hung_up_by_caller = True
+            await self.tester.call("sim.play", far=far, items=[action["speak"]])
+            return
+        await super()._act(out, actions, far)
+
+    async def _far_event(self, ev: dict[str, Any]) -> None:
+        if ev.get("what") == "play_done" and ev.get("far") in self.hangup_after_speech:
+            self.hangup_after_speech.discard(ev["far"])
+            await self.tester.call("sim.hangup", far=ev["far"])
+            return
+        await super()._far_event(ev)
+
+
+async def use_hanging_up_caller(ivr) -> HangingUpCaller:
+    """Replace the harness's caller with one that can also speak and hang up."""
+    c = await HangingUpCaller.attach(await ivr.chand.client("tester-vm"), await ivr.chand.client("monitor-vm", "monitor"),
+                                     ivr.prompts_dir)
+    ivr.caller = c
+    return c
+
+
+def make_speech(path: str, text: str = "Hello, my gas bill is far too high this month, please call me back.",
+                voice: str = "en-us") -> int:
+    """Speech by espeak-ng as 8 kHz mono 16-bit PCM; returns its length in ms."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    assert shutil.which("espeak-ng") and shutil.which("sox"), "espeak-ng and sox are part of the set-up"
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = os.path.join(tmp, "raw.wav")
+        subprocess.run(["espeak-ng", "-v", voice, "-w", raw, text], check=True, capture_output=True)
+        subprocess.run(["sox", raw, "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", path],
+                       check=True, capture_output=True)
+    import wave
+    with wave.open(path) as w:
+        return w.getnframes() * 1000 // w.getframerate()
