@@ -62,7 +62,7 @@ def make_prompt(path: str, voice: str, text: str, trim: bool = False) -> None:
         raw = os.path.join(tmp, "raw.wav")
         subprocess.run(espeak_command(voice, text, raw), check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        out = path + ".tmp.wav"
+        out = f"{path}.{os.getpid()}.tmp.wav"     # two daemons may render the same prompt at once
         subprocess.run(sox_command(raw, out, trim), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         os.replace(out, path)
 

@@ -15,6 +15,8 @@ class CollectSpec:
     terminators: str = "#"
     first_timeout_ms: int = 5000      # from the end of the prompt to the first digit
     inter_timeout_ms: int = 3000
+    secret: bool = False              # a password: its keys are not written to call records
+    skip_leading: str = ""            # keys ignored before the first digit (a # after a complete entry)
 
 
 class DigitCollector:
@@ -42,7 +44,7 @@ class DigitCollector:
                 self._arm(self.spec.first_timeout_ms)
 
     def digit(self, d: str) -> None:
-        if self.finished:
+        if self.finished or (not self.digits and d in self.spec.skip_leading):
             return
         if d in self.spec.terminators:
             self._finish("terminator" if len(self.digits) >= self.spec.min_digits else "too_short")

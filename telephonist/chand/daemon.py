@@ -52,12 +52,9 @@ class Chand:
         recorder = CallRecorder(self.store, cfg.system.node, lambda: engine.now_ms)
         self.board = board = build_board(cfg, engine, recorder)
         board.reloader = self.reload
-        if cfg.system.demo_prompts:
-            from telephonist.ivrd.say import LANGUAGES
-            from telephonist.prompts import ensure_fragments, ensure_prompts
+        if cfg.system.demo_prompts:          # chand's own (fallback ...); ivrd makes the flows' prompts
+            from telephonist.prompts import ensure_prompts
             await asyncio.to_thread(ensure_prompts, cfg.system.prompts_dir)
-            for lang in (x for x in cfg.ivrd.languages if x in LANGUAGES):     # ivrd's read-out fragments
-                await asyncio.to_thread(ensure_fragments, cfg.system.prompts_dir, lang)
         self.server = ApiServer(board)
         await self.server.listen_unix(cfg.control.socket, cfg.control.socket_mode, cfg.control.socket_group)
         if cfg.control.tcp:

@@ -445,10 +445,13 @@ class Switchboard(LineListener):
         t = ev.type
         line.sig.on_event(ev)
         if t == EventType.DTMF:
-            self.record_event(line, "dtmf", digit=ev.text, duration_ms=ev.a)
+            secret = line.collect is not None and line.collect.spec.secret
+            self.record_event(line, "dtmf", digit="*" if secret else ev.text, duration_ms=ev.a)
+            # the key first, then the collection it may end: an application then knows which keys
+            # a collect_done used up, and which came after it (typed ahead for the next question)
+            self.tell_owner(line, "dtmf", digit=ev.text, duration_ms=ev.a)
             if line.collect:
                 line.collect.digit(ev.text)
-            self.tell_owner(line, "dtmf", digit=ev.text, duration_ms=ev.a)
         elif t == EventType.PLAY_DONE:
             line.playbacks.discard(ev.id)
             reason = EndReason(ev.a).name.lower()

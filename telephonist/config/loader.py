@@ -25,7 +25,7 @@ from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, Eng
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
              ("control", "fallback", "prompt"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir"),
-             ("ivrd", "flows_dir"), ("ivrd", "tts_cache_dir"), ("ivrd", "voicemail", "dir")}
+             ("ivrd", "flows_dir"), ("sim", "traffic", "scripts"), ("ivrd", "tts_cache_dir"), ("ivrd", "voicemail", "dir")}
 ROLES = ("monitor", "app", "admin")
 HUNTING = ("ascending", "descending", "round_robin", "least_used")
 BEHAVIOURS = ("answer", "busy", "no_answer", "unallocated", "congestion", "machine", "fax")
@@ -289,8 +289,8 @@ def _check(cfg: Config, b: _Builder) -> None:
 
 def _check_application(app: str, b: _Builder, path: tuple) -> None:
     kind, sep, arg = app.partition(":")
-    if not sep or not kind or not arg:
-        b.problem(path, f"application '{app}' must look like ivr:main, queue:sales, fax:inbox or app:NAME")
+    if not sep or not kind or (not arg and kind != "ivr"):      # "ivr:": ivrd picks the flow by dialled number
+        b.problem(path, f"application '{app}' must look like ivr:main, ivr:, queue:sales, fax:inbox or app:NAME")
 
 
 def _check_line_spec(spec: str, spans: dict[str, SpanConfig], b: _Builder, path: tuple) -> None:

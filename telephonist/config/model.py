@@ -130,6 +130,7 @@ class SimTrafficConfig:
     max_concurrent: int = 6
     spans: tuple[str, ...] = ()
     dialled: tuple[str, ...] = ("4008001234",)
+    scripts: str = ""                   # a directory of flow test scripts the simulated callers follow
 
 
 @dataclass(frozen=True)

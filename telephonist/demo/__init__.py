@@ -1,1 +1,1 @@
-"""The demo: a reception application and simulated callers, for `make run` on sim spans."""
+"""The demo: prompts spoken by espeak-ng, sample customer data and simulated callers, for `make run`."""

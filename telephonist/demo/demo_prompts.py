@@ -48,3 +48,14 @@ def ensure_demo_prompts(prompts_dir: str, catalog: str) -> int:
     if made:
         log.info("event=demo_prompts_made dir=%s count=%d", prompts_dir, made)
     return made
+
+
+def ensure_all_prompts(cfg) -> None:
+    """Everything a demo installation speaks, made when missing (`[system] demo_prompts = true`):
+    the system prompts, the read-out fragments of each language, the demo flows' prompts."""
+    from telephonist.ivrd.say import LANGUAGES
+    from telephonist.prompts import ensure_fragments, ensure_prompts
+    ensure_prompts(cfg.system.prompts_dir)
+    for lang in (x for x in cfg.ivrd.languages if x in LANGUAGES):
+        ensure_fragments(cfg.system.prompts_dir, lang)
+    ensure_demo_prompts(cfg.system.prompts_dir, catalog_path(cfg.path))

@@ -1,8 +1,10 @@
 """Simulated callers for the demo: the far ends of the sim spans call in, choose, speak and hang up.
 
-Each caller follows a small script: wait for the greeting, press a key,
-sometimes leave a spoken message, hang up after a while. Rates and numbers
-come from the [sim.traffic] section of the configuration.
+With a directory of flow test scripts ([sim.traffic] scripts), each caller
+is one of their calls, picked at random: it dials that number and presses
+what the script says whenever the flow waits for input, like a customer
+who knows the menus. Without scripts, a caller presses a random key after
+the greeting and sometimes speaks. Rates come from [sim.traffic].
 """
 from __future__ import annotations
 
@@ -18,8 +20,11 @@ log = logging.getLogger("telephonist.demo.traffic")
 
 class Traffic:
     def __init__(self, client: Client, spans: list[str], dialled: list[str], calls_per_minute: float,
-                 max_concurrent: int, seed: int | None = None) -> None:
+                 max_concurrent: int, seed: int | None = None, scripted: list | None = None,
+                 caller=None) -> None:
         self.c = client
+        self.scripted = scripted or []          # ScriptedCall objects of the flow test scripts
+        self.caller = caller                    # a ScriptedCaller, when there are scripts
         self.spans = spans
         self.dialled = dialled
         self.interval = 60.0 / max(0.1, calls_per_minute)
@@ -36,6 +41,9 @@ class Traffic:
             await asyncio.sleep(self.rng.expovariate(1.0 / self.interval))
 
     async def one_call(self) -> None:
+        if self.scripted and self.caller is not None:
+            await self.scripted_call()
+            return
         span = self.rng.choice(self.spans)
         caller = "13" + "".join(self.rng.choice("0123456789") for _ in range(9))
         try:
@@ -68,7 +76,40 @@ class Traffic:
             self.active.discard(far)
 
 
-async def run(socket: str, spans: list[str], dialled: list[str], cpm: float, max_concurrent: int) -> None:
+    async def scripted_call(self) -> None:
+        sc = self.rng.choice(self.scripted)
+        span = self.rng.choice(self.spans)
+        self.placed += 1
+        marker = object()
+        self.active.add(marker)
+        try:
+            out = await self.caller.call(sc.actions, dialled=sc.dialled, caller=sc.caller, span=span, timeout_s=600)
+            log.info("event=demo_call script=%r span=%s prompts=%d inputs=%d", sc.name, span, len(out.heard),
+                     out.inputs)
+        except (asyncio.TimeoutError, ApiCallError) as exc:
+            self.refused += 1
+            log.debug("event=call_not_placed span=%s error=%s", span, exc)
+        finally:
+            self.active.discard(marker)
+
+
+def load_scripted_calls(directory: str) -> list:
+    import glob
+    import os
+
+    from telephonist.ivrd.flow_test.script import ScriptError, load_script
+    calls = []
+    for path in sorted(glob.glob(os.path.join(directory, "*.toml"))):
+        try:
+            calls.extend(load_script(path).calls)
+        except ScriptError as exc:
+            log.warning("event=demo_script_skipped path=%s error=%s", path, exc)
+    return calls
+
+
+async def run(socket: str, spans: list[str], dialled: list[str], cpm: float, max_concurrent: int,
+              scripts: str = "", prompts_dir: str = "") -> None:
+    scripted = load_scripted_calls(scripts) if scripts else []
     while True:
         try:
             client = await Client.connect_unix(socket, app="demo-traffic")
@@ -76,7 +117,13 @@ async def run(socket: str, spans: list[str], dialled: list[str], cpm: float, max
             await asyncio.sleep(0.5)
             continue
         client.keep_events = False
-        t = Traffic(client, spans, dialled, cpm, max_concurrent)
+        caller = None
+        if scripted:
+            from telephonist.ivrd.flow_test.caller import ScriptedCaller
+            ear = await Client.connect_unix(socket, app="demo-traffic-ear", role="monitor")
+            ear.keep_events = False
+            caller = await ScriptedCaller.attach(client, ear, prompts_dir)
+        t = Traffic(client, spans, dialled, cpm, max_concurrent, scripted=scripted, caller=caller)
         log.info("event=traffic_started spans=%s calls_per_minute=%s", ",".join(spans), cpm)
         await t.run()
         await asyncio.sleep(0.5)
@@ -89,10 +136,12 @@ def main() -> None:
     parser.add_argument("--dialled", action="append", default=[])
     parser.add_argument("--calls-per-minute", type=float, default=12)
     parser.add_argument("--max-concurrent", type=int, default=6)
+    parser.add_argument("--scripts", default="", help="a directory of flow test scripts the callers follow")
+    parser.add_argument("--prompts-dir", default="")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     asyncio.run(run(args.socket, args.span, args.dialled or ["4008001234"], args.calls_per_minute,
-                    args.max_concurrent))
+                    args.max_concurrent, args.scripts, args.prompts_dir))
 
 
 if __name__ == "__main__":

@@ -83,11 +83,11 @@ class Call:
     steps: int = 0
     typeahead: str = ""                    # keys pressed during a barge-in prompt, for the next collect
     history: list[dict[str, Any]] = field(default_factory=list)   # events of this call, in order
+    _full_entry: bool = False              # the last collection ended at its maximum (a # may follow)
     _waiters: list[tuple[Callable[[dict], bool], asyncio.Future]] = field(default_factory=list)
     _gone: asyncio.Event = field(default_factory=asyncio.Event)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
     _step_logged: bool = False
-    _collected_until: int = -1             # engine time of the last collect_done: its keys are not typeahead
     _flows: dict[str, "Flow"] = field(default_factory=dict)    # the flow set this call runs in
     clock: Callable[[], datetime] | None = None      # the call's time, when fixed (flow tests); else now
 
@@ -134,8 +134,9 @@ class Call:
         """An event of this call's channel (called from the client's handler, before the ack)."""
         kind = ev["event"]
         self.history.append(ev)
-        if kind == "dtmf" and ev.get("time_ms", 0) > self._collected_until:
-            # (chand reports a collect's last key after its collect_done: that key is the collect's)
+        if kind == "dtmf":
+            # every key lands here; a collection's own keys are dropped when it ends (chand sends
+            # a key's dtmf before the collect_done it causes), what is left was typed ahead
             self.typeahead += ev.get("digit", "")
         if kind in ("hangup", "ended"):
             self._gone.set()
@@ -227,10 +228,22 @@ class Call:
 
     async def collect(self, prompts: Any = None, min_digits: int = 1, max_digits: int = 1,
                       terminators: str = "#", first_timeout_ms: int = 5000, inter_timeout_ms: int = 3000,
-                      barge_in: bool = True) -> CollectResult:
+                      barge_in: bool = True, secret: bool = False) -> CollectResult:
         """Digits from the caller, after an optional prompt the caller may interrupt. Keys pressed
         during an earlier barge-in prompt count as the first digits."""
-        ahead, self.typeahead = self.typeahead, ""
+        # Callers often press # after an entry that was already complete (six digits of six): that #
+        # is no answer to the next question, whether it was typed ahead or reached this collection.
+        hash_may_follow, self._full_entry = self._full_entry, False
+        result = await self._collect_once(prompts, min_digits, max_digits, terminators, first_timeout_ms,
+                                          inter_timeout_ms, barge_in, secret,
+                                          "#" if hash_may_follow and "#" not in terminators else "")
+        self._full_entry = result.reason == "max_digits"
+        return result
+
+    async def _collect_once(self, prompts: Any, min_digits: int, max_digits: int, terminators: str,
+                            first_timeout_ms: int, inter_timeout_ms: int, barge_in: bool,
+                            secret: bool, skip_leading: str) -> CollectResult:
+        ahead, self.typeahead = self.typeahead.lstrip(skip_leading) if skip_leading else self.typeahead, ""
         if ahead:
             done = _typed_ahead(ahead, min_digits, max_digits, terminators)
             if done is not None:
@@ -241,6 +254,10 @@ class Call:
             ahead, self.typeahead, items = self.typeahead, "", []
         args: dict[str, Any] = dict(min=min_digits, max=max_digits, terminators=terminators,
                                     first_timeout_ms=first_timeout_ms, inter_timeout_ms=inter_timeout_ms)
+        if secret:
+            args["secret"] = True
+        if skip_leading:
+            args["skip_leading"] = skip_leading
         if items:
             args["prompt"] = items
         if ahead:
@@ -249,7 +266,6 @@ class Call:
         r = await self.command("collect", **args)
         cid = r["collect"]
         ev = await self.wait_event(lambda e: e["event"] == "collect_done" and e.get("collect") == cid, since=mark)
-        self._collected_until = max(self._collected_until, ev.get("time_ms", -1))
         self.typeahead = ""
         return CollectResult(ev.get("digits", ""), ev.get("reason", "timeout"))
 

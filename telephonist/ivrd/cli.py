@@ -46,8 +46,8 @@ async def serve(cfg: Config, app: str = "ivr", stop: asyncio.Event | None = None
     from telephonist.storage import migrate
     await asyncio.to_thread(migrate, cfg.database.url)
     if cfg.system.demo_prompts:
-        from telephonist.demo.demo_prompts import catalog_path, ensure_demo_prompts
-        await asyncio.to_thread(ensure_demo_prompts, cfg.system.prompts_dir, catalog_path(cfg.path))
+        from telephonist.demo.demo_prompts import ensure_all_prompts
+        await asyncio.to_thread(ensure_all_prompts, cfg)
     opts = load_options(cfg)
     flows_dir = cfg.ivrd.flows_dir
     flows = await asyncio.to_thread(load_flows, flows_dir, opts)      # FlowError: refuse to start

@@ -15,6 +15,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", required=True)
     c = sub.add_parser("check", help="validate the flows directory (and FILES, as if they were in it)")
     c.add_argument("files", nargs="*", help="flow files to check among the configured ones")
+    r = sub.add_parser("types", help="every node type and its keys (* = required)")
+    r.add_argument("--markdown", action="store_true", help="the reference section of docs/flows.md")
     t = sub.add_parser("test", help="run scripted calls against a flow on simulated spans")
     t.add_argument("flow", help="a flow's name, or the path of a flow file (checked among the configured ones)")
     t.add_argument("script", help="the test script (TOML; see docs/flows.md)")
@@ -26,7 +28,16 @@ def main(args: argparse.Namespace) -> int:
     from telephonist.ivrd.flow_loader import FlowError
     from telephonist.ivrd.flow_test.runner import load_flow_set, run_script
     from telephonist.ivrd.flow_test.script import ScriptError, load_script
+    if args.action == "types":
+        from telephonist.ivrd.node_reference import markdown, text
+        print(markdown() if args.markdown else text())
+        return 0
     cfg = load_config(args.config)
+    if cfg.system.demo_prompts:          # a demo installation: its prompts and sample data, once
+        from telephonist.demo.demo_prompts import ensure_all_prompts
+        from telephonist.demo.sample_data import build_customer_databases
+        ensure_all_prompts(cfg)
+        build_customer_databases(cfg)
     if args.action == "check":
         try:
             flows = None

@@ -1,5 +1,5 @@
 """`telephonist run`: start chand (and every daemon that exists) as child processes, restart them if
-they die, stop them together; with --demo, also the demo reception app and simulated callers."""
+they die, stop them together; with --demo, also the demo's sample data and simulated callers."""
 from __future__ import annotations
 
 import argparse
@@ -29,7 +29,7 @@ class Child:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=os.environ.get("TELEPHONIST_CONFIG", "/etc/telephonist/telephonist.toml"))
-    p.add_argument("--demo", action="store_true", help="also run the demo reception app and simulated callers")
+    p.add_argument("--demo", action="store_true", help="also build the sample data and run simulated callers")
     p.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0: run until signalled)")
     p.add_argument("--web-port", type=int, default=8080, help="the web admin's port (0: do not start it)")
 
@@ -88,7 +88,7 @@ def _socket_path(config_path: str) -> str:
     return load_config(config_path).control.socket
 
 
-async def _wait_for_socket(path: str, timeout: float = 30.0) -> bool:
+async def _wait_for_socket(path: str, timeout: float = 180.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if os.path.exists(path):
@@ -120,6 +120,9 @@ async def run(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     py = sys.executable
+    if args.demo:
+        from telephonist.demo.sample_data import build_all
+        build_all(cfg)
     children = [Child("chand", [py, "-m", "telephonist.cli", "chand", "--config", args.config])]
     sock = cfg.control.socket
     children.append(Child("faxd", [py, "-m", "telephonist.cli", "faxd", "--config", args.config]))
@@ -133,10 +136,10 @@ async def run(args: argparse.Namespace) -> int:
         children.append(Child("webadmin", [py, "-m", "telephonist.cli", "webadmin", "--config", args.config,
                                            "--port", str(args.web_port)]))
     if args.demo:
-        children.append(Child("reception", [py, "-m", "telephonist.demo.reception", "--socket", sock]))
         traffic = cfg.sim.traffic
         argv = [py, "-m", "telephonist.demo.traffic", "--socket", sock,
-                "--calls-per-minute", str(traffic.calls_per_minute), "--max-concurrent", str(traffic.max_concurrent)]
+                "--calls-per-minute", str(traffic.calls_per_minute), "--max-concurrent", str(traffic.max_concurrent),
+                "--scripts", traffic.scripts, "--prompts-dir", cfg.system.prompts_dir]
         for span in traffic.spans:
             argv += ["--span", span]
         for number in traffic.dialled:

@@ -117,3 +117,34 @@ type = "hangup"
         # the intro offers no input point; the caller presses at the menu, whose prompt is then skipped
         out = await ivr.call([{"press": "3"}])
         assert ivr.steps(out.call_id)[-2:] == [("menu", "3", "ok"), ("bye", None, "ok")]
+
+
+async def test_a_pin_is_never_written_down(tmp_path):
+    """Keys of a secret collection reach the flow but neither the step log nor chand's call records."""
+    flow = """
+[flow]
+numbers = ["4008*"]
+[nodes.pin]
+type = "collect"
+prompts = "zh/pin.wav"
+var = "pin"
+min_digits = 6
+max_digits = 6
+next = "menu"
+[nodes.menu]
+type = "menu"
+prompts = "zh/menu.wav"
+choices = { "1" = "bye" }
+[nodes.bye]
+type = "hangup"
+"""
+    async with running_ivrd(tmp_path, {"main.toml": flow}, ["zh/pin.wav", "zh/menu.wav"]) as ivr:
+        # the # after a complete six-digit entry is not taken as an answer to the menu
+        out = await ivr.call([{"press": "975310#"}, {"press": "1"}])
+        assert ivr.vars(out.call_id)["pin"] == "975310"
+        assert ivr.steps(out.call_id) == [("pin", "******", "ok"), ("menu", "1", "ok"), ("bye", None, "ok")]
+        await ivr.chand.board.recorder.drain()
+        events = ivr.rows("SELECT kind, data FROM call_events")
+        assert any(e["kind"] == "collect" and '"******"' in e["data"] for e in events)
+        digits = "".join(__import__("json").loads(e["data"]).get("digit", "") for e in events if e["kind"] == "dtmf")
+        assert digits.startswith("******") and "975310" not in str(events)

@@ -126,3 +126,11 @@ def test_a_number_claimed_twice_and_a_flow_defined_twice(dirs):
     assert any("also defined in" in m for _, _, m in got)
     with pytest.raises(FlowError):
         load_flows(flows_dir, opts, {"other.toml": GOOD.replace("[flow]", '[flow]\nname = "second"')})
+
+
+def test_docs_hold_the_reference_of_every_node_type():
+    from telephonist.ivrd.node_reference import markdown
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "docs", "flows.md"), encoding="utf-8") as f:
+        docs = f.read()
+    assert markdown() in docs, "docs/flows.md is out of date: `telephonist flow types --markdown` makes the section"

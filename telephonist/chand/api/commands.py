@@ -242,7 +242,9 @@ def collect(board, sess, msg):
         max_digits=arg(msg, "max", int, 1, check=lambda v: 1 <= v <= 64),
         terminators=arg(msg, "terminators", str, "#"),
         first_timeout_ms=arg(msg, "first_timeout_ms", int, 5000, check=lambda v: 0 < v <= 600000),
-        inter_timeout_ms=arg(msg, "inter_timeout_ms", int, 3000, check=lambda v: 0 < v <= 600000))
+        inter_timeout_ms=arg(msg, "inter_timeout_ms", int, 3000, check=lambda v: 0 < v <= 600000),
+        secret=arg(msg, "secret", bool, False),
+        skip_leading=arg(msg, "skip_leading", str, "", check=lambda v: all(d in "*#" for d in v)))
     initial = arg(msg, "initial", str, "", check=lambda v: len(v) <= 64 and all(d in "0123456789*#ABCD" for d in v))
     if initial and msg.get("prompt"):
         raise BadRequest("collect: 'initial' digits and a 'prompt' exclude each other")
@@ -261,7 +263,7 @@ def collect(board, sess, msg):
             line.collect = None
         if col.prompt_id:
             board.engine.play_stop(line.chan, col.prompt_id)
-        board.record_event(line, "collect", digits=digits, reason=reason)
+        board.record_event(line, "collect", digits="*" * len(digits) if spec.secret else digits, reason=reason)
         board.tell_owner(line, "collect_done", collect=col.id, digits=digits, reason=reason)
     board.record_event(line, "collect_start", collect=cid, min=spec.min_digits, max=spec.max_digits,
                        prompt=[i if isinstance(i, str) else list(i) for i in items] if pid is not None else [])

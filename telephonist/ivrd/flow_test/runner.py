@@ -18,7 +18,6 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,34 +60,13 @@ def load_flow_set(cfg: Config, flow_file: str | None) -> FlowSet:
     return load_flows(cfg.ivrd.flows_dir, opts, overrides)
 
 
-def seed(db_url: str, setup: dict[str, list[dict[str, Any]]]) -> None:
-    from werkzeug.security import generate_password_hash
-
-    from telephonist.ivrd.schema import accounts, blacklist, holidays, vip, voicemail_boxes
-    now = datetime.now(timezone.utc)
+def seed_database(db_url: str, setup: dict[str, list[dict[str, Any]]]) -> None:
+    from telephonist.ivrd.seed import seed
     engine = sa.create_engine(db_url)
-    with engine.begin() as conn:
-        for row in setup.get("accounts", []):
-            conn.execute(accounts.insert().values(realm=row["realm"], account=str(row["account"]),
-                                                  password_hash=generate_password_hash(str(row["password"])),
-                                                  failures=0))
-        for row in setup.get("blacklist", []):
-            minutes = row.get("minutes")
-            conn.execute(blacklist.insert().values(number=str(row["number"]), reason=row.get("reason", ""),
-                                                   expires_at=now + timedelta(minutes=minutes) if minutes else None,
-                                                   created_by="flow test", created_at=now))
-        for row in setup.get("vip", []):
-            conn.execute(vip.insert().values(number=row.get("number"), customer_class=row.get("customer_class"),
-                                             name=row.get("name", ""), target=row.get("target", ""), created_at=now))
-        for row in setup.get("mailboxes", []):
-            conn.execute(voicemail_boxes.insert().values(
-                mailbox=str(row["mailbox"]), name=row.get("name", ""), pin_hash=generate_password_hash(str(row["pin"])),
-                email=row.get("email", ""), sms_number=row.get("sms_number", ""), created_at=now))
-        for row in setup.get("holidays", []):
-            conn.execute(holidays.insert().values(day=datetime.fromisoformat(str(row["day"])).date(),
-                                                  kind=row.get("kind", "holiday"), name=row.get("name", ""),
-                                                  schedule=row.get("schedule", "")))
-    engine.dispose()
+    try:
+        seed(engine, setup)
+    finally:
+        engine.dispose()
 
 
 class _StandIn:
@@ -140,7 +118,7 @@ async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str
     with tempfile.TemporaryDirectory(prefix="telephonist-flowtest-") as tmp:
         db_url = f"sqlite:///{os.path.join(tmp, 'flowtest.db')}"
         await asyncio.to_thread(migrate, db_url)
-        await asyncio.to_thread(seed, db_url, script.setup)
+        await asyncio.to_thread(seed_database, db_url, script.setup)
         spans = [dataclasses.replace(s, driver="sim", kind="fxs" if s.driver == "local" else s.kind)
                  for s in span_specs(cfg)]
         spans.append(SpanSpec(CALLER_SPAN, "e1", 4))
@@ -237,9 +215,11 @@ def check(sc: ScriptedCall, out: CallOutcome, call: Call | None, handed: dict[st
             rep.failures.append(f"heard {p}, which it must not")
     for r in e.reads:
         lang = r.get("language") or call.lang
+        options = {k: (v.lower() == "true" if isinstance(v, str) and v.lower() in ("true", "false") else v)
+                   for k, v in r.items() if k not in ("what", "value", "language")}
         try:
             from telephonist.ivrd.say import fragments
-            want = fragments(str(r["what"]), str(r["value"]), lang)
+            want = fragments(str(r["what"]), str(r["value"]), lang, **options)
         except Exception as exc:                    # an unreadable value in the script itself
             rep.failures.append(f"cannot work out how {r} is read: {exc}")
             continue

@@ -55,21 +55,23 @@ class _Login(FallthroughExits, NodeType):
         if any(t not in "*#" for t in node.get("terminator")):
             ctx.problem("terminator", "terminator must be # or *")
 
-    async def ask(self, node: "Node", call: "Call", prompts, min_d: int, max_d: int) -> "CollectResult":
+    async def ask(self, node: "Node", call: "Call", prompts, min_d: int, max_d: int,
+                  secret: bool = False) -> "CollectResult":
         # A caller who adds # after a full-length entry (six digits and #) sends a # that the last
         # collection no longer takes: typed ahead, or heard by this collection as it starts. It ends
         # nothing here.
         call.typeahead = call.typeahead.lstrip(node.get("terminator"))
         r = await call.collect(prompts, min_d, max_d, node.get("terminator"), node.get("timeout_ms"),
-                               node.get("inter_digit_ms"))
+                               node.get("inter_digit_ms"), secret=secret)
         if r.reason == "too_short" and not r.digits:
             r = await call.collect(prompts, min_d, max_d, node.get("terminator"), node.get("timeout_ms"),
-                                   node.get("inter_digit_ms"))
+                                   node.get("inter_digit_ms"), secret=secret)
         return r
 
     async def password(self, node: "Node", call: "Call", prompts) -> str:
         """The digits entered ("" when none): a short one is judged by the caller of this."""
-        r = await self.ask(node, call, prompts, node.get("password_min_digits"), node.get("password_max_digits"))
+        r = await self.ask(node, call, prompts, node.get("password_min_digits"), node.get("password_max_digits"),
+                           secret=True)
         return r.digits
 
     async def login(self, node: "Node", call: "Call", account: str, password: str):

@@ -48,12 +48,12 @@ class _Asking(NodeType):
                 ctx.problem(key, f"{key} must be between 100 and 600000")
 
     async def ask(self, node: "Node", call: "Call", min_d: int, max_d: int, terms: str,
-                  accept) -> tuple[str | None, str]:
+                  accept, secret: bool = False) -> tuple[str | None, str]:
         """(the accepted entry or None when the attempts are used up, the last result)."""
         result = ""
         for attempt in range(node.get("retries")):
             r = await call.collect(node.get("prompts"), min_d, max_d, terms, node.get("timeout_ms"),
-                                   node.get("inter_digit_ms"), barge_in=node.get("barge_in"))
+                                   node.get("inter_digit_ms"), barge_in=node.get("barge_in"), secret=secret)
             if r.reason in ("timeout", "too_short") and not r.digits:
                 result = "timeout"
                 call.step("timeout", detail={"attempt": attempt + 1})
@@ -137,13 +137,13 @@ class Collect(_Asking):
         return True
 
     async def run(self, node: "Node", call: "Call") -> str | None:
+        secret = "password" in node.get("var") or "pin" in node.get("var")
         digits, result = await self.ask(node, call, node.get("min_digits"), node.get("max_digits"),
-                                        node.get("terminator"), lambda d: self.valid(node, d))
+                                        node.get("terminator"), lambda d: self.valid(node, d), secret=secret)
         if digits is None:
             call.step("failed", detail={"last": result})
             return node.get("on_fail")
         call.vars[node.get("var")] = digits
-        secret = "password" in node.get("var") or "pin" in node.get("var")
         call.step("ok", digits="*" * len(digits) if secret else digits)
         return node.get("next")
 
@@ -188,6 +188,7 @@ class Language(_Asking):
         digit, _ = await self.ask(node, call, 1, 1, "", lambda d: d in choices)
         if digit is not None:
             call.set_language(choices[digit])
+            call.vars["language_chosen"] = True      # a flow entered later need not ask again
         call.step("ok" if digit else "default", digits=digit, detail={"language": call.lang})
         return node.get("next")
 

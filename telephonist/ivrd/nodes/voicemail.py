@@ -260,7 +260,7 @@ class _Listening:
             else:
                 r = await call.collect(prompt("enter-mailbox"), 1, 32, "#", 8000, 4000)
                 mailbox = r.digits
-            r = await call.collect(prompt("enter-pin"), 1, 16, "#", 8000, 4000)
+            r = await call.collect(prompt("enter-pin"), 1, 16, "#", 8000, 4000, secret=True)
             if not mailbox or not r.digits:
                 call.step("timeout")
                 continue
@@ -383,8 +383,8 @@ class _Listening:
 
     async def pin(self) -> str:
         call = self.call
-        first = await call.collect(prompt("enter-new-pin"), 4, 16, "#", 8000, 4000)
-        again = await call.collect(prompt("confirm-pin"), 4, 16, "#", 8000, 4000)
+        first = await call.collect(prompt("enter-new-pin"), 4, 16, "#", 8000, 4000, secret=True)
+        again = await call.collect(prompt("confirm-pin"), 4, 16, "#", 8000, 4000, secret=True)
         if first.digits and first.digits == again.digits:
             try:
                 await call.in_thread(self.store.set_pin, self.mailbox, first.digits)

@@ -1,0 +1,77 @@
+"""The demo hotlines (insurance, gas, bank, switchboard) called the way customers call them: every
+scripted call of etc/telephonist/flow-tests/ must pass against the shipped flows and sample data.
+Prompts are stand-in tones named like the real ones (what the caller hears is asserted by name)."""
+from __future__ import annotations
+
+import dataclasses
+import glob
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from telephonist.config import load_config
+from telephonist.demo.demo_prompts import load_catalog
+from telephonist.demo.sample_data import build_customer_databases
+from telephonist.ivrd.flow_test.runner import load_flow_set, run_script
+from telephonist.ivrd.flow_test.script import load_script
+from tests.support.ivrd_harness import make_prompt
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CONFIG = os.path.join(ROOT, "etc", "telephonist", "telephonist.toml")
+SCRIPTS = sorted(glob.glob(os.path.join(ROOT, "etc", "telephonist", "flow-tests", "*.toml")))
+
+
+def demo_config(tmp_path):
+    """The shipped demo configuration, with its state, prompts and sample databases under tmp_path."""
+    cfg = load_config(CONFIG)
+    system = dataclasses.replace(cfg.system, state_dir=str(tmp_path / "state"), prompts_dir=str(tmp_path / "prompts"),
+                                 recordings_dir=str(tmp_path / "recordings"))
+    cfg = dataclasses.replace(cfg, system=system)
+    build_customer_databases(cfg)
+    sources = tuple(dataclasses.replace(s, url=f"sqlite:///{tmp_path / 'state' / 'demo' / (s.name + '.db')}")
+                    for s in cfg.ivrd.sources)
+    return dataclasses.replace(cfg, ivrd=dataclasses.replace(cfg.ivrd, sources=sources))
+
+
+def stand_in_prompts(cfg) -> None:
+    from telephonist.ivrd.say.fragments import fragment_names
+    from telephonist.ivrd.voicemail.prompts import all_prompts
+    names = set(load_catalog(os.path.join(os.path.dirname(CONFIG), "demo-prompts.toml")))
+    for lang in cfg.ivrd.languages:
+        names |= set(fragment_names(lang)) | {p.replace("{lang}", lang) for p in all_prompts()}
+        names.add(f"{lang}/try-later.wav")
+    for i, name in enumerate(sorted(names)):
+        make_prompt(os.path.join(cfg.system.prompts_dir, name), ms=1500, freq=300 + 7 * (i % 100))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[os.path.basename(s)[:-5] for s in SCRIPTS])
+async def test_demo_flow_scripts_pass(tmp_path, script):
+    cfg = demo_config(tmp_path)
+    stand_in_prompts(cfg)
+    flows = load_flow_set(cfg, None)
+    sc = load_script(script)
+    reports = await run_script(cfg, sc, flows, sc.flow)
+    failed = [f"{r.name}: {'; '.join(r.failures)}\n  heard {r.heard}\n  steps {r.steps}" for r in reports if not r.passed]
+    assert not failed, "\n".join(failed)
+    assert len(reports) == len(sc.calls) >= 3
+
+
+async def test_what_lands_in_the_customers_systems(tmp_path):
+    """A meter reading and a bank transfer phoned in are in the (sample) customer databases."""
+    cfg = demo_config(tmp_path)
+    stand_in_prompts(cfg)
+    flows = load_flow_set(cfg, None)
+    for name in ("gas", "bank"):
+        sc = load_script(os.path.join(ROOT, "etc", "telephonist", "flow-tests", f"{name}.toml"))
+        await run_script(cfg, sc, flows, name)
+    gas = sa.create_engine(f"sqlite:///{tmp_path / 'state' / 'demo' / 'gas.db'}")
+    with gas.connect() as c:
+        assert c.execute(sa.text("SELECT account_no, month, reading, via FROM meter_readings")).all() == \
+            [("10012345", "202611", 1234, "ivr")]
+    bank = sa.create_engine(f"sqlite:///{tmp_path / 'state' / 'demo' / 'bank.db'}")
+    with bank.connect() as c:
+        rows = dict(c.execute(sa.text("SELECT account_no, balance FROM accounts")).all())
+        assert (rows["62220001"], rows["62220002"]) == (15230.75 - 500, 800 + 500)
+    gas.dispose()
+    bank.dispose()
