@@ -310,20 +310,29 @@ def _check_line_spec(spec: str, spans: dict[str, SpanConfig], b: _Builder, path:
         b.problem(path, f"'{spec}': span '{span}' has {count} channels")
 
 
-def load_config(path: str) -> Config:
-    """Read and check the configuration at path (and its conf.d); raises ConfigError listing every problem."""
+def load_config(path: str, overrides: dict[str, str] | None = None) -> Config:
+    """Read and check the configuration at path (and its conf.d); raises ConfigError listing every problem.
+
+    ``overrides`` maps a file's path to a text read in its place (a conf.d file need not exist yet):
+    the web admin checks the conf.d file it owns this way before it writes it."""
     sources = _Sources()
     problems: list[Problem] = []
     merged: dict = {}
-    conf_d = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(path)), "conf.d", "*.toml")))
+    overrides = {os.path.abspath(k): v for k, v in (overrides or {}).items()}
+    conf_dir = os.path.join(os.path.dirname(os.path.abspath(path)), "conf.d")
+    conf_d = sorted(set(glob.glob(os.path.join(conf_dir, "*.toml")))
+                    | {p for p in overrides if os.path.dirname(p) == conf_dir and p.endswith(".toml")})
     for i, f in enumerate([path] + conf_d):
-        try:
-            with open(f, "rb") as fh:
-                raw = fh.read()
-        except OSError as exc:
-            problems.append(Problem(f, 1, f"cannot read: {exc.strerror}"))
-            continue
-        text = raw.decode("utf-8", "replace")
+        if os.path.abspath(f) in overrides:
+            text = overrides[os.path.abspath(f)]
+        else:
+            try:
+                with open(f, "rb") as fh:
+                    raw = fh.read()
+            except OSError as exc:
+                problems.append(Problem(f, 1, f"cannot read: {exc.strerror}"))
+                continue
+            text = raw.decode("utf-8", "replace")
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

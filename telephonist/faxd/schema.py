@@ -1,7 +1,7 @@
 """faxd's tables (created by the Alembic migration fx01)."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, false
 
 from telephonist.storage.database import UTCDateTime
 
@@ -26,6 +26,11 @@ faxes = Table(
     Column("job_id", Integer),
     Column("emailed_to", Text),
     Column("created_at", UTCDateTime(), nullable=False),
+    # the web admin's inbox (migration wa02): what the fax is about, and who dealt with it
+    Column("category", String(16), nullable=False, default="other", server_default="other"),  # complaint, suggestion, other
+    Column("handled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("handled_by", String(64)),
+    Column("handled_at", UTCDateTime()),
 )
 Index("ix_fax_messages_mailbox", faxes.c.mailbox, faxes.c.created_at)
 

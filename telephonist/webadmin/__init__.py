@@ -2,9 +2,11 @@
 
     app = create_app(WebConfig(database_url="sqlite:////var/lib/telephonist/telephonist.db"))
 
-One blueprint per area (auth, calls, live, reports, admin, api, config); the
-database is opened in one place (db.py); the guard in security.py stands in
-front of every route. ``telephonist webadmin`` serves it with waitress.
+One blueprint per area (auth, calls, live, reports, inbox, admin, api, and the
+configuration pages: spans, routing, flows, prompts, lists, mailboxes, fax
+documents); the database is opened in one place (db.py); the guard in
+security.py stands in front of every route. ``telephonist webadmin`` serves it
+with waitress.
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
 
     from telephonist.storage import migrate
     from telephonist.webadmin import accounts, db, i18n, security
+    from telephonist.webadmin.site import load_site
+    app.extensions["telephonist_site"] = load_site(cfg.config_path)
     migrate(cfg.database_url)
     db.init_app(app, cfg.database_url)
     with db.writing(app) as conn:
@@ -45,8 +49,10 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     if cfg.live_feed:
         feed.start()
 
-    from telephonist.webadmin import admin, api, auth, calls, configpages, live, reports
-    for bp in (auth.bp, calls.bp, live.bp, reports.bp, admin.bp, configpages.bp, api.bp):
+    from telephonist.webadmin import (admin, api, auth, calls, configpages, faxdocs, flows, inbox, lists, live,
+                                      mailboxes, prompts, reports, routing)
+    for bp in (auth.bp, calls.bp, live.bp, reports.bp, inbox.bp, admin.bp, configpages.bp, routing.bp, flows.bp,
+               prompts.bp, lists.bp, mailboxes.bp, faxdocs.bp, api.bp):
         app.register_blueprint(bp)
 
     @app.route("/")
@@ -54,7 +60,8 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
         from flask import redirect, url_for
         user = g.user
         for right, endpoint in (("live.view", "live.board"), ("calls.view", "calls.search"),
-                                ("reports.view", "reports.traffic"), ("admin.users", "admin.users")):
+                                ("inbox.view", "inbox.voicemail_list"), ("reports.view", "reports.traffic"),
+                                ("config.view", "config.spans"), ("admin.users", "admin.users")):
             if user.can(right):
                 return redirect(url_for(endpoint))
         return render_template("base.html")

@@ -1,12 +1,14 @@
 """The JSON REST API for CRM/ERP integration (bearer token; the token acts as its user, with that
-user's rights and data rights). Described by the OpenAPI document at /api/openapi.json."""
+user's rights and data rights): call records, recordings, voicemail, faxes, placing calls.
+Described by the OpenAPI document at /api/openapi.json."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, send_file
 
 from telephonist.client import ApiCallError
-from telephonist.webadmin import audio, calllog, db, security
+from telephonist.webadmin import audio, calllog, db, inbox, inboxdb, security
 from telephonist.webadmin.calllog import CallSearch
+from telephonist.webadmin.inboxdb import InboxSearch
 from telephonist.webadmin.calls import site_tz
 from telephonist.webadmin.livefeed import FeedUnavailable
 from telephonist.webadmin.openapi import document
@@ -118,3 +120,83 @@ def originate():
 @requires("live.view")
 def status():
     return jsonify(current_app.extensions["chand_feed"].snapshot())
+
+
+# ---- voicemail and faxes --------------------------------------------------------------------------
+def _inbox_query():
+    s = InboxSearch.from_args(request.args, site_tz())
+    limit = min(MAX_LIMIT, max(1, request.args.get("limit", 100, type=int) or 100))
+    offset = max(0, request.args.get("offset", 0, type=int) or 0)
+    return s, limit, offset
+
+
+def _voicemail(msg: dict) -> dict:
+    out = inboxdb.for_json(msg, drop=("path",))
+    out["has_audio"] = inbox.voicemail_file(msg) is not None
+    return out
+
+
+def _fax(fax: dict) -> dict:
+    out = inboxdb.for_json(fax, drop=("tiff_path", "pdf_path"))
+    out["has_pdf"] = inbox.fax_pdf(fax) is not None
+    return out
+
+
+@bp.route("/voicemail")
+@requires("inbox.view")
+def voicemail_list():
+    try:
+        s, limit, offset = _inbox_query()
+    except ValueError as exc:
+        return _error(400, "bad_request", str(exc))
+    with db.reading() as conn:
+        total = inboxdb.count_voicemail(conn, g.user, s)
+        items = inboxdb.voicemail(conn, g.user, s, limit, offset)
+    return jsonify(total=total, limit=limit, offset=offset, voicemail=[_voicemail(m) for m in items])
+
+
+@bp.route("/voicemail/<int:msg_id>")
+@requires("inbox.view")
+def voicemail_one(msg_id: int):
+    return jsonify(voicemail=_voicemail(inbox.visible_voicemail(msg_id)))
+
+
+@bp.route("/voicemail/<int:msg_id>/audio")
+@requires("inbox.view", "inbox.listen")
+def voicemail_audio(msg_id: int):
+    msg = inbox.visible_voicemail(msg_id)
+    path = inbox.voicemail_file(msg)
+    if path is None:
+        abort(404)
+    security.audit("voicemail_download", f"voicemail:{msg_id}", mailbox=msg["mailbox"], via="api")
+    return send_file(path, mimetype="audio/wav", as_attachment=True, download_name=f"voicemail-{msg_id}.wav")
+
+
+@bp.route("/faxes")
+@requires("inbox.view")
+def fax_list():
+    try:
+        s, limit, offset = _inbox_query()
+    except ValueError as exc:
+        return _error(400, "bad_request", str(exc))
+    with db.reading() as conn:
+        total = inboxdb.count_faxes(conn, g.user, s)
+        items = inboxdb.fax_list(conn, g.user, s, limit, offset)
+    return jsonify(total=total, limit=limit, offset=offset, faxes=[_fax(f) for f in items])
+
+
+@bp.route("/faxes/<int:fax_id>")
+@requires("inbox.view")
+def fax_one(fax_id: int):
+    return jsonify(fax=_fax(inbox.visible_fax(fax_id)))
+
+
+@bp.route("/faxes/<int:fax_id>/pdf")
+@requires("inbox.view", "inbox.listen")
+def fax_pdf(fax_id: int):
+    fax = inbox.visible_fax(fax_id)
+    path = inbox.fax_pdf(fax)
+    if path is None:
+        abort(404)
+    security.audit("fax_download", f"fax:{fax_id}", mailbox=fax["mailbox"], via="api")
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"fax-{fax_id}.pdf")

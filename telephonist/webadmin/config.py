@@ -31,6 +31,7 @@ class WebConfig:
     export_limit: int = 50_000              # rows in one CSV/XLSX export
     page_size: int = 50
     password_method: str = "scrypt"         # werkzeug.security method for new passwords ("pbkdf2" also fine)
+    config_path: str = ""                   # telephonist.toml: flows, prompts, voicemail, fax and routing pages
     testing: bool = False
 
 
@@ -54,5 +55,6 @@ def from_telephonist_config(path: str, **overrides) -> WebConfig:
     cfg = load_config(path)
     web = WebConfig(database_url=cfg.database.url, control_socket=cfg.control.socket,
                     recordings_dir=cfg.system.recordings_dir, time_zone=cfg.system.time_zone,
+                    config_path=os.path.abspath(path),
                     secret_key=secret_from_file(Path(cfg.system.state_dir) / "webadmin.secret"))
     return replace(web, **overrides)

@@ -1,14 +1,15 @@
-"""Configuration pages. Spans/channels are shown read-only from chand's live status; call flows,
-prompts, voicemail and fax have their place in the navigation and come with ivrd/faxd."""
+"""Spans and channels as chand sees them now (its ``status``, kept up to date by the live feed):
+each span's driver, type and alarms, each channel's state, owner and time in state, and the trunk
+groups with the lines they hunt over. Read only: spans are the sysadmin's (telephonist.toml)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+import time
+
+from flask import Blueprint, current_app, render_template
 
 from telephonist.webadmin.security import requires
 
 bp = Blueprint("config", __name__, url_prefix="/config", template_folder="templates")
-
-PENDING = {"flows": "Call flows", "prompts": "Prompts", "voicemail": "Voicemail", "fax": "Fax"}
 
 
 @bp.route("/spans")
@@ -18,12 +19,14 @@ def spans():
     by_span: dict[str, list] = {}
     for ln in snap["lines"]:
         by_span.setdefault(ln["chan"].split("/")[0], []).append(ln)
-    return render_template("config/spans.html", snap=snap, by_span=by_span)
-
-
-@bp.route("/<section>")
-@requires("config.view")
-def pending(section: str):
-    if section not in PENDING:
-        abort(404)
-    return render_template("config/pending.html", title=PENDING[section])
+    info = {sp["name"]: sp for sp in snap.get("spans", [])}
+    now = time.time()
+    summary = []
+    for name, lines in by_span.items():
+        sp = info.get(name, {})
+        blocked = sum(1 for ln in lines if ln["state"] == "blocked")
+        busy = sum(1 for ln in lines if ln["state"] not in ("idle", "blocked"))
+        summary.append({"name": name, "driver": sp.get("driver", ""), "kind": sp.get("kind", ""),
+                        "codec": sp.get("codec", ""), "zone": sp.get("zone", ""), "alarms": sp.get("alarms", ""),
+                        "channels": len(lines), "busy": busy, "blocked": blocked})
+    return render_template("config/spans.html", snap=snap, by_span=by_span, summary=summary, now=now)

@@ -58,6 +58,111 @@ ZH: dict[str, str] = {
     "Manage users, roles and API tokens": "管理用户、角色和 API 令牌", "Read the audit log": "查看审计日志",
     "Place a call": "发起呼叫", "Dial": "拨打", "Hand over to (app:NAME, queue:NAME ...)": "接通后转给(app:名称、queue:名称 ...)",
     "Call placed on": "已发起呼叫,通道", "Bad request": "请求无效",
+    # configuration pages
+    "Trunk groups and routing": "中继组与路由", "Trunk groups": "中继组", "Routes of inbound calls": "呼入路由",
+    "Schedules": "工作时间表", "Holidays": "节假日", "Voicemail boxes": "语音信箱", "Blacklist": "黑名单",
+    "VIP list": "VIP 名单", "Fax documents": "传真文档", "Inbox": "收件箱", "Faxes": "传真",
+    "Span": "线路", "Driver": "驱动", "Type": "类型", "Busy": "占用", "Blocked": "闭塞", "Alarms": "告警",
+    "no alarm": "无告警", "No spans: chand is not connected.": "没有线路信息:未连接 chand。",
+    "Spans and their signalling are set in telephonist.toml by the system administrator; this page shows chand's view of them now.":
+        "线路及其信令由系统管理员在 telephonist.toml 中配置;本页显示 chand 当前看到的状态。",
+    "Hunting": "选线方式", "Lines": "线路", "Caller ID": "主叫号码", "Max. calls": "最大呼叫数", "Delete": "删除",
+    "Order": "顺序", "Goes to": "转到", "Apply": "应用", "Applied.": "已应用。", "Kept in": "保存在",
+    "Needs a restart of chand": "需要重启 chand",
+    "not written yet: the rows below come from": "尚未写入:以下内容来自",
+    "Applying writes that file and asks chand to reload; calls in progress are not touched.":
+        "应用时写入该文件并让 chand 重新加载;进行中的通话不受影响。",
+    "A later file sets these lists too and wins:": "后面的配置文件也设置了这些项目并会覆盖本页:",
+    "A later conf.d file sets trunk groups or routes too; it would win over this page. Remove them there first.":
+        "conf.d 中更靠后的文件也设置了中继组或路由,会覆盖本页的设置。请先从该文件中删除。",
+    "The configuration files have problems:": "配置文件有错误:",
+    "The web admin runs without telephonist.toml: routing cannot be changed here.":
+        "网页管理未使用 telephonist.toml 启动:无法在此修改路由。",
+    "Lines: span/*, span/1-4 or span/3, separated by spaces. Spans:": "线路:span/*、span/1-4 或 span/3,以空格分隔。现有线路:",
+    "The first route that matches takes the call. Patterns: 400800* (a prefix) or a whole number; empty matches any.":
+        "按顺序匹配,第一条符合的路由接收呼叫。号码格式:400800*(前缀)或完整号码;留空表示任意。",
+    "Calls no route takes go to": "未匹配任何路由的呼叫转到", "Calls with a fax tone go to": "检测到传真音的呼叫转到",
+    "Not applied: the configuration has problems (see below).": "未应用:配置有错误(见下)。",
+    "chand refused the change; the running configuration stays.": "chand 拒绝了此修改;继续使用当前运行的配置。",
+    "Saved, but chand is not reachable: it applies the file when it starts or on `telephonist reload`.":
+        "已保存,但无法连接 chand:它将在启动时或执行 `telephonist reload` 时应用该文件。",
+    "Call flow": "呼叫流程", "File": "文件", "Flow": "流程", "Numbers": "号码", "Description": "说明", "Nodes": "节点数",
+    "Changed": "修改时间", "Files in": "文件位于", "No flows yet.": "还没有流程。", "none yet": "暂无",
+    "Schedules (opening hours) the flows use": "流程使用的工作时间表",
+    "ivrd loads a changed file within a few seconds; calls in progress keep the flow they started with.":
+        "ivrd 会在几秒内加载修改过的文件;进行中的通话继续使用原来的流程。",
+    "The folder does not exist yet; it is made when the first flow is applied.": "目录尚不存在;应用第一个流程时会自动创建。",
+    "ivrd refuses the files as they are now (it keeps the flows it runs):": "ivrd 不接受当前的文件(继续运行原有流程):",
+    "New flow (file name)": "新建流程(文件名)", "Upload a flow file (checked before it is applied)": "上传流程文件(应用前会检查)",
+    "Upload": "上传", "new": "新", "Problems in this file:": "本文件中的错误:", "Problems with the other files:": "与其他文件相关的错误:",
+    "line": "第", "No problems found.": "检查通过,没有发现错误。", "Check": "检查",
+    "Not applied: fix the problems first; the running flows stay as they are.": "未应用:请先改正错误;正在运行的流程保持不变。",
+    "Applied: ivrd loads the new version within a few seconds; calls in progress are not dropped.":
+        "已应用:ivrd 将在几秒内加载新版本;进行中的通话不会中断。",
+    "Choose a file.": "请选择文件。", "A flow file is UTF-8 text.": "流程文件必须是 UTF-8 文本。",
+    "A flow's file name is letters, digits, _ and - (it ends in .toml).": "流程文件名只能包含字母、数字、_ 和 -(以 .toml 结尾)。",
+    "Prompt": "语音文件", "Format": "格式", "Length": "时长", "Folder": "目录", "(top)": "(根目录)",
+    "Name (without .wav)": "名称(不含 .wav)", "File (WAV or MP3)": "文件(WAV 或 MP3)", "replace": "覆盖",
+    "Record in the browser": "在浏览器中录音", "Record": "录音", "Stop": "停止", "Save recording": "保存录音",
+    "Uses this computer's microphone; the recording is sent with the folder and name of the upload form.":
+        "使用本机麦克风;录音按上传表单中的目录和名称保存。",
+    "Uploads (WAV or MP3) and recordings are converted to 8 kHz mono, as chand plays them.":
+        "上传的文件(WAV 或 MP3)和录音会被转换为 8 kHz 单声道,供 chand 播放。",
+    "chand cannot play it": "chand 无法播放", "No prompts yet.": "还没有语音文件。", "Saved as": "已保存为",
+    "Not saved": "未保存", "Not deleted: used by": "未删除:正在被以下流程使用", "Deleted.": "已删除。",
+    "recording…": "录音中…", "preparing…": "处理中…", "ready to save": "可以保存", "no microphone": "没有可用的麦克风",
+    "Callers on this list are turned away by the flows' blacklist check; an entry ends by itself when it expires.":
+        "名单中的来电会被流程的黑名单检查拒绝;到期后条目自动失效。",
+    "Number (a prefix ends in *)": "号码(前缀以 * 结尾)", "Reason": "原因", "5 minutes": "5 分钟", "30 minutes": "30 分钟",
+    "for good": "永久", "until …": "直到 …", "Until": "截止时间", "Add": "添加", "Expires": "到期", "Added by": "添加人",
+    "Added": "添加时间", "expired": "已过期", "Remove": "移除", "Nobody is blacklisted.": "黑名单为空。",
+    "Remove the expired entries": "移除已过期条目",
+    "A caller whose number is listed, or whose customer class a lookup returns, is treated as a VIP by the flows (and may go to a target of its own).":
+        "号码在名单中,或查询结果的客户等级在名单中的来电,流程会按 VIP 处理(可转到专属目标)。",
+    "or customer class": "或客户等级", "Goes to (optional)": "转到(可选)", "Customer class": "客户等级",
+    "No VIPs yet.": "VIP 名单为空。",
+    "Days that override the schedules' week and calendar: an extra closure (holiday) or an extra working day (workday). Statutory holidays come from each schedule's calendar.":
+        "覆盖工作时间表的日期:额外休息日(节假日)或额外工作日。法定节假日由各时间表的日历提供。",
+    "Day": "日期", "to (optional)": "至(可选)", "Kind": "类型", "Schedule": "时间表", "every schedule": "所有时间表",
+    "Hide past days": "隐藏过去的日期", "Show past days": "显示过去的日期", "No holidays listed.": "没有设置节假日。",
+    "holiday": "休息日", "workday": "工作日",
+    "An agent's own box is the one numbered as the agent's ID; the agent sees its messages in the inbox.":
+        "坐席的个人信箱号码与坐席工号相同;坐席可在收件箱中查看其留言。",
+    "Mailbox": "信箱", "E-mail": "电子邮件", "SMS": "短信", "Longest message (s)": "最长留言(秒)", "Messages": "留言",
+    "PIN": "密码", "locked": "已锁定", "wrong": "次错误", "new PIN": "新密码", "Reset PIN": "重置密码",
+    "No voicemail boxes yet.": "还没有语音信箱。", "New voicemail box": "新建语音信箱",
+    "PIN reset; the mailbox is unlocked.": "密码已重置,信箱已解锁。",
+    "Documents callers get by fax on demand, each named by the number they key in.": "传真点播的文档,以来电者按键输入的编号命名。",
+    "[faxd] documents_dir is not set in telephonist.toml.": "telephonist.toml 中未设置 [faxd] documents_dir。",
+    "File (PDF, TIFF or text)": "文件(PDF、TIFF 或文本)", "Size": "大小", "No documents yet.": "还没有文档。", "pages": "页",
+    # inbox
+    "Category": "分类", "Handled": "处理", "not yet": "未处理", "handled": "已处理", "Received": "接收时间",
+    "No messages match.": "没有符合条件的留言。", "unknown caller": "未知来电", "Message": "留言", "heard": "已收听",
+    "The audio file is missing.": "音频文件缺失。", "Classify": "分类", "Handled by": "处理人",
+    "Mark as not handled": "标记为未处理", "Not handled yet.": "尚未处理。", "Mark handled": "标记为已处理",
+    "Forward by e-mail to": "通过邮件转发给", "Note": "附言", "Forward": "转发", "Not sent": "未发送",
+    "Sent to": "已发送至", "an e-mail address like name@example.com": "请填写邮件地址,如 name@example.com",
+    "complaint": "投诉", "suggestion": "建议", "other": "其他", "saved": "已保存", "deleted": "已删除",
+    "Result": "结果", "went through": "成功", "Station": "传真标识", "Pages": "页数", "No faxes match.": "没有符合条件的传真。",
+    "No PDF of this fax.": "此传真没有 PDF。", "E-mailed to": "已邮件发送至", "unknown": "未知",
+    # reports
+    "Calls": "话务量", "IVR self-service use": "IVR 自助服务使用", "IVR outcomes": "IVR 去向", "Fax traffic": "传真流量",
+    "Satisfaction by agent": "坐席满意度", "Agent": "坐席", "Nothing in this period.": "此期间没有数据。",
+    "caller hung up": "来电挂机", "to a queue": "转队列", "to an extension": "转分机", "to an outside number": "转外线",
+    "voicemail": "语音留言", "fax": "传真", "fallback": "故障转移", "still in the IVR": "仍在 IVR 中",
+    "satisfied": "满意", "neutral": "一般", "dissatisfied": "不满意", "received": "接收成功",
+    "failed to receive": "接收失败", "sent": "发送成功", "failed to send": "发送失败",
+    # rights
+    "Change trunk groups and routing (applied to chand)": "修改中继组和路由(应用到 chand)",
+    "Change call flows, schedules and prompts": "修改呼叫流程、工作时间表和语音文件",
+    "Change the blacklist, VIP list and holidays": "修改黑名单、VIP 名单和节假日",
+    "Manage voicemail boxes (PINs, notifications)": "管理语音信箱(密码、通知)",
+    "Manage the documents of fax on demand": "管理传真点播文档",
+    "Open the voicemail and fax inbox (classify, mark handled)": "打开语音留言和传真收件箱(分类、标记处理)",
+    "See every mailbox and fax (without it: only the voicemail box numbered as the user's agent ID)":
+        "查看所有信箱和传真(否则只能查看与本人坐席工号相同的语音信箱)",
+    "Listen to and download voicemail, view and download faxes, forward them by e-mail":
+        "收听和下载语音留言、查看和下载传真、通过邮件转发",
 }
 
 CATALOGUES = {"zh": ZH, "en": {}}

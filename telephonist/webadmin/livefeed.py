@@ -8,6 +8,8 @@ One thread runs an asyncio loop holding two control-API connections:
   second while lines change) fills in what line_state does not carry (owner,
   direction, call id). If chand goes away the board says so and the feed
   reconnects every two seconds.
+* a short ``webadmin-admin`` connection (role admin) for a ``reload`` after the
+  routing page wrote its conf.d file.
 * ``webadmin`` (role app), opened on first use, for ``dial``: the new channel
   belongs to the web admin, which hands it to ``handoff`` (an application
   string such as ``queue:sales``) once answered, and hangs up its side when
@@ -42,6 +44,8 @@ class ChandFeed:
         self.connected = False
         self.node = ""
         self._lines: dict[str, dict[str, Any]] = {}
+        self._spans: dict[str, dict[str, Any]] = {}
+        self._groups: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._subs: set[queue.Queue] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -101,6 +105,7 @@ class ChandFeed:
         c.keep_events = False
         try:
             c.on("line_state", self._on_line_state)
+            c.on("span_alarm", self._on_span_alarm)
             await self._refresh(c)
             await c.call("subscribe", lines=True)
             self._set_connected(True)
@@ -132,6 +137,8 @@ class ChandFeed:
                     line["since"] = old["since"]       # keep our own clock for an unchanged state
                 fresh[ln["chan"]] = line
             self._lines = fresh
+            self._spans = {sp["name"]: dict(sp) for sp in st.get("spans", [])}
+            self._groups = list(st.get("trunk_groups", []))
         self._publish({"type": "snapshot", **self.snapshot()})
 
     def _on_line_state(self, ev: dict[str, Any]) -> None:
@@ -148,6 +155,13 @@ class ChandFeed:
         self._refresh_due = True
         self._publish(msg)
 
+    def _on_span_alarm(self, ev: dict[str, Any]) -> None:
+        with self._lock:
+            span = self._spans.setdefault(str(ev.get("span", "")), {"name": str(ev.get("span", ""))})
+            span["alarms"] = ev.get("alarms", "")
+        self._refresh_due = True
+        self._publish({"type": "span", "span": dict(span)})
+
     def wait_connected(self, timeout: float) -> bool:
         """Block until the feed has chand's status (for start-up checks and tests)."""
         return self._up.wait(timeout)
@@ -162,7 +176,10 @@ class ChandFeed:
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             lines = sorted((dict(v) for v in self._lines.values()), key=lambda ln: _chan_key(ln["chan"]))
-        return {"connected": self.connected, "node": self.node, "lines": lines, "now": time.time()}
+            spans = [dict(v) for v in self._spans.values()]
+            groups = [dict(g) for g in self._groups]
+        return {"connected": self.connected, "node": self.node, "lines": lines, "now": time.time(),
+                "spans": spans, "trunk_groups": groups}
 
     def subscribe(self) -> queue.Queue:
         q: queue.Queue = queue.Queue(maxsize=QUEUE_MAX)
@@ -199,6 +216,31 @@ class ChandFeed:
         except TimeoutError:
             fut.cancel()
             raise FeedUnavailable("chand did not answer in time") from None
+
+    # ---- administration --------------------------------------------------------------------
+    def admin_request(self, cmd: str, wait_s: float = 30.0, **args: Any) -> dict[str, Any]:
+        """One command with the admin role (``reload``) on a connection of its own.
+        Raises ApiCallError, or FeedUnavailable when chand cannot be reached."""
+        if self._loop is None:
+            raise FeedUnavailable("not connected to chand")
+        fut = asyncio.run_coroutine_threadsafe(self._admin(cmd, args), self._loop)
+        try:
+            return fut.result(wait_s)
+        except TimeoutError:
+            fut.cancel()
+            raise FeedUnavailable("chand did not answer in time") from None
+        except (OSError, ConnectionError) as exc:
+            raise FeedUnavailable(f"cannot reach chand: {exc}") from None
+
+    async def _admin(self, cmd: str, args: dict[str, Any]) -> dict[str, Any]:
+        c = await Client.connect_unix(self.socket, app="webadmin-admin", role="admin")
+        c.keep_events = False
+        try:
+            reply = await c.call(cmd, **args)
+        finally:
+            await c.close()
+        self._refresh_due = True                # trunk groups may have changed
+        return reply
 
     async def _app_client(self) -> Client:
         assert self._app_lock is not None

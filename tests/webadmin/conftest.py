@@ -31,3 +31,38 @@ def client(app):
 @pytest.fixture
 def user_ids(app) -> dict[str, int]:
     return make_users(app)
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on a free port: (its inbox, the port)."""
+    from aiosmtpd.controller import Controller
+    from tests.webadmin.site_support import MailInbox, free_port
+    inbox, port = MailInbox(), free_port()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=5)
+    ctl.start()
+    yield inbox, port
+    ctl.stop()
+
+
+@pytest.fixture
+def site(tmp_path, smtp):
+    """The root folder of a site with telephonist.toml (flows, prompts, voicemail, fax documents)."""
+    from tests.webadmin.site_support import make_site
+    make_site(tmp_path / "site", smtp[1])
+    return tmp_path / "site"
+
+
+@pytest.fixture
+def site_app(site):
+    from tests.webadmin.site_support import site_web_config
+    app = create_app(site_web_config(site / "telephonist.toml"))
+    make_users(app)
+    yield app
+    app.extensions["chand_feed"].stop()
+    db.engine(app).dispose()
+
+
+@pytest.fixture
+def site_client(site_app):
+    return site_app.test_client()
