@@ -81,6 +81,7 @@ class ChandFeed:
         try:
             loop.run_until_complete(self._main())
         finally:
+            self._loop = None
             loop.close()
 
     async def _main(self) -> None:
@@ -221,9 +222,10 @@ class ChandFeed:
     def admin_request(self, cmd: str, wait_s: float = 30.0, **args: Any) -> dict[str, Any]:
         """One command with the admin role (``reload``) on a connection of its own.
         Raises ApiCallError, or FeedUnavailable when chand cannot be reached."""
-        if self._loop is None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
             raise FeedUnavailable("not connected to chand")
-        fut = asyncio.run_coroutine_threadsafe(self._admin(cmd, args), self._loop)
+        fut = asyncio.run_coroutine_threadsafe(self._admin(cmd, args), loop)
         try:
             return fut.result(wait_s)
         except TimeoutError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import os
 
-from flask import Blueprint, current_app, flash, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from telephonist.client import ApiCallError
 from telephonist.config import ConfigError, load_config
@@ -75,7 +75,7 @@ def apply():
     except FeedUnavailable as exc:
         security.audit("routing_save", s.owned_file, applied=False, chand=str(exc), **detail)
         flash(_("Saved, but chand is not reachable: it applies the file when it starts or on `telephonist reload`."), "error")
-        return _page(None)
+        return redirect(url_for("routing.show"))
     except ApiCallError as exc:
         _restore(s.owned_file, before)
         flash(f"chand: {exc.message}", "error")
@@ -89,7 +89,7 @@ def apply():
     security.audit("routing_apply", s.owned_file, applied=True, restart_needed=reply.get("restart_needed", []), **detail)
     restart = reply.get("restart_needed") or []
     flash(_("Applied.") + (f" {_('Needs a restart of chand')}: {', '.join(restart)}" if restart else ""), "ok")
-    return _page(None)
+    return redirect(url_for("routing.show"))
 
 
 def load_config_or_none(path: str):

@@ -170,3 +170,23 @@ def free_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def seed_ivr_history(app, days: int = 7) -> None:
+    """A week of IVR use, outcomes, faxes and survey answers, for the report pages' screenshots."""
+    from telephonist.ivrd.schema import sessions, steps, survey_results
+    now = datetime.now(timezone.utc)
+    with db.writing(app) as conn:
+        for d in range(days):
+            at = now - timedelta(days=d, hours=1)
+            for k in range(3 + d % 4):
+                call = f"h{d}-{k}"
+                tag = ("policy_query", "claims_status", "balance", "policy_query")[k % 4]
+                conn.execute(insert(steps).values(call_id=call, chan="e1a/1", flow="main", node="n", node_type="play",
+                                                  tag=tag, result="ok", at=at))
+                conn.execute(insert(sessions).values(call_id=call, chan="e1a/1", flow="main", started_at=at,
+                                                     outcome=("hangup", "queue", "voicemail", "queue")[k % 4]))
+            conn.execute(insert(faxes).values(direction="inbound", result_code=0 if d % 3 else 48, created_at=at))
+            for k, answer in enumerate(("satisfied", "satisfied", "neutral", "dissatisfied", "complaint")[: 2 + d % 4]):
+                conn.execute(insert(survey_results).values(call_id=f"h{d}", agent=("8001", "8002", "8003")[k % 3],
+                                                           digit="1", answer=answer, created_at=at))
