@@ -109,7 +109,7 @@ def test_forward_by_email_attaches_the_audio_or_the_pdf(site_app, site_client, s
     assert vm["To"] == "boss@example.com" and vm["From"] == "voicemail@example.com" and "13700000001" in vm["Subject"]
     assert "please call back" in vm.get_body(("plain",)).get_content()
     att = next(vm.iter_attachments())
-    assert att.get_content_type() == "audio/x-wav" and att.get_content()[:4] == b"RIFF"
+    assert att.get_content_type() == "audio/wav" and att.get_content()[:4] == b"RIFF"
     assert fx["From"] == "fax@example.com" and next(fx.iter_attachments()).get_content()[:5] == b"%PDF-"
 
     login(c, "agent1")                                  # another's message: not even forwardable by URL
