@@ -32,12 +32,11 @@ def index():
 
 def _editor(name: str, text: str, mine=(), others=(), status: int = 200, checked: bool = False):
     s = site()
-    lines = text.split("\n")
     marks: dict[int, list[str]] = {}
     for p in mine:
         marks.setdefault(p.line, []).append(p.message)
     return render_template("config/flow_edit.html", name=name, text=text, mine=mine, others=others, marks=marks,
-                           line_count=max(1, len(lines) - (1 if text.endswith("\n") else 0)), lines=lines,
+                           line_count=max(1, text.count("\n") + (0 if text.endswith("\n") else 1)),
                            checked=checked, is_new=flowfiles.read(s.flows_dir, name) is None,
                            schedules=name == SCHEDULES_FILE, flows_dir=s.flows_dir), status
 
