@@ -158,8 +158,7 @@ struct chan_s {
     int play_cur_id;            /* the playback being heard, for EV_PLAY_DONE's ms played */
     int64_t play_cur_samples;
 
-    dtmf_rx_state_t *dtmf_rx;
-    struct dtmf_gate_s *dtmf_gate;  /* dsp.c: Q.24 frequency and twist check */
+    struct dtmf_q24_s *dtmf_rx;     /* dtmf_q24.c: spandsp's detector, a second one and Q.24's checks */
     int64_t dtmf_began_ms;
     char dtmf_digit;
     dtmf_tx_state_t *dtmf_tx;
