@@ -24,7 +24,7 @@ def test_guest_dahdi_suite_passes(tmp_path):
     results = tmp_path / "vm"
     proc = subprocess.run(["bash", str(RUN), "--results", str(results)], cwd=ROOT,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=1400, env={**os.environ, "TELEPHONIST_DAHDI_VM_TIMEOUT": "600"})
+                          timeout=1400, env={**os.environ, "TELEPHONIST_DAHDI_VM_TIMEOUT": "1200"})
     print(proc.stdout)
     if proc.returncode == 97 or proc.returncode == 98:
         pytest.fail(f"the DAHDI guest could not run (exit {proc.returncode}):\n{proc.stdout[-3000:]}")
