@@ -58,15 +58,21 @@ class EventPump:
         # first let the tasks these events started run to their next wait
         for _ in range(5):
             await asyncio.sleep(0)
-        timeout = self.board.app_timeout_s
-        waiting = [s for s in list(self.board.sessions.values()) if not s.all_acked and not s.closed]
-        if waiting:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.board.app_timeout_s
+        # Handling an event may send others (an application's command makes chand tell the monitors:
+        # record_start ...): those are waited for too, until nothing is left unacknowledged.
+        while True:
+            waiting = [s for s in list(self.board.sessions.values()) if not s.all_acked and not s.closed]
+            if not waiting:
+                break
             done, pending = await asyncio.wait([asyncio.ensure_future(s.acked_event.wait()) for s in waiting],
-                                               timeout=timeout)
+                                               timeout=max(0.0, deadline - loop.time()))
             for p in pending:
                 p.cancel()
             if pending:
                 self.board.check_sessions()
+                break
             for _ in range(3):
                 await asyncio.sleep(0)
         self.engine.release()
