@@ -16,7 +16,7 @@ from telephonist.ivrd.voicemail.prompts import all_prompts
 from tests.support.gsm_modem import GsmModem
 from tests.support.ivrd_harness import running_ivrd
 from tests.support.smtp_inbox import free_port, smtp_server
-from tests.support.voicemail_caller import make_speech, use_hanging_up_caller
+from tests.support.voicemail_caller import make_speech, use_voicemail_caller
 
 LEAVE_FLOW = """
 [flow]
@@ -61,6 +61,7 @@ async def test_message_stored_mailed_and_texted(tmp_path):
         vm = vm_settings(tmp_path, smtp_port=inbox.port, smtp_sender="voicemail@example.com",
                          sms=SmsModemConfig(device=modem.device, pin="4321", timeout_s=10))
         async with running_ivrd(tmp_path, {"main.toml": flow()}, PROMPTS, ivrd={"voicemail": vm}) as ivr:
+            await use_voicemail_caller(ivr)
             speech_ms = make_speech(os.path.join(ivr.prompts_dir, SPEECH))
             store = store_of(ivr.service.services)
             await asyncio.to_thread(store.create_box, "100", "1000", name="Gas service", email="ops@example.com",
@@ -101,6 +102,7 @@ async def test_message_stored_mailed_and_texted(tmp_path):
 async def test_category_before_recording_and_the_box_greeting(tmp_path):
     async with running_ivrd(tmp_path, {"main.toml": flow("before")}, PROMPTS,
                             ivrd={"voicemail": vm_settings(tmp_path)}) as ivr:
+        await use_voicemail_caller(ivr)
         make_speech(os.path.join(ivr.prompts_dir, SPEECH))
         greeting = os.path.join(ivr.prompts_dir, "speech", "greeting.wav")
         make_speech(greeting, "You have reached the gas company. Please leave a message.")
@@ -117,9 +119,9 @@ async def test_category_before_recording_and_the_box_greeting(tmp_path):
 async def test_caller_who_hangs_up_while_speaking_leaves_the_message(tmp_path):
     async with running_ivrd(tmp_path, {"main.toml": flow()}, PROMPTS,
                             ivrd={"voicemail": vm_settings(tmp_path)}) as ivr:
+        await use_voicemail_caller(ivr)
         speech_ms = make_speech(os.path.join(ivr.prompts_dir, SPEECH))
         await asyncio.to_thread(store_of(ivr.service.services).create_box, "100", "1000")
-        await use_hanging_up_caller(ivr)
         out = await ivr.call([{"speak": SPEECH, "hangup": True}])
         assert out.hung_up_by_caller
         [row] = message_rows(ivr)
@@ -134,6 +136,7 @@ async def test_caller_who_hangs_up_while_speaking_leaves_the_message(tmp_path):
 async def test_hang_up_at_the_beep_leaves_nothing(tmp_path):
     async with running_ivrd(tmp_path, {"main.toml": flow()}, PROMPTS,
                             ivrd={"voicemail": vm_settings(tmp_path)}) as ivr:
+        await use_voicemail_caller(ivr)
         await asyncio.to_thread(store_of(ivr.service.services).create_box, "100", "1000")
         out = await ivr.call([{"hangup": True}])
         assert message_rows(ivr) == []
@@ -145,6 +148,7 @@ async def test_hang_up_at_the_beep_leaves_nothing(tmp_path):
 async def test_no_such_mailbox_gives_the_fallback(tmp_path):
     async with running_ivrd(tmp_path, {"main.toml": flow(box="999")}, PROMPTS,
                             ivrd={"voicemail": vm_settings(tmp_path)}) as ivr:
+        await use_voicemail_caller(ivr)
         out = await ivr.call([])
         assert out.prompts == ["zh/try-later.wav"]
         assert ivr.session(out.call_id)["outcome"] == "fallback"
@@ -157,6 +161,7 @@ async def test_failed_notifications_are_retried_and_the_message_kept(tmp_path):
         vm = vm_settings(tmp_path, smtp_port=port, notify_retry_s=1,
                          sms=SmsModemConfig(device=modem.device, timeout_s=10))
         async with running_ivrd(tmp_path, {"main.toml": flow()}, PROMPTS, ivrd={"voicemail": vm}) as ivr:
+            await use_voicemail_caller(ivr)
             make_speech(os.path.join(ivr.prompts_dir, SPEECH))
             await asyncio.to_thread(store_of(ivr.service.services).create_box, "100", "1000", email="ops@example.com",
                                     sms_number="13900001111", language="en")

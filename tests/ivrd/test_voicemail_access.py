@@ -10,7 +10,7 @@ from telephonist.config.model import VoicemailConfig
 from telephonist.ivrd.voicemail import store_of
 from telephonist.ivrd.voicemail.prompts import all_prompts
 from tests.support.ivrd_harness import make_prompt, running_ivrd
-from tests.support.voicemail_caller import make_speech
+from tests.support.voicemail_caller import make_speech, use_voicemail_caller
 
 ACCESS_FLOW = """
 [flow]
@@ -53,6 +53,7 @@ def states(ivr) -> dict[tuple[str, str], tuple]:
 async def test_wrong_pins_lock_the_box(tmp_path):
     async with running_ivrd(tmp_path, {"main.toml": ACCESS_FLOW.replace("{order}", "oldest")}, PROMPTS,
                             ivrd=vm(tmp_path, pin_max_failures=3, pin_lockout_s=600)) as ivr:
+        await use_voicemail_caller(ivr)
         store = store_of(ivr.service.services)
         await asyncio.to_thread(store.create_box, "100", "1000")
         wrong = [{"press": "100#"}, {"press": "1111#"}, {"press": "100#"}, {"press": "2222#"},
@@ -80,6 +81,7 @@ async def test_wrong_pins_lock_the_box(tmp_path):
 async def test_replay_save_delete_forward_and_next(tmp_path):
     async with running_ivrd(tmp_path, {"main.toml": ACCESS_FLOW.replace("{order}", "oldest")}, PROMPTS,
                             ivrd=vm(tmp_path)) as ivr:
+        await use_voicemail_caller(ivr)
         store = store_of(ivr.service.services)
         await asyncio.to_thread(store.create_box, "100", "1000")
         await asyncio.to_thread(store.create_box, "200", "2000")
@@ -126,6 +128,7 @@ async def test_replay_save_delete_forward_and_next(tmp_path):
 async def test_newest_first_and_saved_messages(tmp_path):
     async with running_ivrd(tmp_path, {"main.toml": ACCESS_FLOW.replace("{order}", "newest")}, PROMPTS,
                             ivrd=vm(tmp_path)) as ivr:
+        await use_voicemail_caller(ivr)
         store = store_of(ivr.service.services)
         await asyncio.to_thread(store.create_box, "100", "1000")
         old = await deposit(store, tmp_path, "100", "13900000001", 1500, minutes_ago=30)
@@ -153,6 +156,7 @@ mailbox = "100"
     flows = {"main.toml": ACCESS_FLOW.replace("{order}", "oldest").replace("start = \"box\"", "start = \"box\"\n"),
              "leave.toml": leave}
     async with running_ivrd(tmp_path, flows, PROMPTS, ivrd=vm(tmp_path)) as ivr:
+        await use_voicemail_caller(ivr)
         speech = "speech/greeting.wav"
         make_speech(os.path.join(ivr.prompts_dir, speech), "This is Li Ming. Please leave a message.")
         store = store_of(ivr.service.services)

@@ -7,6 +7,7 @@
     telephonist voicemail messages 100 [--all] [--json]
     telephonist voicemail recover                     (what ivrd does at start: finish interrupted deposits)
     telephonist voicemail purge --days 30             (files and rows of messages deleted that long ago)
+    telephonist voicemail prompts                     (speak the missing {lang}/vm/*.wav with espeak-ng)
 """
 from __future__ import annotations
 
@@ -45,12 +46,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub.add_parser("recover", help="finish deposits a crash cut short (ivrd does this when it starts)")
     pg = sub.add_parser("purge", help="remove messages deleted long enough ago, files and rows")
     pg.add_argument("--days", type=int, required=True)
+    sub.add_parser("prompts", help="make the missing voicemail prompts with espeak-ng (sites replace them)")
 
 
 def main(args: argparse.Namespace) -> int:
     from telephonist.ivrd.voicemail.store import VoicemailError, VoicemailStore
     from telephonist.storage import make_engine, migrate
     cfg = load_config(args.config)
+    if args.action == "prompts":
+        from telephonist.ivrd.voicemail.prompts import espeak_table
+        from telephonist.prompts import ensure_prompts, tools_available
+        if not tools_available():
+            print("telephonist voicemail prompts: needs espeak-ng and sox", file=sys.stderr)
+            return 2
+        made = ensure_prompts(cfg.system.prompts_dir, [n for n in espeak_table() if n.split("/")[0] in
+                                                       cfg.ivrd.languages])
+        print(f"{len(made)} prompt(s) made under {cfg.system.prompts_dir}")
+        return 0
     migrate(cfg.database.url)
     engine = make_engine(cfg.database.url)
     store = VoicemailStore(engine, cfg.ivrd.voicemail, cfg.system.recordings_dir)

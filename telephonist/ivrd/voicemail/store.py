@@ -39,7 +39,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from telephonist.config.model import VoicemailConfig
 from telephonist.ivrd.schema import voicemail_boxes as boxes
 from telephonist.ivrd.schema import voicemail_messages as messages
-from telephonist.ivrd.voicemail.files import copy_durably, place_durably, wav_duration_ms, write_durably
+from telephonist.ivrd.voicemail.files import place_durably, wav_duration_ms, write_durably
 from telephonist.storage.database import WRITE
 
 log = logging.getLogger("telephonist.ivrd.voicemail")
@@ -246,7 +246,7 @@ class VoicemailStore:
         dst = os.path.join(self.dir, mailbox, name + ".wav")
         intent = os.path.join(self.dir, PENDING, name + ".json")
         row = dict(mailbox=mailbox, caller=caller, dialled=dialled, call_id=call_id, category=category)
-        write_durably(intent, json.dumps(dict(op="place", name=name, dst=dst, row=row, pid=os.getpid(),
+        write_durably(intent, json.dumps(dict(name=name, dst=dst, row=row, pid=os.getpid(),
                                               min_ms=self.settings.min_message_ms)).encode())
         return Deposit(name, mailbox, intent, dst)
 
@@ -334,7 +334,7 @@ class VoicemailStore:
             raise VoicemailError(f"no message {message_id}")
 
     def forward(self, message_id: int, to_mailbox: str) -> Message:
-        """A copy of a message, new in another box (its own file: deleting one leaves the other)."""
+        """A copy of a message, new in another box (its own name for the audio: deleting one leaves the other)."""
         src = self.require_message(message_id)
         if self.box(to_mailbox) is None:
             raise VoicemailError(f"no mailbox {to_mailbox}")
@@ -343,8 +343,8 @@ class VoicemailStore:
         intent = os.path.join(self.dir, PENDING, name + ".json")
         row = dict(mailbox=to_mailbox, caller=src.caller, dialled=src.dialled, call_id=src.call_id,
                    category=src.category)
-        write_durably(intent, json.dumps(dict(op="copy", name=name, src=src.path, dst=dst, row=row,
-                                              forwarded_from=src.id, pid=os.getpid(), min_ms=0)).encode())
+        write_durably(intent, json.dumps(dict(name=name, src=src.path, dst=dst, row=row, forwarded_from=src.id,
+                                              pid=os.getpid(), min_ms=0)).encode())
         place_durably(src.path, dst)
         msg = self._commit_message(row, dst, forwarded_from=src.id)
         self._drop_intent(intent)
@@ -420,7 +420,7 @@ class VoicemailStore:
             src = intent.get("src") or self._find_recording(intent["name"])
             if not src or not os.path.exists(src) or wav_duration_ms(src) < intent.get("min_ms", 0):
                 return False
-            (copy_durably if intent.get("op") == "copy" else place_durably)(src, dst)
+            place_durably(src, dst)
         self._commit_message(intent["row"], dst, forwarded_from=intent.get("forwarded_from"))
         return True
 
