@@ -68,7 +68,7 @@ void chan_rx(engine_t *e, chan_t *c)
     if (c->span->ops->read(c->span, c, c->rx_raw, n) <= 0)
         memset(c->rx_raw, e->silence_byte[c->codec], (size_t) bytes);
     if (c->fax)
-        fax_session_rx(e, c, chan_rx_lin(e, c), n);
+        fax_chan_rx(e, c, chan_rx_lin(e, c), n);
     if (c->dsp)
         dsp_rx(e, c, chan_rx_lin(e, c), n);
 }
@@ -81,7 +81,7 @@ void chan_tx(engine_t *e, chan_t *c)
     c->tx_lin_valid = 0;
     c->tx_raw_valid = 0;
     if (c->fax) {
-        fax_session_tx(e, c, c->tx_lin, n);
+        fax_chan_tx(e, c, c->tx_lin, n);
         have = 1;
     } else if (c->cid_tx_id) {
         cid_tx(e, c, c->tx_lin, &have);
@@ -121,7 +121,7 @@ void chan_hangup_media(engine_t *e, chan_t *c, int reason)
     if (c->rec)
         rec_stop(e, c, reason, NULL);
     if (c->fax)
-        fax_session_stop(e, c, "the line went on hook");
+        fax_chan_stop(e, c, "the line went on hook");
     if (c->conf)
         conf_leave(e, c);
     if (c->dtmf_tx_id) {
@@ -218,17 +218,15 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
             break;
         }
         if (c->fax) {
-            fax_session_free(cmd->ptr);
-            cmd->ptr = NULL;
             eng_emit(e, EV_FAX_DONE, c->id, cmd->id, -1, 0, 0, 0, "a fax session is already running on this channel");
-            break;
+            break;              /* the pipe is freed with the command */
         }
-        c->fax = cmd->ptr;
+        fax_chan_attach(e, c, cmd->ptr);
         cmd->ptr = NULL;
         break;
     case CMD_FAX_STOP:
         if (c->fax)
-            fax_session_stop(e, c, "stopped by command");
+            fax_chan_stop(e, c, "stopped by command");
         break;
     case CMD_LOOPBACK:
         sim_set_loopback(e, c, cmd->a);
@@ -256,8 +254,7 @@ void chan_free(chan_t *c)
     }
     if (c->rec)
         rec_free(c->rec);
-    if (c->fax)
-        fax_session_free(c->fax);
+    fax_chan_free(c);
     dsp_free(c);
     cid_free(c);
     progress_free(c);

@@ -159,6 +159,7 @@ engine_t *eng_new(int frame_samples, int max_channels)
     pthread_mutex_init(&e->stats_lock, NULL);
     pthread_mutex_init(&e->err_lock, NULL);
     pthread_mutex_init(&e->prompt_lock, NULL);
+    pthread_mutex_init(&e->faxw_lock, NULL);
     e->clock_mode = ENG_CLOCK_REALTIME;
     e->speed = 1.0;
     codec_tables_init(e);
@@ -177,7 +178,7 @@ static void free_cmd(cmd_t *c)
         else if (c->op == CMD_RECORD)
             rec_free(c->ptr);
         else if (c->op == CMD_FAX)
-            fax_session_free(c->ptr);
+            fax_pipe_free(c->ptr);
     }
     free(c);
 }
@@ -190,6 +191,7 @@ void eng_free(engine_t *e)
     if (!e)
         return;
     eng_stop(e);
+    fax_worker_free(e);         /* frees the terminals; the channels' pipes go with the channels */
     rec_writer_stop(e);         /* writes what is queued, so the recorders can be freed */
     for (c = e->cmd_head; c; c = next) {
         next = c->next;
@@ -422,6 +424,8 @@ static void tick(engine_t *e)
 {
     int i, active = 0;
 
+    e->fax_late_tick = 0;
+    e->fax_lag_tick = 0;
     drain_commands(e);
     for (i = 0; i < e->nspans; i++)
         if (e->spans[i]->ops->tick_begin)
@@ -434,6 +438,7 @@ static void tick(engine_t *e)
             active++;
         }
     }
+    fax_tick_rx_done(e);
     conf_mix(e);
     for (i = 0; i < e->nchans; i++) {
         chan_t *c = e->chans[i];
@@ -443,6 +448,14 @@ static void tick(engine_t *e)
     for (i = 0; i < e->nspans; i++)
         if (e->spans[i]->ops->tick_end)
             e->spans[i]->ops->tick_end(e->spans[i]);
+    fax_tick_end(e);
+    if (e->fax_late_tick || e->fax_lag_tick) {      /* a tick with fax work */
+        pthread_mutex_lock(&e->stats_lock);
+        e->stats.fax_frames_late += e->fax_late_tick;
+        if (e->fax_lag_tick > e->stats.fax_lag_max)
+            e->stats.fax_lag_max = e->fax_lag_tick;
+        pthread_mutex_unlock(&e->stats_lock);
+    }
     e->tick++;
     /* read without a lock by eng_now_ms() from other threads */
     __atomic_store_n(&e->now_ms, e->now_ms + e->frame_ms, __ATOMIC_RELEASE);
@@ -455,6 +468,7 @@ int eng_run_ticks(engine_t *e, int n)
     int i;
     if (e->running)
         return ENG_ESTATE;
+    e->fax_wait = 1;
     for (i = 0; i < n; i++)
         tick(e);
     e->stats.ticks = e->tick;
@@ -498,12 +512,15 @@ static void *media_thread(void *arg)
     int64_t next = mono_ns();
 
     while (!e->stop_requested) {
-        int64_t t0, t1, work;
+        int64_t t0, t1, work, due;
         int mode = e->clock_mode;
         double speed = e->speed;
 
         if (mode == ENG_CLOCK_LOCKSTEP && !wait_for_release(e))
             break;
+        /* only a real-time clock may leave a fax frame unanswered rather than wait for it */
+        e->fax_wait = mode != ENG_CLOCK_REALTIME;
+        due = next;
         t0 = mono_ns();
         tick(e);
         t1 = mono_ns();
@@ -516,6 +533,13 @@ static void *media_thread(void *arg)
             e->stats.work_ns_max = work;
         if (work > period_ns)
             e->stats.late_ticks++;
+        if (mode == ENG_CLOCK_REALTIME) {
+            /* woken late (another thread had the core) counts as much as working long */
+            if (t0 - due > e->stats.wake_ns_max)
+                e->stats.wake_ns_max = t0 - due;
+            if (t1 - due > period_ns)
+                e->stats.deadline_misses++;
+        }
         pthread_mutex_unlock(&e->stats_lock);
 
         if (mode == ENG_CLOCK_REALTIME || speed > 0.0) {
@@ -598,6 +622,10 @@ void eng_reset_stats(engine_t *e)
     e->stats.late_ticks = 0;
     e->stats.work_ns_total = 0;
     e->stats.work_ns_max = 0;
+    e->stats.fax_frames_late = 0;
+    e->stats.fax_lag_max = 0;
+    e->stats.wake_ns_max = 0;
+    e->stats.deadline_misses = 0;
     pthread_mutex_unlock(&e->stats_lock);
 }
 
@@ -842,7 +870,7 @@ int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calli
             int ecm, const char *ident, const char *header)
 {
     cmd_t *cmd;
-    fax_session_t *f;
+    fax_session_t *f = NULL;
     char err[300];
 
     CHECK_CHAN(e, chan);
@@ -850,10 +878,13 @@ int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calli
         return ENG_EINVAL;
     if ((cmd = new_cmd(CMD_FAX, chan, id)) == NULL)
         return ENG_ENOMEM;
-    f = fax_session_new(e, id, send, path, calling, ecm, ident, header, err, sizeof(err));
-    if (!f)
+    /* Made here, in the caller's thread; a failure reaches the application as the fax's end. */
+    if (fax_worker_init(e, err, sizeof(err)) == 0
+        && (f = fax_session_new(e, id, send, path, calling, ecm, ident, header, err, sizeof(err))) != NULL
+        && (cmd->ptr = fax_pipe_new(e, id, f)) == NULL)
+        snprintf(err, sizeof(err), "fax: out of memory");
+    if (!cmd->ptr)
         cmd->s1 = strdup(err);
-    cmd->ptr = f;
     return push_cmd(e, cmd);
 }
 

@@ -140,6 +140,10 @@ typedef struct {
     int64_t events_dropped;
     int32_t channels;
     int32_t active_channels;
+    int64_t fax_frames_late;  /* realtime: fax frames the fax worker did not answer within their budget */
+    int32_t fax_lag_max;      /* most frames a fax session's worker was behind the line */
+    int64_t wake_ns_max;      /* realtime: most a tick started after it was due */
+    int64_t deadline_misses;  /* realtime: ticks that ended more than a frame period after they were due */
 } eng_stats_t;
 
 /* Engine life */
@@ -230,6 +234,8 @@ int eng_timer_cancel(engine_t *e, int id);
 
 /* Benchmarks (bench.c) */
 double eng_bench_bare_dsp(int frames, int nchans);   /* ns per channel-frame */
-double eng_bench_bare_fax(const char *tx_path, const char *rx_dir, int pairs, int frames);  /* ns per pair-frame */
+/* ns per pair-frame of fax terminals back to back, whole transfers; *transfers: transfers completed */
+double eng_bench_bare_fax(const char *tx_path, const char *rx_dir, int pairs, int frames, int stagger,
+                          int *transfers);
 
 #endif

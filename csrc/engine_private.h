@@ -130,7 +130,19 @@ typedef struct conf_s {
 
 /* ---- fax -------------------------------------------------------------------- */
 
+/* A T.30 terminal (fax.c); it runs on the fax worker thread, never on the media thread. */
 typedef struct fax_session_s fax_session_t;
+/* What a channel holds while it faxes (fax_worker.c): frame rings to and from the worker. */
+typedef struct fax_pipe_s fax_pipe_t;
+typedef struct fax_worker_s fax_worker_t;
+
+/* An event a terminal produced inside a frame; the media thread emits it in its tick. */
+typedef struct {
+    int64_t step;               /* the frame it belongs to, counted from the session's start */
+    int type;                   /* EV_FAX_PAGE or EV_FAX_DONE */
+    int a, b, c, d;
+    char text[ENG_TEXT_MAX];
+} fax_note_t;
 
 /* ---- channels ---------------------------------------------------------------- */
 
@@ -188,7 +200,7 @@ struct chan_s {
     int16_t conf_out[MAX_FRAME];
     int conf_out_valid;
 
-    fax_session_t *fax;
+    fax_pipe_t *fax;
 
     void *drv;                  /* driver's per-channel state */
     int active;                 /* has media work this tick */
@@ -213,7 +225,7 @@ typedef struct cmd_s {
     int id;
     int a, b, c, d;
     char *s1, *s2, *s3;
-    void *ptr;                  /* a prepared object (play item, recorder, fax session) */
+    void *ptr;                  /* a prepared object (play item, recorder, fax pipe) */
     struct cmd_s *next;
 } cmd_t;
 
@@ -272,6 +284,13 @@ struct engine_s {
     pthread_cond_t wcond, wdone;
     struct rec_job_s *whead, *wtail;
     int wstop;
+
+    /* fax terminals run on a worker thread (fax_worker.c), started with the first fax */
+    pthread_mutex_t faxw_lock;
+    fax_worker_t *faxw;
+    int fax_wait;               /* this tick waits for the worker (every clock but real time) */
+    int64_t fax_late_tick;      /* this tick: fax frames the worker did not deliver in time */
+    int fax_lag_tick;           /* this tick: most frames a session's worker was behind */
 
     /* last error for the caller of a failing eng_* function */
     pthread_mutex_t err_lock;
@@ -367,13 +386,26 @@ int progress_enable(engine_t *e, chan_t *c, int on);
 void progress_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
 void progress_free(chan_t *c);
 
-/* fax.c */
+/* fax.c: the T.30 terminal (made in the caller's thread, stepped by the fax worker) */
+#define FAX_NOTES_PER_STEP 4
 fax_session_t *fax_session_new(engine_t *e, int id, int send, const char *path, int calling,
                                int ecm, const char *ident, const char *header, char *err, int errlen);
-void fax_session_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
-void fax_session_tx(engine_t *e, chan_t *c, int16_t *tx, int n);
-void fax_session_stop(engine_t *e, chan_t *c, const char *why);
+int fax_session_step(fax_session_t *f, const int16_t *rx, int16_t *tx, int n);  /* 1: T.30 ended */
+int fax_session_take_notes(fax_session_t *f, fax_note_t *out);   /* up to FAX_NOTES_PER_STEP */
 void fax_session_free(fax_session_t *f);
+
+/* fax_worker.c: fax sessions off the media thread */
+int fax_worker_init(engine_t *e, char *err, int errlen);        /* once; any thread */
+void fax_worker_free(engine_t *e);                              /* after the media thread stopped */
+fax_pipe_t *fax_pipe_new(engine_t *e, int id, fax_session_t *s); /* takes s, even on failure */
+void fax_pipe_free(fax_pipe_t *p);                              /* one never attached */
+void fax_chan_attach(engine_t *e, chan_t *c, fax_pipe_t *p);
+void fax_chan_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
+void fax_tick_rx_done(engine_t *e);
+void fax_chan_tx(engine_t *e, chan_t *c, int16_t *tx, int n);
+void fax_chan_stop(engine_t *e, chan_t *c, const char *why);
+void fax_tick_end(engine_t *e);
+void fax_chan_free(chan_t *c);                                  /* engine teardown, worker stopped */
 
 /* drv_sim.c */
 extern const driver_ops_t sim_driver_ops;

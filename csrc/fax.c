@@ -6,9 +6,10 @@
  * the session exists (1 bit per pixel, G3/G4 or uncompressed, fax widths,
  * 204 x 98/196 dpi), so a file that is not fax-ready is refused with a
  * clear reason instead of failing in phase B. spandsp reads and writes the
- * TIFF inside fax_rx/fax_tx: a page boundary costs a few milliseconds on the
- * media thread (measured 3-7 ms), which the 20 ms budget absorbs for a
- * handful of simultaneous fax calls; faxd keeps fax on its own channels.
+ * TIFF inside fax_rx/fax_tx (a page boundary costs 1-4 ms of one frame), so
+ * a session is stepped by the fax worker (fax_worker.c), never by the media
+ * thread; what the T.30 handlers report is kept as notes the worker hands
+ * to the media thread, which emits them as events in its tick.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,17 +22,15 @@
 
 #include "engine_private.h"
 
-#define FAX_ABORTED -2
-
 struct fax_session_s {
-    engine_t *eng;
     int id;
-    int chan;
     int send;
     fax_state_t *fax;
     t30_state_t *t30;
-    int finished;               /* phase E seen: free after this frame */
+    int finished;               /* phase E seen */
     int pages;
+    int nnotes;                 /* made during the current step */
+    fax_note_t notes[FAX_NOTES_PER_STEP];
     char path[1024];
 };
 
@@ -100,32 +99,53 @@ static int check_tiff(const char *path, char *err, int errlen)
     return err[0] ? -1 : page;
 }
 
-/* ---- T.30 handlers (called from inside fax_rx/fax_tx, in the media thread) ----------------- */
+/* ---- T.30 handlers (called from inside fax_rx/fax_tx, on the fax worker) -------------------- */
+
+static fax_note_t *new_note(fax_session_t *f, int type)
+{
+    fax_note_t *n;
+
+    /* A step ends at most one page and the call: the last slot is kept for the end. */
+    if (f->nnotes >= FAX_NOTES_PER_STEP - (type == EV_FAX_DONE ? 0 : 1))
+        return NULL;
+    n = &f->notes[f->nnotes++];
+    memset(n, 0, sizeof(*n));
+    n->type = type;
+    return n;
+}
 
 static int phase_d(t30_state_t *t30, void *user_data, int result)
 {
     fax_session_t *f = user_data;
+    fax_note_t *n;
     t30_stats_t st;
 
     (void) result;
     t30_get_transfer_statistics(t30, &st);
     f->pages = f->send ? st.pages_tx : st.pages_rx;
-    eng_emit(f->eng, EV_FAX_PAGE, f->chan, f->id, f->pages, st.bit_rate, 0, 0, NULL);
+    if ((n = new_note(f, EV_FAX_PAGE)) != NULL) {
+        n->a = f->pages;
+        n->b = st.bit_rate;
+    }
     return T30_ERR_OK;
 }
 
 static void phase_e(t30_state_t *t30, void *user_data, int completion)
 {
     fax_session_t *f = user_data;
+    fax_note_t *n;
     t30_stats_t st;
-    char text[ENG_TEXT_MAX];
     const char *remote = t30_get_rx_ident(t30);
 
     t30_get_transfer_statistics(t30, &st);
-    snprintf(text, sizeof(text), "%s;%s", t30_completion_code_to_str(completion), remote ? remote : "");
-    eng_emit(f->eng, EV_FAX_DONE, f->chan, f->id, completion, f->send ? st.pages_tx : st.pages_rx, st.bit_rate,
-             st.error_correcting_mode, text);
     f->finished = 1;
+    if ((n = new_note(f, EV_FAX_DONE)) == NULL)
+        return;
+    n->a = completion;
+    n->b = f->send ? st.pages_tx : st.pages_rx;
+    n->c = st.bit_rate;
+    n->d = st.error_correcting_mode;
+    snprintf(n->text, sizeof(n->text), "%s;%s", t30_completion_code_to_str(completion), remote ? remote : "");
 }
 
 /* ---- life ------------------------------------------------------------------------------------ */
@@ -155,9 +175,8 @@ fax_session_t *fax_session_new(engine_t *e, int id, int send, const char *path, 
         snprintf(err, (size_t) errlen, "fax: out of memory");
         return NULL;
     }
-    f->eng = e;
+    (void) e;
     f->id = id;
-    f->chan = -1;
     f->send = send;
     snprintf(f->path, sizeof(f->path), "%s", path);
     f->t30 = fax_get_t30_state(f->fax);
@@ -180,42 +199,33 @@ fax_session_t *fax_session_new(engine_t *e, int id, int send, const char *path, 
     return f;
 }
 
-void fax_session_rx(engine_t *e, chan_t *c, const int16_t *amp, int n)
+/* One frame: what the line brought in, then what goes out (silence once T.30 has ended). */
+int fax_session_step(fax_session_t *f, const int16_t *rx, int16_t *tx, int n)
 {
-    fax_session_t *f = c->fax;
-    (void) e;
-    f->chan = c->id;
-    if (!f->finished)
-        fax_rx(f->fax, (int16_t *) amp, n);
-}
-
-void fax_session_tx(engine_t *e, chan_t *c, int16_t *tx, int n)
-{
-    fax_session_t *f = c->fax;
     int got = 0;
 
-    f->chan = c->id;
+    f->nnotes = 0;
+    if (!f->finished)
+        fax_rx(f->fax, (int16_t *) rx, n);
     if (!f->finished)
         got = fax_tx(f->fax, tx, n);
     if (got < n)
         memset(tx + got, 0, sizeof(int16_t) * (size_t) (n - got));
-    if (f->finished) {
-        c->fax = NULL;
-        fax_session_free(f);
+    if (f->finished && f->fax) {
+        /* spandsp has closed the TIFF before phase E; free the modems now, on this thread */
+        fax_free(f->fax);
+        f->fax = NULL;
+        f->t30 = NULL;
     }
-    (void) e;
+    return f->finished;
 }
 
-void fax_session_stop(engine_t *e, chan_t *c, const char *why)
+int fax_session_take_notes(fax_session_t *f, fax_note_t *out)
 {
-    fax_session_t *f = c->fax;
-
-    if (!f)
-        return;
-    c->fax = NULL;
-    if (!f->finished)
-        eng_emit(e, EV_FAX_DONE, c->id, f->id, FAX_ABORTED, f->pages, 0, 0, why);
-    fax_session_free(f);
+    int n = f->nnotes;
+    memcpy(out, f->notes, sizeof(fax_note_t) * (size_t) n);
+    f->nnotes = 0;
+    return n;
 }
 
 void fax_session_free(fax_session_t *f)

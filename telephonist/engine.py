@@ -146,6 +146,10 @@ class EngineStats:
     events_dropped: int
     channels: int
     active_channels: int
+    fax_frames_late: int      # real time: fax frames the fax worker did not answer within their budget
+    fax_lag_max: int          # most frames a fax session's worker was behind the line
+    wake_ns_max: int          # real time: most a tick started after it was due
+    deadline_misses: int      # real time: ticks that ended more than a frame period after they were due
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +328,8 @@ class Engine:
         st = ffi.new("eng_stats_t *")
         lib.eng_get_stats(self._e, st)
         return EngineStats(st.ticks, st.time_ms, st.late_ticks, st.work_ns_total, st.work_ns_max,
-                           st.events_dropped, st.channels, st.active_channels)
+                           st.events_dropped, st.channels, st.active_channels, st.fax_frames_late, st.fax_lag_max,
+                           st.wake_ns_max, st.deadline_misses)
 
     def reset_stats(self) -> None:
         lib.eng_reset_stats(self._e)
@@ -495,9 +500,13 @@ class Engine:
         _check(lib.eng_timer_cancel(self._e, tid), "cancel timer", self)
 
     @staticmethod
-    def bench_bare_fax(tx_path: str, rx_dir: str, pairs: int, frames: int) -> float:
-        """Nanoseconds per pair-frame of two spandsp fax terminals back to back (sender + receiver)."""
-        return lib.eng_bench_bare_fax(os.fsencode(tx_path), os.fsencode(rx_dir), pairs, frames)
+    def bench_bare_fax(tx_path: str, rx_dir: str, pairs: int, frames: int, stagger: int = 0) -> tuple[float, int]:
+        """Two spandsp fax terminals back to back (sender + receiver) per pair, in a C loop on this thread:
+        (nanoseconds per pair-frame, transfers completed). Pair p starts at frame p * stagger and starts
+        again when its transfer ends."""
+        done = ffi.new("int *")
+        ns = lib.eng_bench_bare_fax(os.fsencode(tx_path), os.fsencode(rx_dir), pairs, frames, stagger, done)
+        return ns, done[0]
 
     @staticmethod
     def bench_bare_dsp(frames: int, nchans: int) -> float:

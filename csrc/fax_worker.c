@@ -1,0 +1,456 @@
+/*
+ * Fax off the media thread: T.30 terminals (fax.c) run on a worker thread,
+ * so that spandsp's TIFF reads and writes at page boundaries and in
+ * training (1-4 ms a call, measured) never hold up the tick that carries
+ * every other channel's audio.
+ *
+ * A channel that faxes holds a pipe: two rings of frames. Each tick the
+ * media thread queues the frame the line brought in and sends the line the
+ * answer to the frame it queued `latency` ticks earlier (80 ms: a fax frame's
+ * budget); the worker steps the terminal frame by frame in between. The
+ * page and end events the terminal makes travel back as notes tagged with
+ * their frame, and the media thread emits them in the tick that sends that
+ * frame, so events keep the engine clock.
+ *
+ * Every clock but real time (lockstep, fast, run_ticks) waits for the
+ * worker when a frame is due, so results do not depend on the machine's
+ * speed. In real time nothing waits: a frame the worker has not finished
+ * by its deadline goes out as silence and counts in `fax_frames_late`, and
+ * a worker more than a ring (320 ms) behind loses the line's frames (also
+ * counted), so an overloaded engine uses no more memory than a quiet one.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_private.h"
+
+#define FAX_ABORTED -2
+#define FAX_LATENCY_MS 80           /* a frame's answer goes out this much later */
+#define FAX_RING_MS 320             /* how far the worker may fall behind the line */
+#define FAX_OUTBOX 8                /* notes in flight: a page and the end at most, in practice */
+
+struct fax_pipe_s {
+    int id;
+    int frame;                      /* samples */
+    int ring;                       /* frames in each ring */
+    int latency;                    /* frames between a frame in and its answer out */
+    int16_t *rx, *tx;               /* ring * frame samples each, slot = frame number % ring */
+    fax_session_t *sess;            /* stepped by the worker once attached */
+
+    /* written by the media thread, read by the worker */
+    int64_t pushed;                 /* frames from the line queued */
+    int stop;                       /* the channel let go: step what is queued, then release */
+
+    /* written by the worker, read by the media thread */
+    int64_t done;                   /* frames stepped, their answers ready */
+    int64_t end_step;               /* the frame in which T.30 ended; -1 */
+    int released;                   /* the worker has freed the terminal and forgotten the pipe */
+    int notes_lost;
+    fax_note_t outbox[FAX_OUTBOX];
+    int64_t out_w, out_r;           /* out_w by the worker, out_r by the media thread */
+
+    /* the media thread's own */
+    int64_t pulled;                 /* frames sent to the line, or skipped because they were late */
+    int pages;                      /* last page reported */
+    int done_emitted;
+    fax_pipe_t *wnext;              /* the worker's lists */
+    fax_pipe_t *snext;              /* the media thread's list of pipes waiting to be released */
+};
+
+struct fax_worker_s {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t work;            /* frames queued, a pipe attached or stopped, or quit */
+    pthread_cond_t progress;        /* a frame stepped or a pipe released, for a waiting media thread */
+    int64_t gen;                    /* bumped with each of those */
+    int quit;
+    int waiters;                    /* the media thread waits on progress */
+    fax_pipe_t *incoming, **incoming_tail;  /* attached, not yet taken by the worker */
+    fax_pipe_t *active;             /* the worker's */
+    fax_pipe_t *stopping;           /* the media thread's: detached, not yet released */
+    int kick;                       /* the media thread's: frames queued this tick */
+};
+
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+
+/* ---- the worker thread ------------------------------------------------------------------------ */
+
+static void wake_waiters(fax_worker_t *w)
+{
+    if (LOAD(&w->waiters)) {
+        pthread_mutex_lock(&w->lock);
+        pthread_cond_broadcast(&w->progress);
+        pthread_mutex_unlock(&w->lock);
+    }
+}
+
+static void post_note(fax_pipe_t *p, const fax_note_t *n, int64_t step)
+{
+    fax_note_t *slot;
+
+    if (p->out_w - LOAD(&p->out_r) >= FAX_OUTBOX) {
+        __atomic_add_fetch(&p->notes_lost, 1, __ATOMIC_SEQ_CST);
+        return;
+    }
+    slot = &p->outbox[p->out_w % FAX_OUTBOX];
+    *slot = *n;
+    slot->step = step;
+    STORE(&p->out_w, p->out_w + 1);
+}
+
+/* One frame of one terminal; returns 1 when T.30 ended in it. */
+static int step(fax_worker_t *w, fax_pipe_t *p)
+{
+    int64_t s = p->done;
+    size_t at = (size_t) (s % p->ring) * (size_t) p->frame;
+    fax_note_t notes[FAX_NOTES_PER_STEP];
+    int n, i, ended;
+
+    ended = fax_session_step(p->sess, p->rx + at, p->tx + at, p->frame);
+    n = fax_session_take_notes(p->sess, notes);
+    for (i = 0; i < n; i++)
+        post_note(p, &notes[i], s);
+    if (ended)
+        p->end_step = s;
+    STORE(&p->done, s + 1);
+    wake_waiters(w);
+    return ended;
+}
+
+/* After this the worker never touches p again; the media thread frees it. */
+static void release(fax_worker_t *w, fax_pipe_t *p)
+{
+    fax_session_free(p->sess);
+    p->sess = NULL;
+    STORE(&p->released, 1);
+    wake_waiters(w);
+}
+
+/* Round robin, a frame per terminal per pass, until no terminal has a frame queued:
+ * a terminal that took long (a page boundary) does not keep the others waiting. */
+static void run_passes(fax_worker_t *w)
+{
+    int progress;
+
+    do {
+        fax_pipe_t **link = &w->active;
+        progress = 0;
+        while (*link) {
+            fax_pipe_t *p = *link;
+            int stop = LOAD(&p->stop);          /* before pushed: once set, pushed is final */
+            int64_t pushed = LOAD(&p->pushed);
+
+            if (p->done < pushed) {
+                progress = 1;
+                if (step(w, p)) {
+                    *link = p->wnext;
+                    release(w, p);
+                    continue;
+                }
+            } else if (stop) {
+                *link = p->wnext;
+                release(w, p);
+                continue;
+            }
+            link = &p->wnext;
+        }
+    } while (progress && !LOAD(&w->quit));
+}
+
+static void *worker_main(void *arg)
+{
+    fax_worker_t *w = arg;
+    fax_pipe_t **tail, *p, *next;
+    int64_t seen;
+
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        seen = w->gen;
+        if (w->incoming) {
+            for (tail = &w->active; *tail; tail = &(*tail)->wnext)
+                ;
+            *tail = w->incoming;
+            w->incoming = NULL;
+            w->incoming_tail = &w->incoming;
+        }
+        if (w->quit)
+            break;
+        pthread_mutex_unlock(&w->lock);
+        run_passes(w);
+        pthread_mutex_lock(&w->lock);
+        while (!w->quit && w->gen == seen && !w->incoming)
+            pthread_cond_wait(&w->work, &w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    for (p = w->active; p; p = next) {
+        next = p->wnext;
+        release(w, p);
+    }
+    w->active = NULL;
+    return NULL;
+}
+
+static void kick(fax_worker_t *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->gen++;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->lock);
+}
+
+int fax_worker_init(engine_t *e, char *err, int errlen)
+{
+    fax_worker_t *w;
+    int rc;
+
+    pthread_mutex_lock(&e->faxw_lock);
+    if (e->faxw) {
+        pthread_mutex_unlock(&e->faxw_lock);
+        return 0;
+    }
+    if ((w = calloc(1, sizeof(*w))) == NULL) {
+        pthread_mutex_unlock(&e->faxw_lock);
+        snprintf(err, (size_t) errlen, "fax: out of memory");
+        return ENG_ENOMEM;
+    }
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->work, NULL);
+    pthread_cond_init(&w->progress, NULL);
+    w->incoming_tail = &w->incoming;
+    if ((rc = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
+        pthread_cond_destroy(&w->work);
+        pthread_cond_destroy(&w->progress);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        pthread_mutex_unlock(&e->faxw_lock);
+        snprintf(err, (size_t) errlen, "fax: cannot start the fax worker: %s", strerror(rc));
+        return ENG_ESYS;
+    }
+    __atomic_store_n(&e->faxw, w, __ATOMIC_RELEASE);    /* the media thread looks every tick */
+    pthread_mutex_unlock(&e->faxw_lock);
+    return 0;
+}
+
+void fax_worker_free(engine_t *e)
+{
+    fax_worker_t *w = e->faxw;
+    fax_pipe_t *p, *next;
+
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->quit = 1;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    /* attached after the worker's last look: never stepped */
+    for (p = w->incoming; p; p = next) {
+        next = p->wnext;
+        fax_session_free(p->sess);
+        p->sess = NULL;
+        p->released = 1;
+    }
+    for (p = w->stopping; p; p = next) {
+        next = p->snext;
+        fax_pipe_free(p);
+    }
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->progress);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+    e->faxw = NULL;
+}
+
+/* ---- pipes ---------------------------------------------------------------------------------------- */
+
+fax_pipe_t *fax_pipe_new(engine_t *e, int id, fax_session_t *s)
+{
+    fax_pipe_t *p;
+
+    if (!s)
+        return NULL;
+    if ((p = calloc(1, sizeof(*p))) == NULL) {
+        fax_session_free(s);
+        return NULL;
+    }
+    p->id = id;
+    p->sess = s;
+    p->frame = e->frame;
+    p->latency = FAX_LATENCY_MS / e->frame_ms > 0 ? FAX_LATENCY_MS / e->frame_ms : 1;
+    p->ring = FAX_RING_MS / e->frame_ms > p->latency + 2 ? FAX_RING_MS / e->frame_ms : p->latency + 2;
+    p->end_step = -1;
+    p->rx = calloc((size_t) p->ring * (size_t) p->frame, sizeof(int16_t));
+    p->tx = calloc((size_t) p->ring * (size_t) p->frame, sizeof(int16_t));
+    if (!p->rx || !p->tx) {
+        fax_pipe_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void fax_pipe_free(fax_pipe_t *p)
+{
+    if (!p)
+        return;
+    fax_session_free(p->sess);
+    free(p->rx);
+    free(p->tx);
+    free(p);
+}
+
+/* ---- the media thread's side ------------------------------------------------------------------------ */
+
+void fax_chan_attach(engine_t *e, chan_t *c, fax_pipe_t *p)
+{
+    fax_worker_t *w = e->faxw;
+
+    c->fax = p;
+    pthread_mutex_lock(&w->lock);
+    p->wnext = NULL;
+    *w->incoming_tail = p;
+    w->incoming_tail = &p->wnext;
+    pthread_mutex_unlock(&w->lock);
+}
+
+void fax_chan_rx(engine_t *e, chan_t *c, const int16_t *amp, int n)
+{
+    fax_pipe_t *p = c->fax;
+
+    if (p->pushed - LOAD(&p->done) >= p->ring) {
+        e->fax_late_tick++;         /* the worker is a whole ring behind: this frame is lost */
+        return;
+    }
+    memcpy(p->rx + (size_t) (p->pushed % p->ring) * (size_t) p->frame, amp, sizeof(int16_t) * (size_t) n);
+    STORE(&p->pushed, p->pushed + 1);
+    e->faxw->kick = 1;
+}
+
+void fax_tick_rx_done(engine_t *e)
+{
+    fax_worker_t *w = __atomic_load_n(&e->faxw, __ATOMIC_ACQUIRE);
+
+    if (w && w->kick) {
+        w->kick = 0;
+        kick(w);
+    }
+}
+
+/* Blocks until the worker has stepped frame s of p, or released p (with every clock but real time). */
+static int64_t wait_for(engine_t *e, fax_pipe_t *p, int64_t s, int until_released)
+{
+    fax_worker_t *w = e->faxw;
+    int64_t done;
+
+    pthread_mutex_lock(&w->lock);
+    __atomic_add_fetch(&w->waiters, 1, __ATOMIC_SEQ_CST);
+    while (!LOAD(&p->released) && (until_released || LOAD(&p->done) <= s))
+        pthread_cond_wait(&w->progress, &w->lock);
+    __atomic_sub_fetch(&w->waiters, 1, __ATOMIC_SEQ_CST);
+    done = LOAD(&p->done);
+    pthread_mutex_unlock(&w->lock);
+    return done;
+}
+
+/* Emits the notes of frames before `limit` (those already sent to the line). */
+static void emit_notes(engine_t *e, chan_t *c, fax_pipe_t *p, int64_t limit)
+{
+    int64_t w = LOAD(&p->out_w);
+    int lost;
+
+    while (p->out_r < w && p->outbox[p->out_r % FAX_OUTBOX].step < limit) {
+        const fax_note_t *n = &p->outbox[p->out_r % FAX_OUTBOX];
+        if (n->type == EV_FAX_PAGE)
+            p->pages = n->a;
+        else if (n->type == EV_FAX_DONE)
+            p->done_emitted = 1;
+        eng_emit(e, n->type, c->id, p->id, n->a, n->b, n->c, n->d, n->text[0] ? n->text : NULL);
+        STORE(&p->out_r, p->out_r + 1);
+    }
+    if ((lost = __atomic_exchange_n(&p->notes_lost, 0, __ATOMIC_SEQ_CST)) > 0) {
+        char text[80];
+        snprintf(text, sizeof(text), "fax: %d page event(s) lost (the worker ran ahead of the line)", lost);
+        eng_emit(e, EV_ERROR, c->id, p->id, ENG_ENOMEM, 0, 0, 0, text);
+    }
+}
+
+/* The channel lets go of p; the worker may still hold it for a moment. */
+static void detach(engine_t *e, chan_t *c, fax_pipe_t *p)
+{
+    c->fax = NULL;
+    if (LOAD(&p->released)) {
+        fax_pipe_free(p);
+    } else {
+        p->snext = e->faxw->stopping;
+        e->faxw->stopping = p;
+    }
+}
+
+void fax_chan_tx(engine_t *e, chan_t *c, int16_t *tx, int n)
+{
+    fax_pipe_t *p = c->fax;
+    int have = 0;
+
+    if (p->pushed - p->pulled > p->latency) {
+        int64_t s = p->pulled++;
+        int64_t done = LOAD(&p->done);
+        if (done <= s && e->fax_wait)
+            done = wait_for(e, p, s, 0);
+        if (done > s) {
+            memcpy(tx, p->tx + (size_t) (s % p->ring) * (size_t) p->frame, sizeof(int16_t) * (size_t) n);
+            have = 1;
+        } else if (!(LOAD(&p->released) && p->end_step >= 0 && p->end_step < s)) {
+            e->fax_late_tick++;     /* the worker missed this frame's deadline: the line hears silence */
+        }
+        if (p->pushed - done > e->fax_lag_tick)
+            e->fax_lag_tick = (int) (p->pushed - done);
+    }
+    if (!have)
+        memset(tx, 0, sizeof(int16_t) * (size_t) n);
+    emit_notes(e, c, p, p->pulled);
+    if (p->done_emitted)
+        detach(e, c, p);
+}
+
+void fax_chan_stop(engine_t *e, chan_t *c, const char *why)
+{
+    fax_pipe_t *p = c->fax;
+
+    if (!p)
+        return;
+    emit_notes(e, c, p, p->pulled);         /* what the line has already carried */
+    if (!p->done_emitted) {
+        STORE(&p->stop, 1);
+        kick(e->faxw);
+        /* the received file is closed before the application hears of the end */
+        if (e->fax_wait)
+            wait_for(e, p, 0, 1);
+        eng_emit(e, EV_FAX_DONE, c->id, p->id, FAX_ABORTED, p->pages, 0, 0, why);
+    }
+    detach(e, c, p);
+}
+
+void fax_tick_end(engine_t *e)
+{
+    fax_worker_t *w = __atomic_load_n(&e->faxw, __ATOMIC_ACQUIRE);
+    fax_pipe_t **link, *p;
+
+    if (!w)
+        return;
+    for (link = &w->stopping; (p = *link) != NULL;) {
+        if (LOAD(&p->released)) {
+            *link = p->snext;
+            fax_pipe_free(p);
+        } else {
+            link = &p->snext;
+        }
+    }
+}
+
+void fax_chan_free(chan_t *c)
+{
+    fax_pipe_free(c->fax);
+    c->fax = NULL;
+}
