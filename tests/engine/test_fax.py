@@ -83,3 +83,51 @@ def test_hanging_up_mid_fax_ends_it_with_an_error(harness, tmp_path):
     harness.run(200)
     done, = harness.of(EventType.FAX_DONE, near)
     assert done.a < 0 and "hook" in done.text
+
+
+def test_the_line_takes_a_new_fax_in_the_tick_after_one_ends(harness, tmp_path):
+    """The fax terminals run on the engine's fax worker; the channel is free again as soon as the end is
+    reported, so a second transfer (here right after a stopped one, then after a finished one) starts."""
+    src = make_fax_tiff(tmp_path / "doc.tif", pages=1)
+    (near, far), = harness.sim(Kind.FXO)
+    harness.engine.fax(far, src, send=True, calling=True, ecm=False)
+    harness.engine.fax(near, str(tmp_path / "stopped.tif"), send=False, calling=False, ecm=False)
+    harness.run(3000)
+    harness.engine.fax_stop(near)
+    harness.engine.fax_stop(far)
+    harness.run(20)
+    assert [e.a for e in harness.of(EventType.FAX_DONE)] == [-2, -2]
+    for rnd in range(2):
+        harness.engine.fax(far, src, send=True, calling=True, ecm=False)
+        harness.engine.fax(near, str(tmp_path / f"rx-{rnd}.tif"), send=False, calling=False, ecm=False)
+        before = len(harness.of(EventType.FAX_DONE))
+        harness.run_until(lambda e: len(harness.of(EventType.FAX_DONE)) == before + 2, limit_ms=120_000)
+        done = {e.chan: e for e in harness.of(EventType.FAX_DONE)[-2:]}
+        assert done[far].a == 0 and done[near].a == 0 and done[near].b == 1, done
+        assert differing_pixels(pages_of(src)[0], pages_of(tmp_path / f"rx-{rnd}.tif")[0]) == 0
+
+
+def test_fax_events_are_the_same_on_every_run(tmp_path):
+    """The worker thread is waited for on every clock but real time: same events at the same engine times."""
+    from tests.support.engine_harness import EngineHarness
+    src = make_fax_tiff(tmp_path / "doc.tif", pages=2)
+    runs = []
+    for run in range(2):
+        h = EngineHarness()
+        try:
+            lines = h.sim(Kind.E1, n=4)
+            for i, (near, far) in enumerate(lines):
+                h.engine.fax(far, src, send=True, calling=True, ecm=bool(i % 2))
+                h.engine.fax(near, str(tmp_path / f"rx-{run}-{i}.tif"), send=False, calling=False, ecm=bool(i % 2))
+            h.run(5000)
+            h.engine.hook(lines[3][0], 0)                   # one hangs up mid-call
+            for _ in range(60):
+                h.run(2000)
+                if len(h.of(EventType.FAX_DONE)) == 8:
+                    break
+            runs.append([(e.time_ms, e.type, e.chan, e.a, e.b, e.text) for e in h.events
+                         if e.type in (EventType.FAX_PAGE, EventType.FAX_DONE)])
+        finally:
+            h.close()
+    assert len([e for e in runs[0] if e[1] == EventType.FAX_DONE]) == 8
+    assert runs[0] == runs[1]
