@@ -511,6 +511,7 @@ static void *media_thread(void *arg)
     int64_t period_ns = (int64_t) e->frame_ms * 1000000LL;
     int64_t next = mono_ns();
 
+    pthread_setname_np(pthread_self(), "tel-media");    /* for top -H and /proc/<pid>/task */
     while (!e->stop_requested) {
         int64_t t0, t1, work, due;
         int mode = e->clock_mode;
