@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from telephonist.config.model import VoicemailConfig
 from telephonist.ivrd.voicemail import store_of
@@ -176,3 +177,27 @@ mailbox = "100"
         # callers now hear the box's own greeting
         out = await ivr.call([{"hangup": True}], dialled="4009000000")
         assert out.prompts[0] == box.greeting_path
+
+
+async def test_counts_callers_and_times_read_out_with_the_say_fragments(tmp_path):
+    from telephonist.ivrd.say import fragments
+    from telephonist.ivrd.say.fragments import fragment_names
+    async with running_ivrd(tmp_path, {"main.toml": ACCESS_FLOW.replace("{order}", "oldest")},
+                            PROMPTS + fragment_names("zh") + fragment_names("en"), ivrd=vm(tmp_path)) as ivr:
+        await use_voicemail_caller(ivr)
+        store = store_of(ivr.service.services)
+        await asyncio.to_thread(store.create_box, "100", "1000")
+        first = await deposit(store, tmp_path, "100", "13900000001", 1500, minutes_ago=60 * 24 * 40)
+        await deposit(store, tmp_path, "100", "13900000002", 1500, minutes_ago=1)
+        [row] = ivr.rows("SELECT created_at, path FROM voicemail_messages WHERE id = :i", i=first)
+        at = datetime.fromisoformat(str(row["created_at"])).replace(tzinfo=timezone.utc).astimezone(
+            ZoneInfo("Asia/Shanghai"))
+        out = await ivr.call([{"press": "100#"}, {"press": "1000#"}, {"press": "1"}, {"press": "*"}, {"press": "*"}])
+        start = out.prompts.index("zh/vm/you-have.wav")
+        assert out.prompts[start:start + 6] == ["zh/vm/you-have.wav", "zh/say/liang.wav", "zh/vm/new-messages.wav",
+                                                "zh/vm/and.wav", "zh/say/0.wav", "zh/vm/saved-messages.wav"]
+        m = out.prompts.index("zh/vm/message.wav")
+        about = (["zh/vm/from.wav"] + fragments("digits", "13900000001", "zh") + ["zh/vm/received.wav"] +
+                 fragments("date", at.strftime("%Y-%m-%d"), "zh", weekday=False) +
+                 fragments("time", at.strftime("%H:%M"), "zh"))
+        assert out.prompts[m + 1:m + 2 + len(about)] == about + [row["path"]]

@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from telephonist.ivrd.call import CallerHungUp, FlowRuntimeError
 from telephonist.ivrd.nodes.registry import CheckContext, Field, NodeType, register
@@ -30,6 +31,43 @@ def _check_system_prompts(node: "Node", ctx: CheckContext) -> None:
     if missing:
         ctx.problem("type", f"{len(missing)} voicemail prompt file(s) missing under {ctx.prompts_dir}, "
                             f"e.g. {', '.join(missing[:3])} (telephonist/prompts.py makes them)")
+
+
+def _read_out(call: "Call", what: str, value: object, **options: object) -> list[str] | None:
+    """The say fragments ({lang}/say/...) that read `value`, or None when they cannot: a language
+    without read-outs, or fragments the site has not recorded (the nodes then say less)."""
+    from telephonist.ivrd import say
+    from telephonist.ivrd.say import zh
+    from telephonist.ivrd.say.fragments import fragment_name
+    try:
+        if what == "count" and call.lang == "zh":       # before a measure word: 两条, not 二条
+            names = [fragment_name("zh", w) for w in zh.integer(int(value), measure=True)]   # type: ignore[arg-type]
+        else:
+            names = say.fragments("number" if what == "count" else what, value, call.lang, **options)
+    except (say.SayError, ValueError):
+        return None
+    prompts_dir = call.services.prompts_dir
+    return names if all(os.path.exists(os.path.join(prompts_dir, n)) for n in names) else None
+
+
+def _count(call: "Call", n: int) -> list[str]:
+    return _read_out(call, "count", n) or [count_prompt(n)]
+
+
+def _about(call: "Call", msg: Message) -> list[str]:
+    """Who left a message and when, as far as the say fragments can tell it."""
+    out: list[str] = []
+    caller = _read_out(call, "digits", msg.caller) if msg.caller.isdigit() else None
+    if caller:
+        out += [prompt("from")] + caller
+    tz = ZoneInfo(call.services.time_zone)
+    at = msg.created_at.astimezone(tz)
+    day = [] if at.date() == call.now().astimezone(tz).date() else \
+        _read_out(call, "date", at.strftime("%Y-%m-%d"), weekday=False)
+    time = _read_out(call, "time", at.strftime("%H:%M"))
+    if time and day is not None:
+        out += [prompt("received")] + day + time
+    return out
 
 
 async def _ask(call: "Call", prompts, keys: str, attempts: int = 3) -> str | None:
@@ -192,6 +230,8 @@ class VoicemailAccess(NodeType):
     next           where to go when the caller leaves with * (unset: goodbye and hang up)
     on_fail        where to go when the caller cannot log in (unset: goodbye and hang up)
 
+    Counts, the caller's number and the time of each message are read out with the say fragments
+    ({lang}/say/...) when the site has them; without them counts use {lang}/vm/count-N.wav.
     Keys. Main menu (after the count of new and saved messages): 1 new messages, 2 saved messages,
     3 record the greeting, 4 change the PIN, * leave. During or after a message: 1 replay, 2 save,
     3 delete, 4 forward to another mailbox, 5 next, * main menu. A new message heard stays new
@@ -280,8 +320,8 @@ class _Listening:
 
     async def main(self) -> str:
         counts = await self.call.in_thread(self.store.counts, self.mailbox)
-        await self.call.play([prompt("you-have"), count_prompt(counts["new"]), prompt("new-messages"),
-                              prompt("and"), count_prompt(counts["saved"]), prompt("saved-messages")],
+        await self.call.play([prompt("you-have"), *_count(self.call, counts["new"]), prompt("new-messages"),
+                              prompt("and"), *_count(self.call, counts["saved"]), prompt("saved-messages")],
                              barge_in=True)
         key = await _ask(self.call, prompt("main-menu"), "1234*")
         return {"1": "new", "2": "saved", "3": "greeting", "4": "pin"}.get(key or "*", "leave")
@@ -305,7 +345,8 @@ class _Listening:
     async def _play(self, msg: Message, intro: bool) -> None:
         if not os.path.exists(msg.path):
             raise FlowRuntimeError(f"voicemail message {msg.id}: its file is missing: {msg.path}")
-        await self.call.play(([prompt("message")] if intro else []) + [msg.path], barge_in=True)
+        await self.call.play(([prompt("message"), *_about(self.call, msg)] if intro else []) + [msg.path],
+                             barge_in=True)
         if msg.heard_at is None:
             await self.call.in_thread(self.store.mark_heard, msg.id)
 

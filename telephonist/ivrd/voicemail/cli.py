@@ -7,7 +7,7 @@
     telephonist voicemail messages 100 [--all] [--json]
     telephonist voicemail recover                     (what ivrd does at start: finish interrupted deposits)
     telephonist voicemail purge --days 30             (files and rows of messages deleted that long ago)
-    telephonist voicemail prompts                     (speak the missing {lang}/vm/*.wav with espeak-ng)
+    telephonist voicemail prompts [--read-outs]       (speak the missing {lang}/vm/*.wav with espeak-ng)
 """
 from __future__ import annotations
 
@@ -46,7 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub.add_parser("recover", help="finish deposits a crash cut short (ivrd does this when it starts)")
     pg = sub.add_parser("purge", help="remove messages deleted long enough ago, files and rows")
     pg.add_argument("--days", type=int, required=True)
-    sub.add_parser("prompts", help="make the missing voicemail prompts with espeak-ng (sites replace them)")
+    pr = sub.add_parser("prompts", help="make the missing voicemail prompts with espeak-ng (sites replace them)")
+    pr.add_argument("--read-outs", action="store_true",
+                    help="the say fragments too, for counts, callers' numbers and times ({lang}/say/...)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -61,6 +63,11 @@ def main(args: argparse.Namespace) -> int:
             return 2
         made = ensure_prompts(cfg.system.prompts_dir, [n for n in espeak_table() if n.split("/")[0] in
                                                        cfg.ivrd.languages])
+        if args.read_outs:
+            from telephonist.ivrd.say import LANGUAGES
+            from telephonist.prompts import ensure_fragments
+            for lang in (lg for lg in cfg.ivrd.languages if lg in LANGUAGES):
+                made += ensure_fragments(cfg.system.prompts_dir, lang)
         print(f"{len(made)} prompt(s) made under {cfg.system.prompts_dir}")
         return 0
     migrate(cfg.database.url)

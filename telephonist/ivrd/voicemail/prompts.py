@@ -3,8 +3,8 @@
 telephonist/prompts.py makes them with espeak-ng for a fresh installation
 (sites replace them with their own recordings); the node types check at load
 time that every one exists for every language. Counts are read out as
-vm/count-0 ... vm/count-9 and vm/count-many (more than nine): the
-`say` node's number read-out may replace them once it is on main.
+the say fragments ({lang}/say/..., telephonist/ivrd/say) when
+the site has them, else as vm/count-0 ... vm/count-9 and vm/count-many (more than nine).
 """
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "ting1 xin1 liu2 yan2 qing3 an4 yi1, ting1 yi3 bao3 cun2 de liu2 yan2 qing3 an4 er4, "
                   "lu4 zhi4 wen4 hou4 yu3 qing3 an4 san1, xiu1 gai3 mi4 ma3 qing3 an4 si4, tui4 chu1 qing3 an4 xing1 hao4 jian4."),
     "message": ("Message.", "liu2 yan2."),
+    "from": ("from", "lai2 dian4"),
+    "received": ("received", "shi2 jian1"),
     "message-menu": ("To replay, press 1. To save, press 2. To delete, press 3. To forward, press 4. "
                      "For the next message, press 5. For the main menu, press star.",
                      "chong2 ting1 qing3 an4 yi1, bao3 cun2 qing3 an4 er4, shan1 chu2 qing3 an4 san1, "
