@@ -183,9 +183,9 @@ async def site(tmp_path):
     with smtp_server() as inbox:
         s = Site(tmp_path, inbox)
         s.inbox = inbox
-        await s.start_chand()
-        await s.add_box()
-        try:
+        try:                                       # chand is stopped even when it never came up
+            await s.start_chand()
+            await s.add_box()
             yield s
         finally:
             await s.close()
