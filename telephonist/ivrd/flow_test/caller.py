@@ -11,6 +11,7 @@ Actions (one per input point, in order):
     {"press": "123#"}                keys, 100 ms each
     {"silent": true}                 press nothing (the flow's time-out runs)
     {"speak": "en/hello.wav", "press": "#"}   play audio into the line (optionally keys after it)
+    {"speak": "en/hello.wav", "hangup": true} say it all, then hang up
     {"hangup": true}                 hang up
 When the script has no action left, the caller hangs up at the next input point.
 """
@@ -52,6 +53,9 @@ class ScriptedCaller:
         self.prompts_dir = os.path.abspath(prompts_dir)
         self.active: dict[str, tuple[CallOutcome, list[dict[str, Any]], str, asyncio.Future]] = {}
         self.press_after_speech: dict[str, str] = {}      # far -> keys to press when its speech ends
+        self.hangup_after_speech: set[str] = set()        # far ends that hang up when their speech ends
+        self.placing = 0                                  # sim.call requests not answered yet
+        self.registered = asyncio.Event()
         monitor.on("call_event", self._event)
         tester.on("far", self._far_event)
 
@@ -64,10 +68,16 @@ class ScriptedCaller:
                    chan: str = "", timeout_s: float = 120.0) -> CallOutcome:
         args: dict[str, Any] = {"caller": caller, "dialled": dialled}
         args.update({"chan": chan} if chan else {"span": span})
-        r = await self.tester.call("sim.call", **args)
-        out = CallOutcome(chan=r["chan"])
-        done: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.active[r["chan"]] = (out, list(actions), r["far"], done)
+        self.placing += 1
+        try:
+            r = await self.tester.call("sim.call", **args)
+            out = CallOutcome(chan=r["chan"])
+            done: asyncio.Future = asyncio.get_running_loop().create_future()
+            self.active[r["chan"]] = (out, list(actions), r["far"], done)
+        finally:
+            self.placing -= 1
+            self.registered.set()
+            self.registered = asyncio.Event()
         try:
             await asyncio.wait_for(done, timeout_s)
         finally:
@@ -88,6 +98,11 @@ class ScriptedCaller:
         return Heard("prompt", str(item))
 
     async def _event(self, ev: dict[str, Any]) -> None:
+        # a call's first events (monitor connection) may come before the answer to sim.call (tester
+        # connection) has registered it: they wait for it, holding their acknowledgement (and a
+        # lockstep clock with it), instead of being lost
+        while ev.get("chan", "") not in self.active and self.placing:
+            await self.registered.wait()
         entry = self.active.get(ev.get("chan", ""))
         if entry is None:
             return
@@ -113,6 +128,11 @@ class ScriptedCaller:
             out.hung_up_by_caller = True
             await self.tester.call("sim.hangup", far=far)
             return
+        if action.get("speak") and action.get("hangup"):
+            self.hangup_after_speech.add(far)
+            out.hung_up_by_caller = True
+            await self.tester.call("sim.play", far=far, items=[action["speak"]])
+            return
         if action.get("speak"):
             if action.get("press"):
                 self.press_after_speech[far] = str(action["press"])
@@ -124,5 +144,9 @@ class ScriptedCaller:
     async def _far_event(self, ev: dict[str, Any]) -> None:
         """The far end finished speaking: press the keys that were to follow (in the handler, so a
         lockstep clock waits for them)."""
+        if ev.get("what") == "play_done" and ev.get("far") in self.hangup_after_speech:
+            self.hangup_after_speech.discard(ev["far"])
+            await self.tester.call("sim.hangup", far=ev["far"])
+            return
         if ev.get("what") == "play_done" and ev.get("far") in self.press_after_speech:
             await self.tester.call("sim.dtmf", far=ev["far"], digits=self.press_after_speech.pop(ev["far"]))
