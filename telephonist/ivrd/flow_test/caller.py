@@ -124,14 +124,14 @@ class ScriptedCaller:
 
     async def _act(self, out: CallOutcome, actions: list[dict[str, Any]], far: str) -> None:
         action = actions.pop(0) if actions else {"hangup": True}
-        if action.get("hangup"):
-            out.hung_up_by_caller = True
-            await self.tester.call("sim.hangup", far=far)
-            return
         if action.get("speak") and action.get("hangup"):
             self.hangup_after_speech.add(far)
             out.hung_up_by_caller = True
             await self.tester.call("sim.play", far=far, items=[action["speak"]])
+            return
+        if action.get("hangup"):
+            out.hung_up_by_caller = True
+            await self.tester.call("sim.hangup", far=far)
             return
         if action.get("speak"):
             if action.get("press"):
