@@ -17,10 +17,15 @@
  * header is not installed the driver is built as a stub that says so.
  *
  * Events, by the channel's DAHDI signalling:
- *   fxs* (our FXO port, a trunk): RINGOFFHOOK/RINGBEGIN -> EV_RING a=1 (one per ring burst;
- *        DAHDI tells no ring end), ONHOOK -> EV_HOOK a=ENG_HOOK_OPEN_LOOP (kewlstart disconnect).
- *   fxo* (our FXS port, a phone): RINGOFFHOOK -> EV_HOOK OFF, ONHOOK -> EV_HOOK ON,
- *        WINKFLASH -> EV_HOOK FLASH.
+ *   fxs* (our FXO port, a trunk): DAHDI queues RINGBEGIN when a ring burst starts (unless the
+ *        port hung up less than 2 s ago) and RINGOFFHOOK when it has ended (after the ring
+ *        trailer). RINGBEGIN -> EV_RING a=1; RINGOFFHOOK after a RINGBEGIN -> EV_RING a=0;
+ *        RINGOFFHOOK alone -> EV_RING a=1 (a burst whose start DAHDI did not tell, as on
+ *        loopback spans): one a=1 per burst either way, a=0 only when DAHDI tells it.
+ *        ONHOOK -> EV_HOOK a=ENG_HOOK_OPEN_LOOP (kewlstart disconnect).
+ *   fxo* (our FXS port, a phone): RINGOFFHOOK -> EV_HOOK OFF (the driver takes the port off
+ *        hook, as the phone answered), ONHOOK -> EV_HOOK ON (and the port back on hook, from
+ *        where it can ring again), WINKFLASH -> EV_HOOK FLASH.
  *   E&M / CAS (ENG_KIND_E1): RINGOFFHOOK/ONHOOK/WINKFLASH as for a phone; BITSCHANGED ->
  *        EV_CAS a=ABCD, masked with 0xF and only when the bits really changed (dahdi_dynamic
  *        2.11 leaks the neighbouring channel's bits into the upper nibble).
@@ -60,6 +65,7 @@ typedef struct {
     int last_rxbits;            /* -1: not known yet */
     int polarity;
     int phone_offhook;          /* fxo-signalled port: the phone is off hook (as DAHDI told) */
+    int ring_begun;             /* fxs-signalled port: RINGBEGIN told, its RINGOFFHOOK not yet */
     int primed;
     uint8_t *fifo;
     int fifo_cap, fifo_len;     /* bytes */
@@ -102,6 +108,53 @@ static void alarm_text(int bits, char *out, size_t len)
             used += (size_t) n;
         }
     }
+}
+
+/* DAHDI signalling types as system.conf spells them; most specific first (several are
+ * supersets of others' bits). */
+static const struct {
+    int sig;
+    const char *name;
+} sig_names[] = {
+    {DAHDI_SIG_FXSLS, "fxsls"}, {DAHDI_SIG_FXSGS, "fxsgs"}, {DAHDI_SIG_FXSKS, "fxsks"},
+    {DAHDI_SIG_FXOLS, "fxols"}, {DAHDI_SIG_FXOGS, "fxogs"}, {DAHDI_SIG_FXOKS, "fxoks"},
+    {DAHDI_SIG_EM, "e&m"}, {DAHDI_SIG_EM_E1, "e&me1"}, {DAHDI_SIG_CAS, "cas"}, {DAHDI_SIG_SF, "sf"},
+    {DAHDI_SIG_MTP2, "mtp2"}, {DAHDI_SIG_HARDHDLC, "hardhdlc"}, {DAHDI_SIG_HDLCNET, "nethdlc"},
+    {DAHDI_SIG_HDLCFCS, "fcshdlc"}, {DAHDI_SIG_HDLCRAW, "rawhdlc"}, {DAHDI_SIG_DACS_RBS, "dacsrbs"},
+    {DAHDI_SIG_DACS, "dacs"}, {DAHDI_SIG_CLEAR, "clear"},
+};
+
+static const char *sig_name(int sig)
+{
+    size_t i;
+    for (i = 0; i < sizeof(sig_names) / sizeof(sig_names[0]); i++)
+        if (sig == sig_names[i].sig)
+            return sig_names[i].name;
+    return sig ? "other" : "";
+}
+
+/* The signalling a port can take (its sigcap), as a comma-separated list of names. */
+static void sig_caps(int sigcap, char *out, size_t len)
+{
+    size_t i, used = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < sizeof(sig_names) / sizeof(sig_names[0]); i++) {
+        if ((sigcap & sig_names[i].sig) == sig_names[i].sig) {
+            int n = snprintf(out + used, len - used, "%s%s", used ? "," : "", sig_names[i].name);
+            if (n < 0 || (size_t) n >= len - used)
+                break;
+            used += (size_t) n;
+        }
+    }
+}
+
+static void lineconfig_text(int lc, char *out, size_t len)
+{
+    snprintf(out, len, "%s%s%s%s%s%s%s", lc & DAHDI_CONFIG_CCS ? "ccs" : (lc ? "cas" : ""),
+             lc & DAHDI_CONFIG_HDB3 ? ",hdb3" : "", lc & DAHDI_CONFIG_AMI ? ",ami" : "",
+             lc & DAHDI_CONFIG_B8ZS ? ",b8zs" : "", lc & DAHDI_CONFIG_D4 ? ",d4" : "",
+             lc & DAHDI_CONFIG_ESF ? ",esf" : "", lc & DAHDI_CONFIG_CRC4 ? ",crc4" : "");
 }
 
 static int kind_of_sig(int sig)
@@ -158,12 +211,16 @@ static void on_event(engine_t *e, dahdi_span_t *ds, chan_t *c, dahdi_chan_t *dc,
     dc->events++;
     switch (ev) {
     case DAHDI_EVENT_RINGBEGIN:
-        if (dc->kind == ENG_KIND_FXO)
+        if (dc->kind == ENG_KIND_FXO) {
+            dc->ring_begun = 1;
             eng_emit(e, EV_RING, c->id, 0, 1, 0, 0, 0, NULL);
+        }
         break;
     case DAHDI_EVENT_RINGOFFHOOK:
         if (dc->kind == ENG_KIND_FXO) {
-            eng_emit(e, EV_RING, c->id, 0, 1, 0, 0, 0, NULL);
+            /* the end of a burst whose start was told, or the only word of one that was not */
+            eng_emit(e, EV_RING, c->id, 0, dc->ring_begun ? 0 : 1, 0, 0, 0, NULL);
+            dc->ring_begun = 0;
             break;
         }
         if (dc->kind == ENG_KIND_FXS) {
@@ -178,7 +235,16 @@ static void on_event(engine_t *e, dahdi_span_t *ds, chan_t *c, dahdi_chan_t *dc,
         eng_emit(e, EV_HOOK, c->id, 0, ENG_HOOK_OFF, 0, 0, 0, NULL);
         break;
     case DAHDI_EVENT_ONHOOK:
+        if (dc->kind == ENG_KIND_FXS && dc->phone_offhook) {
+            /* The phone hung up: the port leaves the talking state it was put in when the phone
+             * went off hook (DAHDI rings a port only from its on-hook state). With the phone
+             * already on hook DAHDI drops no battery for this. */
+            int x = DAHDI_ONHOOK;
+            if (ioctl(dc->fd, DAHDI_HOOK, &x) < 0 && errno != EINPROGRESS)
+                eng_emit(e, EV_ERROR, c->id, 0, ENG_ESYS, 0, 0, 0, "dahdi: could not put the phone port back on hook");
+        }
         dc->phone_offhook = 0;
+        dc->ring_begun = 0;
         eng_emit(e, EV_HOOK, c->id, 0, dc->kind == ENG_KIND_FXO ? ENG_HOOK_OPEN_LOOP : ENG_HOOK_ON,
                  0, 0, 0, NULL);
         break;
@@ -523,6 +589,7 @@ int eng_dahdi_chan_info(engine_t *e, int chan, eng_dahdi_chan_t *out)
     out->channo = dc->channo;
     out->spanno = dc->spanno;
     out->sigtype = dc->sigtype;
+    snprintf(out->signalling, sizeof(out->signalling), "%s", sig_name(dc->sigtype));
     out->rx_underruns = dc->rx_underruns;
     out->rx_dropped_bytes = dc->rx_dropped;
     out->tx_dropped_bytes = dc->tx_dropped;
@@ -565,6 +632,53 @@ int eng_dahdi_span_status(engine_t *e, int spanno, eng_span_status_t *st)
     st->cvcount = si.cvcount;
     st->becount = si.becount;
     st->errsec = si.errsec;
+    snprintf(st->spantype, sizeof(st->spantype), "%.*s", (int) sizeof(si.spantype), si.spantype);
+    if (si.linecompat)
+        lineconfig_text(si.lineconfig, st->lineconfig, sizeof(st->lineconfig));
+    snprintf(st->lboname, sizeof(st->lboname), "%.*s", (int) sizeof(si.lboname), si.lboname);
+    snprintf(st->location, sizeof(st->location), "%.*s", (int) sizeof(si.location), si.location);
+    snprintf(st->manufacturer, sizeof(st->manufacturer), "%.*s", (int) sizeof(si.manufacturer), si.manufacturer);
+    snprintf(st->devicetype, sizeof(st->devicetype), "%.*s", (int) sizeof(si.devicetype), si.devicetype);
+    st->lbo = si.lbo;
+    st->irq = si.irq;
+    st->totalspans = si.totalspans;
+    return 0;
+}
+
+int eng_dahdi_params(engine_t *e, int channo, eng_dahdi_params_t *out)
+{
+    struct dahdi_params p;
+    int fd, rc, err;
+
+    if (!out || channo < 1 || channo > DAHDI_MAX_CHANNELS)
+        return ENG_EINVAL;
+    if ((fd = open("/dev/dahdi/ctl", O_RDWR | O_CLOEXEC)) < 0) {
+        eng_set_error(e, "open /dev/dahdi/ctl: %s (are the dahdi modules loaded?)", strerror(errno));
+        return ENG_ESYS;
+    }
+    memset(&p, 0, sizeof(p));
+    p.channo = channo;
+    rc = ioctl(fd, DAHDI_GET_PARAMS, &p);
+    err = errno;
+    close(fd);
+    if (rc < 0) {
+        eng_set_error(e, "DAHDI_GET_PARAMS channel %d: %s", channo, strerror(err));
+        return err == EINVAL || err == ENXIO || err == ENODEV ? ENG_ENOENT : ENG_ESYS;
+    }
+    memset(out, 0, sizeof(*out));
+    out->channo = p.channo;
+    out->spanno = p.spanno;
+    out->chanpos = p.chanpos;
+    out->sigtype = p.sigtype;
+    out->sigcap = p.sigcap;
+    out->rxisoffhook = p.rxisoffhook;
+    out->rxbits = p.rxbits;
+    out->txbits = p.txbits;
+    out->alaw = p.curlaw == DAHDI_LAW_ALAW;
+    out->chan_alarms = p.chan_alarms;
+    snprintf(out->name, sizeof(out->name), "%.*s", (int) sizeof(p.name), p.name);
+    snprintf(out->signalling, sizeof(out->signalling), "%s", sig_name(p.sigtype));
+    sig_caps(p.sigcap, out->caps, sizeof(out->caps));
     return 0;
 }
 
@@ -679,6 +793,12 @@ int eng_dahdi_span_status(engine_t *e, int spanno, eng_span_status_t *st)
 int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params)
 {
     (void) chan; (void) taps; (void) params;
+    return no_dahdi(e);
+}
+
+int eng_dahdi_params(engine_t *e, int channo, eng_dahdi_params_t *out)
+{
+    (void) channo; (void) out;
     return no_dahdi(e);
 }
 

@@ -183,6 +183,7 @@ int eng_local_dtmf(engine_t *e, int chan, const char *digits);
  * The functions below act at once from the caller's thread (ioctls on the channel). */
 typedef struct {
     int32_t channo, spanno, sigtype;     /* sigtype: DAHDI_SIG_* */
+    char signalling[16];                 /* sigtype as system.conf spells it: "fxsks", "e&m", "cas" ... */
     int64_t rx_underruns;                /* ticks the card had no audio ready (the engine heard silence) */
     int64_t rx_dropped_bytes;            /* audio thrown away because the engine fell behind */
     int64_t tx_dropped_bytes;            /* audio the kernel had no room for */
@@ -195,10 +196,25 @@ typedef struct {
     int32_t numchans, totalchans, syncsrc, irqmisses;
     int32_t bpvcount, crc4count, ebitcount, fascount;
     uint32_t fecount, cvcount, becount, errsec;
+    char spantype[8];                    /* "E1", "T1", "FXS", "FXO", "DYNAMIC" ... as the driver says */
+    char lineconfig[48];                 /* framing and coding: "ccs,hdb3,crc4"; "" for analog spans */
+    char lboname[40], location[40], manufacturer[40], devicetype[40];
+    int32_t lbo, irq, totalspans;
 } eng_span_status_t;
+/* One DAHDI channel as the kernel describes it (DAHDI_GET_PARAMS through /dev/dahdi/ctl: the
+ * channel need not be free). */
+typedef struct {
+    int32_t channo, spanno, chanpos, sigtype, sigcap;
+    int32_t rxisoffhook, rxbits, txbits, alaw;
+    uint32_t chan_alarms;
+    char name[40];                       /* "LOC/1/0/3", "WCTDM/0/2" ... */
+    char signalling[16];                 /* configured signalling as system.conf spells it; "" = none */
+    char caps[192];                      /* signalling the port can take, comma-separated */
+} eng_dahdi_params_t;
 int eng_dahdi_span(engine_t *e, const int *channos, int nchans, int codec, int zone, int blocksize);
 int eng_dahdi_chan_info(engine_t *e, int chan, eng_dahdi_chan_t *out);
 int eng_dahdi_span_status(engine_t *e, int spanno, eng_span_status_t *st);
+int eng_dahdi_params(engine_t *e, int channo, eng_dahdi_params_t *out);   /* ENG_ENOENT: no such channel */
 /* taps 0: echo canceller off; params "name=value,..." for the canceller module (e.g. "nlp=1") */
 int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params);
 /* gains in tenths of a dB, applied by the kernel (DAHDI_SETGAINS) */

@@ -158,6 +158,7 @@ class DahdiChanInfo:
     channo: int
     spanno: int
     sigtype: int
+    signalling: str          # as system.conf spells it: "fxsks", "fxoks", "e&m", "cas" ...
     rx_underruns: int
     rx_dropped_bytes: int
     tx_dropped_bytes: int
@@ -184,6 +185,33 @@ class SpanStatus:
     cvcount: int
     becount: int
     errsec: int
+    spantype: str = ""
+    lineconfig: str = ""         # "ccs,hdb3,crc4"; "" for analog spans
+    lboname: str = ""
+    location: str = ""
+    manufacturer: str = ""
+    devicetype: str = ""
+    lbo: int = 0
+    irq: int = 0
+    totalspans: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DahdiParams:
+    """One DAHDI channel as the kernel describes it (DAHDI_GET_PARAMS), configured or not."""
+    channo: int
+    spanno: int
+    chanpos: int
+    name: str
+    signalling: str          # configured, as system.conf spells it; "" = not configured
+    caps: tuple[str, ...]    # signalling the port can take
+    sigtype: int
+    sigcap: int
+    rx_off_hook: bool
+    rxbits: int
+    txbits: int
+    alaw: bool
+    chan_alarms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,8 +392,8 @@ class Engine:
     def dahdi_chan_info(self, chan: int) -> DahdiChanInfo:
         out = ffi.new("eng_dahdi_chan_t *")
         _check(lib.eng_dahdi_chan_info(self._e, chan, out), "dahdi channel info", self)
-        return DahdiChanInfo(out.channo, out.spanno, out.sigtype, out.rx_underruns, out.rx_dropped_bytes,
-                             out.tx_dropped_bytes, out.events)
+        return DahdiChanInfo(out.channo, out.spanno, out.sigtype, ffi.string(out.signalling).decode(),
+                             out.rx_underruns, out.rx_dropped_bytes, out.tx_dropped_bytes, out.events)
 
     def dahdi_span_status(self, spanno: int) -> SpanStatus:
         st = ffi.new("eng_span_status_t *")
@@ -376,7 +404,22 @@ class Engine:
 
         return SpanStatus(st.spanno, st.alarms, text(st.alarm_text), text(st.name), text(st.desc),
                           st.numchans, st.totalchans, st.syncsrc, st.irqmisses, st.bpvcount, st.crc4count,
-                          st.ebitcount, st.fascount, st.fecount, st.cvcount, st.becount, st.errsec)
+                          st.ebitcount, st.fascount, st.fecount, st.cvcount, st.becount, st.errsec,
+                          text(st.spantype), text(st.lineconfig), text(st.lboname), text(st.location),
+                          text(st.manufacturer), text(st.devicetype), st.lbo, st.irq, st.totalspans)
+
+    def dahdi_params(self, channo: int) -> DahdiParams | None:
+        """What the kernel says of DAHDI channel channo (free or in use); None if there is no such channel."""
+        p = ffi.new("eng_dahdi_params_t *")
+        rc = lib.eng_dahdi_params(self._e, channo, p)
+        if rc == lib.ENG_ENOENT:
+            return None
+        _check(rc, f"dahdi channel {channo} parameters", self)
+        caps = ffi.string(p.caps).decode()
+        return DahdiParams(p.channo, p.spanno, p.chanpos, ffi.string(p.name).decode("utf-8", "replace"),
+                           ffi.string(p.signalling).decode(), tuple(c for c in caps.split(",") if c),
+                           p.sigtype, p.sigcap, bool(p.rxisoffhook), p.rxbits, p.txbits, bool(p.alaw),
+                           p.chan_alarms)
 
     def dahdi_echocan(self, chan: int, taps: int, params: dict[str, int] | None = None) -> None:
         """Echo canceller of a DAHDI channel: taps 0 turns it off (8 taps a millisecond)."""
