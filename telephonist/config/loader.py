@@ -19,8 +19,9 @@ from typing import Any
 
 from telephonist.config.locate import key_line
 from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
-                                      RouteConfig, RoutingConfig, SimConfig, SimNumberConfig, SimTrafficConfig,
-                                      SpanConfig, SystemConfig, Token, TrunkGroupConfig, parse_ranges)
+                                      PortConfig, RouteConfig, RoutingConfig, SimConfig, SimNumberConfig,
+                                      SimTrafficConfig, SpanConfig, SystemConfig, Token, TrunkGroupConfig,
+                                      dahdi_signalling, parse_ranges)
 
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
@@ -121,6 +122,16 @@ class _Builder:
                     return self.value(alt, value, path)
             self.problem(path, f"'{_dotted(path)}' must be {' or '.join(_tname(a) for a in args if a is not type(None))}")
             return _BAD
+        if origin is dict:
+            if not isinstance(value, dict):
+                self.problem(path, f"'{_dotted(path)}' must be a table")
+                return _BAD
+            out = {}
+            for k, v in value.items():
+                v = self.value(args[1], v, path + (k,))
+                if v is not _BAD:
+                    out[k] = v
+            return out
         if origin is tuple:
             if not isinstance(value, list):
                 self.problem(path, f"'{_dotted(path)}' must be a list")
@@ -168,6 +179,8 @@ def _matches(hint: Any, value: Any) -> bool:
         return isinstance(value, str)
     if typing.get_origin(hint) is tuple:
         return isinstance(value, list)
+    if typing.get_origin(hint) is dict:
+        return isinstance(value, dict)
     if dataclasses.is_dataclass(hint):
         return isinstance(value, dict)
     return isinstance(value, hint) if isinstance(hint, type) else True
@@ -233,15 +246,14 @@ def _check(cfg: Config, b: _Builder) -> None:
         if s.driver == "sim" and not (isinstance(s.channels, int) and 1 <= s.channels <= 1024):
             b.problem(p + ("channels",), "a sim span's channels is a count from 1 to 1024")
         if s.driver == "dahdi":
-            try:
-                nums = parse_ranges(str(s.channels))
-            except ValueError as exc:
-                b.problem(p + ("channels",), f"channels must name DAHDI channels like \"1-4,6\": {exc}")
-                nums = []
-            for n in nums:
-                if n in dahdi_used:
-                    b.problem(p + ("channels",), f"DAHDI channel {n} is also in span '{dahdi_used[n]}'")
-                dahdi_used[n] = s.name
+            _check_dahdi_span(s, p, dahdi_used, b)
+        else:
+            for key in ("echocancel", "echocancel_params", "ports"):
+                if getattr(s, key):
+                    b.problem(p + (key,), f"{key} is for dahdi spans (the card's echo canceller and gains)")
+        for key in ("rx_gain_db", "tx_gain_db"):
+            if not -24 <= getattr(s, key) <= 24:
+                b.problem(p + (key,), f"{key} must be from -24 to 24 dB")
         if s.tone_zone and s.tone_zone not in zones:
             b.problem(p + ("tone_zone",), f"unknown tone zone '{s.tone_zone}'")
         if s.codec and s.codec not in ("alaw", "ulaw"):
@@ -285,6 +297,42 @@ def _check(cfg: Config, b: _Builder) -> None:
             b.problem(("sim", "traffic", "spans"), f"traffic span '{name}' is not a configured span")
         elif spans[name].driver != "sim":
             b.problem(("sim", "traffic", "spans"), f"traffic span '{name}' is not a sim span")
+
+
+def _check_dahdi_span(s: SpanConfig, p: tuple, dahdi_used: dict[int, str], b: _Builder) -> None:
+    try:
+        nums = parse_ranges(str(s.channels))
+    except ValueError as exc:
+        b.problem(p + ("channels",), f"channels must name DAHDI channels like \"1-4,6\": {exc}")
+        nums = []
+    if nums and max(nums) > 1024:
+        b.problem(p + ("channels",), "DAHDI numbers channels from 1 to 1024")
+    for n in nums:
+        if n in dahdi_used:
+            b.problem(p + ("channels",), f"DAHDI channel {n} is also in span '{dahdi_used[n]}'")
+        dahdi_used[n] = s.name
+    try:
+        dahdi_signalling(s.type, s.signalling)
+    except ValueError as exc:
+        b.problem(p + ("signalling",), str(exc))
+    if not 0 <= s.echocancel <= 1024:
+        b.problem(p + ("echocancel",), "echocancel is a number of taps from 0 (off) to 1024")
+    if s.echocancel_params and not s.echocancel:
+        b.problem(p + ("echocancel_params",), "echocancel_params needs echocancel (the taps) too")
+    seen: set[int] = set()
+    for j, port in enumerate(s.ports):
+        q = p + ("ports", j)
+        if port.channel not in nums:
+            b.problem(q + ("channel",), f"DAHDI channel {port.channel} is not in span '{s.name}' ({s.channels})")
+        if port.channel in seen:
+            b.problem(q + ("channel",), f"DAHDI channel {port.channel} has two [[spans.ports]] tables")
+        seen.add(port.channel)
+        for key in ("rx_gain_db", "tx_gain_db"):
+            v = getattr(port, key)
+            if v is not None and not -24 <= v <= 24:
+                b.problem(q + (key,), f"{key} must be from -24 to 24 dB")
+        if port.echocancel is not None and not 0 <= port.echocancel <= 1024:
+            b.problem(q + ("echocancel",), "echocancel is a number of taps from 0 (off) to 1024")
 
 
 def _check_application(app: str, b: _Builder, path: tuple) -> None:
@@ -360,5 +408,5 @@ def _line_from_message(msg: str) -> int:
 
 
 __all__ = ["load_config", "ConfigError", "Problem", "Config", "SystemConfig", "DatabaseConfig", "ControlConfig",
-           "EngineConfig", "SpanConfig", "TrunkGroupConfig", "RouteConfig", "RoutingConfig", "SimConfig",
+           "EngineConfig", "SpanConfig", "PortConfig", "TrunkGroupConfig", "RouteConfig", "RoutingConfig", "SimConfig",
            "SimNumberConfig", "SimTrafficConfig", "FallbackConfig", "Token"]

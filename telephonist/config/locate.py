@@ -26,12 +26,12 @@ def key_line(source: str, path: tuple) -> int:
     for lineno, line in enumerate(source.splitlines(), start=1):
         m = _HEADER.match(line)
         if m and not line.lstrip().startswith("#"):
-            names = _parts(m.group(2))
+            names = _within_arrays(_parts(m.group(2)), array_counts)
             if m.group(1) == "[[":
                 key = tuple(names)
                 idx = array_counts.get(key, -1) + 1
                 array_counts[key] = idx
-                table = names[:-1] + [names[-1], idx]
+                table = names + [idx]
             else:
                 table = names
             if _prefix_len(table, path) == len(table) and len(table) <= len(path):
@@ -44,6 +44,16 @@ def key_line(source: str, path: tuple) -> int:
             if n == len(full) and n <= len(path) and _prefix_len(table, path) == len(table):
                 best = lineno
     return best
+
+
+def _within_arrays(names: list[str], array_counts: dict[tuple, int]) -> list:
+    """[[spans.ports]] lies in the latest [[spans]]: ["spans", "ports"] -> ["spans", 0, "ports"]."""
+    out: list = []
+    for i, name in enumerate(names):
+        out.append(name)
+        if i < len(names) - 1 and tuple(out) in array_counts:
+            out.append(array_counts[tuple(out)])
+    return out
 
 
 def _prefix_len(a: list, b: tuple) -> int:

@@ -61,12 +61,21 @@ class EngineConfig:
 
 
 @dataclass(frozen=True)
+class PortConfig:
+    """dahdi: settings of one DAHDI channel that differ from its span's."""
+    channel: int                        # the DAHDI channel number (as in system.conf)
+    rx_gain_db: float | None = None
+    tx_gain_db: float | None = None
+    echocancel: int | None = None       # echo canceller taps, 0 = off
+
+
+@dataclass(frozen=True)
 class SpanConfig:
     name: str
     driver: str                         # sim | dahdi | local (the sound card as one phone)
     type: str                           # fxo | fxs | e1
     channels: int | str                 # sim: a count; dahdi: DAHDI channel numbers "1-4,6"
-    signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn | cas
+    signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn (sim) | cas (dahdi)
     tone_zone: str = ""                 # "" = [system] tone_zone
     codec: str = ""                     # "" = [system] codec
     cid: str = "bell202"                # bell202 | v23 | dtmf | none
@@ -78,8 +87,11 @@ class SpanConfig:
     ring_timeout_ms: int = 8000
     no_answer_ms: int = 45000
     extensions: tuple[str, ...] = ()    # fxs: the phones' extension numbers, port by port
-    rx_gain_db: int = 0
-    tx_gain_db: int = 0
+    rx_gain_db: float = 0.0
+    tx_gain_db: float = 0.0
+    echocancel: int = 0                 # dahdi: echo canceller taps (8 a millisecond), 0 = off
+    echocancel_params: dict[str, int] = field(default_factory=dict)   # dahdi: for the canceller module
+    ports: tuple[PortConfig, ...] = ()  # dahdi: per-channel gains and echo canceller
     far_disconnect: str = "busy_tone"   # sim: how the simulated exchange hangs up
     far_cid: str = "bell202"            # sim: the caller ID the simulated exchange sends
     device: str = "default"             # local: the sound card (a PortAudio device name)
@@ -230,6 +242,34 @@ class Config:
     files: tuple[str, ...] = ()          # every file read, in order (the main one, then conf.d)
 
 
+# dahdi spans: the signalling a span may name, per type, and what it means. DAHDI's own names
+# (and chan_dahdi's fxs_ks ...) are accepted with DAHDI's inverted sense: a line from the
+# exchange (type fxo) uses FXS signalling.
+DAHDI_SIGNALLING: dict[str, dict[str, str]] = {
+    "fxo": {"": "kewlstart", "kewlstart": "kewlstart", "loopstart": "loopstart",
+            "fxsks": "kewlstart", "fxs_ks": "kewlstart", "fxsls": "loopstart", "fxs_ls": "loopstart"},
+    "fxs": {"": "kewlstart", "kewlstart": "kewlstart", "loopstart": "loopstart",
+            "fxoks": "kewlstart", "fxo_ks": "kewlstart", "fxols": "loopstart", "fxo_ls": "loopstart"},
+    "e1": {"": "cas", "cas": "cas"},
+}
+
+
+def dahdi_signalling(span_type: str, signalling: str) -> str:
+    """The signalling of a dahdi span in chand's words (kewlstart, loopstart, cas); ValueError if unusable."""
+    known = DAHDI_SIGNALLING.get(span_type, {})
+    if signalling in known:
+        return known[signalling]
+    other = next((t for t, names in DAHDI_SIGNALLING.items() if signalling in names and t != span_type), None)
+    if other:
+        raise ValueError(f"signalling '{signalling}' is for a span of type \"{other}\" "
+                         f"(DAHDI names the signalling after the far end: a line from the exchange is fxs*)")
+    if span_type == "e1" and signalling in ("isdn", "pri", "r2", "mfcr2"):
+        raise ValueError(f"signalling '{signalling}' on DAHDI E1 spans is not supported yet: use \"cas\" "
+                         f"(raw ABCD bits) until the PRI/MFC-R2 layer comes")
+    names = sorted(n for n in known if n)
+    raise ValueError(f"unknown signalling '{signalling}' for a dahdi {span_type} span; one of {', '.join(names)}")
+
+
 def parse_ranges(text: str) -> list[int]:
     """"1-4,6" -> [1, 2, 3, 4, 6]; raises ValueError on nonsense."""
     out: list[int] = []
@@ -245,3 +285,17 @@ def parse_ranges(text: str) -> list[int]:
     if len(set(out)) != len(out):
         raise ValueError("a channel is listed twice")
     return out
+
+
+def format_ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 4, 6] -> "1-4,6" (what parse_ranges reads)."""
+    out: list[str] = []
+    nums = sorted(set(numbers))
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        out.append(str(nums[i]) if i == j else f"{nums[i]}-{nums[j]}")
+        i = j + 1
+    return ",".join(out)

@@ -128,3 +128,73 @@ def test_conf_d_files_merge_in_order_and_errors_name_them(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     (f, line, msg), = problems(str(tmp_path / "nope.toml"))
     assert "cannot read" in msg
+
+
+def test_dahdi_spans_signalling_ports_and_echo_canceller(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "pstn"
+        driver = "dahdi"
+        type = "fxo"
+        channels = "1-2,4"
+        signalling = "fxs_ks"
+        echocancel = 128
+        echocancel_params = { nlp = 1 }
+        rx_gain_db = -1.5
+
+        [[spans.ports]]
+        channel = 4
+        tx_gain_db = 2
+        echocancel = 0
+
+        [[spans]]
+        name = "e1"
+        driver = "dahdi"
+        type = "e1"
+        channels = "5-19"
+        """))
+    pstn, e1 = cfg.spans
+    assert pstn.channel_count == 3 and pstn.echocancel_params == {"nlp": 1} and pstn.rx_gain_db == -1.5
+    assert pstn.ports[0].channel == 4 and pstn.ports[0].tx_gain_db == 2.0 and pstn.ports[0].echocancel == 0
+    from telephonist.chand.from_config import span_specs
+    specs = {s.name: s for s in span_specs(cfg)}
+    assert specs["pstn"].dahdi.channels == [1, 2, 4] and specs["pstn"].dahdi.signalling == "kewlstart"
+    assert specs["pstn"].dahdi.ports[4].echocancel == 0 and specs["pstn"].dahdi.ports[4].rx_gain_db is None
+    assert specs["e1"].dahdi.signalling == "cas" and specs["e1"].channels == 15
+
+
+def test_dahdi_span_mistakes(tmp_path):
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "pstn"
+        driver = "dahdi"
+        type = "fxo"
+        channels = "1-2"
+        signalling = "fxoks"
+        echocancel_params = { nlp = 1 }
+
+        [[spans.ports]]
+        channel = 3
+        rx_gain_db = 30
+
+        [[spans]]
+        name = "e1"
+        driver = "dahdi"
+        type = "e1"
+        channels = "5-19"
+        signalling = "isdn"
+
+        [[spans]]
+        name = "sim"
+        driver = "sim"
+        type = "fxo"
+        channels = 2
+        echocancel = 64
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "is for a span of type \"fxs\"" in got[6]
+    assert "echocancel_params needs echocancel" in got[7]
+    assert "DAHDI channel 3 is not in span 'pstn'" in got[10]
+    assert "rx_gain_db must be from -24 to 24" in got[11]
+    assert "not supported yet" in got[18]
+    assert "echocancel is for dahdi spans" in got[25]
