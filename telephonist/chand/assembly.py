@@ -5,8 +5,10 @@ a few spans of their own. Nothing here runs anything.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
+from telephonist.chand.dahdi_span import GUARD_MS, DahdiSpanSettings, open_dahdi_span
 from telephonist.chand.engine_clock import EngineTimers
 from telephonist.chand.line import Line
 from telephonist.chand.routing import Route, Router
@@ -34,6 +36,9 @@ class SpanSpec:
     far_disconnect: str = "busy_tone"      # sim exchange: how the far end hangs up
     far_cid: str = "bell202"               # sim exchange: caller ID it sends
     device: str = "default"                # local: the sound card
+    rx_gain_db: float = 0.0
+    tx_gain_db: float = 0.0
+    dahdi: DahdiSpanSettings | None = None  # dahdi: channels, signalling, echo cancellers
 
 
 @dataclass
@@ -76,36 +81,87 @@ def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
     board.prompts_dir = prompts_dir
     for spec in spans:
         if spec.driver == "local":
-            chan = engine.add_local_span(spec.device, spec.zone)
-            board.spans[spec.name] = {"driver": "local", "kind": "fxs", "channels": 1, "zone": spec.zone,
-                                      "codec": "linear", "alarms": "", "device": spec.device}
-            opts = spec.options
-            if spec.extensions:
-                opts = LineOptions(**{**opts.__dict__, "extension": spec.extensions[0]})
-            line = Line(f"{spec.name}/1", spec.name, 1, chan, "fxs", make_signalling("fxs", ctx, opts), board)
-            line.extension = opts.extension or None
-            line.local = True
-            board.add_line(line)
-            continue
-        if spec.driver != "sim":
+            _add_local_span(board, ctx, spec)
+        elif spec.driver == "dahdi":
+            _add_dahdi_span(board, ctx, spec)
+        elif spec.driver == "sim":
+            _add_sim_span(board, ctx, spec)
+        else:
             raise ValueError(f"span {spec.name}: driver {spec.driver!r} is not available in this build")
-        chans = engine.add_sim_span(KINDS[spec.kind], spec.channels, CODECS[spec.codec], spec.zone)
-        board.spans[spec.name] = {"driver": spec.driver, "kind": spec.kind, "channels": spec.channels,
-                                  "zone": spec.zone, "codec": spec.codec, "alarms": ""}
-        for i, chan in enumerate(chans, start=1):
-            opts = spec.options
-            if spec.kind == "fxs" and i <= len(spec.extensions):
-                opts = LineOptions(**{**opts.__dict__, "extension": spec.extensions[i - 1]})
-            name = f"{spec.name}/{i}"
-            line = Line(name, spec.name, i, chan, spec.kind, make_signalling(spec.kind, ctx, opts), board)
-            line.extension = opts.extension or None
-            board.add_line(line)
-            assert sim is not None
-            sim.add(FarEnd(engine.sim_far(chan), name, FAR_KINDS[spec.kind], disconnect=spec.far_disconnect,
-                           cid=spec.far_cid))
     for tg in trunk_groups or []:
         lines = expand_lines(board, tg.lines)
         if not lines:
             raise ValueError(f"trunk group {tg.name}: no lines match {tg.lines}")
         board.add_trunk_group(TrunkGroup(tg.name, lines, tg.hunting, tg.caller_id, tg.max_calls))
     return board
+
+
+def _with_extension(spec: SpanSpec, i: int) -> LineOptions:
+    opts = spec.options
+    if spec.kind == "fxs" and i <= len(spec.extensions):
+        opts = dataclasses.replace(opts, extension=spec.extensions[i - 1])
+    return opts
+
+
+def _add_line(board: Switchboard, line: Line, spec: SpanSpec) -> None:
+    line.extension = line.sig.opt.extension or None
+    board.add_line(line)
+    if spec.driver != "dahdi" and (spec.rx_gain_db or spec.tx_gain_db):
+        board.engine.set_gain(line.chan, round(spec.rx_gain_db), round(spec.tx_gain_db))
+
+
+def _add_local_span(board: Switchboard, ctx: SigContext, spec: SpanSpec) -> None:
+    chan = board.engine.add_local_span(spec.device, spec.zone)
+    board.spans[spec.name] = {"driver": "local", "kind": "fxs", "channels": 1, "zone": spec.zone,
+                              "codec": "linear", "alarms": "", "device": spec.device}
+    opts = spec.options
+    if spec.extensions:
+        opts = dataclasses.replace(opts, extension=spec.extensions[0])
+    line = Line(f"{spec.name}/1", spec.name, 1, chan, "fxs", make_signalling("fxs", ctx, opts), board)
+    line.local = True
+    _add_line(board, line, spec)
+
+
+def _add_sim_span(board: Switchboard, ctx: SigContext, spec: SpanSpec) -> None:
+    engine, sim = board.engine, board.sim
+    assert sim is not None
+    chans = engine.add_sim_span(KINDS[spec.kind], spec.channels, CODECS[spec.codec], spec.zone)
+    board.spans[spec.name] = {"driver": spec.driver, "kind": spec.kind, "channels": spec.channels,
+                              "zone": spec.zone, "codec": spec.codec, "alarms": ""}
+    for i, chan in enumerate(chans, start=1):
+        name = f"{spec.name}/{i}"
+        line = Line(name, spec.name, i, chan, spec.kind, make_signalling(spec.kind, ctx, _with_extension(spec, i)),
+                    board)
+        _add_line(board, line, spec)
+        sim.add(FarEnd(engine.sim_far(chan), name, FAR_KINDS[spec.kind], disconnect=spec.far_disconnect,
+                       cid=spec.far_cid))
+
+
+def dahdi_line_options(spec: SpanSpec, opts: LineOptions) -> LineOptions:
+    """What the span's DAHDI signalling means for its lines' state machines."""
+    assert spec.dahdi is not None
+    sig = spec.dahdi.signalling
+    changes: dict[str, object] = {"guard_ms": max(opts.guard_ms, GUARD_MS)}
+    if spec.kind == "fxo" and sig == "loopstart":
+        changes["open_loop_disconnect"] = False     # loop start has no disconnect signal: busy tone only
+    if spec.kind == "fxs" and sig == "kewlstart":
+        changes["send_open_loop"] = True
+    return dataclasses.replace(opts, **changes)
+
+
+def _add_dahdi_span(board: Switchboard, ctx: SigContext, spec: SpanSpec) -> None:
+    dahdi = spec.dahdi or DahdiSpanSettings(channels=list(range(1, spec.channels + 1)))
+    spec = dataclasses.replace(spec, dahdi=dahdi)
+    opened = open_dahdi_span(board.engine, spec.name, spec.kind, spec.codec, spec.zone, dahdi,
+                             spec.rx_gain_db, spec.tx_gain_db)
+    board.spans[spec.name] = {"driver": "dahdi", "kind": spec.kind, "channels": len(opened), "zone": spec.zone,
+                              "codec": spec.codec, "alarms": "", "signalling": dahdi.signalling,
+                              "dahdi_channels": [d.channo for d in opened],
+                              "dahdi_spans": sorted({d.spanno for d in opened})}
+    for i, d in enumerate(opened, start=1):
+        opts = dahdi_line_options(spec, _with_extension(spec, i))
+        line = Line(f"{spec.name}/{i}", spec.name, i, d.chan, spec.kind,
+                    make_signalling(spec.kind, ctx, opts, dahdi.signalling), board)
+        line.dahdi_channel = d.channo
+        _add_line(board, line, spec)
+        board.alarms.add(line, d.spanno)

@@ -16,6 +16,7 @@ from typing import Any
 
 from telephonist import sdnotify
 from telephonist.chand.api.server import ApiServer
+from telephonist.chand.dahdi_span import SpanSetupError
 from telephonist.chand.event_pump import EventPump
 from telephonist.chand.from_config import apply_live_settings, build_board, clock_of
 from telephonist.chand.records import CallRecorder
@@ -127,8 +128,9 @@ class Chand:
         loop = asyncio.get_running_loop()
         try:
             await self.start()
-        except ConfigError as exc:
+        except (ConfigError, SpanSetupError) as exc:
             print(exc, flush=True)
+            log.error("event=chand_not_started error=%s", str(exc).splitlines()[0] if str(exc) else "")
             return 2
         loop.add_signal_handler(signal.SIGTERM, self.stop_event.set)
         loop.add_signal_handler(signal.SIGINT, self.stop_event.set)

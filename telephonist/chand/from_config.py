@@ -4,11 +4,13 @@ from __future__ import annotations
 import logging
 
 from telephonist.chand.assembly import SpanSpec, TrunkGroupSpec, assemble, expand_lines
+from telephonist.chand.dahdi_span import DahdiSpanSettings, PortSettings
 from telephonist.chand.routing import Route, Router
 from telephonist.chand.signalling import LineOptions
 from telephonist.chand.switchboard import Fallback, Switchboard
 from telephonist.chand.trunk_group import TrunkGroup
 from telephonist.config import Config
+from telephonist.config.model import SpanConfig, dahdi_signalling, parse_ranges
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from telephonist.engine import Clock, Engine
 
@@ -29,8 +31,18 @@ def span_specs(cfg: Config) -> list[SpanSpec]:
                            ring_timeout_ms=s.ring_timeout_ms, no_answer_ms=s.no_answer_ms)
         out.append(SpanSpec(s.name, s.type, s.channel_count, driver=s.driver, codec=s.codec or cfg.system.codec,
                             zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
-                            far_disconnect=s.far_disconnect, far_cid=s.far_cid, device=s.device))
+                            far_disconnect=s.far_disconnect, far_cid=s.far_cid, device=s.device,
+                            rx_gain_db=s.rx_gain_db, tx_gain_db=s.tx_gain_db, dahdi=dahdi_settings(s)))
     return out
+
+
+def dahdi_settings(s: SpanConfig) -> DahdiSpanSettings | None:
+    if s.driver != "dahdi":
+        return None
+    return DahdiSpanSettings(
+        channels=parse_ranges(str(s.channels)), signalling=dahdi_signalling(s.type, s.signalling),
+        echocancel=s.echocancel, echocancel_params=dict(s.echocancel_params),
+        ports={p.channel: PortSettings(p.rx_gain_db, p.tx_gain_db, p.echocancel) for p in s.ports})
 
 
 def routes_of(cfg: Config) -> list[Route]:
@@ -53,11 +65,6 @@ def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
         app_timeout_ms=cfg.control.app_timeout_ms)
     board.tokens = {t.token: t.role for t in cfg.control.tokens}
     board.fax_route = cfg.routing.fax or None
-    for s in cfg.spans:
-        if s.rx_gain_db or s.tx_gain_db:
-            for line in board.lines.values():
-                if line.span == s.name:
-                    engine.set_gain(line.chan, s.rx_gain_db, s.tx_gain_db)
     return board
 
 

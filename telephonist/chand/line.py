@@ -139,6 +139,7 @@ class Line:
         self.collect: Any = None            # an active digit collection (api/collect.py)
         self.extension: str | None = None   # FXS: the phone's extension number
         self.local = False                  # the sound card (drivers: local), driven by `telephonist phone`
+        self.dahdi_channel: int | None = None   # drivers: dahdi, the DAHDI channel number (system.conf's)
 
     # ---- state --------------------------------------------------------------------
     def signal(self, sig: Signal, now_ms: int, **info: Any) -> bool:
@@ -176,6 +177,9 @@ class Line:
                      application=c.application, leg_id=c.leg_id, record_committed=c.leg_committed)
         if self.bridge:
             d["bridge"] = self.bridge
+        if self.dahdi_channel is not None:
+            d["dahdi_channel"] = self.dahdi_channel
+        d.update(self.sig.describe())
         return d
 
 

@@ -18,6 +18,8 @@ from telephonist.chand.engine_clock import EngineTimers
 from telephonist.chand.line import Call, Disposition, Line, LineListener, LineState, Signal
 from telephonist.chand.records import CallRecorder
 from telephonist.chand.routing import Router, split_application
+from telephonist.chand.signalling.cas import bits_text
+from telephonist.chand.span_alarms import SpanAlarms
 from telephonist.chand.trunk_group import TrunkGroup
 from telephonist.drivers.sim.far_end import FarEnd, SimNetwork
 from telephonist.engine import Dsp, EndReason, Engine, Event, EventType
@@ -61,6 +63,7 @@ class Switchboard(LineListener):
         self.reloader: Any = None                    # set by the daemon: () -> dict
         self._transfers: dict[str, str] = {}         # line -> the other line of a transfer
         self.fax_route: str | None = None            # where a voice call that turns out to be a fax goes
+        self.alarms = SpanAlarms(self)                # DAHDI span alarms and the lines they block
 
     def command(self, sess: Session, msg: dict[str, Any]) -> dict[str, Any] | None:
         from telephonist.chand.api.commands import dispatch
@@ -265,6 +268,7 @@ class Switchboard(LineListener):
         if line.state == LineState.IDLE and prev != LineState.IDLE:
             self._transfers.pop(line.name, None)
             self._ended(line, sig)
+            self.alarms.line_idle(line)
 
     def _offer(self, line: Line) -> None:
         call = line.call
@@ -340,6 +344,10 @@ class Switchboard(LineListener):
     def flash(self, line: Line) -> None:
         self.record_event(line, "flash")
         self.tell_owner(line, "flash")
+
+    def cas_changed(self, line: Line, bits: int) -> None:
+        """A CAS line received new ABCD bits: subscribers (and a register signalling, later) are told."""
+        self.tell_subscribers("cas", chan=line.name, bits=bits_text(bits), time_ms=self.now())
 
     # ---- transfers ---------------------------------------------------------------------------------
     TRANSFER_OWNER = "chand:transfer"
@@ -434,7 +442,9 @@ class Switchboard(LineListener):
             except Exception:
                 log.exception("event=far_event_failed chan=%s type=%s", ev.chan, ev.type.name)
             return
-        if ev.type == EventType.ALARM:
+        if ev.type == EventType.ALARM and self.alarms.knows(-ev.chan):
+            self.alarms.on_alarm(-ev.chan, ev.a, ev.text)
+        elif ev.type == EventType.ALARM:
             self.tell_subscribers("span_alarm", span=ev.chan, alarms=ev.text, bits=ev.a)
         elif ev.type == EventType.OVERRUN:
             log.error("event=engine_events_lost count=%s", ev.a)

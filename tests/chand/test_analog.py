@@ -69,6 +69,25 @@ async def test_fxo_caller_id_standards(tmp_path, cid):
             assert offer["cid_name"] == "Zhang San"
 
 
+async def test_fxo_polarity_reversal_disconnect(tmp_path):
+    """Lines that signal hang-up by reversing the loop (DAHDI loopback spans cannot reverse one)."""
+    opts = LineOptions(polarity_disconnect=True, busy_tone_disconnect=False, open_loop_disconnect=False)
+    spans = [SpanSpec("pstn", "fxo", 1, options=opts, far_disconnect="polarity")]
+    async with running_chand(tmp_path, spans, default_route="app:desk", records=True) as chand:
+        desk = await chand.client("desk")
+        tester = await chand.client("tester")
+        await answer_all(desk, [])
+        r = await tester.call("sim.call", chan="pstn/1", caller="13812345678")
+        await tester.wait_for("far", far=r["far"], what="connected", timeout=60)
+        await tester.call("sim.hangup", far=r["far"])
+        hangup = await desk.wait_for("hangup", chan="pstn/1", since=0, timeout=60)
+        assert hangup["cause"] == "polarity"
+        await desk.wait_for("ended", chan="pstn/1", since=0, timeout=60)
+        await chand.board.recorder.drain()
+        leg, = await chand.store.recent(5)
+        assert (leg.disposition, leg.hangup_cause) == ("answered", "polarity")
+
+
 async def test_fxo_inbound_caller_gives_up_is_abandoned(tmp_path):
     async with running_chand(tmp_path, [SpanSpec("pstn", "fxo", 1)], default_route="app:slow", records=True) as chand:
         slow = await chand.client("slow")          # is offered the call but never answers

@@ -116,13 +116,48 @@ def status(board, sess, msg):
     return {
         "node": board.node, "time_ms": now,
         "lines": [ln.describe(now) for ln in board.lines.values()],
-        "spans": [dict(name=name, **info) for name, info in board.spans.items()],
+        "spans": [dict(name=name, **info, **dahdi_status(board, info)) for name, info in board.spans.items()],
         "trunk_groups": [{"name": g.name, "hunting": g.hunting, "lines": [ln.name for ln in g.lines]}
                          for g in board.trunk_groups.values()],
         "applications": sorted({s.name for s in board.sessions.values()}),
         "engine": {"ticks": st.ticks, "late_ticks": st.late_ticks, "active_channels": st.active_channels,
                    "events_dropped": st.events_dropped},
     }
+
+
+def dahdi_status(board, info: dict[str, Any]) -> dict[str, Any]:
+    """A dahdi span's DAHDI spans as the kernel reports them now (DAHDI_SPANSTAT): alarms and counters."""
+    if info.get("driver") != "dahdi":
+        return {}
+    out = []
+    for spanno in info.get("dahdi_spans", []):
+        try:
+            s = board.engine.dahdi_span_status(spanno)
+        except EngineError as exc:
+            out.append({"spanno": spanno, "error": str(exc)})
+            continue
+        out.append({"spanno": s.spanno, "name": s.name, "desc": s.desc, "alarms": s.alarm_text,
+                    "spantype": s.spantype, "lineconfig": s.lineconfig, "syncsrc": s.syncsrc,
+                    "counters": {"bpv": s.bpvcount, "crc4": s.crc4count, "ebit": s.ebitcount, "fas": s.fascount,
+                                 "errsec": s.errsec, "irqmisses": s.irqmisses}})
+    return {"dahdi": out}
+
+
+@command("cas", ADMIN)
+def cas(board, sess, msg):
+    """Set the ABCD bits an E1 CAS line sends (bits: "1101" or 13)."""
+    line = board.line(msg.get("chan"))
+    raw = arg(msg, "bits", (str, int))
+    try:
+        bits = int(raw, 2) if isinstance(raw, str) else raw
+    except ValueError:
+        bits = -1
+    if not 0 <= bits <= 15:
+        raise BadRequest("cas: 'bits' must be four bits, like \"1101\" or 13")
+    if not hasattr(line.sig, "set_bits"):
+        raise WrongState(f"{line.name} is not a CAS line (span signalling = \"cas\" on a dahdi E1 span)")
+    line.sig.set_bits(bits)
+    return {"chan": line.name, "bits": format(bits, "04b")}
 
 
 # ---- call control --------------------------------------------------------------------------------

@@ -7,16 +7,21 @@ them knows whether the span is simulated or a DAHDI card.
 from telephonist.chand.signalling.analog_fxo import AnalogFxo
 from telephonist.chand.signalling.analog_fxs import AnalogFxs
 from telephonist.chand.signalling.base import LineOptions, SigContext, Signalling
+from telephonist.chand.signalling.cas import CasLine
 from telephonist.chand.signalling.digital import DigitalTrunk
 
-__all__ = ["AnalogFxo", "AnalogFxs", "DigitalTrunk", "LineOptions", "SigContext", "Signalling", "make_signalling"]
+__all__ = ["AnalogFxo", "AnalogFxs", "CasLine", "DigitalTrunk", "LineOptions", "SigContext", "Signalling",
+           "make_signalling"]
 
 
-def make_signalling(kind: str, ctx: SigContext, options: LineOptions) -> Signalling:
+def make_signalling(kind: str, ctx: SigContext, options: LineOptions, signalling: str = "") -> Signalling:
+    """signalling: "cas" makes an E1 channel a raw CAS line; otherwise the kind decides."""
     if kind == "fxo":
         return AnalogFxo(ctx, options)
     if kind == "fxs":
         return AnalogFxs(ctx, options)
+    if kind == "e1" and signalling == "cas":
+        return CasLine(ctx, options)
     if kind == "e1":
         return DigitalTrunk(ctx, options)
     raise ValueError(f"no signalling for line kind {kind!r}")

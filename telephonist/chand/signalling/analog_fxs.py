@@ -135,6 +135,8 @@ class AnalogFxs(Signalling):
         if not self.line.signal(Signal.HANGUP, self.now(), cause=cause):
             return
         if self.offhook and not was_ringing:
+            if self.opt.send_open_loop:
+                self.engine.hook(self.line.chan, Hook.OPEN_LOOP)   # what a kewlstart device takes as hang-up
             self.engine.set_dsp(self.line.chan, Dsp.NONE)
             self.tone_pid = self.engine.play(self.line.chan, [("tone", "busy", 0)])
         else:

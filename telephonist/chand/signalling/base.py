@@ -37,6 +37,7 @@ class LineOptions:
     ring_on_ms: int = 1000               # FXS ring cadence (China: 1 s on, 4 s off)
     ring_off_ms: int = 4000
     extension: str = ""                  # FXS: the phone's extension number
+    send_open_loop: bool = False         # FXS kewl start: our hang-up opens the loop for a moment (DAHDI's kewl)
 
 
 class Signalling:
@@ -66,6 +67,10 @@ class Signalling:
     def cancel_timer(self) -> None:
         self.ctx.timers.cancel(self._timer)
         self._timer = None
+
+    def describe(self) -> dict[str, object]:
+        """What `status` shows of this signalling beyond the line's state (nothing by default)."""
+        return {}
 
     def media_dsp(self) -> Dsp:
         """Detection a connected call needs: digits, plus tones for disconnect supervision."""

@@ -1,0 +1,91 @@
+"""A dahdi span for chand: its DAHDI channels opened in the engine and checked against system.conf.
+
+chand never configures DAHDI (dahdi_cfg does, from /etc/dahdi/system.conf); it opens the channels a
+span names, refuses to start when their signalling is not what the span says (a phone port named as
+a trunk would ring nobody), then sets what belongs to each call path: the kernel's gains and the
+card's echo canceller.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from telephonist.engine import Codec, Engine, EngineError
+
+CODECS = {"alaw": Codec.ALAW, "ulaw": Codec.ULAW}
+
+# (span type, chand's signalling) -> DAHDI's name for what dahdi_cfg must have set on the channel
+SYSTEM_CONF = {("fxo", "kewlstart"): "fxsks", ("fxo", "loopstart"): "fxsls",
+               ("fxs", "kewlstart"): "fxoks", ("fxs", "loopstart"): "fxols", ("e1", "cas"): "cas"}
+KIND_OF = {"fxsks": "fxo", "fxsls": "fxo", "fxsgs": "fxo", "fxoks": "fxs", "fxols": "fxs", "fxogs": "fxs"}
+# After we hang up a trunk, the exchange must see the line on hook before we seize it again (or
+# it may take the short break for a hook flash); DAHDI itself debounces hook changes for ~1.3 s.
+GUARD_MS = 1500
+
+
+class SpanSetupError(Exception):
+    """A dahdi span chand cannot bring up; the message says what to change and where."""
+
+
+@dataclass(frozen=True)
+class PortSettings:
+    rx_gain_db: float | None = None
+    tx_gain_db: float | None = None
+    echocancel: int | None = None
+
+
+@dataclass(frozen=True)
+class DahdiLine:
+    channo: int          # DAHDI channel number
+    chan: int            # engine channel id
+    spanno: int          # DAHDI span number (alarms come per DAHDI span)
+
+
+@dataclass
+class DahdiSpanSettings:
+    channels: list[int]
+    signalling: str = "kewlstart"                    # kewlstart | loopstart | cas
+    echocancel: int = 0
+    echocancel_params: dict[str, int] = field(default_factory=dict)
+    ports: dict[int, PortSettings] = field(default_factory=dict)
+
+
+def open_dahdi_span(engine: Engine, name: str, kind: str, codec: str, zone: str, dahdi: DahdiSpanSettings,
+                    rx_gain_db: float = 0.0, tx_gain_db: float = 0.0) -> list[DahdiLine]:
+    """Open the span's channels in the engine, check them, set gains and echo cancellers."""
+    try:
+        chans = engine.add_dahdi_span(dahdi.channels, CODECS[codec], zone)
+    except EngineError as exc:
+        raise SpanSetupError(f"span {name}: {exc}") from None
+    want = SYSTEM_CONF[(kind, dahdi.signalling)]
+    out = []
+    for channo, chan in zip(dahdi.channels, chans):
+        info = engine.dahdi_chan_info(chan)
+        if info.signalling != want:
+            raise SpanSetupError(_mismatch(name, kind, dahdi.signalling, channo, info.signalling, want))
+        _set_port(engine, name, channo, chan, dahdi, rx_gain_db, tx_gain_db)
+        out.append(DahdiLine(channo, chan, info.spanno))
+    return out
+
+
+def _mismatch(name: str, kind: str, signalling: str, channo: int, have: str, want: str) -> str:
+    said = f"span {name} (type = \"{kind}\", signalling = \"{signalling}\") needs '{want}' on DAHDI channel {channo}"
+    other = KIND_OF.get(have)
+    if other and other != kind:
+        return (f"{said}, but system.conf makes it '{have}': a {'phone port' if other == 'fxs' else 'line from the exchange'}"
+                f"; give the span type = \"{other}\" or change system.conf and run dahdi_cfg")
+    return f"{said}, but system.conf makes it '{have}'; change one of them (and run dahdi_cfg)"
+
+
+def _set_port(engine: Engine, name: str, channo: int, chan: int, dahdi: DahdiSpanSettings,
+              span_rx: float, span_tx: float) -> None:
+    port = dahdi.ports.get(channo, PortSettings())
+    rx = span_rx if port.rx_gain_db is None else port.rx_gain_db
+    tx = span_tx if port.tx_gain_db is None else port.tx_gain_db
+    taps = dahdi.echocancel if port.echocancel is None else port.echocancel
+    try:
+        if rx or tx:
+            engine.dahdi_gains(chan, rx, tx)
+        if taps or port.echocancel == 0:
+            engine.dahdi_echocan(chan, taps, dahdi.echocancel_params if taps else None)
+    except EngineError as exc:
+        raise SpanSetupError(f"span {name}, DAHDI channel {channo}: {exc}") from None

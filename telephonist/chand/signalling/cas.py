@@ -1,0 +1,45 @@
+"""E1 channels with raw CAS: the ABCD bits received are told, the bits sent are set by command.
+
+The register signalling that gives these bits call meaning (MFC-R2 through openr2, China No.1)
+is the next layer; it will sit on these two primitives. Until then a CAS line carries no calls
+of its own: subscribers see its bits (`cas` events) and an admin sets them (the `cas` command),
+and the line stays idle (or blocked while its span is in alarm).
+"""
+from __future__ import annotations
+
+from telephonist.chand.signalling.base import Signalling
+from telephonist.engine import Event, EventType
+
+NO_CALLS = "an E1 CAS line carries no calls until a register signalling (MFC-R2) is configured on it"
+
+
+def bits_text(bits: int | None) -> str:
+    return "" if bits is None else format(bits & 0xF, "04b")
+
+
+class CasLine(Signalling):
+    def __init__(self, ctx, options) -> None:
+        super().__init__(ctx, options)
+        self.rx_bits: int | None = None
+        self.tx_bits: int | None = None
+
+    def on_event(self, ev: Event) -> None:
+        if ev.type == EventType.CAS:
+            self.rx_bits = ev.a & 0xF
+            self.line.listener.cas_changed(self.line, self.rx_bits)
+
+    def set_bits(self, bits: int) -> None:
+        self.engine.cas(self.line.chan, bits & 0xF)
+        self.tx_bits = bits & 0xF
+
+    def describe(self) -> dict[str, object]:
+        return {"cas_rx": bits_text(self.rx_bits), "cas_tx": bits_text(self.tx_bits)}
+
+    def answer(self) -> None:
+        raise NotImplementedError(NO_CALLS)
+
+    def hangup(self, cause: str = "normal") -> None:
+        raise NotImplementedError(NO_CALLS)
+
+    def dial(self, number: str, caller_id: str = "") -> None:
+        raise NotImplementedError(NO_CALLS)
