@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from telephonist.config.model import format_ranges
 from telephonist.tools.common import add_config_argument, run_request
 
 
@@ -29,6 +30,14 @@ def main(args: argparse.Namespace) -> int:
         alarms = span.get("alarms") or "ok"
         print(f"span {span['name']:<10} {span['driver']:<5} {span['kind']:<4} {len(lines):>3} lines  "
               f"{busy:>3} busy  zone {span['zone']}  {span['codec']}  alarms: {alarms}")
+        for d in span.get("dahdi", []):
+            if "error" in d:
+                print(f"     DAHDI span {d['spanno']}: {d['error']}")
+                continue
+            c = d["counters"]
+            print(f"     DAHDI span {d['spanno']} {d['name']} ({d['desc']})  alarms: {d['alarms']}  "
+                  f"channels {format_ranges(span.get('dahdi_channels', []))}  "
+                  f"bpv {c['bpv']} crc4 {c['crc4']} fas {c['fas']} errsec {c['errsec']}")
     print()
     print(f"{'LINE':<12}{'STATE':<12}{'FOR':>8}  {'DIR':<9}{'CALLER':<16}{'DIALLED':<16}{'APPLICATION':<18}OWNER")
     for ln in st["lines"]:
