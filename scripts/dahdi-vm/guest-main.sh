@@ -4,12 +4,15 @@
 # back to back, builds the engine with the guest's own python into a build cache share
 # (never into the tree), then runs the command from /results/command in /tmp/src.
 #
-# Spans (tests/dahdi/guest/dahdi_layout.py says the same for the tests):
+# Spans (the guest tests name these channels; tests/dahdi/guest/chand_rig.py for chand's):
 #   span 1 = channels 1-24, span 2 = channels 25-48; channel n of span 1 faces n+24.
 #   1-2  fxoks (our FXS ports, a phone)   <->  25-26 fxsks (our FXO ports, a trunk)
 #   3-4  e&m                              <->  27-28 e&m
-#   5-8  cas (idle 1101)                  <->  29-32 cas (idle 1101)
+#   5-8  cas (idle 1101)                  <->  29-32 cas (idle 1101)   (7-8: chand's E1 CAS lines)
 #   9-10 clear (audio only)               <->  33-34 clear
+#   11-12 fxsks, echo canceller mg2 (chand's trunks)  <->  35-36 fxoks (the test's exchange)
+#   13-14 fxoks (chand's phone ports)                 <->  37-38 fxsks (the test's phones)
+# chand itself runs on span 1 only, so the alarm test can take span 2 away under it.
 set -u
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -20,6 +23,7 @@ step "kernel $(uname -r), $(nproc) cpus"
 modprobe dahdi auto_assign_spans=1 || fail "modprobe dahdi"
 modprobe dahdi_dynamic || fail "modprobe dahdi_dynamic"
 modprobe dahdi_dynamic_loc || fail "modprobe dahdi_dynamic_loc"
+modprobe dahdi_echocan_mg2 || fail "modprobe dahdi_echocan_mg2"
 
 cat >/tmp/system.conf <<'CONF'
 dynamic=loc,1:0,24,0
@@ -28,10 +32,15 @@ fxoks=1-2
 e&m=3-4
 cas=5-8:1101
 clear=9-10
+fxsks=11-12
+fxoks=13-14
+echocanceller=mg2,11-12
 fxsks=25-26
 e&m=27-28
 cas=29-32:1101
 clear=33-34
+fxoks=35-36
+fxsks=37-38
 loadzone=us
 defaultzone=us
 CONF
@@ -68,9 +77,20 @@ cp /payload/tests/dahdi/guest/*.py /tmp/src/guest_tests/
 printf '[pytest]\naddopts = -p no:cacheprovider\n' >/tmp/src/pytest.ini
 cd /tmp/src
 PYTHONPATH=/tmp/src
-PYTHONDONTWRITEBYTECODE=1
 DAHDI_SYSTEM_CONF=/tmp/system.conf
-export PYTHONPATH PYTHONDONTWRITEBYTECODE DAHDI_SYSTEM_CONF
+# chand needs the project's Python dependencies (SQLAlchemy 2, Alembic): the guest borrows them from
+# the tree's .venv (same Debian, same Python), appended after its own packages by the chand tests
+# only, so the guest's cffi and pytest stay the ones the engine was built and run with. Plugins
+# of that venv must not load into the guest's pytest.
+PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
+TELEPHONIST_HOST_SITE=
+PYVER=$(python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
+if [ -d "/payload/.venv/lib/$PYVER/site-packages" ]; then
+    TELEPHONIST_HOST_SITE=/payload/.venv/lib/$PYVER/site-packages
+else
+    step "no /payload/.venv/lib/$PYVER/site-packages: the chand tests will fail (run make setup on the host)"
+fi
+export PYTHONPATH DAHDI_SYSTEM_CONF PYTEST_DISABLE_PLUGIN_AUTOLOAD TELEPHONIST_HOST_SITE
 step "running: $(cat /results/command)"
 sh -c "$(cat /results/command)"
 rc=$?

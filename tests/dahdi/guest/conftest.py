@@ -74,6 +74,18 @@ def rig_factory():
         rig.close()
 
 
+@pytest.fixture(scope="session")
+def chand(tmp_path_factory):
+    """The chand daemon on span 1's channels (chand_rig.py), started once for the chand tests."""
+    from chand_rig import ChandProcess
+    proc = ChandProcess(tmp_path_factory.mktemp("chand"))
+    proc.start()
+    yield proc
+    proc.stop()
+    print("---- chand's log\n" + proc.log_text(200_000))
+
+
 def pytest_collection_modifyitems(items):
-    # The alarm test takes the spans down: it runs last.
-    items.sort(key=lambda item: "alarm" in item.nodeid)
+    # The engine-level tests first, then chand's (its daemon holds span 1 channels from its first
+    # test on), and last the alarm test, which takes span 2 down for good.
+    items.sort(key=lambda item: 2 if "alarm" in item.nodeid else 1 if "chand" in item.nodeid else 0)
