@@ -163,5 +163,6 @@ def _add_dahdi_span(board: Switchboard, ctx: SigContext, spec: SpanSpec) -> None
         line = Line(f"{spec.name}/{i}", spec.name, i, d.chan, spec.kind,
                     make_signalling(spec.kind, ctx, opts, dahdi.signalling), board)
         line.dahdi_channel = d.channo
+        line.echo = d.echo
         _add_line(board, line, spec)
         board.alarms.add(line, d.spanno)

@@ -33,11 +33,44 @@ class PortSettings:
     echocancel: int | None = None
 
 
+class EchoCanceller:
+    """A channel's echo canceller, on only while a call is up (as chan_dahdi does): on an idle line
+    it would stand between the exchange and the caller ID decoder (mg2 was seen to garble FSK
+    caller ID), and fax modems want it off."""
+
+    def __init__(self, engine: Engine, chan: int, channo: int, taps: int, params: dict[str, int]) -> None:
+        self.engine = engine
+        self.chan = chan
+        self.channo = channo
+        self.taps = taps
+        self.params = params
+        self.active = False
+
+    def check(self, span: str) -> None:
+        """At start-up: the canceller system.conf names can be switched on (then off again)."""
+        try:
+            self.engine.dahdi_echocan(self.chan, self.taps, self.params)
+            self.engine.dahdi_echocan(self.chan, 0)
+        except EngineError as exc:
+            raise SpanSetupError(f"span {span}, DAHDI channel {self.channo}: {exc}") from None
+
+    def on(self) -> None:
+        if not self.active:
+            self.engine.dahdi_echocan(self.chan, self.taps, self.params)
+            self.active = True
+
+    def off(self) -> None:
+        if self.active:
+            self.active = False
+            self.engine.dahdi_echocan(self.chan, 0)
+
+
 @dataclass(frozen=True)
 class DahdiLine:
     channo: int          # DAHDI channel number
     chan: int            # engine channel id
     spanno: int          # DAHDI span number (alarms come per DAHDI span)
+    echo: EchoCanceller | None = None
 
 
 @dataclass
@@ -62,8 +95,8 @@ def open_dahdi_span(engine: Engine, name: str, kind: str, codec: str, zone: str,
         info = engine.dahdi_chan_info(chan)
         if info.signalling != want:
             raise SpanSetupError(_mismatch(name, kind, dahdi.signalling, channo, info.signalling, want))
-        _set_port(engine, name, channo, chan, dahdi, rx_gain_db, tx_gain_db)
-        out.append(DahdiLine(channo, chan, info.spanno))
+        echo = _set_port(engine, name, channo, chan, dahdi, rx_gain_db, tx_gain_db)
+        out.append(DahdiLine(channo, chan, info.spanno, echo))
     return out
 
 
@@ -77,15 +110,19 @@ def _mismatch(name: str, kind: str, signalling: str, channo: int, have: str, wan
 
 
 def _set_port(engine: Engine, name: str, channo: int, chan: int, dahdi: DahdiSpanSettings,
-              span_rx: float, span_tx: float) -> None:
+              span_rx: float, span_tx: float) -> EchoCanceller | None:
+    """The channel's gains now; its echo canceller checked, for the line to switch on per call."""
     port = dahdi.ports.get(channo, PortSettings())
     rx = span_rx if port.rx_gain_db is None else port.rx_gain_db
     tx = span_tx if port.tx_gain_db is None else port.tx_gain_db
     taps = dahdi.echocancel if port.echocancel is None else port.echocancel
-    try:
-        if rx or tx:
+    if rx or tx:
+        try:
             engine.dahdi_gains(chan, rx, tx)
-        if taps or port.echocancel == 0:
-            engine.dahdi_echocan(chan, taps, dahdi.echocancel_params if taps else None)
-    except EngineError as exc:
-        raise SpanSetupError(f"span {name}, DAHDI channel {channo}: {exc}") from None
+        except EngineError as exc:
+            raise SpanSetupError(f"span {name}, DAHDI channel {channo}: {exc}") from None
+    if not taps:
+        return None
+    echo = EchoCanceller(engine, chan, channo, taps, dict(dahdi.echocancel_params))
+    echo.check(name)
+    return echo

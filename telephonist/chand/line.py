@@ -140,6 +140,7 @@ class Line:
         self.extension: str | None = None   # FXS: the phone's extension number
         self.local = False                  # the sound card (drivers: local), driven by `telephonist phone`
         self.dahdi_channel: int | None = None   # drivers: dahdi, the DAHDI channel number (system.conf's)
+        self.echo: Any = None               # drivers: dahdi, the channel's echo canceller (on while a call is up)
 
     # ---- state --------------------------------------------------------------------
     def signal(self, sig: Signal, now_ms: int, **info: Any) -> bool:

@@ -22,7 +22,7 @@ from telephonist.chand.signalling.cas import bits_text
 from telephonist.chand.span_alarms import SpanAlarms
 from telephonist.chand.trunk_group import TrunkGroup
 from telephonist.drivers.sim.far_end import FarEnd, SimNetwork
-from telephonist.engine import Dsp, EndReason, Engine, Event, EventType
+from telephonist.engine import Dsp, EndReason, Engine, EngineError, Event, EventType
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +250,7 @@ class Switchboard(LineListener):
                 self.recorder.updated(line, answered_at=call.answered_at, application=call.application)
             if self._listen_for_fax(line):
                 self.engine.set_dsp(line.chan, line.sig.media_dsp() | Dsp.FAXTONE)
+            self.echo(line, True)
             self.tell_owner(line, "answered", how=info.get("how", "local"))
         elif sig == Signal.REMOTE_FAIL:
             self._stop_media(line)
@@ -291,9 +292,19 @@ class Switchboard(LineListener):
             return False
         return split_application(line.call.application or "")[0] != split_application(self.fax_route)[0]
 
+    def echo(self, line: Line, on: bool) -> None:
+        """A DAHDI line's echo canceller: on while a call is up, off for fax and when it ends."""
+        if line.echo is None:
+            return
+        try:
+            line.echo.on() if on else line.echo.off()
+        except EngineError as exc:
+            log.error("event=echo_canceller_failed line=%s on=%s error=%s", line.name, on, exc)
+
     def _stop_media(self, line: Line) -> None:
         """The call is ending: whatever the line was playing, recording or faxing ends with it
         (an E1 channel has no hook to take its media down, so this is done here for every kind)."""
+        self.echo(line, False)
         self.leave_bridge(line)
         if line.collect:
             line.collect.cancel("hangup")

@@ -442,6 +442,7 @@ def fax(board, sess, msg):
     if direction == "send" and not os.path.isfile(path):
         raise BadRequest(f"fax: {path} does not exist")
     calling = arg(msg, "calling", bool, line.call.direction == "outbound" if line.call else True)
+    board.echo(line, False)         # fax modems want no echo canceller on the line
     fid = engine_safe(lambda: board.engine.fax(line.chan, path, send=direction == "send", calling=calling,
                                                ecm=arg(msg, "ecm", bool, True), ident=arg(msg, "ident", str, ""),
                                                header=arg(msg, "header", str, "")))
