@@ -10,7 +10,13 @@
  * one is queued) into a small per-channel FIFO, and read() hands the engine
  * one frame of it. The FIFO starts handing out audio once it holds two frames,
  * so scheduling jitter does not cut the sound into pieces; when it runs dry the
- * engine hears silence and the FIFO fills up again.
+ * engine hears silence and the FIFO fills up again. A channel the engine does not read (idle)
+ * keeps only its newest two frames, so a call starts without stale audio.
+ *
+ * Sending has the mirror problem: the kernel sends a block every frame whether the engine wrote
+ * one or not. A few frames of silence written ahead (TX_LEAD_FRAMES) let the engine be late by
+ * that much without a gap; after a stall the engine's clock gave up catching up (more than
+ * five frames), the lead is gone and is written again.
  *
  * Sizes of DAHDI's structures and its ioctl numbers come from <dahdi/user.h>
  * through the compiler (Debian: dahdi-source, or dahdi-dkms's copy); when the
@@ -39,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine_private.h"
@@ -53,6 +60,8 @@
 #include <dahdi/user.h>
 
 #define FIFO_FRAMES 16          /* at most 320 ms of 20 ms frames waiting for the engine */
+#define TX_LEAD_FRAMES 3        /* silence written ahead of the engine's audio: 60 ms of slack */
+#define STALL_FRAMES 6          /* a tick this late: the engine skipped time, the lead ran out */
 #define PRIME_FRAMES 2          /* hand audio out once this many frames wait */
 #define KERNEL_BUFS 32
 
@@ -67,6 +76,7 @@ typedef struct {
     int phone_offhook;          /* fxo-signalled port: the phone is off hook (as DAHDI told) */
     int ring_begun;             /* fxs-signalled port: RINGBEGIN told, its RINGOFFHOOK not yet */
     int primed;
+    uint8_t silence;            /* one byte of silence in the channel's coding */
     uint8_t *fifo;
     int fifo_cap, fifo_len;     /* bytes */
     int64_t rx_underruns, rx_dropped, tx_dropped, events;
@@ -79,6 +89,7 @@ typedef struct {
     int spanno[64];             /* DAHDI spans seen on this engine span */
     int alarms[64];             /* last alarm bits emitted, -1 none yet */
     int checked;
+    int64_t last_tick_ns;       /* monotonic time of the last tick, 0 before the first */
 } dahdi_span_t;
 
 static const struct {
@@ -310,17 +321,54 @@ static void drain(engine_t *e, dahdi_span_t *ds, chan_t *c, dahdi_chan_t *dc)
     }
 }
 
+/* A channel the engine does not read this tick (idle, nothing to detect) keeps only its newest
+ * audio: otherwise its FIFO would fill up while idle and the call that follows would hear it
+ * late, with the FIFO at its limit dropping audio at the first jitter. */
+static void keep_newest(dahdi_chan_t *dc, int bytes)
+{
+    if (dc->fifo_len > bytes) {
+        memmove(dc->fifo, dc->fifo + dc->fifo_len - bytes, (size_t) bytes);
+        dc->fifo_len = bytes;
+    }
+}
+
+/* Write frames of silence ahead of the engine's audio (see the top of this file). */
+static void write_lead(engine_t *e, dahdi_chan_t *dc, int frames)
+{
+    uint8_t block[MAX_FRAME * 2];
+    int i;
+
+    memset(block, dc->bps == 1 ? dc->silence : 0, (size_t) dc->block);
+    for (i = 0; i < frames * (e->frame * dc->bps / dc->block); i++)
+        if (write(dc->fd, block, (size_t) dc->block) <= 0)
+            break;              /* full, or an event waits: the lead is what fitted */
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void dahdi_tick_begin(span_t *s)
 {
     dahdi_span_t *ds = s->drv;
     engine_t *e = s->eng;
+    int64_t t = now_ns(), frame_ns = (int64_t) e->frame * 125000;
+    int lead = ds->last_tick_ns == 0 || t - ds->last_tick_ns > STALL_FRAMES * frame_ns;
     int i;
 
+    ds->last_tick_ns = t;
     for (i = 0; i < ds->nchans; i++) {
         chan_t *c = e->chans[s->first_chan + i];
         if (!ds->checked)
             check_alarms(e, ds, &ds->ch[i]);
+        if (lead)
+            write_lead(e, &ds->ch[i], TX_LEAD_FRAMES);
         drain(e, ds, c, &ds->ch[i]);
+        if (!chan_is_active(c))
+            keep_newest(&ds->ch[i], PRIME_FRAMES * e->frame * ds->ch[i].bps);
     }
     ds->checked = 1;
 }
@@ -506,6 +554,7 @@ static int open_channel(engine_t *e, dahdi_chan_t *dc, int channo, int codec, in
     dc->sigtype = p.sigtype;
     dc->kind = kind_of_sig(p.sigtype);
     dc->bps = codec_bytes_per_sample(codec);
+    dc->silence = codec == ENG_CODEC_ALAW ? 0xD5 : 0xFF;
     dc->block = blocksize * dc->bps;
     dc->last_rxbits = -1;
     if (ioctl(dc->fd, DAHDI_GETRXBITS, &x) == 0)
