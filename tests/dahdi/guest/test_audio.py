@@ -55,18 +55,17 @@ def gaps_in(heard: bytes) -> int:
     return runs
 
 
-@pytest.mark.parametrize("pair", [(3, 27), (2, 26)], ids=["e&m", "fxoks-fxsks"])
-def test_audio_both_ways_bit_exact(rig_factory, tmp_path, pair):
-    a, b = pair
-    rig = rig_factory([a, b])
+def one_attempt(rig, tmp_path: Path, a: int, b: int, n: int) -> list[tuple[bool, bool, str]]:
+    """Both ways once: for each direction (heard unchanged?, did the receiver drop audio?, report)."""
     eng = rig.engine
-    sent = {a: pattern(a), b: pattern(b)}
+    sent = {a: pattern(a + n), b: pattern(b + n)}
+    dropped_before = {ch: eng.dahdi_chan_info(rig.chan[ch]).rx_dropped_bytes for ch in (a, b)}
     for ch in (a, b):
-        alaw_wav(tmp_path / f"send-{ch}.wav", sent[ch])
-    recs = {ch: eng.record(rig.chan[ch], str(tmp_path / f"heard-{ch}.wav"), RecMode.RX, Codec.ALAW)
+        alaw_wav(tmp_path / f"send-{ch}-{n}.wav", sent[ch])
+    recs = {ch: eng.record(rig.chan[ch], str(tmp_path / f"heard-{ch}-{n}.wav"), RecMode.RX, Codec.ALAW)
             for ch in (a, b)}
     rig.pump(0.5)
-    plays = {ch: eng.play(rig.chan[ch], [str(tmp_path / f"send-{ch}.wav")]) for ch in (a, b)}
+    plays = {ch: eng.play(rig.chan[ch], [str(tmp_path / f"send-{ch}-{n}.wav")]) for ch in (a, b)}
     for ch in (a, b):
         done = rig.event_on(ch, EventType.PLAY_DONE, timeout=SECONDS + 15)
         assert done.id == plays[ch] and done.a == 0, done
@@ -75,13 +74,33 @@ def test_audio_both_ways_bit_exact(rig_factory, tmp_path, pair):
         eng.record_stop(rig.chan[ch], recs[ch])
         rig.event_on(ch, EventType.REC_DONE)
 
+    out = []
     for src, dst in ((a, b), (b, a)):
-        heard = wav_data(tmp_path / f"heard-{dst}.wav")
+        heard = wav_data(tmp_path / f"heard-{dst}-{n}.wav")
         kept = bytes(x for x in heard if x not in ALAW_SILENCE)
         info = eng.dahdi_chan_info(rig.chan[dst])
-        print(f"channel {src} -> {dst}: heard {len(heard)} bytes, {gaps_in(heard)} silence gap(s) inside "
-              f"the audio, {info.rx_underruns} underrun(s), {info.rx_dropped_bytes} bytes dropped; "
-              f"sender dropped {eng.dahdi_chan_info(rig.chan[src]).tx_dropped_bytes} bytes")
-        assert sent[src] in kept, (
-            f"channel {dst} did not hear channel {src}'s {len(sent[src])} bytes unchanged "
-            f"(heard {len(kept)} non-silent bytes; first sent bytes found at {kept.find(sent[src][:64])})")
+        dropped = info.rx_dropped_bytes - dropped_before[dst]
+        report = (f"channel {src} -> {dst}: heard {len(heard)} bytes, {gaps_in(heard)} silence gap(s) inside "
+                  f"the audio, {info.rx_underruns} underrun(s), {dropped} bytes dropped; sender dropped "
+                  f"{eng.dahdi_chan_info(rig.chan[src]).tx_dropped_bytes} bytes; sent bytes found at "
+                  f"{kept.find(sent[src][:64])} of {len(kept)} non-silent bytes")
+        print(report)
+        out.append((sent[src] in kept, dropped > 0, report))
+    return out
+
+
+@pytest.mark.parametrize("pair", [(3, 27), (2, 26)], ids=["e&m", "fxoks-fxsks"])
+def test_audio_both_ways_bit_exact(rig_factory, tmp_path, pair):
+    """A receiver that had to drop audio (its engine was starved of CPU for over 320 ms: the
+    emulated guest on a busy host) proves nothing either way: that attempt is run again, at most
+    three times. Audio changed without such a drop fails at once."""
+    a, b = pair
+    rig = rig_factory([a, b])
+    for n in range(3):
+        results = one_attempt(rig, tmp_path, a, b, n)
+        bad = [(ok, starved, report) for ok, starved, report in results if not ok]
+        if not bad:
+            return
+        assert all(starved for _, starved, _ in bad), "audio changed on the way:\n" + "\n".join(r for _, _, r in bad)
+    raise AssertionError("the receiver dropped audio in three attempts (the guest is starved of CPU):\n"
+                         + "\n".join(r for _, _, r in results))
