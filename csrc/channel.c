@@ -212,17 +212,17 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
     case CMD_CONF_LEAVE:
         conf_leave(e, c);
         break;
-    case CMD_FAX:
-        if (!cmd->ptr) {
+    case CMD_FAX:               /* a, b, c: send, calling, ecm; s1, s2, s3: path, ident, header */
+        if (cmd->d < 0) {
             eng_emit(e, EV_FAX_DONE, c->id, cmd->id, -1, 0, 0, 0, cmd->s1);
             break;
         }
         if (c->fax) {
             eng_emit(e, EV_FAX_DONE, c->id, cmd->id, -1, 0, 0, 0, "a fax session is already running on this channel");
-            break;              /* the pipe is freed with the command */
+            break;
         }
-        fax_chan_attach(e, c, cmd->ptr);
-        cmd->ptr = NULL;
+        if (fax_chan_attach(e, c, cmd->id, cmd->a, cmd->s1, cmd->b, cmd->c, cmd->s2, cmd->s3) < 0)
+            eng_emit(e, EV_FAX_DONE, c->id, cmd->id, -1, 0, 0, 0, "fax: out of memory");
         break;
     case CMD_FAX_STOP:
         if (c->fax)

@@ -8,7 +8,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -127,6 +130,20 @@ void eng_release(engine_t *e)
 
 /* ---- construction ----------------------------------------------------------- */
 
+/* For the locks the media thread shares with other threads: when it runs at real-time priority
+ * (eng_set_realtime) and waits for one held by a normal thread, that thread lends its priority
+ * instead of waiting behind the fax worker or other processes. */
+void eng_mutex_init(pthread_mutex_t *m)
+{
+    pthread_mutexattr_t a;
+
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
+    if (pthread_mutex_init(m, &a) != 0)
+        pthread_mutex_init(m, NULL);
+    pthread_mutexattr_destroy(&a);
+}
+
 engine_t *eng_new(int frame_samples, int max_channels)
 {
     engine_t *e;
@@ -153,13 +170,17 @@ engine_t *eng_new(int frame_samples, int max_channels)
         free(e);
         return NULL;
     }
-    pthread_mutex_init(&e->cmd_lock, NULL);
-    pthread_mutex_init(&e->ev_lock, NULL);
+    eng_mutex_init(&e->cmd_lock);
+    eng_mutex_init(&e->ev_lock);
     pthread_cond_init(&e->ev_cond, NULL);
-    pthread_mutex_init(&e->stats_lock, NULL);
+    eng_mutex_init(&e->stats_lock);
     pthread_mutex_init(&e->err_lock, NULL);
-    pthread_mutex_init(&e->prompt_lock, NULL);
+    eng_mutex_init(&e->prompt_lock);
     pthread_mutex_init(&e->faxw_lock, NULL);
+    errno = 0;
+    e->base_nice = getpriority(PRIO_PROCESS, 0);
+    if (errno != 0)
+        e->base_nice = 0;
     e->clock_mode = ENG_CLOCK_REALTIME;
     e->speed = 1.0;
     codec_tables_init(e);
@@ -177,8 +198,6 @@ static void free_cmd(cmd_t *c)
             play_item_free(c->ptr);
         else if (c->op == CMD_RECORD)
             rec_free(c->ptr);
-        else if (c->op == CMD_FAX)
-            fax_pipe_free(c->ptr);
     }
     free(c);
 }
@@ -511,11 +530,23 @@ static void *media_thread(void *arg)
     int64_t period_ns = (int64_t) e->frame_ms * 1000000LL;
     int64_t next = mono_ns();
 
+    int prio = 0, want;
+
     pthread_setname_np(pthread_self(), "tel-media");    /* for top -H and /proc/<pid>/task */
     while (!e->stop_requested) {
         int64_t t0, t1, work, due;
         int mode = e->clock_mode;
         double speed = e->speed;
+
+        if ((want = __atomic_load_n(&e->rt_prio, __ATOMIC_ACQUIRE)) != prio) {
+            int rc = eng_thread_priority(e, want, 0);
+            if (rc != 0) {
+                char text[120];
+                snprintf(text, sizeof(text), "media thread: real-time priority %d refused: %s", want, strerror(rc));
+                eng_emit(e, EV_ERROR, -1, 0, ENG_ESYS, 0, 0, 0, text);
+            }
+            prio = want;
+        }
 
         if (mode == ENG_CLOCK_LOCKSTEP && !wait_for_release(e))
             break;
@@ -581,6 +612,38 @@ int eng_stop(engine_t *e)
     pthread_mutex_unlock(&e->ev_lock);
     pthread_join(e->thread, NULL);
     e->running = 0;
+    return 0;
+}
+
+int eng_thread_priority(engine_t *e, int rt_prio, int nice_delta)
+{
+    struct sched_param sp;
+    int rc;
+
+    memset(&sp, 0, sizeof(sp));
+    if (rt_prio > 0) {
+        sp.sched_priority = rt_prio;
+        return pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    }
+    if ((rc = pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp)) != 0)
+        return rc;
+    /* on Linux a thread's nice is its own: PRIO_PROCESS with the thread id */
+    return setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid), e->base_nice + nice_delta) < 0 ? errno : 0;
+}
+
+int eng_set_realtime(engine_t *e, int priority)
+{
+    struct rlimit rl;
+
+    if (priority < 0 || priority > sched_get_priority_max(SCHED_FIFO))
+        return ENG_EINVAL;
+    if (priority > 0 && geteuid() != 0
+        && (getrlimit(RLIMIT_RTPRIO, &rl) != 0 || rl.rlim_cur < (rlim_t) priority)) {
+        eng_set_error(e, "real-time priority %d needs root, CAP_SYS_NICE or ulimit -r %d", priority, priority);
+        return ENG_ESYS;
+    }
+    __atomic_store_n(&e->rt_prio, priority, __ATOMIC_RELEASE);
+    fax_worker_reprioritise(e);
     return 0;
 }
 
@@ -871,7 +934,6 @@ int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calli
             int ecm, const char *ident, const char *header)
 {
     cmd_t *cmd;
-    fax_session_t *f = NULL;
     char err[300];
 
     CHECK_CHAN(e, chan);
@@ -879,13 +941,18 @@ int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calli
         return ENG_EINVAL;
     if ((cmd = new_cmd(CMD_FAX, chan, id)) == NULL)
         return ENG_ENOMEM;
-    /* Made here, in the caller's thread; a failure reaches the application as the fax's end. */
-    if (fax_worker_init(e, err, sizeof(err)) == 0
-        && (f = fax_session_new(e, id, send, path, calling, ecm, ident, header, err, sizeof(err))) != NULL
-        && (cmd->ptr = fax_pipe_new(e, id, f)) == NULL)
-        snprintf(err, sizeof(err), "fax: out of memory");
-    if (!cmd->ptr)
+    /* Checked here, in the caller's thread; a failure reaches the application as the fax's end. */
+    if (fax_worker_init(e, err, sizeof(err)) < 0 || fax_check(path, send, err, sizeof(err)) < 0) {
+        cmd->d = -1;
         cmd->s1 = strdup(err);
+    } else {
+        cmd->a = send;
+        cmd->b = calling;
+        cmd->c = ecm;
+        cmd->s1 = strdup(path);
+        cmd->s2 = dup_or_null(ident);
+        cmd->s3 = dup_or_null(header);
+    }
     return push_cmd(e, cmd);
 }
 

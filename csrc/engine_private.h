@@ -225,7 +225,7 @@ typedef struct cmd_s {
     int id;
     int a, b, c, d;
     char *s1, *s2, *s3;
-    void *ptr;                  /* a prepared object (play item, recorder, fax pipe) */
+    void *ptr;                  /* a prepared object (play item, recorder) */
     struct cmd_s *next;
 } cmd_t;
 
@@ -285,6 +285,10 @@ struct engine_s {
     struct rec_job_s *whead, *wtail;
     int wstop;
 
+    /* scheduling of the engine's threads (eng_set_realtime) */
+    int rt_prio;                /* SCHED_FIFO priority asked for the media thread; 0: normal */
+    int base_nice;              /* the process's nice when the engine was made */
+
     /* fax terminals run on a worker thread (fax_worker.c), started with the first fax */
     pthread_mutex_t faxw_lock;
     fax_worker_t *faxw;
@@ -303,6 +307,8 @@ struct engine_s {
 };
 
 /* engine.c */
+int eng_thread_priority(engine_t *e, int rt_prio, int nice_delta);   /* the calling thread; 0 or errno */
+void eng_mutex_init(pthread_mutex_t *m);                        /* priority inheritance */
 void eng_emit(engine_t *e, int type, int chan, int id, int a, int b, int c, int d, const char *text);
 void eng_set_error(engine_t *e, const char *fmt, ...);
 chan_t *eng_new_channel(engine_t *e, span_t *s, int kind, int codec, int zone);
@@ -386,20 +392,22 @@ int progress_enable(engine_t *e, chan_t *c, int on);
 void progress_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
 void progress_free(chan_t *c);
 
-/* fax.c: the T.30 terminal (made in the caller's thread, stepped by the fax worker) */
+/* fax.c: the T.30 terminal (settings made by the media thread, the terminal by the fax worker) */
 #define FAX_NOTES_PER_STEP 4
-fax_session_t *fax_session_new(engine_t *e, int id, int send, const char *path, int calling,
-                               int ecm, const char *ident, const char *header, char *err, int errlen);
+int fax_check(const char *path, int send, char *err, int errlen);  /* caller's thread: 0 or -1 and why */
+fax_session_t *fax_session_new(int id, int send, const char *path, int calling, int ecm, const char *ident,
+                               const char *header);
 int fax_session_step(fax_session_t *f, const int16_t *rx, int16_t *tx, int n);  /* 1: T.30 ended */
 int fax_session_take_notes(fax_session_t *f, fax_note_t *out);   /* up to FAX_NOTES_PER_STEP */
+void fax_session_release(fax_session_t *f);                      /* the worker frees the terminal */
 void fax_session_free(fax_session_t *f);
 
 /* fax_worker.c: fax sessions off the media thread */
 int fax_worker_init(engine_t *e, char *err, int errlen);        /* once; any thread */
+void fax_worker_reprioritise(engine_t *e);                      /* after eng_set_realtime */
 void fax_worker_free(engine_t *e);                              /* after the media thread stopped */
-fax_pipe_t *fax_pipe_new(engine_t *e, int id, fax_session_t *s); /* takes s, even on failure */
-void fax_pipe_free(fax_pipe_t *p);                              /* one never attached */
-void fax_chan_attach(engine_t *e, chan_t *c, fax_pipe_t *p);
+int fax_chan_attach(engine_t *e, chan_t *c, int id, int send, const char *path, int calling, int ecm,
+                    const char *ident, const char *header);     /* ENG_ENOMEM */
 void fax_chan_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
 void fax_tick_rx_done(engine_t *e);
 void fax_chan_tx(engine_t *e, chan_t *c, int16_t *tx, int n);

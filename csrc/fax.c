@@ -10,6 +10,12 @@
  * a session is stepped by the fax worker (fax_worker.c), never by the media
  * thread; what the T.30 handlers report is kept as notes the worker hands
  * to the media thread, which emits them as events in its tick.
+ *
+ * The session (settings and notes) is made by the media thread; spandsp's
+ * terminal is made at the first frame and freed by the worker itself, so
+ * the worker never frees or grows memory another thread allocated (glibc
+ * would lock that thread's arena, and a thread of lower priority holding
+ * it stalled the worker for hundreds of milliseconds).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,14 +30,16 @@
 
 struct fax_session_s {
     int id;
-    int send;
-    fax_state_t *fax;
+    int send, calling, ecm;
+    fax_state_t *fax;           /* made and freed by the worker */
     t30_state_t *t30;
-    int finished;               /* phase E seen */
+    int finished;               /* phase E seen, or the terminal could not be made */
     int pages;
     int nnotes;                 /* made during the current step */
     fax_note_t notes[FAX_NOTES_PER_STEP];
     char path[1024];
+    char ident[24];             /* T.30 allows 20 characters */
+    char header[64];            /* spandsp takes 50 */
 };
 
 /* ---- checking a document before sending it -------------------------------------------- */
@@ -150,53 +158,65 @@ static void phase_e(t30_state_t *t30, void *user_data, int completion)
 
 /* ---- life ------------------------------------------------------------------------------------ */
 
-fax_session_t *fax_session_new(engine_t *e, int id, int send, const char *path, int calling,
-                               int ecm, const char *ident, const char *header, char *err, int errlen)
+/* In the caller's thread: refuse what cannot work, with a reason, before a session exists. */
+int fax_check(const char *path, int send, char *err, int errlen)
+{
+    char dir[1024];
+
+    if (strlen(path) >= sizeof(dir)) {
+        snprintf(err, (size_t) errlen, "fax: the path is too long");
+        return -1;
+    }
+    if (send)
+        return check_tiff(path, err, errlen) < 0 ? -1 : 0;
+    snprintf(dir, sizeof(dir), "%s", path);
+    if (access(dirname(dir), W_OK) != 0) {
+        snprintf(err, (size_t) errlen, "%s: cannot write there: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+fax_session_t *fax_session_new(int id, int send, const char *path, int calling, int ecm, const char *ident,
+                               const char *header)
 {
     fax_session_t *f;
 
-    if (strlen(path) >= sizeof(f->path)) {
-        snprintf(err, (size_t) errlen, "fax: the path is too long");
+    if (!path || (f = calloc(1, sizeof(*f))) == NULL)
         return NULL;
-    }
-    if (send) {
-        if (check_tiff(path, err, errlen) < 0)
-            return NULL;
-    } else {
-        char dir[1024];
-        snprintf(dir, sizeof(dir), "%s", path);
-        if (access(dirname(dir), W_OK) != 0) {
-            snprintf(err, (size_t) errlen, "%s: cannot write there: %s", path, strerror(errno));
-            return NULL;
-        }
-    }
-    if ((f = calloc(1, sizeof(*f))) == NULL || (f->fax = fax_init(NULL, calling)) == NULL) {
-        free(f);
-        snprintf(err, (size_t) errlen, "fax: out of memory");
-        return NULL;
-    }
-    (void) e;
     f->id = id;
     f->send = send;
+    f->calling = calling;
+    f->ecm = ecm;
     snprintf(f->path, sizeof(f->path), "%s", path);
+    snprintf(f->ident, sizeof(f->ident), "%s", ident ? ident : "");
+    snprintf(f->header, sizeof(f->header), "%s", header ? header : "");
+    return f;
+}
+
+/* On the worker, at the first frame. */
+static int start(fax_session_t *f)
+{
+    if ((f->fax = fax_init(NULL, f->calling)) == NULL)
+        return -1;
     f->t30 = fax_get_t30_state(f->fax);
     fax_set_transmit_on_idle(f->fax, 1);
     fax_set_tep_mode(f->fax, 0);
-    if (ident && *ident)
-        t30_set_tx_ident(f->t30, ident);
-    if (header && *header)
-        t30_set_tx_page_header_info(f->t30, header);
+    if (f->ident[0])
+        t30_set_tx_ident(f->t30, f->ident);
+    if (f->header[0])
+        t30_set_tx_page_header_info(f->t30, f->header);
     t30_set_supported_modems(f->t30, T30_SUPPORT_V27TER | T30_SUPPORT_V29 | T30_SUPPORT_V17);
-    t30_set_ecm_capability(f->t30, ecm);
+    t30_set_ecm_capability(f->t30, f->ecm);
     t30_set_supported_compressions(f->t30, T30_SUPPORT_T4_1D_COMPRESSION | T30_SUPPORT_T4_2D_COMPRESSION
-                                           | (ecm ? T30_SUPPORT_T6_COMPRESSION : 0));
+                                           | (f->ecm ? T30_SUPPORT_T6_COMPRESSION : 0));
     t30_set_phase_d_handler(f->t30, phase_d, f);
     t30_set_phase_e_handler(f->t30, phase_e, f);
-    if (send)
+    if (f->send)
         t30_set_tx_file(f->t30, f->path, -1, -1);
     else
         t30_set_rx_file(f->t30, f->path, -1);
-    return f;
+    return 0;
 }
 
 /* One frame: what the line brought in, then what goes out (silence once T.30 has ended). */
@@ -205,18 +225,22 @@ int fax_session_step(fax_session_t *f, const int16_t *rx, int16_t *tx, int n)
     int got = 0;
 
     f->nnotes = 0;
+    if (!f->fax && !f->finished && start(f) < 0) {
+        fax_note_t *note = new_note(f, EV_FAX_DONE);
+        f->finished = 1;
+        if (note) {
+            note->a = -1;
+            snprintf(note->text, sizeof(note->text), "fax: out of memory for the T.30 terminal");
+        }
+    }
     if (!f->finished)
         fax_rx(f->fax, (int16_t *) rx, n);
     if (!f->finished)
         got = fax_tx(f->fax, tx, n);
     if (got < n)
         memset(tx + got, 0, sizeof(int16_t) * (size_t) (n - got));
-    if (f->finished && f->fax) {
-        /* spandsp has closed the TIFF before phase E; free the modems now, on this thread */
-        fax_free(f->fax);
-        f->fax = NULL;
-        f->t30 = NULL;
-    }
+    if (f->finished)
+        fax_session_release(f);  /* spandsp has closed the TIFF before phase E */
     return f->finished;
 }
 
@@ -228,11 +252,20 @@ int fax_session_take_notes(fax_session_t *f, fax_note_t *out)
     return n;
 }
 
+/* On the worker: the terminal goes (a TIFF being received is closed); the session stays. */
+void fax_session_release(fax_session_t *f)
+{
+    if (f && f->fax) {
+        fax_free(f->fax);
+        f->fax = NULL;
+        f->t30 = NULL;
+    }
+}
+
 void fax_session_free(fax_session_t *f)
 {
     if (!f)
         return;
-    if (f->fax)
-        fax_free(f->fax);
+    fax_session_release(f);
     free(f);
 }

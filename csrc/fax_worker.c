@@ -23,9 +23,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "engine_private.h"
 
@@ -64,13 +61,14 @@ struct fax_pipe_s {
 };
 
 struct fax_worker_s {
+    engine_t *eng;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t work;            /* frames queued, a pipe attached or stopped, or quit */
     pthread_cond_t progress;        /* a frame stepped or a pipe released, for a waiting media thread */
     int64_t gen;                    /* bumped with each of those */
     int quit;
-    int waiters;                    /* the media thread waits on progress */
+    fax_pipe_t *awaited;            /* the pipe the media thread waits for (progress), or NULL */
     fax_pipe_t *incoming, **incoming_tail;  /* attached, not yet taken by the worker */
     fax_pipe_t *active;             /* the worker's */
     fax_pipe_t *stopping;           /* the media thread's: detached, not yet released */
@@ -82,9 +80,11 @@ struct fax_worker_s {
 
 /* ---- the worker thread ------------------------------------------------------------------------ */
 
-static void wake_waiters(fax_worker_t *w)
+/* Only for the pipe the media thread waits for: waking it for every frame of every pipe costs
+ * two context switches a frame on a shared core (that doubled the cost of fax on the fast clock). */
+static void wake_media(fax_worker_t *w, fax_pipe_t *p)
 {
-    if (LOAD(&w->waiters)) {
+    if (LOAD(&w->awaited) == p) {
         pthread_mutex_lock(&w->lock);
         pthread_cond_broadcast(&w->progress);
         pthread_mutex_unlock(&w->lock);
@@ -120,17 +120,18 @@ static int step(fax_worker_t *w, fax_pipe_t *p)
     if (ended)
         p->end_step = s;
     STORE(&p->done, s + 1);
-    wake_waiters(w);
+    wake_media(w, p);
     return ended;
 }
+
+static void fax_pipe_free(fax_pipe_t *p);
 
 /* After this the worker never touches p again; the media thread frees it. */
 static void release(fax_worker_t *w, fax_pipe_t *p)
 {
-    fax_session_free(p->sess);
-    p->sess = NULL;
+    fax_session_release(p->sess);
     STORE(&p->released, 1);
-    wake_waiters(w);
+    wake_media(w, p);
 }
 
 /* Round robin, a frame per terminal per pass, until no terminal has a frame queued:
@@ -169,21 +170,23 @@ static void *worker_main(void *arg)
     fax_worker_t *w = arg;
     fax_pipe_t **tail, *p, *next;
     int64_t seen;
-    id_t tid = (id_t) syscall(SYS_gettid);
-    int nice;
+    int prio = -1, want, rc;
 
     pthread_setname_np(pthread_self(), "tel-fax");      /* for top -H and /proc/<pid>/task */
-    /* Sharing a core, the media thread (a 20 ms deadline for every channel) goes first; this
-     * thread has 80 ms per frame. Lowering one's own priority needs no privilege; if it fails
-     * the worker simply runs at the engine's priority. */
-    errno = 0;
-    nice = getpriority(PRIO_PROCESS, tid);
-    if (errno == 0 && setpriority(PRIO_PROCESS, tid, nice + FAX_WORKER_NICE) < 0) {
-        /* not an error worth an event: nothing changes but the order on a shared core */
-    }
-
     pthread_mutex_lock(&w->lock);
     for (;;) {
+        /* Sharing a core, the media thread (a 20 ms deadline for every channel) goes first: this
+         * thread, with 80 ms per frame, runs one real-time priority below it, or at nice +5. */
+        want = __atomic_load_n(&w->eng->rt_prio, __ATOMIC_ACQUIRE);
+        want = want > 1 ? want - 1 : 0;
+        if (want != prio) {
+            prio = want;
+            if ((rc = eng_thread_priority(w->eng, prio, FAX_WORKER_NICE)) != 0) {
+                char text[120];
+                snprintf(text, sizeof(text), "fax worker: priority %d refused: %s", prio, strerror(rc));
+                eng_emit(w->eng, EV_ERROR, -1, 0, ENG_ESYS, 0, 0, 0, text);
+            }
+        }
         seen = w->gen;
         if (w->incoming) {
             for (tail = &w->active; *tail; tail = &(*tail)->wnext)
@@ -232,10 +235,11 @@ int fax_worker_init(engine_t *e, char *err, int errlen)
         snprintf(err, (size_t) errlen, "fax: out of memory");
         return ENG_ENOMEM;
     }
-    pthread_mutex_init(&w->lock, NULL);
+    eng_mutex_init(&w->lock);
     pthread_cond_init(&w->work, NULL);
     pthread_cond_init(&w->progress, NULL);
     w->incoming_tail = &w->incoming;
+    w->eng = e;
     if ((rc = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
         pthread_cond_destroy(&w->work);
         pthread_cond_destroy(&w->progress);
@@ -250,6 +254,14 @@ int fax_worker_init(engine_t *e, char *err, int errlen)
     return 0;
 }
 
+void fax_worker_reprioritise(engine_t *e)
+{
+    fax_worker_t *w = __atomic_load_n(&e->faxw, __ATOMIC_ACQUIRE);
+
+    if (w)
+        kick(w);        /* it looks at the engine's priority at the top of its loop */
+}
+
 void fax_worker_free(engine_t *e)
 {
     fax_worker_t *w = e->faxw;
@@ -258,15 +270,13 @@ void fax_worker_free(engine_t *e)
     if (!w)
         return;
     pthread_mutex_lock(&w->lock);
-    w->quit = 1;
+    STORE(&w->quit, 1);         /* run_passes looks without the lock */
     pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
-    /* attached after the worker's last look: never stepped */
+    /* attached after the worker's last look: never stepped, no terminal */
     for (p = w->incoming; p; p = next) {
         next = p->wnext;
-        fax_session_free(p->sess);
-        p->sess = NULL;
         p->released = 1;
     }
     for (p = w->stopping; p; p = next) {
@@ -282,7 +292,8 @@ void fax_worker_free(engine_t *e)
 
 /* ---- pipes ---------------------------------------------------------------------------------------- */
 
-fax_pipe_t *fax_pipe_new(engine_t *e, int id, fax_session_t *s)
+/* Made and freed by the media thread (its own arena, see fax.c). */
+static fax_pipe_t *fax_pipe_new(engine_t *e, fax_session_t *s)
 {
     fax_pipe_t *p;
 
@@ -292,7 +303,6 @@ fax_pipe_t *fax_pipe_new(engine_t *e, int id, fax_session_t *s)
         fax_session_free(s);
         return NULL;
     }
-    p->id = id;
     p->sess = s;
     p->frame = e->frame;
     p->latency = FAX_LATENCY_MS / e->frame_ms > 0 ? FAX_LATENCY_MS / e->frame_ms : 1;
@@ -307,7 +317,7 @@ fax_pipe_t *fax_pipe_new(engine_t *e, int id, fax_session_t *s)
     return p;
 }
 
-void fax_pipe_free(fax_pipe_t *p)
+static void fax_pipe_free(fax_pipe_t *p)
 {
     if (!p)
         return;
@@ -319,16 +329,22 @@ void fax_pipe_free(fax_pipe_t *p)
 
 /* ---- the media thread's side ------------------------------------------------------------------------ */
 
-void fax_chan_attach(engine_t *e, chan_t *c, fax_pipe_t *p)
+int fax_chan_attach(engine_t *e, chan_t *c, int id, int send, const char *path, int calling, int ecm,
+                    const char *ident, const char *header)
 {
     fax_worker_t *w = e->faxw;
+    fax_pipe_t *p = fax_pipe_new(e, fax_session_new(id, send, path, calling, ecm, ident, header));
 
+    if (!p)
+        return ENG_ENOMEM;
+    p->id = id;
     c->fax = p;
     pthread_mutex_lock(&w->lock);
     p->wnext = NULL;
     *w->incoming_tail = p;
     w->incoming_tail = &p->wnext;
     pthread_mutex_unlock(&w->lock);
+    return 0;
 }
 
 void fax_chan_rx(engine_t *e, chan_t *c, const int16_t *amp, int n)
@@ -361,10 +377,10 @@ static int64_t wait_for(engine_t *e, fax_pipe_t *p, int64_t s, int until_release
     int64_t done;
 
     pthread_mutex_lock(&w->lock);
-    __atomic_add_fetch(&w->waiters, 1, __ATOMIC_SEQ_CST);
+    STORE(&w->awaited, p);          /* before looking at p: the worker looks at it after storing */
     while (!LOAD(&p->released) && (until_released || LOAD(&p->done) <= s))
         pthread_cond_wait(&w->progress, &w->lock);
-    __atomic_sub_fetch(&w->waiters, 1, __ATOMIC_SEQ_CST);
+    STORE(&w->awaited, NULL);
     done = LOAD(&p->done);
     pthread_mutex_unlock(&w->lock);
     return done;

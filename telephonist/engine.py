@@ -314,6 +314,13 @@ class Engine:
     def set_clock(self, clock: Clock, speed: float = 0.0) -> None:
         _check(lib.eng_set_clock(self._e, int(clock), float(speed)), "set clock", self)
 
+    def set_realtime(self, priority: int) -> None:
+        """SCHED_FIFO `priority` for the media thread (the fax worker one below); 0: normal scheduling.
+
+        For a real-time clock on a machine shared with other work; needs root, CAP_SYS_NICE or
+        `ulimit -r`. Each thread applies it at its next turn (an ERROR event if the system refuses)."""
+        _check(lib.eng_set_realtime(self._e, int(priority)), "real-time priority", self)
+
     def run_ticks(self, n: int) -> None:
         """Advance the clock by n frames in the caller's thread (engine not started)."""
         _check(lib.eng_run_ticks(self._e, n), "run ticks", self)
