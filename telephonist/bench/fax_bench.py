@@ -9,7 +9,10 @@ transfer ends, so a trial holds its load steady.
 Everything runs pinned to one CPU: the media thread, the fax worker, this
 Python thread and the reference, which is the same two spandsp terminals per
 pair back to back in a tight C loop (`Engine.bench_bare_fax`), measured in
-the same run.
+the same run. Where allowed, the real-time windows run the media thread at
+SCHED_FIFO (the fax worker one below), as a telephony server is run, so that
+other jobs on a shared machine do not decide the figure; --rt-priority 0
+measures with normal scheduling.
 
 A trial at n pairs: the calls start one after another over RAMP_MS of engine
 time on the lockstep clock (so that they are spread over the phases of a
@@ -113,6 +116,7 @@ class Trial:
     pages: int = 0
     transfers_ok: int = 0
     transfers_failed: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
     rss_mb: int = 0
     cpu_pct: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
@@ -127,10 +131,11 @@ class FaxLoad:
     engine: object = None
     started: list[int] = field(default_factory=list)
     ended: dict[int, int] = field(default_factory=dict)       # line -> ends seen of the current transfer
-    failed_codes: dict[int, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)      # result text -> receptions that ended so
     pages: int = 0
     transfers_ok: int = 0
     transfers_failed: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
 
     def open(self, clock) -> None:
         from telephonist.engine import Engine, Kind
@@ -156,14 +161,14 @@ class FaxLoad:
                 ch = self.far.get(ev.chan, ev.chan)
                 if ch not in self.ended:
                     continue
-                if ev.a != 0:
-                    self.failed_codes[ev.a] = self.failed_codes.get(ev.a, 0) + 1
                 self.ended[ch] += 1
                 if ev.chan == ch:
                     if ev.a == 0:
                         self.transfers_ok += 1
                     else:
                         self.transfers_failed += 1
+                        why = ev.text.split(";")[0]
+                        self.failed[why] = self.failed.get(why, 0) + 1
                 if self.ended[ch] == 2:
                     self.start(ch)
 
@@ -216,7 +221,7 @@ def probe(doc: str, rx_dir: str, pairs: int, seconds: float) -> tuple[float, int
     return (c1 - c0) * 1e9 / max(1, t1 - t0) / pairs, per_pair_mb
 
 
-def trial(doc: str, rx_dir: str, n: int, window: float, rss_cap_mb: int) -> Trial:
+def trial(doc: str, rx_dir: str, n: int, window: float, rss_cap_mb: int, rt_priority: int = 0) -> Trial:
     from telephonist.engine import Clock
     t = Trial(n)
     t0 = time.monotonic()
@@ -225,9 +230,13 @@ def trial(doc: str, rx_dir: str, n: int, window: float, rss_cap_mb: int) -> Tria
         load.open(Clock.LOCKSTEP)
         load.ramp(RAMP_MS)
         e = load.engine
+        if rt_priority:
+            e.set_realtime(rt_priority)
         e.set_clock(Clock.REALTIME)
+        time.sleep(0.1)             # the threads take the new priority at their next turn
         e.reset_stats()
         pages0, ok0, failed0 = load.pages, load.transfers_ok, load.transfers_failed
+        load.failed.clear()
         s0, c0, w0 = e.stats(), thread_cpu(), time.monotonic()
         t.why = load.pump(window, rss_cap_mb)
         st, c1, w1 = e.stats(), thread_cpu(), time.monotonic()
@@ -243,6 +252,7 @@ def trial(doc: str, rx_dir: str, n: int, window: float, rss_cap_mb: int) -> Tria
     t.avg_tick_ms = round(st.work_ns_total / max(1, st.ticks - s0.ticks) / 1e6, 2)
     t.pages = load.pages - pages0
     t.transfers_ok, t.transfers_failed = load.transfers_ok - ok0, load.transfers_failed - failed0
+    t.failures = dict(load.failed)
     if not t.why:
         reasons = []
         if t.late_ticks or t.deadline_misses:
@@ -258,7 +268,7 @@ def trial(doc: str, rx_dir: str, n: int, window: float, rss_cap_mb: int) -> Tria
 
 
 def search(doc: str, rx_dir: str, start: int, limit: int, window: float, repeat: int, rss_cap_mb: int,
-           deadline: float) -> tuple[int, list[Trial]]:
+           rt_priority: int, deadline: float) -> tuple[int, list[Trial]]:
     """The most pairs that passed `repeat` trials in a row, by bisection between what passed and what failed."""
     trials: list[Trial] = []
     lo, hi = 0, limit + 1
@@ -270,7 +280,7 @@ def search(doc: str, rx_dir: str, start: int, limit: int, window: float, repeat:
             needed = trials[-1].seconds if trials else window + RAMP_MS / 1000
             if time.monotonic() + needed > deadline:
                 return None
-            t = trial(doc, rx_dir, n, window, rss_cap_mb)
+            t = trial(doc, rx_dir, n, window, rss_cap_mb, rt_priority)
             trials.append(t)
             if not t.ok:
                 return False
@@ -293,7 +303,14 @@ def search(doc: str, rx_dir: str, start: int, limit: int, window: float, repeat:
     return lo, trials
 
 
-def measure(seconds: float, window: float, repeat: int, cpu: int | None, max_rss_mb: int | None) -> dict:
+def default_rt_priority() -> int:
+    """10 where this process may use SCHED_FIFO (root, CAP_SYS_NICE or ulimit -r), else 0."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_RTPRIO)
+    return 10 if os.geteuid() == 0 or soft == resource.RLIM_INFINITY or soft >= 10 else 0
+
+
+def measure(seconds: float, window: float, repeat: int, cpu: int | None, max_rss_mb: int | None,
+            rt_priority: int | None = None) -> dict:
     from telephonist.engine import Engine
     t_start = time.monotonic()
     deadline = t_start + seconds
@@ -302,6 +319,7 @@ def measure(seconds: float, window: float, repeat: int, cpu: int | None, max_rss
     # this thread, and so every thread it starts from now on (media thread, fax worker), on one core
     os.sched_setaffinity(0, {cpu})
     rss_cap = max_rss_mb or max(1024, min(16_384, mem_available_mb() // 2))
+    rt_priority = default_rt_priority() if rt_priority is None else rt_priority
     tmp = tempfile.mkdtemp(prefix="telephonist-bench-fax-")
     try:
         doc = os.path.join(tmp, "doc.tif")
@@ -316,7 +334,7 @@ def measure(seconds: float, window: float, repeat: int, cpu: int | None, max_rss
         estimate = int(FRAME_MS * 1e6 / engine_ns)
         by_memory = max(1, (rss_cap - rss_mb()) // mb_per_pair)
         verified, trials = search(doc, tmp, int(estimate * 0.85), min(by_memory, 2 * estimate), window, repeat,
-                                  rss_cap, deadline)
+                                  rss_cap, rt_priority, deadline)
         return {
             "fax_channels_realtime": verified,
             "bare_spandsp_fax_channels": bare,
@@ -326,6 +344,8 @@ def measure(seconds: float, window: float, repeat: int, cpu: int | None, max_rss
             "bare_transfers": bare_transfers,
             "estimate_from_free_run": estimate,
             "cpu": cpu,
+            "scheduling": f"SCHED_FIFO {rt_priority} (fax worker {max(0, rt_priority - 1)})" if rt_priority
+                          else "normal (fax worker at nice +5)",
             "fax_budget_ms": FAX_BUDGET_MS,
             "repeat": repeat,
             "window_s": window,
@@ -346,13 +366,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--window", type=float, default=15.0, help="seconds of real time per trial")
     p.add_argument("--repeat", type=int, default=2, help="trials in a row a count must pass")
     p.add_argument("--cpu", type=int, default=None, help="the CPU to pin to (default: the last one allowed)")
+    p.add_argument("--rt-priority", type=int, default=None,
+                   help="SCHED_FIFO priority of the media thread in the real-time windows, 0: normal scheduling "
+                        "(default: 10 where allowed, else 0)")
     p.add_argument("--max-rss-mb", type=int, default=None,
                    help="stop a trial above this resident set (default: half of MemAvailable, 1-16 GB)")
     p.add_argument("--json", action="store_true")
 
 
 def main(args: argparse.Namespace) -> int:
-    result = measure(args.seconds, args.window, args.repeat, args.cpu, args.max_rss_mb)
+    result = measure(args.seconds, args.window, args.repeat, args.cpu, args.max_rss_mb, args.rt_priority)
     print(json.dumps(result) if args.json else
           f"{result['fax_channels_realtime']} fax receptions in real time on one core "
           f"(bare spandsp: {result['bare_spandsp_fax_channels']})")
