@@ -529,14 +529,21 @@ static void *media_thread(void *arg)
     engine_t *e = arg;
     int64_t period_ns = (int64_t) e->frame_ms * 1000000LL;
     int64_t next = mono_ns();
-
-    int prio = 0, want;
+    int prio = 0, want, last_mode = e->clock_mode;
 
     pthread_setname_np(pthread_self(), "tel-media");    /* for top -H and /proc/<pid>/task */
     while (!e->stop_requested) {
         int64_t t0, t1, work, due;
         int mode = e->clock_mode;
         double speed = e->speed;
+
+        if (mode == ENG_CLOCK_REALTIME && last_mode != ENG_CLOCK_REALTIME) {
+            /* Real time starts a frame after the last tick, not at once: the fax worker, held to
+             * the media thread's pace until now, has a frame's time for the frame due next. */
+            next = mono_ns() + period_ns;
+            sleep_until_ns(next);
+        }
+        last_mode = mode;
 
         if ((want = __atomic_load_n(&e->rt_prio, __ATOMIC_ACQUIRE)) != prio) {
             int rc = eng_thread_priority(e, want, 0);

@@ -68,6 +68,7 @@ struct fax_worker_s {
     pthread_cond_t progress;        /* a frame stepped or a pipe released, for a waiting media thread */
     int64_t gen;                    /* bumped with each of those */
     int quit;
+    int prio;                       /* the worker's: the priority it runs at, -1 not set yet */
     fax_pipe_t *awaited;            /* the pipe the media thread waits for (progress), or NULL */
     fax_pipe_t *incoming, **incoming_tail;  /* attached, not yet taken by the worker */
     fax_pipe_t *active;             /* the worker's */
@@ -134,6 +135,23 @@ static void release(fax_worker_t *w, fax_pipe_t *p)
     wake_media(w, p);
 }
 
+/* Sharing a core, the media thread (a 20 ms deadline for every channel) goes first: this thread,
+ * with 80 ms per frame, runs one real-time priority below it, or at nice +5. */
+static void take_priority(fax_worker_t *w)
+{
+    int want = __atomic_load_n(&w->eng->rt_prio, __ATOMIC_ACQUIRE), rc;
+
+    want = want > 1 ? want - 1 : 0;
+    if (want != w->prio) {
+        w->prio = want;
+        if ((rc = eng_thread_priority(w->eng, want, FAX_WORKER_NICE)) != 0) {
+            char text[120];
+            snprintf(text, sizeof(text), "fax worker: priority %d refused: %s", want, strerror(rc));
+            eng_emit(w->eng, EV_ERROR, -1, 0, ENG_ESYS, 0, 0, 0, text);
+        }
+    }
+}
+
 /* Round robin, a frame per terminal per pass, until no terminal has a frame queued:
  * a terminal that took long (a page boundary) does not keep the others waiting. */
 static void run_passes(fax_worker_t *w)
@@ -143,6 +161,7 @@ static void run_passes(fax_worker_t *w)
     do {
         fax_pipe_t **link = &w->active;
         progress = 0;
+        take_priority(w);           /* a change applies within a pass, not after the backlog */
         while (*link) {
             fax_pipe_t *p = *link;
             int stop = LOAD(&p->stop);          /* before pushed: once set, pushed is final */
@@ -170,23 +189,12 @@ static void *worker_main(void *arg)
     fax_worker_t *w = arg;
     fax_pipe_t **tail, *p, *next;
     int64_t seen;
-    int prio = -1, want, rc;
 
     pthread_setname_np(pthread_self(), "tel-fax");      /* for top -H and /proc/<pid>/task */
+    w->prio = -1;
+    take_priority(w);
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        /* Sharing a core, the media thread (a 20 ms deadline for every channel) goes first: this
-         * thread, with 80 ms per frame, runs one real-time priority below it, or at nice +5. */
-        want = __atomic_load_n(&w->eng->rt_prio, __ATOMIC_ACQUIRE);
-        want = want > 1 ? want - 1 : 0;
-        if (want != prio) {
-            prio = want;
-            if ((rc = eng_thread_priority(w->eng, prio, FAX_WORKER_NICE)) != 0) {
-                char text[120];
-                snprintf(text, sizeof(text), "fax worker: priority %d refused: %s", prio, strerror(rc));
-                eng_emit(w->eng, EV_ERROR, -1, 0, ENG_ESYS, 0, 0, 0, text);
-            }
-        }
         seen = w->gen;
         if (w->incoming) {
             for (tail = &w->active; *tail; tail = &(*tail)->wnext)
