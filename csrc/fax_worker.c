@@ -69,7 +69,7 @@ struct fax_worker_s {
     int64_t gen;                    /* bumped with each of those */
     int quit;
     int prio;                       /* the worker's: the priority it runs at, -1 not set yet */
-    fax_pipe_t *awaited;            /* the pipe the media thread waits for (progress), or NULL */
+    int media_waits;                /* the media thread waits on progress for a frame */
     fax_pipe_t *incoming, **incoming_tail;  /* attached, not yet taken by the worker */
     fax_pipe_t *active;             /* the worker's */
     fax_pipe_t *stopping;           /* the media thread's: detached, not yet released */
@@ -81,11 +81,11 @@ struct fax_worker_s {
 
 /* ---- the worker thread ------------------------------------------------------------------------ */
 
-/* Only for the pipe the media thread waits for: waking it for every frame of every pipe costs
- * two context switches a frame on a shared core (that doubled the cost of fax on the fast clock). */
-static void wake_media(fax_worker_t *w, fax_pipe_t *p)
+/* At the end of a pass, not after each frame: sharing a core, each wake-up of the media thread
+ * costs two context switches, and one a frame doubled what fax costs on the fast clock. */
+static void wake_media(fax_worker_t *w)
 {
-    if (LOAD(&w->awaited) == p) {
+    if (LOAD(&w->media_waits)) {
         pthread_mutex_lock(&w->lock);
         pthread_cond_broadcast(&w->progress);
         pthread_mutex_unlock(&w->lock);
@@ -121,7 +121,6 @@ static int step(fax_worker_t *w, fax_pipe_t *p)
     if (ended)
         p->end_step = s;
     STORE(&p->done, s + 1);
-    wake_media(w, p);
     return ended;
 }
 
@@ -132,7 +131,6 @@ static void release(fax_worker_t *w, fax_pipe_t *p)
 {
     fax_session_release(p->sess);
     STORE(&p->released, 1);
-    wake_media(w, p);
 }
 
 /* Sharing a core, the media thread (a 20 ms deadline for every channel) goes first: this thread,
@@ -181,6 +179,7 @@ static void run_passes(fax_worker_t *w)
             }
             link = &p->wnext;
         }
+        wake_media(w);
     } while (progress && !LOAD(&w->quit));
 }
 
@@ -385,10 +384,10 @@ static int64_t wait_for(engine_t *e, fax_pipe_t *p, int64_t s, int until_release
     int64_t done;
 
     pthread_mutex_lock(&w->lock);
-    STORE(&w->awaited, p);          /* before looking at p: the worker looks at it after storing */
+    STORE(&w->media_waits, 1);      /* before looking at p: the worker looks at it after a pass */
     while (!LOAD(&p->released) && (until_released || LOAD(&p->done) <= s))
         pthread_cond_wait(&w->progress, &w->lock);
-    STORE(&w->awaited, NULL);
+    STORE(&w->media_waits, 0);
     done = LOAD(&p->done);
     pthread_mutex_unlock(&w->lock);
     return done;
