@@ -545,7 +545,9 @@ static void *media_thread(void *arg)
         }
         last_mode = mode;
 
-        if ((want = __atomic_load_n(&e->rt_prio, __ATOMIC_ACQUIRE)) != prio) {
+        /* never at SCHED_FIFO on the fast clock: a tick loop that does not sleep would take the core */
+        want = mode == ENG_CLOCK_FAST ? 0 : __atomic_load_n(&e->rt_prio, __ATOMIC_ACQUIRE);
+        if (want != prio) {
             int rc = eng_thread_priority(e, want, 0);
             if (rc != 0) {
                 char text[120];

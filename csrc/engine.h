@@ -156,7 +156,8 @@ int eng_set_clock(engine_t *e, int mode, double speed);
 /* Real-time scheduling for a real-time clock: the media thread at SCHED_FIFO `priority` (1-99), the fax
  * worker one below it (or normal if that is 0); 0 goes back to normal scheduling, the fax worker
  * at nice +5. Needs root, CAP_SYS_NICE or `ulimit -r` of at least priority (ENG_ESYS otherwise).
- * Applied by each thread at its next turn; if the system still refuses, an EV_ERROR says so. */
+ * Applied by each thread at its next turn; if the system still refuses, an EV_ERROR says so. The media
+ * thread keeps normal scheduling while the clock is fast (it never sleeps there). */
 int eng_set_realtime(engine_t *e, int priority);
 int eng_event_fd(engine_t *e);
 int eng_read_events(engine_t *e, eng_event_t *out, int max);

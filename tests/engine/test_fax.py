@@ -1,4 +1,8 @@
 """Fax through a sim line: a 3-page TIFF-F received intact (pixel by pixel), with and without ECM."""
+import os
+import resource
+import select
+
 import pytest
 from PIL import Image
 
@@ -131,3 +135,49 @@ def test_fax_events_are_the_same_on_every_run(tmp_path):
             h.close()
     assert len([e for e in runs[0] if e[1] == EventType.FAX_DONE]) == 8
     assert runs[0] == runs[1]
+
+
+def _policy(name: str) -> tuple[int, int]:
+    """(scheduling policy, real-time priority) of this process's thread called `name`."""
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{tid}/comm", encoding="ascii") as f:
+            if f.read().strip() == name:
+                return os.sched_getscheduler(int(tid)), os.sched_getparam(int(tid)).sched_priority
+    raise LookupError(name)
+
+
+def test_real_time_priority_reaches_the_media_thread_and_the_fax_worker(tmp_path):
+    """SCHED_FIFO for the media thread, one below for the fax worker, a fax through it, and back to normal."""
+    from telephonist.engine import Clock, Engine, EngineError
+    e = Engine(max_channels=8)
+    try:
+        with pytest.raises(EngineError):
+            e.set_realtime(100)
+        soft, _ = resource.getrlimit(resource.RLIMIT_RTPRIO)
+        if os.geteuid() != 0 and soft != resource.RLIM_INFINITY and soft < 5:
+            with pytest.raises(EngineError, match="needs root"):
+                e.set_realtime(5)
+            return
+        (near, far), = [(ch, e.sim_far(ch)) for ch in e.add_sim_span(Kind.E1, 1)]
+        e.start(Clock.LOCKSTEP, 0.0)
+        e.set_realtime(5)
+        src = make_fax_tiff(tmp_path / "doc.tif", pages=1)
+        e.fax(far, src, send=True, calling=True, ecm=False)
+        e.fax(near, str(tmp_path / "rx.tif"), send=False, calling=False, ecm=False)
+        events, seen = [], {}
+
+        def until(pred):
+            while not pred():
+                select.select([e.fileno()], [], [], 1.0)
+                events.extend(e.read_events())
+                e.release()
+                seen["media"], seen["fax"] = _policy("tel-media"), _policy("tel-fax")
+
+        until(lambda: len([ev for ev in events if ev.type == EventType.FAX_DONE]) == 2)
+        assert not [ev for ev in events if ev.type == EventType.ERROR]
+        assert [ev.a for ev in events if ev.type == EventType.FAX_DONE] == [0, 0]
+        assert seen == {"media": (os.SCHED_FIFO, 5), "fax": (os.SCHED_FIFO, 4)}
+        e.set_realtime(0)
+        until(lambda: seen["media"][0] == seen["fax"][0] == os.SCHED_OTHER)
+    finally:
+        e.close()
