@@ -19,8 +19,8 @@ time on the lockstep clock (so that they are spread over the phases of a
 transfer), then the clock switches to real time for `window` seconds. It
 passes when no tick worked longer than a frame or ended more than a frame
 after it was due, no fax frame missed its budget (the fax worker's 80 ms),
-and no transfer failed. The count is found by bisection; a count passes only
-when `repeat` trials in a row pass. The process's memory is bounded: a trial
+no transfer failed and no event was lost. The count is found by bisection;
+a count passes only when `repeat` trials in a row pass. The process's memory is bounded: a trial
 whose resident set exceeds the cap is stopped and counts as failed.
 """
 from __future__ import annotations
@@ -110,6 +110,7 @@ class Trial:
     deadline_misses: int = 0
     fax_frames_late: int = 0
     fax_lag_max_frames: int = 0
+    events_dropped: int = 0
     max_tick_ms: float = 0.0
     max_wake_ms: float = 0.0
     avg_tick_ms: float = 0.0
@@ -249,6 +250,7 @@ def trial(doc: str, rx_dir: str, n: int, window: float, rss_cap_mb: int, rt_prio
         _trim()
     t.late_ticks, t.deadline_misses = st.late_ticks, st.deadline_misses
     t.fax_frames_late, t.fax_lag_max_frames = st.fax_frames_late + switch.fax_frames_late, st.fax_lag_max
+    t.events_dropped = st.events_dropped + switch.events_dropped
     t.max_tick_ms, t.max_wake_ms = round(st.work_ns_max / 1e6, 2), round(st.wake_ns_max / 1e6, 2)
     t.avg_tick_ms = round(st.work_ns_total / max(1, st.ticks - s0.ticks) / 1e6, 2)
     t.pages = load.pages - pages0
@@ -260,6 +262,8 @@ def trial(doc: str, rx_dir: str, n: int, window: float, rss_cap_mb: int, rt_prio
             reasons.append(f"{t.late_ticks} ticks worked over {FRAME_MS} ms, {t.deadline_misses} ended late")
         if t.fax_frames_late:
             reasons.append(f"{t.fax_frames_late} fax frames missed their {FAX_BUDGET_MS} ms budget")
+        if t.events_dropped:
+            reasons.append(f"{t.events_dropped} events dropped (this thread did not keep up)")
         if t.transfers_failed:
             reasons.append(f"{t.transfers_failed} transfers failed")
         t.why = "; ".join(reasons)
