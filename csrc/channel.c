@@ -237,6 +237,16 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
     case CMD_CID_STANDARD:
         cid_set_standard(e, c, cmd->a);
         break;
+    case CMD_MWI:
+        cid_send_mwi(e, c, cmd->id, cmd->a, cmd->b, cmd->c);
+        break;
+    case CMD_VMWI:
+        if (!c->span->ops->vmwi)
+            eng_emit(e, EV_ERROR, c->id, 0, ENG_ESTATE, 0, 0, 0,
+                     "message waiting: this line has no indicator of its own (FSK only)");
+        else
+            c->span->ops->vmwi(c->span, c, cmd->a, cmd->b);    /* the driver emits its error */
+        break;
     default:
         break;
     }

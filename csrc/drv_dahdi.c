@@ -478,6 +478,50 @@ static int dahdi_cas(span_t *s, chan_t *c, int bits)
     return 0;
 }
 
+/* FSK to a phone on hook (message waiting): cards whose ports idle without audio
+ * (ProSLIC in forward active is fine, some others are not) are asked for on-hook
+ * transfer. Drivers without the ioctl (dahdi_dynamic) pass audio on hook anyway. */
+static int dahdi_onhook_transfer(span_t *s, chan_t *c, int ms)
+{
+    dahdi_chan_t *dc = c->drv;
+    char msg[112];
+    int x = ms;
+
+    if (!(dc->sigtype & __DAHDI_SIG_FXO) || dc->phone_offhook)
+        return 0;               /* not a phone port, or the phone hears us anyway */
+    if (ioctl(dc->fd, DAHDI_ONHOOKTRANSFER, &x) == 0 || errno == ENOTTY || errno == EINVAL || errno == EBUSY)
+        return 0;
+    snprintf(msg, sizeof(msg), "dahdi channel %d: on-hook transfer: %s", dc->channo, strerror(errno));
+    eng_emit(s->eng, EV_ERROR, c->id, 0, ENG_ESYS, 0, 0, 0, msg);
+    return ENG_ESYS;
+}
+
+/* The card's message-waiting indicator (neon lamp, high voltage, line reversal): the
+ * card's driver does it (wctdm24xxp and kin); others say ENOTTY. */
+static int dahdi_vmwi(span_t *s, chan_t *c, int how, int messages)
+{
+    dahdi_chan_t *dc = c->drv;
+    struct dahdi_vmwi_info info;
+    char msg[140];
+    int x = messages;
+
+    memset(&info, 0, sizeof(info));
+    info.vmwi_type = (how & ENG_VMWI_LREV ? DAHDI_VMWI_LREV : 0) | (how & ENG_VMWI_HVDC ? DAHDI_VMWI_HVDC : 0)
+        | (how & ENG_VMWI_HVAC ? DAHDI_VMWI_HVAC : 0);
+    if (!(dc->sigtype & __DAHDI_SIG_FXO)) {
+        snprintf(msg, sizeof(msg), "dahdi channel %d: message waiting: not a phone port", dc->channo);
+        eng_emit(s->eng, EV_ERROR, c->id, 0, ENG_EINVAL, 0, 0, 0, msg);
+        return ENG_EINVAL;
+    }
+    if (ioctl(dc->fd, DAHDI_VMWI_CONFIG, &info) < 0 || ioctl(dc->fd, DAHDI_VMWI, &x) < 0) {
+        snprintf(msg, sizeof(msg), "dahdi channel %d: message waiting indicator: %s", dc->channo,
+                 errno == ENOTTY ? "the card's driver has none (use FSK)" : strerror(errno));
+        eng_emit(s->eng, EV_ERROR, c->id, 0, ENG_ESYS, 0, 0, 0, msg);
+        return ENG_ESYS;
+    }
+    return 0;
+}
+
 static void dahdi_free(span_t *s)
 {
     dahdi_span_t *ds = s->drv;
@@ -502,6 +546,8 @@ static const driver_ops_t dahdi_driver_ops = {
     .tick_begin = dahdi_tick_begin,
     .tick_end = NULL,
     .free = dahdi_free,
+    .onhook_transfer = dahdi_onhook_transfer,
+    .vmwi = dahdi_vmwi,
 };
 
 /* Open and set up one channel; on failure the engine's error says what and where. */

@@ -899,6 +899,22 @@ int eng_send_cid(engine_t *e, int chan, int id, int standard, int mdmf,
     return push_cmd(e, cmd);
 }
 
+int eng_send_mwi(engine_t *e, int chan, int id, int standard, int mdmf, int messages)
+{
+    if (standard != ENG_CID_BELL202 && standard != ENG_CID_V23)
+        return ENG_EINVAL;
+    if (messages < 0)
+        return ENG_EINVAL;
+    return simple_cmd(e, CMD_MWI, chan, id, standard, mdmf, messages);
+}
+
+int eng_set_vmwi(engine_t *e, int chan, int how, int messages)
+{
+    if (how <= 0 || (how & ~(ENG_VMWI_LREV | ENG_VMWI_HVDC | ENG_VMWI_HVAC)) || messages < 0)
+        return ENG_EINVAL;
+    return simple_cmd(e, CMD_VMWI, chan, 0, how, messages, 0);
+}
+
 int eng_record(engine_t *e, int chan, int id, const char *path, int mode, int codec,
                int max_ms, int silence_ms, const char *stop_digits)
 {

@@ -46,6 +46,13 @@ enum {
     ENG_HOOK_FLASH = 4, ENG_HOOK_POLARITY = 5, ENG_HOOK_OPEN_LOOP = 6,
 };
 
+/* A card's own message-waiting indicator on a phone port (DAHDI's VMWI types). */
+enum {
+    ENG_VMWI_LREV = 1,    /* line reversal */
+    ENG_VMWI_HVDC = 2,    /* high voltage DC */
+    ENG_VMWI_HVAC = 4,    /* high voltage AC: the neon lamp */
+};
+
 /* DSP features per channel (bit mask). */
 enum {
     ENG_DSP_DTMF = 1 << 0,       /* DTMF detection */
@@ -243,6 +250,12 @@ int eng_play_stop(engine_t *e, int chan, int id);      /* id 0: everything */
 int eng_send_dtmf(engine_t *e, int chan, int id, const char *digits, int on_ms, int off_ms);
 int eng_send_cid(engine_t *e, int chan, int id, int standard, int mdmf,
                  const char *number, const char *name, const char *datetime);
+/* Message waiting to a phone on hook as FSK (bell202 MDMF/SDMF, v23 MDMF): the indicator on
+ * with the count of new messages, or off (0); EV_CID_SENT at its end, as for caller ID. */
+int eng_send_mwi(engine_t *e, int chan, int id, int standard, int mdmf, int messages);
+/* The card's own indicator on a phone port (DAHDI_VMWI); how: ENG_VMWI_* bits. A card without
+ * one gives EV_ERROR saying so. */
+int eng_set_vmwi(engine_t *e, int chan, int how, int messages);
 int eng_record(engine_t *e, int chan, int id, const char *path, int mode, int codec,
                int max_ms, int silence_ms, const char *stop_digits);
 int eng_record_stop(engine_t *e, int chan, int id);

@@ -37,6 +37,11 @@ typedef struct driver_ops_s {
     void (*tick_begin)(span_t *s);     /* before any channel of the span is read */
     void (*tick_end)(span_t *s);       /* after every channel of the span was written */
     void (*free)(span_t *s);
+    /* Optional (NULL: not needed / not possible). A phone port passes audio while the
+     * phone is on hook for ms (FSK message waiting to an idle phone); */
+    int (*onhook_transfer)(span_t *s, chan_t *c, int ms);
+    /* the card's own message-waiting indicator (neon lamp, high voltage, line reversal). */
+    int (*vmwi)(span_t *s, chan_t *c, int how, int messages);
 } driver_ops_t;
 
 struct span_s {
@@ -216,7 +221,7 @@ enum {
     CMD_HOOK = 1, CMD_CAS, CMD_SIGMSG, CMD_DSP, CMD_ZONE, CMD_GAIN,
     CMD_PLAY, CMD_PLAY_STOP, CMD_DTMF, CMD_CID, CMD_RECORD, CMD_RECORD_STOP,
     CMD_CONF_JOIN, CMD_CONF_LEAVE, CMD_FAX, CMD_FAX_STOP, CMD_TIMER, CMD_TIMER_CANCEL,
-    CMD_LOOPBACK, CMD_IMPAIR, CMD_CID_STANDARD,
+    CMD_LOOPBACK, CMD_IMPAIR, CMD_CID_STANDARD, CMD_MWI, CMD_VMWI,
 };
 
 typedef struct cmd_s {
@@ -380,6 +385,7 @@ void dsp_free(chan_t *c);
 /* callerid.c */
 int cid_send(engine_t *e, chan_t *c, int id, int standard, int mdmf, const char *number,
              const char *name, const char *datetime);
+int cid_send_mwi(engine_t *e, chan_t *c, int id, int standard, int mdmf, int messages);
 int cid_rx_enable(engine_t *e, chan_t *c, int on);
 int cid_set_standard(engine_t *e, chan_t *c, int standard);
 void cid_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);

@@ -69,6 +69,13 @@ class CidStandard(enum.IntEnum):
     DTMF = lib.ENG_CID_DTMF
 
 
+class Vmwi(enum.IntFlag):
+    """A card's own message-waiting indicator on a phone port (DAHDI's VMWI types)."""
+    LINE_REVERSAL = lib.ENG_VMWI_LREV
+    HIGH_VOLTAGE_DC = lib.ENG_VMWI_HVDC
+    NEON = lib.ENG_VMWI_HVAC
+
+
 class RecMode(enum.IntEnum):
     RX = lib.ENG_REC_RX
     TX = lib.ENG_REC_TX
@@ -514,6 +521,16 @@ class Engine:
         _check(lib.eng_send_cid(self._e, chan, sid, int(standard), int(mdmf), _b(number), _b(name), _b(datetime)),
                "send caller ID", self)
         return sid
+
+    def send_mwi(self, chan: int, standard: CidStandard, messages: int, mdmf: bool = True) -> int:
+        """Message waiting to a phone on hook as FSK: on with the count of new messages, off with 0."""
+        sid = self.new_id()
+        _check(lib.eng_send_mwi(self._e, chan, sid, int(standard), int(mdmf), messages), "send message waiting", self)
+        return sid
+
+    def set_vmwi(self, chan: int, how: Vmwi, messages: int) -> None:
+        """The card's own message-waiting indicator on a phone port (an EV_ERROR if it has none)."""
+        _check(lib.eng_set_vmwi(self._e, chan, int(how), messages), "message-waiting indicator", self)
 
     def record(self, chan: int, path: str, mode: RecMode = RecMode.RX, codec: Codec = Codec.ALAW,
                max_ms: int = 0, silence_ms: int = 0, stop_digits: str = "") -> int:

@@ -1,7 +1,7 @@
 """Caller ID round trips through a sim line: FSK (Bell 202 SDMF/MDMF, V.23 MDMF) and DTMF CLIP."""
 import pytest
 
-from telephonist.engine import CidStandard, Dsp, EventType, Kind
+from telephonist.engine import CidStandard, Dsp, EventType, Kind, Vmwi
 
 
 def fields(text):
@@ -68,3 +68,45 @@ def test_bad_requests_fail_on_their_channel_and_the_channel_goes_on(harness):
     harness.engine.send_dtmf(far, "7")
     harness.run(500)
     assert harness.digits(near) == "7"
+
+
+def send_mwi(harness, std, messages, mdmf=True):
+    """Our phone port (the FXS side of a sim line) tells the phone at the far end about messages."""
+    (near, far), = harness.sim(Kind.FXS)
+    harness.engine.set_cid_standard(far, std)
+    harness.engine.set_dsp(far, Dsp.CID)
+    harness.engine.send_mwi(near, std, messages, mdmf=mdmf)
+    harness.run(3000)
+    return near, [fields(c.text) for c in harness.of(EventType.CID, far)], harness.of(EventType.CID_SENT, near)
+
+
+@pytest.mark.parametrize("std", [CidStandard.BELL202, CidStandard.V23])
+def test_message_waiting_on_with_the_count_then_off(harness, std):
+    near, got, sent = send_mwi(harness, std, 3)
+    assert [(g["mwi"], g["messages"]) for g in got] == [("1", "3")]
+    assert [e.a for e in sent] == [0]                  # EndReason.DONE
+
+
+def test_message_waiting_off_and_sdmf(harness):
+    (near, far), = harness.sim(Kind.FXS)
+    harness.engine.set_dsp(far, Dsp.CID)
+    harness.engine.send_mwi(near, CidStandard.BELL202, 0)
+    harness.run(3000)
+    harness.engine.send_mwi(near, CidStandard.BELL202, 2, mdmf=False)
+    harness.run(3000)
+    harness.engine.send_mwi(near, CidStandard.BELL202, 0, mdmf=False)
+    harness.run(3000)
+    got = [fields(c.text) for c in harness.of(EventType.CID, far)]
+    assert [g["mwi"] for g in got] == ["0", "1", "0"]
+    assert "messages" not in got[0] and "messages" not in got[1]     # SDMF carries no count
+    assert "number" not in got[1]                                    # not mistaken for caller ID
+
+
+def test_message_waiting_refuses_dtmf_and_the_card_indicator_is_not_on_sim(harness):
+    (near, far), = harness.sim(Kind.FXS)
+    with pytest.raises(Exception, match="message waiting"):
+        harness.engine.send_mwi(near, CidStandard.DTMF, 1)
+    harness.engine.set_vmwi(near, Vmwi.NEON, 1)
+    harness.run(100)
+    errors = harness.of(EventType.ERROR, near)
+    assert errors and "indicator of its own" in errors[0].text
