@@ -260,6 +260,13 @@ def _check(cfg: Config, b: _Builder) -> None:
             b.problem(p + ("codec",), "codec must be alaw or ulaw")
         if s.cid not in ("bell202", "v23", "dtmf", "none"):
             b.problem(p + ("cid",), "cid must be bell202, v23, dtmf or none")
+        mwi = set(s.mwi.split("+"))
+        if not mwi <= {"fsk", "neon", "reversal", "none"} or ("none" in mwi and len(mwi) > 1):
+            b.problem(p + ("mwi",), "mwi must be fsk, neon, reversal, none or a '+' of them (fsk+neon)")
+        elif mwi & {"neon", "reversal"} and s.driver != "dahdi":
+            b.problem(p + ("mwi",), "neon and reversal are done by a DAHDI card's phone ports (dahdi spans only)")
+        elif s.mwi != "fsk" and s.type != "fxs":
+            b.problem(p + ("mwi",), "message waiting is for phone ports (type = \"fxs\")")
         if s.far_disconnect not in ("busy_tone", "open_loop", "polarity"):
             b.problem(p + ("far_disconnect",), "far_disconnect must be busy_tone, open_loop or polarity")
 

@@ -87,6 +87,8 @@ class SpanConfig:
     ring_timeout_ms: int = 8000
     no_answer_ms: int = 45000
     extensions: tuple[str, ...] = ()    # fxs: the phones' extension numbers, port by port
+    mwi: str = "fsk"                    # fxs: message waiting shown by fsk | neon | reversal | fsk+neon | none
+    stutter_dial_tone: bool = True      # fxs: stutter dial tone while messages wait
     rx_gain_db: float = 0.0
     tx_gain_db: float = 0.0
     echocancel: int = 0                 # dahdi: echo canceller taps (8 a millisecond), 0 = off

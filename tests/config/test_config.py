@@ -198,3 +198,36 @@ def test_dahdi_span_mistakes(tmp_path):
     assert "rx_gain_db must be from -24 to 24" in got[11]
     assert "not supported yet" in got[18]
     assert "echocancel is for dahdi spans" in got[25]
+
+
+def test_message_waiting_settings(tmp_path):
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "phones"
+        driver = "sim"
+        type = "fxs"
+        channels = 2
+        mwi = "neon"
+
+        [[spans]]
+        name = "pstn"
+        driver = "sim"
+        type = "fxo"
+        channels = 2
+        mwi = "fsk+lamp"
+
+        [[spans]]
+        name = "trunks"
+        driver = "sim"
+        type = "fxo"
+        channels = 2
+        mwi = "none"
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "neon and reversal are done by a DAHDI card" in got[6]
+    assert "mwi must be fsk, neon, reversal, none" in got[13]
+    assert "message waiting is for phone ports" in got[20]
+    ok = write(tmp_path, MINIMAL.replace('type = "fxo"', 'type = "fxs"') + 'mwi = "none"\nstutter_dial_tone = false\n',
+               name="ok.toml")
+    span = load_config(ok).spans[0]
+    assert span.mwi == "none" and span.stutter_dial_tone is False

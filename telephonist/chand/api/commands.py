@@ -464,6 +464,19 @@ def _take_far(board, sess, far) -> None:
     far.extra["owner"] = sess.name
 
 
+@command("mwi")
+def mwi(board, sess, msg):
+    """Messages waiting for an extension: each phone port with that extension shows the count
+    (stutter dial tone, FSK to the idle phone, the card's lamp) as its span's `mwi` says; 0 clears."""
+    extension = arg(msg, "extension", str, check=lambda n: bool(re.fullmatch(r"[0-9*#]{1,32}", n)),
+                    what="must be 1-32 digits")
+    messages = arg(msg, "messages", int, check=lambda n: 0 <= n <= 9999, what="must be from 0 to 9999")
+    phones = [ln for ln in board.lines.values() if ln.extension == extension and hasattr(ln.sig, "set_messages")]
+    for line in phones:
+        engine_safe(lambda: line.sig.set_messages(messages))
+    return {"lines": [ln.name for ln in phones]}
+
+
 @command("sim.call", APP)
 def sim_call(board, sess, msg):
     if board.sim is None:

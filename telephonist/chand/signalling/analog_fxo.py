@@ -58,6 +58,8 @@ class AnalogFxo(Signalling):
                 self._ring_begins()
             elif st in (LineState.RINGING, LineState.OFFERED):
                 self.set_timer(self.opt.ring_timeout_ms, self._caller_gave_up)
+        elif ev.type == EventType.CID and "mwi" in parse_cid(ev.text):
+            pass                # the exchange's message waiting for this line: not a caller's number
         elif ev.type == EventType.CID and st == LineState.IDLE:
             # DTMF caller ID comes before the first ring: keep it for the ring that follows
             self.early_cid = (parse_cid(ev.text), self.now())

@@ -5,14 +5,24 @@ offered with the dialled digits. Ringing a phone: ring cadence from engine
 timers and FSK caller ID between the first and second ring; the phone
 answers by going off hook. When we hang up on a phone that is still off
 hook it hears busy tone until it hangs up.
+
+Message waiting: while messages wait for the phone's extension it hears
+stutter dial tone when lifted, and an idle phone is told by FSK (on, with
+the count, and off again) and/or by the card's own indicator (neon lamp,
+line reversal) as the port's `mwi` setting says. A change during a call is
+shown once the phone is back on hook.
 """
 from __future__ import annotations
 
 from telephonist.chand.line import Disposition, LineState, Signal
 from telephonist.chand.signalling.base import Signalling
-from telephonist.engine import CidStandard, Dsp, Event, EventType, Hook
+from telephonist.engine import CidStandard, Dsp, Event, EventType, Hook, Vmwi
 
 CID_AFTER_RING_MS = 500
+STUTTER_MS = 2000           # stutter, then steady dial tone (Telcordia: ten 100 ms bursts)
+MWI_AFTER_IDLE_MS = 1500    # a phone just hung up needs a moment before it takes FSK on hook
+FSK_STANDARDS = {"bell202": CidStandard.BELL202, "v23": CidStandard.V23}
+INDICATORS = {"neon": Vmwi.NEON, "reversal": Vmwi.LINE_REVERSAL}
 
 
 class AnalogFxs(Signalling):
@@ -25,6 +35,9 @@ class AnalogFxs(Signalling):
         self.ringing = False
         self.caller_id = ""
         self.rings = 0
+        self.messages = 0                    # waiting for this phone's extension
+        self.fsk_shown: int | None = None    # what the phone was last told by FSK (None: nothing yet)
+        self.mwi_timer: int | None = None
 
     # ---- events ----------------------------------------------------------------------
     def on_event(self, ev: Event) -> None:
@@ -43,13 +56,13 @@ class AnalogFxs(Signalling):
             self._stop_tone()
             self.cancel_timer()
             if st == LineState.CLEARING:
-                self.line.signal(Signal.SETTLED, self.now())
+                self._settled()
             elif st in (LineState.RINGING, LineState.OFFERED, LineState.UP):
                 if self.line.call and st != LineState.UP:
                     self.line.call.disposition = Disposition.ABANDONED
                     self.line.call.cause = "abandoned"
                 self.line.signal(Signal.REMOTE_HANGUP, self.now(), cause="on_hook")
-                self.line.signal(Signal.SETTLED, self.now())
+                self._settled()
                 self.engine.set_dsp(self.line.chan, Dsp.NONE)
         elif ev.type == EventType.HOOK and ev.a == Hook.FLASH and st == LineState.UP:
             self.line.listener.flash(self.line)
@@ -62,7 +75,10 @@ class AnalogFxs(Signalling):
         line.signal(Signal.INCOMING, self.now(), offhook=True)
         self.digits = ""
         self.engine.set_dsp(line.chan, Dsp.DTMF)
-        self.tone_pid = self.engine.play(line.chan, [("tone", "dial", 0)])
+        if self.messages and self.opt.stutter_dial_tone:
+            self.tone_pid = self.engine.play(line.chan, [("tone", "stutter", STUTTER_MS), ("tone", "dial", 0)])
+        else:
+            self.tone_pid = self.engine.play(line.chan, [("tone", "dial", 0)])
         self.set_timer(self.opt.first_digit_ms, self._dialling_timeout)
 
     def _digit(self, d: str) -> None:
@@ -109,8 +125,8 @@ class AnalogFxs(Signalling):
         self.ring_timer = self.ctx.timers.call_later(self.opt.ring_off_ms, self._ring_on)
 
     def _send_cid(self) -> None:
-        if self.ringing:
-            self.engine.send_cid(self.line.chan, CidStandard.BELL202, number=self.caller_id,
+        if self.ringing and self.opt.cid in FSK_STANDARDS:
+            self.engine.send_cid(self.line.chan, FSK_STANDARDS[self.opt.cid], number=self.caller_id,
                                  datetime=None, mdmf=True)
 
     def _stop_ringing(self) -> None:
@@ -118,6 +134,37 @@ class AnalogFxs(Signalling):
             self.ringing = False
             self.ctx.timers.cancel(self.ring_timer)
             self.engine.hook(self.line.chan, Hook.RING_OFF)
+
+    # ---- message waiting ---------------------------------------------------------------------
+    def set_messages(self, messages: int) -> None:
+        """Messages now waiting for this phone: shown at once on an idle phone, else once it is."""
+        changed, self.messages = messages != self.messages, messages
+        for how in self.opt.mwi.split("+"):
+            if how in INDICATORS and (changed or self.fsk_shown is None):
+                self.engine.set_vmwi(self.line.chan, INDICATORS[how], messages)
+        self._show_messages_later(0)
+
+    def _settled(self) -> None:
+        self.line.signal(Signal.SETTLED, self.now())
+        self._show_messages_later(MWI_AFTER_IDLE_MS)
+
+    def _show_messages_later(self, ms: int) -> None:
+        if "fsk" not in self.opt.mwi.split("+") or self.opt.cid not in FSK_STANDARDS:
+            return
+        if self.fsk_shown == self.messages or (self.fsk_shown is None and not self.messages):
+            return
+        self.ctx.timers.cancel(self.mwi_timer)
+        self.mwi_timer = self.ctx.timers.call_later(ms, self._show_messages)
+
+    def _show_messages(self) -> None:
+        self.mwi_timer = None
+        if self.line.state != LineState.IDLE or self.offhook or self.ringing:
+            return              # shown when the phone is next idle (_settled)
+        self.engine.send_mwi(self.line.chan, FSK_STANDARDS[self.opt.cid], self.messages)
+        self.fsk_shown = self.messages
+
+    def describe(self) -> dict[str, object]:
+        return {"messages_waiting": self.messages} if self.messages else {}
 
     # ---- actions ---------------------------------------------------------------------------
     def answer(self) -> None:
@@ -140,7 +187,7 @@ class AnalogFxs(Signalling):
             self.engine.set_dsp(self.line.chan, Dsp.NONE)
             self.tone_pid = self.engine.play(self.line.chan, [("tone", "busy", 0)])
         else:
-            self.set_timer(self.opt.guard_ms, lambda: self.line.signal(Signal.SETTLED, self.now()))
+            self.set_timer(self.opt.guard_ms, lambda: self._settled())
 
     def dial(self, number: str, caller_id: str = "") -> None:
         """Ring the phone; number is ignored (the line is the phone), caller_id goes to its display."""
@@ -161,7 +208,7 @@ class AnalogFxs(Signalling):
                 self.line.call.disposition = Disposition.NO_ANSWER
                 self.line.call.cause = "no_answer"
             self.line.signal(Signal.REMOTE_FAIL, self.now(), cause="no_answer")
-            self.set_timer(self.opt.guard_ms, lambda: self.line.signal(Signal.SETTLED, self.now()))
+            self.set_timer(self.opt.guard_ms, lambda: self._settled())
 
     def flash(self) -> None:
         raise NotImplementedError("hook flash is what a phone does, not what we do to it")

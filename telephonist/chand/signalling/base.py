@@ -38,6 +38,8 @@ class LineOptions:
     ring_off_ms: int = 4000
     extension: str = ""                  # FXS: the phone's extension number
     send_open_loop: bool = False         # FXS kewl start: our hang-up opens the loop for a moment (DAHDI's kewl)
+    mwi: str = "fsk"                     # FXS: how waiting messages show: fsk, neon, reversal, '+' of them, none
+    stutter_dial_tone: bool = True       # FXS: stutter dial tone while messages wait
 
 
 class Signalling:

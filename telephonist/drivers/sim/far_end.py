@@ -96,6 +96,10 @@ class SimNetwork:
         self.by_chan[far.chan] = far
         self.by_name[far.name] = far
         self.by_name[far.near_name] = far
+        if far.kind == "phone":
+            # a caller-ID phone listens on hook: the caller's number, message waiting
+            self.engine.set_cid_standard(far.chan, CID_STANDARDS.get(far.cid, CidStandard.BELL202))
+            self.engine.set_dsp(far.chan, Dsp.CID)
 
     def lookup(self, number: str) -> NumberBehaviour:
         for nb in self.numbers:
@@ -129,7 +133,7 @@ class SimNetwork:
         self._tone(far, None)
         self.engine.play_stop(far.chan, 0)
         self.engine.record_stop(far.chan, 0)      # the call is over at this end too
-        self.engine.set_dsp(far.chan, Dsp.NONE)
+        self.engine.set_dsp(far.chan, Dsp.CID if far.kind == "phone" else Dsp.NONE)
         far.state = FarState.IDLE
         far.digits = ""
         far.rings = 0
@@ -332,6 +336,10 @@ class SimNetwork:
         self._tone(far, None)
         if far.kind == "network":
             self.engine.sigmsg(far.chan, "CONNECT")
+        elif far.disconnect == "polarity":
+            # a line with the reversal service: the loop reverses when the callee answers and back
+            # when the call ends (so the line can tell answer without hearing a voice)
+            self.engine.hook(far.chan, Hook.POLARITY)
         far.state = FarState.CONNECTED
         self.engine.set_dsp(far.chan, Dsp.DTMF)
         if nb.behaviour == "machine":
