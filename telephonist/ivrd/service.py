@@ -40,6 +40,8 @@ class IvrService:
         client.on("offer", self._offer)
         for kind in CALL_EVENTS:
             client.on(kind, self._event)
+        from telephonist.ivrd.voicemail import message_waiting_of
+        message_waiting_of(services).attach(client)     # phones show their boxes' unheard messages
 
     def apply(self, flows: FlowSet) -> None:
         """New calls use these flows; calls in progress keep theirs."""

@@ -14,6 +14,7 @@ from telephonist.ivrd.voicemail import store_of
 from telephonist.ivrd.voicemail.files import wav_format
 from telephonist.ivrd.voicemail.prompts import all_prompts
 from tests.support.gsm_modem import GsmModem
+from tests.support.chand_harness import SpanSpec
 from tests.support.ivrd_harness import running_ivrd
 from tests.support.smtp_inbox import free_port, smtp_server
 from tests.support.voicemail_caller import make_speech, use_voicemail_caller
@@ -203,3 +204,48 @@ def test_voicemail_settings_are_read_from_the_config(tmp_path):
     assert (vm.dir, vm.min_message_ms, vm.notify_retry_s, vm.sms.device, vm.sms.pin) == \
         (str(tmp_path / "vm"), 1500, 60, "/dev/ttyUSB2", "1234")
     assert dataclasses.is_dataclass(vm)
+
+
+async def test_the_box_owners_phone_shows_waiting_messages(tmp_path):
+    """Box 100 belongs to the agent whose phone is extension 100: a message left lights it (FSK on, with the
+    count), hearing it clears it, and a change made outside ivrd (the web admin's inbox) reaches it too."""
+    spans = [SpanSpec("e1a", "e1", 4), SpanSpec("phones", "fxs", 2, extensions=["100", "101"])]
+    async with running_ivrd(tmp_path, {"main.toml": flow()}, PROMPTS, spans=spans,
+                            ivrd={"voicemail": vm_settings(tmp_path)}) as ivr:
+        await use_voicemail_caller(ivr)
+        make_speech(os.path.join(ivr.prompts_dir, SPEECH))
+        desk = await ivr.chand.client("desk")
+        for far in ("phones/1~far", "phones/2~far"):
+            await desk.call("sim.take", far=far)
+        store = store_of(ivr.service.services)
+        await asyncio.to_thread(store.create_box, "100", "1000", name="Agent Wang")
+
+        def shown(mark):
+            return [(e["far"], dict(p.split("=", 1) for p in e["text"].split(";")))
+                    for e in desk.events[mark:] if e.get("what") == "cid"]
+
+        mark = desk.mark()
+        await ivr.call([{"speak": SPEECH, "press": "#"}, {"press": "1"}], caller="13912345678")
+        got = await wait_for(lambda: shown(mark), "the phone told of the message")
+        assert [(far, f["mwi"], f["messages"]) for far, f in got] == [("phones/1~far", "1", "1")]
+
+        mark = desk.mark()
+        [row] = message_rows(ivr)
+        await asyncio.to_thread(store.mark_heard, row["id"])
+        got = await wait_for(lambda: shown(mark), "the phone cleared")
+        assert [(far, f["mwi"]) for far, f in got] == [("phones/1~far", "0")]
+
+        # another process (the web admin) restores it as unheard: the periodic sweep finds it
+        from telephonist.ivrd.voicemail import message_waiting_of
+        message_waiting_of(ivr.service.services).sweep_s = 0.2
+        mark = desk.mark()
+        ivr.db.dispose()
+        with ivr.db.begin() as conn:
+            conn.exec_driver_sql("UPDATE voicemail_messages SET heard_at = NULL")
+        got = await wait_for(lambda: shown(mark), "the phone lit again")
+        assert [(far, f["mwi"], f["messages"]) for far, f in got] == [("phones/1~far", "1", "1")]
+        assert chand_line(ivr, "phones/1").sig.messages == 1 and chand_line(ivr, "phones/2").sig.messages == 0
+
+
+def chand_line(ivr, name):
+    return ivr.chand.board.lines[name]

@@ -1,4 +1,5 @@
-"""Voicemail for ivrd: mailboxes and messages (store), owners told by e-mail and SMS (notifier).
+"""Voicemail for ivrd: mailboxes and messages (store), owners told by e-mail and SMS (notifier),
+phones showing waiting messages (message_waiting).
 
 The node types live in telephonist/ivrd/nodes/voicemail.py; they reach the
 per-daemon helpers through `store_of(services)` and `notifier_of(services)`.
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from telephonist.ivrd.services import IvrServices
+    from telephonist.ivrd.voicemail.message_waiting import MessageWaiting
     from telephonist.ivrd.voicemail.notifier import Notifier
     from telephonist.ivrd.voicemail.store import VoicemailStore
 
@@ -34,6 +36,13 @@ def notifier_of(services: "IvrServices") -> "Notifier":
         n.start()
         return n
     return services.shared("voicemail.notifier", make, close=lambda n: n.close())
+
+
+def message_waiting_of(services: "IvrServices") -> "MessageWaiting":
+    """The daemon's message-waiting publisher (phones' lamps and stutter tone), made inside the event loop."""
+    from telephonist.ivrd.voicemail.message_waiting import MessageWaiting
+    return services.shared("voicemail.message_waiting", lambda: MessageWaiting(store_of(services)),
+                           close=lambda m: m.close())
 
 
 async def start(services: "IvrServices") -> int:

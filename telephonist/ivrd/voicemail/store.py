@@ -30,7 +30,7 @@ import secrets
 import signal
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -144,12 +144,16 @@ class VoicemailStore:
         self.settings = settings
         self.dir = os.path.abspath(settings.dir)
         self.recordings_dir = os.path.abspath(recordings_dir) if recordings_dir else ""
+        self.listeners: list[Callable[[], None]] = []    # told after each write (may be on a worker thread)
 
     # ---- transactions ---------------------------------------------------------------------------
     def _write(self, fn, *args):
         with self.engine.connect().execution_options(**WRITE) as conn:
             with conn.begin():
-                return fn(conn, *args)
+                result = fn(conn, *args)
+        for listener in self.listeners:
+            listener()
+        return result
 
     def _read(self, fn, *args):
         with self.engine.connect() as conn:
@@ -314,6 +318,17 @@ class VoicemailStore:
             .group_by(messages.c.state)
         got = dict(self._read(lambda c: c.execute(q).all()))
         return {s: int(got.get(s, 0)) for s in STATES}
+
+    def waiting_counts(self) -> dict[str, int]:
+        """Every box with its count of messages nobody has heard yet (what its phone's lamp shows)."""
+        q = sa.select(messages.c.mailbox, sa.func.count()) \
+            .where(messages.c.state == "new", messages.c.heard_at.is_(None)).group_by(messages.c.mailbox)
+
+        def go(conn: Connection) -> dict[str, int]:
+            counts = {mailbox: 0 for mailbox in conn.execute(sa.select(boxes.c.mailbox)).scalars()}
+            counts.update({mailbox: int(n) for mailbox, n in conn.execute(q).all()})
+            return counts
+        return self._read(go)
 
     def mark_heard(self, message_id: int) -> None:
         self._set(message_id, heard_at=utcnow())
