@@ -88,6 +88,32 @@ async def test_fxo_polarity_reversal_disconnect(tmp_path):
         assert (leg.disposition, leg.hangup_cause) == ("answered", "polarity")
 
 
+async def test_fxo_outbound_answer_and_hang_up_by_polarity_reversal(tmp_path):
+    """A line with the reversal service: a callee who answers without a word is answered at once (the
+    loop reverses), and its hang-up reverses it back. Loopback DAHDI spans cannot reverse a loop."""
+    opts = LineOptions(answer_on_polarity=True, answer_on_voice=False, polarity_disconnect=True,
+                       busy_tone_disconnect=False, open_loop_disconnect=False)
+    spans = [SpanSpec("pstn", "fxo", 1, options=opts, far_disconnect="polarity")]
+    async with running_chand(tmp_path, spans, trunk_groups=[TrunkGroupSpec("local", ["pstn/*"])],
+                             numbers=[NumberBehaviour("138*", "answer", after_rings=2)], records=True) as chand:
+        app = await chand.client("dialer")
+        tester = await chand.client("tester")
+        await tester.call("sim.take", far="pstn/1~far")
+        r = await app.call("dial", trunk_group="local", number="13800138000")
+        ev = await app.wait_for(lambda e: e.get("chan") == r["chan"] and e["event"] in ("answered", "dial_failed"),
+                                since=0, timeout=60)
+        assert ev["event"] == "answered" and ev["how"] == "polarity", ev
+        far_answered = await tester.wait_for("far", what="answered", since=0, timeout=60)
+        assert ev["time_ms"] - far_answered["time_ms"] <= 100     # at the reversal, not after a voice
+        await tester.call("sim.hangup", far="pstn/1~far")
+        hangup = await app.wait_for("hangup", chan="pstn/1", since=0, timeout=60)
+        assert hangup["cause"] == "polarity"
+        await app.wait_for("ended", chan="pstn/1", since=0, timeout=60)
+        await chand.board.recorder.drain()
+        leg, = await chand.store.recent(5)
+        assert (leg.disposition, leg.hangup_cause) == ("answered", "polarity")
+
+
 async def test_fxo_inbound_caller_gives_up_is_abandoned(tmp_path):
     async with running_chand(tmp_path, [SpanSpec("pstn", "fxo", 1)], default_route="app:slow", records=True) as chand:
         slow = await chand.client("slow")          # is offered the call but never answers
