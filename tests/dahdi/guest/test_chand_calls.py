@@ -168,7 +168,18 @@ async def phone_calls(chand) -> None:
         assert (leg["direction"], leg["dialled"], leg["disposition"]) == ("outbound", "8001", "answered")
         await asyncio.sleep(2.0)
 
-        # 3. The port went back on hook when the phone hung up: it rings again.
+        # 3. Messages wait for 8001 (ivrd would say so): the idle phone is told by FSK, and again
+        #    when they are heard. The phone listens on hook, as a caller-ID phone does.
+        ph.engine.set_dsp(ph.chan[PHONE], Dsp.PROGRESS | Dsp.CID)
+        assert (await app.call("mwi", extension="8001", messages=2))["lines"] == ["phones/1"]
+        ev = await ph.wait_for(lambda e: e.chan == ph.chan[PHONE] and e.type == EventType.CID, "message waiting on")
+        assert "mwi=1" in ev.text and "messages=2" in ev.text, ev.text
+        await app.call("mwi", extension="8001", messages=0)
+        ev = await ph.wait_for(lambda e: e.chan == ph.chan[PHONE] and e.type == EventType.CID, "message waiting off")
+        assert "mwi=0" in ev.text, ev.text
+        ph.engine.set_dsp(ph.chan[PHONE], Dsp.PROGRESS)
+
+        # 4. The port went back on hook when the phone hung up: it rings again.
         errors = app.mark()
         r = await app.call("dial", trunk_group="agents", number="8001", caller_id=CALLER)
         await ph.event_on(PHONE, EventType.RING, 1)

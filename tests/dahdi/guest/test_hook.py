@@ -58,3 +58,21 @@ def test_em_hook_both_ways(rig_factory):
     rig.event_on(3, EventType.HOOK, Hook.OFF)
     rig.engine.hook(rig.chan[3], Hook.ON)
     rig.event_on(27, EventType.HOOK, Hook.ON)
+
+
+def test_message_waiting_fsk_reaches_the_idle_phone_and_the_lamp_needs_a_card(rig_factory):
+    """FSK message waiting from a phone port on hook (on-hook transfer asked; dahdi_dynamic passes
+    audio on hook anyway) is decoded at the phone; a port without a lamp driver says so."""
+    from telephonist.engine import CidStandard, Dsp, Vmwi
+    rig = rig_factory([PHONE_PORT, TRUNK_PORT])
+    rig.engine.set_dsp(rig.chan[TRUNK_PORT], Dsp.CID)
+    rig.pump(0.5)
+    rig.engine.send_mwi(rig.chan[PHONE_PORT], CidStandard.BELL202, 4)
+    ev = rig.event_on(TRUNK_PORT, EventType.CID)
+    assert "mwi=1" in ev.text and "messages=4" in ev.text, ev.text
+    rig.engine.send_mwi(rig.chan[PHONE_PORT], CidStandard.BELL202, 0)
+    assert "mwi=0" in rig.event_on(TRUNK_PORT, EventType.CID).text
+    assert not [e for e in rig.events if e.type == EventType.ERROR], rig.events
+    rig.engine.set_vmwi(rig.chan[PHONE_PORT], Vmwi.NEON, 1)
+    err = rig.event_on(PHONE_PORT, EventType.ERROR)
+    assert "message waiting indicator" in err.text, err.text
