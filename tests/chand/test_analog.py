@@ -177,3 +177,32 @@ async def test_fxs_ringing_a_phone_that_answers(tmp_path):
         assert ev["event"] == "answered" and ev["how"] == "off_hook"
         rings = [e for e in tester.events if e.get("what") == "ringing"]
         assert len(rings) == 2
+
+
+async def test_hook_flash_both_ways(tmp_path):
+    """A phone's recall key reaches the application owning its call as `flash` (and the call record);
+    our flash on a trunk (to the exchange, for its transfer service) reaches the exchange."""
+    spans = [SpanSpec("phones", "fxs", 1, extensions=["8001"]), SpanSpec("pstn", "fxo", 1)]
+    async with running_chand(tmp_path, spans, default_route="app:pbx", records=True) as chand:
+        pbx = await chand.client("pbx")
+        tester = await chand.client("tester")
+        await answer_all(pbx, [])
+        await tester.call("sim.call", chan="phones/1", dialled="8002#")
+        await pbx.wait_for("answered", chan="phones/1", since=0, timeout=60)
+        await tester.call("sim.flash", far="phones/1~far")
+        flash = await pbx.wait_for("flash", chan="phones/1", since=0, timeout=60)
+        assert flash["chan"] == "phones/1"
+        assert chand.board.lines["phones/1"].state.value == "up"        # a flash is not a hang-up
+
+        r = await tester.call("sim.call", chan="pstn/1", caller="13812345678")
+        await tester.wait_for("far", far=r["far"], what="connected", timeout=60)
+        mark = tester.mark()
+        await pbx.call("flash", chan="pstn/1")
+        await tester.wait_for("far", far=r["far"], what="flash", since=mark, timeout=60)
+        with pytest.raises(Exception, match="phone|not possible"):
+            await pbx.call("flash", chan="phones/1")
+        await tester.call("sim.hangup", far="phones/1~far")
+        await pbx.wait_for("ended", chan="phones/1", since=0, timeout=60)
+        await chand.board.recorder.drain()
+        [phone_leg] = [leg for leg in await chand.store.recent(5) if leg.span == "phones"]
+        assert "flash" in [e.kind for e in await chand.store.events(phone_leg.id)]

@@ -18,7 +18,7 @@ from telephonist.chand.api.session import ROLES, Session
 from telephonist.chand.collect import CollectSpec, DigitCollector
 from telephonist.chand.line import LineState
 from telephonist.drivers.sim.far_end import FarState
-from telephonist.engine import Codec, ConfRole, Dsp, EngineError, RecMode
+from telephonist.engine import Codec, ConfRole, Dsp, EngineError, Hook, RecMode
 
 if TYPE_CHECKING:
     from telephonist.chand.switchboard import Switchboard
@@ -513,6 +513,14 @@ def sim_take(board, sess, msg):
 @command("sim.hangup", APP)
 def sim_hangup(board, sess, msg):
     board.sim.hangup(board.far(msg.get("far")))
+    return None
+
+
+@command("sim.flash", APP)
+def sim_flash(board, sess, msg):
+    """The far end flashes its hook (a phone's recall key; an exchange's flash is not simulated)."""
+    far = board.far(msg.get("far"))
+    engine_safe(lambda: board.engine.hook(far.chan, Hook.FLASH))
     return None
 
 
