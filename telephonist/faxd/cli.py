@@ -138,6 +138,9 @@ def fax_main(args: argparse.Namespace) -> int:
                 for r in j["recipients"]:
                     print(f"  {r['number']:<16} {r['state']:<8} attempts {r['attempts']}  {r['last_result']}")
         elif args.action == "resend":
+            if store.job(args.job) is None:
+                print(f"telephonist fax resend: no job {args.job}", file=sys.stderr)
+                return 2
             print(f"{store.resend(args.job)} recipient(s) queued again")
         elif args.action == "forward":
             fax = store.fax(args.fax)

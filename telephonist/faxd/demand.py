@@ -105,6 +105,9 @@ class FaxOnDemand:
                                             "", 3, 120)
                     await self._play(chan, "en/fax-queued.wav")
                     log.info("event=fax_on_demand document=%s callback=%s", number, to)
+                elif to:
+                    log.error("event=fax_on_demand_callback_refused document=%s callback=%s "
+                              "why=no_trunk_group_for_call_backs ([faxd] trunk_group)", number, to)
             else:
                 log.info("event=fax_on_demand_no_choice chan=%s choice=%r", chan, how)
             await self.svc._hangup(chan)
