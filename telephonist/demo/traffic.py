@@ -107,6 +107,17 @@ def load_scripted_calls(directory: str) -> list:
     return calls
 
 
+async def until_serving(client: Client, app: str, limit_s: float = 300.0) -> None:
+    """Callers who follow ivrd's scripts wait for ivrd (it renders the demo prompts first, which takes a
+    while on a first run) instead of getting the fallback."""
+    for _ in range(int(limit_s / 0.5)):
+        status = await client.call("status")
+        if any(name.split("#")[0] == app for name in status.get("applications", [])):
+            return
+        await asyncio.sleep(0.5)
+    log.warning("event=demo_traffic_without_app app=%s waited_s=%s", app, limit_s)
+
+
 async def run(socket: str, spans: list[str], dialled: list[str], cpm: float, max_concurrent: int,
               scripts: str = "", prompts_dir: str = "") -> None:
     scripted = load_scripted_calls(scripts) if scripts else []
@@ -117,6 +128,8 @@ async def run(socket: str, spans: list[str], dialled: list[str], cpm: float, max
             await asyncio.sleep(0.5)
             continue
         client.keep_events = False
+        if scripted:
+            await until_serving(client, "ivr")
         caller = None
         if scripted:
             from telephonist.ivrd.flow_test.caller import ScriptedCaller
