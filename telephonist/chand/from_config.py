@@ -29,7 +29,10 @@ def span_specs(cfg: Config) -> list[SpanSpec]:
                            open_loop_disconnect=s.open_loop_disconnect, polarity_disconnect=s.polarity_disconnect,
                            answer_on_polarity=s.answer_on_polarity, answer_on_voice=s.answer_on_voice,
                            ring_timeout_ms=s.ring_timeout_ms, no_answer_ms=s.no_answer_ms,
-                           mwi=s.mwi, stutter_dial_tone=s.stutter_dial_tone)
+                           mwi=s.mwi, stutter_dial_tone=s.stutter_dial_tone, ring_on_ms=s.ring_on_ms,
+                           ring_off_ms=s.ring_off_ms, first_digit_ms=s.first_digit_ms,
+                           interdigit_ms=s.interdigit_ms, max_digits=s.max_digits,
+                           dialtone_wait_ms=s.dialtone_wait_ms)
         out.append(SpanSpec(s.name, s.type, s.channel_count, driver=s.driver, codec=s.codec or cfg.system.codec,
                             zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
                             far_disconnect=s.far_disconnect, far_cid=s.far_cid, device=s.device,

@@ -260,6 +260,12 @@ def _check(cfg: Config, b: _Builder) -> None:
             b.problem(p + ("codec",), "codec must be alaw or ulaw")
         if s.cid not in ("bell202", "v23", "dtmf", "none"):
             b.problem(p + ("cid",), "cid must be bell202, v23, dtmf or none")
+        for key, low, high in (("ring_on_ms", 200, 10000), ("ring_off_ms", 200, 20000),
+                               ("first_digit_ms", 1000, 120000), ("interdigit_ms", 500, 60000),
+                               ("max_digits", 1, 32), ("dialtone_wait_ms", 0, 30000),
+                               ("ring_timeout_ms", 1000, 60000), ("no_answer_ms", 1000, 600000)):
+            if not low <= getattr(s, key) <= high:
+                b.problem(p + (key,), f"{key} must be from {low} to {high}")
         mwi = set(s.mwi.split("+"))
         if not mwi <= {"fsk", "neon", "reversal", "none"} or ("none" in mwi and len(mwi) > 1):
             b.problem(p + ("mwi",), "mwi must be fsk, neon, reversal, none or a '+' of them (fsk+neon)")

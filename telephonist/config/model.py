@@ -88,6 +88,12 @@ class SpanConfig:
     no_answer_ms: int = 45000
     extensions: tuple[str, ...] = ()    # fxs: the phones' extension numbers, port by port
     mwi: str = "fsk"                    # fxs: message waiting shown by fsk | neon | reversal | fsk+neon | none
+    ring_on_ms: int = 1000              # fxs: ring cadence (China: 1 s on, 4 s off)
+    ring_off_ms: int = 4000
+    first_digit_ms: int = 10000         # fxs: dial tone until the first digit, then congestion
+    interdigit_ms: int = 4000           # fxs: dialling ends after this pause (or at #)
+    max_digits: int = 20                # fxs: dialling ends at this many digits
+    dialtone_wait_ms: int = 3000        # fxo outbound: dial blind after this if no dial tone is heard
     stutter_dial_tone: bool = True      # fxs: stutter dial tone while messages wait
     rx_gain_db: float = 0.0
     tx_gain_db: float = 0.0

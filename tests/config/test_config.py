@@ -231,3 +231,14 @@ def test_message_waiting_settings(tmp_path):
                name="ok.toml")
     span = load_config(ok).spans[0]
     assert span.mwi == "none" and span.stutter_dial_tone is False
+
+
+def test_phone_port_timings_reach_the_lines_and_out_of_range_is_refused(tmp_path):
+    from telephonist.chand.from_config import span_specs
+    ok = write(tmp_path, MINIMAL.replace('type = "fxo"', 'type = "fxs"')
+               + "ring_on_ms = 400\nring_off_ms = 200\ninterdigit_ms = 2500\nmax_digits = 4\n", name="ok.toml")
+    opts = span_specs(load_config(ok))[0].options
+    assert (opts.ring_on_ms, opts.ring_off_ms, opts.interdigit_ms, opts.max_digits) == (400, 200, 2500, 4)
+    bad = write(tmp_path, MINIMAL + "max_digits = 0\nring_off_ms = 50\n", name="bad.toml")
+    got = {line: msg for _, line, msg in problems(bad)}
+    assert "max_digits must be from 1 to 32" in got[10] and "ring_off_ms must be from 200 to 20000" in got[11]
