@@ -206,3 +206,22 @@ async def test_hook_flash_both_ways(tmp_path):
         await chand.board.recorder.drain()
         [phone_leg] = [leg for leg in await chand.store.recent(5) if leg.span == "phones"]
         assert "flash" in [e.kind for e in await chand.store.events(phone_leg.id)]
+
+
+@pytest.mark.parametrize("cid", ["bell202", "dtmf"])
+async def test_a_rung_phone_shows_the_callers_number(tmp_path, cid):
+    """Caller ID to the phone's display: FSK in the first ring pause, or DTMF before the first ring."""
+    spans = [SpanSpec("phones", "fxs", 1, options=LineOptions(cid=cid), extensions=["8001"], far_cid=cid)]
+    async with running_chand(tmp_path, spans, trunk_groups=[TrunkGroupSpec("agents", ["phones/*"])]) as chand:
+        pbx = await chand.client("pbx")
+        tester = await chand.client("tester")
+        await tester.call("sim.take", far="phones/1~far", auto_answer_rings=2)
+        r = await pbx.call("dial", trunk_group="agents", number="8001", caller_id="13811112222")
+        ev = await pbx.wait_for(lambda e: e.get("chan") == r["chan"] and e["event"] in ("answered", "dial_failed"),
+                                since=0, timeout=60)
+        assert ev["event"] == "answered"
+        seen = [(e["what"], e.get("text", "")) for e in tester.events if e.get("what") in ("ringing", "cid")]
+        shown = [i for i, (what, text) in enumerate(seen) if what == "cid" and "number=13811112222" in text]
+        assert len(shown) == 1, seen
+        first_ring = [what for what, _ in seen].index("ringing")
+        assert (shown[0] < first_ring) if cid == "dtmf" else (shown[0] > first_ring), seen

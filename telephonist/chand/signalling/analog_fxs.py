@@ -2,7 +2,8 @@
 
 The phone goes off hook: dial tone, digit collection, then the call is
 offered with the dialled digits. Ringing a phone: ring cadence from engine
-timers and FSK caller ID between the first and second ring; the phone
+timers and caller ID to the phone's display (FSK between the first and
+second ring, or DTMF before the first, as the span's `cid` says); the phone
 answers by going off hook. When we hang up on a phone that is still off
 hook it hears busy tone until it hangs up.
 
@@ -20,7 +21,9 @@ from telephonist.engine import CidStandard, Dsp, Event, EventType, Hook, Vmwi
 
 CID_AFTER_RING_MS = 500
 STUTTER_MS = 2000           # stutter, then steady dial tone (Telcordia: ten 100 ms bursts)
-MWI_AFTER_IDLE_MS = 1500    # a phone just hung up needs a moment before it takes FSK on hook
+MWI_AFTER_IDLE_MS = 1500
+DTMF_CID_TO_RING_MS = 300   # DTMF caller ID ends this long before the first ring
+DTMF_CID_LIMIT_MS = 4000    # ring anyway if the engine never says it was sent    # a phone just hung up needs a moment before it takes FSK on hook
 FSK_STANDARDS = {"bell202": CidStandard.BELL202, "v23": CidStandard.V23}
 INDICATORS = {"neon": Vmwi.NEON, "reversal": Vmwi.LINE_REVERSAL}
 
@@ -68,6 +71,9 @@ class AnalogFxs(Signalling):
             self.line.listener.flash(self.line)
         elif ev.type == EventType.DTMF and st == LineState.RINGING and not self.line.call.dialled:
             self._digit(ev.text)
+        elif ev.type == EventType.CID_SENT and self.ringing and self.rings == 0:
+            self.ctx.timers.cancel(self.ring_timer)    # DTMF caller ID is out: the first ring
+            self.ring_timer = self.ctx.timers.call_later(DTMF_CID_TO_RING_MS, self._ring_on)
 
     def _phone_lifted(self) -> None:
         line = self.line
@@ -198,7 +204,11 @@ class AnalogFxs(Signalling):
         self.ringing = True
         self.line.signal(Signal.DIAL, self.now(), number=number)
         self.line.signal(Signal.SENT, self.now())
-        self._ring_on()
+        if self.opt.cid == "dtmf" and caller_id.isdigit():
+            self.engine.send_cid(self.line.chan, CidStandard.DTMF, number=caller_id)
+            self.ring_timer = self.ctx.timers.call_later(DTMF_CID_LIMIT_MS, self._ring_on)
+        else:
+            self._ring_on()
         self.set_timer(self.opt.no_answer_ms, self._no_answer)
 
     def _no_answer(self) -> None:
