@@ -640,15 +640,38 @@ int eng_thread_priority(engine_t *e, int rt_prio, int nice_delta)
     return setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid), e->base_nice + nice_delta) < 0 ? errno : 0;
 }
 
+static void *fifo_probe(void *arg)
+{
+    return arg;
+}
+
+/* Whether this process may run a thread at SCHED_FIFO priority: asked of the kernel by
+ * starting one (root in a container without CAP_SYS_NICE may not; a user with ulimit -r may). */
+static int fifo_allowed(int priority)
+{
+    pthread_attr_t attr;
+    struct sched_param sp = {.sched_priority = priority};
+    pthread_t t;
+    int rc;
+
+    pthread_attr_init(&attr);
+    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+    pthread_attr_setschedparam(&attr, &sp);
+    rc = pthread_create(&t, &attr, fifo_probe, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc == 0)
+        pthread_join(t, NULL);
+    return rc == 0;
+}
+
 int eng_set_realtime(engine_t *e, int priority)
 {
-    struct rlimit rl;
-
     if (priority < 0 || priority > sched_get_priority_max(SCHED_FIFO))
         return ENG_EINVAL;
-    if (priority > 0 && geteuid() != 0
-        && (getrlimit(RLIMIT_RTPRIO, &rl) != 0 || rl.rlim_cur < (rlim_t) priority)) {
-        eng_set_error(e, "real-time priority %d needs root, CAP_SYS_NICE or ulimit -r %d", priority, priority);
+    if (priority > 0 && !fifo_allowed(priority)) {
+        eng_set_error(e, "real-time priority %d is not allowed here: it needs root with CAP_SYS_NICE, "
+                      "or ulimit -r %d", priority, priority);
         return ENG_ESYS;
     }
     __atomic_store_n(&e->rt_prio, priority, __ATOMIC_RELEASE);

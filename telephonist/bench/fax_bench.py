@@ -309,9 +309,13 @@ def search(doc: str, rx_dir: str, start: int, limit: int, window: float, repeat:
 
 
 def default_rt_priority() -> int:
-    """10 where this process may use SCHED_FIFO (root, CAP_SYS_NICE or ulimit -r), else 0."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_RTPRIO)
-    return 10 if os.geteuid() == 0 or soft == resource.RLIM_INFINITY or soft >= 10 else 0
+    """10 where this process may use SCHED_FIFO (root with CAP_SYS_NICE, or ulimit -r), else 0."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+    except OSError:
+        return 0
+    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    return 10
 
 
 def measure(seconds: float, window: float, repeat: int, cpu: int | None, max_rss_mb: int | None,
