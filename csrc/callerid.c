@@ -75,7 +75,7 @@ static int tx_begin(engine_t *e, chan_t *c, int id, int std)
     return 0;
 }
 
-static int tx_queue(engine_t *e, chan_t *c, int id, const uint8_t *msg, int len)
+static int tx_queue(engine_t *e, chan_t *c, int id, const uint8_t *msg, int len, int on_hook)
 {
     int ms, rc;
 
@@ -84,10 +84,12 @@ static int tx_queue(engine_t *e, chan_t *c, int id, const uint8_t *msg, int len)
         return ENG_EINVAL;
     }
     c->cid_tx_id = id ? id : -1;
-    /* A phone on hook hears the burst only if the port passes audio on hook: ask the
-     * driver for that long (seizure + marks + the bytes at 1200 bit/s, and a margin). */
+    /* Message waiting goes to a phone that has not been rung: it hears the burst only if
+     * the port passes audio on hook, so the driver is asked for that long (seizure + marks
+     * + the bytes at 1200 bit/s, and a margin), as chan_dahdi does. Caller ID follows a
+     * ring, after which the card passes audio anyway. */
     ms = 400 + (len + 3) * 10 * 1000 / 1200 + 200;
-    if (c->span->ops->onhook_transfer && (rc = c->span->ops->onhook_transfer(c->span, c, ms)) < 0)
+    if (on_hook && c->span->ops->onhook_transfer && (rc = c->span->ops->onhook_transfer(c->span, c, ms)) < 0)
         return rc;              /* the driver emitted why; the burst still goes out */
     return 0;
 }
@@ -148,7 +150,7 @@ int cid_send(engine_t *e, chan_t *c, int id, int standard, int mdmf, const char 
         if (name && *name)
             len = put_field(msg, len, CLIP_CALLER_NAME, name, (int) strlen(name));
     }
-    return tx_queue(e, c, id, msg, len);
+    return tx_queue(e, c, id, msg, len, 0);
 }
 
 int cid_send_mwi(engine_t *e, chan_t *c, int id, int standard, int mdmf, int messages)
@@ -178,7 +180,7 @@ int cid_send_mwi(engine_t *e, chan_t *c, int id, int standard, int mdmf, int mes
         if (messages)
             len = put_field(msg, len, CLIP_NUM_MSG, &count, 1);
     }
-    return tx_queue(e, c, id, msg, len);
+    return tx_queue(e, c, id, msg, len, 1);
 }
 
 void cid_tx(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)

@@ -75,6 +75,7 @@ typedef struct {
     int polarity;
     int phone_offhook;          /* fxo-signalled port: the phone is off hook (as DAHDI told) */
     int ring_begun;             /* fxs-signalled port: RINGBEGIN told, its RINGOFFHOOK not yet */
+    int line_feed;              /* an analog card's port (not a dahdi_dynamic span): on-hook transfer applies */
     int primed;
     uint8_t silence;            /* one byte of silence in the channel's coding */
     uint8_t *fifo;
@@ -478,17 +479,16 @@ static int dahdi_cas(span_t *s, chan_t *c, int bits)
     return 0;
 }
 
-/* FSK to a phone on hook (message waiting): cards whose ports idle without audio
- * (ProSLIC in forward active is fine, some others are not) are asked for on-hook
- * transfer. Drivers without the ioctl (dahdi_dynamic) pass audio on hook anyway. */
+/* FSK to a phone on hook (message waiting): the card's port is put in on-hook
+ * transmission for the burst, as chan_dahdi does. Drivers without the ioctl say ENOTTY. */
 static int dahdi_onhook_transfer(span_t *s, chan_t *c, int ms)
 {
     dahdi_chan_t *dc = c->drv;
     char msg[112];
     int x = ms;
 
-    if (!(dc->sigtype & __DAHDI_SIG_FXO) || dc->phone_offhook)
-        return 0;               /* not a phone port, or the phone hears us anyway */
+    if (!(dc->sigtype & __DAHDI_SIG_FXO) || dc->phone_offhook || !dc->line_feed)
+        return 0;               /* not a phone port, the phone hears us anyway, or no line feed */
     if (ioctl(dc->fd, DAHDI_ONHOOKTRANSFER, &x) == 0 || errno == ENOTTY || errno == EINVAL || errno == EBUSY)
         return 0;
     snprintf(msg, sizeof(msg), "dahdi channel %d: on-hook transfer: %s", dc->channo, strerror(errno));
@@ -598,6 +598,12 @@ static int open_channel(engine_t *e, dahdi_chan_t *dc, int channo, int codec, in
     dc->channo = channo;
     dc->spanno = p.spanno;
     dc->sigtype = p.sigtype;
+    {
+        /* dahdi_dynamic spans (TDMoE, loc) have no line feed to switch, and on the loc loopback
+         * DAHDI_ONHOOKTRANSFER lost FSK bursts: it is asked only of real cards' ports. */
+        struct dahdi_spaninfo si;
+        dc->line_feed = !(spanstat(dc->fd, p.spanno, &si) == 0 && strncmp(si.name, "DYN/", 4) == 0);
+    }
     dc->kind = kind_of_sig(p.sigtype);
     dc->bps = codec_bytes_per_sample(codec);
     dc->silence = codec == ENG_CODEC_ALAW ? 0xD5 : 0xFF;

@@ -61,8 +61,8 @@ def test_em_hook_both_ways(rig_factory):
 
 
 def test_message_waiting_fsk_reaches_the_idle_phone_and_the_lamp_needs_a_card(rig_factory):
-    """FSK message waiting from a phone port on hook (on-hook transfer asked; dahdi_dynamic passes
-    audio on hook anyway) is decoded at the phone; a port without a lamp driver says so."""
+    """FSK message waiting from a phone port on hook is decoded at the phone (a dynamic span has no
+    line feed: on-hook transfer is not asked there); a port without a lamp driver says so."""
     from telephonist.engine import CidStandard, Dsp, Vmwi
     rig = rig_factory([PHONE_PORT, TRUNK_PORT])
     rig.engine.set_dsp(rig.chan[TRUNK_PORT], Dsp.CID)
