@@ -71,6 +71,22 @@ async def test_messages_reach_the_idle_phone_and_its_dial_tone_stutters(tmp_path
         assert bursts <= 1 and frames_on >= 70, (bursts, frames_on)
 
 
+async def test_changes_in_quick_succession_reach_the_phone_as_separate_bursts(tmp_path):
+    """A second change while a burst is on the line waits for its end and a gap: a receiver that heard
+    no carrier drop would take the two for one."""
+    async with running_chand(tmp_path, [SpanSpec("phones", "fxs", 1, extensions=["8001"])]) as chand:
+        ivr = await chand.client("ivr")
+        tester = await chand.client("tester")
+        await tester.call("sim.take", far="phones/1~far")
+        mark = tester.mark()
+        await ivr.call("mwi", extension="8001", messages=2)
+        await ivr.call("mwi", extension="8001", messages=5)
+        await ivr.call("mwi", extension="8001", messages=0)
+        await tester.wait_for(lambda e: e.get("what") == "cid" and "mwi=0" in e["text"], since=mark, timeout=60)
+        got = [fields(e["text"]) for e in tester.events[mark:] if e.get("what") == "cid"]
+        assert [(g["mwi"], g.get("messages")) for g in got] == [("1", "2"), ("0", None)]
+
+
 async def test_bad_mwi_requests_get_errors_and_unknown_extensions_touch_nothing(tmp_path):
     spans = [SpanSpec("phones", "fxs", 1, extensions=["8001"])]
     async with running_chand(tmp_path, spans) as chand:

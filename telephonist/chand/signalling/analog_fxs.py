@@ -21,9 +21,10 @@ from telephonist.engine import CidStandard, Dsp, Event, EventType, Hook, Vmwi
 
 CID_AFTER_RING_MS = 500
 STUTTER_MS = 2000           # stutter, then steady dial tone (Telcordia: ten 100 ms bursts)
-MWI_AFTER_IDLE_MS = 1500
+MWI_AFTER_IDLE_MS = 1500    # a phone just hung up needs a moment before it takes FSK on hook
+MWI_GAP_MS = 500            # between two bursts: a receiver needs the carrier to drop to see a new one
 DTMF_CID_TO_RING_MS = 300   # DTMF caller ID ends this long before the first ring
-DTMF_CID_LIMIT_MS = 4000    # ring anyway if the engine never says it was sent    # a phone just hung up needs a moment before it takes FSK on hook
+DTMF_CID_LIMIT_MS = 4000    # ring anyway if the engine never says it was sent
 FSK_STANDARDS = {"bell202": CidStandard.BELL202, "v23": CidStandard.V23}
 INDICATORS = {"neon": Vmwi.NEON, "reversal": Vmwi.LINE_REVERSAL}
 
@@ -41,6 +42,7 @@ class AnalogFxs(Signalling):
         self.messages = 0                    # waiting for this phone's extension
         self.fsk_shown: int | None = None    # what the phone was last told by FSK (None: nothing yet)
         self.mwi_timer: int | None = None
+        self.mwi_sending = False             # a burst is on the line (the next waits for its end)
 
     # ---- events ----------------------------------------------------------------------
     def on_event(self, ev: Event) -> None:
@@ -71,9 +73,16 @@ class AnalogFxs(Signalling):
             self.line.listener.flash(self.line)
         elif ev.type == EventType.DTMF and st == LineState.RINGING and not self.line.call.dialled:
             self._digit(ev.text)
-        elif ev.type == EventType.CID_SENT and self.ringing and self.rings == 0:
+        elif ev.type == EventType.CID_SENT:
+            self._burst_sent()
+
+    def _burst_sent(self) -> None:
+        if self.ringing and self.rings == 0:
             self.ctx.timers.cancel(self.ring_timer)    # DTMF caller ID is out: the first ring
             self.ring_timer = self.ctx.timers.call_later(DTMF_CID_TO_RING_MS, self._ring_on)
+        if self.mwi_sending:
+            self.mwi_sending = False
+            self._show_messages_later(MWI_GAP_MS)     # a change that came during the burst
 
     def _phone_lifted(self) -> None:
         line = self.line
@@ -164,10 +173,11 @@ class AnalogFxs(Signalling):
 
     def _show_messages(self) -> None:
         self.mwi_timer = None
-        if self.line.state != LineState.IDLE or self.offhook or self.ringing:
-            return              # shown when the phone is next idle (_settled)
+        if self.line.state != LineState.IDLE or self.offhook or self.ringing or self.mwi_sending:
+            return              # shown when the phone is next idle (_settled) or the burst ends
         self.engine.send_mwi(self.line.chan, FSK_STANDARDS[self.opt.cid], self.messages)
         self.fsk_shown = self.messages
+        self.mwi_sending = True
 
     def describe(self) -> dict[str, object]:
         return {"messages_waiting": self.messages} if self.messages else {}
@@ -201,6 +211,8 @@ class AnalogFxs(Signalling):
             raise RuntimeError(f"{self.line.name}: the phone is off hook")
         self.caller_id = caller_id
         self.rings = 0
+        if self.mwi_sending:            # the ring cuts the burst short: show it again after the call
+            self.mwi_sending, self.fsk_shown = False, -1
         self.ringing = True
         self.line.signal(Signal.DIAL, self.now(), number=number)
         self.line.signal(Signal.SENT, self.now())

