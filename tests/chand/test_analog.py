@@ -69,6 +69,17 @@ async def test_fxo_caller_id_standards(tmp_path, cid):
             assert offer["cid_name"] == "Zhang San"
 
 
+async def far_hangs_up_by_polarity(chand, tester, app, far):
+    """The far end hangs up by reversing the loop: the application hears it and the record says so."""
+    await tester.call("sim.hangup", far=far)
+    hangup = await app.wait_for("hangup", chan="pstn/1", since=0, timeout=60)
+    assert hangup["cause"] == "polarity"
+    await app.wait_for("ended", chan="pstn/1", since=0, timeout=60)
+    await chand.board.recorder.drain()
+    leg, = await chand.store.recent(5)
+    assert (leg.disposition, leg.hangup_cause) == ("answered", "polarity")
+
+
 async def test_fxo_polarity_reversal_disconnect(tmp_path):
     """Lines that signal hang-up by reversing the loop (DAHDI loopback spans cannot reverse one)."""
     opts = LineOptions(polarity_disconnect=True, busy_tone_disconnect=False, open_loop_disconnect=False)
@@ -79,13 +90,7 @@ async def test_fxo_polarity_reversal_disconnect(tmp_path):
         await answer_all(desk, [])
         r = await tester.call("sim.call", chan="pstn/1", caller="13812345678")
         await tester.wait_for("far", far=r["far"], what="connected", timeout=60)
-        await tester.call("sim.hangup", far=r["far"])
-        hangup = await desk.wait_for("hangup", chan="pstn/1", since=0, timeout=60)
-        assert hangup["cause"] == "polarity"
-        await desk.wait_for("ended", chan="pstn/1", since=0, timeout=60)
-        await chand.board.recorder.drain()
-        leg, = await chand.store.recent(5)
-        assert (leg.disposition, leg.hangup_cause) == ("answered", "polarity")
+        await far_hangs_up_by_polarity(chand, tester, desk, r["far"])
 
 
 async def test_fxo_outbound_answer_and_hang_up_by_polarity_reversal(tmp_path):
@@ -105,13 +110,7 @@ async def test_fxo_outbound_answer_and_hang_up_by_polarity_reversal(tmp_path):
         assert ev["event"] == "answered" and ev["how"] == "polarity", ev
         far_answered = await tester.wait_for("far", what="answered", since=0, timeout=60)
         assert ev["time_ms"] - far_answered["time_ms"] <= 100     # at the reversal, not after a voice
-        await tester.call("sim.hangup", far="pstn/1~far")
-        hangup = await app.wait_for("hangup", chan="pstn/1", since=0, timeout=60)
-        assert hangup["cause"] == "polarity"
-        await app.wait_for("ended", chan="pstn/1", since=0, timeout=60)
-        await chand.board.recorder.drain()
-        leg, = await chand.store.recent(5)
-        assert (leg.disposition, leg.hangup_cause) == ("answered", "polarity")
+        await far_hangs_up_by_polarity(chand, tester, app, "pstn/1~far")
 
 
 async def test_fxo_inbound_caller_gives_up_is_abandoned(tmp_path):
