@@ -164,20 +164,6 @@ async def test_fxs_phone_lifts_and_dials(tmp_path):
         assert r is None   # no trunk group of phones configured in this test: ringing phones is tested below
 
 
-async def test_fxs_ringing_a_phone_that_answers(tmp_path):
-    spans = [SpanSpec("phones", "fxs", 1, extensions=["8001"])]
-    async with running_chand(tmp_path, spans, trunk_groups=[TrunkGroupSpec("agents", ["phones/*"])]) as chand:
-        pbx = await chand.client("pbx")
-        tester = await chand.client("tester")
-        await tester.call("sim.take", far="phones/1~far", auto_answer_rings=2)
-        r = await pbx.call("dial", trunk_group="agents", number="8001", caller_id="13811112222")
-        ev = await pbx.wait_for(lambda e: e.get("chan") == r["chan"] and e["event"] in ("answered", "dial_failed"),
-                                since=0, timeout=60)
-        assert ev["event"] == "answered" and ev["how"] == "off_hook"
-        rings = [e for e in tester.events if e.get("what") == "ringing"]
-        assert len(rings) == 2
-
-
 async def test_hook_flash_both_ways(tmp_path):
     """A phone's recall key reaches the application owning its call as `flash` (and the call record);
     our flash on a trunk (to the exchange, for its transfer service) reaches the exchange."""
@@ -209,7 +195,8 @@ async def test_hook_flash_both_ways(tmp_path):
 
 @pytest.mark.parametrize("cid", ["bell202", "dtmf"])
 async def test_a_rung_phone_shows_the_callers_number(tmp_path, cid):
-    """Caller ID to the phone's display: FSK in the first ring pause, or DTMF before the first ring."""
+    """A phone chand rings answers by going off hook after two rings; its display shows the caller:
+    FSK in the first ring pause, or DTMF before the first ring."""
     spans = [SpanSpec("phones", "fxs", 1, options=LineOptions(cid=cid), extensions=["8001"], far_cid=cid)]
     async with running_chand(tmp_path, spans, trunk_groups=[TrunkGroupSpec("agents", ["phones/*"])]) as chand:
         pbx = await chand.client("pbx")
@@ -218,7 +205,8 @@ async def test_a_rung_phone_shows_the_callers_number(tmp_path, cid):
         r = await pbx.call("dial", trunk_group="agents", number="8001", caller_id="13811112222")
         ev = await pbx.wait_for(lambda e: e.get("chan") == r["chan"] and e["event"] in ("answered", "dial_failed"),
                                 since=0, timeout=60)
-        assert ev["event"] == "answered"
+        assert ev["event"] == "answered" and ev["how"] == "off_hook"
+        assert len([e for e in tester.events if e.get("what") == "ringing"]) == 2
         seen = [(e["what"], e.get("text", "")) for e in tester.events if e.get("what") in ("ringing", "cid")]
         shown = [i for i, (what, text) in enumerate(seen) if what == "cid" and "number=13811112222" in text]
         assert len(shown) == 1, seen
