@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
+    from telephonist.chand.bridges import Bridge
     from telephonist.chand.signalling.base import Signalling
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,7 @@ class Line:
         self.trunk_groups: list[str] = []
         self.calls_total = 0
         self.last_used_ms = 0
-        self.bridge: str | None = None
-        self.conference: str | None = None
+        self.bridge: "Bridge | None" = None      # the bridge or conference the call is in (bridges.py)
         self.playbacks: set[int] = set()
         self.recordings: dict[int, str] = {}
         self.fax_id: int | None = None
@@ -177,7 +177,7 @@ class Line:
             d.update(call_id=c.call_id, direction=c.direction, caller=c.caller, dialled=c.dialled,
                      application=c.application, leg_id=c.leg_id, record_committed=c.leg_committed)
         if self.bridge:
-            d["bridge"] = self.bridge
+            d["conference" if self.bridge.named else "bridge"] = self.bridge.name.removeprefix("conf:")
         if self.dahdi_channel is not None:
             d["dahdi_channel"] = self.dahdi_channel
         d.update(self.sig.describe())

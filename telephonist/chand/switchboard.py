@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from telephonist.chand.api.errors import NotFound, NotOwner, Unavailable
 from telephonist.chand.api.session import Session
+from telephonist.chand.bridges import Bridges
 from telephonist.chand.engine_clock import EngineTimers
 from telephonist.chand.line import Call, Disposition, Line, LineListener, LineState, Signal
 from telephonist.chand.records import CallRecorder
@@ -53,9 +54,7 @@ class Switchboard(LineListener):
         self.by_chan: dict[int, Line] = {}
         self.trunk_groups: dict[str, TrunkGroup] = {}
         self.sessions: dict[int, Session] = {}
-        self.bridges: dict[str, list[Line]] = {}
-        self._bridge_ids = itertools.count(1)
-        self._conf_ids: dict[str, int] = {}
+        self.bridges = Bridges(engine, self)          # bridges and conferences, each on its own engine conference
         self._rr = itertools.count()
         self.spans: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, str] = {}             # TCP token -> role
@@ -318,9 +317,6 @@ class Switchboard(LineListener):
             self.engine.record_stop(line.chan, 0)
         if line.playbacks:
             self.engine.play_stop(line.chan, 0)
-        if line.conference:
-            self.engine.conf_leave(line.chan)
-            line.conference = None
 
     def _ended(self, line: Line, sig: Signal) -> None:
         call = line.call
@@ -400,40 +396,12 @@ class Switchboard(LineListener):
                 other.sig.hangup("normal")
 
     # ---- bridges ------------------------------------------------------------------------------------
-    def conf_number(self, name: str) -> int:
-        if name not in self._conf_ids:
-            self._conf_ids[name] = len(self._conf_ids) + 1
-        return self._conf_ids[name]
-
     def make_bridge(self, lines: Iterable[Line]) -> str:
-        lines = list(lines)
-        bid = f"b{next(self._bridge_ids)}"
-        conf = self.conf_number(bid)
-        for ln in lines:
-            self.leave_bridge(ln)
-            self.engine.conf_join(conf, ln.chan)
-            ln.bridge = bid
-            self.record_event(ln, "bridge", bridge=bid, with_=[o.name for o in lines if o is not ln])
-        self.bridges[bid] = lines
-        return bid
+        return self.bridges.bridge(lines).name
 
     def leave_bridge(self, line: Line) -> None:
-        bid = line.bridge
-        if not bid:
-            return
-        line.bridge = None
-        self.engine.conf_leave(line.chan)
-        members = self.bridges.get(bid, [])
-        if line in members:
-            members.remove(line)
-        self.record_event(line, "unbridge", bridge=bid)
-        if len(members) <= 1:
-            for other in members:
-                other.bridge = None
-                self.engine.conf_leave(other.chan)
-                self.tell_owner(other, "unbridged", bridge=bid)
-            self.bridges.pop(bid, None)
-            self._conf_ids.pop(bid, None)
+        """The line leaves its bridge or conference (a bridge left with one call dissolves)."""
+        self.bridges.leave(line)
 
     # ---- engine events ----------------------------------------------------------------------------------
     def on_engine_event(self, ev: Event) -> None:

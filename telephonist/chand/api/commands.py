@@ -328,6 +328,8 @@ def detect(board, sess, msg):
 def bridge(board, sess, msg):
     names = arg(msg, "chans", list, check=lambda v: len(v) >= 2, what="must name at least two channels")
     lines = [board.owned_line(sess, n) for n in names]
+    if len({ln.name for ln in lines}) != len(lines):
+        raise BadRequest("bridge: a channel is named twice")
     for ln in lines:
         if ln.state != LineState.UP:
             raise WrongState(f"{ln.name} is {ln.state.value}; only connected calls can be bridged")
@@ -347,21 +349,15 @@ def conf_join(board, sess, msg):
     conf = arg(msg, "conf", str, check=lambda c: 0 < len(c) <= 64)
     roles = {"speak": ConfRole.SPEAK, "listen": ConfRole.LISTEN, "whisper": ConfRole.WHISPER}
     role = arg(msg, "role", str, "speak", check=lambda r: r in roles, what="must be speak, listen or whisper")
-    target = -1
-    if role == "whisper":
-        target = board.line(arg(msg, "whisper_to", str)).chan
-    board.leave_bridge(line)
-    engine_safe(lambda: board.engine.conf_join(board.conf_number("conf:" + conf), line.chan, roles[role], target))
-    line.conference = conf
-    board.record_event(line, "conference", conf=conf, role=role)
+    target = board.line(arg(msg, "whisper_to", str)) if role == "whisper" else None
+    engine_safe(lambda: board.bridges.conference(line, conf, roles[role], target))
     return None
 
 
 @command("conf_leave")
 def conf_leave(board, sess, msg):
     line = board.owned_line(sess, msg.get("chan"))
-    engine_safe(lambda: board.engine.conf_leave(line.chan))
-    line.conference = None
+    engine_safe(lambda: board.leave_bridge(line))
     return None
 
 
