@@ -169,7 +169,14 @@ class AnalogFxs(Signalling):
         if self.fsk_shown == self.messages or (self.fsk_shown is None and not self.messages):
             return
         self.ctx.timers.cancel(self.mwi_timer)
-        self.mwi_timer = self.ctx.timers.call_later(ms, self._show_messages)
+        self.mwi_timer = None
+        if ms:
+            self.mwi_timer = self.ctx.timers.call_later(ms, self._show_messages)
+        else:
+            # at once, not on a timer: changes that reach an idle phone one after another must not
+            # depend on whether the engine ticked between them (the first goes out, the last follows
+            # the burst; the ones between were never true long enough to show)
+            self._show_messages()
 
     def _show_messages(self) -> None:
         self.mwi_timer = None
