@@ -119,6 +119,17 @@ int eng_read_events(engine_t *e, eng_event_t *out, int max)
     return n;
 }
 
+void eng_hold(engine_t *e)
+{
+    pthread_mutex_lock(&e->ev_lock);
+    if (e->clock_mode == ENG_CLOCK_LOCKSTEP) {
+        e->holds++;
+        while (e->ticking && !e->stop_requested)
+            pthread_cond_wait(&e->ev_cond, &e->ev_lock);
+    }
+    pthread_mutex_unlock(&e->ev_lock);
+}
+
 void eng_release(engine_t *e)
 {
     pthread_mutex_lock(&e->ev_lock);
@@ -513,15 +524,25 @@ static void sleep_until_ns(int64_t t)
         ;
 }
 
-/* Lockstep: wait until Python has read and handled every event it was sent. */
+/* Lockstep: wait until Python has read and handled every event it was sent and holds the clock no
+ * more; the tick that follows is marked as in progress (eng_hold waits for its end). */
 static int wait_for_release(engine_t *e)
 {
     pthread_mutex_lock(&e->ev_lock);
     while (!e->stop_requested && e->clock_mode == ENG_CLOCK_LOCKSTEP
            && (e->holds > 0 || e->ev_count > 0))
         pthread_cond_wait(&e->ev_cond, &e->ev_lock);
+    e->ticking = 1;
     pthread_mutex_unlock(&e->ev_lock);
     return !e->stop_requested;
+}
+
+static void tick_done(engine_t *e)
+{
+    pthread_mutex_lock(&e->ev_lock);
+    e->ticking = 0;
+    pthread_cond_broadcast(&e->ev_cond);
+    pthread_mutex_unlock(&e->ev_lock);
 }
 
 static void *media_thread(void *arg)
@@ -565,6 +586,8 @@ static void *media_thread(void *arg)
         t0 = mono_ns();
         tick(e);
         t1 = mono_ns();
+        if (mode == ENG_CLOCK_LOCKSTEP)
+            tick_done(e);
         work = t1 - t0;
         pthread_mutex_lock(&e->stats_lock);
         e->stats.ticks = e->tick;

@@ -169,6 +169,9 @@ int eng_set_realtime(engine_t *e, int priority);
 int eng_event_fd(engine_t *e);
 int eng_read_events(engine_t *e, eng_event_t *out, int max);
 void eng_release(engine_t *e);
+/* Lockstep: stop the clock (after the tick in progress, if any) until the matching eng_release,
+ * so that whatever the caller does meanwhile happens at one engine time. No effect on other clocks. */
+void eng_hold(engine_t *e);
 int eng_run_ticks(engine_t *e, int n);          /* only when the media thread is not started */
 int64_t eng_now_ms(engine_t *e);
 void eng_get_stats(engine_t *e, eng_stats_t *st);

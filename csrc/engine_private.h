@@ -263,6 +263,7 @@ struct engine_s {
     int64_t ev_dropped;
     int efd;
     int holds;
+    int ticking;            /* lockstep: the media thread is inside a tick (eng_hold waits for its end) */
 
     /* clock */
     int clock_mode;

@@ -7,13 +7,14 @@ everything the lines do come back as `Event`s read from one file descriptor.
 """
 from __future__ import annotations
 
+import contextlib
 import enum
 import itertools
 import os
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from telephonist._engine import ffi, lib
 
@@ -355,6 +356,16 @@ class Engine:
                 lib.eng_release(self._e)
             self._pending_release = True
         return out
+
+    @contextlib.contextmanager
+    def clock_held(self) -> Iterator[None]:
+        """Lockstep: the clock stands still inside (after the tick in progress), so that what is done
+        there (a control-API command and its effects) happens at one engine time."""
+        lib.eng_hold(self._e)
+        try:
+            yield
+        finally:
+            lib.eng_release(self._e)
 
     def release(self) -> None:
         """Lockstep: the events read so far have been handled; the clock may go on."""
