@@ -42,28 +42,20 @@ async def _app(socket: str) -> None:
 
 
 async def _measure(seconds: float, concurrency: int) -> dict:
-    from telephonist.chand.api.server import ApiServer
     from telephonist.chand.assembly import SpanSpec, assemble
-    from telephonist.chand.event_pump import EventPump
-    from telephonist.chand.records import CallRecorder
+    from telephonist.chand.core import ChandCore, CoreSettings
     from telephonist.drivers.sim.far_end import FarState
-    from telephonist.engine import Clock, Engine
-    from telephonist.storage import CallRecordStore, migrate
+    from telephonist.engine import Clock
 
     tmp = tempfile.mkdtemp(prefix="telephonist-bench-")
     url = f"sqlite:///{tmp}/calls.db"
-    migrate(url)
-    store = CallRecordStore(url)
-    engine = Engine(max_channels=SPANS * 60 + 16)
-    recorder = CallRecorder(store, "bench", lambda: engine.now_ms)
-    board = assemble(engine, [SpanSpec(f"e{i}", "e1", 30) for i in range(SPANS)], default_route="app:bench",
-                     recorder=recorder, recordings_dir=tmp, prompts_dir=tmp)
-    server = ApiServer(board)
     sock = os.path.join(tmp, "chand.sock")
-    await server.listen_unix(sock)
-    pump = EventPump(engine, board, Clock.REALTIME)
-    pump.start()
-    engine.start(Clock.REALTIME)
+    core = await ChandCore.start(
+        CoreSettings(socket=sock, clock=Clock.REALTIME, db_url=url, node="bench", max_channels=SPANS * 60 + 16),
+        lambda engine, recorder: assemble(engine, [SpanSpec(f"e{i}", "e1", 30) for i in range(SPANS)],
+                                          default_route="app:bench", recorder=recorder, recordings_dir=tmp,
+                                          prompts_dir=tmp))
+    engine, board = core.engine, core.board
     app = subprocess.Popen([sys.executable, "-m", "telephonist.bench.calls_bench", "--app", sock],
                            stdout=subprocess.PIPE, text=True)
     loop = asyncio.get_running_loop()
@@ -100,12 +92,7 @@ async def _measure(seconds: float, concurrency: int) -> dict:
     st = engine.stats()
     app.terminate()
     await loop.run_in_executor(None, app.wait)
-    await server.close()
-    await asyncio.sleep(0.1)
-    pump.stop()
-    engine.close()
-    await recorder.drain()
-    await store.close()
+    await core.stop()
     return {"cps": round(cps, 1), "calls_completed": c1 - c0, "seconds": round(t1 - t0, 2),
             "concurrency": concurrency, "channels": SPANS * 30, "late_ticks": st.late_ticks,
             "max_tick_work_ms": round(st.work_ns_max / 1e6, 2), "database": "sqlite (WAL)",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from telephonist.chand.api.commands import table_for
 from telephonist.chand.dahdi_span import GUARD_MS, DahdiSpanSettings, open_dahdi_span
 from telephonist.chand.engine_clock import EngineTimers
 from telephonist.chand.line import Line
@@ -77,8 +78,8 @@ def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
     ctx = SigContext(engine, timers, lambda: engine.now_ms)
     sim = SimNetwork(engine, timers, lambda: engine.now_ms, numbers) if any(s.driver == "sim" for s in spans) else None
     board = Switchboard(engine, timers, node=node, recorder=recorder, router=Router(routes or [], default_route),
-                        sim=sim, fallback=fallback, recordings_dir=recordings_dir, app_timeout_ms=app_timeout_ms)
-    board.prompts_dir = prompts_dir
+                        sim=sim, fallback=fallback, recordings_dir=recordings_dir, prompts_dir=prompts_dir,
+                        app_timeout_ms=app_timeout_ms)
     for spec in spans:
         if spec.driver == "local":
             _add_local_span(board, ctx, spec)
@@ -93,6 +94,7 @@ def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
         if not lines:
             raise ValueError(f"trunk group {tg.name}: no lines match {tg.lines}")
         board.add_trunk_group(TrunkGroup(tg.name, lines, tg.hunting, tg.caller_id, tg.max_calls))
+    board.commands = table_for(board)
     return board
 
 

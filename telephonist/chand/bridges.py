@@ -112,10 +112,12 @@ class Bridges:
                 self._close(b)
             raise
         b.members[line] = role
-        line.bridge = b
+        assert line.call is not None
+        line.call.bridge = b
 
     def _part(self, b: Bridge, line: "Line") -> None:
-        line.bridge = None
+        if line.call is not None and line.call.bridge is b:
+            line.call.bridge = None
         b.members.pop(line, None)
         self.engine.conf_leave(line.chan)
         if not b.members:

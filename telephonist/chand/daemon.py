@@ -15,14 +15,10 @@ import signal
 from typing import Any
 
 from telephonist import sdnotify
-from telephonist.chand.api.server import ApiServer
+from telephonist.chand.core import ChandCore, CoreSettings
 from telephonist.chand.dahdi_span import SpanSetupError
-from telephonist.chand.event_pump import EventPump
 from telephonist.chand.from_config import apply_live_settings, build_board, clock_of
-from telephonist.chand.records import CallRecorder
 from telephonist.config import Config, ConfigError, load_config
-from telephonist.engine import Engine
-from telephonist.storage import CallRecordStore, migrate
 
 log = logging.getLogger("telephonist.chand")
 
@@ -31,42 +27,34 @@ class Chand:
     def __init__(self, config_path: str) -> None:
         self.config_path = config_path
         self.cfg: Config | None = None
-        self.engine: Engine | None = None
-        self.board = None
-        self.server: ApiServer | None = None
-        self.store: CallRecordStore | None = None
-        self.pump: EventPump | None = None
+        self.core: ChandCore | None = None
         self.stop_event = asyncio.Event()
+
+    @property
+    def board(self):
+        return self.core.board if self.core else None
 
     async def start(self) -> None:
         self.cfg = cfg = load_config(self.config_path)
         for d in (cfg.system.state_dir, cfg.system.recordings_dir, cfg.system.prompts_dir):
             os.makedirs(d, exist_ok=True)
-        url = cfg.database.url
-        await asyncio.to_thread(migrate, url)
-        self.store = CallRecordStore(url)
-        closed = await self.store.close_interrupted(cfg.system.node)
-        if closed:
-            log.warning("event=records_interrupted count=%d node=%s", closed, cfg.system.node)
-        nchans = sum(2 * s.channel_count for s in cfg.spans) + 16
-        self.engine = engine = Engine(frame_ms=cfg.system.frame_ms, max_channels=max(64, nchans))
-        recorder = CallRecorder(self.store, cfg.system.node, lambda: engine.now_ms)
-        self.board = board = build_board(cfg, engine, recorder)
-        board.reloader = self.reload
         if cfg.system.demo_prompts:          # chand's own (fallback ...); ivrd makes the flows' prompts
             from telephonist.prompts import ensure_prompts
             await asyncio.to_thread(ensure_prompts, cfg.system.prompts_dir)
-        self.server = ApiServer(board)
-        await self.server.listen_unix(cfg.control.socket, cfg.control.socket_mode, cfg.control.socket_group)
+        clock, speed = clock_of(cfg)
+        tcp = None
         if cfg.control.tcp:
             host, _, port = cfg.control.tcp.rpartition(":")
-            await self.server.listen_tcp(host or "127.0.0.1", int(port), self._tls(cfg))
-        clock, speed = clock_of(cfg)
-        self.pump = EventPump(engine, board, clock)
-        self.pump.start()
-        engine.start(clock, speed)
-        sdnotify.notify("READY=1", f"STATUS=serving {len(board.lines)} lines")
-        log.info("event=chand_ready node=%s lines=%d socket=%s clock=%s", cfg.system.node, len(board.lines),
+            tcp = (host or "127.0.0.1", int(port))
+        settings = CoreSettings(
+            socket=cfg.control.socket, clock=clock, speed=speed, socket_mode=cfg.control.socket_mode,
+            socket_group=cfg.control.socket_group, tcp=tcp, tls=self._tls(cfg), db_url=cfg.database.url,
+            node=cfg.system.node, frame_ms=cfg.system.frame_ms,
+            max_channels=max(64, sum(2 * s.channel_count for s in cfg.spans) + 16))
+        self.core = core = await ChandCore.start(settings, lambda engine, recorder: build_board(cfg, engine, recorder))
+        core.board.reloader = self.reload
+        sdnotify.notify("READY=1", f"STATUS=serving {len(core.board.lines)} lines")
+        log.info("event=chand_ready node=%s lines=%d socket=%s clock=%s", cfg.system.node, len(core.board.lines),
                  cfg.control.socket, clock.name.lower())
 
     @staticmethod
@@ -100,28 +88,8 @@ class Chand:
 
     async def stop(self) -> None:
         sdnotify.notify("STOPPING=1")
-        if self.board is not None:
-            for line in self.board.lines.values():
-                if line.busy and line.state.value != "clearing":
-                    try:
-                        line.sig.hangup("shutdown")
-                    except Exception:
-                        log.exception("event=hangup_at_stop_failed line=%s", line.name)
-            # let the hang-ups reach the lines and the lines settle, so their records close normally
-            for _ in range(40):
-                if not any(line.busy for line in self.board.lines.values()):
-                    break
-                await asyncio.sleep(0.05)
-        if self.server:
-            await self.server.close()
-        if self.pump:
-            self.pump.stop()
-        if self.engine:
-            self.engine.stop()
-        if self.board and self.board.recorder:
-            await self.board.recorder.drain()
-        if self.store:
-            await self.store.close()
+        if self.core is not None:
+            await self.core.stop(hang_up=True)
         log.info("event=chand_stopped")
 
     async def run(self) -> int:

@@ -1,6 +1,7 @@
-"""A line: one channel of a span as chand sees it, with its call state.
+"""A line: one channel of a span as chand sees it, and the call it carries.
 
-Call and channel state lives here and only here. The signalling in use
+The line's state lives here and the call's state in the one `Call` object the
+line holds while busy (call.py). The signalling in use
 (analog FXO/FXS, E1) turns engine events into the line-level signals below
 and carries out the line's actions on the wire; the transitions themselves
 are one table, so every path a call can take is visible in one place.
@@ -9,14 +10,15 @@ from __future__ import annotations
 
 import enum
 import logging
-import time
-import uuid
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
+
+from telephonist.chand.call import Call, Disposition
 
 if TYPE_CHECKING:
     from telephonist.chand.bridges import Bridge
     from telephonist.chand.signalling.base import Signalling
+
+__all__ = ["Line", "LineState", "Signal", "TRANSITIONS", "LineListener", "Call", "Disposition"]
 
 log = logging.getLogger(__name__)
 
@@ -81,38 +83,6 @@ TRANSITIONS: dict[tuple[LineState, Signal], LineState] = {
 BUSY_STATES = {S.RINGING, S.OFFERED, S.DIALING, S.PROCEEDING, S.UP, S.CLEARING}
 
 
-class Disposition(str, enum.Enum):
-    ANSWERED = "answered"
-    BUSY = "busy"
-    NO_ANSWER = "no_answer"
-    FAILED = "failed"
-    ABANDONED = "abandoned"
-    INTERRUPTED = "interrupted"
-
-
-@dataclass
-class Call:
-    """The call a line carries (one leg of it)."""
-    call_id: str
-    direction: str                  # inbound | outbound
-    caller: str = ""
-    dialled: str = ""
-    trunk_group: str | None = None
-    application: str | None = None
-    target: str | None = None       # what the route named: "main" of "ivr:main"
-    started_ms: int = 0
-    started_at: float = field(default_factory=time.time)
-    answered_ms: int | None = None
-    answered_at: float | None = None
-    ended_ms: int | None = None
-    disposition: Disposition | None = None
-    cause: str | None = None
-    recording_path: str | None = None
-    leg_id: int | None = None
-    leg_committed: bool = False
-    vars: dict[str, Any] = field(default_factory=dict)
-
-
 class Line:
     """One channel of one span, with its signalling and (when busy) its call."""
 
@@ -127,16 +97,10 @@ class Line:
         self.listener = listener
         self.state = LineState.IDLE
         self.state_since_ms = 0
-        self.call: Call | None = None
-        self.owner: str | None = None       # application session name owning this line
+        self.call: Call | None = None       # the call on the line, with all its state (call.py)
         self.trunk_groups: list[str] = []
         self.calls_total = 0
         self.last_used_ms = 0
-        self.bridge: "Bridge | None" = None      # the bridge or conference the call is in (bridges.py)
-        self.playbacks: set[int] = set()
-        self.recordings: dict[int, str] = {}
-        self.fax_id: int | None = None
-        self.collect: Any = None            # an active digit collection (api/collect.py)
         self.extension: str | None = None   # FXS: the phone's extension number
         self.local = False                  # the sound card (drivers: local), driven by `telephonist phone`
         self.dahdi_channel: int | None = None   # drivers: dahdi, the DAHDI channel number (system.conf's)
@@ -160,8 +124,17 @@ class Line:
     def busy(self) -> bool:
         return self.state in BUSY_STATES
 
+    @property
+    def owner(self) -> str | None:
+        """The application session the line's call belongs to (None when idle or chand's own)."""
+        return self.call.owner if self.call else None
+
+    @property
+    def bridge(self) -> "Bridge | None":
+        return self.call.bridge if self.call else None
+
     def new_call(self, direction: str, now_ms: int, **fields: Any) -> Call:
-        self.call = Call(call_id=fields.pop("call_id", None) or uuid.uuid4().hex[:16], direction=direction,
+        self.call = Call(call_id=fields.pop("call_id", None) or Call.new_id(), direction=direction,
                          started_ms=now_ms, **fields)
         self.calls_total += 1
         self.last_used_ms = now_ms
@@ -176,8 +149,10 @@ class Line:
             c = self.call
             d.update(call_id=c.call_id, direction=c.direction, caller=c.caller, dialled=c.dialled,
                      application=c.application, leg_id=c.leg_id, record_committed=c.leg_committed)
-        if self.bridge:
-            d["conference" if self.bridge.named else "bridge"] = self.bridge.name.removeprefix("conf:")
+            if c.bridge:
+                d["conference" if c.bridge.named else "bridge"] = c.bridge.name.removeprefix("conf:")
+            if c.transfer:
+                d["transfer"] = c.transfer.other(self).name
         if self.dahdi_channel is not None:
             d["dahdi_channel"] = self.dahdi_channel
         d.update(self.sig.describe())

@@ -15,7 +15,8 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from telephonist.chand.line import Call, Disposition, Line
+from telephonist.chand.call import Call, Disposition
+from telephonist.chand.line import Line
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +39,14 @@ class CallRecorder:
         self.store = store
         self.node = node
         self.now_ms = now_ms            # the engine clock: event times follow simulated time too
-        self._pending: dict[int, _Pending] = {}     # id(call) -> what is not written yet
         self._tasks: set[asyncio.Task] = set()
 
-    def _p(self, call: Call) -> _Pending:
-        p = self._pending.get(id(call))
-        if p is None:
-            p = self._pending[id(call)] = _Pending()
-        return p
+    @staticmethod
+    def _p(call: Call) -> _Pending:
+        """What the call's record has not written yet (kept in the call itself: call.record)."""
+        if call.record is None:
+            call.record = _Pending()
+        return call.record
 
     def _after(self, call: Call, make_coro) -> None:
         """Run make_coro() after the earlier writes of this leg."""
@@ -127,7 +128,6 @@ class CallRecorder:
         self._flush(call, close=dict(disposition=disposition.value, hangup_cause=call.cause,
                                      ended_at=_utc(ended_at), ring_ms=max(0, ring_ms), talk_ms=talk_ms,
                                      recording_path=call.recording_path))
-        self._pending.pop(id(call), None)
 
     async def drain(self) -> None:
         """Wait for every write queued so far (shutdown, tests)."""

@@ -1,9 +1,12 @@
-"""The switchboard: lines, who owns them, what their calls do, and what applications are told.
+"""The switchboard: lines, the applications that own their calls, and what those applications are told.
 
-Engine events arrive here (event_pump.py) and go to the line's signalling or
-media handling; line state changes come back (LineListener) and become
-call records and events to the owning application. Commands from the control
-API are in api/commands.py; this class holds the state they act on.
+Engine events arrive here (event_pump.py) and go to the line's signalling
+and to the call's media (media.py); line state changes come back
+(LineListener) and become call records and events to the owning
+application. The control API's commands (api/commands/) read and check,
+then change state through the methods here and through the parts this
+class owns: `media` (play, record, collect, fax), `bridges` (bridges and
+conferences), `transfers` (blind transfer) and `alarms` (DAHDI span alarms).
 """
 from __future__ import annotations
 
@@ -15,15 +18,18 @@ from typing import Any, Iterable
 from telephonist.chand.api.errors import NotFound, NotOwner, Unavailable
 from telephonist.chand.api.session import Session
 from telephonist.chand.bridges import Bridges
+from telephonist.chand.call import Call, Disposition
 from telephonist.chand.engine_clock import EngineTimers
-from telephonist.chand.line import Call, Disposition, Line, LineListener, LineState, Signal
+from telephonist.chand.line import Line, LineListener, LineState, Signal
+from telephonist.chand.media import CallMedia
 from telephonist.chand.records import CallRecorder
 from telephonist.chand.routing import Router, split_application
 from telephonist.chand.signalling.cas import bits_text
 from telephonist.chand.span_alarms import SpanAlarms
+from telephonist.chand.transfers import Transfers
 from telephonist.chand.trunk_group import TrunkGroup
 from telephonist.drivers.sim.far_end import FarEnd, SimNetwork
-from telephonist.engine import Dsp, EndReason, Engine, EngineError, Event, EventType
+from telephonist.engine import Dsp, Engine, EngineError, Event, EventType
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,8 @@ class Switchboard(LineListener):
     def __init__(self, engine: Engine, timers: EngineTimers, *, node: str = "chand",
                  recorder: CallRecorder | None = None, router: Router | None = None,
                  sim: SimNetwork | None = None, fallback: Fallback | None = None,
-                 recordings_dir: str = "/var/lib/telephonist/recordings", app_timeout_ms: int = 2000) -> None:
+                 recordings_dir: str = "/var/lib/telephonist/recordings",
+                 prompts_dir: str = "/var/lib/telephonist/prompts", app_timeout_ms: int = 2000) -> None:
         self.engine = engine
         self.timers = timers
         self.node = node
@@ -48,42 +55,31 @@ class Switchboard(LineListener):
         self.router = router or Router([])
         self.sim = sim
         self.fallback = fallback or Fallback()
-        self.recordings_dir = recordings_dir
         self.app_timeout_s = app_timeout_ms / 1000.0
         self.lines: dict[str, Line] = {}
         self.by_chan: dict[int, Line] = {}
         self.trunk_groups: dict[str, TrunkGroup] = {}
         self.sessions: dict[int, Session] = {}
-        self.bridges = Bridges(engine, self)          # bridges and conferences, each on its own engine conference
-        self._rr = itertools.count()
         self.spans: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, str] = {}             # TCP token -> role
-        self.prompts_dir = "/var/lib/telephonist/prompts"
         self.reloader: Any = None                    # set by the daemon: () -> dict
-        self._transfers: dict[str, str] = {}         # line -> the other line of a transfer
         self.fax_route: str | None = None            # where a voice call that turns out to be a fax goes
+        self.commands: Any = None                    # the control API's command table (api/commands)
+        self.media = CallMedia(self, prompts_dir, recordings_dir)
+        self.bridges = Bridges(engine, self)          # bridges and conferences, each on its own engine conference
+        self.transfers = Transfers(self)
         self.alarms = SpanAlarms(self)                # DAHDI span alarms and the lines they block
+        self._rr = itertools.count()
 
     def command(self, sess: Session, msg: dict[str, Any]) -> dict[str, Any] | None:
-        from telephonist.chand.api.commands import dispatch
-        return dispatch(self, sess, msg)
-
-    def prompt_path(self, name: str) -> str:
-        """A prompt named by an application: relative names live in the prompts directory."""
-        if os.path.isabs(name):
-            return name
-        path = os.path.normpath(os.path.join(self.prompts_dir, name))
-        if not path.startswith(os.path.normpath(self.prompts_dir) + os.sep):
-            raise NotFound(f"prompt {name!r} is outside the prompts directory")
-        return path
+        return self.commands.dispatch(self, sess, msg)
 
     # ---- set-up -------------------------------------------------------------------------
     def add_line(self, line: Line) -> None:
         self.lines[line.name] = line
         self.by_chan[line.chan] = line
         line.sig.attach(line)
-        if hasattr(line.sig, "reset"):
-            line.sig.reset()
+        line.sig.reset()
 
     def add_trunk_group(self, group: TrunkGroup) -> None:
         self.trunk_groups[group.name] = group
@@ -142,15 +138,12 @@ class Switchboard(LineListener):
         sess.closed = True
         log.warning("event=application_gone app=%s why=%s", sess.name, why)
         for line in self.lines.values():
-            if line.owner == sess.name:
-                line.owner = None
+            if line.call and line.call.owner == sess.name:
+                line.call.owner = None
                 if line.busy and line.state != LineState.CLEARING:
                     self.apply_fallback(line, why)
         if self.sim:
-            for far in self.sim.by_chan.values():
-                if far.extra.get("owner") == sess.name:
-                    far.observer = None
-                    far.extra.pop("owner", None)
+            self.sim.owner_gone(sess.name)
 
     def check_sessions(self) -> None:
         """Applications that stopped answering lose their calls to the fallback."""
@@ -162,6 +155,7 @@ class Switchboard(LineListener):
                 except Exception:
                     pass
 
+    # ---- who has the call -------------------------------------------------------------------------
     def apply_fallback(self, line: Line, why: str) -> None:
         fb = self.fallback
         self.record_event(line, "fallback", why=why)
@@ -176,30 +170,44 @@ class Switchboard(LineListener):
             line.sig.hangup("fallback")
             return
         self.leave_bridge(line)
-        self.engine.play_stop(line.chan, 0)
         items: list[Any] = []
         if fb.prompt and os.path.exists(fb.prompt):
             items.append(fb.prompt)
         else:
             items.append(("tone", "congestion", 3000))
-        pid = self.engine.play(line.chan, items)
-        line.vars_fallback_pid = pid  # type: ignore[attr-defined]
+        self.media.fallback_prompt(line, items)
 
     def hand_to(self, line: Line, application: str, reason: str = "handoff", from_session: Session | None = None,
                 data: dict[str, Any] | None = None) -> bool:
         app, target = split_application(application)
         sess = self.pick_session(app)
-        if sess is None:
+        call = line.call
+        if sess is None or call is None:
             return False
-        prev = line.owner
-        line.owner = sess.name
-        if line.call:
-            line.call.application = application
-            line.call.target = target
+        prev = call.owner
+        call.owner = sess.name
+        call.application = application
+        call.target = target
         self.record_event(line, "handoff", to=application, by=prev, reason=reason)
         extra = {"data": data} if data else {}
         sess.send_event("offer", **self.call_info(line), target=target, reason=reason, previous=prev, **extra)
         return True
+
+    def start_dial(self, sess: Session, line: Line, number: str, caller_id: str, trunk_group: str,
+                   call_id: str | None, no_answer_ms: int | None) -> Call:
+        """An outbound call for sess on line (picked free from its trunk group)."""
+        call = line.new_call("outbound", self.now(), caller=caller_id, dialled=number, trunk_group=trunk_group,
+                             application=sess.app, call_id=call_id, owner=sess.name, no_answer_ms=no_answer_ms)
+        try:
+            line.sig.dial(number, caller_id)
+        except (RuntimeError, EngineError):
+            line.call = None
+            raise
+        return call
+
+    def handoff(self, line: Line, application: str, reason: str, data: dict[str, Any] | None) -> bool:
+        self.leave_bridge(line)
+        return self.hand_to(line, application, reason=reason, data=data)
 
     # ---- what applications are told --------------------------------------------------------------
     def call_info(self, line: Line) -> dict[str, Any]:
@@ -258,16 +266,13 @@ class Switchboard(LineListener):
         elif sig == Signal.REMOTE_HANGUP:
             self.tell_owner(line, "hangup", cause=info.get("cause"), by="remote")
             self._stop_media(line)
-            if line.state == LineState.CLEARING and line.kind == "fxs":
-                pass
         elif sig == Signal.HANGUP:
             self._stop_media(line)
 
-        if line.name in self._transfers and sig in (Signal.REMOTE_ANSWER, Signal.REMOTE_FAIL, Signal.REMOTE_HANGUP):
-            self._transfer_event(line, sig)
+        if sig in (Signal.REMOTE_ANSWER, Signal.REMOTE_FAIL, Signal.REMOTE_HANGUP):
+            self.transfers.line_changed(line, sig)
         if line.state == LineState.IDLE and prev != LineState.IDLE:
-            self._transfers.pop(line.name, None)
-            self._ended(line, sig)
+            self._ended(line)
             self.alarms.line_idle(line)
 
     def _offer(self, line: Line) -> None:
@@ -291,6 +296,19 @@ class Switchboard(LineListener):
             return False
         return split_application(line.call.application or "")[0] != split_application(self.fax_route)[0]
 
+    def fax_heard(self, line: Line) -> None:
+        """A fax machine's calling tone on a voice call: the call goes to the fax route."""
+        if not self._listen_for_fax(line):
+            return
+        log.info("event=fax_tone_heard line=%s to=%s", line.name, self.fax_route)
+        self.engine.set_dsp(line.chan, line.sig.media_dsp())
+        self.leave_bridge(line)
+        self.engine.play_stop(line.chan, 0)
+        call = line.call
+        if call and call.media.collect:
+            call.media.collect.cancel("fax")
+        self.hand_to(line, self.fax_route, reason="fax tone")
+
     def echo(self, line: Line, on: bool) -> None:
         """A DAHDI line's echo canceller: on while a call is up, off for fax and when it ends."""
         if line.echo is None:
@@ -305,29 +323,14 @@ class Switchboard(LineListener):
         (an E1 channel has no hook to take its media down, so this is done here for every kind)."""
         self.echo(line, False)
         self.leave_bridge(line)
-        if line.collect:
-            line.collect.cancel("hangup")
-        if line.fax_id:
-            self.engine.fax_stop(line.chan)
-        if line.recordings and line.call:
-            # the file is complete once the engine stops it; the record names it now
-            line.call.recording_path = list(line.recordings.values())[-1]
-            if self.recorder:
-                self.recorder.updated(line, recording_path=line.call.recording_path)
-            self.engine.record_stop(line.chan, 0)
-        if line.playbacks:
-            self.engine.play_stop(line.chan, 0)
+        self.media.stop_all(line)
 
-    def _ended(self, line: Line, sig: Signal) -> None:
+    def _ended(self, line: Line) -> None:
         call = line.call
-        owner = line.owner
-        line.owner = None
-        line.call = None
-        line.playbacks.clear()
-        line.recordings.clear()
-        line.fax_id = None
         if call is None:
             return
+        self.leave_bridge(line)
+        line.call = None
         call.ended_ms = self.now()
         if call.disposition is None:
             if call.answered_ms is not None:
@@ -339,7 +342,7 @@ class Switchboard(LineListener):
                 call.disposition = Disposition.FAILED
         if self.recorder:
             self.recorder.closed(line, call)
-        sess = self.session_by_name(owner)
+        sess = self.session_by_name(call.owner)
         if sess:
             sess.send_event("ended", chan=line.name, call_id=call.call_id, disposition=call.disposition.value,
                             cause=call.cause, time_ms=self.now())
@@ -355,45 +358,6 @@ class Switchboard(LineListener):
     def cas_changed(self, line: Line, bits: int) -> None:
         """A CAS line received new ABCD bits: subscribers (and a register signalling, later) are told."""
         self.tell_subscribers("cas", chan=line.name, bits=bits_text(bits), time_ms=self.now())
-
-    # ---- transfers ---------------------------------------------------------------------------------
-    TRANSFER_OWNER = "chand:transfer"
-
-    def transfer(self, line: Line, out: Line, group: str, number: str, caller_id: str, timeout_ms: int,
-                 ringback: bool) -> str:
-        """Take a caller from its application, dial number on out and bridge them when it answers."""
-        prev = line.owner
-        self.tell_owner(line, "transferred", number=number, chan_out=out.name)
-        self.leave_bridge(line)
-        self.engine.play_stop(line.chan, 0)
-        line.owner = self.TRANSFER_OWNER
-        self.record_event(line, "transfer", to=number, trunk_group=group, by=prev)
-        out.owner = self.TRANSFER_OWNER
-        call = line.call
-        out.new_call("outbound", self.now(), caller=caller_id, dialled=number, trunk_group=group,
-                     application="transfer", call_id=call.call_id if call else None)
-        out.sig.opt = type(out.sig.opt)(**{**out.sig.opt.__dict__, "no_answer_ms": timeout_ms})
-        self._transfers[out.name] = line.name
-        self._transfers[line.name] = out.name
-        if ringback:
-            self.engine.play(line.chan, [("tone", "ringback", 0)])
-        out.sig.dial(number, caller_id)
-        return out.name
-
-    def _transfer_event(self, line: Line, sig: Signal) -> None:
-        """What happens to a transferred pair: bridged on answer, torn down together."""
-        other_name = self._transfers.get(line.name)
-        if not other_name:
-            return
-        other = self.lines[other_name]
-        if sig == Signal.REMOTE_ANSWER:
-            self.engine.play_stop(other.chan, 0)
-            self.make_bridge([other, line])
-        elif sig in (Signal.REMOTE_FAIL, Signal.REMOTE_HANGUP):
-            self._transfers.pop(line.name, None)
-            self._transfers.pop(other_name, None)
-            if other.busy and other.state != LineState.CLEARING:
-                other.sig.hangup("normal")
 
     # ---- bridges ------------------------------------------------------------------------------------
     def make_bridge(self, lines: Iterable[Line]) -> str:
@@ -411,7 +375,8 @@ class Switchboard(LineListener):
         line = self.by_chan.get(ev.chan)
         if line is not None:
             try:
-                self._line_event(line, ev)
+                line.sig.on_event(ev)
+                self.media.on_event(line, ev)
             except Exception:
                 log.exception("event=line_event_failed line=%s type=%s", line.name, ev.type.name)
             return
@@ -429,66 +394,3 @@ class Switchboard(LineListener):
             log.error("event=engine_events_lost count=%s", ev.a)
         elif ev.type == EventType.ERROR:
             log.error("event=engine_error chan=%s text=%s", ev.chan, ev.text)
-
-    def _line_event(self, line: Line, ev: Event) -> None:
-        t = ev.type
-        line.sig.on_event(ev)
-        if t == EventType.DTMF:
-            secret = line.collect is not None and line.collect.spec.secret
-            self.record_event(line, "dtmf", digit="*" if secret else ev.text, duration_ms=ev.a)
-            # the key first, then the collection it may end: an application then knows which keys
-            # a collect_done used up, and which came after it (typed ahead for the next question)
-            self.tell_owner(line, "dtmf", digit=ev.text, duration_ms=ev.a)
-            if line.collect:
-                line.collect.digit(ev.text)
-        elif t == EventType.PLAY_DONE:
-            line.playbacks.discard(ev.id)
-            reason = EndReason(ev.a).name.lower()
-            if line.collect:
-                line.collect.prompt_done(ev.id)
-            if ev.a == EndReason.ERROR:
-                log.error("event=playback_error line=%s playback=%s error=%s", line.name, ev.id, ev.text)
-            fb = getattr(line, "vars_fallback_pid", None)
-            if fb == ev.id:
-                line.vars_fallback_pid = None  # type: ignore[attr-defined]
-                if line.busy:
-                    line.sig.hangup("fallback")
-                return
-            self.tell_owner(line, "play_done", playback=ev.id, reason=reason, played_ms=ev.b, error=ev.text or None)
-        elif t == EventType.REC_DONE:
-            path = line.recordings.pop(ev.id, None)
-            reason = EndReason(ev.a).name.lower()
-            if line.call and path and ev.a != EndReason.ERROR:
-                line.call.recording_path = path
-                if self.recorder:
-                    self.recorder.updated(line, recording_path=path)
-            self.record_event(line, "record", recording=ev.id, reason=reason, ms=ev.b, path=path)
-            self.tell_owner(line, "record_done", recording=ev.id, reason=reason, duration_ms=ev.b,
-                            path=path, error=ev.text if ev.a == EndReason.ERROR else None)
-        elif t == EventType.FAX_PAGE:
-            self.tell_owner(line, "fax_page", fax=ev.id, page=ev.a, bit_rate=ev.b)
-        elif t == EventType.FAX_DONE:
-            line.fax_id = None
-            result, _, remote = ev.text.partition(";")
-            self.record_event(line, "fax", code=ev.a, pages=ev.b, bit_rate=ev.c, ecm=bool(ev.d), result=result)
-            self.tell_owner(line, "fax_done", fax=ev.id, code=ev.a, ok=ev.a == 0, pages=ev.b, bit_rate=ev.c,
-                            ecm=bool(ev.d), result=result, remote_ident=remote)
-        elif t == EventType.TONE:
-            self.tell_owner(line, "tone", tone=ev.text, on=bool(ev.a))
-        elif t == EventType.VAD:
-            self.tell_owner(line, "voice", on=bool(ev.a), length_ms=ev.b)
-        elif t == EventType.FAXTONE:
-            self.tell_owner(line, "fax_tone", tone=ev.text)
-            if ev.text == "CNG" and line.state == LineState.UP and self._listen_for_fax(line):
-                log.info("event=fax_tone_heard line=%s to=%s", line.name, self.fax_route)
-                self.engine.set_dsp(line.chan, line.sig.media_dsp())
-                self.leave_bridge(line)
-                self.engine.play_stop(line.chan, 0)
-                if line.collect:
-                    line.collect.cancel("fax")
-                self.hand_to(line, self.fax_route, reason="fax tone")
-        elif t == EventType.DTMF_SENT:
-            self.tell_owner(line, "dtmf_sent", id=ev.id)
-        elif t == EventType.ERROR:
-            log.error("event=channel_error line=%s text=%s", line.name, ev.text)
-            self.tell_owner(line, "error", message=ev.text)

@@ -192,7 +192,7 @@ async def test_fax_on_demand_on_the_same_call_after_an_ivr_handoff(tmp_path):
     # work done in threads (rendering) does not hold a lockstep clock: keep it to 20 x real time, so the
     # caller's fax machine does not time out (T.30 T1, 35 s) while the document is made
     async with running_chand(tmp_path, [SpanSpec("pstn", "fxo", 1)], default_route="app:ivr", speed=20.0) as chand:
-        ensure_prompts(chand.board.prompts_dir, ["en/fax-press-start"])
+        ensure_prompts(chand.board.media.prompts_dir, ["en/fax-press-start"])
         store, service, task = await start_faxd(chand, tmp_path, url, documents_dir=str(docs))
         ivr = await chand.client("ivr")
 

@@ -30,7 +30,7 @@ async def test_fax_on_demand_by_call_back_to_the_number_the_caller_entered(tmp_p
     async with running_chand(tmp_path, spans, default_route="app:ivr", speed=20.0,
                              trunk_groups=[TrunkGroupSpec("fax-out", ["e1a/*"])],
                              numbers=[NumberBehaviour("6688*", "fax", after_rings=1)]) as chand:
-        ensure_prompts(chand.board.prompts_dir, ["en/fax-queued"])
+        ensure_prompts(chand.board.media.prompts_dir, ["en/fax-queued"])
         store, service, task = await start_faxd(chand, tmp_path, url, documents_dir=str(docs),
                                                 demand_trunk_group="fax-out")
         ivr = await chand.client("ivr")
@@ -59,7 +59,7 @@ async def test_fax_on_demand_by_call_back_to_the_number_the_caller_entered(tmp_p
         assert (rcpt["number"], rcpt["state"], rcpt["pages_sent"], rcpt["attempts"]) == ("66880001", "sent", 2, 1)
         assert chand.board.sim.calls_to == {"66880001": 1}
         far = next(f for f in chand.board.sim.by_chan.values() if f.dialled == "66880001")
-        assert len(pages_of(far.extra["fax_path"])) == 2          # what the caller's fax machine printed
+        assert len(pages_of(far.fax_path)) == 2          # what the caller's fax machine printed
 
 
 async def test_resend_after_a_failed_number_and_the_operators_commands(tmp_path):

@@ -1,25 +1,26 @@
-"""Run a real chand core in the test's event loop: engine (lockstep clock), switchboard, API on a Unix socket."""
+"""Run a real chand core in the test's event loop: engine (lockstep clock), switchboard, API on a Unix socket.
+
+The chand is wired by telephonist.chand.core, as the daemon, `flow test` and the bench wire theirs."""
 from __future__ import annotations
 
-import asyncio
 import os
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from telephonist.chand.api.server import ApiServer
 from telephonist.chand.assembly import SpanSpec, TrunkGroupSpec, assemble
-from telephonist.chand.event_pump import EventPump
-from telephonist.chand.switchboard import Switchboard
+from telephonist.chand.core import ChandCore, CoreSettings
 from telephonist.client import Client
-from telephonist.engine import Clock, Engine
+from telephonist.engine import Clock
 
 
 class ChandUnderTest:
-    def __init__(self, board: Switchboard, server: ApiServer, pump: EventPump, socket: str) -> None:
-        self.board = board
-        self.server = server
-        self.pump = pump
-        self.socket = socket
+    def __init__(self, core: ChandCore) -> None:
+        self.core = core
+        self.board = core.board
+        self.server = core.server
+        self.pump = core.pump
+        self.store = core.store
+        self.socket = core.settings.socket
         self.clients: list[Client] = []
 
     async def client(self, app: str, role: str = "app") -> Client:
@@ -32,40 +33,23 @@ class ChandUnderTest:
 async def running_chand(tmp_path, spans: list[SpanSpec], clock: Clock = Clock.LOCKSTEP, speed: float = 0.0,
                         **kw) -> AsyncIterator[ChandUnderTest]:
     """speed: 0 runs the engine clock as fast as it goes; N caps it at N x real time (for a test that
-    must react to something it cannot see as an event, like a prompt's end)."""
-    engine = Engine(max_channels=4096)
-    store = None
-    if kw.pop("records", False) or kw.get("db_url"):
-        from telephonist.chand.records import CallRecorder
-        from telephonist.storage import CallRecordStore, migrate
-        url = kw.pop("db_url", None) or f"sqlite:///{tmp_path / 'calls.db'}"
-        migrate(url)
-        store = CallRecordStore(url)
-        kw["recorder"] = CallRecorder(store, kw.get("node", "chand"), lambda: engine.now_ms)
+    must react to something it cannot see as an event, like a prompt's end). records=True (or db_url)
+    keeps call records in SQLite under tmp_path (or that database)."""
+    records, db_url = kw.pop("records", False), kw.pop("db_url", None)
+    db_url = db_url or (f"sqlite:///{tmp_path / 'calls.db'}" if records else None)
     kw.setdefault("recordings_dir", str(tmp_path / "recordings"))
     kw.setdefault("prompts_dir", str(tmp_path / "prompts"))
     os.makedirs(kw["prompts_dir"], exist_ok=True)
-    board = assemble(engine, spans, **kw)
-    server = ApiServer(board)
-    sock = str(tmp_path / "chand.sock")
-    await server.listen_unix(sock)
-    pump = EventPump(engine, board, clock)
-    pump.start()
-    engine.start(clock, speed)
-    cut = ChandUnderTest(board, server, pump, sock)
-    cut.store = store
+    settings = CoreSettings(socket=str(tmp_path / "chand.sock"), clock=clock, speed=speed, db_url=db_url,
+                            node=kw.get("node", "chand"))
+    core = await ChandCore.start(settings, lambda engine, recorder: assemble(engine, spans, recorder=recorder, **kw))
+    cut = ChandUnderTest(core)
     try:
         yield cut
     finally:
         for c in cut.clients:
             await c.close()
-        await server.close()
-        pump.stop()
-        engine.close()
-        if board.recorder:
-            await board.recorder.drain()
-        if store is not None:
-            await store.close()
+        await core.stop()
 
 
 __all__ = ["running_chand", "ChandUnderTest", "SpanSpec", "TrunkGroupSpec"]

@@ -7,11 +7,12 @@ the connection and the daemon go on. The Unix socket is the trusted path
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import ssl
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, ContextManager
 
 from telephonist.chand.api.errors import ApiError
 from telephonist.chand.api.session import Session
@@ -24,8 +25,9 @@ MAX_LINE = 1 << 20
 
 
 class ApiServer:
-    def __init__(self, board: "Switchboard") -> None:
+    def __init__(self, board: "Switchboard", hold_clock: Callable[[], ContextManager] | None = None) -> None:
         self.board = board
+        self.hold_clock = hold_clock or contextlib.nullcontext   # lockstep: a command happens at one engine time
         self.servers: list[asyncio.AbstractServer] = []
         self.sessions: set[Session] = set()
 
@@ -106,7 +108,8 @@ class ApiServer:
             return
         req_id = msg.get("id")
         try:
-            result = self.board.command(sess, msg)
+            with self.hold_clock():
+                result = self.board.command(sess, msg)
         except ApiError as exc:
             sess.send({"reply": req_id, "ok": False, "error": {"code": exc.code, "message": exc.message}})
         except Exception as exc:  # a bug must not take the connection or the daemon down

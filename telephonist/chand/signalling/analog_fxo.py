@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from telephonist.chand.line import Disposition, LineState, Signal
+from telephonist.chand.call import Disposition
+from telephonist.chand.line import LineState, Signal
 from telephonist.chand.signalling.base import Signalling
 from telephonist.chand.signalling.cid_text import parse_cid
 from telephonist.engine import CidStandard, Dsp, Event, EventType, Hook
@@ -81,7 +82,7 @@ class AnalogFxo(Signalling):
             self._voice(ev)
         elif ev.type == EventType.DTMF_SENT and st == LineState.DIALING:
             line.signal(Signal.SENT, self.now(), number=self.number)
-            self.set_timer(self.opt.no_answer_ms, lambda: self._fail(Disposition.NO_ANSWER, "no_answer"))
+            self.set_timer(self.no_answer_ms(), lambda: self._fail(Disposition.NO_ANSWER, "no_answer"))
 
     def _caller_id(self, fields: dict[str, str]) -> None:
         if self.line.call:

@@ -15,7 +15,8 @@ shown once the phone is back on hook.
 """
 from __future__ import annotations
 
-from telephonist.chand.line import Disposition, LineState, Signal
+from telephonist.chand.call import Disposition
+from telephonist.chand.line import LineState, Signal
 from telephonist.chand.signalling.base import Signalling
 from telephonist.engine import CidStandard, Dsp, Event, EventType, Hook, Vmwi
 
@@ -30,6 +31,8 @@ INDICATORS = {"neon": Vmwi.NEON, "reversal": Vmwi.LINE_REVERSAL}
 
 
 class AnalogFxs(Signalling):
+    has_messages = True
+
     def __init__(self, ctx, options) -> None:
         super().__init__(ctx, options)
         self.offhook = False
@@ -228,7 +231,7 @@ class AnalogFxs(Signalling):
             self.ring_timer = self.ctx.timers.call_later(DTMF_CID_LIMIT_MS, self._ring_on)
         else:
             self._ring_on()
-        self.set_timer(self.opt.no_answer_ms, self._no_answer)
+        self.set_timer(self.no_answer_ms(), self._no_answer)
 
     def _no_answer(self) -> None:
         if self.line.state == LineState.PROCEEDING:

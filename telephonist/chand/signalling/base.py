@@ -93,3 +93,22 @@ class Signalling:
 
     def flash(self) -> None:
         raise NotImplementedError(f"hook flash is not possible on {self.line.kind} lines")
+
+    def reset(self) -> None:
+        """The line is new (or back from an alarm): put the channel's detectors as an idle line wants them."""
+
+    # ---- what only some signallings can do (each says so here, and does it where it can) -------------
+    has_messages = False        # a phone port shows waiting messages
+    has_bits = False            # a raw E1 CAS line sends ABCD bits as told
+
+    def set_messages(self, messages: int) -> None:
+        raise NotImplementedError(f"{self.line.name} is not a phone port: it cannot show waiting messages")
+
+    def set_bits(self, bits: int) -> None:
+        raise NotImplementedError(f"{self.line.name} is not a CAS line (span signalling = \"cas\" on a dahdi E1 span)")
+
+    # ---- settings of the line that a call may override ---------------------------------------------------
+    def no_answer_ms(self) -> int:
+        """How long an outbound call rings before it counts as not answered: the call's own limit, else the line's."""
+        call = self.line.call
+        return call.no_answer_ms if call is not None and call.no_answer_ms else self.opt.no_answer_ms

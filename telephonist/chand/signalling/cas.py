@@ -18,6 +18,8 @@ def bits_text(bits: int | None) -> str:
 
 
 class CasLine(Signalling):
+    has_bits = True
+
     def __init__(self, ctx, options) -> None:
         super().__init__(ctx, options)
         self.rx_bits: int | None = None

@@ -6,7 +6,8 @@ the shape PRI (libpri) and MFC-R2 (openr2) will present on real cards.
 """
 from __future__ import annotations
 
-from telephonist.chand.line import Disposition, LineState, Signal
+from telephonist.chand.call import Disposition
+from telephonist.chand.line import LineState, Signal
 from telephonist.chand.signalling.base import Signalling
 from telephonist.engine import Event, EventType
 
@@ -106,7 +107,7 @@ class DigitalTrunk(Signalling):
         self.line.signal(Signal.DIAL, self.now(), number=number)
         self.engine.sigmsg(self.line.chan, format_message("SETUP", calling=caller_id, called=number))
         self.line.signal(Signal.SENT, self.now())
-        self.set_timer(self.opt.no_answer_ms, self._no_answer)
+        self.set_timer(self.no_answer_ms(), self._no_answer)
 
     def _no_answer(self) -> None:
         if self.line.state == LineState.PROCEEDING:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from telephonist.chand.engine_clock import EngineTimers
@@ -67,7 +67,10 @@ class FarEnd:
     auto_answer_rings: int | None = None      # phone: lift after this many rings (None: wait for a command)
     disconnect: str = "busy_tone"             # exchange: busy_tone | open_loop | polarity
     cid: str = "bell202"
-    extra: dict[str, Any] = field(default_factory=dict)
+    cid_name: str | None = None               # exchange: the name its caller ID sends
+    cid_datetime: str | None = None           # exchange: the date and time its caller ID sends (MMDDHHMM)
+    fax_path: str | None = None               # a fax machine answering our call: where it keeps what it got
+    owner: str | None = None                  # the application session driving this far end (tests, the demo)
 
     @property
     def name(self) -> str:
@@ -100,6 +103,17 @@ class SimNetwork:
             # a caller-ID phone listens on hook: the caller's number, message waiting
             self.engine.set_cid_standard(far.chan, CID_STANDARDS.get(far.cid, CidStandard.BELL202))
             self.engine.set_dsp(far.chan, Dsp.CID)
+
+    def take(self, far: FarEnd, owner: str, observer: Callable[[FarEnd, str, dict[str, Any]], None]) -> None:
+        """An application drives this far end from now on and is told what happens at it."""
+        far.owner = owner
+        far.observer = observer
+
+    def owner_gone(self, owner: str) -> None:
+        for far in self.by_chan.values():
+            if far.owner == owner:
+                far.owner = None
+                far.observer = None
 
     def lookup(self, number: str) -> NumberBehaviour:
         for nb in self.numbers:
@@ -183,7 +197,7 @@ class SimNetwork:
     def _send_fsk_cid(self, far: FarEnd) -> None:
         if far.state == FarState.RINGING_OUT:
             self.engine.send_cid(far.chan, CID_STANDARDS[far.cid], number=far.caller,
-                                 name=far.extra.get("cid_name"), datetime=far.extra.get("cid_datetime"))
+                                 name=far.cid_name, datetime=far.cid_datetime)
 
     def hangup(self, far: FarEnd) -> None:
         """The far end hangs up (the caller, the callee, the phone)."""
@@ -349,7 +363,7 @@ class SimNetwork:
             # a fax machine: answers with CED and receives whatever our side sends
             import tempfile
             path = tempfile.mktemp(prefix=f"telephonist-simfax-{far.dialled}-", suffix=".tif")
-            far.extra["fax_path"] = path
+            far.fax_path = path
             self.engine.fax(far.chan, path, send=False, calling=False)
         elif nb.audio:
             self.engine.play(far.chan, [nb.audio])

@@ -102,13 +102,12 @@ def _stand_in_apps(flows: FlowSet) -> set[str]:
 
 
 async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str) -> list[CallReport]:
-    from telephonist.chand.api.server import ApiServer
     from telephonist.chand.assembly import SpanSpec, TrunkGroupSpec, assemble
-    from telephonist.chand.event_pump import EventPump
+    from telephonist.chand.core import ChandCore, CoreSettings
     from telephonist.chand.from_config import numbers_of, span_specs
     from telephonist.chand.routing import Route
     from telephonist.client import Client
-    from telephonist.engine import Clock, Engine
+    from telephonist.engine import Clock
     from telephonist.ivrd.service import IvrService
     from telephonist.ivrd.services import IvrServices
     from telephonist.storage import migrate
@@ -122,18 +121,15 @@ async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str
         spans = [dataclasses.replace(s, driver="sim", kind="fxs" if s.driver == "local" else s.kind)
                  for s in span_specs(cfg)]
         spans.append(SpanSpec(CALLER_SPAN, "e1", 4))
-        engine = Engine(max_channels=4096)
-        board = assemble(engine, spans, node="flowtest",
-                         trunk_groups=[TrunkGroupSpec(g.name, list(g.lines), g.hunting, g.caller_id, g.max_calls)
-                                       for g in cfg.trunk_groups],
-                         routes=[Route(f"ivr:{flow_name}", lines=(f"{CALLER_SPAN}/*",))], numbers=numbers_of(cfg),
-                         recordings_dir=os.path.join(tmp, "recordings"), prompts_dir=cfg.system.prompts_dir)
-        server = ApiServer(board)
+
+        def make_board(engine, recorder):
+            return assemble(engine, spans, node="flowtest",
+                            trunk_groups=[TrunkGroupSpec(g.name, list(g.lines), g.hunting, g.caller_id, g.max_calls)
+                                          for g in cfg.trunk_groups],
+                            routes=[Route(f"ivr:{flow_name}", lines=(f"{CALLER_SPAN}/*",))], numbers=numbers_of(cfg),
+                            recordings_dir=os.path.join(tmp, "recordings"), prompts_dir=cfg.system.prompts_dir)
         sock = os.path.join(tmp, "chand.sock")
-        await server.listen_unix(sock)
-        pump = EventPump(engine, board, Clock.LOCKSTEP)
-        pump.start()
-        engine.start(Clock.LOCKSTEP, 0.0)
+        core = await ChandCore.start(CoreSettings(socket=sock, clock=Clock.LOCKSTEP, node="flowtest"), make_board)
         clients: list[Client] = []
         settings = dataclasses.replace(cfg.ivrd, voicemail=dataclasses.replace(
             cfg.ivrd.voicemail, dir=os.path.join(tmp, "voicemail")), tts_cache_dir=cfg.ivrd.tts_cache_dir or
@@ -169,9 +165,7 @@ async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str
         finally:
             for c in clients:
                 await c.close()
-            await server.close()
-            pump.stop()
-            engine.close()
+            await core.stop()
             await services.close()
 
 

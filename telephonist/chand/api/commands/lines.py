@@ -1,0 +1,37 @@
+"""What some lines can do beyond calls: a raw E1 CAS line's bits, a phone port's message waiting."""
+from __future__ import annotations
+
+from telephonist.chand.api.commands.registry import ADMIN, Commands, arg, digits_arg, engine_safe
+from telephonist.chand.api.errors import BadRequest, WrongState
+
+COMMANDS = Commands()
+command = COMMANDS
+
+
+@command("cas", ADMIN)
+def cas(board, sess, msg):
+    """Set the ABCD bits an E1 CAS line sends (bits: "1101" or 13)."""
+    line = board.line(msg.get("chan"))
+    raw = arg(msg, "bits", (str, int))
+    try:
+        bits = int(raw, 2) if isinstance(raw, str) and len(raw) <= 4 else raw if isinstance(raw, int) else -1
+    except ValueError:
+        bits = -1
+    if not 0 <= bits <= 15:
+        raise BadRequest("cas: 'bits' must be four bits, like \"1101\" or 13")
+    if not line.sig.has_bits:
+        raise WrongState(f"{line.name} is not a CAS line (span signalling = \"cas\" on a dahdi E1 span)")
+    engine_safe(lambda: line.sig.set_bits(bits))
+    return {"chan": line.name, "bits": format(bits, "04b")}
+
+
+@command("mwi")
+def mwi(board, sess, msg):
+    """Messages waiting for an extension: each phone port with that extension shows the count
+    (stutter dial tone, FSK to the idle phone, the card's lamp) as its span's `mwi` says; 0 clears."""
+    extension = digits_arg(msg, "extension")
+    messages = arg(msg, "messages", int, check=lambda n: 0 <= n <= 9999, what="must be from 0 to 9999")
+    phones = [ln for ln in board.lines.values() if ln.extension == extension and ln.sig.has_messages]
+    for line in phones:
+        engine_safe(lambda: line.sig.set_messages(messages))
+    return {"lines": [ln.name for ln in phones]}

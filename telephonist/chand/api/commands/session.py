@@ -1,0 +1,85 @@
+"""Saying who you are, what you want to hear about, what chand looks like now, and reloading it."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telephonist.chand.api import PROTOCOL_VERSION
+from telephonist.chand.api.commands.registry import ADMIN, ANY, Commands, arg
+from telephonist.chand.api.errors import BadRequest, Forbidden, Unavailable, WrongState
+from telephonist.chand.api.session import ROLES
+from telephonist.engine import EngineError
+
+COMMANDS = Commands()
+command = COMMANDS
+ROLE_RANK = {"monitor": 0, "app": 1, "admin": 2}
+
+
+@command("hello", ANY)
+def hello(board, sess, msg):
+    app = arg(msg, "app", str, check=lambda s: bool(re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", s)),
+              what="must be 1-64 letters, digits, '_', '.' or '-'")
+    role = arg(msg, "role", str, "app", check=lambda r: r in ROLES, what=f"must be one of {', '.join(ROLES)}")
+    version = arg(msg, "version", int, PROTOCOL_VERSION)
+    if version > PROTOCOL_VERSION:
+        raise BadRequest(f"protocol version {version} is newer than this chand's {PROTOCOL_VERSION}")
+    if not sess.trusted:
+        token = arg(msg, "token", str, "")
+        granted = board.tokens.get(token) if token else None
+        if granted is None:
+            raise Forbidden("a valid token is needed on TCP")
+        if ROLE_RANK[role] > ROLE_RANK[granted]:
+            raise Forbidden(f"the token allows role {granted}, not {role}")
+    if sess.role is not None:
+        raise WrongState("hello was already said")
+    sess.app, sess.role = app, role
+    board.register(sess)
+    return {"session": sess.name, "node": board.node, "protocol": PROTOCOL_VERSION}
+
+
+@command("subscribe", ANY)
+def subscribe(board, sess, msg):
+    sess.subscribed = bool(arg(msg, "lines", bool, True))
+    sess.subscribed_calls = bool(arg(msg, "calls", bool, False))
+    return None
+
+
+@command("status", ANY)
+def status(board, sess, msg):
+    now = board.now()
+    st = board.engine.stats()
+    return {
+        "node": board.node, "time_ms": now,
+        "lines": [ln.describe(now) for ln in board.lines.values()],
+        "spans": [dict(name=name, **info, **dahdi_status(board, info)) for name, info in board.spans.items()],
+        "trunk_groups": [{"name": g.name, "hunting": g.hunting, "lines": [ln.name for ln in g.lines]}
+                         for g in board.trunk_groups.values()],
+        "applications": sorted({s.name for s in board.sessions.values()}),
+        "engine": {"ticks": st.ticks, "late_ticks": st.late_ticks, "active_channels": st.active_channels,
+                   "events_dropped": st.events_dropped},
+    }
+
+
+def dahdi_status(board, info: dict[str, Any]) -> dict[str, Any]:
+    """A dahdi span's DAHDI spans as the kernel reports them now (DAHDI_SPANSTAT): alarms and counters."""
+    if info.get("driver") != "dahdi":
+        return {}
+    out = []
+    for spanno in info.get("dahdi_spans", []):
+        try:
+            s = board.engine.dahdi_span_status(spanno)
+        except EngineError as exc:
+            out.append({"spanno": spanno, "error": str(exc)})
+            continue
+        out.append({"spanno": s.spanno, "name": s.name, "desc": s.desc, "alarms": s.alarm_text,
+                    "spantype": s.spantype, "lineconfig": s.lineconfig, "syncsrc": s.syncsrc,
+                    "counters": {"bpv": s.bpvcount, "crc4": s.crc4count, "ebit": s.ebitcount, "fas": s.fascount,
+                                 "errsec": s.errsec, "irqmisses": s.irqmisses}})
+    return {"dahdi": out}
+
+
+@command("reload", ADMIN)
+def reload(board, sess, msg):
+    if board.reloader is None:
+        raise Unavailable("this chand was started without a configuration file")
+    return board.reloader()

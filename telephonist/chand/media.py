@@ -1,0 +1,235 @@
+"""What a call's channel plays, records, collects and faxes, and the engine's answers about it.
+
+The control API's media commands come here once checked (api/commands/media.py);
+each starts one thing in the engine and notes its id in the call's `Media`
+(call.py). The engine's media events come back through `on_event`: an event
+for something the call started goes to the call's owner and into its record;
+one left over from an earlier call on the line (a playback stopped at its
+hang-up that reports after it) goes nowhere.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from telephonist.chand.api.errors import NotFound
+from telephonist.chand.collect import CollectSpec, DigitCollector
+from telephonist.chand.line import Line, LineState
+from telephonist.engine import Codec, Dsp, EndReason, Event, EventType, RecMode
+
+if TYPE_CHECKING:
+    from telephonist.chand.switchboard import Switchboard
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recording:
+    id: int
+    path: str
+
+
+class CallMedia:
+    def __init__(self, board: "Switchboard", prompts_dir: str, recordings_dir: str) -> None:
+        self.board = board
+        self.engine = board.engine
+        self.prompts_dir = prompts_dir
+        self.recordings_dir = recordings_dir
+
+    # ---- paths ------------------------------------------------------------------------------------
+    def prompt_path(self, name: str) -> str:
+        """A prompt named by an application: relative names live in the prompts directory."""
+        if os.path.isabs(name):
+            return name
+        path = os.path.normpath(os.path.join(self.prompts_dir, name))
+        if not path.startswith(os.path.normpath(self.prompts_dir) + os.sep):
+            raise NotFound(f"prompt {name!r} is outside the prompts directory")
+        return path
+
+    # ---- what applications start ---------------------------------------------------------------------
+    def play(self, line: Line, items: list[Any], barge_in: bool = False, loop: bool = False) -> int:
+        call = self._call(line)
+        pid = self.engine.play(line.chan, items, barge_in=barge_in, loop=loop)
+        call.media.playbacks.add(pid)
+        self.board.record_event(line, "play", playback=pid, items=_printable(items))
+        return pid
+
+    def stop(self, line: Line, playback: int = 0) -> None:
+        self.engine.play_stop(line.chan, playback)
+
+    def send_dtmf(self, line: Line, digits: str) -> int:
+        return self.engine.send_dtmf(line.chan, digits)
+
+    def record(self, line: Line, mode: RecMode, name: str, max_ms: int, silence_ms: int,
+               stop_digits: str) -> Recording:
+        call = self._call(line)
+        fname = name or f"{call.call_id}-{self.engine.new_id()}"
+        if not fname.endswith(".wav"):
+            fname += ".wav"
+        path = os.path.join(self.recordings_dir, time.strftime("%Y/%m/%d"), fname)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        rid = self.engine.record(line.chan, path, mode, Codec.ALAW, max_ms=max_ms, silence_ms=silence_ms,
+                                 stop_digits=stop_digits)
+        call.media.recordings[rid] = path
+        self.board.record_event(line, "record_start", recording=rid, path=path)
+        return Recording(rid, path)
+
+    def stop_record(self, line: Line, recording: int = 0) -> None:
+        self.engine.record_stop(line.chan, recording)
+
+    def collect(self, line: Line, spec: CollectSpec, initial: str, prompt: list[Any]) -> int:
+        """Digits from the caller after an optional prompt they may interrupt; collect_done tells the owner."""
+        call = self._call(line)
+        if call.media.collect and not call.media.collect.finished:
+            call.media.collect.cancel("replaced")
+        pid = None
+        if prompt:
+            pid = self.engine.play(line.chan, prompt, barge_in=True)
+            call.media.playbacks.add(pid)
+        cid = self.engine.new_id()
+
+        def done(col: DigitCollector, digits: str, reason: str) -> None:
+            if call.media.collect is col:
+                call.media.collect = None
+            if col.prompt_id:
+                self.engine.play_stop(line.chan, col.prompt_id)
+            if line.call is not call:
+                return          # the call ended with the collection (its cancel comes here)
+            self.board.record_event(line, "collect", digits="*" * len(digits) if spec.secret else digits,
+                                    reason=reason)
+            self.board.tell_owner(line, "collect_done", collect=col.id, digits=digits, reason=reason)
+        self.board.record_event(line, "collect_start", collect=cid, min=spec.min_digits, max=spec.max_digits,
+                                prompt=_printable(prompt))
+        call.media.collect = col = DigitCollector(cid, spec, self.board.timers, done, prompt_id=pid)
+        for d in initial:           # keys pressed before (during a barge-in prompt of the application's)
+            col.digit(d)
+        return cid
+
+    def detect(self, line: Line, tones: bool, voice: bool, fax: bool) -> None:
+        dsp = line.sig.media_dsp()
+        if tones:
+            dsp |= Dsp.PROGRESS
+        if voice:
+            dsp |= Dsp.VAD
+        if fax:
+            dsp |= Dsp.FAXTONE
+        self.engine.set_dsp(line.chan, dsp)
+
+    def fax(self, line: Line, send: bool, path: str, calling: bool, ecm: bool, ident: str, header: str) -> int:
+        call = self._call(line)
+        self.board.echo(line, False)         # fax modems want no echo canceller on the line
+        fid = self.engine.fax(line.chan, path, send=send, calling=calling, ecm=ecm, ident=ident, header=header)
+        call.media.fax = fid
+        return fid
+
+    def fallback_prompt(self, line: Line, items: list[Any]) -> None:
+        """The fallback's prompt; the call is hung up when it ends."""
+        call = self._call(line)
+        self.engine.play_stop(line.chan, 0)
+        call.media.fallback_playback = self.engine.play(line.chan, items)
+
+    def stop_all(self, line: Line) -> None:
+        """The call is ending: whatever it was playing, recording, collecting or faxing ends with it."""
+        call = line.call
+        if call is None:
+            return
+        media = call.media
+        if media.collect:
+            media.collect.cancel("hangup")
+        if media.fax:
+            self.engine.fax_stop(line.chan)
+        if media.recordings:
+            # the file is complete once the engine stops it; the record names it now
+            call.recording_path = list(media.recordings.values())[-1]
+            if self.board.recorder:
+                self.board.recorder.updated(line, recording_path=call.recording_path)
+            self.engine.record_stop(line.chan, 0)
+        if media.playbacks or media.fallback_playback:
+            self.engine.play_stop(line.chan, 0)
+
+    # ---- what the engine says ------------------------------------------------------------------------
+    def on_event(self, line: Line, ev: Event) -> None:
+        t = ev.type
+        call = line.call
+        if t == EventType.DTMF:
+            collect = call.media.collect if call else None
+            secret = collect is not None and collect.spec.secret
+            self.board.record_event(line, "dtmf", digit="*" if secret else ev.text, duration_ms=ev.a)
+            # the key first, then the collection it may end: an application then knows which keys
+            # a collect_done used up, and which came after it (typed ahead for the next question)
+            self.board.tell_owner(line, "dtmf", digit=ev.text, duration_ms=ev.a)
+            if collect:
+                collect.digit(ev.text)
+        elif t == EventType.PLAY_DONE:
+            self._play_done(line, ev)
+        elif t == EventType.REC_DONE:
+            self._rec_done(line, ev)
+        elif t == EventType.FAX_PAGE and call and call.media.fax == ev.id:
+            self.board.tell_owner(line, "fax_page", fax=ev.id, page=ev.a, bit_rate=ev.b)
+        elif t == EventType.FAX_DONE and call and call.media.fax == ev.id:
+            call.media.fax = None
+            result, _, remote = ev.text.partition(";")
+            self.board.record_event(line, "fax", code=ev.a, pages=ev.b, bit_rate=ev.c, ecm=bool(ev.d),
+                                    result=result)
+            self.board.tell_owner(line, "fax_done", fax=ev.id, code=ev.a, ok=ev.a == 0, pages=ev.b, bit_rate=ev.c,
+                                  ecm=bool(ev.d), result=result, remote_ident=remote)
+        elif t == EventType.TONE:
+            self.board.tell_owner(line, "tone", tone=ev.text, on=bool(ev.a))
+        elif t == EventType.VAD:
+            self.board.tell_owner(line, "voice", on=bool(ev.a), length_ms=ev.b)
+        elif t == EventType.FAXTONE:
+            self.board.tell_owner(line, "fax_tone", tone=ev.text)
+            if ev.text == "CNG" and line.state == LineState.UP:
+                self.board.fax_heard(line)
+        elif t == EventType.DTMF_SENT:
+            self.board.tell_owner(line, "dtmf_sent", id=ev.id)
+        elif t == EventType.ERROR:
+            log.error("event=channel_error line=%s text=%s", line.name, ev.text)
+            self.board.tell_owner(line, "error", message=ev.text)
+
+    def _play_done(self, line: Line, ev: Event) -> None:
+        call = line.call
+        if ev.a == EndReason.ERROR:
+            log.error("event=playback_error line=%s playback=%s error=%s", line.name, ev.id, ev.text)
+        if call is None:
+            return
+        media = call.media
+        if media.collect:
+            media.collect.prompt_done(ev.id)
+        if ev.id == media.fallback_playback:
+            media.fallback_playback = None
+            if line.busy:
+                line.sig.hangup("fallback")
+            return
+        if ev.id not in media.playbacks:
+            return              # not the call's own (a tone of the signalling's, an earlier call's prompt)
+        media.playbacks.discard(ev.id)
+        self.board.tell_owner(line, "play_done", playback=ev.id, reason=EndReason(ev.a).name.lower(),
+                              played_ms=ev.b, error=ev.text or None)
+
+    def _rec_done(self, line: Line, ev: Event) -> None:
+        call = line.call
+        path = call.media.recordings.pop(ev.id, None) if call else None
+        if path is None:
+            return              # an earlier call's recording, stopped at its end (its record names it)
+        reason = EndReason(ev.a).name.lower()
+        if ev.a != EndReason.ERROR:
+            call.recording_path = path
+            if self.board.recorder:
+                self.board.recorder.updated(line, recording_path=path)
+        self.board.record_event(line, "record", recording=ev.id, reason=reason, ms=ev.b, path=path)
+        self.board.tell_owner(line, "record_done", recording=ev.id, reason=reason, duration_ms=ev.b,
+                              path=path, error=ev.text if ev.a == EndReason.ERROR else None)
+
+    @staticmethod
+    def _call(line: Line):
+        if line.call is None:
+            raise NotFound(f"{line.name} has no call")
+        return line.call
+
+
+def _printable(items: list[Any]) -> list[Any]:
+    return [i if isinstance(i, str) else list(i) for i in items]
