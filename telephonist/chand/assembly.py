@@ -12,6 +12,7 @@ from telephonist.chand.api.commands import table_for
 from telephonist.chand.dahdi_span import GUARD_MS, DahdiSpanSettings, open_dahdi_span
 from telephonist.chand.engine_clock import EngineTimers
 from telephonist.chand.line import Line
+from telephonist.chand.media import MediaFolders
 from telephonist.chand.routing import Route, Router
 from telephonist.chand.signalling import LineOptions, SigContext, make_signalling
 from telephonist.chand.switchboard import Fallback, Switchboard
@@ -72,14 +73,14 @@ def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
              trunk_groups: list[TrunkGroupSpec] | None = None, routes: list[Route] | None = None,
              default_route: str | None = None, numbers: list[NumberBehaviour] | None = None,
              fallback: Fallback | None = None, recordings_dir: str = "/var/lib/telephonist/recordings",
-             prompts_dir: str = "/var/lib/telephonist/prompts", recorder=None,
-             app_timeout_ms: int = 2000) -> Switchboard:
+             prompts_dir: str = "/var/lib/telephonist/prompts", play_dirs: tuple[str, ...] = (),
+             fax_dirs: tuple[str, ...] = (), recorder=None, app_timeout_ms: int = 2000) -> Switchboard:
     timers = EngineTimers(engine)
     ctx = SigContext(engine, timers, lambda: engine.now_ms)
     sim = SimNetwork(engine, timers, lambda: engine.now_ms, numbers) if any(s.driver == "sim" for s in spans) else None
     board = Switchboard(engine, timers, node=node, recorder=recorder, router=Router(routes or [], default_route),
-                        sim=sim, fallback=fallback, recordings_dir=recordings_dir, prompts_dir=prompts_dir,
-                        app_timeout_ms=app_timeout_ms)
+                        sim=sim, fallback=fallback, app_timeout_ms=app_timeout_ms,
+                        folders=MediaFolders(prompts_dir, recordings_dir, tuple(play_dirs), tuple(fax_dirs)))
     for spec in spans:
         if spec.driver == "local":
             _add_local_span(board, ctx, spec)

@@ -40,6 +40,8 @@ class CoreSettings:
     node: str = "chand"
     frame_ms: int = 20
     max_channels: int = 4096
+    max_connections: int = 256               # control-API connections at once
+    hello_timeout_ms: int = 5000             # a connection must say hello within this
 
 
 class ChandCore:
@@ -68,7 +70,9 @@ class ChandCore:
                 recorder = CallRecorder(store, settings.node, lambda: engine.now_ms)
             board = make_board(engine, recorder)
             lockstep = settings.clock == Clock.LOCKSTEP
-            server = ApiServer(board, hold_clock=engine.clock_held if lockstep else None)
+            server = ApiServer(board, hold_clock=engine.clock_held if lockstep else None,
+                               max_connections=settings.max_connections,
+                               hello_timeout_s=settings.hello_timeout_ms / 1000.0)
             await server.listen_unix(settings.socket, settings.socket_mode, settings.socket_group)
             core = cls(settings, engine, board, server, EventPump(engine, board, settings.clock), store)
             if settings.tcp:

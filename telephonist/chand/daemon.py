@@ -49,7 +49,8 @@ class Chand:
         settings = CoreSettings(
             socket=cfg.control.socket, clock=clock, speed=speed, socket_mode=cfg.control.socket_mode,
             socket_group=cfg.control.socket_group, tcp=tcp, tls=self._tls(cfg), db_url=cfg.database.url,
-            node=cfg.system.node, frame_ms=cfg.system.frame_ms,
+            node=cfg.system.node, frame_ms=cfg.system.frame_ms, max_connections=cfg.control.max_connections,
+            hello_timeout_ms=cfg.control.hello_timeout_ms,
             max_channels=max(64, sum(2 * s.channel_count for s in cfg.spans) + 16))
         self.core = core = await ChandCore.start(settings, lambda engine, recorder: build_board(cfg, engine, recorder))
         core.board.reloader = self.reload

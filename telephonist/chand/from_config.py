@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import logging
+import os
 
+from telephonist.chand.api.tokens import grants_from
 from telephonist.chand.assembly import SpanSpec, TrunkGroupSpec, assemble, expand_lines
+from telephonist.chand.media import MediaFolders
 from telephonist.chand.dahdi_span import DahdiSpanSettings, PortSettings
 from telephonist.chand.routing import Route, Router
 from telephonist.chand.signalling import LineOptions
@@ -58,6 +61,12 @@ def numbers_of(cfg: Config) -> list[NumberBehaviour]:
             for n in cfg.sim.numbers]
 
 
+def play_dirs_of(cfg: Config) -> tuple[str, ...]:
+    """Folders applications may play from besides the prompts: voicemail, text-to-speech, and the operator's own."""
+    tts = cfg.ivrd.tts_cache_dir or os.path.join(cfg.system.state_dir, "tts")
+    return (cfg.ivrd.voicemail.dir, tts, *cfg.control.media_dirs)
+
+
 def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
     board = assemble(
         engine, span_specs(cfg), node=cfg.system.node,
@@ -65,9 +74,10 @@ def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
                       for g in cfg.trunk_groups],
         routes=routes_of(cfg), default_route=cfg.routing.default or None, numbers=numbers_of(cfg),
         fallback=Fallback(cfg.control.fallback.prompt or None, cfg.control.fallback.then),
-        recordings_dir=cfg.system.recordings_dir, prompts_dir=cfg.system.prompts_dir, recorder=recorder,
+        recordings_dir=cfg.system.recordings_dir, prompts_dir=cfg.system.prompts_dir, play_dirs=play_dirs_of(cfg),
+        fax_dirs=(cfg.faxd.spool_dir,), recorder=recorder,
         app_timeout_ms=cfg.control.app_timeout_ms)
-    board.tokens = {t.token: t.role for t in cfg.control.tokens}
+    board.tokens = grants_from(cfg.control.tokens)
     board.fax_route = cfg.routing.fax or None
     return board
 
@@ -85,8 +95,10 @@ def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[st
             restart.append(section)
     board.router = Router(routes_of(new), new.routing.default or None)
     board.fallback = Fallback(new.control.fallback.prompt or None, new.control.fallback.then)
-    board.tokens = {t.token: t.role for t in new.control.tokens}
+    board.set_tokens(grants_from(new.control.tokens))
     board.fax_route = new.routing.fax or None
+    board.media.folders = MediaFolders(new.system.prompts_dir, new.system.recordings_dir, play_dirs_of(new),
+                                       (new.faxd.spool_dir,))
     board.app_timeout_s = new.control.app_timeout_ms / 1000.0
     if board.sim is not None:
         board.sim.numbers = numbers_of(new)

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from telephonist.chand.api.errors import NotFound
+from telephonist.chand.api.errors import BadRequest, Forbidden, NotFound
 from telephonist.chand.collect import CollectSpec, DigitCollector
 from telephonist.chand.line import Line, LineState
 from telephonist.engine import Codec, Dsp, EndReason, Event, EventType, RecMode
@@ -32,22 +32,57 @@ class Recording:
     path: str
 
 
+def _inside(path: str, root: str) -> bool:
+    root = os.path.normpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+class MediaFolders:
+    """Where applications' files may be: prompts and what they may play, recordings, faxes.
+
+    The check is on the path as written (normalised, so `..` cannot climb out); the folders are the
+    operator's, and a link placed inside one is the operator's choice."""
+
+    def __init__(self, prompts: str, recordings: str, play: tuple[str, ...] = (), fax: tuple[str, ...] = ()) -> None:
+        self.prompts = os.path.normpath(prompts)
+        self.recordings = os.path.normpath(recordings)
+        self.play = tuple(os.path.normpath(d) for d in (prompts, *play) if d)
+        self.fax = tuple(os.path.normpath(d) for d in fax if d)
+
+    def prompt(self, name: str) -> str:
+        """A prompt named by an application: a name relative to the prompts folder, or a path inside
+        one of the folders applications may play from (voicemail, text-to-speech ...)."""
+        path = os.path.normpath(name if os.path.isabs(name) else os.path.join(self.prompts, name))
+        if not any(_inside(path, root) for root in self.play):
+            raise Forbidden(f"prompt {name!r} is outside the folders applications may play from")
+        return path
+
+    def fax_file(self, path: str) -> str:
+        if not os.path.isabs(path):
+            raise BadRequest(f"fax: {path!r} must be an absolute path")
+        path = os.path.normpath(path)
+        if not any(_inside(path, root) for root in self.fax):
+            raise Forbidden(f"fax: {path!r} is outside the fax folders" if self.fax else
+                            "fax: no fax folder is configured ([faxd] spool_dir)")
+        return path
+
+
 class CallMedia:
-    def __init__(self, board: "Switchboard", prompts_dir: str, recordings_dir: str) -> None:
+    def __init__(self, board: "Switchboard", folders: MediaFolders) -> None:
         self.board = board
         self.engine = board.engine
-        self.prompts_dir = prompts_dir
-        self.recordings_dir = recordings_dir
+        self.folders = folders
 
-    # ---- paths ------------------------------------------------------------------------------------
+    @property
+    def prompts_dir(self) -> str:
+        return self.folders.prompts
+
+    @property
+    def recordings_dir(self) -> str:
+        return self.folders.recordings
+
     def prompt_path(self, name: str) -> str:
-        """A prompt named by an application: relative names live in the prompts directory."""
-        if os.path.isabs(name):
-            return name
-        path = os.path.normpath(os.path.join(self.prompts_dir, name))
-        if not path.startswith(os.path.normpath(self.prompts_dir) + os.sep):
-            raise NotFound(f"prompt {name!r} is outside the prompts directory")
-        return path
+        return self.folders.prompt(name)
 
     # ---- what applications start ---------------------------------------------------------------------
     def play(self, line: Line, items: list[Any], barge_in: bool = False, loop: bool = False) -> int:

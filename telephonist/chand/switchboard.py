@@ -16,12 +16,13 @@ import os
 from typing import Any, Iterable
 
 from telephonist.chand.api.errors import NotFound, NotOwner, Unavailable
-from telephonist.chand.api.session import Session
+from telephonist.chand.api.session import ROLE_RANK, Session
+from telephonist.chand.api.tokens import TokenGrant
 from telephonist.chand.bridges import Bridges
 from telephonist.chand.call import Call, Disposition
 from telephonist.chand.engine_clock import EngineTimers
 from telephonist.chand.line import Line, LineListener, LineState, Signal
-from telephonist.chand.media import CallMedia
+from telephonist.chand.media import CallMedia, MediaFolders
 from telephonist.chand.records import CallRecorder
 from telephonist.chand.routing import Router, split_application
 from telephonist.chand.signalling.cas import bits_text
@@ -46,8 +47,7 @@ class Switchboard(LineListener):
     def __init__(self, engine: Engine, timers: EngineTimers, *, node: str = "chand",
                  recorder: CallRecorder | None = None, router: Router | None = None,
                  sim: SimNetwork | None = None, fallback: Fallback | None = None,
-                 recordings_dir: str = "/var/lib/telephonist/recordings",
-                 prompts_dir: str = "/var/lib/telephonist/prompts", app_timeout_ms: int = 2000) -> None:
+                 folders: MediaFolders | None = None, app_timeout_ms: int = 2000) -> None:
         self.engine = engine
         self.timers = timers
         self.node = node
@@ -61,11 +61,12 @@ class Switchboard(LineListener):
         self.trunk_groups: dict[str, TrunkGroup] = {}
         self.sessions: dict[int, Session] = {}
         self.spans: dict[str, dict[str, Any]] = {}
-        self.tokens: dict[str, str] = {}             # TCP token -> role
+        self.tokens: dict[str, TokenGrant] = {}      # TCP token -> what it allows
         self.reloader: Any = None                    # set by the daemon: () -> dict
         self.fax_route: str | None = None            # where a voice call that turns out to be a fax goes
         self.commands: Any = None                    # the control API's command table (api/commands)
-        self.media = CallMedia(self, prompts_dir, recordings_dir)
+        self.media = CallMedia(self, folders or MediaFolders("/var/lib/telephonist/prompts",
+                                                             "/var/lib/telephonist/recordings"))
         self.bridges = Bridges(engine, self)          # bridges and conferences, each on its own engine conference
         self.transfers = Transfers(self)
         self.alarms = SpanAlarms(self)                # DAHDI span alarms and the lines they block
@@ -144,6 +145,22 @@ class Switchboard(LineListener):
                     self.apply_fallback(line, why)
         if self.sim:
             self.sim.owner_gone(sess.name)
+
+    def set_tokens(self, tokens: dict[str, TokenGrant]) -> None:
+        """New TCP tokens (a reload): sessions whose token is gone, or no longer allows what they said
+        hello as, are closed; their calls get the fallback."""
+        self.tokens = tokens
+        for sess in list(self.sessions.values()):
+            if sess.token is None:
+                continue
+            grant = tokens.get(sess.token)
+            if grant is None or not grant.allows(sess.app or "") or \
+                    ROLE_RANK[sess.role or "admin"] > ROLE_RANK[grant.role]:
+                log.warning("event=session_closed session=%s why=token_revoked", sess.name)
+                sess.send({"reply": None, "ok": False,
+                           "error": {"code": "forbidden", "message": "the token this session used was revoked"}})
+                sess.close()
+                self.session_gone(sess, "token revoked")
 
     def check_sessions(self) -> None:
         """Applications that stopped answering lose their calls to the fallback."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import glob
+import ipaddress
 import os
+import re
 import tomllib
 import types
 import typing
@@ -25,7 +27,7 @@ from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, Eng
 
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
-             ("control", "fallback", "prompt"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir"),
+             ("control", "fallback", "prompt"), ("control", "media_dirs"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir"),
              ("ivrd", "flows_dir"), ("sim", "traffic", "scripts"), ("ivrd", "tts_cache_dir"), ("ivrd", "voicemail", "dir")}
 ROLES = ("monitor", "app", "admin")
 HUNTING = ("ascending", "descending", "round_robin", "least_used")
@@ -203,6 +205,48 @@ def _known_zones() -> set[str]:
     return {z.name for z in load_tone_zones()}
 
 
+def _check_control(cfg: Config, b: _Builder) -> None:
+    ctl = cfg.control
+    seen: set[str] = set()
+    for i, t in enumerate(ctl.tokens):
+        if t.role not in ROLES:
+            b.problem(("control", "tokens", i, "role"), f"role must be one of {', '.join(ROLES)}")
+        if len(t.token) < 16:
+            b.problem(("control", "tokens", i, "token"), "a token needs at least 16 characters")
+        if t.token in seen:
+            b.problem(("control", "tokens", i, "token"), "two tokens are the same")
+        seen.add(t.token)
+        if not t.apps:
+            b.problem(("control", "tokens", i), f"token '{t.name}' needs apps = [...]: the application names it "
+                      "may say hello as (e.g. apps = [\"crm\"])")
+        for j, pattern in enumerate(t.apps):
+            if not re.fullmatch(r"[A-Za-z0-9_.*?-]{1,64}", pattern) or pattern in ("*", "**"):
+                b.problem(("control", "tokens", i, "apps", j), f"'{pattern}' is not an application name or pattern "
+                          "(letters, digits, _ . - and * ?; a lone * would let the token be any application)")
+    if ctl.tcp:
+        host, sep, port = ctl.tcp.rpartition(":")
+        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+            b.problem(("control", "tcp"), "tcp must be host:port")
+        elif not ctl.tls_cert and not ctl.allow_plaintext and not _is_loopback(host.strip("[]")):
+            b.problem(("control", "tcp"), f"tcp on {host or 'every address'} without TLS would send tokens and calls "
+                      "in clear text: set tls_cert and tls_key (or allow_plaintext = true on a trusted network)")
+    if bool(ctl.tls_cert) != bool(ctl.tls_key):
+        b.problem(("control", "tls_cert"), "tls_cert and tls_key go together")
+    if not 1 <= ctl.max_connections <= 65536:
+        b.problem(("control", "max_connections"), "max_connections must be from 1 to 65536")
+    if not 100 <= ctl.hello_timeout_ms <= 600000:
+        b.problem(("control", "hello_timeout_ms"), "hello_timeout_ms must be from 100 to 600000")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False            # "" (every address), 0.0.0.0 or a name: not only this machine
+
+
 def _check(cfg: Config, b: _Builder) -> None:
     zones = _known_zones()
     sysc = cfg.system
@@ -218,15 +262,7 @@ def _check(cfg: Config, b: _Builder) -> None:
         b.problem(("system", "frame_ms"), "frame_ms must be 10, 20, 30 or 40")
     if cfg.engine.clock not in ("realtime", "fast", "lockstep"):
         b.problem(("engine", "clock"), "clock must be realtime, fast or lockstep")
-    for i, t in enumerate(cfg.control.tokens):
-        if t.role not in ROLES:
-            b.problem(("control", "tokens", i, "role"), f"role must be one of {', '.join(ROLES)}")
-        if len(t.token) < 16:
-            b.problem(("control", "tokens", i, "token"), "a token needs at least 16 characters")
-    if cfg.control.tcp and ":" not in cfg.control.tcp:
-        b.problem(("control", "tcp"), "tcp must be host:port")
-    if bool(cfg.control.tls_cert) != bool(cfg.control.tls_key):
-        b.problem(("control", "tls_cert"), "tls_cert and tls_key go together")
+    _check_control(cfg, b)
 
     spans: dict[str, SpanConfig] = {}
     dahdi_used: dict[int, str] = {}

@@ -33,6 +33,7 @@ class Token:
     name: str
     token: str
     role: str = "app"
+    apps: tuple[str, ...] = ()          # the application names it may say hello as ("crm", "crm-*")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ class ControlConfig:
     app_timeout_ms: int = 2000
     tokens: tuple[Token, ...] = ()
     fallback: FallbackConfig = field(default_factory=FallbackConfig)
+    max_connections: int = 256          # control-API connections at once (Unix socket and TCP together)
+    hello_timeout_ms: int = 5000        # a connection that has not said hello by then is closed
+    allow_plaintext: bool = False       # TCP on a non-loopback address without TLS (a token in clear text)
+    media_dirs: tuple[str, ...] = ()    # more folders applications may play from (besides the prompts,
+                                        # voicemail and TTS folders)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from telephonist.client import ApiCallError, Client
 from tests.chand.test_daemon import CONFIG, connect, start_chand
 
 TOKEN = "s3cret-token-for-the-crm-0123"
+BOARD_TOKEN = "wallboard-token-0123456789"
 
 
 @pytest.fixture
@@ -22,18 +23,37 @@ def tls_files(tmp_path):
     return str(cert), str(key)
 
 
-async def test_tcp_needs_a_token_and_tls_works(tmp_path, tls_files):
-    cert, key = tls_files
-    cfg = tmp_path / "telephonist.toml"
-    text = CONFIG.replace("[engine]", f'tcp = "127.0.0.1:0"\ntls_cert = "{cert}"\ntls_key = "{key}"\n'
-                                      f'[[control.tokens]]\nname = "crm"\ntoken = "{TOKEN}"\nrole = "app"\n\n[engine]')
-    # port 0 is not knowable from outside: pick a free one
+TOKENS = f"""
+[[control.tokens]]
+name = "crm"
+token = "{TOKEN}"
+role = "app"
+apps = ["crm", "crm-*"]
+
+[[control.tokens]]
+name = "board"
+token = "{BOARD_TOKEN}"
+role = "monitor"
+apps = ["wallboard"]
+"""
+
+
+def free_port() -> int:
     import socket
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    cfg.write_text(text.replace("127.0.0.1:0", f"127.0.0.1:{port}"))
+    return port
+
+
+async def test_tcp_needs_a_token_for_its_applications_and_tls_works(tmp_path, tls_files):
+    cert, key = tls_files
+    cfg = tmp_path / "telephonist.toml"
+    port = free_port()
+    text = CONFIG.replace("[engine]", f'tcp = "127.0.0.1:{port}"\ntls_cert = "{cert}"\ntls_key = "{key}"\n'
+                                      'hello_timeout_ms = 1000\n' + TOKENS + "\n[engine]")
+    cfg.write_text(text)
     proc = start_chand(str(cfg))
     try:
         await connect(str(tmp_path / "state" / "chand.sock"), "probe")      # up
@@ -44,15 +64,60 @@ async def test_tcp_needs_a_token_and_tls_works(tmp_path, tls_files):
         with pytest.raises(ApiCallError) as e:
             await c.call("reload")                     # the token allows role app only
         assert e.value.code == "forbidden"
-        await c.close()
-        with pytest.raises(ApiCallError) as e:
-            await Client.connect_tcp("127.0.0.1", port, app="crm", token="wrong-token-wrong-token", ssl=ctx)
-        assert e.value.code == "forbidden"
+        crm2 = await Client.connect_tcp("127.0.0.1", port, app="crm-2", token=TOKEN, ssl=ctx)
+        board = await Client.connect_tcp("127.0.0.1", port, app="wallboard", token=BOARD_TOKEN, role="monitor",
+                                         ssl=ctx)
+        for bad in (dict(app="crm", token="wrong-token-wrong-token"),            # no such token
+                    dict(app="crm", token=TOKEN, role="admin"),                  # more than the token allows
+                    dict(app="ivr", token=TOKEN),                                # the CRM's token is not ivrd's
+                    dict(app="wallboard", token=BOARD_TOKEN)):                   # a monitor token as an app
+            with pytest.raises(ApiCallError) as e:
+                await Client.connect_tcp("127.0.0.1", port, ssl=ctx, **bad)
+            assert e.value.code == "forbidden", bad
+
+        # silent connections are closed after hello_timeout_ms; long lines before hello too
+        r, w = await asyncio.open_connection("127.0.0.1", port, ssl=ctx)
+        line = await asyncio.wait_for(r.readline(), 30)
+        assert b"say hello within 1 s" in line and await r.read() == b""
+        w.close()
+        r, w = await asyncio.open_connection("127.0.0.1", port, ssl=ctx)
+        w.write(b'{"cmd": "hello", "app": "' + b"x" * 5000 + b'"}\n')
+        line = await asyncio.wait_for(r.readline(), 30)
+        assert b"longer than 4096 bytes before hello" in line and await r.read() == b""
+        w.close()
+
+        # the CRM's token is taken out of the file: its sessions are closed by the reload, the others stay
+        cfg.write_text(text.replace(TOKEN, "another-token-for-the-crm-99"))
+        gone = [c.closed.wait(), crm2.closed.wait()]
+        admin = await connect(str(tmp_path / "state" / "chand.sock"), "ops", role="admin")
+        assert (await admin.call("reload"))["applied"]
+        await asyncio.wait_for(asyncio.gather(*gone), 30)
+        assert (await board.call("status"))["node"]
         with pytest.raises(ApiCallError):
-            await Client.connect_tcp("127.0.0.1", port, app="crm", token=TOKEN, role="admin", ssl=ctx)
+            await Client.connect_tcp("127.0.0.1", port, app="crm", token=TOKEN, ssl=ctx)
+        await board.close()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
+
+
+def test_plaintext_tcp_beyond_this_machine_is_refused_at_start(tmp_path):
+    from telephonist.config import ConfigError, load_config
+    cfg = tmp_path / "telephonist.toml"
+    for host, ok in (("127.0.0.1", True), ("[::1]", True), ("0.0.0.0", False), ("10.1.2.3", False), ("", False)):
+        cfg.write_text(CONFIG.replace("[engine]", f'tcp = "{host}:7070"\n' + TOKENS + "\n[engine]"))
+        if ok:
+            load_config(str(cfg))
+            continue
+        with pytest.raises(ConfigError) as e:
+            load_config(str(cfg))
+        assert "without TLS" in str(e.value) and "telephonist.toml:" in str(e.value)
+    cfg.write_text(CONFIG.replace("[engine]", 'tcp = "0.0.0.0:7070"\nallow_plaintext = true\n' + TOKENS + "\n[engine]"))
+    load_config(str(cfg))
+    cfg.write_text(CONFIG.replace("[engine]", 'tcp = "127.0.0.1:7070"\n[[control.tokens]]\nname = "x"\n'
+                                  f'token = "{TOKEN}"\n\n[engine]'))
+    with pytest.raises(ConfigError, match="needs apps"):
+        load_config(str(cfg))
 
 
 async def test_operator_commands(tmp_path):

@@ -39,9 +39,12 @@ async def running_chand(tmp_path, spans: list[SpanSpec], clock: Clock = Clock.LO
     db_url = db_url or (f"sqlite:///{tmp_path / 'calls.db'}" if records else None)
     kw.setdefault("recordings_dir", str(tmp_path / "recordings"))
     kw.setdefault("prompts_dir", str(tmp_path / "prompts"))
+    kw.setdefault("play_dirs", (str(tmp_path),))           # the test's own files (what its far ends recorded ...)
+    kw.setdefault("fax_dirs", (str(tmp_path),))
     os.makedirs(kw["prompts_dir"], exist_ok=True)
     settings = CoreSettings(socket=str(tmp_path / "chand.sock"), clock=clock, speed=speed, db_url=db_url,
-                            node=kw.get("node", "chand"))
+                            node=kw.get("node", "chand"), max_connections=kw.pop("max_connections", 256),
+                            hello_timeout_ms=kw.pop("hello_timeout_ms", 5000))
     core = await ChandCore.start(settings, lambda engine, recorder: assemble(engine, spans, recorder=recorder, **kw))
     cut = ChandUnderTest(core)
     try:

@@ -11,6 +11,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 ROLES = ("app", "monitor", "admin")
+ROLE_RANK = {"monitor": 0, "app": 1, "admin": 2}
 _ids = itertools.count(1)
 
 
@@ -30,6 +31,17 @@ class Session:
         self.subscribed_calls = False   # receives what happens on every call (call_event: play, collect ...)
         self.closed = False
         self.acked_event = asyncio.Event()
+        self.token: str | None = None    # TCP: the token it said hello with
+        self.connected_at = asyncio.get_running_loop().time()
+
+    def close(self) -> None:
+        """Hang up on the application (the server's read loop then ends and tells the switchboard)."""
+        self.flush()
+        self.closed = True
+        try:
+            self.writer.close()
+        except Exception:
+            pass
 
     @property
     def name(self) -> str:

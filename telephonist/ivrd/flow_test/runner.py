@@ -104,7 +104,7 @@ def _stand_in_apps(flows: FlowSet) -> set[str]:
 async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str) -> list[CallReport]:
     from telephonist.chand.assembly import SpanSpec, TrunkGroupSpec, assemble
     from telephonist.chand.core import ChandCore, CoreSettings
-    from telephonist.chand.from_config import numbers_of, span_specs
+    from telephonist.chand.from_config import numbers_of, play_dirs_of, span_specs
     from telephonist.chand.routing import Route
     from telephonist.client import Client
     from telephonist.engine import Clock
@@ -127,7 +127,8 @@ async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str
                             trunk_groups=[TrunkGroupSpec(g.name, list(g.lines), g.hunting, g.caller_id, g.max_calls)
                                           for g in cfg.trunk_groups],
                             routes=[Route(f"ivr:{flow_name}", lines=(f"{CALLER_SPAN}/*",))], numbers=numbers_of(cfg),
-                            recordings_dir=os.path.join(tmp, "recordings"), prompts_dir=cfg.system.prompts_dir)
+                            recordings_dir=os.path.join(tmp, "recordings"), prompts_dir=cfg.system.prompts_dir,
+                            play_dirs=(tmp, *play_dirs_of(cfg)), fax_dirs=(tmp, cfg.faxd.spool_dir))
         sock = os.path.join(tmp, "chand.sock")
         core = await ChandCore.start(CoreSettings(socket=sock, clock=Clock.LOCKSTEP, node="flowtest"), make_board)
         clients: list[Client] = []

@@ -92,7 +92,7 @@ def detect(board, sess, msg):
 def fax(board, sess, msg):
     line = media_line(board, sess, msg)
     direction = arg(msg, "direction", str, check=lambda d: d in ("send", "receive"), what="must be send or receive")
-    path = arg(msg, "path", str, check=lambda p: 0 < len(p) <= 4096)
+    path = board.media.folders.fax_file(arg(msg, "path", str, check=lambda p: 0 < len(p) <= 4096))
     if direction == "send" and not os.path.isfile(path):
         raise BadRequest(f"fax: {path} does not exist")
     calling = arg(msg, "calling", bool, line.call.direction == "outbound")

@@ -7,12 +7,11 @@ from typing import Any
 from telephonist.chand.api import PROTOCOL_VERSION
 from telephonist.chand.api.commands.registry import ADMIN, ANY, Commands, arg
 from telephonist.chand.api.errors import BadRequest, Forbidden, Unavailable, WrongState
-from telephonist.chand.api.session import ROLES
+from telephonist.chand.api.session import ROLE_RANK, ROLES
 from telephonist.engine import EngineError
 
 COMMANDS = Commands()
 command = COMMANDS
-ROLE_RANK = {"monitor": 0, "app": 1, "admin": 2}
 
 
 @command("hello", ANY)
@@ -23,16 +22,19 @@ def hello(board, sess, msg):
     version = arg(msg, "version", int, PROTOCOL_VERSION)
     if version > PROTOCOL_VERSION:
         raise BadRequest(f"protocol version {version} is newer than this chand's {PROTOCOL_VERSION}")
-    if not sess.trusted:
-        token = arg(msg, "token", str, "")
-        granted = board.tokens.get(token) if token else None
-        if granted is None:
-            raise Forbidden("a valid token is needed on TCP")
-        if ROLE_RANK[role] > ROLE_RANK[granted]:
-            raise Forbidden(f"the token allows role {granted}, not {role}")
     if sess.role is not None:
         raise WrongState("hello was already said")
-    sess.app, sess.role = app, role
+    token = None
+    if not sess.trusted:
+        token = arg(msg, "token", str, "", check=lambda t: len(t) <= 256)
+        grant = board.tokens.get(token) if token else None
+        if grant is None:
+            raise Forbidden("a valid token is needed on TCP")
+        if ROLE_RANK[role] > ROLE_RANK[grant.role]:
+            raise Forbidden(f"the token allows role {grant.role}, not {role}")
+        if not grant.allows(app):
+            raise Forbidden(f"the token {grant.name!r} is not for application {app!r}")
+    sess.app, sess.role, sess.token = app, role, token
     board.register(sess)
     return {"session": sess.name, "node": board.node, "protocol": PROTOCOL_VERSION}
 
