@@ -29,6 +29,17 @@ enum {
     ENG_ESYS = -9,        /* system call failed: see eng_last_error() */
 };
 
+/* Limits of the numbers the engine takes from outside: a value beyond them is refused with
+ * ENG_EINVAL and an eng_last_error() text naming it (checked in C, whatever the caller checked). */
+enum {
+    ENG_MAX_MEDIA_MS = 86400000,  /* a tone, a silence, a tone segment, a recording's max_ms or silence_ms: 24 h */
+    ENG_MAX_DTMF_MS = 10000,      /* a sent digit's tone or pause */
+    ENG_MAX_MESSAGES = 65535,     /* a message-waiting count (FSK carries up to 255) */
+    ENG_MAX_CHANNELS = 1048576,   /* eng_new's max_channels */
+    ENG_MAX_SPEED = 1000000,      /* eng_set_clock's speed */
+    ENG_MAX_BENCH_CHANNELS = 100000,  /* channels or pairs of one micro-benchmark */
+};
+
 /* Codecs for channels and files. */
 enum { ENG_CODEC_ALAW = 0, ENG_CODEC_ULAW = 1, ENG_CODEC_LINEAR = 2 };
 
@@ -156,6 +167,7 @@ typedef struct {
 /* Engine life */
 engine_t *eng_new(int frame_samples, int max_channels);
 void eng_free(engine_t *e);
+/* Why the calling thread's last eng_* call on e failed ("" if it set no text); each call clears it. */
 const char *eng_last_error(engine_t *e);
 int eng_start(engine_t *e);
 int eng_stop(engine_t *e);

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Iterable
 
-from telephonist._engine import ffi, lib
+from telephonist._engine import ffi
+from telephonist._engine import lib as _raw_lib
 
 __all__ = [
     "Engine", "EngineError", "Event", "EventType", "Codec", "Kind", "Hook", "Dsp", "CidStandard",
@@ -29,6 +30,39 @@ class EngineError(Exception):
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class _Lib:
+    """The cffi module's `lib`, with every eng_* function that takes numbers wrapped so that a number
+    its C type cannot hold (an int beyond 32 bits, a float, None) is refused as the engine refuses
+    a value out of range: EngineError(ENG_EINVAL), not cffi's OverflowError or TypeError. Constants
+    and pointer-only functions (eng_now_ms, read per event) are the module's own."""
+
+    def __init__(self, raw) -> None:
+        self._raw = raw
+
+    def __getattr__(self, name: str):
+        value = getattr(self._raw, name)
+        if name.startswith("eng_") and callable(value) and any(
+                a.kind == "primitive" for a in ffi.typeof(value).args):
+            value = _refusing_bad_numbers(name, value)
+        setattr(self, name, value)          # looked up once
+        return value
+
+
+def _refusing_bad_numbers(name: str, fn):
+    what = name.removeprefix("eng_").replace("_", " ")
+
+    def call(*args):
+        try:
+            return fn(*args)
+        except (OverflowError, TypeError) as exc:
+            raise EngineError(_raw_lib.ENG_EINVAL, f"{what}: invalid argument ({exc})") from None
+    call.__name__ = name
+    return call
+
+
+lib = _Lib(_raw_lib)
 
 
 class Codec(enum.IntEnum):
