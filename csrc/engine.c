@@ -80,7 +80,7 @@ void eng_emit(engine_t *e, int type, int chan, int id, int a, int b, int c, int 
     e->ev_count++;
     ev->type = type;
     ev->chan = chan;
-    ev->time_ms = e->now_ms;
+    ev->time_ms = __atomic_load_n(&e->now_ms, __ATOMIC_ACQUIRE);   /* the recordings' writer emits too */
     ev->id = id;
     ev->a = a;
     ev->b = b;
