@@ -393,6 +393,9 @@ int cid_set_standard(engine_t *e, chan_t *c, int standard);
 void cid_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
 void cid_tx(engine_t *e, chan_t *c, int16_t *tx, int *have_tx);
 void cid_free(chan_t *c);
+/* cid_parse.c: one received message's fields as EV_CID text; -1: a corrupt message */
+int cid_parse_message(adsi_rx_state_t *rx, int standard, const uint8_t *msg, int len, char *text, size_t cap);
+const char *cid_standard_name(int standard);
 
 /* progress.c: call progress tones of a zone, built from its table */
 int zone_commit(engine_t *e, int zone);

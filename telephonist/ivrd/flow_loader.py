@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telephonist.config.locate import key_line
+from telephonist.config import toml_text
 from telephonist.ivrd import nodes as _node_types  # noqa: F401  (registers every node type)
 from telephonist.ivrd.flow_model import Flow, FlowSet, Node
 from telephonist.ivrd.nodes.registry import COMMON_FIELDS, REGISTRY, CheckContext, Field
@@ -89,7 +90,7 @@ def load_flows(flows_dir: str, opts: LoadOptions, overrides: dict[str, str] | No
     docs: dict[str, dict] = {}
     for p, text in texts.items():
         try:
-            docs[p] = tomllib.loads(text)
+            docs[p] = toml_text.loads(text)
         except tomllib.TOMLDecodeError as exc:
             problems.append(FlowProblem(p, _syntax_line(str(exc)), f"TOML syntax: {_syntax_message(str(exc))}"))
     names: dict[str, str] = {}
@@ -172,6 +173,7 @@ def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: 
                     if ntype is not None else f"node {node_name!r} has no type")
             continue
         fields = {f.name: f for f in COMMON_FIELDS + nt.fields}
+        unusable = False                     # a value of the wrong kind, a required key missing
         params: dict[str, Any] = {}
         key_lines = {k: key_line(text, npath + (k,)) for k in table}
         for key, value in table.items():
@@ -179,11 +181,13 @@ def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: 
             if f is None:
                 problem(npath + (key,), f"node {node_name!r} ({ntype}): unknown key {key!r}{_suggest(key, fields)}")
             elif not _kind_ok(f.kind, value):
+                unusable = True
                 problem(npath + (key,), f"node {node_name!r}: {key} must be {_kind_text(f.kind)}")
             else:
                 params[key] = value
         for f in nt.fields:
             if f.required and f.name not in table:
+                unusable = True
                 problem(npath, f"node {node_name!r} ({ntype}) needs {f.name!r}")
             params.setdefault(f.name, f.default)
         node = Node(name=node_name, type=ntype, params=params, file=path, line=key_line(text, npath),
@@ -193,13 +197,13 @@ def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: 
             for f in nt.fields:
                 if f.kind == "prompts" and params.get(f.name) is not None:
                     _check_prompts(node, f, params[f.name], opts, problems)
+        if unusable:
+            continue                         # a node's check relies on its fields' kinds and required keys
         ctx._node = node
-        before_check = len(ctx.problems)
         try:
             nt.check(node, ctx)
         except Exception as exc:             # a bug in a check must not hide the file's other problems
             ctx.problem(None, f"cannot check this node: {type(exc).__name__}: {exc}")
-        del before_check
     problems.extend(FlowProblem(*p) for p in ctx.problems)
     _check_graph(name, path, text, nodes, start, problems, broken)
     if len(problems) > before:
