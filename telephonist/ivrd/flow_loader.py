@@ -29,7 +29,7 @@ from telephonist.config.locate import key_line
 from telephonist.config import toml_text
 from telephonist.ivrd import nodes as _node_types  # noqa: F401  (registers every node type)
 from telephonist.ivrd.flow_model import Flow, FlowSet, Node
-from telephonist.ivrd.nodes.registry import COMMON_FIELDS, REGISTRY, CheckContext, Field
+from telephonist.ivrd.nodes.registry import COMMON_FIELDS, MAX_FLOW_MS, REGISTRY, CheckContext, Field
 
 FLOW_KEYS = {"name": "str", "description": "str", "numbers": "str_list", "start": "str", "language": "str",
              "fallback_prompt": "str", "fallback": "str"}
@@ -183,6 +183,10 @@ def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: 
             elif not _kind_ok(f.kind, value):
                 unusable = True
                 problem(npath + (key,), f"node {node_name!r}: {key} must be {_kind_text(f.kind)}")
+            elif f.range and not f.range[0] <= value <= f.range[1]:
+                unusable = True
+                problem(npath + (key,), f"node {node_name!r}: {key} must be from {f.range[0]} to {f.range[1]}, "
+                                        f"not {value}")
             else:
                 params[key] = value
         for f in nt.fields:
@@ -279,9 +283,10 @@ def _check_prompts(node: Node, f: Field, value: Any, opts: LoadOptions, problems
     items = value if isinstance(value, list) else [value]
     for item in items:
         if isinstance(item, dict):
-            if not ({"tone", "silence"} & set(item)):
+            message = _play_item_problem(item)
+            if message:
                 problems.append(FlowProblem(node.file, node.key_lines.get(f.name, node.line),
-                                            f"node {node.name!r}: {f.name}: a table item needs tone or silence"))
+                                            f"node {node.name!r}: {f.name}: {message}"))
             continue
         if "${" in item:
             continue                      # known only at run time
@@ -292,6 +297,19 @@ def _check_prompts(node: Node, f: Field, value: Any, opts: LoadOptions, problems
             if not os.path.exists(path):
                 problems.append(FlowProblem(node.file, node.key_lines.get(f.name, node.line),
                                             f"node {node.name!r}: prompt file missing: {path}"))
+
+
+def _play_item_problem(item: dict) -> str:
+    """What is wrong with a {tone = NAME, ms = N} or {silence = N} item of prompts ("" if nothing)."""
+    if set(item) not in ({"tone"}, {"tone", "ms"}, {"silence"}):
+        return "a table item is {tone = \"name\", ms = N} or {silence = N}"
+    if "tone" in item and not isinstance(item["tone"], str):
+        return "tone must be the name of a tone of the tone zone"
+    for key in ("ms", "silence"):
+        if key in item and not (isinstance(item[key], int) and not isinstance(item[key], bool)
+                                and 0 <= item[key] <= MAX_FLOW_MS):
+            return f"{key} must be a whole number of milliseconds from 0 to {MAX_FLOW_MS}, not {item[key]!r}"
+    return ""
 
 
 def _check_numbers(flows: dict[str, Flow], problems: list[FlowProblem]) -> None:
