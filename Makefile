@@ -39,6 +39,9 @@ test-dahdi: setup
 	$(PY) -m pytest -q tests/dahdi $(PYTEST_ARGS)
 
 bench: setup
+	@mkdir -p build/bench
+	$(PY) -m pytest bench/test_hot_paths.py --benchmark-only -q -p no:cacheprovider \
+		--benchmark-columns=min,median,max,rounds --benchmark-json=build/bench/hot-paths.json
 	$(TELEPHONIST) bench engine --seconds 10 --json
 	$(TELEPHONIST) bench calls --json
 	$(TELEPHONIST) bench fax --json

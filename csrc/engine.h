@@ -279,6 +279,12 @@ int eng_fax_stop(engine_t *e, int chan);
 int eng_timer(engine_t *e, int id, int ms);
 int eng_timer_cancel(engine_t *e, int id);
 
+/* Micro-benchmarks of the per-frame hot paths (bench_paths.c, for bench/ under pytest-benchmark): one
+ * path over many 160-sample frames in a C loop; nanoseconds per frame, -1.0 for arguments out of range. */
+double eng_bench_g711(int codec, int encode, int frames);      /* ENG_CODEC_ALAW/ULAW; decode by table or encode */
+double eng_bench_dtmf(int frames, int *digits);                 /* DTMF detection; *digits: digits it heard */
+double eng_bench_conf_mix(int members, int frames);            /* one conference of speaking members, per frame */
+
 /* Benchmarks (bench.c) */
 double eng_bench_bare_dsp(int frames, int nchans);   /* ns per channel-frame */
 /* ns per pair-frame of fax terminals back to back, whole transfers; *transfers: transfers completed */

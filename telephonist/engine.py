@@ -295,6 +295,12 @@ def _check(rc: int, what: str, engine: "Engine") -> int:
     return rc
 
 
+def _bench(ns: float, what: str) -> float:
+    if ns < 0:
+        raise EngineError(lib.ENG_EINVAL, f"{what}: arguments out of range")
+    return ns
+
+
 def _b(s: str | None):
     return ffi.NULL if s is None else s.encode("utf-8")
 
@@ -608,6 +614,24 @@ class Engine:
         done = ffi.new("int *")
         ns = lib.eng_bench_bare_fax(os.fsencode(tx_path), os.fsencode(rx_dir), pairs, frames, stagger, done)
         return ns, done[0]
+
+    # ---- micro-benchmarks of the per-frame hot paths (bench/test_hot_paths.py) ----------------
+    @staticmethod
+    def bench_g711(codec: Codec, encode: bool, frames: int) -> float:
+        """Nanoseconds per 160-sample frame of the engine's G.711 decode (table) or encode, in a C loop."""
+        return _bench(lib.eng_bench_g711(int(codec), int(encode), frames), "G.711 benchmark")
+
+    @staticmethod
+    def bench_dtmf(frames: int) -> tuple[float, int]:
+        """(nanoseconds per frame, digits heard) of the engine's DTMF detection over frames of a line
+        carrying ten digits every 2 s, in a C loop."""
+        digits = ffi.new("int *")
+        return _bench(lib.eng_bench_dtmf(frames, digits), "DTMF benchmark"), digits[0]
+
+    @staticmethod
+    def bench_conf_mix(members: int, frames: int) -> float:
+        """Nanoseconds per frame of mixing one conference of `members` speakers, in a C loop."""
+        return _bench(lib.eng_bench_conf_mix(members, frames), "mixing benchmark")
 
     @staticmethod
     def bench_bare_dsp(frames: int, nchans: int) -> float:
