@@ -48,6 +48,11 @@ static int dtmf_message_ok(const uint8_t *msg, int len)
     return len > 0 && (msg[len - 1] == '#' || msg[len - 1] == 'C');
 }
 
+static void append_text(char *out, size_t cap, const char *key, const char *value)
+{
+    append(out, cap, key, (const uint8_t *) value, (int) strlen(value));
+}
+
 static const char *absence(uint8_t v)
 {
     return v == 'P' || v == '1' ? "private" : "unavailable";
@@ -76,24 +81,22 @@ int cid_parse_message(adsi_rx_state_t *rx, int standard, const uint8_t *raw, int
                 || type == CLIP_DTMF_C_CALLER_NUMBER)
                 append(text, cap, "number", body, blen);
             else if ((type == CLIP_DTMF_HASH_ABSENCE || type == CLIP_DTMF_C_ABSENCE) && blen > 0)
-                append(text, cap, "number_absent", (const uint8_t *) absence(body[0]),
-                       (int) strlen(absence(body[0])));
+                append_text(text, cap, "number_absent", absence(body[0]));
         } else if (msg_type == CLASS_SDMF_MSG_WAITING && type == 0) {
-            append(text, cap, "mwi", (const uint8_t *) (blen > 0 && body[0] == 0x42 ? "1" : "0"), 1);
+            append_text(text, cap, "mwi", blen > 0 && body[0] == 0x42 ? "1" : "0");
         } else if (msg_type == CLASS_MDMF_MSG_WAITING) {
             if (type == CLIP_VISUAL_INDICATOR && blen > 0)
-                append(text, cap, "mwi", (const uint8_t *) (body[0] ? "1" : "0"), 1);
+                append_text(text, cap, "mwi", body[0] ? "1" : "0");
             else if (type == CLIP_NUM_MSG && blen > 0) {
                 char n[8];
                 snprintf(n, sizeof(n), "%d", body[0]);
-                append(text, cap, "messages", (const uint8_t *) n, (int) strlen(n));
+                append_text(text, cap, "messages", n);
             }
         } else if (msg_type == CLASS_SDMF_CALLERID && type == 0) {
             if (blen >= 8)
                 append(text, cap, "datetime", body, 8);
             if (blen > 8 && (body[8] == 'O' || body[8] == 'P') && blen == 9)
-                append(text, cap, "number_absent", (const uint8_t *) absence(body[8]),
-                       (int) strlen(absence(body[8])));
+                append_text(text, cap, "number_absent", absence(body[8]));
             else if (blen > 8)
                 append(text, cap, "number", body + 8, blen - 8);
         } else {
@@ -109,16 +112,14 @@ int cid_parse_message(adsi_rx_state_t *rx, int standard, const uint8_t *raw, int
                 break;
             case CLIP_ABSENCE1:
                 if (blen > 0)
-                    append(text, cap, "number_absent", (const uint8_t *) absence(body[0]),
-                           (int) strlen(absence(body[0])));
+                    append_text(text, cap, "number_absent", absence(body[0]));
                 break;
             case CLIP_CALLER_NAME:
                 append(text, cap, "name", body, blen);
                 break;
             case CLIP_ABSENCE2:
                 if (blen > 0)
-                    append(text, cap, "name_absent", (const uint8_t *) absence(body[0]),
-                           (int) strlen(absence(body[0])));
+                    append_text(text, cap, "name_absent", absence(body[0]));
                 break;
             default:
                 break;
@@ -127,8 +128,7 @@ int cid_parse_message(adsi_rx_state_t *rx, int standard, const uint8_t *raw, int
     }
     if (pos < -1)
         return -1;
-    append(text, cap, "standard", (const uint8_t *) cid_standard_name(standard),
-           (int) strlen(cid_standard_name(standard)));
+    append_text(text, cap, "standard", cid_standard_name(standard));
     return 0;
 }
 
