@@ -28,7 +28,7 @@ C_TARGETS=(wav_probe callerid)
 PY_TARGETS=(config_loader flow_loader fax_tiff cid_text)
 TARGETS=("$@")
 ((${#TARGETS[@]})) || TARGETS=("${C_TARGETS[@]}" "${PY_TARGETS[@]}")
-PY=${PY:-.venv/bin/python}
+PY=${PY:-$PWD/.venv/bin/python}
 BUILD=build/fuzz
 OPTS=(-max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
 if [[ -n $REPLAY ]]; then OPTS=(-runs=0 -timeout=10 -rss_limit_mb=2048); fi
@@ -57,7 +57,7 @@ command_for() {    # the fuzzer's command line for target $1
         build "$t"
         echo "$BUILD/$t"
     else
-        echo "$PY -m fuzz.python.run $t"
+        echo "env FUZZ_TARGET=$t PATH=$(dirname "$PY"):$PATH fuzz/python/run.py"
     fi
 }
 

@@ -78,7 +78,7 @@ def load_flows(flows_dir: str, opts: LoadOptions, overrides: dict[str, str] | No
             texts[p] = by_path[p]
             continue
         try:
-            with open(p, encoding="utf-8") as f:
+            with open(p, encoding="utf-8", newline="") as f:      # line ends as TOML counts them
                 texts[p] = f.read()
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(FlowProblem(p, 1, f"cannot read: {exc}"))
