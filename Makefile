@@ -7,8 +7,9 @@ PY          := $(VENV)/bin/python
 TELEPHONIST := $(VENV)/bin/telephonist
 CONFIG      ?= etc/telephonist/telephonist.toml
 PYTEST_ARGS ?=
+FUZZ_SECONDS ?= 300
 
-.PHONY: all setup run test test-dahdi bench clean distclean
+.PHONY: all setup run test test-dahdi fuzz bench clean distclean
 
 all: setup
 
@@ -27,11 +28,20 @@ test: setup
 		echo "make test: tests/ has no test files yet; nothing to run"; rc=0; \
 	fi; \
 	exit $$rc
+	@# then every fuzzer for 20 s over its corpus (about 2.5 minutes in all); fails on a crash
+	bash fuzz/run.sh --seconds 20
+
+# Longer fuzzing (FUZZ_SECONDS each); what adds coverage is merged into fuzz/corpus/ to be committed.
+fuzz: setup
+	bash fuzz/run.sh --seconds $(FUZZ_SECONDS) --keep
 
 test-dahdi: setup
 	$(PY) -m pytest -q tests/dahdi $(PYTEST_ARGS)
 
 bench: setup
+	@mkdir -p build/bench
+	$(PY) -m pytest bench/test_hot_paths.py --benchmark-only -q -p no:cacheprovider \
+		--benchmark-columns=min,median,max,rounds --benchmark-json=build/bench/hot-paths.json
 	$(TELEPHONIST) bench engine --seconds 10 --json
 	$(TELEPHONIST) bench calls --json
 	$(TELEPHONIST) bench fax --json

@@ -33,11 +33,6 @@ static int adsi_standard(int standard)
     }
 }
 
-static const char *standard_name(int standard)
-{
-    return standard == ENG_CID_V23 ? "v23" : standard == ENG_CID_DTMF ? "dtmf" : "bell202";
-}
-
 static int valid_digits(const char *s, int max)
 {
     int n = 0;
@@ -196,105 +191,16 @@ void cid_tx(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
     *have_tx = 1;
 }
 
-static void append(char *out, size_t cap, const char *key, const uint8_t *body, int len)
-{
-    size_t used = strlen(out);
-    int i;
-
-    if (used + strlen(key) + (size_t) len + 3 >= cap)
-        return;
-    if (used)
-        out[used++] = ';';
-    strcpy(out + used, key);
-    used += strlen(key);
-    out[used++] = '=';
-    for (i = 0; i < len; i++) {
-        char ch = (char) body[i];
-        out[used++] = (ch == ';' || ch == '=' || (unsigned char) ch < 0x20) ? ' ' : ch;
-    }
-    out[used] = '\0';
-}
-
-static const char *absence(uint8_t v)
-{
-    return v == 'P' || v == '1' ? "private" : "unavailable";
-}
-
 static void cid_message(void *user_data, const uint8_t *msg, int len)
 {
     chan_t *c = user_data;
     engine_t *e = c->span->eng;
-    char text[ENG_TEXT_MAX] = "";
-    uint8_t type = 0, msg_type = 0;
-    const uint8_t *body;
-    int blen, pos = -1;
+    char text[ENG_TEXT_MAX];
 
-    while ((pos = adsi_next_field(c->cid_rx, msg, len, pos, &type, &body, &blen)) > 0) {
-        if (!body) {
-            msg_type = type;
-            continue;
-        }
-        if (c->cid_rx_standard == ENG_CID_DTMF) {
-            if (type == CLIP_DTMF_HASH_CALLER_NUMBER || type == CLIP_DTMF_HASH_UNSPECIFIED
-                || type == CLIP_DTMF_C_CALLER_NUMBER)
-                append(text, sizeof(text), "number", body, blen);
-            else if ((type == CLIP_DTMF_HASH_ABSENCE || type == CLIP_DTMF_C_ABSENCE) && blen > 0)
-                append(text, sizeof(text), "number_absent", (const uint8_t *) absence(body[0]),
-                       (int) strlen(absence(body[0])));
-        } else if (msg_type == CLASS_SDMF_MSG_WAITING && type == 0) {
-            append(text, sizeof(text), "mwi", (const uint8_t *) (blen > 0 && body[0] == 0x42 ? "1" : "0"), 1);
-        } else if (msg_type == CLASS_MDMF_MSG_WAITING) {
-            if (type == CLIP_VISUAL_INDICATOR && blen > 0)
-                append(text, sizeof(text), "mwi", (const uint8_t *) (body[0] ? "1" : "0"), 1);
-            else if (type == CLIP_NUM_MSG && blen > 0) {
-                char n[8];
-                snprintf(n, sizeof(n), "%d", body[0]);
-                append(text, sizeof(text), "messages", (const uint8_t *) n, (int) strlen(n));
-            }
-        } else if (msg_type == CLASS_SDMF_CALLERID && type == 0) {
-            if (blen >= 8)
-                append(text, sizeof(text), "datetime", body, 8);
-            if (blen > 8 && (body[8] == 'O' || body[8] == 'P') && blen == 9)
-                append(text, sizeof(text), "number_absent", (const uint8_t *) absence(body[8]),
-                       (int) strlen(absence(body[8])));
-            else if (blen > 8)
-                append(text, sizeof(text), "number", body + 8, blen - 8);
-        } else {
-            switch (type) {
-            case CLIP_DATETIME:
-                append(text, sizeof(text), "datetime", body, blen);
-                break;
-            case CLIP_CALLER_NUMBER:
-                append(text, sizeof(text), "number", body, blen);
-                break;
-            case CLIP_DIALED_NUMBER:
-                append(text, sizeof(text), "dialled", body, blen);
-                break;
-            case CLIP_ABSENCE1:
-                if (blen > 0)
-                    append(text, sizeof(text), "number_absent", (const uint8_t *) absence(body[0]),
-                           (int) strlen(absence(body[0])));
-                break;
-            case CLIP_CALLER_NAME:
-                append(text, sizeof(text), "name", body, blen);
-                break;
-            case CLIP_ABSENCE2:
-                if (blen > 0)
-                    append(text, sizeof(text), "name_absent", (const uint8_t *) absence(body[0]),
-                           (int) strlen(absence(body[0])));
-                break;
-            default:
-                break;
-            }
-        }
-    }
-    if (pos < -1) {
+    if (cid_parse_message(c->cid_rx, c->cid_rx_standard, msg, len, text, sizeof(text)) < 0)
         eng_emit(e, EV_ERROR, c->id, 0, 0, 0, 0, 0, "caller ID: a corrupt message was received");
-        return;
-    }
-    append(text, sizeof(text), "standard", (const uint8_t *) standard_name(c->cid_rx_standard),
-           (int) strlen(standard_name(c->cid_rx_standard)));
-    eng_emit(e, EV_CID, c->id, 0, c->cid_rx_standard, 0, 0, 0, text);
+    else
+        eng_emit(e, EV_CID, c->id, 0, c->cid_rx_standard, 0, 0, 0, text);
 }
 
 int cid_rx_enable(engine_t *e, chan_t *c, int on)

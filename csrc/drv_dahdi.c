@@ -620,8 +620,9 @@ int eng_dahdi_span(engine_t *e, const int *channos, int nchans, int codec, int z
     span_t *s;
     int i, rc, first;
 
+    eng_clear_error(e);
     if (e->running)
-        return ENG_ESTATE;
+        return eng_fail(e, ENG_ESTATE, "dahdi span: the engine is running");
     if (blocksize == 0)
         blocksize = e->frame;
     if (!channos || nchans < 1 || codec < ENG_CODEC_ALAW || codec > ENG_CODEC_LINEAR || zone < 0
@@ -629,7 +630,7 @@ int eng_dahdi_span(engine_t *e, const int *channos, int nchans, int codec, int z
         eng_set_error(e, "dahdi span: bad arguments (block size must divide the %d-sample frame)", e->frame);
         return ENG_EINVAL;
     }
-    if (e->nchans + nchans > e->max_channels) {
+    if (e->nchans + (int64_t) nchans > e->max_channels) {
         eng_set_error(e, "dahdi span of %d channels: only %d engine channels left", nchans,
                       e->max_channels - e->nchans);
         return ENG_ENOMEM;
@@ -683,6 +684,7 @@ static dahdi_chan_t *dahdi_of(engine_t *e, int chan)
 
 int eng_dahdi_chan_info(engine_t *e, int chan, eng_dahdi_chan_t *out)
 {
+    eng_clear_error(e);
     dahdi_chan_t *dc = dahdi_of(e, chan);
     if (!dc || !out)
         return ENG_ENOCHAN;
@@ -700,6 +702,7 @@ int eng_dahdi_chan_info(engine_t *e, int chan, eng_dahdi_chan_t *out)
 
 int eng_dahdi_span_status(engine_t *e, int spanno, eng_span_status_t *st)
 {
+    eng_clear_error(e);
     struct dahdi_spaninfo si;
     int fd, rc;
 
@@ -748,6 +751,7 @@ int eng_dahdi_span_status(engine_t *e, int spanno, eng_span_status_t *st)
 
 int eng_dahdi_params(engine_t *e, int channo, eng_dahdi_params_t *out)
 {
+    eng_clear_error(e);
     struct dahdi_params p;
     int fd, rc, err;
 
@@ -785,6 +789,7 @@ int eng_dahdi_params(engine_t *e, int channo, eng_dahdi_params_t *out)
 
 int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params)
 {
+    eng_clear_error(e);
     dahdi_chan_t *dc = dahdi_of(e, chan);
     struct {
         struct dahdi_echocanparams h;
@@ -825,6 +830,7 @@ int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params)
 
 int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10)
 {
+    eng_clear_error(e);
     dahdi_chan_t *dc = dahdi_of(e, chan);
     chan_t *c = eng_chan(e, chan);
     struct dahdi_gains g;
@@ -881,30 +887,35 @@ int eng_dahdi_span(engine_t *e, const int *channos, int nchans, int codec, int z
 
 int eng_dahdi_chan_info(engine_t *e, int chan, eng_dahdi_chan_t *out)
 {
+    eng_clear_error(e);
     (void) e; (void) chan; (void) out;
     return ENG_ENOCHAN;
 }
 
 int eng_dahdi_span_status(engine_t *e, int spanno, eng_span_status_t *st)
 {
+    eng_clear_error(e);
     (void) spanno; (void) st;
     return no_dahdi(e);
 }
 
 int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params)
 {
+    eng_clear_error(e);
     (void) chan; (void) taps; (void) params;
     return no_dahdi(e);
 }
 
 int eng_dahdi_params(engine_t *e, int channo, eng_dahdi_params_t *out)
 {
+    eng_clear_error(e);
     (void) channo; (void) out;
     return no_dahdi(e);
 }
 
 int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10)
 {
+    eng_clear_error(e);
     (void) chan; (void) rx_db10; (void) tx_db10;
     return no_dahdi(e);
 }

@@ -180,6 +180,7 @@ static int find_device(const char *name)
 
 int eng_local_span(engine_t *e, const char *device, int zone)
 {
+    eng_clear_error(e);
     local_t *l;
     span_t *s;
     chan_t *c;
@@ -241,6 +242,7 @@ int eng_local_span(engine_t *e, const char *device, int zone)
 /* The person lifts or hangs up the headset phone: the line sees it as an FXS port would. */
 int eng_local_hook(engine_t *e, int chan, int offhook)
 {
+    eng_clear_error(e);
     chan_t *c = eng_chan(e, chan);
     if (!c)
         return ENG_ENOCHAN;
@@ -253,6 +255,7 @@ int eng_local_hook(engine_t *e, int chan, int offhook)
 /* Keys pressed: real DTMF, mixed into what the microphone hears, so the line detects them. */
 int eng_local_dtmf(engine_t *e, int chan, const char *digits)
 {
+    eng_clear_error(e);
     chan_t *c = eng_chan(e, chan);
     local_t *l;
     if (!c)

@@ -198,14 +198,17 @@ int eng_sim_span(engine_t *e, int kind, int nchans, int codec, int zone)
     span_t *s;
     int i, first;
 
+    eng_clear_error(e);
     if (e->running)
-        return ENG_ESTATE;
+        return eng_fail(e, ENG_ESTATE, "sim span: the engine is running");
     if (kind < ENG_KIND_FXO || kind > ENG_KIND_E1 || nchans < 1 || codec < ENG_CODEC_ALAW
         || codec > ENG_CODEC_LINEAR || zone < 0 || zone >= MAX_ZONES)
-        return ENG_EINVAL;
-    if (e->nchans + 2 * nchans > e->max_channels) {
-        eng_set_error(e, "sim span of %d channels needs %d engine channels; only %d left",
-                      nchans, 2 * nchans, e->max_channels - e->nchans);
+        return eng_fail(e, ENG_EINVAL, "sim span: kind %d, %d channels, codec %d, zone %d: out of range",
+                        kind, nchans, codec, zone);
+    /* 64 bits: twice a huge count must not wrap into a small one */
+    if (e->nchans + 2 * (int64_t) nchans > e->max_channels) {
+        eng_set_error(e, "sim span of %d channels needs %lld engine channels; only %d left",
+                      nchans, 2 * (long long) nchans, e->max_channels - e->nchans);
         return ENG_ENOMEM;
     }
     if ((ss = calloc(1, sizeof(*ss))) == NULL || (ss->lines = calloc((size_t) nchans, sizeof(sim_line_t))) == NULL) {

@@ -17,22 +17,52 @@
 
 #include "engine_private.h"
 
-/* ---- errors and events ---------------------------------------------------- */
+/* ---- errors ------------------------------------------------------------------ */
+
+/* The text of the last failure, kept per calling thread: every public eng_* function clears it on
+ * entry and a failure sets it, so what a caller reads after a failing call is that call's own text,
+ * never an older one nor another thread's (chand's event loop, the records thread and a bench may
+ * call the same engine at once). */
+static __thread struct {
+    const engine_t *eng;
+    char text[512];
+} last_error;
+
+void eng_clear_error(engine_t *e)
+{
+    last_error.eng = e;
+    last_error.text[0] = '\0';
+}
+
+static void set_error_v(engine_t *e, const char *fmt, va_list ap)
+{
+    last_error.eng = e;
+    vsnprintf(last_error.text, sizeof(last_error.text), fmt, ap);
+}
 
 void eng_set_error(engine_t *e, const char *fmt, ...)
 {
     va_list ap;
-    pthread_mutex_lock(&e->err_lock);
     va_start(ap, fmt);
-    vsnprintf(e->errbuf, sizeof(e->errbuf), fmt, ap);
+    set_error_v(e, fmt, ap);
     va_end(ap);
-    pthread_mutex_unlock(&e->err_lock);
+}
+
+int eng_fail(engine_t *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_error_v(e, fmt, ap);
+    va_end(ap);
+    return code;
 }
 
 const char *eng_last_error(engine_t *e)
 {
-    return e->errbuf;
+    return last_error.eng == e ? last_error.text : "";
 }
+
+/* ---- events ------------------------------------------------------------------- */
 
 void eng_emit(engine_t *e, int type, int chan, int id, int a, int b, int c, int d, const char *text)
 {
@@ -50,7 +80,7 @@ void eng_emit(engine_t *e, int type, int chan, int id, int a, int b, int c, int 
     e->ev_count++;
     ev->type = type;
     ev->chan = chan;
-    ev->time_ms = e->now_ms;
+    ev->time_ms = __atomic_load_n(&e->now_ms, __ATOMIC_ACQUIRE);   /* the recordings' writer emits too */
     ev->id = id;
     ev->a = a;
     ev->b = b;
@@ -88,6 +118,8 @@ int eng_read_events(engine_t *e, eng_event_t *out, int max)
     if (read(e->efd, &junk, sizeof(junk)) < 0) {
         /* EAGAIN: nothing signalled, the queue may still hold events */
     }
+    if (max < 1)
+        return 0;
     pthread_mutex_lock(&e->ev_lock);
     if (e->ev_dropped) {
         out[n].type = EV_OVERRUN;
@@ -159,7 +191,8 @@ engine_t *eng_new(int frame_samples, int max_channels)
 {
     engine_t *e;
 
-    if (frame_samples < 8 || frame_samples > MAX_FRAME || frame_samples % 8 != 0 || max_channels < 1)
+    if (frame_samples < 8 || frame_samples > MAX_FRAME || frame_samples % 8 != 0 || max_channels < 1
+        || max_channels > ENG_MAX_CHANNELS)
         return NULL;
     if ((e = calloc(1, sizeof(*e))) == NULL)
         return NULL;
@@ -185,7 +218,6 @@ engine_t *eng_new(int frame_samples, int max_channels)
     eng_mutex_init(&e->ev_lock);
     pthread_cond_init(&e->ev_cond, NULL);
     eng_mutex_init(&e->stats_lock);
-    pthread_mutex_init(&e->err_lock, NULL);
     eng_mutex_init(&e->prompt_lock);
     pthread_mutex_init(&e->faxw_lock, NULL);
     errno = 0;
@@ -290,8 +322,9 @@ int eng_chan_info(engine_t *e, int chan, int *kind, int *span, int *codec)
 {
     chan_t *c = eng_chan(e, chan);
 
+    eng_clear_error(e);
     if (!c)
-        return ENG_ENOCHAN;
+        return eng_fail(e, ENG_ENOCHAN, "channel info: no channel %d", chan);
     *kind = c->kind;
     *span = c->span->index;
     *codec = c->codec;
@@ -380,7 +413,7 @@ static void timers_fire(engine_t *e)
 
 /* ---- commands ----------------------------------------------------------------- */
 
-static int push_cmd(engine_t *e, cmd_t *c)
+int eng_push_cmd(engine_t *e, cmd_t *c)
 {
     c->next = NULL;
     pthread_mutex_lock(&e->cmd_lock);
@@ -397,7 +430,7 @@ static int push_cmd(engine_t *e, cmd_t *c)
     return 0;
 }
 
-static cmd_t *new_cmd(int op, int chan, int id)
+cmd_t *eng_new_cmd(int op, int chan, int id)
 {
     cmd_t *c = calloc(1, sizeof(*c));
     if (c) {
@@ -406,11 +439,6 @@ static cmd_t *new_cmd(int op, int chan, int id)
         c->id = id;
     }
     return c;
-}
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
 }
 
 static void apply_cmd(engine_t *e, cmd_t *cmd)
@@ -496,8 +524,11 @@ static void tick(engine_t *e)
 int eng_run_ticks(engine_t *e, int n)
 {
     int i;
+    eng_clear_error(e);
     if (e->running)
-        return ENG_ESTATE;
+        return eng_fail(e, ENG_ESTATE, "run ticks: the media thread is running");
+    if (n < 0)
+        return eng_fail(e, ENG_EINVAL, "run ticks: %d ticks", n);
     e->fax_wait = 1;
     for (i = 0; i < n; i++)
         tick(e);
@@ -623,8 +654,9 @@ static void *media_thread(void *arg)
 
 int eng_start(engine_t *e)
 {
+    eng_clear_error(e);
     if (e->running)
-        return ENG_ESTATE;
+        return eng_fail(e, ENG_ESTATE, "start: the media thread is already running");
     e->stop_requested = 0;
     if (pthread_create(&e->thread, NULL, media_thread, e) != 0) {
         eng_set_error(e, "cannot start the media thread: %s", strerror(errno));
@@ -690,8 +722,10 @@ static int fifo_allowed(int priority)
 
 int eng_set_realtime(engine_t *e, int priority)
 {
+    eng_clear_error(e);
     if (priority < 0 || priority > sched_get_priority_max(SCHED_FIFO))
-        return ENG_EINVAL;
+        return eng_fail(e, ENG_EINVAL, "real-time priority %d is out of range (0..%d)", priority,
+                        sched_get_priority_max(SCHED_FIFO));
     if (priority > 0 && !fifo_allowed(priority)) {
         eng_set_error(e, "real-time priority %d is not allowed here: it needs root with CAP_SYS_NICE, "
                       "or ulimit -r %d", priority, priority);
@@ -704,8 +738,13 @@ int eng_set_realtime(engine_t *e, int priority)
 
 int eng_set_clock(engine_t *e, int mode, double speed)
 {
-    if (mode < ENG_CLOCK_REALTIME || mode > ENG_CLOCK_LOCKSTEP || speed < 0.0)
-        return ENG_EINVAL;
+    eng_clear_error(e);
+    if (mode < ENG_CLOCK_REALTIME || mode > ENG_CLOCK_LOCKSTEP)
+        return eng_fail(e, ENG_EINVAL, "clock: unknown mode %d", mode);
+    /* NaN fails both comparisons; the period is divided by the speed */
+    if (!(speed >= 0.0 && speed <= ENG_MAX_SPEED))
+        return eng_fail(e, ENG_EINVAL, "clock: speed %g is out of range (0: as fast as possible, up to %d)",
+                        speed, ENG_MAX_SPEED);
     pthread_mutex_lock(&e->ev_lock);
     e->clock_mode = mode;
     e->speed = speed;
@@ -756,13 +795,16 @@ int eng_zone_tone(engine_t *e, int zone, const char *name, int level_dbm0, const
     zone_tone_t *t;
     int i;
 
+    eng_clear_error(e);
     if (e->running || zone < 0 || zone >= MAX_ZONES || !name || strlen(name) >= sizeof(t->name)
-        || nseg < 1 || nseg > MAX_TONE_SEGS || level_dbm0 > 0 || level_dbm0 < -60)
-        return ENG_EINVAL;
+        || nseg < 1 || nseg > MAX_TONE_SEGS || level_dbm0 > 0 || level_dbm0 < -60 || !segs)
+        return eng_fail(e, ENG_EINVAL, "tone: zone 0..%d, a name under %zu characters, 1..%d segments, "
+                        "level -60..0 dBm0", MAX_ZONES - 1, sizeof(t->name), MAX_TONE_SEGS);
     for (i = 0; i < nseg; i++)
         if (segs[3 * i] < 0 || segs[3 * i] > 3900 || segs[3 * i + 1] < 0 || segs[3 * i + 1] > 3900
-            || segs[3 * i + 2] < 0)
-            return ENG_EINVAL;
+            || segs[3 * i + 2] < 0 || segs[3 * i + 2] > ENG_MAX_MEDIA_MS)
+            return eng_fail(e, ENG_EINVAL, "tone %s: segment %d: frequencies 0..3900 Hz, 0..%d ms", name, i + 1,
+                            ENG_MAX_MEDIA_MS);
     z = &e->zones[zone];
     t = NULL;
     for (i = 0; i < z->ntones; i++)
@@ -789,8 +831,10 @@ int eng_zone_tone(engine_t *e, int zone, const char *name, int level_dbm0, const
 
 int eng_zone_commit(engine_t *e, int zone)
 {
+    eng_clear_error(e);
     if (e->running || zone < 0 || zone >= MAX_ZONES)
-        return ENG_EINVAL;
+        return eng_fail(e, ENG_EINVAL, "tone zone %d: out of range (0..%d) or the engine is running", zone,
+                        MAX_ZONES - 1);
     return zone_commit(e, zone);
 }
 
@@ -801,282 +845,4 @@ const zone_tone_t *zone_find_tone(const zone_t *z, const char *name)
         if (strcmp(z->tones[i].name, name) == 0)
             return &z->tones[i];
     return NULL;
-}
-
-/* ---- public commands ----------------------------------------------------------------------- */
-
-#define CHECK_CHAN(e, chan) do { if (!eng_chan((e), (chan))) return ENG_ENOCHAN; } while (0)
-
-static int simple_cmd(engine_t *e, int op, int chan, int id, int a, int b, int c)
-{
-    cmd_t *cmd;
-    CHECK_CHAN(e, chan);
-    if ((cmd = new_cmd(op, chan, id)) == NULL)
-        return ENG_ENOMEM;
-    cmd->a = a;
-    cmd->b = b;
-    cmd->c = c;
-    return push_cmd(e, cmd);
-}
-
-int eng_hook(engine_t *e, int chan, int state)
-{
-    if (state < ENG_HOOK_ON || state > ENG_HOOK_OPEN_LOOP)
-        return ENG_EINVAL;
-    return simple_cmd(e, CMD_HOOK, chan, 0, state, 0, 0);
-}
-
-int eng_cas(engine_t *e, int chan, int bits)
-{
-    return simple_cmd(e, CMD_CAS, chan, 0, bits & 0xF, 0, 0);
-}
-
-int eng_sigmsg(engine_t *e, int chan, const char *msg)
-{
-    cmd_t *cmd;
-    CHECK_CHAN(e, chan);
-    if (!msg || (cmd = new_cmd(CMD_SIGMSG, chan, 0)) == NULL)
-        return ENG_EINVAL;
-    cmd->s1 = strdup(msg);
-    return push_cmd(e, cmd);
-}
-
-int eng_set_dsp(engine_t *e, int chan, int features)
-{
-    return simple_cmd(e, CMD_DSP, chan, 0, features, 0, 0);
-}
-
-int eng_set_zone(engine_t *e, int chan, int zone)
-{
-    if (zone < 0 || zone >= MAX_ZONES || !e->zones[zone].committed)
-        return ENG_EINVAL;
-    return simple_cmd(e, CMD_ZONE, chan, 0, zone, 0, 0);
-}
-
-int eng_set_gain(engine_t *e, int chan, int rx_db, int tx_db)
-{
-    if (rx_db < -24 || rx_db > 24 || tx_db < -24 || tx_db > 24)
-        return ENG_EINVAL;
-    return simple_cmd(e, CMD_GAIN, chan, 0, rx_db, tx_db, 0);
-}
-
-int eng_set_cid_standard(engine_t *e, int chan, int standard)
-{
-    if (standard != ENG_CID_BELL202 && standard != ENG_CID_V23 && standard != ENG_CID_DTMF)
-        return ENG_EINVAL;
-    return simple_cmd(e, CMD_CID_STANDARD, chan, 0, standard, 0, 0);
-}
-
-static int push_play(engine_t *e, int chan, play_item_t *p)
-{
-    cmd_t *cmd;
-    if (!p)
-        return ENG_ENOMEM;
-    if ((cmd = new_cmd(CMD_PLAY, chan, p->id)) == NULL) {
-        play_item_free(p);
-        return ENG_ENOMEM;
-    }
-    cmd->ptr = p;
-    return push_cmd(e, cmd);
-}
-
-int eng_play_file(engine_t *e, int chan, int id, const char *path, int flags)
-{
-    CHECK_CHAN(e, chan);
-    if (!path)
-        return ENG_EINVAL;
-    /* Opened here, in the caller's thread, so that the media thread never waits on open(). */
-    return push_play(e, chan, play_open_file(e, id, path, flags));
-}
-
-int eng_play_tone(engine_t *e, int chan, int id, const char *tone, int ms, int flags)
-{
-    chan_t *c = eng_chan(e, chan);
-    if (!c)
-        return ENG_ENOCHAN;
-    if (!tone)
-        return ENG_EINVAL;
-    return push_play(e, chan, play_new_tone(e, &e->zones[c->zone], id, tone, ms, flags));
-}
-
-int eng_play_silence(engine_t *e, int chan, int id, int ms, int flags)
-{
-    CHECK_CHAN(e, chan);
-    return push_play(e, chan, play_new_silence(id, ms, flags));
-}
-
-int eng_play_stop(engine_t *e, int chan, int id)
-{
-    return simple_cmd(e, CMD_PLAY_STOP, chan, id, 0, 0, 0);
-}
-
-int eng_send_dtmf(engine_t *e, int chan, int id, const char *digits, int on_ms, int off_ms)
-{
-    cmd_t *cmd;
-    const char *p;
-    CHECK_CHAN(e, chan);
-    if (!digits || !*digits || strlen(digits) > 128)
-        return ENG_EINVAL;
-    for (p = digits; *p; p++)
-        if (!strchr("0123456789*#ABCDabcd", *p))
-            return ENG_EINVAL;
-    if ((cmd = new_cmd(CMD_DTMF, chan, id)) == NULL)
-        return ENG_ENOMEM;
-    cmd->s1 = strdup(digits);
-    cmd->a = on_ms > 0 ? on_ms : 100;
-    cmd->b = off_ms > 0 ? off_ms : 100;
-    return push_cmd(e, cmd);
-}
-
-int eng_send_cid(engine_t *e, int chan, int id, int standard, int mdmf,
-                 const char *number, const char *name, const char *datetime)
-{
-    cmd_t *cmd;
-    CHECK_CHAN(e, chan);
-    if (standard != ENG_CID_BELL202 && standard != ENG_CID_V23 && standard != ENG_CID_DTMF)
-        return ENG_EINVAL;
-    if ((cmd = new_cmd(CMD_CID, chan, id)) == NULL)
-        return ENG_ENOMEM;
-    cmd->a = standard;
-    cmd->b = mdmf;
-    cmd->s1 = dup_or_null(number);
-    cmd->s2 = dup_or_null(name);
-    cmd->s3 = dup_or_null(datetime);
-    return push_cmd(e, cmd);
-}
-
-int eng_send_mwi(engine_t *e, int chan, int id, int standard, int mdmf, int messages)
-{
-    if (standard != ENG_CID_BELL202 && standard != ENG_CID_V23)
-        return ENG_EINVAL;
-    if (messages < 0)
-        return ENG_EINVAL;
-    return simple_cmd(e, CMD_MWI, chan, id, standard, mdmf, messages);
-}
-
-int eng_set_vmwi(engine_t *e, int chan, int how, int messages)
-{
-    if (how <= 0 || (how & ~(ENG_VMWI_LREV | ENG_VMWI_HVDC | ENG_VMWI_HVAC)) || messages < 0)
-        return ENG_EINVAL;
-    return simple_cmd(e, CMD_VMWI, chan, 0, how, messages, 0);
-}
-
-int eng_record(engine_t *e, int chan, int id, const char *path, int mode, int codec,
-               int max_ms, int silence_ms, const char *stop_digits)
-{
-    cmd_t *cmd;
-    recorder_t *r;
-    char err[300];
-
-    CHECK_CHAN(e, chan);
-    if (!path || mode < ENG_REC_RX || mode > ENG_REC_STEREO || codec < ENG_CODEC_ALAW || codec > ENG_CODEC_LINEAR)
-        return ENG_EINVAL;
-    if ((cmd = new_cmd(CMD_RECORD, chan, id)) == NULL)
-        return ENG_ENOMEM;
-    r = rec_open(e, id, path, mode, codec, max_ms, silence_ms, stop_digits, err, sizeof(err));
-    if (!r) {
-        /* The failure reaches the application as the recording's end, on its channel. */
-        cmd->s1 = strdup(err);
-    }
-    cmd->ptr = r;
-    return push_cmd(e, cmd);
-}
-
-int eng_record_stop(engine_t *e, int chan, int id)
-{
-    return simple_cmd(e, CMD_RECORD_STOP, chan, id, 0, 0, 0);
-}
-
-int eng_conf_join(engine_t *e, int conf, int chan, int role, int whisper_to)
-{
-    if (conf <= 0 || role < ENG_CONF_SPEAK || role > ENG_CONF_WHISPER)
-        return ENG_EINVAL;
-    if (role == ENG_CONF_WHISPER && !eng_chan(e, whisper_to))
-        return ENG_ENOCHAN;
-    return simple_cmd(e, CMD_CONF_JOIN, chan, 0, conf, role, whisper_to);
-}
-
-int eng_conf_leave(engine_t *e, int chan)
-{
-    return simple_cmd(e, CMD_CONF_LEAVE, chan, 0, 0, 0, 0);
-}
-
-int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calling,
-            int ecm, const char *ident, const char *header)
-{
-    cmd_t *cmd;
-    char err[300];
-
-    CHECK_CHAN(e, chan);
-    if (!path)
-        return ENG_EINVAL;
-    if ((cmd = new_cmd(CMD_FAX, chan, id)) == NULL)
-        return ENG_ENOMEM;
-    /* Checked here, in the caller's thread; a failure reaches the application as the fax's end. */
-    if (fax_worker_init(e, err, sizeof(err)) < 0 || fax_check(path, send, err, sizeof(err)) < 0) {
-        cmd->d = -1;
-        cmd->s1 = strdup(err);
-    } else {
-        cmd->a = send;
-        cmd->b = calling;
-        cmd->c = ecm;
-        cmd->s1 = strdup(path);
-        cmd->s2 = dup_or_null(ident);
-        cmd->s3 = dup_or_null(header);
-    }
-    return push_cmd(e, cmd);
-}
-
-int eng_fax_stop(engine_t *e, int chan)
-{
-    return simple_cmd(e, CMD_FAX_STOP, chan, 0, 0, 0, 0);
-}
-
-int eng_timer(engine_t *e, int id, int ms)
-{
-    cmd_t *cmd;
-    if (ms < 0)
-        return ENG_EINVAL;
-    if ((cmd = new_cmd(CMD_TIMER, -1, id)) == NULL)
-        return ENG_ENOMEM;
-    cmd->a = ms;
-    return push_cmd(e, cmd);
-}
-
-int eng_timer_cancel(engine_t *e, int id)
-{
-    cmd_t *cmd;
-    if ((cmd = new_cmd(CMD_TIMER_CANCEL, -1, id)) == NULL)
-        return ENG_ENOMEM;
-    return push_cmd(e, cmd);
-}
-
-int eng_sim_loopback(engine_t *e, int chan, int on)
-{
-    chan_t *c = eng_chan(e, chan);
-    if (!c)
-        return ENG_ENOCHAN;
-    if (c->span->ops != &sim_driver_ops)
-        return ENG_EINVAL;
-    return simple_cmd(e, CMD_LOOPBACK, chan, 0, on, 0, 0);
-}
-
-int eng_sim_impair(engine_t *e, int chan, int noise_dbm0, int echo_db, int loss_db)
-{
-    chan_t *c = eng_chan(e, chan);
-    if (!c)
-        return ENG_ENOCHAN;
-    if (c->span->ops != &sim_driver_ops)
-        return ENG_EINVAL;
-    return simple_cmd(e, CMD_IMPAIR, chan, 0, noise_dbm0, echo_db, loss_db);
-}
-
-int eng_sim_far(engine_t *e, int chan)
-{
-    chan_t *c = eng_chan(e, chan);
-    if (!c)
-        return ENG_ENOCHAN;
-    if (c->span->ops != &sim_driver_ops)
-        return ENG_EINVAL;
-    return sim_far_of(e, c);
 }

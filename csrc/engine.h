@@ -29,6 +29,17 @@ enum {
     ENG_ESYS = -9,        /* system call failed: see eng_last_error() */
 };
 
+/* Limits of the numbers the engine takes from outside: a value beyond them is refused with
+ * ENG_EINVAL and an eng_last_error() text naming it (checked in C, whatever the caller checked). */
+enum {
+    ENG_MAX_MEDIA_MS = 86400000,  /* a tone, a silence, a tone segment, a recording's max_ms or silence_ms: 24 h */
+    ENG_MAX_DTMF_MS = 10000,      /* a sent digit's tone or pause */
+    ENG_MAX_MESSAGES = 65535,     /* a message-waiting count (FSK carries up to 255) */
+    ENG_MAX_CHANNELS = 1048576,   /* eng_new's max_channels */
+    ENG_MAX_SPEED = 1000000,      /* eng_set_clock's speed */
+    ENG_MAX_BENCH_CHANNELS = 100000,  /* channels or pairs of one micro-benchmark */
+};
+
 /* Codecs for channels and files. */
 enum { ENG_CODEC_ALAW = 0, ENG_CODEC_ULAW = 1, ENG_CODEC_LINEAR = 2 };
 
@@ -156,6 +167,7 @@ typedef struct {
 /* Engine life */
 engine_t *eng_new(int frame_samples, int max_channels);
 void eng_free(engine_t *e);
+/* Why the calling thread's last eng_* call on e failed ("" if it set no text); each call clears it. */
 const char *eng_last_error(engine_t *e);
 int eng_start(engine_t *e);
 int eng_stop(engine_t *e);
@@ -269,6 +281,12 @@ int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calli
 int eng_fax_stop(engine_t *e, int chan);
 int eng_timer(engine_t *e, int id, int ms);
 int eng_timer_cancel(engine_t *e, int id);
+
+/* Micro-benchmarks of the per-frame hot paths (bench_paths.c, for bench/ under pytest-benchmark): one
+ * path over many 160-sample frames in a C loop; nanoseconds per frame, -1.0 for arguments out of range. */
+double eng_bench_g711(int codec, int encode, int frames);      /* ENG_CODEC_ALAW/ULAW; decode by table or encode */
+double eng_bench_dtmf(int frames, int *digits);                 /* DTMF detection; *digits: digits it heard */
+double eng_bench_conf_mix(int members, int frames);            /* one conference of speaking members, per frame */
 
 /* Benchmarks (bench.c) */
 double eng_bench_bare_dsp(int frames, int nchans);   /* ns per channel-frame */

@@ -105,11 +105,11 @@ typedef struct play_item_s {
     int64_t bytes_left;         /* -1: until end of file */
     int64_t data_start;         /* LOOP: where the samples start */
     int64_t data_len;
-    int samples_left;           /* TONE/SILENCE: -1 forever */
-    int samples_total;          /* TONE/SILENCE: the length, for LOOP to start again */
+    int64_t samples_left;       /* TONE/SILENCE: -1 forever (64 bits: ms * 8 of any int fits) */
+    int64_t samples_total;      /* TONE/SILENCE: the length, for LOOP to start again */
     const zone_tone_t *tone_def;  /* TONE: the cycle being played */
     int tone_seg;               /* TONE: current segment */
-    int seg_left;               /* TONE: samples left in the segment, -1 for ever */
+    int64_t seg_left;           /* TONE: samples left in the segment, -1 for ever */
     tone_gen_state_t *tone;
     uint8_t *buf;               /* read-ahead buffer for files, or the cached prompt's samples */
     prompt_t *cached;
@@ -302,10 +302,6 @@ struct engine_s {
     int64_t fax_late_tick;      /* this tick: fax frames the worker did not deliver in time */
     int fax_lag_tick;           /* this tick: most frames a session's worker was behind */
 
-    /* last error for the caller of a failing eng_* function */
-    pthread_mutex_t err_lock;
-    char errbuf[512];
-
     /* G.711 tables, built once */
     int16_t alaw_to_lin[256];
     int16_t ulaw_to_lin[256];
@@ -316,7 +312,13 @@ struct engine_s {
 int eng_thread_priority(engine_t *e, int rt_prio, int nice_delta);   /* the calling thread; 0 or errno */
 void eng_mutex_init(pthread_mutex_t *m);                        /* priority inheritance */
 void eng_emit(engine_t *e, int type, int chan, int id, int a, int b, int c, int d, const char *text);
-void eng_set_error(engine_t *e, const char *fmt, ...);
+/* The calling thread's last-error text (eng_last_error): cleared on entry to every public function,
+ * set by a failure. eng_fail sets it and returns code. */
+void eng_clear_error(engine_t *e);
+void eng_set_error(engine_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int eng_fail(engine_t *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+cmd_t *eng_new_cmd(int op, int chan, int id);                   /* NULL: out of memory */
+int eng_push_cmd(engine_t *e, cmd_t *c);                        /* for the media thread's next tick */
 chan_t *eng_new_channel(engine_t *e, span_t *s, int kind, int codec, int zone);
 span_t *eng_new_span(engine_t *e, const driver_ops_t *ops, void *drv);
 chan_t *eng_chan(engine_t *e, int id);
@@ -392,6 +394,9 @@ int cid_set_standard(engine_t *e, chan_t *c, int standard);
 void cid_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
 void cid_tx(engine_t *e, chan_t *c, int16_t *tx, int *have_tx);
 void cid_free(chan_t *c);
+/* cid_parse.c: one received message's fields as EV_CID text; -1: a corrupt message */
+int cid_parse_message(adsi_rx_state_t *rx, int standard, const uint8_t *msg, int len, char *text, size_t cap);
+const char *cid_standard_name(int standard);
 
 /* progress.c: call progress tones of a zone, built from its table */
 int zone_commit(engine_t *e, int zone);

@@ -200,7 +200,7 @@ static void tone_segment(play_item_t *p, int seg)
     tone_gen_descriptor_t desc;
 
     p->tone_seg = seg;
-    p->seg_left = sg->ms ? sg->ms * 8 : -1;
+    p->seg_left = sg->ms > 0 ? (int64_t) sg->ms * 8 : -1;
     if (p->tone) {
         tone_gen_free(p->tone);
         p->tone = NULL;
@@ -227,7 +227,7 @@ play_item_t *play_new_tone(engine_t *e, const zone_t *z, int id, const char *ton
         return NULL;
     p->tone_def = t;
     tone_segment(p, 0);
-    p->samples_left = p->samples_total = ms > 0 ? ms * 8 : -1;
+    p->samples_left = p->samples_total = ms > 0 ? (int64_t) ms * 8 : -1;
     return p;
 }
 
@@ -237,7 +237,7 @@ static void tone_samples(play_item_t *p, int16_t *out, int n)
     while (n > 0) {
         int k = n;
         if (p->seg_left >= 0 && k > p->seg_left)
-            k = p->seg_left;
+            k = (int) p->seg_left;
         if (p->tone)
             tone_gen(p->tone, out, k);
         else
@@ -256,7 +256,7 @@ play_item_t *play_new_silence(int id, int ms, int flags)
 {
     play_item_t *p = new_item(PLAY_SILENCE, id, flags);
     if (p)
-        p->samples_left = p->samples_total = ms > 0 ? ms * 8 : 0;
+        p->samples_left = p->samples_total = ms > 0 ? (int64_t) ms * 8 : 0;
     return p;
 }
 
@@ -410,7 +410,7 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
         }
         case PLAY_TONE:
             if (p->samples_left >= 0 && want > p->samples_left)
-                want = p->samples_left;
+                want = (int) p->samples_left;
             tone_samples(p, buf + filled, want);
             got = want;
             if (p->samples_left >= 0)
@@ -418,7 +418,7 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
             break;
         case PLAY_SILENCE:
             if (want > p->samples_left)
-                want = p->samples_left;
+                want = (int) p->samples_left;
             memset(buf + filled, 0, sizeof(int16_t) * (size_t) want);
             got = want;
             p->samples_left -= got;

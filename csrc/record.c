@@ -2,13 +2,17 @@
  * Recording to WAV. Samples are buffered in memory and written once a
  * second together with a header rewrite, so that a process killed with -9
  * leaves a file that plays up to its last second (and wav_probe copes with a
- * header that was never rewritten). In real time the once-a-second writes
- * go to a writer thread (the media thread hands it the full buffer and
- * fills the other one), so a slow disk never makes a frame late; on the
- * simulated clocks they are written in the media thread, so that results
- * never depend on the disk's speed. The once-a-second flush is staggered
- * across channels so that thousands of recorders do not all write on the
- * same tick. Ends on command, maximum length, silence, a stop digit or hang-up.
+ * header that was never rewritten). In real time every disk write goes to a
+ * writer thread: the once-a-second writes (the media thread hands it the
+ * full buffer and fills the other one) and the end of a recording (its last
+ * buffer, the final header, the cut of a silence that ended it, close, and
+ * only then EV_REC_DONE, so that an application may read the file as soon as
+ * it hears of it). A slow or stalled disk thus never makes a frame late, for
+ * this channel or any other. On the simulated clocks the same writes happen
+ * in the media thread, so that results never depend on the disk's speed. The
+ * once-a-second flush is staggered across channels so that thousands of
+ * recorders do not all write on the same tick. Ends on command, maximum
+ * length, silence, a stop digit or hang-up.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,12 +45,20 @@ struct recorder_s {
     int werr;                   /* errno of the writer's last failure, 0 if none */
     int flush_countdown;        /* frames until the next write */
     int silent_run_ms;
+    /* how it ended (rec_stop), for whoever finishes the file */
+    int chan;
+    int end_reason;
+    int64_t end_ms;
+    int64_t cut_bytes;          /* the silence that ended it, taken off the end */
+    char end_text[ENG_TEXT_MAX];
+    struct rec_job_s *final;    /* the writer's job that finishes it: never allocated late */
 };
 
 typedef struct rec_job_s {
     recorder_t *r;
-    uint8_t *data;
+    uint8_t *data;              /* NULL for the final job: the recorder's own buffer */
     int len;
+    int final;
     struct rec_job_s *next;
 } rec_job_t;
 
@@ -100,9 +112,10 @@ recorder_t *rec_open(engine_t *e, int id, const char *path, int mode, int codec,
     r->buf_cap = (REC_FLUSH_FRAMES_MS * 8 * 4 + MAX_FRAME) * codec_bytes_per_sample(codec) * channels;
     r->buf = malloc((size_t) r->buf_cap);
     r->spare = malloc((size_t) r->buf_cap);
+    r->final = calloc(1, sizeof(*r->final));
     /* stagger the once-a-second writes across recorders */
     r->flush_countdown = 1 + (int) ((unsigned) id % (unsigned) (REC_FLUSH_FRAMES_MS / e->frame_ms));
-    if (!r->buf || !r->spare) {
+    if (!r->buf || !r->spare || !r->final) {
         rec_free(r);
         snprintf(err, (size_t) errlen, "out of memory");
         return NULL;
@@ -119,10 +132,13 @@ void rec_free(recorder_t *r)
     free(r->path);
     free(r->buf);
     free(r->spare);
+    free(r->final);
     free(r);
 }
 
 /* ---- the writer thread ------------------------------------------------------------- */
+
+static void rec_finish(engine_t *e, recorder_t *r);
 
 static int write_all(int fd, const uint8_t *data, int len, int *written)
 {
@@ -157,6 +173,11 @@ static void *writer_main(void *arg)
         if (!e->whead)
             e->wtail = NULL;
         pthread_mutex_unlock(&e->wlock);
+        if (j->final) {
+            rec_finish(e, j->r);        /* frees the recorder and its job */
+            pthread_mutex_lock(&e->wlock);
+            continue;
+        }
         {
             recorder_t *r = j->r;
             int written = 0, rc = write_all(r->fd, j->data, j->len, &written);
@@ -198,6 +219,23 @@ void rec_writer_stop(engine_t *e)
     e->wstop = 2;
 }
 
+/* Real time with a writer thread: the disk is the writer's, never the media thread's. */
+static int writer_in_use(const engine_t *e)
+{
+    return e->running && e->clock_mode == ENG_CLOCK_REALTIME && e->wstop == 0;
+}
+
+static void writer_queue(engine_t *e, rec_job_t *j)
+{
+    j->next = NULL;
+    if (e->wtail)
+        e->wtail->next = j;
+    else
+        e->whead = j;
+    e->wtail = j;
+    pthread_cond_signal(&e->wcond);
+}
+
 /* Hand the filled buffer to the writer; 0 if it is still busy with the previous one. */
 static int rec_hand_over(engine_t *e, recorder_t *r)
 {
@@ -211,17 +249,12 @@ static int rec_hand_over(engine_t *e, recorder_t *r)
     j->r = r;
     j->data = r->buf;
     j->len = r->buf_len;
-    j->next = NULL;
+    j->final = 0;
     r->buf = r->spare;
     r->spare = NULL;
     r->buf_len = 0;
     r->inflight = 1;
-    if (e->wtail)
-        e->wtail->next = j;
-    else
-        e->whead = j;
-    e->wtail = j;
-    pthread_cond_signal(&e->wcond);
+    writer_queue(e, j);
     pthread_mutex_unlock(&e->wlock);
     return 1;
 }
@@ -335,7 +368,7 @@ void rec_tick(engine_t *e, chan_t *c)
     }
     if (--r->flush_countdown <= 0) {
         int rc = 0;
-        if (e->running && e->clock_mode == ENG_CLOCK_REALTIME && e->wstop == 0) {
+        if (writer_in_use(e)) {
             if (!rec_hand_over(e, r)) {
                 r->flush_countdown = 1;      /* the writer is behind: try again next frame */
                 return;
@@ -359,33 +392,59 @@ void rec_on_dtmf(engine_t *e, chan_t *c, char digit)
         rec_stop(e, c, ENG_END_DTMF, NULL);
 }
 
-void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg)
+/* The end of a recording: its last buffer, the cut of the silence that ended it, the final header,
+ * close, then EV_REC_DONE and the recorder freed. On the writer thread in real time (it comes after
+ * the recorder's once-a-second writes in the writer's queue), else on the media thread. */
+static void rec_finish(engine_t *e, recorder_t *r)
 {
-    recorder_t *r = c->rec;
-    int rc;
-    int64_t ms;
+    int reason = r->end_reason;
+    int rc = rec_flush(r);
     char text[ENG_TEXT_MAX];
 
-    c->rec = NULL;
-    rec_wait_writer(e, r);
-    rc = rec_flush(r);
-    if (reason == ENG_END_SILENCE && r->silent_run_ms > 0) {
+    if (r->cut_bytes > 0) {
         /* keep the words, not the silence that ended them */
-        int64_t cut = (int64_t) r->silent_run_ms * 8 * codec_bytes_per_sample(r->codec) * r->channels;
-        if (cut > r->data_bytes)
-            cut = r->data_bytes;
-        r->data_bytes -= cut;
-        r->frames -= r->silent_run_ms / e->frame_ms;
+        r->data_bytes -= r->cut_bytes < r->data_bytes ? r->cut_bytes : r->data_bytes;
         if (ftruncate(r->fd, r->hdr_len + r->data_bytes) == 0)
             wav_write_header(r->fd, r->codec, r->channels, r->data_bytes);
     }
-    ms = r->frames * e->frame_ms;
+    if (close(r->fd) < 0 && rc == 0)
+        rc = -errno;            /* a network file system reports a lost write here */
+    r->fd = -1;
     if (rc < 0 && reason != ENG_END_ERROR) {
         reason = ENG_END_ERROR;
         snprintf(text, sizeof(text), "%s: %s", r->path, strerror(-rc));
     } else {
-        snprintf(text, sizeof(text), "%s", msg ? msg : r->path);
+        snprintf(text, sizeof(text), "%s", r->end_text[0] ? r->end_text : r->path);
     }
-    eng_emit(e, EV_REC_DONE, c->id, r->id, reason, (int) ms, 0, 0, text);
+    eng_emit(e, EV_REC_DONE, r->chan, r->id, reason, (int) (r->end_ms < INT32_MAX ? r->end_ms : INT32_MAX), 0, 0,
+             text);
     rec_free(r);
+}
+
+void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg)
+{
+    recorder_t *r = c->rec;
+
+    c->rec = NULL;
+    r->chan = c->id;
+    r->end_reason = reason;
+    snprintf(r->end_text, sizeof(r->end_text), "%s", msg ? msg : "");
+    if (reason == ENG_END_SILENCE && r->silent_run_ms > 0) {
+        r->cut_bytes = (int64_t) r->silent_run_ms * 8 * codec_bytes_per_sample(r->codec) * r->channels;
+        r->frames -= r->silent_run_ms / e->frame_ms;
+    }
+    r->end_ms = r->frames * e->frame_ms;
+    if (writer_in_use(e)) {
+        rec_job_t *j = r->final;
+        j->r = r;
+        j->data = NULL;
+        j->len = 0;
+        j->final = 1;
+        pthread_mutex_lock(&e->wlock);
+        writer_queue(e, j);
+        pthread_mutex_unlock(&e->wlock);
+        return;
+    }
+    rec_wait_writer(e, r);
+    rec_finish(e, r);
 }

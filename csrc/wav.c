@@ -4,6 +4,9 @@
  * header is rewritten every second, and a header whose sizes were never
  * filled in (a process killed before the first rewrite) is read as "data to
  * the end of the file", so that a cut recording still plays.
+ *
+ * A prompt is outside bytes: the chunk walk adds lengths in 64 bits (a length of 0xFFFFFFF8 once
+ * wrapped "8 + len" to 0 and looped for ever) and gives up after WAV_MAX_CHUNKS chunks.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +16,8 @@
 #include <unistd.h>
 
 #include "engine_private.h"
+
+#define WAV_MAX_CHUNKS 64       /* before the data chunk; real prompts have two or three */
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -38,11 +43,20 @@ static void put16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t) (v >> 8);
 }
 
+/* A chunk id for a message: its four characters, '?' for what is not printable. */
+static void chunk_name(const uint8_t *ck, char out[5])
+{
+    int i;
+    for (i = 0; i < 4; i++)
+        out[i] = ck[i] >= 0x20 && ck[i] < 0x7f ? (char) ck[i] : '?';
+    out[4] = '\0';
+}
+
 int wav_probe(int fd, const char *path, wav_info_t *info, char *err, int errlen)
 {
     uint8_t hdr[12], ck[8], fmt[16];
     int64_t pos = 12;
-    int have_fmt = 0;
+    int have_fmt = 0, nchunks = 0;
     struct stat st;
     int fmt_tag = 0, bits = 0;
 
@@ -56,6 +70,11 @@ int wav_probe(int fd, const char *path, wav_info_t *info, char *err, int errlen)
     }
     for (;;) {
         uint32_t len;
+        if (++nchunks > WAV_MAX_CHUNKS) {
+            snprintf(err, (size_t) errlen, "%s: WAV file has more than %d chunks before its data", path,
+                     WAV_MAX_CHUNKS);
+            return ENG_EFORMAT;
+        }
         if (pread(fd, ck, 8, pos) != 8) {
             snprintf(err, (size_t) errlen, "%s: WAV file has no data chunk", path);
             return ENG_EFORMAT;
@@ -88,9 +107,12 @@ int wav_probe(int fd, const char *path, wav_info_t *info, char *err, int errlen)
                 info->data_len = len;
             break;
         }
-        pos += 8 + len + (len & 1);
+        pos += 8 + (int64_t) len + (len & 1);
         if (pos > st.st_size) {
-            snprintf(err, (size_t) errlen, "%s: WAV file has no data chunk", path);
+            char name[5];
+            chunk_name(ck, name);
+            snprintf(err, (size_t) errlen, "%s: WAV chunk '%s' of %u bytes runs past the end of the file "
+                     "(no data chunk)", path, name, len);
             return ENG_EFORMAT;
         }
     }

@@ -26,6 +26,8 @@ APT_PACKAGES=(
     ghostscript
     qemu-system-x86 debootstrap e2fsprogs
     dahdi-source
+    libfuse2 fuse3
+    clang libclang-rt-14-dev
     ca-certificates
 )
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Iterable, Iterator
 
-from telephonist._engine import ffi, lib
+from telephonist._engine import ffi
+from telephonist._engine import lib as _raw_lib
 
 __all__ = [
     "Engine", "EngineError", "Event", "EventType", "Codec", "Kind", "Hook", "Dsp", "CidStandard",
@@ -30,6 +31,39 @@ class EngineError(Exception):
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class _Lib:
+    """The cffi module's `lib`, with every eng_* function that takes numbers wrapped so that a number
+    its C type cannot hold (an int beyond 32 bits, a float, None) is refused as the engine refuses
+    a value out of range: EngineError(ENG_EINVAL), not cffi's OverflowError or TypeError. Constants
+    and pointer-only functions (eng_now_ms, read per event) are the module's own."""
+
+    def __init__(self, raw) -> None:
+        self._raw = raw
+
+    def __getattr__(self, name: str):
+        value = getattr(self._raw, name)
+        if name.startswith("eng_") and callable(value) and any(
+                a.kind == "primitive" for a in ffi.typeof(value).args):
+            value = _refusing_bad_numbers(name, value)
+        setattr(self, name, value)          # looked up once
+        return value
+
+
+def _refusing_bad_numbers(name: str, fn):
+    what = name.removeprefix("eng_").replace("_", " ")
+
+    def call(*args):
+        try:
+            return fn(*args)
+        except (OverflowError, TypeError) as exc:
+            raise EngineError(_raw_lib.ENG_EINVAL, f"{what}: invalid argument ({exc})") from None
+    call.__name__ = name
+    return call
+
+
+lib = _Lib(_raw_lib)
 
 
 class Codec(enum.IntEnum):
@@ -260,6 +294,12 @@ def _check(rc: int, what: str, engine: "Engine") -> int:
         reason = names.get(rc, f"error {rc}")
         raise EngineError(rc, f"{what}: {reason}" + (f" ({detail})" if detail else ""))
     return rc
+
+
+def _bench(ns: float, what: str) -> float:
+    if ns < 0:
+        raise EngineError(lib.ENG_EINVAL, f"{what}: arguments out of range")
+    return ns
 
 
 def _b(s: str | None):
@@ -585,6 +625,24 @@ class Engine:
         done = ffi.new("int *")
         ns = lib.eng_bench_bare_fax(os.fsencode(tx_path), os.fsencode(rx_dir), pairs, frames, stagger, done)
         return ns, done[0]
+
+    # ---- micro-benchmarks of the per-frame hot paths (bench/test_hot_paths.py) ----------------
+    @staticmethod
+    def bench_g711(codec: Codec, encode: bool, frames: int) -> float:
+        """Nanoseconds per 160-sample frame of the engine's G.711 decode (table) or encode, in a C loop."""
+        return _bench(lib.eng_bench_g711(int(codec), int(encode), frames), "G.711 benchmark")
+
+    @staticmethod
+    def bench_dtmf(frames: int) -> tuple[float, int]:
+        """(nanoseconds per frame, digits heard) of the engine's DTMF detection over frames of a line
+        carrying ten digits every 2 s, in a C loop."""
+        digits = ffi.new("int *")
+        return _bench(lib.eng_bench_dtmf(frames, digits), "DTMF benchmark"), digits[0]
+
+    @staticmethod
+    def bench_conf_mix(members: int, frames: int) -> float:
+        """Nanoseconds per frame of mixing one conference of `members` speakers, in a C loop."""
+        return _bench(lib.eng_bench_conf_mix(members, frames), "mixing benchmark")
 
     @staticmethod
     def bench_bare_dsp(frames: int, nchans: int) -> float:

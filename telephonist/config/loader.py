@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telephonist.config.locate import key_line
+from telephonist.config import toml_text
 from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
                                       PortConfig, RouteConfig, RoutingConfig, SimConfig, SimNumberConfig,
                                       SimTrafficConfig, SpanConfig, SystemConfig, Token, TrunkGroupConfig,
@@ -431,7 +432,7 @@ def load_config(path: str, overrides: dict[str, str] | None = None) -> Config:
                 continue
             text = raw.decode("utf-8", "replace")
         try:
-            doc = tomllib.loads(text)
+            doc = toml_text.loads(text)
         except tomllib.TOMLDecodeError as exc:
             line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
             problems.append(Problem(f, line, f"TOML syntax: {exc}"))

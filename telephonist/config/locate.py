@@ -23,7 +23,9 @@ def key_line(source: str, path: tuple) -> int:
     best = 1
     table: list = []
     array_counts: dict[tuple, int] = {}
-    for lineno, line in enumerate(source.splitlines(), start=1):
+    # TOML ends lines with \n only; splitlines() would also split at \r, \f, \x1c, U+2028 ... and
+    # give a line number no editor shows
+    for lineno, line in enumerate(source.split("\n"), start=1):
         m = _HEADER.match(line)
         if m and not line.lstrip().startswith("#"):
             names = _within_arrays(_parts(m.group(2)), array_counts)

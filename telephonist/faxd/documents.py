@@ -110,16 +110,46 @@ def add_cover(tiff: str, text: str) -> int:
     return _save_tiff_f(pages, tiff)
 
 
+# A received fax is outside bytes: its pages are checked against what a fax can be before anything
+# is decoded, so that a crafted TIFF costs neither the memory nor the time of a huge image.
+MAX_FAX_PAGES = 250
+MAX_FAX_WIDTH = 4864            # T.4's widest line: 303 mm at 16 pels/mm
+MAX_FAX_LINES = 16384           # a page over two metres long at fine resolution
+
+
 def tiff_to_pdf(src: str, out: str) -> None:
+    """A received TIFF-F as PDF at out; DocumentError (with why) when src is not a fax TIFF we can read."""
     import img2pdf
     try:
-        with open(out, "wb") as f:
-            f.write(img2pdf.convert(src))
-    except Exception:
-        # img2pdf refuses some TIFF layouts; Pillow re-encodes instead
+        _check_fax_pages(src)
+        try:
+            data = img2pdf.convert(src)
+        except Exception:
+            data = None         # img2pdf refuses some TIFF layouts; Pillow re-encodes instead
+        if data is not None:
+            with open(out, "wb") as f:
+                f.write(data)
+            return
         with Image.open(src) as im:
             pages = [frame.convert("1").copy() for frame in ImageSequence.Iterator(im)]
-        pages[0].save(out, save_all=True, append_images=pages[1:], resolution=204.0)
+        pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=204.0)
+    except DocumentError:
+        raise
+    except Exception as exc:    # Pillow reports a corrupt file with any of a dozen exception types
+        raise DocumentError(f"{src}: not a readable fax TIFF ({type(exc).__name__}: {exc})") from None
+
+
+def _check_fax_pages(src: str) -> None:
+    with Image.open(src) as im:
+        if im.format != "TIFF":
+            raise DocumentError(f"{src}: a received fax must be a TIFF, not {im.format or 'unknown data'}")
+        for n, frame in enumerate(ImageSequence.Iterator(im), start=1):
+            if n > MAX_FAX_PAGES:
+                raise DocumentError(f"{src}: more than {MAX_FAX_PAGES} pages")
+            width, lines = frame.size
+            if not (1 <= width <= MAX_FAX_WIDTH and 1 <= lines <= MAX_FAX_LINES):
+                raise DocumentError(f"{src}: page {n} is {width} x {lines} pixels; a fax page is at most "
+                                    f"{MAX_FAX_WIDTH} x {MAX_FAX_LINES}")
 
 
 def page_count(path: str) -> int:

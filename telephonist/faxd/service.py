@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from telephonist.client import ApiCallError, Client
-from telephonist.faxd.documents import tiff_to_pdf
+from telephonist.faxd.documents import DocumentError, tiff_to_pdf
 from telephonist.mail import SmtpSettings, send_mail
 from telephonist.faxd.store import Due, FaxStore
 
@@ -112,9 +112,8 @@ class FaxService:
                    remote_ident=(ev.get("remote_ident") or "").strip(), pages=ev.get("pages", 0),
                    bit_rate=ev.get("bit_rate", 0), ecm=bool(ev.get("ecm")), result_code=ev.get("code", -1),
                    result=ev.get("result", ""), call_id=rx["call_id"], tiff_path=rx["path"])
-        if ev.get("ok") and os.path.exists(rx["path"]):
-            pdf = rx["path"][:-4] + ".pdf"
-            await asyncio.to_thread(tiff_to_pdf, rx["path"], pdf)
+        pdf = rx["path"][:-4] + ".pdf"
+        if ev.get("ok") and os.path.exists(rx["path"]) and await _pdf_of(rx["path"], pdf):
             row["pdf_path"] = pdf
             to = self.s.mailboxes.get(rx["mailbox"])
             if to:
@@ -218,3 +217,13 @@ class FaxService:
         state = await asyncio.to_thread(self.store.finish, due, ok, result, done.get("pages", 0), row)
         await self._hangup(chan)
         log.info("event=fax_attempt number=%s attempt=%s ok=%s next=%s", due.number, due.attempts, ok, state)
+
+
+async def _pdf_of(tiff: str, pdf: str) -> bool:
+    """The received TIFF as PDF; a TIFF that cannot be read is logged and the fax kept without one."""
+    try:
+        await asyncio.to_thread(tiff_to_pdf, tiff, pdf)
+    except DocumentError as exc:
+        log.error("event=fax_pdf_failed tiff=%s error=%s", tiff, exc)
+        return False
+    return True

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from telephonist.config.locate import key_line
+from telephonist.config import toml_text
 from telephonist.ivrd import nodes as _node_types  # noqa: F401  (registers every node type)
 from telephonist.ivrd.flow_model import Flow, FlowSet, Node
-from telephonist.ivrd.nodes.registry import COMMON_FIELDS, REGISTRY, CheckContext, Field
+from telephonist.ivrd.nodes.registry import COMMON_FIELDS, MAX_FLOW_MS, REGISTRY, CheckContext, Field
 
 FLOW_KEYS = {"name": "str", "description": "str", "numbers": "str_list", "start": "str", "language": "str",
              "fallback_prompt": "str", "fallback": "str"}
@@ -77,7 +78,7 @@ def load_flows(flows_dir: str, opts: LoadOptions, overrides: dict[str, str] | No
             texts[p] = by_path[p]
             continue
         try:
-            with open(p, encoding="utf-8") as f:
+            with open(p, encoding="utf-8", newline="") as f:      # line ends as TOML counts them
                 texts[p] = f.read()
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(FlowProblem(p, 1, f"cannot read: {exc}"))
@@ -89,7 +90,7 @@ def load_flows(flows_dir: str, opts: LoadOptions, overrides: dict[str, str] | No
     docs: dict[str, dict] = {}
     for p, text in texts.items():
         try:
-            docs[p] = tomllib.loads(text)
+            docs[p] = toml_text.loads(text)
         except tomllib.TOMLDecodeError as exc:
             problems.append(FlowProblem(p, _syntax_line(str(exc)), f"TOML syntax: {_syntax_message(str(exc))}"))
     names: dict[str, str] = {}
@@ -172,6 +173,7 @@ def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: 
                     if ntype is not None else f"node {node_name!r} has no type")
             continue
         fields = {f.name: f for f in COMMON_FIELDS + nt.fields}
+        unusable = False                     # a value of the wrong kind, a required key missing
         params: dict[str, Any] = {}
         key_lines = {k: key_line(text, npath + (k,)) for k in table}
         for key, value in table.items():
@@ -179,11 +181,17 @@ def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: 
             if f is None:
                 problem(npath + (key,), f"node {node_name!r} ({ntype}): unknown key {key!r}{_suggest(key, fields)}")
             elif not _kind_ok(f.kind, value):
+                unusable = True
                 problem(npath + (key,), f"node {node_name!r}: {key} must be {_kind_text(f.kind)}")
+            elif f.range and not f.range[0] <= value <= f.range[1]:
+                unusable = True
+                problem(npath + (key,), f"node {node_name!r}: {key} must be from {f.range[0]} to {f.range[1]}, "
+                                        f"not {value}")
             else:
                 params[key] = value
         for f in nt.fields:
             if f.required and f.name not in table:
+                unusable = True
                 problem(npath, f"node {node_name!r} ({ntype}) needs {f.name!r}")
             params.setdefault(f.name, f.default)
         node = Node(name=node_name, type=ntype, params=params, file=path, line=key_line(text, npath),
@@ -193,13 +201,13 @@ def _build_flow(path: str, text: str, doc: dict, opts: LoadOptions, flow_names: 
             for f in nt.fields:
                 if f.kind == "prompts" and params.get(f.name) is not None:
                     _check_prompts(node, f, params[f.name], opts, problems)
+        if unusable:
+            continue                         # a node's check relies on its fields' kinds and required keys
         ctx._node = node
-        before_check = len(ctx.problems)
         try:
             nt.check(node, ctx)
         except Exception as exc:             # a bug in a check must not hide the file's other problems
             ctx.problem(None, f"cannot check this node: {type(exc).__name__}: {exc}")
-        del before_check
     problems.extend(FlowProblem(*p) for p in ctx.problems)
     _check_graph(name, path, text, nodes, start, problems, broken)
     if len(problems) > before:
@@ -275,9 +283,10 @@ def _check_prompts(node: Node, f: Field, value: Any, opts: LoadOptions, problems
     items = value if isinstance(value, list) else [value]
     for item in items:
         if isinstance(item, dict):
-            if not ({"tone", "silence"} & set(item)):
+            message = _play_item_problem(item)
+            if message:
                 problems.append(FlowProblem(node.file, node.key_lines.get(f.name, node.line),
-                                            f"node {node.name!r}: {f.name}: a table item needs tone or silence"))
+                                            f"node {node.name!r}: {f.name}: {message}"))
             continue
         if "${" in item:
             continue                      # known only at run time
@@ -288,6 +297,19 @@ def _check_prompts(node: Node, f: Field, value: Any, opts: LoadOptions, problems
             if not os.path.exists(path):
                 problems.append(FlowProblem(node.file, node.key_lines.get(f.name, node.line),
                                             f"node {node.name!r}: prompt file missing: {path}"))
+
+
+def _play_item_problem(item: dict) -> str:
+    """What is wrong with a {tone = NAME, ms = N} or {silence = N} item of prompts ("" if nothing)."""
+    if set(item) not in ({"tone"}, {"tone", "ms"}, {"silence"}):
+        return "a table item is {tone = \"name\", ms = N} or {silence = N}"
+    if "tone" in item and not isinstance(item["tone"], str):
+        return "tone must be the name of a tone of the tone zone"
+    for key in ("ms", "silence"):
+        if key in item and not (isinstance(item[key], int) and not isinstance(item[key], bool)
+                                and 0 <= item[key] <= MAX_FLOW_MS):
+            return f"{key} must be a whole number of milliseconds from 0 to {MAX_FLOW_MS}, not {item[key]!r}"
+    return ""
 
 
 def _check_numbers(flows: dict[str, Flow], problems: list[FlowProblem]) -> None:

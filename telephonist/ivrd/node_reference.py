@@ -19,6 +19,8 @@ def _field(f: Field) -> str:
     kind = {"node": "node", "node_map": "key → node", "str_map": "key → text", "prompts": "prompts",
             "str_list": "list"}.get(f.kind, f.kind)
     text += f" — {kind}"
+    if f.range:
+        text += f" from {f.range[0]} to {f.range[1]}"
     if f.help:
         text += f": {f.help}"
     return text

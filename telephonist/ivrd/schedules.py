@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from telephonist.config import toml_text
 from telephonist.config.locate import key_line
 from telephonist.ivrd.schema import holidays as holidays_table
 
@@ -150,7 +151,7 @@ def parse_schedules(path: str, text: str) -> tuple[dict[str, Schedule], list[Pro
     """Every schedule of a schedules.toml, and its problems with file:line (the flow loader calls this)."""
     problems: list[Problem] = []
     try:
-        doc = tomllib.loads(text)
+        doc = toml_text.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         return {}, [(path, int(m.group(1)) if m else 1, f"TOML syntax: {exc}")]

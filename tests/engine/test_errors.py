@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 
 import pytest
 
-from telephonist.engine import Codec, EndReason, EventType, Hook, RecMode
+from telephonist.engine import Codec, EndReason, Engine, EngineError, EventType, Hook, Kind, RecMode
 from tests.support import signals as S
 
 OTHERS = 100
@@ -112,3 +113,46 @@ def test_full_disk_ends_that_recording_only(harness, tmp_path, tiny_disk):
     # what fitted on the full disk is still a readable WAV
     assert S.read_wav(tiny_disk / "big.wav").channels == 2
     assert os.path.getsize(tiny_disk / "big.wav") <= 64 * 1024
+
+
+def test_a_failure_text_never_leaks_into_the_next_error():
+    """eng_last_error() was one buffer, never cleared: a refusal without a text of its own showed
+    the text of whatever failed before it."""
+    e = Engine(max_channels=4)
+    try:
+        e.add_sim_span(Kind.FXO, 1)
+        with pytest.raises(EngineError, match="only 2 left"):
+            e.add_sim_span(Kind.FXO, 5)
+        with pytest.raises(EngineError) as refused:
+            e.play_stop(99)
+        assert "sim span" not in str(refused.value) and "no channel 99" in str(refused.value), refused.value
+    finally:
+        e.close()
+
+
+def test_a_failure_in_one_thread_never_shows_in_another_threads_error():
+    """Two threads fail on one engine at once: each reads its own call's text, never the other's."""
+    e = Engine(max_channels=4)
+    e.add_sim_span(Kind.FXO, 1)
+    rounds = 3000
+    seen: dict[str, list[str]] = {"span": [], "hook": []}
+
+    def fail(kind: str, call) -> None:
+        for _ in range(rounds):
+            try:
+                call()
+            except EngineError as exc:
+                seen[kind].append(str(exc))
+
+    threads = [threading.Thread(target=fail, args=("span", lambda: e.add_sim_span(Kind.FXO, 5))),
+               threading.Thread(target=fail, args=("hook", lambda: e.hook(77, Hook.OFF)))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        e.close()
+    assert len(seen["span"]) == len(seen["hook"]) == rounds
+    assert all("only 2 left" in m and "channel 77" not in m for m in seen["span"]), set(seen["span"])
+    assert all("no channel 77" in m and "sim span" not in m for m in seen["hook"]), set(seen["hook"])

@@ -207,7 +207,7 @@ def test_login_nodes_are_checked_at_load(tmp_path):
     lines = text.splitlines()
     lockout_line, locked_line = lines.index("lockout_minutes = 0") + 1, lines.index('locked = "blok"') + 1
     assert [str(p) for p in err.value.problems] == [
-        f"{flows}/agent.toml:{lockout_line}: node 'login': lockout_minutes must be at least 1",
+        f"{flows}/agent.toml:{lockout_line}: node 'login': lockout_minutes must be from 1 to 525600, not 0",
         f"{flows}/agent.toml:{locked_line}: node 'login': locked goes to 'blok', which this flow does not have; "
         "did you mean 'block'?"]
 

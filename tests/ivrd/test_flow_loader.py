@@ -134,3 +134,46 @@ def test_docs_hold_the_reference_of_every_node_type():
     with open(os.path.join(root, "docs", "flows.md"), encoding="utf-8") as f:
         docs = f.read()
     assert markdown() in docs, "docs/flows.md is out of date: `telephonist flow types --markdown` makes the section"
+
+
+def test_durations_and_counts_out_of_range_are_refused_at_their_line(dirs):
+    """What becomes an engine timer or a media length is bounded when the flow is loaded, each
+    refusal at its own line (the play of {silence = 268435457} once killed chand)."""
+    flows_dir, opts = dirs
+    bad = """\
+[nodes.menu]
+type = "menu"
+prompts = ["{lang}/menu.wav", { silence = 268435457 }]
+timeout_ms = 0
+retries = 1000
+choices = { "1" = "call", "2" = "tone" }
+
+[nodes.call]
+type = "transfer"
+to = "number:13800138000"
+timeout_ms = -5
+
+[nodes.tone]
+type = "play"
+prompts = { tone = "busy", ms = 700000 }
+next = "odd"
+
+[nodes.odd]
+type = "play"
+prompts = [{ silence = 1.5 }, { tone = "busy", volume = 3 }]
+"""
+    got = problems_of(flows_dir, opts, "main.toml", bad)
+    at = {(line, m.split(": ", 1)[1]) for _, line, m in got}
+    assert (3, "prompts: silence must be a whole number of milliseconds from 0 to 600000, not 268435457") in at, got
+    assert (4, "timeout_ms must be from 100 to 600000, not 0") in at, got
+    assert (5, "retries must be from 1 to 20, not 1000") in at, got
+    assert (11, "timeout_ms must be from 1000 to 600000, not -5") in at, got
+    assert (15, "prompts: ms must be a whole number of milliseconds from 0 to 600000, not 700000") in at, got
+    assert any(line == 20 and "silence must be a whole number" in m for _, line, m in got), got
+    assert any(line == 20 and "a table item is {tone" in m for _, line, m in got), got
+    assert len(got) == 7, got
+    # the bounds themselves are fine
+    ok = bad.replace("268435457", "600000").replace("timeout_ms = 0", "timeout_ms = 100").replace(
+        "1000", "20").replace("-5", "1000").replace("700000", "600000").replace(
+        '[{ silence = 1.5 }, { tone = "busy", volume = 3 }]', '[{ silence = 0 }, { tone = "busy" }]')
+    assert problems_of(flows_dir, opts, "main.toml", ok) == []

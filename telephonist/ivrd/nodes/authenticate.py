@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from telephonist.ivrd import db
 from telephonist.ivrd.accounts import IvrAccountError, check_login, check_password_rules, set_password
 from telephonist.ivrd.nodes.fallthrough import FallthroughExits
-from telephonist.ivrd.nodes.registry import CheckContext, Field, NodeType, register
+from telephonist.ivrd.nodes.registry import MAX_FLOW_MS, CheckContext, Field, NodeType, register
 
 if TYPE_CHECKING:
     from telephonist.ivrd.call import Call, CollectResult
@@ -28,11 +28,12 @@ COMMON = (
     Field("password_min_digits", "int", default=4),
     Field("password_max_digits", "int", default=16),
     Field("terminator", "str", default="#"),
-    Field("timeout_ms", "int", default=8000),
-    Field("inter_digit_ms", "int", default=4000),
-    Field("attempts", "int", default=3, help="tries in this call before on_fail"),
-    Field("max_failures", "int", default=5, help="wrong passwords in a row (over all calls) that lock the account"),
-    Field("lockout_minutes", "int", default=30),
+    Field("timeout_ms", "int", default=8000, range=(100, MAX_FLOW_MS)),
+    Field("inter_digit_ms", "int", default=4000, range=(100, MAX_FLOW_MS)),
+    Field("attempts", "int", default=3, help="tries in this call before on_fail", range=(1, 20)),
+    Field("max_failures", "int", default=5, help="wrong passwords in a row (over all calls) that lock the account",
+          range=(1, 1000)),
+    Field("lockout_minutes", "int", default=30, range=(1, 525_600)),
     Field("locked_prompts", "prompts", help="heard when the account is locked"),
     Field("fail_prompts", "prompts", help="heard when the tries are used up"),
     Field("next", "node", required=True),
@@ -49,9 +50,6 @@ class _Login(FallthroughExits, NodeType):
             ctx.problem("account_var", "account_var must be a variable name")
         if not 1 <= node.get("password_min_digits") <= node.get("password_max_digits") <= 32:
             ctx.problem("password_max_digits", "need 1 <= password_min_digits <= password_max_digits <= 32")
-        for key in ("attempts", "max_failures", "lockout_minutes"):
-            if node.get(key) < 1:
-                ctx.problem(key, f"{key} must be at least 1")
         if any(t not in "*#" for t in node.get("terminator")):
             ctx.problem("terminator", "terminator must be # or *")
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from telephonist.ivrd.lookup_sources import LookupFailed, LookupSources, fill_url, json_path, valid_json_path
 from telephonist.ivrd.nodes.fallthrough import FallthroughExits
-from telephonist.ivrd.nodes.registry import CheckContext, Field, NodeType, register
+from telephonist.ivrd.nodes.registry import MAX_FLOW_MS, CheckContext, Field, NodeType, register
 
 if TYPE_CHECKING:
     from telephonist.ivrd.call import Call
@@ -62,7 +62,7 @@ class Lookup(FallthroughExits, NodeType):
               Field("into", "str_map", help="column or JSON path = variable"),
               Field("prefix", "str", default="", help="without into: prefix of the variables"),
               Field("count_var", "str", help="a variable for the number of rows found"),
-              Field("timeout_ms", "int"),
+              Field("timeout_ms", "int", range=(1, MAX_FLOW_MS)),
               Field("next", "node", required=True),
               Field("on_empty", "str", help="the node when nothing is found (unset: next)"),
               Field("on_error", "str", help="the node on a time-out or error (unset: fallback)"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from telephonist.ivrd.nodes.registry import CheckContext, Field, NodeType, register
+from telephonist.ivrd.nodes.registry import MAX_FLOW_MS, CheckContext, Field, NodeType, register
 
 if TYPE_CHECKING:
     from telephonist.ivrd.call import Call
@@ -30,22 +30,16 @@ class _Asking(NodeType):
     """Shared by menu and collect: retries with their own prompts on a time-out or a bad entry."""
     asking_fields = (
         Field("prompts", "prompts", required=True),
-        Field("timeout_ms", "int", default=5000, help="from the end of the prompt to the first key"),
-        Field("inter_digit_ms", "int", default=3000),
-        Field("retries", "int", default=3, help="attempts in all before on_fail"),
+        Field("timeout_ms", "int", default=5000, help="from the end of the prompt to the first key",
+              range=(100, MAX_FLOW_MS)),
+        Field("inter_digit_ms", "int", default=3000, range=(100, MAX_FLOW_MS)),
+        Field("retries", "int", default=3, help="attempts in all before on_fail", range=(1, 20)),
         Field("timeout_prompts", "prompts", help="heard after a time-out, before the prompt again"),
         Field("invalid_prompts", "prompts", help="heard after a wrong entry, before the prompt again"),
         Field("fail_prompts", "prompts", help="heard when the attempts are used up"),
         Field("on_fail", "node", help="where to go when the attempts are used up (unset: hang up)"),
         Field("barge_in", "bool", default=True),
     )
-
-    def check(self, node: "Node", ctx: CheckContext) -> None:
-        if node.get("retries") < 1:
-            ctx.problem("retries", "retries must be at least 1")
-        for key in ("timeout_ms", "inter_digit_ms"):
-            if not 100 <= node.get(key) <= 600_000:
-                ctx.problem(key, f"{key} must be between 100 and 600000")
 
     async def ask(self, node: "Node", call: "Call", min_d: int, max_d: int, terms: str,
                   accept, secret: bool = False) -> tuple[str | None, str]:

@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 KINDS = ("str", "int", "bool", "float", "prompts", "node", "node_map", "str_map", "str_list", "any")
 
 
+# The longest wait a flow may set (a time-out, a no-answer time, a tone or silence in prompts): these
+# become engine timers and media lengths, which the engine itself bounds at 24 hours.
+MAX_FLOW_MS = 600_000
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -38,9 +43,11 @@ class Field:
     required: bool = False
     default: Any = None
     help: str = ""
+    range: tuple[int, int] | None = None      # "int": the values allowed (the loader refuses others at their line)
 
     def __post_init__(self) -> None:
         assert self.kind in KINDS, self.kind
+        assert self.range is None or self.kind == "int", self.name
 
 
 @dataclass

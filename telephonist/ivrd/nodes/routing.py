@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from telephonist.ivrd.nodes.registry import CheckContext, Field, NodeType, register
+from telephonist.ivrd.nodes.registry import MAX_FLOW_MS, CheckContext, Field, NodeType, register
 
 if TYPE_CHECKING:
     from telephonist.ivrd.call import Call
@@ -22,7 +22,7 @@ class Transfer(NodeType):
     terminal = True
     fields = (Field("to", "str", required=True), Field("prompts", "prompts", help="heard first (please hold)"),
               Field("trunk_group", "str", help="for ext: and number: (default: ivrd's)"),
-              Field("timeout_ms", "int", default=30000),
+              Field("timeout_ms", "int", default=30000, help="no answer after this long", range=(1000, MAX_FLOW_MS)),
               Field("on_fail", "node", help="when the target is busy or not there (unset: fallback)"))
 
     def check(self, node: "Node", ctx: CheckContext) -> None:
