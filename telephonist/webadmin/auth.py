@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
@@ -18,8 +19,14 @@ REASONS = {
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """``target`` if it is a path on this site, else the start page. Browsers drop tabs and line
+    breaks from a URL and read a backslash as a slash, so "/%09/evil.example" (a tab) is "//evil.example" to
+    them, another site: a target with any control character, space or backslash is refused whole."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and not any(ch <= " " or ch in "\\\x7f" for ch in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("index")
 
 

@@ -1,7 +1,9 @@
 """Every route is guarded, forms need CSRF tokens, roles see what they may, failures lock, sessions expire."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import select, update
@@ -64,11 +66,28 @@ def test_login_then_logout(client, user_ids):
         assert conn.execute(select(sessions)).all() == []
 
 
-def test_login_redirects_only_inside_the_site(client, user_ids):
-    token = csrf_from(client.get("/login?next=/reports/").get_data(as_text=True))
-    r = client.post("/login", data={"username": "admin", "password": password("admin"), "csrf_token": token,
-                                    "next": "//evil.example/x"})
-    assert r.location == "/"
+def _login_from(client, query: str):
+    """Open /login?QUERY as a browser would and send the form back with the ``next`` it holds."""
+    html = client.get("/login?" + query).get_data(as_text=True)
+    m = re.search(r'name="next" value="([^"]*)"', html)
+    return client.post("/login", data={"username": "admin", "password": password("admin"),
+                                       "csrf_token": csrf_from(html), "next": unescape(m.group(1))})
+
+
+@pytest.mark.parametrize("query", ["next=//evil.example/x", "next=/%09/evil.example", "next=/%0A/evil.example",
+                                   "next=/%0D%0A/evil.example", "next=%09//evil.example", "next=/%5Cevil.example",
+                                   "next=/%5C/evil.example", "next=https://evil.example/", "next=%20//evil.example",
+                                   "next=/%00/evil.example", "next=javascript:alert(1)", "next=/%7F/evil.example"])
+def test_login_never_redirects_off_the_site(client, user_ids, query):
+    r = _login_from(client, query)
+    assert r.status_code == 302 and r.location == "/", (query, r.location)
+
+
+def test_login_goes_on_to_the_page_asked_for(client, user_ids):
+    asked = "/calls/?caller=139&since=2026-01-01%2008:00"
+    to_login = client.get(asked).location                    # no session yet: the login page, told where to go
+    r = _login_from(client, to_login.split("?", 1)[1])
+    assert r.location == asked
 
 
 def test_posts_without_the_csrf_token_are_refused(app, client, user_ids):
