@@ -11,6 +11,7 @@ from telephonist.webadmin.calllog import CallSearch
 from telephonist.webadmin.inboxdb import InboxSearch
 from telephonist.webadmin.calls import site_tz
 from telephonist.webadmin.livefeed import FeedUnavailable
+from telephonist.webadmin.livefilter import message_for
 from telephonist.webadmin.openapi import document
 from telephonist.webadmin.security import requires
 
@@ -119,7 +120,7 @@ def originate():
 @bp.route("/status")
 @requires("live.view")
 def status():
-    return jsonify(current_app.extensions["chand_feed"].snapshot())
+    return jsonify(message_for(g.user, current_app.extensions["chand_feed"].snapshot()))
 
 
 # ---- voicemail and faxes --------------------------------------------------------------------------

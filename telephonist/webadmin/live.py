@@ -11,6 +11,7 @@ from telephonist.client import ApiCallError
 from telephonist.webadmin import security
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.livefeed import ChandFeed, FeedUnavailable
+from telephonist.webadmin.livefilter import message_for
 from telephonist.webadmin.security import requires
 
 bp = Blueprint("live", __name__, url_prefix="/live", template_folder="templates")
@@ -21,26 +22,10 @@ def feed() -> ChandFeed:
     return current_app.extensions["chand_feed"]
 
 
-def _own_view(line: dict, user) -> dict:
-    """Agents without calls.all see every channel's state, but not other people's numbers."""
-    if user.can("calls.all") or not line.get("caller"):
-        return line
-    mine = user.agent_id and line.get("application") in (user.agent_id, f"agent:{user.agent_id}")
-    return line if mine else {**line, "caller": "***", "dialled": "***"}
-
-
-def _filter(msg: dict, user) -> dict:
-    if msg["type"] == "snapshot":
-        return {**msg, "lines": [_own_view(ln, user) for ln in msg["lines"]]}
-    if msg["type"] == "line":
-        return {**msg, "line": _own_view(msg["line"], user)}
-    return msg
-
-
 @bp.route("/")
 @requires("live.view")
 def board():
-    snap = _filter({"type": "snapshot", **feed().snapshot()}, g.user)
+    snap = message_for(g.user, {"type": "snapshot", **feed().snapshot()})
     return render_template("live/board.html", snap=snap)
 
 
@@ -60,7 +45,7 @@ def events():
                 except queue.Empty:
                     yield ": keepalive\n\n"
                     continue
-                yield f"event: {msg['type']}\ndata: {json.dumps(_filter(msg, user), ensure_ascii=False)}\n\n"
+                yield f"event: {msg['type']}\ndata: {json.dumps(message_for(user, msg), ensure_ascii=False)}\n\n"
         finally:
             source.unsubscribe(q)
 

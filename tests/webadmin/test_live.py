@@ -68,6 +68,33 @@ async def test_a_sim_call_appears_on_the_board_and_ends(tmp_path, web_config):
         assert leg.recording_path and client.get(f"/calls/{leg.id}/recording").status_code == 200
 
 
+def _token(app, username: str) -> str:
+    from sqlalchemy import select
+    from telephonist.webadmin import accounts, db
+    from telephonist.webadmin.schema import users
+    with db.writing(app) as conn:
+        uid = conn.execute(select(users.c.id).where(users.c.username == username)).scalar_one()
+        return accounts.create_token(conn, uid, f"crm-{username}")[1]
+
+
+async def test_the_api_status_shows_numbers_only_to_tokens_that_may_see_every_call(tmp_path, web_config):
+    async with chand_and_webadmin(tmp_path, web_config) as (chand, app, desk, tester):
+        q = app.extensions["chand_feed"].subscribe()
+        await tester.call("sim.call", chan="e1a/3", caller="13912345678", dialled="4008001234")
+        await next_line(q, lambda ln: ln["chan"] == "e1a/3" and ln["state"] == "up")
+        client = app.test_client()
+
+        def status(user: str) -> dict:
+            r = client.get("/api/status", headers={"Authorization": f"Bearer {_token(app, user)}"})
+            assert r.status_code == 200
+            return next(ln for ln in r.json["lines"] if ln["chan"] == "e1a/3")
+        line = await asyncio.to_thread(status, "agent1")           # live.view, but not calls.all
+        assert line["state"] == "up" and (line["caller"], line["dialled"]) == ("***", "***")
+        assert "13912345678" not in json.dumps(line)
+        line = await asyncio.to_thread(status, "super")            # calls.all
+        assert (line["caller"], line["dialled"]) == ("13912345678", "4008001234")
+
+
 async def test_originate_through_the_api_dials_and_hands_the_answered_call_over(tmp_path, web_config):
     async with chand_and_webadmin(tmp_path, web_config) as (chand, app, desk, tester):
         from telephonist.webadmin import accounts, db
