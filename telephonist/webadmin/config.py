@@ -27,6 +27,8 @@ class WebConfig:
     session_max_hours: int = 12             # and none lives longer than this
     lockout_failures: int = 5               # wrong passwords in a row before the account locks
     lockout_minutes: int = 15
+    address_failures: int = 20              # failed logins from one address in the window before it must wait
+    address_window_minutes: int = 15
     live_feed: bool = True                  # connect to chand for the live board and originate
     export_limit: int = 50_000              # rows in one CSV/XLSX export
     page_size: int = 50

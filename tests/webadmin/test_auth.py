@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from telephonist.storage.database import utcnow
 from telephonist.webadmin import db
 from telephonist.webadmin.schema import audit_log, sessions, users
+from telephonist.webadmin.auth import REFUSED
 from tests.webadmin.support import csrf_from, login, page_csrf, password
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
@@ -153,7 +154,7 @@ def test_repeated_failures_lock_the_account_until_an_administrator_unlocks_it(ap
         assert login(client, "agent1", "wrong-password").status_code == 401
     r = login(client, "agent1")                     # the right password no longer helps
     assert r.status_code == 401
-    assert "locked" in r.get_data(as_text=True)
+    assert _refusal(r) == REFUSED                   # and the page says no more than for a wrong password
     with db.reading(app) as conn:
         row = conn.execute(select(users).where(users.c.username == "agent1")).one()
         assert row.locked_until > utcnow() + timedelta(minutes=10)
@@ -165,6 +166,64 @@ def test_repeated_failures_lock_the_account_until_an_administrator_unlocks_it(ap
         "role": "agent", "agent_id": "1001", "active": "on", "unlock": "on", "csrf_token": page_csrf(admin, "/admin/users")})
     assert r.status_code == 302
     assert login(client, "agent1").status_code == 302
+
+
+def _refusal(r) -> str:
+    """The message a refused login shows."""
+    return unescape(re.search(r'<p class="flash error">(.*?)</p>', r.get_data(as_text=True)).group(1))
+
+
+def test_unknown_locked_and_wrong_password_get_the_same_answer(app, client, user_ids):
+    for _ in range(app.config["WEB"].lockout_failures):
+        login(client, "agent2", "wrong-password")
+    unknown = login(client, "nobody", "wrong-password")
+    wrong = login(client, "agent1", "wrong-password")
+    locked = login(client, "agent2")                              # the right password of a locked account
+    locked_wrong = login(client, "agent2", "wrong-password")
+    assert {r.status_code for r in (unknown, wrong, locked, locked_wrong)} == {401}
+    assert _refusal(unknown) == _refusal(wrong) == _refusal(locked) == _refusal(locked_wrong) == REFUSED
+    with db.reading(app) as conn:                                 # the audit log keeps the real reasons
+        got = [(r.action, r.target) for r in conn.execute(select(audit_log).order_by(audit_log.c.id))][-4:]
+    assert got == [("login_bad_password", "nobody"), ("login_bad_password", "agent1"), ("login_locked", "agent2"),
+                   ("login_locked", "agent2")]
+
+
+def _client_from(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_one_address_guessing_at_many_accounts_is_held_back(app, user_ids):
+    guesser = _client_from(app, "192.0.2.7")
+    limit = app.config["WEB"].address_failures
+    assert limit < 5 * len(user_ids)            # under every account's own lockout: only the address can stop it
+    names = sorted(user_ids) + ["nobody"]
+    for i in range(limit):
+        assert login(guesser, names[i % len(names)], f"guess-{i}").status_code == 401
+    r = login(guesser, "super")                                   # even the right password waits now
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert "Too many failed logins from this address" in _refusal(r)
+    assert guesser.get("/calls/").status_code == 302
+    with db.reading(app) as conn:
+        assert not conn.execute(select(users.c.username).where(users.c.locked_until.is_not(None))).all()
+    other = _client_from(app, "192.0.2.8")
+    assert login(other, "super").status_code == 302               # another address is not held back
+
+
+def test_the_address_brake_forgets_failures_older_than_its_window():
+    from telephonist.webadmin.throttle import LoginThrottle
+    now = [1000.0]
+    t = LoginThrottle(max_failures=3, window_s=60, clock=lambda: now[0])
+    for step in (0, 10, 20):
+        now[0] = 1000 + step
+        assert t.retry_after("a") == 0
+        t.failed("a")
+    assert t.retry_after("a") == 40 and t.retry_after("b") == 0
+    now[0] = 1060                                   # the first failure leaves the window
+    assert t.retry_after("a") == 0
+    t.failed("a")
+    assert t.retry_after("a") == 10                 # the failures at 10 and 20 s are still in it
 
 
 def test_an_idle_session_expires(app, client, user_ids):
