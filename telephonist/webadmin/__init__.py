@@ -32,7 +32,7 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     )
 
     from telephonist.storage import migrate
-    from telephonist.webadmin import accounts, db, i18n, security
+    from telephonist.webadmin import accounts, db, headers, i18n, security
     from telephonist.webadmin.site import load_site
     from telephonist.webadmin.throttle import LoginThrottle
     app.extensions["telephonist_site"] = load_site(cfg.config_path)
@@ -41,6 +41,7 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     with db.writing(app) as conn:
         accounts.ensure_builtin_roles(conn)
     security.init_app(app)
+    headers.init_app(app, cfg.proxy_hops)
     app.extensions["login_throttle"] = LoginThrottle(cfg.address_failures, cfg.address_window_minutes * 60.0)
     i18n.init_app(app)
     _filters(app, ZoneInfo(cfg.time_zone))

@@ -47,9 +47,10 @@ def csrf_from(html: str) -> str:
     return m.group(1)
 
 
-def login(client, name: str, pw: str | None = None):
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"username": name, "password": pw or password(name), "csrf_token": token})
+def login(client, name: str, pw: str | None = None, headers: dict[str, str] | None = None):
+    token = csrf_from(client.get("/login", headers=headers).get_data(as_text=True))
+    return client.post("/login", headers=headers,
+                       data={"username": name, "password": pw or password(name), "csrf_token": token})
 
 
 def page_csrf(client, path: str = "/calls/") -> str:
