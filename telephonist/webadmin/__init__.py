@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     cfg = config if isinstance(config, WebConfig) else WebConfig(**config)
     app = Flask(__name__)
+    from telephonist.webadmin.numbers import RowId
+    app.url_map.converters["int"] = RowId       # before any route: ids are ASCII digits in a row id's range
     app.config.update(
         WEB=cfg, SECRET_KEY=cfg.secret_key, TESTING=cfg.testing,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="telephonist",

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
 
 from telephonist.storage.schema import DISPOSITIONS
-from telephonist.webadmin import audio, calllog, db, export, security
+from telephonist.webadmin import audio, calllog, db, export, numbers, security
 from telephonist.webadmin.calllog import EXPORT_COLUMNS, CallSearch
 from telephonist.webadmin.security import requires
 
@@ -30,7 +30,7 @@ def _search_from_request() -> tuple[CallSearch, str]:
 def search():
     cfg = current_app.config["WEB"]
     s, error = _search_from_request()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = numbers.page(request.args)
     with db.reading() as conn:
         total = calllog.count(conn, g.user, s)
         legs = calllog.search(conn, g.user, s, cfg.page_size, (page - 1) * cfg.page_size)

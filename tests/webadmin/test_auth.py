@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 from sqlalchemy import select, update
+from werkzeug.routing import IntegerConverter
 
 from telephonist.storage.database import utcnow
 from telephonist.webadmin import db
@@ -26,7 +27,7 @@ def _routes(app):
         args = {}
         for name in rule.arguments:
             conv = rule._converters[name]
-            args[name] = 1 if type(conv).__name__ == "IntegerConverter" else "flows"
+            args[name] = 1 if isinstance(conv, IntegerConverter) else "flows"
         with app.test_request_context():
             from flask import url_for
             url = url_for(rule.endpoint, **args)
