@@ -189,6 +189,7 @@ class LookupSource:
     url: str = ""                       # sql: an SQLAlchemy URL; http: the base URL
     timeout_ms: int = 3000              # a query or request that takes longer fails (the caller hears the fallback)
     headers: tuple[str, ...] = ()       # http: "Name: value" lines sent with every request
+    writes: bool = False                # sql: lookups may change data (else the database itself refuses writes)
 
 
 @dataclass(frozen=True)
