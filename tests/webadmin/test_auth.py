@@ -13,16 +13,17 @@ from telephonist.storage.database import utcnow
 from telephonist.webadmin import db
 from telephonist.webadmin.schema import audit_log, sessions, users
 from telephonist.webadmin.auth import REFUSED
+from telephonist.webadmin.security import PUBLIC_ENDPOINTS
 from tests.webadmin.support import csrf_from, login, page_csrf, password
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
 
-def _routes(app):
+def _routes(app, with_endpoint: bool = False):
     """Every (method, url) the app answers, with dummy values for the URL's arguments."""
     out = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("static", "auth.login"):
+        if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
         args = {}
         for name in rule.arguments:
@@ -32,7 +33,7 @@ def _routes(app):
             from flask import url_for
             url = url_for(rule.endpoint, **args)
         for method in sorted(rule.methods - SKIP_METHODS):
-            out.append((method, url))
+            out.append((method, url, rule.endpoint) if with_endpoint else (method, url))
     return out
 
 
@@ -55,6 +56,47 @@ def test_every_route_needs_a_session_or_a_token(app, client, user_ids):
         assert client.open(url, method=method).status_code == 401, (method, url)
         r = client.open(url, method=method, headers={"Authorization": "Bearer not-a-token"})
         assert r.status_code == 401
+
+
+# Routes any logged-in user (or any valid token) may use: the start page (it sends each user to the
+# first page its role may open), logging out, choosing a language, and the API's description.
+FOR_EVERY_USER = {"index", "auth.logout", "auth.language", "api.openapi"}
+
+
+def _user_with_rights(app, name: str, rights: list[str]) -> tuple:
+    """A user whose role has exactly ``rights``, logged in, and an API token acting as it."""
+    from telephonist.webadmin import accounts
+    with db.writing(app) as conn:
+        accounts.create_role(conn, f"role-{name}", set(rights))
+        uid = accounts.create_user(conn, name, password(name), f"role-{name}", method=app.config["WEB"].password_method)
+        token = accounts.create_token(conn, uid, f"token-{name}")[1]
+    client = app.test_client()
+    assert login(client, name).status_code == 302
+    return client, {"Authorization": f"Bearer {token}"}
+
+
+def test_every_route_refuses_a_user_without_its_rights(app, user_ids):
+    """Walks app.url_map: each route names the rights it needs (or is open to every user on purpose),
+    and a user holding none of them, by session or by token, is refused 403 everywhere else."""
+    from telephonist.webadmin.rights import RIGHTS
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in PUBLIC_ENDPOINTS]
+    undeclared = sorted(r.endpoint for r in rules if r.endpoint not in FOR_EVERY_USER
+                        and not getattr(app.view_functions[r.endpoint], "required_rights", None))
+    assert undeclared == []
+    for held in ([], ["calls.view"], ["live.view", "inbox.view"]):     # nothing, then a little
+        client, api = _user_with_rights(app, f"low{len(held)}", held)
+        token = page_csrf(client, "/" if not held else "/calls/" if "calls.view" in held else "/live/")
+        checked = 0
+        for method, url, endpoint in _routes(app, with_endpoint=True):
+            needs = getattr(app.view_functions[endpoint], "required_rights", ())
+            if endpoint in FOR_EVERY_USER or all(r in held for r in needs):
+                continue
+            assert set(needs) <= set(RIGHTS)
+            r = client.open(url, method=method, headers=api if url.startswith("/api/") else None,
+                            data={"csrf_token": token} if method == "POST" else None)
+            assert r.status_code == 403, (held, method, url, r.status_code)
+            checked += 1
+        assert checked > 40
 
 
 def test_login_then_logout(client, user_ids):
