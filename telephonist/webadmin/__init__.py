@@ -6,7 +6,8 @@ One blueprint per area (auth, calls, live, reports, inbox, admin, api, and the
 configuration pages: spans, routing, flows, prompts, lists, mailboxes, fax
 documents); the database is opened in one place (db.py); the guard in
 security.py stands in front of every route. ``telephonist webadmin`` serves it
-with waitress.
+through server.py (uvicorn: the live board's event streams on its event loop,
+pages on a pool of worker threads).
 """
 from __future__ import annotations
 
