@@ -79,8 +79,11 @@ class LiveStreams:
     def _from_feed(self, msg: dict[str, Any]) -> None:
         """On the feed's thread: one hand-over to the loop per message, whatever the number of streams."""
         loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._fan_out, msg)
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._fan_out, msg)
+            except RuntimeError:               # the loop has closed: the server is gone
+                self.feed.remove_listener(self._from_feed)
 
     def _fan_out(self, msg: dict[str, Any]) -> None:
         for q in self._queues:

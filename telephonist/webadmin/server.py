@@ -179,6 +179,7 @@ class ConsoleServer:
         try:
             await self.server.serve(sockets=[self.sock])
         finally:
+            self.asgi.streams.close()
             if self._watchdog:
                 self._watchdog.cancel()
             self.sock.close()
