@@ -139,9 +139,16 @@ class CallMedia:
         self.board.record_event(line, "collect_start", collect=cid, min=spec.min_digits, max=spec.max_digits,
                                 prompt=_printable(prompt))
         call.media.collect = col = DigitCollector(cid, spec, self.board.timers, done, prompt_id=pid)
+        if spec.secret and initial:
+            self.conceal(line, len(initial))     # the keys typed ahead of a password are the password
         for d in initial:           # keys pressed before (during a barge-in prompt of the application's)
             col.digit(d)
         return cid
+
+    def conceal(self, line: Line, keys: int) -> None:
+        """The call's last `keys` keys were a secret: its record and the call-event stream say '*'."""
+        hidden = self.board.recorder.conceal_digits(line, keys) if self.board.recorder else 0
+        self.board.record_event(line, "conceal", keys=keys, hidden=hidden)
 
     def detect(self, line: Line, tones: bool, voice: bool, fax: bool) -> None:
         dsp = line.sig.media_dsp()

@@ -247,6 +247,8 @@ class Call:
         if ahead:
             done = _typed_ahead(ahead, min_digits, max_digits, terminators)
             if done is not None:
+                if secret:          # keys typed ahead of a password are the password: not in the record
+                    await self.command("conceal", keys=min(64, len(ahead)))
                 return done
         items = [] if ahead else self.prompt_items(prompts)
         if items and not barge_in:
