@@ -72,6 +72,10 @@ class CallMedia:
         self.board = board
         self.engine = board.engine
         self.folders = folders
+        # recordings stopped because their call ended: (engine channel, recording id) -> the session
+        # that started it, the file, the call; its record_done still goes to that session (the file is
+        # complete only then)
+        self.finishing: dict[tuple[int, int], tuple[str | None, str, str]] = {}
 
     @property
     def prompts_dir(self) -> str:
@@ -184,7 +188,9 @@ class CallMedia:
         if media.fax:
             self.engine.fax_stop(line.chan)
         if media.recordings:
-            # the file is complete once the engine stops it; the record names it now
+            # the file is complete once the engine says so (record_done); the record names it now
+            for rid, path in media.recordings.items():
+                self.finishing[(line.chan, rid)] = (call.owner, path, call.call_id)
             call.recording_path = list(media.recordings.values())[-1]
             if self.board.recorder:
                 self.board.recorder.updated(line, recording_path=call.recording_path)
@@ -254,17 +260,25 @@ class CallMedia:
 
     def _rec_done(self, line: Line, ev: Event) -> None:
         call = line.call
+        finishing = self.finishing.pop((line.chan, ev.id), None)
         path = call.media.recordings.pop(ev.id, None) if call else None
-        if path is None:
-            return              # an earlier call's recording, stopped at its end (its record names it)
         reason = EndReason(ev.a).name.lower()
+        error = ev.text if ev.a == EndReason.ERROR else None
+        if path is None:
+            if finishing is not None:        # its call has ended: the session that started it is told
+                owner, path, call_id = finishing
+                sess = self.board.session_by_name(owner)
+                if sess:
+                    sess.send_event("record_done", chan=line.name, call_id=call_id, recording=ev.id, reason=reason,
+                                    duration_ms=ev.b, path=path, error=error, time_ms=self.board.now())
+            return
         if ev.a != EndReason.ERROR:
             call.recording_path = path
             if self.board.recorder:
                 self.board.recorder.updated(line, recording_path=path)
         self.board.record_event(line, "record", recording=ev.id, reason=reason, ms=ev.b, path=path)
         self.board.tell_owner(line, "record_done", recording=ev.id, reason=reason, duration_ms=ev.b,
-                              path=path, error=ev.text if ev.a == EndReason.ERROR else None)
+                              path=path, error=error)
 
     @staticmethod
     def _call(line: Line):
