@@ -55,6 +55,8 @@ class CallRecorder:
         self._tasks: set[asyncio.Task] = set()
         self.backlog = 0                # writes waiting for the database to take them again
         self._outage_since: float | None = None
+        # the switchboard's: a part of a call's record is in the database ("opened", "answered", "closed")
+        self.on_written: Callable[[str, Call, str], None] | None = None
 
     @staticmethod
     def _p(call: Call) -> _Pending:
@@ -108,6 +110,10 @@ class CallRecorder:
                     log.warning("event=records_written_again after_s=%.1f", time.monotonic() - self._outage_since)
                     self._outage_since = None
 
+    def _written(self, chan: str, call: Call, part: str) -> None:
+        if self.on_written is not None:
+            self.on_written(chan, call, part)
+
     def _outage(self, call: Call, exc: BaseException) -> None:
         if self._outage_since is None:
             self._outage_since = time.monotonic()
@@ -131,6 +137,7 @@ class CallRecorder:
         async def insert() -> None:
             call.leg_id = await self.store.open_leg(leg)
             call.leg_committed = True
+            self._written(line.name, call, "opened")
         self._after(call, lambda: [insert])
 
     def updated(self, line: Line, **fields: Any) -> None:
@@ -141,7 +148,7 @@ class CallRecorder:
         p.fields.update({k: (_utc(v) if k.endswith("_at") and isinstance(v, float) else v)
                          for k, v in fields.items()})
         if "answered_at" in fields:
-            self._flush(call)          # an answer is worth making durable at once
+            self._flush(line.name, call, part="answered")     # an answer is worth making durable at once
 
     def event(self, line: Line, kind: str, **data: Any) -> None:
         call = line.call
@@ -164,7 +171,7 @@ class CallRecorder:
                 hidden += 1
         return hidden
 
-    def _flush(self, call: Call, close: dict[str, Any] | None = None) -> None:
+    def _flush(self, chan: str, call: Call, close: dict[str, Any] | None = None, part: str = "") -> None:
         p = self._p(call)
         events, fields = p.events, p.fields
         p.events, p.fields = [], {}
@@ -176,14 +183,21 @@ class CallRecorder:
             ops: list[Write] = [lambda k=kind, d=data, a=at: self.store.add_event(leg_id, k, d, at=a)
                                 for kind, data, at in events]
             if fields and close is None:
-                ops.append(lambda: self.store.update_leg(leg_id, **fields))
+                async def update() -> None:
+                    await self.store.update_leg(leg_id, **fields)
+                    if part:
+                        self._written(chan, call, part)
+                ops.append(update)
             return ops
 
         def closing() -> list[Write]:
             leg_id = call.leg_id
             if leg_id is None or close is None:
                 return []
-            return [lambda: self.store.close_leg(leg_id, **{**fields, **close})]
+            async def close_leg() -> None:
+                await self.store.close_leg(leg_id, **{**fields, **close})
+                self._written(chan, call, "closed")
+            return [close_leg]
         # one group commit for the events and fields; the close goes last, after them
         self._after(call, writes)
         if close is not None:
@@ -195,7 +209,7 @@ class CallRecorder:
         talk_ms = ended - call.answered_ms if call.answered_ms is not None else None
         disposition = call.disposition or Disposition.FAILED
         ended_at = call.started_at + (ended - call.started_ms) / 1000.0
-        self._flush(call, close=dict(disposition=disposition.value, hangup_cause=call.cause,
+        self._flush(line.name, call, close=dict(disposition=disposition.value, hangup_cause=call.cause,
                                      ended_at=_utc(ended_at), ring_ms=max(0, ring_ms), talk_ms=talk_ms,
                                      recording_path=call.recording_path))
 
