@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.chand.test_daemon import connect, start_chand
+from tests.support.chand_process import connect, start_chand
 
 CONFIG = """\
 [system]
