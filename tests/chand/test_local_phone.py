@@ -14,6 +14,8 @@ import pytest
 
 from tests.support.chand_process import connect, start_chand
 
+pytestmark = pytest.mark.slow        # a sound card through ALSA in real time: `make test` runs it, `make test-fast` does not
+
 CONFIG = """\
 [system]
 node = "desk"

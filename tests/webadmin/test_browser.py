@@ -17,8 +17,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-b
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
         "--autoplay-policy=no-user-gesture-required"]
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None or shutil.which("chromium") is None and CHROMIUM is None,
-                                reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None or shutil.which("chromium") is None and CHROMIUM is None,
+                                reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")]
 
 
 async def test_login_live_board_call_log_and_recording(tmp_path, web_config):

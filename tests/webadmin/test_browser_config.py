@@ -15,7 +15,7 @@ from tests.webadmin.site_support import (MAIN_FLOW, add_box, add_fax, add_voicem
 from tests.webadmin.support import Served, make_users, password
 from tests.webadmin.test_browser import ARGS, CHROMIUM, SHOTS
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")]
 MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 

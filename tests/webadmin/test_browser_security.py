@@ -9,7 +9,7 @@ from tests.webadmin.site_support import add_fax, make_site, site_web_config
 from tests.webadmin.support import Served, make_users, password
 from tests.webadmin.test_browser import ARGS, CHROMIUM
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")]
 CRAFTED = "zh/x'+(window.__xss=1)+'.wav"          # inside the old onclick="return confirm('Delete NAME?')"
 
 

@@ -14,7 +14,7 @@ from tests.webadmin.support import http_login, password
 from tests.webadmin.test_browser import ARGS, CHROMIUM
 
 BOARDS = 300
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")]
 
 
 def _get(port: int, path: str, cookie: str = "", timeout: float = 10.0) -> tuple[int, str, dict]:
