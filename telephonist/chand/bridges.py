@@ -1,9 +1,12 @@
 """Bridges and conferences: calls that hear each other, each group on an engine conference of its own.
 
-A bridge joins two or more connected calls and dissolves when one is left
-alone (the one left is told `unbridged`). A named conference lasts while
-anyone is in it; its members speak, only listen, or whisper to one member.
-Both are a `Bridge` holding its engine conference number and its members.
+A bridge joins two or more connected calls and dissolves when fewer than two
+talking parties are left (those still in it are told `unbridged`). A named
+conference lasts while anyone is in it. In both, a member speaks, only
+listens, or whispers to one member (a supervisor listening to an agent's call,
+coaching the agent, or barging in); a member on hold stays a member but is
+out of the mix and hears music. Both are a `Bridge` holding its engine
+conference number and its members.
 
 An engine conference is a number. A number is in use from the first join
 until the last member has left, and is never handed to another bridge or
@@ -50,12 +53,18 @@ class Bridge:
         self.number = number        # the engine conference
         self.named = named          # a named conference (lasts while anyone is in it)
         self.members: dict["Line", ConfRole] = {}
+        self.whisper_to: dict["Line", "Line"] = {}   # a whisperer -> the member who hears it
+        self.held: set["Line"] = set()                # members on hold: out of the mix, hearing music
 
     def others(self, line: "Line") -> list["Line"]:
         return [m for m in self.members if m is not line]
 
+    def talkers(self) -> list["Line"]:
+        return [m for m, role in self.members.items() if role == ConfRole.SPEAK]
+
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "members": {m.name: r.name.lower() for m, r in self.members.items()}}
+        return {"name": self.name, "members": {m.name: r.name.lower() for m, r in self.members.items()},
+                "held": sorted(m.name for m in self.held)}
 
 
 class Bridges:
@@ -73,7 +82,7 @@ class Bridges:
         b = self._open(f"b{next(self._ids)}", named=False)
         for ln in lines:
             self.leave(ln)
-            self._join(b, ln, ConfRole.SPEAK, -1)
+            self._join(b, ln, ConfRole.SPEAK, None)
         for ln in lines:
             self.board.record_event(ln, "bridge", bridge=b.name, with_=[o.name for o in b.others(ln)])
         return b
@@ -82,21 +91,50 @@ class Bridges:
         key = "conf:" + name
         self.leave(line)
         b = self.by_name.get(key) or self._open(key, named=True)
-        self._join(b, line, role, whisper_to.chan if whisper_to is not None else -1)
+        self._join(b, line, role, whisper_to)
         self.board.record_event(line, "conference", conf=name, role=role.name.lower())
         return b
+
+    def join(self, line: "Line", b: Bridge, role: ConfRole, whisper_to: "Line | None" = None) -> None:
+        """Into a bridge or conference already running (a supervisor listens, coaches or barges in)."""
+        if whisper_to is not None and whisper_to not in b.members:
+            raise ValueError(f"{whisper_to.name} is not in {b.name}")
+        self.leave(line)
+        self._join(b, line, role, whisper_to)
+        for ln in b.members:
+            self.board.record_event(ln, "bridge_join", bridge=b.name, chan=line.name, role=role.name.lower())
 
     def leave(self, line: "Line") -> None:
         b = line.bridge
         if b is None:
             return
         self._part(b, line)
+        for whisperer, target in list(b.whisper_to.items()):
+            if target is line:              # coaching someone who left: the coach only listens now
+                self._rejoin(b, whisperer, ConfRole.LISTEN, None)
         if not b.named:
             self.board.record_event(line, "unbridge", bridge=b.name)
-            if len(b.members) == 1:
-                alone = next(iter(b.members))
-                self._part(b, alone)
-                self.board.tell_owner(alone, "unbridged", bridge=b.name)
+            if len(b.talkers()) < 2:        # nobody left to talk to: listeners and whisperers go too
+                for left in list(b.members):
+                    self._part(b, left)
+                    self.board.tell_owner(left, "unbridged", bridge=b.name)
+
+    def hold(self, line: "Line") -> bool:
+        """The line's call goes out of its bridge's mix (it stays a member); False if it is in none."""
+        b = line.bridge
+        if b is None:
+            return False
+        if line not in b.held:
+            self.engine.conf_leave(line.chan)
+            b.held.add(line)
+        return True
+
+    def unhold(self, line: "Line") -> None:
+        b = line.bridge
+        if b is not None and line in b.held:
+            self.engine.conf_join(b.number, line.chan, b.members[line],
+                                  b.whisper_to[line].chan if line in b.whisper_to else -1)
+            b.held.discard(line)
 
     # ---- the engine side ---------------------------------------------------------------------
     def _open(self, name: str, named: bool) -> Bridge:
@@ -104,21 +142,34 @@ class Bridges:
         self.by_name[name] = b
         return b
 
-    def _join(self, b: Bridge, line: "Line", role: ConfRole, whisper_to: int) -> None:
+    def _join(self, b: Bridge, line: "Line", role: ConfRole, whisper_to: "Line | None") -> None:
         try:
-            self.engine.conf_join(b.number, line.chan, role, whisper_to)
+            self.engine.conf_join(b.number, line.chan, role, whisper_to.chan if whisper_to is not None else -1)
         except Exception:
             if not b.members:
                 self._close(b)
             raise
         b.members[line] = role
+        if whisper_to is not None:
+            b.whisper_to[line] = whisper_to
         assert line.call is not None
         line.call.bridge = b
+
+    def _rejoin(self, b: Bridge, line: "Line", role: ConfRole, whisper_to: "Line | None") -> None:
+        self.engine.conf_leave(line.chan)
+        b.whisper_to.pop(line, None)
+        b.held.discard(line)
+        self.engine.conf_join(b.number, line.chan, role, whisper_to.chan if whisper_to is not None else -1)
+        b.members[line] = role
+        if whisper_to is not None:
+            b.whisper_to[line] = whisper_to
 
     def _part(self, b: Bridge, line: "Line") -> None:
         if line.call is not None and line.call.bridge is b:
             line.call.bridge = None
         b.members.pop(line, None)
+        b.whisper_to.pop(line, None)
+        b.held.discard(line)
         self.engine.conf_leave(line.chan)
         if not b.members:
             self._close(b)

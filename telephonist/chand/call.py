@@ -38,6 +38,7 @@ class Media:
     fax: int | None = None
     collect: "DigitCollector | None" = None
     fallback_playback: int | None = None     # the fallback's prompt: the call is hung up at its end
+    hold_playback: int | None = None         # music on hold while the call is held
 
 
 @dataclass(eq=False)

@@ -79,6 +79,7 @@ def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
         app_timeout_ms=cfg.control.app_timeout_ms)
     board.tokens = grants_from(cfg.control.tokens)
     board.fax_route = cfg.routing.fax or None
+    board.media.moh = cfg.control.music_on_hold or None
     return board
 
 
@@ -97,6 +98,7 @@ def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[st
     board.fallback = Fallback(new.control.fallback.prompt or None, new.control.fallback.then)
     board.set_tokens(grants_from(new.control.tokens))
     board.fax_route = new.routing.fax or None
+    board.media.moh = new.control.music_on_hold or None
     board.media.folders = MediaFolders(new.system.prompts_dir, new.system.recordings_dir, play_dirs_of(new),
                                        (new.faxd.spool_dir,))
     board.app_timeout_s = new.control.app_timeout_ms / 1000.0

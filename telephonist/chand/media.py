@@ -72,6 +72,7 @@ class CallMedia:
         self.board = board
         self.engine = board.engine
         self.folders = folders
+        self.moh: str | None = None                 # [control] music_on_hold: a prompt file
         # recordings stopped because their call ended: (engine channel, recording id) -> the session
         # that started it, the file, the call; its record_done still goes to that session (the file is
         # complete only then)
@@ -87,6 +88,12 @@ class CallMedia:
 
     def prompt_path(self, name: str) -> str:
         return self.folders.prompt(name)
+
+    def music_on_hold(self) -> list[Any]:
+        """What a held call hears: [control] music_on_hold, else the zone's call-waiting tone."""
+        if self.moh and os.path.isfile(self.moh):
+            return [self.moh]
+        return [("tone", "callwaiting", 0)]
 
     # ---- what applications start ---------------------------------------------------------------------
     def play(self, line: Line, items: list[Any], barge_in: bool = False, loop: bool = False) -> int:
@@ -171,6 +178,22 @@ class CallMedia:
         call.media.fax = fid
         return fid
 
+    def hold(self, line: Line, music: list[Any]) -> None:
+        """The call is held: out of its bridge's mix (the others hear it no more), hearing music."""
+        call = self._call(line)
+        in_bridge = self.board.bridges.hold(line)
+        if call.media.hold_playback is None:
+            call.media.hold_playback = self.engine.play(line.chan, music, loop=True)
+            self.board.record_event(line, "hold", bridge=line.bridge.name if in_bridge and line.bridge else None)
+
+    def unhold(self, line: Line) -> None:
+        call = self._call(line)
+        if call.media.hold_playback is not None:
+            self.engine.play_stop(line.chan, call.media.hold_playback)
+            call.media.hold_playback = None
+            self.board.record_event(line, "unhold")
+        self.board.bridges.unhold(line)
+
     def fallback_prompt(self, line: Line, items: list[Any]) -> None:
         """The fallback's prompt; the call is hung up when it ends."""
         call = self._call(line)
@@ -195,7 +218,7 @@ class CallMedia:
             if self.board.recorder:
                 self.board.recorder.updated(line, recording_path=call.recording_path)
             self.engine.record_stop(line.chan, 0)
-        if media.playbacks or media.fallback_playback:
+        if media.playbacks or media.fallback_playback or media.hold_playback:
             self.engine.play_stop(line.chan, 0)
 
     # ---- what the engine says ------------------------------------------------------------------------

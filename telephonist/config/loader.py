@@ -28,7 +28,7 @@ from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, Eng
 
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
-             ("control", "fallback", "prompt"), ("control", "media_dirs"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir"),
+             ("control", "fallback", "prompt"), ("control", "media_dirs"), ("control", "music_on_hold"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir"),
              ("ivrd", "flows_dir"), ("sim", "traffic", "scripts"), ("ivrd", "tts_cache_dir"), ("ivrd", "voicemail", "dir")}
 ROLES = ("monitor", "app", "admin")
 HUNTING = ("ascending", "descending", "round_robin", "least_used")

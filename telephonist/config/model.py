@@ -58,6 +58,7 @@ class ControlConfig:
     allow_plaintext: bool = False       # TCP on a non-loopback address without TLS (a token in clear text)
     media_dirs: tuple[str, ...] = ()    # more folders applications may play from (besides the prompts,
                                         # voicemail and TTS folders)
+    music_on_hold: str = ""             # what a held call hears (a WAV; unset: the call-waiting tone)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Bridges (calls that hear each other) and named conferences (speak, listen only, or whisper)."""
 from __future__ import annotations
 
-from telephonist.chand.api.commands.registry import Commands, arg, engine_safe, media_line
-from telephonist.chand.api.errors import BadRequest, WrongState
+from telephonist.chand.api.commands.registry import Commands, arg, engine_safe, media_line, play_items
+from telephonist.chand.api.errors import BadRequest, NotFound, NotOwner, WrongState
 from telephonist.chand.line import LineState
 from telephonist.engine import ConfRole
 
@@ -37,6 +37,50 @@ def conf_join(board, sess, msg):
     role = arg(msg, "role", str, "speak", check=lambda r: r in ROLES, what="must be speak, listen or whisper")
     target = board.line(arg(msg, "whisper_to", str)) if role == "whisper" else None
     engine_safe(lambda: board.bridges.conference(line, conf, ROLES[role], target))
+    return None
+
+
+@command("bridge_join")
+def bridge_join(board, sess, msg):
+    """Join a bridge or conference already running: a supervisor listens (`listen`), coaches one member
+    (`whisper`, with `whisper_to`) or barges in (`speak`). The bridge is named (`bridge`) or found
+    through one of its lines (`with`); the session must own the joining line and a call in the bridge."""
+    line = media_line(board, sess, msg)
+    if line.state != LineState.UP:
+        raise WrongState(f"{line.name} is {line.state.value}; only a connected call can join a bridge")
+    if "bridge" in msg:
+        b = board.bridges.by_name.get(arg(msg, "bridge", str, check=lambda n: 0 < len(n) <= 70))
+    else:
+        b = board.line(arg(msg, "with", str)).bridge
+    if b is None:
+        raise NotFound("bridge_join: no such bridge (or the call named by 'with' is in none)")
+    if sess.role != "admin" and not any(m.owner == sess.name for m in b.members):
+        raise NotOwner(f"bridge_join: none of the calls in {b.name} belongs to {sess.name}")
+    role = arg(msg, "role", str, "listen", check=lambda r: r in ROLES, what="must be speak, listen or whisper")
+    target = None
+    if role == "whisper":
+        target = board.line(arg(msg, "whisper_to", str))
+        if target not in b.members:
+            raise BadRequest(f"bridge_join: {target.name} is not in {b.name}")
+    engine_safe(lambda: board.bridges.join(line, b, ROLES[role], target))
+    return {"bridge": b.name}
+
+
+@command("hold")
+def hold(board, sess, msg):
+    """The call leaves its bridge's mix (staying a member) and hears music until `unhold`."""
+    line = media_line(board, sess, msg)
+    if line.state != LineState.UP:
+        raise WrongState(f"{line.name} is {line.state.value}; only a connected call can be held")
+    music = play_items(board, msg, "music") if msg.get("music") else board.media.music_on_hold()
+    engine_safe(lambda: board.media.hold(line, music))
+    return None
+
+
+@command("unhold")
+def unhold(board, sess, msg):
+    line = media_line(board, sess, msg)
+    engine_safe(lambda: board.media.unhold(line))
     return None
 
 

@@ -39,7 +39,10 @@ def dial(board, sess, msg):
     caller_id = arg(msg, "caller_id", str, group.caller_id, check=lambda c: len(c) <= 32)
     timeout = ms_arg(msg, "timeout_ms", 0, high=600000)
     call_id = arg(msg, "call_id", str, None, check=lambda c: len(c) <= 64)
-    line = group.pick()
+    line = group.extension(number)          # a phone port with that extension: ring that phone
+    if line is not None and (line.state != LineState.IDLE or line.owner):
+        raise Unavailable(f"dial: extension {number} ({line.name}) is busy")
+    line = line or group.pick()
     if line is None:
         raise Unavailable(f"dial: every line of {group_name} is busy")
     try:
