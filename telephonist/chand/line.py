@@ -153,6 +153,9 @@ class Line:
                 d["conference" if c.bridge.named else "bridge"] = c.bridge.name.removeprefix("conf:")
             if c.transfer:
                 d["transfer"] = c.transfer.other(self).name
+            for key in ("agent", "queue"):
+                if c.vars.get(key):
+                    d[key] = c.vars[key]
         if self.dahdi_channel is not None:
             d["dahdi_channel"] = self.dahdi_channel
         d.update(self.sig.describe())

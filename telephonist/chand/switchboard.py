@@ -224,6 +224,14 @@ class Switchboard(LineListener):
             raise
         return call
 
+    def annotate(self, line: Line, **fields: str) -> None:
+        """Facts the call record keeps (agent, queue)."""
+        assert line.call is not None
+        line.call.vars.update(fields)
+        if self.recorder:
+            self.recorder.updated(line, **fields)
+        self.record_event(line, "annotate", **fields)
+
     def handoff(self, line: Line, application: str, reason: str, data: dict[str, Any] | None) -> bool:
         self.leave_bridge(line)
         return self.hand_to(line, application, reason=reason, data=data)

@@ -61,6 +61,8 @@ class Leg:
     talk_ms: int | None
     recording_path: str | None
     node: str
+    agent: str | None = None
+    queue: str | None = None
 
     @property
     def is_open(self) -> bool:

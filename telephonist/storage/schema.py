@@ -40,6 +40,8 @@ call_legs = Table(
     Column("talk_ms", Integer),
     Column("recording_path", Text),
     Column("node", Text, nullable=False),               # which chand instance wrote it
+    Column("agent", Text),                              # the agent who took the call (the ACD says)
+    Column("queue", Text),                              # the queue it came through
     CheckConstraint("direction IN ('inbound', 'outbound')", name="ck_call_legs_direction"),
 )
 Index("ix_call_legs_started_at", call_legs.c.started_at)
@@ -47,6 +49,8 @@ Index("ix_call_legs_caller", call_legs.c.caller)
 Index("ix_call_legs_dialled", call_legs.c.dialled)
 Index("ix_call_legs_call_id", call_legs.c.call_id)
 Index("ix_call_legs_disposition", call_legs.c.disposition)
+Index("ix_call_legs_agent", call_legs.c.agent)
+Index("ix_call_legs_queue", call_legs.c.queue)
 # Open legs of a node, for close_interrupted() at start-up: small, whatever the table's size.
 Index("ix_call_legs_open", call_legs.c.node,
       sqlite_where=call_legs.c.ended_at.is_(None), postgresql_where=call_legs.c.ended_at.is_(None))

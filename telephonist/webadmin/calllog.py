@@ -1,7 +1,7 @@
 """Searching call records for the call log, the exports and the API (SQLAlchemy Core, read only).
 
-The data right: a user without ``calls.all`` sees only the legs whose
-``application`` is the user's agent id (``agent:ID`` or ``ID``); a user with
+The data right: a user without ``calls.all`` sees only the legs the user took as
+an agent (``agent`` is the user's agent id, as the ACD wrote it); a user with
 neither sees nothing.
 """
 from __future__ import annotations
@@ -94,13 +94,13 @@ def visible(stmt: Select, user: User) -> Select:
         return stmt
     if not user.agent_id:
         return stmt.where(false())
-    return stmt.where(or_(L.application == user.agent_id, L.application == f"agent:{user.agent_id}"))
+    return stmt.where(L.agent == user.agent_id)
 
 
 def may_see(leg: dict[str, Any], user: User) -> bool:
     if user.can("calls.all"):
         return True
-    return bool(user.agent_id) and leg.get("application") in (user.agent_id, f"agent:{user.agent_id}")
+    return bool(user.agent_id) and leg.get("agent") == user.agent_id
 
 
 def _filtered(stmt: Select, s: CallSearch) -> Select:

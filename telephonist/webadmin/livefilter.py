@@ -1,5 +1,5 @@
 """What of the live line table a user may see: every channel's state, but callers' and dialled numbers
-only with ``calls.all`` or on the user's own calls (the line's application is the user's agent ID).
+only with ``calls.all`` or on the user's own calls (the ACD named the user's agent ID on the call).
 Used by the live board, its event stream and the API's /api/status alike."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ HIDDEN = "***"
 def line_for(user: User, line: dict[str, Any]) -> dict[str, Any]:
     if user.can("calls.all") or not (line.get("caller") or line.get("dialled")):
         return line
-    mine = user.agent_id and line.get("application") in (user.agent_id, f"agent:{user.agent_id}")
+    mine = user.agent_id and line.get("agent") == user.agent_id
     return line if mine else {**line, "caller": HIDDEN, "dialled": HIDDEN}
 
 

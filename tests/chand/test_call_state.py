@@ -113,3 +113,28 @@ async def test_keys_typed_ahead_of_a_password_are_hidden_in_the_record(tmp_path)
         assert pressed == "8001#" + "*" * 9 + "5", pressed
         collected = [e.data for e in await chand.store.events(leg.id) if e.kind == "collect"]
         assert collected == [{"digits": "******", "reason": "max_digits"}]
+
+
+async def test_the_agent_and_queue_of_a_call_land_in_its_record(tmp_path):
+    async with running_chand(tmp_path, [SpanSpec("in", "e1", 1)], default_route="app:acd", records=True) as chand:
+        acd = await chand.client("acd")
+        tester = await chand.client("tester")
+        acd.on("offer", lambda ev: acd.call("answer", chan=ev["chan"]))
+        far = (await tester.call("sim.call", span="in", caller="1380000", dialled="4008"))["far"]
+        await tester.wait_for("far", far=far, what="connected", since=0)
+        with pytest.raises(ApiCallError) as e:
+            await acd.call("annotate", chan="in/1")
+        assert e.value.code == "bad_request"
+        await acd.call("annotate", chan="in/1", queue="claims")
+        await acd.call("annotate", chan="in/1", agent="1001")
+        line = next(ln for ln in (await tester.call("status"))["lines"] if ln["chan"] == "in/1")
+        assert (line["agent"], line["queue"]) == ("1001", "claims")
+        other = await chand.client("crm")
+        with pytest.raises(ApiCallError) as e:
+            await other.call("annotate", chan="in/1", agent="9999")
+        assert e.value.code == "not_owner"
+        await tester.call("sim.hangup", far=far)
+        await acd.wait_for("ended", since=0)
+        await chand.board.recorder.drain()
+        [leg] = await chand.store.recent(1)
+        assert (leg.agent, leg.queue) == ("1001", "claims")

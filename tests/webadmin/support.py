@@ -72,7 +72,8 @@ def write_alaw_wav(path: Path, pcm: bytes, rate: int = 8000) -> Path:
     return path
 
 
-def add_leg(app, *, caller: str, dialled: str, application: str | None, disposition: str = "answered",
+def add_leg(app, *, caller: str, dialled: str, application: str | None, agent: str | None = None,
+            disposition: str = "answered",
             started: datetime | None = None, talk_s: int = 30, ring_s: int = 5, span: str = "pstn", channel: int = 1,
             direction: str = "inbound", recording: str | None = None, events: list[tuple[str, dict]] = ()) -> int:
     started = started or datetime.now(timezone.utc) - timedelta(minutes=10)
@@ -84,7 +85,8 @@ def add_leg(app, *, caller: str, dialled: str, application: str | None, disposit
             queries.insert_event(conn, leg_id, kind, started + timedelta(seconds=i), queries.event_json(data))
         answered = started + timedelta(seconds=ring_s) if disposition == "answered" else None
         ended = (answered or started + timedelta(seconds=ring_s)) + timedelta(seconds=talk_s if answered else 0)
-        values = {"disposition": disposition, "ended_at": ended, "state": "ended", "recording_path": recording}
+        values = {"disposition": disposition, "ended_at": ended, "state": "ended", "recording_path": recording,
+                  "agent": agent}
         if answered:
             values["answered_at"] = answered
         queries.close_leg(conn, leg_id, values)

@@ -18,9 +18,9 @@ def _token(app, user_id: int, name: str = "crm") -> str:
 def test_calls_by_token_follow_the_users_data_rights(app, client, user_ids, web_config):
     from pathlib import Path
     rec = write_alaw_wav(Path(web_config.recordings_dir) / "x.wav", tone(300, 200))
-    mine = add_leg(app, caller="13800000001", dialled="400", application="agent:1001", recording=str(rec),
+    mine = add_leg(app, caller="13800000001", dialled="400", application="acd:sales", agent="1001", recording=str(rec),
                    events=[("dtmf", {"digit": "5"})])
-    theirs = add_leg(app, caller="13900000002", dialled="400", application="agent:1002")
+    theirs = add_leg(app, caller="13900000002", dialled="400", application="acd:sales", agent="1002")
     sup = {"Authorization": "Bearer " + _token(app, user_ids["super"])}
     agent = {"Authorization": "Bearer " + _token(app, user_ids["agent1"])}
 

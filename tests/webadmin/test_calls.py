@@ -24,10 +24,10 @@ def calls(app, user_ids, web_config):
     rec2 = write_alaw_wav(__import__("pathlib").Path(web_config.recordings_dir) / "2026-11-23" / "b.wav", tone(440, 500))
     now = datetime.now(timezone.utc)
     legs = {
-        "mine": add_leg(app, caller="13800000001", dialled="4008001234", application="agent:1001", recording=str(rec),
+        "mine": add_leg(app, caller="13800000001", dialled="4008001234", application="acd:sales", agent="1001", recording=str(rec),
                         talk_s=95, started=now - timedelta(hours=2), channel=1,
                         events=[("state", {"state": "ringing"}), ("dtmf", {"digit": "1"}), ("record", {"ms": 1000})]),
-        "theirs": add_leg(app, caller="13900000002", dialled="4008001234", application="agent:1002",
+        "theirs": add_leg(app, caller="13900000002", dialled="4008001234", application="acd:sales", agent="1002",
                           recording=str(rec2), talk_s=20, started=now - timedelta(hours=1), channel=2),
         "missed": add_leg(app, caller="13700000003", dialled="4008009999", application="ivr:main",
                           disposition="no_answer", talk_s=0, started=now - timedelta(minutes=30), span="e1a", channel=3),

@@ -90,6 +90,23 @@ def handoff(board, sess, msg):
     return None
 
 
+@command("annotate")
+def annotate(board, sess, msg):
+    """What the application knows of its call that the call record keeps: the agent who took it and the
+    queue it came through (the ACD says so; reports and the console's "own calls" read them)."""
+    line = board.owned_line(sess, msg.get("chan"))
+    if line.call is None:
+        raise WrongState(f"{line.name} has no call")
+    fields = {}
+    for key in ("agent", "queue"):
+        if key in msg:
+            fields[key] = arg(msg, key, str, check=lambda v: 0 < len(v) <= 64, what="must be 1-64 characters")
+    if not fields:
+        raise BadRequest("annotate: say 'agent' or 'queue'")
+    board.annotate(line, **fields)
+    return None
+
+
 @command("flash")
 def flash(board, sess, msg):
     line = media_line(board, sess, msg)
