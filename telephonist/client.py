@@ -99,6 +99,30 @@ class Client:
         await self.writer.drain()
         return await fut
 
+    async def request(self, app: str, body: dict[str, Any] | None = None, timeout_ms: int = 5000) -> dict[str, Any]:
+        """Ask another application through chand; its answer's body (ApiCallError if it refuses)."""
+        reply = await self.call("request", app=app, body=body or {}, timeout_ms=timeout_ms)
+        return reply.get("body") or {}
+
+    def serve_requests(self, handler: Callable[[dict[str, Any]], Awaitable[dict[str, Any]] | dict[str, Any]]) -> None:
+        """Answer the requests other applications send this one: handler(request event) -> body; an
+        ApiCallError it raises becomes the refusal (its code and message), anything else 'internal'."""
+        async def on_request(ev: dict[str, Any]) -> None:
+            try:
+                body = handler(ev)
+                if inspect.isawaitable(body):
+                    body = await body
+            except ApiCallError as exc:
+                await self.call("respond", request=ev["request"], ok=False,
+                                error={"code": exc.code, "message": exc.message})
+            except Exception as exc:
+                log.exception("event=request_handler_failed request=%s", ev.get("request"))
+                await self.call("respond", request=ev["request"], ok=False,
+                                error={"code": "internal", "message": str(exc)[:500]})
+            else:
+                await self.call("respond", request=ev["request"], ok=True, body=body or {})
+        self.on("request", on_request)
+
     # ---- events ------------------------------------------------------------------------------
     def on(self, kind: str, handler: Handler) -> None:
         self._handlers[kind].append(handler)

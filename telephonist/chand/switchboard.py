@@ -19,6 +19,7 @@ from telephonist.chand.api.errors import NotFound, NotOwner, Unavailable
 from telephonist.chand.api.session import ROLE_RANK, Session
 from telephonist.chand.api.tokens import TokenGrant
 from telephonist.chand.bridges import Bridges
+from telephonist.chand.bus import Bus
 from telephonist.chand.call import Call, Disposition
 from telephonist.chand.engine_clock import EngineTimers
 from telephonist.chand.line import Line, LineListener, LineState, Signal
@@ -69,6 +70,7 @@ class Switchboard(LineListener):
                                                              "/var/lib/telephonist/recordings"))
         self.bridges = Bridges(engine, self)          # bridges and conferences, each on its own engine conference
         self.transfers = Transfers(self)
+        self.bus = Bus(self)                          # applications asking each other, publishing news
         self.alarms = SpanAlarms(self)                # DAHDI span alarms and the lines they block
         self._rr = itertools.count()
         if recorder is not None:
@@ -140,6 +142,7 @@ class Switchboard(LineListener):
             return
         sess.closed = True
         log.warning("event=application_gone app=%s why=%s", sess.name, why)
+        self.bus.session_gone(sess)
         for line in self.lines.values():
             if line.call and line.call.owner == sess.name:
                 line.call.owner = None

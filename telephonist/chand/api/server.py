@@ -113,6 +113,8 @@ class ApiServer:
         except ConnectionError:
             pass
         finally:
+            for task in list(sess.tasks):
+                task.cancel()
             sess.flush()
             sess.closed = True
             self.sessions.discard(sess)
@@ -170,18 +172,41 @@ class ApiServer:
         try:
             with self.hold_clock():
                 result = self.board.command(sess, msg)
-                if inspect.isawaitable(result):
-                    result = await result
-        except ApiError as exc:
-            sess.send(_error(req_id, exc.code, exc.message))
-        except Exception as exc:  # a bug must not take the connection or the daemon down
-            log.exception("event=api_command_failed session=%s cmd=%s", sess.id, str(msg.get("cmd"))[:64])
-            sess.send(_error(req_id, "internal", str(exc)[:500]))
+        except Exception as exc:
+            self._refused(sess, req_id, msg, exc)
+            return
+        if inspect.isawaitable(result):
+            # an answer another application gives: the reply comes when it does, and the connection
+            # (and the clock) go on meanwhile
+            task = asyncio.get_running_loop().create_task(self._reply_later(sess, req_id, msg, result))
+            sess.tasks.add(task)
+            task.add_done_callback(sess.tasks.discard)
+            return
+        self._reply(sess, req_id, result)
+
+    async def _reply_later(self, sess: Session, req_id: Any, msg: dict[str, Any], pending) -> None:
+        try:
+            result = await pending
+        except Exception as exc:
+            self._refused(sess, req_id, msg, exc)
         else:
-            reply: dict[str, Any] = {"reply": req_id, "ok": True}
-            if result:
-                reply.update(result)
-            sess.send(reply)
+            self._reply(sess, req_id, result)
+
+    @staticmethod
+    def _reply(sess: Session, req_id: Any, result: dict[str, Any] | None) -> None:
+        reply: dict[str, Any] = {"reply": req_id, "ok": True}
+        if result:
+            reply.update(result)
+        sess.send(reply)
+
+    @staticmethod
+    def _refused(sess: Session, req_id: Any, msg: dict[str, Any], exc: Exception) -> None:
+        if isinstance(exc, ApiError):
+            sess.send(_error(req_id, exc.code, exc.message))
+            return
+        # a bug must not take the connection or the daemon down
+        log.error("event=api_command_failed session=%s cmd=%s", sess.id, str(msg.get("cmd"))[:64], exc_info=exc)
+        sess.send(_error(req_id, "internal", str(exc)[:500]))
 
 
 def _error(req_id: Any, code: str, message: str) -> dict[str, Any]:

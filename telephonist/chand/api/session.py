@@ -32,6 +32,9 @@ class Session:
         self.closed = False
         self.acked_event = asyncio.Event()
         self.token: str | None = None    # TCP: the token it said hello with
+        self.token_name: str | None = None   # ... and that token's name in the configuration
+        self.topics: set[str] = set()    # what other applications publish that it subscribed to
+        self.tasks: set[asyncio.Task] = set()   # replies still to come (requests to other applications)
         self.connected_at = asyncio.get_running_loop().time()
 
     def close(self) -> None:

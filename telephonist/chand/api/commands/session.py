@@ -35,6 +35,7 @@ def hello(board, sess, msg):
         if not grant.allows(app):
             raise Forbidden(f"the token {grant.name!r} is not for application {app!r}")
     sess.app, sess.role, sess.token = app, role, token
+    sess.token_name = board.tokens[token].name if token else None
     board.register(sess)
     return {"session": sess.name, "node": board.node, "protocol": PROTOCOL_VERSION}
 
@@ -43,6 +44,9 @@ def hello(board, sess, msg):
 def subscribe(board, sess, msg):
     sess.subscribed = bool(arg(msg, "lines", bool, True))
     sess.subscribed_calls = bool(arg(msg, "calls", bool, False))
+    topics = arg(msg, "topics", list, [], check=lambda t: len(t) <= 32 and all(
+        isinstance(x, str) and 0 < len(x) <= 64 for x in t), what="must list up to 32 topic names")
+    sess.topics = set(topics)
     return None
 
 
