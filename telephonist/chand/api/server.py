@@ -42,6 +42,7 @@ class ApiServer:
         self.hello_timeout_s = hello_timeout_s
         self.servers: list[asyncio.AbstractServer] = []
         self.sessions: set[Session] = set()
+        self._serving: set[asyncio.Task] = set()     # one per connection, until its session is wound up
 
     async def listen_unix(self, path: str, mode: int = 0o660, group: str | None = None) -> None:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -65,15 +66,23 @@ class ApiServer:
         return bound
 
     async def close(self) -> None:
+        """Stop listening, close every connection and wait until each session is wound up (its calls
+        given the fallback), so that nothing acts on the engine after this returns."""
         for s in self.servers:
             s.close()
         for sess in list(self.sessions):
             sess.closed = True
             sess.writer.close()
+        if self._serving:
+            await asyncio.wait(list(self._serving), timeout=10)
         for s in self.servers:
             await s.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, trusted: bool) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._serving.add(task)
+            task.add_done_callback(self._serving.discard)
         peer = str(writer.get_extra_info("peername") or "unix")
         sess = Session(writer, peer, trusted)
         if len(self.sessions) >= self.max_connections:
