@@ -249,8 +249,12 @@ class Switchboard(LineListener):
         return info
 
     def tell_owner(self, line: Line, kind: str, **fields: Any) -> None:
+        """An event to the application owning the line's call, naming the call (a line carries one call after
+        another: an event of the last one may still be on its way when the next one starts)."""
         sess = self.session_by_name(line.owner)
         if sess:
+            if line.call is not None:
+                fields.setdefault("call_id", line.call.call_id)
             sess.send_event(kind, chan=line.name, time_ms=self.now(), **fields)
 
     def tell_subscribers(self, kind: str, **fields: Any) -> None:

@@ -183,9 +183,10 @@ class FaxService:
             else:
                 await asyncio.to_thread(self.store.finish, due, False, str(exc), 0, None)
             return
-        chan = r["chan"]
-        ev = await self.c.wait_for(lambda e: e.get("chan") == chan and e["event"] in ("answered", "dial_failed",
-                                                                                        "ended"),
+        chan, call_id = r["chan"], r["call_id"]
+        # this call's own events: the line's previous call may still be telling its end
+        ev = await self.c.wait_for(lambda e: e.get("chan") == chan and e.get("call_id") == call_id
+                                   and e["event"] in ("answered", "dial_failed", "ended"),
                                    timeout=self.s.answer_timeout_s + 30, since=mark)
         if ev["event"] != "answered":
             result = ev.get("disposition") or ev["event"]
@@ -198,7 +199,8 @@ class FaxService:
         try:
             await self.c.call("fax", chan=chan, direction="send", path=due.tiff_path, calling=True,
                               ident=self.s.ident, header=self.s.header)
-            done = await self.c.wait_for(lambda e: e.get("chan") == chan and e["event"] in ("fax_done", "ended"),
+            done = await self.c.wait_for(lambda e: e.get("chan") == chan and e.get("call_id") == call_id
+                                         and e["event"] in ("fax_done", "ended"),
                                          timeout=self.s.fax_timeout_s, since=mark)
         finally:
             self.confirming.pop(chan, None)
