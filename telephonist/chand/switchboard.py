@@ -143,6 +143,9 @@ class Switchboard(LineListener):
         sess.closed = True
         log.warning("event=application_gone app=%s why=%s", sess.name, why)
         self.bus.session_gone(sess)
+        for handle in list(sess.timers):
+            self.timers.cancel(handle)
+        sess.timers.clear()
         for line in self.lines.values():
             if line.call and line.call.owner == sess.name:
                 line.call.owner = None

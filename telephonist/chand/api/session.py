@@ -35,6 +35,7 @@ class Session:
         self.token_name: str | None = None   # ... and that token's name in the configuration
         self.topics: set[str] = set()    # what other applications publish that it subscribed to
         self.tasks: set[asyncio.Task] = set()   # replies still to come (requests to other applications)
+        self.timers: dict[int, str] = {}         # its timers on the engine clock: handle -> key
         self.connected_at = asyncio.get_running_loop().time()
 
     def close(self) -> None:
