@@ -19,6 +19,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from telephonist.config.acd import check_acd
 from telephonist.config.locate import key_line
 from telephonist.config import toml_text
 from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
@@ -249,6 +250,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def _check(cfg: Config, b: _Builder) -> None:
+    check_acd(cfg, b.problem)
     zones = _known_zones()
     sysc = cfg.system
     if sysc.tone_zone not in zones:

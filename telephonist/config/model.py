@@ -8,6 +8,8 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 
+from telephonist.config.acd import AcdConfig, AgentConfig, QueueConfig
+
 
 @dataclass(frozen=True)
 class SystemConfig:
@@ -268,6 +270,9 @@ class Config:
     faxd: FaxdConfig = field(default_factory=FaxdConfig)
     ivrd: IvrdConfig = field(default_factory=IvrdConfig)
     webadmin: WebadminConfig = field(default_factory=WebadminConfig)
+    acd: AcdConfig = field(default_factory=AcdConfig)
+    queues: tuple[QueueConfig, ...] = ()
+    agents: tuple[AgentConfig, ...] = ()
     files: tuple[str, ...] = ()          # every file read, in order (the main one, then conf.d)
 
 

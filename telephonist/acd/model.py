@@ -1,0 +1,88 @@
+"""What the ACD knows: agents (who they are, where they sit, how their day goes) and callers waiting."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from telephonist.acd.agent_state import AgentMachine, AgentState
+from telephonist.config.acd import AgentConfig, QueueConfig
+
+
+@dataclass(eq=False)
+class Agent:
+    number: str
+    name: str
+    skills: dict[str, int]
+    queues: tuple[str, ...]
+    order: int                      # its place in the configuration (the linear strategy's order)
+    weight: int
+    wrapup_s: int                   # -1: the queue's
+    machine: AgentMachine
+    extension: str = ""             # the phone it works at now (set at login)
+    ready_since_ms: int = 0         # engine time it last became ready (longest idle)
+    calls: int = 0                  # answered today
+    talk_ms: int = 0                # talked today
+    version: int = 0                # bumped whenever it stops being ready (stale index entries are skipped)
+    call: "AgentCall | None" = None
+    after_call: str = ""            # asked during a call: "not_ready:REASON" or "logout", done when it ends
+    wrapup_timer: int | None = None
+
+    @classmethod
+    def from_config(cls, cfg: AgentConfig, order: int, machine: AgentMachine) -> "Agent":
+        return cls(cfg.number, cfg.name, dict(cfg.skills), tuple(cfg.queues), order, cfg.weight, cfg.wrapup_s,
+                   machine, extension=cfg.extension)
+
+    @property
+    def state(self) -> AgentState:
+        return self.machine.state
+
+    def qualifies(self, queue: QueueConfig) -> bool:
+        """Serves the queue: named in it and at least the skill levels it asks for."""
+        return queue.name in self.queues and all(self.skills.get(s, 0) >= lvl for s, lvl in queue.skills.items())
+
+    def skill_score(self, queue: QueueConfig) -> int:
+        """The skills strategy's measure: the agent's levels in what the queue asks for."""
+        return sum(self.skills.get(s, 0) for s in queue.skills) if queue.skills else max(self.skills.values(), default=0)
+
+
+class CallerState(str, enum.Enum):
+    WAITING = "waiting"
+    OFFERED = "offered"             # an agent's phone rings for it
+    CONNECTED = "connected"
+    CALLBACK = "callback"           # left the line; keeps its place to be called back
+
+
+@dataclass(eq=False)
+class Caller:
+    chan: str
+    call_id: str
+    number: str                     # the caller's number
+    queue: str
+    priority: int                   # higher first
+    seq: int                        # arrival order (kept across a restart and a call back)
+    entered_ms: int                 # engine time it joined the queue
+    data: dict[str, Any] = field(default_factory=dict)    # what came with the call (ivrd's handoff data)
+    state: CallerState = CallerState.WAITING
+    offered_to: list[str] = field(default_factory=list)   # agents whose phones ring for it now
+    sticky_agent: str | None = None
+    version: int = 0                # bumped when it leaves the waiting list
+    announce_timer: int | None = None
+    timeout_timer: int | None = None
+    playback: int | None = None     # the music (or an announcement) it hears
+    callback_number: str = ""       # CALLBACK: where to call
+    id: int | None = None           # its row (acd_queue_callers)
+
+
+@dataclass(eq=False)
+class AgentCall:
+    """An agent's call: the agent's phone leg and the customer's."""
+    agent: str
+    agent_chan: str | None          # the agent's phone (None until it is rung)
+    caller: Caller | None           # the customer, for a queue call
+    customer_chan: str | None
+    queue: str | None
+    offered_ms: int
+    answered_ms: int | None = None
+    held: bool = False
+    consult_chan: str | None = None  # a consultation call the agent made

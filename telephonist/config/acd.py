@@ -1,0 +1,139 @@
+"""The ACD's configuration: [acd], [[queues]] and [[agents]] (docs/acd.md is the reference).
+
+Frozen dataclasses like the rest of the configuration (model.py); `check_acd` finds what cannot work
+(a queue naming an unknown strategy or an agent no queue knows ...) and says where, with file:line.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+STRATEGIES = ("ring_all", "longest_idle", "least_calls", "least_talk", "round_robin", "linear", "random",
+              "weighted_random", "ring_progressive", "skills", "sticky")
+RECORD_POLICIES = ("all", "none", "on_demand")
+TARGET = re.compile(r"^(queue|voicemail|ivr|number|ext|hangup)(:.*)?$")
+
+
+@dataclass(frozen=True)
+class CallbackConfig:
+    after_s: int = 0                    # offered after this long in the queue (0: never)
+    key: str = "1"                      # the caller presses it to leave and be called back
+    trunk_group: str = ""               # where the call back to the customer goes out
+    prompt: str = ""                    # the offer ("press 1 to be called back ..."); default built in
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    name: str
+    strategy: str = "longest_idle"
+    skills: dict[str, int] = field(default_factory=dict)      # skill -> minimum level (1-10)
+    priorities: dict[str, int] = field(default_factory=dict)  # handoff data "vip=gold" -> weight (jumps ahead)
+    music: str = ""                     # what waiting callers hear (a WAV; default [control] music_on_hold)
+    announce_every_s: int = 0           # position and estimated wait, every N seconds (0: never)
+    max_wait_s: int = 0                 # then `on_timeout` (0: no limit)
+    on_timeout: str = "hangup"          # queue:NAME | voicemail:BOX | ivr:FLOW[/NODE] | number:N | hangup
+    when_empty: str = "join"            # nobody logged in: join (wait anyway) or leave (go to on_timeout)
+    service_level_s: int = 20           # answered within this counts for the service level
+    service_level_target: float = 0.8
+    wrapup_s: int = 10
+    ring_timeout_s: int = 15            # an agent's phone rings this long before the next agent is tried
+    auto_answer: bool = False           # devices that can answer by themselves
+    record: str = "all"                 # all | none | on_demand: the agent's leg, stereo
+    caller_id: str = ""                 # what the customer sees on a call back
+    sticky_days: int = 0                # sticky: the agent who last spoke with the number within N days
+    sticky_wait_s: int = 10             # ... waited for this long, if not ready, before the others
+    progressive_step_s: int = 10        # ring_progressive: another agent joins the ringing every N s
+    survey: str = ""                    # ivr:FLOW the caller goes to when the agent hangs up ("" : none)
+    callback: CallbackConfig = field(default_factory=CallbackConfig)
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    number: str
+    name: str = ""
+    extension: str = ""                 # the phone port the agent works at unless logging in elsewhere
+    skills: dict[str, int] = field(default_factory=dict)
+    queues: tuple[str, ...] = ()
+    wrapup_s: int = -1                  # -1: the queue's
+    weight: int = 1                     # weighted_random
+
+
+@dataclass(frozen=True)
+class AcdConfig:
+    agents_trunk_group: str = ""        # the trunk group of the agents' phone ports (rung by extension)
+    outbound_trunk_group: str = ""      # calls back and agents' own calls out
+    not_ready_reasons: tuple[str, ...] = ("break", "meal", "training", "meeting", "missed")
+    missed_reason: str = "missed"       # what an agent who did not answer an offered call becomes
+    stats_interval_min: int = 15
+
+
+def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
+    """Problems with [acd], [[queues]] and [[agents]]; problem(path, message) records each."""
+    queues = {q.name: q for q in cfg.queues}
+    groups = {g.name for g in cfg.trunk_groups}
+    for i, q in enumerate(cfg.queues):
+        p = ("queues", i)
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", q.name):
+            problem(p + ("name",), f"queue name '{q.name}' must be 1-32 letters, digits, '_' or '-'")
+        if sum(1 for x in cfg.queues[:i] if x.name == q.name):
+            problem(p + ("name",), f"queue '{q.name}' is defined twice")
+        if q.strategy not in STRATEGIES:
+            problem(p + ("strategy",), f"unknown strategy '{q.strategy}'; one of {', '.join(STRATEGIES)}")
+        for skill, level in q.skills.items():
+            if not 1 <= level <= 10:
+                problem(p + ("skills", skill), f"skill level {level} must be from 1 to 10")
+        if q.record not in RECORD_POLICIES:
+            problem(p + ("record",), f"record must be one of {', '.join(RECORD_POLICIES)}")
+        if q.when_empty not in ("join", "leave"):
+            problem(p + ("when_empty",), "when_empty must be join or leave")
+        m = TARGET.match(q.on_timeout)
+        if not m:
+            problem(p + ("on_timeout",), "on_timeout must be queue:NAME, voicemail:BOX, ivr:FLOW, number:N or hangup")
+        elif m.group(1) == "queue" and q.on_timeout[6:] not in queues:
+            problem(p + ("on_timeout",), f"no queue named '{q.on_timeout[6:]}'")
+        for key, limit in (("announce_every_s", 3600), ("max_wait_s", 86400), ("service_level_s", 3600),
+                           ("wrapup_s", 3600), ("ring_timeout_s", 600), ("sticky_days", 365),
+                           ("sticky_wait_s", 3600), ("progressive_step_s", 600)):
+            if not 0 <= getattr(q, key) <= limit:
+                problem(p + (key,), f"{key} must be from 0 to {limit}")
+        if q.ring_timeout_s < 5:
+            problem(p + ("ring_timeout_s",), "ring_timeout_s must be at least 5 (a phone needs a ring or two)")
+        if not 0 < q.service_level_target <= 1:
+            problem(p + ("service_level_target",), "service_level_target is a share: more than 0, at most 1")
+        if q.callback.after_s and not (q.callback.trunk_group or cfg.acd.outbound_trunk_group):
+            problem(p + ("callback",), "a callback needs a trunk group (callback.trunk_group or [acd] "
+                    "outbound_trunk_group)")
+        if q.callback.trunk_group and q.callback.trunk_group not in groups:
+            problem(p + ("callback", "trunk_group"), f"no trunk group named '{q.callback.trunk_group}'")
+        if q.callback.key and q.callback.key not in "0123456789*#":
+            problem(p + ("callback", "key"), "callback.key must be one key of the phone")
+    seen: set[str] = set()
+    extensions: dict[str, str] = {}
+    for i, a in enumerate(cfg.agents):
+        p = ("agents", i)
+        if not re.fullmatch(r"[0-9A-Za-z_-]{1,32}", a.number):
+            problem(p + ("number",), f"agent number '{a.number}' must be 1-32 letters or digits")
+        if a.number in seen:
+            problem(p + ("number",), f"agent {a.number} is defined twice")
+        seen.add(a.number)
+        if a.extension and a.extension in extensions:
+            problem(p + ("extension",), f"extension {a.extension} is agent {extensions[a.extension]}'s already")
+        extensions[a.extension] = a.number
+        for j, qn in enumerate(a.queues):
+            if qn not in queues:
+                problem(p + ("queues", j), f"no queue named '{qn}'")
+        for skill, level in a.skills.items():
+            if not 1 <= level <= 10:
+                problem(p + ("skills", skill), f"skill level {level} must be from 1 to 10")
+        if a.weight < 1:
+            problem(p + ("weight",), "weight must be at least 1")
+    acd = cfg.acd
+    for key in ("agents_trunk_group", "outbound_trunk_group"):
+        name = getattr(acd, key)
+        if name and name not in groups:
+            problem(("acd", key), f"no trunk group named '{name}'")
+    if cfg.agents and not acd.agents_trunk_group:
+        problem(("acd",), "agents need [acd] agents_trunk_group: the trunk group of their phone ports")
+    if acd.missed_reason not in acd.not_ready_reasons:
+        problem(("acd", "missed_reason"), f"'{acd.missed_reason}' is not one of not_ready_reasons")
