@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ivr-account": ("telephonist.ivrd.account_cli", "self-service logins of the phone flows (add, passwd, unlock, list)"),
     "voicemail": ("telephonist.ivrd.voicemail.cli", "mailboxes and messages: add, set, set-pin, list, messages, purge"),
     "flow": ("telephonist.ivrd.flow_cli", "check a flow, or test it with scripted calls before it goes live"),
+    "acd": ("telephonist.acd.cli", "the automatic call distributor: queues, agents, who gets which call"),
     "faxd": ("telephonist.faxd.cli", "the fax service: inbound fax to PDF and mailboxes, outbound fax jobs"),
     "fax": ("telephonist.faxd.fax_cli", "send, list, show and resend fax jobs"),
     "phone": ("telephonist.tools.phone", "call the system from this computer's headset (driver local)"),

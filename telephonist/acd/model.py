@@ -20,7 +20,8 @@ class Agent:
     wrapup_s: int                   # -1: the queue's
     machine: AgentMachine
     extension: str = ""             # the phone it works at now (set at login)
-    ready_since_ms: int = 0         # engine time it last became ready (longest idle)
+    ready_since_ms: int = 0         # engine time it last became ready (longest idle) ...
+    ready_seq: int = 0              # ... and in which order agents became ready at the same time
     calls: int = 0                  # answered today
     talk_ms: int = 0                # talked today
     version: int = 0                # bumped whenever it stops being ready (stale index entries are skipped)
@@ -71,7 +72,8 @@ class Caller:
     timeout_timer: int | None = None
     playback: int | None = None     # the music (or an announcement) it hears
     callback_number: str = ""       # CALLBACK: where to call
-    id: int | None = None           # its row (acd_queue_callers)
+    row: int | None = None          # its row in acd_calls
+    announcement: int | None = None  # the playback of an announcement of its place
 
 
 @dataclass(eq=False)
@@ -86,3 +88,4 @@ class AgentCall:
     answered_ms: int | None = None
     held: bool = False
     consult_chan: str | None = None  # a consultation call the agent made
+    cancelled: bool = False         # the caller went (or another agent answered): the phone is being hung up

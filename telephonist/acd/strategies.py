@@ -81,15 +81,15 @@ class ReadyIndex:
 # ---- keys -------------------------------------------------------------------------------------------
 
 def by_idle(a: Agent, q: QueueConfig) -> tuple:
-    return (a.ready_since_ms,)
+    return (a.ready_since_ms, a.ready_seq)
 
 
 def by_calls(a: Agent, q: QueueConfig) -> tuple:
-    return (a.calls, a.ready_since_ms)
+    return (a.calls, a.ready_since_ms, a.ready_seq)
 
 
 def by_talk(a: Agent, q: QueueConfig) -> tuple:
-    return (a.talk_ms, a.ready_since_ms)
+    return (a.talk_ms, a.ready_since_ms, a.ready_seq)
 
 
 def by_order(a: Agent, q: QueueConfig) -> tuple:
@@ -97,7 +97,7 @@ def by_order(a: Agent, q: QueueConfig) -> tuple:
 
 
 def by_skill(a: Agent, q: QueueConfig) -> tuple:
-    return (-a.skill_score(q), a.ready_since_ms)
+    return (-a.skill_score(q), a.ready_since_ms, a.ready_seq)
 
 
 # ---- picks ------------------------------------------------------------------------------------------

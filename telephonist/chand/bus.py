@@ -54,7 +54,7 @@ class Bus:
         fut = asyncio.get_running_loop().create_future()
         self._pending[rid] = _Pending(asker, server, fut)
         server.send_event("request", request=rid, app=app, body=body, **{"from": asker.name},
-                          from_app=asker.app, role=asker.role, token=asker.token_name)
+                          from_app=asker.app, role=asker.role, token=asker.token_name, time_ms=self.board.now())
         try:
             return await asyncio.wait_for(fut, timeout_s)
         except asyncio.TimeoutError:

@@ -1,0 +1,83 @@
+"""What agent desktops, CRMs, wallboards and supervisors ask the ACD (chand's `request` to the
+application "queue").
+
+A request body names its action and arguments: {"action": "ready", "agent": "1001"}. This module checks
+them and who asks (a monitor session may only look), then hands them to the service; a refusal is an
+error with a code the asker can act on (not_found, wrong_state, bad_request, forbidden).
+
+    status                                  queues (waiting callers, positions, waits) and agents
+    login         agent, extension          the agent sits at that phone (default: its configured one)
+    logout        agent, force              after the current call unless force (a supervisor's)
+    ready         agent                     (ends wrap-up early too)
+    not_ready     agent, reason             one of [acd] not_ready_reasons; during a call: after it
+    wrapup_end    agent, code, note         ends wrap-up now with a disposition code and a note
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from telephonist.acd.agent_state import AgentStateError
+from telephonist.client import ApiCallError
+
+LOOKING = ("status",)
+
+
+class RequestHandler:
+    def __init__(self, service) -> None:
+        self.svc = service
+
+    def __call__(self, ev: dict[str, Any]) -> dict[str, Any]:
+        body = ev.get("body") or {}
+        action = body.get("action")
+        if not isinstance(action, str) or not hasattr(self, f"do_{action}"):
+            raise ApiCallError("bad_request", f"unknown action {action!r}")
+        if ev.get("role") == "monitor" and action not in LOOKING:
+            raise ApiCallError("forbidden", f"{action} needs role app (a monitor may only look)")
+        try:
+            return getattr(self, f"do_{action}")(body) or {}
+        except AgentStateError as exc:
+            raise ApiCallError("wrong_state", str(exc)) from exc
+
+    def _agent(self, body: dict[str, Any]):
+        number = body.get("agent")
+        if not isinstance(number, str) or number not in self.svc.roster.agents:
+            raise ApiCallError("not_found", f"no agent {number!r}")
+        return self.svc.roster.agents[number]
+
+    @staticmethod
+    def _text(body: dict[str, Any], key: str, limit: int = 64, default: str = "") -> str:
+        value = body.get(key, default)
+        if not isinstance(value, str) or len(value) > limit:
+            raise ApiCallError("bad_request", f"'{key}' must be text of at most {limit} characters")
+        return value
+
+    def do_status(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.svc.status()
+
+    def do_login(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        self.svc.login(agent, self._text(body, "extension", 32, agent.extension) or agent.extension)
+        return self.svc.roster.describe(agent)
+
+    def do_logout(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        self.svc.logout(agent, force=bool(body.get("force")))
+        return self.svc.roster.describe(agent)
+
+    def do_ready(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        self.svc.ready(agent)
+        return self.svc.roster.describe(agent)
+
+    def do_not_ready(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        reason = self._text(body, "reason", 32, "break")
+        if reason not in self.svc.acd.not_ready_reasons:
+            raise ApiCallError("bad_request", f"reason must be one of {', '.join(self.svc.acd.not_ready_reasons)}")
+        self.svc.not_ready(agent, reason)
+        return self.svc.roster.describe(agent) | {"after_call": agent.after_call}
+
+    def do_wrapup_end(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        self.svc.wrapup_end(agent, self._text(body, "code"), self._text(body, "note", 2000))
+        return self.svc.roster.describe(agent)
