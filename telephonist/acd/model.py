@@ -8,6 +8,8 @@ from typing import Any
 from telephonist.acd.agent_state import AgentMachine, AgentState
 from telephonist.config.acd import AgentConfig, QueueConfig
 
+DEFAULT_HANDLE_S = 180.0          # a queue's average handling time until it has its own
+
 
 @dataclass(eq=False)
 class Agent:

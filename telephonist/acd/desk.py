@@ -1,0 +1,111 @@
+"""What agents do and what happens to them between calls: login, ready, not ready, logout, the end of a
+call and its wrap-up. A mixin of AcdService."""
+from __future__ import annotations
+
+import logging
+
+from telephonist.acd.agent_state import AgentSignal as G, AgentState as S, AgentStateError
+from telephonist.acd.model import DEFAULT_HANDLE_S, Agent, AgentCall
+
+log = logging.getLogger("telephonist.acd")
+
+
+class Desk:
+    """The agents' side of the ACD."""
+
+    async def _agent_leg_gone(self, call: AgentCall) -> None:
+        """The agent's phone hung up (or was hung up): a call of the agent's ends, wrap-up begins."""
+        if call.agent_chan:
+            self.by_chan.pop(call.agent_chan, None)
+        agent = self.roster.get(call.agent)
+        if agent.call is not call:
+            return
+        if call.cancelled:
+            self._cancelled(agent, call)
+            return
+        agent.call = None
+        caller = call.caller
+        if agent.state in (S.RESERVED, S.RINGING):
+            if caller is not None:
+                self._missed(agent, caller)
+            return
+        if call.answered_ms is not None:
+            talk = self.now_ms - call.answered_ms
+            agent.talk_ms += talk
+            queue = call.queue or ""
+            avg = self.handle_s.get(queue, DEFAULT_HANDLE_S)
+            self.handle_s[queue] = 0.8 * avg + 0.2 * talk / 1000.0
+            if caller is not None:
+                self._spawn(self.store.call_update(caller.row, talk_ms=talk))
+        if self.roster.try_signal(agent, G.HANGUP, queue=call.queue, call_id=caller.call_id if caller else None):
+            self._start_wrapup(agent, call.queue)
+
+    def _start_wrapup(self, agent: Agent, queue: str | None) -> None:
+        seconds = agent.wrapup_s if agent.wrapup_s >= 0 else (self.queues[queue].wrapup_s if queue in self.queues
+                                                             else 0)
+        self._spawn(self._wrapup_timer(agent, seconds))
+
+    async def _wrapup_timer(self, agent: Agent, seconds: int) -> None:
+        self._cancel_timer(agent.wrapup_timer)
+        if seconds <= 0:
+            self._wrapup_over(agent)
+            return
+        agent.wrapup_timer = await self._timer(seconds * 1000, "wrapup", agent.number)
+
+    def _wrapup_over(self, agent: Agent) -> None:
+        agent.wrapup_timer = None
+        if agent.state != S.WRAP_UP:
+            return
+        after, agent.after_call = agent.after_call, ""
+        if after == "logout":
+            self.roster.signal(agent, G.LOGOUT)
+        elif after.startswith("not_ready:"):
+            self.roster.signal(agent, G.NOT_READY, reason=after.partition(":")[2])
+        else:
+            self.roster.signal(agent, G.WRAP_END)
+        self.match()
+
+    def login(self, agent: Agent, extension: str) -> None:
+        if not extension:
+            raise AgentStateError(f"agent {agent.number} has no extension: say where the agent sits")
+        sitting = self.roster.by_extension.get(extension)
+        if sitting is not None and sitting is not agent:
+            raise AgentStateError(f"extension {extension} is agent {sitting.number}'s now")
+        agent.extension = extension
+        self.roster.by_extension[extension] = agent
+        self.roster.signal(agent, G.LOGIN)
+
+    def ready(self, agent: Agent) -> None:
+        if agent.state == S.WRAP_UP:
+            self._cancel_timer(agent.wrapup_timer)
+            agent.wrapup_timer = None
+        agent.after_call = ""
+        self.roster.signal(agent, G.READY)
+        self.match()
+
+    def not_ready(self, agent: Agent, reason: str) -> None:
+        if agent.state in (S.RESERVED, S.RINGING, S.ON_CALL, S.ON_HOLD, S.OUTBOUND):
+            agent.after_call = f"not_ready:{reason}"          # after this call
+            return
+        if agent.state == S.WRAP_UP:
+            self._cancel_timer(agent.wrapup_timer)
+            agent.wrapup_timer = None
+        self.roster.signal(agent, G.NOT_READY, reason=reason)
+
+    def logout(self, agent: Agent, force: bool = False) -> None:
+        if agent.state in (S.ON_CALL, S.ON_HOLD, S.OUTBOUND) or (agent.state in (S.RESERVED, S.RINGING)
+                                                                 and not force):
+            agent.after_call = "logout"                       # when the call ends
+            return
+        if agent.state in (S.RESERVED, S.RINGING) and agent.call and agent.call.caller:
+            self._stop_ringing(agent, agent.call.caller)
+        self._cancel_timer(agent.wrapup_timer)
+        agent.wrapup_timer = None
+        agent.after_call = ""
+        self.roster.signal(agent, G.FORCE_LOGOUT if force else G.LOGOUT)
+
+    def wrapup_end(self, agent: Agent, code: str = "", note: str = "") -> None:
+        if agent.state != S.WRAP_UP:
+            raise AgentStateError(f"agent {agent.number} is {agent.state.value}, not wrapping up")
+        self._cancel_timer(agent.wrapup_timer)
+        self._wrapup_over(agent)

@@ -1,0 +1,179 @@
+"""Callers in the queue: joining, the music and announcements they hear, how long they may wait, how they
+leave (hung up, timed out to another target). A mixin of AcdService (service.py)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from telephonist.acd.agent_state import AgentState as S
+from telephonist.acd.model import DEFAULT_HANDLE_S, Caller, CallerState
+from telephonist.client import ApiCallError
+
+log = logging.getLogger("telephonist.acd")
+
+
+class WaitingRoom:
+    """The caller's side of the ACD."""
+
+    async def _on_offer(self, ev: dict[str, Any]) -> None:
+        chan, name = ev["chan"], ev.get("target") or ""
+        queue = self.queues.get(name)
+        if queue is None:
+            log.error("event=acd_unknown_queue chan=%s queue=%s", chan, name)
+            await self._quietly(self.c.call("hangup", chan=chan, cause="normal"))
+            return
+        if ev.get("state") != "up":
+            try:
+                await self.c.call("answer", chan=chan)
+            except ApiCallError:
+                return
+        data = ev.get("data") or {}
+        caller = Caller(chan=chan, call_id=ev["call_id"], number=ev.get("caller") or "", queue=queue.name,
+                        priority=self._priority(queue, data), seq=next(self._seq), entered_ms=self.now_ms,
+                        data=data)
+        await self._join(caller)
+
+    async def _join(self, caller: Caller) -> None:
+        queue = self.queues[caller.queue]
+        self.callers[caller.call_id] = caller
+        if caller.chan:
+            self.by_chan[caller.chan] = caller
+            self._spawn(self.c.call("annotate", chan=caller.chan, queue=queue.name))
+        if queue.sticky_days and queue.strategy == "sticky" and caller.number:
+            since = datetime.now(timezone.utc) - timedelta(days=queue.sticky_days)
+            caller.sticky_agent = await asyncio.to_thread(self.store.last_agent, caller.number, since)
+        caller.row = await self.store.call_started(dict(
+            call_id=caller.call_id, queue=queue.name, caller=caller.number, entered_at=datetime.now(timezone.utc)))
+        await self.store.waiting_put(self._waiting_row(caller))
+        if queue.when_empty == "leave" and not self._anyone_for(queue.name):
+            await self._leave(caller, "timeout", queue.on_timeout)
+            return
+        if caller.chan:
+            await self._music(caller)
+        if queue.max_wait_s:
+            caller.timeout_timer = await self._timer(queue.max_wait_s * 1000 - (self.now_ms - caller.entered_ms),
+                                                     "timeout", caller.call_id)
+        if queue.announce_every_s:
+            caller.announce_timer = await self._timer(queue.announce_every_s * 1000, "announce", caller.call_id)
+        self.dispatcher.enqueue(caller, self.now_ms)
+        if caller.sticky_agent and caller.state == CallerState.WAITING and \
+                caller.seq not in self.dispatcher.queues[queue.name].callers:
+            await self._timer(queue.sticky_wait_s * 1000, "sticky", caller.call_id)
+        self.publish("caller_joined", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
+                                       "position": self.dispatcher.position(caller), "priority": caller.priority})
+        self.match()
+
+    @staticmethod
+    def _priority(queue, data: dict[str, Any]) -> int:
+        """The queue's `priorities` against what came with the call: "vip" (set and truthy) or "vip=gold"."""
+        total = 0
+        for cond, weight in queue.priorities.items():
+            var, _, value = cond.partition("=")
+            got = data.get(var)
+            if (value and str(got) == value) or (not value and got not in (None, "", False, 0, "0")):
+                total += weight
+        return total
+
+    def _anyone_for(self, queue: str) -> bool:
+        q = self.queues[queue]
+        return any(a.state != S.LOGGED_OUT and a.qualifies(q) for a in self.roster.agents.values())
+
+    def _waiting_row(self, caller: Caller) -> dict[str, Any]:
+        return dict(call_id=caller.call_id, chan=caller.chan, queue=caller.queue, caller=caller.number,
+                    priority=caller.priority, seq=caller.seq, entered_at=datetime.now(timezone.utc),
+                    state="callback" if caller.state == CallerState.CALLBACK else "waiting",
+                    callback_number=caller.callback_number, data=caller.data)
+
+    async def _music(self, caller: Caller) -> None:
+        queue = self.queues[caller.queue]
+        items = [queue.music] if queue.music else [{"tone": "ringback", "ms": 0}]
+        try:
+            caller.playback = (await self.c.call("play", chan=caller.chan, items=items, loop=True))["playback"]
+        except ApiCallError as exc:
+            log.warning("event=acd_music_failed chan=%s error=%s", caller.chan, exc)
+
+    async def _caller_gone(self, caller: Caller) -> None:
+        if self.callers.pop(caller.call_id, None) is None:
+            return
+        self.by_chan.pop(caller.chan, None)
+        self._cancel_timer(caller.timeout_timer)
+        self._cancel_timer(caller.announce_timer)
+        queue = self.queues[caller.queue]
+        now = datetime.now(timezone.utc)
+        if caller.state == CallerState.CONNECTED:
+            self._spawn(self.store.call_update(caller.row, ended_at=now))
+            return                                             # the bridge's end takes the agent to wrap-up
+        self.dispatcher.dequeue(caller)
+        for number in list(caller.offered_to):
+            self._stop_ringing(self.roster.get(number), caller)
+        wait_ms = self.now_ms - caller.entered_ms
+        await asyncio.gather(self.store.waiting_gone(caller.call_id),
+                             self.store.call_update(caller.row, ended_at=now, outcome="abandoned", wait_ms=wait_ms))
+        self.publish("caller_left", {"queue": queue.name, "call_id": caller.call_id, "outcome": "abandoned",
+                                     "wait_ms": wait_ms})
+
+    async def _announce(self, caller: Caller) -> None:
+        """The caller's place in the queue and the wait to expect, then the music again."""
+        queue = self.queues[caller.queue]
+        items = self._announcement(caller)
+        if items:
+            if caller.playback is not None:
+                await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
+            try:
+                caller.announcement = (await self.c.call("play", chan=caller.chan, items=items))["playback"]
+            except ApiCallError as exc:
+                log.warning("event=acd_announcement_failed chan=%s error=%s", caller.chan, exc)
+                await self._music(caller)
+        caller.announce_timer = await self._timer(queue.announce_every_s * 1000, "announce", caller.call_id)
+
+    def _announcement(self, caller: Caller) -> list[Any]:
+        from telephonist.acd.announce import announcement
+        position = self.dispatcher.position(caller)
+        serving = sum(1 for a in self.roster.agents.values() if a.state not in (S.LOGGED_OUT, S.NOT_READY)
+                      and a.qualifies(self.queues[caller.queue]))
+        wait_s = position * self.handle_s.get(caller.queue, DEFAULT_HANDLE_S) / max(1, serving)
+        lang = str(caller.data.get("language") or "zh")
+        return announcement(self.cfg.system.prompts_dir, lang, position, wait_s)
+
+    async def _leave(self, caller: Caller, outcome: str, target: str) -> None:
+        """The caller leaves the queue for `target` (on_timeout: another queue, an IVR, a number, hang up)."""
+        self.dispatcher.dequeue(caller)
+        self.callers.pop(caller.call_id, None)
+        self.by_chan.pop(caller.chan, None)
+        self._cancel_timer(caller.timeout_timer)
+        self._cancel_timer(caller.announce_timer)
+        wait_ms = self.now_ms - caller.entered_ms
+        await asyncio.gather(self.store.waiting_gone(caller.call_id), self.store.call_update(
+            caller.row, ended_at=datetime.now(timezone.utc), outcome=outcome, wait_ms=wait_ms))
+        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "outcome": outcome,
+                                     "wait_ms": wait_ms, "to": target})
+        kind, _, rest = target.partition(":")
+        data = {**caller.data, "queue": caller.queue, "waited_ms": wait_ms}
+        if caller.playback is not None:
+            await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
+        if kind in ("queue", "ivr"):
+            flow, _, node = rest.partition("/")
+            if node:
+                data["node"] = node
+            await self._quietly(self.c.call("handoff", chan=caller.chan, app=f"{kind}:{flow}", reason=outcome,
+                                            data=data))
+        elif kind == "voicemail":
+            await self._quietly(self.c.call("handoff", chan=caller.chan, app="ivr:voicemail", reason=outcome,
+                                            data={**data, "mailbox": rest}))
+        elif kind in ("number", "ext"):
+            group = self.acd.outbound_trunk_group if kind == "number" else self.acd.agents_trunk_group
+            await self._quietly(self.c.call("transfer", chan=caller.chan, trunk_group=group, number=rest))
+        else:
+            await self._quietly(self.c.call("hangup", chan=caller.chan))
+
+    async def _on_play_done(self, ev: dict[str, Any]) -> None:
+        caller = self.by_chan.get(ev["chan"])
+        if isinstance(caller, Caller) and caller.state == CallerState.WAITING and ev.get("playback") == \
+                getattr(caller, "announcement", None):
+            caller.announcement = None
+            await self._music(caller)
+
+    async def _on_dtmf(self, ev: dict[str, Any]) -> None:
+        pass
