@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from telephonist.acd.agent_state import AgentSignal as G, AgentState as S, AgentStateError
+from telephonist.acd.agent_state import AgentSignal as G
+from telephonist.acd.agent_state import AgentState as S
+from telephonist.acd.agent_state import AgentStateError
 from telephonist.acd.model import DEFAULT_HANDLE_S, Agent, AgentCall
 
 log = logging.getLogger("telephonist.acd")
@@ -23,6 +25,9 @@ class Desk:
         if call.cancelled:
             self._cancelled(agent, call)
             return
+        consult = next((leg for leg in self._legs_of(agent) if leg.kind == "consult"), None)
+        if consult is not None and call.customer_chan:
+            await self._consult_orphaned(agent, call, consult)
         agent.call = None
         caller = call.caller
         if agent.state in (S.RESERVED, S.RINGING):

@@ -75,6 +75,7 @@ class Caller:
     playback: int | None = None     # the music (or an announcement) it hears
     callback_number: str = ""       # CALLBACK: where to call
     row: int | None = None          # its row in acd_calls
+    transfers: int = 0              # how often an agent passed it on
     announcement: int | None = None  # the playback of an announcement of its place
 
 
@@ -89,5 +90,18 @@ class AgentCall:
     offered_ms: int
     answered_ms: int | None = None
     held: bool = False
-    consult_chan: str | None = None  # a consultation call the agent made
     cancelled: bool = False         # the caller went (or another agent answered): the phone is being hung up
+    held_since_ms: int | None = None
+    hold_ms: int = 0
+
+
+@dataclass(eq=False)
+class Leg:
+    """A leg the ACD dialled around an agent's call: a consulted party, a supervisor, or (after a transfer to a
+    number) the two sides it keeps bridged."""
+    kind: str                       # consult | supervisor | third_party
+    chan: str
+    agent: str                      # whose call it belongs to
+    other: str | None = None        # consult: the agent consulted (None: a number); supervisor: who supervises
+    mode: str = ""                  # supervisor: listen | whisper | barge
+    answered: bool = False

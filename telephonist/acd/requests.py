@@ -11,9 +11,19 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
     ready         agent                     (ends wrap-up early too)
     not_ready     agent, reason             one of [acd] not_ready_reasons; during a call: after it
     wrapup_end    agent, code, note         ends wrap-up now with a disposition code and a note
+    hold, unhold  agent                     the customer hears music / comes back
+    hangup        agent                     ends the call (and a consultation)
+    transfer      agent, to                 blind: agent:N, queue:NAME, ivr:FLOW[/NODE], number:N, survey
+    consult       agent, to                 hold the customer and call agent:N or number:N
+    complete_transfer, conference, cancel_consult   agent   after a consult
+    pickup        agent, colleague          take the caller ringing at the colleague's phone
+    supervise     supervisor, agent, mode   listen | whisper | barge (the supervisor's phone rings)
+    record        agent, on                 record on demand (on: true / false)
+    force         agent, state, reason      a supervisor sets ready, not_ready or logout
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from telephonist.acd.agent_state import AgentStateError
@@ -26,7 +36,7 @@ class RequestHandler:
     def __init__(self, service) -> None:
         self.svc = service
 
-    def __call__(self, ev: dict[str, Any]) -> dict[str, Any]:
+    async def __call__(self, ev: dict[str, Any]) -> dict[str, Any]:
         body = ev.get("body") or {}
         action = body.get("action")
         if not isinstance(action, str) or not hasattr(self, f"do_{action}"):
@@ -34,7 +44,10 @@ class RequestHandler:
         if ev.get("role") == "monitor" and action not in LOOKING:
             raise ApiCallError("forbidden", f"{action} needs role app (a monitor may only look)")
         try:
-            return getattr(self, f"do_{action}")(body) or {}
+            result = getattr(self, f"do_{action}")(body)
+            if inspect.isawaitable(result):
+                result = await result
+            return result or {}
         except AgentStateError as exc:
             raise ApiCallError("wrong_state", str(exc)) from exc
 
@@ -80,4 +93,56 @@ class RequestHandler:
     def do_wrapup_end(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)
         self.svc.wrapup_end(agent, self._text(body, "code"), self._text(body, "note", 2000))
+        return self.svc.roster.describe(agent)
+
+    # ---- calls in progress -------------------------------------------------------------------------------------
+    async def do_hold(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        await self.svc.hold(agent)
+        return self.svc.roster.describe(agent)
+
+    async def do_unhold(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        await self.svc.unhold(agent)
+        return self.svc.roster.describe(agent)
+
+    async def do_hangup(self, body: dict[str, Any]) -> dict[str, Any]:
+        await self.svc.hangup(self._agent(body))
+        return {}
+
+    async def do_transfer(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.svc.transfer(self._agent(body), self._text(body, "to", 80))
+
+    async def do_consult(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.svc.consult(self._agent(body), self._text(body, "to", 80))
+
+    async def do_complete_transfer(self, body: dict[str, Any]) -> dict[str, Any]:
+        await self.svc.complete_transfer(self._agent(body))
+        return {}
+
+    async def do_conference(self, body: dict[str, Any]) -> dict[str, Any]:
+        await self.svc.conference(self._agent(body))
+        return {}
+
+    async def do_cancel_consult(self, body: dict[str, Any]) -> dict[str, Any]:
+        await self.svc.cancel_consult(self._agent(body))
+        return {}
+
+    def do_pickup(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        self.svc.pickup(agent, self._agent({"agent": body.get("colleague")}))
+        return self.svc.roster.describe(agent)
+
+    async def do_supervise(self, body: dict[str, Any]) -> dict[str, Any]:
+        mode = self._text(body, "mode", 16, "listen")
+        if mode not in ("listen", "whisper", "barge"):
+            raise ApiCallError("bad_request", "mode must be listen, whisper or barge")
+        return await self.svc.supervise(self._text(body, "supervisor", 32), self._agent(body), mode)
+
+    async def do_record(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.svc.record(self._agent(body), bool(body.get("on", True)))
+
+    def do_force(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        self.svc.force(agent, self._text(body, "state", 16), self._text(body, "reason", 32, "break"))
         return self.svc.roster.describe(agent)

@@ -7,8 +7,9 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from telephonist.acd.agent_state import AgentSignal as G, AgentState as S
-from telephonist.acd.model import Agent, AgentCall, Caller, CallerState
+from telephonist.acd.agent_state import AgentSignal as G
+from telephonist.acd.agent_state import AgentState as S
+from telephonist.acd.model import Agent, AgentCall, Caller, CallerState, Leg
 from telephonist.client import ApiCallError
 
 log = logging.getLogger("telephonist.acd")
@@ -76,6 +77,8 @@ class Ringing:
         call = self.by_chan.get(ev["chan"])
         if isinstance(call, AgentCall):
             await self._agent_answered(call)
+        elif isinstance(call, Leg):
+            await self._leg_answered(call)
 
     async def _agent_answered(self, call: AgentCall) -> None:
         agent = self.roster.get(call.agent)
@@ -118,7 +121,9 @@ class Ringing:
 
     async def _on_dial_failed(self, ev: dict[str, Any]) -> None:
         call = self.by_chan.pop(ev["chan"], None)
-        if isinstance(call, AgentCall):
+        if isinstance(call, Leg):
+            await self._leg_gone(call)                      # a consulted party or a supervisor did not answer
+        elif isinstance(call, AgentCall):
             agent = self.roster.get(call.agent)
             if call.cancelled:
                 self._cancelled(agent, call)

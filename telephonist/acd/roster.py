@@ -13,7 +13,12 @@ import logging
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from telephonist.acd.agent_state import AgentMachine, AgentSignal, AgentState, AgentStateError
+from telephonist.acd.agent_state import (
+    AgentMachine,
+    AgentSignal,
+    AgentState,
+    AgentStateError,
+)
 from telephonist.acd.dispatcher import Dispatcher
 from telephonist.acd.model import Agent
 from telephonist.acd.store import AcdStore

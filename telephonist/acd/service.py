@@ -18,16 +18,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
-from telephonist.acd.agent_state import AgentSignal as G, AgentState as S
-from telephonist.acd.dispatcher import Dispatcher
-from telephonist.acd.model import AgentCall, Caller, CallerState
+from telephonist.acd.agent_state import AgentSignal as G
+from telephonist.acd.agent_state import AgentState as S
+from telephonist.acd.controls import CallControls
 from telephonist.acd.desk import Desk
+from telephonist.acd.dispatcher import Dispatcher
+from telephonist.acd.model import AgentCall, Caller, CallerState, Leg
 from telephonist.acd.ringing import Ringing
 from telephonist.acd.roster import Roster
-from telephonist.acd.waiting import WaitingRoom
 from telephonist.acd.store import AcdStore
+from telephonist.acd.waiting import WaitingRoom
 from telephonist.client import ApiCallError, Client
 from telephonist.config.model import Config
 
@@ -35,7 +38,7 @@ log = logging.getLogger("telephonist.acd")
 TOPIC = "queue"                  # what the ACD publishes under (its application name)
 
 
-class AcdService(WaitingRoom, Ringing, Desk):
+class AcdService(WaitingRoom, Ringing, Desk, CallControls):
     def __init__(self, client: Client, cfg: Config, store: AcdStore, rng=None) -> None:
         self.c = client
         self.cfg = cfg
@@ -111,35 +114,40 @@ class AcdService(WaitingRoom, Ringing, Desk):
             self._spawn(self.c.call("timer_cancel", timer=handle))
 
     async def _on_hangup(self, ev: dict[str, Any]) -> None:
-        """The far end hung up: a caller (waiting, offered or talking) or an agent's phone."""
-        who = self.by_chan.get(ev["chan"])
-        if isinstance(who, Caller):
-            await self._caller_gone(who)
-        elif isinstance(who, AgentCall):
-            await self._agent_leg_gone(who)
+        """The far end hung up: a caller (waiting, offered or talking), an agent's phone, another leg."""
+        await self._gone(self.by_chan.get(ev["chan"]))
 
     async def _on_ended(self, ev: dict[str, Any]) -> None:
-        who = self.by_chan.pop(ev["chan"], None)
+        await self._gone(self.by_chan.pop(ev["chan"], None))
+
+    async def _gone(self, who) -> None:
         if isinstance(who, Caller):
             await self._caller_gone(who)
         elif isinstance(who, AgentCall):
             await self._agent_leg_gone(who)
+        elif isinstance(who, Leg):
+            await self._leg_gone(who)
 
     async def _on_unbridged(self, ev: dict[str, Any]) -> None:
-        """The other side of a bridge left: hang up the one left (an agent's phone; a caller whose agent hung
-        up goes to the queue's survey, if it has one)."""
+        """The other side of a bridge left: hang up the one left (an agent's phone, a supervisor's; a caller
+        whose agent hung up goes to the queue's survey, if it has one)."""
         who = self.by_chan.get(ev["chan"])
         if isinstance(who, AgentCall):
             await self._agent_leg_gone(who)                 # the caller left: the agent's call is over
             await self._quietly(self.c.call("hangup", chan=ev["chan"]))
-        elif isinstance(who, Caller):
+        elif isinstance(who, Caller) and who.state == CallerState.CONNECTED:
             queue = self.queues[who.queue]
             self.by_chan.pop(who.chan, None)
+            self.callers.pop(who.call_id, None)
+            self._spawn(self.store.call_update(who.row, ended_at=datetime.now(timezone.utc)))
             if queue.survey:
                 await self._quietly(self.c.call("handoff", chan=who.chan, app=queue.survey, reason="survey",
                                                 data={**who.data, "queue": queue.name}))
             else:
                 await self._quietly(self.c.call("hangup", chan=who.chan))
+        elif isinstance(who, Leg):
+            await self._leg_gone(who)
+            await self._quietly(self.c.call("hangup", chan=ev["chan"]))
 
     async def _on_timer(self, ev: dict[str, Any]) -> None:
         what, whose = self.timers.pop(ev["timer"], (None, None))

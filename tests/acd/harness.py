@@ -16,7 +16,7 @@ from telephonist.chand.routing import Route
 from telephonist.config import load_config
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
 
-PHONES = 6
+PHONES = 9
 
 
 class AcdUnderTest:
