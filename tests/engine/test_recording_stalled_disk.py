@@ -2,59 +2,14 @@
 when its end is reported. Real time (the writer thread), on a real mount whose writes we stall."""
 from __future__ import annotations
 
-import os
-import select
-import time
-
-import pytest
-
-from telephonist.engine import Clock, Codec, EndReason, Engine, Event, EventType, Hook, Kind, RecMode
+from telephonist.engine import Clock, Codec, EndReason, EventType, Hook, Kind, RecMode
 from tests.support import signals as S
-from tests.support.stall_fs import StallFs
+from tests.support.live_engine import LiveEngine
 
 TONE_HZ = 800
 
 
-class Live:
-    """A started engine and every event it sent, waited for on its descriptor."""
-
-    def __init__(self) -> None:
-        self.engine = Engine()
-        self.events: list[Event] = []
-
-    def wait(self, pred, within_s: float = 20.0) -> Event:
-        """The first event (from now) that satisfies pred; fails after within_s of wall time."""
-        deadline = time.monotonic() + within_s
-        while (left := deadline - time.monotonic()) > 0:
-            select.select([self.engine.fileno()], [], [], left)
-            for ev in self.engine.read_events():
-                self.events.append(ev)
-                if pred(ev):
-                    return ev
-        raise AssertionError(f"no such event within {within_s} s; saw {[e.type.name for e in self.events]}")
-
-    def after(self, ms: int) -> Event:
-        tid = self.engine.timer(ms)
-        return self.wait(lambda e: e.type == EventType.TIMER and e.id == tid)
-
-
-@pytest.fixture
-def live():
-    lv = Live()
-    yield lv
-    lv.engine.close()
-
-
-@pytest.fixture
-def stalling_disk(tmp_path):
-    if not os.path.exists("/dev/fuse"):
-        pytest.skip("no /dev/fuse: cannot mount a disk that stalls")
-    fs = StallFs(tmp_path / "backing", tmp_path / "disk")
-    yield fs
-    fs.close()
-
-
-def call_with_tone(live: Live, tmp_path) -> int:
+def call_with_tone(live: LiveEngine, tmp_path) -> int:
     near = live.engine.add_sim_span(Kind.FXO, 1, Codec.ALAW)[0]
     far = live.engine.sim_far(near)
     live.engine.start(Clock.REALTIME)

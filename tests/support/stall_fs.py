@@ -1,6 +1,7 @@
 """A disk that stalls on command: a FUSE file system passing everything through to a folder, whose
-writes wait while its gate is closed. The kernel sees a real mount, so a write() to it blocks as a
-write to a dead NFS server or a failing disk would, in whatever thread made it.
+opens, reads and writes wait while its gate is closed. The kernel sees a real mount, so an open(),
+read() or write() on it blocks as one on a dead NFS server or a failing disk would, in whatever
+thread made it.
 
 Run as `python -m tests.support.stall_fs BACKING MOUNT` (it prints "mounted" once the kernel has
 mounted it); write "closed" or "open" to MOUNT/.gate to stall or release the writes. The gate
@@ -51,9 +52,11 @@ def _serve(backing: str, mount: str) -> None:
         def open(self, path, flags):
             if path == GATE:
                 return 0
+            self.open_gate.wait()
             return os.open(self._real(path), flags)
 
         def read(self, path, size, offset, fh):
+            self.open_gate.wait()
             return os.pread(fh, size, offset)
 
         def write(self, path, data, offset, fh):
@@ -109,11 +112,11 @@ class StallFs:
             f.write(state)
 
     def stall(self) -> None:
-        """From now on every write waits."""
+        """From now on every open, read and write waits."""
         self._gate("closed")
 
     def release(self) -> None:
-        """The writes that wait go on, and every later one at once."""
+        """What waits goes on, and everything later at once."""
         self._gate("open")
 
     def close(self) -> None:

@@ -1,0 +1,160 @@
+"""The files the engine is named (prompts, recordings, fax documents) are opened off the caller's
+thread: Engine.play, record and fax return at once whatever the name is or wherever it lies. Only
+regular files are taken: a FIFO or a device ends that playback, recording or fax with an error that
+says so, and the engine goes on. In real time a prompt on a stalled disk silences its own call
+only, and plays and stops on a channel keep their order while its file loads."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from telephonist.engine import Clock, EndReason, EventType, Hook, Kind, RecMode
+from tests.support import signals as S
+from tests.support.fax_docs import make_fax_tiff
+from tests.support.live_engine import returns_at_once
+
+
+def fifo(path) -> str:
+    os.mkfifo(path)
+    return str(path)
+
+
+def open_other_end(path: str, flags: int):
+    """Unblocks whoever is stuck opening the FIFO at path (only needed if the engine is wrong)."""
+    def unblock() -> None:
+        os.close(os.open(path, flags | os.O_NONBLOCK))
+    return unblock
+
+
+def played(harness, chan, path) -> int:
+    return returns_at_once(lambda: harness.engine.play(chan, [path]), open_other_end(path, os.O_WRONLY))
+
+
+@pytest.mark.timeout(60)
+def test_a_fifo_or_a_device_named_as_a_prompt_ends_that_playback_with_an_error(harness, tmp_path):
+    (near, far), (other, _) = harness.sim(n=2)
+    for ch in (near, other):
+        harness.engine.hook(ch, Hook.OFF)
+    hold = fifo(tmp_path / "hold.wav")
+    zero = tmp_path / "zero.alaw"
+    zero.symlink_to("/dev/zero")
+    good = S.write_wav(tmp_path / "good.wav", S.tone([(1000, -10)], 500))
+    # one channel: the FIFO, the device, then a good prompt; another channel plays meanwhile
+    bad_fifo = played(harness, near, hold)
+    bad_dev = played(harness, near, str(zero))
+    after = played(harness, near, good)
+    elsewhere = played(harness, other, good)
+    harness.run(1000)
+    done = {e.id: e for e in harness.of(EventType.PLAY_DONE)}
+    assert done[bad_fifo].a == EndReason.ERROR and f"{hold}: not a regular file (a FIFO)" in done[bad_fifo].text
+    assert done[bad_dev].a == EndReason.ERROR and "not a regular file (a character device)" in done[bad_dev].text
+    for pid, chan in ((after, near), (elsewhere, other)):
+        assert (done[pid].chan, done[pid].a, done[pid].b) == (chan, EndReason.DONE, 500), done[pid]
+    assert len(done) == 4
+
+
+@pytest.mark.timeout(60)
+def test_a_fifo_named_as_a_recording_ends_it_with_an_error(harness, tmp_path):
+    (near, _), (other, _) = harness.sim(n=2)
+    for ch in (near, other):
+        harness.engine.hook(ch, Hook.OFF)
+    sink = fifo(tmp_path / "msg.wav")
+    rid = returns_at_once(lambda: harness.engine.record(near, sink, RecMode.RX),
+                          open_other_end(sink, os.O_RDONLY))
+    ok = harness.engine.record(other, str(tmp_path / "ok.wav"), RecMode.RX, max_ms=400)
+    harness.run(600)
+    ev = {e.id: e for e in harness.of(EventType.REC_DONE)}
+    assert (ev[rid].chan, ev[rid].a, ev[rid].b) == (near, EndReason.ERROR, 0)
+    assert f"{sink}: not a regular file (a FIFO)" in ev[rid].text
+    assert (ev[ok].a, ev[ok].b) == (EndReason.MAXTIME, 400)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("send", [True, False], ids=["document", "received"])
+def test_a_fifo_named_as_a_fax_file_ends_the_fax_with_an_error(harness, tmp_path, send):
+    (near, far), = harness.sim(Kind.FXO)
+    harness.engine.hook(near, Hook.OFF)
+    path = fifo(tmp_path / "fax.tif")
+    fid = returns_at_once(lambda: harness.engine.fax(near, path, send=send, calling=send),
+                          open_other_end(path, os.O_WRONLY if send else os.O_RDONLY))
+    harness.run(300)
+    done, = harness.of(EventType.FAX_DONE, near)
+    assert done.id == fid and done.a < 0 and f"{path}: not a regular file (a FIFO)" in done.text
+    # the channel faxes as well as ever after it
+    src = make_fax_tiff(tmp_path / "doc.tif", pages=1)
+    harness.engine.fax(far, src, send=True, calling=True, ecm=False)
+    harness.engine.fax(near, str(tmp_path / "rx.tif"), send=False, calling=False, ecm=False)
+    harness.run_until(lambda e: e.type == EventType.FAX_DONE and e.chan == near and e.id != fid,
+                      limit_ms=120_000)
+    assert [e.a for e in harness.of(EventType.FAX_DONE, near)] == [done.a, 0]
+
+
+def test_a_stop_right_after_a_play_applies_to_it(harness, tmp_path):
+    """The stop is queued behind the play, whose file may still be loading: it stops that playback."""
+    (near, far), = harness.sim()
+    harness.engine.hook(near, Hook.OFF)
+    harness.engine.record(far, str(tmp_path / "heard.wav"), RecMode.RX)
+    prompt = S.write_wav(tmp_path / "menu.wav", S.tone([(1000, -10)], 1000))
+    pid = harness.engine.play(near, [prompt, ("tone", "dial", 500)])
+    harness.engine.play_stop(near, pid)
+    harness.run(1500)
+    harness.engine.record_stop(far)
+    harness.run(100)
+    assert [(e.id, e.a, e.b) for e in harness.of(EventType.PLAY_DONE, near)] == [(pid, EndReason.STOPPED, 0)]
+    assert S.active_runs(S.read_wav(tmp_path / "heard.wav").samples[0], threshold_dbm0=-40) == []
+
+
+# ---- real time, with a disk that stalls -------------------------------------------------------------------
+
+def answered(live, n: int) -> list[int]:
+    chans = live.engine.add_sim_span(Kind.FXO, n)
+    live.engine.start(Clock.REALTIME)
+    for ch in chans:
+        live.engine.hook(ch, Hook.OFF)
+    return chans
+
+
+def ends(live, pid: int):
+    return [e for e in live.events if e.type == EventType.PLAY_DONE and e.id == pid]
+
+
+def test_a_prompt_on_a_stalled_disk_holds_up_neither_its_caller_nor_the_other_channels(live, stalling_disk,
+                                                                                        tmp_path):
+    near, other = answered(live, 2)
+    welcome = S.write_wav(stalling_disk.mount / "welcome.wav", S.tone([(1000, -10)], 400))
+    menu = S.write_wav(tmp_path / "menu.wav", S.tone([(1400, -10)], 300))
+    stalling_disk.stall()
+    try:
+        pid = returns_at_once(lambda: live.engine.play(near, [welcome]), stalling_disk.release)
+        # the clock and the other channels go on, a prompt from another disk included
+        mid = live.engine.play(other, [menu])
+        assert live.wait(lambda e: e.type == EventType.PLAY_DONE and e.id == mid).a == EndReason.DONE
+        live.after(300)
+        assert ends(live, pid) == [], "played while its disk did not answer"
+    finally:
+        stalling_disk.release()
+    done = live.wait(lambda e: e.type == EventType.PLAY_DONE and e.id == pid)
+    # heard whole once the disk answered; the silence before it is not counted as played
+    assert (done.chan, done.a, done.b) == (near, EndReason.DONE, 400)
+
+
+def test_plays_and_stops_keep_their_order_while_a_prompt_loads(live, stalling_disk):
+    near, = answered(live, 1)
+    welcome = S.write_wav(stalling_disk.mount / "welcome.wav", S.tone([(1000, -10)], 200))
+    stalling_disk.stall()
+    try:
+        stopped = returns_at_once(lambda: live.engine.play(near, [welcome, ("tone", "dial", 100)]),
+                                  stalling_disk.release)
+        live.engine.play_stop(near, stopped)
+        first = live.engine.play(near, [welcome])
+        second = live.engine.play(near, [("tone", "dial", 100)])
+        done = live.wait(lambda e: e.type == EventType.PLAY_DONE and e.id == stopped)
+        assert (done.a, done.b) == (EndReason.STOPPED, 0)      # stopped while its file was loading
+        live.after(300)
+        assert ends(live, first) == ends(live, second) == [], "the tone jumped the queue"
+    finally:
+        stalling_disk.release()
+    live.wait(lambda e: e.type == EventType.PLAY_DONE and e.id == second)
+    order = [(e.id, e.a) for e in live.events if e.type == EventType.PLAY_DONE]
+    assert order == [(stopped, EndReason.STOPPED), (first, EndReason.DONE), (second, EndReason.DONE)]
