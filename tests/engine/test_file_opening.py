@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from telephonist.engine import Clock, EndReason, EventType, Hook, Kind, RecMode
+from telephonist.engine import Clock, EndReason, FaxDone, Hook, Kind, PlayDone, RecDone, RecMode
 from tests.support import signals as S
 from tests.support.fax_docs import make_fax_tiff
 from tests.support.live_engine import returns_at_once
@@ -46,11 +46,13 @@ def test_a_fifo_or_a_device_named_as_a_prompt_ends_that_playback_with_an_error(h
     after = played(harness, near, good)
     elsewhere = played(harness, other, good)
     harness.run(1000)
-    done = {e.id: e for e in harness.of(EventType.PLAY_DONE)}
-    assert done[bad_fifo].a == EndReason.ERROR and f"{hold}: not a regular file (a FIFO)" in done[bad_fifo].text
-    assert done[bad_dev].a == EndReason.ERROR and "not a regular file (a character device)" in done[bad_dev].text
+    done = {e.playback: e for e in harness.of(PlayDone)}
+    assert done[bad_fifo].reason == EndReason.ERROR
+    assert f"{hold}: not a regular file (a FIFO)" in done[bad_fifo].error
+    assert done[bad_dev].reason == EndReason.ERROR
+    assert "not a regular file (a character device)" in done[bad_dev].error
     for pid, chan in ((after, near), (elsewhere, other)):
-        assert (done[pid].chan, done[pid].a, done[pid].b) == (chan, EndReason.DONE, 500), done[pid]
+        assert (done[pid].chan, done[pid].reason, done[pid].played_ms) == (chan, EndReason.DONE, 500), done[pid]
     assert len(done) == 4
 
 
@@ -64,10 +66,10 @@ def test_a_fifo_named_as_a_recording_ends_it_with_an_error(harness, tmp_path):
                           open_other_end(sink, os.O_RDONLY))
     ok = harness.engine.record(other, str(tmp_path / "ok.wav"), RecMode.RX, max_ms=400)
     harness.run(600)
-    ev = {e.id: e for e in harness.of(EventType.REC_DONE)}
-    assert (ev[rid].chan, ev[rid].a, ev[rid].b) == (near, EndReason.ERROR, 0)
-    assert f"{sink}: not a regular file (a FIFO)" in ev[rid].text
-    assert (ev[ok].a, ev[ok].b) == (EndReason.MAXTIME, 400)
+    ev = {e.recording: e for e in harness.of(RecDone)}
+    assert (ev[rid].chan, ev[rid].reason, ev[rid].recorded_ms) == (near, EndReason.ERROR, 0)
+    assert f"{sink}: not a regular file (a FIFO)" in ev[rid].error
+    assert (ev[ok].reason, ev[ok].recorded_ms) == (EndReason.MAXTIME, 400)
 
 
 @pytest.mark.timeout(60)
@@ -79,15 +81,14 @@ def test_a_fifo_named_as_a_fax_file_ends_the_fax_with_an_error(harness, tmp_path
     fid = returns_at_once(lambda: harness.engine.fax(near, path, send=send, calling=send),
                           open_other_end(path, os.O_WRONLY if send else os.O_RDONLY))
     harness.run(300)
-    done, = harness.of(EventType.FAX_DONE, near)
-    assert done.id == fid and done.a < 0 and f"{path}: not a regular file (a FIFO)" in done.text
+    done, = harness.of(FaxDone, near)
+    assert done.fax == fid and done.code < 0 and f"{path}: not a regular file (a FIFO)" in done.result
     # the channel faxes as well as ever after it
     src = make_fax_tiff(tmp_path / "doc.tif", pages=1)
     harness.engine.fax(far, src, send=True, calling=True, ecm=False)
     harness.engine.fax(near, str(tmp_path / "rx.tif"), send=False, calling=False, ecm=False)
-    harness.run_until(lambda e: e.type == EventType.FAX_DONE and e.chan == near and e.id != fid,
-                      limit_ms=120_000)
-    assert [e.a for e in harness.of(EventType.FAX_DONE, near)] == [done.a, 0]
+    harness.run_until(lambda e: isinstance(e, FaxDone) and e.chan == near and e.fax != fid, limit_ms=120_000)
+    assert [e.code for e in harness.of(FaxDone, near)] == [done.code, 0]
 
 
 def test_a_stop_right_after_a_play_applies_to_it(harness, tmp_path):
@@ -101,7 +102,7 @@ def test_a_stop_right_after_a_play_applies_to_it(harness, tmp_path):
     harness.run(1500)
     harness.engine.record_stop(far)
     harness.run(100)
-    assert [(e.id, e.a, e.b) for e in harness.of(EventType.PLAY_DONE, near)] == [(pid, EndReason.STOPPED, 0)]
+    assert [(e.playback, e.reason, e.played_ms) for e in harness.of(PlayDone, near)] == [(pid, EndReason.STOPPED, 0)]
     assert S.active_runs(S.read_wav(tmp_path / "heard.wav").samples[0], threshold_dbm0=-40) == []
 
 
@@ -116,7 +117,7 @@ def answered(live, n: int) -> list[int]:
 
 
 def ends(live, pid: int):
-    return [e for e in live.events if e.type == EventType.PLAY_DONE and e.id == pid]
+    return [e for e in live.events if isinstance(e, PlayDone) and e.playback == pid]
 
 
 def test_a_prompt_on_a_stalled_disk_holds_up_neither_its_caller_nor_the_other_channels(live, stalling_disk,
@@ -129,14 +130,14 @@ def test_a_prompt_on_a_stalled_disk_holds_up_neither_its_caller_nor_the_other_ch
         pid = returns_at_once(lambda: live.engine.play(near, [welcome]), stalling_disk.release)
         # the clock and the other channels go on, a prompt from another disk included
         mid = live.engine.play(other, [menu])
-        assert live.wait(lambda e: e.type == EventType.PLAY_DONE and e.id == mid).a == EndReason.DONE
+        assert live.wait(lambda e: isinstance(e, PlayDone) and e.playback == mid).reason == EndReason.DONE
         live.after(300)
         assert ends(live, pid) == [], "played while its disk did not answer"
     finally:
         stalling_disk.release()
-    done = live.wait(lambda e: e.type == EventType.PLAY_DONE and e.id == pid)
+    done = live.wait(lambda e: isinstance(e, PlayDone) and e.playback == pid)
     # heard whole once the disk answered; the silence before it is not counted as played
-    assert (done.chan, done.a, done.b) == (near, EndReason.DONE, 400)
+    assert (done.chan, done.reason, done.played_ms) == (near, EndReason.DONE, 400)
 
 
 def test_plays_and_stops_keep_their_order_while_a_prompt_loads(live, stalling_disk):
@@ -149,12 +150,12 @@ def test_plays_and_stops_keep_their_order_while_a_prompt_loads(live, stalling_di
         live.engine.play_stop(near, stopped)
         first = live.engine.play(near, [welcome])
         second = live.engine.play(near, [("tone", "dial", 100)])
-        done = live.wait(lambda e: e.type == EventType.PLAY_DONE and e.id == stopped)
-        assert (done.a, done.b) == (EndReason.STOPPED, 0)      # stopped while its file was loading
+        done = live.wait(lambda e: isinstance(e, PlayDone) and e.playback == stopped)
+        assert (done.reason, done.played_ms) == (EndReason.STOPPED, 0)     # stopped while its file was loading
         live.after(300)
         assert ends(live, first) == ends(live, second) == [], "the tone jumped the queue"
     finally:
         stalling_disk.release()
-    live.wait(lambda e: e.type == EventType.PLAY_DONE and e.id == second)
-    order = [(e.id, e.a) for e in live.events if e.type == EventType.PLAY_DONE]
+    live.wait(lambda e: isinstance(e, PlayDone) and e.playback == second)
+    order = [(e.playback, e.reason) for e in live.events if isinstance(e, PlayDone)]
     assert order == [(stopped, EndReason.STOPPED), (first, EndReason.DONE), (second, EndReason.DONE)]

@@ -2,7 +2,7 @@
 when its end is reported. Real time (the writer thread), on a real mount whose writes we stall."""
 from __future__ import annotations
 
-from telephonist.engine import Clock, Codec, EndReason, EventType, Hook, Kind, RecMode
+from telephonist.engine import Clock, Codec, EndReason, Hook, Kind, RecDone, RecMode
 from tests.support import signals as S
 from tests.support.live_engine import LiveEngine
 
@@ -30,15 +30,15 @@ def test_stopping_a_recording_on_a_stalled_disk_keeps_the_clock_going(live, stal
         live.engine.record_stop(near)
         live.after(300)                  # the engine's clock goes on while the disk does not answer
         live.after(300)
-        assert not [e for e in live.events if e.type == EventType.REC_DONE], "reported before it was on disk"
+        assert not [e for e in live.events if isinstance(e, RecDone)], "reported before it was on disk"
     finally:
         stalling_disk.release()
-    done = live.wait(lambda e: e.type == EventType.REC_DONE and e.id == rid)
+    done = live.wait(lambda e: isinstance(e, RecDone) and e.recording == rid)
     # reported only once whole on disk: read at once, the header describes every sample written
-    assert done.a == EndReason.STOPPED and done.text == str(path)
+    assert done.reason == EndReason.STOPPED and done.path == str(path)
     wav = S.read_wav(path)
-    assert len(wav.samples[0]) == wav.header_frames == done.b * 8
-    assert done.b >= 1500 and S.goertzel_dbm0(wav.samples[0], TONE_HZ, 0, 8000) > -16
+    assert len(wav.samples[0]) == wav.header_frames == done.recorded_ms * 8
+    assert done.recorded_ms >= 1500 and S.goertzel_dbm0(wav.samples[0], TONE_HZ, 0, 8000) > -16
 
 
 def test_a_silence_ending_a_recording_is_cut_by_the_writer_in_real_time(live, tmp_path):
@@ -48,8 +48,8 @@ def test_a_silence_ending_a_recording_is_cut_by_the_writer_in_real_time(live, tm
                                                  ("silence", 5000)])
     path = tmp_path / "words-heard.wav"
     rid = live.engine.record(near, str(path), RecMode.RX, Codec.LINEAR, silence_ms=600)
-    done = live.wait(lambda e: e.type == EventType.REC_DONE and e.id == rid)
-    assert done.a == EndReason.SILENCE
+    done = live.wait(lambda e: isinstance(e, RecDone) and e.recording == rid)
+    assert done.reason == EndReason.SILENCE
     rx = S.read_wav(path).samples[0]
-    assert len(rx) == done.b * 8 and 500 <= done.b <= 700, done.b
+    assert len(rx) == done.recorded_ms * 8 and 500 <= done.recorded_ms <= 700, done.recorded_ms
     assert S.goertzel_dbm0(rx, TONE_HZ, len(rx) - 800, len(rx)) > -16      # ends with the words

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from telephonist.engine import Engine, Event, EventType
+from telephonist.engine import Engine, Event, Timer
 
 
 class LiveEngine:
@@ -31,12 +31,12 @@ class LiveEngine:
                 self.events.append(ev)
                 if pred(ev):
                     return ev
-        raise AssertionError(f"no such event within {within_s} s; saw {[e.type.name for e in self.events]}")
+        raise AssertionError(f"no such event within {within_s} s; saw {[type(e).__name__ for e in self.events]}")
 
     def after(self, ms: int) -> Event:
         """Returns once ms of engine time have passed (an engine timer fired)."""
         tid = self.engine.timer(ms)
-        return self.wait(lambda e: e.type == EventType.TIMER and e.id == tid)
+        return self.wait(lambda e: isinstance(e, Timer) and e.id == tid)
 
 
 def returns_at_once(call: Callable[[], Any], unblock: Callable[[], None], within_s: float = 10.0) -> Any:
