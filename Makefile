@@ -9,7 +9,7 @@ CONFIG      ?= etc/telephonist/telephonist.toml
 PYTEST_ARGS ?=
 FUZZ_SECONDS ?= 300
 
-.PHONY: all setup run test test-dahdi fuzz bench clean distclean
+.PHONY: all setup run test test-fast test-dahdi fuzz bench clean distclean
 
 all: setup
 
@@ -30,6 +30,11 @@ test: setup
 	exit $$rc
 	@# then every fuzzer for 20 s over its corpus (about 2.5 minutes in all); fails on a crash
 	bash fuzz/run.sh --seconds 20
+
+# For developing: everything but the DAHDI guest, the browser and the tests marked slow, on both cores
+# (a few minutes; `make test` is what CI runs).
+test-fast: setup
+	$(PY) -m pytest -q -n 2 -m "not dahdi and not browser and not slow" tests $(PYTEST_ARGS)
 
 # Longer fuzzing (FUZZ_SECONDS each); what adds coverage is merged into fuzz/corpus/ to be committed.
 fuzz: setup

@@ -13,6 +13,8 @@ setup(
         "cffi>=1.15",
         "SQLAlchemy>=2.0",
         "alembic>=1.12",
+        "uvicorn>=0.30",
+        "a2wsgi>=1.10",
     ],
     entry_points={"console_scripts": ["telephonist=telephonist.cli:main"]},
 )

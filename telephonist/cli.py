@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "phone": ("telephonist.tools.phone", "call the system from this computer's headset (driver local)"),
     "dahdi-scan": ("telephonist.tools.dahdi_scan", "DAHDI spans and channels the kernel reports, and a [[spans]] proposal"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
-    "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask + waitress); create-user"),
+    "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask behind uvicorn); create-user"),
 }
 
 

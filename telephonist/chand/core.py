@@ -95,7 +95,7 @@ class ChandCore:
         self.pump.stop()
         self.engine.close()
         if self.board.recorder:
-            await self.board.recorder.drain()
+            await self.board.recorder.drain(timeout_s=30.0)
         if self.store is not None:
             await self.store.close()
 

@@ -68,16 +68,20 @@ class Chand:
         return ctx
 
     def reload(self) -> dict[str, Any]:
+        """Re-read the configuration (SIGHUP, the reload command); subscribers are told the outcome."""
+        assert self.cfg is not None and self.board is not None
         try:
             new = load_config(self.config_path)
         except ConfigError as exc:
             log.error("event=reload_refused problems=%d first=%s", len(exc.problems), exc.problems[0] if exc.problems else "")
-            return {"applied": False, "errors": [str(p) for p in exc.problems]}
-        assert self.cfg is not None and self.board is not None
-        restart = apply_live_settings(self.board, self.cfg, new)
-        self.cfg = new
-        log.info("event=reload_applied restart_needed=%s", ",".join(restart) or "none")
-        return {"applied": True, "restart_needed": restart}
+            result = {"applied": False, "errors": [str(p) for p in exc.problems]}
+        else:
+            restart = apply_live_settings(self.board, self.cfg, new)
+            self.cfg = new
+            log.info("event=reload_applied restart_needed=%s", ",".join(restart) or "none")
+            result = {"applied": True, "restart_needed": restart}
+        self.board.tell_subscribers("reloaded", time_ms=self.board.now(), **result)
+        return result
 
     async def housekeeping(self) -> None:
         interval = sdnotify.watchdog_interval() or 5.0

@@ -73,6 +73,10 @@ class CallMedia:
         self.board = board
         self.engine = board.engine
         self.folders = folders
+        # recordings stopped because their call ended: (engine channel, recording id) -> the session
+        # that started it, the file, the call; its record_done still goes to that session (the file is
+        # complete only then)
+        self.finishing: dict[tuple[int, int], tuple[str | None, str, str]] = {}
 
     @property
     def prompts_dir(self) -> str:
@@ -140,9 +144,16 @@ class CallMedia:
         self.board.record_event(line, "collect_start", collect=cid, min=spec.min_digits, max=spec.max_digits,
                                 prompt=_printable(prompt))
         call.media.collect = col = DigitCollector(cid, spec, self.board.timers, done, prompt_id=pid)
+        if spec.secret and initial:
+            self.conceal(line, len(initial))     # the keys typed ahead of a password are the password
         for d in initial:           # keys pressed before (during a barge-in prompt of the application's)
             col.digit(d)
         return cid
+
+    def conceal(self, line: Line, keys: int) -> None:
+        """The call's last `keys` keys were a secret: its record and the call-event stream say '*'."""
+        hidden = self.board.recorder.conceal_digits(line, keys) if self.board.recorder else 0
+        self.board.record_event(line, "conceal", keys=keys, hidden=hidden)
 
     def detect(self, line: Line, tones: bool, voice: bool, fax: bool) -> None:
         dsp = line.sig.media_dsp()
@@ -178,7 +189,9 @@ class CallMedia:
         if media.fax:
             self.engine.fax_stop(line.chan)
         if media.recordings:
-            # the file is complete once the engine stops it; the record names it now
+            # the file is complete once the engine says so (record_done); the record names it now
+            for rid, path in media.recordings.items():
+                self.finishing[(line.chan, rid)] = (call.owner, path, call.call_id)
             call.recording_path = list(media.recordings.values())[-1]
             if self.board.recorder:
                 self.board.recorder.updated(line, recording_path=call.recording_path)
@@ -246,17 +259,26 @@ class CallMedia:
 
     def _rec_done(self, line: Line, ev: RecDone) -> None:
         call = line.call
+        finishing = self.finishing.pop((line.chan, ev.recording), None)
         path = call.media.recordings.pop(ev.recording, None) if call else None
-        if path is None:
-            return              # an earlier call's recording, stopped at its end (its record names it)
         reason = ev.reason.name.lower()
+        error = ev.error or None
+        if path is None:
+            if finishing is not None:        # its call has ended: the session that started it is told
+                owner, path, call_id = finishing
+                sess = self.board.session_by_name(owner)
+                if sess:
+                    sess.send_event("record_done", chan=line.name, call_id=call_id, recording=ev.recording,
+                                    reason=reason, duration_ms=ev.recorded_ms, path=path, error=error,
+                                    time_ms=self.board.now())
+            return
         if ev.reason != EndReason.ERROR:
             call.recording_path = path
             if self.board.recorder:
                 self.board.recorder.updated(line, recording_path=path)
         self.board.record_event(line, "record", recording=ev.recording, reason=reason, ms=ev.recorded_ms, path=path)
         self.board.tell_owner(line, "record_done", recording=ev.recording, reason=reason, duration_ms=ev.recorded_ms,
-                              path=path, error=ev.error or None)
+                              path=path, error=error)
 
     @staticmethod
     def _call(line: Line):

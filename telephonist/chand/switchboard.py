@@ -71,6 +71,8 @@ class Switchboard(LineListener):
         self.transfers = Transfers(self)
         self.alarms = SpanAlarms(self)                # DAHDI span alarms and the lines they block
         self._rr = itertools.count()
+        if recorder is not None:
+            recorder.on_written = self._record_written
 
     def command(self, sess: Session, msg: dict[str, Any]) -> dict[str, Any] | None:
         return self.commands.dispatch(self, sess, msg)
@@ -253,6 +255,13 @@ class Switchboard(LineListener):
                 if s.subscribed_calls:
                     s.send_event("call_event", chan=line.name, call_id=line.call.call_id, what=kind,
                                   **{k.rstrip("_"): v for k, v in data.items()})
+
+    def _record_written(self, chan: str, call: Call, part: str) -> None:
+        """A part of a call's record (opened, answered, closed) is in the database: it survives a kill -9."""
+        for s in self.sessions.values():
+            if s.subscribed_calls:
+                s.send_event("call_event", chan=chan, call_id=call.call_id, what="record_written", part=part,
+                             leg_id=call.leg_id)
 
     # ---- line state changes -----------------------------------------------------------------------
     def line_changed(self, line: Line, prev: LineState, sig: Signal, info: dict[str, Any]) -> None:

@@ -265,6 +265,12 @@ def _check(cfg: Config, b: _Builder) -> None:
         b.problem(("engine", "clock"), "clock must be realtime, fast or lockstep")
     _check_control(cfg, b)
 
+    for key, low, high in (("proxy_hops", 0, 5), ("session_idle_minutes", 1, 1440), ("session_max_hours", 1, 720),
+                           ("lockout_failures", 1, 100), ("lockout_minutes", 1, 1440),
+                           ("address_failures", 1, 10000), ("address_window_minutes", 1, 1440)):
+        if not low <= getattr(cfg.webadmin, key) <= high:
+            b.problem(("webadmin", key), f"{key} must be from {low} to {high}")
+
     spans: dict[str, SpanConfig] = {}
     dahdi_used: dict[int, str] = {}
     for i, s in enumerate(cfg.spans):

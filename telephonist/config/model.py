@@ -195,6 +195,7 @@ class LookupSource:
     url: str = ""                       # sql: an SQLAlchemy URL; http: the base URL
     timeout_ms: int = 3000              # a query or request that takes longer fails (the caller hears the fallback)
     headers: tuple[str, ...] = ()       # http: "Name: value" lines sent with every request
+    writes: bool = False                # sql: lookups may change data (else the database itself refuses writes)
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,18 @@ class IvrdConfig:
 
 
 @dataclass(frozen=True)
+class WebadminConfig:
+    """The web console (telephonist/webadmin): who may reach it and how hard logins are guarded."""
+    proxy_hops: int = 0                 # reverse proxies in front whose X-Forwarded-* headers are believed
+    session_idle_minutes: int = 30      # a session unused this long is gone
+    session_max_hours: int = 12         # and none lives longer than this
+    lockout_failures: int = 5           # wrong passwords in a row before an account locks
+    lockout_minutes: int = 15
+    address_failures: int = 20          # failed logins from one client address in the window ...
+    address_window_minutes: int = 15    # ... before that address must wait
+
+
+@dataclass(frozen=True)
 class Config:
     path: str = ""
     system: SystemConfig = field(default_factory=SystemConfig)
@@ -253,6 +266,7 @@ class Config:
     sim: SimConfig = field(default_factory=SimConfig)
     faxd: FaxdConfig = field(default_factory=FaxdConfig)
     ivrd: IvrdConfig = field(default_factory=IvrdConfig)
+    webadmin: WebadminConfig = field(default_factory=WebadminConfig)
     files: tuple[str, ...] = ()          # every file read, in order (the main one, then conf.d)
 
 

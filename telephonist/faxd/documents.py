@@ -16,6 +16,10 @@ from PIL import Image, ImageDraw, ImageFont, ImageSequence, UnidentifiedImageErr
 
 A4_WIDTH = 1728
 FINE_LINES = 2287
+MAX_PAGES = 100                    # a fax document longer than this is refused (each page is ~0.5 MB here)
+GS_TIMEOUT_S = 120.0               # Ghostscript is stopped after this long (a PDF can be made to render for ever)
+GS_MEMORY_KB = 512 * 1024          # and may hold this much (gs -K)
+LINES_PER_PAGE = 60                # a text document's lines on a page
 
 
 class DocumentError(Exception):
@@ -34,16 +38,19 @@ def _fit(img: Image.Image) -> Image.Image:
     return img.convert("1")        # Floyd-Steinberg dithering
 
 
-def render_to_tiff(src: str, out: str) -> int:
-    """Make src (PDF, TIFF/PNG/JPEG or text) a TIFF-F at out; returns the page count."""
+def render_to_tiff(src: str, out: str, max_pages: int = MAX_PAGES, timeout_s: float = GS_TIMEOUT_S) -> int:
+    """Make src (PDF, TIFF/PNG/JPEG or text) a TIFF-F at out; returns the page count. A document of more
+    than ``max_pages`` pages (counted before any page is rendered or kept), or a PDF Ghostscript cannot
+    render within ``timeout_s``, is a DocumentError."""
     if not os.path.isfile(src):
         raise DocumentError(f"{src}: no such file")
     with open(src, "rb") as f:
         head = f.read(5)
     if head == b"%PDF-":
-        return _pdf_to_tiff(src, out)
+        return _pdf_to_tiff(src, out, max_pages, timeout_s)
     try:
         with Image.open(src) as im:
+            _check_pages(src, getattr(im, "n_frames", 1), max_pages)
             pages = [_fit(frame.copy()) for frame in ImageSequence.Iterator(im)]
         return _save_tiff_f(pages, out)
     except UnidentifiedImageError:
@@ -53,40 +60,61 @@ def render_to_tiff(src: str, out: str) -> int:
             text = f.read()
     except UnicodeDecodeError:
         raise DocumentError(f"{src}: not a PDF, an image or UTF-8 text") from None
-    return _text_to_tiff(text, out)
+    lines = _text_lines(text)
+    _check_pages(src, -(-len(lines) // LINES_PER_PAGE), max_pages)
+    return _lines_to_tiff(lines, out)
 
 
-def _pdf_to_tiff(src: str, out: str) -> int:
+def _check_pages(src: str, pages: int, max_pages: int) -> None:
+    if pages > max_pages:
+        raise DocumentError(f"{src}: more than {max_pages} pages; a fax document may have at most {max_pages}")
+
+
+def _pdf_to_tiff(src: str, out: str, max_pages: int, timeout_s: float) -> int:
+    """Ghostscript renders at most one page past the cap (so a PDF of thousands of pages costs no more
+    than a long one), with a memory limit and a time limit; the pages are counted before any is read."""
     gs = shutil.which("gs")
     if not gs:
         raise DocumentError("Ghostscript (gs) is needed to fax PDF files")
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "g4.tif")
-        r = subprocess.run([gs, "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiffg4", "-r204x196",
-                            "-sPAPERSIZE=a4", "-dFIXEDMEDIA", "-dPDFFitPage", f"-sOutputFile={raw}", src],
-                           capture_output=True, text=True)
+        try:
+            r = subprocess.run([gs, "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", f"-K{GS_MEMORY_KB}", "-sDEVICE=tiffg4",
+                                "-r204x196", "-sPAPERSIZE=a4", "-dFIXEDMEDIA", "-dPDFFitPage", "-dFirstPage=1",
+                                f"-dLastPage={max_pages + 1}", f"-sOutputFile={raw}", src],
+                               capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:                # run() has killed gs
+            raise DocumentError(f"{src}: Ghostscript could not render it within {timeout_s:g} s") from None
         if r.returncode != 0 or not os.path.exists(raw):
             detail = (r.stderr or r.stdout).strip().splitlines()
             raise DocumentError(f"{src}: not a readable PDF ({detail[-1] if detail else 'gs failed'})")
         with Image.open(raw) as im:
+            _check_pages(src, im.n_frames, max_pages)
             pages = [_fit(frame.copy()) for frame in ImageSequence.Iterator(im)]
     return _save_tiff_f(pages, out)
 
 
-def _text_to_tiff(text: str, out: str) -> int:
-    font = _font(28)
-    lines_per_page = 60
+def _text_lines(text: str) -> list[str]:
     lines = []
     for paragraph in text.splitlines() or [""]:
         while len(paragraph) > 90:
             lines.append(paragraph[:90])
             paragraph = paragraph[90:]
         lines.append(paragraph)
+    return lines
+
+
+def _text_to_tiff(text: str, out: str) -> int:
+    return _lines_to_tiff(_text_lines(text), out)
+
+
+def _lines_to_tiff(lines: list[str], out: str) -> int:
+    font = _font(28)
     pages = []
-    for start in range(0, max(1, len(lines)), lines_per_page):
+    for start in range(0, max(1, len(lines)), LINES_PER_PAGE):
         img = Image.new("1", (A4_WIDTH, FINE_LINES), 1)
         d = ImageDraw.Draw(img)
-        for i, line in enumerate(lines[start:start + lines_per_page]):
+        for i, line in enumerate(lines[start:start + LINES_PER_PAGE]):
             d.text((100, 120 + i * 35), line, fill=0, font=font)
         pages.append(img)
     return _save_tiff_f(pages, out)

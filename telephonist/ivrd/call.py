@@ -35,6 +35,7 @@ log = logging.getLogger("telephonist.ivrd")
 # How long `deliver` waits for the flow to react to an event before acknowledging anyway
 # (below chand's 2 s app_timeout, after which it would take the call away).
 REACT_TIMEOUT_S = 1.2
+RECORDING_CLOSE_S = 10.0      # a recording cut by the hang-up: how long to wait for its file to be complete
 
 
 class CallerHungUp(Exception):
@@ -247,6 +248,8 @@ class Call:
         if ahead:
             done = _typed_ahead(ahead, min_digits, max_digits, terminators)
             if done is not None:
+                if secret:          # keys typed ahead of a password are the password: not in the record
+                    await self.command("conceal", keys=min(64, len(ahead)))
                 return done
         items = [] if ahead else self.prompt_items(prompts)
         if items and not barge_in:
@@ -278,14 +281,21 @@ class Call:
         r = await self.command("record", mode=mode, max_ms=max_ms, silence_ms=silence_ms,
                                stop_digits=stop_digits, name=name)
         rid = r["recording"]
-        # A caller who hangs up ends the recording too; chand then stops it without a record_done to us
-        # (the line is no longer ours), so the hang-up itself ends the wait: the file is what was said.
-        ev = await self.wait_event(lambda e: (e["event"] == "record_done" and e.get("recording") == rid)
-                                   or e["event"] in ("hangup", "ended"), raise_on_hangup=False, since=mark)
+        # A caller who hangs up ends the recording too: the file is what was said, complete once chand's
+        # record_done for it comes (after the hang-up).
+        def done(e: dict[str, Any]) -> bool:
+            return e["event"] == "record_done" and e.get("recording") == rid
+        ev = await self.wait_event(lambda e: done(e) or e["event"] in ("hangup", "ended"), raise_on_hangup=False,
+                                   since=mark)
         digit = self.typeahead[start:start + 1]
         self.typeahead = self.typeahead[:start]
         if ev["event"] != "record_done":
-            return RecordResult(r.get("path", ""), 0, "hangup")
+            try:
+                ev = await self.wait_event(done, timeout_s=RECORDING_CLOSE_S, raise_on_hangup=False, since=mark)
+            except FlowRuntimeError:
+                log.warning("event=ivr_recording_not_closed chan=%s recording=%s", self.chan, rid)
+                return RecordResult(r.get("path", ""), 0, "hangup")
+            return RecordResult(ev.get("path") or r.get("path", ""), ev.get("duration_ms", 0), "hangup")
         return RecordResult(ev.get("path") or r.get("path", ""), ev.get("duration_ms", 0),
                             ev.get("reason", ""), digit)
 

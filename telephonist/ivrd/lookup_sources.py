@@ -15,7 +15,16 @@ One LookupSources per ivrd (services.shared), built from [[ivrd.sources]]:
     headers = ["Authorization: Bearer ..."]
 
 A query only ever gets values as bound parameters, never pasted into its
-text. Every lookup has a time limit, and a query past it really stops on the
+text. A SQL source is read-only unless it says ``writes = true``, and the
+database enforces it, whatever the statement: SQLite files are opened with
+``mode=ro``; PostgreSQL sessions default to read-only transactions, each
+lookup runs in ``SET TRANSACTION READ ONLY``, and psycopg sends every
+statement as a prepared one, so one lookup is one statement (no
+``COMMIT; SET ...; INSERT``). No SQL source may ATTACH another database file.
+An HTTP lookup only ever reaches its own source: the path is appended to the
+source's URL, and a request (or a redirect) that would leave the source's
+scheme, host and port is refused, so the source's headers (its credentials)
+go nowhere else. Every lookup has a time limit, and a query past it really stops on the
 database, not just in the caller's eyes: SQLite through a progress handler
 that interrupts the statement, PostgreSQL through statement_timeout. Blocking
 work runs in a thread; the event loop waits at most the limit (plus a little),
@@ -28,6 +37,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 import sqlite3
 import time
 import urllib.error
@@ -38,8 +48,8 @@ from datetime import date, datetime, time as dtime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from telephonist.config.model import LookupSource
@@ -48,6 +58,7 @@ log = logging.getLogger("telephonist.ivrd")
 
 GRACE_S = 1.0                      # the loop waits this much past the limit for the thread to report
 PG_QUERY_CANCELED = "57014"        # SQLSTATE of a statement stopped by statement_timeout
+PG_READ_ONLY = "25006"             # SQLSTATE of a write in a read-only transaction
 MAX_BODY = 1 << 20                 # an HTTP answer larger than this is an error
 
 
@@ -68,6 +79,7 @@ class SqlSource:
         self.cfg = cfg
         self.engine: Engine = _sql_engine(cfg)
         self.dialect = self.engine.dialect.name
+        self.read_only = not cfg.writes
 
     def query(self, sql: str, params: dict[str, Any], timeout_ms: int) -> list[dict[str, Any]]:
         """The rows of one statement (blocking: run it in a thread). A statement that returns no rows
@@ -81,6 +93,8 @@ class SqlSource:
                         # called every 1000 VM steps; a non-zero answer interrupts the statement
                         raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
                     elif self.dialect == "postgresql":
+                        if self.read_only:
+                            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
                         conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(timeout_ms))}")
                         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(timeout_ms))}")
                     try:
@@ -92,6 +106,9 @@ class SqlSource:
         except DBAPIError as exc:
             if _timed_out(exc) or time.monotonic() > deadline:
                 raise LookupFailed("timeout", f"query took longer than {timeout_ms} ms") from None
+            if self.read_only and _refused_write(exc):
+                raise LookupFailed("error", f"query failed: source {self.cfg.name!r} is read-only (writes = true in "
+                                            f"its [[ivrd.sources]] allows writes): {_first_line(exc.orig)}") from None
             raise LookupFailed("error", f"query failed: {_first_line(exc.orig)}") from None
         except SQLAlchemyError as exc:
             raise LookupFailed("error", f"query failed: {_first_line(exc)}") from None
@@ -104,15 +121,20 @@ class SqlSource:
 class HttpSource:
     def __init__(self, cfg: LookupSource) -> None:
         self.cfg = cfg
+        self.origin = origin(cfg.url)
         self.headers = {"Accept": "application/json", "User-Agent": "telephonist-ivrd"}
         for line in cfg.headers:
             name, _, value = line.partition(":")
             self.headers[name.strip()] = value.strip()
+        self.opener = urllib.request.build_opener(_RedirectsWithin(self.origin))
 
     def url(self, path: str) -> str:
-        if "://" in path:
-            return path
-        return self.cfg.url.rstrip("/") + "/" + path.lstrip("/") if path else self.cfg.url
+        """The source's URL with ``path`` appended (never a URL of its own); LookupFailed if the result
+        would leave the source's scheme, host and port."""
+        url = self.cfg.url.rstrip("/") + "/" + path.lstrip("/") if path else self.cfg.url
+        if origin(url) != self.origin:
+            raise LookupFailed("error", f"path {path!r} would leave the source {self.cfg.name!r} ({self.cfg.url})")
+        return url
 
     def request(self, method: str, path: str, body: dict[str, Any] | None, timeout_ms: int) -> HttpAnswer:
         """GET or POST JSON (blocking: run it in a thread)."""
@@ -123,7 +145,7 @@ class HttpSource:
             headers["Content-Type"] = "application/json; charset=utf-8"
         req = urllib.request.Request(self.url(path), data=data, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(req, timeout=timeout_ms / 1000.0) as resp:
+            with self.opener.open(req, timeout=timeout_ms / 1000.0) as resp:
                 raw = resp.read(MAX_BODY + 1)
                 status = resp.status
         except urllib.error.HTTPError as exc:
@@ -164,7 +186,7 @@ class LookupSources:
                 try:
                     self.open[name] = SqlSource(cfg)
                 except (SQLAlchemyError, ImportError, ValueError) as exc:
-                    raise LookupFailed("error", f"source {name!r}: cannot use {cfg.url!r}: {exc}") from None
+                    raise LookupFailed("error", f"source {name!r}: cannot use {_shown(cfg.url)!r}: {exc}") from None
             elif cfg.kind == "http":
                 self.open[name] = HttpSource(cfg)
             else:
@@ -204,6 +226,29 @@ async def _bounded(work: Any, timeout_ms: int, name: str) -> Any:
     except asyncio.TimeoutError:
         log.warning("event=lookup_thread_overdue source=%s timeout_ms=%d", name, timeout_ms)
         raise LookupFailed("timeout", f"no result within {timeout_ms} ms") from None
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the port filled in for http and https."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:                   # a port that is no number
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+class _RedirectsWithin(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only within the source's origin: urllib would send the source's headers
+    (its credentials) along to wherever the service points."""
+
+    def __init__(self, allowed: tuple[str, str, int | None]) -> None:
+        self.allowed = allowed
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        if origin(newurl) != self.allowed:
+            raise urllib.error.HTTPError(newurl, code, f"redirect to another host refused ({newurl})", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def fill_url(template: str, variables: dict[str, Any]) -> str:
@@ -264,14 +309,58 @@ def plain(v: Any) -> Any:
 
 
 def _sql_engine(cfg: LookupSource) -> Engine:
-    """Plain engine settings: it is the customer's database (no WAL switch, no schema of ours)."""
+    """Plain engine settings: it is the customer's database (no WAL switch, no schema of ours), opened
+    read-only by the database itself unless the source says ``writes = true``."""
     seconds = cfg.timeout_ms / 1000.0
-    if cfg.url.startswith("sqlite"):
-        return create_engine(cfg.url, connect_args={"timeout": seconds})
-    if cfg.url.startswith("postgresql"):
+    url = make_url(cfg.url)
+    if url.get_backend_name() == "sqlite":
+        if not cfg.writes:
+            url = _sqlite_read_only(url)
+        engine = create_engine(url, connect_args={"timeout": seconds})
+        event.listen(engine, "connect", _no_attach)
+        return engine
+    if url.get_backend_name() == "postgresql":
         # libpq counts connect_timeout in whole seconds, at least 2
-        return create_engine(cfg.url, pool_pre_ping=True, connect_args={"connect_timeout": max(2, math.ceil(seconds))})
-    return create_engine(cfg.url, pool_pre_ping=True)
+        args: dict[str, Any] = {"connect_timeout": max(2, math.ceil(seconds))}
+        if not cfg.writes:
+            if url.get_driver_name() != "psycopg":
+                raise ValueError("a read-only PostgreSQL source needs the psycopg driver (postgresql+psycopg://...), "
+                                 "or writes = true")
+            args.update(options="-c default_transaction_read_only=on", prepare_threshold=0)
+        return create_engine(url, pool_pre_ping=True, connect_args=args)
+    if not cfg.writes:
+        raise ValueError(f"read-only lookups are enforced on SQLite and PostgreSQL; for {url.get_backend_name()} "
+                         f"set writes = true and give the source a database user that may only read")
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_read_only(url: Any) -> Any:
+    """The same file opened read-only (a URI with mode=ro): no statement can change it."""
+    path = url.database or ""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        raise ValueError("a read-only SQLite source names its file (sqlite:////path/to/file.db)")
+    return url.set(database=f"file:{urllib.parse.quote(os.path.abspath(path))}",
+                   query={**url.query, "mode": "ro", "uri": "true"})
+
+
+def _no_attach(dbapi_conn: Any, _record: Any) -> None:
+    """No ATTACH: it would open any other file, read-write, the web console's database included."""
+    dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+
+
+def _shown(url: str) -> str:
+    """A source's URL as it may be logged: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return "(an unreadable URL)"
+
+
+def _refused_write(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        return "readonly database" in str(orig)
+    return getattr(orig, "sqlstate", None) == PG_READ_ONLY
 
 
 def _timed_out(exc: DBAPIError) -> bool:

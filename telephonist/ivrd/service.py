@@ -33,6 +33,7 @@ class IvrService:
         self.services = services
         self.flows = flows
         self.calls: dict[str, Call] = {}
+        self.ended: dict[str, Call] = {}        # call id -> a call chand ended whose flow still runs
         self.tasks: set[asyncio.Task] = set()
         self.on_call_done: Callable[[Call], None] | None = None     # flow test and tests look at the call
         self.clock_for_next_call: datetime | None = None             # flow test: the next call's time of day
@@ -114,6 +115,7 @@ class IvrService:
                                             call.outcome_detail, call.lang)
                 except Exception:
                     log.exception("event=ivr_session_not_saved chan=%s", call.chan)
+            self.ended.pop(call.call_id, None)
             if self.on_call_done is not None:
                 self.on_call_done(call)
             log.info("event=ivr_call_done chan=%s call=%s flow=%s outcome=%s detail=%s steps=%d", call.chan,
@@ -121,10 +123,13 @@ class IvrService:
 
     async def _event(self, ev: dict[str, Any]) -> None:
         call = self.calls.get(ev.get("chan", ""))
+        if ev.get("call_id") and (call is None or call.call_id != ev["call_id"]):
+            call = self.ended.get(ev["call_id"])     # what comes after the end (a recording's record_done)
         if call is None:
             return
-        if ev["event"] == "ended":
-            self.calls.pop(ev["chan"], None)
+        if ev["event"] == "ended" and self.calls.get(ev["chan"]) is call:
+            del self.calls[ev["chan"]]
+            self.ended[call.call_id] = call          # until its flow is done with it
         await call.deliver(ev)
 
 

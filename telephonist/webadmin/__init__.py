@@ -6,7 +6,8 @@ One blueprint per area (auth, calls, live, reports, inbox, admin, api, and the
 configuration pages: spans, routing, flows, prompts, lists, mailboxes, fax
 documents); the database is opened in one place (db.py); the guard in
 security.py stands in front of every route. ``telephonist webadmin`` serves it
-with waitress.
+through server.py (uvicorn: the live board's event streams on its event loop,
+pages on a pool of worker threads).
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     cfg = config if isinstance(config, WebConfig) else WebConfig(**config)
     app = Flask(__name__)
+    from telephonist.webadmin.numbers import RowId
+    app.url_map.converters["int"] = RowId       # before any route: ids are ASCII digits in a row id's range
     app.config.update(
         WEB=cfg, SECRET_KEY=cfg.secret_key, TESTING=cfg.testing,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="telephonist",
@@ -32,14 +35,17 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     )
 
     from telephonist.storage import migrate
-    from telephonist.webadmin import accounts, db, i18n, security
+    from telephonist.webadmin import accounts, db, headers, i18n, security
     from telephonist.webadmin.site import load_site
+    from telephonist.webadmin.throttle import LoginThrottle
     app.extensions["telephonist_site"] = load_site(cfg.config_path)
     migrate(cfg.database_url)
     db.init_app(app, cfg.database_url)
     with db.writing(app) as conn:
         accounts.ensure_builtin_roles(conn)
     security.init_app(app)
+    headers.init_app(app, cfg.proxy_hops)
+    app.extensions["login_throttle"] = LoginThrottle(cfg.address_failures, cfg.address_window_minutes * 60.0)
     i18n.init_app(app)
     _filters(app, ZoneInfo(cfg.time_zone))
 

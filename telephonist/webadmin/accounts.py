@@ -177,6 +177,7 @@ def authenticate(conn: Connection, username: str, password: str, *, max_failures
         _dummy_check(password, method)       # same cost as a real check: no user-name oracle
         return LoginResult(None, "bad_password")
     if row.locked_until is not None and row.locked_until > now:
+        check_password_hash(row.password_hash, password)     # the same work as any other answer
         return LoginResult(None, "locked")
     if not check_password_hash(row.password_hash, password):
         failures = row.failed_logins + 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from telephonist.webadmin import accounts, db, security
+from telephonist.webadmin import accounts, db, numbers, security
 from telephonist.webadmin.accounts import AccountError
 from telephonist.webadmin.i18n import LANGUAGES, gettext as _
 from telephonist.webadmin.rights import RIGHTS
@@ -120,7 +120,7 @@ def tokens():
 @bp.route("/tokens", methods=["POST"])
 @requires("admin.users")
 def create_token():
-    user_id = request.form.get("user_id", type=int)
+    user_id = numbers.arg(request.form, "user_id", 0, 1, numbers.ROW_ID_MAX)
     name = request.form.get("name", "")
     with db.writing() as conn:
         owner = accounts.get_user(conn, user_id) if user_id else None
@@ -146,7 +146,7 @@ def revoke_token(token_id: int):
 @bp.route("/audit")
 @requires("admin.audit")
 def audit_log():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = numbers.page(request.args)
     with db.reading() as conn:
         entries = accounts.audit_entries(conn, 100, (page - 1) * 100)
     return render_template("admin/audit.html", entries=entries, page=page)

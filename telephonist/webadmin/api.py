@@ -6,16 +6,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, jsonify, request, send_file
 
 from telephonist.client import ApiCallError
-from telephonist.webadmin import audio, calllog, db, inbox, inboxdb, security
+from telephonist.webadmin import audio, calllog, db, inbox, inboxdb, numbers, security
 from telephonist.webadmin.calllog import CallSearch
 from telephonist.webadmin.inboxdb import InboxSearch
 from telephonist.webadmin.calls import site_tz
 from telephonist.webadmin.livefeed import FeedUnavailable
+from telephonist.webadmin.livefilter import message_for
 from telephonist.webadmin.openapi import document
 from telephonist.webadmin.security import requires
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 1000
+MAX_OFFSET = 10**12
 
 
 def _error(status: int, code: str, message: str):
@@ -46,12 +48,17 @@ def calls():
         s = CallSearch.from_args(request.args, site_tz())
     except ValueError as exc:
         return _error(400, "bad_request", str(exc))
-    limit = min(MAX_LIMIT, max(1, request.args.get("limit", 100, type=int) or 100))
-    offset = max(0, request.args.get("offset", 0, type=int) or 0)
+    limit, offset = _window()
     with db.reading() as conn:
         total = calllog.count(conn, g.user, s)
         legs = calllog.search(conn, g.user, s, limit, offset)
     return jsonify(total=total, limit=limit, offset=offset, calls=[_leg(leg) for leg in legs])
+
+
+def _window() -> tuple[int, int]:
+    """limit and offset of a list (400 for anything but a whole number in range)."""
+    return (numbers.arg(request.args, "limit", 100, 1, MAX_LIMIT),
+            numbers.arg(request.args, "offset", 0, 0, MAX_OFFSET))
 
 
 def _leg(leg: dict) -> dict:
@@ -119,15 +126,13 @@ def originate():
 @bp.route("/status")
 @requires("live.view")
 def status():
-    return jsonify(current_app.extensions["chand_feed"].snapshot())
+    return jsonify(message_for(g.user, current_app.extensions["chand_feed"].snapshot()))
 
 
 # ---- voicemail and faxes --------------------------------------------------------------------------
 def _inbox_query():
     s = InboxSearch.from_args(request.args, site_tz())
-    limit = min(MAX_LIMIT, max(1, request.args.get("limit", 100, type=int) or 100))
-    offset = max(0, request.args.get("offset", 0, type=int) or 0)
-    return s, limit, offset
+    return (s, *_window())
 
 
 def _voicemail(msg: dict) -> dict:

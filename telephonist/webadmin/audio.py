@@ -34,6 +34,7 @@ class WavInfo:
     rate: int
     bits: int
     data: bytes
+    cut_short: bool = False         # the data chunk's size promises more bytes than the file holds
 
 
 def resolve(recordings_dir: str, recording_path: str | None) -> Path | None:
@@ -47,7 +48,13 @@ def resolve(recordings_dir: str, recording_path: str | None) -> Path | None:
     return path if path.is_file() else None
 
 
+MAX_CHANNELS = 8
+MAX_RATE = 384_000
+
+
 def read_wav(raw: bytes) -> WavInfo:
+    """The format and samples of a WAV file; BadRecording for anything else, a file cut short
+    inside its header included (a crash, a full disk, a truncated upload)."""
     if len(raw) < 12 or raw[:4] != b"RIFF" or raw[8:12] != b"WAVE":
         raise BadRecording("not a RIFF/WAVE file")
     pos, fmt = 12, None
@@ -55,17 +62,26 @@ def read_wav(raw: bytes) -> WavInfo:
         cid, size = raw[pos:pos + 4], struct.unpack_from("<I", raw, pos + 4)[0]
         body = pos + 8
         if cid == b"fmt ":
-            tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", raw, body)
-            if tag == EXTENSIBLE and size >= 26:
-                tag = struct.unpack_from("<H", raw, body + 24)[0]
-            fmt = (tag, channels, rate, bits)
+            fmt = _fmt(raw[body:body + size], size)
         elif cid == b"data":
             if fmt is None:
                 raise BadRecording("data before fmt")
-            end = len(raw) if size in (0, 0xFFFFFFFF) or body + size > len(raw) else body + size
-            return WavInfo(fmt[0], fmt[1], fmt[2], fmt[3], raw[body:end])
+            unknown = size in (0, 0xFFFFFFFF)       # chand's crash-safe header: "up to the end of the file"
+            end = len(raw) if unknown or body + size > len(raw) else body + size
+            return WavInfo(fmt[0], fmt[1], fmt[2], fmt[3], raw[body:end], cut_short=not unknown and body + size > len(raw))
         pos = body + size + (size & 1)
-    raise BadRecording("no data chunk")
+    raise BadRecording("no data chunk (the file is cut short)" if fmt else "no fmt chunk (the file is cut short)")
+
+
+def _fmt(chunk: bytes, size: int) -> tuple[int, int, int, int]:
+    if size < 16 or len(chunk) < 16:
+        raise BadRecording("the fmt chunk is cut short")
+    tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", chunk)
+    if tag == EXTENSIBLE and len(chunk) >= 26:
+        tag = struct.unpack_from("<H", chunk, 24)[0]
+    if not 1 <= channels <= MAX_CHANNELS or not 1 <= rate <= MAX_RATE:
+        raise BadRecording(f"not a usable WAV format ({channels} channels, {rate} Hz)")
+    return tag, channels, rate, bits
 
 
 def browser_wav(path: Path) -> bytes:

@@ -16,9 +16,11 @@ from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.engine import Connection
 
 from telephonist.storage.schema import DIRECTIONS, DISPOSITIONS, call_events, call_legs
+from telephonist.webadmin import numbers
 from telephonist.webadmin.accounts import User
 
 L = call_legs.c
+MAX_TALK_S = 10_000_000             # talk-time bounds a search may give (the database's integers stay far off)
 EXPORT_COLUMNS = ("id", "call_id", "direction", "span", "channel", "trunk_group", "caller", "dialled",
                   "application", "disposition", "hangup_cause", "started_at", "answered_at", "ended_at",
                   "ring_ms", "talk_ms", "recording_path", "node")
@@ -55,10 +57,10 @@ class CallSearch:
         for name in ("min_talk_s", "max_talk_s"):
             raw = args.get(name, "").strip()
             if raw:
-                try:
-                    setattr(s, name, int(raw))
-                except ValueError:
-                    raise ValueError(f"{name}: a whole number of seconds") from None
+                setattr(s, name, numbers.whole(raw, name, 0, MAX_TALK_S))
+        span, slash, num = s.channel.partition("/")
+        if slash and num and not numbers.is_digits(num, 1, 5):
+            raise ValueError("channel: span/N with N in digits 0-9, or a span's name")
         return s
 
     def as_args(self, tz: ZoneInfo) -> dict[str, str]:
@@ -118,7 +120,7 @@ def _filtered(stmt: Select, s: CallSearch) -> Select:
         span, _, num = s.channel.partition("/")
         conds.append(L.span == span)
         if num:
-            conds.append(L.channel == int(num) if num.isdigit() else false())
+            conds.append(L.channel == int(num))          # digits only: from_args checked it
     if s.disposition == "open":
         conds.append(L.ended_at.is_(None))
     elif s.disposition:

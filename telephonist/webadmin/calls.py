@@ -1,15 +1,13 @@
 """The call log: search, a call's detail and events, its recording, CSV/XLSX export."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
 
 from telephonist.storage.schema import DISPOSITIONS
-from telephonist.webadmin import audio, calllog, db, security
+from telephonist.webadmin import audio, calllog, db, export, numbers, security
 from telephonist.webadmin.calllog import EXPORT_COLUMNS, CallSearch
 from telephonist.webadmin.security import requires
 
@@ -32,7 +30,7 @@ def _search_from_request() -> tuple[CallSearch, str]:
 def search():
     cfg = current_app.config["WEB"]
     s, error = _search_from_request()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = numbers.page(request.args)
     with db.reading() as conn:
         total = calllog.count(conn, g.user, s)
         legs = calllog.search(conn, g.user, s, cfg.page_size, (page - 1) * cfg.page_size)
@@ -116,17 +114,9 @@ def _stamp() -> str:
 @bp.route("/export.csv")
 @requires("calls.view", "calls.export")
 def export_csv():
-    out = io.StringIO()
-    out.write("\ufeff")                          # so that Excel opens UTF-8 (Chinese names) right
-    w = csv.writer(out)
-    w.writerow(EXPORT_COLUMNS)
-    n = 0
-    for row in _export_rows():
-        w.writerow(row)
-        n += 1
-    security.audit("export_calls", "csv", rows=n, query=dict(request.args))
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=calls-{_stamp()}.csv"})
+    rows = [list(EXPORT_COLUMNS), *_export_rows()]
+    security.audit("export_calls", "csv", rows=len(rows) - 1, query=dict(request.args))
+    return export.csv_response(f"calls-{_stamp()}.csv", rows)
 
 
 @bp.route("/export.xlsx")
@@ -138,11 +128,7 @@ def export_xlsx():
     ws.append(list(EXPORT_COLUMNS))
     n = 0
     for row in _export_rows():
-        ws.append(row)
+        export.append_row(ws, row)
         n += 1
-    buf = io.BytesIO()
-    wb.save(buf)
     security.audit("export_calls", "xlsx", rows=n, query=dict(request.args))
-    return Response(buf.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=calls-{_stamp()}.xlsx"})
+    return export.xlsx_response(wb, f"calls-{_stamp()}.xlsx")

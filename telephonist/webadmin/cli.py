@@ -1,4 +1,4 @@
-"""`telephonist webadmin`: serve the web console with waitress, or make users from the shell.
+"""`telephonist webadmin`: serve the web console (uvicorn, server.py), or make users from the shell.
 
     telephonist webadmin [--host H] [--port P] [--config telephonist.toml]
     telephonist webadmin create-user NAME [--role administrator] [--agent-id ID] [--password-stdin]
@@ -19,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--threads", type=int, default=16,
-                   help="waitress worker threads; each open live board holds one")
+                   help="worker threads for pages (open live boards take none)")
     sub = p.add_subparsers(dest="action", metavar="ACTION")
     cu = sub.add_parser("create-user", help="create a user (the first administrator, say)")
     cu.add_argument("username")
@@ -64,12 +64,17 @@ def create_user(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from waitress import serve as waitress_serve
+    import asyncio
     from telephonist.webadmin import create_app
+    from telephonist.webadmin.server import ConsoleServer
     app = create_app(_config(args))
-    log.info("event=webadmin_listening host=%s port=%d", args.host, args.port)
-    waitress_serve(app, host=args.host, port=args.port, threads=args.threads, ident="telephonist",
-                   channel_timeout=3600)
+    try:
+        server = ConsoleServer(app, args.host, args.port, workers=args.threads)
+    except OSError as exc:
+        print(f"telephonist webadmin: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    asyncio.run(server.serve())
+    app.extensions["chand_feed"].stop()
     return 0
 
 

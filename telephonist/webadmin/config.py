@@ -1,9 +1,8 @@
 """The web admin's settings: defaults in code, the rest taken from telephonist.toml.
 
-The main configuration's loader refuses sections it does not know, so the web
-admin's own settings (secret key, session lifetime, lockout) are not kept there:
-the secret key is generated once into ``<state_dir>/webadmin.secret`` and the
-others have defaults that CLI flags may override.
+Database, control socket, recordings and time zone come from their own sections, the console's
+own settings (proxies in front, session lifetime, lockout and the per-address login brake) from
+``[webadmin]``; the secret key is generated once into ``<state_dir>/webadmin.secret``.
 """
 from __future__ import annotations
 
@@ -27,9 +26,12 @@ class WebConfig:
     session_max_hours: int = 12             # and none lives longer than this
     lockout_failures: int = 5               # wrong passwords in a row before the account locks
     lockout_minutes: int = 15
+    address_failures: int = 20              # failed logins from one address in the window before it must wait
+    address_window_minutes: int = 15
     live_feed: bool = True                  # connect to chand for the live board and originate
     export_limit: int = 50_000              # rows in one CSV/XLSX export
     page_size: int = 50
+    proxy_hops: int = 0                     # reverse proxies in front: X-Forwarded-For/-Proto/-Host/-Port/-Prefix
     password_method: str = "scrypt"         # werkzeug.security method for new passwords ("pbkdf2" also fine)
     config_path: str = ""                   # telephonist.toml: flows, prompts, voicemail, fax and routing pages
     testing: bool = False
@@ -50,11 +52,16 @@ def secret_from_file(path: Path) -> str:
 
 
 def from_telephonist_config(path: str, **overrides) -> WebConfig:
-    """Database, control socket, recordings and time zone from telephonist.toml."""
+    """Database, control socket, recordings, time zone and the [webadmin] settings from telephonist.toml."""
     from telephonist.config import load_config
     cfg = load_config(path)
+    w = cfg.webadmin
     web = WebConfig(database_url=cfg.database.url, control_socket=cfg.control.socket,
                     recordings_dir=cfg.system.recordings_dir, time_zone=cfg.system.time_zone,
                     config_path=os.path.abspath(path),
-                    secret_key=secret_from_file(Path(cfg.system.state_dir) / "webadmin.secret"))
+                    secret_key=secret_from_file(Path(cfg.system.state_dir) / "webadmin.secret"),
+                    proxy_hops=w.proxy_hops, session_idle_minutes=w.session_idle_minutes,
+                    session_max_hours=w.session_max_hours, lockout_failures=w.lockout_failures,
+                    lockout_minutes=w.lockout_minutes, address_failures=w.address_failures,
+                    address_window_minutes=w.address_window_minutes)
     return replace(web, **overrides)

@@ -12,15 +12,15 @@ from datetime import datetime, timezone
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
 from telephonist.faxd.documents import DocumentError, render_to_tiff
-from telephonist.webadmin import security
+from telephonist.webadmin import forms, security
 from telephonist.webadmin.files import write_atomic
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.security import requires
 from telephonist.webadmin.site import site
 
 bp = Blueprint("faxdocs", __name__, url_prefix="/config/fax-documents", template_folder="templates")
-NUMBER = re.compile(r"^\d{1,6}$")
-DOC_FILE = re.compile(r"^(\d{1,6})\.(pdf|tif|txt)$")
+NUMBER = re.compile(r"^[0-9]{1,6}$")          # what a caller keys in: 0-9 only
+DOC_FILE = re.compile(r"^([0-9]{1,6})\.(pdf|tif|txt)$")
 MIMETYPES = {"pdf": "application/pdf", "tif": "image/tiff", "txt": "text/plain; charset=utf-8"}
 
 
@@ -83,16 +83,13 @@ def upload():
     f = request.files.get("file")
     number = request.form.get("number", "").strip()
     if not folder:
-        flash(_("[faxd] documents_dir is not set in telephonist.toml."), "error")
-        return redirect(url_for("faxdocs.index"))
+        return forms.refused("faxdocs.index", _("[faxd] documents_dir is not set in telephonist.toml."))
     if f is None or not f.filename:
-        flash(_("Choose a file."), "error")
-        return redirect(url_for("faxdocs.index"))
+        return forms.refused("faxdocs.index", _("Choose a file."))
     try:
         name, pages = store(folder, number, f.read())
     except DocumentError as exc:
-        flash(f"{_('Not saved')}: {exc}", "error")
-        return redirect(url_for("faxdocs.index"))
+        return forms.refused("faxdocs.index", f"{_('Not saved')}: {exc}")
     security.audit("fax_document_upload", name, source=f.filename, pages=pages)
     flash(f"{_('Saved as')} {name} ({pages} {_('pages')}).", "ok")
     return redirect(url_for("faxdocs.index"))

@@ -14,8 +14,10 @@ LANGUAGES = ("zh", "en")
 ZH: dict[str, str] = {
     "Telephonist": "Telephonist 呼叫中心",
     "Log in": "登录", "Log out": "退出", "User name": "用户名", "Password": "密码",
-    "Wrong user name or password.": "用户名或密码错误。",
-    "This account is locked after too many failed attempts; try again later.": "登录失败次数过多,账户已锁定,请稍后再试。",
+    "Wrong user name or password (after several failed attempts an account is locked for a while).":
+        "用户名或密码错误(连续多次失败后账户将被锁定一段时间)。",
+    "Too many failed logins from this address; try again in {minutes} minutes.":
+        "此地址登录失败次数过多,请 {minutes} 分钟后再试。",
     "This account is disabled.": "此账户已停用。",
     "Your session has ended; please log in again.": "会话已过期,请重新登录。",
     "Call log": "通话记录", "Live board": "实时监控", "Reports": "统计报表", "Users": "用户",

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from telephonist.mail import send_mail_now
 from telephonist.faxd.schema import faxes
 from telephonist.ivrd.schema import voicemail_messages
-from telephonist.webadmin import audio, db, inboxdb, security
+from telephonist.webadmin import audio, db, inboxdb, numbers, security
 from telephonist.webadmin.calls import site_tz
 from telephonist.webadmin.files import inside
 from telephonist.webadmin.i18n import gettext as _
@@ -33,7 +33,7 @@ def _search() -> tuple[InboxSearch, str]:
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return numbers.page(request.args)
 
 
 # ---- voicemail ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from telephonist.ivrd.schema import blacklist, holidays, vip
 from telephonist.storage.database import utcnow
 
-NUMBER = re.compile(r"^\+?\d{1,32}\*?$")           # a number, or a prefix ending in *
+NUMBER = re.compile(r"^\+?[0-9]{1,32}\*?$")           # a number, or a prefix ending in *
 APPLICATION = re.compile(r"^[a-z]+:[A-Za-z0-9_.\-]+$")
 EXPIRY = {"5m": timedelta(minutes=5), "30m": timedelta(minutes=30), "forever": None}
 HOLIDAY_KINDS = ("holiday", "workday")

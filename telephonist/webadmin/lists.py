@@ -5,10 +5,10 @@ import os
 import tomllib
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, render_template, request
 
 from telephonist.ivrd.flow_loader import SCHEDULES_FILE
-from telephonist.webadmin import db, ivrlists, security
+from telephonist.webadmin import db, forms, ivrlists, security
 from telephonist.webadmin.calllog import parse_when
 from telephonist.webadmin.calls import site_tz
 from telephonist.webadmin.i18n import gettext as _
@@ -20,13 +20,11 @@ bp = Blueprint("lists", __name__, url_prefix="/config", template_folder="templat
 
 
 def _done(endpoint: str, message: str | None = None):
-    flash(message or _("Saved."), "ok")
-    return redirect(url_for(endpoint))
+    return forms.done(endpoint, message or _("Saved."))
 
 
 def _refused(endpoint: str, exc: Exception):
-    flash(f"{_('Not saved')}: {exc}", "error")
-    return redirect(url_for(endpoint))
+    return forms.refused(endpoint, f"{_('Not saved')}: {exc}")
 
 
 # ---- blacklist ------------------------------------------------------------------------------------

@@ -1,71 +1,43 @@
 """The live board: every channel's state, caller and time in state, and the calls in progress,
-updated by server-sent events from the chand feed (livefeed.py)."""
+updated by server-sent events from the chand feed (livefeed.py, streamed by livestream.py)."""
 from __future__ import annotations
 
-import json
-import queue
-
-from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from telephonist.client import ApiCallError
 from telephonist.webadmin import security
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.livefeed import ChandFeed, FeedUnavailable
+from telephonist.webadmin.livefilter import message_for
+from telephonist.webadmin.livestream import TICKET_HEADER
 from telephonist.webadmin.security import requires
 
 bp = Blueprint("live", __name__, url_prefix="/live", template_folder="templates")
-KEEPALIVE_S = 15.0
 
 
 def feed() -> ChandFeed:
     return current_app.extensions["chand_feed"]
 
 
-def _own_view(line: dict, user) -> dict:
-    """Agents without calls.all see every channel's state, but not other people's numbers."""
-    if user.can("calls.all") or not line.get("caller"):
-        return line
-    mine = user.agent_id and line.get("application") in (user.agent_id, f"agent:{user.agent_id}")
-    return line if mine else {**line, "caller": "***", "dialled": "***"}
-
-
-def _filter(msg: dict, user) -> dict:
-    if msg["type"] == "snapshot":
-        return {**msg, "lines": [_own_view(ln, user) for ln in msg["lines"]]}
-    if msg["type"] == "line":
-        return {**msg, "line": _own_view(msg["line"], user)}
-    return msg
-
-
 @bp.route("/")
 @requires("live.view")
 def board():
-    snap = _filter({"type": "snapshot", **feed().snapshot()}, g.user)
+    snap = message_for(g.user, {"type": "snapshot", **feed().snapshot()})
     return render_template("live/board.html", snap=snap)
 
 
 @bp.route("/events")
 @requires("live.view")
 def events():
-    user = g.user
-    source = feed()              # the generator runs after the request context is gone
-    q = source.subscribe()
-
-    def stream():
-        try:
-            yield "retry: 2000\n\n"
-            while True:
-                try:
-                    msg = q.get(timeout=KEEPALIVE_S)
-                except queue.Empty:
-                    yield ": keepalive\n\n"
-                    continue
-                yield f"event: {msg['type']}\ndata: {json.dumps(_filter(msg, user), ensure_ascii=False)}\n\n"
-        finally:
-            source.unsubscribe(q)
-
-    return Response(stream(), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    """Admission to the live board's event stream: the guard and the right were checked on the way
+    here; the console's server (server.py) streams the events itself on its event loop, holding no
+    worker thread (livestream.py). Under any other WSGI server there is no stream to give."""
+    streams = current_app.extensions.get("live_streams")
+    if streams is None:
+        abort(503, description="live events are served by `telephonist webadmin` (its ASGI server)")
+    return Response(status=200, mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no",
+                             TICKET_HEADER: streams.admit(g.user)})
 
 
 @bp.route("/originate", methods=["POST"])

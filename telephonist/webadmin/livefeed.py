@@ -15,8 +15,11 @@ One thread runs an asyncio loop holding two control-API connections:
   string such as ``queue:sales``) once answered, and hangs up its side when
   the far end does.
 
-Flask views (other threads) only read ``snapshot()`` and their own queue, and
-call ``originate()``, which waits on the loop with a timeout.
+Flask views (other threads) only read ``snapshot()`` and call ``originate()``,
+which waits on the loop with a timeout. The browsers' event streams
+(livestream.py) listen on the console server's own event loop: one
+``add_listener`` callback hands each message over; ``subscribe()`` gives a
+thread a queue of its own.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ import logging
 import queue
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from telephonist.client import ApiCallError, Client
 
@@ -48,6 +51,7 @@ class ChandFeed:
         self._groups: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._subs: set[queue.Queue] = set()
+        self._listeners: set[Callable[[dict[str, Any]], None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
@@ -193,9 +197,21 @@ class ChandFeed:
         with self._lock:
             self._subs.discard(q)
 
+    def add_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``fn(message)`` for every message, on the feed's thread (it must not block)."""
+        with self._lock:
+            self._listeners.add(fn)
+
+    def remove_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        with self._lock:
+            self._listeners.discard(fn)
+
     def _publish(self, msg: dict[str, Any]) -> None:
         with self._lock:
             subs = list(self._subs)
+            listeners = list(self._listeners)
+        for fn in listeners:
+            fn(msg)
         for q in subs:
             try:
                 q.put_nowait(msg)

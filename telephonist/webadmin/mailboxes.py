@@ -12,16 +12,16 @@ from werkzeug.security import generate_password_hash
 
 from telephonist.ivrd.schema import voicemail_boxes as boxes, voicemail_messages as messages
 from telephonist.storage.database import utcnow
-from telephonist.webadmin import db, security
+from telephonist.webadmin import db, forms, numbers, security
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.security import requires
 from telephonist.webadmin.site import site
 
 bp = Blueprint("mailboxes", __name__, url_prefix="/config/voicemail", template_folder="templates")
-MAILBOX = re.compile(r"^\d{1,16}$")
-PIN = re.compile(r"^\d{4,12}$")
+MAILBOX = re.compile(r"^[0-9]{1,16}$")        # digits a caller keys in: 0-9 only, never '١٢٣'
+PIN = re.compile(r"^[0-9]{4,12}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SMS = re.compile(r"^\+?\d{5,20}$")
+SMS = re.compile(r"^\+?[0-9]{5,20}$")
 
 
 class BoxError(ValueError):
@@ -35,11 +35,9 @@ def _settings(form: Any, languages: tuple[str, ...]) -> dict[str, Any]:
     if sms and not SMS.match(sms):
         raise BoxError("SMS: a mobile number, or empty")
     try:
-        max_s = int(form.get("max_message_s", "") or 120)
-    except ValueError:
-        raise BoxError("longest message: a number of seconds") from None
-    if not 10 <= max_s <= 600:
-        raise BoxError("longest message: 10 to 600 seconds")
+        max_s = numbers.whole(form.get("max_message_s", "") or "120", "longest message (s)", 10, 600)
+    except numbers.BadNumber as exc:
+        raise BoxError(str(exc)) from None
     language = form.get("language", "") or languages[0]
     if language not in languages:
         raise BoxError(f"language: one of {', '.join(languages)}")
@@ -49,7 +47,7 @@ def _settings(form: Any, languages: tuple[str, ...]) -> dict[str, Any]:
 
 def _pin_hash(pin: str) -> str:
     if not PIN.match(pin):
-        raise BoxError("a PIN is 4 to 12 digits")
+        raise BoxError("a PIN is 4 to 12 digits 0-9")
     return generate_password_hash(pin, current_app.config["WEB"].password_method)
 
 
@@ -83,7 +81,7 @@ def create():
     mailbox = f.get("mailbox", "").strip()
     try:
         if not MAILBOX.match(mailbox):
-            raise BoxError("a mailbox number is 1 to 16 digits")
+            raise BoxError("a mailbox number is 1 to 16 digits 0-9")
         values = _settings(f, site().languages)
         pin_hash = _pin_hash(f.get("pin", ""))
         with db.writing() as conn:
@@ -92,8 +90,7 @@ def create():
             box_id = conn.execute(insert(boxes).values(mailbox=mailbox, pin_hash=pin_hash, created_at=utcnow(),
                                                        **values)).inserted_primary_key[0]
     except BoxError as exc:
-        flash(f"{_('Not saved')}: {exc}", "error")
-        return redirect(url_for("mailboxes.index"))
+        return forms.refused("mailboxes.index", f"{_('Not saved')}: {exc}")
     security.audit("mailbox_create", mailbox, box_id=box_id, **values)
     flash(_("Saved."), "ok")
     return redirect(url_for("mailboxes.index"))
@@ -115,8 +112,7 @@ def edit(box_id: int):
             row = _box(conn, box_id)
             conn.execute(update(boxes).where(boxes.c.id == box_id).values(**values))
     except BoxError as exc:
-        flash(f"{_('Not saved')}: {exc}", "error")
-        return redirect(url_for("mailboxes.index"))
+        return forms.refused("mailboxes.index", f"{_('Not saved')}: {exc}")
     security.audit("mailbox_update", row.mailbox, box_id=box_id, **values)
     flash(_("Saved."), "ok")
     return redirect(url_for("mailboxes.index"))
@@ -128,8 +124,7 @@ def reset_pin(box_id: int):
     try:
         pin_hash = _pin_hash(request.form.get("pin", ""))
     except BoxError as exc:
-        flash(f"{_('Not saved')}: {exc}", "error")
-        return redirect(url_for("mailboxes.index"))
+        return forms.refused("mailboxes.index", f"{_('Not saved')}: {exc}")
     with db.writing() as conn:
         row = _box(conn, box_id)
         conn.execute(update(boxes).where(boxes.c.id == box_id).values(pin_hash=pin_hash, pin_failures=0,

@@ -79,7 +79,8 @@ def describe(path: str, name: str) -> Prompt:
     width = max(1, info.bits // 8) * info.channels
     seconds = len(info.data) / (info.rate * width) if info.rate else None
     fmt = (f"{info.rate} Hz {'mono' if info.channels == 1 else f'{info.channels} channels'} "
-           f"{FORMATS.get(info.fmt, f'format {info.fmt}')}{' 16-bit' if info.fmt == audio.PCM and info.bits == 16 else ''}")
+           f"{FORMATS.get(info.fmt, f'format {info.fmt}')}{' 16-bit' if info.fmt == audio.PCM and info.bits == 16 else ''}"
+           f"{' (cut short)' if info.cut_short else ''}")
     ok = info.rate == 8000 and info.channels == 1 and (info.fmt in (audio.ALAW, audio.MULAW) or
                                                         (info.fmt == audio.PCM and info.bits == 16))
     return Prompt(name, size, seconds, fmt, ok)
@@ -99,6 +100,8 @@ def convert(src: str, ext: str, out: str) -> float:
         raise PromptError("upload a WAV or an MP3 file")
     sox, soxi = _sox()
     kind = UPLOAD_TYPES[ext]
+    if kind == "wav":
+        _check_wav(Path(src).read_bytes())
     t = subprocess.run([soxi, "-t", src], capture_output=True, text=True, timeout=30)
     if t.returncode != 0 or t.stdout.strip() != kind:
         raise PromptError(f"not a {kind.upper()} file sox can read")
@@ -116,7 +119,21 @@ def convert(src: str, ext: str, out: str) -> float:
     if r.returncode != 0 or not os.path.exists(out):
         raise PromptError(f"sox could not convert it: {(r.stderr or '').strip()[:200]}")
     with wave.open(out, "rb") as w:
-        return w.getnframes() / w.getframerate()
+        converted = w.getnframes() / w.getframerate()
+    if converted <= 0.05:
+        raise PromptError("the file holds no sound")
+    return converted
+
+
+def _check_wav(raw: bytes) -> None:
+    """Refuse a WAV cut short: sox would convert what is there and the rest of the prompt would be lost."""
+    try:
+        info = audio.read_wav(raw)
+    except audio.BadRecording as exc:
+        raise PromptError(f"not a WAV file sox can read: {exc}") from None
+    if info.cut_short:
+        raise PromptError("the WAV file is cut short (its header promises more sound than the file holds); "
+                          "upload it again")
 
 
 def install(prompts_dir: str, folder: str, stem: str, upload: bytes, ext: str, replace: bool) -> tuple[str, float]:

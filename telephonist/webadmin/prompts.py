@@ -6,7 +6,7 @@ import os
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from telephonist.webadmin import promptfiles, security
+from telephonist.webadmin import forms, promptfiles, security
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.promptfiles import PromptError
 from telephonist.webadmin.security import requires
@@ -29,8 +29,7 @@ def upload():
     s = site()
     f = request.files.get("file")
     if f is None or not f.filename:
-        flash(_("Choose a file."), "error")
-        return redirect(url_for("prompts.index"))
+        return forms.refused("prompts.index", _("Choose a file."))
     stem, ext = os.path.splitext(os.path.basename(f.filename))
     stem = request.form.get("name", "").strip() or stem
     folder = request.form.get("folder", "").strip()
@@ -38,8 +37,7 @@ def upload():
         name, seconds = promptfiles.install(s.prompts_dir, folder, stem, f.read(), ext.lower(),
                                             replace=request.form.get("replace") == "on")
     except PromptError as exc:
-        flash(f"{_('Not saved')}: {exc}", "error")
-        return redirect(url_for("prompts.index"))
+        return forms.refused("prompts.index", f"{_('Not saved')}: {exc}")
     security.audit("prompt_upload", name, source=f.filename, seconds=round(seconds, 2),
                    recorded=request.form.get("recorded") == "1")
     flash(f"{_('Saved as')} {name} (8000 Hz mono, {seconds:.1f} s).", "ok")

@@ -2,13 +2,11 @@
 satisfaction by agent (ivrstats.py). Each with a chart and exportable as CSV or XLSX."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 
-from telephonist.webadmin import charts, db, ivrstats, stats
+from telephonist.webadmin import charts, db, export, ivrstats, stats
 from telephonist.webadmin.calllog import parse_when
 from telephonist.webadmin.calls import site_tz
 from telephonist.webadmin.i18n import gettext as _
@@ -57,13 +55,7 @@ def traffic():
 @requires("reports.view")
 def traffic_csv():
     rep = _report()
-    out = io.StringIO()
-    out.write("\ufeff")
-    w = csv.writer(out)
-    w.writerow([rep.period, *stats.SERIES])
-    w.writerows(rep.table())
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=traffic-{rep.period}.csv"})
+    return export.csv_response(f"traffic-{rep.period}.csv", [[rep.period, *stats.SERIES], *rep.table()])
 
 
 @bp.route("/traffic.xlsx")
@@ -77,7 +69,7 @@ def traffic_xlsx():
     ws.title = f"per {rep.period}"
     ws.append([rep.period, *stats.SERIES])
     for row in rep.table():
-        ws.append(row)
+        export.append_row(ws, row)
     if rep.labels:
         chart = LineChart()
         chart.title = f"Calls per {rep.period}"
@@ -85,11 +77,7 @@ def traffic_xlsx():
                        titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(rep.labels)))
         ws.add_chart(chart, "G2")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=traffic-{rep.period}.xlsx"})
+    return export.xlsx_response(wb, f"traffic-{rep.period}.xlsx")
 
 
 # ---- IVR, fax and survey reports (cross tables) -----------------------------------------------
@@ -142,13 +130,7 @@ def _rows(tab: ivrstats.Crosstab) -> list[list]:
 @requires("reports.view")
 def crosstab_csv(name: str):
     tab = _crosstab(name)
-    out = io.StringIO()
-    out.write("\ufeff")
-    w = csv.writer(out)
-    w.writerow(_header(tab))
-    w.writerows(_rows(tab))
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={name}-{tab.since:%Y%m%d}.csv"})
+    return export.csv_response(f"{name}-{tab.since:%Y%m%d}.csv", [_header(tab), *_rows(tab)])
 
 
 @bp.route("/export/<name>.xlsx")
@@ -160,9 +142,9 @@ def crosstab_xlsx(name: str):
     wb = Workbook()
     ws = wb.active
     ws.title = name
-    ws.append(_header(tab))
+    export.append_row(ws, _header(tab))
     for row in _rows(tab):
-        ws.append(row)
+        export.append_row(ws, row)
     if tab.rows and tab.columns:
         chart = BarChart() if name == "survey" else LineChart()
         if name == "survey":
@@ -172,8 +154,4 @@ def crosstab_xlsx(name: str):
                        titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(tab.rows)))
         ws.add_chart(chart, f"{chr(ord('A') + min(len(tab.columns) + 3, 20))}2")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={name}-{tab.since:%Y%m%d}.xlsx"})
+    return export.xlsx_response(wb, f"{name}-{tab.since:%Y%m%d}.xlsx")

@@ -148,7 +148,7 @@ class RoutingForm:
         """Check what the TOML cannot say (a count that is no number); True when a row has a problem."""
         bad = False
         for g in self.groups:
-            if not re.fullmatch(r"\d{1,5}", g.max_calls):
+            if not re.fullmatch(r"[0-9]{1,5}", g.max_calls):
                 g.problems.append("max_calls: a whole number (0: every line)")
                 bad = True
             if g.hunting not in HUNTING:
@@ -182,14 +182,14 @@ class RoutingForm:
 def _indexes(form: Mapping[str, str], prefix: str) -> list[int]:
     found = set()
     for key in form:
-        m = re.match(rf"^{prefix}-(\d+)-", key)
+        m = re.match(rf"^{prefix}-([0-9]{{1,4}})-", key)
         if m:
             found.add(int(m.group(1)))
     return sorted(found)
 
 
 def _int_or_zero(text: str) -> int:
-    return int(text) if re.fullmatch(r"\d{1,5}", text) else 0
+    return int(text) if re.fullmatch(r"[0-9]{1,5}", text) else 0
 
 
 # ---- checks against the other files --------------------------------------------------------------

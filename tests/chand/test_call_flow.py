@@ -101,9 +101,11 @@ async def test_a_recording_running_at_hangup_is_stopped_and_recorded(tmp_path):
         await chand.board.recorder.drain()
         leg, = await chand.store.recent(2)
         assert leg.recording_path == app.path
+        # the call is over; the application that started the recording hears when its file is complete
+        done = await app.wait_for("record_done", chan="e1a/1", since=0)
+        assert done["path"] == app.path and done["call_id"] == leg.call_id and done["duration_ms"] >= 2000
         import os
-        await asyncio.sleep(0.2)                       # the engine closes the file on its next tick
-        assert os.path.getsize(app.path) > 8000        # over a second of audio at 8 kB/s (A-law)
+        assert os.path.getsize(app.path) > 8000 * 2    # the two seconds of tone at 8 kB/s (A-law)
 
 
 async def test_blind_transfer_bridges_the_caller_and_frees_the_application(tmp_path):
@@ -124,6 +126,11 @@ async def test_blind_transfer_bridges_the_caller_and_frees_the_application(tmp_p
             done.set()
         ivr.on("offer", on_offer)
         ivr.on("answered", on_answered)
+        monitor = await chand.client("board", "monitor")
+        await monitor.call("subscribe", lines=True, calls=True)
+        bridged = asyncio.Event()
+        monitor.on("call_event", lambda ev: bridged.set() if ev["what"] == "bridge" and ev["chan"] == "e1a/1" else None)
+        await tester.call("sim.take", far="e1b/1~far")          # the transfer's far end: what it hears
         r = await tester.call("sim.call", chan="e1a/1", caller="13900001111", dialled="400")
         await done.wait()
         # the application no longer owns the caller
@@ -131,25 +138,16 @@ async def test_blind_transfer_bridges_the_caller_and_frees_the_application(tmp_p
         with pytest.raises(ApiCallError):
             await ivr.call("play", chan="e1a/1", items=[{"silence": 100}])
         board = chand.board
-        for _ in range(200):
-            if board.lines["e1a/1"].bridge and board.lines[ivr.out].state.value == "up":
-                break
-            await asyncio.sleep(0.02)
+        await bridged.wait()
         assert board.lines["e1a/1"].bridge == board.lines[ivr.out].bridge is not None
         # the callee hears the caller: DTMF from the caller reaches the far end of the outbound leg
+        mark = tester.mark()
         await tester.call("sim.dtmf", far=r["far"], digits="42")
-        out_far = board.sim.by_name[ivr.out]
-        for _ in range(200):
-            if out_far.heard_digits.endswith("42"):
-                break
-            await asyncio.sleep(0.02)
-        assert out_far.heard_digits.endswith("42")
+        await tester.wait_for("far", far=f"{ivr.out}~far", what="dtmf", digit="2", since=mark)
+        assert board.sim.by_name[ivr.out].heard_digits.endswith("42")
         await tester.call("sim.hangup", far=r["far"])
-        for _ in range(200):
-            if all(ln.state.value == "idle" for ln in board.lines.values()):
-                break
-            await asyncio.sleep(0.02)
-        assert all(ln.state.value == "idle" for ln in board.lines.values())
+        for chan in ("e1a/1", ivr.out):
+            await monitor.wait_for("line_state", chan=chan, state="idle", since=0)
         await board.recorder.drain()
         legs = await chand.store.recent(5)
         assert len(legs) == 2 and len({leg.call_id for leg in legs}) == 1

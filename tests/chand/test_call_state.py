@@ -80,3 +80,36 @@ async def test_a_call_belongs_to_its_application_until_it_ends(tmp_path):
         with pytest.raises(ApiCallError) as e:
             await ivr.call("play", chan="in/1", items=[{"tone": "busy", "ms": 100}])
         assert e.value.code == "not_owner"
+
+
+async def test_keys_typed_ahead_of_a_password_are_hidden_in_the_record(tmp_path):
+    """Keys pressed while no collection runs land in the call's record; once the application says they
+    were a password (a secret collect starting with them, or `conceal` when they already answered the
+    question), the record keeps them as '*'."""
+    async with running_chand(tmp_path, [SpanSpec("in", "e1", 1)], default_route="app:ivr", records=True) as chand:
+        ivr = await chand.client("ivr")
+        tester = await chand.client("tester")
+        ivr.on("offer", lambda ev: ivr.call("answer", chan=ev["chan"]))
+        far = (await tester.call("sim.call", span="in", caller="1380000", dialled="4008"))["far"]
+        await tester.wait_for("far", far=far, what="connected", since=0)
+
+        async def press(keys: str) -> None:
+            mark = ivr.mark()
+            await tester.call("sim.dtmf", far=far, digits=keys)
+            await ivr.wait_for(lambda e: e["event"] == "dtmf" and e["digit"] == keys[-1], since=mark)
+        await press("8001#")                          # an account: stays as pressed
+        await press("2468")                           # typed ahead of the password question
+        r = await ivr.call("collect", chan="in/1", min=6, max=6, secret=True, initial="2468")
+        await press("10")                             # the rest, into the secret collection
+        await ivr.wait_for("collect_done", collect=r["collect"], since=0)
+        await press("99#")                            # answered ahead, then declared a secret
+        await ivr.call("conceal", chan="in/1", keys=3)
+        await press("5")
+        await tester.call("sim.hangup", far=far)
+        await ivr.wait_for("ended", since=0)
+        await chand.board.recorder.drain()
+        [leg] = await chand.store.recent(1)
+        pressed = "".join(e.data["digit"] for e in await chand.store.events(leg.id) if e.kind == "dtmf")
+        assert pressed == "8001#" + "*" * 9 + "5", pressed
+        collected = [e.data for e in await chand.store.events(leg.id) if e.kind == "collect"]
+        assert collected == [{"digits": "******", "reason": "max_digits"}]

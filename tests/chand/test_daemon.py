@@ -3,13 +3,11 @@ import asyncio
 import os
 import signal
 import socket
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
-from telephonist.client import Client
+from tests.support.chand_process import connect, start_chand
 from telephonist.storage import CallRecordStore
 
 CONFIG = """\
@@ -50,23 +48,6 @@ default = "app:hold"
 """
 
 
-def start_chand(cfg_path, notify=None):
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    if notify:
-        env["NOTIFY_SOCKET"] = notify
-    return subprocess.Popen([sys.executable, "-m", "telephonist.cli", "chand", "--config", cfg_path],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-async def connect(sock, app, role="app", timeout=30):
-    for _ in range(int(timeout * 10)):
-        try:
-            return await Client.connect_unix(sock, app=app, role=role)
-        except (FileNotFoundError, ConnectionRefusedError):
-            await asyncio.sleep(0.1)
-    raise AssertionError("chand did not come up")
-
-
 def wait_ready(ns: socket.socket) -> None:
     """READY=1 from the chand just started; a WATCHDOG=1 the killed one sent may still be queued first."""
     while b"READY=1" not in (msg := ns.recv(4096)):
@@ -95,15 +76,21 @@ async def test_ready_notification_and_kill9_with_50_calls_up(tmp_path, config):
             await hold.call("answer", chan=ev["chan"])
         hold.on("offer", on_offer)
         tester = await connect(sock, "tester")
+        await tester.call("subscribe", lines=False, calls=True)
+        committed: set[str] = set()
+        all_committed = asyncio.Event()
+
+        def on_call_event(ev):
+            if ev["what"] == "record_written" and ev["part"] == "answered":
+                committed.add(ev["call_id"])
+                if len(committed) == 50:
+                    all_committed.set()
+        tester.on("call_event", on_call_event)
         for i in range(50):
             await tester.call("sim.call", span="ea" if i < 30 else "eb", caller=f"1390000{i:04d}", dialled="100")
-        for _ in range(300):
-            st = await tester.call("status")
-            up = [ln for ln in st["lines"] if ln["state"] == "up" and ln.get("record_committed")]
-            if len(up) == 50:
-                break
-            await asyncio.sleep(0.1)
-        assert len(up) == 50
+        await asyncio.wait_for(all_committed.wait(), 60)   # every call's record and its answer are in the database
+        st = await tester.call("status")
+        assert len([ln for ln in st["lines"] if ln["state"] == "up" and ln.get("record_committed")]) == 50
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
         await hold.close()
@@ -152,10 +139,14 @@ async def test_reload_applies_good_and_refuses_bad_configuration(tmp_path, confi
         assert any(e.startswith(config + ":") and "sideways" in e for e in r["errors"]), r
         st = await admin.call("status")
         assert st["trunk_groups"][0]["hunting"] == "descending"
-        # SIGHUP takes the same path
+        # SIGHUP takes the same path, and subscribers hear how it went
+        await admin.call("subscribe", lines=True)
+        open(config, "w").write(text.replace('hunting = "descending"', 'hunting = "round_robin"'))
+        mark = admin.mark()
         proc.send_signal(signal.SIGHUP)
-        await asyncio.sleep(0.3)
-        assert (await admin.call("status"))["node"] == "t1"
+        ev = await admin.wait_for("reloaded", since=mark)
+        assert ev["applied"] is True
+        assert (await admin.call("status"))["trunk_groups"][0]["hunting"] == "round_robin"
         await admin.close()
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -12,7 +12,9 @@ import sys
 
 import pytest
 
-from tests.chand.test_daemon import connect, start_chand
+from tests.support.chand_process import connect, start_chand
+
+pytestmark = pytest.mark.slow        # a sound card through ALSA in real time: `make test` runs it, `make test-fast` does not
 
 CONFIG = """\
 [system]

@@ -1,6 +1,5 @@
 """The control API over TCP needs a token (and can use TLS); the operator commands talk to a running chand."""
 import asyncio
-import os
 import signal
 import ssl
 import subprocess
@@ -9,7 +8,8 @@ import sys
 import pytest
 
 from telephonist.client import ApiCallError, Client
-from tests.chand.test_daemon import CONFIG, connect, start_chand
+from tests.chand.test_daemon import CONFIG
+from tests.support.chand_process import connect, start_chand
 
 TOKEN = "s3cret-token-for-the-crm-0123"
 BOARD_TOKEN = "wallboard-token-0123456789"
@@ -56,7 +56,6 @@ async def test_tcp_needs_a_token_for_its_applications_and_tls_works(tmp_path, tl
     cfg.write_text(text)
     proc = start_chand(str(cfg))
     try:
-        await connect(str(tmp_path / "state" / "chand.sock"), "probe")      # up
         ctx = ssl.create_default_context(cafile=cert)
         c = await Client.connect_tcp("127.0.0.1", port, app="crm", token=TOKEN, ssl=ctx)
         st = await c.call("status")
@@ -126,7 +125,6 @@ async def test_operator_commands(tmp_path):
     proc = start_chand(str(cfg))
     exe = [sys.executable, "-m", "telephonist.cli"]
     try:
-        await connect(str(tmp_path / "state" / "chand.sock"), "probe")
 
         def run(*args):
             return subprocess.run(exe + list(args) + ["--config", str(cfg)], capture_output=True, text=True,

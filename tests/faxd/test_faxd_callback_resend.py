@@ -4,10 +4,14 @@ import asyncio
 import subprocess
 import sys
 
+import pytest
+
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from tests.faxd.test_faxd import first_fax, start_faxd
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
 from tests.support.fax_docs import pages_of
+
+pytestmark = pytest.mark.slow        # whole fax transfers by call-back: `make test` runs it, `make test-fast` does not
 
 
 async def job_settled(store, job_id: int, seconds: float = 120.0) -> dict:

@@ -13,9 +13,12 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 from PIL import Image
 
 from tests.support.fax_docs import make_fax_tiff
+
+pytestmark = pytest.mark.slow        # kills and restarts faxd daemons: `make test` runs it, `make test-fast` does not
 
 NUMBERS = [f"6688{i:04d}" for i in range(20)]
 

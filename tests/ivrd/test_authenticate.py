@@ -248,3 +248,4 @@ prompts = "zh/commission.wav"
         assert out.prompts[-1] == "zh/enter-password.wav"
         assert [s[2] for s in ivr.steps(out.call_id)] == ["ok", "bad_password", "bad_password", "failed"]
         assert ivr.session(out.call_id)["outcome"] == "hangup"
+

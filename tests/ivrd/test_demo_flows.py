@@ -17,6 +17,8 @@ from telephonist.ivrd.flow_test.runner import load_flow_set, run_script
 from telephonist.ivrd.flow_test.script import load_script
 from tests.support.ivrd_harness import make_prompt
 
+pytestmark = pytest.mark.slow        # running the demo's customer flows end to end: `make test` runs it, `make test-fast` does not
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, "etc", "telephonist", "telephonist.toml")
 SCRIPTS = sorted(glob.glob(os.path.join(ROOT, "etc", "telephonist", "flow-tests", "*.toml")))

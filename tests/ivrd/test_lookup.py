@@ -9,6 +9,7 @@ import asyncio
 import json
 import sqlite3
 import threading
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 
 from telephonist.config.model import LookupSource
 from telephonist.ivrd.flow_loader import FlowError, LoadOptions, load_flows
+from telephonist.ivrd.lookup_sources import fill_url
 from tests.support.ivrd_harness import running_ivrd
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
@@ -84,8 +86,10 @@ def customer_db(path) -> str:
     return f"sqlite:///{path}"
 
 
-def sources(**named: tuple[str, str, int]) -> dict:
-    return {"sources": tuple(LookupSource(name=n, kind=k, url=u, timeout_ms=t) for n, (k, u, t) in named.items())}
+def sources(**named: tuple) -> dict:
+    """name=(kind, url, timeout_ms[, writes])"""
+    return {"sources": tuple(LookupSource(name=n, kind=spec[0], url=spec[1], timeout_ms=spec[2],
+                                          writes=spec[3] if len(spec) > 3 else False) for n, spec in named.items())}
 
 
 async def test_sql_lookup_reads_the_first_row_into_variables(tmp_path):
@@ -215,6 +219,101 @@ on_error = "sorry"
         customers.dispose()
 
 
+# ---- what a SQL source may change ---------------------------------------------------------------------
+READING = """source = "customers"
+query = "INSERT INTO readings (account, reading) VALUES (:account, :account)"
+params = { account = "${account}" }
+next = "tell"
+on_error = "sorry"
+"""
+
+
+def _readings(path) -> list[tuple]:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT account, reading FROM readings").fetchall()
+
+
+async def test_a_sql_source_is_read_only_unless_it_allows_writes(tmp_path):
+    db = tmp_path / "customers.db"
+    url = customer_db(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE readings (account TEXT, reading TEXT)")
+    flows = {"a.toml": lookup_flow(READING).replace('numbers = ["4008*"]', 'numbers = ["4008001234"]'),
+             "b.toml": lookup_flow(READING.replace('"customers"', '"meters"')).replace(
+                 'numbers = ["4008*"]', 'numbers = ["4008005678"]')}
+    async with running_ivrd(tmp_path, flows, PROMPTS, ivrd=sources(customers=("sql", url, 3000),
+                                                                    meters=("sql", url, 3000, True))) as ivr:
+        out = await ivr.call([{"press": "1001#"}], dialled="4008001234")
+        assert out.prompts == ["zh/enter-account.wav", "zh/sorry.wav", "zh/goodbye.wav"]
+        detail = json.loads(ivr.rows("SELECT detail FROM ivr_steps WHERE call_id = :c AND node = 'bill'",
+                                     c=out.call_id)[0]["detail"])
+        assert detail["error"].startswith("query failed: source 'customers' is read-only (writes = true in its "
+                                          "[[ivrd.sources]] allows writes)")
+        assert _readings(db) == []
+        out = await ivr.call([{"press": "1002#"}], dialled="4008005678")        # writes = true
+        assert out.prompts[1] == "zh/balance-is.wav"
+        assert _readings(db) == [("1002", "1002")]
+
+
+async def test_no_statement_lifts_read_only_or_reaches_another_file(tmp_path):
+    """What a flow author could try past the loader's checks: the database refuses every one."""
+    from telephonist.ivrd.lookup_sources import LookupFailed, LookupSources
+    db = tmp_path / "customers.db"
+    url = customer_db(db)
+    other = tmp_path / "telephonist.db"
+    lookups = LookupSources((LookupSource(name="ro", url=url), LookupSource(name="rw", url=url, writes=True)))
+    try:
+        await lookups.sql("ro", "PRAGMA query_only = 0", {})      # lifts nothing: the file is open read-only
+        for name, sql, params in (
+                ("ro", "DELETE FROM bills", {}),
+                ("ro", "CREATE TABLE x (y)", {}),
+                ("ro", "ATTACH DATABASE :f AS o", {"f": str(other)}),
+                ("rw", "ATTACH DATABASE :f AS o", {"f": str(other)}),
+                ("ro", "DELETE FROM bills", {})):
+            with pytest.raises(LookupFailed):
+                await lookups.sql(name, sql, params)
+        assert not other.exists()
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT count(*) FROM bills").fetchone() == (3,)
+        assert await lookups.sql("rw", "DELETE FROM bills WHERE account = :a", {"a": "1002"}) == []
+        assert len(await lookups.sql("ro", "SELECT * FROM bills", {})) == 2
+    finally:
+        lookups.close()
+
+
+@pytest.mark.postgres
+async def test_postgresql_source_is_read_only_whatever_the_statement(postgres_url):
+    from telephonist.ivrd.lookup_sources import LookupFailed, LookupSources
+    customers = sa.create_engine(postgres_url)
+    with customers.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE bills (account TEXT, balance NUMERIC(10,2))"))
+        conn.execute(sa.text("INSERT INTO bills VALUES ('1001', 86.50)"))
+    lookups = LookupSources((LookupSource(name="ro", url=postgres_url), LookupSource(name="rw", url=postgres_url,
+                                                                                     writes=True)))
+    try:
+        for sql in ("DELETE FROM bills",
+                    "SET TRANSACTION READ WRITE",
+                    "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+                    "SET default_transaction_read_only = off",
+                    "COMMIT; SET default_transaction_read_only = off; DELETE FROM bills",
+                    "DELETE FROM bills"):
+            try:
+                await lookups.sql("ro", sql, {})
+            except LookupFailed:
+                pass
+        with pytest.raises(LookupFailed) as err:
+            await lookups.sql("ro", "UPDATE bills SET balance = 0 WHERE account = :a", {"a": "1001"})
+        assert "is read-only" in str(err.value)
+        with customers.connect() as conn:
+            assert conn.execute(sa.text("SELECT account, balance FROM bills")).all() == [("1001", Decimal("86.50"))]
+        await lookups.sql("rw", "UPDATE bills SET balance = 0 WHERE account = :a", {"a": "1001"})
+        with customers.connect() as conn:
+            assert conn.execute(sa.text("SELECT balance FROM bills")).scalar() == 0
+    finally:
+        lookups.close()
+        customers.dispose()
+
+
 # ---- HTTP -------------------------------------------------------------------------------------------
 class CustomerApi(BaseHTTPRequestHandler):
     """The customer's CRM: policies by number, meter readings by POST, and one slow endpoint."""
@@ -241,6 +340,13 @@ class CustomerApi(BaseHTTPRequestHandler):
             self._json(200, {"data": {"holder": "王五", "premium": 3650, "bills": [{"due": "2026-12-01"}]}})
         elif self.path == "/policies/P%2F1":          # ${var} is URL-encoded: a / cannot reach another path
             self._json(200, {"data": {"holder": "encoded", "premium": 1, "bills": []}})
+        elif self.path.startswith("/moved/"):         # the service sends the caller elsewhere
+            self.send_response(302)
+            self.send_header("Location", self.path[len("/moved/"):].replace("%3A", ":").replace("%2F", "/"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/policies/P7":
+            self._json(200, {"data": {"holder": "same host", "premium": 7, "bills": []}})
         else:
             self._json(404, {"error": "not found"})
 
@@ -335,6 +441,61 @@ async def test_slow_http_service_times_out_and_the_daemon_goes_on(tmp_path, cust
         assert "timeout: no answer within 300 ms" in detail[0]["detail"]
         out = await ivr.call([{"press": "1001#"}], dialled="4008001234")
         assert out.prompts == ["zh/enter-account.wav", "zh/balance-is.wav", "zh/goodbye.wav"]
+
+
+class Elsewhere(BaseHTTPRequestHandler):
+    """Another host (another port on this machine): records who came, with which headers."""
+    seen: list[dict] = []
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.seen.append({"path": self.path, **dict(self.headers)})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+
+@pytest.fixture
+def elsewhere():
+    Elsewhere.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_an_http_lookup_never_takes_the_sources_credentials_to_another_host(tmp_path, customer_api, elsewhere):
+    """A path variable holding a whole URL stays a path at the source; a redirect to another host is refused."""
+    from telephonist.ivrd.lookup_sources import LookupFailed, LookupSources
+    src = LookupSource(name="crm", kind="http", url=customer_api, timeout_ms=3000, headers=("X-Api-Key: k1",))
+    lookups = LookupSources((src,))
+    try:
+        answer = await lookups.http("crm", "GET", fill_url("/policies/${v}", {"v": elsewhere + "/steal"}), None)
+        assert answer.status == 404                             # asked the CRM for an odd policy number
+        with pytest.raises(LookupFailed) as err:
+            await lookups.http("crm", "GET", "/moved/" + elsewhere + "/steal", None)
+        assert err.value.kind == "error" and "redirect to another host refused" in str(err.value)
+        answer = await lookups.http("crm", "GET", "/moved/" + customer_api + "/policies/P7", None)
+        assert answer.document["data"]["holder"] == "same host"   # a redirect within the source is followed
+        for path in (elsewhere + "/steal", "//" + elsewhere.split("//")[1] + "/steal"):   # past the loader
+            assert (await lookups.http("crm", "GET", path, None)).status == 404  # a path at the CRM, nothing more
+    finally:
+        lookups.close()
+    assert Elsewhere.seen == []
+
+
+def test_a_path_naming_another_host_is_refused_when_the_flow_is_loaded(tmp_path):
+    for path in ("http://127.0.0.1:9/steal", "//127.0.0.1:9/steal", "https://crm.example/${x}"):
+        problems = load_problems(tmp_path, HTTP_LOOKUP.replace('"/policies/${policy}"', f'"{path}"'))
+        assert problems == [problems[0]] and "it cannot name another host (no ://)" in problems[0], path
 
 
 # ---- the loader ------------------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 
 from telephonist.chand.routing import Route
 from telephonist.config import load_config
 from telephonist.ivrd.cli import serve
 from telephonist.ivrd.flow_test.caller import ScriptedCaller
+from tests.support.log_waiter import LogWaiter
 from tests.support.chand_harness import SpanSpec, running_chand
 from tests.support.ivrd_harness import make_prompt
 
@@ -28,18 +28,7 @@ prompts = "zh/bye-{version}.wav"
 """
 
 
-async def wait_log(caplog, text: str, timeout: float = 15.0) -> str:
-    for _ in range(int(timeout / 0.05)):
-        for r in caplog.records:
-            if text in r.getMessage():
-                caplog.clear()
-                return r.getMessage()
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no log line with {text!r}")
-
-
-async def test_reload_keeps_calls_in_progress_and_refuses_a_bad_flow(tmp_path, caplog):
-    caplog.set_level(logging.INFO, "telephonist.ivrd")
+async def test_reload_keeps_calls_in_progress_and_refuses_a_bad_flow(tmp_path):
     prompts, flows = tmp_path / "prompts", tmp_path / "flows"
     for name in ("old", "new", "bye-old", "bye-new"):
         make_prompt(str(prompts / "zh" / f"{name}.wav"))
@@ -60,27 +49,30 @@ flows_dir = "{flows}"
     cfg = load_config(str(conf))
     async with running_chand(tmp_path, [SpanSpec("e1a", "e1", 4)], routes=[Route("ivr:", dialled="*")],
                              prompts_dir=str(prompts)) as chand:
-        stop = asyncio.Event()
-        daemon = asyncio.get_running_loop().create_task(serve(cfg, stop=stop))
-        await wait_log(caplog, "ivrd_ready")
-        caller = await ScriptedCaller.attach(await chand.client("tester"), await chand.client("ear", "monitor"),
-                                             str(prompts))
-        # call 1 waits at the old menu while the flow changes under it
-        first = asyncio.get_running_loop().create_task(caller.call([{"press": "1"}], dialled="4008001234",
-                                                                   span="e1a"))
-        await asyncio.sleep(0.3)
-        (flows / "main.toml").write_text(FLOW.format(version="new"))
-        os.utime(flows / "main.toml")
-        await wait_log(caplog, "ivr_flows_applied")
-        out1 = await first
-        assert out1.prompts == ["zh/old.wav", "zh/bye-old.wav"]
-        out2 = await caller.call([{"press": "1"}], dialled="4008001234", span="e1a")
-        assert out2.prompts == ["zh/new.wav", "zh/bye-new.wav"]
-        # a broken file is refused with file:line; the flows that run stay
-        (flows / "main.toml").write_text(FLOW.format(version="new").replace('type = "hangup"', 'type = "hangpu"'))
-        line = await wait_log(caplog, "ivr_flows_refused")
-        assert "main.toml:12" in line and "unknown node type 'hangpu'" in line
-        out3 = await caller.call([{"press": "1"}], dialled="4008001234", span="e1a")
-        assert out3.prompts == ["zh/new.wav", "zh/bye-new.wav"]
-        stop.set()
-        await asyncio.wait_for(daemon, 10)
+        with LogWaiter("telephonist.ivrd") as log:
+            stop = asyncio.Event()
+            daemon = asyncio.get_running_loop().create_task(serve(cfg, stop=stop))
+            await log.wait("ivrd_ready", since=0)
+            ear = await chand.client("ear", "monitor")
+            caller = await ScriptedCaller.attach(await chand.client("tester"), ear, str(prompts))
+            # call 1 waits at the old menu while the flow changes under it
+            first = asyncio.get_running_loop().create_task(caller.call([{"press": "1"}], dialled="4008001234",
+                                                                       span="e1a"))
+            await ear.wait_for(lambda e: e.get("what") == "collect_start" and "old.wav" in str(e.get("prompt")), since=0)
+            mark = log.mark()
+            (flows / "main.toml").write_text(FLOW.format(version="new"))
+            os.utime(flows / "main.toml")
+            await log.wait("ivr_flows_applied", since=mark)
+            out1 = await first
+            assert out1.prompts == ["zh/old.wav", "zh/bye-old.wav"]
+            out2 = await caller.call([{"press": "1"}], dialled="4008001234", span="e1a")
+            assert out2.prompts == ["zh/new.wav", "zh/bye-new.wav"]
+            # a broken file is refused with file:line; the flows that run stay
+            mark = log.mark()
+            (flows / "main.toml").write_text(FLOW.format(version="new").replace('type = "hangup"', 'type = "hangpu"'))
+            line = await log.wait("ivr_flows_refused", since=mark)
+            assert "main.toml:12" in line and "unknown node type 'hangpu'" in line
+            out3 = await caller.call([{"press": "1"}], dialled="4008001234", span="e1a")
+            assert out3.prompts == ["zh/new.wav", "zh/bye-new.wav"]
+            stop.set()
+            await asyncio.wait_for(daemon, 10)

@@ -25,6 +25,8 @@ from tests.support.ivrd_harness import make_prompt
 from tests.support.smtp_inbox import smtp_server
 from tests.support.voicemail_caller import VoicemailCaller, make_speech
 
+pytestmark = pytest.mark.slow        # kills and restarts ivrd daemons: `make test` runs it, `make test-fast` does not
+
 CONFIG = """\
 [system]
 node = "vmtest"

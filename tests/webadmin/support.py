@@ -47,9 +47,10 @@ def csrf_from(html: str) -> str:
     return m.group(1)
 
 
-def login(client, name: str, pw: str | None = None):
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"username": name, "password": pw or password(name), "csrf_token": token})
+def login(client, name: str, pw: str | None = None, headers: dict[str, str] | None = None):
+    token = csrf_from(client.get("/login", headers=headers).get_data(as_text=True))
+    return client.post("/login", headers=headers,
+                       data={"username": name, "password": pw or password(name), "csrf_token": token})
 
 
 def page_csrf(client, path: str = "/calls/") -> str:
@@ -88,3 +89,37 @@ def add_leg(app, *, caller: str, dialled: str, application: str | None, disposit
             values["answered_at"] = answered
         queries.close_leg(conn, leg_id, values)
     return leg_id
+
+
+class Served:
+    """The console on a free port, served as `telephonist webadmin` serves it (server.py: uvicorn,
+    the live board's event streams on its event loop, pages on worker threads)."""
+
+    def __init__(self, app) -> None:
+        from telephonist.webadmin.server import ConsoleServer
+        self.server = ConsoleServer(app, "127.0.0.1", 0).start_in_thread()
+        self.url = self.server.url
+        self.port = self.server.port
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+def http_login(port: int, user: str, timeout: float = 10.0) -> tuple[int, str]:
+    """Log in over a real socket as a browser does (the form, its CSRF token, the cookie):
+    (the answer's status, the session cookie)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request("GET", "/login")
+        r = c.getresponse()
+        page = r.read().decode()
+        cookie = re.search(r"telephonist=([^;]+)", r.getheader("Set-Cookie")).group(1)
+        c.request("POST", "/login", body=f"username={user}&password={password(user)}&csrf_token={csrf_from(page)}",
+                  headers={"Cookie": f"telephonist={cookie}", "Content-Type": "application/x-www-form-urlencoded"})
+        r = c.getresponse()
+        r.read()
+        cookie = re.search(r"telephonist=([^;]+)", r.getheader("Set-Cookie") or f"telephonist={cookie}").group(1)
+        return r.status, cookie
+    finally:
+        c.close()

@@ -1,34 +1,39 @@
 """Every route is guarded, forms need CSRF tokens, roles see what they may, failures lock, sessions expire."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import select, update
+from werkzeug.routing import IntegerConverter
 
 from telephonist.storage.database import utcnow
 from telephonist.webadmin import db
 from telephonist.webadmin.schema import audit_log, sessions, users
+from telephonist.webadmin.auth import REFUSED
+from telephonist.webadmin.security import PUBLIC_ENDPOINTS
 from tests.webadmin.support import csrf_from, login, page_csrf, password
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
 
-def _routes(app):
+def _routes(app, with_endpoint: bool = False):
     """Every (method, url) the app answers, with dummy values for the URL's arguments."""
     out = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("static", "auth.login"):
+        if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
         args = {}
         for name in rule.arguments:
             conv = rule._converters[name]
-            args[name] = 1 if type(conv).__name__ == "IntegerConverter" else "flows"
+            args[name] = 1 if isinstance(conv, IntegerConverter) else "flows"
         with app.test_request_context():
             from flask import url_for
             url = url_for(rule.endpoint, **args)
         for method in sorted(rule.methods - SKIP_METHODS):
-            out.append((method, url))
+            out.append((method, url, rule.endpoint) if with_endpoint else (method, url))
     return out
 
 
@@ -53,6 +58,47 @@ def test_every_route_needs_a_session_or_a_token(app, client, user_ids):
         assert r.status_code == 401
 
 
+# Routes any logged-in user (or any valid token) may use: the start page (it sends each user to the
+# first page its role may open), logging out, choosing a language, and the API's description.
+FOR_EVERY_USER = {"index", "auth.logout", "auth.language", "api.openapi"}
+
+
+def _user_with_rights(app, name: str, rights: list[str]) -> tuple:
+    """A user whose role has exactly ``rights``, logged in, and an API token acting as it."""
+    from telephonist.webadmin import accounts
+    with db.writing(app) as conn:
+        accounts.create_role(conn, f"role-{name}", set(rights))
+        uid = accounts.create_user(conn, name, password(name), f"role-{name}", method=app.config["WEB"].password_method)
+        token = accounts.create_token(conn, uid, f"token-{name}")[1]
+    client = app.test_client()
+    assert login(client, name).status_code == 302
+    return client, {"Authorization": f"Bearer {token}"}
+
+
+def test_every_route_refuses_a_user_without_its_rights(app, user_ids):
+    """Walks app.url_map: each route names the rights it needs (or is open to every user on purpose),
+    and a user holding none of them, by session or by token, is refused 403 everywhere else."""
+    from telephonist.webadmin.rights import RIGHTS
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in PUBLIC_ENDPOINTS]
+    undeclared = sorted(r.endpoint for r in rules if r.endpoint not in FOR_EVERY_USER
+                        and not getattr(app.view_functions[r.endpoint], "required_rights", None))
+    assert undeclared == []
+    for held in ([], ["calls.view"], ["live.view", "inbox.view"]):     # nothing, then a little
+        client, api = _user_with_rights(app, f"low{len(held)}", held)
+        token = page_csrf(client, "/" if not held else "/calls/" if "calls.view" in held else "/live/")
+        checked = 0
+        for method, url, endpoint in _routes(app, with_endpoint=True):
+            needs = getattr(app.view_functions[endpoint], "required_rights", ())
+            if endpoint in FOR_EVERY_USER or all(r in held for r in needs):
+                continue
+            assert set(needs) <= set(RIGHTS)
+            r = client.open(url, method=method, headers=api if url.startswith("/api/") else None,
+                            data={"csrf_token": token} if method == "POST" else None)
+            assert r.status_code == 403, (held, method, url, r.status_code)
+            checked += 1
+        assert checked > 40
+
+
 def test_login_then_logout(client, user_ids):
     r = login(client, "admin")
     assert r.status_code == 302 and r.location == "/"
@@ -64,11 +110,28 @@ def test_login_then_logout(client, user_ids):
         assert conn.execute(select(sessions)).all() == []
 
 
-def test_login_redirects_only_inside_the_site(client, user_ids):
-    token = csrf_from(client.get("/login?next=/reports/").get_data(as_text=True))
-    r = client.post("/login", data={"username": "admin", "password": password("admin"), "csrf_token": token,
-                                    "next": "//evil.example/x"})
-    assert r.location == "/"
+def _login_from(client, query: str):
+    """Open /login?QUERY as a browser would and send the form back with the ``next`` it holds."""
+    html = client.get("/login?" + query).get_data(as_text=True)
+    m = re.search(r'name="next" value="([^"]*)"', html)
+    return client.post("/login", data={"username": "admin", "password": password("admin"),
+                                       "csrf_token": csrf_from(html), "next": unescape(m.group(1))})
+
+
+@pytest.mark.parametrize("query", ["next=//evil.example/x", "next=/%09/evil.example", "next=/%0A/evil.example",
+                                   "next=/%0D%0A/evil.example", "next=%09//evil.example", "next=/%5Cevil.example",
+                                   "next=/%5C/evil.example", "next=https://evil.example/", "next=%20//evil.example",
+                                   "next=/%00/evil.example", "next=javascript:alert(1)", "next=/%7F/evil.example"])
+def test_login_never_redirects_off_the_site(client, user_ids, query):
+    r = _login_from(client, query)
+    assert r.status_code == 302 and r.location == "/", (query, r.location)
+
+
+def test_login_goes_on_to_the_page_asked_for(client, user_ids):
+    asked = "/calls/?caller=139&since=2026-01-01%2008:00"
+    to_login = client.get(asked).location                    # no session yet: the login page, told where to go
+    r = _login_from(client, to_login.split("?", 1)[1])
+    assert r.location == asked
 
 
 def test_posts_without_the_csrf_token_are_refused(app, client, user_ids):
@@ -134,7 +197,7 @@ def test_repeated_failures_lock_the_account_until_an_administrator_unlocks_it(ap
         assert login(client, "agent1", "wrong-password").status_code == 401
     r = login(client, "agent1")                     # the right password no longer helps
     assert r.status_code == 401
-    assert "locked" in r.get_data(as_text=True)
+    assert _refusal(r) == REFUSED                   # and the page says no more than for a wrong password
     with db.reading(app) as conn:
         row = conn.execute(select(users).where(users.c.username == "agent1")).one()
         assert row.locked_until > utcnow() + timedelta(minutes=10)
@@ -146,6 +209,64 @@ def test_repeated_failures_lock_the_account_until_an_administrator_unlocks_it(ap
         "role": "agent", "agent_id": "1001", "active": "on", "unlock": "on", "csrf_token": page_csrf(admin, "/admin/users")})
     assert r.status_code == 302
     assert login(client, "agent1").status_code == 302
+
+
+def _refusal(r) -> str:
+    """The message a refused login shows."""
+    return unescape(re.search(r'<p class="flash error">(.*?)</p>', r.get_data(as_text=True)).group(1))
+
+
+def test_unknown_locked_and_wrong_password_get_the_same_answer(app, client, user_ids):
+    for _ in range(app.config["WEB"].lockout_failures):
+        login(client, "agent2", "wrong-password")
+    unknown = login(client, "nobody", "wrong-password")
+    wrong = login(client, "agent1", "wrong-password")
+    locked = login(client, "agent2")                              # the right password of a locked account
+    locked_wrong = login(client, "agent2", "wrong-password")
+    assert {r.status_code for r in (unknown, wrong, locked, locked_wrong)} == {401}
+    assert _refusal(unknown) == _refusal(wrong) == _refusal(locked) == _refusal(locked_wrong) == REFUSED
+    with db.reading(app) as conn:                                 # the audit log keeps the real reasons
+        got = [(r.action, r.target) for r in conn.execute(select(audit_log).order_by(audit_log.c.id))][-4:]
+    assert got == [("login_bad_password", "nobody"), ("login_bad_password", "agent1"), ("login_locked", "agent2"),
+                   ("login_locked", "agent2")]
+
+
+def _client_from(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_one_address_guessing_at_many_accounts_is_held_back(app, user_ids):
+    guesser = _client_from(app, "192.0.2.7")
+    limit = app.config["WEB"].address_failures
+    assert limit < 5 * len(user_ids)            # under every account's own lockout: only the address can stop it
+    names = sorted(user_ids) + ["nobody"]
+    for i in range(limit):
+        assert login(guesser, names[i % len(names)], f"guess-{i}").status_code == 401
+    r = login(guesser, "super")                                   # even the right password waits now
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert "Too many failed logins from this address" in _refusal(r)
+    assert guesser.get("/calls/").status_code == 302
+    with db.reading(app) as conn:
+        assert not conn.execute(select(users.c.username).where(users.c.locked_until.is_not(None))).all()
+    other = _client_from(app, "192.0.2.8")
+    assert login(other, "super").status_code == 302               # another address is not held back
+
+
+def test_the_address_brake_forgets_failures_older_than_its_window():
+    from telephonist.webadmin.throttle import LoginThrottle
+    now = [1000.0]
+    t = LoginThrottle(max_failures=3, window_s=60, clock=lambda: now[0])
+    for step in (0, 10, 20):
+        now[0] = 1000 + step
+        assert t.retry_after("a") == 0
+        t.failed("a")
+    assert t.retry_after("a") == 40 and t.retry_after("b") == 0
+    now[0] = 1060                                   # the first failure leaves the window
+    assert t.retry_after("a") == 0
+    t.failed("a")
+    assert t.retry_after("a") == 10                 # the failures at 10 and 20 s are still in it
 
 
 def test_an_idle_session_expires(app, client, user_ids):

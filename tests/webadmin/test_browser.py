@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.webadmin.live_support import chand_and_webadmin
-from tests.webadmin.support import password
+from tests.webadmin.support import Served, password
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/lib/chromium/chromium") if Path(p).exists()), None)
 SHOTS = Path(__file__).resolve().parents[1] / "_artifacts" / "screenshots"
@@ -18,27 +17,15 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-b
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
         "--autoplay-policy=no-user-gesture-required"]
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None or shutil.which("chromium") is None and CHROMIUM is None,
-                                reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")
-
-
-class Served:
-    def __init__(self, app) -> None:
-        from werkzeug.serving import make_server
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None or shutil.which("chromium") is None and CHROMIUM is None,
+                                reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")]
 
 
 async def test_login_live_board_call_log_and_recording(tmp_path, web_config):
     from playwright.async_api import async_playwright, expect
     SHOTS.mkdir(parents=True, exist_ok=True)
     async with chand_and_webadmin(tmp_path, web_config) as (chand, app, desk, tester):
-        served = Served(app)
+        served = await asyncio.to_thread(Served, app)
         try:
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -99,4 +86,4 @@ async def test_login_live_board_call_log_and_recording(tmp_path, web_config):
                 await page.screenshot(path=SHOTS / "call-log-zh.png", full_page=True)
                 await browser.close()
         finally:
-            served.close()
+            await asyncio.to_thread(served.close)

@@ -12,10 +12,10 @@ import pytest
 
 from tests.webadmin.site_support import (MAIN_FLOW, add_box, add_fax, add_voicemail, make_site, seed_ivr_history,
                                          site_web_config)
-from tests.webadmin.support import make_users, password
-from tests.webadmin.test_browser import ARGS, CHROMIUM, SHOTS, Served
+from tests.webadmin.support import Served, make_users, password
+from tests.webadmin.test_browser import ARGS, CHROMIUM, SHOTS
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/bootstrap.sh installs it)")]
 MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 

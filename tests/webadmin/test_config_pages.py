@@ -116,13 +116,14 @@ def test_prompts_uploaded_as_wav_or_mp3_become_8khz_mono(site_app, site_client, 
 
     (tmp_path / "junk.mp3").write_bytes(b"\x00" * 4000)
     with open(tmp_path / "junk.mp3", "rb") as f:
-        c.post("/config/prompts/", data={"file": (f, "junk.mp3"), "csrf_token": token}, content_type="multipart/form-data")
-    assert "not a MP3 file sox can read" in c.get("/config/prompts/").get_data(as_text=True)
+        r = c.post("/config/prompts/", data={"file": (f, "junk.mp3"), "csrf_token": token},
+                   content_type="multipart/form-data")
+    assert r.status_code == 400 and "not a MP3 file sox can read" in r.get_data(as_text=True)
     assert not (site / "prompts" / "junk.wav").exists()
     with open(tmp_path / "hello.wav", "rb") as f:                          # no silent overwrite
-        c.post("/config/prompts/", data={"file": (f, "hello.wav"), "folder": "zh", "csrf_token": token},
-               content_type="multipart/form-data")
-    assert "exists already" in c.get("/config/prompts/").get_data(as_text=True)
+        r = c.post("/config/prompts/", data={"file": (f, "hello.wav"), "folder": "zh", "csrf_token": token},
+                   content_type="multipart/form-data")
+    assert r.status_code == 400 and "exists already" in r.get_data(as_text=True)
     # a prompt a flow uses stays; another goes
     c.post("/config/prompts/delete", data={"name": "en/welcome.wav", "csrf_token": token})
     assert (site / "prompts" / "en" / "welcome.wav").exists()

@@ -70,3 +70,24 @@ def test_ivr_fax_and_survey_reports(app, client, user_ids):
     assert client.get(f"/reports/ivr?since=2020-01-01&until={day}").status_code == 400      # over a year
     login(client, "agent1")
     assert client.get(f"/reports/export/survey.csv{q}").status_code == 403
+
+
+def test_report_exports_never_turn_a_tag_or_an_agent_code_into_a_formula(app, client, user_ids):
+    day = datetime.now(TZ).date() - timedelta(days=1)
+    at = datetime.combine(day, time(10), TZ)
+    evil = "=cmd|' /C calc'!A0"
+    with db.writing(app) as conn:
+        conn.execute(insert(steps).values(call_id="c1", chan="e1a/1", flow="main", node="n", node_type="play",
+                                          tag=evil, result="ok", at=at))
+        conn.execute(insert(survey_results).values(call_id="c1", agent="@SUM(A1:A9)", digit="1", answer="satisfied",
+                                                   created_at=at))
+    login(client, "super")
+    q = f"?since={day}&until={day}"
+    columns = _csv(client, f"/reports/export/ivr.csv{q}")[0]
+    assert "'" + evil in columns and evil not in columns
+    assert [r["agent"] for r in _csv(client, f"/reports/export/survey.csv{q}")] == ["'@SUM(A1:A9)"]
+    ivr = load_workbook(io.BytesIO(client.get(f"/reports/export/ivr.xlsx{q}").data)).active
+    tag = next(c for c in ivr[1] if c.value == evil)
+    assert tag.data_type == "s" and tag.quotePrefix
+    survey = load_workbook(io.BytesIO(client.get(f"/reports/export/survey.xlsx{q}").data)).active
+    assert survey["A2"].value == "@SUM(A1:A9)" and survey["A2"].data_type == "s" and survey["A2"].quotePrefix

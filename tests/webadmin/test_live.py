@@ -4,26 +4,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.webadmin.live_support import chand_and_webadmin, next_line
+from tests.webadmin.live_support import EventStream, chand_and_webadmin, next_line, served, session_cookie
 from tests.webadmin.support import login
-
-
-def _sse_events(client, n: int) -> list[tuple[str, dict]]:
-    """Read the first ``n`` events of /live/events (in a worker thread: it blocks)."""
-    resp = client.get("/live/events", buffered=False)
-    assert resp.status_code == 200 and resp.mimetype == "text/event-stream"
-    out, buf = [], ""
-    for chunk in resp.response:
-        buf += chunk.decode() if isinstance(chunk, bytes) else chunk
-        while "\n\n" in buf:
-            block, buf = buf.split("\n\n", 1)
-            fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
-            if "event" in fields:
-                out.append((fields["event"], json.loads(fields["data"])))
-                if len(out) >= n:
-                    resp.close()
-                    return out
-    return out
 
 
 async def test_a_sim_call_appears_on_the_board_and_ends(tmp_path, web_config):
@@ -40,15 +22,23 @@ async def test_a_sim_call_appears_on_the_board_and_ends(tmp_path, web_config):
         # a browser's event stream starts with the snapshot that has the call in it
         client = app.test_client()
         login(client, "super")
-        (kind, first), = await asyncio.to_thread(_sse_events, client, 1)
-        assert kind == "snapshot" and first["connected"]
-        line = next(ln for ln in first["lines"] if ln["chan"] == "e1a/2")
-        assert line["state"] == "up" and line["caller"] == "13912345678"
-        # an agent sees that the line is busy, not whose call it is
-        agent = app.test_client()
-        login(agent, "agent1")
-        (_, masked), = await asyncio.to_thread(_sse_events, agent, 1)
-        assert next(ln for ln in masked["lines"] if ln["chan"] == "e1a/2")["caller"] == "***"
+        async with served(app) as server:
+            stream = await EventStream.open(server.port, client.get_cookie("telephonist").value)
+            assert stream.status == 200 and stream.headers["content-type"].startswith("text/event-stream")
+            assert "x-telephonist-stream" not in stream.headers          # the admission ticket stays inside
+            kind, first = await stream.next()
+            assert kind == "snapshot" and first["connected"]
+            line = next(ln for ln in first["lines"] if ln["chan"] == "e1a/2")
+            assert line["state"] == "up" and line["caller"] == "13912345678"
+            # an agent sees that the line is busy, not whose call it is
+            agent = await EventStream.open(server.port, session_cookie(app, "agent1"))
+            _, masked = await agent.next()
+            assert next(ln for ln in masked["lines"] if ln["chan"] == "e1a/2")["caller"] == "***"
+            # without a session: the login page; without the right: refused
+            anonymous = await EventStream.open(server.port, "nonsense")
+            assert anonymous.status == 302 and anonymous.headers["location"].startswith("/login")
+            for s in (stream, agent, anonymous):
+                await s.close()
 
         # the desk ends its recording while the call is up (a recording cut by the hang-up is not
         # written into the call record by chand today), then the caller hangs up
@@ -66,6 +56,33 @@ async def test_a_sim_call_appears_on_the_board_and_ends(tmp_path, web_config):
         leg, = await chand.store.recent(5)
         assert f'href="/calls/{leg.id}"' in html
         assert leg.recording_path and client.get(f"/calls/{leg.id}/recording").status_code == 200
+
+
+def _token(app, username: str) -> str:
+    from sqlalchemy import select
+    from telephonist.webadmin import accounts, db
+    from telephonist.webadmin.schema import users
+    with db.writing(app) as conn:
+        uid = conn.execute(select(users.c.id).where(users.c.username == username)).scalar_one()
+        return accounts.create_token(conn, uid, f"crm-{username}")[1]
+
+
+async def test_the_api_status_shows_numbers_only_to_tokens_that_may_see_every_call(tmp_path, web_config):
+    async with chand_and_webadmin(tmp_path, web_config) as (chand, app, desk, tester):
+        q = app.extensions["chand_feed"].subscribe()
+        await tester.call("sim.call", chan="e1a/3", caller="13912345678", dialled="4008001234")
+        await next_line(q, lambda ln: ln["chan"] == "e1a/3" and ln["state"] == "up")
+        client = app.test_client()
+
+        def status(user: str) -> dict:
+            r = client.get("/api/status", headers={"Authorization": f"Bearer {_token(app, user)}"})
+            assert r.status_code == 200
+            return next(ln for ln in r.json["lines"] if ln["chan"] == "e1a/3")
+        line = await asyncio.to_thread(status, "agent1")           # live.view, but not calls.all
+        assert line["state"] == "up" and (line["caller"], line["dialled"]) == ("***", "***")
+        assert "13912345678" not in json.dumps(line)
+        line = await asyncio.to_thread(status, "super")            # calls.all
+        assert (line["caller"], line["dialled"]) == ("13912345678", "4008001234")
 
 
 async def test_originate_through_the_api_dials_and_hands_the_answered_call_over(tmp_path, web_config):

@@ -5,37 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
-import time
 from dataclasses import replace
 
 from sqlalchemy import select
 
-from telephonist.client import Client
 from telephonist.webadmin import create_app, db
 from telephonist.webadmin.schema import audit_log
 from tests.webadmin.site_support import site_web_config
+from tests.support.chand_process import connect, start_chand
 from tests.webadmin.support import login, make_users, page_csrf
 
 
-def _start_chand(cfg) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "telephonist.cli", "chand", "--config", str(cfg)],
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    return proc
-
-
 async def _status(sock: str) -> dict:
-    for _ in range(300):
-        try:
-            c = await Client.connect_unix(sock, app="test", role="monitor")
-            break
-        except (FileNotFoundError, ConnectionRefusedError):
-            await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("chand did not come up")
+    c = await connect(sock, "test", role="monitor")
     try:
         return await c.call("status")
     finally:
@@ -55,7 +37,7 @@ def test_routing_goes_to_the_web_admins_file_and_chand_applies_it(site):
     cfg = site / "telephonist.toml"
     owned = site / "conf.d" / "90-webadmin.toml"
     sock = str(site / "state" / "chand.sock")
-    proc = _start_chand(cfg)
+    proc = start_chand(cfg)
     app = None
     try:
         assert asyncio.run(_status(sock))["trunk_groups"][0]["name"] == "out"

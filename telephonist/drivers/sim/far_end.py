@@ -93,6 +93,7 @@ class FarEnd:
     cid_datetime: str | None = None           # exchange: the date and time its caller ID sends (MMDDHHMM)
     fax_path: str | None = None               # a fax machine answering our call: where it keeps what it got
     owner: str | None = None                  # the application session driving this far end (tests, the demo)
+    releases_due: int = 0                     # network: RELEASEs still to come for DISCONNECTs it sent
 
     @property
     def name(self) -> str:
@@ -163,6 +164,12 @@ class SimNetwork:
             far.tone_pid = None
         if tone:
             far.tone_pid = self.engine.play(far.chan, [("tone", tone, 0)])
+
+    def _disconnect(self, far: FarEnd, cause: int) -> None:
+        """A network far end clears the call; it is free at once, and the RELEASE that follows is
+        not taken for the end of a call it may have started since."""
+        self.engine.sigmsg(far.chan, format_sigmsg("DISCONNECT", cause=cause))
+        far.releases_due += 1
 
     def _reset(self, far: FarEnd) -> None:
         self._cancel(far)
@@ -240,7 +247,7 @@ class SimNetwork:
                     self._tone(far, "busy")
         elif far.kind == "network":
             if st != FarState.IDLE:
-                self.engine.sigmsg(far.chan, format_sigmsg("DISCONNECT", cause=16))
+                self._disconnect(far, 16)
                 self._reset(far)
         elif far.kind == "phone":
             self.engine.hook(far.chan, Hook.ON)
@@ -324,6 +331,8 @@ class SimNetwork:
             self.engine.sigmsg(far.chan, "RELEASE")
             self._reset(far)
             self._notify(far, "released", cause=f.get("cause"))
+        elif kind == "RELEASE" and far.releases_due:
+            far.releases_due -= 1        # the end of a call this far end cleared: it is idle already
         elif kind == "RELEASE":
             self._reset(far)
 
@@ -359,7 +368,7 @@ class SimNetwork:
 
     def _refuse(self, far: FarEnd, tone: str | None, cause: int) -> None:
         if far.kind == "network":
-            self.engine.sigmsg(far.chan, format_sigmsg("DISCONNECT", cause=cause))
+            self._disconnect(far, cause)
             self._reset(far)
         else:
             far.state = FarState.ALERTING

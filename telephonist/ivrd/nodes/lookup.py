@@ -40,10 +40,14 @@ class Lookup(FallthroughExits, NodeType):
         source = "billing"
         query = "SELECT balance, due FROM bills WHERE account = :account"
         params = { account = "${account}" }
+    The database refuses any change unless the source says writes = true (an INSERT of a meter
+    reading needs it).
     HTTP (kind http): GET, or POST with a JSON body, to the source's URL + path (each ${var} URL-encoded):
         source = "crm"
         path = "/policies/${policy_no}"
         into = { "data.holder" = "holder", "data.premium" = "premium" }
+    The path never names another host: a request or redirect leaving the source's own scheme, host
+    and port is refused (the source's headers are its credentials).
 
     into: column (SQL) or JSON path (HTTP, "data.bills[0].due") = variable; unset: every column of
     the first row (every scalar of the first record) as a variable named prefix + column.
@@ -115,6 +119,8 @@ class Lookup(FallthroughExits, NodeType):
     def _check_http(self, node: "Node", ctx: CheckContext) -> None:
         if "params" in node.key_lines:
             ctx.problem("params", "params is for SQL lookups; an HTTP lookup has ${var} in path, or body")
+        if "://" in (node.get("path") or "") or (node.get("path") or "").startswith("//"):
+            ctx.problem("path", "path is appended to the source's URL; it cannot name another host (no ://)")
         method = node.get("method").upper()
         if method not in ("GET", "POST"):
             ctx.problem("method", "method must be GET or POST")

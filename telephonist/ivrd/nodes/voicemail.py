@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from telephonist.ivrd.call import CallerHungUp, FlowRuntimeError
 from telephonist.ivrd.nodes.registry import CheckContext, Field, NodeType, register
 from telephonist.ivrd.voicemail import notifier_of, store_of
-from telephonist.ivrd.voicemail.files import wait_settled
 from telephonist.ivrd.voicemail.prompts import all_prompts, count_prompt, prompt
 from telephonist.ivrd.voicemail.store import CATEGORY_RE, Box, Message, VoicemailError
 
@@ -166,8 +165,6 @@ class Voicemail(NodeType):
         except BaseException:
             await call.in_thread(store.abandon_deposit, deposit)    # no recording was made
             raise
-        if rec.reason == "hangup":
-            await self._recording_closed(call, rec.path)
         msg = await call.in_thread(store.finish_deposit, deposit, rec.path)
         if msg is None:
             return await self._nothing_kept(node, call, mailbox, rec.reason)
@@ -195,16 +192,6 @@ class Voicemail(NodeType):
             return node.get("next")
         await call.hangup()
         return None
-
-    async def _recording_closed(self, call: "Call", path: str) -> None:
-        """After a hang-up chand stops the recording and writes its last second once we have
-        acknowledged the call's end (a lockstep clock waits for that): let it, then wait for the file."""
-        try:
-            await call.wait_event(lambda e: e["event"] == "ended", timeout_s=5, raise_on_hangup=False, since=0)
-        except FlowRuntimeError:
-            pass
-        call.mark_idle()
-        await call.in_thread(wait_settled, path)
 
     async def _nothing_kept(self, node: "Node", call: "Call", mailbox: str, reason: str) -> str | None:
         call.step("too_short", detail={"mailbox": mailbox, "ended_by": reason})

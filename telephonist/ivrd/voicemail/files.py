@@ -100,28 +100,3 @@ def wav_duration_ms(path: str) -> int:
     except (OSError, ValueError, struct.error):
         return 0
     return int(data * 1000 // byte_rate) if byte_rate else 0
-
-
-def wait_settled(path: str, timeout_s: float = 3.0, quiet_s: float = 0.3) -> int:
-    """Blocking: wait until a recording that is being closed stops changing (chand flushes the last
-    second of audio when it stops a recording after a hang-up); returns its duration in ms."""
-    import time
-    deadline = time.monotonic() + timeout_s
-    last: tuple[int, int] | None = None
-    since = time.monotonic()
-    while True:
-        try:
-            size = os.path.getsize(path)
-            _, _, _, _, data = wav_format(path)
-            state: tuple[int, int] | None = (size, data)
-        except (OSError, ValueError, struct.error):
-            state = None
-        now = time.monotonic()
-        if state != last:
-            last, since = state, now
-        elif state is not None and now - since >= quiet_s:
-            break
-        if now >= deadline:
-            break
-        time.sleep(0.05)
-    return wav_duration_ms(path)

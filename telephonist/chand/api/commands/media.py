@@ -80,6 +80,16 @@ def collect(board, sess, msg):
     return {"collect": engine_safe(lambda: board.media.collect(line, spec, initial, prompt))}
 
 
+@command("conceal")
+def conceal(board, sess, msg):
+    """The call's last `keys` keys were a secret (typed ahead of a password question the application
+    answered from them): the call's record keeps them as '*'."""
+    line = media_line(board, sess, msg)
+    keys = arg(msg, "keys", int, check=lambda n: 1 <= n <= 64, what="must be from 1 to 64")
+    board.media.conceal(line, keys)
+    return None
+
+
 @command("detect")
 def detect(board, sess, msg):
     line = media_line(board, sess, msg)

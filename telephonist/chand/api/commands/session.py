@@ -59,6 +59,7 @@ def status(board, sess, msg):
         "applications": sorted({s.name for s in board.sessions.values()}),
         "engine": {"ticks": st.ticks, "late_ticks": st.late_ticks, "active_channels": st.active_channels,
                    "events_dropped": st.events_dropped},
+        "records_waiting": board.recorder.backlog if board.recorder else 0,
     }
 
 

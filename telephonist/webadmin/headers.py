@@ -1,0 +1,56 @@
+"""What every answer tells the browser, and who the client is behind a reverse proxy.
+
+* Content-Security-Policy: scripts, styles, fonts, images and media come from the console itself
+  only (no inline script, no inline style attribute, no ``eval``), nothing may frame its pages
+  (``frame-ancestors 'none'``, and ``X-Frame-Options: DENY`` for older browsers) and only its own
+  pages may frame its files (a fax's PDF), forms post only to it; ``X-Content-Type-Options: nosniff`` on everything, so an uploaded text or TIFF is never
+  read as HTML or script.
+* The session cookie is ``Secure`` whenever the request came over HTTPS (directly or, with
+  ``[webadmin] proxy_hops``, as the proxy says), ``HttpOnly`` and ``SameSite=Lax`` always; HTTPS
+  answers carry Strict-Transport-Security.
+* ``proxy_hops = N``: the last N X-Forwarded-For/-Proto/-Host/-Port/-Prefix values are believed
+  (werkzeug's ProxyFix), so the audit log, the login brake and the cookie see the real client and
+  scheme. With 0 (the default) those headers are ignored: a client cannot claim another address.
+"""
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CSP = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+    "media-src 'self' blob:", "connect-src 'self'", "font-src 'self'", "object-src 'none'",
+    "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"))
+FILES_CSP = "frame-ancestors 'self'"      # files (PDF, audio, exports): only the console may frame them
+HSTS = "max-age=31536000"
+
+
+class SessionOverTls(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, marked Secure on requests that came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def init_app(app: Flask, proxy_hops: int) -> None:
+    app.session_interface = SessionOverTls()
+    app.after_request(_headers)
+    if proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops,  # type: ignore[method-assign]
+                                x_port=proxy_hops, x_prefix=proxy_hops)
+
+
+def _headers(resp: Response) -> Response:
+    h = resp.headers
+    if resp.mimetype == "text/html":
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Frame-Options", "DENY")
+    else:                          # a fax's PDF is shown in a frame of the console's own page
+        h.setdefault("Content-Security-Policy", FILES_CSP)
+        h.setdefault("X-Frame-Options", "SAMEORIGIN")
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:
+        h.setdefault("Strict-Transport-Security", HSTS)
+    return resp
