@@ -96,39 +96,27 @@ typedef struct prompt_s {
     struct prompt_s *next;
 } prompt_t;
 
-#define PROMPT_READ_AHEAD 8192  /* bytes a streamed prompt reads at a time */
+#define PROMPT_READ_AHEAD 8192  /* bytes of a streamed prompt a loader reads at a time */
 #define PROMPT_WAV 100          /* a prompt's codec is in its WAV header */
 #define PROMPT_LOADERS 4        /* loader threads at most: a stalled open holds up one */
 
-/* A prompt file ready to play, as a loader made it (prompt.c): cached, or open for streaming. */
-typedef struct {
-    int codec;                  /* of the file's samples */
-    int fd;                     /* streamed: open at the first sample; -1 when cached */
-    prompt_t *cached;
-    uint8_t *buf;               /* the cached samples, or the read-ahead buffer */
-    int64_t data_start, data_len;
-} prompt_file_t;
-
-/* A prompt being loaded for a play item (prompt.c). */
+/* A prompt file a loader opens for a play item, and reads ahead for it if it is streamed (prompt.c). */
 typedef struct prompt_load_s prompt_load_t;
 
 typedef struct play_item_s {
     int kind;
     int id;
     int flags;
-    prompt_load_t *load;        /* PLAY_FILE: until the media thread takes the loaded file */
+    prompt_load_t *load;        /* PLAY_FILE: its file (the loaders' until loaded, then the item's) */
+    int loaded;                 /* PLAY_FILE: the load finished and the item took its file */
     int codec;                  /* PLAY_FILE: codec of the file's samples */
-    int fd;
-    int64_t bytes_left;         /* -1: until end of file */
-    int64_t data_start;         /* LOOP: where the samples start */
-    int64_t data_len;
     int64_t samples_left;       /* TONE/SILENCE: -1 forever (64 bits: ms * 8 of any int fits) */
     int64_t samples_total;      /* TONE/SILENCE: the length, for LOOP to start again */
     const zone_tone_t *tone_def;  /* TONE: the cycle being played */
     int tone_seg;               /* TONE: current segment */
     int64_t seg_left;           /* TONE: samples left in the segment, -1 for ever */
     tone_gen_state_t *tone;
-    uint8_t *buf;               /* read-ahead buffer for files, or the cached prompt's samples */
+    const uint8_t *buf;         /* PLAY_FILE: the cached prompt's samples, or the streamed block playing */
     prompt_t *cached;
     int buf_len, buf_pos;
     char *error;                /* PLAY_ERROR: the message */
@@ -379,12 +367,17 @@ void play_on_dtmf(engine_t *e, chan_t *c);
 /* prompt.c: loading prompt files off the caller's and media threads, and the prompt cache */
 void prompt_loaders_init(engine_t *e);
 prompt_load_t *prompt_load_start(engine_t *e, const char *path, int codec);   /* any thread; NULL: out of memory */
-/* The media thread, when the item comes to be heard: 1 and *out is the item's, 0 still loading
- * (wait 0, or the engine stops), -1 failed and err says why. wait: block until the load ends. */
-int prompt_load_take(prompt_load_t *l, int wait, prompt_file_t *out, char *err, int errlen);
+/* The media thread, when the item comes to be heard: 1 loaded (*codec; *cached the samples, or NULL:
+ * streamed, see prompt_stream_next), 0 still loading (wait 0, or the engine stops), -1 failed and err
+ * says why. wait: block until the load ends. */
+int prompt_load_take(prompt_load_t *l, int wait, int *codec, prompt_t **cached, char *err, int errlen);
 void prompt_load_drop(prompt_load_t *l);                            /* the item lets go (any time) */
-void prompt_file_release(prompt_file_t *f);
-void prompt_put(prompt_t *p);
+/* A streamed prompt's next block (the channel is done with the one before): bytes, *data pointing at
+ * them until the next call; 0 the samples have ended; PROMPT_NOT_YET not read yet (wait 0, or the
+ * engine stops); -1 a read error. The block after is asked for at once. */
+#define PROMPT_NOT_YET (-2)
+int prompt_stream_next(prompt_load_t *l, int wait, const uint8_t **data);
+void prompt_stream_rewind(prompt_load_t *l);                        /* LOOP: from the first sample again */
 void prompt_loaders_wake(engine_t *e);                              /* after stop_requested is set */
 void prompt_loaders_stop(engine_t *e);                              /* eng_free, media thread stopped */
 void prompt_cache_free(engine_t *e);

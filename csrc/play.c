@@ -3,17 +3,15 @@
  * queued at once and its file loaded by a prompt loader (prompt.c): when it
  * comes to be heard the media thread takes the loaded file, or in real time
  * plays silence until it is loaded. A prompt too large for the prompt cache is
- * read ahead in 8 KB blocks, so that a playing channel costs one read() every
- * second or so, not one a frame. A playback (all items with one id) ends with
- * one EV_PLAY_DONE carrying why it ended.
+ * read ahead by the loaders in 8 KB blocks (a block every second or so) while
+ * the channel plays the one before. The media thread never reads a file. A
+ * playback (all items with one id) ends with one EV_PLAY_DONE carrying why it
+ * ended.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include "engine_private.h"
 
@@ -24,7 +22,6 @@ static play_item_t *new_item(int kind, int id, int flags)
         p->kind = kind;
         p->id = id;
         p->flags = flags;
-        p->fd = -1;
         p->samples_left = -1;
     }
     return p;
@@ -72,33 +69,20 @@ play_item_t *play_new_file(engine_t *e, int id, const char *path, int flags)
     return p;
 }
 
-/* A file item at the head of the queue: 1 its file is loaded (taken from the loader), 0 not yet (real
- * time: the line hears silence meanwhile; every other clock waits here), -1 it failed (err says why). */
+/* A file item at the head of the queue: 1 its file is loaded, 0 not yet (real time: the line hears
+ * silence meanwhile; every other clock waits here), -1 it failed (err says why). */
 static int file_ready(engine_t *e, play_item_t *p, char *err, int errlen)
 {
-    prompt_file_t f;
     int rc;
 
-    if (!p->load)
+    if (p->loaded)
         return 1;
-    if ((rc = prompt_load_take(p->load, e->wait_workers, &f, err, errlen)) <= 0)
+    if ((rc = prompt_load_take(p->load, e->wait_workers, &p->codec, &p->cached, err, errlen)) <= 0)
         return rc;
-    prompt_load_drop(p->load);
-    p->load = NULL;
-    p->codec = f.codec;
-    p->fd = f.fd;
-    p->cached = f.cached;
-    p->buf = f.buf;
-    p->data_start = f.data_start;
-    p->data_len = f.data_len;
+    p->loaded = 1;
+    p->buf = p->cached ? p->cached->data : NULL;
+    p->buf_len = p->cached ? (int) p->cached->len : 0;
     p->buf_pos = 0;
-    if (p->cached) {
-        p->buf_len = (int) f.data_len;
-        p->bytes_left = 0;          /* everything is in the buffer */
-    } else {
-        p->buf_len = 0;
-        p->bytes_left = f.data_len;
-    }
     return 1;
 }
 
@@ -174,43 +158,40 @@ void play_item_free(play_item_t *p)
     if (!p)
         return;
     if (p->load)
-        prompt_load_drop(p->load);
-    if (p->fd >= 0)
-        close(p->fd);
+        prompt_load_drop(p->load);      /* the file, cached or streamed, is the load's */
     if (p->tone)
         tone_gen_free(p->tone);
-    if (p->cached)
-        prompt_put(p->cached);
-    else
-        free(p->buf);
     free(p->error);
     free(p);
 }
 
-/* Read up to n bytes of the file's samples; returns bytes, 0 at the end, <0 on error. */
-static int file_bytes(play_item_t *p, uint8_t *out, int n)
+/* Up to n bytes of the file's samples: the bytes given, fewer at the end of the file or, with
+ * *starved set, when the next block is not read yet (real time); -1 on a read error. */
+static int file_bytes(engine_t *e, play_item_t *p, uint8_t *out, int n, int *starved)
 {
     int got = 0;
+
+    *starved = 0;
     while (got < n) {
         int avail = p->buf_len - p->buf_pos;
         if (avail <= 0) {
-            ssize_t r;
-            int want = PROMPT_READ_AHEAD;
-            if (p->bytes_left == 0)
-                break;
-            if (p->bytes_left > 0 && p->bytes_left < want)
-                want = (int) p->bytes_left;
-            r = read(p->fd, p->buf, (size_t) want);
-            if (r < 0)
-                return -1;
-            if (r == 0) {
-                p->bytes_left = 0;
+            const uint8_t *data;
+            int r;
+            if (p->cached)
+                break;                  /* all of it was in the buffer */
+            r = prompt_stream_next(p->load, e->wait_workers, &data);
+            if (r == PROMPT_NOT_YET) {
+                *starved = 1;
                 break;
             }
-            p->buf_len = (int) r;
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                break;
+            p->buf = data;
+            p->buf_len = r;
             p->buf_pos = 0;
-            p->bytes_left -= r;
-            avail = (int) r;
+            avail = r;
         }
         if (avail > n - got)
             avail = n - got;
@@ -229,8 +210,7 @@ static void loop_item(chan_t *c, play_item_t *p)
     if (p->kind == PLAY_FILE && p->cached) {
         p->buf_pos = 0;
     } else if (p->kind == PLAY_FILE) {
-        lseek(p->fd, p->data_start, SEEK_SET);
-        p->bytes_left = p->data_len;
+        prompt_stream_rewind(p->load);
         p->buf_len = p->buf_pos = 0;
     } else {
         p->samples_left = p->samples_total;
@@ -301,9 +281,9 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
     /* turns: a looped playback of empty items must not spin for ever */
     while (filled < n && c->play_head && turns++ < 64) {
         play_item_t *p = c->play_head;
-        int want = n - filled, got = 0;
+        int want = n - filled, got = 0, starved = 0;
 
-        if (p->kind == PLAY_FILE && p->load) {
+        if (p->kind == PLAY_FILE && !p->loaded) {
             char err[ENG_TEXT_MAX];
             int ready = file_ready(e, p, err, sizeof(err));
             if (ready < 0) {
@@ -320,7 +300,7 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
         case PLAY_FILE: {
             uint8_t raw[MAX_FRAME * 2];
             int bps = codec_bytes_per_sample(p->codec);
-            int r = file_bytes(p, raw, want * bps);
+            int r = file_bytes(e, p, raw, want * bps, &starved);
             if (r < 0) {
                 finish_item(e, c, ENG_END_ERROR, "prompt read error");
                 continue;
@@ -347,6 +327,8 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
         }
         count_played(c, got);
         filled += got;
+        if (starved)
+            break;              /* the next block is not read yet (real time): silence until it is */
         if (p->kind == PLAY_FILE && got < want)
             finish_item(e, c, ENG_END_DONE, NULL);      /* the file ended inside this frame */
         else if ((p->kind == PLAY_SILENCE || p->kind == PLAY_TONE) && p->samples_left == 0)
@@ -368,25 +350,19 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
     }
 }
 
-/* Fast path: a file in the channel's codec, with a whole frame left. */
+/* Fast path: a file in the channel's codec with a whole frame in its buffer (else play_tick, which
+ * also moves on to the next block, the end of the file or the next item). */
 int play_tick_raw(engine_t *e, chan_t *c, uint8_t *raw)
 {
     play_item_t *p = c->play_head;
     int n = e->frame * codec_bytes_per_sample(c->codec);
-    int r;
 
-    if (!p || p->kind != PLAY_FILE || p->load || p->codec != c->codec)
-        return 0;       /* (a file still loading: play_tick waits for it or plays silence) */
-    if (p->bytes_left >= 0 && p->bytes_left + (p->buf_len - p->buf_pos) < n)
-        return 0;      /* the end of the file: let play_tick pad and move on */
-    r = file_bytes(p, raw, n);
-    if (r == n) {
-        count_played(c, e->frame);
-        return 1;
-    }
-    /* cannot happen with the check above; fall back to an error */
-    finish_item(e, c, ENG_END_ERROR, "prompt read error");
-    return 0;
+    if (!p || p->kind != PLAY_FILE || !p->loaded || p->codec != c->codec || p->buf_len - p->buf_pos < n)
+        return 0;
+    memcpy(raw, p->buf + p->buf_pos, (size_t) n);
+    p->buf_pos += n;
+    count_played(c, e->frame);
+    return 1;
 }
 
 /* Remove the items of one playback (id 0: all), emitting its end when reason >= 0. */

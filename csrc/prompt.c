@@ -13,10 +13,16 @@
  * a tick late); on every other clock the media thread waits for it, so tests see the same events
  * at the same engine times on any machine.
  *
+ * A prompt too large for the cache (or when the cache is full) is streamed: the loaders read it
+ * ahead a block at a time into one buffer while the channel plays the other, so the media thread
+ * never reads a file either; in real time a block not read in time is heard as silence, on the
+ * other clocks the media thread waits for it.
+ *
  * Loaders start when loads wait and none is idle, up to PROMPT_LOADERS: an open that never
- * returns holds up one loader, not every prompt. A load belongs to its play item and to the
- * loader (two references); whichever lets go last frees it, so a playback stopped while its file
- * loads just leaves the loader to finish (or skip) it.
+ * returns holds up one loader, not every prompt. A load belongs to its play item and, while it
+ * is queued or being worked on, to a loader; whichever lets go last frees it (and closes a
+ * streamed prompt's file), so a playback stopped while its file loads just leaves the loader to
+ * finish (or skip) it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,17 +36,30 @@
 #define PROMPT_CACHE_FILE_MAX (4 << 20)       /* larger files are streamed */
 #define PROMPT_CACHE_TOTAL_MAX (256 << 20)
 
-enum { LOAD_PENDING = 0, LOAD_READY, LOAD_FAILED };
+enum { LOAD_PENDING = 0, LOAD_READY, LOAD_FAILED };     /* the open */
+enum { JOB_OPEN, JOB_READ };                            /* what a loader is to do with it next */
+enum { RD_IDLE, RD_PENDING, RD_DONE };                  /* a streamed prompt's block being read */
 
 struct prompt_load_s {
     engine_t *eng;
     char *path;
-    int codec;                  /* ENG_CODEC_*, or PROMPT_WAV: from the header */
+    int codec;                  /* ENG_CODEC_*, or PROMPT_WAV: from the header; then the samples' */
     int state;                  /* LOAD_*: written by the loader (release), read by the media thread */
-    int refs;                   /* the play item and the loader; under load_lock */
-    prompt_file_t file;         /* LOAD_READY: what the item takes */
+    int refs;                   /* the play item, and a loader while queued or working; under load_lock */
+    int job;                    /* JOB_*: set before it is queued */
+    prompt_t *cached;           /* LOAD_READY: the samples in the cache; NULL: streamed */
     char error[ENG_TEXT_MAX];   /* LOAD_FAILED: why */
     struct prompt_load_s *next;
+
+    /* a streamed prompt: blocks read ahead by the loaders (rd_* under load_lock) */
+    int fd;
+    uint8_t *buf[2];
+    int64_t start, end;         /* the samples in the file; end -1: to the end of the file */
+    int64_t next_off;           /* the media thread's: where the block after the one it plays starts */
+    int held;                   /* the buffer the channel plays from */
+    int rd_state, rd_stale;     /* rd_stale: asked for before a rewind (LOOP): read again */
+    int rd_buf, rd_want, rd_got;
+    int64_t rd_off;
 };
 
 /* ---- the prompt cache ---------------------------------------------------------------------- */
@@ -101,7 +120,7 @@ static prompt_t *prompt_get(engine_t *e, int fd, const struct stat *st, int code
     return p;
 }
 
-void prompt_put(prompt_t *p)
+static void prompt_put(prompt_t *p)
 {
     pthread_mutex_lock(&p->eng->prompt_lock);
     p->refs--;
@@ -120,24 +139,20 @@ void prompt_cache_free(engine_t *e)
     e->prompt_bytes = 0;
 }
 
-void prompt_file_release(prompt_file_t *f)
-{
-    if (f->fd >= 0)
-        close(f->fd);
-    if (f->cached)
-        prompt_put(f->cached);
-    else
-        free(f->buf);
-    f->fd = -1;
-    f->cached = NULL;
-    f->buf = NULL;
-}
-
 /* ---- one load, on a loader -------------------------------------------------------------------- */
+
+static int read_block(prompt_load_t *l)
+{
+    ssize_t r;
+
+    do
+        r = pread(l->fd, l->buf[l->rd_buf], (size_t) l->rd_want, l->rd_off);
+    while (r < 0 && errno == EINTR);
+    return (int) r;
+}
 
 static int load(engine_t *e, prompt_load_t *l)
 {
-    prompt_file_t *f = &l->file;
     wav_info_t info;
     struct stat st;
     int fd = file_open_regular(l->path, 0, l->error, sizeof(l->error));
@@ -155,29 +170,40 @@ static int load(engine_t *e, prompt_load_t *l)
         info.data_offset = 0;
         info.data_len = lseek(fd, 0, SEEK_END);
     }
-    f->codec = info.codec;
-    f->data_start = info.data_offset;
-    f->data_len = info.data_len;
+    l->codec = info.codec;
     if (fstat(fd, &st) == 0 && info.data_len >= 0 && info.data_len <= PROMPT_CACHE_FILE_MAX
-        && (f->cached = prompt_get(e, fd, &st, info.codec, info.data_offset, info.data_len)) != NULL) {
+        && (l->cached = prompt_get(e, fd, &st, info.codec, info.data_offset, info.data_len)) != NULL) {
         close(fd);
-        f->buf = f->cached->data;
         return 0;
     }
-    if ((f->buf = malloc(PROMPT_READ_AHEAD)) == NULL) {
+    /* streamed: the first block read now, so the prompt starts on time */
+    if ((l->buf[0] = malloc(PROMPT_READ_AHEAD)) == NULL || (l->buf[1] = malloc(PROMPT_READ_AHEAD)) == NULL) {
         close(fd);
         snprintf(l->error, sizeof(l->error), "%s: out of memory", l->path);
         return -1;
     }
-    lseek(fd, info.data_offset, SEEK_SET);
-    f->fd = fd;
+    l->fd = fd;
+    l->start = info.data_offset;
+    l->end = info.data_len >= 0 ? info.data_offset + info.data_len : -1;
+    l->next_off = l->start;
+    l->held = 1;
+    l->rd_buf = 0;
+    l->rd_off = l->start;
+    l->rd_want = l->end >= 0 && l->end - l->start < PROMPT_READ_AHEAD ? (int) (l->end - l->start) : PROMPT_READ_AHEAD;
+    l->rd_got = read_block(l);
+    l->rd_state = RD_DONE;
     return 0;
 }
 
 /* The last reference gone: the load and whatever it made that nobody took. */
 static void load_free(prompt_load_t *l)
 {
-    prompt_file_release(&l->file);
+    if (l->fd >= 0)
+        close(l->fd);
+    if (l->cached)
+        prompt_put(l->cached);
+    free(l->buf[0]);
+    free(l->buf[1]);
     free(l->path);
     free(l);
 }
@@ -196,7 +222,7 @@ static void *loader_main(void *arg)
     pthread_mutex_lock(&e->load_lock);
     for (;;) {
         prompt_load_t *l;
-        int rc, last;
+        int rc, last, job;
 
         while (!e->load_head && !e->load_quit) {
             e->load_idle++;
@@ -210,13 +236,19 @@ static void *loader_main(void *arg)
         if (!e->load_head)
             e->load_tail = NULL;
         e->load_queued--;
+        job = l->job;
         /* the playback was stopped before its turn: nobody will hear it, the disk is spared */
         rc = l->refs == 1 ? -1 : 0;
         pthread_mutex_unlock(&e->load_lock);
         if (rc == 0)
-            rc = load(e, l);
+            rc = job == JOB_OPEN ? load(e, l) : read_block(l);
         pthread_mutex_lock(&e->load_lock);
-        __atomic_store_n(&l->state, rc < 0 ? LOAD_FAILED : LOAD_READY, __ATOMIC_RELEASE);
+        if (job == JOB_OPEN) {
+            __atomic_store_n(&l->state, rc < 0 ? LOAD_FAILED : LOAD_READY, __ATOMIC_RELEASE);
+        } else {
+            l->rd_got = rc;
+            l->rd_state = RD_DONE;
+        }
         pthread_cond_broadcast(&e->load_done);
         last = unref_locked(l);
         if (last) {
@@ -238,10 +270,37 @@ void prompt_loaders_init(engine_t *e)
     pthread_cond_init(&e->load_done, NULL);
 }
 
+/* Queues l for a loader (one more reference), starting a loader if none is idle; 0, or -1 and why
+ * in err when no loader can take it. */
+static int enqueue_locked(engine_t *e, prompt_load_t *l, char *err, int errlen)
+{
+    int rc = 0;
+
+    if (e->load_queued >= e->load_idle && e->nloaders < PROMPT_LOADERS && !e->load_quit) {
+        rc = pthread_create(&e->loaders[e->nloaders], NULL, loader_main, e);
+        if (rc == 0)
+            e->nloaders++;
+    }
+    if (e->nloaders == 0 || e->load_quit) {
+        snprintf(err, (size_t) errlen, "%s: cannot start a prompt loader: %s", l->path,
+                 e->load_quit ? "the engine is closing" : strerror(rc));
+        return -1;
+    }
+    l->next = NULL;
+    if (e->load_tail)
+        e->load_tail->next = l;
+    else
+        e->load_head = l;
+    e->load_tail = l;
+    e->load_queued++;
+    l->refs++;
+    pthread_cond_signal(&e->load_work);
+    return 0;
+}
+
 prompt_load_t *prompt_load_start(engine_t *e, const char *path, int codec)
 {
     prompt_load_t *l = calloc(1, sizeof(*l));
-    int rc = 0;
 
     if (!l || (l->path = strdup(path)) == NULL) {
         free(l);
@@ -249,34 +308,18 @@ prompt_load_t *prompt_load_start(engine_t *e, const char *path, int codec)
     }
     l->eng = e;
     l->codec = codec;
-    l->file.fd = -1;
-    l->refs = 2;
+    l->fd = -1;
+    l->refs = 1;
+    l->job = JOB_OPEN;
     pthread_mutex_lock(&e->load_lock);
-    if (e->load_queued >= e->load_idle && e->nloaders < PROMPT_LOADERS) {
-        rc = pthread_create(&e->loaders[e->nloaders], NULL, loader_main, e);
-        if (rc == 0)
-            e->nloaders++;
-    }
-    if (e->nloaders == 0 || e->load_quit) {
-        /* no loader to do it: the playback ends with why, on its channel */
-        snprintf(l->error, sizeof(l->error), "%s: cannot start a prompt loader: %s", path,
-                 e->load_quit ? "the engine is closing" : strerror(rc));
+    /* no loader to do it: the playback ends with why, on its channel */
+    if (enqueue_locked(e, l, l->error, sizeof(l->error)) < 0)
         l->state = LOAD_FAILED;
-        l->refs = 1;
-    } else {
-        if (e->load_tail)
-            e->load_tail->next = l;
-        else
-            e->load_head = l;
-        e->load_tail = l;
-        e->load_queued++;
-        pthread_cond_signal(&e->load_work);
-    }
     pthread_mutex_unlock(&e->load_lock);
     return l;
 }
 
-int prompt_load_take(prompt_load_t *l, int wait, prompt_file_t *out, char *err, int errlen)
+int prompt_load_take(prompt_load_t *l, int wait, int *codec, prompt_t **cached, char *err, int errlen)
 {
     engine_t *e = l->eng;
     int state = __atomic_load_n(&l->state, __ATOMIC_ACQUIRE);
@@ -294,11 +337,81 @@ int prompt_load_take(prompt_load_t *l, int wait, prompt_file_t *out, char *err, 
         snprintf(err, (size_t) errlen, "%s", l->error);
         return -1;
     }
-    *out = l->file;
-    l->file.fd = -1;            /* the item's now */
-    l->file.cached = NULL;
-    l->file.buf = NULL;
+    *codec = l->codec;
+    *cached = l->cached;
     return 1;
+}
+
+/* ---- streamed prompts ------------------------------------------------------------------------------ */
+
+/* Asks a loader for the block at next_off, into the buffer the channel does not play from; 0 when
+ * the samples have ended (nothing to ask). A loader that cannot be had makes the block an error. */
+static int request_locked(engine_t *e, prompt_load_t *l)
+{
+    char err[ENG_TEXT_MAX];
+    int64_t left = l->end >= 0 ? l->end - l->next_off : PROMPT_READ_AHEAD;
+
+    if (left <= 0)
+        return 0;
+    l->rd_buf = l->held ^ 1;
+    l->rd_off = l->next_off;
+    l->rd_want = left < PROMPT_READ_AHEAD ? (int) left : PROMPT_READ_AHEAD;
+    l->job = JOB_READ;
+    if (enqueue_locked(e, l, err, sizeof(err)) < 0) {
+        l->rd_got = -1;
+        l->rd_state = RD_DONE;
+    } else {
+        l->rd_state = RD_PENDING;
+    }
+    return 1;
+}
+
+int prompt_stream_next(prompt_load_t *l, int wait, const uint8_t **data)
+{
+    engine_t *e = l->eng;
+    int got;
+
+    pthread_mutex_lock(&e->load_lock);
+    for (;;) {
+        if (l->rd_state == RD_IDLE && !request_locked(e, l)) {
+            pthread_mutex_unlock(&e->load_lock);
+            return 0;
+        }
+        if (l->rd_state == RD_PENDING) {
+            if (!wait || __atomic_load_n(&e->stop_requested, __ATOMIC_ACQUIRE)) {
+                pthread_mutex_unlock(&e->load_lock);
+                return PROMPT_NOT_YET;
+            }
+            pthread_cond_wait(&e->load_done, &e->load_lock);
+            continue;
+        }
+        l->rd_state = RD_IDLE;          /* RD_DONE: taken */
+        if (!l->rd_stale)
+            break;
+        l->rd_stale = 0;                /* read for the place before a rewind: read from the new one */
+    }
+    got = l->rd_got;
+    if (got > 0) {
+        l->held = l->rd_buf;
+        l->next_off += got;
+        *data = l->buf[l->held];
+        request_locked(e, l);           /* the block after, while this one plays */
+    }
+    pthread_mutex_unlock(&e->load_lock);
+    return got < 0 ? -1 : got;
+}
+
+void prompt_stream_rewind(prompt_load_t *l)
+{
+    engine_t *e = l->eng;
+
+    pthread_mutex_lock(&e->load_lock);
+    l->next_off = l->start;
+    if (l->rd_state == RD_PENDING)
+        l->rd_stale = 1;
+    else
+        l->rd_state = RD_IDLE;          /* a block read ahead for the old place is dropped */
+    pthread_mutex_unlock(&e->load_lock);
 }
 
 void prompt_load_drop(prompt_load_t *l)

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from telephonist.engine import Clock, EndReason, FaxDone, Hook, Kind, PlayDone, RecDone, RecMode
+from telephonist.engine import Clock, Codec, EndReason, FaxDone, Hook, Kind, PlayDone, RecDone, RecMode
 from tests.support import signals as S
 from tests.support.fax_docs import make_fax_tiff
 from tests.support.live_engine import returns_at_once
@@ -106,6 +106,47 @@ def test_a_stop_right_after_a_play_applies_to_it(harness, tmp_path):
     assert S.active_runs(S.read_wav(tmp_path / "heard.wav").samples[0], threshold_dbm0=-40) == []
 
 
+# ---- prompts too large for the prompt cache: read ahead by the loaders -------------------------------------
+
+SEGMENT_HZ = (500, 700, 900, 1100, 1300)
+LONG_S = 263            # 16-bit samples: 4.2 MB, more than the prompt cache takes of one file (4 MB)
+
+
+def long_prompt(path) -> str:
+    """LONG_S seconds of raw 16-bit samples, second k a tone of SEGMENT_HZ[k % 5]."""
+    seconds = [S.tone([(hz, -10)], 1000).tobytes() for hz in SEGMENT_HZ]
+    with open(path, "wb") as f:
+        for k in range(LONG_S):
+            f.write(seconds[k % len(SEGMENT_HZ)])
+    return str(path)
+
+
+def segment_heard(rx, start: int, k: int) -> int:
+    """The frequency of SEGMENT_HZ loudest in second k of what was heard from sample start."""
+    a, b = start + k * 8000 + 800, start + (k + 1) * 8000 - 800
+    return max(SEGMENT_HZ, key=lambda hz: S.goertzel_dbm0(rx, hz, a, b))
+
+
+def test_a_streamed_prompt_plays_whole_and_in_order_and_loops(harness, tmp_path):
+    (near, far), = harness.sim(codec=Codec.LINEAR)
+    harness.engine.hook(near, Hook.OFF)
+    heard = tmp_path / "heard.wav"
+    harness.engine.record(far, str(heard), RecMode.RX, Codec.LINEAR)
+    pid = harness.engine.play(near, [long_prompt(tmp_path / "hold.sln")], loop=True)
+    harness.run((LONG_S + 3) * 1000)
+    harness.engine.play_stop(near, pid)
+    harness.run(200)
+    harness.engine.record_stop(far)
+    harness.run(100)
+    done, = harness.of(PlayDone, near)
+    assert (done.reason, done.played_ms) == (EndReason.STOPPED, (LONG_S + 3) * 1000)
+    rx = S.read_wav(heard).samples[0]
+    (start, end), = S.active_runs(rx, threshold_dbm0=-30)
+    assert end - start == (LONG_S + 3) * 8000                       # no block lost, none twice
+    for k in (*range(0, LONG_S, 37), LONG_S - 1, LONG_S, LONG_S + 1):     # then the loop's start again
+        assert segment_heard(rx, start, k) == SEGMENT_HZ[k % LONG_S % len(SEGMENT_HZ)], k
+
+
 # ---- real time, with a disk that stalls -------------------------------------------------------------------
 
 def answered(live, n: int) -> list[int]:
@@ -159,3 +200,29 @@ def test_plays_and_stops_keep_their_order_while_a_prompt_loads(live, stalling_di
     live.wait(lambda e: isinstance(e, PlayDone) and e.playback == second)
     order = [(e.playback, e.reason) for e in live.events if isinstance(e, PlayDone)]
     assert order == [(stopped, EndReason.STOPPED), (first, EndReason.DONE), (second, EndReason.DONE)]
+
+
+def test_a_streamed_prompt_on_a_stalled_disk_goes_silent_while_the_engine_goes_on(live, stalling_disk, tmp_path):
+    """The media thread read a streamed prompt's blocks itself: a stalled disk stopped every channel."""
+    near, = answered(live, 1)
+    far = live.engine.sim_far(near)
+    long_prompt(stalling_disk.backing / "hold.sln")
+    heard = tmp_path / "heard.wav"
+    rid = live.engine.record(far, str(heard), RecMode.RX, Codec.LINEAR)
+    pid = live.engine.play(near, [str(stalling_disk.mount / "hold.sln")])
+    live.after(1500)
+    stalling_disk.stall()
+    try:
+        for _ in range(3):
+            live.after(500)              # the engine's clock goes on while the disk does not answer
+        assert ends(live, pid) == []
+    finally:
+        stalling_disk.release()
+    live.after(1500)
+    live.engine.play_stop(near, pid)
+    assert live.wait(lambda e: isinstance(e, PlayDone) and e.playback == pid).reason == EndReason.STOPPED
+    live.engine.record_stop(far)
+    live.wait(lambda e: isinstance(e, RecDone) and e.recording == rid)
+    runs = S.active_runs(S.read_wav(heard).samples[0], threshold_dbm0=-30)
+    # heard, then silence while the disk stalled (1.5 s less the block in hand, 0.5 s), then heard again
+    assert len(runs) == 2 and runs[1][0] - runs[0][1] >= 700 * 8, runs

@@ -89,7 +89,8 @@ def _serve(backing: str, mount: str) -> None:
         def chmod(self, path, mode):
             raise FuseOSError(errno.EPERM)
 
-    FUSE(Passthrough(), mount, foreground=True, nothreads=False)
+    # direct_io: every read reaches us (no page cache in between), so a stalled disk stalls reads too
+    FUSE(Passthrough(), mount, foreground=True, nothreads=False, direct_io=True)
 
 
 class StallFs:
@@ -121,7 +122,9 @@ class StallFs:
 
     def close(self) -> None:
         self.release()
-        subprocess.run(["fusermount", "-u", str(self.mount)], check=False, capture_output=True)
+        if subprocess.run(["fusermount", "-u", str(self.mount)], check=False, capture_output=True).returncode:
+            # a file still open on it (an engine not closed yet): detached now, gone once let go
+            subprocess.run(["fusermount", "-u", "-z", str(self.mount)], check=False, capture_output=True)
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
