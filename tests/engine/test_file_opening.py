@@ -226,3 +226,25 @@ def test_a_streamed_prompt_on_a_stalled_disk_goes_silent_while_the_engine_goes_o
     runs = S.active_runs(S.read_wav(heard).samples[0], threshold_dbm0=-30)
     # heard, then silence while the disk stalled (1.5 s less the block in hand, 0.5 s), then heard again
     assert len(runs) == 2 and runs[1][0] - runs[0][1] >= 700 * 8, runs
+
+
+def test_in_real_time_the_writer_opens_recordings(live, stalling_disk, tmp_path):
+    """A FIFO is refused there too; a recording on a stalled disk starts buffering at once and is
+    whole once the disk answers."""
+    near, other = answered(live, 2)
+    sink = fifo(tmp_path / "sink.wav")
+    bad = returns_at_once(lambda: live.engine.record(near, sink, RecMode.RX), open_other_end(sink, os.O_RDONLY))
+    done = live.wait(lambda e: isinstance(e, RecDone) and e.recording == bad)
+    assert (done.reason, done.recorded_ms) == (EndReason.ERROR, 0) and "not a regular file (a FIFO)" in done.error
+    path = stalling_disk.mount / "msg.wav"
+    stalling_disk.stall()
+    try:
+        rid = returns_at_once(lambda: live.engine.record(other, str(path), RecMode.RX, Codec.LINEAR, max_ms=400),
+                              stalling_disk.release)
+        live.after(800)                  # the clock goes on, the recording reaches its end meanwhile
+        assert not [e for e in live.events if isinstance(e, RecDone) and e.recording == rid]
+    finally:
+        stalling_disk.release()
+    done = live.wait(lambda e: isinstance(e, RecDone) and e.recording == rid)
+    assert (done.reason, done.recorded_ms, done.path) == (EndReason.MAXTIME, 400, str(path))
+    assert len(S.read_wav(path).samples[0]) == 400 * 8
