@@ -27,15 +27,20 @@ def open_other_end(path: str, flags: int):
     return unblock
 
 
+def lines_off_hook(harness, n: int) -> list[tuple[int, int]]:
+    lines = harness.sim(n=n)
+    for near, _ in lines:
+        harness.engine.hook(near, Hook.OFF)
+    return lines
+
+
 def played(harness, chan, path) -> int:
     return returns_at_once(lambda: harness.engine.play(chan, [path]), open_other_end(path, os.O_WRONLY))
 
 
 @pytest.mark.timeout(60)
 def test_a_fifo_or_a_device_named_as_a_prompt_ends_that_playback_with_an_error(harness, tmp_path):
-    (near, far), (other, _) = harness.sim(n=2)
-    for ch in (near, other):
-        harness.engine.hook(ch, Hook.OFF)
+    (near, _), (other, _) = lines_off_hook(harness, 2)
     hold = fifo(tmp_path / "hold.wav")
     zero = tmp_path / "zero.alaw"
     zero.symlink_to("/dev/zero")
@@ -58,9 +63,7 @@ def test_a_fifo_or_a_device_named_as_a_prompt_ends_that_playback_with_an_error(h
 
 @pytest.mark.timeout(60)
 def test_a_fifo_named_as_a_recording_ends_it_with_an_error(harness, tmp_path):
-    (near, _), (other, _) = harness.sim(n=2)
-    for ch in (near, other):
-        harness.engine.hook(ch, Hook.OFF)
+    (near, _), (other, _) = lines_off_hook(harness, 2)
     sink = fifo(tmp_path / "msg.wav")
     rid = returns_at_once(lambda: harness.engine.record(near, sink, RecMode.RX),
                           open_other_end(sink, os.O_RDONLY))
@@ -93,8 +96,7 @@ def test_a_fifo_named_as_a_fax_file_ends_the_fax_with_an_error(harness, tmp_path
 
 def test_a_stop_right_after_a_play_applies_to_it(harness, tmp_path):
     """The stop is queued behind the play, whose file may still be loading: it stops that playback."""
-    (near, far), = harness.sim()
-    harness.engine.hook(near, Hook.OFF)
+    (near, far), = lines_off_hook(harness, 1)
     harness.engine.record(far, str(tmp_path / "heard.wav"), RecMode.RX)
     prompt = S.write_wav(tmp_path / "menu.wav", S.tone([(1000, -10)], 1000))
     pid = harness.engine.play(near, [prompt, ("tone", "dial", 500)])
