@@ -296,6 +296,9 @@ static void rec_wait_writer(engine_t *e, recorder_t *r)
 static int rec_flush(recorder_t *r)
 {
     int off = 0;
+
+    if (r->fd < 0)
+        return -EBADF;          /* never opened (open_err says why) */
     while (off < r->buf_len) {
         ssize_t w = write(r->fd, r->buf + off, (size_t) (r->buf_len - off));
         if (w < 0) {
@@ -323,6 +326,18 @@ static void append(recorder_t *r, const void *data, int bytes)
         return;     /* the writer is four seconds behind: the disk has stalled; drop rather than block */
     memcpy(r->buf + r->buf_len, data, (size_t) bytes);
     r->buf_len += bytes;
+}
+
+/* The file could not be opened or written (errno err): the recording ends with why. */
+static void rec_failed(engine_t *e, chan_t *c, recorder_t *r, int err)
+{
+    char msg[ENG_TEXT_MAX];
+
+    if (r->open_err[0])
+        snprintf(msg, sizeof(msg), "%s", r->open_err);
+    else
+        snprintf(msg, sizeof(msg), "%s: %s", r->path, strerror(err));
+    rec_stop(e, c, ENG_END_ERROR, msg);
 }
 
 void rec_tick(engine_t *e, chan_t *c)
@@ -383,12 +398,7 @@ void rec_tick(engine_t *e, chan_t *c)
         return;
     }
     if (__atomic_load_n(&r->werr, __ATOMIC_ACQUIRE)) {
-        char msg[ENG_TEXT_MAX];
-        if (r->open_err[0])
-            snprintf(msg, sizeof(msg), "%s", r->open_err);
-        else
-            snprintf(msg, sizeof(msg), "%s: %s", r->path, strerror(r->werr));
-        rec_stop(e, c, ENG_END_ERROR, msg);
+        rec_failed(e, c, r, r->werr);
         return;
     }
     if (--r->flush_countdown <= 0) {
@@ -403,11 +413,8 @@ void rec_tick(engine_t *e, chan_t *c)
             rc = rec_flush(r);
         }
         r->flush_countdown = REC_FLUSH_FRAMES_MS / e->frame_ms;
-        if (rc < 0) {
-            char msg[ENG_TEXT_MAX];
-            snprintf(msg, sizeof(msg), "%s: %s", r->path, strerror(-rc));
-            rec_stop(e, c, ENG_END_ERROR, msg);
-        }
+        if (rc < 0)
+            rec_failed(e, c, r, -rc);
     }
 }
 
