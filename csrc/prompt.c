@@ -294,7 +294,8 @@ static int enqueue_locked(engine_t *e, prompt_load_t *l, char *err, int errlen)
     e->load_tail = l;
     e->load_queued++;
     l->refs++;
-    pthread_cond_signal(&e->load_work);
+    if (e->load_idle > 0)
+        pthread_cond_signal(&e->load_work);     /* a busy loader looks at the queue before it waits */
     return 0;
 }
 
