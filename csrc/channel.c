@@ -192,13 +192,7 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
         cid_send(e, c, cmd->id, cmd->a, cmd->b, cmd->s1, cmd->s2, cmd->s3);
         break;
     case CMD_RECORD:
-        if (!cmd->ptr) {
-            eng_emit(e, EV_REC_DONE, c->id, cmd->id, ENG_END_ERROR, 0, 0, 0, cmd->s1);
-            break;
-        }
-        if (c->rec)
-            rec_stop(e, c, ENG_END_STOPPED, NULL);
-        c->rec = cmd->ptr;
+        rec_start(e, c, cmd->ptr);
         cmd->ptr = NULL;
         break;
     case CMD_RECORD_STOP:

@@ -191,8 +191,8 @@ int eng_play_file(engine_t *e, int chan, int id, const char *path, int flags)
         return eng_fail(e, ENG_EINVAL, "play: no file name");
     if (check_play_flags(e, flags) < 0)
         return ENG_EINVAL;
-    /* Opened here, in the caller's thread, so that the media thread never waits on open(). */
-    return push_play(e, chan, play_open_file(e, id, path, flags));
+    /* Nothing here touches the disk: a prompt loader opens the file (prompt.c). */
+    return push_play(e, chan, play_new_file(e, id, path, flags));
 }
 
 int eng_play_tone(engine_t *e, int chan, int id, const char *tone, int ms, int flags)
@@ -293,8 +293,6 @@ int eng_record(engine_t *e, int chan, int id, const char *path, int mode, int co
                int max_ms, int silence_ms, const char *stop_digits)
 {
     cmd_t *cmd;
-    recorder_t *r;
-    char err[300];
 
     eng_clear_error(e);
     CHECK_CHAN(e, "record", chan);
@@ -308,12 +306,12 @@ int eng_record(engine_t *e, int chan, int id, const char *path, int mode, int co
         return ENG_EINVAL;
     if ((cmd = eng_new_cmd(CMD_RECORD, chan, id)) == NULL)
         return eng_fail(e, ENG_ENOMEM, "record: out of memory");
-    r = rec_open(e, id, path, mode, codec, max_ms, silence_ms, stop_digits, err, sizeof(err));
-    if (!r) {
-        /* The failure reaches the application as the recording's end, on its channel. */
-        cmd->s1 = strdup(err);
+    /* Nothing here touches the disk: the file is opened as the recording starts (record.c), and a
+     * failure reaches the application as the recording's end, on its channel. */
+    if ((cmd->ptr = rec_new(e, id, path, mode, codec, max_ms, silence_ms, stop_digits)) == NULL) {
+        free(cmd);
+        return eng_fail(e, ENG_ENOMEM, "record: out of memory");
     }
-    cmd->ptr = r;
     return eng_push_cmd(e, cmd);
 }
 
@@ -346,7 +344,7 @@ int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calli
             int ecm, const char *ident, const char *header)
 {
     cmd_t *cmd;
-    char err[300];
+    char err[300] = "";
 
     eng_clear_error(e);
     CHECK_CHAN(e, "fax", chan);
@@ -359,8 +357,11 @@ int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calli
         return eng_fail(e, ENG_EINVAL, "fax: the page header has %zu characters; at most 50", strlen(header));
     if ((cmd = eng_new_cmd(CMD_FAX, chan, id)) == NULL)
         return eng_fail(e, ENG_ENOMEM, "fax: out of memory");
-    /* Checked here, in the caller's thread; a failure reaches the application as the fax's end. */
-    if (fax_worker_init(e, err, sizeof(err)) < 0 || fax_check(path, send, err, sizeof(err)) < 0) {
+    /* The document is checked by the fax worker, not here (no disk in the caller's thread); a failure
+     * reaches the application as the fax's end. */
+    if (strlen(path) >= FAX_PATH_MAX)
+        snprintf(err, sizeof(err), "fax: the path is too long (at most %d bytes)", FAX_PATH_MAX - 1);
+    if (err[0] || fax_worker_init(e, err, sizeof(err)) < 0) {
         cmd->d = -1;
         cmd->s1 = strdup(err);
     } else {

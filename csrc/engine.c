@@ -219,6 +219,7 @@ engine_t *eng_new(int frame_samples, int max_channels)
     pthread_cond_init(&e->ev_cond, NULL);
     eng_mutex_init(&e->stats_lock);
     eng_mutex_init(&e->prompt_lock);
+    prompt_loaders_init(e);
     pthread_mutex_init(&e->faxw_lock, NULL);
     errno = 0;
     e->base_nice = getpriority(PRIO_PROCESS, 0);
@@ -255,6 +256,7 @@ void eng_free(engine_t *e)
     eng_stop(e);
     fax_worker_free(e);         /* frees the terminals; the channels' pipes go with the channels */
     rec_writer_stop(e);         /* writes what is queued, so the recorders can be freed */
+    prompt_loaders_stop(e);
     for (c = e->cmd_head; c; c = next) {
         next = c->next;
         free_cmd(c);
@@ -529,7 +531,7 @@ int eng_run_ticks(engine_t *e, int n)
         return eng_fail(e, ENG_ESTATE, "run ticks: the media thread is running");
     if (n < 0)
         return eng_fail(e, ENG_EINVAL, "run ticks: %d ticks", n);
-    e->fax_wait = 1;
+    e->wait_workers = 1;
     for (i = 0; i < n; i++)
         tick(e);
     e->stats.ticks = e->tick;
@@ -611,8 +613,8 @@ static void *media_thread(void *arg)
 
         if (mode == ENG_CLOCK_LOCKSTEP && !wait_for_release(e))
             break;
-        /* only a real-time clock may leave a fax frame unanswered rather than wait for it */
-        e->fax_wait = mode != ENG_CLOCK_REALTIME;
+        /* only a real-time clock may leave a fax frame unanswered or a prompt unheard rather than wait */
+        e->wait_workers = mode != ENG_CLOCK_REALTIME;
         due = next;
         t0 = mono_ns();
         tick(e);
@@ -674,6 +676,7 @@ int eng_stop(engine_t *e)
     e->stop_requested = 1;
     pthread_cond_broadcast(&e->ev_cond);
     pthread_mutex_unlock(&e->ev_lock);
+    prompt_loaders_wake(e);     /* a media thread waiting for a prompt (not in real time) */
     pthread_join(e->thread, NULL);
     e->running = 0;
     return 0;

@@ -84,7 +84,7 @@ const zone_tone_t *zone_find_tone(const zone_t *z, const char *name);
 
 enum { PLAY_FILE = 1, PLAY_TONE, PLAY_SILENCE, PLAY_ERROR };
 
-/* A prompt held in memory, shared by every channel playing it (prompt_cache in play.c). */
+/* A prompt held in memory, shared by every channel playing it (the prompt cache in prompt.c). */
 typedef struct prompt_s {
     engine_t *eng;
     uint64_t dev, ino, size;
@@ -96,22 +96,27 @@ typedef struct prompt_s {
     struct prompt_s *next;
 } prompt_t;
 
+#define PROMPT_READ_AHEAD 8192  /* bytes of a streamed prompt a loader reads at a time */
+#define PROMPT_WAV 100          /* a prompt's codec is in its WAV header */
+#define PROMPT_LOADERS 4        /* loader threads at most: a stalled open holds up one */
+
+/* A prompt file a loader opens for a play item, and reads ahead for it if it is streamed (prompt.c). */
+typedef struct prompt_load_s prompt_load_t;
+
 typedef struct play_item_s {
     int kind;
     int id;
     int flags;
+    prompt_load_t *load;        /* PLAY_FILE: its file (the loaders' until loaded, then the item's) */
+    int loaded;                 /* PLAY_FILE: the load finished and the item took its file */
     int codec;                  /* PLAY_FILE: codec of the file's samples */
-    int fd;
-    int64_t bytes_left;         /* -1: until end of file */
-    int64_t data_start;         /* LOOP: where the samples start */
-    int64_t data_len;
     int64_t samples_left;       /* TONE/SILENCE: -1 forever (64 bits: ms * 8 of any int fits) */
     int64_t samples_total;      /* TONE/SILENCE: the length, for LOOP to start again */
     const zone_tone_t *tone_def;  /* TONE: the cycle being played */
     int tone_seg;               /* TONE: current segment */
     int64_t seg_left;           /* TONE: samples left in the segment, -1 for ever */
     tone_gen_state_t *tone;
-    uint8_t *buf;               /* read-ahead buffer for files, or the cached prompt's samples */
+    const uint8_t *buf;         /* PLAY_FILE: the cached prompt's samples, or the streamed block playing */
     prompt_t *cached;
     int buf_len, buf_pos;
     char *error;                /* PLAY_ERROR: the message */
@@ -284,6 +289,15 @@ struct engine_s {
     prompt_t *prompts;
     int64_t prompt_bytes;
 
+    /* prompt loaders (prompt.c), started as loads wait */
+    pthread_mutex_t load_lock;
+    pthread_cond_t load_work;   /* a load queued, or quit */
+    pthread_cond_t load_done;   /* a load finished, or the media thread is asked to stop */
+    prompt_load_t *load_head, *load_tail;
+    int load_queued, load_idle, load_quit;
+    int nloaders;
+    pthread_t loaders[PROMPT_LOADERS];
+
     /* recordings' disk writes in real time: a writer thread, so the disk never stalls the audio */
     pthread_t writer;
     pthread_mutex_t wlock;
@@ -298,7 +312,8 @@ struct engine_s {
     /* fax terminals run on a worker thread (fax_worker.c), started with the first fax */
     pthread_mutex_t faxw_lock;
     fax_worker_t *faxw;
-    int fax_wait;               /* this tick waits for the worker (every clock but real time) */
+    int wait_workers;           /* this tick waits for the fax worker and the prompt loaders (every clock
+                                   but real time) */
     int64_t fax_late_tick;      /* this tick: fax frames the worker did not deliver in time */
     int fax_lag_tick;           /* this tick: most frames a session's worker was behind */
 
@@ -340,16 +355,36 @@ const int16_t *chan_tx_lin(engine_t *e, chan_t *c);
 void chan_free(chan_t *c);
 
 /* play.c */
-play_item_t *play_open_file(engine_t *e, int id, const char *path, int flags);
+play_item_t *play_new_file(engine_t *e, int id, const char *path, int flags);     /* any thread: no disk */
 play_item_t *play_new_tone(engine_t *e, const zone_t *z, int id, const char *tone, int ms, int flags);
 play_item_t *play_new_silence(int id, int ms, int flags);
-int play_read(engine_t *e, chan_t *c, play_item_t *p, int16_t *out, int n);
 void play_item_free(play_item_t *p);
-void prompt_cache_free(engine_t *e);
 void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx);
 int play_tick_raw(engine_t *e, chan_t *c, uint8_t *raw);
 void play_stop(engine_t *e, chan_t *c, int id, int reason);
 void play_on_dtmf(engine_t *e, chan_t *c);
+
+/* prompt.c: loading prompt files off the caller's and media threads, and the prompt cache */
+void prompt_loaders_init(engine_t *e);
+prompt_load_t *prompt_load_start(engine_t *e, const char *path, int codec);   /* any thread; NULL: out of memory */
+/* The media thread, when the item comes to be heard: 1 loaded (*codec; *cached the samples, or NULL:
+ * streamed, see prompt_stream_next), 0 still loading (wait 0, or the engine stops), -1 failed and err
+ * says why. wait: block until the load ends. */
+int prompt_load_take(prompt_load_t *l, int wait, int *codec, prompt_t **cached, char *err, int errlen);
+void prompt_load_drop(prompt_load_t *l);                            /* the item lets go (any time) */
+/* A streamed prompt's next block (the channel is done with the one before): bytes, *data pointing at
+ * them until the next call; 0 the samples have ended; PROMPT_NOT_YET not read yet (wait 0, or the
+ * engine stops); -1 a read error. The block after is asked for at once. */
+#define PROMPT_NOT_YET (-2)
+int prompt_stream_next(prompt_load_t *l, int wait, const uint8_t **data);
+void prompt_stream_rewind(prompt_load_t *l);                        /* LOOP: from the first sample again */
+void prompt_loaders_wake(engine_t *e);                              /* after stop_requested is set */
+void prompt_loaders_stop(engine_t *e);                              /* eng_free, media thread stopped */
+void prompt_cache_free(engine_t *e);
+
+/* files.c: regular files only, never blocking on what a name is; -1 and err says why */
+int file_check_regular(const char *path, int may_be_absent, char *err, int errlen);
+int file_open_regular(const char *path, int write, char *err, int errlen);   /* write: create, truncate */
 
 /* wav.c */
 typedef struct {
@@ -363,8 +398,10 @@ int wav_probe(int fd, const char *path, wav_info_t *info, char *err, int errlen)
 int wav_write_header(int fd, int codec, int channels, int64_t data_len);
 
 /* record.c */
-recorder_t *rec_open(engine_t *e, int id, const char *path, int mode, int codec, int max_ms,
-                     int silence_ms, const char *stop_digits, char *err, int errlen);
+/* any thread: memory only (NULL: out of memory); the file is opened when the recording starts */
+recorder_t *rec_new(engine_t *e, int id, const char *path, int mode, int codec, int max_ms,
+                    int silence_ms, const char *stop_digits);
+void rec_start(engine_t *e, chan_t *c, recorder_t *r);          /* the media thread: CMD_RECORD */
 void rec_tick(engine_t *e, chan_t *c);
 void rec_on_dtmf(engine_t *e, chan_t *c, char digit);
 void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg);
@@ -404,9 +441,10 @@ int progress_enable(engine_t *e, chan_t *c, int on);
 void progress_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
 void progress_free(chan_t *c);
 
-/* fax.c: the T.30 terminal (settings made by the media thread, the terminal by the fax worker) */
+/* fax.c: the T.30 terminal (settings made by the media thread; the document checked and the terminal
+ * made by the fax worker) */
+#define FAX_PATH_MAX 1024
 #define FAX_NOTES_PER_STEP 4
-int fax_check(const char *path, int send, char *err, int errlen);  /* caller's thread: 0 or -1 and why */
 fax_session_t *fax_session_new(int id, int send, const char *path, int calling, int ecm, const char *ident,
                                const char *header);
 int fax_session_step(fax_session_t *f, const int16_t *rx, int16_t *tx, int n);  /* 1: T.30 ended */

@@ -2,10 +2,12 @@
  * Fax over a voice channel: spandsp's T.30 terminal (V.17, V.29, V.27ter,
  * ECM), sending or receiving TIFF-F, with an event per page and one at the end.
  *
- * A document to send is checked page by page in the caller's thread before
- * the session exists (1 bit per pixel, G3/G4 or uncompressed, fax widths,
- * 204 x 98/196 dpi), so a file that is not fax-ready is refused with a
- * clear reason instead of failing in phase B. spandsp reads and writes the
+ * A document to send is checked page by page before the terminal starts (1
+ * bit per pixel, G3/G4 or uncompressed, fax widths, 204 x 98/196 dpi), so a
+ * file that is not fax-ready is refused with a clear reason instead of
+ * failing in phase B; the check, like every touch of the disk, is the fax
+ * worker's, never eng_fax's caller's, and takes regular files only (a FIFO
+ * named as a document would block its open for ever). spandsp reads and writes the
  * TIFF inside fax_rx/fax_tx (a page boundary costs 1-4 ms of one frame), so
  * a session is stepped by the fax worker (fax_worker.c), never by the media
  * thread; what the T.30 handlers report is kept as notes the worker hands
@@ -37,7 +39,7 @@ struct fax_session_s {
     int pages;
     int nnotes;                 /* made during the current step */
     fax_note_t notes[FAX_NOTES_PER_STEP];
-    char path[1024];
+    char path[FAX_PATH_MAX];
     char ident[24];             /* T.30 allows 20 characters */
     char header[64];            /* spandsp takes 50 */
 };
@@ -54,13 +56,14 @@ static int check_tiff(const char *path, char *err, int errlen)
     TIFF *tif;
     int page = 0;
 
+    int fd;
+
     TIFFSetErrorHandler(NULL);
     TIFFSetWarningHandler(NULL);
-    if (access(path, R_OK) != 0) {
-        snprintf(err, (size_t) errlen, "%s: %s", path, strerror(errno));
+    if ((fd = file_open_regular(path, 0, err, errlen)) < 0)
         return -1;
-    }
-    if ((tif = TIFFOpen(path, "r")) == NULL) {
+    if ((tif = TIFFFdOpen(fd, path, "r")) == NULL) {
+        close(fd);
         snprintf(err, (size_t) errlen, "%s: not a TIFF file", path);
         return -1;
     }
@@ -159,16 +162,15 @@ static void phase_e(t30_state_t *t30, void *user_data, int completion)
 /* ---- life ------------------------------------------------------------------------------------ */
 
 /* In the caller's thread: refuse what cannot work, with a reason, before a session exists. */
-int fax_check(const char *path, int send, char *err, int errlen)
+/* On the worker, before the terminal starts. */
+static int fax_check(const char *path, int send, char *err, int errlen)
 {
-    char dir[1024];
+    char dir[FAX_PATH_MAX];
 
-    if (strlen(path) >= sizeof(dir)) {
-        snprintf(err, (size_t) errlen, "fax: the path is too long");
-        return -1;
-    }
     if (send)
         return check_tiff(path, err, errlen) < 0 ? -1 : 0;
+    if (file_check_regular(path, 1, err, errlen) < 0)
+        return -1;              /* spandsp would open what is there for writing */
     snprintf(dir, sizeof(dir), "%s", path);
     if (access(dirname(dir), W_OK) != 0) {
         snprintf(err, (size_t) errlen, "%s: cannot write there: %s", path, strerror(errno));
@@ -194,11 +196,15 @@ fax_session_t *fax_session_new(int id, int send, const char *path, int calling, 
     return f;
 }
 
-/* On the worker, at the first frame. */
-static int start(fax_session_t *f)
+/* On the worker, at the first frame; -1 and err says why not. */
+static int start(fax_session_t *f, char *err, int errlen)
 {
-    if ((f->fax = fax_init(NULL, f->calling)) == NULL)
+    if (fax_check(f->path, f->send, err, errlen) < 0)
         return -1;
+    if ((f->fax = fax_init(NULL, f->calling)) == NULL) {
+        snprintf(err, (size_t) errlen, "fax: out of memory for the T.30 terminal");
+        return -1;
+    }
     f->t30 = fax_get_t30_state(f->fax);
     fax_set_transmit_on_idle(f->fax, 1);
     fax_set_tep_mode(f->fax, 0);
@@ -225,12 +231,15 @@ int fax_session_step(fax_session_t *f, const int16_t *rx, int16_t *tx, int n)
     int got = 0;
 
     f->nnotes = 0;
-    if (!f->fax && !f->finished && start(f) < 0) {
-        fax_note_t *note = new_note(f, EV_FAX_DONE);
-        f->finished = 1;
-        if (note) {
-            note->a = -1;
-            snprintf(note->text, sizeof(note->text), "fax: out of memory for the T.30 terminal");
+    if (!f->fax && !f->finished) {
+        char err[FAX_PATH_MAX + 200];       /* the texts name the path; the event keeps what fits */
+        if (start(f, err, sizeof(err)) < 0) {
+            fax_note_t *note = new_note(f, EV_FAX_DONE);
+            f->finished = 1;
+            if (note) {
+                note->a = -1;
+                snprintf(note->text, sizeof(note->text), "%.*s", (int) sizeof(note->text) - 1, err);
+            }
         }
     }
     if (!f->finished)

@@ -435,7 +435,7 @@ void fax_chan_tx(engine_t *e, chan_t *c, int16_t *tx, int n)
     if (p->pushed - p->pulled > p->latency) {
         int64_t s = p->pulled++;
         int64_t done = LOAD(&p->done);
-        if (done <= s && e->fax_wait)
+        if (done <= s && e->wait_workers)
             done = wait_for(e, p, s, 0);
         if (done > s) {
             memcpy(tx, p->tx + (size_t) (s % p->ring) * (size_t) p->frame, sizeof(int16_t) * (size_t) n);
@@ -464,7 +464,7 @@ void fax_chan_stop(engine_t *e, chan_t *c, const char *why)
         STORE(&p->stop, 1);
         kick(e->faxw);
         /* the received file is closed before the application hears of the end */
-        if (e->fax_wait)
+        if (e->wait_workers)
             wait_for(e, p, 0, 1);
         eng_emit(e, EV_FAX_DONE, c->id, p->id, FAX_ABORTED, p->pages, 0, 0, why);
     }

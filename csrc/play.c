@@ -1,98 +1,19 @@
 /*
- * Playback: a channel's queue of items (files, tones, silence). Files are read
- * ahead in 8 KB blocks so that a playing channel costs one read() every
- * second or so, not one a frame. A playback (all items with one id) ends with
- * one EV_PLAY_DONE carrying why it ended.
+ * Playback: a channel's queue of items (files, tones, silence). A file item is
+ * queued at once and its file loaded by a prompt loader (prompt.c): when it
+ * comes to be heard the media thread takes the loaded file, or in real time
+ * plays silence until it is loaded. A prompt too large for the prompt cache is
+ * read ahead by the loaders in 8 KB blocks (a block every second or so) while
+ * the channel plays the one before. The media thread never reads a file. A
+ * playback (all items with one id) ends with one EV_PLAY_DONE carrying why it
+ * ended.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include "engine_private.h"
-
-#define PLAY_BUF 8192
-#define PROMPT_CACHE_FILE_MAX (4 << 20)       /* larger files are streamed */
-#define PROMPT_CACHE_TOTAL_MAX (256 << 20)
-
-/*
- * The prompt cache: an IVR plays the same few hundred prompts on every
- * channel, so their samples are read once and shared (keyed by device,
- * inode, size and mtime, so a prompt replaced on disk is read anew). It also
- * keeps thousands of channels that started together from all refilling
- * their read-ahead buffers with read() on the same tick.
- */
-static prompt_t *prompt_get(engine_t *e, int fd, const struct stat *st, int codec, int64_t off, int64_t len)
-{
-    prompt_t *p, **pp;
-    int64_t ns = (int64_t) st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
-
-    pthread_mutex_lock(&e->prompt_lock);
-    for (p = e->prompts; p; p = p->next) {
-        if (p->dev == (uint64_t) st->st_dev && p->ino == (uint64_t) st->st_ino && p->size == (uint64_t) st->st_size
-            && p->mtime_ns == ns && p->codec == codec && p->len == len) {
-            p->refs++;
-            pthread_mutex_unlock(&e->prompt_lock);
-            return p;
-        }
-    }
-    /* make room: drop prompts nobody plays until the total fits */
-    for (pp = &e->prompts; *pp && e->prompt_bytes + len > PROMPT_CACHE_TOTAL_MAX;) {
-        p = *pp;
-        if (p->refs == 0) {
-            *pp = p->next;
-            e->prompt_bytes -= p->len;
-            free(p->data);
-            free(p);
-        } else {
-            pp = &p->next;
-        }
-    }
-    pthread_mutex_unlock(&e->prompt_lock);
-    if (e->prompt_bytes + len > PROMPT_CACHE_TOTAL_MAX || (p = calloc(1, sizeof(*p))) == NULL)
-        return NULL;
-    if ((p->data = malloc((size_t) (len > 0 ? len : 1))) == NULL || pread(fd, p->data, (size_t) len, off) != len) {
-        free(p->data);
-        free(p);
-        return NULL;
-    }
-    p->eng = e;
-    p->dev = (uint64_t) st->st_dev;
-    p->ino = (uint64_t) st->st_ino;
-    p->size = (uint64_t) st->st_size;
-    p->mtime_ns = ns;
-    p->codec = codec;
-    p->len = len;
-    p->refs = 1;
-    pthread_mutex_lock(&e->prompt_lock);
-    p->next = e->prompts;
-    e->prompts = p;
-    e->prompt_bytes += len;
-    pthread_mutex_unlock(&e->prompt_lock);
-    return p;
-}
-
-static void prompt_put(prompt_t *p)
-{
-    pthread_mutex_lock(&p->eng->prompt_lock);
-    p->refs--;
-    pthread_mutex_unlock(&p->eng->prompt_lock);
-}
-
-void prompt_cache_free(engine_t *e)
-{
-    prompt_t *p, *next;
-    for (p = e->prompts; p; p = next) {
-        next = p->next;
-        free(p->data);
-        free(p);
-    }
-    e->prompts = NULL;
-    e->prompt_bytes = 0;
-}
 
 static play_item_t *new_item(int kind, int id, int flags)
 {
@@ -101,7 +22,6 @@ static play_item_t *new_item(int kind, int id, int flags)
         p->kind = kind;
         p->id = id;
         p->flags = flags;
-        p->fd = -1;
         p->samples_left = -1;
     }
     return p;
@@ -127,70 +47,43 @@ static int codec_from_extension(const char *path)
     if (!strcasecmp(dot, ".sln") || !strcasecmp(dot, ".raw"))
         return ENG_CODEC_LINEAR;
     if (!strcasecmp(dot, ".wav"))
-        return 100;
+        return PROMPT_WAV;
     return -1;
 }
 
-play_item_t *play_open_file(engine_t *e, int id, const char *path, int flags)
+/* The file itself is opened by a prompt loader (prompt.c); the item waits in the queue meanwhile. */
+play_item_t *play_new_file(engine_t *e, int id, const char *path, int flags)
 {
     char err[400];
     play_item_t *p;
-    int fd, kind = codec_from_extension(path);
-    wav_info_t info;
+    int codec = codec_from_extension(path);
 
-    (void) e;
-    if (kind < 0) {
+    if (codec < 0) {
         snprintf(err, sizeof(err), "%s: unknown prompt type (use .wav, .alaw, .ulaw or .sln)", path);
         return error_item(id, flags, err);
     }
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        snprintf(err, sizeof(err), "%s: %s", path, strerror(errno));
-        return error_item(id, flags, err);
+    if ((p = new_item(PLAY_FILE, id, flags)) != NULL && (p->load = prompt_load_start(e, path, codec)) == NULL) {
+        free(p);
+        p = NULL;
     }
-    memset(&info, 0, sizeof(info));
-    if (kind == 100) {
-        if (wav_probe(fd, path, &info, err, sizeof(err)) < 0) {
-            close(fd);
-            return error_item(id, flags, err);
-        }
-    } else {
-        info.codec = kind;
-        info.data_offset = 0;
-        info.data_len = lseek(fd, 0, SEEK_END);
-    }
-    {
-        struct stat st;
-        prompt_t *cached = NULL;
-        if (fstat(fd, &st) == 0 && info.data_len >= 0 && info.data_len <= PROMPT_CACHE_FILE_MAX)
-            cached = prompt_get(e, fd, &st, info.codec, info.data_offset, info.data_len);
-        if (cached) {
-            close(fd);
-            if ((p = new_item(PLAY_FILE, id, flags)) == NULL) {
-                prompt_put(cached);
-                return error_item(id, flags, "out of memory");
-            }
-            p->cached = cached;
-            p->codec = info.codec;
-            p->buf = cached->data;
-            p->buf_len = (int) cached->len;
-            p->buf_pos = 0;
-            p->data_len = cached->len;
-            p->bytes_left = 0;          /* everything is in the buffer */
-            return p;
-        }
-    }
-    if ((p = new_item(PLAY_FILE, id, flags)) == NULL || (p->buf = malloc(PLAY_BUF)) == NULL) {
-        close(fd);
-        play_item_free(p);
-        return error_item(id, flags, "out of memory");
-    }
-    p->fd = fd;
-    p->codec = info.codec;
-    p->data_start = info.data_offset;
-    p->data_len = info.data_len;
-    p->bytes_left = info.data_len;
-    lseek(fd, info.data_offset, SEEK_SET);
     return p;
+}
+
+/* A file item at the head of the queue: 1 its file is loaded, 0 not yet (real time: the line hears
+ * silence meanwhile; every other clock waits here), -1 it failed (err says why). */
+static int file_ready(engine_t *e, play_item_t *p, char *err, int errlen)
+{
+    int rc;
+
+    if (p->loaded)
+        return 1;
+    if ((rc = prompt_load_take(p->load, e->wait_workers, &p->codec, &p->cached, err, errlen)) <= 0)
+        return rc;
+    p->loaded = 1;
+    p->buf = p->cached ? p->cached->data : NULL;
+    p->buf_len = p->cached ? (int) p->cached->len : 0;
+    p->buf_pos = 0;
+    return 1;
 }
 
 /* Start segment seg of a tone: a fresh oscillator for its frequencies. */
@@ -264,42 +157,41 @@ void play_item_free(play_item_t *p)
 {
     if (!p)
         return;
-    if (p->fd >= 0)
-        close(p->fd);
+    if (p->load)
+        prompt_load_drop(p->load);      /* the file, cached or streamed, is the load's */
     if (p->tone)
         tone_gen_free(p->tone);
-    if (p->cached)
-        prompt_put(p->cached);
-    else
-        free(p->buf);
     free(p->error);
     free(p);
 }
 
-/* Read up to n bytes of the file's samples; returns bytes, 0 at the end, <0 on error. */
-static int file_bytes(play_item_t *p, uint8_t *out, int n)
+/* Up to n bytes of the file's samples: the bytes given, fewer at the end of the file or, with
+ * *starved set, when the next block is not read yet (real time); -1 on a read error. */
+static int file_bytes(engine_t *e, play_item_t *p, uint8_t *out, int n, int *starved)
 {
     int got = 0;
+
+    *starved = 0;
     while (got < n) {
         int avail = p->buf_len - p->buf_pos;
         if (avail <= 0) {
-            ssize_t r;
-            int want = PLAY_BUF;
-            if (p->bytes_left == 0)
-                break;
-            if (p->bytes_left > 0 && p->bytes_left < want)
-                want = (int) p->bytes_left;
-            r = read(p->fd, p->buf, (size_t) want);
-            if (r < 0)
-                return -1;
-            if (r == 0) {
-                p->bytes_left = 0;
+            const uint8_t *data;
+            int r;
+            if (p->cached)
+                break;                  /* all of it was in the buffer */
+            r = prompt_stream_next(p->load, e->wait_workers, &data);
+            if (r == PROMPT_NOT_YET) {
+                *starved = 1;
                 break;
             }
-            p->buf_len = (int) r;
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                break;
+            p->buf = data;
+            p->buf_len = r;
             p->buf_pos = 0;
-            p->bytes_left -= r;
-            avail = (int) r;
+            avail = r;
         }
         if (avail > n - got)
             avail = n - got;
@@ -318,8 +210,7 @@ static void loop_item(chan_t *c, play_item_t *p)
     if (p->kind == PLAY_FILE && p->cached) {
         p->buf_pos = 0;
     } else if (p->kind == PLAY_FILE) {
-        lseek(p->fd, p->data_start, SEEK_SET);
-        p->bytes_left = p->data_len;
+        prompt_stream_rewind(p->load);
         p->buf_len = p->buf_pos = 0;
     } else {
         p->samples_left = p->samples_total;
@@ -390,8 +281,18 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
     /* turns: a looped playback of empty items must not spin for ever */
     while (filled < n && c->play_head && turns++ < 64) {
         play_item_t *p = c->play_head;
-        int want = n - filled, got = 0;
+        int want = n - filled, got = 0, starved = 0;
 
+        if (p->kind == PLAY_FILE && !p->loaded) {
+            char err[ENG_TEXT_MAX];
+            int ready = file_ready(e, p, err, sizeof(err));
+            if (ready < 0) {
+                finish_item(e, c, ENG_END_ERROR, err);
+                continue;
+            }
+            if (ready == 0)
+                break;          /* still loading (real time): silence until it is ready */
+        }
         switch (p->kind) {
         case PLAY_ERROR:
             finish_item(e, c, ENG_END_ERROR, p->error);
@@ -399,7 +300,7 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
         case PLAY_FILE: {
             uint8_t raw[MAX_FRAME * 2];
             int bps = codec_bytes_per_sample(p->codec);
-            int r = file_bytes(p, raw, want * bps);
+            int r = file_bytes(e, p, raw, want * bps, &starved);
             if (r < 0) {
                 finish_item(e, c, ENG_END_ERROR, "prompt read error");
                 continue;
@@ -426,6 +327,8 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
         }
         count_played(c, got);
         filled += got;
+        if (starved)
+            break;              /* the next block is not read yet (real time): silence until it is */
         if (p->kind == PLAY_FILE && got < want)
             finish_item(e, c, ENG_END_DONE, NULL);      /* the file ended inside this frame */
         else if ((p->kind == PLAY_SILENCE || p->kind == PLAY_TONE) && p->samples_left == 0)
@@ -447,25 +350,19 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
     }
 }
 
-/* Fast path: a file in the channel's codec, with a whole frame left. */
+/* Fast path: a file in the channel's codec with a whole frame in its buffer (else play_tick, which
+ * also moves on to the next block, the end of the file or the next item). */
 int play_tick_raw(engine_t *e, chan_t *c, uint8_t *raw)
 {
     play_item_t *p = c->play_head;
     int n = e->frame * codec_bytes_per_sample(c->codec);
-    int r;
 
-    if (!p || p->kind != PLAY_FILE || p->codec != c->codec)
+    if (!p || p->kind != PLAY_FILE || !p->loaded || p->codec != c->codec || p->buf_len - p->buf_pos < n)
         return 0;
-    if (p->bytes_left >= 0 && p->bytes_left + (p->buf_len - p->buf_pos) < n)
-        return 0;      /* the end of the file: let play_tick pad and move on */
-    r = file_bytes(p, raw, n);
-    if (r == n) {
-        count_played(c, e->frame);
-        return 1;
-    }
-    /* cannot happen with the check above; fall back to an error */
-    finish_item(e, c, ENG_END_ERROR, "prompt read error");
-    return 0;
+    memcpy(raw, p->buf + p->buf_pos, (size_t) n);
+    p->buf_pos += n;
+    count_played(c, e->frame);
+    return 1;
 }
 
 /* Remove the items of one playback (id 0: all), emitting its end when reason >= 0. */

@@ -8,7 +8,12 @@
  * buffer, the final header, the cut of a silence that ended it, close, and
  * only then EV_REC_DONE, so that an application may read the file as soon as
  * it hears of it). A slow or stalled disk thus never makes a frame late, for
- * this channel or any other. On the simulated clocks the same writes happen
+ * this channel or any other. The file is not opened by eng_record's caller
+ * either: in real time the writer opens it (the recorder buffers meanwhile,
+ * as it does while a write is slow), else the media thread does as it starts
+ * the recording, and only a regular file (or a new one) is taken (files.c), so
+ * a FIFO or a device named as a recording ends it with an error instead of
+ * blocking. On the simulated clocks every write happens
  * in the media thread, so that results never depend on the disk's speed. The
  * once-a-second flush is staggered across channels so that thousands of
  * recorders do not all write on the same tick. Ends on command, maximum
@@ -41,8 +46,9 @@ struct recorder_s {
     uint8_t *buf;
     int buf_len, buf_cap;
     uint8_t *spare;             /* the other buffer; with the writer while inflight */
-    int inflight;               /* a write of this recorder is queued or running */
+    int inflight;               /* an open or a write of this recorder is queued or running */
     int werr;                   /* errno of the writer's last failure, 0 if none */
+    char open_err[ENG_TEXT_MAX];    /* why the file could not be opened ("" if it was) */
     int flush_countdown;        /* frames until the next write */
     int silent_run_ms;
     /* how it ended (rec_stop), for whoever finishes the file */
@@ -51,14 +57,17 @@ struct recorder_s {
     int64_t end_ms;
     int64_t cut_bytes;          /* the silence that ended it, taken off the end */
     char end_text[ENG_TEXT_MAX];
-    struct rec_job_s *final;    /* the writer's job that finishes it: never allocated late */
+    struct rec_job_s *open;     /* the writer's jobs that open and finish it: never allocated late */
+    struct rec_job_s *final;
 };
+
+enum { JOB_WRITE, JOB_OPEN, JOB_FINAL };
 
 typedef struct rec_job_s {
     recorder_t *r;
-    uint8_t *data;              /* NULL for the final job: the recorder's own buffer */
+    uint8_t *data;              /* JOB_WRITE: the buffer to write */
     int len;
-    int final;
+    int kind;
     struct rec_job_s *next;
 } rec_job_t;
 
@@ -71,56 +80,58 @@ static int frame_voice(const int16_t *amp, int n)
     return sum / n > 16000;    /* about -42 dBm0 */
 }
 
-recorder_t *rec_open(engine_t *e, int id, const char *path, int mode, int codec, int max_ms,
-                     int silence_ms, const char *stop_digits, char *err, int errlen)
+recorder_t *rec_new(engine_t *e, int id, const char *path, int mode, int codec, int max_ms,
+                    int silence_ms, const char *stop_digits)
 {
     recorder_t *r;
-    int fd, hl;
     int channels = mode == ENG_REC_STEREO ? 2 : 1;
 
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        snprintf(err, (size_t) errlen, "%s: %s", path, strerror(errno));
+    if ((r = calloc(1, sizeof(*r))) == NULL)
         return NULL;
-    }
-    hl = wav_write_header(fd, codec, channels, 0);
-    /* the header goes in with pwrite(): the samples follow it, not overwrite it */
-    if (hl >= 0 && lseek(fd, hl, SEEK_SET) != hl)
-        hl = -1;
-    if (hl < 0) {
-        snprintf(err, (size_t) errlen, "%s: cannot write the WAV header: %s", path, strerror(errno));
-        close(fd);
-        unlink(path);
-        return NULL;
-    }
-    if ((r = calloc(1, sizeof(*r))) == NULL) {
-        close(fd);
-        snprintf(err, (size_t) errlen, "out of memory");
-        return NULL;
-    }
     r->id = id;
-    r->fd = fd;
+    r->fd = -1;
     r->mode = mode;
     r->codec = codec;
     r->channels = channels;
     r->path = strdup(path);
     r->max_ms = max_ms;
     r->silence_ms = silence_ms;
-    r->hdr_len = hl;
     if (stop_digits)
         snprintf(r->stop_digits, sizeof(r->stop_digits), "%s", stop_digits);
     r->buf_cap = (REC_FLUSH_FRAMES_MS * 8 * 4 + MAX_FRAME) * codec_bytes_per_sample(codec) * channels;
     r->buf = malloc((size_t) r->buf_cap);
     r->spare = malloc((size_t) r->buf_cap);
+    r->open = calloc(1, sizeof(*r->open));
     r->final = calloc(1, sizeof(*r->final));
     /* stagger the once-a-second writes across recorders */
     r->flush_countdown = 1 + (int) ((unsigned) id % (unsigned) (REC_FLUSH_FRAMES_MS / e->frame_ms));
-    if (!r->buf || !r->spare || !r->final) {
+    if (!r->path || !r->buf || !r->spare || !r->open || !r->final) {
         rec_free(r);
-        snprintf(err, (size_t) errlen, "out of memory");
         return NULL;
     }
     return r;
+}
+
+/* The file and its header, on the writer (real time) or the media thread; -1 and open_err says why. */
+static int rec_open_file(recorder_t *r)
+{
+    int fd = file_open_regular(r->path, 1, r->open_err, sizeof(r->open_err)), hl;
+
+    if (fd < 0)
+        return -1;
+    hl = wav_write_header(fd, r->codec, r->channels, 0);
+    /* the header goes in with pwrite(): the samples follow it, not overwrite it */
+    if (hl >= 0 && lseek(fd, hl, SEEK_SET) != hl)
+        hl = -1;
+    if (hl < 0) {
+        snprintf(r->open_err, sizeof(r->open_err), "%s: cannot write the WAV header: %s", r->path, strerror(errno));
+        close(fd);
+        unlink(r->path);
+        return -1;
+    }
+    r->fd = fd;
+    r->hdr_len = hl;
+    return 0;
 }
 
 void rec_free(recorder_t *r)
@@ -132,6 +143,7 @@ void rec_free(recorder_t *r)
     free(r->path);
     free(r->buf);
     free(r->spare);
+    free(r->open);
     free(r->final);
     free(r);
 }
@@ -173,21 +185,31 @@ static void *writer_main(void *arg)
         if (!e->whead)
             e->wtail = NULL;
         pthread_mutex_unlock(&e->wlock);
-        if (j->final) {
-            rec_finish(e, j->r);        /* frees the recorder and its job */
+        if (j->kind == JOB_FINAL) {
+            rec_finish(e, j->r);        /* frees the recorder and its jobs */
             pthread_mutex_lock(&e->wlock);
             continue;
         }
+        if (j->kind == JOB_OPEN) {
+            recorder_t *r = j->r;
+            int rc = rec_open_file(r);
+            pthread_mutex_lock(&e->wlock);
+            if (rc < 0)
+                __atomic_store_n(&r->werr, EIO, __ATOMIC_RELEASE);     /* after open_err: rec_tick reads it */
+            __atomic_store_n(&r->inflight, 0, __ATOMIC_RELEASE);
+            pthread_cond_broadcast(&e->wdone);
+            continue;                   /* the job is the recorder's own */
+        }
         {
             recorder_t *r = j->r;
-            int written = 0, rc = write_all(r->fd, j->data, j->len, &written);
+            int written = 0, rc = r->fd < 0 ? -EBADF : write_all(r->fd, j->data, j->len, &written);
             r->data_bytes += written;
             if (rc == 0 && wav_write_header(r->fd, r->codec, r->channels, r->data_bytes) < 0)
                 rc = -errno;
             pthread_mutex_lock(&e->wlock);
             r->spare = j->data;
-            if (rc < 0)
-                r->werr = -rc;
+            if (rc < 0 && !r->werr)
+                __atomic_store_n(&r->werr, -rc, __ATOMIC_RELEASE);
             __atomic_store_n(&r->inflight, 0, __ATOMIC_RELEASE);
             pthread_cond_broadcast(&e->wdone);
         }
@@ -249,7 +271,7 @@ static int rec_hand_over(engine_t *e, recorder_t *r)
     j->r = r;
     j->data = r->buf;
     j->len = r->buf_len;
-    j->final = 0;
+    j->kind = JOB_WRITE;
     r->buf = r->spare;
     r->spare = NULL;
     r->buf_len = 0;
@@ -274,6 +296,9 @@ static void rec_wait_writer(engine_t *e, recorder_t *r)
 static int rec_flush(recorder_t *r)
 {
     int off = 0;
+
+    if (r->fd < 0)
+        return -EBADF;          /* never opened (open_err says why) */
     while (off < r->buf_len) {
         ssize_t w = write(r->fd, r->buf + off, (size_t) (r->buf_len - off));
         if (w < 0) {
@@ -301,6 +326,18 @@ static void append(recorder_t *r, const void *data, int bytes)
         return;     /* the writer is four seconds behind: the disk has stalled; drop rather than block */
     memcpy(r->buf + r->buf_len, data, (size_t) bytes);
     r->buf_len += bytes;
+}
+
+/* The file could not be opened or written (errno err): the recording ends with why. */
+static void rec_failed(engine_t *e, chan_t *c, recorder_t *r, int err)
+{
+    char msg[ENG_TEXT_MAX];
+
+    if (r->open_err[0])
+        snprintf(msg, sizeof(msg), "%s", r->open_err);
+    else
+        snprintf(msg, sizeof(msg), "%s: %s", r->path, strerror(err));
+    rec_stop(e, c, ENG_END_ERROR, msg);
 }
 
 void rec_tick(engine_t *e, chan_t *c)
@@ -360,10 +397,8 @@ void rec_tick(engine_t *e, chan_t *c)
         rec_stop(e, c, ENG_END_MAXTIME, NULL);
         return;
     }
-    if (r->werr) {
-        char msg[ENG_TEXT_MAX];
-        snprintf(msg, sizeof(msg), "%s: %s", r->path, strerror(r->werr));
-        rec_stop(e, c, ENG_END_ERROR, msg);
+    if (__atomic_load_n(&r->werr, __ATOMIC_ACQUIRE)) {
+        rec_failed(e, c, r, r->werr);
         return;
     }
     if (--r->flush_countdown <= 0) {
@@ -378,11 +413,8 @@ void rec_tick(engine_t *e, chan_t *c)
             rc = rec_flush(r);
         }
         r->flush_countdown = REC_FLUSH_FRAMES_MS / e->frame_ms;
-        if (rc < 0) {
-            char msg[ENG_TEXT_MAX];
-            snprintf(msg, sizeof(msg), "%s: %s", r->path, strerror(-rc));
-            rec_stop(e, c, ENG_END_ERROR, msg);
-        }
+        if (rc < 0)
+            rec_failed(e, c, r, -rc);
     }
 }
 
@@ -398,8 +430,16 @@ void rec_on_dtmf(engine_t *e, chan_t *c, char digit)
 static void rec_finish(engine_t *e, recorder_t *r)
 {
     int reason = r->end_reason;
-    int rc = rec_flush(r);
+    int rc;
     char text[ENG_TEXT_MAX];
+
+    if (r->fd < 0) {
+        /* never opened: nothing was recorded */
+        eng_emit(e, EV_REC_DONE, r->chan, r->id, ENG_END_ERROR, 0, 0, 0, r->open_err[0] ? r->open_err : r->end_text);
+        rec_free(r);
+        return;
+    }
+    rc = rec_flush(r);
 
     if (r->cut_bytes > 0) {
         /* keep the words, not the silence that ended them */
@@ -421,6 +461,28 @@ static void rec_finish(engine_t *e, recorder_t *r)
     rec_free(r);
 }
 
+void rec_start(engine_t *e, chan_t *c, recorder_t *r)
+{
+    if (writer_in_use(e)) {
+        /* the writer opens the file; the recorder buffers meanwhile (and its writes queue after) */
+        rec_job_t *j = r->open;
+        j->r = r;
+        j->kind = JOB_OPEN;
+        pthread_mutex_lock(&e->wlock);
+        r->inflight = 1;
+        writer_queue(e, j);
+        pthread_mutex_unlock(&e->wlock);
+    } else if (rec_open_file(r) < 0) {
+        /* the failure reaches the application as the recording's end, on its channel */
+        eng_emit(e, EV_REC_DONE, c->id, r->id, ENG_END_ERROR, 0, 0, 0, r->open_err);
+        rec_free(r);
+        return;
+    }
+    if (c->rec)
+        rec_stop(e, c, ENG_END_STOPPED, NULL);
+    c->rec = r;
+}
+
 void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg)
 {
     recorder_t *r = c->rec;
@@ -439,7 +501,7 @@ void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg)
         j->r = r;
         j->data = NULL;
         j->len = 0;
-        j->final = 1;
+        j->kind = JOB_FINAL;
         pthread_mutex_lock(&e->wlock);
         writer_queue(e, j);
         pthread_mutex_unlock(&e->wlock);

@@ -1,9 +1,11 @@
 """The Python face of the C media engine.
 
 This is the only module that imports the cffi module (`telephonist._engine`);
-everything else sees `Engine`, `Event` and the enums below. Every command
-returns at once (the media thread applies it at its next tick); results and
-everything the lines do come back as `Event`s read from one file descriptor.
+everything else sees `Engine`, the enums below and the typed events of
+`telephonist.engine_events` (re-exported here). Every command returns at once
+(the media thread applies it at its next tick); results and everything the
+lines do come back as events read from one file descriptor, each decoded here
+once into its own record.
 """
 from __future__ import annotations
 
@@ -14,14 +16,21 @@ import os
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from telephonist._engine import ffi
 from telephonist._engine import lib as _raw_lib
+from telephonist.engine_events import (AlarmEvent, CasEvent, CidEvent, CidSent, DtmfBegin, DtmfEvent, DtmfSent,
+                                       ErrorEvent, Event, FaxDone, FaxPage, FaxTone, HookEvent, Overrun, PlayDone,
+                                       Polarity, RecDone, RingEvent, SigMsg, Stopped, Timer, ToneEvent, VadEvent,
+                                       cid_fields, format_sigmsg, parse_sigmsg)
 
 __all__ = [
-    "Engine", "EngineError", "Event", "EventType", "Codec", "Kind", "Hook", "Dsp", "CidStandard",
-    "RecMode", "ConfRole", "EndReason", "Clock", "load_tone_zones",
+    "Engine", "EngineError", "Codec", "Kind", "Hook", "Dsp", "CidStandard", "Vmwi", "RecMode", "ConfRole",
+    "EndReason", "Clock", "load_tone_zones", "decode_event",
+    "Event", "HookEvent", "RingEvent", "DtmfBegin", "DtmfEvent", "ToneEvent", "VadEvent", "CidEvent", "PlayDone",
+    "RecDone", "DtmfSent", "CidSent", "FaxPage", "FaxDone", "FaxTone", "Timer", "CasEvent", "AlarmEvent", "SigMsg",
+    "Polarity", "ErrorEvent", "Overrun", "Stopped", "cid_fields", "parse_sigmsg", "format_sigmsg",
 ]
 
 
@@ -39,10 +48,10 @@ class _Lib:
     a value out of range: EngineError(ENG_EINVAL), not cffi's OverflowError or TypeError. Constants
     and pointer-only functions (eng_now_ms, read per event) are the module's own."""
 
-    def __init__(self, raw) -> None:
+    def __init__(self, raw: Any) -> None:
         self._raw = raw
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         value = getattr(self._raw, name)
         if name.startswith("eng_") and callable(value) and any(
                 a.kind == "primitive" for a in ffi.typeof(value).args):
@@ -51,10 +60,10 @@ class _Lib:
         return value
 
 
-def _refusing_bad_numbers(name: str, fn):
+def _refusing_bad_numbers(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     what = name.removeprefix("eng_").replace("_", " ")
 
-    def call(*args):
+    def call(*args: Any) -> Any:
         try:
             return fn(*args)
         except (OverflowError, TypeError) as exc:
@@ -63,7 +72,11 @@ def _refusing_bad_numbers(name: str, fn):
     return call
 
 
-lib = _Lib(_raw_lib)
+if TYPE_CHECKING:
+    from telephonist._engine import _CData
+    lib = _raw_lib              # checked against telephonist/_engine.pyi
+else:
+    lib = _Lib(_raw_lib)
 
 
 class Codec(enum.IntEnum):
@@ -140,42 +153,67 @@ class Clock(enum.IntEnum):
     LOCKSTEP = lib.ENG_CLOCK_LOCKSTEP
 
 
-class EventType(enum.IntEnum):
-    HOOK = lib.EV_HOOK
-    RING = lib.EV_RING
-    DTMF = lib.EV_DTMF
-    DTMF_BEGIN = lib.EV_DTMF_BEGIN
-    TONE = lib.EV_TONE
-    VAD = lib.EV_VAD
-    CID = lib.EV_CID
-    PLAY_DONE = lib.EV_PLAY_DONE
-    REC_DONE = lib.EV_REC_DONE
-    DTMF_SENT = lib.EV_DTMF_SENT
-    CID_SENT = lib.EV_CID_SENT
-    FAX_PAGE = lib.EV_FAX_PAGE
-    FAX_DONE = lib.EV_FAX_DONE
-    FAXTONE = lib.EV_FAXTONE
-    TIMER = lib.EV_TIMER
-    CAS = lib.EV_CAS
-    ALARM = lib.EV_ALARM
-    SIGMSG = lib.EV_SIGMSG
-    POLARITY = lib.EV_POLARITY
-    ERROR = lib.EV_ERROR
-    OVERRUN = lib.EV_OVERRUN
-    STOPPED = lib.EV_STOPPED
+# ---- events: each C event decoded once into its record (telephonist/engine_events.py) ----------------------
+
+def _text(raw: Any) -> str:
+    return ffi.string(raw.text).decode("utf-8", "replace")
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    type: EventType
-    chan: int
-    time_ms: int
-    id: int
-    a: int
-    b: int
-    c: int
-    d: int
-    text: str
+def _rec_done(ch: int, t: int, r: Any) -> RecDone:
+    reason, text = EndReason(r.a), _text(r)
+    return RecDone(ch, t, r.id, reason, r.b, "" if reason == EndReason.ERROR else text,
+                   text if reason == EndReason.ERROR else "")
+
+
+def _fax_done(ch: int, t: int, r: Any) -> FaxDone:
+    text = _text(r)
+    # a T.30 end carries "result;remote ident"; an end the engine made carries only why (which may hold a ';')
+    result, _, remote = text.partition(";") if r.a >= 0 else (text, "", "")
+    return FaxDone(ch, t, r.id, r.a, r.b, r.c, bool(r.d), result, remote)
+
+
+def _sigmsg(ch: int, t: int, r: Any) -> SigMsg:
+    kind, fields = parse_sigmsg(_text(r))
+    return SigMsg(ch, t, kind, fields)
+
+
+_DECODE: dict[int, Callable[[int, int, Any], Event]] = {
+    lib.EV_HOOK: lambda ch, t, r: HookEvent(ch, t, Hook(r.a)),
+    lib.EV_RING: lambda ch, t, r: RingEvent(ch, t, bool(r.a)),
+    lib.EV_DTMF: lambda ch, t, r: DtmfEvent(ch, t, _text(r), r.a, r.b),
+    lib.EV_DTMF_BEGIN: lambda ch, t, r: DtmfBegin(ch, t, _text(r)),
+    lib.EV_TONE: lambda ch, t, r: ToneEvent(ch, t, _text(r), bool(r.a)),
+    lib.EV_VAD: lambda ch, t, r: VadEvent(ch, t, bool(r.a), r.b),
+    lib.EV_CID: lambda ch, t, r: CidEvent(ch, t, CidStandard(r.a), cid_fields(_text(r))),
+    lib.EV_PLAY_DONE: lambda ch, t, r: PlayDone(ch, t, r.id, EndReason(r.a), r.b, _text(r)),
+    lib.EV_REC_DONE: _rec_done,
+    lib.EV_DTMF_SENT: lambda ch, t, r: DtmfSent(ch, t, r.id, EndReason(r.a)),
+    lib.EV_CID_SENT: lambda ch, t, r: CidSent(ch, t, r.id, EndReason(r.a), _text(r)),
+    lib.EV_FAX_PAGE: lambda ch, t, r: FaxPage(ch, t, r.id, r.a, r.b),
+    lib.EV_FAX_DONE: _fax_done,
+    lib.EV_FAXTONE: lambda ch, t, r: FaxTone(ch, t, _text(r)),
+    lib.EV_TIMER: lambda ch, t, r: Timer(ch, t, r.id),
+    lib.EV_CAS: lambda ch, t, r: CasEvent(ch, t, r.a),
+    lib.EV_ALARM: lambda ch, t, r: AlarmEvent(ch, t, -ch, r.a, _text(r)),
+    lib.EV_SIGMSG: _sigmsg,
+    lib.EV_POLARITY: lambda ch, t, r: Polarity(ch, t),
+    lib.EV_ERROR: lambda ch, t, r: ErrorEvent(ch, t, r.id, r.a, _text(r)),
+    lib.EV_OVERRUN: lambda ch, t, r: Overrun(ch, t, r.a),
+    lib.EV_STOPPED: lambda ch, t, r: Stopped(ch, t),
+}
+
+
+def decode_event(raw: Any) -> Event:
+    """One eng_event_t as its record. An event this module cannot read (a type or a value it does not
+    know) becomes an ErrorEvent saying so rather than an exception in whoever reads events."""
+    decode = _DECODE.get(raw.type)
+    try:
+        if decode is not None:
+            return decode(raw.chan, raw.time_ms, raw)
+    except ValueError as exc:
+        return ErrorEvent(raw.chan, raw.time_ms, raw.id, lib.ENG_EINVAL,
+                          f"engine event of type {raw.type} not understood: {exc}")
+    return ErrorEvent(raw.chan, raw.time_ms, raw.id, lib.ENG_EINVAL, f"engine event of unknown type {raw.type}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,13 +316,13 @@ def load_tone_zones(path: str | None = None) -> list[ToneZone]:
         level = int(body.get("level", -10))
         detect = frozenset(body.get("detect", ["dial", "ringback", "busy", "congestion", "sit"]))
         tones = {k: [tuple(seg) for seg in v] for k, v in body.items() if k not in ("level", "detect")}
-        zones.append(ToneZone(name, index, level, tones, detect))  # type: ignore[arg-type]
+        zones.append(ToneZone(name, index, level, tones, detect))
     return zones
 
 
 def _check(rc: int, what: str, engine: "Engine") -> int:
     if rc < 0:
-        detail = ffi.string(lib.eng_last_error(engine._e)).decode("utf-8", "replace")
+        detail = ffi.string(lib.eng_last_error(engine._h)).decode("utf-8", "replace")
         names = {
             lib.ENG_EINVAL: "invalid argument", lib.ENG_ENOCHAN: "no such channel",
             lib.ENG_ENOENT: "file not found", lib.ENG_EFORMAT: "unsupported format",
@@ -302,7 +340,7 @@ def _bench(ns: float, what: str) -> float:
     return ns
 
 
-def _b(s: str | None):
+def _b(s: str | None) -> bytes | _CData:
     return ffi.NULL if s is None else s.encode("utf-8")
 
 
@@ -316,18 +354,18 @@ class Engine:
         e = lib.eng_new(frame_ms * 8, max_channels)
         if e == ffi.NULL:
             raise EngineError(lib.ENG_EINVAL, f"cannot create an engine with {frame_ms} ms frames")
-        self._e = ffi.gc(e, lib.eng_free)
-        self._evbuf = ffi.new("eng_event_t[]", self.EVENT_BATCH)
+        self._e: _CData | None = ffi.gc(e, lib.eng_free)
+        self._hvbuf = ffi.new("eng_event_t[]", self.EVENT_BATCH)
         self._ids = itertools.count(1)
         self.frame_ms = frame_ms
         self.zones: dict[str, ToneZone] = {}
         for zone in load_tone_zones(tone_zones):
             for tone, segs in zone.tones.items():
                 flat = ffi.new("int[]", [v for seg in segs for v in seg])
-                _check(lib.eng_zone_tone(self._e, zone.index, tone.encode(), zone.level, flat, len(segs),
+                _check(lib.eng_zone_tone(self._h, zone.index, tone.encode(), zone.level, flat, len(segs),
                                          int(tone in zone.detect)),
                        f"tone zone {zone.name}: tone {tone}", self)
-            _check(lib.eng_zone_commit(self._e, zone.index), f"tone zone {zone.name}", self)
+            _check(lib.eng_zone_commit(self._h, zone.index), f"tone zone {zone.name}", self)
             self.zones[zone.name] = zone
         self.running = False
         self._pending_release = False
@@ -346,12 +384,19 @@ class Engine:
     # ---- life ------------------------------------------------------------------
     def start(self, clock: Clock = Clock.REALTIME, speed: float = 0.0) -> None:
         self.set_clock(clock, speed)
-        _check(lib.eng_start(self._e), "start", self)
+        _check(lib.eng_start(self._h), "start", self)
         self.running = True
 
     def stop(self) -> None:
-        lib.eng_stop(self._e)
+        lib.eng_stop(self._h)
         self.running = False
+
+    @property
+    def _h(self) -> _CData:
+        """The C engine; EngineError once closed (a released pointer must never reach C)."""
+        if self._e is None:
+            raise EngineError(lib.ENG_ESTATE, "the engine is closed")
+        return self._e
 
     def close(self) -> None:
         if self._e is not None:
@@ -360,40 +405,38 @@ class Engine:
             self._e = None
 
     def set_clock(self, clock: Clock, speed: float = 0.0) -> None:
-        _check(lib.eng_set_clock(self._e, int(clock), float(speed)), "set clock", self)
+        _check(lib.eng_set_clock(self._h, int(clock), float(speed)), "set clock", self)
 
     def set_realtime(self, priority: int) -> None:
         """SCHED_FIFO `priority` for the media thread (the fax worker one below); 0: normal scheduling.
 
         For a real-time clock on a machine shared with other work; needs root, CAP_SYS_NICE or
         `ulimit -r`. Each thread applies it at its next turn (an ERROR event if the system refuses)."""
-        _check(lib.eng_set_realtime(self._e, int(priority)), "real-time priority", self)
+        _check(lib.eng_set_realtime(self._h, int(priority)), "real-time priority", self)
 
     def run_ticks(self, n: int) -> None:
         """Advance the clock by n frames in the caller's thread (engine not started)."""
-        _check(lib.eng_run_ticks(self._e, n), "run ticks", self)
+        _check(lib.eng_run_ticks(self._h, n), "run ticks", self)
 
     def fileno(self) -> int:
-        return lib.eng_event_fd(self._e)
+        return lib.eng_event_fd(self._h)
 
     def read_events(self) -> list[Event]:
         """Every event queued so far. In lockstep the clock then waits for release()."""
         out: list[Event] = []
         taken = 0
         while True:
-            n = lib.eng_read_events(self._e, self._evbuf, self.EVENT_BATCH)
+            n = lib.eng_read_events(self._h, self._hvbuf, self.EVENT_BATCH)
             if n:
                 taken += 1      # in lockstep each non-empty read holds the clock once
             for i in range(n):
-                ev = self._evbuf[i]
-                out.append(Event(EventType(ev.type), ev.chan, ev.time_ms, ev.id, ev.a, ev.b, ev.c, ev.d,
-                                 ffi.string(ev.text).decode("utf-8", "replace")))
+                out.append(decode_event(self._hvbuf[i]))
             if n < self.EVENT_BATCH:
                 break
         if taken:
             # keep exactly one hold outstanding until release()
             for _ in range(taken - (0 if self._pending_release else 1)):
-                lib.eng_release(self._e)
+                lib.eng_release(self._h)
             self._pending_release = True
         return out
 
@@ -401,47 +444,47 @@ class Engine:
     def clock_held(self) -> Iterator[None]:
         """Lockstep: the clock stands still inside (after the tick in progress), so that what is done
         there (a control-API command and its effects) happens at one engine time."""
-        lib.eng_hold(self._e)
+        lib.eng_hold(self._h)
         try:
             yield
         finally:
-            lib.eng_release(self._e)
+            lib.eng_release(self._h)
 
     def release(self) -> None:
         """Lockstep: the events read so far have been handled; the clock may go on."""
         if self._pending_release:
             self._pending_release = False
-            lib.eng_release(self._e)
+            lib.eng_release(self._h)
 
     @property
     def now_ms(self) -> int:
-        return lib.eng_now_ms(self._e)
+        return lib.eng_now_ms(self._h)
 
     def stats(self) -> EngineStats:
         st = ffi.new("eng_stats_t *")
-        lib.eng_get_stats(self._e, st)
+        lib.eng_get_stats(self._h, st)
         return EngineStats(st.ticks, st.time_ms, st.late_ticks, st.work_ns_total, st.work_ns_max,
                            st.events_dropped, st.channels, st.active_channels, st.fax_frames_late, st.fax_lag_max,
                            st.wake_ns_max, st.deadline_misses)
 
     def reset_stats(self) -> None:
-        lib.eng_reset_stats(self._e)
+        lib.eng_reset_stats(self._h)
 
     # ---- spans ---------------------------------------------------------------------
     def add_sim_span(self, kind: Kind, nchans: int, codec: Codec = Codec.ALAW, zone: str = "cn") -> list[int]:
-        first = _check(lib.eng_sim_span(self._e, int(kind), nchans, int(codec), self.zone_index(zone)),
+        first = _check(lib.eng_sim_span(self._h, int(kind), nchans, int(codec), self.zone_index(zone)),
                        "sim span", self)
         return list(range(first, first + nchans))
 
     def add_local_span(self, device: str = "default", zone: str = "cn") -> int:
         """The sound card as one channel (a phone on an FXS port); returns its channel id."""
-        return _check(lib.eng_local_span(self._e, device.encode(), self.zone_index(zone)), "sound card", self)
+        return _check(lib.eng_local_span(self._h, device.encode(), self.zone_index(zone)), "sound card", self)
 
     def local_hook(self, chan: int, offhook: bool) -> None:
-        _check(lib.eng_local_hook(self._e, chan, int(offhook)), "local phone hook", self)
+        _check(lib.eng_local_hook(self._h, chan, int(offhook)), "local phone hook", self)
 
     def local_dtmf(self, chan: int, digits: str) -> None:
-        _check(lib.eng_local_dtmf(self._e, chan, digits.encode()), "local phone keys", self)
+        _check(lib.eng_local_dtmf(self._h, chan, digits.encode()), "local phone keys", self)
 
     def add_dahdi_span(self, channos: list[int], codec: Codec = Codec.ALAW, zone: str = "cn",
                        blocksize: int = 0) -> list[int]:
@@ -450,21 +493,21 @@ class Engine:
         Each channel's kind follows its signalling in system.conf: fxs* -> FXO, fxo* -> FXS, else E1.
         blocksize: samples per DAHDI block, 0 = the engine frame."""
         arr = ffi.new("int[]", list(channos))
-        first = _check(lib.eng_dahdi_span(self._e, arr, len(channos), int(codec), self.zone_index(zone),
+        first = _check(lib.eng_dahdi_span(self._h, arr, len(channos), int(codec), self.zone_index(zone),
                                           blocksize), "dahdi span", self)
         return list(range(first, first + len(channos)))
 
     def dahdi_chan_info(self, chan: int) -> DahdiChanInfo:
         out = ffi.new("eng_dahdi_chan_t *")
-        _check(lib.eng_dahdi_chan_info(self._e, chan, out), "dahdi channel info", self)
+        _check(lib.eng_dahdi_chan_info(self._h, chan, out), "dahdi channel info", self)
         return DahdiChanInfo(out.channo, out.spanno, out.sigtype, ffi.string(out.signalling).decode(),
                              out.rx_underruns, out.rx_dropped_bytes, out.tx_dropped_bytes, out.events)
 
     def dahdi_span_status(self, spanno: int) -> SpanStatus:
         st = ffi.new("eng_span_status_t *")
-        _check(lib.eng_dahdi_span_status(self._e, spanno, st), f"dahdi span {spanno} status", self)
+        _check(lib.eng_dahdi_span_status(self._h, spanno, st), f"dahdi span {spanno} status", self)
 
-        def text(field) -> str:
+        def text(field: _CData) -> str:
             return ffi.string(field).decode("utf-8", "replace")
 
         return SpanStatus(st.spanno, st.alarms, text(st.alarm_text), text(st.name), text(st.desc),
@@ -476,7 +519,7 @@ class Engine:
     def dahdi_params(self, channo: int) -> DahdiParams | None:
         """What the kernel says of DAHDI channel channo (free or in use); None if there is no such channel."""
         p = ffi.new("eng_dahdi_params_t *")
-        rc = lib.eng_dahdi_params(self._e, channo, p)
+        rc = lib.eng_dahdi_params(self._h, channo, p)
         if rc == lib.ENG_ENOENT:
             return None
         _check(rc, f"dahdi channel {channo} parameters", self)
@@ -489,55 +532,57 @@ class Engine:
     def dahdi_echocan(self, chan: int, taps: int, params: dict[str, int] | None = None) -> None:
         """Echo canceller of a DAHDI channel: taps 0 turns it off (8 taps a millisecond)."""
         text = ",".join(f"{k}={v}" for k, v in (params or {}).items())
-        _check(lib.eng_dahdi_echocan(self._e, chan, taps, text.encode()), "dahdi echo canceller", self)
+        _check(lib.eng_dahdi_echocan(self._h, chan, taps, text.encode()), "dahdi echo canceller", self)
 
     def dahdi_gains(self, chan: int, rx_db: float, tx_db: float) -> None:
         """Gains applied by the DAHDI kernel (DAHDI_SETGAINS), in dB, rounded to 0.1 dB."""
-        _check(lib.eng_dahdi_gains(self._e, chan, round(rx_db * 10), round(tx_db * 10)), "dahdi gains", self)
+        _check(lib.eng_dahdi_gains(self._h, chan, round(rx_db * 10), round(tx_db * 10)), "dahdi gains", self)
 
     def sim_far(self, chan: int) -> int:
-        return _check(lib.eng_sim_far(self._e, chan), "sim far end", self)
+        return _check(lib.eng_sim_far(self._h, chan), "sim far end", self)
 
     def sim_loopback(self, chan: int, on: bool = True) -> None:
-        _check(lib.eng_sim_loopback(self._e, chan, int(on)), "loopback", self)
+        _check(lib.eng_sim_loopback(self._h, chan, int(on)), "loopback", self)
 
     def sim_impair(self, chan: int, noise_dbm0: int = 0, echo_db: int = 0, loss_db: int = 0) -> None:
-        _check(lib.eng_sim_impair(self._e, chan, noise_dbm0, echo_db, loss_db), "impair", self)
+        _check(lib.eng_sim_impair(self._h, chan, noise_dbm0, echo_db, loss_db), "impair", self)
 
     def chan_info(self, chan: int) -> tuple[Kind, int, Codec]:
         k, s, c = ffi.new("int *"), ffi.new("int *"), ffi.new("int *")
-        _check(lib.eng_chan_info(self._e, chan, k, s, c), "channel info", self)
+        _check(lib.eng_chan_info(self._h, chan, k, s, c), "channel info", self)
         return Kind(k[0]), s[0], Codec(c[0])
 
     # ---- line control ----------------------------------------------------------------
     def hook(self, chan: int, state: Hook) -> None:
-        _check(lib.eng_hook(self._e, chan, int(state)), "hook", self)
+        _check(lib.eng_hook(self._h, chan, int(state)), "hook", self)
 
     def cas(self, chan: int, bits: int) -> None:
-        _check(lib.eng_cas(self._e, chan, bits), "cas", self)
+        _check(lib.eng_cas(self._h, chan, bits), "cas", self)
 
     def sigmsg(self, chan: int, msg: str) -> None:
-        _check(lib.eng_sigmsg(self._e, chan, msg.encode("utf-8")), "signalling message", self)
+        _check(lib.eng_sigmsg(self._h, chan, msg.encode("utf-8")), "signalling message", self)
 
     def set_dsp(self, chan: int, features: Dsp) -> None:
-        _check(lib.eng_set_dsp(self._e, chan, int(features)), "dsp", self)
+        _check(lib.eng_set_dsp(self._h, chan, int(features)), "dsp", self)
 
     def set_zone(self, chan: int, zone: str) -> None:
-        _check(lib.eng_set_zone(self._e, chan, self.zone_index(zone)), "zone", self)
+        _check(lib.eng_set_zone(self._h, chan, self.zone_index(zone)), "zone", self)
 
     def set_cid_standard(self, chan: int, standard: CidStandard) -> None:
         """The caller ID standard this line's reception expects (Bell 202 unless told)."""
-        _check(lib.eng_set_cid_standard(self._e, chan, int(standard)), "caller ID standard", self)
+        _check(lib.eng_set_cid_standard(self._h, chan, int(standard)), "caller ID standard", self)
 
     def set_gain(self, chan: int, rx_db: int, tx_db: int) -> None:
-        _check(lib.eng_set_gain(self._e, chan, rx_db, tx_db), "gain", self)
+        _check(lib.eng_set_gain(self._h, chan, rx_db, tx_db), "gain", self)
 
     # ---- media --------------------------------------------------------------------------
-    def play(self, chan: int, items: Iterable[str | tuple], barge_in: bool = False, loop: bool = False,
-             pid: int | None = None) -> int:
+    def play(self, chan: int, items: Iterable[str | os.PathLike[str] | tuple[Any, ...]], barge_in: bool = False,
+             loop: bool = False, pid: int | None = None) -> int:
         """Queue a playback; items are file paths, ("tone", name, ms) or ("silence", ms).
 
-        Returns the playback id; EV_PLAY_DONE with that id follows its end.
+        Returns the playback id; a PlayDone with that id follows its end. A file is opened by the
+        engine's prompt loaders, never here: a name that cannot be played ends the playback with
+        reason ERROR and the why in PlayDone.error.
         """
         items = list(items)
         if not items:
@@ -548,74 +593,74 @@ class Engine:
             if i == len(items) - 1:
                 flags |= lib.ENG_PLAY_LAST
             if isinstance(item, (str, os.PathLike)):
-                rc = lib.eng_play_file(self._e, chan, pid, os.fsencode(item), flags)
+                rc = lib.eng_play_file(self._h, chan, pid, os.fsencode(item), flags)
             elif item[0] == "tone":
-                rc = lib.eng_play_tone(self._e, chan, pid, item[1].encode(), int(item[2]) if len(item) > 2 else 0, flags)
+                rc = lib.eng_play_tone(self._h, chan, pid, item[1].encode(), int(item[2]) if len(item) > 2 else 0, flags)
             elif item[0] == "silence":
-                rc = lib.eng_play_silence(self._e, chan, pid, int(item[1]), flags)
+                rc = lib.eng_play_silence(self._h, chan, pid, int(item[1]), flags)
             else:
                 raise EngineError(lib.ENG_EINVAL, f"play: unknown item {item!r}")
             _check(rc, "play", self)
         return pid
 
     def play_stop(self, chan: int, pid: int = 0) -> None:
-        _check(lib.eng_play_stop(self._e, chan, pid), "stop playback", self)
+        _check(lib.eng_play_stop(self._h, chan, pid), "stop playback", self)
 
     def send_dtmf(self, chan: int, digits: str, on_ms: int = 100, off_ms: int = 100) -> int:
         sid = self.new_id()
-        _check(lib.eng_send_dtmf(self._e, chan, sid, digits.encode(), on_ms, off_ms), "send DTMF", self)
+        _check(lib.eng_send_dtmf(self._h, chan, sid, digits.encode(), on_ms, off_ms), "send DTMF", self)
         return sid
 
     def send_cid(self, chan: int, standard: CidStandard, number: str | None = None, name: str | None = None,
                  datetime: str | None = None, mdmf: bool = True) -> int:
         sid = self.new_id()
-        _check(lib.eng_send_cid(self._e, chan, sid, int(standard), int(mdmf), _b(number), _b(name), _b(datetime)),
+        _check(lib.eng_send_cid(self._h, chan, sid, int(standard), int(mdmf), _b(number), _b(name), _b(datetime)),
                "send caller ID", self)
         return sid
 
     def send_mwi(self, chan: int, standard: CidStandard, messages: int, mdmf: bool = True) -> int:
         """Message waiting to a phone on hook as FSK: on with the count of new messages, off with 0."""
         sid = self.new_id()
-        _check(lib.eng_send_mwi(self._e, chan, sid, int(standard), int(mdmf), messages), "send message waiting", self)
+        _check(lib.eng_send_mwi(self._h, chan, sid, int(standard), int(mdmf), messages), "send message waiting", self)
         return sid
 
     def set_vmwi(self, chan: int, how: Vmwi, messages: int) -> None:
         """The card's own message-waiting indicator on a phone port (an EV_ERROR if it has none)."""
-        _check(lib.eng_set_vmwi(self._e, chan, int(how), messages), "message-waiting indicator", self)
+        _check(lib.eng_set_vmwi(self._h, chan, int(how), messages), "message-waiting indicator", self)
 
     def record(self, chan: int, path: str, mode: RecMode = RecMode.RX, codec: Codec = Codec.ALAW,
                max_ms: int = 0, silence_ms: int = 0, stop_digits: str = "") -> int:
         rid = self.new_id()
-        _check(lib.eng_record(self._e, chan, rid, os.fsencode(path), int(mode), int(codec), max_ms, silence_ms,
+        _check(lib.eng_record(self._h, chan, rid, os.fsencode(path), int(mode), int(codec), max_ms, silence_ms,
                               stop_digits.encode()), "record", self)
         return rid
 
     def record_stop(self, chan: int, rid: int = 0) -> None:
-        _check(lib.eng_record_stop(self._e, chan, rid), "stop recording", self)
+        _check(lib.eng_record_stop(self._h, chan, rid), "stop recording", self)
 
     def conf_join(self, conf: int, chan: int, role: ConfRole = ConfRole.SPEAK, whisper_to: int = -1) -> None:
-        _check(lib.eng_conf_join(self._e, conf, chan, int(role), whisper_to), "conference join", self)
+        _check(lib.eng_conf_join(self._h, conf, chan, int(role), whisper_to), "conference join", self)
 
     def conf_leave(self, chan: int) -> None:
-        _check(lib.eng_conf_leave(self._e, chan), "conference leave", self)
+        _check(lib.eng_conf_leave(self._h, chan), "conference leave", self)
 
     def fax(self, chan: int, path: str, send: bool, calling: bool, ecm: bool = True, ident: str = "",
             header: str = "") -> int:
         fid = self.new_id()
-        _check(lib.eng_fax(self._e, chan, fid, int(send), os.fsencode(path), int(calling), int(ecm),
+        _check(lib.eng_fax(self._h, chan, fid, int(send), os.fsencode(path), int(calling), int(ecm),
                            ident.encode(), header.encode()), "fax", self)
         return fid
 
     def fax_stop(self, chan: int) -> None:
-        _check(lib.eng_fax_stop(self._e, chan), "stop fax", self)
+        _check(lib.eng_fax_stop(self._h, chan), "stop fax", self)
 
     def timer(self, ms: int, tid: int | None = None) -> int:
         tid = tid or self.new_id()
-        _check(lib.eng_timer(self._e, tid, ms), "timer", self)
+        _check(lib.eng_timer(self._h, tid, ms), "timer", self)
         return tid
 
     def timer_cancel(self, tid: int) -> None:
-        _check(lib.eng_timer_cancel(self._e, tid), "cancel timer", self)
+        _check(lib.eng_timer_cancel(self._h, tid), "cancel timer", self)
 
     @staticmethod
     def bench_bare_fax(tx_path: str, rx_dir: str, pairs: int, frames: int, stagger: int = 0) -> tuple[float, int]:

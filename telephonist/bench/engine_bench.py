@@ -84,6 +84,7 @@ class _Bench:
             e.set_dsp(ch, Dsp.NONE)
 
     def measure(self, seconds: float) -> dict:
+        from telephonist.engine import DtmfEvent
         e = self.engine
         time.sleep(0.3)                 # let the changes land and the new recorders start
         e.read_events()
@@ -93,7 +94,7 @@ class _Bench:
         digits = 0
         while time.monotonic() < deadline:
             time.sleep(0.05)
-            digits += sum(1 for ev in e.read_events() if ev.type.name == "DTMF")
+            digits += sum(1 for ev in e.read_events() if isinstance(ev, DtmfEvent))
         st1 = e.stats()
         return {"ticks": st1.ticks - st0.ticks, "work_ns": st1.work_ns_total, "late": st1.late_ticks,
                 "max_ms": st1.work_ns_max / 1e6, "digits_seen": digits}

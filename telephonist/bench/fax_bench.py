@@ -152,23 +152,23 @@ class FaxLoad:
         e.fax(ch, os.path.join(self.rx_dir, f"rx-{ch}.tif"), send=False, calling=False, ecm=False)
 
     def handle(self, events, timers: dict[int, int] | None = None) -> None:
-        from telephonist.engine import EventType
+        from telephonist.engine import FaxDone, FaxPage, Timer
         for ev in events:
-            if ev.type == EventType.TIMER and timers is not None and ev.id in timers:
+            if isinstance(ev, Timer) and timers is not None and ev.id in timers:
                 self.start(timers.pop(ev.id))
-            elif ev.type == EventType.FAX_PAGE and ev.chan in self.ended:
+            elif isinstance(ev, FaxPage) and ev.chan in self.ended:
                 self.pages += 1
-            elif ev.type == EventType.FAX_DONE:
+            elif isinstance(ev, FaxDone):
                 ch = self.far.get(ev.chan, ev.chan)
                 if ch not in self.ended:
                     continue
                 self.ended[ch] += 1
                 if ev.chan == ch:
-                    if ev.a == 0:
+                    if ev.ok:
                         self.transfers_ok += 1
                     else:
                         self.transfers_failed += 1
-                        why = ev.text.split(";")[0]
+                        why = ev.result
                         self.failed[why] = self.failed.get(why, 0) + 1
                 if self.ended[ch] == 2:
                     self.start(ch)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from telephonist.engine import Clock, Engine, EventType
+from telephonist.engine import Clock, Engine, Stopped
 
 if TYPE_CHECKING:
     from telephonist.chand.switchboard import Switchboard
@@ -42,7 +42,7 @@ class EventPump:
     def _readable(self) -> None:
         events = self.engine.read_events()
         for ev in events:
-            if ev.type == EventType.STOPPED:
+            if isinstance(ev, Stopped):
                 self.stopped.set()
                 continue
             self.board.on_engine_event(ev)

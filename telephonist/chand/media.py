@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from telephonist.chand.api.errors import BadRequest, Forbidden, NotFound
 from telephonist.chand.collect import CollectSpec, DigitCollector
 from telephonist.chand.line import Line, LineState
-from telephonist.engine import Codec, Dsp, EndReason, Event, EventType, RecMode
+from telephonist.engine import (Codec, Dsp, DtmfEvent, DtmfSent, EndReason, ErrorEvent, Event, FaxDone, FaxPage, FaxTone,
+                                PlayDone, RecDone, RecMode, ToneEvent, VadEvent)
 
 if TYPE_CHECKING:
     from telephonist.chand.switchboard import Switchboard
@@ -223,84 +224,83 @@ class CallMedia:
 
     # ---- what the engine says ------------------------------------------------------------------------
     def on_event(self, line: Line, ev: Event) -> None:
-        t = ev.type
         call = line.call
-        if t == EventType.DTMF:
+        if isinstance(ev, DtmfEvent):
             collect = call.media.collect if call else None
             secret = collect is not None and collect.spec.secret
-            self.board.record_event(line, "dtmf", digit="*" if secret else ev.text, duration_ms=ev.a)
+            self.board.record_event(line, "dtmf", digit="*" if secret else ev.digit, duration_ms=ev.duration_ms)
             # the key first, then the collection it may end: an application then knows which keys
             # a collect_done used up, and which came after it (typed ahead for the next question)
-            self.board.tell_owner(line, "dtmf", digit=ev.text, duration_ms=ev.a)
+            self.board.tell_owner(line, "dtmf", digit=ev.digit, duration_ms=ev.duration_ms)
             if collect:
-                collect.digit(ev.text)
-        elif t == EventType.PLAY_DONE:
+                collect.digit(ev.digit)
+        elif isinstance(ev, PlayDone):
             self._play_done(line, ev)
-        elif t == EventType.REC_DONE:
+        elif isinstance(ev, RecDone):
             self._rec_done(line, ev)
-        elif t == EventType.FAX_PAGE and call and call.media.fax == ev.id:
-            self.board.tell_owner(line, "fax_page", fax=ev.id, page=ev.a, bit_rate=ev.b)
-        elif t == EventType.FAX_DONE and call and call.media.fax == ev.id:
+        elif isinstance(ev, FaxPage) and call and call.media.fax == ev.fax:
+            self.board.tell_owner(line, "fax_page", fax=ev.fax, page=ev.page, bit_rate=ev.bit_rate)
+        elif isinstance(ev, FaxDone) and call and call.media.fax == ev.fax:
             call.media.fax = None
-            result, _, remote = ev.text.partition(";")
-            self.board.record_event(line, "fax", code=ev.a, pages=ev.b, bit_rate=ev.c, ecm=bool(ev.d),
-                                    result=result)
-            self.board.tell_owner(line, "fax_done", fax=ev.id, code=ev.a, ok=ev.a == 0, pages=ev.b, bit_rate=ev.c,
-                                  ecm=bool(ev.d), result=result, remote_ident=remote)
-        elif t == EventType.TONE:
-            self.board.tell_owner(line, "tone", tone=ev.text, on=bool(ev.a))
-        elif t == EventType.VAD:
-            self.board.tell_owner(line, "voice", on=bool(ev.a), length_ms=ev.b)
-        elif t == EventType.FAXTONE:
-            self.board.tell_owner(line, "fax_tone", tone=ev.text)
-            if ev.text == "CNG" and line.state == LineState.UP:
+            self.board.record_event(line, "fax", code=ev.code, pages=ev.pages, bit_rate=ev.bit_rate, ecm=ev.ecm,
+                                    result=ev.result)
+            self.board.tell_owner(line, "fax_done", fax=ev.fax, code=ev.code, ok=ev.ok, pages=ev.pages,
+                                  bit_rate=ev.bit_rate, ecm=ev.ecm, result=ev.result, remote_ident=ev.remote_ident)
+        elif isinstance(ev, ToneEvent):
+            self.board.tell_owner(line, "tone", tone=ev.tone, on=ev.on)
+        elif isinstance(ev, VadEvent):
+            self.board.tell_owner(line, "voice", on=ev.on, length_ms=ev.length_ms)
+        elif isinstance(ev, FaxTone):
+            self.board.tell_owner(line, "fax_tone", tone=ev.tone)
+            if ev.tone == "CNG" and line.state == LineState.UP:
                 self.board.fax_heard(line)
-        elif t == EventType.DTMF_SENT:
+        elif isinstance(ev, DtmfSent):
             self.board.tell_owner(line, "dtmf_sent", id=ev.id)
-        elif t == EventType.ERROR:
+        elif isinstance(ev, ErrorEvent):
             log.error("event=channel_error line=%s text=%s", line.name, ev.text)
             self.board.tell_owner(line, "error", message=ev.text)
 
-    def _play_done(self, line: Line, ev: Event) -> None:
+    def _play_done(self, line: Line, ev: PlayDone) -> None:
         call = line.call
-        if ev.a == EndReason.ERROR:
-            log.error("event=playback_error line=%s playback=%s error=%s", line.name, ev.id, ev.text)
+        if ev.reason == EndReason.ERROR:
+            log.error("event=playback_error line=%s playback=%s error=%s", line.name, ev.playback, ev.error)
         if call is None:
             return
         media = call.media
         if media.collect:
-            media.collect.prompt_done(ev.id)
-        if ev.id == media.fallback_playback:
+            media.collect.prompt_done(ev.playback)
+        if ev.playback == media.fallback_playback:
             media.fallback_playback = None
             if line.busy:
                 line.sig.hangup("fallback")
             return
-        if ev.id not in media.playbacks:
+        if ev.playback not in media.playbacks:
             return              # not the call's own (a tone of the signalling's, an earlier call's prompt)
-        media.playbacks.discard(ev.id)
-        self.board.tell_owner(line, "play_done", playback=ev.id, reason=EndReason(ev.a).name.lower(),
-                              played_ms=ev.b, error=ev.text or None)
+        media.playbacks.discard(ev.playback)
+        self.board.tell_owner(line, "play_done", playback=ev.playback, reason=ev.reason.name.lower(),
+                              played_ms=ev.played_ms, error=ev.error or None)
 
-    def _rec_done(self, line: Line, ev: Event) -> None:
+    def _rec_done(self, line: Line, ev: RecDone) -> None:
         call = line.call
-        finishing = self.finishing.pop((line.chan, ev.id), None)
-        path = call.media.recordings.pop(ev.id, None) if call else None
-        reason = EndReason(ev.a).name.lower()
-        error = ev.text if ev.a == EndReason.ERROR else None
+        finishing = self.finishing.pop((line.chan, ev.recording), None)
+        path = call.media.recordings.pop(ev.recording, None) if call else None
+        reason = ev.reason.name.lower()
+        error = ev.error or None
         if path is None:
             if finishing is not None:        # its call has ended: the session that started it is told
                 owner, path, call_id = finishing
                 sess = self.board.session_by_name(owner)
                 if sess:
-                    sess.send_event("record_done", chan=line.name, call_id=call_id, recording=ev.id, reason=reason,
-                                    duration_ms=ev.b, path=path, error=error, time_ms=self.board.now())
+                    sess.send_event("record_done", chan=line.name, call_id=call_id, recording=ev.recording,
+                                    reason=reason, duration_ms=ev.recorded_ms, path=path, error=error,
+                                    time_ms=self.board.now())
             return
-        if ev.a != EndReason.ERROR:
+        if ev.reason != EndReason.ERROR:
             call.recording_path = path
             if self.board.recorder:
                 self.board.recorder.updated(line, recording_path=path)
-        self.board.record_event(line, "record", recording=ev.id, reason=reason, ms=ev.b, path=path)
-        self.board.tell_owner(line, "record_done", recording=ev.id, reason=reason, duration_ms=ev.b,
+        self.board.record_event(line, "record", recording=ev.recording, reason=reason, ms=ev.recorded_ms, path=path)
+        self.board.tell_owner(line, "record_done", recording=ev.recording, reason=reason, duration_ms=ev.recorded_ms,
                               path=path, error=error)
 
     @staticmethod

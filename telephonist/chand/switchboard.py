@@ -31,7 +31,7 @@ from telephonist.chand.span_alarms import SpanAlarms
 from telephonist.chand.transfers import Transfers
 from telephonist.chand.trunk_group import TrunkGroup
 from telephonist.drivers.sim.far_end import FarEnd, SimNetwork
-from telephonist.engine import Dsp, Engine, EngineError, Event, EventType
+from telephonist.engine import AlarmEvent, Dsp, Engine, EngineError, ErrorEvent, Event, Overrun, Timer
 
 log = logging.getLogger(__name__)
 
@@ -413,7 +413,7 @@ class Switchboard(LineListener):
 
     # ---- engine events ----------------------------------------------------------------------------------
     def on_engine_event(self, ev: Event) -> None:
-        if ev.type == EventType.TIMER:
+        if isinstance(ev, Timer):
             self.timers.fire(ev.id)
             return
         line = self.by_chan.get(ev.chan)
@@ -422,19 +422,19 @@ class Switchboard(LineListener):
                 line.sig.on_event(ev)
                 self.media.on_event(line, ev)
             except Exception:
-                log.exception("event=line_event_failed line=%s type=%s", line.name, ev.type.name)
+                log.exception("event=line_event_failed line=%s type=%s", line.name, type(ev).__name__)
             return
         if self.sim and ev.chan in self.sim.by_chan:
             try:
                 self.sim.on_event(self.sim.by_chan[ev.chan], ev)
             except Exception:
-                log.exception("event=far_event_failed chan=%s type=%s", ev.chan, ev.type.name)
+                log.exception("event=far_event_failed chan=%s type=%s", ev.chan, type(ev).__name__)
             return
-        if ev.type == EventType.ALARM and self.alarms.knows(-ev.chan):
-            self.alarms.on_alarm(-ev.chan, ev.a, ev.text)
-        elif ev.type == EventType.ALARM:
-            self.tell_subscribers("span_alarm", span=ev.chan, alarms=ev.text, bits=ev.a)
-        elif ev.type == EventType.OVERRUN:
-            log.error("event=engine_events_lost count=%s", ev.a)
-        elif ev.type == EventType.ERROR:
+        if isinstance(ev, AlarmEvent) and self.alarms.knows(ev.span):
+            self.alarms.on_alarm(ev.span, ev.bits, ev.text)
+        elif isinstance(ev, AlarmEvent):
+            self.tell_subscribers("span_alarm", span=ev.chan, alarms=ev.text, bits=ev.bits)
+        elif isinstance(ev, Overrun):
+            log.error("event=engine_events_lost count=%s", ev.count)
+        elif isinstance(ev, ErrorEvent):
             log.error("event=engine_error chan=%s text=%s", ev.chan, ev.text)

@@ -8,14 +8,14 @@ import asyncio
 
 from telephonist.chand.assembly import TrunkGroupSpec
 from telephonist.client import ApiCallError
-from telephonist.engine import Event, EventType
+from telephonist.engine import AlarmEvent
 from tests.support.chand_harness import SpanSpec, running_chand
 
 RED = 1 << 3
 
 
-def alarm(bits: int, text: str) -> Event:
-    return Event(EventType.ALARM, -1, 0, 0, bits, 0, 0, 0, text)
+def alarm(bits: int, text: str) -> AlarmEvent:
+    return AlarmEvent(-1, 0, 1, bits, text)
 
 
 async def wait_state(board, name: str, state: str) -> None:

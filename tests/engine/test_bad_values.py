@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from telephonist.engine import Engine, EngineError, EventType, Hook, Kind, lib
+from telephonist.engine import EndReason, Engine, EngineError, Hook, Kind, PlayDone, lib
 
 ROOT = Path(__file__).resolve().parents[2]
 HUGE = 268435457            # ms * 8 no longer fits a 32-bit int
@@ -56,9 +56,9 @@ def test_a_bad_number_is_refused_and_the_line_goes_on(harness, tmp_path, name):
     # nothing of it reached the line: a short playback right after plays and ends as it should
     harness.run(100)
     pid = harness.engine.play(near, [("silence", 200)])
-    done = harness.run_until(lambda e: e.type == EventType.PLAY_DONE and e.id == pid, limit_ms=2000)
-    assert done.a == 0 and 200 <= done.b <= 220, done
-    assert [e for e in harness.events if e.type == EventType.PLAY_DONE] == [done]
+    done = harness.run_until(lambda e: isinstance(e, PlayDone) and e.playback == pid, limit_ms=2000)
+    assert done.reason == EndReason.DONE and 200 <= done.played_ms <= 220, done
+    assert harness.of(PlayDone) == [done]
 
 
 def test_the_silence_that_killed_chand_is_refused_in_its_own_process():

@@ -6,7 +6,7 @@ what reaches it; a Goertzel filter per frequency then says who was heard.
 """
 from __future__ import annotations
 
-from telephonist.engine import Codec, ConfRole, EventType, Hook, RecMode
+from telephonist.engine import Codec, ConfRole, EndReason, Hook, RecDone, RecMode
 from tests.support import signals as S
 
 FREQS = [400, 760, 930, 1060, 1340, 1570, 1760]
@@ -33,11 +33,11 @@ def record_fars(harness, tmp_path, lines) -> list[str]:
     for i, (_, far) in enumerate(lines):
         paths.append(str(tmp_path / f"heard{i}.wav"))
         harness.engine.record(far, paths[-1], RecMode.RX, Codec.LINEAR, max_ms=2000)
-    harness.run_until(lambda e: e.type == EventType.REC_DONE and e.chan == lines[-1][1])
+    harness.run_until(lambda e: isinstance(e, RecDone) and e.chan == lines[-1][1])
     harness.run(100)
     for i, (_, far) in enumerate(lines):
-        done = harness.of(EventType.REC_DONE, far)
-        assert done and done[-1].a == 5, done     # MAXTIME
+        done = harness.of(RecDone, far)
+        assert done and done[-1].reason == EndReason.MAXTIME, done
     return paths
 
 

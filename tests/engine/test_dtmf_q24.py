@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from telephonist.engine import Dsp, EventType, Hook
+from telephonist.engine import Dsp, Hook, PlayDone
 from tests.support import signals as S
 
 ALL = "0123456789*#ABCD"
@@ -25,7 +25,7 @@ def heard(harness, tmp_path, samples) -> str:
     harness.engine.hook(near, Hook.OFF)
     path = S.write_wav(tmp_path / "far.wav", S.concat(S.silence(GAP_MS), samples, S.silence(300)))
     pid = harness.engine.play(far, [path])
-    harness.run_until(lambda e: e.type == EventType.PLAY_DONE and e.id == pid)
+    harness.run_until(lambda e: isinstance(e, PlayDone) and e.playback == pid)
     harness.run(200)
     return harness.digits(near)
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from telephonist.engine import Codec, EndReason, Engine, EngineError, EventType, Hook, Kind, RecMode
+from telephonist.engine import Codec, EndReason, Engine, EngineError, Hook, Kind, PlayDone, RecDone, RecMode
 from tests.support import signals as S
 
 OTHERS = 100
@@ -51,17 +51,17 @@ def test_bad_prompts_fail_on_their_channel_only(harness, tmp_path, bad_prompts):
         harness.engine.record_stop(far)
     harness.run(100)
 
-    done = {e.id: e for e in harness.of(EventType.PLAY_DONE)}
+    done = {e.playback: e for e in harness.of(PlayDone)}
     for name, (near, pid) in bad_ids.items():
         ev = done[pid]
-        assert ev.chan == near and ev.a == EndReason.ERROR, ev
-        assert bad_prompts[name][1] in ev.text and bad_prompts[name][0] in ev.text, ev.text
+        assert ev.chan == near and ev.reason == EndReason.ERROR, ev
+        assert bad_prompts[name][1] in ev.error and bad_prompts[name][0] in ev.error, ev.error
     for near, pid in good_ids.items():
         ev = done[pid]
-        assert ev.chan == near and ev.a == EndReason.DONE and ev.text == "", ev
+        assert ev.chan == near and ev.reason == EndReason.DONE and ev.error == "", ev
         # the whole prompt was played, not cut short
         assert ev.time_ms - started >= PROMPT_MS
-    assert len(harness.of(EventType.PLAY_DONE)) == len(bad_ids) + len(good_ids)
+    assert len(harness.of(PlayDone)) == len(bad_ids) + len(good_ids)
     for near, far in checked:
         rx = S.read_wav(tmp_path / f"far{far}.wav").samples[0]
         runs = S.active_runs(rx, threshold_dbm0=-30)
@@ -77,10 +77,10 @@ def test_recording_into_a_missing_directory_fails_on_its_channel(harness, tmp_pa
     rid = harness.engine.record(near, bad, RecMode.RX)
     ok = harness.engine.record(other, str(tmp_path / "ok.wav"), RecMode.RX, max_ms=500)
     harness.run(800)
-    ev = {e.id: e for e in harness.of(EventType.REC_DONE)}
-    assert ev[rid].chan == near and ev[rid].a == EndReason.ERROR
-    assert bad in ev[rid].text and "No such file or directory" in ev[rid].text
-    assert ev[ok].chan == other and ev[ok].a == EndReason.MAXTIME
+    ev = {e.recording: e for e in harness.of(RecDone)}
+    assert ev[rid].chan == near and ev[rid].reason == EndReason.ERROR
+    assert bad in ev[rid].error and "No such file or directory" in ev[rid].error
+    assert ev[ok].chan == other and ev[ok].reason == EndReason.MAXTIME
 
 
 @pytest.fixture
@@ -103,11 +103,11 @@ def test_full_disk_ends_that_recording_only(harness, tmp_path, tiny_disk):
     rid = harness.engine.record(near, str(tiny_disk / "big.wav"), RecMode.STEREO, Codec.LINEAR)
     ok_path = tmp_path / "ok.wav"
     ok = harness.engine.record(other, str(ok_path), RecMode.RX, Codec.LINEAR, max_ms=6000)
-    harness.run_until(lambda e: e.type == EventType.REC_DONE and e.id == ok, limit_ms=10_000)
-    ev = {e.id: e for e in harness.of(EventType.REC_DONE)}
-    assert ev[rid].chan == near and ev[rid].a == EndReason.ERROR
-    assert "No space left on device" in ev[rid].text
-    assert ev[ok].a == EndReason.MAXTIME and ev[ok].b == 6000
+    harness.run_until(lambda e: isinstance(e, RecDone) and e.recording == ok, limit_ms=10_000)
+    ev = {e.recording: e for e in harness.of(RecDone)}
+    assert ev[rid].chan == near and ev[rid].reason == EndReason.ERROR
+    assert "No space left on device" in ev[rid].error
+    assert ev[ok].reason == EndReason.MAXTIME and ev[ok].recorded_ms == 6000
     rx = S.read_wav(ok_path).samples[0]
     assert len(rx) == 6000 * 8 and S.goertzel_dbm0(rx, 700, 800) > -12
     # what fitted on the full disk is still a readable WAV

@@ -7,7 +7,7 @@ import sys
 import pytest
 from PIL import Image
 
-from telephonist.engine import Dsp, EventType, Kind
+from telephonist.engine import Dsp, ErrorEvent, FaxDone, FaxPage, Kind
 from tests.support.fax_docs import differing_pixels, make_fax_tiff, pages_of
 
 
@@ -25,7 +25,7 @@ def run_fax(harness, tmp_path, ecm, we_send=False, pages=3):
         receiver = near
     for _ in range(100):
         harness.run(10_000)
-        if len(harness.of(EventType.FAX_DONE)) == 2:
+        if len(harness.of(FaxDone)) == 2:
             break
     return src, dst, near, far, receiver
 
@@ -33,13 +33,13 @@ def run_fax(harness, tmp_path, ecm, we_send=False, pages=3):
 @pytest.mark.parametrize("ecm", [True, False])
 def test_three_pages_received_intact(harness, tmp_path, ecm):
     src, dst, near, far, rx = run_fax(harness, tmp_path, ecm)
-    done = {e.chan: e for e in harness.of(EventType.FAX_DONE)}
-    assert done[near].a == 0, done[near].text          # T30_ERR_OK
-    assert done[near].b == 3 and done[far].b == 3
-    assert done[near].c >= 9600
-    assert bool(done[near].d) == ecm
-    assert done[near].text.split(";")[1].strip() == "+86 21 5555 1234"
-    assert [e.a for e in harness.of(EventType.FAX_PAGE, near)] == [1, 2, 3]
+    done = {e.chan: e for e in harness.of(FaxDone)}
+    assert done[near].ok, done[near].result          # T30_ERR_OK
+    assert done[near].pages == 3 and done[far].pages == 3
+    assert done[near].bit_rate >= 9600
+    assert done[near].ecm == ecm
+    assert done[near].remote_ident.strip() == "+86 21 5555 1234"
+    assert [e.page for e in harness.of(FaxPage, near)] == [1, 2, 3]
     sent, got = pages_of(src), pages_of(dst)
     assert len(got) == 3
     for a, b in zip(sent, got):
@@ -48,8 +48,8 @@ def test_three_pages_received_intact(harness, tmp_path, ecm):
 
 def test_we_send_and_the_far_end_receives(harness, tmp_path):
     src, dst, near, far, rx = run_fax(harness, tmp_path, True, we_send=True, pages=2)
-    done = {e.chan: e for e in harness.of(EventType.FAX_DONE)}
-    assert done[near].a == 0 and done[far].b == 2
+    done = {e.chan: e for e in harness.of(FaxDone)}
+    assert done[near].ok and done[far].pages == 2
     for a, b in zip(pages_of(src), pages_of(dst)):
         assert differing_pixels(a, b) == 0
 
@@ -68,10 +68,10 @@ def test_a_document_that_is_not_fax_ready_is_refused_clearly(harness, tmp_path, 
     harness.engine.hook(near, 1)
     harness.engine.fax(near, str(path), send=True, calling=True)
     harness.run(200)
-    done, = harness.of(EventType.FAX_DONE, near)
-    assert done.a < 0
+    done, = harness.of(FaxDone, near)
+    assert done.code < 0
     expect = {"colour": "black and white", "300dpi": "pixels wide", "missing": "No such file", "text": "not a TIFF"}
-    assert expect[kind] in done.text, done.text
+    assert expect[kind] in done.result, done.result
     harness.engine.send_dtmf(far, "5")          # the channel goes on
     harness.run(500)
     assert harness.digits(near) == "5"
@@ -83,11 +83,11 @@ def test_hanging_up_mid_fax_ends_it_with_an_error(harness, tmp_path):
     harness.engine.hook(near, 1)
     harness.engine.fax(far, src, send=True, calling=True)
     harness.engine.fax(near, str(tmp_path / "rx.tif"), send=False, calling=False)
-    harness.run_until(lambda e: e.type == EventType.FAX_PAGE and e.chan == near, limit_ms=300_000)
+    harness.run_until(lambda e: isinstance(e, FaxPage) and e.chan == near, limit_ms=300_000)
     harness.engine.hook(near, 0)
     harness.run(200)
-    done, = harness.of(EventType.FAX_DONE, near)
-    assert done.a < 0 and "hook" in done.text
+    done, = harness.of(FaxDone, near)
+    assert done.code < 0 and "hook" in done.result
 
 
 def test_the_line_takes_a_new_fax_in_the_tick_after_one_ends(harness, tmp_path):
@@ -101,14 +101,14 @@ def test_the_line_takes_a_new_fax_in_the_tick_after_one_ends(harness, tmp_path):
     harness.engine.fax_stop(near)
     harness.engine.fax_stop(far)
     harness.run(20)
-    assert [e.a for e in harness.of(EventType.FAX_DONE)] == [-2, -2]
+    assert [e.code for e in harness.of(FaxDone)] == [-2, -2]
     for rnd in range(2):
         harness.engine.fax(far, src, send=True, calling=True, ecm=False)
         harness.engine.fax(near, str(tmp_path / f"rx-{rnd}.tif"), send=False, calling=False, ecm=False)
-        before = len(harness.of(EventType.FAX_DONE))
-        harness.run_until(lambda e: len(harness.of(EventType.FAX_DONE)) == before + 2, limit_ms=120_000)
-        done = {e.chan: e for e in harness.of(EventType.FAX_DONE)[-2:]}
-        assert done[far].a == 0 and done[near].a == 0 and done[near].b == 1, done
+        before = len(harness.of(FaxDone))
+        harness.run_until(lambda e: len(harness.of(FaxDone)) == before + 2, limit_ms=120_000)
+        done = {e.chan: e for e in harness.of(FaxDone)[-2:]}
+        assert done[far].ok and done[near].ok and done[near].pages == 1, done
         assert differing_pixels(pages_of(src)[0], pages_of(tmp_path / f"rx-{rnd}.tif")[0]) == 0
 
 
@@ -128,13 +128,12 @@ def test_fax_events_are_the_same_on_every_run(tmp_path):
             h.engine.hook(lines[3][0], 0)                   # one hangs up mid-call
             for _ in range(60):
                 h.run(2000)
-                if len(h.of(EventType.FAX_DONE)) == 8:
+                if len(h.of(FaxDone)) == 8:
                     break
-            runs.append([(e.time_ms, e.type, e.chan, e.a, e.b, e.text) for e in h.events
-                         if e.type in (EventType.FAX_PAGE, EventType.FAX_DONE)])
+            runs.append([e for e in h.events if isinstance(e, (FaxPage, FaxDone))])
         finally:
             h.close()
-    assert len([e for e in runs[0] if e[1] == EventType.FAX_DONE]) == 8
+    assert len([e for e in runs[0] if isinstance(e, FaxDone)]) == 8
     assert runs[0] == runs[1]
 
 
@@ -177,9 +176,9 @@ def test_real_time_priority_reaches_the_media_thread_and_the_fax_worker(tmp_path
                 e.release()
                 seen["media"], seen["fax"] = _policy("tel-media"), _policy("tel-fax")
 
-        until(lambda: len([ev for ev in events if ev.type == EventType.FAX_DONE]) == 2)
-        assert not [ev for ev in events if ev.type == EventType.ERROR]
-        assert [ev.a for ev in events if ev.type == EventType.FAX_DONE] == [0, 0]
+        until(lambda: len([ev for ev in events if isinstance(ev, FaxDone)]) == 2)
+        assert not [ev for ev in events if isinstance(ev, ErrorEvent)]
+        assert [ev.code for ev in events if isinstance(ev, FaxDone)] == [0, 0]
         assert seen == {"media": (os.SCHED_FIFO, 5), "fax": (os.SCHED_FIFO, 4)}
         e.set_realtime(0)
         until(lambda: seen["media"][0] == seen["fax"][0] == os.SCHED_OTHER)

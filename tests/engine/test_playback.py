@@ -1,7 +1,7 @@
 """Playback as the far end hears it: queues in order and length, barge-in, stop by id, loops."""
 from __future__ import annotations
 
-from telephonist.engine import Codec, Dsp, EndReason, EventType, Hook, RecMode
+from telephonist.engine import Codec, Dsp, DtmfBegin, EndReason, Hook, PlayDone, RecMode
 from tests.support import signals as S
 
 FRAME = 80      # 10 ms analysis steps
@@ -46,14 +46,14 @@ def test_queue_of_file_tone_and_silence_plays_in_order_with_its_lengths(harness,
     f2 = S.write_wav(tmp_path / "b.wav", S.tone([(1400, -10)], 200))
     harness.run(200)
     pid = harness.engine.play(near, [f1, ("tone", "dial", 300), ("silence", 400), f2])
-    done = harness.run_until(lambda e: e.type == EventType.PLAY_DONE and e.id == pid)
-    assert done.a == EndReason.DONE
+    done = harness.run_until(lambda e: isinstance(e, PlayDone) and e.playback == pid)
+    assert done.reason == EndReason.DONE
     harness.run(300)
     got = heard(harness, far, path, [450, 1000, 1400])
     want = [("-", 220), ("1000", 500), ("450", 300), ("-", 400), ("1400", 200)]
     assert close(got[:-1], want) and got[-1][0] == "-", got
     # one PLAY_DONE for the whole queue
-    assert [e.id for e in harness.of(EventType.PLAY_DONE, near)] == [pid]
+    assert [e.playback for e in harness.of(PlayDone, near)] == [pid]
 
 
 def test_barge_in_stops_the_playback_on_a_digit(harness, tmp_path):
@@ -63,9 +63,9 @@ def test_barge_in_stops_the_playback_on_a_digit(harness, tmp_path):
     pid = harness.engine.play(near, [prompt, ("tone", "dial", 2000)], barge_in=True)
     harness.run(1000)
     harness.engine.send_dtmf(far, "5", 80, 80)
-    done = harness.run_until(lambda e: e.type == EventType.PLAY_DONE and e.id == pid, limit_ms=2000)
-    assert done.a == EndReason.DTMF and done.chan == near
-    assert harness.digits(near) == "5" or harness.of(EventType.DTMF_BEGIN, near)
+    done = harness.run_until(lambda e: isinstance(e, PlayDone) and e.playback == pid, limit_ms=2000)
+    assert done.reason == EndReason.DTMF and done.chan == near
+    assert harness.digits(near) == "5" or harness.of(DtmfBegin, near)
     harness.run(1000)
     got = heard(harness, far, path, [450, 1000])
     # the prompt stopped about when the digit began, and the queued tone never played
@@ -80,8 +80,8 @@ def test_without_barge_in_a_digit_does_not_stop_the_prompt(harness, tmp_path):
     pid = harness.engine.play(near, [prompt])
     harness.run(500)
     harness.engine.send_dtmf(far, "5", 80, 80)
-    done = harness.run_until(lambda e: e.type == EventType.PLAY_DONE and e.id == pid)
-    assert done.a == EndReason.DONE and harness.digits(near) == "5"
+    done = harness.run_until(lambda e: isinstance(e, PlayDone) and e.playback == pid)
+    assert done.reason == EndReason.DONE and harness.digits(near) == "5"
 
 
 def test_stop_by_id_stops_that_playback_only(harness, tmp_path):
@@ -91,7 +91,7 @@ def test_stop_by_id_stops_that_playback_only(harness, tmp_path):
     harness.run(600)
     harness.engine.play_stop(near, first)
     harness.run(1000)
-    ends = {e.id: e.a for e in harness.of(EventType.PLAY_DONE, near)}
+    ends = {e.playback: e.reason for e in harness.of(PlayDone, near)}
     assert ends == {first: EndReason.STOPPED, second: EndReason.DONE}
     got = heard(harness, far, path, [450, 1400])
     assert close(got[1:3], [("450", 600), ("1400", 500)]), got
@@ -102,8 +102,8 @@ def test_stop_with_a_wrong_id_changes_nothing(harness, tmp_path):
     pid = harness.engine.play(near, [("tone", "dial", 600)])
     harness.run(200)
     harness.engine.play_stop(near, pid + 1000)
-    done = harness.run_until(lambda e: e.type == EventType.PLAY_DONE)
-    assert (done.id, done.a) == (pid, EndReason.DONE)
+    done = harness.run_until(lambda e: isinstance(e, PlayDone))
+    assert (done.playback, done.reason) == (pid, EndReason.DONE)
 
 
 def test_a_looped_file_repeats_until_stopped(harness, tmp_path):
@@ -113,7 +113,7 @@ def test_a_looped_file_repeats_until_stopped(harness, tmp_path):
     harness.run(2600)
     harness.engine.play_stop(near, pid)
     harness.run(300)
-    assert [(e.id, e.a) for e in harness.of(EventType.PLAY_DONE, near)] == [(pid, EndReason.STOPPED)]
+    assert [(e.playback, e.reason) for e in harness.of(PlayDone, near)] == [(pid, EndReason.STOPPED)]
     got = heard(harness, far, path, [1000])
     beeps = [g for g in got if g[0] == "1000"]
     # 2.6 s: five whole cycles of 500 ms, then the start of a sixth
@@ -128,7 +128,7 @@ def test_a_looped_queue_repeats_as_a_whole(harness, tmp_path):
     harness.run(2600)
     harness.engine.play_stop(near, pid)
     harness.run(300)
-    assert [(e.id, e.a) for e in harness.of(EventType.PLAY_DONE, near)] == [(pid, EndReason.STOPPED)]
+    assert [(e.playback, e.reason) for e in harness.of(PlayDone, near)] == [(pid, EndReason.STOPPED)]
     got = heard(harness, far, path, [450, 1000])
     # five whole cycles of beep 200, tone 100, silence 200 after the line's 20 ms
     assert close(got[1:16], [("1000", 200), ("450", 100), ("-", 200)] * 5), got

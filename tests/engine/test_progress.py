@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from telephonist.engine import Dsp, EventType, Kind
+from telephonist.engine import Dsp, Kind, ToneEvent, VadEvent
 from tests.support.signals import concat, silence, tone, write_wav
 
 TONES = ["dial", "busy", "ringback", "congestion", "sit"]
@@ -12,7 +12,7 @@ TONES = ["dial", "busy", "ringback", "congestion", "sit"]
 
 def heard(harness, near, ms):
     harness.run(ms)
-    return [(e.text, e.a) for e in harness.of(EventType.TONE, near)]
+    return [(e.tone, e.on) for e in harness.of(ToneEvent, near)]
 
 
 @pytest.mark.parametrize("zone", ["cn", "us", "uk"])
@@ -24,7 +24,7 @@ def test_each_zone_tone_is_recognised_as_itself(harness, zone, name):
     events = heard(harness, near, 12000)
     assert events and events[0] == (name, 1), events
     assert {n for n, _ in events} == {name}, events
-    first = harness.of(EventType.TONE, near)[0]
+    first = harness.of(ToneEvent, near)[0]
     assert first.time_ms <= 2600, f"{zone} {name} took {first.time_ms} ms to recognise"
 
 
@@ -74,8 +74,8 @@ def test_speech_is_voice_and_no_tone(harness, speech):
     harness.engine.set_dsp(near, Dsp.PROGRESS | Dsp.VAD)
     harness.engine.play(far, speech * 3)
     harness.run(40000)
-    assert harness.of(EventType.TONE, near) == []
-    starts = [e for e in harness.of(EventType.VAD, near) if e.a == 1]
+    assert harness.of(ToneEvent, near) == []
+    starts = [e for e in harness.of(VadEvent, near) if e.on]
     assert starts, "speech was not heard as voice"
 
 
@@ -84,15 +84,15 @@ def test_a_greeting_is_one_voice_run_of_its_length(harness, speech):
     harness.engine.set_dsp(near, Dsp.VAD)
     harness.engine.play(far, [speech[0], ("silence", 3000)])
     harness.run(12000)
-    runs = [e for e in harness.of(EventType.VAD, near) if e.a == 0]
-    total = sum(e.b for e in runs)
+    runs = [e for e in harness.of(VadEvent, near) if not e.on]
+    total = sum(e.length_ms for e in runs)
     from tests.support.signals import read_wav
     length_ms = read_wav(speech[0]).seconds * 1000
-    assert 0.6 * length_ms <= total <= 1.1 * length_ms, (total, length_ms, [e.b for e in runs])
+    assert 0.6 * length_ms <= total <= 1.1 * length_ms, (total, length_ms, [e.length_ms for e in runs])
 
 
 def test_silence_is_nothing(harness):
     (near, far), = harness.sim(Kind.FXO)
     harness.engine.set_dsp(near, Dsp.PROGRESS | Dsp.VAD)
     harness.run(10000)
-    assert harness.of(EventType.TONE, near) == [] and harness.of(EventType.VAD, near) == []
+    assert harness.of(ToneEvent, near) == [] and harness.of(VadEvent, near) == []

@@ -10,7 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from telephonist.engine import Codec, ConfRole, EndReason, EventType, Hook, RecMode
+from telephonist.engine import Codec, ConfRole, EndReason, Hook, PlayDone, RecDone, RecMode
 from tests.support import signals as S
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,8 +69,8 @@ def test_recording_survives_kill_9(tmp_path, harness):
     pid = harness.engine.play(far, [str(out)])
     back = str(tmp_path / "back.wav")
     harness.engine.record(near, back, RecMode.RX, Codec.LINEAR)
-    done = harness.run_until(lambda e: e.type == EventType.PLAY_DONE and e.id == pid)
-    assert done.a == EndReason.DONE, done
+    done = harness.run_until(lambda e: isinstance(e, PlayDone) and e.playback == pid)
+    assert done.reason == EndReason.DONE, done
     harness.engine.record_stop(near)
     harness.run(100)
     heard = S.read_wav(back).samples[0]
@@ -92,8 +92,8 @@ def test_header_never_rewritten_is_read_to_the_end(tmp_path, harness):
     back = str(tmp_path / "back.wav")
     harness.engine.record(near, back, RecMode.RX, Codec.LINEAR)
     pid = harness.engine.play(far, [str(path)])
-    done = harness.run_until(lambda e: e.type == EventType.PLAY_DONE and e.id == pid)
-    assert done.a == EndReason.DONE
+    done = harness.run_until(lambda e: isinstance(e, PlayDone) and e.playback == pid)
+    assert done.reason == EndReason.DONE
     harness.engine.record_stop(near)
     harness.run(100)
     heard = S.read_wav(back).samples[0]
@@ -109,7 +109,7 @@ def start_call(harness, tmp_path, items):
 
 
 def rec_done(harness, chan):
-    return harness.run_until(lambda e: e.type == EventType.REC_DONE and e.chan == chan, limit_ms=20_000)
+    return harness.run_until(lambda e: isinstance(e, RecDone) and e.chan == chan, limit_ms=20_000)
 
 
 def test_max_ms_ends_the_recording(harness, tmp_path):
@@ -117,7 +117,7 @@ def test_max_ms_ends_the_recording(harness, tmp_path):
     out = tmp_path / "max.wav"
     harness.engine.record(near, str(out), RecMode.RX, Codec.LINEAR, max_ms=1500)
     done = rec_done(harness, near)
-    assert (done.a, done.b) == (EndReason.MAXTIME, 1500)
+    assert (done.reason, done.recorded_ms) == (EndReason.MAXTIME, 1500)
     wav = S.read_wav(out)
     assert len(wav.samples[0]) == wav.header_frames == 12000
     assert has_tone(wav.samples[0], 400, 12000)
@@ -128,11 +128,11 @@ def test_silence_ends_the_recording_and_is_trimmed(harness, tmp_path):
     out = tmp_path / "words.wav"
     harness.engine.record(near, str(out), RecMode.RX, Codec.LINEAR, silence_ms=800)
     done = rec_done(harness, near)
-    assert done.a == EndReason.SILENCE
+    assert done.reason == EndReason.SILENCE
     rx = S.read_wav(out).samples[0]
     # the words are kept, the silence that ended them is not
     assert 1000 <= len(rx) / 8 <= 1060, len(rx)
-    assert done.b == len(rx) // 8
+    assert done.recorded_ms == len(rx) // 8
     assert has_tone(rx, 400, 8000)
     assert has_tone(rx, len(rx) - 400, len(rx))
 
@@ -145,10 +145,10 @@ def test_stop_digit_ends_the_recording(harness, tmp_path):
     harness.run(1000)
     harness.engine.send_dtmf(far, "1", 80, 80)       # not a stop digit
     harness.run(600)
-    assert harness.of(EventType.REC_DONE, near) == []
+    assert harness.of(RecDone, near) == []
     harness.engine.send_dtmf(far, "#", 80, 80)
     done = rec_done(harness, near)
-    assert done.a == EndReason.DTMF
+    assert done.reason == EndReason.DTMF
     assert harness.digits(near) == "1#"
     rx = S.read_wav(out).samples[0]
     assert has_tone(rx, 0, 6000)

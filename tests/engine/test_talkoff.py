@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from telephonist.engine import Dsp, EventType, Hook
+from telephonist.engine import Dsp, DtmfBegin, DtmfEvent, EndReason, Hook, PlayDone
 from tests.support import signals as S
 
 TALK_MS = 5 * 60 * 1000
@@ -73,10 +73,10 @@ def test_five_minutes_of_speech_give_no_digit(harness, speech_wav):
     harness.engine.play_stop(far, pid)
     harness.run(200)
     # the far end really played all along (a loop only ends when stopped)
-    done = harness.of(EventType.PLAY_DONE, far)
-    assert [(e.id, e.a) for e in done] == [(pid, 1)]
-    assert harness.of(EventType.DTMF_BEGIN, near) == []
-    assert harness.of(EventType.DTMF, near) == []
+    done = harness.of(PlayDone, far)
+    assert [(e.playback, e.reason) for e in done] == [(pid, EndReason.STOPPED)]
+    assert harness.of(DtmfBegin, near) == []
+    assert harness.of(DtmfEvent, near) == []
 
 
 def test_digits_are_still_heard_between_speech(harness, tmp_path, speech_wav):

@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from telephonist.engine import EndReason, EventType, Hook
+from telephonist.engine import EndReason, Hook, PlayDone
 from tests.support import signals as S
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +27,8 @@ def play_once(harness, path) -> tuple[int, str]:
     (near, _), = harness.sim()
     harness.engine.hook(near, Hook.OFF)
     pid = harness.engine.play(near, [str(path)])
-    done = harness.run_until(lambda e: e.type == EventType.PLAY_DONE and e.id == pid, limit_ms=5000)
-    return done.a, done.text
+    done = harness.run_until(lambda e: isinstance(e, PlayDone) and e.playback == pid, limit_ms=5000)
+    return done.reason, done.error
 
 
 def test_a_chunk_length_that_wrapped_the_walk_to_its_start_is_refused(tmp_path):
@@ -37,13 +37,13 @@ def test_a_chunk_length_that_wrapped_the_walk_to_its_start_is_refused(tmp_path):
     path = tmp_path / "loop.wav"
     path.write_bytes(riff(chunk(b"fmt ", FMT_ALAW), chunk(b"LIST", b"", 0xFFFFFFF8), chunk(b"data", b"\xd5" * 800)))
     script = textwrap.dedent(f"""
-        from telephonist.engine import Engine, EventType, Hook, Kind
+        from telephonist.engine import Engine, Hook, Kind, PlayDone
         e = Engine()
         near = e.add_sim_span(Kind.FXO, 1)[0]
         e.hook(near, Hook.OFF)
         e.play(near, [{str(path)!r}])
         e.run_ticks(5)
-        print([ev.text for ev in e.read_events() if ev.type == EventType.PLAY_DONE])
+        print([ev.error for ev in e.read_events() if isinstance(ev, PlayDone)])
     """)
     r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr

@@ -9,7 +9,11 @@ from __future__ import annotations
 import os
 import wave
 
-from telephonist.engine import Codec, Engine, Event, EventType, Kind
+from typing import TypeVar
+
+from telephonist.engine import Codec, DtmfEvent, Engine, Event, Kind
+
+E = TypeVar("E", bound=Event)
 
 
 class EngineHarness:
@@ -43,11 +47,12 @@ class EngineHarness:
             waited += step_ms
         raise AssertionError(f"no matching event within {limit_ms} ms of engine time")
 
-    def of(self, etype: EventType, chan: int | None = None) -> list[Event]:
-        return [e for e in self.events if e.type == etype and (chan is None or e.chan == chan)]
+    def of(self, kind: type[E], chan: int | None = None) -> list[E]:
+        """The events of that kind so far (on chan, if given)."""
+        return [e for e in self.events if isinstance(e, kind) and (chan is None or e.chan == chan)]
 
     def digits(self, chan: int) -> str:
-        return "".join(e.text for e in self.of(EventType.DTMF, chan))
+        return "".join(e.digit for e in self.of(DtmfEvent, chan))
 
 
 def read_wav(path: str) -> tuple[int, int, bytes]:

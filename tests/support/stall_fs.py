@@ -1,6 +1,7 @@
 """A disk that stalls on command: a FUSE file system passing everything through to a folder, whose
-writes wait while its gate is closed. The kernel sees a real mount, so a write() to it blocks as a
-write to a dead NFS server or a failing disk would, in whatever thread made it.
+opens, reads and writes wait while its gate is closed. The kernel sees a real mount, so an open(),
+read() or write() on it blocks as one on a dead NFS server or a failing disk would, in whatever
+thread made it.
 
 Run as `python -m tests.support.stall_fs BACKING MOUNT` (it prints "mounted" once the kernel has
 mounted it); write "closed" or "open" to MOUNT/.gate to stall or release the writes. The gate
@@ -51,9 +52,11 @@ def _serve(backing: str, mount: str) -> None:
         def open(self, path, flags):
             if path == GATE:
                 return 0
+            self.open_gate.wait()
             return os.open(self._real(path), flags)
 
         def read(self, path, size, offset, fh):
+            self.open_gate.wait()
             return os.pread(fh, size, offset)
 
         def write(self, path, data, offset, fh):
@@ -86,7 +89,8 @@ def _serve(backing: str, mount: str) -> None:
         def chmod(self, path, mode):
             raise FuseOSError(errno.EPERM)
 
-    FUSE(Passthrough(), mount, foreground=True, nothreads=False)
+    # direct_io: every read reaches us (no page cache in between), so a stalled disk stalls reads too
+    FUSE(Passthrough(), mount, foreground=True, nothreads=False, direct_io=True)
 
 
 class StallFs:
@@ -109,16 +113,18 @@ class StallFs:
             f.write(state)
 
     def stall(self) -> None:
-        """From now on every write waits."""
+        """From now on every open, read and write waits."""
         self._gate("closed")
 
     def release(self) -> None:
-        """The writes that wait go on, and every later one at once."""
+        """What waits goes on, and everything later at once."""
         self._gate("open")
 
     def close(self) -> None:
         self.release()
-        subprocess.run(["fusermount", "-u", str(self.mount)], check=False, capture_output=True)
+        if subprocess.run(["fusermount", "-u", str(self.mount)], check=False, capture_output=True).returncode:
+            # a file still open on it (an engine not closed yet): detached now, gone once let go
+            subprocess.run(["fusermount", "-u", "-z", str(self.mount)], check=False, capture_output=True)
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

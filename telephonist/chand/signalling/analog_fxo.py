@@ -14,8 +14,8 @@ import logging
 from telephonist.chand.call import Disposition
 from telephonist.chand.line import LineState, Signal
 from telephonist.chand.signalling.base import Signalling
-from telephonist.chand.signalling.cid_text import parse_cid
-from telephonist.engine import CidStandard, Dsp, Event, EventType, Hook
+from telephonist.engine import (CidEvent, CidStandard, Dsp, DtmfSent, Event, Hook, HookEvent, Polarity, RingEvent,
+                                ToneEvent, VadEvent)
 
 log = logging.getLogger(__name__)
 
@@ -54,33 +54,33 @@ class AnalogFxo(Signalling):
     # ---- events --------------------------------------------------------------------
     def on_event(self, ev: Event) -> None:
         line, st = self.line, self.line.state
-        if ev.type == EventType.RING:
-            if ev.a:
+        if isinstance(ev, RingEvent):
+            if ev.on:
                 self._ring_begins()
             elif st in (LineState.RINGING, LineState.OFFERED):
                 self.set_timer(self.opt.ring_timeout_ms, self._caller_gave_up)
-        elif ev.type == EventType.CID and "mwi" in parse_cid(ev.text):
+        elif isinstance(ev, CidEvent) and "mwi" in ev.fields:
             pass                # the exchange's message waiting for this line: not a caller's number
-        elif ev.type == EventType.CID and st == LineState.IDLE:
+        elif isinstance(ev, CidEvent) and st == LineState.IDLE:
             # DTMF caller ID comes before the first ring: keep it for the ring that follows
-            self.early_cid = (parse_cid(ev.text), self.now())
-        elif ev.type == EventType.CID and st == LineState.RINGING:
-            self._caller_id(parse_cid(ev.text))
+            self.early_cid = (ev.fields, self.now())
+        elif isinstance(ev, CidEvent) and st == LineState.RINGING:
+            self._caller_id(ev.fields)
             self._offer()
-        elif ev.type == EventType.TONE:
-            self.tone_on = ev.text if ev.a else None
-            if ev.a:
-                self._tone(ev.text)
+        elif isinstance(ev, ToneEvent):
+            self.tone_on = ev.tone if ev.on else None
+            if ev.on:
+                self._tone(ev.tone)
             elif self.voice_on:
                 self._voice_heard()      # the tone stopped and something else goes on: maybe a person
-        elif ev.type == EventType.HOOK and ev.a == Hook.OPEN_LOOP:
+        elif isinstance(ev, HookEvent) and ev.state == Hook.OPEN_LOOP:
             if self.opt.open_loop_disconnect and st in (LineState.UP, LineState.PROCEEDING, LineState.DIALING):
                 self._remote_hangup("open_loop")
-        elif ev.type == EventType.POLARITY:
+        elif isinstance(ev, Polarity):
             self._polarity()
-        elif ev.type == EventType.VAD:
+        elif isinstance(ev, VadEvent):
             self._voice(ev)
-        elif ev.type == EventType.DTMF_SENT and st == LineState.DIALING:
+        elif isinstance(ev, DtmfSent) and st == LineState.DIALING:
             line.signal(Signal.SENT, self.now(), number=self.number)
             self.set_timer(self.no_answer_ms(), lambda: self._fail(Disposition.NO_ANSWER, "no_answer"))
 
@@ -143,11 +143,11 @@ class AnalogFxo(Signalling):
         elif st == LineState.UP and self.opt.polarity_disconnect:
             self._remote_hangup("polarity")
 
-    def _voice(self, ev: Event) -> None:
-        self.voice_on = bool(ev.a)
-        if ev.a:
+    def _voice(self, ev: VadEvent) -> None:
+        self.voice_on = ev.on
+        if ev.on:
             self._voice_heard()
-        elif ev.b < VOICE_CONFIRM_MS:
+        elif ev.length_ms < VOICE_CONFIRM_MS:
             self._cancel_voice()     # a short burst (a click, a tone's first cycle) is not an answer
 
     def _voice_heard(self) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from telephonist.chand.call import Disposition
 from telephonist.chand.line import LineState, Signal
 from telephonist.chand.signalling.base import Signalling
-from telephonist.engine import CidStandard, Dsp, Event, EventType, Hook, Vmwi
+from telephonist.engine import CidSent, CidStandard, Dsp, DtmfEvent, Event, Hook, HookEvent, Vmwi
 
 CID_AFTER_RING_MS = 500
 STUTTER_MS = 2000           # stutter, then steady dial tone (Telcordia: ten 100 ms bursts)
@@ -50,7 +50,7 @@ class AnalogFxs(Signalling):
     # ---- events ----------------------------------------------------------------------
     def on_event(self, ev: Event) -> None:
         st = self.line.state
-        if ev.type == EventType.HOOK and ev.a == Hook.OFF:
+        if isinstance(ev, HookEvent) and ev.state == Hook.OFF:
             self.offhook = True
             if st == LineState.IDLE:
                 self._phone_lifted()
@@ -59,7 +59,7 @@ class AnalogFxs(Signalling):
                 self.cancel_timer()
                 self.engine.set_dsp(self.line.chan, self.media_dsp())
                 self.line.signal(Signal.REMOTE_ANSWER, self.now(), how="off_hook")
-        elif ev.type == EventType.HOOK and ev.a == Hook.ON:
+        elif isinstance(ev, HookEvent) and ev.state == Hook.ON:
             self.offhook = False
             self._stop_tone()
             self.cancel_timer()
@@ -72,11 +72,11 @@ class AnalogFxs(Signalling):
                 self.line.signal(Signal.REMOTE_HANGUP, self.now(), cause="on_hook")
                 self._settled()
                 self.engine.set_dsp(self.line.chan, Dsp.NONE)
-        elif ev.type == EventType.HOOK and ev.a == Hook.FLASH and st == LineState.UP:
+        elif isinstance(ev, HookEvent) and ev.state == Hook.FLASH and st == LineState.UP:
             self.line.listener.flash(self.line)
-        elif ev.type == EventType.DTMF and st == LineState.RINGING and not self.line.call.dialled:
-            self._digit(ev.text)
-        elif ev.type == EventType.CID_SENT:
+        elif isinstance(ev, DtmfEvent) and st == LineState.RINGING and not self.line.call.dialled:
+            self._digit(ev.digit)
+        elif isinstance(ev, CidSent):
             self._burst_sent()
 
     def _burst_sent(self) -> None:

@@ -8,7 +8,7 @@ and the line stays idle (or blocked while its span is in alarm).
 from __future__ import annotations
 
 from telephonist.chand.signalling.base import Signalling
-from telephonist.engine import Event, EventType
+from telephonist.engine import CasEvent, Event
 
 NO_CALLS = "an E1 CAS line carries no calls until a register signalling (MFC-R2) is configured on it"
 
@@ -26,8 +26,8 @@ class CasLine(Signalling):
         self.tx_bits: int | None = None
 
     def on_event(self, ev: Event) -> None:
-        if ev.type == EventType.CAS:
-            self.rx_bits = ev.a & 0xF
+        if isinstance(ev, CasEvent):
+            self.rx_bits = ev.bits & 0xF
             self.line.listener.cas_changed(self.line, self.rx_bits)
 
     def set_bits(self, bits: int) -> None:

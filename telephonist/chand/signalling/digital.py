@@ -9,7 +9,7 @@ from __future__ import annotations
 from telephonist.chand.call import Disposition
 from telephonist.chand.line import LineState, Signal
 from telephonist.chand.signalling.base import Signalling
-from telephonist.engine import Event, EventType
+from telephonist.engine import Event, SigMsg, format_sigmsg
 
 # Q.850 causes we act on
 NORMAL, BUSY, NO_USER_RESPONSE, NO_ANSWER, UNALLOCATED, CONGESTION = 16, 17, 18, 19, 1, 34
@@ -22,24 +22,11 @@ HANGUP_CAUSES = {"normal": NORMAL, "busy": BUSY, "no_answer": NO_ANSWER, "reject
                  "unallocated": UNALLOCATED, "congestion": CONGESTION}
 
 
-def parse_message(text: str) -> tuple[str, dict[str, str]]:
-    kind, *rest = text.split()
-    fields = {}
-    for part in rest:
-        key, _, value = part.partition("=")
-        fields[key] = value
-    return kind.upper(), fields
-
-
-def format_message(kind: str, **fields: object) -> str:
-    return " ".join([kind] + [f"{k}={v}" for k, v in fields.items() if v not in (None, "")])
-
-
 class DigitalTrunk(Signalling):
     def on_event(self, ev: Event) -> None:
-        if ev.type != EventType.SIGMSG:
+        if not isinstance(ev, SigMsg):
             return
-        kind, f = parse_message(ev.text)
+        kind, f = ev.kind, ev.fields
         line, st = self.line, self.line.state
         if kind == "SETUP" and st == LineState.IDLE:
             line.new_call("inbound", self.now(), caller=f.get("calling", ""), dialled=f.get("called", ""))
@@ -48,7 +35,7 @@ class DigitalTrunk(Signalling):
             line.signal(Signal.OFFER, self.now())
         elif kind == "SETUP":
             # glare or a busy channel: refuse, as a real exchange would be told
-            self.engine.sigmsg(line.chan, format_message("DISCONNECT", cause=BUSY))
+            self.engine.sigmsg(line.chan, format_sigmsg("DISCONNECT", cause=BUSY))
         elif kind == "ALERTING" and st == LineState.PROCEEDING:
             line.listener.progress(line, "ringing")
         elif kind == "CONNECT" and st in (LineState.DIALING, LineState.PROCEEDING):
@@ -98,20 +85,20 @@ class DigitalTrunk(Signalling):
         if self.line.call and not self.line.call.cause:
             self.line.call.cause = f"{code} {CAUSE_NAMES.get(code, 'cause')}"
         if self.line.signal(Signal.HANGUP, self.now(), cause=cause):
-            self.engine.sigmsg(self.line.chan, format_message("DISCONNECT", cause=code))
+            self.engine.sigmsg(self.line.chan, format_sigmsg("DISCONNECT", cause=code))
             self.engine.set_dsp(self.line.chan, self._idle_dsp())
             # the far end answers RELEASE; if it never does, free the channel anyway
             self.set_timer(4000, lambda: self.line.signal(Signal.SETTLED, self.now()))
 
     def dial(self, number: str, caller_id: str = "") -> None:
         self.line.signal(Signal.DIAL, self.now(), number=number)
-        self.engine.sigmsg(self.line.chan, format_message("SETUP", calling=caller_id, called=number))
+        self.engine.sigmsg(self.line.chan, format_sigmsg("SETUP", calling=caller_id, called=number))
         self.line.signal(Signal.SENT, self.now())
         self.set_timer(self.no_answer_ms(), self._no_answer)
 
     def _no_answer(self) -> None:
         if self.line.state == LineState.PROCEEDING:
-            self.engine.sigmsg(self.line.chan, format_message("DISCONNECT", cause=NO_ANSWER))
+            self.engine.sigmsg(self.line.chan, format_sigmsg("DISCONNECT", cause=NO_ANSWER))
             if self.line.call:
                 self.line.call.disposition = Disposition.NO_ANSWER
                 self.line.call.cause = "19 no_answer"

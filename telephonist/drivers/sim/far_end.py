@@ -17,12 +17,34 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from telephonist.chand.engine_clock import EngineTimers
-from telephonist.chand.signalling.digital import format_message, parse_message
-from telephonist.engine import CidStandard, Dsp, Engine, Event, EventType, Hook
+from telephonist.engine import (CidEvent, CidStandard, Dsp, DtmfEvent, DtmfSent, Engine, Event, FaxDone, FaxPage, Hook,
+                                HookEvent, PlayDone, RecDone, RingEvent, SigMsg, ToneEvent, VadEvent, format_sigmsg)
 
 log = logging.getLogger(__name__)
 
 CID_STANDARDS = {"bell202": CidStandard.BELL202, "v23": CidStandard.V23, "dtmf": CidStandard.DTMF}
+
+
+def _media_report(ev: Event) -> tuple[str, dict[str, Any]] | None:
+    """What a far end started (sim.play, sim.record, sim.fax, sim.dtmf) or hears, as its `far` event."""
+    match ev:
+        case PlayDone():
+            return "play_done", dict(playback=ev.playback, reason=ev.reason.name.lower(), played_ms=ev.played_ms,
+                                     error=ev.error or None)
+        case RecDone():
+            return "rec_done", dict(recording=ev.recording, reason=ev.reason.name.lower(),
+                                    duration_ms=ev.recorded_ms, path=ev.path or None, error=ev.error or None)
+        case FaxPage():
+            return "fax_page", dict(fax=ev.fax, page=ev.page, bit_rate=ev.bit_rate)
+        case FaxDone():
+            return "fax_done", dict(fax=ev.fax, code=ev.code, ok=ev.ok, pages=ev.pages, result=ev.result)
+        case DtmfSent():
+            return "dtmf_sent", dict(id=ev.id)
+        case ToneEvent():
+            return "tone", dict(tone=ev.tone, on=ev.on)
+        case VadEvent():
+            return "voice", dict(on=ev.on, length_ms=ev.length_ms)
+    return None
 
 
 @dataclass(frozen=True)
@@ -146,7 +168,7 @@ class SimNetwork:
     def _disconnect(self, far: FarEnd, cause: int) -> None:
         """A network far end clears the call; it is free at once, and the RELEASE that follows is
         not taken for the end of a call it may have started since."""
-        self.engine.sigmsg(far.chan, format_message("DISCONNECT", cause=cause))
+        self.engine.sigmsg(far.chan, format_sigmsg("DISCONNECT", cause=cause))
         far.releases_due += 1
 
     def _reset(self, far: FarEnd) -> None:
@@ -178,7 +200,7 @@ class SimNetwork:
                 self._ring(far)
         elif far.kind == "network":
             far.state = FarState.RINGING_OUT
-            self.engine.sigmsg(far.chan, format_message("SETUP", calling=caller, called=dialled))
+            self.engine.sigmsg(far.chan, format_sigmsg("SETUP", calling=caller, called=dialled))
         elif far.kind == "phone":
             far.state = FarState.DIALTONE
             self.engine.hook(far.chan, Hook.OFF)
@@ -250,29 +272,29 @@ class SimNetwork:
     # ---- engine events at the far end -----------------------------------------------------------
     def on_event(self, far: FarEnd, ev: Event) -> None:
         st = far.state
-        if ev.type == EventType.HOOK:
-            self._near_hook(far, ev.a)
-        elif ev.type == EventType.RING and far.kind == "phone":
-            if ev.a and st in (FarState.IDLE, FarState.RINGING_IN):
+        if isinstance(ev, HookEvent):
+            self._near_hook(far, ev.state)
+        elif isinstance(ev, RingEvent) and far.kind == "phone":
+            if ev.on and st in (FarState.IDLE, FarState.RINGING_IN):
                 far.state = FarState.RINGING_IN
                 far.rings += 1
                 self._notify(far, "ringing", rings=far.rings)
                 if far.auto_answer_rings and far.rings >= far.auto_answer_rings:
                     self.answer(far)
-        elif ev.type == EventType.SIGMSG:
-            self._message(far, ev.text)
-        elif ev.type == EventType.DTMF:
-            far.heard_digits += ev.text
+        elif isinstance(ev, SigMsg):
+            self._message(far, ev)
+        elif isinstance(ev, DtmfEvent):
+            far.heard_digits += ev.digit
             if st == FarState.DIALTONE and far.kind == "exchange":
                 self._tone(far, None)
-                far.digits += ev.text
+                far.digits += ev.digit
                 self._later(far, self.DIGIT_TIMEOUT_MS, lambda: self._number_complete(far))
-            self._notify(far, "dtmf", digit=ev.text, duration_ms=ev.a)
-        elif ev.type == EventType.CID:
-            self._notify(far, "cid", text=ev.text)
-        elif ev.type in (EventType.PLAY_DONE, EventType.REC_DONE, EventType.FAX_DONE, EventType.FAX_PAGE,
-                         EventType.DTMF_SENT, EventType.TONE, EventType.VAD):
-            self._notify(far, ev.type.name.lower(), id=ev.id, a=ev.a, b=ev.b, text=ev.text)
+            self._notify(far, "dtmf", digit=ev.digit, duration_ms=ev.duration_ms)
+        elif isinstance(ev, CidEvent):
+            self._notify(far, "cid", fields=ev.fields, text=";".join(f"{k}={v}" for k, v in ev.fields.items()))
+        elif (report := _media_report(ev)) is not None:
+            what, data = report
+            self._notify(far, what, **data)
 
     def _near_hook(self, far: FarEnd, state: int) -> None:
         st = far.state
@@ -295,8 +317,8 @@ class SimNetwork:
         elif state == Hook.FLASH:
             self._notify(far, "flash")
 
-    def _message(self, far: FarEnd, text: str) -> None:
-        kind, f = parse_message(text)
+    def _message(self, far: FarEnd, msg: SigMsg) -> None:
+        kind, f = msg.kind, msg.fields
         if kind == "CONNECT" and far.state == FarState.RINGING_OUT:
             self._connected(far)
         elif kind == "ALERTING":

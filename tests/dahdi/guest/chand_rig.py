@@ -22,11 +22,17 @@ import textwrap
 import time
 import wave
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, TypeVar
 
-from telephonist.engine import Clock, Codec, Engine, Event, EventType, Hook
+from telephonist.engine import Clock, Codec, Engine, Event, Hook
 
 DEADLINE_S = 30.0
+E = TypeVar("E", bound=Event)
+
+
+def has(ev: Event, fields: dict[str, Any]) -> bool:
+    """Whether the event's fields have those values (the rigs' event_on filters)."""
+    return all(getattr(ev, k) == v for k, v in fields.items())
 START_S = 400
 PROMPT_HZ = 1000
 PROMPT_MS = 1500
@@ -235,7 +241,7 @@ class AsyncRig:
                     return ev
             left = end - time.monotonic()
             if left <= 0:
-                seen = "\n  ".join(f"{e.type.name} chan={e.chan} a={e.a} text={e.text!r}" for e in self.events)
+                seen = "\n  ".join(repr(e) for e in self.events)
                 raise AssertionError(f"no {what} within {timeout:.0f} s; events seen:\n  {seen or '(none)'}")
             self._changed.clear()
             try:
@@ -243,13 +249,13 @@ class AsyncRig:
             except asyncio.TimeoutError:
                 pass
 
-    async def event_on(self, channo: int, etype: EventType, a: int | None = None, text: str | None = None,
-                       timeout: float = DEADLINE_S) -> Event:
+    async def event_on(self, channo: int, kind: type[E], timeout: float = DEADLINE_S, **fields: Any) -> E:
+        """The next event of that kind on the channel whose fields have the values given."""
         cid = self.chan[channo]
-        return await self.wait_for(
-            lambda e: e.chan == cid and e.type == etype and (a is None or e.a == a) and (text is None or e.text == text),
-            f"{etype.name}{'' if a is None else f' a={a}'}{'' if text is None else f' {text}'} on DAHDI channel {channo}",
-            timeout)
+        ev = await self.wait_for(lambda e: e.chan == cid and isinstance(e, kind) and has(e, fields),
+                                 f"{kind.__name__} {fields or ''} on DAHDI channel {channo}", timeout)
+        assert isinstance(ev, kind)
+        return ev
 
     def close(self) -> None:
         asyncio.get_running_loop().remove_reader(self.engine.fileno())

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import select
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
+from chand_rig import E, has
 
-from telephonist.engine import Clock, Codec, Engine, Event, EventType
+from telephonist.engine import Clock, Codec, Engine, Event
 
 DEADLINE_S = 10.0
 
@@ -42,18 +43,21 @@ class DahdiRig:
                     return ev
             left = end - time.monotonic()
             if left <= 0:
-                seen = "\n  ".join(f"{e.type.name} chan={e.chan} a={e.a} text={e.text!r}" for e in self.events)
+                seen = "\n  ".join(repr(e) for e in self.events)
                 raise AssertionError(f"no {what} within {timeout:.0f} s; events seen:\n  {seen or '(none)'}")
             self.pump(min(left, 0.1))
 
-    def event_on(self, channo: int, etype: EventType, a: int | None = None, timeout: float = DEADLINE_S) -> Event:
+    def event_on(self, channo: int, kind: type[E], timeout: float = DEADLINE_S, **fields: Any) -> E:
+        """The next event of that kind on the channel whose fields have the values given."""
         cid = self.chan[channo]
-        return self.wait_for(lambda e: e.chan == cid and e.type == etype and (a is None or e.a == a),
-                             f"{etype.name}{'' if a is None else f' a={a}'} on DAHDI channel {channo}", timeout)
+        ev = self.wait_for(lambda e: e.chan == cid and isinstance(e, kind) and has(e, fields),
+                           f"{kind.__name__} {fields or ''} on DAHDI channel {channo}", timeout)
+        assert isinstance(ev, kind)
+        return ev
 
-    def of_type(self, channo: int, etype: EventType) -> list[Event]:
+    def of_type(self, channo: int, kind: type[E]) -> list[E]:
         cid = self.chan[channo]
-        return [e for e in self.events if e.chan == cid and e.type == etype]
+        return [e for e in self.events if e.chan == cid and isinstance(e, kind)]
 
     def close(self) -> None:
         self.engine.stop()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from telephonist.engine import Codec, EventType, RecMode
+from telephonist.engine import Codec, EndReason, PlayDone, RecDone, RecMode
 
 ALAW_SILENCE = {0xD5, 0x55}     # +0 and -0: what DAHDI and the engine fill gaps with
 SECONDS = 3
@@ -67,12 +67,12 @@ def one_attempt(rig, tmp_path: Path, a: int, b: int, n: int) -> list[tuple[bool,
     rig.pump(0.5)
     plays = {ch: eng.play(rig.chan[ch], [str(tmp_path / f"send-{ch}-{n}.wav")]) for ch in (a, b)}
     for ch in (a, b):
-        done = rig.event_on(ch, EventType.PLAY_DONE, timeout=SECONDS + 15)
-        assert done.id == plays[ch] and done.a == 0, done
+        done = rig.event_on(ch, PlayDone, timeout=SECONDS + 15)
+        assert done.playback == plays[ch] and done.reason == EndReason.DONE, done
     rig.pump(1.5)           # what is still in the kernel's buffers and the line
     for ch in (a, b):
         eng.record_stop(rig.chan[ch], recs[ch])
-        rig.event_on(ch, EventType.REC_DONE)
+        rig.event_on(ch, RecDone)
 
     out = []
     for src, dst in ((a, b), (b, a)):

@@ -7,7 +7,7 @@ neighbour must never see an EV_CAS for a change that was not its own.
 """
 from __future__ import annotations
 
-from telephonist.engine import EventType
+from telephonist.engine import CasEvent
 
 
 def test_cas_bits_both_ways_without_the_neighbours_bits(rig_factory):
@@ -17,8 +17,8 @@ def test_cas_bits_both_ways_without_the_neighbours_bits(rig_factory):
     steps = [(29, 5, 0x1), (30, 6, 0x5), (5, 29, 0x9), (6, 30, 0xF), (29, 5, 0xD), (30, 6, 0x0)]
     for src, dst, bits in steps:
         rig.engine.cas(rig.chan[src], bits)
-        ev = rig.event_on(dst, EventType.CAS)
-        assert ev.a == bits, f"channel {dst} got bits {ev.a:04b} for {src}'s {bits:04b}"
+        ev = rig.event_on(dst, CasEvent)
+        assert ev.bits == bits, f"channel {dst} got bits {ev.bits:04b} for {src}'s {bits:04b}"
         rig.pump(0.3)
-        stray = [e for ch in rig.chan for e in rig.of_type(ch, EventType.CAS)]
+        stray = [e for ch in rig.chan for e in rig.of_type(ch, CasEvent)]
         assert not stray, f"after {src} sent {bits:04b}, other channels told: {stray}"

@@ -12,7 +12,7 @@ import time
 from chand_rig import PROMPT_MS, AsyncRig, echo_cancellers, tone_ms
 
 from telephonist.client import Client
-from telephonist.engine import CidStandard, Codec, Dsp, EventType, Hook, RecMode
+from telephonist.engine import CidEvent, CidStandard, Codec, Dsp, Hook, HookEvent, RecDone, RecMode, RingEvent, ToneEvent
 
 EXCHANGE, PHONE = 35, 37            # the test's side of chand's pstn/1 (11) and phones/1 (13)
 CALLER = "13912345678"
@@ -65,7 +65,7 @@ async def inbound_trunk_call(chand, tmp_path) -> None:
         # the application answers: the exchange sees the line go off hook
         answered = app.expect("answered", chan="pstn/1")
         await app.call("answer", chan="pstn/1")
-        await ex.event_on(EXCHANGE, EventType.HOOK, Hook.OFF)
+        await ex.event_on(EXCHANGE, HookEvent, state=Hook.OFF)
         t_answer = time.monotonic()
         await asyncio.wait_for(answered, 30)
         assert "(EC: MG2 - ACTIVE)" in echo_cancellers()[11]      # the echo canceller runs during the call
@@ -79,7 +79,7 @@ async def inbound_trunk_call(chand, tmp_path) -> None:
         assert done["played_ms"] >= PROMPT_MS - 40, done
         await asyncio.sleep(0.3)
         ex.engine.record_stop(ex.chan[EXCHANGE], rec)
-        await ex.event_on(EXCHANGE, EventType.REC_DONE)
+        await ex.event_on(EXCHANGE, RecDone)
         got = await asyncio.to_thread(tone_ms, heard)
         assert got >= PROMPT_MS - 300, f"the exchange heard {got} ms of the {PROMPT_MS} ms prompt"
 
@@ -137,7 +137,7 @@ async def phone_calls(chand) -> None:
         for attempt in range(3):
             offered = app.expect("offer", chan="phones/1")
             ph.hook(PHONE, Hook.OFF)
-            await ph.event_on(PHONE, EventType.TONE, 1, "dial")
+            await ph.event_on(PHONE, ToneEvent, on=True, tone="dial")
             ph.engine.send_dtmf(ph.chan[PHONE], "8002#")
             offer = await asyncio.wait_for(offered, 30)
             legs += 1
@@ -153,8 +153,8 @@ async def phone_calls(chand) -> None:
         # the application hangs up first: the phone gets the kewlstart open loop, then busy tone
         ended = app.expect("ended", chan="phones/1")
         await app.call("hangup", chan="phones/1")
-        await ph.event_on(PHONE, EventType.HOOK, Hook.OPEN_LOOP)
-        await ph.event_on(PHONE, EventType.TONE, 1, "busy")
+        await ph.event_on(PHONE, HookEvent, state=Hook.OPEN_LOOP)
+        await ph.event_on(PHONE, ToneEvent, on=True, tone="busy")
         ph.hook(PHONE, Hook.ON)
         end = await asyncio.wait_for(ended, 30)
         assert end["disposition"] == "answered", end
@@ -166,7 +166,7 @@ async def phone_calls(chand) -> None:
         answered = app.expect("answered", chan="phones/1")
         r = await app.call("dial", trunk_group="agents", number="8001", caller_id=CALLER)
         assert r["chan"] == "phones/1"
-        await ph.event_on(PHONE, EventType.RING, 1)
+        await ph.event_on(PHONE, RingEvent, on=True)
         ph.hook(PHONE, Hook.OFF)
         ans = await asyncio.wait_for(answered, 30)
         assert ans["how"] == "off_hook", ans
@@ -185,34 +185,33 @@ async def phone_calls(chand) -> None:
         #    A burst the loopback loses (see the trunk call above) is retried with the next change.
         ph.engine.set_dsp(ph.chan[PHONE], Dsp.PROGRESS | Dsp.CID)
 
-        async def shown(n: int) -> str | None:
+        async def shown(n: int) -> dict[str, str] | None:
             """chand is told of n messages; what the phone decoded within 8 s (None: nothing)."""
             assert (await app.call("mwi", extension="8001", messages=n))["lines"] == ["phones/1"]
             try:
-                ev = await ph.wait_for(lambda e: e.chan == ph.chan[PHONE] and e.type == EventType.CID,
-                                       f"message waiting {n}", timeout=8)
+                ev = await ph.event_on(PHONE, CidEvent, timeout=8)
             except AssertionError:
                 print(f"the phone decoded no burst for {n} message(s)")
                 return None
-            return ev.text
+            return ev.fields
 
         for n in (2, 3, 4):
-            text = await shown(n)
-            if text is not None:
+            fields = await shown(n)
+            if fields is not None:
                 break
-        assert text is not None and "mwi=1" in text and "messages=" in text, text
+        assert fields is not None and fields.get("mwi") == "1" and "messages" in fields, fields
         for _ in range(3):
-            text = await shown(0)
-            if text is not None:
+            fields = await shown(0)
+            if fields is not None:
                 break
             await shown(1)              # another change, so that 0 is sent again
-        assert text is not None and "mwi=0" in text, text
+        assert fields is not None and fields.get("mwi") == "0", fields
         ph.engine.set_dsp(ph.chan[PHONE], Dsp.PROGRESS)
 
         # 4. The port went back on hook when the phone hung up: it rings again.
         errors = app.mark()
         r = await app.call("dial", trunk_group="agents", number="8001", caller_id=CALLER)
-        await ph.event_on(PHONE, EventType.RING, 1)
+        await ph.event_on(PHONE, RingEvent, on=True)
         await app.call("hangup", chan=r["chan"])
         await app.wait_for("ended", chan="phones/1", timeout=30)
         assert not [e for e in app.events[errors:] if e.get("event") == "error"], app.events[errors:]

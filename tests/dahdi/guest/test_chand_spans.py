@@ -7,7 +7,7 @@ import json
 from chand_rig import AsyncRig, echo_cancellers
 
 from telephonist.client import Client
-from telephonist.engine import EventType
+from telephonist.engine import CasEvent
 
 
 def test_lines_name_their_dahdi_channels_and_the_echo_canceller_waits_for_calls(chand):
@@ -38,8 +38,8 @@ async def cas_both_ways(chand) -> None:
         await asyncio.sleep(0.5)
         r = await admin.call("cas", chan="e1/1", bits="1001")
         assert r["bits"] == "1001"
-        ev = await far.event_on(31, EventType.CAS)
-        assert ev.a == 0b1001
+        ev = await far.event_on(31, CasEvent)
+        assert ev.bits == 0b1001
         told = admin.expect("cas", chan="e1/2")
         far.engine.cas(far.chan[32], 0b0101)
         ev = await asyncio.wait_for(told, 10)

@@ -9,7 +9,7 @@ and belong in test_call_flow.py here once chand drives DAHDI lines.
 """
 from __future__ import annotations
 
-from telephonist.engine import EventType, Hook, Kind
+from telephonist.engine import CidEvent, CidSent, ErrorEvent, Hook, HookEvent, Kind, RingEvent
 
 PHONE_PORT, TRUNK_PORT = 1, 25      # fxoks <-> fxsks
 
@@ -26,26 +26,26 @@ def test_trunk_port_off_and_on_hook_reach_the_phone_port(rig_factory):
     rig = rig_factory([PHONE_PORT, TRUNK_PORT])
     rig.pump(0.5)
     rig.engine.hook(rig.chan[TRUNK_PORT], Hook.OFF)
-    rig.event_on(PHONE_PORT, EventType.HOOK, Hook.OFF)
+    rig.event_on(PHONE_PORT, HookEvent, state=Hook.OFF)
     rig.engine.hook(rig.chan[TRUNK_PORT], Hook.ON)
-    rig.event_on(PHONE_PORT, EventType.HOOK, Hook.ON)
+    rig.event_on(PHONE_PORT, HookEvent, state=Hook.ON)
 
 
 def test_ring_answer_and_kewlstart_disconnect(rig_factory):
     rig = rig_factory([PHONE_PORT, TRUNK_PORT])
     rig.pump(0.5)
     rig.engine.hook(rig.chan[PHONE_PORT], Hook.RING_ON)
-    rig.event_on(TRUNK_PORT, EventType.RING, 1)
+    rig.event_on(TRUNK_PORT, RingEvent, on=True)
     # the trunk port answers: the phone port sees its line go off hook (DAHDI stops ringing)
     rig.engine.hook(rig.chan[TRUNK_PORT], Hook.OFF)
-    rig.event_on(PHONE_PORT, EventType.HOOK, Hook.OFF)
+    rig.event_on(PHONE_PORT, HookEvent, state=Hook.OFF)
     rig.engine.hook(rig.chan[PHONE_PORT], Hook.RING_OFF)     # what chand does on answer
     # a disconnect during the trunk port's off-hook debounce (~600 ms) is not seen by DAHDI;
     # no real call ends that fast
     rig.pump(2.0)
     # the phone-port side hangs up: the open-loop (kewl) reaches the trunk port as a disconnect
     rig.engine.hook(rig.chan[PHONE_PORT], Hook.ON)
-    rig.event_on(TRUNK_PORT, EventType.HOOK, Hook.OPEN_LOOP)
+    rig.event_on(TRUNK_PORT, HookEvent, state=Hook.OPEN_LOOP)
     rig.engine.hook(rig.chan[TRUNK_PORT], Hook.ON)
 
 
@@ -53,11 +53,11 @@ def test_em_hook_both_ways(rig_factory):
     rig = rig_factory([3, 27])
     rig.pump(0.5)
     rig.engine.hook(rig.chan[3], Hook.OFF)
-    rig.event_on(27, EventType.HOOK, Hook.OFF)
+    rig.event_on(27, HookEvent, state=Hook.OFF)
     rig.engine.hook(rig.chan[27], Hook.OFF)
-    rig.event_on(3, EventType.HOOK, Hook.OFF)
+    rig.event_on(3, HookEvent, state=Hook.OFF)
     rig.engine.hook(rig.chan[3], Hook.ON)
-    rig.event_on(27, EventType.HOOK, Hook.ON)
+    rig.event_on(27, HookEvent, state=Hook.ON)
 
 
 def test_message_waiting_fsk_reaches_the_idle_phone_and_the_lamp_needs_a_card(rig_factory):
@@ -68,24 +68,24 @@ def test_message_waiting_fsk_reaches_the_idle_phone_and_the_lamp_needs_a_card(ri
     rig.engine.set_dsp(rig.chan[TRUNK_PORT], Dsp.CID)
     rig.pump(0.5)
 
-    def heard(messages: int) -> str:
+    def heard(messages: int) -> dict[str, str]:
         # a guest short of CPU now and then drops audio inside a 0.6 s burst (the audio tests see the
         # same drops): a lost burst is sent again, at most three times, one at a time with a gap
         for attempt in range(3):
             rig.engine.send_mwi(rig.chan[PHONE_PORT], CidStandard.BELL202, messages)
-            rig.event_on(PHONE_PORT, EventType.CID_SENT)
+            rig.event_on(PHONE_PORT, CidSent)
             try:
-                return rig.event_on(TRUNK_PORT, EventType.CID, timeout=5).text
+                return rig.event_on(TRUNK_PORT, CidEvent, timeout=5).fields
             except AssertionError:
                 print(f"attempt {attempt + 1}: the burst for {messages} message(s) was not decoded")
             finally:
                 rig.pump(0.5)
         raise AssertionError(f"no burst for {messages} message(s) decoded in three")
 
-    text = heard(4)
-    assert "mwi=1" in text and "messages=4" in text, text
-    assert "mwi=0" in heard(0)
-    assert not [e for e in rig.events if e.type == EventType.ERROR], rig.events
+    fields = heard(4)
+    assert fields["mwi"] == "1" and fields["messages"] == "4", fields
+    assert heard(0)["mwi"] == "0"
+    assert not [e for e in rig.events if isinstance(e, ErrorEvent)], rig.events
     rig.engine.set_vmwi(rig.chan[PHONE_PORT], Vmwi.NEON, 1)
-    err = rig.event_on(PHONE_PORT, EventType.ERROR)
+    err = rig.event_on(PHONE_PORT, ErrorEvent)
     assert "message waiting indicator" in err.text, err.text

@@ -15,7 +15,7 @@ import subprocess
 from chand_rig import AsyncRig
 
 from telephonist.client import Client
-from telephonist.engine import EventType
+from telephonist.engine import AlarmEvent
 
 ALARM_RED = 1 << 3
 
@@ -26,14 +26,14 @@ async def lose_the_peer(chand, tmp_path) -> None:
     rig = AsyncRig([3])
     try:
         await asyncio.sleep(1.5)
-        assert not [e for e in rig.events if e.type == EventType.ALARM], "alarm before the peer went away"
+        assert not [e for e in rig.events if isinstance(e, AlarmEvent)], "alarm before the peer went away"
         assert rig.engine.dahdi_span_status(1).alarms == 0
         told = {name: noc.expect("span_alarm", span=name) for name in ("pstn", "phones", "e1")}
         only_span2 = tmp_path / "span2.conf"
         only_span2.write_text("dynamic=loc,1:1,24,0\n")
         await asyncio.to_thread(subprocess.run, ["dahdi_cfg", "-s", "-c", str(only_span2)], capture_output=True,
                                 text=True, timeout=30)
-        ev = await rig.wait_for(lambda e: e.type == EventType.ALARM and e.chan == -1 and e.a & ALARM_RED,
+        ev = await rig.wait_for(lambda e: isinstance(e, AlarmEvent) and e.span == 1 and e.bits & ALARM_RED,
                                 "a RED alarm on span 1", timeout=15)
         assert "RED" in ev.text
         st = rig.engine.dahdi_span_status(1)
