@@ -43,7 +43,7 @@ async def says(t, speaker: str, digit: str, hearers: list[str], everyone: list[s
     await t.call("sim.dtmf", far=speaker, digits=digit + "D")
     await t.wait_for("far", far=speaker, what="dtmf_sent", since=mark)
     settle = (await t.call("sim.play", far=speaker, items=[{"silence": 300}]))["playback"]
-    await t.wait_for(lambda e: e.get("what") == "play_done" and e["far"] == speaker and e.get("id") == settle,
+    await t.wait_for(lambda e: e.get("what") == "play_done" and e["far"] == speaker and e.get("playback") == settle,
                      since=mark)
     for far in hearers:
         await t.wait_for(lambda e, f=far: e.get("what") == "dtmf" and e["far"] == f and e["digit"] == "D", since=mark)

@@ -41,7 +41,7 @@ async def round_of(tester, speaker: Party, digit: str, listeners: list[Party], e
     # 300 ms of engine time after the keys ended: whatever was heard has been reported by then
     settle = (await tester.call("sim.play", far=speaker.far, items=[{"silence": 300}]))["playback"]
     await tester.wait_for(lambda e: e.get("what") == "play_done" and e["far"] == speaker.far
-                          and e.get("id") == settle, since=mark)
+                          and e.get("playback") == settle, since=mark)
     for p in listeners:
         await tester.wait_for(lambda e, p=p: e.get("what") == "dtmf" and e["far"] == p.far and e["digit"] == "D",
                               since=mark)

@@ -23,7 +23,8 @@ def timer(board, sess, msg):
             sess.send_event("timer", timer=handle, key=key, time_ms=board.now())
     handle = board.timers.call_later(ms, fire)
     sess.timers[handle] = key
-    return {"timer": handle}
+    now = board.now()
+    return {"timer": handle, "time_ms": now, "due_ms": now + ms}
 
 
 @command("timer_cancel", APP)
