@@ -54,6 +54,7 @@ class CallerState(str, enum.Enum):
     OFFERED = "offered"             # an agent's phone rings for it
     CONNECTED = "connected"
     CALLBACK = "callback"           # left the line; keeps its place to be called back
+    CALLING_BACK = "calling_back"   # its agent answered; the customer's number is being dialled
 
 
 @dataclass(eq=False)
@@ -76,6 +77,8 @@ class Caller:
     callback_number: str = ""       # CALLBACK: where to call
     row: int | None = None          # its row in acd_calls
     transfers: int = 0              # how often an agent passed it on
+    callback_offered: bool = False  # it heard the offer to be called back (its key now counts)
+    hangup_after: int | None = None  # a playback at whose end the ACD hangs up (the call-back confirmation)
     announcement: int | None = None  # the playback of an announcement of its place
 
 

@@ -69,7 +69,7 @@ class Ringing:
 
     def _back_in_line(self, caller: Caller) -> None:
         if caller.state == CallerState.OFFERED and not caller.offered_to and caller.call_id in self.callers:
-            caller.state = CallerState.WAITING
+            caller.state = CallerState.CALLBACK if caller.chan is None else CallerState.WAITING
             self.dispatcher.enqueue(caller, self.now_ms)
             self.match()
 
@@ -79,15 +79,18 @@ class Ringing:
             await self._agent_answered(call)
         elif isinstance(call, Leg):
             await self._leg_answered(call)
+        elif isinstance(call, Caller) and call.state == CallerState.CALLING_BACK:
+            await self._callback_answered(call)
 
     async def _agent_answered(self, call: AgentCall) -> None:
         agent = self.roster.get(call.agent)
         caller = call.caller
-        if caller is None or caller.state == CallerState.CONNECTED or caller.call_id not in self.callers \
-                or agent.call is not call:
+        if caller is None or caller.state in (CallerState.CONNECTED, CallerState.CALLING_BACK) \
+                or caller.call_id not in self.callers or agent.call is not call:
             await self._release_leg(call, agent)          # someone else answered first, or the caller is gone
             return
-        caller.state = CallerState.CONNECTED
+        calling_back = caller.chan is None            # it chose a call back: it has no line now
+        caller.state = CallerState.CALLING_BACK if calling_back else CallerState.CONNECTED
         call.answered_ms = self.now_ms
         self.dispatcher.dequeue(caller)
         for other in list(caller.offered_to):
@@ -96,7 +99,59 @@ class Ringing:
         caller.offered_to = [agent.number]
         self._cancel_timer(caller.timeout_timer)
         self._cancel_timer(caller.announce_timer)
+        if calling_back:
+            await self._call_back(caller, call, agent)
+            return
+        await self._connect(caller, call, agent)
+
+    async def _call_back(self, caller: Caller, call: AgentCall, agent: Agent) -> None:
+        """The agent is on the line for a caller who chose a call back: now its number is dialled (the agent hears
+        ringback), and they are bridged when it answers."""
         queue = self.queues[caller.queue]
+        self.roster.signal(agent, G.ANSWER, queue=queue.name, call_id=caller.call_id)
+        await self._quietly(self.c.call("play", chan=call.agent_chan, items=[{"tone": "ringback", "ms": 0}], loop=True))
+        try:
+            r = await self.c.call("dial", trunk_group=queue.callback.trunk_group or self.acd.outbound_trunk_group,
+                                  number=caller.callback_number, caller_id=queue.caller_id,
+                                  timeout_ms=queue.ring_timeout_s * 2000, call_id=caller.call_id)
+        except ApiCallError as exc:
+            log.warning("event=acd_callback_failed call=%s number=%s error=%s", caller.call_id,
+                        caller.callback_number, exc)
+            await self._callback_failed(caller)
+            return
+        caller.chan = r["chan"]
+        self.by_chan[caller.chan] = caller
+
+    async def _callback_answered(self, caller: Caller) -> None:
+        agent = self.roster.agents.get(caller.offered_to[0]) if caller.offered_to else None
+        call = agent.call if agent else None
+        if call is None or call.caller is not caller:
+            await self._quietly(self.c.call("hangup", chan=caller.chan))
+            return
+        caller.state = CallerState.CONNECTED
+        await self._quietly(self.c.call("stop", chan=call.agent_chan))
+        await self._connect(caller, call, agent, answered=False)
+
+    async def _callback_failed(self, caller: Caller) -> None:
+        """The customer did not answer the call back: the agent's call ends; the caller leaves the queue."""
+        self.callers.pop(caller.call_id, None)
+        self.by_chan.pop(caller.chan, None)
+        self._spawn(self.store.waiting_gone(caller.call_id))
+        if caller.row is not None:
+            self._spawn(self.store.call_update(caller.row, ended_at=datetime.now(timezone.utc),
+                                               outcome="callback_failed"))
+        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "outcome": "callback_failed"})
+        agent = self.roster.agents.get(caller.offered_to[0]) if caller.offered_to else None
+        if agent is not None and agent.call is not None and agent.call.caller is caller:
+            call = agent.call
+            call.customer_chan = None
+            await self._agent_leg_gone(call)
+            await self._quietly(self.c.call("hangup", chan=call.agent_chan))
+
+    async def _connect(self, caller: Caller, call: AgentCall, agent: Agent, answered: bool = True) -> None:
+        """Caller and agent bridged: the agent's call begins."""
+        queue = self.queues[caller.queue]
+        call.customer_chan = caller.chan
         try:
             if caller.playback is not None:
                 await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
@@ -105,7 +160,8 @@ class Ringing:
             log.error("event=acd_bridge_failed caller=%s agent=%s error=%s", caller.chan, agent.number, exc)
             await self._release_leg(call, agent)
             return
-        self.roster.signal(agent, G.ANSWER, queue=queue.name, call_id=caller.call_id)
+        if answered:
+            self.roster.signal(agent, G.ANSWER, queue=queue.name, call_id=caller.call_id)
         agent.calls += 1
         wait_ms = self.now_ms - caller.entered_ms
         for chan in (caller.chan, call.agent_chan):
@@ -121,7 +177,9 @@ class Ringing:
 
     async def _on_dial_failed(self, ev: dict[str, Any]) -> None:
         call = self.by_chan.pop(ev["chan"], None)
-        if isinstance(call, Leg):
+        if isinstance(call, Caller) and call.state == CallerState.CALLING_BACK:
+            await self._callback_failed(call)               # the customer did not answer the call back
+        elif isinstance(call, Leg):
             await self._leg_gone(call)                      # a consulted party or a supervisor did not answer
         elif isinstance(call, AgentCall):
             agent = self.roster.get(call.agent)

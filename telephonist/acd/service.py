@@ -63,6 +63,7 @@ class AcdService(WaitingRoom, Ringing, Desk, CallControls):
         self.now_ms = status["time_ms"]
         self.roster.restore(await asyncio.to_thread(self.store.agents))
         self._seq = itertools.count(await asyncio.to_thread(self.store.last_seq) + 1)
+        self.restore_callbacks(await asyncio.to_thread(self.store.waiting))
         self._settle_agents(status)
         await self.c.call("subscribe", lines=False)
         self.match()
@@ -163,6 +164,10 @@ class AcdService(WaitingRoom, Ringing, Desk, CallControls):
             caller = self.callers.get(whose)
             if caller is not None and caller.state == CallerState.WAITING and caller.announce_timer == ev["timer"]:
                 await self._announce(caller)
+        elif what == "cboffer":
+            caller = self.callers.get(whose)
+            if caller is not None and caller.state == CallerState.WAITING and caller.chan:
+                await self._offer_callback(caller)
         elif what == "sticky":
             caller = self.callers.get(whose)
             if caller is not None:

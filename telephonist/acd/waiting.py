@@ -57,6 +57,8 @@ class WaitingRoom:
                                                      "timeout", caller.call_id)
         if queue.announce_every_s:
             caller.announce_timer = await self._timer(queue.announce_every_s * 1000, "announce", caller.call_id)
+        if queue.callback.after_s and caller.chan and caller.state == CallerState.WAITING:
+            await self._timer(queue.callback.after_s * 1000, "cboffer", caller.call_id)
         self.dispatcher.enqueue(caller, self.now_ms)
         if caller.sticky_agent and caller.state == CallerState.WAITING and \
                 caller.seq not in self.dispatcher.queues[queue.name].callers:
@@ -95,6 +97,13 @@ class WaitingRoom:
             log.warning("event=acd_music_failed chan=%s error=%s", caller.chan, exc)
 
     async def _caller_gone(self, caller: Caller) -> None:
+        if caller.state == CallerState.CALLBACK:
+            self.by_chan.pop(caller.chan, None)   # it left the line after choosing a call back: it keeps its place
+            caller.chan = None
+            return
+        if caller.state == CallerState.CALLING_BACK:
+            await self._callback_failed(caller)
+            return
         if self.callers.pop(caller.call_id, None) is None:
             return
         self.by_chan.pop(caller.chan, None)
@@ -170,10 +179,74 @@ class WaitingRoom:
 
     async def _on_play_done(self, ev: dict[str, Any]) -> None:
         caller = self.by_chan.get(ev["chan"])
-        if isinstance(caller, Caller) and caller.state == CallerState.WAITING and ev.get("playback") == \
-                getattr(caller, "announcement", None):
+        if not isinstance(caller, Caller):
+            return
+        if caller.hangup_after is not None and ev.get("playback") == caller.hangup_after:
+            caller.hangup_after = None
+            await self._quietly(self.c.call("hangup", chan=ev["chan"]))
+        elif caller.state == CallerState.WAITING and ev.get("playback") == caller.announcement:
             caller.announcement = None
             await self._music(caller)
 
+    # ---- keeping one's place for a call back --------------------------------------------------------------------
+    async def _offer_callback(self, caller: Caller) -> None:
+        """After callback.after_s in the queue: "press 1 to be called back; you keep your place"."""
+        queue = self.queues[caller.queue]
+        if not caller.number and not caller.data.get("callback_number"):
+            return                        # nobody to call back (no caller ID)
+        caller.callback_offered = True
+        lang = str(caller.data.get("language") or "zh")
+        prompt = queue.callback.prompt or f"{lang}/acd/callback-offer.wav"
+        items = [prompt] if self._prompt_exists(prompt) else [{"tone": "callwaiting", "ms": 800}]
+        if caller.playback is not None:
+            await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
+        try:
+            caller.announcement = (await self.c.call("play", chan=caller.chan, items=items))["playback"]
+        except ApiCallError:
+            await self._music(caller)
+
     async def _on_dtmf(self, ev: dict[str, Any]) -> None:
-        pass
+        caller = self.by_chan.get(ev["chan"])
+        if isinstance(caller, Caller) and caller.state == CallerState.WAITING and caller.callback_offered \
+                and ev.get("digit") == self.queues[caller.queue].callback.key:
+            await self._take_callback(caller)
+
+    async def _take_callback(self, caller: Caller) -> None:
+        """The caller leaves the line and keeps its place: when its turn comes the agent is rung first, then
+        the caller's number is dialled."""
+        caller.state = CallerState.CALLBACK
+        caller.callback_number = str(caller.data.get("callback_number") or caller.number)
+        self._cancel_timer(caller.timeout_timer)
+        self._cancel_timer(caller.announce_timer)
+        await self.store.waiting_put(self._waiting_row(caller))
+        if caller.row is not None:
+            self._spawn(self.store.call_update(caller.row, outcome="callback"))
+        self.publish("callback_taken", {"queue": caller.queue, "call_id": caller.call_id,
+                                        "number": caller.callback_number, "position": self.dispatcher.position(caller)})
+        lang = str(caller.data.get("language") or "zh")
+        prompt = f"{lang}/acd/callback-confirm.wav"
+        if caller.playback is not None:
+            await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
+        try:
+            caller.hangup_after = (await self.c.call("play", chan=caller.chan, items=[prompt] if self._prompt_exists(
+                prompt) else [{"tone": "callwaiting", "ms": 400}]))["playback"]
+        except ApiCallError:
+            await self._quietly(self.c.call("hangup", chan=caller.chan))
+
+    def _prompt_exists(self, name: str) -> bool:
+        import os
+        return os.path.isfile(name if os.path.isabs(name) else os.path.join(self.cfg.system.prompts_dir, name))
+
+    def restore_callbacks(self, rows: list[dict[str, Any]]) -> None:
+        """Callers keeping their place for a call back, as the database has them (a restart)."""
+        now = datetime.now(timezone.utc)
+        for row in rows:
+            if row["state"] != "callback" or row["queue"] not in self.queues:
+                continue
+            entered = row["entered_at"]
+            waited = int((now - entered).total_seconds() * 1000) if entered else 0
+            caller = Caller(chan=None, call_id=row["call_id"], number=row["caller"], queue=row["queue"],
+                            priority=row["priority"], seq=row["seq"], entered_ms=self.now_ms - max(0, waited),
+                            data=row["data"], state=CallerState.CALLBACK, callback_number=row["callback_number"])
+            self.callers[caller.call_id] = caller
+            self.dispatcher.enqueue(caller, self.now_ms)

@@ -65,7 +65,10 @@ class AcdUnderTest:
 
 @asynccontextmanager
 async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: int = 1,
-                      records: bool = True) -> AsyncIterator[AcdUnderTest]:
+                      records: bool = True, routes: list[Route] = (),
+                      trunk_groups: list[TrunkGroupSpec] = ()) -> AsyncIterator[AcdUnderTest]:
+    """queues, agents: TOML; acd: more [acd] keys; routes: before the queues' own (4008000* for the first
+    queue, 4008001* for the second ...); trunk_groups: besides "desks" (the agents' phones)."""
     db_url = f"sqlite:///{tmp_path / 'telephonist.db'}"
     conf = tmp_path / "telephonist.toml"
     conf.write_text(textwrap.dedent(f"""
@@ -75,6 +78,11 @@ async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: i
         [database]
         url = "{db_url}"
         [[spans]]
+        name = "callers"
+        driver = "sim"
+        type = "e1"
+        channels = 8
+        [[spans]]
         name = "phones"
         driver = "sim"
         type = "fxs"
@@ -83,15 +91,15 @@ async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: i
         [[trunk_groups]]
         name = "desks"
         lines = ["phones/*"]
-        [acd]
-        agents_trunk_group = "desks"
-        """) + textwrap.dedent(acd) + textwrap.dedent(queues) + textwrap.dedent(agents))
+        """) + "".join(f'[[trunk_groups]]\nname = "{g.name}"\nlines = {list(g.lines)}\n' for g in trunk_groups)
+        + '[acd]\nagents_trunk_group = "desks"\n' + textwrap.dedent(acd) + textwrap.dedent(queues)
+        + textwrap.dedent(agents))
     cfg = load_config(str(conf))
     spans = [SpanSpec("callers", "e1", 8),
              SpanSpec("phones", "fxs", PHONES, extensions=[str(8001 + i) for i in range(PHONES)])]
-    routes = [Route(f"queue:{q.name}", dialled=f"400800{i}*") for i, q in enumerate(cfg.queues)]
+    routes = list(routes) + [Route(f"queue:{q.name}", dialled=f"400800{i}*") for i, q in enumerate(cfg.queues)]
     async with running_chand(tmp_path, spans, routes=routes, db_url=db_url if records else None,
-                             trunk_groups=[TrunkGroupSpec("desks", ["phones/*"])]) as chand:
+                             trunk_groups=[TrunkGroupSpec("desks", ["phones/*"]), *trunk_groups]) as chand:
         import random
         from telephonist.storage import migrate
         await asyncio.to_thread(migrate, db_url)
