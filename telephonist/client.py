@@ -95,8 +95,13 @@ class Client:
         rid = next(self._ids)
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
-        self.writer.write(json.dumps({"id": rid, "cmd": cmd, **args}).encode() + b"\n")
-        await self.writer.drain()
+        try:
+            self.writer.write(json.dumps({"id": rid, "cmd": cmd, **args}).encode() + b"\n")
+            await self.writer.drain()
+        except BaseException:
+            self._pending.pop(rid, None)      # never sent: nobody will wait for its reply
+            fut.cancel()
+            raise
         return await fut
 
     async def request(self, app: str, body: dict[str, Any] | None = None, timeout_ms: int = 5000) -> dict[str, Any]:
