@@ -344,8 +344,10 @@ def _check(cfg: Config, b: _Builder) -> None:
     if cfg.routing.fax:
         _check_application(cfg.routing.fax, b, ("routing", "fax"))
     fb = cfg.control.fallback.then
-    if fb != "hangup":
+    if fb not in ("hangup", "return"):
         _check_application(fb, b, ("control", "fallback", "then"))
+    if not 5 <= cfg.control.fallback.return_s <= 3600:
+        b.problem(("control", "fallback", "return_s"), "return_s must be from 5 to 3600")
 
     for i, n in enumerate(cfg.sim.numbers):
         if n.behaviour not in BEHAVIOURS:

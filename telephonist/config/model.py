@@ -41,7 +41,9 @@ class Token:
 @dataclass(frozen=True)
 class FallbackConfig:
     prompt: str = ""                    # played to callers whose application is gone
-    then: str = "hangup"                # or "app:NAME" / "ivr:FLOW" ... to hand them over
+    then: str = "hangup"                # or "app:NAME" / "ivr:FLOW" ... to hand them over, or "return": hold
+                                        # them (music) until the application is back, for return_s at most
+    return_s: int = 120
 
 
 @dataclass(frozen=True)
