@@ -52,6 +52,7 @@ waiting = Table(
     Column("state", String(16), nullable=False),      # waiting | callback
     Column("callback_number", String(64), nullable=False, default=""),
     Column("data", Text, nullable=False, default="{}"),
+    Column("call_row", Integer),                      # its acd_calls row
 )
 
 calls = Table(

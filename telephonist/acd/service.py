@@ -21,12 +21,11 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from telephonist.acd.agent_state import AgentSignal as G
-from telephonist.acd.agent_state import AgentState as S
 from telephonist.acd.controls import CallControls
 from telephonist.acd.desk import Desk
 from telephonist.acd.dispatcher import Dispatcher
 from telephonist.acd.model import AgentCall, Caller, CallerState, Leg
+from telephonist.acd.recovery import Recovery
 from telephonist.acd.ringing import Ringing
 from telephonist.acd.roster import Roster
 from telephonist.acd.store import AcdStore
@@ -38,7 +37,7 @@ log = logging.getLogger("telephonist.acd")
 TOPIC = "queue"                  # what the ACD publishes under (its application name)
 
 
-class AcdService(WaitingRoom, Ringing, Desk, CallControls):
+class AcdService(WaitingRoom, Ringing, Desk, CallControls, Recovery):
     def __init__(self, client: Client, cfg: Config, store: AcdStore, rng=None) -> None:
         self.c = client
         self.cfg = cfg
@@ -49,6 +48,7 @@ class AcdService(WaitingRoom, Ringing, Desk, CallControls):
         self.dispatcher = Dispatcher(list(cfg.queues), rng=rng)
         self.roster = Roster(cfg.agents, self.dispatcher, store, self.publish, lambda: self.now_ms)
         self.callers: dict[str, Caller] = {}          # call id -> caller in a queue (waiting, offered, connected)
+        self.returning: dict[str, dict[str, Any]] = {}   # call id -> its waiting row, while chand gives it back
         self.by_chan: dict[str, Caller | AgentCall] = {}
         self.timers: dict[int, tuple[str, str]] = {}  # chand timer -> (what, whose)
         self._seq = itertools.count(1)
@@ -63,23 +63,11 @@ class AcdService(WaitingRoom, Ringing, Desk, CallControls):
         self.now_ms = status["time_ms"]
         self.roster.restore(await asyncio.to_thread(self.store.agents))
         self._seq = itertools.count(await asyncio.to_thread(self.store.last_seq) + 1)
-        self.restore_callbacks(await asyncio.to_thread(self.store.waiting))
+        self.restore_waiting(await asyncio.to_thread(self.store.waiting))
         self._settle_agents(status)
+        await self.reclaim()
         await self.c.call("subscribe", lines=False)
         self.match()
-
-    def _settle_agents(self, status: dict[str, Any]) -> None:
-        """After a restart: an agent left in a call state whose phone no longer carries a call of ours goes to
-        wrap-up (or ready); nobody stays reserved or ringing for a caller this acd does not know."""
-        busy = {ln.get("agent") for ln in status["lines"] if ln.get("state") == "up" and ln.get("agent")}
-        for agent in self.roster.agents.values():
-            if agent.state in (S.RESERVED, S.RINGING):
-                self.roster.try_signal(agent, G.CANCEL)
-            elif agent.state in (S.ON_CALL, S.ON_HOLD, S.OUTBOUND) and agent.number not in busy:
-                self.roster.try_signal(agent, G.HANGUP)
-                self._start_wrapup(agent, None)
-            elif agent.state == S.WRAP_UP:
-                self._start_wrapup(agent, None)
 
     def _timed(self, handler):
         """The handler, after the ACD's clock has taken the event's engine time."""

@@ -18,6 +18,8 @@ class WaitingRoom:
     """The caller's side of the ACD."""
 
     async def _on_offer(self, ev: dict[str, Any]) -> None:
+        if ev.get("reason") in ("adopted", "returned"):
+            return                        # what reclaim gives back: recovery.py takes it from the reply
         chan, name = ev["chan"], ev.get("target") or ""
         queue = self.queues.get(name)
         if queue is None:
@@ -44,8 +46,10 @@ class WaitingRoom:
         if queue.sticky_days and queue.strategy == "sticky" and caller.number:
             since = datetime.now(timezone.utc) - timedelta(days=queue.sticky_days)
             caller.sticky_agent = await asyncio.to_thread(self.store.last_agent, caller.number, since)
-        caller.row = await self.store.call_started(dict(
-            call_id=caller.call_id, queue=queue.name, caller=caller.number, entered_at=datetime.now(timezone.utc)))
+        if caller.row is None:
+            caller.row = await self.store.call_started(dict(
+                call_id=caller.call_id, queue=queue.name, caller=caller.number,
+                entered_at=datetime.now(timezone.utc)))
         await self.store.waiting_put(self._waiting_row(caller))
         if queue.when_empty == "leave" and not self._anyone_for(queue.name):
             await self._leave(caller, "timeout", queue.on_timeout)
@@ -83,10 +87,11 @@ class WaitingRoom:
         return any(a.state != S.LOGGED_OUT and a.qualifies(q) for a in self.roster.agents.values())
 
     def _waiting_row(self, caller: Caller) -> dict[str, Any]:
+        entered = datetime.now(timezone.utc) - timedelta(milliseconds=max(0, self.now_ms - caller.entered_ms))
         return dict(call_id=caller.call_id, chan=caller.chan, queue=caller.queue, caller=caller.number,
-                    priority=caller.priority, seq=caller.seq, entered_at=datetime.now(timezone.utc),
+                    priority=caller.priority, seq=caller.seq, entered_at=entered,
                     state="callback" if caller.state == CallerState.CALLBACK else "waiting",
-                    callback_number=caller.callback_number, data=caller.data)
+                    callback_number=caller.callback_number, data=caller.data, call_row=caller.row)
 
     async def _music(self, caller: Caller) -> None:
         queue = self.queues[caller.queue]
@@ -236,17 +241,3 @@ class WaitingRoom:
     def _prompt_exists(self, name: str) -> bool:
         import os
         return os.path.isfile(name if os.path.isabs(name) else os.path.join(self.cfg.system.prompts_dir, name))
-
-    def restore_callbacks(self, rows: list[dict[str, Any]]) -> None:
-        """Callers keeping their place for a call back, as the database has them (a restart)."""
-        now = datetime.now(timezone.utc)
-        for row in rows:
-            if row["state"] != "callback" or row["queue"] not in self.queues:
-                continue
-            entered = row["entered_at"]
-            waited = int((now - entered).total_seconds() * 1000) if entered else 0
-            caller = Caller(chan=None, call_id=row["call_id"], number=row["caller"], queue=row["queue"],
-                            priority=row["priority"], seq=row["seq"], entered_ms=self.now_ms - max(0, waited),
-                            data=row["data"], state=CallerState.CALLBACK, callback_number=row["callback_number"])
-            self.callers[caller.call_id] = caller
-            self.dispatcher.enqueue(caller, self.now_ms)
