@@ -183,6 +183,8 @@ class FaxdConfig:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_sender: str = "fax@localhost"
+    mail_retry_s: int = 300             # a received fax whose e-mail failed is mailed again after this long ...
+    mail_give_up_s: int = 172800        # ... while it is younger than this (then it stays in the inbox only)
     mailboxes: tuple[FaxMailbox, ...] = ()
 
 
