@@ -60,6 +60,7 @@ class FaxService:
         client.on("fax_page", self._fax_page)
         client.on("answered", self._answered)
         client.on("fax_done", self._fax_done)
+        client.on("ended", self._ended)
 
     # ---- inbound ----------------------------------------------------------------------------
     async def _offer(self, ev: dict[str, Any]) -> None:
@@ -125,6 +126,13 @@ class FaxService:
         log.info("event=fax_received id=%s mailbox=%s pages=%s ok=%s", fid, rx["mailbox"], row["pages"], ev.get("ok"))
         if row.get("mail_to"):
             await self.mailer.deliver({**row, "id": fid})
+
+    async def _ended(self, ev: dict[str, Any]) -> None:
+        """A call that ended before its fax did (the caller hung up first): nothing more will come of it."""
+        rx = self.inbound.pop(ev["chan"], None)
+        if rx is not None:
+            log.info("event=fax_call_ended_without_fax chan=%s mailbox=%s caller=%s", ev["chan"], rx["mailbox"],
+                     one_line(rx["caller"]))
 
     async def _fax_page(self, ev: dict[str, Any]) -> None:
         """The receiver confirmed a page (MCF). The last one is the moment of delivery: record it now, in
