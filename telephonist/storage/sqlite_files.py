@@ -1,0 +1,82 @@
+"""Whole SQLite database files: a consistent copy of a live one, and one built from an SQL script.
+
+`copy_database` uses SQLite's online backup API: the copy is one committed
+state of the source even while other connections write to it (WAL included),
+and the source is opened read-only, so the copy never changes it. Both write
+the target beside itself first and rename it into place, so a target either
+is complete or does not exist.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import urllib.parse
+
+from sqlalchemy.engine import make_url
+
+
+class SqliteFileError(Exception):
+    """A database file that cannot be copied or built (with the reason)."""
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of an SQLAlchemy SQLite URL (sqlite:////abs/x.db); None for another database or :memory:."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return os.path.abspath(parsed.database)
+
+
+def copy_database(source: str, target: str, pages_per_step: int = 1024) -> None:
+    """`source` (a file path) copied to `target` as one consistent state."""
+    if not os.path.isfile(source):
+        raise SqliteFileError(f"{source}: no such database file")
+    tmp = _fresh(target)
+    try:
+        src = sqlite3.connect(f"file:{urllib.parse.quote(source)}?mode=ro", uri=True)
+        try:
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst, pages=pages_per_step)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        _discard(tmp)
+        raise SqliteFileError(f"{source}: cannot copy: {exc}") from None
+    os.replace(tmp, target)
+
+
+def database_from_sql(sql_file: str, target: str) -> None:
+    """A new database at `target` made by running the SQL script `sql_file` (tables and rows)."""
+    try:
+        with open(sql_file, encoding="utf-8") as f:
+            script = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SqliteFileError(f"{sql_file}: cannot read: {exc}") from None
+    tmp = _fresh(target)
+    try:
+        conn = sqlite3.connect(tmp)
+        try:
+            conn.executescript(script)
+            conn.commit()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        _discard(tmp)
+        raise SqliteFileError(f"{sql_file}: {exc}") from None
+    os.replace(tmp, target)
+
+
+def _fresh(target: str) -> str:
+    os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+    tmp = target + ".tmp"
+    _discard(tmp)
+    return tmp
+
+
+def _discard(path: str) -> None:
+    for p in (path, path + "-journal", path + "-wal", path + "-shm"):
+        if os.path.exists(p):
+            os.unlink(p)
