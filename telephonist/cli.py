@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fax": ("telephonist.faxd.fax_cli", "send, list, show and resend fax jobs"),
     "phone": ("telephonist.tools.phone", "call the system from this computer's headset (driver local)"),
     "dahdi-scan": ("telephonist.tools.dahdi_scan", "DAHDI spans and channels the kernel reports, and a [[spans]] proposal"),
+    "backup": ("telephonist.backup.cli", "archive the database, recordings, voicemail, faxes, prompts and configuration"),
+    "restore": ("telephonist.backup.restore_cli", "check a backup archive and put it back"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask behind uvicorn); create-user"),
 }

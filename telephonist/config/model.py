@@ -255,6 +255,15 @@ class WebadminConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    """`telephonist backup` (and its systemd timer): where archives go and how many stay."""
+    destination: str = "/var/backups/telephonist"   # a folder, or user@host:/folder (rsync over ssh)
+    keep: int = 7                       # the newest archives of this node kept there; older ones are removed
+    ssh_command: str = "ssh"            # how rsync and the clean-up reach a remote destination ("ssh -i KEY -p 2222")
+    work_dir: str = ""                  # where an archive for a remote destination is made; "" = state_dir/backup-work
+
+
+@dataclass(frozen=True)
 class Config:
     path: str = ""
     system: SystemConfig = field(default_factory=SystemConfig)
@@ -269,6 +278,7 @@ class Config:
     faxd: FaxdConfig = field(default_factory=FaxdConfig)
     ivrd: IvrdConfig = field(default_factory=IvrdConfig)
     webadmin: WebadminConfig = field(default_factory=WebadminConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
     files: tuple[str, ...] = ()          # every file read, in order (the main one, then conf.d)
 
 

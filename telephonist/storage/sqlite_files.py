@@ -1,8 +1,9 @@
 """Whole SQLite database files: a consistent copy of a live one, and one built from an SQL script.
 
-`copy_database` uses SQLite's online backup API: the copy is one committed
-state of the source even while other connections write to it (WAL included),
-and the source is opened read-only, so the copy never changes it. Both write
+`copy_database` uses SQLite's online backup API in one step: the copy is one
+committed state of the source (a read transaction, which in WAL mode keeps no
+writer waiting), however much other connections write meanwhile, and the
+source is opened read-only, so the copy never changes it. Both write
 the target beside itself first and rename it into place, so a target either
 is complete or does not exist.
 """
@@ -27,7 +28,7 @@ def sqlite_path(url: str) -> str | None:
     return os.path.abspath(parsed.database)
 
 
-def copy_database(source: str, target: str, pages_per_step: int = 1024) -> None:
+def copy_database(source: str, target: str) -> None:
     """`source` (a file path) copied to `target` as one consistent state."""
     if not os.path.isfile(source):
         raise SqliteFileError(f"{source}: no such database file")
@@ -37,7 +38,7 @@ def copy_database(source: str, target: str, pages_per_step: int = 1024) -> None:
         try:
             dst = sqlite3.connect(tmp)
             try:
-                src.backup(dst, pages=pages_per_step)
+                src.backup(dst)           # all pages in one step: no restart when the source is written to
             finally:
                 dst.close()
         finally:
