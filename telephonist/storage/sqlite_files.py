@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import urllib.parse
+from contextlib import closing
+from typing import Callable
 
 from sqlalchemy.engine import make_url
 
@@ -32,21 +34,15 @@ def copy_database(source: str, target: str) -> None:
     """`source` (a file path) copied to `target` as one consistent state."""
     if not os.path.isfile(source):
         raise SqliteFileError(f"{source}: no such database file")
-    tmp = _fresh(target)
-    try:
+
+    def fill(tmp: str) -> None:
         src = sqlite3.connect(f"file:{urllib.parse.quote(source)}?mode=ro", uri=True)
         try:
-            dst = sqlite3.connect(tmp)
-            try:
+            with closing(sqlite3.connect(tmp)) as dst:
                 src.backup(dst)           # all pages in one step: no restart when the source is written to
-            finally:
-                dst.close()
         finally:
             src.close()
-    except sqlite3.Error as exc:
-        _discard(tmp)
-        raise SqliteFileError(f"{source}: cannot copy: {exc}") from None
-    os.replace(tmp, target)
+    _make(target, fill, f"{source}: cannot copy")
 
 
 def database_from_sql(sql_file: str, target: str) -> None:
@@ -56,17 +52,22 @@ def database_from_sql(sql_file: str, target: str) -> None:
             script = f.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise SqliteFileError(f"{sql_file}: cannot read: {exc}") from None
-    tmp = _fresh(target)
-    try:
-        conn = sqlite3.connect(tmp)
-        try:
+
+    def fill(tmp: str) -> None:
+        with closing(sqlite3.connect(tmp)) as conn:
             conn.executescript(script)
             conn.commit()
-        finally:
-            conn.close()
+    _make(target, fill, sql_file)
+
+
+def _make(target: str, fill: Callable[[str], None], what: str) -> None:
+    """`fill` makes the database at a temporary name beside `target`, which it then becomes."""
+    tmp = _fresh(target)
+    try:
+        fill(tmp)
     except sqlite3.Error as exc:
         _discard(tmp)
-        raise SqliteFileError(f"{sql_file}: {exc}") from None
+        raise SqliteFileError(f"{what}: {exc}") from None
     os.replace(tmp, target)
 
 
