@@ -77,6 +77,11 @@ async def test_inbound_fax_becomes_pdf_in_its_mailbox_and_email(tmp_path, smtp):
         await tester.wait_for("far", far=r["far"], what="connected", since=0)
         await tester.call("sim.fax", far=r["far"], direction="send", path=doc, calling=True)
         row = await first_fax(store)
+        for _ in range(1200):                  # the row comes first, then the mail, then its note in the row
+            if store.fax(row["id"])["emailed_to"]:
+                break
+            await asyncio.sleep(0.05)
+        row = store.fax(row["id"])
         task.cancel()
         assert row["mailbox"] == "sales" and row["pages"] == 3 and row["result_code"] == 0
         assert row["caller"] == "02155550000" and row["emailed_to"] == "sales@example.com"
