@@ -122,7 +122,7 @@ def _write_files(archive: str, folders: dict[str, str], report: RestoreReport) -
         if folder is None:
             continue
         target = os.path.normpath(os.path.join(folder, rel))
-        if not target.startswith(os.path.abspath(folder) + os.sep):
+        if not os.path.realpath(target).startswith(os.path.realpath(folder) + os.sep):   # "..", or a link out
             report.warnings.append(f"{info.name}: would land outside {folder}; not restored")
             continue
         os.makedirs(os.path.dirname(target), exist_ok=True)

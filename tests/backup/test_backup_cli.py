@@ -117,3 +117,25 @@ def test_a_backup_that_cannot_read_the_database_says_why_and_leaves_no_archive(t
     assert r.returncode == 1 and "no archive made" in r.stderr and "cannot read the database" in r.stderr
     assert "Traceback" not in r.stderr and archives_in(tmp_path / "backups") == []
     assert not [n for n in os.listdir(tmp_path / "backups") if not n.startswith(".")]
+
+
+def test_restore_into_another_layout_follows_no_link_out_of_its_folders(tmp_path):
+    """--keep-config: the files go where the kept configuration says; a link inside a folder that points out
+    of it is not followed (the file is reported, not written elsewhere)."""
+    site, fresh, outside = tmp_path / "site", tmp_path / "fresh", tmp_path / "outside"
+    site.mkdir()
+    conf = quiet_site(site)
+    r = telephonist("backup", "--config", conf)
+    assert r.returncode == 0, r.stderr
+    archive = str(tmp_path / "backups" / archives_in(tmp_path / "backups")[0])
+    fresh.mkdir()
+    fresh_conf = site_config(fresh)
+    (fresh / "recordings").mkdir()
+    outside.mkdir()
+    os.symlink(outside, fresh / "recordings" / "2026")
+    r = telephonist("restore", "--config", fresh_conf, "--keep-config", archive)
+    assert r.returncode == 0, r.stderr
+    assert "recordings/2026/12/06/a-1.wav: would land outside" in r.stdout and not os.listdir(outside)
+    assert (fresh / "voicemail" / "100" / "m1.wav").read_bytes() == b"RIFF1"
+    assert (fresh / "webadmin.secret").read_bytes() == b"s3cret"
+    assert "configuration: kept" in r.stdout
