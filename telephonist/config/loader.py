@@ -30,7 +30,8 @@ from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, Eng
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
              ("control", "fallback", "prompt"), ("control", "media_dirs"), ("control", "music_on_hold"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir"),
-             ("ivrd", "flows_dir"), ("sim", "traffic", "scripts"), ("ivrd", "tts_cache_dir"), ("ivrd", "voicemail", "dir")}
+             ("ivrd", "flows_dir"), ("sim", "traffic", "scripts"), ("ivrd", "tts_cache_dir"), ("ivrd", "voicemail", "dir"),
+             ("backup", "work_dir")}      # [backup] destination may be user@host:/path: telephonist/backup resolves it
 ROLES = ("monitor", "app", "admin")
 HUNTING = ("ascending", "descending", "round_robin", "least_used")
 BEHAVIOURS = ("answer", "busy", "no_answer", "unallocated", "congestion", "machine", "fax")
@@ -272,6 +273,11 @@ def _check(cfg: Config, b: _Builder) -> None:
                            ("address_failures", 1, 10000), ("address_window_minutes", 1, 1440)):
         if not low <= getattr(cfg.webadmin, key) <= high:
             b.problem(("webadmin", key), f"{key} must be from {low} to {high}")
+
+    if not 1 <= cfg.backup.keep <= 10000:
+        b.problem(("backup", "keep"), "keep must be from 1 to 10000 (archives kept at the destination)")
+    if not cfg.backup.destination:
+        b.problem(("backup", "destination"), "destination must name a folder or user@host:/folder")
 
     spans: dict[str, SpanConfig] = {}
     dahdi_used: dict[int, str] = {}

@@ -47,10 +47,11 @@ class CallOutcome:
 
 
 class ScriptedCaller:
-    def __init__(self, tester: Client, monitor: Client, prompts_dir: str) -> None:
+    def __init__(self, tester: Client, monitor: Client, prompts_dir: str, run_dir: str = "") -> None:
         self.tester = tester
         self.monitor = monitor
         self.prompts_dir = os.path.abspath(prompts_dir)
+        self.run_dir = os.path.abspath(run_dir) if run_dir else ""     # the run's own files (TTS) are named from here
         self.active: dict[str, tuple[CallOutcome, list[dict[str, Any]], str, asyncio.Future]] = {}
         self.press_after_speech: dict[str, str] = {}      # far -> keys to press when its speech ends
         self.hangup_after_speech: set[str] = set()        # far ends that hang up when their speech ends
@@ -60,9 +61,9 @@ class ScriptedCaller:
         tester.on("far", self._far_event)
 
     @classmethod
-    async def attach(cls, tester: Client, monitor: Client, prompts_dir: str) -> "ScriptedCaller":
+    async def attach(cls, tester: Client, monitor: Client, prompts_dir: str, run_dir: str = "") -> "ScriptedCaller":
         await monitor.call("subscribe", lines=False, calls=True)
-        return cls(tester, monitor, prompts_dir)
+        return cls(tester, monitor, prompts_dir, run_dir)
 
     async def call(self, actions: list[dict[str, Any]], dialled: str, caller: str = "", span: str = "",
                    chan: str = "", timeout_s: float = 120.0) -> CallOutcome:
@@ -93,8 +94,9 @@ class ScriptedCaller:
                 return Heard("tone", str(item["tone"]))
             return Heard("silence", str(item.get("silence", "")))
         path = os.path.abspath(str(item))
-        if path.startswith(self.prompts_dir + os.sep):
-            return Heard("prompt", os.path.relpath(path, self.prompts_dir))
+        for root in (self.prompts_dir, self.run_dir):
+            if root and path.startswith(root + os.sep):
+                return Heard("prompt", os.path.relpath(path, root))
         return Heard("prompt", str(item))
 
     async def _event(self, ev: dict[str, Any]) -> None:

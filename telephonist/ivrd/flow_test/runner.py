@@ -6,9 +6,11 @@ transfers behave as they will), the calls come in on a span of their own,
 ivrd's tables live in a temporary SQLite file seeded from the script's
 [setup], and applications a flow hands calls to (queues, faxd, CRMs) are
 stood in for by a session that takes the call and notes it. Customer systems
-the flow's lookups read ([[ivrd.sources]]) are the configured ones. The
-engine clock is lockstep, so a script takes the same course on every machine
-and a long call runs in a fraction of a second.
+the flow's lookups read ([[ivrd.sources]]) are the run's own copies or the
+script's seeds, never the live ones unless the script says so (sources.py);
+voicemail is kept in the run's folder and nobody is told of it by e-mail or
+SMS. The engine clock is lockstep, so a script takes the same course on every
+machine and a long call runs in a fraction of a second.
 """
 from __future__ import annotations
 
@@ -22,12 +24,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from telephonist.config.model import Config
+from telephonist.config.model import Config, SmsModemConfig
 from telephonist.ivrd.call import Call
 from telephonist.ivrd.flow_loader import LoadOptions, load_flows
 from telephonist.ivrd.flow_model import FlowSet
 from telephonist.ivrd.flow_test.caller import CallOutcome, ScriptedCaller
 from telephonist.ivrd.flow_test.script import Script, ScriptedCall
+from telephonist.ivrd.flow_test.sources import RunSources, prepare_sources
+from telephonist.ivrd.nodes.lookup import LOOKUP_SOURCES
 
 log = logging.getLogger("telephonist.flowtest")
 CALLER_SPAN = "flowtest"
@@ -132,12 +136,18 @@ async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str
         sock = os.path.join(tmp, "chand.sock")
         core = await ChandCore.start(CoreSettings(socket=sock, clock=Clock.LOCKSTEP, node="flowtest"), make_board)
         clients: list[Client] = []
-        settings = dataclasses.replace(cfg.ivrd, voicemail=dataclasses.replace(
-            cfg.ivrd.voicemail, dir=os.path.join(tmp, "voicemail")), tts_cache_dir=cfg.ivrd.tts_cache_dir or
-            os.path.join(tmp, "tts"))
+        run_sources = await asyncio.to_thread(prepare_sources, cfg.ivrd.sources, script.sources,
+                                              os.path.join(tmp, "sources"))
+        # messages stay in the run's folder; no owner is told of them (no modem, nothing new enough to mail)
+        voicemail = dataclasses.replace(cfg.ivrd.voicemail, dir=os.path.join(tmp, "voicemail"), sms=SmsModemConfig(),
+                                        notify_give_up_s=0)
+        settings = dataclasses.replace(cfg.ivrd, voicemail=voicemail, sources=tuple(
+            r.source for r in run_sources if r.source is not None),
+            tts_cache_dir=cfg.ivrd.tts_cache_dir or os.path.join(tmp, "tts"))
         services = IvrServices(settings=settings, database_url=db_url, prompts_dir=cfg.system.prompts_dir,
                                recordings_dir=os.path.join(tmp, "recordings"), state_dir=tmp,
                                time_zone=cfg.system.time_zone)
+        services.shared(LOOKUP_SOURCES, lambda: RunSources(run_sources), RunSources.close)
         try:
             async def connect(app: str, role: str = "app") -> Client:
                 c = await Client.connect_unix(sock, app=app, role=role)
@@ -151,7 +161,7 @@ async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str
             for app in sorted(_stand_in_apps(flows)):
                 _StandIn(await connect(app), app, taken)
             caller = await ScriptedCaller.attach(await connect("flowtest"), await connect("flowtest-ear", "monitor"),
-                                                 cfg.system.prompts_dir)
+                                                 cfg.system.prompts_dir, tmp)
             reports = []
             for sc in script.calls:
                 service.clock_for_next_call = sc.time
