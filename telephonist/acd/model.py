@@ -30,6 +30,8 @@ class Agent:
     call: "AgentCall | None" = None
     after_call: str = ""            # asked during a call: "not_ready:REASON" or "logout", done when it ends
     wrapup_timer: int | None = None
+    wrapup_started_ms: int | None = None   # engine time its wrap-up began (its length goes in acd_calls)
+    last_row: int | None = None     # acd_calls row of its last queue call (the disposition goes there)
 
     @classmethod
     def from_config(cls, cfg: AgentConfig, order: int, machine: AgentMachine) -> "Agent":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from telephonist.acd.agent_state import AgentState as S
@@ -44,12 +44,12 @@ class WaitingRoom:
             self.by_chan[caller.chan] = caller
             self._spawn(self.c.call("annotate", chan=caller.chan, queue=queue.name))
         if queue.sticky_days and queue.strategy == "sticky" and caller.number:
-            since = datetime.now(timezone.utc) - timedelta(days=queue.sticky_days)
+            since = self.wall() - timedelta(days=queue.sticky_days)
             caller.sticky_agent = await asyncio.to_thread(self.store.last_agent, caller.number, since)
         if caller.row is None:
             caller.row = await self.store.call_started(dict(
                 call_id=caller.call_id, queue=queue.name, caller=caller.number,
-                entered_at=datetime.now(timezone.utc)))
+                entered_at=self.wall(caller.entered_ms)))
         await self.store.waiting_put(self._waiting_row(caller))
         if queue.when_empty == "leave" and not self._anyone_for(queue.name):
             await self._leave(caller, "timeout", queue.on_timeout)
@@ -87,9 +87,8 @@ class WaitingRoom:
         return any(a.state != S.LOGGED_OUT and a.qualifies(q) for a in self.roster.agents.values())
 
     def _waiting_row(self, caller: Caller) -> dict[str, Any]:
-        entered = datetime.now(timezone.utc) - timedelta(milliseconds=max(0, self.now_ms - caller.entered_ms))
         return dict(call_id=caller.call_id, chan=caller.chan, queue=caller.queue, caller=caller.number,
-                    priority=caller.priority, seq=caller.seq, entered_at=entered,
+                    priority=caller.priority, seq=caller.seq, entered_at=self.wall(caller.entered_ms),
                     state="callback" if caller.state == CallerState.CALLBACK else "waiting",
                     callback_number=caller.callback_number, data=caller.data, call_row=caller.row)
 
@@ -115,7 +114,7 @@ class WaitingRoom:
         self._cancel_timer(caller.timeout_timer)
         self._cancel_timer(caller.announce_timer)
         queue = self.queues[caller.queue]
-        now = datetime.now(timezone.utc)
+        now = self.wall()
         if caller.state == CallerState.CONNECTED:
             self._spawn(self.store.call_update(caller.row, ended_at=now))
             return                                             # the bridge's end takes the agent to wrap-up
@@ -125,8 +124,8 @@ class WaitingRoom:
         wait_ms = self.now_ms - caller.entered_ms
         await asyncio.gather(self.store.waiting_gone(caller.call_id),
                              self.store.call_update(caller.row, ended_at=now, outcome="abandoned", wait_ms=wait_ms))
-        self.publish("caller_left", {"queue": queue.name, "call_id": caller.call_id, "outcome": "abandoned",
-                                     "wait_ms": wait_ms})
+        self.publish("caller_left", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
+                                     "outcome": "abandoned", "wait_ms": wait_ms})
 
     async def _announce(self, caller: Caller) -> None:
         """The caller's place in the queue and the wait to expect, then the music again."""
@@ -160,9 +159,9 @@ class WaitingRoom:
         self._cancel_timer(caller.announce_timer)
         wait_ms = self.now_ms - caller.entered_ms
         await asyncio.gather(self.store.waiting_gone(caller.call_id), self.store.call_update(
-            caller.row, ended_at=datetime.now(timezone.utc), outcome=outcome, wait_ms=wait_ms))
-        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "outcome": outcome,
-                                     "wait_ms": wait_ms, "to": target})
+            caller.row, ended_at=self.wall(), outcome=outcome, wait_ms=wait_ms))
+        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "caller": caller.number,
+                                     "outcome": outcome, "wait_ms": wait_ms, "to": target})
         kind, _, rest = target.partition(":")
         data = {**caller.data, "queue": caller.queue, "waited_ms": wait_ms}
         if caller.playback is not None:
