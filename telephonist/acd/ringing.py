@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from telephonist.acd.agent_state import AgentSignal as G
@@ -138,9 +137,10 @@ class Ringing:
         self.by_chan.pop(caller.chan, None)
         self._spawn(self.store.waiting_gone(caller.call_id))
         if caller.row is not None:
-            self._spawn(self.store.call_update(caller.row, ended_at=datetime.now(timezone.utc),
+            self._spawn(self.store.call_update(caller.row, ended_at=self.wall(),
                                                outcome="callback_failed"))
-        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "outcome": "callback_failed"})
+        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "caller": caller.number,
+                                     "outcome": "callback_failed"})
         agent = self.roster.agents.get(caller.offered_to[0]) if caller.offered_to else None
         if agent is not None and agent.call is not None and agent.call.caller is caller:
             call = agent.call
@@ -170,10 +170,10 @@ class Ringing:
             self._spawn(self.c.call("record", chan=call.agent_chan, mode="stereo",
                                     name=f"{caller.call_id}-agent-{agent.number}"))
         await asyncio.gather(self.store.waiting_gone(caller.call_id), self.store.call_update(
-            caller.row, answered_at=datetime.now(timezone.utc), agent=agent.number, outcome="answered",
+            caller.row, answered_at=self.wall(), agent=agent.number, outcome="answered",
             wait_ms=wait_ms))
-        self.publish("call_answered", {"queue": queue.name, "call_id": caller.call_id, "agent": agent.number,
-                                       "wait_ms": wait_ms})
+        self.publish("call_answered", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
+                                       "agent": agent.number, "wait_ms": wait_ms})
 
     async def _on_dial_failed(self, ev: dict[str, Any]) -> None:
         call = self.by_chan.pop(ev["chan"], None)
