@@ -1,10 +1,11 @@
 """Erlang C: what a queue with c agents, Poisson arrivals (rate lam) and exponential handling (rate mu) is
-expected to do. Used to check the ACD against theory (tests/acd/test_erlang_c.py, `telephonist bench
-acd-erlang`) and for staffing figures.
+expected to do: for staffing figures, and to check the ACD against theory (tests/acd/test_erlang_c.py).
 
     p_wait(c, a)            the probability that a caller waits (a = lam / mu, the offered load in erlangs)
     asa(c, lam, mu)         average speed of answer over all callers: p_wait / (c mu - lam)
     p_wait_longer(...)      the probability that a caller waits longer than t
+    fifo_waits(...)         the waits of an ideal first-come-first-served queue for given draws
+    batch_mean_ci(...)      a run's mean and its 95 % confidence interval by batch means
 """
 from __future__ import annotations
 
