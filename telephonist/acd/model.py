@@ -82,6 +82,9 @@ class Caller:
     callback_offered: bool = False  # it heard the offer to be called back (its key now counts)
     hangup_after: int | None = None  # a playback at whose end the ACD hangs up (the call-back confirmation)
     announcement: int | None = None  # the playback of an announcement of its place
+    dialog: str | None = None       # agreeing on a call back: "confirm" (the number) or "enter" (another)
+    collect: int | None = None      # the question's collection in chand
+    tries: int = 0                  # questions of the dialogue not answered or answered wrong
 
 
 @dataclass(eq=False)

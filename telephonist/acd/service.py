@@ -22,6 +22,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
+from telephonist.acd.callback import CallBacks
 from telephonist.acd.controls import CallControls
 from telephonist.acd.desk import Desk
 from telephonist.acd.dispatcher import Dispatcher
@@ -38,7 +39,7 @@ log = logging.getLogger("telephonist.acd")
 TOPIC = "queue"                  # what the ACD publishes under (its application name)
 
 
-class AcdService(WaitingRoom, Ringing, Desk, CallControls, Recovery):
+class AcdService(WaitingRoom, Ringing, CallBacks, Desk, CallControls, Recovery):
     def __init__(self, client: Client, cfg: Config, store: AcdStore, rng=None) -> None:
         self.c = client
         self.cfg = cfg
@@ -58,7 +59,7 @@ class AcdService(WaitingRoom, Ringing, Desk, CallControls, Recovery):
         self.handle_s: dict[str, float] = {}          # queue -> average handling time (moving average)
         self.tasks: set[asyncio.Task] = set()
         for kind in ("offer", "answered", "dial_failed", "hangup", "ended", "unbridged", "timer", "dtmf",
-                     "play_done", "request"):
+                     "play_done", "collect_done", "request"):
             client.on(kind, self._timed(getattr(self, f"_on_{kind}", None)))
 
     async def start(self) -> None:

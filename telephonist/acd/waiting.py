@@ -130,7 +130,7 @@ class WaitingRoom:
     async def _announce(self, caller: Caller) -> None:
         """The caller's place in the queue and the wait to expect, then the music again."""
         queue = self.queues[caller.queue]
-        items = self._announcement(caller)
+        items = self._announcement(caller) if caller.dialog is None else []     # not into a call-back question
         if items:
             if caller.playback is not None:
                 await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
@@ -188,55 +188,6 @@ class WaitingRoom:
         if caller.hangup_after is not None and ev.get("playback") == caller.hangup_after:
             caller.hangup_after = None
             await self._quietly(self.c.call("hangup", chan=ev["chan"]))
-        elif caller.state == CallerState.WAITING and ev.get("playback") == caller.announcement:
+        elif caller.state == CallerState.WAITING and caller.dialog is None and ev.get("playback") == caller.announcement:
             caller.announcement = None
             await self._music(caller)
-
-    # ---- keeping one's place for a call back --------------------------------------------------------------------
-    async def _offer_callback(self, caller: Caller) -> None:
-        """After callback.after_s in the queue: "press 1 to be called back; you keep your place"."""
-        queue = self.queues[caller.queue]
-        if not caller.number and not caller.data.get("callback_number"):
-            return                        # nobody to call back (no caller ID)
-        caller.callback_offered = True
-        lang = str(caller.data.get("language") or "zh")
-        prompt = queue.callback.prompt or f"{lang}/acd/callback-offer.wav"
-        items = [prompt] if self._prompt_exists(prompt) else [{"tone": "callwaiting", "ms": 800}]
-        if caller.playback is not None:
-            await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
-        try:
-            caller.announcement = (await self.c.call("play", chan=caller.chan, items=items))["playback"]
-        except ApiCallError:
-            await self._music(caller)
-
-    async def _on_dtmf(self, ev: dict[str, Any]) -> None:
-        caller = self.by_chan.get(ev["chan"])
-        if isinstance(caller, Caller) and caller.state == CallerState.WAITING and caller.callback_offered \
-                and ev.get("digit") == self.queues[caller.queue].callback.key:
-            await self._take_callback(caller)
-
-    async def _take_callback(self, caller: Caller) -> None:
-        """The caller leaves the line and keeps its place: when its turn comes the agent is rung first, then
-        the caller's number is dialled."""
-        caller.state = CallerState.CALLBACK
-        caller.callback_number = str(caller.data.get("callback_number") or caller.number)
-        self._cancel_timer(caller.timeout_timer)
-        self._cancel_timer(caller.announce_timer)
-        await self.store.waiting_put(self._waiting_row(caller))
-        if caller.row is not None:
-            self._spawn(self.store.call_update(caller.row, outcome="callback"))
-        self.publish("callback_taken", {"queue": caller.queue, "call_id": caller.call_id,
-                                        "number": caller.callback_number, "position": self.dispatcher.position(caller)})
-        lang = str(caller.data.get("language") or "zh")
-        prompt = f"{lang}/acd/callback-confirm.wav"
-        if caller.playback is not None:
-            await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
-        try:
-            caller.hangup_after = (await self.c.call("play", chan=caller.chan, items=[prompt] if self._prompt_exists(
-                prompt) else [{"tone": "callwaiting", "ms": 400}]))["playback"]
-        except ApiCallError:
-            await self._quietly(self.c.call("hangup", chan=caller.chan))
-
-    def _prompt_exists(self, name: str) -> bool:
-        import os
-        return os.path.isfile(name if os.path.isabs(name) else os.path.join(self.cfg.system.prompts_dir, name))
