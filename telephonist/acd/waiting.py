@@ -172,9 +172,9 @@ class WaitingRoom:
                 data["node"] = node
             await self._quietly(self.c.call("handoff", chan=caller.chan, app=f"{kind}:{flow}", reason=outcome,
                                             data=data))
-        elif kind == "voicemail":
+        elif kind == "voicemail":                 # ivrd's built-in voicemail flow (flow_loader.py)
             await self._quietly(self.c.call("handoff", chan=caller.chan, app="ivr:voicemail", reason=outcome,
-                                            data={**data, "mailbox": rest}))
+                                            data={**data, "flow": "voicemail", "mailbox": rest}))
         elif kind in ("number", "ext"):
             group = self.acd.outbound_trunk_group if kind == "number" else self.acd.agents_trunk_group
             await self._quietly(self.c.call("transfer", chan=caller.chan, trunk_group=group, number=rest))
