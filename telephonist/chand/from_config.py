@@ -52,6 +52,11 @@ def dahdi_settings(s: SpanConfig) -> DahdiSpanSettings | None:
         ports={p.channel: PortSettings(p.rx_gain_db, p.tx_gain_db, p.echocancel) for p in s.ports})
 
 
+def fallback_of(cfg: Config) -> Fallback:
+    fb = cfg.control.fallback
+    return Fallback(fb.prompt or None, fb.then, fb.return_s, fb.return_for)
+
+
 def routes_of(cfg: Config) -> list[Route]:
     return [Route(r.application, r.dialled, tuple(r.lines), r.caller) for r in cfg.routes]
 
@@ -73,7 +78,7 @@ def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
         trunk_groups=[TrunkGroupSpec(g.name, list(g.lines), g.hunting, g.caller_id, g.max_calls)
                       for g in cfg.trunk_groups],
         routes=routes_of(cfg), default_route=cfg.routing.default or None, numbers=numbers_of(cfg),
-        fallback=Fallback(cfg.control.fallback.prompt or None, cfg.control.fallback.then, cfg.control.fallback.return_s),
+        fallback=fallback_of(cfg),
         recordings_dir=cfg.system.recordings_dir, prompts_dir=cfg.system.prompts_dir, play_dirs=play_dirs_of(cfg),
         fax_dirs=(cfg.faxd.spool_dir,), recorder=recorder,
         app_timeout_ms=cfg.control.app_timeout_ms)
@@ -95,8 +100,7 @@ def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[st
         if a != b:
             restart.append(section)
     board.router = Router(routes_of(new), new.routing.default or None)
-    board.fallback = Fallback(new.control.fallback.prompt or None, new.control.fallback.then,
-                              new.control.fallback.return_s)
+    board.fallback = fallback_of(new)
     board.set_tokens(grants_from(new.control.tokens))
     board.fax_route = new.routing.fax or None
     board.media.moh = new.control.music_on_hold or None

@@ -38,12 +38,18 @@ log = logging.getLogger(__name__)
 
 class Fallback:
     """What a call hears when its application is gone: a prompt, then hang-up, another application, or
-    (then = "return") music until its application is back, return_s at most."""
+    (then = "return") music until its application is back, return_s at most. The applications in return_for
+    (the ACD) always get "return": they take their callers back at their places after a restart."""
 
-    def __init__(self, prompt: str | None = None, then: str = "hangup", return_s: int = 120) -> None:
+    def __init__(self, prompt: str | None = None, then: str = "hangup", return_s: int = 120,
+                 return_for: tuple[str, ...] = ()) -> None:
         self.prompt = prompt
         self.then = then
         self.return_s = return_s
+        self.return_for = tuple(return_for)
+
+    def then_for(self, app: str | None) -> str:
+        return "return" if app and app in self.return_for else self.then
 
 
 class Switchboard(LineListener):
@@ -190,11 +196,12 @@ class Switchboard(LineListener):
     # ---- who has the call -------------------------------------------------------------------------
     def apply_fallback(self, line: Line, why: str, app: str | None = None) -> None:
         fb = self.fallback
+        then = fb.then_for(app)
         self.record_event(line, "fallback", why=why)
         if line.call:
             line.call.vars["fallback"] = why
-        if fb.then.startswith("app:") or fb.then.partition(":")[0] in ("ivr", "queue", "fax"):
-            if self.hand_to(line, fb.then, reason="fallback"):
+        if then.startswith("app:") or then.partition(":")[0] in ("ivr", "queue", "fax"):
+            if self.hand_to(line, then, reason="fallback"):
                 return
         if line.state in (LineState.RINGING, LineState.OFFERED):
             line.sig.answer()
@@ -203,7 +210,7 @@ class Switchboard(LineListener):
             return
         self.leave_bridge(line)
         items: list[Any] = [fb.prompt] if fb.prompt and os.path.exists(fb.prompt) else []
-        if fb.then == "return" and app and line.call is not None:
+        if then == "return" and app and line.call is not None:
             self._await_return(line, app, items)
             return
         self.media.fallback_prompt(line, items or [("tone", "congestion", 3000)])

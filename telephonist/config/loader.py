@@ -352,6 +352,9 @@ def _check(cfg: Config, b: _Builder) -> None:
     fb = cfg.control.fallback.then
     if fb not in ("hangup", "return"):
         _check_application(fb, b, ("control", "fallback", "then"))
+    for j, app in enumerate(cfg.control.fallback.return_for):
+        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", app):
+            b.problem(("control", "fallback", "return_for", j), f"'{app}' is not an application name")
     if not 5 <= cfg.control.fallback.return_s <= 3600:
         b.problem(("control", "fallback", "return_s"), "return_s must be from 5 to 3600")
 

@@ -44,6 +44,8 @@ class FallbackConfig:
     then: str = "hangup"                # or "app:NAME" / "ivr:FLOW" ... to hand them over, or "return": hold
                                         # them (music) until the application is back, for return_s at most
     return_s: int = 120
+    return_for: tuple[str, ...] = ("queue",)   # applications whose callers always wait for them ("return"),
+                                               # whatever `then` says: the ACD takes them back at their places
 
 
 @dataclass(frozen=True)

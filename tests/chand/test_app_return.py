@@ -1,5 +1,6 @@
 """An application that goes away and comes back: calls it bridged talk on without it, callers it was serving
 wait with music (fallback then = "return"), and the application takes both back (reclaim)."""
+from telephonist.chand.routing import Route
 from telephonist.chand.switchboard import Fallback
 from tests.support.chand_harness import SpanSpec, running_chand
 
@@ -71,3 +72,32 @@ async def test_an_orphaned_bridge_ending_hangs_up_the_other_and_nobody_waits_for
         gone = await tester.wait_for("line_state", chan=waiting, state="idle", since=mark, timeout=60)
         assert gone["time_ms"] - (await tester.wait_for("line_state", chan=agent, state="idle", since=mark))[
             "time_ms"] < 31_000
+
+
+async def test_the_acd_s_callers_wait_for_it_whatever_then_says_others_get_then(tmp_path):
+    """return_for (default ["queue"]): the ACD's waiting callers hold for it even where every other
+    application's callers are hung up (then = "hangup"), so its restart loses nobody's place."""
+    async with running_chand(tmp_path, [SpanSpec("e1a", "e1", 4)], default_route="app:queue",
+                             routes=[Route("app:ivr", dialled="5000")],
+                             fallback=Fallback(then="hangup", return_s=60, return_for=("queue",))) as chand:
+        queue = await chand.client("queue")
+        ivr = await chand.client("ivr")
+        tester = await chand.client("tester")
+        await tester.call("subscribe", lines=True)
+        for app in (queue, ivr):
+            app.on("offer", lambda ev, app=app: app.call("answer", chan=ev["chan"]) if ev["reason"] == "inbound"
+                   else None)
+        _, waiting = await answered_call(chand, tester, queue, "1380000")
+        mark = ivr.mark()
+        ivr_far = (await tester.call("sim.call", span="e1a", caller="1390000", dialled="5000"))["far"]
+        in_ivr = (await ivr.wait_for("answered", since=mark))["chan"]
+        await tester.wait_for("far", far=ivr_far, what="connected", since=0)
+
+        mark = tester.mark()
+        await queue.close()
+        await ivr.close()
+        await tester.wait_for("line_state", chan=in_ivr, state="idle", since=mark)     # then = "hangup"
+        assert (await tester.call("status", chan=waiting))["lines"][0]["state"] == "up"  # holds for the ACD
+        back = await chand.client("queue")
+        offers = (await back.call("reclaim"))["calls"]
+        assert [(o["chan"], o["reason"]) for o in offers] == [(waiting, "returned")]
