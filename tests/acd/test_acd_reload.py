@@ -1,0 +1,115 @@
+"""SIGHUP to the ACD: a configuration with a problem is refused (file:line in the log) and the running
+queues stay; a good one brings in new queues and agents while every waiting caller keeps its place; a
+reload that would take away a queue with callers in it is refused."""
+import asyncio
+import signal
+import textwrap
+
+import pytest
+
+from telephonist.chand.routing import Route
+from telephonist.chand.switchboard import Fallback
+from tests.acd.test_acd_kill9 import start_acd
+from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
+
+pytestmark = pytest.mark.slow        # an ACD daemon, reloaded: `make test` runs it, `make test-fast` does not
+
+
+def config(tmp_path, queues: str, agents: str) -> str:
+    return textwrap.dedent(f"""
+        [system]
+        prompts_dir = "{tmp_path / 'prompts'}"
+        state_dir = "{tmp_path}"
+        [database]
+        url = "sqlite:///{tmp_path / 'telephonist.db'}"
+        [control]
+        socket = "{tmp_path / 'chand.sock'}"
+        [[spans]]
+        name = "phones"
+        driver = "sim"
+        type = "fxs"
+        channels = 2
+        extensions = ["8001", "8002"]
+        [[trunk_groups]]
+        name = "desks"
+        lines = ["phones/*"]
+        [acd]
+        agents_trunk_group = "desks"
+        """) + textwrap.dedent(queues) + textwrap.dedent(agents)
+
+
+SALES = '[[queues]]\nname = "sales"\nwrapup_s = 1\n'
+SUPPORT = '[[queues]]\nname = "support"\nwrapup_s = 1\n'
+AGENT = '[[agents]]\nnumber = "{n}"\nextension = "{ext}"\nqueues = {queues}\n'
+
+
+async def notified(ns, words: str) -> str:
+    while True:
+        msg = (await asyncio.to_thread(ns.recv, 4096)).decode()
+        if words in msg:
+            return msg
+
+
+async def test_reload_refuses_bad_files_keeps_places_and_brings_new_queues(tmp_path):
+    conf = tmp_path / "telephonist.toml"
+    conf.write_text(config(tmp_path, SALES, AGENT.format(n="1001", ext="8001", queues='["sales"]')))
+    spans = [SpanSpec("callers", "e1", 4), SpanSpec("phones", "fxs", 2, extensions=["8001", "8002"])]
+    routes = [Route("queue:sales", dialled="4008*"), Route("queue:support", dialled="4009*")]
+    async with running_chand(tmp_path, spans, routes=routes, db_url=f"sqlite:///{tmp_path / 'telephonist.db'}",
+                             trunk_groups=[TrunkGroupSpec("desks", ["phones/*"])],
+                             fallback=Fallback(then="hangup", return_for=("queue",))) as chand:
+        proc, ns = start_acd(str(conf))
+        try:
+            await notified(ns, "READY=1")
+            t = await chand.client("tester")
+            desk = await chand.client("desk")
+            await desk.call("subscribe", lines=False, topics=["queue"])
+            for i in (1, 2):
+                await t.call("sim.take", far=f"phones/{i}~far", auto_answer_rings=1)
+            await desk.request("queue", {"action": "login", "agent": "1001"})      # logged in, not ready
+            far_a = (await t.call("sim.call", span="callers", caller="1380000", dialled="4008"))["far"]
+            joined = await desk.wait_for(lambda e: e.get("event") == "published" and e["body"]["kind"] ==
+                                         "caller_joined", since=0, timeout=60)
+            call_a = joined["body"]["call_id"]
+
+            conf.write_text(config(tmp_path, SALES.replace("wrapup_s = 1", 'strategy = "fastest"'), ""))
+            proc.send_signal(signal.SIGHUP)
+            await notified(ns, "refused")
+            status = await desk.request("queue", {"action": "status"})
+            assert [(q["queue"], [c["call_id"] for c in q["callers"]]) for q in status["queues"]] == \
+                [("sales", [call_a])]
+
+            conf.write_text(config(tmp_path, SALES + SUPPORT,
+                                   AGENT.format(n="1001", ext="8001", queues='["sales"]')
+                                   + AGENT.format(n="1002", ext="8002", queues='["support"]')))
+            proc.send_signal(signal.SIGHUP)
+            await notified(ns, "2 queues, 2 agents")
+            status = await desk.request("queue", {"action": "status"})
+            assert {q["queue"]: [c["call_id"] for c in q["callers"]] for q in status["queues"]} == \
+                {"sales": [call_a], "support": []}
+            assert {a["agent"]: a["state"] for a in status["agents"]} == {"1001": "not_ready", "1002": "logged_out"}
+            line = next(ln for ln in (await t.call("status"))["lines"] if ln["chan"] == far_a.split("~")[0])
+            assert line["state"] == "up" and line["call_id"] == call_a           # held for the ACD, not hung up
+
+            conf.write_text(config(tmp_path, SUPPORT, AGENT.format(n="1002", ext="8002", queues='["support"]')))
+            proc.send_signal(signal.SIGHUP)
+            await notified(ns, "refused")                                        # sales still has a caller
+
+            m = desk.mark()
+            await desk.request("queue", {"action": "login", "agent": "1002"})
+            await desk.request("queue", {"action": "ready", "agent": "1002"})
+            await t.call("sim.call", span="callers", caller="1390000", dialled="4009")
+            got = await desk.wait_for(lambda e: e.get("event") == "published" and e["body"]["kind"] ==
+                                      "call_answered", since=m, timeout=60)
+            assert (got["body"]["queue"], got["body"]["agent"]) == ("support", "1002")
+            m = desk.mark()
+            await desk.request("queue", {"action": "ready", "agent": "1001"})
+            got = await desk.wait_for(lambda e: e.get("event") == "published" and e["body"]["kind"] ==
+                                      "call_answered", since=m, timeout=60)
+            assert (got["body"]["call_id"], got["body"]["agent"]) == (call_a, "1001")
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=30)
+            ns.close()
+        assert "acd_config_refused" in out and "telephonist.toml:" in out and "fastest" in out
