@@ -5,6 +5,11 @@ is one of their calls, picked at random: it dials that number and presses
 what the script says whenever the flow waits for input, like a customer
 who knows the menus. Without scripts, a caller presses a random key after
 the greeting and sometimes speaks. Rates come from [sim.traffic].
+
+With the configuration's agents (--config), the agents whose extensions are
+sim phones sit at them (sim_agents.py): once the ACD serves, they log in, become
+ready, answer after two rings, key their agent number, talk 20-90 s and hang up,
+so callers who ask for a person in the demo's hotlines reach one.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import logging
 import random
 
 from telephonist.client import ApiCallError, Client
+from telephonist.demo.sim_agents import ACD_APP, AgentHabits, SimAgents
 
 log = logging.getLogger("telephonist.demo.traffic")
 
@@ -118,9 +124,38 @@ async def until_serving(client: Client, app: str, limit_s: float = 300.0) -> Non
     log.warning("event=demo_traffic_without_app app=%s waited_s=%s", app, limit_s)
 
 
+DEMO_AGENTS = AgentHabits(answer_after_rings=2, talk_s=(20.0, 90.0))
+
+
+async def seat_agents(socket: str, config: str) -> None:
+    """The configured agents at their sim phones, for as long as chand runs (again after it restarts)."""
+    from telephonist.config import load_config
+    cfg = load_config(config)
+    if not cfg.queues or not cfg.agents:
+        return
+    while True:
+        try:
+            client = await Client.connect_unix(socket, app="demo-agents")
+        except (ConnectionError, FileNotFoundError):
+            await asyncio.sleep(0.5)
+            continue
+        client.keep_events = False
+        await until_serving(client, ACD_APP)
+        try:
+            await SimAgents(client, DEMO_AGENTS).start(cfg.agents)
+        except ApiCallError as exc:
+            log.warning("event=demo_agents_not_seated error=%s", exc)
+        await client.closed.wait()
+        await asyncio.sleep(0.5)
+
+
 async def run(socket: str, spans: list[str], dialled: list[str], cpm: float, max_concurrent: int,
-              scripts: str = "", prompts_dir: str = "") -> None:
+              scripts: str = "", prompts_dir: str = "", config: str = "") -> None:
     scripted = load_scripted_calls(scripts) if scripts else []
+    if config:
+        agents = asyncio.get_running_loop().create_task(seat_agents(socket, config))
+        agents.add_done_callback(lambda t: t.cancelled() or t.exception() is None or
+                                 log.error("event=demo_agents_failed error=%r", t.exception()))
     while True:
         try:
             client = await Client.connect_unix(socket, app="demo-traffic")
@@ -151,10 +186,11 @@ def main() -> None:
     parser.add_argument("--max-concurrent", type=int, default=6)
     parser.add_argument("--scripts", default="", help="a directory of flow test scripts the callers follow")
     parser.add_argument("--prompts-dir", default="")
+    parser.add_argument("--config", default="", help="seat the configuration's agents at their sim phones")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     asyncio.run(run(args.socket, args.span, args.dialled or ["4008001234"], args.calls_per_minute,
-                    args.max_concurrent, args.scripts, args.prompts_dir))
+                    args.max_concurrent, args.scripts, args.prompts_dir, args.config))
 
 
 if __name__ == "__main__":

@@ -141,7 +141,7 @@ async def run(args: argparse.Namespace) -> int:
         traffic = cfg.sim.traffic
         argv = [py, "-m", "telephonist.demo.traffic", "--socket", sock,
                 "--calls-per-minute", str(traffic.calls_per_minute), "--max-concurrent", str(traffic.max_concurrent),
-                "--scripts", traffic.scripts, "--prompts-dir", cfg.system.prompts_dir]
+                "--scripts", traffic.scripts, "--prompts-dir", cfg.system.prompts_dir, "--config", args.config]
         for span in traffic.spans:
             argv += ["--span", span]
         for number in traffic.dialled:
