@@ -242,3 +242,44 @@ def test_phone_port_timings_reach_the_lines_and_out_of_range_is_refused(tmp_path
     bad = write(tmp_path, MINIMAL + "max_digits = 0\nring_off_ms = 50\n", name="bad.toml")
     got = {line: msg for _, line, msg in problems(bad)}
     assert "max_digits must be from 1 to 32" in got[10] and "ring_off_ms must be from 200 to 20000" in got[11]
+
+
+def test_queues_and_agents_are_checked_with_file_and_line(tmp_path):
+    path = write(tmp_path, MINIMAL + """
+[[spans]]
+name = "phones"
+driver = "sim"
+type = "fxs"
+channels = 2
+extensions = ["8001", "8002"]
+
+[[trunk_groups]]
+name = "desks"
+lines = ["phones/*"]
+
+[acd]
+agents_trunk_group = "desks"
+
+[[queues]]
+name = "sales"
+strategy = "fastest"
+skills = { french = 11 }
+on_timeout = "queue:nowhere"
+auto_answer = true
+
+[[agents]]
+number = "1001"
+extension = "8001"
+queues = ["sales", "support"]
+
+[[agents]]
+number = "1002"
+extension = "8001"
+queues = ["sales"]
+""")
+    got = problems(path)
+    assert sorted((f, line) for f, line, _ in got) == [("telephonist.toml", n) for n in (27, 28, 29, 30, 35, 39)], got
+    text = " | ".join(m for _, _, m in got)
+    for words in ("unknown strategy 'fastest'", "skill level 11", "no queue named 'nowhere'", "auto_answer",
+                  "no queue named 'support'", "extension 8001 is agent 1001's already"):
+        assert words in text, text
