@@ -178,7 +178,8 @@ class Client:
 
     def serve_requests(self, handler: Callable[[dict[str, Any]], Awaitable[dict[str, Any]] | dict[str, Any]]) -> None:
         """Answer the requests other applications send this one: handler(request event) -> body; an
-        ApiCallError it raises becomes the refusal (its code and message), anything else 'internal'."""
+        ApiCallError it raises becomes the refusal (its code and message), anything else 'internal'. A
+        handler that must act only once the asker has its answer puts a callable in ev["after_reply"]."""
         async def on_request(ev: dict[str, Any]) -> None:
             try:
                 body = handler(ev)
@@ -193,6 +194,9 @@ class Client:
                                 error={"code": "internal", "message": str(exc)[:500]})
             else:
                 await self.call("respond", request=ev["request"], ok=True, body=body or {})
+                after = ev.get("after_reply")
+                if callable(after):
+                    after()
         self.on("request", on_request)
 
     # ---- events ------------------------------------------------------------------------------

@@ -30,38 +30,54 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=os.environ.get("TELEPHONIST_CONFIG", "/etc/telephonist/telephonist.toml"))
 
 
-async def reloaded(path: str, running: Config) -> Config | None:
-    """The configuration at path, or None (each problem logged with file:line) when it is refused."""
-    from telephonist import sdnotify
-    try:
-        new = await asyncio.to_thread(load_config, path)
-    except ConfigError as exc:
-        for line in str(exc).splitlines():
-            log.error("event=acd_config_refused problem=%s", line.strip())
-        sdnotify.notify("READY=1", "STATUS=configuration refused (see the log); the running one stays")
-        return None
-    for section in ("database", "control"):
-        if getattr(new, section) != getattr(running, section):
-            log.warning("event=acd_reload_needs_restart section=%s", section)
-    return dataclasses.replace(new, database=running.database, control=running.control)
+class Reloader:
+    """The configuration read again (SIGHUP, or the `reload` request of an administrator, e.g. the web admin's
+    queues page): checked whole, refused with file:line and the running one kept, or handed to `serve`,
+    which applies it through the restart path."""
 
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.wanted = asyncio.Event()          # serve() looks at `accepted` when this is set
+        self.accepted: Config | None = None
 
-def keeps_waiting_queues(service, new: Config) -> bool:
-    """A reload may not take away a queue callers wait in (they would have nowhere to go back to)."""
-    from telephonist import sdnotify
-    names = {q.name for q in new.queues}
-    waiting = sorted({c.queue for c in service.callers.values() if c.queue not in names})
-    for name in waiting:
-        log.error("event=acd_config_refused problem=queue '%s' has callers (waiting or talking): remove it once it is empty", name)
-    if waiting:
-        sdnotify.notify("READY=1", "STATUS=configuration refused (see the log); the running one stays")
-    return not waiting
+    async def check(self, running: Config, service) -> tuple[Config | None, list[str]]:
+        """(the configuration to apply, None and the problems that refuse it)."""
+        try:
+            new = await asyncio.to_thread(load_config, self.path)
+        except ConfigError as exc:
+            return None, [str(p) for p in exc.problems] or [str(exc)]
+        names = {q.name for q in new.queues}
+        gone = sorted({c.queue for c in service.callers.values() if c.queue not in names})
+        if gone:
+            return None, [f"queue '{name}' has callers (waiting or talking): remove it once it is empty" for name in gone]
+        for section in ("database", "control"):
+            if getattr(new, section) != getattr(running, section):
+                log.warning("event=acd_reload_needs_restart section=%s", section)
+        return dataclasses.replace(new, database=running.database, control=running.control), []
+
+    async def reload(self, running: Config, service) -> dict[str, object]:
+        """Check, and keep a good one for `apply_accepted`; what the asker is told."""
+        from telephonist import sdnotify
+        sdnotify.notify("RELOADING=1")
+        new, problems = await self.check(running, service)
+        if new is None:
+            for problem in problems:
+                log.error("event=acd_config_refused problem=%s", problem)
+            sdnotify.notify("READY=1", "STATUS=configuration refused (see the log); the running one stays")
+            return {"applied": False, "errors": problems}
+        self.accepted = new
+        return {"applied": True, "queues": len(new.queues), "agents": len(new.agents)}
+
+    def apply_accepted(self) -> None:
+        """serve() applies what `reload` accepted (after the asker had its answer)."""
+        if self.accepted is not None:
+            self.wanted.set()
 
 
 async def serve(cfg: Config, stop: asyncio.Event | None = None, reload: asyncio.Event | None = None,
                 path: str = "") -> None:
-    """Run until stop is set: connect, serve, and after a lost connection connect again; when reload is set,
-    read path again and, if it is good, serve the new configuration (see the module's text)."""
+    """Run until stop is set: connect, serve, and after a lost connection connect again; when reload is set
+    (SIGHUP), read path again and, if it is good, serve the new configuration (see the module's text)."""
     from telephonist import sdnotify
     from telephonist.acd.requests import RequestHandler
     from telephonist.acd.service import AcdService
@@ -71,6 +87,7 @@ async def serve(cfg: Config, stop: asyncio.Event | None = None, reload: asyncio.
     await asyncio.to_thread(migrate, cfg.database.url)
     store = AcdStore(cfg.database.url)
     stop = stop or asyncio.Event()
+    reloader = Reloader(path) if path else None
     ready = False
     keeping_alive: asyncio.Task | None = None
     try:
@@ -82,6 +99,7 @@ async def serve(cfg: Config, stop: asyncio.Event | None = None, reload: asyncio.
                 continue
             client.keep_events = False
             service = AcdService(client, cfg, store)
+            service.reloader = reloader
             client.serve_requests(RequestHandler(service))
             await service.start()
             if not ready:
@@ -93,16 +111,18 @@ async def serve(cfg: Config, stop: asyncio.Event | None = None, reload: asyncio.
                      cfg.control.socket)
             new_cfg = None
             while new_cfg is None and not client.closed.is_set() and not stop.is_set():
-                waits = [asyncio.ensure_future(e.wait()) for e in (client.closed, stop, reload) if e is not None]
+                events = (client.closed, stop, reload, reloader.wanted if reloader else None)
+                waits = [asyncio.ensure_future(e.wait()) for e in events if e is not None]
                 await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
                 for f in waits:
                     f.cancel()
-                if reload is not None and reload.is_set() and not stop.is_set():
+                if reload is not None and reload.is_set() and reloader is not None and not stop.is_set():
                     reload.clear()
-                    sdnotify.notify("RELOADING=1")
-                    new_cfg = await reloaded(path, cfg)
-                    if new_cfg is not None and not keeps_waiting_queues(service, new_cfg):
-                        new_cfg = None
+                    await reloader.reload(cfg, service)
+                    reloader.apply_accepted()
+                if reloader is not None and reloader.wanted.is_set():
+                    reloader.wanted.clear()
+                    new_cfg, reloader.accepted = reloader.accepted, None
             await service.roster.drain()
             await client.close()
             if new_cfg is not None:

@@ -23,6 +23,8 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
     supervise     supervisor, agent, mode   listen | whisper | barge (the supervisor's phone rings)
     record        agent, on                 record on demand (on: true / false)
     force         agent, state, reason      a supervisor sets ready, not_ready or logout
+    reload                                  (role admin) read the configuration again: {"applied": true} or
+                                            {"applied": false, "errors": ["file:line: ..."]} (the running one stays)
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from telephonist.acd.agent_state import AgentStateError
 from telephonist.client import ApiCallError
 
 LOOKING = ("status", "stats")
+ADMIN_ONLY = ("reload",)
 MAX_BUCKETS = 3000                # intervals one stats request may ask for (a month of quarter hours)
 
 
@@ -51,10 +54,14 @@ class RequestHandler:
             raise ApiCallError("bad_request", f"unknown action {action!r}")
         if ev.get("role") == "monitor" and action not in LOOKING:
             raise ApiCallError("forbidden", f"{action} needs role app (a monitor may only look)")
+        if action in ADMIN_ONLY and ev.get("role") != "admin":
+            raise ApiCallError("forbidden", f"{action} needs role admin")
         try:
             result = getattr(self, f"do_{action}")(body)
             if inspect.isawaitable(result):
                 result = await result
+            if action == "reload" and result.get("applied"):
+                ev["after_reply"] = self.svc.reloader.apply_accepted      # once the asker has its answer
             return result or {}
         except AgentStateError as exc:
             raise ApiCallError("wrong_state", str(exc)) from exc
@@ -71,6 +78,11 @@ class RequestHandler:
         if not isinstance(value, str) or len(value) > limit:
             raise ApiCallError("bad_request", f"'{key}' must be text of at most {limit} characters")
         return value
+
+    async def do_reload(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.svc.reloader is None:
+            raise ApiCallError("unavailable", "this ACD runs without a configuration file to read again")
+        return await self.svc.reloader.reload(self.svc.cfg, self.svc)
 
     def do_status(self, body: dict[str, Any]) -> dict[str, Any]:
         return self.svc.status()

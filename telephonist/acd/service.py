@@ -46,6 +46,7 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, CallControls, Recovery):
         self.acd = cfg.acd
         self.queues = {q.name: q for q in cfg.queues}
         self.store = store
+        self.reloader = None                          # cli.Reloader: the `reload` request (None: not offered)
         self.now_ms = 0                               # the engine clock, as the last event said
         self.epoch_ms = time.time() * 1000.0          # the wall time engine time 0 stands for (set at start)
         self.dispatcher = Dispatcher(list(cfg.queues), rng=rng)

@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from telephonist.chand.routing import Route
+from telephonist.client import ApiCallError
 from telephonist.chand.switchboard import Fallback
 from tests.acd.test_acd_kill9 import start_acd
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
@@ -94,6 +95,18 @@ async def test_reload_refuses_bad_files_keeps_places_and_brings_new_queues(tmp_p
             conf.write_text(config(tmp_path, SUPPORT, AGENT.format(n="1002", ext="8002", queues='["support"]')))
             proc.send_signal(signal.SIGHUP)
             await notified(ns, "refused")                                        # sales still has a caller
+
+            # the same through chand, as the web admin's queues page asks: an administrator's request only
+            with pytest.raises(ApiCallError, match="admin"):
+                await desk.request("queue", {"action": "reload"})
+            admin = await chand.client("webadmin-admin", role="admin")
+            refused = await admin.request("queue", {"action": "reload"})
+            assert refused["applied"] is False and "queue 'sales' has callers" in refused["errors"][0]
+            conf.write_text(config(tmp_path, SALES + SUPPORT, AGENT.format(n="1001", ext="8001", queues='["sales"]')
+                                   + AGENT.format(n="1002", ext="8002", queues='["support"]')
+                                   + '[[agents]]\nnumber = "1003"\n'))
+            assert await admin.request("queue", {"action": "reload"}) == {"applied": True, "queues": 2, "agents": 3}
+            await notified(ns, "2 queues, 3 agents")
 
             m = desk.mark()
             await desk.request("queue", {"action": "login", "agent": "1002"})
