@@ -56,9 +56,9 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
         feed.start()
 
     from telephonist.webadmin import (admin, api, auth, calls, configpages, faxdocs, flows, inbox, lists, live,
-                                      mailboxes, prompts, reports, routing)
-    for bp in (auth.bp, calls.bp, live.bp, reports.bp, inbox.bp, admin.bp, configpages.bp, routing.bp, flows.bp,
-               prompts.bp, lists.bp, mailboxes.bp, faxdocs.bp, api.bp):
+                                      mailboxes, prompts, queues, reports, routing)
+    for bp in (auth.bp, calls.bp, live.bp, reports.bp, inbox.bp, admin.bp, configpages.bp, routing.bp, queues.bp,
+               flows.bp, prompts.bp, lists.bp, mailboxes.bp, faxdocs.bp, api.bp):
         app.register_blueprint(bp)
 
     @app.route("/")

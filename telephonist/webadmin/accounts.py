@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from telephonist.storage.database import utcnow
-from telephonist.webadmin.rights import BUILTIN_ROLES, check_rights
+from telephonist.webadmin.rights import BUILTIN_ROLES, RIGHTS, check_rights
 from telephonist.webadmin.schema import api_tokens, audit_log, role_rights, roles, sessions, users
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,19 @@ def _hash(secret: str) -> str:
 
 # ---- roles ----------------------------------------------------------------------------------
 def ensure_builtin_roles(conn: Connection) -> None:
-    """Create the four built-in roles with their default rights (existing ones are left alone)."""
-    have = set(conn.execute(select(roles.c.name)).scalars())
+    """Create the four built-in roles with their default rights (existing ones are left alone, but the
+    administrator gets the rights a newer version added: it holds every right)."""
+    have = {row.name: row.id for row in conn.execute(select(roles.c.name, roles.c.id))}
     for name, rights in BUILTIN_ROLES.items():
         if name not in have:
             rid = conn.execute(insert(roles).values(name=name, builtin=True, description="")).inserted_primary_key[0]
             set_role_rights(conn, rid, rights)
+    if "administrator" in have:
+        held = set(conn.execute(select(role_rights.c.right_name).where(role_rights.c.role_id == have["administrator"]))
+                   .scalars())
+        missing = set(RIGHTS) - held
+        if missing:
+            conn.execute(insert(role_rights), [{"role_id": have["administrator"], "right_name": r} for r in sorted(missing)])
 
 
 def set_role_rights(conn: Connection, role_id: int, rights: set[str] | frozenset[str]) -> None:

@@ -6,6 +6,7 @@ syncs it and renames it over the target, so a reader sees the old or the new tex
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tempfile
@@ -64,3 +65,38 @@ def inside(base: str, relative: str | None) -> Path | None:
     if root != path and root not in path.parents:
         return None
     return path if path.is_file() else None
+
+
+def read_text(path: str) -> str | None:
+    """A configuration file's text, None when it does not exist."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def restore_text(path: str, before: str | None) -> None:
+    """Put back what read_text gave before a change (None: the file did not exist)."""
+    if before is None:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    else:
+        write_atomic(path, before)
+
+
+def text_diff(a: str, b: str, limit: int = 6000) -> str:
+    """A unified diff of two texts for the audit log (cut at limit characters)."""
+    text = "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), "before", "after", n=1))
+    return text[:limit]
+
+
+def config_or_none(path: str):
+    """The configuration at path, None when it has problems (the page shows them another way)."""
+    from telephonist.config import ConfigError, load_config
+    try:
+        return load_config(path)
+    except ConfigError:
+        return None

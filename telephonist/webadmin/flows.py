@@ -6,13 +6,13 @@ with. A text with any problem is not written.
 """
 from __future__ import annotations
 
-import difflib
 import os
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from telephonist.ivrd.flow_loader import SCHEDULES_FILE
 from telephonist.webadmin import flowfiles, security
+from telephonist.webadmin.files import text_diff
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.security import requires
 from telephonist.webadmin.site import site
@@ -83,8 +83,7 @@ def save(name: str):
         return _editor(name, text, mine, others, status=422, checked=True)
     before = flowfiles.read(s.flows_dir, name) or ""
     flowfiles.write(s.flows_dir, name, text)
-    diff = "".join(difflib.unified_diff(before.splitlines(True), text.splitlines(True), "before", "after", n=1))
-    security.audit("flow_apply", name, bytes=len(text.encode()), diff=diff[:6000])
+    security.audit("flow_apply", name, bytes=len(text.encode()), diff=text_diff(before, text))
     flash(_("Applied: ivrd loads the new version within a few seconds; calls in progress are not dropped."), "ok")
     return redirect(url_for("flows.edit", name=name))
 

@@ -165,6 +165,26 @@ ZH: dict[str, str] = {
         "查看所有信箱和传真(否则只能查看与本人坐席工号相同的语音信箱)",
     "Listen to and download voicemail, view and download faxes, forward them by e-mail":
         "收听和下载语音留言、查看和下载传真、通过邮件转发",
+    "Change queues and agents (applied to the ACD)": "修改队列和坐席(应用到 ACD)",
+    "Queues and agents": "队列与坐席", "Queues": "队列", "Agents": "坐席", "Queue": "队列",
+    "Strategy": "分配策略", "Skills": "技能", "Max. wait": "最长等待", "Then": "超时后",
+    "Service level": "服务水平", "Extension": "分机", "No queue yet.": "还没有队列。", "No agent yet.": "还没有坐席。",
+    "The web admin runs without telephonist.toml: queues cannot be changed here.":
+        "网页管理未使用 telephonist.toml 运行:此处不能修改队列。",
+    "not written yet: the text below comes from": "尚未写入:下面的内容来自",
+    "Applying writes that file and asks the ACD to reload: waiting callers keep their places, calls in progress go on.":
+        "应用时写入该文件并让 ACD 重新加载:排队的来电保持原位,进行中的通话不受影响。",
+    "The keys are those of docs/acd.md.": "各项配置的含义见 docs/acd.md。",
+    "A later file sets these tables too and wins:": "后面的配置文件也设置了这些表并会覆盖本页:",
+    "A later conf.d file sets queues or agents too; it would win over this page. Remove them there first.":
+        "后面的 conf.d 文件也设置了队列或坐席,会覆盖本页。请先在那里删除。",
+    "Not applied: fix the problems first; the running queues stay as they are.":
+        "未应用:请先改正错误;正在运行的队列保持不变。",
+    "Saved, but chand is not reachable: the ACD reads the file when it starts or on `systemctl reload telephonist-acd`.":
+        "已保存,但无法连接 chand:ACD 会在启动时或执行 `systemctl reload telephonist-acd` 时读取该文件。",
+    "Saved, but the ACD is not running: it reads the file when it starts.": "已保存,但 ACD 未运行:它启动时会读取该文件。",
+    "The ACD refused the change; the running queues stay.": "ACD 拒绝了此修改;正在运行的队列保持不变。",
+    "Applied: waiting callers keep their places and calls in progress go on.": "已应用:排队的来电保持原位,进行中的通话不受影响。",
 }
 
 CATALOGUES = {"zh": ZH, "en": {}}

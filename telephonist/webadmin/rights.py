@@ -19,6 +19,7 @@ RIGHTS: dict[str, tuple[str, str]] = {
     "config.view": ("page", "See the configuration pages"),
     "config.routing": ("page", "Change trunk groups and routing (applied to chand)"),
     "config.flows": ("page", "Change call flows, schedules and prompts"),
+    "config.queues": ("page", "Change queues and agents (applied to the ACD)"),
     "config.lists": ("page", "Change the blacklist, VIP list and holidays"),
     "config.voicemail": ("page", "Manage voicemail boxes (PINs, notifications)"),
     "config.fax": ("page", "Manage the documents of fax on demand"),

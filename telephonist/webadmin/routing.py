@@ -3,7 +3,6 @@ conf.d file, applied with chand's ``reload``. A change chand (or the same checks
 shown against its rows with file:line, and the file goes back to what runs."""
 from __future__ import annotations
 
-import difflib
 import os
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from telephonist.client import ApiCallError
 from telephonist.config import ConfigError, load_config
 from telephonist.config.loader import HUNTING
 from telephonist.webadmin import routingfile, security
-from telephonist.webadmin.files import write_atomic
+from telephonist.webadmin.files import config_or_none, read_text, restore_text, text_diff, write_atomic
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.livefeed import FeedUnavailable
 from telephonist.webadmin.routingfile import RoutingForm
@@ -57,7 +56,7 @@ def apply():
         return _page(None, 409)
     form = RoutingForm.from_form(request.form)
     text = form.render()
-    cfg_now = load_config_or_none(s.config_path)
+    cfg_now = config_or_none(s.config_path)
     if cfg_now is not None and routingfile.shadowing_files(cfg_now, s.owned_file):
         flash(_("A later conf.d file sets trunk groups or routes too; it would win over this page. Remove them there first."), "error")
         return _page(form, 409)
@@ -67,9 +66,9 @@ def apply():
         flash(_("Not applied: the configuration has problems (see below)."), "error")
         return _page(form, 422)
 
-    before = _read(s.owned_file)
+    before = read_text(s.owned_file)
     write_atomic(s.owned_file, text, mode=0o640)
-    detail = {"trunk_groups": len(form.groups), "routes": len(form.routes), "diff": _diff(before or "", text)}
+    detail = {"trunk_groups": len(form.groups), "routes": len(form.routes), "diff": text_diff(before or "", text)}
     try:
         reply = current_app.extensions["chand_feed"].admin_request("reload")
     except FeedUnavailable as exc:
@@ -77,11 +76,11 @@ def apply():
         flash(_("Saved, but chand is not reachable: it applies the file when it starts or on `telephonist reload`."), "error")
         return redirect(url_for("routing.show"))
     except ApiCallError as exc:
-        _restore(s.owned_file, before)
+        restore_text(s.owned_file, before)
         flash(f"chand: {exc.message}", "error")
         return _page(form, 502)
     if not reply.get("applied"):
-        _restore(s.owned_file, before)
+        restore_text(s.owned_file, before)
         form.attach(routingfile.parse_reported(reply.get("errors", [])), s.owned_file)
         security.audit("routing_refused", s.owned_file, errors=reply.get("errors", []), **detail)
         flash(_("chand refused the change; the running configuration stays."), "error")
@@ -90,33 +89,3 @@ def apply():
     restart = reply.get("restart_needed") or []
     flash(_("Applied.") + (f" {_('Needs a restart of chand')}: {', '.join(restart)}" if restart else ""), "ok")
     return redirect(url_for("routing.show"))
-
-
-def load_config_or_none(path: str):
-    try:
-        return load_config(path)
-    except ConfigError:
-        return None
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
-
-
-def _restore(path: str, before: str | None) -> None:
-    if before is None:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-    else:
-        write_atomic(path, before)
-
-
-def _diff(a: str, b: str, limit: int = 6000) -> str:
-    text = "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), "before", "after", n=1))
-    return text[:limit]

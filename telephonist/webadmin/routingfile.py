@@ -211,8 +211,8 @@ def parse_reported(errors: list[str]) -> list[Problem]:
     return out
 
 
-def defining_files(cfg: Config) -> dict[str, str]:
-    """For trunk_groups, routes and routing: the last file read that sets it (the one that counts)."""
+def defining_files(cfg: Config, keys: tuple[str, ...] = OWNED_KEYS) -> dict[str, str]:
+    """For each key (trunk_groups, routes, routing): the last file read that sets it (the one that counts)."""
     out: dict[str, str] = {}
     for path in cfg.files:
         try:
@@ -220,13 +220,13 @@ def defining_files(cfg: Config) -> dict[str, str]:
                 doc = tomllib.load(f)
         except (OSError, tomllib.TOMLDecodeError):
             continue
-        for key in OWNED_KEYS:
+        for key in keys:
             if key in doc:
                 out[key] = path
     return out
 
 
-def shadowing_files(cfg: Config, owned_file: str) -> list[str]:
+def shadowing_files(cfg: Config, owned_file: str, keys: tuple[str, ...] = OWNED_KEYS) -> list[str]:
     """conf.d files read after the web admin's that set its keys again: what they set would win."""
     owned = os.path.abspath(owned_file)
     later = [p for p in cfg.files if os.path.dirname(os.path.abspath(p)) == os.path.dirname(owned)
@@ -238,6 +238,6 @@ def shadowing_files(cfg: Config, owned_file: str) -> list[str]:
                 doc = tomllib.load(f)
         except (OSError, tomllib.TOMLDecodeError):
             continue
-        if any(k in doc for k in OWNED_KEYS):
+        if any(k in doc for k in keys):
             out.append(path)
     return out

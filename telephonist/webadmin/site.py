@@ -16,6 +16,7 @@ from telephonist.mail import SmtpSettings
 from telephonist.ivrd.flow_loader import LoadOptions
 
 OWNED_FILE = "90-webadmin.toml"      # conf.d/ file written by the routing page (and by nothing else)
+QUEUES_FILE = "91-webadmin-acd.toml" # conf.d/ file written by the queues page: [acd], [[queues]], [[agents]]
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class Site:
         if not self.config_path:
             return ""
         return os.path.join(os.path.dirname(os.path.abspath(self.config_path)), "conf.d", OWNED_FILE)
+
+    @property
+    def queues_file(self) -> str:
+        """conf.d/91-webadmin-acd.toml beside telephonist.toml: the queues page's ("" without a configuration)."""
+        return os.path.join(os.path.dirname(self.owned_file), QUEUES_FILE) if self.owned_file else ""
 
     def load_options(self) -> LoadOptions:
         return LoadOptions(prompts_dir=self.prompts_dir, languages=self.languages,
