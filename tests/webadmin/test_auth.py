@@ -349,3 +349,18 @@ def test_a_page_view_writes_the_session_only_when_its_last_use_is_stale(app, cli
     assert client.get("/calls/").status_code == 200
     with db.reading(app) as conn:
         assert utcnow() - conn.execute(select(sessions.c.last_seen_at)).scalar_one() < timedelta(seconds=30)
+
+
+def test_an_administrator_role_from_an_older_version_gets_the_rights_added_since(app):
+    from sqlalchemy import delete
+
+    from telephonist.webadmin import accounts
+    from telephonist.webadmin.rights import RIGHTS
+    from telephonist.webadmin.schema import role_rights, roles
+    with db.writing(app) as conn:
+        admin_id = conn.execute(select(roles.c.id).where(roles.c.name == "administrator")).scalar_one()
+        conn.execute(delete(role_rights).where(role_rights.c.role_id == admin_id,
+                                               role_rights.c.right_name == "config.queues"))
+        accounts.ensure_builtin_roles(conn)
+        held = set(conn.execute(select(role_rights.c.right_name).where(role_rights.c.role_id == admin_id)).scalars())
+    assert held == set(RIGHTS)
