@@ -201,3 +201,27 @@ def test_screenshots_of_the_other_new_pages(login, served, browser):
     expect(zh.locator("h1")).to_have_text("中继组与路由")
     zh.screenshot(path=SHOTS / "config-routing-zh.png", full_page=True)
     zh_ctx.close()
+
+
+def test_queues_edited_with_the_error_against_its_line(login, served):
+    from playwright.sync_api import expect
+    url, root, _ = served
+    page = login("admin")
+    page.goto(url + "/config/queues/")
+    expect(page.locator("#queue-list")).to_contain_text("No queue yet.")
+    text = page.locator("#text").input_value()
+    bad = text.replace("queues = []\n", "") + '\n[[queues]]\nname = "sales"\nstrategy = "fastest"\n'
+    line = bad.splitlines().index('strategy = "fastest"') + 1
+    page.fill("#text", bad)
+    page.click("#check")
+    expect(page.locator(f'#gutter li[data-line="{line}"]')).to_have_class("err")
+    expect(page.locator("#problems")).to_contain_text(f"line {line}: unknown strategy 'fastest'")
+    page.screenshot(path=SHOTS / "config-queues-error.png", full_page=True)
+    assert not (root / "conf.d" / "91-webadmin-acd.toml").exists()
+
+    page.fill("#text", bad.replace('"fastest"', '"longest_idle"'))
+    page.click("#apply")                             # no chand in this site: saved, and said to be unapplied
+    expect(page.locator("p.flash.error")).to_contain_text("Saved, but chand is not reachable")
+    expect(page.locator("#queue-list")).to_contain_text("longest_idle")
+    assert 'name = "sales"' in (root / "conf.d" / "91-webadmin-acd.toml").read_text()
+    page.screenshot(path=SHOTS / "config-queues.png", full_page=True)
