@@ -127,6 +127,18 @@ async def until_serving(client: Client, app: str, limit_s: float = 300.0) -> Non
 DEMO_AGENTS = AgentHabits(answer_after_rings=2, talk_s=(20.0, 90.0))
 
 
+async def connected(socket: str, app: str) -> Client:
+    """A session with chand, once it listens (the demo starts everything at once)."""
+    while True:
+        try:
+            client = await Client.connect_unix(socket, app=app)
+        except (ConnectionError, FileNotFoundError):
+            await asyncio.sleep(0.5)
+            continue
+        client.keep_events = False
+        return client
+
+
 async def seat_agents(socket: str, config: str) -> None:
     """The configured agents at their sim phones, for as long as chand runs (again after it restarts)."""
     from telephonist.config import load_config
@@ -134,12 +146,7 @@ async def seat_agents(socket: str, config: str) -> None:
     if not cfg.queues or not cfg.agents:
         return
     while True:
-        try:
-            client = await Client.connect_unix(socket, app="demo-agents")
-        except (ConnectionError, FileNotFoundError):
-            await asyncio.sleep(0.5)
-            continue
-        client.keep_events = False
+        client = await connected(socket, "demo-agents")
         await until_serving(client, ACD_APP)
         try:
             await SimAgents(client, DEMO_AGENTS).start(cfg.agents)
@@ -157,12 +164,7 @@ async def run(socket: str, spans: list[str], dialled: list[str], cpm: float, max
         agents.add_done_callback(lambda t: t.cancelled() or t.exception() is None or
                                  log.error("event=demo_agents_failed error=%r", t.exception()))
     while True:
-        try:
-            client = await Client.connect_unix(socket, app="demo-traffic")
-        except (ConnectionError, FileNotFoundError):
-            await asyncio.sleep(0.5)
-            continue
-        client.keep_events = False
+        client = await connected(socket, "demo-traffic")
         if scripted:
             await until_serving(client, "ivr")
         caller = None

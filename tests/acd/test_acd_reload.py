@@ -12,6 +12,7 @@ from telephonist.client import ApiCallError
 from telephonist.chand.switchboard import Fallback
 from tests.acd.test_acd_kill9 import start_acd
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
+from tests.support.config_text import agent_phones
 
 pytestmark = pytest.mark.slow        # an ACD daemon, reloaded: `make test` runs it, `make test-fast` does not
 
@@ -25,18 +26,8 @@ def config(tmp_path, queues: str, agents: str) -> str:
         url = "sqlite:///{tmp_path / 'telephonist.db'}"
         [control]
         socket = "{tmp_path / 'chand.sock'}"
-        [[spans]]
-        name = "phones"
-        driver = "sim"
-        type = "fxs"
-        channels = 2
-        extensions = ["8001", "8002"]
-        [[trunk_groups]]
-        name = "desks"
-        lines = ["phones/*"]
-        [acd]
-        agents_trunk_group = "desks"
-        """) + textwrap.dedent(queues) + textwrap.dedent(agents)
+        """) + agent_phones(["8001", "8002"]) + '[acd]\nagents_trunk_group = "desks"\n' + textwrap.dedent(queues) \
+        + textwrap.dedent(agents)
 
 
 SALES = '[[queues]]\nname = "sales"\nwrapup_s = 1\n'

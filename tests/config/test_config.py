@@ -5,6 +5,7 @@ import textwrap
 import pytest
 
 from telephonist.config import ConfigError, load_config
+from tests.support.config_text import agent_phones
 
 DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "etc", "telephonist", "telephonist.toml")
 
@@ -245,18 +246,7 @@ def test_phone_port_timings_reach_the_lines_and_out_of_range_is_refused(tmp_path
 
 
 def test_queues_and_agents_are_checked_with_file_and_line(tmp_path):
-    path = write(tmp_path, MINIMAL + """
-[[spans]]
-name = "phones"
-driver = "sim"
-type = "fxs"
-channels = 2
-extensions = ["8001", "8002"]
-
-[[trunk_groups]]
-name = "desks"
-lines = ["phones/*"]
-
+    path = write(tmp_path, MINIMAL + agent_phones(["8001", "8002"]) + """
 [acd]
 agents_trunk_group = "desks"
 

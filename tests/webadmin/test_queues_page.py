@@ -18,23 +18,13 @@ from telephonist.webadmin import create_app, db
 from telephonist.webadmin.schema import audit_log
 from tests.acd.test_acd_kill9 import ready, start_acd
 from tests.support.chand_process import connect, start_chand
+from tests.support.config_text import agent_phones
 from tests.webadmin.site_support import site_web_config
 from tests.webadmin.support import login, make_users, page_csrf
 
 pytestmark = pytest.mark.slow       # chand and the ACD as daemons
 
-ACD_SITE = """
-[[spans]]
-name = "phones"
-driver = "sim"
-type = "fxs"
-channels = 2
-extensions = ["8001", "8002"]
-
-[[trunk_groups]]
-name = "desks"
-lines = ["phones/*"]
-
+ACD_SITE = agent_phones(["8001", "8002"]) + """
 [[routes]]
 dialled = "4009*"
 application = "queue:sales"
