@@ -78,6 +78,7 @@ class CallControls:
             raise ApiCallError("not_found", f"no queue {rest!r}")
         if agent.state == S.ON_HOLD:
             await self.unhold(agent)
+        await self._stop_recording(call)                      # before the customer may leave the ACD
         caller.state = CallerState.WAITING                   # out of the agent's call: its unbridged is no end
         caller.transfers += 1
         await self.c.call("unbridge", chan=call.customer_chan)
@@ -90,6 +91,12 @@ class CallControls:
         else:
             await self._hand_away(caller, kind, rest, agent)
         return {"to": target}
+
+    def _record_by_policy(self, call: AgentCall | None) -> None:
+        """A call a consulted agent took over is recorded as the queue says, like any agent call."""
+        queue = self.queues.get(call.queue or "") if call is not None else None
+        if call is not None and call.caller is not None and queue is not None and queue.record == "all":
+            self._spawn(self._start_recording(call))
 
     async def _requeue(self, caller: Caller, queue: str) -> None:
         caller.queue = queue
@@ -179,10 +186,11 @@ class CallControls:
         await self.c.call("unhold", chan=call.customer_chan)
         self.by_chan.pop(leg.chan, None)
         caller = call.caller
+        taken: AgentCall | None = None
         if leg.other is not None and caller is not None:          # another agent: the customer's call is theirs now
             other = self.roster.get(leg.other)
-            other.call = AgentCall(other.number, leg.chan, caller, caller.chan, call.queue, call.offered_ms,
-                                   answered_ms=self.now_ms)
+            other.call = taken = AgentCall(other.number, leg.chan, caller, caller.chan, call.queue, call.offered_ms,
+                                           answered_ms=self.now_ms)
             self.by_chan[leg.chan] = other.call
             caller.offered_to = [other.number]
             self._spawn(self.c.call("annotate", chan=caller.chan, agent=other.number))
@@ -194,6 +202,7 @@ class CallControls:
         await self.c.call("unbridge", chan=call.agent_chan)
         await self._agent_leg_gone(call)
         await self._quietly(self.c.call("hangup", chan=call.agent_chan))
+        self._record_by_policy(taken)
 
     async def _consult_orphaned(self, agent: Agent, call: AgentCall, leg: Leg) -> None:
         """The agent hung up in the middle of a consultation: a consulted party on the line takes the caller
@@ -210,6 +219,7 @@ class CallControls:
                 self.by_chan[leg.chan] = other.call
                 caller.offered_to = [other.number]
                 self._spawn(self.c.call("annotate", chan=caller.chan, agent=other.number))
+                self._record_by_policy(other.call)
             elif caller is not None:
                 self.callers.pop(caller.call_id, None)
                 self.by_chan[leg.chan] = Leg("third_party", leg.chan, agent.number, None)
@@ -306,10 +316,11 @@ class CallControls:
     async def record(self, agent: Agent, on: bool) -> dict[str, Any]:
         call = self._talking(agent)
         if on:
-            r = await self.c.call("record", chan=call.agent_chan, mode="stereo",
-                                  name=f"{self._call_id(call)}-agent-{agent.number}-{self.now_ms}")
+            if call.recording is not None:
+                raise AgentStateError(f"agent {agent.number}'s call is being recorded already")
+            r = await self._start_recording(call)
             return {"recording": r["recording"], "path": r["path"]}
-        await self.c.call("stop_record", chan=call.agent_chan)
+        await self._stop_recording(call)
         return {}
 
     def force(self, agent: Agent, state: str, reason: str) -> None:

@@ -3,6 +3,7 @@ call and its wrap-up. A mixin of AcdService."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telephonist.acd.agent_state import AgentSignal as G
 from telephonist.acd.agent_state import AgentState as S
@@ -15,6 +16,24 @@ log = logging.getLogger("telephonist.acd")
 class Desk:
     """The agents' side of the ACD."""
 
+    async def _start_recording(self, call: AgentCall) -> dict[str, Any]:
+        """The agent's call in stereo, recorded on the customer's line so that the customer is on the left and the
+        agent on the right, and the file is bound to the customer's call record; it ends with the agent's call."""
+        caller = call.caller
+        if caller is None or not caller.chan:
+            raise AgentStateError(f"agent {call.agent}'s call has no customer to record")
+        r = await self.c.call("record", chan=caller.chan, mode="stereo",
+                              name=f"{caller.call_id}-agent-{call.agent}-{self.now_ms}")
+        call.recording = r["recording"]
+        if self.roster.get(call.agent).call is not call:       # the call ended while chand started it
+            await self._stop_recording(call)
+        return r
+
+    async def _stop_recording(self, call: AgentCall | None) -> None:
+        if call is not None and call.recording is not None and call.caller is not None and call.caller.chan:
+            rec, call.recording = call.recording, None
+            await self._quietly(self.c.call("stop_record", chan=call.caller.chan, recording=rec))
+
     async def _agent_leg_gone(self, call: AgentCall) -> None:
         """The agent's phone hung up (or was hung up): a call of the agent's ends, wrap-up begins."""
         if call.agent_chan:
@@ -22,6 +41,7 @@ class Desk:
         agent = self.roster.get(call.agent)
         if agent.call is not call:
             return
+        await self._stop_recording(call)
         if call.cancelled:
             self._cancelled(agent, call)
             return

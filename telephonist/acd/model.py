@@ -101,6 +101,7 @@ class AgentCall:
     cancelled: bool = False         # the caller went (or another agent answered): the phone is being hung up
     held_since_ms: int | None = None
     hold_ms: int = 0
+    recording: int | None = None    # chand's recording of this call (on the customer's line), while it runs
 
 
 @dataclass(eq=False)

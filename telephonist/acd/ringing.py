@@ -124,8 +124,7 @@ class Ringing:
         for chan in (caller.chan, call.agent_chan):
             self._spawn(self.c.call("annotate", chan=chan, agent=agent.number, queue=queue.name))
         if queue.record == "all":
-            self._spawn(self.c.call("record", chan=call.agent_chan, mode="stereo",
-                                    name=f"{caller.call_id}-agent-{agent.number}"))
+            self._spawn(self._start_recording(call))
         await asyncio.gather(self.store.waiting_gone(caller.call_id), self.store.call_update(
             caller.row, answered_at=self.wall(), agent=agent.number, outcome="answered",
             wait_ms=wait_ms))

@@ -136,6 +136,9 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, CallControls, Recovery):
             await self._agent_leg_gone(who)                 # the caller left: the agent's call is over
             await self._quietly(self.c.call("hangup", chan=ev["chan"]))
         elif isinstance(who, Caller) and who.state == CallerState.CONNECTED:
+            agent = self.roster.agents.get(who.offered_to[0]) if who.offered_to else None
+            if agent is not None and agent.call is not None and agent.call.caller is who:
+                await self._stop_recording(agent.call)           # before the customer leaves for the survey
             queue = self.queues[who.queue]
             self.by_chan.pop(who.chan, None)
             self.callers.pop(who.call_id, None)

@@ -153,3 +153,70 @@ async def test_logout_during_a_call_takes_effect_when_it_ends(tmp_path):
         with pytest.raises(ApiCallError) as e:
             await acd.ask("ready", agent="1001")
         assert e.value.code == "wrong_state"
+
+
+async def test_the_agent_call_is_recorded_in_stereo_customer_left_agent_right(tmp_path):
+    """record = "all" (the default): one WAV per agent call, bound to the customer's call leg, the customer on the
+    left and the agent on the right; it ends with the agent's call, not with the customer's next stop."""
+    from tests.support import signals as S
+    async with running_acd(tmp_path, QUEUES.replace('wrapup_s = 5', 'wrapup_s = 5\nsurvey = "ivr:survey"'),
+                           AGENTS) as acd:
+        t = acd.tester
+        low = S.write_wav(tmp_path / "customer.wav", S.tone([(697, -10.0)], 600))
+        high = S.write_wav(tmp_path / "agent.wav", S.tone([(1477, -10.0)], 600))
+        await acd.login("1001", "8001")
+        caller = await acd.call(caller="13900001111")
+        await t.wait_for("far", far=acd.phone("8001"), what="ringing")
+        await t.call("sim.answer", far=acd.phone("8001"))
+        await acd.wait_agent("1001", "on_call")
+        m = t.mark()
+        await t.call("sim.play", far=caller, items=[low])     # the customer speaks
+        await t.call("sim.play", far=acd.phone("8001"), items=[high])   # the agent speaks
+        for far in (caller, acd.phone("8001")):
+            await t.wait_for("far", far=far, what="play_done", since=m)
+        m = t.mark()
+        await t.call("sim.hangup", far=acd.phone("8001"))       # the agent hangs up: the customer goes on (survey)
+        await acd.wait_agent("1001", "wrap_up")
+        await t.call("sim.play", far=caller, items=[low])    # in nobody's recording
+        await t.wait_for("far", far=caller, what="play_done", since=m)
+        await t.call("sim.hangup", far=caller)
+        await t.wait_for("line_state", chan=caller.split("~")[0], state="idle", since=m)
+        await acd.chand.board.recorder.drain()
+        paths = {leg["span"]: leg["recording_path"] for leg in acd.rows("SELECT span, recording_path FROM call_legs")}
+        assert paths["callers"], paths
+        wav = S.read_wav(paths["callers"])
+        assert wav.channels == 2
+        left, right = wav.samples
+        assert S.goertzel_dbm0(left, 697) > -30 and S.goertzel_dbm0(left, 1477) < -50
+        assert S.goertzel_dbm0(right, 1477) > -30 and S.goertzel_dbm0(right, 697) < -50
+        # 600 ms of each side and the silence around them, not the customer's time after the agent left
+        runs = S.active_runs(left)
+        assert len(runs) == 1, runs
+
+
+async def test_on_demand_recording_starts_and_stops_when_the_agent_says(tmp_path):
+    from tests.support import signals as S
+    async with running_acd(tmp_path, QUEUES.replace('wrapup_s = 5', 'wrapup_s = 5\nrecord = "on_demand"'),
+                           AGENTS) as acd:
+        t = acd.tester
+        low = S.write_wav(tmp_path / "customer.wav", S.tone([(697, -10.0)], 400))
+        await acd.login("1001", "8001")
+        caller = await acd.call(caller="13900001111")
+        await t.wait_for("far", far=acd.phone("8001"), what="ringing")
+        await t.call("sim.answer", far=acd.phone("8001"))
+        await acd.wait_agent("1001", "on_call")
+        assert list((tmp_path / "recordings").rglob("*.wav")) == []          # on demand: nothing yet
+        started = await acd.desk.request("queue", {"action": "record", "agent": "1001", "on": True})
+        with pytest.raises(ApiCallError, match="already"):
+            await acd.desk.request("queue", {"action": "record", "agent": "1001", "on": True})
+        m = t.mark()
+        await t.call("sim.play", far=caller, items=[low])
+        await t.wait_for("far", far=caller, what="play_done", since=m)
+        m = t.mark()
+        await acd.desk.request("queue", {"action": "record", "agent": "1001", "on": False})
+        await t.call("sim.play", far=caller, items=[low])            # after the stop: not in the file
+        await t.wait_for("far", far=caller, what="play_done", since=m)
+        await t.call("sim.hangup", far=caller)
+        await t.wait_for("line_state", chan=caller.split("~")[0], state="idle", since=m)
+        wav = S.read_wav(started["path"])
+        assert wav.channels == 2 and len(S.active_runs(wav.samples[0])) == 1
