@@ -117,7 +117,9 @@ class CallMedia:
         return self.engine.send_dtmf(line.chan, digits)
 
     def record(self, line: Line, mode: RecMode, name: str, max_ms: int, silence_ms: int,
-               stop_digits: str) -> Recording:
+               stop_digits: str, by: str = "") -> Recording:
+        """by: the application that asked (record_start says so: an IVR waiting for speech and an ACD
+        recording the agent's call look the same otherwise)."""
         call = self._call(line)
         fname = name or f"{call.call_id}-{self.engine.new_id()}"
         if not fname.endswith(".wav"):
@@ -127,7 +129,7 @@ class CallMedia:
         rid = self.engine.record(line.chan, path, mode, Codec.ALAW, max_ms=max_ms, silence_ms=silence_ms,
                                  stop_digits=stop_digits)
         call.media.recordings[rid] = path
-        self.board.record_event(line, "record_start", recording=rid, path=path)
+        self.board.record_event(line, "record_start", recording=rid, path=path, by=by)
         return Recording(rid, path)
 
     def stop_record(self, line: Line, recording: int = 0) -> None:

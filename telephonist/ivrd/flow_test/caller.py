@@ -24,6 +24,8 @@ from typing import Any
 
 from telephonist.client import Client
 
+IVR_APP = "ivr"          # the recordings the caller speaks into are the IVR's (not an ACD's of an agent's call)
+
 
 @dataclass
 class Heard:
@@ -117,7 +119,7 @@ class ScriptedCaller:
             out.heard.extend(self._name(i) for i in ev.get("items", []))
         elif what == "collect_start":
             out.heard.extend(self._name(i) for i in ev.get("prompt", []))
-        if what in ("collect_start", "record_start"):
+        if what == "collect_start" or (what == "record_start" and ev.get("by") == IVR_APP):
             out.inputs += 1
             await self._act(out, actions, far)
         elif what == "state" and ev.get("state") == "idle":

@@ -55,7 +55,8 @@ def record(board, sess, msg):
     silence_ms = ms_arg(msg, "silence_ms", 0)
     stop_digits = arg(msg, "stop_digits", str, "", check=lambda d: len(d) <= 16 and all(c in "0123456789*#ABCD" for c in d),
                       what="must be DTMF keys")
-    rec = engine_safe(lambda: board.media.record(line, REC_MODES[mode], name, max_ms, silence_ms, stop_digits))
+    rec = engine_safe(lambda: board.media.record(line, REC_MODES[mode], name, max_ms, silence_ms, stop_digits,
+                                                    by=sess.app or ""))
     return {"recording": rec.id, "path": rec.path}
 
 
