@@ -39,6 +39,7 @@ class Media:
     collect: "DigitCollector | None" = None
     fallback_playback: int | None = None     # the fallback's prompt: the call is hung up at its end
     hold_playback: int | None = None         # music on hold while the call is held
+    call_recording: int | None = None        # chand's own recording of the whole call (route/trunk group)
 
 
 @dataclass(eq=False)
@@ -77,6 +78,7 @@ class Call:
     bridge: "Bridge | None" = None  # the bridge or conference the call is in (bridges.py)
     transfer: Transfer | None = None
     no_answer_ms: int | None = None  # this call's no-answer time, instead of the line's
+    record_whole: bool = False      # chand records the whole call from the answer (route, trunk group)
     record: Any = None              # what the call record still has to write (records.py)
 
     @staticmethod

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from telephonist.chand.api.errors import BadRequest, Forbidden, NotFound
 from telephonist.chand.collect import CollectSpec, DigitCollector
 from telephonist.chand.line import Line, LineState
-from telephonist.engine import (Codec, Dsp, DtmfEvent, DtmfSent, EndReason, ErrorEvent, Event, FaxDone, FaxPage, FaxTone,
-                                PlayDone, RecDone, RecMode, ToneEvent, VadEvent)
+from telephonist.engine import (Codec, Dsp, DtmfEvent, DtmfSent, EndReason, EngineError, ErrorEvent, Event, FaxDone,
+                                FaxPage, FaxTone, PlayDone, RecDone, RecMode, ToneEvent, VadEvent)
 
 if TYPE_CHECKING:
     from telephonist.chand.switchboard import Switchboard
@@ -124,8 +124,33 @@ class CallMedia:
         self.board.record_event(line, "record_start", recording=rid, path=path)
         return Recording(rid, path)
 
+    def record_call(self, line: Line) -> None:
+        """chand's own recording of the whole call, from the answer to the end, whoever has the call meanwhile
+        (IVR, queue, agent, transfers): stereo, the line on the left, our side on the right. The call record
+        names it."""
+        call = self._call(line)
+        if call.media.call_recording is not None:
+            return
+        path = os.path.join(self.recordings_dir, time.strftime("%Y/%m/%d"), f"{call.call_id}-{line.span}-{line.index}.wav")
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            rid = self.engine.record(line.chan, path, RecMode.STEREO, Codec.ALAW)
+        except (OSError, EngineError) as exc:
+            log.error("event=call_recording_failed line=%s call=%s error=%s", line.name, call.call_id, exc)
+            return
+        call.media.call_recording = rid
+        call.media.recordings[rid] = path
+        call.recording_path = path
+        if self.board.recorder:
+            self.board.recorder.updated(line, recording_path=path)
+        self.board.record_event(line, "record_start", recording=rid, path=path, whole_call=True)
+
     def stop_record(self, line: Line, recording: int = 0) -> None:
-        self.engine.record_stop(line.chan, recording)
+        """An application stops its recording (0: all of its own; chand's whole-call recording goes on)."""
+        call = self._call(line)
+        own = [rid for rid in call.media.recordings if rid != call.media.call_recording]
+        for rid in own if recording == 0 else [recording] if recording in own else []:
+            self.engine.record_stop(line.chan, rid)
 
     def collect(self, line: Line, spec: CollectSpec, initial: str, prompt: list[Any]) -> int:
         """Digits from the caller after an optional prompt they may interrupt; collect_done tells the owner."""
@@ -214,8 +239,10 @@ class CallMedia:
         if media.recordings:
             # the file is complete once the engine says so (record_done); the record names it now
             for rid, path in media.recordings.items():
-                self.finishing[(line.chan, rid)] = (call.owner, path, call.call_id)
-            call.recording_path = list(media.recordings.values())[-1]
+                owner = None if rid == media.call_recording else call.owner
+                self.finishing[(line.chan, rid)] = (owner, path, call.call_id)
+            if media.call_recording is None:
+                call.recording_path = list(media.recordings.values())[-1]
             if self.board.recorder:
                 self.board.recorder.updated(line, recording_path=call.recording_path)
             self.engine.record_stop(line.chan, 0)
@@ -295,13 +322,17 @@ class CallMedia:
                                     reason=reason, duration_ms=ev.recorded_ms, path=path, error=error,
                                     time_ms=self.board.now())
             return
-        if ev.reason != EndReason.ERROR:
+        whole = ev.recording == call.media.call_recording
+        if ev.reason != EndReason.ERROR and (whole or call.media.call_recording is None):
             call.recording_path = path
             if self.board.recorder:
                 self.board.recorder.updated(line, recording_path=path)
+        if whole:
+            call.media.call_recording = None
         self.board.record_event(line, "record", recording=ev.recording, reason=reason, ms=ev.recorded_ms, path=path)
-        self.board.tell_owner(line, "record_done", recording=ev.recording, reason=reason, duration_ms=ev.recorded_ms,
-                              path=path, error=error)
+        if not whole:                   # chand's own recording is nobody's to hear about
+            self.board.tell_owner(line, "record_done", recording=ev.recording, reason=reason,
+                                  duration_ms=ev.recorded_ms, path=path, error=error)
 
     @staticmethod
     def _call(line: Line):

@@ -221,8 +221,10 @@ class Switchboard(LineListener):
     def start_dial(self, sess: Session, line: Line, number: str, caller_id: str, trunk_group: str,
                    call_id: str | None, no_answer_ms: int | None) -> Call:
         """An outbound call for sess on line (picked free from its trunk group)."""
+        group = self.trunk_groups.get(trunk_group)
         call = line.new_call("outbound", self.now(), caller=caller_id, dialled=number, trunk_group=trunk_group,
-                             application=sess.app, call_id=call_id, owner=sess.name, no_answer_ms=no_answer_ms)
+                             application=sess.app, call_id=call_id, owner=sess.name, no_answer_ms=no_answer_ms,
+                             record_whole=bool(group and group.record))
         try:
             line.sig.dial(number, caller_id)
         except (RuntimeError, EngineError):
@@ -302,6 +304,8 @@ class Switchboard(LineListener):
             if self._listen_for_fax(line):
                 self.engine.set_dsp(line.chan, line.sig.media_dsp() | Dsp.FAXTONE)
             self.echo(line, True)
+            if call.record_whole:
+                self.media.record_call(line)
             self.tell_owner(line, "answered", how=info.get("how", "local"))
         elif sig == Signal.REMOTE_FAIL:
             self._stop_media(line)
@@ -322,7 +326,7 @@ class Switchboard(LineListener):
     def _offer(self, line: Line) -> None:
         call = line.call
         assert call is not None
-        application = self.router.route(line.name, call.dialled, call.caller)
+        application, call.record_whole = self.router.decide(line.name, call.dialled, call.caller)
         call.application = application
         if self.recorder:
             self.recorder.updated(line, caller=call.caller, dialled=call.dialled, application=application)
