@@ -121,6 +121,10 @@ int eng_read_events(engine_t *e, eng_event_t *out, int max)
     if (max < 1)
         return 0;
     pthread_mutex_lock(&e->ev_lock);
+    /* Lockstep: events are read only once the tick that emitted them is over, so that the clock Python
+     * reads while it handles them is the one the tick ended at, whichever thread got there first. */
+    while (e->clock_mode == ENG_CLOCK_LOCKSTEP && e->ticking && e->ev_count > 0 && !e->stop_requested)
+        pthread_cond_wait(&e->ev_cond, &e->ev_lock);
     if (e->ev_dropped) {
         out[n].type = EV_OVERRUN;
         out[n].chan = -1;

@@ -29,6 +29,7 @@ APT_PACKAGES=(
     libfuse2 fuse3
     clang libclang-rt-14-dev
     ca-certificates
+    rsync openssh-client openssh-server   # telephonist backup to user@host:/folder; the tests' own sshd
 )
 
 # Debian's own python3 has neither venv (ensurepip) nor Python.h without these.

@@ -9,6 +9,8 @@ import argparse
 import importlib
 import sys
 
+from telephonist.config import ConfigError
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("telephonist.supervisor.cli", "start every daemon in one supervised process group"),
     "chand": ("telephonist.chand.cli", "the channel daemon: spans, channels, control API, call records"),
@@ -25,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fax": ("telephonist.faxd.fax_cli", "send, list, show and resend fax jobs"),
     "phone": ("telephonist.tools.phone", "call the system from this computer's headset (driver local)"),
     "dahdi-scan": ("telephonist.tools.dahdi_scan", "DAHDI spans and channels the kernel reports, and a [[spans]] proposal"),
+    "backup": ("telephonist.backup.cli", "archive the database, recordings, voicemail, faxes, prompts and configuration"),
+    "restore": ("telephonist.backup.restore_cli", "check a backup archive and put it back"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask behind uvicorn); create-user"),
 }
@@ -54,7 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "_missing", None):
         print(f"telephonist {args.command}: not available in this build ({args._missing})", file=sys.stderr)
         return 2
-    return int(args._main(args) or 0)
+    try:
+        return int(args._main(args) or 0)
+    except ConfigError as exc:           # a configuration that is missing or wrong: what and where, no traceback
+        for problem in exc.problems:
+            hint = " (--config PATH or TELEPHONIST_CONFIG names another)" if "cannot read" in problem.message else ""
+            print(f"telephonist {args.command}: {problem}{hint}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

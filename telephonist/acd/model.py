@@ -30,6 +30,8 @@ class Agent:
     call: "AgentCall | None" = None
     after_call: str = ""            # asked during a call: "not_ready:REASON" or "logout", done when it ends
     wrapup_timer: int | None = None
+    wrapup_started_ms: int | None = None   # engine time its wrap-up began (its length goes in acd_calls)
+    last_row: int | None = None     # acd_calls row of its last queue call (the disposition goes there)
 
     @classmethod
     def from_config(cls, cfg: AgentConfig, order: int, machine: AgentMachine) -> "Agent":
@@ -54,6 +56,7 @@ class CallerState(str, enum.Enum):
     OFFERED = "offered"             # an agent's phone rings for it
     CONNECTED = "connected"
     CALLBACK = "callback"           # left the line; keeps its place to be called back
+    CALLING_BACK = "calling_back"   # its agent answered; the customer's number is being dialled
 
 
 @dataclass(eq=False)
@@ -76,7 +79,12 @@ class Caller:
     callback_number: str = ""       # CALLBACK: where to call
     row: int | None = None          # its row in acd_calls
     transfers: int = 0              # how often an agent passed it on
+    callback_offered: bool = False  # it heard the offer to be called back (its key now counts)
+    hangup_after: int | None = None  # a playback at whose end the ACD hangs up (the call-back confirmation)
     announcement: int | None = None  # the playback of an announcement of its place
+    dialog: str | None = None       # agreeing on a call back: "confirm" (the number) or "enter" (another)
+    collect: int | None = None      # the question's collection in chand
+    tries: int = 0                  # questions of the dialogue not answered or answered wrong
 
 
 @dataclass(eq=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from telephonist.acd.agent_state import AgentSignal as G
@@ -69,7 +68,7 @@ class Ringing:
 
     def _back_in_line(self, caller: Caller) -> None:
         if caller.state == CallerState.OFFERED and not caller.offered_to and caller.call_id in self.callers:
-            caller.state = CallerState.WAITING
+            caller.state = CallerState.CALLBACK if caller.chan is None else CallerState.WAITING
             self.dispatcher.enqueue(caller, self.now_ms)
             self.match()
 
@@ -79,15 +78,18 @@ class Ringing:
             await self._agent_answered(call)
         elif isinstance(call, Leg):
             await self._leg_answered(call)
+        elif isinstance(call, Caller) and call.state == CallerState.CALLING_BACK:
+            await self._callback_answered(call)
 
     async def _agent_answered(self, call: AgentCall) -> None:
         agent = self.roster.get(call.agent)
         caller = call.caller
-        if caller is None or caller.state == CallerState.CONNECTED or caller.call_id not in self.callers \
-                or agent.call is not call:
+        if caller is None or caller.state in (CallerState.CONNECTED, CallerState.CALLING_BACK) \
+                or caller.call_id not in self.callers or agent.call is not call:
             await self._release_leg(call, agent)          # someone else answered first, or the caller is gone
             return
-        caller.state = CallerState.CONNECTED
+        calling_back = caller.chan is None            # it chose a call back: it has no line now
+        caller.state = CallerState.CALLING_BACK if calling_back else CallerState.CONNECTED
         call.answered_ms = self.now_ms
         self.dispatcher.dequeue(caller)
         for other in list(caller.offered_to):
@@ -96,7 +98,17 @@ class Ringing:
         caller.offered_to = [agent.number]
         self._cancel_timer(caller.timeout_timer)
         self._cancel_timer(caller.announce_timer)
+        if calling_back:
+            await self._call_back(caller, call, agent)
+            return
+        await self._connect(caller, call, agent)
+
+    async def _connect(self, caller: Caller, call: AgentCall, agent: Agent, answered: bool = True) -> None:
+        """Caller and agent bridged: the agent's call begins."""
         queue = self.queues[caller.queue]
+        call.customer_chan = caller.chan
+        if caller.dialog is not None:
+            await self._end_dialog(caller)
         try:
             if caller.playback is not None:
                 await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
@@ -105,7 +117,8 @@ class Ringing:
             log.error("event=acd_bridge_failed caller=%s agent=%s error=%s", caller.chan, agent.number, exc)
             await self._release_leg(call, agent)
             return
-        self.roster.signal(agent, G.ANSWER, queue=queue.name, call_id=caller.call_id)
+        if answered:
+            self.roster.signal(agent, G.ANSWER, queue=queue.name, call_id=caller.call_id)
         agent.calls += 1
         wait_ms = self.now_ms - caller.entered_ms
         for chan in (caller.chan, call.agent_chan):
@@ -114,14 +127,16 @@ class Ringing:
             self._spawn(self.c.call("record", chan=call.agent_chan, mode="stereo",
                                     name=f"{caller.call_id}-agent-{agent.number}"))
         await asyncio.gather(self.store.waiting_gone(caller.call_id), self.store.call_update(
-            caller.row, answered_at=datetime.now(timezone.utc), agent=agent.number, outcome="answered",
+            caller.row, answered_at=self.wall(), agent=agent.number, outcome="answered",
             wait_ms=wait_ms))
-        self.publish("call_answered", {"queue": queue.name, "call_id": caller.call_id, "agent": agent.number,
-                                       "wait_ms": wait_ms})
+        self.publish("call_answered", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
+                                       "agent": agent.number, "wait_ms": wait_ms})
 
     async def _on_dial_failed(self, ev: dict[str, Any]) -> None:
         call = self.by_chan.pop(ev["chan"], None)
-        if isinstance(call, Leg):
+        if isinstance(call, Caller) and call.state == CallerState.CALLING_BACK:
+            await self._callback_failed(call)               # the customer did not answer the call back
+        elif isinstance(call, Leg):
             await self._leg_gone(call)                      # a consulted party or a supervisor did not answer
         elif isinstance(call, AgentCall):
             agent = self.roster.get(call.agent)

@@ -52,6 +52,7 @@ waiting = Table(
     Column("state", String(16), nullable=False),      # waiting | callback
     Column("callback_number", String(64), nullable=False, default=""),
     Column("data", Text, nullable=False, default="{}"),
+    Column("call_row", Integer),                      # its acd_calls row
 )
 
 calls = Table(
@@ -68,6 +69,7 @@ calls = Table(
     Column("wait_ms", Integer),
     Column("talk_ms", Integer),
     Column("hold_ms", Integer),
+    Column("wrapup_ms", Integer),
     Column("wrapup_code", String(64)),
     Column("note", Text),
 )

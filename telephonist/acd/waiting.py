@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from telephonist.acd.agent_state import AgentState as S
@@ -18,6 +18,8 @@ class WaitingRoom:
     """The caller's side of the ACD."""
 
     async def _on_offer(self, ev: dict[str, Any]) -> None:
+        if ev.get("reason") in ("adopted", "returned"):
+            return                        # what reclaim gives back: recovery.py takes it from the reply
         chan, name = ev["chan"], ev.get("target") or ""
         queue = self.queues.get(name)
         if queue is None:
@@ -42,10 +44,12 @@ class WaitingRoom:
             self.by_chan[caller.chan] = caller
             self._spawn(self.c.call("annotate", chan=caller.chan, queue=queue.name))
         if queue.sticky_days and queue.strategy == "sticky" and caller.number:
-            since = datetime.now(timezone.utc) - timedelta(days=queue.sticky_days)
+            since = self.wall() - timedelta(days=queue.sticky_days)
             caller.sticky_agent = await asyncio.to_thread(self.store.last_agent, caller.number, since)
-        caller.row = await self.store.call_started(dict(
-            call_id=caller.call_id, queue=queue.name, caller=caller.number, entered_at=datetime.now(timezone.utc)))
+        if caller.row is None:
+            caller.row = await self.store.call_started(dict(
+                call_id=caller.call_id, queue=queue.name, caller=caller.number,
+                entered_at=self.wall(caller.entered_ms)))
         await self.store.waiting_put(self._waiting_row(caller))
         if queue.when_empty == "leave" and not self._anyone_for(queue.name):
             await self._leave(caller, "timeout", queue.on_timeout)
@@ -57,6 +61,8 @@ class WaitingRoom:
                                                      "timeout", caller.call_id)
         if queue.announce_every_s:
             caller.announce_timer = await self._timer(queue.announce_every_s * 1000, "announce", caller.call_id)
+        if queue.callback.after_s and caller.chan and caller.state == CallerState.WAITING:
+            await self._timer(queue.callback.after_s * 1000, "cboffer", caller.call_id)
         self.dispatcher.enqueue(caller, self.now_ms)
         if caller.sticky_agent and caller.state == CallerState.WAITING and \
                 caller.seq not in self.dispatcher.queues[queue.name].callers:
@@ -82,9 +88,9 @@ class WaitingRoom:
 
     def _waiting_row(self, caller: Caller) -> dict[str, Any]:
         return dict(call_id=caller.call_id, chan=caller.chan, queue=caller.queue, caller=caller.number,
-                    priority=caller.priority, seq=caller.seq, entered_at=datetime.now(timezone.utc),
+                    priority=caller.priority, seq=caller.seq, entered_at=self.wall(caller.entered_ms),
                     state="callback" if caller.state == CallerState.CALLBACK else "waiting",
-                    callback_number=caller.callback_number, data=caller.data)
+                    callback_number=caller.callback_number, data=caller.data, call_row=caller.row)
 
     async def _music(self, caller: Caller) -> None:
         queue = self.queues[caller.queue]
@@ -95,13 +101,20 @@ class WaitingRoom:
             log.warning("event=acd_music_failed chan=%s error=%s", caller.chan, exc)
 
     async def _caller_gone(self, caller: Caller) -> None:
+        if caller.state == CallerState.CALLBACK:
+            self.by_chan.pop(caller.chan, None)   # it left the line after choosing a call back: it keeps its place
+            caller.chan = None
+            return
+        if caller.state == CallerState.CALLING_BACK:
+            await self._callback_failed(caller)
+            return
         if self.callers.pop(caller.call_id, None) is None:
             return
         self.by_chan.pop(caller.chan, None)
         self._cancel_timer(caller.timeout_timer)
         self._cancel_timer(caller.announce_timer)
         queue = self.queues[caller.queue]
-        now = datetime.now(timezone.utc)
+        now = self.wall()
         if caller.state == CallerState.CONNECTED:
             self._spawn(self.store.call_update(caller.row, ended_at=now))
             return                                             # the bridge's end takes the agent to wrap-up
@@ -111,13 +124,13 @@ class WaitingRoom:
         wait_ms = self.now_ms - caller.entered_ms
         await asyncio.gather(self.store.waiting_gone(caller.call_id),
                              self.store.call_update(caller.row, ended_at=now, outcome="abandoned", wait_ms=wait_ms))
-        self.publish("caller_left", {"queue": queue.name, "call_id": caller.call_id, "outcome": "abandoned",
-                                     "wait_ms": wait_ms})
+        self.publish("caller_left", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
+                                     "outcome": "abandoned", "wait_ms": wait_ms})
 
     async def _announce(self, caller: Caller) -> None:
         """The caller's place in the queue and the wait to expect, then the music again."""
         queue = self.queues[caller.queue]
-        items = self._announcement(caller)
+        items = self._announcement(caller) if caller.dialog is None else []     # not into a call-back question
         if items:
             if caller.playback is not None:
                 await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
@@ -146,9 +159,9 @@ class WaitingRoom:
         self._cancel_timer(caller.announce_timer)
         wait_ms = self.now_ms - caller.entered_ms
         await asyncio.gather(self.store.waiting_gone(caller.call_id), self.store.call_update(
-            caller.row, ended_at=datetime.now(timezone.utc), outcome=outcome, wait_ms=wait_ms))
-        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "outcome": outcome,
-                                     "wait_ms": wait_ms, "to": target})
+            caller.row, ended_at=self.wall(), outcome=outcome, wait_ms=wait_ms))
+        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "caller": caller.number,
+                                     "outcome": outcome, "wait_ms": wait_ms, "to": target})
         kind, _, rest = target.partition(":")
         data = {**caller.data, "queue": caller.queue, "waited_ms": wait_ms}
         if caller.playback is not None:
@@ -159,9 +172,9 @@ class WaitingRoom:
                 data["node"] = node
             await self._quietly(self.c.call("handoff", chan=caller.chan, app=f"{kind}:{flow}", reason=outcome,
                                             data=data))
-        elif kind == "voicemail":
+        elif kind == "voicemail":                 # ivrd's built-in voicemail flow (flow_loader.py)
             await self._quietly(self.c.call("handoff", chan=caller.chan, app="ivr:voicemail", reason=outcome,
-                                            data={**data, "mailbox": rest}))
+                                            data={**data, "flow": "voicemail", "mailbox": rest}))
         elif kind in ("number", "ext"):
             group = self.acd.outbound_trunk_group if kind == "number" else self.acd.agents_trunk_group
             await self._quietly(self.c.call("transfer", chan=caller.chan, trunk_group=group, number=rest))
@@ -170,10 +183,11 @@ class WaitingRoom:
 
     async def _on_play_done(self, ev: dict[str, Any]) -> None:
         caller = self.by_chan.get(ev["chan"])
-        if isinstance(caller, Caller) and caller.state == CallerState.WAITING and ev.get("playback") == \
-                getattr(caller, "announcement", None):
+        if not isinstance(caller, Caller):
+            return
+        if caller.hangup_after is not None and ev.get("playback") == caller.hangup_after:
+            caller.hangup_after = None
+            await self._quietly(self.c.call("hangup", chan=ev["chan"]))
+        elif caller.state == CallerState.WAITING and caller.dialog is None and ev.get("playback") == caller.announcement:
             caller.announcement = None
             await self._music(caller)
-
-    async def _on_dtmf(self, ev: dict[str, Any]) -> None:
-        pass

@@ -102,7 +102,7 @@ class Bridges:
         self.leave(line)
         self._join(b, line, role, whisper_to)
         for ln in b.members:
-            self.board.record_event(ln, "bridge_join", bridge=b.name, chan=line.name, role=role.name.lower())
+            self.board.record_event(ln, "bridge_join", bridge=b.name, joined=line.name, role=role.name.lower())
 
     def leave(self, line: "Line") -> None:
         b = line.bridge
@@ -117,7 +117,7 @@ class Bridges:
             if len(b.talkers()) < 2:        # nobody left to talk to: listeners and whisperers go too
                 for left in list(b.members):
                     self._part(b, left)
-                    self.board.tell_owner(left, "unbridged", bridge=b.name)
+                    self.board.bridge_left_alone(left, b.name)
 
     def hold(self, line: "Line") -> bool:
         """The line's call goes out of its bridge's mix (it stays a member); False if it is in none."""

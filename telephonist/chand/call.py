@@ -79,6 +79,10 @@ class Call:
     transfer: Transfer | None = None
     no_answer_ms: int | None = None  # this call's no-answer time, instead of the line's
     record_whole: bool = False      # chand records the whole call from the answer (route, trunk group)
+    handoff_data: dict[str, Any] | None = None   # what the last handoff passed on (given again on its return)
+    orphan_of: str | None = None    # its application left while it talked in a bridge: it goes on, ownerless
+    awaiting: str | None = None     # its application left: it waits (music) for it to come back
+    return_timer: int | None = None
     record: Any = None              # what the call record still has to write (records.py)
 
     @staticmethod

@@ -73,7 +73,7 @@ def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
         trunk_groups=[TrunkGroupSpec(g.name, list(g.lines), g.hunting, g.caller_id, g.max_calls, g.record)
                       for g in cfg.trunk_groups],
         routes=routes_of(cfg), default_route=cfg.routing.default or None, record_calls=cfg.routing.record, numbers=numbers_of(cfg),
-        fallback=Fallback(cfg.control.fallback.prompt or None, cfg.control.fallback.then),
+        fallback=Fallback(cfg.control.fallback.prompt or None, cfg.control.fallback.then, cfg.control.fallback.return_s),
         recordings_dir=cfg.system.recordings_dir, prompts_dir=cfg.system.prompts_dir, play_dirs=play_dirs_of(cfg),
         fax_dirs=(cfg.faxd.spool_dir,), recorder=recorder,
         app_timeout_ms=cfg.control.app_timeout_ms)
@@ -95,7 +95,8 @@ def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[st
         if a != b:
             restart.append(section)
     board.router = Router(routes_of(new), new.routing.default or None, new.routing.record)
-    board.fallback = Fallback(new.control.fallback.prompt or None, new.control.fallback.then)
+    board.fallback = Fallback(new.control.fallback.prompt or None, new.control.fallback.then,
+                              new.control.fallback.return_s)
     board.set_tokens(grants_from(new.control.tokens))
     board.fax_route = new.routing.fax or None
     board.media.moh = new.control.music_on_hold or None

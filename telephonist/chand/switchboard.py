@@ -37,11 +37,13 @@ log = logging.getLogger(__name__)
 
 
 class Fallback:
-    """What a call hears when its application is gone: a prompt, then hang-up or another application."""
+    """What a call hears when its application is gone: a prompt, then hang-up, another application, or
+    (then = "return") music until its application is back, return_s at most."""
 
-    def __init__(self, prompt: str | None = None, then: str = "hangup") -> None:
+    def __init__(self, prompt: str | None = None, then: str = "hangup", return_s: int = 120) -> None:
         self.prompt = prompt
         self.then = then
+        self.return_s = return_s
 
 
 class Switchboard(LineListener):
@@ -147,10 +149,15 @@ class Switchboard(LineListener):
             self.timers.cancel(handle)
         sess.timers.clear()
         for line in self.lines.values():
-            if line.call and line.call.owner == sess.name:
-                line.call.owner = None
-                if line.busy and line.state != LineState.CLEARING:
-                    self.apply_fallback(line, why)
+            call = line.call
+            if call and call.owner == sess.name:
+                call.owner = None
+                if call.bridge is not None and len(call.bridge.talkers()) >= 2:
+                    # talking to someone: the call goes on; the application may take it back (reclaim)
+                    call.orphan_of = sess.app
+                    self.record_event(line, "orphaned", app=sess.app, why=why)
+                elif line.busy and line.state != LineState.CLEARING:
+                    self.apply_fallback(line, why, app=sess.app)
         if self.sim:
             self.sim.owner_gone(sess.name)
 
@@ -181,7 +188,7 @@ class Switchboard(LineListener):
                     pass
 
     # ---- who has the call -------------------------------------------------------------------------
-    def apply_fallback(self, line: Line, why: str) -> None:
+    def apply_fallback(self, line: Line, why: str, app: str | None = None) -> None:
         fb = self.fallback
         self.record_event(line, "fallback", why=why)
         if line.call:
@@ -195,12 +202,58 @@ class Switchboard(LineListener):
             line.sig.hangup("fallback")
             return
         self.leave_bridge(line)
-        items: list[Any] = []
-        if fb.prompt and os.path.exists(fb.prompt):
-            items.append(fb.prompt)
-        else:
-            items.append(("tone", "congestion", 3000))
-        self.media.fallback_prompt(line, items)
+        items: list[Any] = [fb.prompt] if fb.prompt and os.path.exists(fb.prompt) else []
+        if fb.then == "return" and app and line.call is not None:
+            self._await_return(line, app, items)
+            return
+        self.media.fallback_prompt(line, items or [("tone", "congestion", 3000)])
+
+    def _await_return(self, line: Line, app: str, items: list[Any]) -> None:
+        """The caller holds (the fallback prompt, then music) until its application is back (reclaim)."""
+        call = line.call
+        assert call is not None
+        call.awaiting = app
+        if items:
+            self.engine.play(line.chan, items)
+        call.media.hold_playback = self.engine.play(line.chan, self.media.music_on_hold(), loop=True)
+
+        def give_up() -> None:
+            if line.call is call and call.awaiting:
+                log.warning("event=application_not_back line=%s app=%s", line.name, app)
+                call.awaiting = None
+                line.sig.hangup("fallback")
+        call.return_timer = self.timers.call_later(self.fallback.return_s * 1000, give_up)
+
+    def reclaim(self, sess: Session) -> list[dict[str, Any]]:
+        """An application back after it went away takes its calls again: those waiting for it (offer, reason
+        "returned", with the data of their last handoff) and those that talked on without it (reason "adopted",
+        with their bridge). Returns what it was offered."""
+        taken: list[dict[str, Any]] = []
+        for line in self.lines.values():
+            call = line.call
+            if call is None or sess.app not in (call.awaiting, call.orphan_of):
+                continue
+            reason = "returned" if call.awaiting == sess.app else "adopted"
+            if call.awaiting:
+                self.timers.cancel(call.return_timer)
+                self.engine.play_stop(line.chan, 0)
+                call.media.hold_playback = None
+            call.awaiting = call.orphan_of = None
+            prev, call.owner = call.owner, sess.name
+            self.record_event(line, "reclaimed", by=sess.name, reason=reason)
+            offer = {**self.call_info(line), "target": call.target, "reason": reason, "previous": prev,
+                     **({"data": call.handoff_data} if call.handoff_data else {})}
+            sess.send_event("offer", **offer)
+            taken.append(offer)
+        return taken
+
+    def bridge_left_alone(self, line: Line, bridge: str) -> None:
+        """A line's bridge ended around it: its owner is told; a call nobody owns any more is hung up."""
+        if line.owner:
+            self.tell_owner(line, "unbridged", bridge=bridge)
+        elif line.call is not None and line.call.orphan_of and line.busy and line.state != LineState.CLEARING:
+            line.call.orphan_of = None
+            line.sig.hangup("normal")
 
     def hand_to(self, line: Line, application: str, reason: str = "handoff", from_session: Session | None = None,
                 data: dict[str, Any] | None = None) -> bool:
@@ -213,6 +266,7 @@ class Switchboard(LineListener):
         call.owner = sess.name
         call.application = application
         call.target = target
+        call.handoff_data = data
         self.record_event(line, "handoff", to=application, by=prev, reason=reason)
         extra = {"data": data} if data else {}
         sess.send_event("offer", **self.call_info(line), target=target, reason=reason, previous=prev, **extra)
@@ -251,6 +305,9 @@ class Switchboard(LineListener):
         if c:
             info.update(call_id=c.call_id, direction=c.direction, caller=c.caller, dialled=c.dialled,
                         span=line.span, cid_name=c.vars.get("cid_name", ""))
+            if c.bridge is not None:
+                info["bridge"] = c.bridge.name
+            info.update({k: c.vars[k] for k in ("agent", "queue") if c.vars.get(k)})
         return info
 
     def tell_owner(self, line: Line, kind: str, **fields: Any) -> None:
@@ -268,6 +325,8 @@ class Switchboard(LineListener):
                 s.send_event(kind, **fields)
 
     def record_event(self, line: Line, kind: str, **data: Any) -> None:
+        """What happened on the call: into its record, and to the sessions following calls (a call_event
+        with chan, call_id and what=kind; data's keys must not be those)."""
         if self.recorder and line.call:
             self.recorder.event(line, kind, **data)
         if line.call:
@@ -396,7 +455,7 @@ class Switchboard(LineListener):
                             cause=call.cause, time_ms=self.now())
 
     def progress(self, line: Line, what: str) -> None:
-        self.record_event(line, "progress", what=what)
+        self.record_event(line, "progress", progress=what)
         self.tell_owner(line, "progress", what=what)
 
     def flash(self, line: Line) -> None:

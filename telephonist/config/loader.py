@@ -30,7 +30,8 @@ from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, Eng
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
              ("control", "fallback", "prompt"), ("control", "media_dirs"), ("control", "music_on_hold"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir"),
-             ("ivrd", "flows_dir"), ("sim", "traffic", "scripts"), ("ivrd", "tts_cache_dir"), ("ivrd", "voicemail", "dir")}
+             ("ivrd", "flows_dir"), ("sim", "traffic", "scripts"), ("ivrd", "tts_cache_dir"), ("ivrd", "voicemail", "dir"),
+             ("backup", "work_dir")}      # [backup] destination may be user@host:/path: telephonist/backup resolves it
 ROLES = ("monitor", "app", "admin")
 HUNTING = ("ascending", "descending", "round_robin", "least_used")
 BEHAVIOURS = ("answer", "busy", "no_answer", "unallocated", "congestion", "machine", "fax")
@@ -273,6 +274,11 @@ def _check(cfg: Config, b: _Builder) -> None:
         if not low <= getattr(cfg.webadmin, key) <= high:
             b.problem(("webadmin", key), f"{key} must be from {low} to {high}")
 
+    if not 1 <= cfg.backup.keep <= 10000:
+        b.problem(("backup", "keep"), "keep must be from 1 to 10000 (archives kept at the destination)")
+    if not cfg.backup.destination:
+        b.problem(("backup", "destination"), "destination must name a folder or user@host:/folder")
+
     spans: dict[str, SpanConfig] = {}
     dahdi_used: dict[int, str] = {}
     for i, s in enumerate(cfg.spans):
@@ -344,8 +350,10 @@ def _check(cfg: Config, b: _Builder) -> None:
     if cfg.routing.fax:
         _check_application(cfg.routing.fax, b, ("routing", "fax"))
     fb = cfg.control.fallback.then
-    if fb != "hangup":
+    if fb not in ("hangup", "return"):
         _check_application(fb, b, ("control", "fallback", "then"))
+    if not 5 <= cfg.control.fallback.return_s <= 3600:
+        b.problem(("control", "fallback", "return_s"), "return_s must be from 5 to 3600")
 
     for i, n in enumerate(cfg.sim.numbers):
         if n.behaviour not in BEHAVIOURS:

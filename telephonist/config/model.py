@@ -41,7 +41,9 @@ class Token:
 @dataclass(frozen=True)
 class FallbackConfig:
     prompt: str = ""                    # played to callers whose application is gone
-    then: str = "hangup"                # or "app:NAME" / "ivr:FLOW" ... to hand them over
+    then: str = "hangup"                # or "app:NAME" / "ivr:FLOW" ... to hand them over, or "return": hold
+                                        # them (music) until the application is back, for return_s at most
+    return_s: int = 120
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,8 @@ class FaxdConfig:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_sender: str = "fax@localhost"
+    mail_retry_s: int = 300             # a received fax whose e-mail failed is mailed again after this long ...
+    mail_give_up_s: int = 172800        # ... while it is younger than this (then it stays in the inbox only)
     mailboxes: tuple[FaxMailbox, ...] = ()
 
 
@@ -259,6 +263,15 @@ class WebadminConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    """`telephonist backup` (and its systemd timer): where archives go and how many stay."""
+    destination: str = "/var/backups/telephonist"   # a folder, or user@host:/folder (rsync over ssh)
+    keep: int = 7                       # the newest archives of this node kept there; older ones are removed
+    ssh_command: str = "ssh"            # how rsync and the clean-up reach a remote destination ("ssh -i KEY -p 2222")
+    work_dir: str = ""                  # where an archive for a remote destination is made; "" = state_dir/backup-work
+
+
+@dataclass(frozen=True)
 class Config:
     path: str = ""
     system: SystemConfig = field(default_factory=SystemConfig)
@@ -276,6 +289,7 @@ class Config:
     acd: AcdConfig = field(default_factory=AcdConfig)
     queues: tuple[QueueConfig, ...] = ()
     agents: tuple[AgentConfig, ...] = ()
+    backup: BackupConfig = field(default_factory=BackupConfig)
     files: tuple[str, ...] = ()          # every file read, in order (the main one, then conf.d)
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import glob
 import logging
 import os
-import sqlite3
 import tomllib
 
 from telephonist.config.model import Config
+from telephonist.storage.sqlite_files import database_from_sql
 
 log = logging.getLogger("telephonist.demo")
 
@@ -29,13 +29,7 @@ def build_customer_databases(cfg: Config) -> list[str]:
         target = os.path.join(out_dir, os.path.splitext(os.path.basename(sql))[0] + ".db")
         if os.path.exists(target):
             continue
-        os.makedirs(out_dir, exist_ok=True)
-        tmp = target + ".tmp"
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        with open(sql, encoding="utf-8") as f, sqlite3.connect(tmp) as conn:
-            conn.executescript(f.read())
-        os.replace(tmp, target)
+        database_from_sql(sql, target)
         made.append(target)
     if made:
         log.info("event=demo_data_built files=%s", ",".join(made))

@@ -22,17 +22,20 @@ def settings_of(cfg):
     return FaxSettings(socket=cfg.control.socket, database_url=cfg.database.url, spool_dir=f.spool_dir,
                        mailboxes={m.name: m.email for m in f.mailboxes if m.email},
                        smtp=SmtpSettings(f.smtp_host, f.smtp_port, f.smtp_sender), ident=f.ident,
-                       max_sending=f.max_sending, documents_dir=f.documents_dir, demand_trunk_group=f.trunk_group)
+                       max_sending=f.max_sending, documents_dir=f.documents_dir, demand_trunk_group=f.trunk_group,
+                       mail_retry_s=f.mail_retry_s, mail_give_up_s=f.mail_give_up_s)
 
 
 async def serve(settings) -> None:
     from telephonist.client import Client
+    from telephonist.faxd.fax_mail import FaxMailer
     from telephonist.faxd.service import FaxService
     from telephonist.faxd.store import FaxStore
     from telephonist.storage import migrate
     log = logging.getLogger("telephonist.faxd")
     await asyncio.to_thread(migrate, settings.database_url)
     store = FaxStore(settings.database_url)
+    mailer = FaxMailer(store, settings.smtp, settings.mail_retry_s, settings.mail_give_up_s)   # across reconnections
     os.makedirs(settings.spool_dir, exist_ok=True)
     from telephonist import sdnotify
     ready = False
@@ -42,7 +45,7 @@ async def serve(settings) -> None:
         except (ConnectionError, FileNotFoundError):
             await asyncio.sleep(0.5)
             continue
-        service = FaxService(client, store, settings)
+        service = FaxService(client, store, settings, mailer)
         if not ready:
             sdnotify.notify("READY=1")
             asyncio.get_running_loop().create_task(sdnotify.keep_alive())

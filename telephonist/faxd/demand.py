@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from telephonist.client import ApiCallError
 from telephonist.faxd.documents import DocumentError, render_to_tiff
+from telephonist.faxd.fax_mail import one_line
 
 if TYPE_CHECKING:
     from telephonist.faxd.service import FaxService
@@ -96,7 +97,7 @@ class FaxOnDemand:
                     direction="outbound", mailbox="demand", caller=data.get("caller", ""), pages=done.get("pages", 0),
                     bit_rate=done.get("bit_rate", 0), ecm=bool(done.get("ecm")), result_code=done.get("code", -1),
                     result=done.get("result", "hung up"), tiff_path=tiff,
-                    remote_ident=(done.get("remote_ident") or "").strip()))
+                    remote_ident=one_line(done.get("remote_ident"))))
                 log.info("event=fax_on_demand document=%s same_call=true ok=%s", number, ok)
             elif how in ("2", "callback"):
                 to = str(data.get("fax_number") or "") or await self._collect(chan, "en/fax-number.wav", 20)

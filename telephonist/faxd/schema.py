@@ -24,7 +24,9 @@ faxes = Table(
     Column("pdf_path", Text),
     Column("call_id", String(64)),
     Column("job_id", Integer),
-    Column("emailed_to", Text),
+    Column("emailed_to", Text),                               # the address the fax was mailed to, once it went
+    Column("mail_to", Text),                                  # migration fx02: where it is to be mailed ...
+    Column("mail_error", Text),                               # ... and the last failure to send it
     Column("created_at", UTCDateTime(), nullable=False),
     # the web admin's inbox (migration wa02): what the fax is about, and who dealt with it
     Column("category", String(16), nullable=False, default="other", server_default="other"),  # complaint, suggestion, other

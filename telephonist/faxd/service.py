@@ -20,8 +20,9 @@ from typing import Any
 
 from telephonist.client import ApiCallError, Client
 from telephonist.faxd.documents import DocumentError, tiff_to_pdf
-from telephonist.mail import SmtpSettings, send_mail
+from telephonist.faxd.fax_mail import FaxMailer, one_line
 from telephonist.faxd.store import Due, FaxStore
+from telephonist.mail import SmtpSettings
 
 log = logging.getLogger("telephonist.faxd")
 
@@ -41,10 +42,12 @@ class FaxSettings:
     max_sending: int = 4
     answer_timeout_s: float = 120.0
     fax_timeout_s: float = 900.0
+    mail_retry_s: float = 300.0                # a fax whose e-mail failed is mailed again after this long ...
+    mail_give_up_s: float = 172800.0           # ... while it is younger than this
 
 
 class FaxService:
-    def __init__(self, client: Client, store: FaxStore, settings: FaxSettings) -> None:
+    def __init__(self, client: Client, store: FaxStore, settings: FaxSettings, mailer: FaxMailer | None = None) -> None:
         self.c = client
         self.store = store
         self.s = settings
@@ -52,10 +55,12 @@ class FaxService:
         self.sending = 0
         self.tasks: set[asyncio.Task] = set()
         self.confirming: dict[str, tuple[Due, dict]] = {}   # chan -> the send whose last page is awaited
+        self.mailer = mailer or FaxMailer(store, settings.smtp, settings.mail_retry_s, settings.mail_give_up_s)
         client.on("offer", self._offer)
         client.on("fax_page", self._fax_page)
         client.on("answered", self._answered)
         client.on("fax_done", self._fax_done)
+        client.on("ended", self._ended)
 
     # ---- inbound ----------------------------------------------------------------------------
     async def _offer(self, ev: dict[str, Any]) -> None:
@@ -108,25 +113,26 @@ class FaxService:
         if rx is None:
             return
         await self._hangup(ev["chan"])
-        row = dict(direction="inbound", mailbox=rx["mailbox"], caller=rx["caller"], dialled=rx["dialled"],
-                   remote_ident=(ev.get("remote_ident") or "").strip(), pages=ev.get("pages", 0),
+        row = dict(direction="inbound", mailbox=rx["mailbox"], caller=one_line(rx["caller"]), dialled=rx["dialled"],
+                   remote_ident=one_line(ev.get("remote_ident")), pages=ev.get("pages", 0),
                    bit_rate=ev.get("bit_rate", 0), ecm=bool(ev.get("ecm")), result_code=ev.get("code", -1),
                    result=ev.get("result", ""), call_id=rx["call_id"], tiff_path=rx["path"])
         pdf = rx["path"][:-4] + ".pdf"
         if ev.get("ok") and os.path.exists(rx["path"]) and await _pdf_of(rx["path"], pdf):
             row["pdf_path"] = pdf
-            to = self.s.mailboxes.get(rx["mailbox"])
-            if to:
-                try:
-                    await send_mail(self.s.smtp, to, f"Fax from {rx['caller'] or row['remote_ident'] or 'unknown'}"
-                                    f" ({row['pages']} pages)",
-                                    f"A fax arrived in mailbox {rx['mailbox']}.\nFrom: {rx['caller']}\n"
-                                    f"Station: {row['remote_ident']}\nPages: {row['pages']}\n", pdf)
-                    row["emailed_to"] = to
-                except OSError as exc:
-                    log.error("event=fax_mail_failed mailbox=%s to=%s error=%s", rx["mailbox"], to, exc)
+            row["mail_to"] = self.s.mailboxes.get(rx["mailbox"]) or None
+        # the row first: whatever happens to the mail, the fax is recorded (and the mail is tried again)
         fid = await asyncio.to_thread(self.store.add_fax, row)
         log.info("event=fax_received id=%s mailbox=%s pages=%s ok=%s", fid, rx["mailbox"], row["pages"], ev.get("ok"))
+        if row.get("mail_to"):
+            await self.mailer.deliver({**row, "id": fid})
+
+    async def _ended(self, ev: dict[str, Any]) -> None:
+        """A call that ended before its fax did (the caller hung up first): nothing more will come of it."""
+        rx = self.inbound.pop(ev["chan"], None)
+        if rx is not None:
+            log.info("event=fax_call_ended_without_fax chan=%s mailbox=%s caller=%s", ev["chan"], rx["mailbox"],
+                     one_line(rx["caller"]))
 
     async def _fax_page(self, ev: dict[str, Any]) -> None:
         """The receiver confirmed a page (MCF). The last one is the moment of delivery: record it now, in
@@ -154,6 +160,7 @@ class FaxService:
         if n:
             log.warning("event=fax_sends_recovered count=%d", n)
         while not self.c.closed.is_set():
+            await self.mailer.sweep_if_due()
             free = self.s.max_sending - self.sending
             if free > 0:
                 for due in await asyncio.to_thread(self.store.take_due, free):
@@ -211,7 +218,7 @@ class FaxService:
             return
         ok = done["event"] == "fax_done" and bool(done.get("ok"))
         result = done.get("result", "hung up") if done["event"] == "fax_done" else "hung up during the fax"
-        row = dict(direction="outbound", dialled=due.number, remote_ident=(done.get("remote_ident") or "").strip(),
+        row = dict(direction="outbound", dialled=due.number, remote_ident=one_line(done.get("remote_ident")),
                    pages=done.get("pages", 0), bit_rate=done.get("bit_rate", 0), ecm=bool(done.get("ecm")),
                    result_code=done.get("code", -1), result=result, tiff_path=due.tiff_path)
         # record the result before anything else: the shorter the time between the last page and this

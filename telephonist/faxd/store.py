@@ -148,6 +148,22 @@ class FaxStore:
         return self._write(lambda conn: conn.execute(faxes.insert().values(created_at=now(), **row))
                            .inserted_primary_key[0])
 
+    def unmailed(self, since: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        """Received faxes since `since` that are to be mailed and have not gone yet, oldest first."""
+        def go(conn):
+            q = (sa.select(faxes).where(faxes.c.mail_to.is_not(None), faxes.c.emailed_to.is_(None),
+                                        faxes.c.created_at >= since).order_by(faxes.c.id).limit(limit))
+            return [r._asdict() for r in conn.execute(q)]
+        return self._read(go)
+
+    def mailed(self, fax_id: int, to: str) -> None:
+        self._write(lambda conn: conn.execute(faxes.update().where(faxes.c.id == fax_id)
+                                              .values(emailed_to=to, mail_error=None)))
+
+    def mail_failed(self, fax_id: int, error: str) -> None:
+        self._write(lambda conn: conn.execute(faxes.update().where(faxes.c.id == fax_id)
+                                              .values(mail_error=error[:1000])))
+
     def faxes(self, mailbox: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         def go(conn):
             q = sa.select(faxes).order_by(faxes.c.id.desc()).limit(limit)

@@ -28,6 +28,8 @@ def main(args: argparse.Namespace) -> int:
     from telephonist.ivrd.flow_loader import FlowError
     from telephonist.ivrd.flow_test.runner import load_flow_set, run_script
     from telephonist.ivrd.flow_test.script import ScriptError, load_script
+    from telephonist.ivrd.flow_test.sources import plan_sources
+    from telephonist.storage.sqlite_files import SqliteFileError
     if args.action == "types":
         from telephonist.ivrd.node_reference import markdown, text
         print(markdown() if args.markdown else text())
@@ -52,7 +54,7 @@ def main(args: argparse.Namespace) -> int:
     flow_file = args.flow if args.flow.endswith(".toml") else None
     try:
         flows = load_flow_set(cfg, flow_file)
-        script = load_script(args.script)
+        script = load_script(args.script, known_sources=frozenset(s.name for s in cfg.ivrd.sources))
     except (FlowError, ScriptError) as exc:
         for p in exc.problems:
             print(p, file=sys.stderr)
@@ -66,17 +68,21 @@ def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
     try:
         reports = asyncio.run(run_script(cfg, script, flows, name))
-    except ValueError as exc:
+    except (ValueError, SqliteFileError) as exc:
         print(f"telephonist flow test: {exc}", file=sys.stderr)
         return 2
     failed = [r for r in reports if not r.passed]
+    sources = plan_sources(cfg.ivrd.sources, script.sources)
     if args.json:
-        print(json.dumps({"flow": name, "script": args.script, "passed": not failed,
+        print(json.dumps({"flow": name, "script": args.script, "passed": not failed, "sources": sources,
                           "calls": [r.as_dict() for r in reports]}, ensure_ascii=False, indent=2, default=str))
     else:
+        if sources:
+            print(f"sources: {', '.join(sources)}")
         for r in reports:
             print(f"{'PASS' if r.passed else 'FAIL'}  {r.name}  ({args.script}:{r.line})  "
-                  f"{len(r.heard)} prompts, {len(r.steps)} steps, ends {r.ends or '-'}")
+                  f"{len(r.heard)} prompts, {len(r.steps)} steps, ends {r.ends or '-'}"
+                  + (f", answered by agent {r.agent}" if r.agent else ""))
             for f in r.failures:
                 print(f"      {f}")
             if args.verbose or not r.passed:

@@ -1,5 +1,4 @@
 """Analog lines end to end on sim spans: FXO inbound and outbound, FXS phones."""
-import asyncio
 import shutil
 import subprocess
 

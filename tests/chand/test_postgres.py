@@ -1,5 +1,4 @@
 """chand's call records on PostgreSQL: the same call flow as on SQLite, end to end."""
-import asyncio
 
 import pytest
 

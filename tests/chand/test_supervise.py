@@ -1,6 +1,5 @@
 """A supervisor joins an agent's call already bridged: listens, coaches the agent, barges in; an agent
 holds the caller (music) and takes them back. What each far end hears is checked by its keys."""
-import asyncio
 
 import pytest
 

@@ -77,6 +77,11 @@ async def test_inbound_fax_becomes_pdf_in_its_mailbox_and_email(tmp_path, smtp):
         await tester.wait_for("far", far=r["far"], what="connected", since=0)
         await tester.call("sim.fax", far=r["far"], direction="send", path=doc, calling=True)
         row = await first_fax(store)
+        for _ in range(1200):                  # the row comes first, then the mail, then its note in the row
+            if store.fax(row["id"])["emailed_to"]:
+                break
+            await asyncio.sleep(0.05)
+        row = store.fax(row["id"])
         task.cancel()
         assert row["mailbox"] == "sales" and row["pages"] == 3 and row["result_code"] == 0
         assert row["caller"] == "02155550000" and row["emailed_to"] == "sales@example.com"
@@ -141,8 +146,8 @@ def test_fax_send_command_renders_a_pdf_and_queues_the_job(tmp_path):
     pages = [Image.new("RGB", (1240, 1754), "white") for _ in range(2)]
     pages[0].save(pdf, save_all=True, append_images=pages[1:], resolution=150)
     cfg = tmp_path / "telephonist.toml"
-    cfg.write_text(f'[system]\nstate_dir = "s"\n[database]\nurl = "sqlite:///s/t.db"\n[faxd]\nspool_dir = "s/fax"\n'
-                   f'trunk_group = "out"\n')
+    cfg.write_text('[system]\nstate_dir = "s"\n[database]\nurl = "sqlite:///s/t.db"\n[faxd]\nspool_dir = "s/fax"\n'
+                   'trunk_group = "out"\n')
     (tmp_path / "s").mkdir()
     run = lambda *a: subprocess.run([sys.executable, "-m", "telephonist.cli", "fax", "--config", str(cfg), *a],  # noqa: E731
                                     capture_output=True, text=True, timeout=120)

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from telephonist.drivers.sim.far_end import NumberBehaviour
-from tests.faxd.test_faxd import first_fax, start_faxd
+from tests.faxd.test_faxd import start_faxd
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
 from tests.support.fax_docs import pages_of
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+import hashlib
 import os
 
 import pytest
@@ -14,7 +15,7 @@ from telephonist.config import load_config
 from telephonist.demo.demo_prompts import load_catalog
 from telephonist.demo.sample_data import build_customer_databases
 from telephonist.ivrd.flow_test.runner import load_flow_set, run_script
-from telephonist.ivrd.flow_test.script import load_script
+from telephonist.ivrd.flow_test.script import ScriptSource, load_script
 from tests.support.ivrd_harness import make_prompt
 
 pytestmark = pytest.mark.slow        # running the demo's customer flows end to end: `make test` runs it, `make test-fast` does not
@@ -59,13 +60,44 @@ async def test_demo_flow_scripts_pass(tmp_path, script):
     assert len(reports) == len(sc.calls) >= 3
 
 
-async def test_what_lands_in_the_customers_systems(tmp_path):
-    """A meter reading and a bank transfer phoned in are in the (sample) customer databases."""
+def database_bytes(cfg) -> dict[str, str]:
+    """sha256 of each configured SQLite source's file (and its -wal, if any)."""
+    out = {}
+    for s in cfg.ivrd.sources:
+        path = sa.engine.make_url(s.url).database
+        for p in (path, path + "-wal"):
+            if os.path.exists(p):
+                with open(p, "rb") as f:
+                    out[p] = hashlib.sha256(f.read()).hexdigest()
+    return out
+
+
+async def test_every_demo_script_twice_gives_the_same_result_and_leaves_the_customers_systems_alone(tmp_path):
+    """The bank transfer, the meter reading: written to the run's own data, not to the configured databases."""
+    cfg = demo_config(tmp_path)
+    stand_in_prompts(cfg)
+    flows = load_flow_set(cfg, None)
+    before = database_bytes(cfg)
+    assert len(before) == 3
+    for script in SCRIPTS:
+        sc = load_script(script)
+        runs = [[(r.name, r.passed, r.failures, r.heard, r.steps, r.ends) for r in await run_script(cfg, sc, flows,
+                                                                                                    sc.flow)]
+                for _ in range(2)]
+        assert runs[0] == runs[1], script
+        assert all(passed for _, passed, *_ in runs[0]), runs[0]
+        assert database_bytes(cfg) == before, script
+
+
+async def test_a_script_that_says_live_writes_to_the_customers_systems(tmp_path):
+    """A meter reading and a bank transfer phoned in land in the (sample) customer databases when the
+    script asks for the live sources ([sources.NAME] live = true)."""
     cfg = demo_config(tmp_path)
     stand_in_prompts(cfg)
     flows = load_flow_set(cfg, None)
     for name in ("gas", "bank"):
         sc = load_script(os.path.join(ROOT, "etc", "telephonist", "flow-tests", f"{name}.toml"))
+        sc.sources = {name: ScriptSource(live=True)}
         await run_script(cfg, sc, flows, name)
     gas = sa.create_engine(f"sqlite:///{tmp_path / 'state' / 'demo' / 'gas.db'}")
     with gas.connect() as c:

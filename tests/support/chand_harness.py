@@ -24,7 +24,8 @@ class ChandUnderTest:
         self.clients: list[Client] = []
 
     async def client(self, app: str, role: str = "app") -> Client:
-        c = await Client.connect_unix(self.socket, app=app, role=role)
+        """A client that keeps every event it sees (tests look back at them)."""
+        c = await Client.connect_unix(self.socket, app=app, role=role, keep_events=True)
         self.clients.append(c)
         return c
 

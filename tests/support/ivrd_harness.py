@@ -90,10 +90,11 @@ class IvrdUnderTest:
 async def running_ivrd(tmp_path, flows: dict[str, str], prompts: Iterable[str] = (), *,
                        spans: list[SpanSpec] | None = None, routes: list[Route] | None = None,
                        ivrd: dict[str, Any] | None = None, languages: tuple[str, ...] = ("zh", "en"),
-                       speed: float = 0.0, **chand_kw: Any) -> AsyncIterator[IvrdUnderTest]:
+                       speed: float = 0.0, db_url: str | None = None, **chand_kw: Any) -> AsyncIterator[IvrdUnderTest]:
     """flows: file name -> TOML text, written to a flows directory; prompts: names created as short
     tones under the prompts directory ("{lang}/x.wav" makes one per language). `ivrd` overrides
-    IvrdConfig fields. Calls come in on E1 span "e1a" (it carries the dialled number) and go to ivrd."""
+    IvrdConfig fields. Calls come in on E1 span "e1a" (it carries the dialled number) and go to ivrd. chand's
+call records, ivrd's and anyone else's tables share one database: SQLite under tmp_path, or `db_url`."""
     prompts_dir = str(tmp_path / "prompts")
     flows_dir = str(tmp_path / "flows")
     os.makedirs(flows_dir, exist_ok=True)
@@ -105,7 +106,7 @@ async def running_ivrd(tmp_path, flows: dict[str, str], prompts: Iterable[str] =
             make_prompt(os.path.join(prompts_dir, name.replace("{lang}", lang)), freq=300 + 37 * (i % 40))
     make_prompt(os.path.join(prompts_dir, "zh", "try-later.wav"), freq=1000)
     make_prompt(os.path.join(prompts_dir, "en", "try-later.wav"), freq=1000)
-    db_url = f"sqlite:///{tmp_path / 'telephonist.db'}"
+    db_url = db_url or f"sqlite:///{tmp_path / 'telephonist.db'}"     # or a PostgreSQL database of the test's
     migrate(db_url)
     settings = dataclasses.replace(IvrdConfig(flows_dir=flows_dir, languages=languages), **(ivrd or {}))
     flowset = load_flows(flows_dir, LoadOptions(prompts_dir=prompts_dir, languages=languages,

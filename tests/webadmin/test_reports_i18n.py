@@ -33,7 +33,7 @@ def test_calls_per_hour_and_day(app, client, user_ids):
     page = client.get(f"/reports/?period=day&since={day - timedelta(days=2)}&until={day}").get_data(as_text=True)
     assert "<svg" in page and "<polyline" in page
     assert re.search(rf"<td>{day}</td><td class=\"num\">5</td><td class=\"num\">2</td>", page)
-    wb = load_workbook(io.BytesIO(client.get(f"/reports/traffic.xlsx?period=month").data))
+    wb = load_workbook(io.BytesIO(client.get("/reports/traffic.xlsx?period=month").data))
     assert wb.active["A1"].value == "month" and wb.active._charts
     assert client.get("/reports/?period=week").status_code == 400
 

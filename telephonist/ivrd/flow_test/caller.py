@@ -40,6 +40,7 @@ class CallOutcome:
     actions_left: int = 0          # script actions never used (the flow ended sooner than the script)
     events: list[dict[str, Any]] = field(default_factory=list)   # every call_event, in order
     hung_up_by_caller: bool = False
+    heard_digits: str = ""         # keys the caller heard from the other end (a scripted agent keys its number)
 
     @property
     def prompts(self) -> list[str]:
@@ -47,10 +48,11 @@ class CallOutcome:
 
 
 class ScriptedCaller:
-    def __init__(self, tester: Client, monitor: Client, prompts_dir: str) -> None:
+    def __init__(self, tester: Client, monitor: Client, prompts_dir: str, run_dir: str = "") -> None:
         self.tester = tester
         self.monitor = monitor
         self.prompts_dir = os.path.abspath(prompts_dir)
+        self.run_dir = os.path.abspath(run_dir) if run_dir else ""     # the run's own files (TTS) are named from here
         self.active: dict[str, tuple[CallOutcome, list[dict[str, Any]], str, asyncio.Future]] = {}
         self.press_after_speech: dict[str, str] = {}      # far -> keys to press when its speech ends
         self.hangup_after_speech: set[str] = set()        # far ends that hang up when their speech ends
@@ -60,9 +62,9 @@ class ScriptedCaller:
         tester.on("far", self._far_event)
 
     @classmethod
-    async def attach(cls, tester: Client, monitor: Client, prompts_dir: str) -> "ScriptedCaller":
+    async def attach(cls, tester: Client, monitor: Client, prompts_dir: str, run_dir: str = "") -> "ScriptedCaller":
         await monitor.call("subscribe", lines=False, calls=True)
-        return cls(tester, monitor, prompts_dir)
+        return cls(tester, monitor, prompts_dir, run_dir)
 
     async def call(self, actions: list[dict[str, Any]], dialled: str, caller: str = "", span: str = "",
                    chan: str = "", timeout_s: float = 120.0) -> CallOutcome:
@@ -93,8 +95,9 @@ class ScriptedCaller:
                 return Heard("tone", str(item["tone"]))
             return Heard("silence", str(item.get("silence", "")))
         path = os.path.abspath(str(item))
-        if path.startswith(self.prompts_dir + os.sep):
-            return Heard("prompt", os.path.relpath(path, self.prompts_dir))
+        for root in (self.prompts_dir, self.run_dir):
+            if root and path.startswith(root + os.sep):
+                return Heard("prompt", os.path.relpath(path, root))
         return Heard("prompt", str(item))
 
     async def _event(self, ev: dict[str, Any]) -> None:
@@ -143,7 +146,12 @@ class ScriptedCaller:
 
     async def _far_event(self, ev: dict[str, Any]) -> None:
         """The far end finished speaking: press the keys that were to follow (in the handler, so a
-        lockstep clock waits for them)."""
+        lockstep clock waits for them). Keys it hears are noted."""
+        if ev.get("what") == "dtmf":
+            out = next((o for o, _, far, _ in self.active.values() if far == ev.get("far")), None)
+            if out is not None:
+                out.heard_digits += str(ev.get("digit", ""))
+            return
         if ev.get("what") == "play_done" and ev.get("far") in self.hangup_after_speech:
             self.hangup_after_speech.discard(ev["far"])
             await self.tester.call("sim.hangup", far=ev["far"])

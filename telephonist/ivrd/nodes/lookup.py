@@ -27,8 +27,11 @@ def sql_parameters(query: str) -> set[str]:
     return set(SQL_PARAM.findall(SQL_STRING.sub("''", query)))
 
 
+LOOKUP_SOURCES = "lookup_sources"       # the key of ivrd's one LookupSources among its shared helpers
+
+
 def lookup_sources(call: "Call") -> LookupSources:
-    return call.services.shared("lookup_sources", lambda: LookupSources(call.services.settings.sources),
+    return call.services.shared(LOOKUP_SOURCES, lambda: LookupSources(call.services.settings.sources),
                                 LookupSources.close)
 
 

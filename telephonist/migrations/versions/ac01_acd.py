@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("callback_number", sa.String(64), nullable=False, server_default=""),
         sa.Column("data", sa.Text, nullable=False, server_default="{}"),
+        sa.Column("call_row", sa.Integer),
     )
     op.create_table(
         "acd_calls",
@@ -67,6 +68,7 @@ def upgrade() -> None:
         sa.Column("wait_ms", sa.Integer),
         sa.Column("talk_ms", sa.Integer),
         sa.Column("hold_ms", sa.Integer),
+        sa.Column("wrapup_ms", sa.Integer),
         sa.Column("wrapup_code", sa.String(64)),
         sa.Column("note", sa.Text),
     )

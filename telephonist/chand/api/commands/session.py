@@ -90,3 +90,11 @@ def reload(board, sess, msg):
     if board.reloader is None:
         raise Unavailable("this chand was started without a configuration file")
     return board.reloader()
+
+
+@command("reclaim")
+def reclaim(board, sess, msg):
+    """An application that went away and came back takes its calls again: those held for it by the fallback
+    (`then = "return"`) and those that talked on without it. Each comes as an `offer` (reason "returned",
+    with its last handoff's data, or "adopted", with its bridge), and the reply lists those offers too."""
+    return {"calls": board.reclaim(sess)}
