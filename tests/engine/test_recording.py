@@ -1,7 +1,6 @@
 """Recording: what lands on disk, including after the process is killed with -9."""
 from __future__ import annotations
 
-import os
 import signal
 import struct
 import subprocess
