@@ -322,6 +322,10 @@ class CallMedia:
         if path is None:
             if finishing is not None:        # its call has ended: the session that started it is told
                 owner, path, call_id = finishing
+                if owner is None:            # chand's whole-call recording: its file is complete now
+                    self.board.tell_call_followers(line.name, call_id, "record", recording=ev.recording,
+                                                   reason=reason, ms=ev.recorded_ms, path=path)
+                    return
                 sess = self.board.session_by_name(owner)
                 if sess:
                     sess.send_event("record_done", chan=line.name, call_id=call_id, recording=ev.recording,

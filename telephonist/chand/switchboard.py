@@ -330,17 +330,17 @@ class Switchboard(LineListener):
         if self.recorder and line.call:
             self.recorder.event(line, kind, **data)
         if line.call:
-            for s in self.sessions.values():
-                if s.subscribed_calls:
-                    s.send_event("call_event", chan=line.name, call_id=line.call.call_id, what=kind,
-                                  **{k.rstrip("_"): v for k, v in data.items()})
+            self.tell_call_followers(line.name, line.call.call_id, kind, **{k.rstrip("_"): v for k, v in data.items()})
+
+    def tell_call_followers(self, chan: str, call_id: str, what: str, **fields: Any) -> None:
+        """A call_event to the sessions following calls (subscribe with calls: true)."""
+        for s in self.sessions.values():
+            if s.subscribed_calls:
+                s.send_event("call_event", chan=chan, call_id=call_id, what=what, **fields)
 
     def _record_written(self, chan: str, call: Call, part: str) -> None:
         """A part of a call's record (opened, answered, closed) is in the database: it survives a kill -9."""
-        for s in self.sessions.values():
-            if s.subscribed_calls:
-                s.send_event("call_event", chan=chan, call_id=call.call_id, what="record_written", part=part,
-                             leg_id=call.leg_id)
+        self.tell_call_followers(chan, call.call_id, "record_written", part=part, leg_id=call.leg_id)
 
     # ---- line state changes -----------------------------------------------------------------------
     def line_changed(self, line: Line, prev: LineState, sig: Signal, info: dict[str, Any]) -> None:
