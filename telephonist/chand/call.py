@@ -30,11 +30,19 @@ class Disposition(str, enum.Enum):
     INTERRUPTED = "interrupted"
 
 
+@dataclass(frozen=True)
+class RecordingRun:
+    """A recording running on the call's channel: its file, and the session that started it, which hears
+    its record_done even after a handoff (None: chand's own whole-call recording, nobody's)."""
+    path: str
+    by: str | None
+
+
 @dataclass
 class Media:
     """What the engine does on the call's channel at the call's request (ids are engine ids)."""
     playbacks: set[int] = field(default_factory=set)
-    recordings: dict[int, str] = field(default_factory=dict)     # recording id -> file
+    recordings: dict[int, RecordingRun] = field(default_factory=dict)     # by recording id
     fax: int | None = None
     collect: "DigitCollector | None" = None
     fallback_playback: int | None = None     # the fallback's prompt: the call is hung up at its end
