@@ -35,7 +35,7 @@ static int db_to_q12(int db)
 
 int chan_is_active(const chan_t *c)
 {
-    return c->hook != ENG_HOOK_ON || c->dsp || c->play_head || c->rec || c->conf || c->fax
+    return c->hook != ENG_HOOK_ON || c->dsp || c->play_head || c->nrec || c->conf || c->fax
            || c->dtmf_tx_id || c->cid_tx_id;
 }
 
@@ -111,15 +111,13 @@ void chan_tx(engine_t *e, chan_t *c)
         c->tx_raw_valid = 1;
     }
     c->span->ops->write(c->span, c, c->tx_raw, n);
-    if (c->rec)
-        rec_tick(e, c);
+    rec_tick(e, c);
 }
 
 void chan_hangup_media(engine_t *e, chan_t *c, int reason)
 {
     play_stop(e, c, 0, reason);
-    if (c->rec)
-        rec_stop(e, c, reason, NULL);
+    rec_stop_id(e, c, 0, reason);
     if (c->fax)
         fax_chan_stop(e, c, "the line went on hook");
     if (c->conf)
@@ -196,8 +194,7 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
         cmd->ptr = NULL;
         break;
     case CMD_RECORD_STOP:
-        if (c->rec)
-            rec_stop(e, c, ENG_END_STOPPED, NULL);
+        rec_stop_id(e, c, cmd->id, ENG_END_STOPPED);
         break;
     case CMD_CONF_JOIN:
         if (conf_join(e, c, cmd->a, cmd->b, cmd->c) < 0)
@@ -249,6 +246,7 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
 void chan_free(chan_t *c)
 {
     play_item_t *p, *next;
+    int i;
 
     if (!c)
         return;
@@ -256,8 +254,8 @@ void chan_free(chan_t *c)
         next = p->next;
         play_item_free(p);
     }
-    if (c->rec)
-        rec_free(c->rec);
+    for (i = 0; i < c->nrec; i++)
+        rec_free(c->rec[i]);
     fax_chan_free(c);
     dsp_free(c);
     cid_free(c);

@@ -293,6 +293,7 @@ int eng_record(engine_t *e, int chan, int id, const char *path, int mode, int co
                int max_ms, int silence_ms, const char *stop_digits)
 {
     cmd_t *cmd;
+    recorder_t *rec;
 
     eng_clear_error(e);
     CHECK_CHAN(e, "record", chan);
@@ -304,14 +305,19 @@ int eng_record(engine_t *e, int chan, int id, const char *path, int mode, int co
     CHECK_RANGE(e, "record", "silence ms (0: off)", silence_ms, 0, ENG_MAX_MEDIA_MS);
     if (stop_digits && check_chars(e, "record", "stop digits", stop_digits, DTMF_DIGITS, MAX_STOP_DIGITS) < 0)
         return ENG_EINVAL;
-    if ((cmd = eng_new_cmd(CMD_RECORD, chan, id)) == NULL)
-        return eng_fail(e, ENG_ENOMEM, "record: out of memory");
+    if (rec_claim_slot(e->chans[chan]) < 0)
+        return eng_fail(e, ENG_EBUSY, "record: channel %d already has %d recordings running (the most it takes); "
+                        "stop one first", chan, ENG_MAX_RECORDINGS);
     /* Nothing here touches the disk: the file is opened as the recording starts (record.c), and a
-     * failure reaches the application as the recording's end, on its channel. */
-    if ((cmd->ptr = rec_new(e, id, path, mode, codec, max_ms, silence_ms, stop_digits)) == NULL) {
-        free(cmd);
+     * failure reaches the application as the recording's end, on its channel. The recorder holds the
+     * slot from here, and gives it back as it is freed. */
+    if ((rec = rec_new(e, e->chans[chan], id, path, mode, codec, max_ms, silence_ms, stop_digits)) == NULL)
+        return eng_fail(e, ENG_ENOMEM, "record: out of memory");
+    if ((cmd = eng_new_cmd(CMD_RECORD, chan, id)) == NULL) {
+        rec_free(rec);
         return eng_fail(e, ENG_ENOMEM, "record: out of memory");
     }
+    cmd->ptr = rec;
     return eng_push_cmd(e, cmd);
 }
 

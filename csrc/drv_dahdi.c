@@ -14,9 +14,15 @@
  * keeps only its newest two frames, so a call starts without stale audio.
  *
  * Sending has the mirror problem: the kernel sends a block every frame whether the engine wrote
- * one or not. A few frames of silence written ahead (TX_LEAD_FRAMES) let the engine be late by
- * that much without a gap; after a stall the engine's clock gave up catching up (more than
- * five frames), the lead is gone and is written again.
+ * one or not, silence when its queue is empty. A few frames of silence written ahead
+ * (TX_LEAD_FRAMES) let the engine be late by that much without a gap. The card keeps sending
+ * while the engine does not write (a channel with nothing to do is not ticked: an idle phone
+ * port, a line between calls), so the lead drains away; a channel that starts sending again
+ * (caller ID after a ring, message waiting to an idle phone, DTMF into a call that only
+ * listened) gets back what it used up, before its first frame: without it every tick that woke
+ * a little late cut the audio with a few milliseconds of silence, enough to lose an FSK burst
+ * or split a DTMF digit. After a stall the engine's clock gave up catching up (more than five
+ * frames): the lead is gone and is written again.
  *
  * Sizes of DAHDI's structures and its ioctl numbers come from <dahdi/user.h>
  * through the compiler (Debian: dahdi-source, or dahdi-dkms's copy); when the
@@ -77,6 +83,7 @@ typedef struct {
     int ring_begun;             /* fxs-signalled port: RINGBEGIN told, its RINGOFFHOOK not yet */
     int line_feed;              /* an analog card's port (not a dahdi_dynamic span): on-hook transfer applies */
     int primed;
+    int64_t tx_tick;            /* the engine tick of the last frame sent, -1 none yet */
     uint8_t silence;            /* one byte of silence in the channel's coding */
     uint8_t *fifo;
     int fifo_cap, fifo_len;     /* bytes */
@@ -91,6 +98,7 @@ typedef struct {
     int alarms[64];             /* last alarm bits emitted, -1 none yet */
     int checked;
     int64_t last_tick_ns;       /* monotonic time of the last tick, 0 before the first */
+    int stalled;                /* this tick follows a stall: every channel's lead is gone */
 } dahdi_span_t;
 
 static const struct {
@@ -357,16 +365,14 @@ static void dahdi_tick_begin(span_t *s)
     dahdi_span_t *ds = s->drv;
     engine_t *e = s->eng;
     int64_t t = now_ns(), frame_ns = (int64_t) e->frame * 125000;
-    int lead = ds->last_tick_ns == 0 || t - ds->last_tick_ns > STALL_FRAMES * frame_ns;
     int i;
 
+    ds->stalled = ds->last_tick_ns != 0 && t - ds->last_tick_ns > STALL_FRAMES * frame_ns;
     ds->last_tick_ns = t;
     for (i = 0; i < ds->nchans; i++) {
         chan_t *c = e->chans[s->first_chan + i];
         if (!ds->checked)
             check_alarms(e, ds, &ds->ch[i]);
-        if (lead)
-            write_lead(e, &ds->ch[i], TX_LEAD_FRAMES);
         drain(e, ds, c, &ds->ch[i]);
         if (!chan_is_active(c))
             keep_newest(&ds->ch[i], PRIME_FRAMES * e->frame * ds->ch[i].bps);
@@ -396,12 +402,26 @@ static int dahdi_read(span_t *s, chan_t *c, uint8_t *buf, int n)
     return n;
 }
 
+/* Frames of silence the kernel's queue needs before this tick's frame to hold the lead again: all
+ * of it for a first frame or after a stall, else what the card sent while the engine did not write
+ * (one frame a tick it skipped), up to the lead. */
+static int lead_used_up(const dahdi_span_t *ds, const dahdi_chan_t *dc, int64_t tick)
+{
+    int64_t skipped = tick - dc->tx_tick - 1;
+
+    if (dc->tx_tick < 0 || ds->stalled)
+        return TX_LEAD_FRAMES;
+    return skipped < TX_LEAD_FRAMES ? (int) skipped : TX_LEAD_FRAMES;
+}
+
 static int dahdi_write(span_t *s, chan_t *c, const uint8_t *buf, int n)
 {
     dahdi_chan_t *dc = c->drv;
-    int bytes = n * dc->bps, off = 0;
+    int bytes = n * dc->bps, off = 0, lead = lead_used_up(s->drv, dc, s->eng->tick);
 
-    (void) s;
+    if (lead > 0)
+        write_lead(s->eng, dc, lead);
+    dc->tx_tick = s->eng->tick;
     while (off < bytes) {
         int len = bytes - off < dc->block ? bytes - off : dc->block;
         ssize_t put = write(dc->fd, buf + off, (size_t) len);
@@ -640,8 +660,10 @@ int eng_dahdi_span(engine_t *e, const int *channos, int nchans, int codec, int z
         return ENG_ENOMEM;
     }
     ds->nchans = nchans;
-    for (i = 0; i < nchans; i++)
+    for (i = 0; i < nchans; i++) {
         ds->ch[i].fd = -1;
+        ds->ch[i].tx_tick = -1;
+    }
     for (i = 0; i < nchans; i++) {
         dahdi_chan_t *dc = &ds->ch[i];
         if ((rc = open_channel(e, dc, channos[i], codec, blocksize)) < 0)

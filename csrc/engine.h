@@ -94,6 +94,9 @@ enum {
     ENG_REC_MIX = 2,         /* both, mixed into one channel */
     ENG_REC_STEREO = 3,      /* line on the left, our side on the right */
 };
+/* Recordings one channel runs side by side (a whole-call recording beside an application's);
+ * eng_record refuses one more with ENG_EBUSY. */
+enum { ENG_MAX_RECORDINGS = 4 };
 
 /* Conference roles. */
 enum { ENG_CONF_SPEAK = 0, ENG_CONF_LISTEN = 1, ENG_CONF_WHISPER = 2 };
@@ -273,7 +276,7 @@ int eng_send_mwi(engine_t *e, int chan, int id, int standard, int mdmf, int mess
 int eng_set_vmwi(engine_t *e, int chan, int how, int messages);
 int eng_record(engine_t *e, int chan, int id, const char *path, int mode, int codec,
                int max_ms, int silence_ms, const char *stop_digits);
-int eng_record_stop(engine_t *e, int chan, int id);
+int eng_record_stop(engine_t *e, int chan, int id);    /* id 0: every recording of the channel */
 int eng_conf_join(engine_t *e, int conf, int chan, int role, int whisper_to);
 int eng_conf_leave(engine_t *e, int chan);
 int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calling,

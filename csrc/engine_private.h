@@ -202,7 +202,9 @@ struct chan_s {
     int64_t vad_since_ms;
     int vad_quiet_frames, vad_loud_frames;
 
-    recorder_t *rec;
+    recorder_t *rec[ENG_MAX_RECORDINGS];     /* the recordings running, in the order they started */
+    int nrec;
+    int rec_slots;              /* claimed by eng_record (any thread), given back before each EV_REC_DONE */
 
     conf_t *conf;
     int conf_role;
@@ -398,13 +400,17 @@ int wav_probe(int fd, const char *path, wav_info_t *info, char *err, int errlen)
 int wav_write_header(int fd, int codec, int channels, int64_t data_len);
 
 /* record.c */
-/* any thread: memory only (NULL: out of memory); the file is opened when the recording starts */
-recorder_t *rec_new(engine_t *e, int id, const char *path, int mode, int codec, int max_ms,
+/* any thread: one of the channel's ENG_MAX_RECORDINGS slots (-1: all in use) */
+int rec_claim_slot(chan_t *c);
+/* any thread, with a slot claimed (the recorder holds it from here; NULL: out of memory, slot given
+ * back): memory only, the file is opened when the recording starts */
+recorder_t *rec_new(engine_t *e, chan_t *c, int id, const char *path, int mode, int codec, int max_ms,
                     int silence_ms, const char *stop_digits);
 void rec_start(engine_t *e, chan_t *c, recorder_t *r);          /* the media thread: CMD_RECORD */
-void rec_tick(engine_t *e, chan_t *c);
+void rec_tick(engine_t *e, chan_t *c);                          /* every recorder of the channel */
 void rec_on_dtmf(engine_t *e, chan_t *c, char digit);
-void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg);
+void rec_stop(engine_t *e, chan_t *c, recorder_t *r, int reason, const char *msg);
+void rec_stop_id(engine_t *e, chan_t *c, int id, int reason);   /* id 0: every recording of the channel */
 void rec_free(recorder_t *r);
 void rec_writer_start(engine_t *e);
 void rec_writer_stop(engine_t *e);

@@ -18,6 +18,13 @@
  * once-a-second flush is staggered across channels so that thousands of
  * recorders do not all write on the same tick. Ends on command, maximum
  * length, silence, a stop digit or hang-up.
+ *
+ * A channel runs up to ENG_MAX_RECORDINGS recorders side by side (chand's
+ * recording of the whole call, an IVR's voicemail message, an agent's leg
+ * on demand), each with its own file, mode, ends and EV_REC_DONE. A slot is
+ * claimed by eng_record in its caller's thread (a fifth is refused there with
+ * ENG_EBUSY) and given back just before the recording's EV_REC_DONE, so an
+ * application that hears of one end may start another at once.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +39,7 @@
 
 struct recorder_s {
     int id;
+    int *slots;                 /* the channel's count of claimed slots; NULL once given back */
     int fd;
     int mode;
     int codec;
@@ -80,14 +88,37 @@ static int frame_voice(const int16_t *amp, int n)
     return sum / n > 16000;    /* about -42 dBm0 */
 }
 
-recorder_t *rec_new(engine_t *e, int id, const char *path, int mode, int codec, int max_ms,
+int rec_claim_slot(chan_t *c)
+{
+    int n = __atomic_load_n(&c->rec_slots, __ATOMIC_ACQUIRE);
+
+    do {
+        if (n >= ENG_MAX_RECORDINGS)
+            return -1;
+    } while (!__atomic_compare_exchange_n(&c->rec_slots, &n, n + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+    return 0;
+}
+
+/* The slot is free again: before EV_REC_DONE (or as a recorder that never started is freed). */
+static void rec_release_slot(recorder_t *r)
+{
+    if (r->slots) {
+        __atomic_sub_fetch(r->slots, 1, __ATOMIC_ACQ_REL);
+        r->slots = NULL;
+    }
+}
+
+recorder_t *rec_new(engine_t *e, chan_t *c, int id, const char *path, int mode, int codec, int max_ms,
                     int silence_ms, const char *stop_digits)
 {
     recorder_t *r;
     int channels = mode == ENG_REC_STEREO ? 2 : 1;
 
-    if ((r = calloc(1, sizeof(*r))) == NULL)
+    if ((r = calloc(1, sizeof(*r))) == NULL) {
+        __atomic_sub_fetch(&c->rec_slots, 1, __ATOMIC_ACQ_REL);
         return NULL;
+    }
+    r->slots = &c->rec_slots;
     r->id = id;
     r->fd = -1;
     r->mode = mode;
@@ -138,6 +169,7 @@ void rec_free(recorder_t *r)
 {
     if (!r)
         return;
+    rec_release_slot(r);
     if (r->fd >= 0)
         close(r->fd);
     free(r->path);
@@ -337,12 +369,12 @@ static void rec_failed(engine_t *e, chan_t *c, recorder_t *r, int err)
         snprintf(msg, sizeof(msg), "%s", r->open_err);
     else
         snprintf(msg, sizeof(msg), "%s: %s", r->path, strerror(err));
-    rec_stop(e, c, ENG_END_ERROR, msg);
+    rec_stop(e, c, r, ENG_END_ERROR, msg);
 }
 
-void rec_tick(engine_t *e, chan_t *c)
+/* One recorder's frame: what it records of this tick, then its ends and its once-a-second write. */
+static void rec_tick_one(engine_t *e, chan_t *c, recorder_t *r)
 {
-    recorder_t *r = c->rec;
     int n = e->frame, i;
     int bps = codec_bytes_per_sample(r->codec);
 
@@ -389,12 +421,12 @@ void rec_tick(engine_t *e, chan_t *c)
         else
             r->silent_run_ms += e->frame_ms;
         if (r->silent_run_ms >= r->silence_ms) {
-            rec_stop(e, c, ENG_END_SILENCE, NULL);
+            rec_stop(e, c, r, ENG_END_SILENCE, NULL);
             return;
         }
     }
     if (r->max_ms > 0 && r->frames * e->frame_ms >= r->max_ms) {
-        rec_stop(e, c, ENG_END_MAXTIME, NULL);
+        rec_stop(e, c, r, ENG_END_MAXTIME, NULL);
         return;
     }
     if (__atomic_load_n(&r->werr, __ATOMIC_ACQUIRE)) {
@@ -418,10 +450,35 @@ void rec_tick(engine_t *e, chan_t *c)
     }
 }
 
+/* From the last to the first, so that one ending (and leaving its slot) never makes us skip another. */
+void rec_tick(engine_t *e, chan_t *c)
+{
+    int i;
+
+    for (i = c->nrec - 1; i >= 0; i--)
+        rec_tick_one(e, c, c->rec[i]);
+}
+
+/* A key ends each recording that has it among its stop digits. */
 void rec_on_dtmf(engine_t *e, chan_t *c, char digit)
 {
-    if (c->rec && digit && strchr(c->rec->stop_digits, digit))
-        rec_stop(e, c, ENG_END_DTMF, NULL);
+    int i;
+
+    if (!digit)
+        return;
+    for (i = c->nrec - 1; i >= 0; i--)
+        if (strchr(c->rec[i]->stop_digits, digit))
+            rec_stop(e, c, c->rec[i], ENG_END_DTMF, NULL);
+}
+
+/* The recording id ends (0: every one on the channel); an id not recording is nothing to stop. */
+void rec_stop_id(engine_t *e, chan_t *c, int id, int reason)
+{
+    int i;
+
+    for (i = c->nrec - 1; i >= 0; i--)
+        if (id == 0 || c->rec[i]->id == id)
+            rec_stop(e, c, c->rec[i], reason, NULL);
 }
 
 /* The end of a recording: its last buffer, the cut of the silence that ended it, the final header,
@@ -435,6 +492,7 @@ static void rec_finish(engine_t *e, recorder_t *r)
 
     if (r->fd < 0) {
         /* never opened: nothing was recorded */
+        rec_release_slot(r);
         eng_emit(e, EV_REC_DONE, r->chan, r->id, ENG_END_ERROR, 0, 0, 0, r->open_err[0] ? r->open_err : r->end_text);
         rec_free(r);
         return;
@@ -456,6 +514,7 @@ static void rec_finish(engine_t *e, recorder_t *r)
     } else {
         snprintf(text, sizeof(text), "%s", r->end_text[0] ? r->end_text : r->path);
     }
+    rec_release_slot(r);
     eng_emit(e, EV_REC_DONE, r->chan, r->id, reason, (int) (r->end_ms < INT32_MAX ? r->end_ms : INT32_MAX), 0, 0,
              text);
     rec_free(r);
@@ -463,6 +522,9 @@ static void rec_finish(engine_t *e, recorder_t *r)
 
 void rec_start(engine_t *e, chan_t *c, recorder_t *r)
 {
+    /* the same id again: that recording ends (as it did when a channel had one) and this one starts */
+    if (r->id)
+        rec_stop_id(e, c, r->id, ENG_END_STOPPED);
     if (writer_in_use(e)) {
         /* the writer opens the file; the recorder buffers meanwhile (and its writes queue after) */
         rec_job_t *j = r->open;
@@ -474,20 +536,28 @@ void rec_start(engine_t *e, chan_t *c, recorder_t *r)
         pthread_mutex_unlock(&e->wlock);
     } else if (rec_open_file(r) < 0) {
         /* the failure reaches the application as the recording's end, on its channel */
+        rec_release_slot(r);
         eng_emit(e, EV_REC_DONE, c->id, r->id, ENG_END_ERROR, 0, 0, 0, r->open_err);
         rec_free(r);
         return;
     }
-    if (c->rec)
-        rec_stop(e, c, ENG_END_STOPPED, NULL);
-    c->rec = r;
+    c->rec[c->nrec++] = r;      /* room: eng_record claimed the slot */
 }
 
-void rec_stop(engine_t *e, chan_t *c, int reason, const char *msg)
+/* Take r off its channel's recorders, keeping the others in the order they started. */
+static void rec_detach(chan_t *c, recorder_t *r)
 {
-    recorder_t *r = c->rec;
+    int i, j;
 
-    c->rec = NULL;
+    for (i = j = 0; i < c->nrec; i++)
+        if (c->rec[i] != r)
+            c->rec[j++] = c->rec[i];
+    c->nrec = j;
+}
+
+void rec_stop(engine_t *e, chan_t *c, recorder_t *r, int reason, const char *msg)
+{
+    rec_detach(c, r);
     r->chan = c->id;
     r->end_reason = reason;
     snprintf(r->end_text, sizeof(r->end_text), "%s", msg ? msg : "");

@@ -73,6 +73,7 @@ class _Lib:
     ENG_MAX_DTMF_MS: int
     ENG_MAX_MEDIA_MS: int
     ENG_MAX_MESSAGES: int
+    ENG_MAX_RECORDINGS: int
     ENG_MAX_SPEED: int
     ENG_OK: int
     ENG_PLAY_BARGE: int

@@ -27,7 +27,7 @@ from telephonist.engine_events import (AlarmEvent, CasEvent, CidEvent, CidSent, 
 
 __all__ = [
     "Engine", "EngineError", "Codec", "Kind", "Hook", "Dsp", "CidStandard", "Vmwi", "RecMode", "ConfRole",
-    "EndReason", "Clock", "load_tone_zones", "decode_event",
+    "EndReason", "Clock", "MAX_RECORDINGS", "load_tone_zones", "decode_event",
     "Event", "HookEvent", "RingEvent", "DtmfBegin", "DtmfEvent", "ToneEvent", "VadEvent", "CidEvent", "PlayDone",
     "RecDone", "DtmfSent", "CidSent", "FaxPage", "FaxDone", "FaxTone", "Timer", "CasEvent", "AlarmEvent", "SigMsg",
     "Polarity", "ErrorEvent", "Overrun", "Stopped", "cid_fields", "parse_sigmsg", "format_sigmsg",
@@ -129,6 +129,10 @@ class RecMode(enum.IntEnum):
     TX = lib.ENG_REC_TX
     MIX = lib.ENG_REC_MIX
     STEREO = lib.ENG_REC_STEREO
+
+
+# Recordings one channel runs side by side; Engine.record refuses one more (EngineError, ENG_EBUSY).
+MAX_RECORDINGS: int = lib.ENG_MAX_RECORDINGS
 
 
 class ConfRole(enum.IntEnum):
@@ -630,12 +634,15 @@ class Engine:
 
     def record(self, chan: int, path: str, mode: RecMode = RecMode.RX, codec: Codec = Codec.ALAW,
                max_ms: int = 0, silence_ms: int = 0, stop_digits: str = "") -> int:
+        """A recording of chan beside any it already runs (up to MAX_RECORDINGS; one more is refused with
+        ENG_EBUSY); each ends on its own (RecDone with its id)."""
         rid = self.new_id()
         _check(lib.eng_record(self._h, chan, rid, os.fsencode(path), int(mode), int(codec), max_ms, silence_ms,
                               stop_digits.encode()), "record", self)
         return rid
 
     def record_stop(self, chan: int, rid: int = 0) -> None:
+        """The recording rid ends (0: every recording of chan)."""
         _check(lib.eng_record_stop(self._h, chan, rid), "stop recording", self)
 
     def conf_join(self, conf: int, chan: int, role: ConfRole = ConfRole.SPEAK, whisper_to: int = -1) -> None:

@@ -50,6 +50,7 @@ class TrunkGroupSpec:
     hunting: str = "ascending"
     caller_id: str = ""
     max_calls: int = 0
+    record: bool = False                   # record its calls whole from the answer
 
 
 def expand_lines(board: Switchboard, specs: list[str]) -> list[Line]:
@@ -71,14 +72,14 @@ def expand_lines(board: Switchboard, specs: list[str]) -> list[Line]:
 
 def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
              trunk_groups: list[TrunkGroupSpec] | None = None, routes: list[Route] | None = None,
-             default_route: str | None = None, numbers: list[NumberBehaviour] | None = None,
+             default_route: str | None = None, record_calls: bool = False, numbers: list[NumberBehaviour] | None = None,
              fallback: Fallback | None = None, recordings_dir: str = "/var/lib/telephonist/recordings",
              prompts_dir: str = "/var/lib/telephonist/prompts", play_dirs: tuple[str, ...] = (),
              fax_dirs: tuple[str, ...] = (), recorder=None, app_timeout_ms: int = 2000) -> Switchboard:
     timers = EngineTimers(engine)
     ctx = SigContext(engine, timers, lambda: engine.now_ms)
     sim = SimNetwork(engine, timers, lambda: engine.now_ms, numbers) if any(s.driver == "sim" for s in spans) else None
-    board = Switchboard(engine, timers, node=node, recorder=recorder, router=Router(routes or [], default_route),
+    board = Switchboard(engine, timers, node=node, recorder=recorder, router=Router(routes or [], default_route, record_calls),
                         sim=sim, fallback=fallback, app_timeout_ms=app_timeout_ms,
                         folders=MediaFolders(prompts_dir, recordings_dir, tuple(play_dirs), tuple(fax_dirs)))
     for spec in spans:
@@ -94,7 +95,7 @@ def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
         lines = expand_lines(board, tg.lines)
         if not lines:
             raise ValueError(f"trunk group {tg.name}: no lines match {tg.lines}")
-        board.add_trunk_group(TrunkGroup(tg.name, lines, tg.hunting, tg.caller_id, tg.max_calls))
+        board.add_trunk_group(TrunkGroup(tg.name, lines, tg.hunting, tg.caller_id, tg.max_calls, record=tg.record))
     board.commands = table_for(board)
     return board
 

@@ -30,15 +30,24 @@ class Disposition(str, enum.Enum):
     INTERRUPTED = "interrupted"
 
 
+@dataclass(frozen=True)
+class RecordingRun:
+    """A recording running on the call's channel: its file, and the session that started it, which hears
+    its record_done even after a handoff (None: chand's own whole-call recording, nobody's)."""
+    path: str
+    by: str | None
+
+
 @dataclass
 class Media:
     """What the engine does on the call's channel at the call's request (ids are engine ids)."""
     playbacks: set[int] = field(default_factory=set)
-    recordings: dict[int, str] = field(default_factory=dict)     # recording id -> file
+    recordings: dict[int, RecordingRun] = field(default_factory=dict)     # by recording id
     fax: int | None = None
     collect: "DigitCollector | None" = None
     fallback_playback: int | None = None     # the fallback's prompt: the call is hung up at its end
     hold_playback: int | None = None         # music on hold while the call is held
+    call_recording: int | None = None        # chand's own recording of the whole call (route/trunk group)
 
 
 @dataclass(eq=False)
@@ -77,6 +86,7 @@ class Call:
     bridge: "Bridge | None" = None  # the bridge or conference the call is in (bridges.py)
     transfer: Transfer | None = None
     no_answer_ms: int | None = None  # this call's no-answer time, instead of the line's
+    record_whole: bool = False      # chand records the whole call from the answer (route, trunk group)
     handoff_data: dict[str, Any] | None = None   # what the last handoff passed on (given again on its return)
     orphan_of: str | None = None    # its application left while it talked in a bridge: it goes on, ownerless
     awaiting: str | None = None     # its application left: it waits (music) for it to come back

@@ -58,7 +58,7 @@ def fallback_of(cfg: Config) -> Fallback:
 
 
 def routes_of(cfg: Config) -> list[Route]:
-    return [Route(r.application, r.dialled, tuple(r.lines), r.caller) for r in cfg.routes]
+    return [Route(r.application, r.dialled, tuple(r.lines), r.caller, r.record) for r in cfg.routes]
 
 
 def numbers_of(cfg: Config) -> list[NumberBehaviour]:
@@ -75,10 +75,10 @@ def play_dirs_of(cfg: Config) -> tuple[str, ...]:
 def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
     board = assemble(
         engine, span_specs(cfg), node=cfg.system.node,
-        trunk_groups=[TrunkGroupSpec(g.name, list(g.lines), g.hunting, g.caller_id, g.max_calls)
+        trunk_groups=[TrunkGroupSpec(g.name, list(g.lines), g.hunting, g.caller_id, g.max_calls, g.record)
                       for g in cfg.trunk_groups],
-        routes=routes_of(cfg), default_route=cfg.routing.default or None, numbers=numbers_of(cfg),
-        fallback=fallback_of(cfg),
+        routes=routes_of(cfg), default_route=cfg.routing.default or None, record_calls=cfg.routing.record,
+        numbers=numbers_of(cfg), fallback=fallback_of(cfg),
         recordings_dir=cfg.system.recordings_dir, prompts_dir=cfg.system.prompts_dir, play_dirs=play_dirs_of(cfg),
         fax_dirs=(cfg.faxd.spool_dir,), recorder=recorder,
         app_timeout_ms=cfg.control.app_timeout_ms)
@@ -99,7 +99,7 @@ def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[st
             a, b = getattr(a, part), getattr(b, part)
         if a != b:
             restart.append(section)
-    board.router = Router(routes_of(new), new.routing.default or None)
+    board.router = Router(routes_of(new), new.routing.default or None, new.routing.record)
     board.fallback = fallback_of(new)
     board.set_tokens(grants_from(new.control.tokens))
     board.fax_route = new.routing.fax or None
@@ -115,7 +115,7 @@ def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[st
         lines = expand_lines(board, list(g.lines))
         if lines:
             old_group = board.trunk_groups.get(g.name)
-            tg = TrunkGroup(g.name, lines, g.hunting, g.caller_id, g.max_calls)
+            tg = TrunkGroup(g.name, lines, g.hunting, g.caller_id, g.max_calls, record=g.record)
             if old_group is not None:
                 tg.last_index = old_group.last_index
             groups[g.name] = tg

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telephonist.chand.api.errors import BadRequest, Forbidden, NotFound
+from telephonist.chand.call import RecordingRun
 from telephonist.chand.collect import CollectSpec, DigitCollector
 from telephonist.chand.line import Line, LineState
-from telephonist.engine import (Codec, Dsp, DtmfEvent, DtmfSent, EndReason, ErrorEvent, Event, FaxDone, FaxPage, FaxTone,
-                                PlayDone, RecDone, RecMode, ToneEvent, VadEvent)
+from telephonist.engine import (Codec, Dsp, DtmfEvent, DtmfSent, EndReason, EngineError, ErrorEvent, Event, FaxDone,
+                                FaxPage, FaxTone, PlayDone, RecDone, RecMode, ToneEvent, VadEvent)
 
 if TYPE_CHECKING:
     from telephonist.chand.switchboard import Switchboard
@@ -128,12 +129,38 @@ class CallMedia:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         rid = self.engine.record(line.chan, path, mode, Codec.ALAW, max_ms=max_ms, silence_ms=silence_ms,
                                  stop_digits=stop_digits)
-        call.media.recordings[rid] = path
+        call.media.recordings[rid] = RecordingRun(path, call.owner)
         self.board.record_event(line, "record_start", recording=rid, path=path, by=by)
         return Recording(rid, path)
 
+    def record_call(self, line: Line) -> None:
+        """chand's own recording of the whole call, from the answer to the end, whoever has the call meanwhile
+        (IVR, queue, agent, transfers): stereo, the line on the left, our side on the right. The call record
+        names it."""
+        call = self._call(line)
+        if call.media.call_recording is not None:
+            return
+        path = os.path.join(self.recordings_dir, time.strftime("%Y/%m/%d"), f"{call.call_id}-{line.span}-{line.index}.wav")
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            rid = self.engine.record(line.chan, path, RecMode.STEREO, Codec.ALAW)
+        except (OSError, EngineError) as exc:
+            log.error("event=call_recording_failed line=%s call=%s error=%s", line.name, call.call_id, exc)
+            return
+        call.media.call_recording = rid
+        call.media.recordings[rid] = RecordingRun(path, None)
+        call.recording_path = path
+        if self.board.recorder:
+            self.board.recorder.updated(line, recording_path=path)
+        self.board.record_event(line, "record_start", recording=rid, path=path, whole_call=True)
+
     def stop_record(self, line: Line, recording: int = 0) -> None:
-        self.engine.record_stop(line.chan, recording)
+        """The call's owner stops a recording it started (0: all it started; chand's whole-call recording
+        and those of an application that handed the call on go on)."""
+        call = self._call(line)
+        own = [rid for rid, run in call.media.recordings.items() if run.by is not None and run.by == call.owner]
+        for rid in own if recording == 0 else [recording] if recording in own else []:
+            self.engine.record_stop(line.chan, rid)
 
     def collect(self, line: Line, spec: CollectSpec, initial: str, prompt: list[Any]) -> int:
         """Digits from the caller after an optional prompt they may interrupt; collect_done tells the owner."""
@@ -221,9 +248,10 @@ class CallMedia:
             self.engine.fax_stop(line.chan)
         if media.recordings:
             # the file is complete once the engine says so (record_done); the record names it now
-            for rid, path in media.recordings.items():
-                self.finishing[(line.chan, rid)] = (call.owner, path, call.call_id)
-            call.recording_path = list(media.recordings.values())[-1]
+            for rid, run in media.recordings.items():
+                self.finishing[(line.chan, rid)] = (run.by, run.path, call.call_id)
+            if media.call_recording is None:
+                call.recording_path = list(media.recordings.values())[-1].path
             if self.board.recorder:
                 self.board.recorder.updated(line, recording_path=call.recording_path)
             self.engine.record_stop(line.chan, 0)
@@ -291,25 +319,36 @@ class CallMedia:
     def _rec_done(self, line: Line, ev: RecDone) -> None:
         call = line.call
         finishing = self.finishing.pop((line.chan, ev.recording), None)
-        path = call.media.recordings.pop(ev.recording, None) if call else None
-        reason = ev.reason.name.lower()
-        error = ev.error or None
-        if path is None:
+        run = call.media.recordings.pop(ev.recording, None) if call else None
+        if run is None:
             if finishing is not None:        # its call has ended: the session that started it is told
-                owner, path, call_id = finishing
-                sess = self.board.session_by_name(owner)
-                if sess:
-                    sess.send_event("record_done", chan=line.name, call_id=call_id, recording=ev.recording,
-                                    reason=reason, duration_ms=ev.recorded_ms, path=path, error=error,
-                                    time_ms=self.board.now())
+                by, path, call_id = finishing
+                if by is None:               # chand's whole-call recording: its file is complete now
+                    self.board.tell_call_followers(line.name, call_id, "record", recording=ev.recording,
+                                                   reason=ev.reason.name.lower(), ms=ev.recorded_ms, path=path)
+                    return
+                self._tell_recorder(line, by, call_id, path, ev)
             return
-        if ev.reason != EndReason.ERROR:
+        assert call is not None
+        path, reason = run.path, ev.reason.name.lower()
+        whole = ev.recording == call.media.call_recording
+        if ev.reason != EndReason.ERROR and (whole or call.media.call_recording is None):
             call.recording_path = path
             if self.board.recorder:
                 self.board.recorder.updated(line, recording_path=path)
+        if whole:
+            call.media.call_recording = None
         self.board.record_event(line, "record", recording=ev.recording, reason=reason, ms=ev.recorded_ms, path=path)
-        self.board.tell_owner(line, "record_done", recording=ev.recording, reason=reason, duration_ms=ev.recorded_ms,
-                              path=path, error=error)
+        if run.by is not None:          # chand's own recording is nobody's to hear about
+            self._tell_recorder(line, run.by, call.call_id, path, ev)
+
+    def _tell_recorder(self, line: Line, by: str, call_id: str, path: str, ev: RecDone) -> None:
+        """record_done to the session that started the recording, whoever has the call now."""
+        sess = self.board.session_by_name(by)
+        if sess:
+            sess.send_event("record_done", chan=line.name, call_id=call_id, recording=ev.recording,
+                            reason=ev.reason.name.lower(), duration_ms=ev.recorded_ms, path=path,
+                            error=ev.error or None, time_ms=self.board.now())
 
     @staticmethod
     def _call(line: Line):

@@ -11,6 +11,7 @@ class Route:
     dialled: str | None = None        # fnmatch pattern of the dialled number (DNIS), None: any
     lines: tuple[str, ...] = ()       # line names or "span/*" patterns, empty: any
     caller: str | None = None         # fnmatch pattern of the caller number, None: any
+    record: bool | None = None        # record the whole call from the answer (None: as [routing] record says)
 
     def matches(self, line_name: str, dialled: str, caller: str) -> bool:
         if self.dialled is not None and not fnmatch.fnmatchcase(dialled or "", self.dialled):
@@ -31,12 +32,17 @@ def split_application(application: str) -> tuple[str, str]:
 
 
 class Router:
-    def __init__(self, routes: list[Route], default: str | None = None) -> None:
+    def __init__(self, routes: list[Route], default: str | None = None, record: bool = False) -> None:
         self.routes = list(routes)
         self.default = default
+        self.record = record              # [routing] record: whole calls are recorded unless a route says not
 
     def route(self, line_name: str, dialled: str, caller: str) -> str | None:
+        return self.decide(line_name, dialled, caller)[0]
+
+    def decide(self, line_name: str, dialled: str, caller: str) -> tuple[str | None, bool]:
+        """Where an inbound call goes, and whether chand records it whole."""
         for r in self.routes:
             if r.matches(line_name, dialled, caller):
-                return r.application
-        return self.default
+                return r.application, self.record if r.record is None else r.record
+        return self.default, self.record

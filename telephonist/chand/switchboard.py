@@ -282,8 +282,10 @@ class Switchboard(LineListener):
     def start_dial(self, sess: Session, line: Line, number: str, caller_id: str, trunk_group: str,
                    call_id: str | None, no_answer_ms: int | None) -> Call:
         """An outbound call for sess on line (picked free from its trunk group)."""
+        group = self.trunk_groups.get(trunk_group)
         call = line.new_call("outbound", self.now(), caller=caller_id, dialled=number, trunk_group=trunk_group,
-                             application=sess.app, call_id=call_id, owner=sess.name, no_answer_ms=no_answer_ms)
+                             application=sess.app, call_id=call_id, owner=sess.name, no_answer_ms=no_answer_ms,
+                             record_whole=bool(group and group.record))
         try:
             line.sig.dial(number, caller_id)
         except (RuntimeError, EngineError):
@@ -335,17 +337,17 @@ class Switchboard(LineListener):
         if self.recorder and line.call:
             self.recorder.event(line, kind, **data)
         if line.call:
-            for s in self.sessions.values():
-                if s.subscribed_calls:
-                    s.send_event("call_event", chan=line.name, call_id=line.call.call_id, what=kind,
-                                  **{k.rstrip("_"): v for k, v in data.items()})
+            self.tell_call_followers(line.name, line.call.call_id, kind, **{k.rstrip("_"): v for k, v in data.items()})
+
+    def tell_call_followers(self, chan: str, call_id: str, what: str, **fields: Any) -> None:
+        """A call_event to the sessions following calls (subscribe with calls: true)."""
+        for s in self.sessions.values():
+            if s.subscribed_calls:
+                s.send_event("call_event", chan=chan, call_id=call_id, what=what, **fields)
 
     def _record_written(self, chan: str, call: Call, part: str) -> None:
         """A part of a call's record (opened, answered, closed) is in the database: it survives a kill -9."""
-        for s in self.sessions.values():
-            if s.subscribed_calls:
-                s.send_event("call_event", chan=chan, call_id=call.call_id, what="record_written", part=part,
-                             leg_id=call.leg_id)
+        self.tell_call_followers(chan, call.call_id, "record_written", part=part, leg_id=call.leg_id)
 
     # ---- line state changes -----------------------------------------------------------------------
     def line_changed(self, line: Line, prev: LineState, sig: Signal, info: dict[str, Any]) -> None:
@@ -368,6 +370,8 @@ class Switchboard(LineListener):
             if self._listen_for_fax(line):
                 self.engine.set_dsp(line.chan, line.sig.media_dsp() | Dsp.FAXTONE)
             self.echo(line, True)
+            if call.record_whole:
+                self.media.record_call(line)
             self.tell_owner(line, "answered", how=info.get("how", "local"))
         elif sig == Signal.REMOTE_FAIL:
             self._stop_media(line)
@@ -388,7 +392,7 @@ class Switchboard(LineListener):
     def _offer(self, line: Line) -> None:
         call = line.call
         assert call is not None
-        application = self.router.route(line.name, call.dialled, call.caller)
+        application, call.record_whole = self.router.decide(line.name, call.dialled, call.caller)
         call.application = application
         if self.recorder:
             self.recorder.updated(line, caller=call.caller, dialled=call.dialled, application=application)

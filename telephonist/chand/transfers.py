@@ -31,8 +31,10 @@ class Transfers:
         board.engine.play_stop(line.chan, 0)
         call.owner = None
         board.record_event(line, "transfer", to=number, trunk_group=group, by=prev)
+        tg = board.trunk_groups.get(group)
         out_call = out.new_call("outbound", board.now(), caller=caller_id, dialled=number, trunk_group=group,
-                                application="transfer", call_id=call.call_id, no_answer_ms=timeout_ms)
+                                application="transfer", call_id=call.call_id, no_answer_ms=timeout_ms,
+                                record_whole=bool(tg and tg.record))
         call.transfer = out_call.transfer = Transfer(caller=line, callee=out)
         if ringback:
             board.engine.play(line.chan, [("tone", "ringback", 0)])

@@ -47,6 +47,7 @@ class TrunkGroup:
     caller_id: str = ""
     max_calls: int = 0                  # 0: as many as there are lines
     last_index: int = -1
+    record: bool = False                # its calls are recorded whole from the answer
     active: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:

@@ -131,6 +131,7 @@ class TrunkGroupConfig:
     hunting: str = "ascending"          # ascending | descending | round_robin | least_used
     caller_id: str = ""
     max_calls: int = 0
+    record: bool = False                # record every call made on it whole, from the answer
 
 
 @dataclass(frozen=True)
@@ -139,12 +140,14 @@ class RouteConfig:
     dialled: str | None = None          # pattern of the dialled number ("400800*")
     caller: str | None = None
     lines: tuple[str, ...] = ()
+    record: bool | None = None          # record the whole call from the answer (unset: [routing] record)
 
 
 @dataclass(frozen=True)
 class RoutingConfig:
     default: str = ""
     fax: str = ""                       # a voice call on which a fax tone (CNG) is heard goes here ("fax:inbox")
+    record: bool = False                # record every inbound call whole (a route may say otherwise)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ ZH: dict[str, str] = {
         "线路及其信令由系统管理员在 telephonist.toml 中配置;本页显示 chand 当前看到的状态。",
     "Hunting": "选线方式", "Lines": "线路", "Caller ID": "主叫号码", "Max. calls": "最大呼叫数", "Delete": "删除",
     "Order": "顺序", "Goes to": "转到", "Apply": "应用", "Applied.": "已应用。", "Kept in": "保存在",
+    "Record whole calls": "全程录音", "as for every call": "同所有来电",
+    "Record every inbound call whole (a route may say otherwise)": "所有来电全程录音(路由可另行设定)",
     "Needs a restart of chand": "需要重启 chand",
     "not written yet: the rows below come from": "尚未写入:以下内容来自",
     "Applying writes that file and asks chand to reload; calls in progress are not touched.":

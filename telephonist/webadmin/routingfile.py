@@ -24,6 +24,7 @@ HEADER = ("# Written by the Telephonist web admin (Configuration > Routing): edi
           "# Its trunk groups, routes and [routing] replace those of telephonist.toml (docs/admin.md).\n")
 OWNED_KEYS = ("trunk_groups", "routes", "routing")
 _SPLIT = re.compile(r"\s+|,\s*(?=[A-Za-z_])")        # "pstn/1-4,6 e1a/*": a comma before a digit stays in a range
+ROUTE_RECORD = ("", "yes", "no")                    # a route's record: as [routing] says, yes, no
 _PROBLEM = re.compile(r"^(.*?):(\d+): (.*)$")
 
 
@@ -42,6 +43,7 @@ class GroupRow:
     hunting: str = "ascending"
     caller_id: str = ""
     max_calls: str = "0"
+    record: bool = False                # its calls are recorded whole (chand's 全程录音)
     problems: list[str] = field(default_factory=list)
 
 
@@ -51,6 +53,7 @@ class RouteRow:
     caller: str = ""
     lines: str = ""
     application: str = ""
+    record: str = ""                    # "yes", "no" or "" (as [routing] record says)
     problems: list[str] = field(default_factory=list)
 
 
@@ -60,6 +63,7 @@ class RoutingForm:
     routes: list[RouteRow] = field(default_factory=list)
     default: str = ""
     fax: str = ""
+    record: bool = False                # [routing] record: every inbound call recorded whole
     default_problems: list[str] = field(default_factory=list)
     other_problems: list[Problem] = field(default_factory=list)    # in other files, or not tied to a row
     _rows: list[tuple[int, int, Any]] = field(default_factory=list, repr=False)
@@ -68,16 +72,17 @@ class RoutingForm:
     @classmethod
     def from_config(cls, cfg: Config) -> "RoutingForm":
         return cls(
-            groups=[GroupRow(g.name, " ".join(g.lines), g.hunting, g.caller_id, str(g.max_calls))
+            groups=[GroupRow(g.name, " ".join(g.lines), g.hunting, g.caller_id, str(g.max_calls), g.record)
                     for g in cfg.trunk_groups],
-            routes=[RouteRow(r.dialled or "", r.caller or "", " ".join(r.lines), r.application) for r in cfg.routes],
-            default=cfg.routing.default, fax=cfg.routing.fax)
+            routes=[RouteRow(r.dialled or "", r.caller or "", " ".join(r.lines), r.application,
+                             "" if r.record is None else "yes" if r.record else "no") for r in cfg.routes],
+            default=cfg.routing.default, fax=cfg.routing.fax, record=cfg.routing.record)
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> "RoutingForm":
         """Rows from the page's fields (g-N-name ..., r-N-dialled ...); blank and ticked-for-deletion
         rows are left out, routes are put in the order of their r-N-order numbers."""
-        f = cls(default=form.get("default", "").strip(), fax=form.get("fax", "").strip())
+        f = cls(default=form.get("default", "").strip(), fax=form.get("fax", "").strip(), record=bool(form.get("record")))
         for i in _indexes(form, "g"):
             row = GroupRow(*(form.get(f"g-{i}-{k}", "").strip() for k in ("name", "lines", "hunting", "caller_id",
                                                                              "max_calls")))
@@ -85,10 +90,12 @@ class RoutingForm:
                 continue
             row.hunting = row.hunting or "ascending"
             row.max_calls = row.max_calls or "0"
+            row.record = bool(form.get(f"g-{i}-record"))
             f.groups.append(row)
         ordered = []
         for i in _indexes(form, "r"):
-            row = RouteRow(*(form.get(f"r-{i}-{k}", "").strip() for k in ("dialled", "caller", "lines", "application")))
+            row = RouteRow(*(form.get(f"r-{i}-{k}", "").strip() for k in ("dialled", "caller", "lines", "application",
+                                                                             "record")))
             if form.get(f"r-{i}-delete") or not (row.dialled or row.caller or row.lines or row.application):
                 continue
             try:
@@ -120,6 +127,8 @@ class RoutingForm:
         put(f"default = {toml_str(self.default)}")
         self._keys["fax"] = line
         put(f"fax = {toml_str(self.fax)}")
+        self._keys["record"] = line
+        put(f"record = {_toml_bool(self.record)}")
         for g in self.groups:
             put("")
             start = line
@@ -129,6 +138,7 @@ class RoutingForm:
             put(f"hunting = {toml_str(g.hunting)}")
             put(f"caller_id = {toml_str(g.caller_id)}")
             put(f"max_calls = {_int_or_zero(g.max_calls)}")
+            put(f"record = {_toml_bool(g.record)}")
             self._rows.append((start, line - 1, g))
         for r in self.routes:
             put("")
@@ -141,6 +151,8 @@ class RoutingForm:
             if r.lines:
                 put(f"lines = [{', '.join(toml_str(x) for x in split_lines(r.lines))}]")
             put(f"application = {toml_str(r.application)}")
+            if r.record in ROUTE_RECORD and r.record:
+                put(f"record = {_toml_bool(r.record == 'yes')}")
             self._rows.append((start, line - 1, r))
         return "".join(out)
 
@@ -158,6 +170,9 @@ class RoutingForm:
             if not r.application:
                 r.problems.append("application: where the call goes (ivr:FLOW, queue:NAME, fax:BOX, app:NAME)")
                 bad = True
+            if r.record not in ROUTE_RECORD:
+                r.problems.append("record: yes, no or empty (as [routing] record says)")
+                bad = True
         return bad
 
     def attach(self, problems: list[Problem], owned_file: str) -> None:
@@ -165,7 +180,7 @@ class RoutingForm:
         owned = os.path.abspath(owned_file)
         for p in problems:
             if os.path.abspath(p.file) == owned:
-                if p.line == self._keys.get("default") or p.line == self._keys.get("fax"):
+                if p.line in (self._keys.get("default"), self._keys.get("fax"), self._keys.get("record")):
                     self.default_problems.append(p.message)
                     continue
                 row = next((r for start, end, r in self._rows if start <= p.line <= end), None)
@@ -186,6 +201,10 @@ def _indexes(form: Mapping[str, str], prefix: str) -> list[int]:
         if m:
             found.add(int(m.group(1)))
     return sorted(found)
+
+
+def _toml_bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _int_or_zero(text: str) -> int:

@@ -1,35 +1,36 @@
 """Recording: what lands on disk, including after the process is killed with -9."""
 from __future__ import annotations
 
-import os
 import signal
 import struct
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from telephonist.engine import Codec, ConfRole, EndReason, Hook, PlayDone, RecDone, RecMode
 from tests.support import signals as S
+from tests.support.file_watch import wait_for_files
 
 ROOT = Path(__file__).resolve().parents[2]
 TONE_HZ = 800
 
 CRASH_SCRIPT = textwrap.dedent("""
-    import sys, time
+    import signal, sys
     from telephonist.engine import Clock, Codec, Engine, Hook, Kind, RecMode
-    tone, out = sys.argv[1], sys.argv[2]
+    line_tone, our_tone, out, out2 = sys.argv[1:5]
     eng = Engine()
     near = eng.add_sim_span(Kind.FXO, 1, Codec.ALAW)[0]
     far = eng.sim_far(near)
     eng.start(Clock.REALTIME)
     eng.hook(near, Hook.OFF)
-    eng.play(far, [tone], loop=True)
-    time.sleep(0.1)                      # the tone is on the line before recording starts
+    eng.play(far, [line_tone], loop=True)
+    eng.play(near, [our_tone], loop=True)
+    # two recordings of one channel: each file's header is rewritten once a second by the writer
     eng.record(near, out, RecMode.RX, Codec.ALAW)
+    eng.record(near, out2, RecMode.STEREO, Codec.LINEAR)
     print("recording", flush=True)
-    time.sleep(60)
+    signal.pause()                       # until the test kills it
 """)
 
 
@@ -41,19 +42,34 @@ def has_tone(samples, start, end, hz=TONE_HZ) -> bool:
     return S.goertzel_dbm0(samples, hz, start, end) > -16
 
 
-def test_recording_survives_kill_9(tmp_path, harness):
-    tone = tone_wav(tmp_path)
-    out = tmp_path / "cut.wav"
-    proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, tone, str(out)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def header_seconds(path) -> float | None:
+    """What the file's header says it holds (None while it has no header yet)."""
+    try:
+        wav = S.read_wav(path)
+    except (FileNotFoundError, ValueError):
+        return None
+    return wav.header_frames / wav.rate
+
+
+def test_recordings_survive_kill_9(tmp_path, harness):
+    """Killed with -9, each recording of the channel plays up to its last once-a-second write."""
+    out, out2 = tmp_path / "cut.wav", tmp_path / "cut-stereo.wav"
+    proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, tone_wav(tmp_path), tone_wav(tmp_path, hz=1300),
+                             str(out), str(out2)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "recording", proc.stderr.read()
-        time.sleep(3.6)      # ~3.5 s: three header rewrites (one a second) are on disk
+        # three header rewrites of each file are on disk (however long a loaded machine takes to write them)
+        wait_for_files(tmp_path, lambda: all((header_seconds(p) or 0) >= 3 for p in (out, out2)) or None)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
 
+    stereo = S.read_wav(out2)
+    assert (stereo.fmt, stereo.rate, stereo.channels) == (1, 8000, 2)
+    assert 3 * 8000 <= stereo.header_frames <= len(stereo.samples[0])
+    for s in range(0, 3 * 8000, 4000):
+        assert has_tone(stereo.samples[0], s, s + 4000) and has_tone(stereo.samples[1], s, s + 4000, hz=1300)
     wav = S.read_wav(out)
     assert (wav.fmt, wav.rate, wav.channels) == (6, 8000, 1)
     # the header was rewritten at least three times and describes what is on disk

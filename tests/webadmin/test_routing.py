@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import replace
 
 from sqlalchemy import select
 
+from telephonist.config import load_config
 from telephonist.webadmin import create_app, db
 from telephonist.webadmin.schema import audit_log
 from tests.webadmin.site_support import site_web_config
@@ -88,4 +90,35 @@ def test_routing_goes_to_the_web_admins_file_and_chand_applies_it(site):
     r = c.post("/config/routing/", data={**again, "csrf_token": token})
     assert r.status_code == 302 and 'hunting = "round_robin"' in owned.read_text()
     assert "chand is not reachable" in c.get("/config/routing/").get_data(as_text=True)
+    db.engine(app).dispose()
+
+
+def test_whole_call_recording_settings_go_to_the_file_and_come_back_to_the_page(site):
+    """[routing] record, a trunk group's record and a route's (yes, no, as for every call) are written, load as
+    chand reads them and show again on the page, so saving the page as it stands loses none of them."""
+    cfg = site / "telephonist.toml"
+    app = create_app(site_web_config(cfg))
+    make_users(app)
+    c = app.test_client()
+    login(c, "admin")
+    token = page_csrf(c, "/config/routing/")
+    form = _form([("out", "e1a/*", "ascending"), ("local", "pstn/1-2", "descending")],
+                 [("4008*", "ivr:main"), ("8008*", "ivr:main"), ("9*", "ivr:main")])
+    form.update({"record": "on", "g-0-record": "on", "r-0-record": "yes", "r-1-record": "no", "r-2-record": ""})
+
+    r = c.post("/config/routing/", data={**form, "r-1-record": "maybe", "csrf_token": token})
+    assert r.status_code == 422 and "record: yes, no or empty" in r.get_data(as_text=True)
+
+    r = c.post("/config/routing/", data={**form, "csrf_token": token})
+    assert r.status_code == 302
+    loaded = load_config(str(cfg))
+    assert loaded.routing.record is True
+    assert [g.record for g in loaded.trunk_groups] == [True, False]
+    assert [x.record for x in loaded.routes] == [True, False, None]
+    page = c.get("/config/routing/").get_data(as_text=True)
+    assert 'name="record" checked' in page and 'name="g-0-record" checked' in page
+    assert 'name="g-1-record" >' in page
+    assert re.search(r'name="r-0-record">.*?<option value="yes" selected>', page)
+    assert re.search(r'name="r-1-record">.*?<option value="no" selected>', page)
+    assert re.search(r'name="r-2-record"><option value="" selected>', page)
     db.engine(app).dispose()

@@ -33,6 +33,20 @@ E = TypeVar("E", bound=Event)
 def has(ev: Event, fields: dict[str, Any]) -> bool:
     """Whether the event's fields have those values (the rigs' event_on filters)."""
     return all(getattr(ev, k) == v for k, v in fields.items())
+
+
+def print_timing(engine: Engine, channos: list[int]) -> None:
+    """How late the media thread woke at worst, against the 60 ms of audio the DAHDI driver keeps
+    ahead of the card: the margin the emulated guest left (docs/performance.md, "DAHDI guest")."""
+    st = engine.stats()
+    print(f"engine on DAHDI channels {channos}: {st.ticks} ticks, woke at worst {st.wake_ns_max / 1e6:.1f} ms "
+          f"late, {st.deadline_misses} deadline misses")
+
+
+# Real time in the guest as on a server: chand as its unit runs it, the far ends' media threads above
+# it (they stand for the exchange and the phones, which never wait for our CPU).
+CHAND_RR_PRIORITY = 20
+FAR_END_PRIORITY = 30
 START_S = 400
 PROMPT_HZ = 1000
 PROMPT_MS = 1500
@@ -158,7 +172,8 @@ class ChandProcess:
             sys.exit(cli.main(parser.parse_args(["--config", {str(self.config)!r}, "--log-level", "info"])))
             """)
         started = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-u", "-c", boot], cwd=self.root, stdout=open(self.log, "wb"),
+        # at the real-time priority its systemd unit gives it (systemd/telephonist-chand.service)
+        self.proc = subprocess.Popen(["chrt", "--rr", str(CHAND_RR_PRIORITY), sys.executable, "-u", "-c", boot], cwd=self.root, stdout=open(self.log, "wb"),
                                      stderr=subprocess.STDOUT)
         # under emulation the imports (SQLAlchemy, Alembic over 9p) and the migrations take a while
         while not os.path.exists(self.socket):
@@ -222,6 +237,7 @@ class AsyncRig:
         self.chan = dict(zip(channos, ids))
         self.events: list[Event] = []
         self._changed = asyncio.Event()
+        self.engine.set_realtime(FAR_END_PRIORITY)
         self.engine.start(Clock.REALTIME)
         asyncio.get_running_loop().add_reader(self.engine.fileno(), self._readable)
 
@@ -258,6 +274,7 @@ class AsyncRig:
         return ev
 
     def close(self) -> None:
+        print_timing(self.engine, list(self.chan))
         asyncio.get_running_loop().remove_reader(self.engine.fileno())
         self.engine.stop()
         self.engine.close()

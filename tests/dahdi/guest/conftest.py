@@ -11,7 +11,7 @@ import time
 from typing import Any, Callable
 
 import pytest
-from chand_rig import E, has
+from chand_rig import FAR_END_PRIORITY, E, has, print_timing
 
 from telephonist.engine import Clock, Codec, Engine, Event
 
@@ -26,6 +26,7 @@ class DahdiRig:
         ids = self.engine.add_dahdi_span(channos, codec)
         self.chan = dict(zip(channos, ids))      # DAHDI channel number -> engine channel id
         self.events: list[Event] = []
+        self.engine.set_realtime(FAR_END_PRIORITY)
         self.engine.start(Clock.REALTIME)
 
     def pump(self, seconds: float) -> None:
@@ -60,6 +61,7 @@ class DahdiRig:
         return [e for e in self.events if e.chan == cid and isinstance(e, kind)]
 
     def close(self) -> None:
+        print_timing(self.engine, list(self.chan))
         self.engine.stop()
         self.engine.close()
 

@@ -62,29 +62,28 @@ def test_em_hook_both_ways(rig_factory):
 
 def test_message_waiting_fsk_reaches_the_idle_phone_and_the_lamp_needs_a_card(rig_factory):
     """FSK message waiting from a phone port on hook is decoded at the phone (a dynamic span has no
-    line feed: on-hook transfer is not asked there); a port without a lamp driver says so."""
+    line feed: on-hook transfer is not asked there), every burst, the first time; a port without a
+    lamp driver says so.
+
+    Between two bursts the phone port has nothing to send and is not ticked, so the kernel's queue
+    of audio ahead of the card drains: each burst starts from an idle port. The driver used to
+    start it with no slack at all, and a tick that woke a few milliseconds late cut silence into
+    the burst (about one burst in four was lost, and the test sent each up to three times)."""
     from telephonist.engine import CidStandard, Dsp, Vmwi
     rig = rig_factory([PHONE_PORT, TRUNK_PORT])
     rig.engine.set_dsp(rig.chan[TRUNK_PORT], Dsp.CID)
     rig.pump(0.5)
-
-    def heard(messages: int) -> dict[str, str]:
-        # a guest short of CPU now and then drops audio inside a 0.6 s burst (the audio tests see the
-        # same drops): a lost burst is sent again, at most three times, one at a time with a gap
-        for attempt in range(3):
-            rig.engine.send_mwi(rig.chan[PHONE_PORT], CidStandard.BELL202, messages)
-            rig.event_on(PHONE_PORT, CidSent)
-            try:
-                return rig.event_on(TRUNK_PORT, CidEvent, timeout=5).fields
-            except AssertionError:
-                print(f"attempt {attempt + 1}: the burst for {messages} message(s) was not decoded")
-            finally:
-                rig.pump(0.5)
-        raise AssertionError(f"no burst for {messages} message(s) decoded in three")
-
-    fields = heard(4)
-    assert fields["mwi"] == "1" and fields["messages"] == "4", fields
-    assert heard(0)["mwi"] == "0"
+    for messages in (4, 0, 7, 0, 1, 0, 12, 0):
+        rig.engine.send_mwi(rig.chan[PHONE_PORT], CidStandard.BELL202, messages)
+        rig.event_on(PHONE_PORT, CidSent)
+        fields = rig.event_on(TRUNK_PORT, CidEvent, timeout=5).fields
+        assert fields["mwi"] == ("1" if messages else "0"), (messages, fields)
+        if messages:
+            assert fields["messages"] == str(messages), fields
+        rig.pump(0.5)               # the port is idle again
+    for ch in (PHONE_PORT, TRUNK_PORT):
+        info = rig.engine.dahdi_chan_info(rig.chan[ch])
+        assert (info.rx_dropped_bytes, info.tx_dropped_bytes) == (0, 0), info
     assert not [e for e in rig.events if isinstance(e, ErrorEvent)], rig.events
     rig.engine.set_vmwi(rig.chan[PHONE_PORT], Vmwi.NEON, 1)
     err = rig.event_on(PHONE_PORT, ErrorEvent)
