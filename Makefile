@@ -9,7 +9,7 @@ CONFIG      ?= etc/telephonist/telephonist.toml
 PYTEST_ARGS ?=
 FUZZ_SECONDS ?= 300
 
-.PHONY: all setup run test test-fast test-dahdi fuzz bench clean distclean
+.PHONY: all setup run test test-fast test-dahdi fuzz bench sdist wheel deb clean distclean
 
 all: setup
 
@@ -50,6 +50,19 @@ bench: setup
 	$(TELEPHONIST) bench engine --seconds 10 --json
 	$(TELEPHONIST) bench calls --json
 	$(TELEPHONIST) bench fax --json
+
+# Packages, into dist/: the sdist (sources, the engine's C code, the demo), the wheel built from it,
+# and the Debian package (a virtualenv in /opt/telephonist, the units, the telephonist user).
+sdist: setup
+	rm -f dist/telephonist-*.tar.gz
+	$(PY) -m build --no-isolation --sdist --outdir dist .
+
+wheel: setup
+	rm -f dist/telephonist-*.tar.gz dist/telephonist-*.whl
+	$(PY) -m build --no-isolation --outdir dist .
+
+deb: sdist
+	bash packaging/build-deb.sh
 
 # Build output only; the venv and apt packages stay (see distclean).
 clean:

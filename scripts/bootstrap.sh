@@ -30,6 +30,8 @@ APT_PACKAGES=(
     clang libclang-rt-14-dev
     ca-certificates
     rsync openssh-client openssh-server   # telephonist backup to user@host:/folder; the tests' own sshd
+    debhelper dpkg-dev python3.11-dev python3.11-venv   # make deb (packaging/debian/control's Build-Depends)
+    systemd-container                     # tests/packaging: the .deb's units booted under systemd-nspawn
 )
 
 # Debian's own python3 has neither venv (ensurepip) nor Python.h without these.
