@@ -269,7 +269,12 @@ class Client:
         for pred, fut in self._waiters:
             if fut.done():
                 continue
-            if pred(ev):
+            try:
+                matched = pred(ev)
+            except Exception as exc:          # the waiter's own mistake: it hears of it, the reader goes on
+                fut.set_exception(exc)
+                continue
+            if matched:
                 fut.set_result(ev)
             else:
                 left.append((pred, fut))

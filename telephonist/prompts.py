@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
+from telephonist.acd.prompts import espeak_table as acd_prompts
 from telephonist.ivrd.voicemail.prompts import espeak_table as voicemail_prompts
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ PROMPTS: dict[str, tuple[str, str]] = {
     "zh/try-later": ("cmn-latn-pinyin", "dui4 bu4 qi3, xian4 zai4 wu2 fa3 jie1 ting1, qing3 shao1 hou4 zai4 bo1."),
 }
 PROMPTS.update(voicemail_prompts())      # the voicemail nodes' own ({lang}/vm/...), kept with those nodes
+PROMPTS.update(acd_prompts())            # the ACD's ({lang}/acd/...): places, waits, call backs
 
 
 def tools_available() -> bool:

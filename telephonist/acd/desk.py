@@ -35,15 +35,26 @@ class Desk:
                 self._missed(agent, caller)
             return
         if call.answered_ms is not None:
-            talk = self.now_ms - call.answered_ms
+            if call.held_since_ms is not None:
+                call.hold_ms += self.now_ms - call.held_since_ms
+                call.held_since_ms = None
+            talk = self.now_ms - call.answered_ms - call.hold_ms
             agent.talk_ms += talk
             queue = call.queue or ""
             avg = self.handle_s.get(queue, DEFAULT_HANDLE_S)
-            self.handle_s[queue] = 0.8 * avg + 0.2 * talk / 1000.0
-            if caller is not None:
-                self._spawn(self.store.call_update(caller.row, talk_ms=talk))
+            self.handle_s[queue] = 0.8 * avg + 0.2 * (talk + call.hold_ms) / 1000.0
+            if caller is not None and caller.row is not None:
+                agent.last_row = caller.row
+                self._spawn(self.store.call_update(caller.row, talk_ms=talk, hold_ms=call.hold_ms))
         if self.roster.try_signal(agent, G.HANGUP, queue=call.queue, call_id=caller.call_id if caller else None):
+            agent.wrapup_started_ms = self.now_ms
             self._start_wrapup(agent, call.queue)
+
+    def _wrapup_ended(self, agent: Agent) -> None:
+        """The agent left wrap-up (the timer, the agent, a supervisor): its length goes with the call."""
+        started, agent.wrapup_started_ms = agent.wrapup_started_ms, None
+        if started is not None and agent.last_row is not None:
+            self._spawn(self.store.call_update(agent.last_row, wrapup_ms=self.now_ms - started))
 
     def _start_wrapup(self, agent: Agent, queue: str | None) -> None:
         seconds = agent.wrapup_s if agent.wrapup_s >= 0 else (self.queues[queue].wrapup_s if queue in self.queues
@@ -112,5 +123,16 @@ class Desk:
     def wrapup_end(self, agent: Agent, code: str = "", note: str = "") -> None:
         if agent.state != S.WRAP_UP:
             raise AgentStateError(f"agent {agent.number} is {agent.state.value}, not wrapping up")
+        if code or note:
+            self.disposition(agent, code, note)
         self._cancel_timer(agent.wrapup_timer)
         self._wrapup_over(agent)
+
+    def disposition(self, agent: Agent, code: str, note: str) -> None:
+        """The agent's disposition code and note for its current or last queue call (during the call, in
+        wrap-up or after it)."""
+        row = agent.call.caller.row if agent.call and agent.call.caller and agent.call.answered_ms is not None \
+            else agent.last_row
+        if row is None:
+            raise AgentStateError(f"agent {agent.number} has had no queue call to note")
+        self._spawn(self.store.call_update(row, wrapup_code=code, note=note))

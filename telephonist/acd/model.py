@@ -30,6 +30,8 @@ class Agent:
     call: "AgentCall | None" = None
     after_call: str = ""            # asked during a call: "not_ready:REASON" or "logout", done when it ends
     wrapup_timer: int | None = None
+    wrapup_started_ms: int | None = None   # engine time its wrap-up began (its length goes in acd_calls)
+    last_row: int | None = None     # acd_calls row of its last queue call (the disposition goes there)
 
     @classmethod
     def from_config(cls, cfg: AgentConfig, order: int, machine: AgentMachine) -> "Agent":
@@ -80,6 +82,9 @@ class Caller:
     callback_offered: bool = False  # it heard the offer to be called back (its key now counts)
     hangup_after: int | None = None  # a playback at whose end the ACD hangs up (the call-back confirmation)
     announcement: int | None = None  # the playback of an announcement of its place
+    dialog: str | None = None       # agreeing on a call back: "confirm" (the number) or "enter" (another)
+    collect: int | None = None      # the question's collection in chand
+    tries: int = 0                  # questions of the dialogue not answered or answered wrong
 
 
 @dataclass(eq=False)

@@ -13,7 +13,6 @@ What it finds:
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from telephonist.acd.agent_state import AgentSignal as G
@@ -42,7 +41,7 @@ class Recovery:
     def restore_waiting(self, rows: list[dict[str, Any]]) -> None:
         """Callers keeping their place for a call back go back in line; waiting callers are noted, to be taken
         back at their places when chand gives their calls back."""
-        now = datetime.now(timezone.utc)
+        now = self.wall()
         for row in rows:
             if row["queue"] not in self.queues:
                 continue
@@ -77,7 +76,7 @@ class Recovery:
         if row is None:                   # not one of ours (waiting rows are ours): it goes
             await self._quietly(self.c.call("hangup", chan=ev["chan"]))
             return
-        waited = int((datetime.now(timezone.utc) - row["entered_at"]).total_seconds() * 1000) if row["entered_at"] \
+        waited = int((self.wall() - row["entered_at"]).total_seconds() * 1000) if row["entered_at"] \
             else 0
         caller = Caller(chan=ev["chan"], call_id=ev["call_id"], number=row["caller"], queue=row["queue"],
                         priority=row["priority"], seq=row["seq"], entered_ms=self.now_ms - max(0, waited),

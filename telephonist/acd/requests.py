@@ -6,11 +6,14 @@ them and who asks (a monitor session may only look), then hands them to the serv
 error with a code the asker can act on (not_found, wrong_state, bad_request, forbidden).
 
     status                                  queues (waiting callers, positions, waits) and agents
+    stats         from, to, interval_min,   queue and agent statistics per interval (stats.py); from/to ISO
+                  queues, agents            times (default: today so far), interval 0: the whole period
     login         agent, extension          the agent sits at that phone (default: its configured one)
     logout        agent, force              after the current call unless force (a supervisor's)
     ready         agent                     (ends wrap-up early too)
     not_ready     agent, reason             one of [acd] not_ready_reasons; during a call: after it
     wrapup_end    agent, code, note         ends wrap-up now with a disposition code and a note
+    disposition   agent, code, note         the code and note of the current or last call (wrap-up goes on)
     hold, unhold  agent                     the customer hears music / comes back
     hangup        agent                     ends the call (and a consultation)
     transfer      agent, to                 blind: agent:N, queue:NAME, ivr:FLOW[/NODE], number:N, survey
@@ -23,13 +26,18 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
 """
 from __future__ import annotations
 
+import asyncio
 import inspect
+from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from telephonist.acd.stats import Period
 
 from telephonist.acd.agent_state import AgentStateError
 from telephonist.client import ApiCallError
 
-LOOKING = ("status",)
+LOOKING = ("status", "stats")
+MAX_BUCKETS = 3000                # intervals one stats request may ask for (a month of quarter hours)
 
 
 class RequestHandler:
@@ -66,6 +74,52 @@ class RequestHandler:
 
     def do_status(self, body: dict[str, Any]) -> dict[str, Any]:
         return self.svc.status()
+
+    async def do_stats(self, body: dict[str, Any]) -> dict[str, Any]:
+        now = self.svc.wall()
+        end = self._time(body, "to", now)
+        midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)   # local
+        start = self._time(body, "from", midnight.astimezone(timezone.utc))
+        minutes = body.get("interval_min", self.svc.acd.stats_interval_min)
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 1440:
+            raise ApiCallError("bad_request", "'interval_min' must be a whole number of minutes from 0 to 1440")
+        if end <= start:
+            raise ApiCallError("bad_request", "'to' must come after 'from'")
+        if minutes and (end - start) / timedelta(minutes=minutes) > MAX_BUCKETS:
+            raise ApiCallError("bad_request", f"at most {MAX_BUCKETS} intervals: ask for longer ones or a shorter period")
+        queues, agents = self._names(body, "queues"), self._names(body, "agents")
+        period = Period(start, end, timedelta(minutes=minutes))
+        levels = {q.name: q.service_level_s for q in self.svc.queues.values()}
+        result = await asyncio.to_thread(self.svc.store.stats, period, levels, queues, agents, now)
+        return {"from": start.isoformat(), "to": end.isoformat(), "interval_min": minutes, **result}
+
+    @staticmethod
+    def _time(body: dict[str, Any], key: str, default: datetime) -> datetime:
+        value = body.get(key)
+        if value is None:
+            return default
+        try:
+            t = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            t = None
+        if t is None:
+            raise ApiCallError("bad_request", f"'{key}' must be an ISO 8601 time like 2026-12-06T08:00:00+08:00")
+        return t.astimezone(timezone.utc)              # a time without a zone is the site's local time
+
+    @staticmethod
+    def _names(body: dict[str, Any], key: str) -> list[str] | None:
+        value = body.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or len(value) > 2000 or not all(isinstance(v, str) and len(v) <= 64
+                                                                      for v in value):
+            raise ApiCallError("bad_request", f"'{key}' must list up to 2000 names")
+        return value
+
+    def do_disposition(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        self.svc.disposition(agent, self._text(body, "code"), self._text(body, "note", 2000))
+        return self.svc.roster.describe(agent)
 
     def do_login(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from telephonist.acd.agent_state import AgentSignal as G
@@ -104,54 +103,12 @@ class Ringing:
             return
         await self._connect(caller, call, agent)
 
-    async def _call_back(self, caller: Caller, call: AgentCall, agent: Agent) -> None:
-        """The agent is on the line for a caller who chose a call back: now its number is dialled (the agent hears
-        ringback), and they are bridged when it answers."""
-        queue = self.queues[caller.queue]
-        self.roster.signal(agent, G.ANSWER, queue=queue.name, call_id=caller.call_id)
-        await self._quietly(self.c.call("play", chan=call.agent_chan, items=[{"tone": "ringback", "ms": 0}], loop=True))
-        try:
-            r = await self.c.call("dial", trunk_group=queue.callback.trunk_group or self.acd.outbound_trunk_group,
-                                  number=caller.callback_number, caller_id=queue.caller_id,
-                                  timeout_ms=queue.ring_timeout_s * 2000, call_id=caller.call_id)
-        except ApiCallError as exc:
-            log.warning("event=acd_callback_failed call=%s number=%s error=%s", caller.call_id,
-                        caller.callback_number, exc)
-            await self._callback_failed(caller)
-            return
-        caller.chan = r["chan"]
-        self.by_chan[caller.chan] = caller
-
-    async def _callback_answered(self, caller: Caller) -> None:
-        agent = self.roster.agents.get(caller.offered_to[0]) if caller.offered_to else None
-        call = agent.call if agent else None
-        if call is None or call.caller is not caller:
-            await self._quietly(self.c.call("hangup", chan=caller.chan))
-            return
-        caller.state = CallerState.CONNECTED
-        await self._quietly(self.c.call("stop", chan=call.agent_chan))
-        await self._connect(caller, call, agent, answered=False)
-
-    async def _callback_failed(self, caller: Caller) -> None:
-        """The customer did not answer the call back: the agent's call ends; the caller leaves the queue."""
-        self.callers.pop(caller.call_id, None)
-        self.by_chan.pop(caller.chan, None)
-        self._spawn(self.store.waiting_gone(caller.call_id))
-        if caller.row is not None:
-            self._spawn(self.store.call_update(caller.row, ended_at=datetime.now(timezone.utc),
-                                               outcome="callback_failed"))
-        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "outcome": "callback_failed"})
-        agent = self.roster.agents.get(caller.offered_to[0]) if caller.offered_to else None
-        if agent is not None and agent.call is not None and agent.call.caller is caller:
-            call = agent.call
-            call.customer_chan = None
-            await self._agent_leg_gone(call)
-            await self._quietly(self.c.call("hangup", chan=call.agent_chan))
-
     async def _connect(self, caller: Caller, call: AgentCall, agent: Agent, answered: bool = True) -> None:
         """Caller and agent bridged: the agent's call begins."""
         queue = self.queues[caller.queue]
         call.customer_chan = caller.chan
+        if caller.dialog is not None:
+            await self._end_dialog(caller)
         try:
             if caller.playback is not None:
                 await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
@@ -170,10 +127,10 @@ class Ringing:
             self._spawn(self.c.call("record", chan=call.agent_chan, mode="stereo",
                                     name=f"{caller.call_id}-agent-{agent.number}"))
         await asyncio.gather(self.store.waiting_gone(caller.call_id), self.store.call_update(
-            caller.row, answered_at=datetime.now(timezone.utc), agent=agent.number, outcome="answered",
+            caller.row, answered_at=self.wall(), agent=agent.number, outcome="answered",
             wait_ms=wait_ms))
-        self.publish("call_answered", {"queue": queue.name, "call_id": caller.call_id, "agent": agent.number,
-                                       "wait_ms": wait_ms})
+        self.publish("call_answered", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
+                                       "agent": agent.number, "wait_ms": wait_ms})
 
     async def _on_dial_failed(self, ev: dict[str, Any]) -> None:
         call = self.by_chan.pop(ev["chan"], None)

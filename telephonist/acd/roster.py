@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 from telephonist.acd.agent_state import (
@@ -29,11 +29,14 @@ log = logging.getLogger("telephonist.acd")
 
 class Roster:
     def __init__(self, configs: tuple[AgentConfig, ...], dispatcher: Dispatcher, store: AcdStore,
-                 publish: Callable[[str, dict[str, Any]], None], now_ms: Callable[[], int]) -> None:
+                 publish: Callable[[str, dict[str, Any]], None], now_ms: Callable[[], int],
+                 wall: Callable[[], datetime], wrapup_ended: Callable[[Agent], None]) -> None:
         self.dispatcher = dispatcher
         self.store = store
         self.publish = publish
         self.now_ms = now_ms
+        self.wall = wall
+        self.wrapup_ended = wrapup_ended
         self.agents: dict[str, Agent] = {}
         self.by_extension: dict[str, Agent] = {}
         self.writes: set[asyncio.Future] = set()
@@ -93,8 +96,10 @@ class Roster:
             self.dispatcher.agent_busy(agent)
         if machine.state == AgentState.LOGGED_OUT:
             self.by_extension.pop(agent.extension, None)
+        if prev == AgentState.WRAP_UP:
+            self.wrapup_ended(agent)
         fut = self.store.agent_changed(agent.number, prev.value, machine.state.value, sig.value, machine.reason,
-                                       agent.extension, queue, call_id, datetime.now(timezone.utc))
+                                       agent.extension, queue, call_id, self.wall())
         self.writes.add(fut)
         fut.add_done_callback(self._written)
         self.publish("agent_state", self.describe(agent) | {"previous": prev.value, "signal": sig.value})

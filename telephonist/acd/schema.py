@@ -69,6 +69,7 @@ calls = Table(
     Column("wait_ms", Integer),
     Column("talk_ms", Integer),
     Column("hold_ms", Integer),
+    Column("wrapup_ms", Integer),
     Column("wrapup_code", String(64)),
     Column("note", Text),
 )

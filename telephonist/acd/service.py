@@ -18,9 +18,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any
 
+from telephonist.acd.callback import CallBacks
 from telephonist.acd.controls import CallControls
 from telephonist.acd.desk import Desk
 from telephonist.acd.dispatcher import Dispatcher
@@ -37,7 +39,7 @@ log = logging.getLogger("telephonist.acd")
 TOPIC = "queue"                  # what the ACD publishes under (its application name)
 
 
-class AcdService(WaitingRoom, Ringing, Desk, CallControls, Recovery):
+class AcdService(WaitingRoom, Ringing, CallBacks, Desk, CallControls, Recovery):
     def __init__(self, client: Client, cfg: Config, store: AcdStore, rng=None) -> None:
         self.c = client
         self.cfg = cfg
@@ -45,8 +47,10 @@ class AcdService(WaitingRoom, Ringing, Desk, CallControls, Recovery):
         self.queues = {q.name: q for q in cfg.queues}
         self.store = store
         self.now_ms = 0                               # the engine clock, as the last event said
+        self.epoch_ms = time.time() * 1000.0          # the wall time engine time 0 stands for (set at start)
         self.dispatcher = Dispatcher(list(cfg.queues), rng=rng)
-        self.roster = Roster(cfg.agents, self.dispatcher, store, self.publish, lambda: self.now_ms)
+        self.roster = Roster(cfg.agents, self.dispatcher, store, self.publish, lambda: self.now_ms, self.wall,
+                             self._wrapup_ended)
         self.callers: dict[str, Caller] = {}          # call id -> caller in a queue (waiting, offered, connected)
         self.returning: dict[str, dict[str, Any]] = {}   # call id -> its waiting row, while chand gives it back
         self.by_chan: dict[str, Caller | AgentCall] = {}
@@ -55,12 +59,13 @@ class AcdService(WaitingRoom, Ringing, Desk, CallControls, Recovery):
         self.handle_s: dict[str, float] = {}          # queue -> average handling time (moving average)
         self.tasks: set[asyncio.Task] = set()
         for kind in ("offer", "answered", "dial_failed", "hangup", "ended", "unbridged", "timer", "dtmf",
-                     "play_done", "request"):
+                     "play_done", "collect_done", "request"):
             client.on(kind, self._timed(getattr(self, f"_on_{kind}", None)))
 
     async def start(self) -> None:
         status = await self.c.call("status")
         self.now_ms = status["time_ms"]
+        self.epoch_ms = time.time() * 1000.0 - self.now_ms
         self.roster.restore(await asyncio.to_thread(self.store.agents))
         self._seq = itertools.count(await asyncio.to_thread(self.store.last_seq) + 1)
         self.restore_waiting(await asyncio.to_thread(self.store.waiting))
@@ -77,6 +82,11 @@ class AcdService(WaitingRoom, Ringing, Desk, CallControls, Recovery):
             if handler is not None:
                 await handler(ev)
         return run
+
+    def wall(self, ms: int | None = None) -> datetime:
+        """The time an engine time stands for (now by default): what the ACD writes in its tables, so that
+        waits and durations in the reports agree with the engine's clock, also on a simulated one."""
+        return datetime.fromtimestamp((self.epoch_ms + (self.now_ms if ms is None else ms)) / 1000.0, timezone.utc)
 
     def publish(self, kind: str, body: dict[str, Any]) -> None:
         self._spawn(self.c.call("publish", topic=TOPIC, event={"kind": kind, "time_ms": self.now_ms, **body}))
@@ -128,7 +138,7 @@ class AcdService(WaitingRoom, Ringing, Desk, CallControls, Recovery):
             queue = self.queues[who.queue]
             self.by_chan.pop(who.chan, None)
             self.callers.pop(who.call_id, None)
-            self._spawn(self.store.call_update(who.row, ended_at=datetime.now(timezone.utc)))
+            self._spawn(self.store.call_update(who.row, ended_at=self.wall()))
             if queue.survey:
                 await self._quietly(self.c.call("handoff", chan=who.chan, app=queue.survey, reason="survey",
                                                 data={**who.data, "queue": queue.name}))

@@ -68,6 +68,14 @@ class AcdStore:
             stmt = stmt.where(T.calls.c.queue == queue)
         return self._read(lambda c: [dict(r._mapping) for r in c.execute(stmt)])
 
+    def stats(self, period, service_levels: dict[str, int], queues, agents, now: datetime) -> dict[str, Any]:
+        from telephonist.acd.stats import agent_stats, queue_stats
+
+        def q(c: Connection) -> dict[str, Any]:
+            return {"queues": queue_stats(c, period, service_levels, queues),
+                    "agents": agent_stats(c, period, agents, now)}
+        return self._read(q)
+
     # ---- writes (awaitable, committed when they return) ------------------------------------------------
     def agent_changed(self, number: str, prev: str, new: str, signal: str, reason: str, extension: str,
                       queue: str | None, call_id: str | None, at: datetime):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from telephonist.acd.agent_state import AgentState as S
@@ -44,12 +44,12 @@ class WaitingRoom:
             self.by_chan[caller.chan] = caller
             self._spawn(self.c.call("annotate", chan=caller.chan, queue=queue.name))
         if queue.sticky_days and queue.strategy == "sticky" and caller.number:
-            since = datetime.now(timezone.utc) - timedelta(days=queue.sticky_days)
+            since = self.wall() - timedelta(days=queue.sticky_days)
             caller.sticky_agent = await asyncio.to_thread(self.store.last_agent, caller.number, since)
         if caller.row is None:
             caller.row = await self.store.call_started(dict(
                 call_id=caller.call_id, queue=queue.name, caller=caller.number,
-                entered_at=datetime.now(timezone.utc)))
+                entered_at=self.wall(caller.entered_ms)))
         await self.store.waiting_put(self._waiting_row(caller))
         if queue.when_empty == "leave" and not self._anyone_for(queue.name):
             await self._leave(caller, "timeout", queue.on_timeout)
@@ -87,9 +87,8 @@ class WaitingRoom:
         return any(a.state != S.LOGGED_OUT and a.qualifies(q) for a in self.roster.agents.values())
 
     def _waiting_row(self, caller: Caller) -> dict[str, Any]:
-        entered = datetime.now(timezone.utc) - timedelta(milliseconds=max(0, self.now_ms - caller.entered_ms))
         return dict(call_id=caller.call_id, chan=caller.chan, queue=caller.queue, caller=caller.number,
-                    priority=caller.priority, seq=caller.seq, entered_at=entered,
+                    priority=caller.priority, seq=caller.seq, entered_at=self.wall(caller.entered_ms),
                     state="callback" if caller.state == CallerState.CALLBACK else "waiting",
                     callback_number=caller.callback_number, data=caller.data, call_row=caller.row)
 
@@ -115,7 +114,7 @@ class WaitingRoom:
         self._cancel_timer(caller.timeout_timer)
         self._cancel_timer(caller.announce_timer)
         queue = self.queues[caller.queue]
-        now = datetime.now(timezone.utc)
+        now = self.wall()
         if caller.state == CallerState.CONNECTED:
             self._spawn(self.store.call_update(caller.row, ended_at=now))
             return                                             # the bridge's end takes the agent to wrap-up
@@ -125,13 +124,13 @@ class WaitingRoom:
         wait_ms = self.now_ms - caller.entered_ms
         await asyncio.gather(self.store.waiting_gone(caller.call_id),
                              self.store.call_update(caller.row, ended_at=now, outcome="abandoned", wait_ms=wait_ms))
-        self.publish("caller_left", {"queue": queue.name, "call_id": caller.call_id, "outcome": "abandoned",
-                                     "wait_ms": wait_ms})
+        self.publish("caller_left", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
+                                     "outcome": "abandoned", "wait_ms": wait_ms})
 
     async def _announce(self, caller: Caller) -> None:
         """The caller's place in the queue and the wait to expect, then the music again."""
         queue = self.queues[caller.queue]
-        items = self._announcement(caller)
+        items = self._announcement(caller) if caller.dialog is None else []     # not into a call-back question
         if items:
             if caller.playback is not None:
                 await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
@@ -160,9 +159,9 @@ class WaitingRoom:
         self._cancel_timer(caller.announce_timer)
         wait_ms = self.now_ms - caller.entered_ms
         await asyncio.gather(self.store.waiting_gone(caller.call_id), self.store.call_update(
-            caller.row, ended_at=datetime.now(timezone.utc), outcome=outcome, wait_ms=wait_ms))
-        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "outcome": outcome,
-                                     "wait_ms": wait_ms, "to": target})
+            caller.row, ended_at=self.wall(), outcome=outcome, wait_ms=wait_ms))
+        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "caller": caller.number,
+                                     "outcome": outcome, "wait_ms": wait_ms, "to": target})
         kind, _, rest = target.partition(":")
         data = {**caller.data, "queue": caller.queue, "waited_ms": wait_ms}
         if caller.playback is not None:
@@ -173,9 +172,9 @@ class WaitingRoom:
                 data["node"] = node
             await self._quietly(self.c.call("handoff", chan=caller.chan, app=f"{kind}:{flow}", reason=outcome,
                                             data=data))
-        elif kind == "voicemail":
+        elif kind == "voicemail":                 # ivrd's built-in voicemail flow (flow_loader.py)
             await self._quietly(self.c.call("handoff", chan=caller.chan, app="ivr:voicemail", reason=outcome,
-                                            data={**data, "mailbox": rest}))
+                                            data={**data, "flow": "voicemail", "mailbox": rest}))
         elif kind in ("number", "ext"):
             group = self.acd.outbound_trunk_group if kind == "number" else self.acd.agents_trunk_group
             await self._quietly(self.c.call("transfer", chan=caller.chan, trunk_group=group, number=rest))
@@ -189,55 +188,6 @@ class WaitingRoom:
         if caller.hangup_after is not None and ev.get("playback") == caller.hangup_after:
             caller.hangup_after = None
             await self._quietly(self.c.call("hangup", chan=ev["chan"]))
-        elif caller.state == CallerState.WAITING and ev.get("playback") == caller.announcement:
+        elif caller.state == CallerState.WAITING and caller.dialog is None and ev.get("playback") == caller.announcement:
             caller.announcement = None
             await self._music(caller)
-
-    # ---- keeping one's place for a call back --------------------------------------------------------------------
-    async def _offer_callback(self, caller: Caller) -> None:
-        """After callback.after_s in the queue: "press 1 to be called back; you keep your place"."""
-        queue = self.queues[caller.queue]
-        if not caller.number and not caller.data.get("callback_number"):
-            return                        # nobody to call back (no caller ID)
-        caller.callback_offered = True
-        lang = str(caller.data.get("language") or "zh")
-        prompt = queue.callback.prompt or f"{lang}/acd/callback-offer.wav"
-        items = [prompt] if self._prompt_exists(prompt) else [{"tone": "callwaiting", "ms": 800}]
-        if caller.playback is not None:
-            await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
-        try:
-            caller.announcement = (await self.c.call("play", chan=caller.chan, items=items))["playback"]
-        except ApiCallError:
-            await self._music(caller)
-
-    async def _on_dtmf(self, ev: dict[str, Any]) -> None:
-        caller = self.by_chan.get(ev["chan"])
-        if isinstance(caller, Caller) and caller.state == CallerState.WAITING and caller.callback_offered \
-                and ev.get("digit") == self.queues[caller.queue].callback.key:
-            await self._take_callback(caller)
-
-    async def _take_callback(self, caller: Caller) -> None:
-        """The caller leaves the line and keeps its place: when its turn comes the agent is rung first, then
-        the caller's number is dialled."""
-        caller.state = CallerState.CALLBACK
-        caller.callback_number = str(caller.data.get("callback_number") or caller.number)
-        self._cancel_timer(caller.timeout_timer)
-        self._cancel_timer(caller.announce_timer)
-        await self.store.waiting_put(self._waiting_row(caller))
-        if caller.row is not None:
-            self._spawn(self.store.call_update(caller.row, outcome="callback"))
-        self.publish("callback_taken", {"queue": caller.queue, "call_id": caller.call_id,
-                                        "number": caller.callback_number, "position": self.dispatcher.position(caller)})
-        lang = str(caller.data.get("language") or "zh")
-        prompt = f"{lang}/acd/callback-confirm.wav"
-        if caller.playback is not None:
-            await self._quietly(self.c.call("stop", chan=caller.chan, playback=caller.playback))
-        try:
-            caller.hangup_after = (await self.c.call("play", chan=caller.chan, items=[prompt] if self._prompt_exists(
-                prompt) else [{"tone": "callwaiting", "ms": 400}]))["playback"]
-        except ApiCallError:
-            await self._quietly(self.c.call("hangup", chan=caller.chan))
-
-    def _prompt_exists(self, name: str) -> bool:
-        import os
-        return os.path.isfile(name if os.path.isabs(name) else os.path.join(self.cfg.system.prompts_dir, name))

@@ -156,6 +156,8 @@ class Line:
             for key in ("agent", "queue"):
                 if c.vars.get(key):
                     d[key] = c.vars[key]
+        if self.extension:
+            d["extension"] = self.extension
         if self.dahdi_channel is not None:
             d["dahdi_channel"] = self.dahdi_channel
         d.update(self.sig.describe())

@@ -107,6 +107,12 @@ class CallMedia:
     def stop(self, line: Line, playback: int = 0) -> None:
         self.engine.play_stop(line.chan, playback)
 
+    def stop_collect(self, line: Line, collect: int) -> None:
+        """The application gives up a collection (its prompt stops; collect_done says "stopped")."""
+        col = line.call.media.collect if line.call else None
+        if col is not None and col.id == collect:
+            col.cancel("stopped")
+
     def send_dtmf(self, line: Line, digits: str) -> int:
         return self.engine.send_dtmf(line.chan, digits)
 

@@ -81,7 +81,8 @@ def main(args: argparse.Namespace) -> int:
             print(f"sources: {', '.join(sources)}")
         for r in reports:
             print(f"{'PASS' if r.passed else 'FAIL'}  {r.name}  ({args.script}:{r.line})  "
-                  f"{len(r.heard)} prompts, {len(r.steps)} steps, ends {r.ends or '-'}")
+                  f"{len(r.heard)} prompts, {len(r.steps)} steps, ends {r.ends or '-'}"
+                  + (f", answered by agent {r.agent}" if r.agent else ""))
             for f in r.failures:
                 print(f"      {f}")
             if args.verbose or not r.passed:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import glob
+import logging
 import os
 import re
 import tomllib
@@ -35,6 +36,7 @@ FLOW_KEYS = {"name": "str", "description": "str", "numbers": "str_list", "start"
              "fallback_prompt": "str", "fallback": "str"}
 NODE_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 SCHEDULES_FILE = "schedules.toml"
+log = logging.getLogger("telephonist.ivrd")
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,37 @@ def load_flows(flows_dir: str, opts: LoadOptions, overrides: dict[str, str] | No
     _check_numbers(flows, problems)
     if problems:
         raise FlowError(sorted(problems, key=lambda q: (q.file, q.line)))
+    if BUILT_IN_VOICEMAIL_NAME not in flows:
+        flow = _built_in_voicemail(opts, set(names), schedules)
+        if flow is not None:
+            flows[flow.name] = flow
     return FlowSet(flows=flows, schedules=schedules, files=tuple(sorted(texts) + ([sched_path] if schedules else [])))
+
+
+BUILT_IN_VOICEMAIL_NAME = "voicemail"
+BUILT_IN_VOICEMAIL = """
+[flow]
+name = "voicemail"
+description = "A message for the mailbox the handoff names (data: mailbox): a queue's callers who waited too long"
+start = "leave"
+
+[nodes.leave]
+type = "voicemail"
+mailbox = "${mailbox}"
+"""
+
+
+def _built_in_voicemail(opts: LoadOptions, names: set[str], schedules: dict[str, Any]) -> Flow | None:
+    """The flow a handoff to ivr:voicemail runs (the ACD's `voicemail:BOX` targets), unless the site has its
+    own flow of that name. Without its prompts (a site that keeps no voicemail) it is left out, and said so."""
+    path = "(built in)/voicemail.toml"
+    problems: list[FlowProblem] = []
+    flow = _build_flow(path, BUILT_IN_VOICEMAIL, toml_text.loads(BUILT_IN_VOICEMAIL), opts,
+                       names | {BUILT_IN_VOICEMAIL_NAME}, schedules, problems)
+    if problems:
+        log.warning("event=built_in_voicemail_flow_unavailable problems=%s", "; ".join(p.message for p in problems))
+        return None
+    return flow
 
 
 def check_flow_text(flows_dir: str, file_name: str, text: str, opts: LoadOptions) -> list[FlowProblem]:

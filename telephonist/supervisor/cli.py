@@ -130,6 +130,8 @@ async def run(args: argparse.Namespace) -> int:
         children.append(Child("ivrd", [py, "-m", "telephonist.cli", "ivrd", "--config", args.config]))
     else:
         log.warning("event=ivrd_not_started reason=no_flows_dir flows_dir=%s", cfg.ivrd.flows_dir)
+    if cfg.queues:
+        children.append(Child("acd", [py, "-m", "telephonist.cli", "acd", "--config", args.config]))
     if args.web_port and importlib.util.find_spec("telephonist.webadmin"):
         if args.demo:
             _demo_admin(py, args.config)

@@ -26,6 +26,7 @@ class AcdUnderTest:
         self.tester = tester            # drives the far ends: callers and the agents' phones
         self.desk = desk                # asks the ACD as an agent desktop would
         self.db = sa.create_engine(db_url)
+        self.phones = PHONES
 
     async def ask(self, action: str, **body: Any) -> dict[str, Any]:
         return await self.desk.request("queue", {"action": action, **body})
@@ -66,9 +67,11 @@ class AcdUnderTest:
 @asynccontextmanager
 async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: int = 1,
                       records: bool = True, routes: list[Route] = (),
-                      trunk_groups: list[TrunkGroupSpec] = ()) -> AsyncIterator[AcdUnderTest]:
+                      trunk_groups: list[TrunkGroupSpec] = (), caller_lines: int = 8,
+                      phones: int = PHONES) -> AsyncIterator[AcdUnderTest]:
     """queues, agents: TOML; acd: more [acd] keys; routes: before the queues' own (4008000* for the first
-    queue, 4008001* for the second ...); trunk_groups: besides "desks" (the agents' phones)."""
+    queue, 4008001* for the second ...); trunk_groups: besides "desks" (the agents' phones, extensions
+    8001 ...); caller_lines: the callers' E1-like span's channels."""
     db_url = f"sqlite:///{tmp_path / 'telephonist.db'}"
     conf = tmp_path / "telephonist.toml"
     conf.write_text(textwrap.dedent(f"""
@@ -81,13 +84,13 @@ async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: i
         name = "callers"
         driver = "sim"
         type = "e1"
-        channels = 8
+        channels = {caller_lines}
         [[spans]]
         name = "phones"
         driver = "sim"
         type = "fxs"
-        channels = {PHONES}
-        extensions = {[str(8001 + i) for i in range(PHONES)]}
+        channels = {phones}
+        extensions = {[str(8001 + i) for i in range(phones)]}
         [[trunk_groups]]
         name = "desks"
         lines = ["phones/*"]
@@ -95,8 +98,8 @@ async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: i
         + '[acd]\nagents_trunk_group = "desks"\n' + textwrap.dedent(acd) + textwrap.dedent(queues)
         + textwrap.dedent(agents))
     cfg = load_config(str(conf))
-    spans = [SpanSpec("callers", "e1", 8),
-             SpanSpec("phones", "fxs", PHONES, extensions=[str(8001 + i) for i in range(PHONES)])]
+    spans = [SpanSpec("callers", "e1", caller_lines),
+             SpanSpec("phones", "fxs", phones, extensions=[str(8001 + i) for i in range(phones)])]
     routes = list(routes) + [Route(f"queue:{q.name}", dialled=f"400800{i}*") for i, q in enumerate(cfg.queues)]
     async with running_chand(tmp_path, spans, routes=routes, db_url=db_url if records else None,
                              trunk_groups=[TrunkGroupSpec("desks", ["phones/*"]), *trunk_groups]) as chand:
@@ -112,9 +115,10 @@ async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: i
         await tester.call("subscribe", lines=True)
         desk = await chand.client("desk")
         await desk.call("subscribe", lines=False, topics=["queue"])
-        for i in range(PHONES):
+        for i in range(phones):
             await tester.call("sim.take", far=f"phones/{i + 1}~far")
         t = AcdUnderTest(chand, service, tester, desk, db_url)
+        t.phones = phones
         try:
             yield t
         finally:

@@ -158,3 +158,91 @@ async def test_a_queue_nobody_serves_sends_callers_on_at_once(tmp_path):
         m = acd.desk.mark()
         await acd.call(caller="13900000009")
         assert (await acd.queued("13900000009", since=m))["position"] == 1
+
+
+async def test_the_caller_confirms_or_types_the_number_to_be_called_back(tmp_path):
+    from telephonist.acd.prompts import TEXTS, prompt
+    from telephonist.ivrd.say import fragments
+    for name in TEXTS:
+        make_prompt(str(tmp_path / "prompts" / prompt(name, "zh")))
+    for digit in "0123456789":
+        for part in fragments("digits", digit, "zh"):
+            make_prompt(str(tmp_path / "prompts" / part))
+    queues = """
+    [[queues]]
+    name = "sales"
+    callback = { after_s = 20, key = "1", trunk_group = "out" }
+    """
+    async with running_acd(tmp_path, queues, AGENTS, trunk_groups=[TrunkGroupSpec("out", ["callers/*"])]) as acd:
+        t = acd.tester
+        await t.call("subscribe", lines=True, calls=True)
+        m = acd.desk.mark()
+        far = await acd.call(caller="13900000001")
+        await acd.queued("13900000001", since=m)
+
+        async def asked(step: str, since: int) -> dict:
+            ev = await t.wait_for(lambda e: e.get("event") == "call_event" and e["what"] == "collect_start"
+                                  and e["chan"] == "callers/1" and any(step in str(i) for i in e["prompt"]), since=since)
+            return ev
+        offer = await t.wait_for(lambda e: e.get("event") == "call_event" and e["what"] == "play"
+                                 and e["chan"] == "callers/1" and "callback-offer" in str(e["items"]), since=0)
+        # 1: the number it called from is read back; 2: another; typed; read back; 1: agreed
+        mark = t.mark()
+        await t.call("sim.dtmf", far=far, digits="1")
+        confirm = await asked("callback-number-is", mark)
+        said = [str(i) for i in confirm["prompt"]]
+        assert sum("zh/say/" in p for p in said) >= 11                 # the 11 digits of 13900000001
+        mark = t.mark()
+        await t.call("sim.dtmf", far=far, digits="2")
+        await asked("callback-enter-number", mark)
+        mark = t.mark()
+        await t.call("sim.dtmf", far=far, digits="13811112222#")
+        await asked("callback-number-is", mark)
+        m = acd.desk.mark()
+        await t.call("sim.dtmf", far=far, digits="1")
+        taken = await acd.desk.wait_for(lambda e: e.get("event") == "published"
+                                        and e["body"]["kind"] == "callback_taken", since=m)
+        assert taken["body"]["number"] == "13811112222"
+        await t.wait_for(lambda e: e.get("event") == "call_event" and e["what"] == "play" and e["chan"] == "callers/1"
+                         and "callback-confirm" in str(e["items"]), since=mark)
+        await t.wait_for("far", far=far, what="released", since=mark)
+        [row] = acd.rows("SELECT state, callback_number FROM acd_waiting WHERE caller = '13900000001'")
+        assert (row["state"], row["callback_number"]) == ("callback", "13811112222")
+        assert offer
+
+
+async def test_an_agent_coming_free_cuts_the_call_back_question_short(tmp_path):
+    from telephonist.acd.prompts import TEXTS, prompt
+    for name in TEXTS:
+        make_prompt(str(tmp_path / "prompts" / prompt(name, "zh")))
+    queues = """
+    [[queues]]
+    name = "sales"
+    callback = { after_s = 20, key = "1", trunk_group = "out" }
+    """
+    async with running_acd(tmp_path, queues, AGENTS, trunk_groups=[TrunkGroupSpec("out", ["callers/*"])]) as acd:
+        t = acd.tester
+        await t.call("subscribe", lines=True, calls=True)
+        m = acd.desk.mark()
+        far = await acd.call(caller="")                        # no caller ID: the number must be typed
+        await acd.queued("", since=m)
+        await t.wait_for(lambda e: e.get("event") == "call_event" and e["what"] == "play"
+                         and e["chan"] == "callers/1" and "callback-offer" in str(e["items"]), since=0)
+        mark = t.mark()
+        await t.call("sim.dtmf", far=far, digits="1")
+        await t.wait_for(lambda e: e.get("event") == "call_event" and e["what"] == "collect_start"
+                         and "callback-enter-number" in str(e["prompt"]), since=mark)
+        mark, m = t.mark(), acd.desk.mark()
+        await acd.login("1001", "8001")
+        await t.wait_for("far", far=acd.phone("8001"), what="ringing", since=mark)
+        await t.call("sim.answer", far=acd.phone("8001"))
+        await acd.wait_agent("1001", "on_call", since=m)
+        done = await t.wait_for(lambda e: e.get("event") == "call_event" and e["what"] == "collect"
+                                and e["chan"] == "callers/1", since=mark)
+        assert done["reason"] == "stopped"
+        # they talk: the caller's keys reach the agent and no question is asked any more
+        mark = t.mark()
+        await t.call("sim.dtmf", far=far, digits="5")
+        await t.wait_for(lambda e: e.get("what") == "dtmf" and e.get("far") == acd.phone("8001") and e["digit"] == "5",
+                         since=mark)
+        assert not acd.rows("SELECT * FROM acd_waiting")

@@ -73,8 +73,13 @@ async def test_messages_reach_the_idle_phone_and_its_dial_tone_stutters(tmp_path
 
 async def test_changes_in_quick_succession_reach_the_phone_as_separate_bursts(tmp_path):
     """A second change while a burst is on the line waits for its end and a gap: a receiver that heard
-    no carrier drop would take the two for one."""
-    async with running_chand(tmp_path, [SpanSpec("phones", "fxs", 1, extensions=["8001"])]) as chand:
+    no carrier drop would take the two for one.
+
+    The clock is capped at real time so the later changes (a few ms apart) nearly always come while the
+    first burst (about half a second) is on the line, and the 5 is then superseded by the 0 before it is
+    shown. A host stalled for longer than the burst lets the 5 go out on its own, which is right too: what
+    must never happen is two changes heard as one burst, or the last one lost."""
+    async with running_chand(tmp_path, [SpanSpec("phones", "fxs", 1, extensions=["8001"])], speed=1.0) as chand:
         ivr = await chand.client("ivr")
         tester = await chand.client("tester")
         await tester.call("sim.take", far="phones/1~far")
@@ -84,7 +89,8 @@ async def test_changes_in_quick_succession_reach_the_phone_as_separate_bursts(tm
         await ivr.call("mwi", extension="8001", messages=0)
         await tester.wait_for(lambda e: e.get("what") == "cid" and "mwi=0" in e["text"], since=mark, timeout=60)
         got = [fields(e["text"]) for e in tester.events[mark:] if e.get("what") == "cid"]
-        assert [(g["mwi"], g.get("messages")) for g in got] == [("1", "2"), ("0", None)]
+        heard = [(g["mwi"], g.get("messages")) for g in got]
+        assert heard in ([("1", "2"), ("0", None)], [("1", "2"), ("1", "5"), ("0", None)])
 
 
 async def test_bad_mwi_requests_get_errors_and_unknown_extensions_touch_nothing(tmp_path):

@@ -40,6 +40,7 @@ class CallOutcome:
     actions_left: int = 0          # script actions never used (the flow ended sooner than the script)
     events: list[dict[str, Any]] = field(default_factory=list)   # every call_event, in order
     hung_up_by_caller: bool = False
+    heard_digits: str = ""         # keys the caller heard from the other end (a scripted agent keys its number)
 
     @property
     def prompts(self) -> list[str]:
@@ -145,7 +146,12 @@ class ScriptedCaller:
 
     async def _far_event(self, ev: dict[str, Any]) -> None:
         """The far end finished speaking: press the keys that were to follow (in the handler, so a
-        lockstep clock waits for them)."""
+        lockstep clock waits for them). Keys it hears are noted."""
+        if ev.get("what") == "dtmf":
+            out = next((o for o, _, far, _ in self.active.values() if far == ev.get("far")), None)
+            if out is not None:
+                out.heard_digits += str(ev.get("digit", ""))
+            return
         if ev.get("what") == "play_done" and ev.get("far") in self.hangup_after_speech:
             self.hangup_after_speech.discard(ev["far"])
             await self.tester.call("sim.hangup", far=ev["far"])

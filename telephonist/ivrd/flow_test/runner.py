@@ -4,8 +4,11 @@ Nothing of the live system is touched: the spans of the configuration are
 rebuilt as sim spans (same names, sizes, extensions and trunk groups, so that
 transfers behave as they will), the calls come in on a span of their own,
 ivrd's tables live in a temporary SQLite file seeded from the script's
-[setup], and applications a flow hands calls to (queues, faxd, CRMs) are
-stood in for by a session that takes the call and notes it. Customer systems
+[setup]. Queues are served by a real ACD ([[queues]], [[agents]]) whose
+agents sit at their sim phones (telephonist/demo/sim_agents.py): they answer,
+key their agent number (what the caller hears of them) and hang up. Other
+applications a flow hands calls to (faxd, CRMs) are stood in for by a session
+that takes the call and notes it. Customer systems
 the flow's lookups read ([[ivrd.sources]]) are the run's own copies or the
 script's seeds, never the live ones unless the script says so (sources.py);
 voicemail is kept in the run's folder and nobody is told of it by e-mail or
@@ -48,6 +51,8 @@ class CallReport:
     ends: str = ""
     language: str = ""
     handed_to: dict[str, Any] | None = None
+    agent: str = ""                 # the queue's agent who answered
+    heard_from_agent: str = ""      # the keys the caller heard from the other end
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -88,6 +93,27 @@ class _StandIn:
             await self.client.call("hangup", chan=ev["chan"])
         except Exception:
             pass
+
+
+async def _start_acd(cfg: Config, db_url: str, client, answered: dict[str, str], monitor):
+    """The ACD on the run's chand and database; answered[call id] = the agent who took the call."""
+    import random
+
+    from telephonist.acd.requests import RequestHandler
+    from telephonist.acd.service import TOPIC, AcdService
+    from telephonist.acd.store import AcdStore
+    store = AcdStore(db_url)
+    service = AcdService(client, cfg, store, rng=random.Random(1))
+    client.serve_requests(RequestHandler(service))
+    await service.start()
+
+    def published(ev: dict[str, Any]) -> None:
+        body = ev.get("body") or {}
+        if body.get("kind") == "call_answered":
+            answered[body["call_id"]] = body["agent"]
+    monitor.on("published", published)
+    await monitor.call("subscribe", lines=False, topics=[TOPIC])
+    return service, store
 
 
 def _stand_in_apps(flows: FlowSet) -> set[str]:
@@ -136,6 +162,7 @@ async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str
         sock = os.path.join(tmp, "chand.sock")
         core = await ChandCore.start(CoreSettings(socket=sock, clock=Clock.LOCKSTEP, node="flowtest"), make_board)
         clients: list[Client] = []
+        acd = None
         run_sources = await asyncio.to_thread(prepare_sources, cfg.ivrd.sources, script.sources,
                                               os.path.join(tmp, "sources"))
         # messages stay in the run's folder; no owner is told of them (no modem, nothing new enough to mail)
@@ -158,7 +185,15 @@ async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str
             done: dict[str, Call] = {}
             service.on_call_done = lambda call: done.__setitem__(call.chan, call)
             taken: dict[str, dict[str, Any]] = {}
-            for app in sorted(_stand_in_apps(flows)):
+            answered: dict[str, str] = {}
+            stand_ins = _stand_in_apps(flows)
+            if cfg.queues:
+                from telephonist.demo.sim_agents import AgentHabits, SimAgents
+                acd = await _start_acd(cfg, db_url, await connect("queue"), answered,
+                                       await connect("flowtest-queue", "monitor"))
+                stand_ins.discard("queue")
+                await SimAgents(await connect("flowtest-agents"), AgentHabits()).start(cfg.agents, only=script.agents)
+            for app in sorted(stand_ins):
                 _StandIn(await connect(app), app, taken)
             caller = await ScriptedCaller.attach(await connect("flowtest"), await connect("flowtest-ear", "monitor"),
                                                  cfg.system.prompts_dir, tmp)
@@ -171,13 +206,19 @@ async def run_script(cfg: Config, script: Script, flows: FlowSet, flow_name: str
                         break
                     await asyncio.sleep(0.01)
                 call = done.pop(out.chan, None)
-                reports.append(check(sc, out, call, taken.pop(out.chan, None), services.engine))
+                report = check(sc, out, call, taken.pop(out.chan, None), services.engine,
+                               answered.get(out.call_id, ""))
+                reports.append(report)
             return reports
         finally:
+            if acd is not None:
+                await acd[0].roster.drain()
             for c in clients:
                 await c.close()
             await core.stop()
             await services.close()
+            if acd is not None:
+                await acd[1].close()
 
 
 def _subsequence(expected: list[str], seen: list[str]) -> str | None:
@@ -195,8 +236,9 @@ def _contiguous(part: list[str], seen: list[str]) -> bool:
 
 
 def check(sc: ScriptedCall, out: CallOutcome, call: Call | None, handed: dict[str, Any] | None,
-          db: sa.Engine) -> CallReport:
-    rep = CallReport(name=sc.name, line=sc.line, passed=True, heard=out.prompts)
+          db: sa.Engine, agent: str = "") -> CallReport:
+    rep = CallReport(name=sc.name, line=sc.line, passed=True, heard=out.prompts, agent=agent,
+                     heard_from_agent=out.heard_digits)
     if call is None:
         rep.failures.append("ivrd never took the call (no route to the flow?)")
         rep.passed = False
@@ -241,6 +283,11 @@ def check(sc: ScriptedCall, out: CallOutcome, call: Call | None, handed: dict[st
         rep.failures.append(f"expected to pass node {missing} (in order)")
     if e.language and call.lang != e.language:
         rep.failures.append(f"language {call.lang}, expected {e.language}")
+    if e.agent is not None:
+        if agent != e.agent:
+            rep.failures.append(f"answered by {'agent ' + agent if agent else 'no agent'}, expected agent {e.agent}")
+        elif e.agent not in out.heard_digits:
+            rep.failures.append(f"agent {e.agent} answered, but the caller did not hear the agent")
     rep.passed = not rep.failures
     return rep
 

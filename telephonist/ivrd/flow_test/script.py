@@ -1,6 +1,7 @@
 """Test scripts for flows: who calls, what they press, what must happen (TOML, errors with file:line).
 
     flow = "insurance"                      # the flow under test (or FLOW on the command line)
+    agents = ["1001", "1003"]               # agents at their desks (default: all with a phone)
 
     [[setup.accounts]]                      # rows the calls need, put in the test's own database
     realm = "policy"
@@ -19,6 +20,7 @@
     reads = [ { what = "money", value = "1280.5" } ]          # numbers read out (say fragments)
     vars = { policy_no = "88001234" }
     ends = "queue:claims"                   # hangup, abandoned, fallback, voicemail, fax, queue:NAME, ext ...
+    agent = "1003"                          # the queue's agent who answered (and whom the caller heard)
     steps = ["welcome", "policy_no", "lookup_policy"]           # nodes passed, in this order (a subsequence)
     not_heard = ["zh/try-later.wav"]
 
@@ -39,7 +41,7 @@ from telephonist.config.locate import key_line
 from telephonist.ivrd.flow_loader import FlowProblem, _syntax_line, _syntax_message
 
 ACTION_KEYS = {"press", "silent", "speak", "hangup"}
-EXPECT_KEYS = {"heard", "not_heard", "reads", "vars", "ends", "steps", "language"}
+EXPECT_KEYS = {"heard", "not_heard", "reads", "vars", "ends", "steps", "language", "agent"}
 CALL_KEYS = {"name", "caller", "dialled", "time", "actions", "expect", "cid"}
 SETUP_KEYS = {"accounts": {"realm", "account", "password"},
               "blacklist": {"number", "minutes", "reason"},
@@ -58,6 +60,7 @@ class Expect:
     ends: str | None = None
     steps: list[str] = field(default_factory=list)
     language: str | None = None
+    agent: str | None = None                # the agent who answered, and whom the caller heard
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Script:
     calls: list[ScriptedCall]
     setup: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sources: dict[str, ScriptSource] = field(default_factory=dict)
+    agents: list[str] | None = None         # the agents at their desks (None: every configured one with a phone)
 
 
 class ScriptError(Exception):
@@ -110,8 +114,12 @@ def load_script(path: str, text: str | None = None, known_sources: frozenset[str
         problems.append(FlowProblem(path, key_line(text, keys), msg))
 
     for key in doc:
-        if key not in ("flow", "calls", "setup", "sources"):
-            bad((key,), f"unknown key {key!r}; a script has flow, [[calls]], [setup] and [sources]")
+        if key not in ("flow", "calls", "setup", "sources", "agents"):
+            bad((key,), f"unknown key {key!r}; a script has flow, agents, [[calls]], [setup] and [sources]")
+    agents = doc.get("agents")
+    if agents is not None and not (isinstance(agents, list) and all(isinstance(a, str) for a in agents)):
+        bad(("agents",), 'agents must list agent numbers, like agents = ["1001", "1002"]')
+        agents = None
     setup: dict[str, list[dict[str, Any]]] = {}
     for kind, rows in (doc.get("setup") or {}).items():
         allowed = SETUP_KEYS.get(kind)
@@ -153,12 +161,13 @@ def load_script(path: str, text: str | None = None, known_sources: frozenset[str
             dialled=str(c.get("dialled", "")), actions=actions, time=when, line=key_line(text, where),
             expect=Expect(heard=list(exp.get("heard", [])), not_heard=list(exp.get("not_heard", [])),
                           reads=list(exp.get("reads", [])), vars=dict(exp.get("vars", {})),
-                          ends=exp.get("ends"), steps=list(exp.get("steps", [])), language=exp.get("language"))))
+                          ends=exp.get("ends"), steps=list(exp.get("steps", [])), language=exp.get("language"),
+                          agent=str(exp["agent"]) if "agent" in exp else None)))
     if not calls:
         bad(("calls",), "a script needs at least one [[calls]]")
     if problems:
         raise ScriptError(problems)
-    return Script(path=path, flow=str(doc.get("flow", "")), calls=calls, setup=setup, sources=sources)
+    return Script(path=path, flow=str(doc.get("flow", "")), calls=calls, setup=setup, sources=sources, agents=agents)
 
 
 def _sources(table: Any, base_dir: str, known: frozenset[str] | None, bad: Any) -> dict[str, ScriptSource]:

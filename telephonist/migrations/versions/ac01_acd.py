@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("wait_ms", sa.Integer),
         sa.Column("talk_ms", sa.Integer),
         sa.Column("hold_ms", sa.Integer),
+        sa.Column("wrapup_ms", sa.Integer),
         sa.Column("wrapup_code", sa.String(64)),
         sa.Column("note", sa.Text),
     )

@@ -28,6 +28,11 @@ def play(board, sess, msg):
 def stop(board, sess, msg):
     line = board.owned_line(sess, msg.get("chan"))
     playback = arg(msg, "playback", int, 0, check=lambda p: 0 <= p < 2 ** 31)
+    collect = arg(msg, "collect", int, 0, check=lambda c: 0 <= c < 2 ** 63)
+    if collect:
+        board.media.stop_collect(line, collect)
+        if "playback" not in msg:
+            return None
     engine_safe(lambda: board.media.stop(line, playback))
     return None
 
