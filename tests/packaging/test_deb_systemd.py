@@ -12,25 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.packaging.debian_root import Booted, RootCopy, cached_root, require_tools
+from tests.packaging.test_wheel import SIM_LINES
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 SERVICES = ("chand", "ivrd", "acd", "faxd", "webadmin")
 UNITS = [f"telephonist-{s}.service" for s in SERVICES]
 CAP_SYS_NICE = 1 << 23
-
-# a site's own settings beside the shipped file, as an administrator adds them: two sim E1 lines
-# whose calls go to the test's application
-SITE = """\
-[[spans]]
-name = "e1"
-driver = "sim"
-type = "e1"
-channels = 2
-
-[routing]
-default = "app:pkgtest"
-"""
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +28,8 @@ def system(builds, tmp_path_factory):
     work = tmp_path_factory.mktemp("systemd")
     with RootCopy(cached_root("systemd"), work) as copy:
         copy.install(deb)
-        (copy.path / "etc/telephonist/conf.d/50-site.toml").write_text(SITE)
+        # the site's own settings beside the shipped file, as an administrator adds them
+        (copy.path / "etc/telephonist/conf.d/50-site.toml").write_text(SIM_LINES)
         (copy.path / "srv/pkgtest").mkdir(parents=True)
         shutil.copy(Path(__file__).with_name("installed_call.py"), copy.path / "srv/pkgtest/")
         with Booted(copy, work / "nspawn.log") as booted:
@@ -114,8 +103,12 @@ def test_each_service_writes_only_where_it_should(system):
     assert system.run("test", "-e", "/tmp/.probe", check=False).returncode != 0      # not the system's
 
 
-def test_the_web_console_answers_and_a_reload_applies(system):
+def test_the_web_console_answers_its_first_user_is_made_and_a_reload_applies(system):
     start_all(system)
+    # as docs/admin.md says to make the first administrator
+    r = system.run("sh", "-c", "echo s3cret-pass-word | runuser -u telephonist -- telephonist webadmin "
+                   "create-user admin --role administrator --password-stdin")
+    assert "user admin (administrator) created" in r.stdout
     page = system.run("/opt/telephonist/bin/python", "-I", "-c",
                       "import urllib.request; r = urllib.request.urlopen('http://127.0.0.1:8080/login'); "
                       "print(r.status, 'password' in r.read().decode())").stdout.split()

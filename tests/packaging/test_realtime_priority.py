@@ -8,35 +8,10 @@ import sys
 
 import pytest
 
+from tests.chand.test_daemon import CONFIG
 from tests.support.chand_process import connect, start_chand
 
-CONFIG = """\
-[system]
-node = "rt"
-state_dir = "state"
-recordings_dir = "state/rec"
-prompts_dir = "state/prompts"
-
-[database]
-url = "sqlite:///state/calls.db"
-
-[control]
-socket = "state/chand.sock"
-
-[engine]
-clock = "realtime"
-{priority}
-
-[[spans]]
-name = "ea"
-driver = "sim"
-type = "e1"
-channels = 2
-
-[routing]
-default = "app:rt"
-"""
-
+ENGINE = '[engine]\nclock = "realtime"\n'
 
 def thread_policies(pid: int) -> dict[str, tuple[int, int]]:
     """{thread name: (scheduling policy, real-time priority)} of process pid (the last of each name)."""
@@ -58,10 +33,10 @@ async def chand_after_a_call(tmp_path, priority_line: str) -> tuple[dict[str, tu
     """Start chand with this [engine] line, take one sim call (the media thread has ticked since chand
     said READY: the call rang and was offered), then the threads' scheduling and chand's output."""
     cfg = tmp_path / "telephonist.toml"
-    cfg.write_text(CONFIG.format(priority=priority_line))
+    cfg.write_text(CONFIG.replace(ENGINE, ENGINE + priority_line + "\n"))
     proc = start_chand(cfg)
     try:
-        app = await connect(tmp_path / "state" / "chand.sock", "rt")
+        app = await connect(tmp_path / "state" / "chand.sock", "hold")     # [routing] default = "app:hold"
         offered = app.expect("offer")
         await app.call("sim.call", span="ea", caller="1390001", dialled="100")
         await offered
@@ -97,8 +72,9 @@ async def test_priority_zero_leaves_every_thread_at_normal_scheduling(tmp_path):
 def test_a_priority_out_of_range_is_refused_with_its_line(tmp_path, value):
     from telephonist.config import ConfigError, load_config
     cfg = tmp_path / "telephonist.toml"
-    cfg.write_text(CONFIG.format(priority=f"realtime_priority = {value}"))
+    text = CONFIG.replace(ENGINE, ENGINE + f"realtime_priority = {value}\n")
+    cfg.write_text(text)
     with pytest.raises(ConfigError) as exc:
         load_config(str(cfg))
-    assert [p.line for p in exc.value.problems] == [CONFIG.splitlines().index("{priority}") + 1]
+    assert [p.line for p in exc.value.problems] == [text.splitlines().index(f"realtime_priority = {value}") + 1]
     assert "realtime_priority" in str(exc.value)

@@ -19,6 +19,18 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 DAEMONS = ("chand", "ivrd", "acd", "faxd", "webadmin", "backup")
 
+# two sim E1 lines whose calls go to installed_call.py's application
+SIM_LINES = """\
+[[spans]]
+name = "e1"
+driver = "sim"
+type = "e1"
+channels = 2
+
+[routing]
+default = "app:pkgtest"
+"""
+
 SIM_CONFIG = """\
 [system]
 node = "pkg"
@@ -35,15 +47,7 @@ socket = "state/chand.sock"
 [engine]
 clock = "realtime"
 
-[[spans]]
-name = "e1"
-driver = "sim"
-type = "e1"
-channels = 2
-
-[routing]
-default = "app:pkgtest"
-"""
+""" + SIM_LINES
 
 # every module of the installed package, imported by the installed Python (Alembic's migration
 # scripts are read by Alembic, not imported)
