@@ -68,8 +68,11 @@ date -u +%FT%TZ >"$WORK/out/done"
 rm -rf "$OUT"
 mv "$WORK/out" "$OUT"
 rm -rf "$WORK"
+# older roots, unless a test run still works on one (it holds .in-use shared; tests/packaging/debian_root.py)
 for old in "$CACHE"/root-"$FLAVOUR"-*; do
-    [[ $old == "$OUT" ]] || rm -rf "$old"
+    [[ $old == "$OUT" ]] && continue
+    if (exec 8>"$old/.in-use" && flock -n 8 && rm -rf "$old"); then log "removed the older root $old"
+    else log "keeping the older root $old: a run uses it"; fi
 done
 log "$FLAVOUR root ready in $OUT ($((SECONDS - started)) s)"
 echo "$OUT/root"

@@ -1,4 +1,5 @@
-"""The sdist of this tree (every session) and the packages built from it (cached by its content)."""
+"""The sdist of this tree (every session) and the packages built from it (cached by its content, each
+session working on its own copies)."""
 from __future__ import annotations
 
 import pytest
@@ -8,7 +9,7 @@ from tests.packaging.builds import Builds, build_sdist
 
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory) -> Builds:
-    return Builds(build_sdist(tmp_path_factory.mktemp("sdist")))
+    return Builds(build_sdist(tmp_path_factory.mktemp("sdist")), tmp_path_factory.mktemp("packages"))
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,11 @@ test works on an overlay of it. Into that copy the .deb is installed the way an 
 (`apt-get install ./telephonist_*.deb`, dependencies from the mirror, downloaded .debs kept in the
 cache), commands run inside it with chroot, and the systemd flavour boots under systemd-nspawn with
 systemd as PID 1, so the units run as they would on a server: their user, sandbox and limits.
+
+Runs at the same time share the cache safely: a run holds its root (a shared lock on the root's
+.in-use, which build-root.sh must win before it removes an old root), apt in two copies takes turns on
+the shared downloads, and what a killed run left (its overlay mounts, its container) is cleared by the
+next one. A mirror that cannot be reached makes the tests skip, saying so.
 """
 from __future__ import annotations
 
@@ -13,14 +18,16 @@ import shutil
 import signal
 import socket
 import subprocess
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from tests.packaging.builds import SHARED_CACHE as CACHE
+from tests.packaging.builds import locked, skip_if_unreachable
+
 BUILD_ROOT = Path(__file__).with_name("build-root.sh")
-CACHE = Path(os.environ.get("TELEPHONIST_PACKAGING_CACHE", "/var/cache/telephonist-packaging"))
 ENV = ["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "DEBIAN_FRONTEND=noninteractive"]
 
 
@@ -37,8 +44,39 @@ def cached_root(flavour: str) -> Path:
     """The clean root (built once, about a minute): "minbase", or "systemd" (minbase with systemd and dbus)."""
     argv = ["bash", str(BUILD_ROOT)] + (["--systemd"] if flavour == "systemd" else [])
     r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode != 0:
+        skip_if_unreachable(r.stderr, f"building the clean {flavour} root")
     assert r.returncode == 0, r.stderr[-3000:]
     return Path(r.stdout.strip())
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def clear_leftovers() -> None:
+    """Overlays of the cached roots whose run is gone (killed before it could clean up): the container
+    it booted there is stopped and the mounts are undone, so nothing of it stays mounted or running."""
+    mounts = [line.split() for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+    overlays = [m[4] for m in mounts if m[m.index("-") + 1] == "overlay" and f"lowerdir={CACHE}/" in m[-1]]
+    for merged in overlays:
+        work = Path(merged).parent
+        try:
+            owner = int((work / "owner").read_text())
+        except (OSError, ValueError):
+            continue                                # not one of ours
+        if _alive(owner):
+            continue
+        try:
+            nspawn = int((work / "nspawn.pid").read_text())
+            if _alive(nspawn) and f"--directory={merged}" in Path(f"/proc/{nspawn}/cmdline").read_text():
+                os.kill(nspawn, signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+        inside = sorted((m[4] for m in mounts if m[4] == merged or m[4].startswith(merged + "/")),
+                        key=len, reverse=True)
+        for where in inside:
+            subprocess.run(["umount", "-l", where], check=False, capture_output=True)
 
 
 def _run(argv: list[str], check: bool = True, **kw) -> subprocess.CompletedProcess:
@@ -53,11 +91,16 @@ class RootCopy:
 
     def __init__(self, lower: Path, work: Path) -> None:
         self.lower = lower
+        self.work = work
         self.path = work / "merged"
         self._upper, self._work = work / "upper", work / "work"
         self._mounts: list[Path] = []
+        self._held = ExitStack()
 
     def __enter__(self) -> "RootCopy":
+        clear_leftovers()
+        self._held.enter_context(locked(self.lower.parent / ".in-use", exclusive=False))
+        (self.work / "owner").write_text(str(os.getpid()))
         for d in (self.path, self._upper, self._work):
             d.mkdir(parents=True)
         self._mount(["-t", "overlay", "overlay", "-o",
@@ -67,6 +110,7 @@ class RootCopy:
     def __exit__(self, *exc) -> None:
         while self._mounts:
             subprocess.run(["umount", "-l", str(self._mounts.pop())], check=False)
+        self._held.close()
 
     def _mount(self, args: list[str], where: Path) -> None:
         _run(["mount", *args, str(where)])
@@ -97,9 +141,15 @@ class RootCopy:
         """`apt-get install ./telephonist_*.deb` with its Depends only (no Recommends): what the package
         needs must come with it. Returns apt's output."""
         shutil.copy(deb, self.path / "tmp" / deb.name)
-        with self.chroot_mounts():
-            self.run("apt-get", "-q", "-o", "Acquire::Retries=3", "update")
-            r = self.run("apt-get", "install", "-y", "-q", "--no-install-recommends", f"/tmp/{deb.name}")
+        # one apt at a time on the shared downloads (apt's own lock there would fail the other run)
+        with self.chroot_mounts(), locked(CACHE / "apt-archives.lock"):
+            for argv in (["apt-get", "-q", "-o", "Acquire::Retries=3", "update"],
+                         ["apt-get", "install", "-y", "-q", "-o", "Acquire::Retries=3", "--no-install-recommends",
+                          f"/tmp/{deb.name}"]):
+                r = self.run(*argv, check=False)
+                if r.returncode != 0:
+                    skip_if_unreachable(r.stdout + r.stderr, f"installing the package with apt ({argv[1]})")
+                assert r.returncode == 0, f"{' '.join(argv)} -> {r.returncode}\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
         return r.stdout
 
 
@@ -127,6 +177,7 @@ class Booted:
                      "--notify-ready=yes", "--boot", "--console=passive", f"--machine=tph{os.getpid()}",
                      f"--directory={self.root.path}"],
                     env={**os.environ, "NOTIFY_SOCKET": str(notify)}, stdout=log, stderr=subprocess.STDOUT)
+            (self.root.work / "nspawn.pid").write_text(str(self._proc.pid))
             while True:
                 try:
                     msg = ns.recv(4096).decode()
