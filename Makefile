@@ -9,7 +9,7 @@ CONFIG      ?= etc/telephonist/telephonist.toml
 PYTEST_ARGS ?=
 FUZZ_SECONDS ?= 300
 
-.PHONY: all setup run test test-fast test-dahdi fuzz bench sdist wheel deb clean distclean
+.PHONY: all setup run test test-fast test-dahdi test-packaging fuzz bench sdist wheel deb clean distclean
 
 all: setup
 
@@ -42,6 +42,11 @@ fuzz: setup
 
 test-dahdi: setup
 	$(PY) -m pytest -q tests/dahdi $(PYTEST_ARGS)
+
+# The packaging tests with the .deb's (make test leaves those out): the wheel in a fresh venv, the
+# .deb in a clean Debian 12 root and booted with systemd (root, Debian's mirror; 1-4 minutes).
+test-packaging: setup
+	TELEPHONIST_PACKAGING_TESTS=1 $(PY) -m pytest -q tests/packaging $(PYTEST_ARGS)
 
 bench: setup
 	@mkdir -p build/bench

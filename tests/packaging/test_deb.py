@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from tests.packaging.debian_root import RootCopy, cached_root, require_tools
+from tests.packaging.debian_root import OPT_IN, RootCopy, cached_root, require_tools
 from tests.packaging.test_wheel import DAEMONS, IMPORT_ALL
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [OPT_IN, pytest.mark.slow, pytest.mark.timeout(900)]
 
 VENV = "/opt/telephonist"
 

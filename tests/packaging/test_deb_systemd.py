@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.debian_root import Booted, RootCopy, cached_root, require_tools
+from tests.packaging.debian_root import OPT_IN, Booted, RootCopy, cached_root, require_tools
 from tests.packaging.test_wheel import SIM_LINES
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [OPT_IN, pytest.mark.slow, pytest.mark.timeout(900)]
 
 SERVICES = ("chand", "ivrd", "acd", "faxd", "webadmin")
 UNITS = [f"telephonist-{s}.service" for s in SERVICES]
