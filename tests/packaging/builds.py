@@ -33,8 +33,9 @@ KEEP_BUILDS = 4         # the most recently used builds kept (other branches, th
 NETWORK_TROUBLE = re.compile(
     r"Temporary failure (in name resolution|resolving)|Could not resolve|Failed to fetch|Network is unreachable"
     r"|Connection (timed out|refused|reset)|Could not connect|Unable to connect|Read timed out"
-    r"|Max retries exceeded|NewConnectionError|ProxyError|No matching distribution found"
-    r"|Hash Sum mismatch|Couldn't download|Unable to fetch some archives|Some index files failed to download")
+    r"|Max retries exceeded|NewConnectionError|ProxyError"
+    r"|Hash Sum mismatch|Couldn't download|Failed getting release file|Unable to fetch some archives"
+    r"|Some index files failed to download")
 
 
 def skip_if_unreachable(output: str, what: str) -> None:
