@@ -9,7 +9,7 @@ CONFIG      ?= etc/telephonist/telephonist.toml
 PYTEST_ARGS ?=
 FUZZ_SECONDS ?= 300
 
-.PHONY: all setup run test test-fast test-dahdi fuzz bench clean distclean
+.PHONY: all setup run test test-fast test-dahdi test-packaging fuzz bench sdist wheel deb clean distclean
 
 all: setup
 
@@ -43,6 +43,11 @@ fuzz: setup
 test-dahdi: setup
 	$(PY) -m pytest -q tests/dahdi $(PYTEST_ARGS)
 
+# The packaging tests with the .deb's (make test leaves those out): the wheel in a fresh venv, the
+# .deb in a clean Debian 12 root and booted with systemd (root, Debian's mirror; 1-4 minutes).
+test-packaging: setup
+	TELEPHONIST_PACKAGING_TESTS=1 $(PY) -m pytest -q tests/packaging $(PYTEST_ARGS)
+
 bench: setup
 	@mkdir -p build/bench
 	$(PY) -m pytest bench/test_hot_paths.py --benchmark-only -q -p no:cacheprovider \
@@ -50,6 +55,19 @@ bench: setup
 	$(TELEPHONIST) bench engine --seconds 10 --json
 	$(TELEPHONIST) bench calls --json
 	$(TELEPHONIST) bench fax --json
+
+# Packages, into dist/: the sdist (sources, the engine's C code, the demo), the wheel built from it,
+# and the Debian package (a virtualenv in /opt/telephonist, the units, the telephonist user).
+sdist: setup
+	rm -f dist/telephonist-*.tar.gz
+	$(PY) -m build --no-isolation --sdist --outdir dist .
+
+wheel: setup
+	rm -f dist/telephonist-*.tar.gz dist/telephonist-*.whl
+	$(PY) -m build --no-isolation --outdir dist .
+
+deb: sdist
+	bash packaging/build-deb.sh
 
 # Build output only; the venv and apt packages stay (see distclean).
 clean:

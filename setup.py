@@ -1,20 +1,7 @@
-"""Build and install Telephonist; the C media engine is compiled by cffi (API mode)."""
-from setuptools import find_packages, setup
+"""The C media engine, compiled by cffi (API mode) into telephonist._engine.
 
-setup(
-    name="telephonist",
-    version="0.1.0",
-    description="Open-source call-center platform for telephony cards (DAHDI) and simulated spans",
-    packages=find_packages(include=["telephonist", "telephonist.*"]),
-    package_data={"telephonist": ["data/*", "data/**/*", "migrations/*", "migrations/**/*"]},
-    python_requires=">=3.11",
-    cffi_modules=["csrc/build_engine.py:ffibuilder"],
-    install_requires=[
-        "cffi>=1.15",
-        "SQLAlchemy>=2.0",
-        "alembic>=1.12",
-        "uvicorn>=0.30",
-        "a2wsgi>=1.10",
-    ],
-    entry_points={"console_scripts": ["telephonist=telephonist.cli:main"]},
-)
+Everything else about the package is in pyproject.toml; setuptools takes `cffi_modules` only from here.
+"""
+from setuptools import setup
+
+setup(cffi_modules=["csrc/build_engine.py:ffibuilder"])

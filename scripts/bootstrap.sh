@@ -30,6 +30,8 @@ APT_PACKAGES=(
     clang libclang-rt-14-dev
     ca-certificates
     rsync openssh-client openssh-server   # telephonist backup to user@host:/folder; the tests' own sshd
+    debhelper dpkg-dev python3.11-dev python3.11-venv   # make deb (packaging/debian/control's Build-Depends)
+    systemd-container                     # tests/packaging: the .deb's units booted under systemd-nspawn
 )
 
 # Debian's own python3 has neither venv (ensurepip) nor Python.h without these.
@@ -73,7 +75,7 @@ fi
 stamp_ok() { [[ -f $VENV/.stamp-$1 && $(cat "$VENV/.stamp-$1") == "$2" ]]; }
 stamp_set() { printf '%s\n' "$2" >"$VENV/.stamp-$1"; }
 
-REQ_HASH=$(sha256sum requirements.txt | cut -d' ' -f1)
+REQ_HASH=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
 if ! stamp_ok requirements "$REQ_HASH"; then
     log "pip install -r requirements.txt"
     "$PY" -m pip install -q -r requirements.txt
@@ -81,9 +83,9 @@ if ! stamp_ok requirements "$REQ_HASH"; then
 fi
 
 # Editable install of the project itself (console script `telephonist`,
-# package metadata).  Redone when setup.py or requirements change, when the
+# package metadata).  Redone when pyproject.toml, setup.py or requirements change, when the
 # package's __init__.py appears or goes, or when the console script is missing.
-EDIT_HASH=$( { cat setup.py requirements.txt; ls telephonist/__init__.py 2>/dev/null || true; } | sha256sum | cut -d' ' -f1)
+EDIT_HASH=$( { cat pyproject.toml setup.py requirements*.txt; ls telephonist/__init__.py 2>/dev/null || true; } | sha256sum | cut -d' ' -f1)
 if ! stamp_ok editable "$EDIT_HASH" || [[ ! -x $VENV/bin/telephonist ]]; then
     log "pip install -e ."
     "$PY" -m pip install -q --no-build-isolation -e .

@@ -19,6 +19,7 @@ from telephonist.chand.core import ChandCore, CoreSettings
 from telephonist.chand.dahdi_span import SpanSetupError
 from telephonist.chand.from_config import apply_live_settings, build_board, clock_of
 from telephonist.config import Config, ConfigError, load_config
+from telephonist.engine import Engine, EngineError
 
 log = logging.getLogger("telephonist.chand")
 
@@ -54,9 +55,25 @@ class Chand:
             max_channels=max(64, sum(2 * s.channel_count for s in cfg.spans) + 16))
         self.core = core = await ChandCore.start(settings, lambda engine, recorder: build_board(cfg, engine, recorder))
         core.board.reloader = self.reload
+        realtime = self._realtime(cfg, core.engine)
         sdnotify.notify("READY=1", f"STATUS=serving {len(core.board.lines)} lines")
-        log.info("event=chand_ready node=%s lines=%d socket=%s clock=%s", cfg.system.node, len(core.board.lines),
-                 cfg.control.socket, clock.name.lower())
+        log.info("event=chand_ready node=%s lines=%d socket=%s clock=%s realtime=%s", cfg.system.node,
+                 len(core.board.lines), cfg.control.socket, clock.name.lower(), realtime)
+
+    @staticmethod
+    def _realtime(cfg: Config, engine: Engine) -> str:
+        """`[engine] realtime_priority`: the one place the media thread (and the fax worker, one below) gets a
+        real-time priority, only for the real-time clock. Refused (no CAP_SYS_NICE, no RLIMIT_RTPRIO as the
+        unit's LimitRTPRIO= gives), chand runs on at normal priority and says why."""
+        priority = cfg.engine.realtime_priority
+        if not priority or cfg.engine.clock != "realtime":
+            return "off"
+        try:
+            engine.set_realtime(priority)
+        except EngineError as exc:
+            log.warning("event=realtime_refused priority=%d error=%s", priority, exc)
+            return "refused"
+        return f"fifo:{priority}"
 
     @staticmethod
     def _tls(cfg: Config):

@@ -266,6 +266,8 @@ def _check(cfg: Config, b: _Builder) -> None:
         b.problem(("system", "frame_ms"), "frame_ms must be 10, 20, 30 or 40")
     if cfg.engine.clock not in ("realtime", "fast", "lockstep"):
         b.problem(("engine", "clock"), "clock must be realtime, fast or lockstep")
+    if not 0 <= cfg.engine.realtime_priority <= 99:
+        b.problem(("engine", "realtime_priority"), "realtime_priority must be from 0 (off) to 99")
     _check_control(cfg, b)
 
     for key, low, high in (("proxy_hops", 0, 5), ("session_idle_minutes", 1, 1440), ("session_max_hours", 1, 720),

@@ -71,6 +71,8 @@ class ControlConfig:
 class EngineConfig:
     clock: str = "realtime"             # realtime | fast | lockstep
     speed: float = 0.0                  # fast/lockstep: 0 = as fast as the CPU allows, N = N x real time
+    realtime_priority: int = 20         # realtime clock: SCHED_FIFO priority of the media thread (the fax worker
+                                        # one below), set by chand at start; 0 = normal scheduling
 
 
 @dataclass(frozen=True)
