@@ -165,8 +165,9 @@ async def test_the_agent_call_is_recorded_in_stereo_customer_left_agent_right(tm
         low = S.write_wav(tmp_path / "customer.wav", S.tone([(697, -10.0)], 600))
         high = S.write_wav(tmp_path / "agent.wav", S.tone([(1477, -10.0)], 600))
         await acd.login("1001", "8001")
+        m = t.mark()
         caller = await acd.call(caller="13900001111")
-        await t.wait_for("far", far=acd.phone("8001"), what="ringing")
+        await t.wait_for("far", far=acd.phone("8001"), what="ringing", since=m)
         await t.call("sim.answer", far=acd.phone("8001"))
         await acd.wait_agent("1001", "on_call")
         m = t.mark()
@@ -201,8 +202,9 @@ async def test_on_demand_recording_starts_and_stops_when_the_agent_says(tmp_path
         t = acd.tester
         low = S.write_wav(tmp_path / "customer.wav", S.tone([(697, -10.0)], 400))
         await acd.login("1001", "8001")
+        m = t.mark()
         caller = await acd.call(caller="13900001111")
-        await t.wait_for("far", far=acd.phone("8001"), what="ringing")
+        await t.wait_for("far", far=acd.phone("8001"), what="ringing", since=m)
         await t.call("sim.answer", far=acd.phone("8001"))
         await acd.wait_agent("1001", "on_call")
         assert list((tmp_path / "recordings").rglob("*.wav")) == []          # on demand: nothing yet

@@ -51,8 +51,9 @@ async def test_login_live_board_call_log_and_recording(tmp_path, web_config):
                 await page.screenshot(path=SHOTS / "live-board-call.png", full_page=True)
 
                 # the caller speaks (a tone), the desk stops recording, the caller hangs up: it leaves the board
+                mark = tester.mark()      # the tone's end may be read with the reply to sim.play: wait from before it
                 await tester.call("sim.play", far=r["far"], items=[{"tone": "dial", "ms": 1500}])
-                await tester.wait_for("far", far=r["far"], what="play_done", timeout=30)
+                await tester.wait_for("far", far=r["far"], what="play_done", timeout=30, since=mark)
                 rec_id = await asyncio.wait_for(desk.recording("e1a/2"), 10)
                 await desk.call("stop_record", chan="e1a/2", recording=rec_id)
                 await desk.wait_for("record_done", chan="e1a/2", since=0)
