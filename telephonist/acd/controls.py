@@ -67,13 +67,7 @@ class CallControls:
         caller = call.caller
         if caller is None:
             raise AgentStateError(f"agent {agent.number}'s call has no customer to transfer")
-        other = None
-        if kind == "agent":
-            other = self.roster.agents.get(rest)
-            if other is None:
-                raise ApiCallError("not_found", f"no agent {rest!r}")
-            if other.state != S.READY:
-                raise AgentStateError(f"agent {other.number} is {other.state.value}, not ready")
+        other = self._ready_colleague(rest) if kind == "agent" else None
         if kind == "queue" and rest not in self.queues:
             raise ApiCallError("not_found", f"no queue {rest!r}")
         if agent.state == S.ON_HOLD:
@@ -97,6 +91,15 @@ class CallControls:
         queue = self.queues.get(call.queue or "") if call is not None else None
         if call is not None and call.caller is not None and queue is not None and queue.record == "all":
             self._spawn(self._start_recording(call))
+
+    def _ready_colleague(self, number: str) -> Agent:
+        """The agent a call is passed or put through to: one that exists and is ready."""
+        other = self.roster.agents.get(number)
+        if other is None:
+            raise ApiCallError("not_found", f"no agent {number!r}")
+        if other.state != S.READY:
+            raise AgentStateError(f"agent {other.number} is {other.state.value}, not ready")
+        return other
 
     async def _requeue(self, caller: Caller, queue: str) -> None:
         caller.queue = queue
@@ -132,11 +135,7 @@ class CallControls:
             raise AgentStateError(f"agent {agent.number} is consulting already")
         kind, rest = _target(target)
         if kind == "agent":
-            other = self.roster.agents.get(rest)
-            if other is None:
-                raise ApiCallError("not_found", f"no agent {rest!r}")
-            if other.state != S.READY:
-                raise AgentStateError(f"agent {other.number} is {other.state.value}, not ready")
+            other = self._ready_colleague(rest)
             group, number = self.acd.agents_trunk_group, other.extension
         elif kind == "number":
             other, group, number = None, self.acd.outbound_trunk_group, rest

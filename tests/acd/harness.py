@@ -41,6 +41,17 @@ class AcdUnderTest:
         r = await self.tester.call("sim.call", span="callers", caller=caller, dialled=f"400800{queue}1234")
         return r["far"]
 
+    async def talking(self, agent: str, extension: str, caller: str = "13900001111") -> str:
+        """The agent logs in at the extension, a caller rings in, the agent's phone rings and is lifted: the two
+        talk. Returns the caller's far end."""
+        await self.login(agent, extension)
+        m = self.tester.mark()
+        far = await self.call(caller=caller)
+        await self.tester.wait_for("far", far=self.phone(extension), what="ringing", since=m)
+        await self.tester.call("sim.answer", far=self.phone(extension))
+        await self.wait_agent(agent, "on_call")
+        return far
+
     async def queued(self, caller: str = "13900001111", since: int = 0) -> dict:
         """The ACD's word that this caller joined a queue (its position then)."""
         ev = await self.desk.wait_for(lambda e: e.get("event") == "published" and e["body"]["kind"] == "caller_joined"

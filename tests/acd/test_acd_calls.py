@@ -164,12 +164,7 @@ async def test_the_agent_call_is_recorded_in_stereo_customer_left_agent_right(tm
         t = acd.tester
         low = S.write_wav(tmp_path / "customer.wav", S.tone([(697, -10.0)], 600))
         high = S.write_wav(tmp_path / "agent.wav", S.tone([(1477, -10.0)], 600))
-        await acd.login("1001", "8001")
-        m = t.mark()
-        caller = await acd.call(caller="13900001111")
-        await t.wait_for("far", far=acd.phone("8001"), what="ringing", since=m)
-        await t.call("sim.answer", far=acd.phone("8001"))
-        await acd.wait_agent("1001", "on_call")
+        caller = await acd.talking("1001", "8001")
         m = t.mark()
         await t.call("sim.play", far=caller, items=[low])     # the customer speaks
         await t.call("sim.play", far=acd.phone("8001"), items=[high])   # the agent speaks
@@ -201,12 +196,7 @@ async def test_on_demand_recording_starts_and_stops_when_the_agent_says(tmp_path
                            AGENTS) as acd:
         t = acd.tester
         low = S.write_wav(tmp_path / "customer.wav", S.tone([(697, -10.0)], 400))
-        await acd.login("1001", "8001")
-        m = t.mark()
-        caller = await acd.call(caller="13900001111")
-        await t.wait_for("far", far=acd.phone("8001"), what="ringing", since=m)
-        await t.call("sim.answer", far=acd.phone("8001"))
-        await acd.wait_agent("1001", "on_call")
+        caller = await acd.talking("1001", "8001")
         assert list((tmp_path / "recordings").rglob("*.wav")) == []          # on demand: nothing yet
         started = await acd.desk.request("queue", {"action": "record", "agent": "1001", "on": True})
         with pytest.raises(ApiCallError, match="already"):

@@ -17,6 +17,12 @@ queues = ["sales"]
 """
 
 
+CALLBACK_QUEUE = """
+[[queues]]
+name = "sales"
+callback = { after_s = 20, key = "1", trunk_group = "out" }
+"""
+
 async def test_the_longest_wait_sends_the_caller_on(tmp_path):
     queues = """
     [[queues]]
@@ -168,12 +174,7 @@ async def test_the_caller_confirms_or_types_the_number_to_be_called_back(tmp_pat
     for digit in "0123456789":
         for part in fragments("digits", digit, "zh"):
             make_prompt(str(tmp_path / "prompts" / part))
-    queues = """
-    [[queues]]
-    name = "sales"
-    callback = { after_s = 20, key = "1", trunk_group = "out" }
-    """
-    async with running_acd(tmp_path, queues, AGENTS, trunk_groups=[TrunkGroupSpec("out", ["callers/*"])]) as acd:
+    async with running_acd(tmp_path, CALLBACK_QUEUE, AGENTS, trunk_groups=[TrunkGroupSpec("out", ["callers/*"])]) as acd:
         t = acd.tester
         await t.call("subscribe", lines=True, calls=True)
         m = acd.desk.mark()
@@ -215,12 +216,7 @@ async def test_an_agent_coming_free_cuts_the_call_back_question_short(tmp_path):
     from telephonist.acd.prompts import TEXTS, prompt
     for name in TEXTS:
         make_prompt(str(tmp_path / "prompts" / prompt(name, "zh")))
-    queues = """
-    [[queues]]
-    name = "sales"
-    callback = { after_s = 20, key = "1", trunk_group = "out" }
-    """
-    async with running_acd(tmp_path, queues, AGENTS, trunk_groups=[TrunkGroupSpec("out", ["callers/*"])]) as acd:
+    async with running_acd(tmp_path, CALLBACK_QUEUE, AGENTS, trunk_groups=[TrunkGroupSpec("out", ["callers/*"])]) as acd:
         t = acd.tester
         await t.call("subscribe", lines=True, calls=True)
         m = acd.desk.mark()
