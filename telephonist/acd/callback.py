@@ -48,7 +48,7 @@ class CallBacks:
         except ApiCallError:
             await self._music(caller)
 
-    async def _on_dtmf(self, ev: dict[str, Any]) -> None:
+    async def _callback_key(self, ev: dict[str, Any]) -> None:
         caller = self.by_chan.get(ev["chan"])
         if isinstance(caller, Caller) and caller.state == CallerState.WAITING and caller.callback_offered \
                 and caller.dialog is None and ev.get("digit") == self.queues[caller.queue].callback.key:
@@ -181,8 +181,7 @@ class CallBacks:
         if agent is not None and agent.call is not None and agent.call.caller is caller:
             call = agent.call
             call.customer_chan = None
-            await self._agent_leg_gone(call)
-            await self._quietly(self.c.call("hangup", chan=call.agent_chan))
+            await self._end_agent_leg(call)
 
     # ---- helpers ------------------------------------------------------------------------------------------------
     @staticmethod

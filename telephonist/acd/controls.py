@@ -53,11 +53,16 @@ class CallControls:
         self.roster.signal(agent, G.UNHOLD, queue=call.queue, call_id=self._call_id(call))
 
     async def hangup(self, agent: Agent) -> None:
-        """The agent ends the call: the customer (and a consulted party) are hung up, wrap-up follows."""
+        """The agent ends the call: the customer (and a consulted party) are hung up, wrap-up follows. On a
+        persistent line the agent leaves the call instead, as if it had hung up its phone: the customer goes to the
+        queue's survey if it has one."""
         call = self._talking(agent)
         for leg in self._legs_of(agent):
-            await self._quietly(self.c.call("hangup", chan=leg.chan))
-        await self._quietly(self.c.call("hangup", chan=call.customer_chan))
+            await self._hang_up_agent_side(leg.chan)
+        if call.agent_chan in self.lines:
+            await self._end_agent_leg(call)
+        else:
+            await self._quietly(self.c.call("hangup", chan=call.customer_chan))
 
     async def transfer(self, agent: Agent, target: str) -> dict[str, Any]:
         """Blind transfer of the agent's customer: to another agent, a queue, an IVR flow (or node), a number,
@@ -141,29 +146,32 @@ class CallControls:
             other, group, number = None, self.acd.outbound_trunk_group, rest
         else:
             raise ApiCallError("bad_request", "a consultation calls agent:NUMBER or number:NUMBER")
+        line = self.idle_line(other) if other is not None else None
         await self.hold(agent)
         if other is not None:
             self.roster.signal(other, G.RESERVE, queue=call.queue, call_id=self._call_id(call))
         try:
-            r = await self.c.call("dial", trunk_group=group, number=number, caller_id=agent.extension,
-                                  call_id=self._call_id(call))
+            chan = line.chan if line is not None else (await self.c.call(
+                "dial", trunk_group=group, number=number, caller_id=agent.extension, call_id=self._call_id(call)))["chan"]
         except ApiCallError:
             if other is not None:
                 self.roster.try_signal(other, G.CANCEL)
             await self.unhold(agent)
             raise
-        leg = Leg("consult", r["chan"], agent.number, other.number if other else None)
+        leg = Leg("consult", chan, agent.number, other.number if other else None)
         self.by_chan[leg.chan] = leg
         if other is not None:
             other.call = AgentCall(other.number, leg.chan, None, None, call.queue, self.now_ms)
             self.roster.signal(other, G.RING, queue=call.queue, call_id=self._call_id(call))
+        if line is not None:                  # a colleague on a persistent line is on at once, after a beep
+            await self._join_on_line(leg)
         return {"consult": leg.chan}
 
     async def _leg_answered(self, leg: Leg) -> None:
         agent = self.roster.agents.get(leg.agent)
         call = agent.call if agent else None
         if call is None or call.agent_chan is None:
-            await self._quietly(self.c.call("hangup", chan=leg.chan))
+            await self._hang_up_agent_side(leg.chan)
             return
         if leg.kind == "consult":
             leg.answered = True
@@ -199,8 +207,7 @@ class CallControls:
             self.by_chan[caller.chan] = Leg("third_party", caller.chan, agent.number, None)
         call.customer_chan = None                                  # so the agent's unbridging ends only its call
         await self.c.call("unbridge", chan=call.agent_chan)
-        await self._agent_leg_gone(call)
-        await self._quietly(self.c.call("hangup", chan=call.agent_chan))
+        await self._end_agent_leg(call)
         self._record_by_policy(taken)
 
     async def _consult_orphaned(self, agent: Agent, call: AgentCall, leg: Leg) -> None:
@@ -226,7 +233,7 @@ class CallControls:
             call.customer_chan = None
             return
         await self._leg_gone(leg)
-        await self._quietly(self.c.call("hangup", chan=leg.chan))
+        await self._hang_up_agent_side(leg.chan)
         if caller is not None and call.customer_chan:
             caller.state = CallerState.WAITING          # out of the agent's call: its unbridged is no end
             call.customer_chan = None
@@ -251,7 +258,7 @@ class CallControls:
             other.call = None
             if self.roster.try_signal(other, G.HANGUP):
                 self._start_wrapup(other, None)
-        await self._quietly(self.c.call("hangup", chan=leg.chan))
+        await self._hang_up_agent_side(leg.chan)
         await self.unhold(agent)
 
     def _consult_leg(self, agent: Agent) -> Leg:
@@ -306,10 +313,14 @@ class CallControls:
         extension = sup.extension if sup else supervisor
         if not extension:
             raise ApiCallError("bad_request", f"{supervisor!r} has no phone to ring")
-        r = await self.c.call("dial", trunk_group=self.acd.agents_trunk_group, number=extension,
-                              caller_id=agent.extension, call_id=self._call_id(call))
-        leg = Leg("supervisor", r["chan"], agent.number, supervisor, mode)
+        line = self.idle_line(sup) if sup is not None else None
+        chan = line.chan if line is not None else (await self.c.call(
+            "dial", trunk_group=self.acd.agents_trunk_group, number=extension, caller_id=agent.extension,
+            call_id=self._call_id(call)))["chan"]
+        leg = Leg("supervisor", chan, agent.number, supervisor, mode)
         self.by_chan[leg.chan] = leg
+        if line is not None:                  # a supervisor on a persistent line joins at once, after a beep
+            await self._join_on_line(leg)
         return {"supervisor": leg.chan}
 
     async def record(self, agent: Agent, on: bool) -> dict[str, Any]:

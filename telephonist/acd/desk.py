@@ -41,6 +41,8 @@ class Desk:
         agent = self.roster.get(call.agent)
         if agent.call is not call:
             return
+        self._cancel_timer(call.alert_timer)
+        call.alert_timer = None
         await self._stop_recording(call)
         if call.cancelled:
             self._cancelled(agent, call)
@@ -95,13 +97,15 @@ class Desk:
         after, agent.after_call = agent.after_call, ""
         if after == "logout":
             self.roster.signal(agent, G.LOGOUT)
+            self.close_line(agent)
         elif after.startswith("not_ready:"):
             self.roster.signal(agent, G.NOT_READY, reason=after.partition(":")[2])
         else:
             self.roster.signal(agent, G.WRAP_END)
         self.match()
 
-    def login(self, agent: Agent, extension: str) -> None:
+    def login(self, agent: Agent, extension: str, persistent_line: bool | None = None) -> None:
+        """The agent sits at the extension's phone; on a persistent line (lines.py) that phone rings at once."""
         if not extension:
             raise AgentStateError(f"agent {agent.number} has no extension: say where the agent sits")
         sitting = self.roster.by_extension.get(extension)
@@ -110,8 +114,12 @@ class Desk:
         agent.extension = extension
         self.roster.by_extension[extension] = agent
         self.roster.signal(agent, G.LOGIN)
+        if agent.persistent_line if persistent_line is None else persistent_line:
+            self.open_line(agent)
 
     def ready(self, agent: Agent) -> None:
+        if agent.line is not None and not agent.line.open:
+            raise AgentStateError(f"agent {agent.number}'s phone rings for its persistent line: lift it first")
         if agent.state == S.WRAP_UP:
             self._cancel_timer(agent.wrapup_timer)
             agent.wrapup_timer = None
@@ -139,6 +147,7 @@ class Desk:
         agent.wrapup_timer = None
         agent.after_call = ""
         self.roster.signal(agent, G.FORCE_LOGOUT if force else G.LOGOUT)
+        self.close_line(agent)
 
     def wrapup_end(self, agent: Agent, code: str = "", note: str = "") -> None:
         if agent.state != S.WRAP_UP:

@@ -32,11 +32,13 @@ class Agent:
     wrapup_timer: int | None = None
     wrapup_started_ms: int | None = None   # engine time its wrap-up began (its length goes in acd_calls)
     last_row: int | None = None     # acd_calls row of its last queue call (the disposition goes there)
+    persistent_line: bool = False   # by default it logs in on a persistent line (its configuration)
+    line: "AgentLine | None" = None  # its persistent line, while the ACD rings or holds it open
 
     @classmethod
     def from_config(cls, cfg: AgentConfig, order: int, machine: AgentMachine) -> "Agent":
         return cls(cfg.number, cfg.name, dict(cfg.skills), tuple(cfg.queues), order, cfg.weight, cfg.wrapup_s,
-                   machine, extension=cfg.extension)
+                   machine, extension=cfg.extension, persistent_line=cfg.persistent_line)
 
     @property
     def state(self) -> AgentState:
@@ -102,6 +104,8 @@ class AgentCall:
     held_since_ms: int | None = None
     hold_ms: int = 0
     recording: int | None = None    # chand's recording of this call (on the customer's line), while it runs
+    alert: int | None = None        # on a persistent line: the alert (or the beep before an auto-answer) playing
+    alert_timer: int | None = None  # on a persistent line: the ring timeout of an alert the agent must accept
 
 
 @dataclass(eq=False)
@@ -114,3 +118,14 @@ class Leg:
     other: str | None = None        # consult: the agent consulted (None: a number); supervisor: who supervises
     mode: str = ""                  # supervisor: listen | whisper | barge
     answered: bool = False
+    beep: int | None = None         # on an agent's persistent line: the beep before it joins, while it plays
+
+
+@dataclass(eq=False)
+class AgentLine:
+    """An agent's persistent line: the agent's phone, rung once at login and kept off-hook, on which the agent's
+    calls are delivered without ringing (lines.py)."""
+    agent: str
+    chan: str
+    open: bool = False              # lifted: calls can come on it (False: the ACD rings it)
+    beep: int | None = None         # the beep that says so to the agent, while it plays

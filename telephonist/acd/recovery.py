@@ -8,7 +8,8 @@ What it finds:
   * calls of agents that talked on without it (chand keeps bridges up): `reclaim` gives back both legs of each
     bridge, and the agent's call is rebuilt from them (the call legs name the agent and the queue);
   * an agent whose state says "in a call" that chand no longer shows goes to wrap-up; one reserved or ringing
-    for a caller the old ACD offered is freed.
+    for a caller the old ACD offered is freed;
+  * agents' persistent lines (lines.py), in a call or not: the agent's again.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 
 from telephonist.acd.agent_state import AgentSignal as G
 from telephonist.acd.agent_state import AgentState as S
+from telephonist.acd.lines import LINE_CALL_PREFIX
 from telephonist.acd.model import AgentCall, Caller, CallerState
 
 log = logging.getLogger("telephonist.acd")
@@ -28,7 +30,8 @@ class Recovery:
     def _settle_agents(self, status: dict[str, Any]) -> None:
         """Agents whose state the lines no longer bear out: nobody stays reserved or ringing for a caller this acd
         does not know, nobody stays in a call that chand shows no longer."""
-        busy = {ln.get("agent") for ln in status["lines"] if ln.get("state") == "up" and ln.get("agent")}
+        busy = {ln.get("agent") for ln in status["lines"] if ln.get("state") == "up" and ln.get("agent")
+                and (ln.get("bridge") or not str(ln.get("call_id") or "").startswith(LINE_CALL_PREFIX))}
         for agent in self.roster.agents.values():
             if agent.state in (S.RESERVED, S.RINGING):
                 self.roster.try_signal(agent, G.CANCEL)
@@ -65,13 +68,15 @@ class Recovery:
                 await self._returned(ev)
             elif ev.get("bridge"):
                 bridges.setdefault(ev["bridge"], []).append(ev)
-            else:
+            elif not await self._adopt_line(ev):
                 await self._quietly(self.c.call("hangup", chan=ev["chan"]))
         for legs in bridges.values():
             await self._adopt(legs)
         self.returning.clear()
 
     async def _returned(self, ev: dict[str, Any]) -> None:
+        if await self._adopt_line(ev):
+            return
         row = self.returning.pop(ev["call_id"], None)
         if row is None:                   # not one of ours (waiting rows are ours): it goes
             await self._quietly(self.c.call("hangup", chan=ev["chan"]))
@@ -108,6 +113,7 @@ class Recovery:
         self.by_chan[caller.chan] = caller
         self.by_chan[call.agent_chan] = call
         agent.call = call
+        self._line_in_call_adopted(agent, leg)
         for sig in (G.RESERVE, G.RING, G.ANSWER):        # an agent the table has elsewhere is brought to its call
             if agent.state in (S.ON_CALL, S.ON_HOLD):
                 break

@@ -8,7 +8,9 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
     status                                  queues (waiting callers, positions, waits) and agents
     stats         from, to, interval_min,   queue and agent statistics per interval (stats.py); from/to ISO
                   queues, agents            times (default: today so far), interval 0: the whole period
-    login         agent, extension          the agent sits at that phone (default: its configured one)
+    login         agent, extension,         the agent sits at that phone (default: its configured one); on a
+                  persistent_line           persistent line (default: its configuration's) the phone rings now
+    answer        agent                     accept the call offered on the agent's persistent line
     logout        agent, force              after the current call unless force (a supervisor's)
     ready         agent                     (ends wrap-up early too)
     not_ready     agent, reason             one of [acd] not_ready_reasons; during a call: after it
@@ -135,7 +137,15 @@ class RequestHandler:
 
     def do_login(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)
-        self.svc.login(agent, self._text(body, "extension", 32, agent.extension) or agent.extension)
+        persistent = body.get("persistent_line")
+        if persistent is not None and not isinstance(persistent, bool):
+            raise ApiCallError("bad_request", "'persistent_line' must be true or false")
+        self.svc.login(agent, self._text(body, "extension", 32, agent.extension) or agent.extension, persistent)
+        return self.svc.roster.describe(agent)
+
+    async def do_answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        await self.svc.answer(agent)
         return self.svc.roster.describe(agent)
 
     def do_logout(self, body: dict[str, Any]) -> dict[str, Any]:

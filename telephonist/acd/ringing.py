@@ -37,6 +37,12 @@ class Ringing:
 
     async def _dial_agent(self, caller: Caller, agent: Agent, queue) -> None:
         call = agent.call
+        if self.idle_line(agent) is not None:
+            if call.cancelled:                  # the caller went before the line had it
+                self._cancelled(agent, call)
+            else:
+                await self._offer_on_line(caller, agent, queue)
+            return
         try:
             r = await self.c.call("dial", trunk_group=self.acd.agents_trunk_group, number=agent.extension,
                                   caller_id=caller.number or queue.caller_id, timeout_ms=queue.ring_timeout_s * 1000,
@@ -80,6 +86,8 @@ class Ringing:
             await self._leg_answered(call)
         elif isinstance(call, Caller) and call.state == CallerState.CALLING_BACK:
             await self._callback_answered(call)
+        elif ev["chan"] in self.lines:
+            await self._line_answered(self.lines[ev["chan"]])
 
     async def _agent_answered(self, call: AgentCall) -> None:
         agent = self.roster.get(call.agent)
@@ -132,6 +140,7 @@ class Ringing:
                                        "agent": agent.number, "wait_ms": wait_ms})
 
     async def _on_dial_failed(self, ev: dict[str, Any]) -> None:
+        self._line_gone(ev["chan"])                          # a persistent line nobody lifted
         call = self.by_chan.pop(ev["chan"], None)
         if isinstance(call, Caller) and call.state == CallerState.CALLING_BACK:
             await self._callback_failed(call)               # the customer did not answer the call back
@@ -152,9 +161,11 @@ class Ringing:
             return
         call.cancelled = True
         if call.agent_chan:
-            self._spawn(self.c.call("hangup", chan=call.agent_chan))
+            self._spawn(self._hang_up_agent_side(call.agent_chan))
 
     def _cancelled(self, agent: Agent, call: AgentCall) -> None:
+        self._cancel_timer(call.alert_timer)
+        call.alert_timer = None
         if call.agent_chan:
             self.by_chan.pop(call.agent_chan, None)
         if agent.call is call:
@@ -168,6 +179,6 @@ class Ringing:
         agent is free when its line is."""
         call.cancelled = True
         if call.agent_chan:
-            await self._quietly(self.c.call("hangup", chan=call.agent_chan))
+            await self._hang_up_agent_side(call.agent_chan)
         else:
             self._cancelled(agent, call)

@@ -117,4 +117,5 @@ class Roster:
         return {"agent": agent.number, "name": agent.name, "state": agent.state.value, "reason": agent.machine.reason,
                 "extension": agent.extension, "since_ms": int(agent.machine.since * 1000),
                 "queues": list(agent.queues), "calls": agent.calls, "talk_ms": agent.talk_ms,
-                "call": agent.call.customer_chan if agent.call else None}
+                "call": agent.call.customer_chan if agent.call else None,
+                "line": ("open" if agent.line.open else "ringing") if agent.line else None}

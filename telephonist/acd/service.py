@@ -26,7 +26,8 @@ from telephonist.acd.callback import CallBacks
 from telephonist.acd.controls import CallControls
 from telephonist.acd.desk import Desk
 from telephonist.acd.dispatcher import Dispatcher
-from telephonist.acd.model import AgentCall, Caller, CallerState, Leg
+from telephonist.acd.lines import AgentLines
+from telephonist.acd.model import AgentCall, AgentLine, Caller, CallerState, Leg
 from telephonist.acd.recovery import Recovery
 from telephonist.acd.ringing import Ringing
 from telephonist.acd.roster import Roster
@@ -39,7 +40,7 @@ log = logging.getLogger("telephonist.acd")
 TOPIC = "queue"                  # what the ACD publishes under (its application name)
 
 
-class AcdService(WaitingRoom, Ringing, CallBacks, Desk, CallControls, Recovery):
+class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, CallControls, Recovery):
     def __init__(self, client: Client, cfg: Config, store: AcdStore, rng=None) -> None:
         self.c = client
         self.cfg = cfg
@@ -54,7 +55,8 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, CallControls, Recovery):
                              self._wrapup_ended)
         self.callers: dict[str, Caller] = {}          # call id -> caller in a queue (waiting, offered, connected)
         self.returning: dict[str, dict[str, Any]] = {}   # call id -> its waiting row, while chand gives it back
-        self.by_chan: dict[str, Caller | AgentCall] = {}
+        self.by_chan: dict[str, Caller | AgentCall | Leg] = {}
+        self.lines: dict[str, AgentLine] = {}         # chand channel -> an agent's persistent line (lines.py)
         self.timers: dict[int, tuple[str, str]] = {}  # chand timer -> (what, whose)
         self._seq = itertools.count(1)
         self.handle_s: dict[str, float] = {}          # queue -> average handling time (moving average)
@@ -116,9 +118,18 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, CallControls, Recovery):
     async def _on_hangup(self, ev: dict[str, Any]) -> None:
         """The far end hung up: a caller (waiting, offered or talking), an agent's phone, another leg."""
         await self._gone(self.by_chan.get(ev["chan"]))
+        self._line_gone(ev["chan"])
 
     async def _on_ended(self, ev: dict[str, Any]) -> None:
         await self._gone(self.by_chan.pop(ev["chan"], None))
+        self._line_gone(ev["chan"])
+
+    async def _on_dtmf(self, ev: dict[str, Any]) -> None:
+        line = self.lines.get(ev["chan"])
+        if line is not None:
+            await self._line_key(line, ev.get("digit"))
+        else:
+            await self._callback_key(ev)
 
     async def _gone(self, who) -> None:
         if isinstance(who, Caller):
@@ -133,8 +144,7 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, CallControls, Recovery):
         whose agent hung up goes to the queue's survey, if it has one)."""
         who = self.by_chan.get(ev["chan"])
         if isinstance(who, AgentCall):
-            await self._agent_leg_gone(who)                 # the caller left: the agent's call is over
-            await self._quietly(self.c.call("hangup", chan=ev["chan"]))
+            await self._end_agent_leg(who)                  # the caller left: the agent's call is over
         elif isinstance(who, Caller) and who.state == CallerState.CONNECTED:
             agent = self.roster.agents.get(who.offered_to[0]) if who.offered_to else None
             if agent is not None and agent.call is not None and agent.call.caller is who:
@@ -148,6 +158,8 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, CallControls, Recovery):
                                                 data={**who.data, "queue": queue.name}))
             else:
                 await self._quietly(self.c.call("hangup", chan=who.chan))
+        elif isinstance(who, Leg) and ev["chan"] in self.lines:
+            await self._hang_up_agent_side(ev["chan"])      # a consulted agent's persistent line stays open
         elif isinstance(who, Leg):
             await self._leg_gone(who)
             await self._quietly(self.c.call("hangup", chan=ev["chan"]))
@@ -175,6 +187,10 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, CallControls, Recovery):
             if caller is not None:
                 self.dispatcher.release_sticky(caller, self.now_ms)
                 self.match()
+        elif what == "line_offer":
+            agent = self.roster.agents.get(whose)
+            if agent is not None:
+                await self._line_no_answer(agent, ev["timer"])
         elif what == "progress":
             caller = self.callers.get(whose)
             if caller is not None and caller.state == CallerState.OFFERED:

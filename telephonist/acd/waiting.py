@@ -182,6 +182,8 @@ class WaitingRoom:
             await self._quietly(self.c.call("hangup", chan=caller.chan))
 
     async def _on_play_done(self, ev: dict[str, Any]) -> None:
+        if await self._on_line_played(ev):
+            return
         caller = self.by_chan.get(ev["chan"])
         if not isinstance(caller, Caller):
             return

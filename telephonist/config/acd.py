@@ -38,7 +38,7 @@ class QueueConfig:
     service_level_target: float = 0.8
     wrapup_s: int = 10
     ring_timeout_s: int = 15            # an agent's phone rings this long before the next agent is tried
-    auto_answer: bool = False           # devices that can answer by themselves (none yet: phone ports cannot)
+    auto_answer: bool = False           # agents on a persistent line get the caller at once, after a beep
     record: str = "all"                 # all | none | on_demand: the agent's leg, stereo
     caller_id: str = ""                 # what the customer sees on a call back
     sticky_days: int = 0                # sticky: the agent who last spoke with the number within N days
@@ -57,6 +57,7 @@ class AgentConfig:
     queues: tuple[str, ...] = ()
     wrapup_s: int = -1                  # -1: the queue's
     weight: int = 1                     # weighted_random
+    persistent_line: bool = False       # at login the ACD rings the phone once and keeps the line open (lines.py)
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,6 @@ def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
                 problem(p + ("skills", skill), f"skill level {level} must be from 1 to 10")
         if q.record not in RECORD_POLICIES:
             problem(p + ("record",), f"record must be one of {', '.join(RECORD_POLICIES)}")
-        if q.auto_answer:
-            problem(p + ("auto_answer",), "auto_answer needs devices that answer by themselves; the agents' "
-                    "phone ports (FXS) ring until the agent lifts")
         if q.when_empty not in ("join", "leave"):
             problem(p + ("when_empty",), "when_empty must be join or leave")
         m = TARGET.match(q.on_timeout)

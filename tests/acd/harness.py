@@ -13,6 +13,7 @@ from telephonist.acd.requests import RequestHandler
 from telephonist.acd.service import AcdService
 from telephonist.acd.store import AcdStore
 from telephonist.chand.routing import Route
+from telephonist.chand.switchboard import Fallback
 from telephonist.config import load_config
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
 
@@ -35,6 +36,28 @@ class AcdUnderTest:
         await self.ask("login", agent=agent, extension=extension)
         if ready:
             await self.ask("ready", agent=agent)
+
+    async def login_on_line(self, agent: str, extension: str, ready: bool = True) -> str:
+        """The agent logs in on a persistent line: the phone rings, the agent lifts it and the line is open.
+        Returns the channel of the line."""
+        m, mark = self.desk.mark(), self.tester.mark()
+        await self.ask("login", agent=agent, extension=extension, persistent_line=True)
+        await self.tester.wait_for("far", far=self.phone(extension), what="ringing", since=mark)
+        await self.tester.call("sim.answer", far=self.phone(extension))
+        ev = await self.desk.wait_for(lambda e: e.get("event") == "published" and e["body"].get("kind") == "agent_line"
+                                      and e["body"]["agent"] == agent and e["body"]["line"] == "open", since=m)
+        if ready:
+            await self.ask("ready", agent=agent)
+        return ev["body"]["chan"]
+
+    async def restart(self) -> None:
+        """The ACD goes away (its connection to chand ends) and a new one starts on the same database."""
+        await self.service.roster.drain()
+        await self.service.c.close()
+        client = await self.chand.client("queue")
+        self.service = AcdService(client, self.service.cfg, self.service.store)
+        client.serve_requests(RequestHandler(self.service))
+        await self.service.start()
 
     async def call(self, queue: int = 0, caller: str = "13900001111") -> str:
         """A caller rings in for the queue-th queue of the configuration; returns its far end."""
@@ -113,7 +136,8 @@ async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: i
              SpanSpec("phones", "fxs", phones, extensions=[str(8001 + i) for i in range(phones)])]
     routes = list(routes) + [Route(f"queue:{q.name}", dialled=f"400800{i}*") for i, q in enumerate(cfg.queues)]
     async with running_chand(tmp_path, spans, routes=routes, db_url=db_url if records else None,
-                             trunk_groups=[TrunkGroupSpec("desks", ["phones/*"]), *trunk_groups]) as chand:
+                             trunk_groups=[TrunkGroupSpec("desks", ["phones/*"]), *trunk_groups],
+                             fallback=Fallback(return_for=("queue",))) as chand:     # as [control.fallback] says
         import random
         from telephonist.storage import migrate
         await asyncio.to_thread(migrate, db_url)
@@ -133,6 +157,6 @@ async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: i
         try:
             yield t
         finally:
-            await service.roster.drain()
+            await t.service.roster.drain()
             t.db.dispose()
             await store.close()

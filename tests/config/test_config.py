@@ -255,7 +255,7 @@ name = "sales"
 strategy = "fastest"
 skills = { french = 11 }
 on_timeout = "queue:nowhere"
-auto_answer = true
+ring_timeout_s = 2
 
 [[agents]]
 number = "1001"
@@ -270,6 +270,6 @@ queues = ["sales"]
     got = problems(path)
     assert sorted((f, line) for f, line, _ in got) == [("telephonist.toml", n) for n in (27, 28, 29, 30, 35, 39)], got
     text = " | ".join(m for _, _, m in got)
-    for words in ("unknown strategy 'fastest'", "skill level 11", "no queue named 'nowhere'", "auto_answer",
+    for words in ("unknown strategy 'fastest'", "skill level 11", "no queue named 'nowhere'", "ring_timeout_s must be at least 5",
                   "no queue named 'support'", "extension 8001 is agent 1001's already"):
         assert words in text, text
