@@ -187,6 +187,15 @@ ZH: dict[str, str] = {
     "Saved, but the ACD is not running: it reads the file when it starts.": "已保存,但 ACD 未运行:它启动时会读取该文件。",
     "The ACD refused the change; the running queues stay.": "ACD 拒绝了此修改;正在运行的队列保持不变。",
     "Applied: waiting callers keep their places and calls in progress go on.": "已应用:排队的来电保持原位,进行中的通话不受影响。",
+    # the queue and agent reports
+    "Per": "统计粒度", "15min": "15 分钟", "Per interval": "分时段", "Interval": "时段", "Dispositions": "处理结果",
+    "none given": "未填写", "Your own figures only.": "仅显示您本人的数据。", "Not ready by reason": "各原因示忙时长",
+    "Offered": "进入队列", "Abandoned within 5 s": "5 秒内放弃", "Average wait (s)": "平均等待(秒)",
+    "90th percentile wait (s)": "90% 等待(秒)", "Longest wait (s)": "最长等待(秒)",
+    "Average handle time (s)": "平均处理时长(秒)", "Logged in": "签入时长", "Ready": "就绪", "Not ready": "示忙",
+    "Hold": "保持", "Wrap-up": "话后处理", "Calls answered": "接听数", "Calls made": "外呼数",
+    "Average handle time": "平均处理时长", "Occupancy": "占用率", "Survey answers": "评价数", "Ringing": "振铃",
+    "Outbound": "外呼",
 }
 
 CATALOGUES = {"zh": ZH, "en": {}}

@@ -1,16 +1,18 @@
 """Reports: calls per hour, day or month; IVR self-service use by type, IVR outcomes, fax traffic and
-satisfaction by agent (ivrstats.py). Each with a chart and exportable as CSV or XLSX."""
+satisfaction by agent (ivrstats.py); queues and agents (acdreports.py). Each with a chart and exportable as
+CSV or XLSX."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask import Blueprint, abort, g, render_template, request
 
-from telephonist.webadmin import charts, db, export, ivrstats, stats
+from telephonist.webadmin import acdreports, charts, db, export, ivrstats, stats
 from telephonist.webadmin.calllog import parse_when
 from telephonist.webadmin.calls import site_tz
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.security import requires
+from telephonist.webadmin.site import site
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 SERIES_NAMES = {"total": "Total", "answered": "Answered", "missed": "Missed", "abandoned": "Abandoned"}
@@ -24,19 +26,34 @@ COLUMN_NAMES = {  # what a column of the IVR reports is called on the page (tags
     "outbound ok": "sent", "outbound failed": "failed to send"}
 
 
+def _dates(default_range) -> tuple[datetime, datetime]:
+    """The report's range: the `since` and `until` days asked for, else default_range(today, tz)'s."""
+    tz = site_tz()
+    since, until = default_range(datetime.now(tz).date(), tz)
+    since = parse_when(request.args.get("since", ""), tz, "since") or since
+    until = parse_when(request.args.get("until", ""), tz, "until", end=True) or until
+    if until <= since:
+        raise ValueError("'until' must come after 'since'")
+    return since, until
+
+
+def _read(default_range, make):
+    """make(conn, since, until) over the range asked for; a range or period it cannot take is a 400 saying why."""
+    try:
+        since, until = _dates(default_range)
+        with db.reading() as conn:
+            return make(conn, since, until)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+
+
 def _report() -> stats.Traffic:
     tz = site_tz()
     period = request.args.get("period", "hour")
     if period not in stats.PERIODS:
         abort(400, description=f"period: one of {', '.join(stats.PERIODS)}")
-    since, until = stats.default_range(period, datetime.now(tz).date(), tz)
-    try:
-        since = parse_when(request.args.get("since", ""), tz, "since") or since
-        until = parse_when(request.args.get("until", ""), tz, "until", end=True) or until
-        with db.reading() as conn:
-            return stats.traffic(conn, g.user, period, since, until, tz)
-    except ValueError as exc:
-        abort(400, description=str(exc))
+    return _read(lambda today, tz: stats.default_range(period, today, tz),
+                 lambda conn, since, until: stats.traffic(conn, g.user, period, since, until, tz))
 
 
 @bp.route("/")
@@ -85,14 +102,7 @@ def _crosstab(name: str) -> ivrstats.Crosstab:
     if name not in ivrstats.REPORTS:
         abort(404)
     tz = site_tz()
-    since, until = ivrstats.default_range(datetime.now(tz).date(), tz)
-    try:
-        since = parse_when(request.args.get("since", ""), tz, "since") or since
-        until = parse_when(request.args.get("until", ""), tz, "until", end=True) or until
-        with db.reading() as conn:
-            return ivrstats.REPORTS[name](conn, since, until, tz)
-    except ValueError as exc:
-        abort(400, description=str(exc))
+    return _read(ivrstats.default_range, lambda conn, since, until: ivrstats.REPORTS[name](conn, since, until, tz))
 
 
 def _names(tab: ivrstats.Crosstab) -> dict[str, str]:
@@ -155,3 +165,99 @@ def crosstab_xlsx(name: str):
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(tab.rows)))
         ws.add_chart(chart, f"{chr(ord('A') + min(len(tab.columns) + 3, 20))}2")
     return export.xlsx_response(wb, f"{name}-{tab.since:%Y%m%d}.xlsx")
+
+
+# ---- queue and agent reports (acdreports.py) --------------------------------------------------------------
+QUEUE_NAMES = {"offered": "Offered", "answered": "Answered", "abandoned": "Abandoned",
+               "abandoned_short": "Abandoned within 5 s", "service_level": "Service level",
+               "avg_wait_s": "Average wait (s)", "p90_wait_s": "90th percentile wait (s)",
+               "longest_wait_s": "Longest wait (s)", "aht_s": "Average handle time (s)"}
+AGENT_NAMES = {"login": "Logged in", "ready": "Ready", "not_ready": "Not ready", "talk": "Talk", "hold": "Hold",
+               "wrap_up": "Wrap-up", "calls": "Calls answered", "calls_made": "Calls made",
+               "aht": "Average handle time", "occupancy": "Occupancy", "survey_answers": "Survey answers",
+               "satisfied": "satisfied"}
+STATE_NAMES = {"ready_ms": "Ready", "not_ready_ms": "Not ready", "ringing_ms": "Ringing", "talk_ms": "Talk",
+               "hold_ms": "Hold", "wrapup_ms": "Wrap-up", "outbound_ms": "Outbound"}
+
+
+def _queue_report() -> acdreports.QueueReport:
+    interval = request.args.get("interval", "hour")
+    if interval not in acdreports.INTERVALS:
+        abort(400, description=f"interval: one of {', '.join(acdreports.INTERVALS)}")
+    cfg = site().config
+    queue = request.args.get("queue", "")
+    return _read(lambda today, tz: acdreports.default_range(interval, today, tz),
+                 lambda conn, since, until: acdreports.queue_report(
+                     conn, interval, since, until, site_tz(), {q.name: q.service_level_s for q in cfg.queues},
+                     [queue] if queue else None))
+
+
+def _agent_report() -> acdreports.AgentReport:
+    names = {a.number: a.name for a in site().config.agents}
+    return _read(lambda today, tz: acdreports.default_range("day", today, tz),
+                 lambda conn, since, until: acdreports.agent_report(
+                     conn, since, until, names, acdreports.visible_agents(g.user), now=datetime.now(site_tz())))
+
+
+@bp.route("/queues")
+@requires("reports.view")
+def queues():
+    rep = _queue_report()
+    names = {k: _(v) for k, v in QUEUE_NAMES.items()}
+    chart = charts.line_chart(rep.labels, rep.series, names) if rep.rows else None
+    return render_template("reports/queues.html", rep=rep, chart=chart, names=names, args=request.args,
+                           columns=acdreports.QUEUE_COLUMNS, intervals=acdreports.INTERVALS,
+                           queue_names=[q.name for q in site().config.queues])
+
+
+@bp.route("/agents")
+@requires("reports.view")
+def agents():
+    rep = _agent_report()
+    names = {k: _(v) for k, v in AGENT_NAMES.items()}
+    states = {k: _(v) for k, v in STATE_NAMES.items()}
+    chart = charts.stacked_bars([r["agent"] for r in rep.rows],
+                                {k: [round(r["ms"][k] / 60000) for r in rep.rows] for k in acdreports.STATE_SERIES},
+                                states) if rep.rows else None
+    return render_template("reports/agents.html", rep=rep, chart=chart, names=names, args=request.args,
+                           columns=acdreports.AGENT_COLUMNS, own_only=not g.user.can("calls.all"))
+
+
+def _queue_sheet() -> tuple[str, list[list]]:
+    rep = _queue_report()
+    return f"queues-{rep.interval}-{rep.since:%Y%m%d}", [["interval", "queue", *acdreports.QUEUE_COLUMNS], *rep.table()]
+
+
+def _agent_sheet() -> tuple[str, list[list]]:
+    rep = _agent_report()
+    return (f"agents-{rep.since:%Y%m%d}",
+            [["agent", "name", *acdreports.AGENT_COLUMNS, "not_ready_reasons"], *rep.table()])
+
+
+SHEETS = {"queues": _queue_sheet, "agents": _agent_sheet}
+
+
+def _sheet(name: str) -> tuple[str, list[list]]:
+    if name not in SHEETS:
+        abort(404)
+    return SHEETS[name]()
+
+
+@bp.route("/acd/<name>.csv")
+@requires("reports.view")
+def acd_csv(name: str):
+    title, rows = _sheet(name)
+    return export.csv_response(f"{title}.csv", rows)
+
+
+@bp.route("/acd/<name>.xlsx")
+@requires("reports.view")
+def acd_xlsx(name: str):
+    from openpyxl import Workbook
+    title, rows = _sheet(name)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = name
+    for row in rows:
+        export.append_row(ws, row)
+    return export.xlsx_response(wb, f"{title}.xlsx")
