@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine_private.h"
+#include "dtmf_q24.h"
 
 static void apply_gain(int16_t *amp, int n, int q12)
 {
@@ -37,6 +38,47 @@ int chan_is_active(const chan_t *c)
 {
     return c->hook != ENG_HOOK_ON || c->dsp || c->play_head || c->nrec || c->conf || c->fax
            || c->dtmf_tx_id || c->cid_tx_id;
+}
+
+/* What a channel's tick touches first, asked of the cache while the channel before it is worked on (tick() in
+ * engine.c). With thousands of channels their state does not stay cached from one tick to the next, and each
+ * miss stalls the media thread: the 160-byte copies into a line's buffer or a recording cost it a fifth of its
+ * time at 6,000 channels before these hints. Prefetching never faults, so a pointer about to change is harmless. */
+static void prefetch_span(const void *p, int bytes)
+{
+    const char *b = p;
+    int off;
+
+    for (off = 0; off < bytes; off += 64)
+        __builtin_prefetch(b + off, 1);
+}
+
+/* The lines of the channel whose pointers the other two follow: asked for a few channels further ahead. */
+void chan_prefetch_head(const chan_t *c)
+{
+    __builtin_prefetch(c, 1);
+    __builtin_prefetch(&c->play_head, 1);
+    __builtin_prefetch(&c->rec[0], 1);
+    __builtin_prefetch(&c->conf, 1);
+}
+
+void chan_prefetch_rx(const chan_t *c)
+{
+    prefetch_span(c->rx_raw, 160);
+    prefetch_span(c->rx_lin, 320);
+    if (c->span->ops->prefetch)
+        c->span->ops->prefetch(c->span, (chan_t *) c, 0);
+    if (c->dtmf_rx)
+        dtmf_q24_prefetch(c->dtmf_rx);
+}
+
+void chan_prefetch_tx(const chan_t *c)
+{
+    prefetch_span(c->tx_raw, 160);
+    if (c->span->ops->prefetch)
+        c->span->ops->prefetch(c->span, (chan_t *) c, 1);
+    play_prefetch(c);
+    rec_prefetch(c);
 }
 
 const int16_t *chan_rx_lin(engine_t *e, chan_t *c)

@@ -72,6 +72,24 @@ static int sim_write(span_t *s, chan_t *c, const uint8_t *buf, int n)
     return n;
 }
 
+/* The line's buffer sim_read or sim_write will copy (chan_prefetch_rx/tx). */
+static void sim_prefetch(span_t *s, chan_t *c, int for_write)
+{
+    const sim_line_t *l = c->drv;
+    const uint8_t *buf;
+    (void) s;
+    if (!l)
+        return;
+    if (c == l->near)
+        buf = (for_write || l->loopback) ? l->to_far : l->to_near;
+    else
+        buf = for_write ? l->to_near : l->to_far;
+    __builtin_prefetch(l, 1);
+    __builtin_prefetch(buf, 1);
+    __builtin_prefetch(buf + 64, 1);
+    __builtin_prefetch(buf + 128, 1);
+}
+
 static chan_t *peer(chan_t *c)
 {
     sim_line_t *l = c->drv;
@@ -190,6 +208,7 @@ const driver_ops_t sim_driver_ops = {
     .tick_begin = NULL,
     .tick_end = sim_tick_end,
     .free = sim_free,
+    .prefetch = sim_prefetch,
 };
 
 int eng_sim_span(engine_t *e, int kind, int nchans, int codec, int zone)

@@ -362,6 +362,17 @@ dtmf_q24_t *dtmf_q24_init(dtmf_q24_report_t report, void *user)
     return q;
 }
 
+void dtmf_q24_prefetch(const dtmf_q24_t *q)
+{
+    const char *sp = (const char *) q->sp;
+    int off;
+
+    __builtin_prefetch(q, 1);
+    __builtin_prefetch((const char *) q + 64, 1);
+    for (off = 0; off < 512; off += 64)        /* spandsp's detector: its Goertzel states and decision fields */
+        __builtin_prefetch(sp + off, 1);
+}
+
 void dtmf_q24_rx(dtmf_q24_t *q, const int16_t *amp, int n)
 {
     while (n > 0) {

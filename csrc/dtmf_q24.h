@@ -18,6 +18,7 @@ typedef void (*dtmf_q24_report_t)(void *user, int code, int level);
 dtmf_q24_t *dtmf_q24_init(dtmf_q24_report_t report, void *user);
 /* Linear 8 kHz samples, any count per call. Reports are made from inside. */
 void dtmf_q24_rx(dtmf_q24_t *q, const int16_t *amp, int n);
+void dtmf_q24_prefetch(const dtmf_q24_t *q);    /* the detectors' state, into the cache ahead of dtmf_q24_rx */
 void dtmf_q24_free(dtmf_q24_t *q);
 
 #endif

@@ -484,6 +484,11 @@ static void drain_commands(engine_t *e)
 
 /* ---- one tick ---------------------------------------------------------------------- */
 
+/* How far ahead a channel's memory is asked of the cache (channel.c, chan_prefetch_*): its lines holding
+ * pointers first, then, two channels later, what those pointers lead to. */
+#define PREFETCH_HEAD 4
+#define PREFETCH_NEXT 2
+
 static void tick(engine_t *e)
 {
     int i, active = 0;
@@ -496,6 +501,10 @@ static void tick(engine_t *e)
             e->spans[i]->ops->tick_begin(e->spans[i]);
     for (i = 0; i < e->nchans; i++) {
         chan_t *c = e->chans[i];
+        if (i + PREFETCH_HEAD < e->nchans)
+            chan_prefetch_head(e->chans[i + PREFETCH_HEAD]);
+        if (i + PREFETCH_NEXT < e->nchans && chan_is_active(e->chans[i + PREFETCH_NEXT]))
+            chan_prefetch_rx(e->chans[i + PREFETCH_NEXT]);
         c->active = chan_is_active(c);
         if (c->active) {
             chan_rx(e, c);
@@ -506,6 +515,10 @@ static void tick(engine_t *e)
     conf_mix(e);
     for (i = 0; i < e->nchans; i++) {
         chan_t *c = e->chans[i];
+        if (i + PREFETCH_HEAD < e->nchans)
+            chan_prefetch_head(e->chans[i + PREFETCH_HEAD]);
+        if (i + PREFETCH_NEXT < e->nchans && e->chans[i + PREFETCH_NEXT]->active)
+            chan_prefetch_tx(e->chans[i + PREFETCH_NEXT]);
         if (c->active)
             chan_tx(e, c);
     }

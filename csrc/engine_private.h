@@ -42,6 +42,8 @@ typedef struct driver_ops_s {
     int (*onhook_transfer)(span_t *s, chan_t *c, int ms);
     /* the card's own message-waiting indicator (neon lamp, high voltage, line reversal). */
     int (*vmwi)(span_t *s, chan_t *c, int how, int messages);
+    /* the buffers read or write will touch for this channel, asked of the cache ahead (chan_prefetch_rx/tx) */
+    void (*prefetch)(span_t *s, chan_t *c, int for_write);
 } driver_ops_t;
 
 struct span_s {
@@ -353,6 +355,9 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd);
 void chan_hangup_media(engine_t *e, chan_t *c, int reason);
 const int16_t *chan_rx_lin(engine_t *e, chan_t *c);
 int chan_is_active(const chan_t *c);
+void chan_prefetch_head(const chan_t *c);
+void chan_prefetch_rx(const chan_t *c);
+void chan_prefetch_tx(const chan_t *c);
 const int16_t *chan_tx_lin(engine_t *e, chan_t *c);
 void chan_free(chan_t *c);
 
@@ -363,6 +368,7 @@ play_item_t *play_new_silence(int id, int ms, int flags);
 void play_item_free(play_item_t *p);
 void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx);
 int play_tick_raw(engine_t *e, chan_t *c, uint8_t *raw);
+void play_prefetch(const chan_t *c);                            /* the samples play_tick will read, into the cache */
 void play_stop(engine_t *e, chan_t *c, int id, int reason);
 void play_on_dtmf(engine_t *e, chan_t *c);
 
@@ -408,6 +414,7 @@ recorder_t *rec_new(engine_t *e, chan_t *c, int id, const char *path, int mode, 
                     int silence_ms, const char *stop_digits);
 void rec_start(engine_t *e, chan_t *c, recorder_t *r);          /* the media thread: CMD_RECORD */
 void rec_tick(engine_t *e, chan_t *c);                          /* every recorder of the channel */
+void rec_prefetch(const chan_t *c);                             /* where rec_tick will write, into the cache */
 void rec_on_dtmf(engine_t *e, chan_t *c, char digit);
 void rec_stop(engine_t *e, chan_t *c, recorder_t *r, int reason, const char *msg);
 void rec_stop_id(engine_t *e, chan_t *c, int id, int reason);   /* id 0: every recording of the channel */

@@ -352,6 +352,20 @@ void play_tick(engine_t *e, chan_t *c, int16_t *tx, int *have_tx)
 
 /* Fast path: a file in the channel's codec with a whole frame in its buffer (else play_tick, which
  * also moves on to the next block, the end of the file or the next item). */
+void play_prefetch(const chan_t *c)
+{
+    const play_item_t *it = c->play_head;
+
+    if (!it)
+        return;
+    __builtin_prefetch(it);
+    if (it->kind == PLAY_FILE && it->buf) {
+        __builtin_prefetch(it->buf + it->buf_pos);
+        __builtin_prefetch(it->buf + it->buf_pos + 64);
+        __builtin_prefetch(it->buf + it->buf_pos + 128);
+    }
+}
+
 int play_tick_raw(engine_t *e, chan_t *c, uint8_t *raw)
 {
     play_item_t *p = c->play_head;

@@ -451,6 +451,19 @@ static void rec_tick_one(engine_t *e, chan_t *c, recorder_t *r)
 }
 
 /* From the last to the first, so that one ending (and leaving its slot) never makes us skip another. */
+void rec_prefetch(const chan_t *c)
+{
+    int i;
+
+    for (i = 0; i < c->nrec; i++) {
+        const recorder_t *r = c->rec[i];
+        __builtin_prefetch(r, 1);
+        __builtin_prefetch(r->buf + r->buf_len, 1);          /* where this tick's frame is appended */
+        __builtin_prefetch(r->buf + r->buf_len + 64, 1);
+        __builtin_prefetch(r->buf + r->buf_len + 128, 1);
+    }
+}
+
 void rec_tick(engine_t *e, chan_t *c)
 {
     int i;
