@@ -52,7 +52,7 @@ bench: setup
 	@mkdir -p build/bench
 	$(PY) -m pytest bench/test_hot_paths.py --benchmark-only -q -p no:cacheprovider \
 		--benchmark-columns=min,median,max,rounds --benchmark-json=build/bench/hot-paths.json
-	$(TELEPHONIST) bench engine --seconds 10 --json
+	$(TELEPHONIST) bench engine --json
 	$(TELEPHONIST) bench calls --json
 	$(TELEPHONIST) bench fax --json
 

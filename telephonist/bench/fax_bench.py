@@ -36,7 +36,10 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 
+from telephonist.bench.scheduling import fifo_allowed
+
 FRAME_MS = 20
+RT_PRIORITY = 10          # the media thread in the real-time windows (the fax worker one below)
 RAMP_MS = 10_000          # engine time over which a trial's calls start
 FAX_BUDGET_MS = 80        # csrc/fax_worker.c FAX_LATENCY_MS
 PAGES = 3
@@ -308,16 +311,6 @@ def search(doc: str, rx_dir: str, start: int, limit: int, window: float, repeat:
     return lo, trials
 
 
-def default_rt_priority() -> int:
-    """10 where this process may use SCHED_FIFO (root with CAP_SYS_NICE, or ulimit -r), else 0."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
-    except OSError:
-        return 0
-    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
-    return 10
-
-
 def measure(seconds: float, window: float, repeat: int, cpu: int | None, max_rss_mb: int | None,
             rt_priority: int | None = None) -> dict:
     from telephonist.engine import Engine
@@ -328,7 +321,7 @@ def measure(seconds: float, window: float, repeat: int, cpu: int | None, max_rss
     # this thread, and so every thread it starts from now on (media thread, fax worker), on one core
     os.sched_setaffinity(0, {cpu})
     rss_cap = max_rss_mb or max(1024, min(16_384, mem_available_mb() // 2))
-    rt_priority = default_rt_priority() if rt_priority is None else rt_priority
+    rt_priority = fifo_allowed(RT_PRIORITY) if rt_priority is None else rt_priority
     tmp = tempfile.mkdtemp(prefix="telephonist-bench-fax-")
     try:
         doc = os.path.join(tmp, "doc.tif")
