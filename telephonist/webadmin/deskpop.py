@@ -26,8 +26,10 @@ from telephonist.ivrd.schema import voicemail_messages
 from telephonist.storage.schema import call_legs
 
 ACCOUNT_VARS = ("auth_account", "account", "policy_no", "account_no", "customer_id", "card_no")
-NAME_VARS = ("customer_name", "name", "vip_name")
-SHOWN_APART = frozenset(ACCOUNT_VARS + NAME_VARS + ("auth_realm", "language", "language_chosen"))
+NAME_VARS = ("customer_name", "name")
+# shown on their own, or what the pop says already (ivrd's built-in variables: the call itself)
+SHOWN_APART = frozenset(ACCOUNT_VARS + NAME_VARS + ("vip_name", "vip", "auth_realm", "language", "language_chosen",
+                                                    "call_id", "caller", "chan", "dialled", "flow", "lang"))
 HISTORY = 20                        # earlier calls, voicemails and faxes shown (the latest)
 
 

@@ -14,6 +14,7 @@
   let skew = 0;                       // server clock - browser clock (s)
   let popCall = null;                 // the call whose pop is shown
   let lastQueue = null;               // the queue of the agent's last call (its dispositions at wrap-up)
+  let consulting = false;             // a consultation is up: complete, conference or back to the caller
   const waiting = new Map();          // call_id -> waiting caller of the agent's queues
 
   const now = () => Date.now() / 1000 + skew;
@@ -42,6 +43,7 @@
     if (a.call_id && CALL_STATES.includes(a.state) && a.call_id !== popCall) loadPop(a.call_id);
     if (a.state === "wrap_up" && !$("wrapup").dataset.open) openWrapup();
     if (a.state !== "wrap_up") closeWrapup();
+    if (a.state !== "on_call" && a.state !== "on_hold") consulting = false;
     render();
   }
 
@@ -64,7 +66,8 @@
     $("hold").hidden = state === "on_hold";
     $("unhold").hidden = state !== "on_hold";
     on("hangup", inCall);
-    for (const id of ["transfer", "consult", "survey", "complete", "conference", "cancel-consult"]) on(id, inCall);
+    for (const id of ["transfer", "consult", "survey"]) on(id, inCall && !consulting);
+    for (const id of ["complete", "conference", "cancel-consult"]) on(id, inCall && consulting);
     on("pickup", ["ready", "not_ready"].includes(state));
     tick();
   }
@@ -156,6 +159,11 @@
     return answer.reply;
   }
 
+  function setConsulting(on) {
+    consulting = on;
+    render();
+  }
+
   function target() {
     return $("target").value.trim() || $("target-pick").value;
   }
@@ -169,10 +177,10 @@
     unhold: () => act("unhold"),
     hangup: () => act("hangup"),
     transfer: (btn) => act("transfer", {to: btn.dataset.to || target()}),
-    consult: () => act("consult", {to: target()}),
+    consult: async () => { if (await act("consult", {to: target()})) setConsulting(true); },
     complete_transfer: () => act("complete_transfer"),
-    conference: () => act("conference"),
-    cancel_consult: () => act("cancel_consult"),
+    conference: async () => { if (await act("conference")) setConsulting(false); },
+    cancel_consult: async () => { if (await act("cancel_consult")) setConsulting(false); },
     pickup: () => act("pickup", {colleague: $("pickup-pick").value}),
   };
 
@@ -238,6 +246,8 @@
     waiting.set(c.call_id, {call_id: c.call_id, caller: c.caller, queue: c.queue, priority: c.priority, since: c.since});
     renderWaiting();
   });
+  es.addEventListener("consulting", () => setConsulting(true));
+  es.addEventListener("conference", () => setConsulting(false));
   for (const kind of ["caller_left", "call_answered", "callback_taken"]) {
     es.addEventListener(kind, (e) => { waiting.delete(JSON.parse(e.data).call_id); renderWaiting(); });
   }
