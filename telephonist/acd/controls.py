@@ -193,6 +193,7 @@ class CallControls:
             self.by_chan[leg.chan] = other.call
             caller.offered_to = [other.number]
             self._spawn(self.c.call("annotate", chan=caller.chan, agent=other.number))
+            self.roster.call_changed(other)
         elif caller is not None:                                  # a number: the customer leaves the ACD
             self.callers.pop(caller.call_id, None)
             self.by_chan[leg.chan] = Leg("third_party", leg.chan, agent.number, None)
@@ -218,6 +219,7 @@ class CallControls:
                 self.by_chan[leg.chan] = other.call
                 caller.offered_to = [other.number]
                 self._spawn(self.c.call("annotate", chan=caller.chan, agent=other.number))
+                self.roster.call_changed(other)
                 self._record_by_policy(other.call)
             elif caller is not None:
                 self.callers.pop(caller.call_id, None)

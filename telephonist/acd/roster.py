@@ -104,6 +104,11 @@ class Roster:
         fut.add_done_callback(self._written)
         self.publish("agent_state", self.describe(agent) | {"previous": prev.value, "signal": sig.value})
 
+    def call_changed(self, agent: Agent) -> None:
+        """The agent's call changed in the same state (a consulted agent took the caller over): subscribers hear
+        it as an agent_state with the signal "take", so that a desktop shows the caller it talks to now."""
+        self.publish("agent_state", self.describe(agent) | {"previous": agent.state.value, "signal": "take"})
+
     def _written(self, fut: asyncio.Future) -> None:
         self.writes.discard(fut)
         if not fut.cancelled() and fut.exception() is not None:

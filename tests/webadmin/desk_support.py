@@ -80,6 +80,12 @@ class DeskSite:
         self.served = served
         self.monitor = monitor          # follows calls (call_event): when the IVR waits for keys
 
+    async def lift(self, extension: str, since: int) -> None:
+        """The agent lifts the phone at ``extension`` once it rings (rung after tester position ``since``)."""
+        far = self.acd.phone(extension)
+        await self.acd.tester.wait_for("far", far=far, what="ringing", since=since)
+        await self.acd.tester.call("sim.answer", far=far)
+
     async def caller_to_queue(self, caller: str, policy: str) -> str:
         """A caller rings the hotline, keys 2, the policy number, then 0: it waits in "sales" with the IVR's
         data. Returns its far end."""

@@ -49,6 +49,7 @@ async def test_an_agents_call_on_the_desktop(tmp_path):
                 await expect(state).to_have_attribute("data-state", "ready")
 
                 # the caller in the IVR, then in the queue: the pop
+                rung = t.mark()
                 await site.caller_to_queue(CALLER, POLICY)
                 await expect(state).to_have_attribute("data-state", "ringing")
                 await expect(page.locator("#pop-number")).to_have_text(CALLER)
@@ -62,7 +63,7 @@ async def test_an_agents_call_on_the_desktop(tmp_path):
                 await expect(page.locator("#pop-no-history")).to_be_visible()
 
                 # the agent's phone answers; hold (Alt+H) and resume
-                await t.call("sim.answer", far=acd.phone("8001"))
+                await site.lift("8001", rung)
                 await expect(state).to_have_attribute("data-state", "on_call")
                 for sel in ("#state", "#hangup", "#hold", "#pop-number"):            # all of it on a 1366x768 screen
                     box = await page.locator(sel).bounding_box()

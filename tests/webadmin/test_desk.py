@@ -62,6 +62,7 @@ async def test_desk_events_pop_and_wrapup_for_the_agent_only(tmp_path):
             await next_of(stream, "agent_state", state="ready")
 
             # a caller keys its policy number in the IVR and asks for a person: the pop has what it did
+            rung = acd.tester.mark()
             await site.caller_to_queue(CALLER, POLICY)
             joined = await next_of(stream, "caller_joined")
             assert joined["caller"] == CALLER and joined["queue"] == "sales"
@@ -74,7 +75,7 @@ async def test_desk_events_pop_and_wrapup_for_the_agent_only(tmp_path):
             assert CALLER in text and POLICY in text and "VIP gold" in text and "menu" in text
             assert f'href="https://crm.example.com/customer?tel={CALLER}&amp;policy={POLICY}"' in pop
 
-            await acd.tester.call("sim.answer", far=acd.phone("8001"))
+            await site.lift("8001", rung)
             await next_of(stream, "agent_state", state="on_call")
 
             # nobody else acts for agent 1001 or sees its call
@@ -105,3 +106,54 @@ async def test_desk_events_pop_and_wrapup_for_the_agent_only(tmp_path):
             assert [(x["agent"], x["wrapup_code"], x["note"]) for x in rows] == [("1001", "sold", "wants the <gold> plan")]
         finally:
             await stream.close()
+
+
+async def test_consult_transfer_and_pickup_from_the_desk(tmp_path):
+    """Agent 1001 consults 1002 and transfers: 1002's pop has the caller's IVR data. Then 1001 picks up a
+    call ringing at 1002. The seat an agent last logged in at is where its desk offers to log in again."""
+    async with desk_site(tmp_path) as site:
+        acd, t = site.acd, site.acd.tester
+        agent1, agent2 = await logged_in(site.app, "agent1"), await logged_in(site.app, "agent2")
+        assert (await act(agent2, "login", extension="8003")).status_code == 200
+        assert (await act(agent2, "logout")).status_code == 200
+        assert 'id="seat" name="extension" value="8003"' in (await page(agent2, "/agent/")).get_data(as_text=True)
+        assert (await act(agent2, "login", extension="8002")).status_code == 200
+        assert (await act(agent1, "login", extension="8001")).status_code == 200
+        assert (await act(agent1, "ready")).status_code == 200
+
+        m, rung = acd.desk.mark(), t.mark()
+        caller = await site.caller_to_queue(CALLER, POLICY)
+        await site.lift("8001", rung)
+        await acd.wait_agent("1001", "on_call", since=m)
+        assert (await act(agent2, "ready")).status_code == 200
+        rung = t.mark()
+        r = await act(agent1, "consult", to="agent:1002")
+        assert r.status_code == 200, r.get_data(as_text=True)
+        await site.lift("8002", rung)
+        await acd.wait_agent("1002", "on_call", since=m)
+        r = await act(agent1, "complete_transfer")
+        assert r.status_code == 200, r.get_data(as_text=True)
+        await acd.wait_agent("1001", "wrap_up", since=m)
+        await t.call("sim.hangup", far=acd.phone("8001"))
+        mine = next(a for a in (await acd.ask("status"))["agents"] if a["agent"] == "1002")
+        assert mine["state"] == "on_call" and mine["caller"] == CALLER
+        pop = unescape((await page(agent2, f"/agent/pop/{mine['call_id']}")).get_data(as_text=True))
+        assert POLICY in pop and "VIP gold" in pop
+
+        # 1002 ends the call from its desk; 1001 picks up the next caller ringing at 1002
+        assert (await act(agent2, "hangup")).status_code == 200
+        await t.call("sim.hangup", far=acd.phone("8002"))
+        assert (await act(agent2, "ready")).status_code == 200
+        assert (await act(agent1, "not_ready", reason="meeting")).status_code == 200
+        m = acd.desk.mark()
+        await t.call("sim.hangup", far=caller)
+        await site.caller_to_queue("13800000002", "11112222")
+        await acd.wait_agent("1002", "ringing", since=m)
+        assert (await act(agent1, "ready")).status_code == 200
+        rung = t.mark()
+        r = await act(agent1, "pickup", colleague="1002")
+        assert r.status_code == 200, r.get_data(as_text=True)
+        got = await acd.wait_agent("1001", "ringing", since=m)
+        assert got["caller"] == "13800000002"
+        await site.lift("8001", rung)
+        await acd.wait_agent("1001", "on_call", since=m)
