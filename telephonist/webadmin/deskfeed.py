@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
 
-from telephonist.webadmin.livefeed import ChandFeed
+from telephonist.webadmin.livefeed import ChandFeed, Listeners
 from telephonist.webadmin.livestream import EventStreams
 
 TOPIC = "queue"                      # what the ACD publishes under (docs/acd.md, "Events")
@@ -30,7 +30,7 @@ class DeskFeed:
         self._lock = threading.Lock()
         self._agents: dict[str, dict[str, Any]] = {}
         self._waiting: dict[str, dict[str, dict[str, Any]]] = {}     # queue -> call_id -> caller
-        self._listeners: set[Callable[[dict[str, Any]], None]] = set()
+        self.listeners = Listeners()          # each event for the desktops (DeskStreams), on the feed's thread
         feed.add_topic_listener(TOPIC, self._on_event)
 
     # ---- asking the ACD (worker threads) ---------------------------------------------------------
@@ -88,17 +88,7 @@ class DeskFeed:
                 msg["since"] = now
             elif kind in ("caller_left", "call_answered", "callback_taken"):
                 self._waiting.get(str(body.get("queue")), {}).pop(str(body.get("call_id")), None)
-            listeners = list(self._listeners)
-        for fn in listeners:
-            fn(msg)
-
-    def add_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
-        with self._lock:
-            self._listeners.add(fn)
-
-    def remove_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
-        with self._lock:
-            self._listeners.discard(fn)
+        self.listeners.call(msg)
 
     # ---- what a desktop sees ---------------------------------------------------------------------
     def agent(self, number: str) -> dict[str, Any] | None:
@@ -142,11 +132,11 @@ class DeskStreams(EventStreams):
         self.desk = desk
 
     def attach(self) -> None:
-        self.desk.add_listener(self.hand_over)
+        self.desk.listeners.add(self.hand_over)
         self.desk.feed.add_listener(self._connection)
 
     def detach(self) -> None:
-        self.desk.remove_listener(self.hand_over)
+        self.desk.listeners.remove(self.hand_over)
         self.desk.feed.remove_listener(self._connection)
 
     def _connection(self, msg: dict[str, Any]) -> None:

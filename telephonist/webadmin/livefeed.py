@@ -44,6 +44,28 @@ class FeedUnavailable(RuntimeError):
     """chand is not connected (or did not answer in time)."""
 
 
+class Listeners:
+    """Callbacks for a feed's messages: added and removed from any thread, called on the feed's (they must not block)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fns: set[Callable[[dict[str, Any]], None]] = set()
+
+    def add(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        with self._lock:
+            self._fns.add(fn)
+
+    def remove(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        with self._lock:
+            self._fns.discard(fn)
+
+    def call(self, msg: dict[str, Any]) -> None:
+        with self._lock:
+            fns = list(self._fns)
+        for fn in fns:
+            fn(msg)
+
+
 class ChandFeed:
     def __init__(self, socket: str) -> None:
         self.socket = socket
@@ -54,8 +76,8 @@ class ChandFeed:
         self._groups: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._subs: set[queue.Queue] = set()
-        self._listeners: set[Callable[[dict[str, Any]], None]] = set()
-        self._topics: dict[str, set[Callable[[dict[str, Any]], None]]] = {}
+        self._listeners = Listeners()
+        self._topics: dict[str, Listeners] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
@@ -173,10 +195,9 @@ class ChandFeed:
         self._publish({"type": "span", "span": dict(span)})
 
     def _on_published(self, ev: dict[str, Any]) -> None:
-        with self._lock:
-            listeners = list(self._topics.get(str(ev.get("topic", "")), ()))
-        for fn in listeners:
-            fn(ev.get("body") or {})
+        listeners = self._topics.get(str(ev.get("topic", "")))
+        if listeners is not None:
+            listeners.call(ev.get("body") or {})
 
     def wait_connected(self, timeout: float) -> bool:
         """Block until the feed has chand's status (for start-up checks and tests)."""
@@ -210,25 +231,21 @@ class ChandFeed:
 
     def add_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
         """Call ``fn(message)`` for every message, on the feed's thread (it must not block)."""
-        with self._lock:
-            self._listeners.add(fn)
+        self._listeners.add(fn)
 
     def remove_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
-        with self._lock:
-            self._listeners.discard(fn)
+        self._listeners.remove(fn)
 
     def add_topic_listener(self, topic: str, fn: Callable[[dict[str, Any]], None]) -> None:
         """Call ``fn(body)`` for every event an application publishes under ``topic`` (the ACD's "queue"), on
         the feed's thread (it must not block). Topics are subscribed when the feed connects: add them first."""
         with self._lock:
-            self._topics.setdefault(topic, set()).add(fn)
+            self._topics.setdefault(topic, Listeners()).add(fn)
 
     def _publish(self, msg: dict[str, Any]) -> None:
         with self._lock:
             subs = list(self._subs)
-            listeners = list(self._listeners)
-        for fn in listeners:
-            fn(msg)
+        self._listeners.call(msg)
         for q in subs:
             try:
                 q.put_nowait(msg)

@@ -16,6 +16,7 @@ from telephonist.ivrd.services import IvrServices
 from telephonist.webadmin import create_app, db
 from telephonist.webadmin.config import WebConfig
 from tests.acd.harness import AcdUnderTest, running_acd
+from tests.acd.test_acd_calls import AGENTS          # 1001 Li Wei at 8001 and 1002 Wang Fang at 8002, in sales
 from tests.support.ivrd_harness import make_prompt
 from tests.webadmin.support import FAST_HASH, Served, make_users
 
@@ -27,19 +28,6 @@ wrapup_s = 60
 ring_timeout_s = 60
 dispositions = ["sold", "no interest", "call back"]
 crm_url = "https://crm.example.com/customer?tel={number}&policy={account}"
-"""
-AGENTS = """
-[[agents]]
-number = "1001"
-name = "Li Wei"
-extension = "8001"
-queues = ["sales"]
-
-[[agents]]
-number = "1002"
-name = "Wang Fang"
-extension = "8002"
-queues = ["sales"]
 """
 HOTLINE = """
 [flow]
