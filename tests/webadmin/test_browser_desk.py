@@ -32,6 +32,9 @@ async def test_an_agents_call_on_the_desktop(tmp_path):
             try:
                 page = await browser.new_page(viewport={"width": 1366, "height": 768}, locale="en-US")
                 page.set_default_timeout(20000)
+                problems: list[str] = []                 # script errors and anything the CSP refused
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
                 await page.goto(site.served.url + "/agent/")
                 await page.fill("input[name=username]", "agent1")
                 await page.fill("input[name=password]", password("agent1"))
@@ -105,6 +108,7 @@ async def test_an_agents_call_on_the_desktop(tmp_path):
                 }""")
                 assert played["error"] is None and played["duration"] > 0, played
                 await page.screenshot(path=SHOTS / "agent-desktop-history.png")
+                assert problems == []
             finally:
                 await browser.close()
 

@@ -47,6 +47,8 @@ async def test_desk_events_pop_and_wrapup_for_the_agent_only(tmp_path):
         agent1 = await logged_in(site.app, "agent1")
         r = await page(agent1, "/agent/")
         assert r.status_code == 200 and 'data-agent="1001"' in r.get_data(as_text=True)
+        zh = await asyncio.to_thread(agent1.get, "/agent/", headers={"Accept-Language": "zh-CN"})
+        assert "坐席工作台" in zh.get_data(as_text=True) and "结束话后处理" in zh.get_data(as_text=True)
         stream = await EventStream.open(site.served.port, session_cookie(site.app, "agent1"), "/agent/events")
         stream.agent = "1001"
         try:
@@ -92,6 +94,10 @@ async def test_desk_events_pop_and_wrapup_for_the_agent_only(tmp_path):
             r = await page(supervisor, "/agent/")
             assert r.status_code == 200 and 'id="no-agent"' in r.get_data(as_text=True)
             assert (await act(supervisor, "hangup", agent="1001")).status_code == 403
+            for user in ("super", "audit"):                         # and no event stream for either
+                other = await EventStream.open(site.served.port, session_cookie(site.app, user), "/agent/events")
+                assert other.status == 403, user
+                await other.close()
             assert await acd.agent_state("1001") == "on_call"
 
             # the agent hangs up from the desk, then ends wrap-up with a disposition and a note
