@@ -6,7 +6,13 @@ nothing changes in the ACD); the disposition and note land in acd_calls."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 from html import unescape
+
+import sqlalchemy as sa
+
+from telephonist.faxd.schema import faxes
+from telephonist.ivrd.schema import voicemail_messages
 
 from tests.webadmin.desk_support import acd_calls, desk_site
 from tests.webadmin.live_support import EventStream, session_cookie
@@ -14,6 +20,7 @@ from tests.webadmin.support import csrf_from, login
 
 CALLER = "13912345678"
 POLICY = "12345678"
+NOW = datetime.now(timezone.utc)
 
 
 async def page(client, path: str):
@@ -63,7 +70,12 @@ async def test_desk_events_pop_and_wrapup_for_the_agent_only(tmp_path):
             assert (await act(agent1, "ready")).status_code == 200
             await next_of(stream, "agent_state", state="ready")
 
-            # a caller keys its policy number in the IVR and asks for a person: the pop has what it did
+            # a caller who left a voicemail and sent a fax before keys its policy number in the IVR and asks
+            # for a person: the pop has what it did
+            write(acd, sa.insert(voicemail_messages).values(mailbox="1001", caller=CALLER, path="m.wav",
+                                                                  duration_ms=75000, state="new", created_at=NOW))
+            write(acd, sa.insert(faxes).values(direction="inbound", caller=CALLER, result_code=0, pages=3,
+                                                     created_at=NOW))
             rung = acd.tester.mark()
             await site.caller_to_queue(CALLER, POLICY)
             joined = await next_of(stream, "caller_joined")
@@ -76,6 +88,7 @@ async def test_desk_events_pop_and_wrapup_for_the_agent_only(tmp_path):
             text = unescape(pop)
             assert CALLER in text and POLICY in text and "VIP gold" in text and "menu" in text
             assert f'href="https://crm.example.com/customer?tel={CALLER}&amp;policy={POLICY}"' in pop
+            assert "Mailbox 1001 · 1:15" in text and "3 pages" in text
 
             await site.lift("8001", rung)
             await next_of(stream, "agent_state", state="on_call")
@@ -163,3 +176,8 @@ async def test_consult_transfer_and_pickup_from_the_desk(tmp_path):
         assert got["caller"] == "13800000002"
         await site.lift("8001", rung)
         await acd.wait_agent("1001", "on_call", since=m)
+
+
+def write(acd, statement) -> None:
+    with acd.db.begin() as conn:
+        conn.execute(statement)
