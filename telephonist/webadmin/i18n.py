@@ -200,7 +200,7 @@ ZH: dict[str, str] = {
     "Hold": "保持", "Resume": "恢复", "Hang up": "挂断", "Transfer or consult to": "转接或咨询给", "choose …": "请选择 …",
     "Transfer": "转接", "Consult": "咨询", "To the survey": "转满意度调查", "Complete transfer": "完成转接",
     "Conference": "三方通话", "Back to the caller": "返回来电者", "Pick up a colleague's ringing call": "代接同事正在振铃的来电",
-    "Pick up": "代接", "Waiting in my queues": "我的队列中排队的来电", "Wait": "等待",
+    "Your phone rings: lift the handset to answer.": "电话正在振铃:请拿起话机接听。", "Pick up": "代接", "Waiting in my queues": "我的队列中排队的来电", "Wait": "等待",
     "logged out": "已签出", "not ready": "未就绪", "ready": "就绪", "reserved": "预占", "on call": "通话中",
     "on hold": "保持中", "wrap-up": "话后处理", "(none)": "(无)",
     "break": "休息", "meal": "用餐", "training": "培训", "meeting": "会议", "missed": "未接",

@@ -55,6 +55,7 @@ async def test_an_agents_call_on_the_desktop(tmp_path):
                 rung = t.mark()
                 await site.caller_to_queue(CALLER, POLICY)
                 await expect(state).to_have_attribute("data-state", "ringing")
+                await expect(page.locator("#lift")).to_be_visible()                 # analog sets: the agent lifts
                 await expect(page.locator("#pop-number")).to_have_text(CALLER)
                 await expect(page.locator("#pop-account")).to_have_text(POLICY)
                 await expect(page.locator("#pop-vip")).to_contain_text("gold")
@@ -68,6 +69,7 @@ async def test_an_agents_call_on_the_desktop(tmp_path):
                 # the agent's phone answers; hold (Alt+H) and resume
                 await site.lift("8001", rung)
                 await expect(state).to_have_attribute("data-state", "on_call")
+                await expect(page.locator("#lift")).to_be_hidden()
                 for sel in ("#state", "#hangup", "#hold", "#pop-number"):            # all of it on a 1366x768 screen
                     box = await page.locator(sel).bounding_box()
                     assert box and box["x"] + box["width"] <= 1366 and box["y"] + box["height"] <= 768, (sel, box)

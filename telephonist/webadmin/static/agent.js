@@ -53,6 +53,7 @@
     el.dataset.state = state;
     el.textContent = L(state);
     el.className = "state " + state;
+    $("lift").hidden = state !== "ringing";
     $("state-reason").textContent = agent && agent.reason && state === "not_ready" ? (labels.reasons[agent.reason] || agent.reason) : "";
     const on = (id, yes) => { $(id).disabled = !yes; };
     const inCall = state === "on_call" || state === "on_hold";
