@@ -95,3 +95,32 @@ def test_the_handoff_data_gives_account_verification_and_vip():
     assert h.others == {"product": "1", "queue": "x"}
     assert handoff({"ivr": {"vars": {"account": "7"}}}).verified is False
     assert handoff(None) == handoff({})
+
+
+def test_bad_requests_and_no_acd_get_clear_answers(client, user_ids, app):
+    """Without chand (or the ACD) the desk says so and loses nothing; a bad request is refused with its reason."""
+    from sqlalchemy import select
+
+    from telephonist.webadmin.schema import audit_log
+    from tests.webadmin.support import csrf_from, login
+    login(client, "agent1")
+    r = client.get("/agent/")
+    assert r.status_code == 200 and 'id="problem"' in r.get_data(as_text=True)
+    assert "cannot be reached" in r.get_data(as_text=True)
+    token = csrf_from(r.get_data(as_text=True))
+
+    def post(action: str, **form):
+        return client.post(f"/agent/act/{action}", data={**form, "csrf_token": token})
+    assert post("ready").status_code == 503 and post("ready").get_json()["error"]["code"] == "unavailable"
+    assert post("explode").status_code == 404
+    r = post("login", extension="8" * 33)
+    assert r.status_code == 400 and "at most 32" in r.get_json()["error"]["message"]
+    assert post("ready", agent="1002").status_code == 403
+    assert client.post("/agent/act/ready", data={}).status_code == 400          # no CSRF token
+    assert client.get("/agent/pop/not%20a%20call").status_code == 404
+    assert client.get("/agent/pop/c1/recording/12").status_code == 404
+    assert client.get("/agent/colleagues").get_json() == {"agents": [], "queues": []}
+    assert client.get("/agent/events").status_code == 503                       # only the console server streams
+    with db.reading(app) as conn:
+        refused = conn.execute(select(audit_log).where(audit_log.c.action == "desk_refused")).one()
+    assert refused.target == "1002" and refused.username == "agent1"
