@@ -64,8 +64,12 @@ def page():
         problem, error = "The ACD cannot be reached now ({error}); the page connects by itself when it can.", str(exc)
     settings = desk_settings()
     reasons = {r: _(r) for r in [*settings["reasons"], "missed"]}
+    mine = {"reasons": settings["reasons"],                # what the page needs, not the CRM addresses or colleagues
+            "queues": {q: {"dispositions": v["dispositions"], "wrapup_s": v["wrapup_s"]}
+                       for q, v in settings["queues"].items()},
+            "agents": {a: v for a, v in settings["agents"].items() if a == g.user.agent_id}}
     return render_template("agent/desk.html", agent_id=g.user.agent_id, agent=agent, problem=problem,
-                           problem_error=error, snapshot=desk().snapshot(g.user.agent_id), settings=settings,
+                           problem_error=error, snapshot=desk().snapshot(g.user.agent_id), settings=mine,
                            seat=_seat(agent, settings), reason_labels=reasons)
 
 
