@@ -195,7 +195,7 @@ ZH: dict[str, str] = {
         "ACD 中没有坐席 {agent}:请联系管理员(系统配置 › 队列与坐席)。",
     "The ACD cannot be reached now ({error}); the page connects by itself when it can.":
         "暂时无法连接 ACD({error});页面会在可用时自动重新连接。",
-    "Ready": "就绪", "Not ready": "未就绪", "Wrap-up": "话后处理", "End wrap-up": "结束话后处理",
+    "Sign in": "签入", "Sign out": "签出", "Wrap-up note": "备注", "Ready": "就绪", "Not ready": "未就绪", "Wrap-up": "话后处理", "End wrap-up": "结束话后处理",
     "No call. The caller's details show here when a call is offered.": "当前没有通话。来电分配时,这里会显示来电者信息。",
     "Hold": "保持", "Resume": "恢复", "Hang up": "挂断", "Transfer or consult to": "转接或咨询给", "choose …": "请选择 …",
     "Transfer": "转接", "Consult": "咨询", "To the survey": "转满意度调查", "Complete transfer": "完成转接",

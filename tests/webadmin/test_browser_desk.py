@@ -2,7 +2,8 @@
 logs in at its seat and goes ready; a caller keys its policy number in the IVR and asks for a person; the
 pop shows it; the agent's phone answers; hold and resume; the agent hangs up from the page; wrap-up with a
 disposition and a note, which land in acd_calls; the same caller again: the pop shows that call in the
-history, and its recording plays. Screenshots go to tests/_artifacts/screenshots/."""
+history, and its recording plays. In English and in Chinese (both fit the screen). Screenshots go to
+tests/_artifacts/screenshots/."""
 from __future__ import annotations
 
 import asyncio
@@ -22,7 +23,8 @@ NOTE = "wants the <gold> plan & a call on Monday"
 COUNTDOWN = re.compile(r"^(1:00|[0-9]{1,2}s)$")     # the queue's 60 s wrap-up, as the page counts it down
 
 
-async def test_an_agents_call_on_the_desktop(tmp_path):
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+async def test_an_agents_call_on_the_desktop(tmp_path, locale):
     from playwright.async_api import async_playwright, expect
     SHOTS.mkdir(parents=True, exist_ok=True)
     async with desk_site(tmp_path) as site:
@@ -30,7 +32,7 @@ async def test_an_agents_call_on_the_desktop(tmp_path):
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
-                page = await browser.new_page(viewport={"width": 1366, "height": 768}, locale="en-US")
+                page = await browser.new_page(viewport={"width": 1366, "height": 768}, locale=locale)
                 page.set_default_timeout(20000)
                 problems: list[str] = []                 # script errors and anything the CSP refused
                 page.on("pageerror", lambda e: problems.append(str(e)))
@@ -73,7 +75,7 @@ async def test_an_agents_call_on_the_desktop(tmp_path):
                 for sel in ("#state", "#hangup", "#hold", "#pop-number"):            # all of it on a 1366x768 screen
                     box = await page.locator(sel).bounding_box()
                     assert box and box["x"] + box["width"] <= 1366 and box["y"] + box["height"] <= 768, (sel, box)
-                await page.screenshot(path=SHOTS / "agent-desktop-call.png")
+                await page.screenshot(path=SHOTS / f"agent-desktop-call-{locale}.png")
                 await page.keyboard.press("Alt+h")
                 await expect(state).to_have_attribute("data-state", "on_hold")
                 await page.click("#unhold")
@@ -87,7 +89,7 @@ async def test_an_agents_call_on_the_desktop(tmp_path):
                 await expect(page.locator("#countdown")).to_have_text(COUNTDOWN)
                 await page.select_option("#code", "sold")
                 await page.fill("#note", NOTE)
-                await page.screenshot(path=SHOTS / "agent-desktop-wrapup.png")
+                await page.screenshot(path=SHOTS / f"agent-desktop-wrapup-{locale}.png")
                 await page.click("#wrapup-end")
                 await expect(state).to_have_attribute("data-state", "ready")
                 await asyncio.gather(*list(acd.service.tasks), return_exceptions=True)     # the ACD's writes
@@ -109,7 +111,7 @@ async def test_an_agents_call_on_the_desktop(tmp_path):
                     return {duration: a.duration, error: a.error && a.error.code};
                 }""")
                 assert played["error"] is None and played["duration"] > 0, played
-                await page.screenshot(path=SHOTS / "agent-desktop-history.png")
+                await page.screenshot(path=SHOTS / f"agent-desktop-history-{locale}.png")
                 assert problems == []
             finally:
                 await browser.close()
