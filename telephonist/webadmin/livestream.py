@@ -7,8 +7,9 @@ right; the view answers with an admission ticket in a response header. The serve
 then holds the connection here, on its event loop: an open board costs a small queue and a
 socket, never a worker thread, so hundreds of open boards leave every thread to the pages.
 
-Each stream starts with a snapshot, then gets every message of the chand feed as the user may
-see it (livefilter.py); a browser that cannot keep up loses its backlog and starts over from a
+A board's stream (``LiveStreams``) starts with a snapshot, then gets every message of the chand feed
+as the user may see it (livefilter.py); an agent desktop's (``/agent/events``, deskfeed.DeskStreams,
+admitted with ``desk.use``) gets the ACD's events that concern the user's agent. A browser that cannot keep up loses its backlog and starts over from a
 fresh snapshot. A comment line every 15 s keeps proxies from closing an idle stream. A stream
 ends after ``MAX_STREAM_S`` (the browser reconnects by itself two seconds later, through the
 guard again: a session that ended or a right that was taken away stops the board within that
