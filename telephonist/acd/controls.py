@@ -201,6 +201,7 @@ class CallControls:
             self.by_chan[leg.chan] = other.call
             caller.offered_to = [other.number]
             self._spawn(self.c.call("annotate", chan=caller.chan, agent=other.number))
+            self.roster.call_changed(other)
         elif caller is not None:                                  # a number: the customer leaves the ACD
             self.callers.pop(caller.call_id, None)
             self.by_chan[leg.chan] = Leg("third_party", leg.chan, agent.number, None)
@@ -225,6 +226,7 @@ class CallControls:
                 self.by_chan[leg.chan] = other.call
                 caller.offered_to = [other.number]
                 self._spawn(self.c.call("annotate", chan=caller.chan, agent=other.number))
+                self.roster.call_changed(other)
                 self._record_by_policy(other.call)
             elif caller is not None:
                 self.callers.pop(caller.call_id, None)

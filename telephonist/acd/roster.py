@@ -104,6 +104,11 @@ class Roster:
         fut.add_done_callback(self._written)
         self.publish("agent_state", self.describe(agent) | {"previous": prev.value, "signal": sig.value})
 
+    def call_changed(self, agent: Agent) -> None:
+        """The agent's call changed in the same state (a consulted agent took the caller over): subscribers hear
+        it as an agent_state with the signal "take", so that a desktop shows the caller it talks to now."""
+        self.publish("agent_state", self.describe(agent) | {"previous": agent.state.value, "signal": "take"})
+
     def _written(self, fut: asyncio.Future) -> None:
         self.writes.discard(fut)
         if not fut.cancelled() and fut.exception() is not None:
@@ -114,8 +119,14 @@ class Roster:
             await asyncio.gather(*list(self.writes), return_exceptions=True)
 
     def describe(self, agent: Agent) -> dict[str, Any]:
+        call = agent.call
+        caller = call.caller if call else None
         return {"agent": agent.number, "name": agent.name, "state": agent.state.value, "reason": agent.machine.reason,
                 "extension": agent.extension, "since_ms": int(agent.machine.since * 1000),
                 "queues": list(agent.queues), "calls": agent.calls, "talk_ms": agent.talk_ms,
-                "call": agent.call.customer_chan if agent.call else None,
+                "call": call.customer_chan if call else None,
+                # who the call is with, for the agent desktop's screen pop (the handoff data travels with it)
+                "call_id": caller.call_id if caller else None, "caller": caller.number if caller else "",
+                "call_queue": call.queue if call else None, "data": caller.data if caller else {},
+                "wait_ms": max(0, call.offered_ms - caller.entered_ms) if caller else 0,
                 "line": ("open" if agent.line.open else "ringing") if agent.line else None}

@@ -13,6 +13,7 @@ STRATEGIES = ("ring_all", "longest_idle", "least_calls", "least_talk", "round_ro
               "weighted_random", "ring_progressive", "skills", "sticky")
 RECORD_POLICIES = ("all", "none", "on_demand")
 TARGET = re.compile(r"^(queue|voicemail|ivr|number|ext|hangup)(:.*)?$")
+CRM_FIELDS = ("number", "account", "queue", "call_id")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class QueueConfig:
     progressive_step_s: int = 10        # ring_progressive: another agent joins the ringing every N s
     survey: str = ""                    # ivr:FLOW the caller goes to when the agent hangs up ("" : none)
     callback: CallbackConfig = field(default_factory=CallbackConfig)
+    dispositions: tuple[str, ...] = ()  # the codes an agent picks from at wrap-up (the agent desktop)
+    crm_url: str = ""                   # the desktop opens it for a call: {number}, {account}, {queue}, {call_id}
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
             problem(p + ("callback", "trunk_group"), f"no trunk group named '{q.callback.trunk_group}'")
         if q.callback.key and q.callback.key not in "0123456789*#":
             problem(p + ("callback", "key"), "callback.key must be one key of the phone")
+        _check_desk(q, p, problem)
     seen: set[str] = set()
     extensions: dict[str, str] = {}
     for i, a in enumerate(cfg.agents):
@@ -138,3 +142,19 @@ def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
         problem(("acd",), "agents need [acd] agents_trunk_group: the trunk group of their phone ports")
     if acd.missed_reason not in acd.not_ready_reasons:
         problem(("acd", "missed_reason"), f"'{acd.missed_reason}' is not one of not_ready_reasons")
+
+
+def _check_desk(q: QueueConfig, p: tuple, problem: Callable[[tuple, str], None]) -> None:
+    """What the agent desktop takes from a queue: its disposition codes and its CRM page."""
+    for j, code in enumerate(q.dispositions):
+        if not 1 <= len(code) <= 64 or code != code.strip():
+            problem(p + ("dispositions", j), "a disposition is 1-64 characters without spaces around it")
+        elif code in q.dispositions[:j]:
+            problem(p + ("dispositions", j), f"disposition '{code}' is listed twice")
+    if q.crm_url:
+        if not re.match(r"https?://[^/{}\s]+", q.crm_url):
+            problem(p + ("crm_url",), "crm_url must be an http:// or https:// address (with its host)")
+        for name in re.findall(r"{([^{}]*)}", q.crm_url):
+            if name not in CRM_FIELDS:
+                problem(p + ("crm_url",), f"crm_url: unknown field {{{name}}}; one of "
+                        + ", ".join(f"{{{f}}}" for f in CRM_FIELDS))

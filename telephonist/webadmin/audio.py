@@ -102,3 +102,15 @@ def browser_wav(path: Path) -> bytes:
         w.setframerate(info.rate)
         w.writeframes(samples)
     return out.getvalue()
+
+
+def wav_response(path: Path):
+    """A recording for the browser's audio element (private, not cached); 404 if it cannot be read."""
+    from flask import Response, abort
+    try:
+        data = browser_wav(path)
+    except BadRecording as exc:
+        abort(404, description=str(exc))
+    resp = Response(data, mimetype="audio/wav")
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp

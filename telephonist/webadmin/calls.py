@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
+from flask import Blueprint, abort, current_app, g, render_template, request, send_file
 
 from telephonist.storage.schema import DISPOSITIONS
 from telephonist.webadmin import audio, calllog, db, export, numbers, security
@@ -71,13 +71,7 @@ def _recording(leg_id: int):
 @requires("calls.view", "recordings.listen")
 def recording(leg_id: int):
     _, path = _recording(leg_id)
-    try:
-        data = audio.browser_wav(path)
-    except audio.BadRecording as exc:
-        abort(404, description=str(exc))
-    resp = Response(data, mimetype="audio/wav")
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return audio.wav_response(path)
 
 
 @bp.route("/<int:leg_id>/recording/download")

@@ -187,13 +187,33 @@ ZH: dict[str, str] = {
     "Saved, but the ACD is not running: it reads the file when it starts.": "已保存,但 ACD 未运行:它启动时会读取该文件。",
     "The ACD refused the change; the running queues stay.": "ACD 拒绝了此修改;正在运行的队列保持不变。",
     "Applied: waiting callers keep their places and calls in progress go on.": "已应用:排队的来电保持原位,进行中的通话不受影响。",
+    # the agent desktop
+    "Agent desktop": "坐席工作台", "Use the agent desktop (as the user's own agent ID only)": "使用坐席工作台(仅限本人坐席工号)",
+    "Your user has no agent ID, so there is no agent for you to be here. An administrator gives you one on the Users page (the agent number of docs/acd.md).":
+        "您的用户没有坐席工号,因此无法使用坐席工作台。请管理员在“用户”页面为您设置坐席工号(即 docs/acd.md 中的坐席号码)。",
+    "The ACD has no agent {agent}: ask an administrator (Configuration › Queues and agents).":
+        "ACD 中没有坐席 {agent}:请联系管理员(系统配置 › 队列与坐席)。",
+    "The ACD cannot be reached now ({error}); the page connects by itself when it can.":
+        "暂时无法连接 ACD({error});页面会在可用时自动重新连接。",
+    "Sign in": "签入", "Sign out": "签出", "Wrap-up note": "备注", "Ready": "就绪", "Not ready": "未就绪", "Wrap-up": "话后处理", "End wrap-up": "结束话后处理",
+    "No call. The caller's details show here when a call is offered.": "当前没有通话。来电分配时,这里会显示来电者信息。",
+    "Hold": "保持", "Resume": "恢复", "Hang up": "挂断", "Transfer or consult to": "转接或咨询给", "choose …": "请选择 …",
+    "Transfer": "转接", "Consult": "咨询", "To the survey": "转满意度调查", "Complete transfer": "完成转接",
+    "Conference": "三方通话", "Back to the caller": "返回来电者", "Pick up a colleague's ringing call": "代接同事正在振铃的来电",
+    "Your phone rings: lift the handset to answer.": "电话正在振铃:请拿起话机接听。", "Pick up": "代接", "Waiting in my queues": "我的队列中排队的来电", "Wait": "等待",
+    "logged out": "已签出", "not ready": "未就绪", "ready": "就绪", "reserved": "预占", "on call": "通话中",
+    "on hold": "保持中", "wrap-up": "话后处理", "(none)": "(无)",
+    "break": "休息", "meal": "用餐", "training": "培训", "meeting": "会议", "missed": "未接",
+    "Account": "账号", "Verified": "已验证", "Menu path": "菜单路径", "Open in the CRM": "在 CRM 中打开",
+    "Earlier calls": "历史来电", "Date": "日期", "No earlier calls from this number.": "此号码没有历史来电。",
+    "Voicemails and faxes from this number": "此号码的语音留言和传真", "timeout": "超时", "callback": "回呼", "moved": "转出",
     # the queue and agent reports
     "Per": "统计粒度", "15min": "15 分钟", "Per interval": "分时段", "Interval": "时段", "Dispositions": "处理结果",
     "none given": "未填写", "Your own figures only.": "仅显示您本人的数据。", "Not ready by reason": "各原因示忙时长",
     "Offered": "进入队列", "Abandoned within 5 s": "5 秒内放弃", "Average wait (s)": "平均等待(秒)",
     "90th percentile wait (s)": "90% 等待(秒)", "Longest wait (s)": "最长等待(秒)",
-    "Average handle time (s)": "平均处理时长(秒)", "Logged in": "签入时长", "Ready": "就绪", "Not ready": "示忙",
-    "Hold": "保持", "Wrap-up": "话后处理", "Calls answered": "接听数", "Calls made": "外呼数",
+    "Average handle time (s)": "平均处理时长(秒)", "Logged in": "签入时长",
+    "Calls answered": "接听数", "Calls made": "外呼数",
     "Average handle time": "平均处理时长", "Occupancy": "占用率", "Survey answers": "评价数", "Ringing": "振铃",
     "Outbound": "外呼",
 }

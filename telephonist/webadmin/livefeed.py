@@ -10,7 +10,10 @@ One thread runs an asyncio loop holding two control-API connections:
   reconnects every two seconds.
 * a short ``webadmin-admin`` connection (role admin) for a ``reload`` after the
   routing page wrote its conf.d file.
-* ``webadmin`` (role app), opened on first use, for ``dial``: the new channel
+* the same monitor connection subscribes the topics listeners asked for (the ACD's
+  ``queue``: the agent desktops, deskfeed.py) and hands each published body over.
+* ``webadmin`` (role app), opened on first use, for ``dial`` and for ``request``s
+  to applications (the agent desktop's ACD actions): the new channel
   belongs to the web admin, which hands it to ``handoff`` (an application
   string such as ``queue:sales``) once answered, and hangs up its side when
   the far end does.
@@ -41,6 +44,28 @@ class FeedUnavailable(RuntimeError):
     """chand is not connected (or did not answer in time)."""
 
 
+class Listeners:
+    """Callbacks for a feed's messages: added and removed from any thread, called on the feed's (they must not block)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fns: set[Callable[[dict[str, Any]], None]] = set()
+
+    def add(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        with self._lock:
+            self._fns.add(fn)
+
+    def remove(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        with self._lock:
+            self._fns.discard(fn)
+
+    def call(self, msg: dict[str, Any]) -> None:
+        with self._lock:
+            fns = list(self._fns)
+        for fn in fns:
+            fn(msg)
+
+
 class ChandFeed:
     def __init__(self, socket: str) -> None:
         self.socket = socket
@@ -51,7 +76,8 @@ class ChandFeed:
         self._groups: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._subs: set[queue.Queue] = set()
-        self._listeners: set[Callable[[dict[str, Any]], None]] = set()
+        self._listeners = Listeners()
+        self._topics: dict[str, Listeners] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
@@ -111,8 +137,9 @@ class ChandFeed:
         try:
             c.on("line_state", self._on_line_state)
             c.on("span_alarm", self._on_span_alarm)
+            c.on("published", self._on_published)
             await self._refresh(c)
-            await c.call("subscribe", lines=True)
+            await c.call("subscribe", lines=True, topics=sorted(self._topics))
             self._set_connected(True)
             log.info("event=webadmin_feed_connected socket=%s lines=%d", self.socket, len(self._lines))
             assert self._stopping is not None
@@ -167,6 +194,11 @@ class ChandFeed:
         self._refresh_due = True
         self._publish({"type": "span", "span": dict(span)})
 
+    def _on_published(self, ev: dict[str, Any]) -> None:
+        listeners = self._topics.get(str(ev.get("topic", "")))
+        if listeners is not None:
+            listeners.call(ev.get("body") or {})
+
     def wait_connected(self, timeout: float) -> bool:
         """Block until the feed has chand's status (for start-up checks and tests)."""
         return self._up.wait(timeout)
@@ -199,19 +231,21 @@ class ChandFeed:
 
     def add_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
         """Call ``fn(message)`` for every message, on the feed's thread (it must not block)."""
-        with self._lock:
-            self._listeners.add(fn)
+        self._listeners.add(fn)
 
     def remove_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        self._listeners.remove(fn)
+
+    def add_topic_listener(self, topic: str, fn: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``fn(body)`` for every event an application publishes under ``topic`` (the ACD's "queue"), on
+        the feed's thread (it must not block). Topics are subscribed when the feed connects: add them first."""
         with self._lock:
-            self._listeners.discard(fn)
+            self._topics.setdefault(topic, Listeners()).add(fn)
 
     def _publish(self, msg: dict[str, Any]) -> None:
         with self._lock:
             subs = list(self._subs)
-            listeners = list(self._listeners)
-        for fn in listeners:
-            fn(msg)
+        self._listeners.call(msg)
         for q in subs:
             try:
                 q.put_nowait(msg)
@@ -233,6 +267,26 @@ class ChandFeed:
         except TimeoutError:
             fut.cancel()
             raise FeedUnavailable("chand did not answer in time") from None
+
+    # ---- asking applications ------------------------------------------------------------------
+    def request(self, app: str, body: dict[str, Any], wait_s: float = 10.0) -> dict[str, Any]:
+        """Ask an application through chand (the ACD: ``request("queue", {"action": "ready", ...})``) on the
+        web admin's app connection; its answer's body. Raises ApiCallError (its refusal), or FeedUnavailable."""
+        loop = self._loop
+        if loop is None or not self.connected:
+            raise FeedUnavailable("not connected to chand")
+        fut = asyncio.run_coroutine_threadsafe(self._request(app, body, int(wait_s * 1000) - 500), loop)
+        try:
+            return fut.result(wait_s)
+        except TimeoutError:
+            fut.cancel()
+            raise FeedUnavailable(f"{app} did not answer in time") from None
+        except (OSError, ConnectionError) as exc:
+            raise FeedUnavailable(f"cannot reach chand: {exc}") from None
+
+    async def _request(self, app: str, body: dict[str, Any], timeout_ms: int) -> dict[str, Any]:
+        c = await self._app_client()
+        return await c.request(app, body, timeout_ms=max(1000, timeout_ms))
 
     # ---- administration --------------------------------------------------------------------
     def admin_request(self, cmd: str, wait_s: float = 30.0, **args: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The live board's event streams (server-sent events), served on the console server's event loop.
+"""The console's event streams (server-sent events: the live board's, the agent desktop's), served on the
+console server's event loop.
 
 A browser's ``GET /live/events`` is first a normal request: the console's guard and the view
 ``live.events`` (a worker thread, a few milliseconds) check the session and the ``live.view``
@@ -6,8 +7,9 @@ right; the view answers with an admission ticket in a response header. The serve
 then holds the connection here, on its event loop: an open board costs a small queue and a
 socket, never a worker thread, so hundreds of open boards leave every thread to the pages.
 
-Each stream starts with a snapshot, then gets every message of the chand feed as the user may
-see it (livefilter.py); a browser that cannot keep up loses its backlog and starts over from a
+A board's stream (``LiveStreams``) starts with a snapshot, then gets every message of the chand feed
+as the user may see it (livefilter.py); an agent desktop's (``/agent/events``, deskfeed.DeskStreams,
+admitted with ``desk.use``) gets the ACD's events that concern the user's agent. A browser that cannot keep up loses its backlog and starts over from a
 fresh snapshot. A comment line every 15 s keeps proxies from closing an idle stream. A stream
 ends after ``MAX_STREAM_S`` (the browser reconnects by itself two seconds later, through the
 guard again: a session that ended or a right that was taken away stops the board within that
@@ -35,27 +37,46 @@ QUEUE_MAX = 2000                            # messages a slow browser may fall b
 RETRY_MS = 2000
 
 
-class LiveStreams:
-    """Every open event stream of one console server. ``admit`` is called on a worker thread,
-    everything else on the server's event loop."""
+class EventStreams:
+    """Every open event stream of one kind on one console server: admission tickets, one small queue per
+    browser, the fan-out of a source's messages and the stream itself. ``admit`` is called on a worker thread,
+    everything else on the server's event loop. A kind says what a stream starts with (``first``), which
+    messages it wants (``wants``) and how one reads for its viewer (``render``); the viewer is whatever the
+    admission view gave (the live board: the user; the agent desktop: the user and the agent)."""
 
-    def __init__(self, feed: ChandFeed) -> None:
-        self.feed = feed
-        self._tickets: dict[str, User] = {}
+    def __init__(self) -> None:
+        self._tickets: dict[str, Any] = {}
         self._tickets_lock = threading.Lock()
-        self._queues: set[asyncio.Queue] = set()
+        self._queues: dict[asyncio.Queue, Any] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closing: asyncio.Event | None = None
+
+    # ---- what a kind of stream says (overridden) ---------------------------------------------------
+    def attach(self) -> None:
+        """Start listening to the source (call ``hand_over`` with each message)."""
+
+    def detach(self) -> None:
+        """Stop listening to the source."""
+
+    def first(self, viewer: Any) -> dict[str, Any]:
+        """The message a stream starts with, and starts over with after falling behind (a snapshot)."""
+        raise NotImplementedError
+
+    def wants(self, viewer: Any, msg: dict[str, Any]) -> bool:
+        return True
+
+    def render(self, viewer: Any, msg: dict[str, Any]) -> dict[str, Any]:
+        return msg
 
     # ---- life (on the server's loop) -------------------------------------------------------------
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._closing = asyncio.Event()
-        self.feed.add_listener(self._from_feed)
+        self.attach()
 
     def close(self) -> None:
         """End every stream (the server is stopping); the browsers will reconnect to the next one."""
-        self.feed.remove_listener(self._from_feed)
+        self.detach()
         if self._closing is not None:
             self._closing.set()
 
@@ -64,50 +85,52 @@ class LiveStreams:
         return len(self._queues)
 
     # ---- admission (on a worker thread) ----------------------------------------------------------
-    def admit(self, user: User) -> str:
-        """A one-time ticket for ``user``'s stream, which the server claims right after the view returns."""
+    def admit(self, viewer: Any) -> str:
+        """A one-time ticket for ``viewer``'s stream, which the server claims right after the view returns."""
         ticket = secrets.token_urlsafe(16)
         with self._tickets_lock:
-            self._tickets[ticket] = user
+            self._tickets[ticket] = viewer
         return ticket
 
-    def claim(self, ticket: str) -> User | None:
+    def claim(self, ticket: str) -> Any | None:
         with self._tickets_lock:
             return self._tickets.pop(ticket, None)
 
     # ---- fan-out -----------------------------------------------------------------------------------
-    def _from_feed(self, msg: dict[str, Any]) -> None:
-        """On the feed's thread: one hand-over to the loop per message, whatever the number of streams."""
+    def hand_over(self, msg: dict[str, Any]) -> None:
+        """On the source's thread: one hand-over to the loop per message, whatever the number of streams."""
         loop = self._loop
         if loop is not None:
             try:
                 loop.call_soon_threadsafe(self._fan_out, msg)
             except RuntimeError:               # the loop has closed: the server is gone
-                self.feed.remove_listener(self._from_feed)
+                self.detach()
 
     def _fan_out(self, msg: dict[str, Any]) -> None:
-        for q in self._queues:
+        for q, viewer in self._queues.items():
+            if not self.wants(viewer, msg):
+                continue
             try:
                 q.put_nowait(msg)
             except asyncio.QueueFull:          # a stalled browser: start it over from a snapshot
                 while not q.empty():
                     q.get_nowait()
-                q.put_nowait({"type": "snapshot", **self.feed.snapshot()})
+                q.put_nowait(self.first(viewer))
 
     # ---- one stream --------------------------------------------------------------------------------
-    async def stream(self, user: User, headers: list[tuple[bytes, bytes]], receive: Any, send: Any) -> None:
+    async def stream(self, viewer: Any, headers: list[tuple[bytes, bytes]], receive: Any, send: Any) -> None:
         """Answer one admitted browser (ASGI ``receive``/``send``) until it goes, the stream's time is
         up or the server stops."""
         assert self._closing is not None, "start() first"
         q: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_MAX)
-        self._queues.add(q)                    # before the snapshot: nothing falls between the two
+        self._queues[q] = viewer               # before the snapshot: nothing falls between the two
         gone = asyncio.ensure_future(_disconnected(receive))
         closing = asyncio.ensure_future(self._closing.wait())
         get: asyncio.Future | None = None
         deadline = asyncio.get_running_loop().time() + MAX_STREAM_S
         try:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await _body(send, f"retry: {RETRY_MS}\n\n" + _event(user, {"type": "snapshot", **self.feed.snapshot()}))
+            await _body(send, f"retry: {RETRY_MS}\n\n" + self._event(viewer, self.first(viewer)))
             while True:
                 left = deadline - asyncio.get_running_loop().time()
                 if left <= 0:
@@ -119,7 +142,7 @@ class LiveStreams:
                 if gone in done or closing in done:
                     break
                 if get in done:
-                    text, get = _event(user, get.result()), None
+                    text, get = self._event(viewer, get.result()), None
                 else:
                     text = ": keepalive\n\n"
                 await _body(send, text)
@@ -128,14 +151,33 @@ class LiveStreams:
         except OSError as exc:                 # the browser went while we wrote
             log.debug("event=live_stream_gone error=%s", exc)
         finally:
-            self._queues.discard(q)
+            self._queues.pop(q, None)
             for f in (get, gone, closing):
                 if f is not None:
                     f.cancel()
 
+    def _event(self, viewer: Any, msg: dict[str, Any]) -> str:
+        return f"event: {msg['type']}\ndata: {json.dumps(self.render(viewer, msg), ensure_ascii=False)}\n\n"
 
-def _event(user: User, msg: dict[str, Any]) -> str:
-    return f"event: {msg['type']}\ndata: {json.dumps(message_for(user, msg), ensure_ascii=False)}\n\n"
+
+class LiveStreams(EventStreams):
+    """The live board's streams: the chand feed's line table, as each user may see it (livefilter.py)."""
+
+    def __init__(self, feed: ChandFeed) -> None:
+        super().__init__()
+        self.feed = feed
+
+    def attach(self) -> None:
+        self.feed.add_listener(self.hand_over)
+
+    def detach(self) -> None:
+        self.feed.remove_listener(self.hand_over)
+
+    def first(self, viewer: User) -> dict[str, Any]:
+        return {"type": "snapshot", **self.feed.snapshot()}
+
+    def render(self, viewer: User, msg: dict[str, Any]) -> dict[str, Any]:
+        return message_for(viewer, msg)
 
 
 async def _body(send: Any, text: str) -> None:

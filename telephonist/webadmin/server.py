@@ -1,8 +1,9 @@
 """Serving the console: one process, one port, an asyncio HTTP server (uvicorn) in front of Flask.
 
-* ``GET /live/events`` (the live board's event stream) is admitted by Flask like any request (the
-  guard, the session, the ``live.view`` right) and then held on the event loop (livestream.py):
-  an open board costs a socket and a small queue, no thread.
+* ``GET /live/events`` (the live board's event stream) and ``GET /agent/events`` (an agent
+  desktop's) are admitted by Flask like any request (the guard, the session, the ``live.view`` or
+  ``desk.use`` right) and then held on the event loop (livestream.py, deskfeed.py): an open board
+  or desktop costs a socket and a small queue, no thread.
 * Every other request runs Flask (WSGI) on a bounded pool of worker threads (a2wsgi), once its
   body has been read whole on the event loop (spooled to a temporary file past 1 MiB, refused
   with 413 past the console's upload limit): a slow or stalled client never holds a worker.
@@ -27,11 +28,13 @@ from a2wsgi import WSGIMiddleware
 from flask import Flask
 
 from telephonist import sdnotify
-from telephonist.webadmin.livestream import TICKET_HEADER, LiveStreams
+from telephonist.webadmin.deskfeed import DeskStreams
+from telephonist.webadmin.livestream import TICKET_HEADER, EventStreams, LiveStreams
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/live/events"
+DESK_EVENTS_PATH = "/agent/events"
 SPOOL_BYTES = 1 << 20               # a request body larger than this waits on disk, not in memory
 BODY_CHUNK = 64 * 1024
 SEND_QUEUE = 256                    # response chunks (8 KiB each) a worker may hand over before it waits
@@ -46,6 +49,9 @@ class ConsoleAsgi:
     def __init__(self, app: Flask, workers: int) -> None:
         self.streams = LiveStreams(app.extensions["chand_feed"])
         app.extensions["live_streams"] = self.streams
+        self.desk_streams = DeskStreams(app.extensions["desk_feed"])
+        app.extensions["desk_streams"] = self.desk_streams
+        self.by_path: dict[str, EventStreams] = {EVENTS_PATH: self.streams, DESK_EVENTS_PATH: self.desk_streams}
         self.wsgi = WSGIMiddleware(app, workers=workers, send_queue_size=SEND_QUEUE)
         self.max_body = int(app.config["MAX_CONTENT_LENGTH"])
 
@@ -54,8 +60,8 @@ class ConsoleAsgi:
             await self._lifespan(receive, send)
         elif scope["type"] != "http":
             await send({"type": "websocket.close", "code": 1000})
-        elif scope["path"] == EVENTS_PATH and scope["method"] == "GET":
-            await self._events(scope, receive, send)
+        elif scope["path"] in self.by_path and scope["method"] == "GET":
+            await self._events(self.by_path[scope["path"]], scope, receive, send)
         else:
             await self._page(scope, receive, send)
 
@@ -63,12 +69,17 @@ class ConsoleAsgi:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.streams.start()
+                for streams in self.by_path.values():
+                    streams.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self.streams.close()
+                self.close_streams()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def close_streams(self) -> None:
+        for streams in self.by_path.values():
+            streams.close()
 
     async def _page(self, scope: dict, receive: Any, send: Any) -> None:
         body = _Body()
@@ -81,21 +92,21 @@ class ConsoleAsgi:
         finally:
             body.close()
 
-    async def _events(self, scope: dict, receive: Any, send: Any) -> None:
+    async def _events(self, streams: EventStreams, scope: dict, receive: Any, send: Any) -> None:
         answer: list[dict] = []
 
         async def keep(message: dict) -> None:
             answer.append(message)
-        await self.wsgi(scope, _no_body, keep)           # admission: the guard and live.view, on a worker
+        await self.wsgi(scope, _no_body, keep)           # admission: the guard and the right, on a worker
         start = answer[0]
         ticket = next((v.decode() for k, v in start["headers"] if k == _TICKET), None)
-        user = self.streams.claim(ticket) if start["status"] == 200 and ticket else None
-        if user is None:                                 # the login page, 403, 503 ...: as Flask said
+        viewer = streams.claim(ticket) if start["status"] == 200 and ticket else None
+        if viewer is None:                                 # the login page, 403, 503 ...: as Flask said
             for message in answer:
                 await send(message)
             return
         headers = [(k, v) for k, v in start["headers"] if k not in (_TICKET, b"content-length")]
-        await self.streams.stream(user, headers, receive, send)
+        await streams.stream(viewer, headers, receive, send)
 
 
 class _Body:
@@ -179,7 +190,7 @@ class ConsoleServer:
         try:
             await self.server.serve(sockets=[self.sock])
         finally:
-            self.asgi.streams.close()
+            self.asgi.close_streams()
             if self._watchdog:
                 self._watchdog.cancel()
             self.sock.close()
@@ -194,7 +205,7 @@ class ConsoleServer:
         """The server was told to stop: end the event streams so that it need not wait for them."""
         sdnotify.notify("STOPPING=1")
         if self._loop is not None:
-            self._loop.call_soon_threadsafe(self.asgi.streams.close)
+            self._loop.call_soon_threadsafe(self.asgi.close_streams)
 
     def stop(self) -> None:
         """From any thread: stop as a SIGTERM would."""

@@ -15,6 +15,7 @@ from telephonist.acd.store import AcdStore
 from telephonist.chand.routing import Route
 from telephonist.chand.switchboard import Fallback
 from telephonist.config import load_config
+from telephonist.engine import Clock
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
 
 PHONES = 9
@@ -102,10 +103,11 @@ class AcdUnderTest:
 async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: int = 1,
                       records: bool = True, routes: list[Route] = (),
                       trunk_groups: list[TrunkGroupSpec] = (), caller_lines: int = 8,
-                      phones: int = PHONES) -> AsyncIterator[AcdUnderTest]:
+                      phones: int = PHONES, clock: Clock = Clock.LOCKSTEP) -> AsyncIterator[AcdUnderTest]:
     """queues, agents: TOML; acd: more [acd] keys; routes: before the queues' own (4008000* for the first
     queue, 4008001* for the second ...); trunk_groups: besides "desks" (the agents' phones, extensions
-    8001 ...); caller_lines: the callers' E1-like span's channels."""
+    8001 ...); caller_lines: the callers' E1-like span's channels; clock: the engine's (realtime for a browser
+    test, whose people take real seconds)."""
     db_url = f"sqlite:///{tmp_path / 'telephonist.db'}"
     conf = tmp_path / "telephonist.toml"
     conf.write_text(textwrap.dedent(f"""
@@ -135,7 +137,7 @@ async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: i
     spans = [SpanSpec("callers", "e1", caller_lines),
              SpanSpec("phones", "fxs", phones, extensions=[str(8001 + i) for i in range(phones)])]
     routes = list(routes) + [Route(f"queue:{q.name}", dialled=f"400800{i}*") for i, q in enumerate(cfg.queues)]
-    async with running_chand(tmp_path, spans, routes=routes, db_url=db_url if records else None,
+    async with running_chand(tmp_path, spans, clock=clock, routes=routes, db_url=db_url if records else None,
                              trunk_groups=[TrunkGroupSpec("desks", ["phones/*"]), *trunk_groups],
                              fallback=Fallback(return_for=("queue",))) as chand:     # as [control.fallback] says
         import random

@@ -71,9 +71,9 @@ class EventStream:
         self._text = ""
 
     @classmethod
-    async def open(cls, port: int, cookie: str) -> "EventStream":
+    async def open(cls, port: int, cookie: str, path: str = "/live/events") -> "EventStream":
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(f"GET /live/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
                      f"Cookie: telephonist={cookie}\r\n\r\n".encode())
         await writer.drain()
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin1").split("\r\n")

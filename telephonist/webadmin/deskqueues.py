@@ -1,0 +1,61 @@
+"""What the agent desktop takes from the configuration: each queue's dispositions, wrap-up time and CRM
+page, each agent's extension and wrap-up time, and the not-ready reasons an agent may give.
+
+The queues page changes them while the console runs (conf.d/91-webadmin-acd.toml, then the ACD reloads),
+so they are read again whenever telephonist.toml or a conf.d file changed (by their modification times),
+not only at start. A configuration with problems keeps the last good reading (the ACD keeps running
+the last good one too).
+"""
+from __future__ import annotations
+
+import glob
+import os
+import threading
+from typing import Any
+
+from telephonist.config.model import Config
+from telephonist.webadmin.files import config_or_none
+from telephonist.webadmin.site import site
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[tuple, dict[str, Any]]] = {}
+
+
+def desk_settings() -> dict[str, Any]:
+    s = site()
+    if not s.config_path:
+        return settings_of(s.config)
+    stamp = _stamp(s.config_path)
+    with _lock:
+        cached = _cache.get(s.config_path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    cfg = config_or_none(s.config_path)
+    if cfg is None:
+        return cached[1] if cached is not None else settings_of(s.config)
+    settings = settings_of(cfg)
+    with _lock:
+        _cache[s.config_path] = (stamp, settings)
+    return settings
+
+
+def _stamp(config_path: str) -> tuple:
+    paths = [config_path, *sorted(glob.glob(os.path.join(os.path.dirname(config_path), "conf.d", "*.toml")))]
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((p, st.st_mtime_ns, st.st_size))
+        except OSError:
+            pass
+    return tuple(out)
+
+
+def settings_of(cfg: Config) -> dict[str, Any]:
+    return {
+        "queues": {q.name: {"dispositions": list(q.dispositions), "wrapup_s": q.wrapup_s, "crm_url": q.crm_url}
+                   for q in cfg.queues},
+        "agents": {a.number: {"name": a.name, "extension": a.extension, "wrapup_s": a.wrapup_s}
+                   for a in cfg.agents},
+        "reasons": [r for r in cfg.acd.not_ready_reasons if r != cfg.acd.missed_reason],
+    }
