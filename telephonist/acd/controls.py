@@ -28,12 +28,14 @@ class CallControls:
 
     def _talking(self, agent: Agent) -> AgentCall:
         call = agent.call
-        if call is None or agent.state not in (S.ON_CALL, S.ON_HOLD) or call.customer_chan is None:
+        if call is None or agent.state not in (S.ON_CALL, S.ON_HOLD, S.OUTBOUND) or call.customer_chan is None:
             raise AgentStateError(f"agent {agent.number} is {agent.state.value}, not on a call")
         return call
 
     async def hold(self, agent: Agent) -> None:
         call = self._talking(agent)
+        if agent.state == S.OUTBOUND:
+            raise AgentStateError(f"agent {agent.number}'s own call out cannot be held")
         if agent.state == S.ON_HOLD:
             return
         queue = self.queues.get(call.queue or "")
@@ -168,6 +170,9 @@ class CallControls:
         return {"consult": leg.chan}
 
     async def _leg_answered(self, leg: Leg) -> None:
+        if leg.kind == "outbound":
+            await self._outbound_answered(leg)
+            return
         agent = self.roster.agents.get(leg.agent)
         call = agent.call if agent else None
         if call is None or call.agent_chan is None:
@@ -273,8 +278,12 @@ class CallControls:
         return [leg for leg in self.by_chan.values() if isinstance(leg, Leg) and leg.agent == agent.number]
 
     async def _leg_gone(self, leg: Leg) -> None:
-        """A consulted party, a supervisor or a third party hung up (or was hung up)."""
+        """A consulted party, a supervisor, a third party or the customer of an agent's call out hung up (or was
+        hung up)."""
         self.by_chan.pop(leg.chan, None)
+        if leg.kind == "outbound":
+            await self._outbound_leg_gone(leg)
+            return
         agent = self.roster.agents.get(leg.agent)
         if leg.kind == "consult" and leg.other:
             other = self.roster.get(leg.other)

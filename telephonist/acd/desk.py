@@ -20,19 +20,21 @@ class Desk:
         """The agent's call in stereo, recorded on the customer's line so that the customer is on the left and the
         agent on the right, and the file is bound to the customer's call record; it ends with the agent's call."""
         caller = call.caller
-        if caller is None or not caller.chan:
+        chan = caller.chan if caller is not None else call.customer_chan
+        if not chan:
             raise AgentStateError(f"agent {call.agent}'s call has no customer to record")
-        r = await self.c.call("record", chan=caller.chan, mode="stereo",
-                              name=f"{caller.call_id}-agent-{call.agent}-{self.now_ms}")
+        name = caller.call_id if caller is not None else f"out-{call.agent}"
+        r = await self.c.call("record", chan=chan, mode="stereo", name=f"{name}-agent-{call.agent}-{self.now_ms}")
         call.recording = r["recording"]
         if self.roster.get(call.agent).call is not call:       # the call ended while chand started it
             await self._stop_recording(call)
         return r
 
     async def _stop_recording(self, call: AgentCall | None) -> None:
-        if call is not None and call.recording is not None and call.caller is not None and call.caller.chan:
+        chan = (call.caller.chan if call.caller is not None else call.customer_chan) if call is not None else None
+        if call is not None and call.recording is not None and chan:
             rec, call.recording = call.recording, None
-            await self._quietly(self.c.call("stop_record", chan=call.caller.chan, recording=rec))
+            await self._quietly(self.c.call("stop_record", chan=chan, recording=rec))
 
     async def _agent_leg_gone(self, call: AgentCall) -> None:
         """The agent's phone hung up (or was hung up): a call of the agent's ends, wrap-up begins."""
@@ -50,6 +52,10 @@ class Desk:
         consult = next((leg for leg in self._legs_of(agent) if leg.kind == "consult"), None)
         if consult is not None and call.customer_chan:
             await self._consult_orphaned(agent, call, consult)
+        for leg in self._legs_of(agent):               # its own call out, the customer's phone still ringing
+            if leg.kind == "outbound" and not leg.answered:
+                self.by_chan.pop(leg.chan, None)
+                self._spawn(self.c.call("hangup", chan=leg.chan))
         agent.call = None
         caller = call.caller
         if agent.state in (S.RESERVED, S.RINGING):

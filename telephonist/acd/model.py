@@ -106,6 +106,7 @@ class AgentCall:
     recording: int | None = None    # chand's recording of this call (on the customer's line), while it runs
     alert: int | None = None        # on a persistent line: the alert (or the beep before an auto-answer) playing
     alert_timer: int | None = None  # on a persistent line: the ring timeout of an alert the agent must accept
+    outbound: str = ""              # the agent's own call out: the number dialled (agent_calls.py)
 
 
 @dataclass(eq=False)

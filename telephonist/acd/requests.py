@@ -11,6 +11,11 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
     login         agent, extension,         the agent sits at that phone (default: its configured one); on a
                   persistent_line           persistent line (default: its configuration's) the phone rings now
     answer        agent                     accept the call offered on the agent's persistent line
+    dial          agent, number, queue      the agent's own call: its phone rings, then the number is dialled with
+                                            the queue's caller ID (default: the agent's first queue)
+    take          agent, call_id            a chosen waiting caller, out of turn (queues with agent_pick = true)
+    dtmf          agent, digits             keys to the customer of the agent's call
+    message       from, to, text            to agent:N, queue:NAME or all; published as a `message` event
     logout        agent, force              after the current call unless force (a supervisor's)
     ready         agent                     (ends wrap-up early too)
     not_ready     agent, reason             one of [acd] not_ready_reasons; during a call: after it
@@ -142,6 +147,26 @@ class RequestHandler:
             raise ApiCallError("bad_request", "'persistent_line' must be true or false")
         self.svc.login(agent, self._text(body, "extension", 32, agent.extension) or agent.extension, persistent)
         return self.svc.roster.describe(agent)
+
+    async def do_dial(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        queue = self._text(body, "queue", 32) or None
+        return {**await self.svc.dial_out(agent, self._text(body, "number", 32), queue),
+                **self.svc.roster.describe(agent)}
+
+    def do_take(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        self.svc.take(agent, self._text(body, "call_id"))
+        return self.svc.roster.describe(agent)
+
+    async def do_dtmf(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.svc.send_keys(self._agent(body), self._text(body, "digits", 32))
+
+    def do_message(self, body: dict[str, Any]) -> dict[str, Any]:
+        sender = self._text(body, "from", 64)
+        if not sender:
+            raise ApiCallError("bad_request", "'from' says who writes")
+        return self.svc.message(sender, self._text(body, "to", 64), self._text(body, "text", 2000))
 
     async def do_answer(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)

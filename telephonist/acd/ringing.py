@@ -90,6 +90,10 @@ class Ringing:
             await self._line_answered(self.lines[ev["chan"]])
 
     async def _agent_answered(self, call: AgentCall) -> None:
+        if call.outbound:                               # the agent's own call out: now the customer is dialled
+            if self.roster.get(call.agent).call is call:
+                await self._dial_customer(call)
+            return
         agent = self.roster.get(call.agent)
         caller = call.caller
         if caller is None or caller.state in (CallerState.CONNECTED, CallerState.CALLING_BACK) \
@@ -152,6 +156,8 @@ class Ringing:
                 self._cancelled(agent, call)
             elif agent.call is call and call.caller is not None and agent.state in (S.RESERVED, S.RINGING):
                 self._missed(agent, call.caller)
+            elif agent.call is call and call.outbound:     # its own call out: its phone did not answer
+                await self._agent_leg_gone(call)
 
     def _stop_ringing(self, agent: Agent, caller: Caller) -> None:
         """The caller no longer needs this agent: its phone stops ringing, and the agent is free once the

@@ -22,6 +22,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
+from telephonist.acd.agent_calls import AgentCalls, new_message_log
 from telephonist.acd.callback import CallBacks
 from telephonist.acd.controls import CallControls
 from telephonist.acd.desk import Desk
@@ -40,7 +41,7 @@ log = logging.getLogger("telephonist.acd")
 TOPIC = "queue"                  # what the ACD publishes under (its application name)
 
 
-class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, CallControls, Recovery):
+class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, CallControls, Recovery):
     def __init__(self, client: Client, cfg: Config, store: AcdStore, rng=None) -> None:
         self.c = client
         self.cfg = cfg
@@ -57,6 +58,7 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, CallControls
         self.returning: dict[str, dict[str, Any]] = {}   # call id -> its waiting row, while chand gives it back
         self.by_chan: dict[str, Caller | AgentCall | Leg] = {}
         self.lines: dict[str, AgentLine] = {}         # chand channel -> an agent's persistent line (lines.py)
+        self.messages = new_message_log()             # the last short messages between agents (agent_calls.py)
         self.timers: dict[int, tuple[str, str]] = {}  # chand timer -> (what, whose)
         self._seq = itertools.count(1)
         self.handle_s: dict[str, float] = {}          # queue -> average handling time (moving average)
@@ -210,4 +212,5 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, CallControls
                                                                 "wait_ms": self.now_ms - c.entered_ms}
                                                                for i, c in enumerate(waiting[:50])]})
         return {"time_ms": self.now_ms, "queues": queues,
-                "agents": [self.roster.describe(a) for a in self.roster.agents.values()]}
+                "agents": [self.roster.describe(a) for a in self.roster.agents.values()],
+                "messages": list(self.messages)[-50:]}
