@@ -26,12 +26,13 @@ bp = Blueprint("desk", __name__, url_prefix="/agent", template_folder="templates
 
 # action -> the form fields it passes on (and their longest length); the agent is added by the view
 ACTIONS: dict[str, dict[str, int]] = {
-    "login": {"extension": 32}, "logout": {}, "ready": {}, "not_ready": {"reason": 32},
+    "login": {"extension": 32, "persistent_line": 5}, "logout": {}, "ready": {}, "not_ready": {"reason": 32},
     "wrapup_end": {"code": 64, "note": 2000}, "disposition": {"code": 64, "note": 2000},
     "hold": {}, "unhold": {}, "hangup": {}, "transfer": {"to": 80}, "consult": {"to": 80},
     "complete_transfer": {}, "conference": {}, "cancel_consult": {}, "pickup": {"colleague": 32},
+    "answer": {}, "dial": {"number": 32, "queue": 32}, "take": {"call_id": 64}, "dtmf": {"digits": 32},
 }
-AUDITED = ("login", "logout", "transfer", "pickup")
+AUDITED = ("login", "logout", "transfer", "pickup", "dial", "take")
 STATUS_OF = {"not_found": 404, "wrong_state": 409, "bad_request": 400, "forbidden": 403, "unavailable": 503,
              "timeout": 504}
 CALL_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,64}$")
@@ -65,7 +66,7 @@ def page():
     settings = desk_settings()
     reasons = {r: _(r) for r in [*settings["reasons"], "missed"]}
     mine = {"reasons": settings["reasons"],                # what the page needs, not the CRM addresses or colleagues
-            "queues": {q: {"dispositions": v["dispositions"], "wrapup_s": v["wrapup_s"]}
+            "queues": {q: {"dispositions": v["dispositions"], "wrapup_s": v["wrapup_s"], "agent_pick": v["agent_pick"]}
                        for q, v in settings["queues"].items()},
             "agents": {a: v for a, v in settings["agents"].items() if a == g.user.agent_id}}
     return render_template("agent/desk.html", agent_id=g.user.agent_id, agent=agent, problem=problem,
@@ -110,7 +111,10 @@ def act(action: str):
         value = f.get(name, "").strip()
         if len(value) > limit:
             return _refused(400, "bad_request", f"'{name}' is at most {limit} characters")
-        if value or name == "code":
+        if name == "persistent_line":                  # a checkbox: the ACD rings the phone once, keeps it open
+            if value:
+                args[name] = value in ("1", "on", "true")
+        elif value or name == "code":
             args[name] = value
     try:
         reply = desk().ask(action, agent=agent, **args)
@@ -121,6 +125,24 @@ def act(action: str):
     if action in AUDITED:
         security.audit(f"desk_{action}", agent, **args)
     return jsonify(ok=True, reply=reply)
+
+
+@bp.route("/message", methods=["POST"])
+@requires("desk.use")
+def message():
+    """A short message from the agent to a colleague (the ACD publishes it; the colleague's desktop shows it)."""
+    agent = own_agent()
+    to, text = request.form.get("to", "").strip(), request.form.get("text", "")
+    if not to.startswith("agent:") or len(to) > 40 or len(text) > 500:
+        return _refused(400, "bad_request", "a message goes to agent:N, in at most 500 characters")
+    try:
+        sent = desk().ask("message", **{"from": agent, "to": to, "text": text})
+    except ApiCallError as exc:
+        return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
+    except FeedUnavailable as exc:
+        return _refused(503, "unavailable", str(exc))
+    security.audit("desk_message", agent, to=to)
+    return jsonify(ok=True, reply=sent)
 
 
 def _refused(status: int, code: str, message: str):

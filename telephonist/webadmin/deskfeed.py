@@ -19,7 +19,9 @@ from telephonist.webadmin.livefeed import ChandFeed, Listeners
 from telephonist.webadmin.livestream import EventStreams
 
 TOPIC = "queue"                      # what the ACD publishes under (docs/acd.md, "Events")
-AGENT_KINDS = ("agent_state", "call_answered", "transferred", "consulting", "conference", "supervising")
+AGENT_KINDS = ("agent_state", "call_answered", "transferred", "consulting", "conference", "supervising",
+               "outbound_answered", "outbound_failed")
+MESSAGES_SHOWN = 20                    # the last messages for an agent a new desktop starts with
 CALLER_KINDS = ("caller_joined", "caller_left", "callback_taken", "call_answered")
 MAX_WAITING = 50                     # callers of one queue a desktop lists (as the ACD's status does)
 
@@ -30,6 +32,7 @@ class DeskFeed:
         self._lock = threading.Lock()
         self._agents: dict[str, dict[str, Any]] = {}
         self._waiting: dict[str, dict[str, dict[str, Any]]] = {}     # queue -> call_id -> caller
+        self._messages: list[dict[str, Any]] = []                     # the last short messages (the ACD's status)
         self.listeners = Listeners()          # each event for the desktops (DeskStreams), on the feed's thread
         feed.add_topic_listener(TOPIC, self._on_event)
 
@@ -53,6 +56,8 @@ class DeskFeed:
                 self._waiting[q["queue"]] = {c["call_id"]: {**c, "queue": q["queue"],
                                                             "since": now - c.get("wait_ms", 0) / 1000.0}
                                              for c in q.get("callers", [])}
+            if "messages" in status:
+                self._messages = [m for m in status["messages"] if isinstance(m, dict)]
 
     def _keep_agent(self, a: dict[str, Any], at: int, now: float) -> dict[str, Any] | None:
         """An agent's state as of engine time ``at``, unless the cache has a later one."""
@@ -88,6 +93,8 @@ class DeskFeed:
                 msg["since"] = now
             elif kind in ("caller_left", "call_answered", "callback_taken"):
                 self._waiting.get(str(body.get("queue")), {}).pop(str(body.get("call_id")), None)
+            elif kind == "message":
+                self._messages = (self._messages + [body])[-200:]
         self.listeners.call(msg)
 
     # ---- what a desktop sees ---------------------------------------------------------------------
@@ -108,8 +115,16 @@ class DeskFeed:
             queues = list(agent.get("queues", [])) if agent else []
             waiting = [dict(c) for q in queues
                        for c in sorted(self._waiting.get(q, {}).values(), key=lambda c: c["since"])[:MAX_WAITING]]
+            messages = [m for m in self._messages if self._addressed(agent, number, m)][-MESSAGES_SHOWN:]
             return {"type": "snapshot", "agent": dict(agent) if agent else None, "waiting": waiting,
-                    "connected": self.feed.connected, "now": time.time()}
+                    "messages": messages, "connected": self.feed.connected, "now": time.time()}
+
+    @staticmethod
+    def _addressed(agent: dict[str, Any] | None, number: str, m: dict[str, Any]) -> bool:
+        """A message is the agent's: to it, to everyone, to one of its queues, or its own."""
+        to = m.get("to")
+        return to in (f"agent:{number}", "all") or m.get("from") == number or (
+            bool(agent) and isinstance(to, str) and to.startswith("queue:") and to[6:] in agent.get("queues", ()))
 
     def concerns(self, number: str, msg: dict[str, Any]) -> bool:
         kind = msg.get("type")
@@ -119,6 +134,9 @@ class DeskFeed:
             with self._lock:
                 agent = self._agents.get(number)
                 return bool(agent) and msg.get("queue") in agent.get("queues", ())
+        if kind == "message":
+            with self._lock:
+                return self._addressed(self._agents.get(number), number, msg)
         return kind == "connection"
 
 

@@ -53,7 +53,8 @@ def _stamp(config_path: str) -> tuple:
 
 def settings_of(cfg: Config) -> dict[str, Any]:
     return {
-        "queues": {q.name: {"dispositions": list(q.dispositions), "wrapup_s": q.wrapup_s, "crm_url": q.crm_url}
+        "queues": {q.name: {"dispositions": list(q.dispositions), "wrapup_s": q.wrapup_s, "crm_url": q.crm_url,
+                            "agent_pick": q.agent_pick}
                    for q in cfg.queues},
         "agents": {a.number: {"name": a.name, "extension": a.extension, "wrapup_s": a.wrapup_s}
                    for a in cfg.agents},

@@ -216,6 +216,12 @@ ZH: dict[str, str] = {
     "Calls answered": "接听数", "Calls made": "外呼数",
     "Average handle time": "平均处理时长", "Occupancy": "占用率", "Survey answers": "评价数", "Ringing": "振铃",
     "Outbound": "外呼",
+    # the agent desktop: persistent lines, calls out, keys, chosen callers, messages
+    "Answer": "接听", "Keys to the caller": "向来电方发送按键", "Send": "发送", "Call out": "外呼", "Take": "接起",
+    "everyone": "所有人", "The number did not answer or was busy:": "对方无应答或忙:",
+    "persistent line open": "常连线路已接通", "persistent line: lift the handset": "常连线路:请拿起话机",
+    "Call back": "回拨", "Dial": "拨打", "Persistent line": "常连线路",
+    "The phone rings once now; keep the handset on: calls come without ringing.": "签入时电话响一次,接起后保持通话:来电直接接入,不再振铃。",
 }
 
 CATALOGUES = {"zh": ZH, "en": {}}

@@ -89,7 +89,8 @@ class DeskSite:
 
 
 @asynccontextmanager
-async def desk_site(tmp_path) -> AsyncIterator[DeskSite]:
+async def desk_site(tmp_path, **acd_kw: Any) -> AsyncIterator[DeskSite]:
+    """acd_kw: more of running_acd's arguments (an [acd] text, trunk groups ...)."""
     prompts = tmp_path / "prompts"
     for lang in ("zh", "en"):
         for name in ("menu", "policy", "try-later"):
@@ -99,7 +100,7 @@ async def desk_site(tmp_path) -> AsyncIterator[DeskSite]:
     (flows_dir / "hotline.toml").write_text(HOTLINE)
     (tmp_path / "recordings").mkdir(exist_ok=True)
     async with running_acd(tmp_path, QUEUES, AGENTS, clock=Clock.REALTIME,
-                           routes=[Route("ivr:", dialled="4009*")]) as acd:
+                           routes=[Route("ivr:", dialled="4009*")], **acd_kw) as acd:
         db_url = f"sqlite:///{tmp_path / 'telephonist.db'}"
         settings = IvrdConfig(flows_dir=str(flows_dir), languages=("zh", "en"))
         services = IvrServices(settings=settings, database_url=db_url, prompts_dir=str(prompts),

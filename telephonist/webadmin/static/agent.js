@@ -35,6 +35,8 @@
     if (snap.agent) setAgent(snap.agent);
     else render();
     renderWaiting();
+    $("messages").replaceChildren();
+    for (const m of snap.messages || []) showMessage(m);
   }
 
   function setAgent(a) {
@@ -53,12 +55,16 @@
     el.dataset.state = state;
     el.textContent = L(state);
     el.className = "state " + state;
-    $("lift").hidden = state !== "ringing";
+    const onLine = !!(agent && agent.line === "open");
+    $("lift").hidden = state !== "ringing" || onLine;
+    $("answer").hidden = !(state === "ringing" && onLine);
+    $("line-state").textContent = agent && agent.line ? L("line_" + agent.line) : "";
     $("state-reason").textContent = agent && agent.reason && state === "not_ready" ? (labels.reasons[agent.reason] || agent.reason) : "";
     const on = (id, yes) => { $(id).disabled = !yes; };
     const inCall = state === "on_call" || state === "on_hold";
     on("login", state === "logged_out");
     on("seat", state === "logged_out");
+    on("persistent-line", state === "logged_out");
     on("logout", state !== "logged_out");
     on("ready", ["not_ready", "wrap_up"].includes(state));
     on("not-ready", ["ready", "wrap_up", "on_call", "on_hold"].includes(state));
@@ -70,6 +76,10 @@
     for (const id of ["transfer", "consult", "survey"]) on(id, inCall && !consulting);
     for (const id of ["complete", "conference", "cancel-consult"]) on(id, inCall && consulting);
     on("pickup", ["ready", "not_ready"].includes(state));
+    const idle = ["ready", "not_ready", "wrap_up"].includes(state);
+    on("dial", idle);
+    on("send-keys", inCall || state === "outbound");
+    for (const b of document.querySelectorAll("#waiting button, #pop [data-dial]")) b.disabled = !idle;
     tick();
   }
 
@@ -137,8 +147,49 @@
       row.dataset.call = c.call_id;
       for (const text of [c.queue, c.caller, c.priority > 0 ? "VIP" : "", ""]) row.insertCell().textContent = text;
       row.cells[3].className = "num";
+      const cell = row.insertCell();
+      if ((settings.queues[c.queue] || {}).agent_pick) {     // the queue lets its agents choose
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "button small";
+        b.textContent = L("take");
+        b.addEventListener("click", () => act("take", {call_id: c.call_id}));
+        cell.appendChild(b);
+      }
     }
-    tick();
+    render();
+  }
+
+  // ---- messages ---------------------------------------------------------------------------------
+  function showMessage(m) {
+    const li = document.createElement("li");
+    const when = new Date((m.at ? Date.parse(m.at) : Date.now()));
+    const who = m.from === me ? "→ " + (m.to || "").replace(/^agent:/, "") : m.from;
+    const head = document.createElement("b");
+    head.textContent = `${when.toLocaleTimeString()} ${who}${m.to && m.to !== "agent:" + me && m.from !== me ? " (" + m.to + ")" : ""}: `;
+    li.append(head, document.createTextNode(m.text || ""));
+    const list = $("messages");
+    list.prepend(li);
+    while (list.children.length > 20) list.lastChild.remove();
+  }
+
+  async function sendMessage() {
+    const to = $("message-to").value, text = $("message-text").value.trim();
+    if (!to || !text) return;
+    const body = new FormData();
+    body.set("to", to);
+    body.set("text", text);
+    const r = await fetch("message", {method: "POST", body, credentials: "same-origin", headers: {"X-CSRF-Token": csrf}});
+    const msg = $("message");
+    if (!r.ok) {
+      let answer = {};
+      try { answer = await r.json(); } catch (e) { answer = {}; }
+      msg.textContent = (answer.error && answer.error.message) || r.statusText;
+      msg.hidden = false;
+      return;
+    }
+    msg.hidden = true;
+    $("message-text").value = "";
   }
 
   // ---- asking the ACD ---------------------------------------------------------------------------
@@ -170,7 +221,7 @@
   }
 
   const ACTIONS = {
-    login: () => act("login", {extension: $("seat").value.trim()}),
+    login: () => act("login", {extension: $("seat").value.trim(), persistent_line: $("persistent-line").checked ? "1" : "0"}),
     logout: () => act("logout"),
     ready: () => act("ready"),
     not_ready: () => act("not_ready", {reason: $("reason").value}),
@@ -183,12 +234,24 @@
     conference: async () => { if (await act("conference")) setConsulting(false); },
     cancel_consult: async () => { if (await act("cancel_consult")) setConsulting(false); },
     pickup: () => act("pickup", {colleague: $("pickup-pick").value}),
+    answer: () => act("answer"),
   };
 
   for (const btn of document.querySelectorAll("button[data-action]")) {
     btn.addEventListener("click", (e) => { e.preventDefault(); ACTIONS[btn.dataset.action](btn); });
   }
   $("seat-form").addEventListener("submit", (e) => { e.preventDefault(); ACTIONS.login(); });
+  const dial = (number) => { if (number) act("dial", {number}); };
+  $("dial-form").addEventListener("submit", (e) => { e.preventDefault(); dial($("dial-number").value.trim()); });
+  $("pop").addEventListener("click", (e) => {
+    const b = e.target.closest("[data-dial]");
+    if (b && !b.disabled) { e.preventDefault(); dial(b.dataset.dial); }
+  });
+  $("keys-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (await act("dtmf", {digits: $("keys").value.trim()})) $("keys").value = "";
+  });
+  $("message-form").addEventListener("submit", (e) => { e.preventDefault(); sendMessage(); });
   $("wrapup-form").addEventListener("submit", (e) => {
     e.preventDefault();
     act("wrapup_end", {code: $("code").value, note: $("note").value});
@@ -215,8 +278,15 @@
     for (const a of data.agents) {
       if (a.agent !== me && a.state === "ringing") ringing.add(new Option(`${a.agent} ${a.name || ""}`, a.agent));
     }
+    const to = $("message-to");
+    const was = to.value;
+    to.replaceChildren(new Option("…", ""));
+    for (const a of data.agents) {
+      if (a.agent !== me) to.add(new Option(`${a.agent} ${a.name || ""}`, "agent:" + a.agent));
+    }
+    to.value = was;
   }
-  for (const id of ["target-pick", "pickup-pick"]) {
+  for (const id of ["target-pick", "pickup-pick", "message-to"]) {
     $(id).addEventListener("focus", colleagues);
     $(id).addEventListener("mousedown", colleagues);
   }
@@ -232,6 +302,8 @@
     else if (key === "x") press("hangup");
     else if (key === "t") $("target").focus();
     else if (key === "w") press("wrapup-end");
+    else if (key === "a") press("answer");
+    else if (key === "o") $("dial-number").focus();
     else return;
     e.preventDefault();
   });
@@ -248,6 +320,12 @@
     renderWaiting();
   });
   es.addEventListener("consulting", () => setConsulting(true));
+  es.addEventListener("message", (e) => showMessage(JSON.parse(e.data)));
+  es.addEventListener("outbound_failed", (e) => {
+    const m = JSON.parse(e.data);
+    $("message").textContent = `${L("no_answer")} ${m.number}`;
+    $("message").hidden = false;
+  });
   es.addEventListener("conference", () => setConsulting(false));
   for (const kind of ["caller_left", "call_answered", "callback_taken"]) {
     es.addEventListener(kind, (e) => { waiting.delete(JSON.parse(e.data).call_id); renderWaiting(); });
