@@ -44,8 +44,7 @@ class AgentCalls:
         if agent.state not in (S.READY, S.NOT_READY, S.WRAP_UP) or agent.call is not None:
             raise AgentStateError(f"agent {agent.number} is {agent.state.value}: it cannot call out now")
         if agent.state == S.WRAP_UP:
-            self._cancel_timer(agent.wrapup_timer)
-            agent.wrapup_timer = None
+            self.stop_wrapup_timer(agent)
         call = AgentCall(agent.number, None, None, None, queue.name if queue else None, self.now_ms)
         call.outbound = number
         agent.call = call
@@ -137,8 +136,7 @@ class AgentCalls:
         if agent.state not in (S.READY, S.NOT_READY, S.WRAP_UP) or agent.call is not None:
             raise AgentStateError(f"agent {agent.number} is {agent.state.value}: it cannot take a caller now")
         if agent.state == S.WRAP_UP:
-            self._cancel_timer(agent.wrapup_timer)
-            agent.wrapup_timer = None
+            self.stop_wrapup_timer(agent)
         if agent.state != S.READY:
             self.roster.signal(agent, G.READY)
         self.dispatcher.dequeue(caller)

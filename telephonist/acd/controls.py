@@ -352,8 +352,7 @@ class CallControls:
             self.not_ready(agent, reason)
         elif state == "ready":
             if agent.state == S.WRAP_UP or agent.state == S.NOT_READY:
-                self._cancel_timer(agent.wrapup_timer)
-                agent.wrapup_timer = None
+                self.stop_wrapup_timer(agent)
                 self.roster.signal(agent, G.FORCE_READY)
                 self.match()
             elif agent.state != S.READY:

@@ -87,17 +87,37 @@ class Desk:
     def _start_wrapup(self, agent: Agent, queue: str | None) -> None:
         seconds = agent.wrapup_s if agent.wrapup_s >= 0 else (self.queues[queue].wrapup_s if queue in self.queues
                                                              else 0)
-        self._spawn(self._wrapup_timer(agent, seconds))
+        self._spawn(self._wrapup_timer(agent, seconds * 1000))
 
-    async def _wrapup_timer(self, agent: Agent, seconds: int) -> None:
-        self._cancel_timer(agent.wrapup_timer)
-        if seconds <= 0:
+    async def _wrapup_timer(self, agent: Agent, ms: int) -> None:
+        """Wrap-up ends in ms (its end moves when the agent asks for more time: the latest word wins)."""
+        self.stop_wrapup_timer(agent)
+        due = agent.wrapup_due_ms = self.now_ms + ms
+        if ms <= 0:
             self._wrapup_over(agent)
             return
-        agent.wrapup_timer = await self._timer(seconds * 1000, "wrapup", agent.number)
+        handle = await self._timer(ms, "wrapup", agent.number)
+        if agent.wrapup_due_ms != due:                 # extended (or ended) while chand set the timer
+            self._cancel_timer(handle)
+            return
+        agent.wrapup_timer = handle
+
+    def stop_wrapup_timer(self, agent: Agent) -> None:
+        self._cancel_timer(agent.wrapup_timer)
+        agent.wrapup_timer = None
+        agent.wrapup_due_ms = None
+
+    async def wrapup_extend(self, agent: Agent, seconds: int) -> None:
+        """More time for the agent's notes: seconds more than it had left (at most an hour in all)."""
+        if agent.state != S.WRAP_UP:
+            raise AgentStateError(f"agent {agent.number} is {agent.state.value}, not wrapping up")
+        left = max(0, (agent.wrapup_due_ms or self.now_ms) - self.now_ms)
+        await self._wrapup_timer(agent, min(3600_000, left + seconds * 1000))
+        self.roster.call_changed(agent, "extend")
 
     def _wrapup_over(self, agent: Agent) -> None:
         agent.wrapup_timer = None
+        agent.wrapup_due_ms = None
         if agent.state != S.WRAP_UP:
             return
         after, agent.after_call = agent.after_call, ""
@@ -127,8 +147,7 @@ class Desk:
         if agent.line is not None and not agent.line.open:
             raise AgentStateError(f"agent {agent.number}'s phone rings for its persistent line: lift it first")
         if agent.state == S.WRAP_UP:
-            self._cancel_timer(agent.wrapup_timer)
-            agent.wrapup_timer = None
+            self.stop_wrapup_timer(agent)
         agent.after_call = ""
         self.roster.signal(agent, G.READY)
         self.match()
@@ -138,8 +157,7 @@ class Desk:
             agent.after_call = f"not_ready:{reason}"          # after this call
             return
         if agent.state == S.WRAP_UP:
-            self._cancel_timer(agent.wrapup_timer)
-            agent.wrapup_timer = None
+            self.stop_wrapup_timer(agent)
         self.roster.signal(agent, G.NOT_READY, reason=reason)
 
     def logout(self, agent: Agent, force: bool = False) -> None:
@@ -149,8 +167,7 @@ class Desk:
             return
         if agent.state in (S.RESERVED, S.RINGING) and agent.call and agent.call.caller:
             self._stop_ringing(agent, agent.call.caller)
-        self._cancel_timer(agent.wrapup_timer)
-        agent.wrapup_timer = None
+        self.stop_wrapup_timer(agent)
         agent.after_call = ""
         self.roster.signal(agent, G.FORCE_LOGOUT if force else G.LOGOUT)
         self.close_line(agent)

@@ -30,6 +30,7 @@ class Agent:
     call: "AgentCall | None" = None
     after_call: str = ""            # asked during a call: "not_ready:REASON" or "logout", done when it ends
     wrapup_timer: int | None = None
+    wrapup_due_ms: int | None = None  # engine time its wrap-up ends (the timer's, moved by wrapup_extend)
     wrapup_started_ms: int | None = None   # engine time its wrap-up began (its length goes in acd_calls)
     last_row: int | None = None     # acd_calls row of its last queue call (the disposition goes there)
     persistent_line: bool = False   # by default it logs in on a persistent line (its configuration)

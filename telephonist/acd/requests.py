@@ -20,6 +20,7 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
     ready         agent                     (ends wrap-up early too)
     not_ready     agent, reason             one of [acd] not_ready_reasons; during a call: after it
     wrapup_end    agent, code, note         ends wrap-up now with a disposition code and a note
+    wrapup_extend agent, seconds            more time in wrap-up (default 60; an hour at most in all)
     disposition   agent, code, note         the code and note of the current or last call (wrap-up goes on)
     hold, unhold  agent                     the customer hears music / comes back
     hangup        agent                     ends the call (and a consultation)
@@ -190,6 +191,14 @@ class RequestHandler:
             raise ApiCallError("bad_request", f"reason must be one of {', '.join(self.svc.acd.not_ready_reasons)}")
         self.svc.not_ready(agent, reason)
         return self.svc.roster.describe(agent) | {"after_call": agent.after_call}
+
+    async def do_wrapup_extend(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        seconds = body.get("seconds", 60)
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or not 1 <= seconds <= 3600:
+            raise ApiCallError("bad_request", "'seconds' must be a whole number from 1 to 3600")
+        await self.svc.wrapup_extend(agent, seconds)
+        return self.svc.roster.describe(agent)
 
     def do_wrapup_end(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)

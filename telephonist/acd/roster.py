@@ -104,10 +104,11 @@ class Roster:
         fut.add_done_callback(self._written)
         self.publish("agent_state", self.describe(agent) | {"previous": prev.value, "signal": sig.value})
 
-    def call_changed(self, agent: Agent) -> None:
-        """The agent's call changed in the same state (a consulted agent took the caller over): subscribers hear
-        it as an agent_state with the signal "take", so that a desktop shows the caller it talks to now."""
-        self.publish("agent_state", self.describe(agent) | {"previous": agent.state.value, "signal": "take"})
+    def call_changed(self, agent: Agent, signal: str = "take") -> None:
+        """The agent's call changed in the same state (a consulted agent took the caller over: "take"; its
+        wrap-up was extended: "extend"): subscribers hear it as an agent_state with that signal, so that a
+        desktop shows the caller it talks to now, or the wrap-up's new end."""
+        self.publish("agent_state", self.describe(agent) | {"previous": agent.state.value, "signal": signal})
 
     def _written(self, fut: asyncio.Future) -> None:
         self.writes.discard(fut)
@@ -129,4 +130,6 @@ class Roster:
                 "call_id": caller.call_id if caller else None, "caller": caller.number if caller else "",
                 "call_queue": call.queue if call else None, "data": caller.data if caller else {},
                 "wait_ms": max(0, call.offered_ms - caller.entered_ms) if caller else 0,
-                "line": ("open" if agent.line.open else "ringing") if agent.line else None}
+                "line": ("open" if agent.line.open else "ringing") if agent.line else None,
+                "wrapup_left_ms": max(0, agent.wrapup_due_ms - self.now_ms())
+                if agent.wrapup_due_ms is not None and agent.state == AgentState.WRAP_UP else None}

@@ -30,7 +30,7 @@ ACTIONS: dict[str, dict[str, int]] = {
     "wrapup_end": {"code": 64, "note": 2000}, "disposition": {"code": 64, "note": 2000},
     "hold": {}, "unhold": {}, "hangup": {}, "transfer": {"to": 80}, "consult": {"to": 80},
     "complete_transfer": {}, "conference": {}, "cancel_consult": {}, "pickup": {"colleague": 32},
-    "answer": {}, "dial": {"number": 32, "queue": 32}, "take": {"call_id": 64}, "dtmf": {"digits": 32},
+    "wrapup_extend": {"seconds": 4}, "answer": {}, "dial": {"number": 32, "queue": 32}, "take": {"call_id": 64}, "dtmf": {"digits": 32},
 }
 AUDITED = ("login", "logout", "transfer", "pickup", "dial", "take")
 STATUS_OF = {"not_found": 404, "wrong_state": 409, "bad_request": 400, "forbidden": 403, "unavailable": 503,
@@ -114,6 +114,10 @@ def act(action: str):
         if name == "persistent_line":                  # a checkbox: the ACD rings the phone once, keeps it open
             if value:
                 args[name] = value in ("1", "on", "true")
+        elif name == "seconds":
+            if not value.isascii() or not value.isdigit():
+                return _refused(400, "bad_request", "'seconds' is a whole number")
+            args[name] = int(value)
         elif value or name == "code":
             args[name] = value
     try:

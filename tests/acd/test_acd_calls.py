@@ -212,3 +212,21 @@ async def test_on_demand_recording_starts_and_stops_when_the_agent_says(tmp_path
         await t.wait_for("line_state", chan=caller.split("~")[0], state="idle", since=m)
         wav = S.read_wav(started["path"])
         assert wav.channels == 2 and len(S.active_runs(wav.samples[0])) == 1
+
+
+async def test_wrap_up_is_extended_by_the_agent_and_ends_at_the_new_time(tmp_path):
+    async with running_acd(tmp_path, QUEUES, AGENTS) as acd:
+        t = acd.tester
+        caller = await acd.talking("1001", "8001")
+        with pytest.raises(ApiCallError, match="not wrapping up"):
+            await acd.ask("wrapup_extend", agent="1001", seconds=30)
+        m = acd.desk.mark()
+        await t.call("sim.hangup", far=caller)
+        wrap = await acd.wait_agent("1001", "wrap_up", since=m)
+        await t.call("sim.hangup", far=acd.phone("8001"))
+        got = await acd.ask("wrapup_extend", agent="1001", seconds=30)      # 5 s wrap-up, 30 s more
+        assert 34000 <= got["wrapup_left_ms"] <= 35000
+        with pytest.raises(ApiCallError, match="seconds"):
+            await acd.ask("wrapup_extend", agent="1001", seconds=0)
+        ready = await acd.wait_agent("1001", "ready", since=m)
+        assert 35000 <= ready["time_ms"] - wrap["time_ms"] < 35200

@@ -55,6 +55,10 @@ async def test_persistent_line_answer_keys_call_out_and_messages_from_the_desk(t
             assert (await act(agent1, "dtmf", digits="x")).status_code == 400
             assert (await act(agent1, "hangup")).status_code == 200
             await next_of(stream1, "agent_state", state="wrap_up")
+            assert (await act(agent1, "wrapup_extend", seconds="120")).status_code == 200    # more time for notes
+            extended = await next_of(stream1, "agent_state", signal="extend")
+            assert extended["state"] == "wrap_up" and extended["wrapup_left_ms"] > 120_000
+            assert (await act(agent1, "wrapup_extend", seconds="soon")).status_code == 400
 
             # a call out from the page: on the open line the customer is dialled at once
             mark = t.mark()

@@ -15,6 +15,7 @@
   let popCall = null;                 // the call whose pop is shown
   let lastQueue = null;               // the queue of the agent's last call (its dispositions at wrap-up)
   let consulting = false;             // a consultation is up: complete, conference or back to the caller
+  let wrapupEnd = null;               // when the ACD said wrap-up ends (after an extension), in server seconds
   const waiting = new Map();          // call_id -> waiting caller of the agent's queues
 
   const now = () => Date.now() / 1000 + skew;
@@ -41,6 +42,8 @@
 
   function setAgent(a) {
     agent = a;
+    if (a.state !== "wrap_up" || a.signal === "hangup") wrapupEnd = null;            // a new wrap-up: its own time
+    if (a.state === "wrap_up" && a.wrapup_left_ms != null) wrapupEnd = now() + a.wrapup_left_ms / 1000;
     if (a.call_queue) lastQueue = a.call_queue;
     if (a.call_id && CALL_STATES.includes(a.state) && a.call_id !== popCall) loadPop(a.call_id);
     if (a.state === "wrap_up" && !$("wrapup").dataset.open) openWrapup();
@@ -86,7 +89,7 @@
   function tick() {
     $("state-for").textContent = agent && agent.state !== "logged_out" ? clock(now() - agent.since) : "";
     if ($("wrapup").dataset.open && agent && agent.state === "wrap_up") {
-      const left = wrapupSeconds() - (now() - agent.since);
+      const left = wrapupEnd !== null ? wrapupEnd - now() : wrapupSeconds() - (now() - agent.since);
       $("countdown").textContent = left > 0 ? clock(left) : "";
     }
     for (const row of document.querySelectorAll("#waiting tbody tr")) {
@@ -235,6 +238,7 @@
     cancel_consult: async () => { if (await act("cancel_consult")) setConsulting(false); },
     pickup: () => act("pickup", {colleague: $("pickup-pick").value}),
     answer: () => act("answer"),
+    wrapup_extend: () => act("wrapup_extend", {seconds: "60"}),
   };
 
   for (const btn of document.querySelectorAll("button[data-action]")) {
