@@ -23,8 +23,9 @@ queues = ["sales"]
 
 
 async def engine_time_passes(t, ms: int) -> None:
+    mark = t.mark()
     handle = (await t.call("timer", ms=ms))["timer"]
-    await t.wait_for(lambda e: e.get("event") == "timer" and e["timer"] == handle)
+    await t.wait_for(lambda e: e.get("event") == "timer" and e["timer"] == handle, since=mark)
 
 
 def near(value: int, expected: int) -> bool:

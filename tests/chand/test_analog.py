@@ -35,9 +35,10 @@ async def test_fxo_inbound_ring_answer_dtmf_and_far_hangup(tmp_path, disconnect)
         tester = await chand.client("tester")
         offers = []
         await answer_all(desk, offers)
+        mark = tester.mark()
         r = await tester.call("sim.call", chan="pstn/2", caller="13812345678")
         far = r["far"]
-        await tester.wait_for("far", far=far, what="connected", timeout=60)
+        await tester.wait_for("far", far=far, what="connected", since=mark, timeout=60)
         await desk.wait_for("answered", chan="pstn/2", since=0)
         await tester.call("sim.dtmf", far=far, digits="58#")
         for d in "58#":
@@ -87,8 +88,9 @@ async def test_fxo_polarity_reversal_disconnect(tmp_path):
         desk = await chand.client("desk")
         tester = await chand.client("tester")
         await answer_all(desk, [])
+        mark = tester.mark()
         r = await tester.call("sim.call", chan="pstn/1", caller="13812345678")
-        await tester.wait_for("far", far=r["far"], what="connected", timeout=60)
+        await tester.wait_for("far", far=r["far"], what="connected", since=mark, timeout=60)
         await far_hangs_up_by_polarity(chand, tester, desk, r["far"])
 
 
@@ -178,8 +180,9 @@ async def test_hook_flash_both_ways(tmp_path):
         assert flash["chan"] == "phones/1"
         assert chand.board.lines["phones/1"].state.value == "up"        # a flash is not a hang-up
 
+        mark = tester.mark()
         r = await tester.call("sim.call", chan="pstn/1", caller="13812345678")
-        await tester.wait_for("far", far=r["far"], what="connected", timeout=60)
+        await tester.wait_for("far", far=r["far"], what="connected", since=mark, timeout=60)
         mark = tester.mark()
         await pbx.call("flash", chan="pstn/1")
         await tester.wait_for("far", far=r["far"], what="flash", since=mark, timeout=60)

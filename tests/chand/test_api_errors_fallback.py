@@ -97,9 +97,10 @@ async def test_caller_hears_fallback_when_application_goes(tmp_path, how):
             await crm.call("answer", chan=ev["chan"])
             answered.set()
         crm.on("offer", on_offer)
+        mark = tester.mark()
         r = await tester.call("sim.call", chan="e1a/1", caller="5551234", dialled="100")
         far = r["far"]
-        await tester.wait_for("far", far=far, what="connected")
+        await tester.wait_for("far", far=far, what="connected", since=mark)
         heard = tmp_path / "heard.wav"
         await tester.call("sim.record", far=far, path=str(heard))
         await answered.wait()

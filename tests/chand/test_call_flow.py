@@ -39,9 +39,10 @@ async def test_inbound_collect_dial_bridge(tmp_path):
         ivr.on("answered", on_answered)
         ivr.on("collect_done", on_collect_done)
 
+        mark = tester.mark()
         r = await tester.call("sim.call", chan="e1a/3", caller="13912345678", dialled="4008001234")
         far = r["far"]
-        await tester.wait_for("far", far=far, what="connected")
+        await tester.wait_for("far", far=far, what="connected", since=mark)
         await tester.call("sim.dtmf", far=far, digits="1234")
         await asyncio.wait_for(collected.wait(), 30)
         assert result["digits"] == "1234"
@@ -56,8 +57,9 @@ async def test_inbound_collect_dial_bridge(tmp_path):
         assert out_far.dialled == "138001234"
         # the caller hangs up: the bridge breaks, the app hangs up the other leg
         ivr.on("hangup", lambda ev: ivr.call("hangup", chan=result["out"]) if ev["chan"] == "e1a/3" else None)
+        mark = ivr.mark()
         await tester.call("sim.hangup", far=far)
-        await ivr.wait_for("ended", chan=result["out"])
+        await ivr.wait_for("ended", chan=result["out"], since=mark)
 
         await chand.board.recorder.drain()
         legs = await chand.store.recent(10)

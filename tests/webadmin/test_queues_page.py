@@ -60,9 +60,10 @@ async def _call_waits(sock: str) -> None:
     c = await connect(sock, "tester")
     try:
         await c.call("subscribe", lines=False, topics=["queue"])
+        mark = c.mark()
         await c.call("sim.call", span="e1a", caller="13800000001", dialled="4009")
         await c.wait_for(lambda e: e.get("event") == "published" and e["body"]["kind"] == "caller_joined"
-                         and e["body"]["queue"] == "sales", timeout=60)
+                         and e["body"]["queue"] == "sales", since=mark, timeout=60)
     finally:
         await c.close()
 
