@@ -460,8 +460,8 @@ async def measure(clients: int, seconds: float, changes_per_s: float, calls_per_
         cpu0, load0, t0 = daemons.cpu_s(), os.getloadavg(), time.monotonic()
         drive.recording = True
         await drive.run(seconds, changes_per_s, calls_per_s)
+        drive.recording = False                 # what the drive set going goes on, unmeasured
         await asyncio.sleep(GRACE_S)
-        drive.recording = False
         cpu1, wall, load1 = daemons.cpu_s(), time.monotonic() - t0, os.getloadavg()
         desks.stdin.write(b"stop\n")
         await desks.stdin.drain()
