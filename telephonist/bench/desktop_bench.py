@@ -38,7 +38,7 @@ import tempfile
 import time
 from typing import Any
 
-QUEUE_AGENTS = 50                    # agents per queue (each agent serves one queue)
+QUEUE_AGENTS = 50                    # agents per queue by default (each agent serves one queue)
 PASSWORD = "bench-desk-password"
 PASSWORD_HASH = "pbkdf2:sha256:1000"  # the users' stored hash: 500 logins at set-up, not what is measured
 GOAL = {"event_p99_ms": 250, "page_p99_ms": 500}
@@ -46,8 +46,8 @@ GRACE_S = 3.0                        # after the drive, before the streams close
 
 
 # ---- the system under test --------------------------------------------------------------------------------
-def _config(tmp: str, clients: int) -> str:
-    queues = (clients + QUEUE_AGENTS - 1) // QUEUE_AGENTS
+def _config(tmp: str, clients: int, queue_agents: int) -> str:
+    queues = _queues(clients, queue_agents)
     lines = [f"""
 [system]
 node = "bench"
@@ -93,13 +93,21 @@ not_ready_reasons = ["break", "meal", "missed"]
                      f'[[queues]]\nname = "q{q}"\nstrategy = "longest_idle"\nwrapup_s = 2\n')
     for n in range(clients):
         lines.append(f'[[agents]]\nnumber = "{_agent(n)}"\nname = "Agent {n}"\nextension = "{_extension(n)}"\n'
-                     f'queues = ["q{n // QUEUE_AGENTS}"]\n')
+                     f'queues = ["{_queue(n, queue_agents)}"]\n')
     path = os.path.join(tmp, "telephonist.toml")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     os.makedirs(os.path.join(tmp, "prompts"), exist_ok=True)
     os.makedirs(os.path.join(tmp, "recordings"), exist_ok=True)
     return path
+
+
+def _queues(clients: int, queue_agents: int) -> int:
+    return (clients + queue_agents - 1) // queue_agents
+
+
+def _queue(n: int, queue_agents: int) -> str:
+    return f"q{n // queue_agents}"
 
 
 def _agent(n: int) -> str:
@@ -212,9 +220,10 @@ class Drive:
     """Ready / not ready requests and sim callers through chand and the ACD; every ACD event stamped as the
     bus delivers it (``stamps``), ready / not ready events also with the time their request was sent."""
 
-    def __init__(self, client, clients: int, rng: random.Random) -> None:
+    def __init__(self, client, clients: int, queue_agents: int, rng: random.Random) -> None:
         self.c = client
         self.clients = clients
+        self.queue_agents = queue_agents
         self.rng = rng
         self.state: dict[str, str] = {}
         self.stamps: dict[tuple, float] = {}
@@ -290,7 +299,7 @@ class Drive:
             pass
 
     async def run(self, seconds: float, changes_per_s: float, calls_per_s: float) -> None:
-        queues = (self.clients + QUEUE_AGENTS - 1) // QUEUE_AGENTS
+        queues = _queues(self.clients, self.queue_agents)
         loop = asyncio.get_running_loop()
         start = loop.time()
         due_change = due_call = start
@@ -430,10 +439,10 @@ def _own_cpu_s() -> float:
 
 # ---- the run ----------------------------------------------------------------------------------------------
 async def measure(clients: int, seconds: float, changes_per_s: float, calls_per_s: float, pages_per_s: float,
-                  seed: int = 1) -> dict[str, Any]:
+                  queue_agents: int = QUEUE_AGENTS, seed: int = 1) -> dict[str, Any]:
     from telephonist.client import Client
     tmp = tempfile.mkdtemp(prefix="telephonist-bench-desktop-")
-    config = _config(tmp, clients)
+    config = _config(tmp, clients, queue_agents)
     db_url = f"sqlite:///{tmp}/telephonist.db"
     await asyncio.to_thread(_make_users, db_url, clients)
     daemons = Daemons(tmp, config)
@@ -443,7 +452,7 @@ async def measure(clients: int, seconds: float, changes_per_s: float, calls_per_
         client = await _until("chand", lambda: Client.connect_unix(f"{tmp}/chand.sock", app="bench"), daemons)
         await client.call("subscribe", lines=False, topics=["queue"])
         daemons.start("acd")
-        drive = Drive(client, clients, random.Random(seed))
+        drive = Drive(client, clients, queue_agents, random.Random(seed))
         await _until("the ACD", lambda: drive.ask("status"), daemons)
         port = _free_port()
         daemons.start("webadmin", "--port", str(port))
@@ -469,10 +478,11 @@ async def measure(clients: int, seconds: float, changes_per_s: float, calls_per_
         with open(out, encoding="utf-8") as f:
             seen = json.load(f)
         daemons.check()
-        result = _figures(drive, seen, clients)
+        result = _figures(drive, seen, clients, queue_agents)
         result.update({
             "seconds": seconds, "state_changes_per_s": changes_per_s, "calls_per_s": calls_per_s,
-            "pages_per_s": pages_per_s, **drive.counts,
+            "pages_per_s": pages_per_s, "queues": _queues(clients, queue_agents), "queue_agents": queue_agents,
+            **drive.counts,
             "cpu_percent": {**{k: round(100 * (cpu1[k] - cpu0[k]) / wall, 1) for k in cpu0},
                             "desktops_client": round(100 * seen["cpu_s"] / seen["wall_s"], 1)},
             "client_loop_lag_p99_ms": round(_pct(sorted(seen["loop_lag_ms"]), 0.99), 1),
@@ -491,7 +501,7 @@ async def measure(clients: int, seconds: float, changes_per_s: float, calls_per_
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _figures(drive: Drive, seen: dict[str, Any], clients: int) -> dict[str, Any]:
+def _figures(drive: Drive, seen: dict[str, Any], clients: int, queue_agents: int) -> dict[str, Any]:
     got: dict[tuple[int, tuple], float] = {}
     for n, at, key in seen["receipts"]:
         got.setdefault((n, tuple(key)), at)
@@ -500,7 +510,7 @@ def _figures(drive: Drive, seen: dict[str, Any], clients: int) -> dict[str, Any]
         if body.get("kind") not in _desk_kinds():
             continue
         for n in range(clients):
-            if not concerns(_agent(n), f"q{n // QUEUE_AGENTS}", body):
+            if not concerns(_agent(n), _queue(n, queue_agents), body):
                 continue
             expected += 1
             at = got.get((n, key))
@@ -563,12 +573,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state-changes", type=float, default=20.0, help="ready / not ready requests per second")
     p.add_argument("--calls", type=float, default=2.0, help="sim callers ringing the queues per second")
     p.add_argument("--pages", type=float, default=5.0, help="call log pages fetched per second meanwhile")
+    p.add_argument("--queue-agents", type=int, default=QUEUE_AGENTS,
+                   help="agents per queue: a caller's comings and goings go to each of their desktops")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", action="store_true")
 
 
 def main(args: argparse.Namespace) -> int:
-    result = asyncio.run(measure(args.clients, args.seconds, args.state_changes, args.calls, args.pages, args.seed))
+    result = asyncio.run(measure(args.clients, args.seconds, args.state_changes, args.calls, args.pages,
+                                 args.queue_agents, args.seed))
     if args.json:
         print(json.dumps(result))
     else:
