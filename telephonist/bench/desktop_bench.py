@@ -432,6 +432,14 @@ async def _desktops(base: str, clients: int, pages_per_s: float, out: str) -> No
                    "loop_lag_ms": lags}, f)
 
 
+def _host_cpu_s() -> float:
+    """CPU seconds the whole machine has been busy (all CPUs: 2 CPUs busy for 1 s count 2 s)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)          # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")      # without guest time (counted in user)
+
+
 def _own_cpu_s() -> float:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return ru.ru_utime + ru.ru_stime
@@ -466,12 +474,14 @@ async def measure(clients: int, seconds: float, changes_per_s: float, calls_per_
         line = await asyncio.wait_for(desks.stdout.readline(), 600)
         if line.strip() != b"ready":
             raise RuntimeError(f"the desktops did not open (exit {await desks.wait()})")
-        cpu0, load0, t0 = daemons.cpu_s(), os.getloadavg(), time.monotonic()
+        cpu0, host0, own0 = daemons.cpu_s(), _host_cpu_s(), _own_cpu_s()
+        load0, t0 = os.getloadavg(), time.monotonic()
         drive.recording = True
         await drive.run(seconds, changes_per_s, calls_per_s)
         drive.recording = False                 # what the drive set going goes on, unmeasured
         await asyncio.sleep(GRACE_S)
-        cpu1, wall, load1 = daemons.cpu_s(), time.monotonic() - t0, os.getloadavg()
+        cpu1, host1, own1 = daemons.cpu_s(), _host_cpu_s(), _own_cpu_s()
+        wall, load1 = time.monotonic() - t0, os.getloadavg()
         desks.stdin.write(b"stop\n")
         await desks.stdin.drain()
         await desks.wait()
@@ -484,7 +494,9 @@ async def measure(clients: int, seconds: float, changes_per_s: float, calls_per_
             "pages_per_s": pages_per_s, "queues": _queues(clients, queue_agents), "queue_agents": queue_agents,
             **drive.counts,
             "cpu_percent": {**{k: round(100 * (cpu1[k] - cpu0[k]) / wall, 1) for k in cpu0},
-                            "desktops_client": round(100 * seen["cpu_s"] / seen["wall_s"], 1)},
+                            "desktops_client": round(100 * seen["cpu_s"] / seen["wall_s"], 1),
+                            "bench_driver": round(100 * (own1 - own0) / wall, 1)},
+            "host_busy_percent": round(100 * (host1 - host0) / wall, 1),
             "client_loop_lag_p99_ms": round(_pct(sorted(seen["loop_lag_ms"]), 0.99), 1),
             "machine": _machine(), "loadavg_before": [round(x, 2) for x in load0],
             "loadavg_after": [round(x, 2) for x in load1]})
