@@ -144,14 +144,16 @@ def _make_users(db_url: str, clients: int) -> None:
 class Daemons:
     """chand, the ACD and the console, each started as `telephonist KIND --config` starts it."""
 
-    def __init__(self, tmp: str, config: str) -> None:
-        self.tmp, self.config = tmp, config
+    def __init__(self, tmp: str, config: str, profile: str = "") -> None:
+        self.tmp, self.config, self.profile = tmp, config, profile
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self, kind: str, *extra: str) -> None:
+        """``profile`` == kind: under cProfile (its main thread, the event loop), stats in ./KIND.pstats."""
         log = open(os.path.join(self.tmp, f"{kind}.log"), "wb")
-        self.procs[kind] = subprocess.Popen([sys.executable, "-m", "telephonist.cli", kind, "--config", self.config,
-                                             *extra], stdout=log, stderr=subprocess.STDOUT)
+        profiler = ["-m", "cProfile", "-o", os.path.abspath(f"{kind}.pstats")] if kind == self.profile else []
+        self.procs[kind] = subprocess.Popen([sys.executable, *profiler, "-m", "telephonist.cli", kind,
+                                             "--config", self.config, *extra], stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
     def check(self) -> None:
@@ -167,9 +169,9 @@ class Daemons:
         return {kind: _process_cpu_s(p.pid) for kind, p in self.procs.items()}
 
     def stop(self) -> None:
-        for p in reversed(list(self.procs.values())):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
+        for kind, p in reversed(list(self.procs.items())):
+            if p.poll() is None:          # SIGINT: a KeyboardInterrupt, on which cProfile still writes its stats
+                p.send_signal(signal.SIGINT if kind == self.profile else signal.SIGTERM)
         for p in self.procs.values():
             try:
                 p.wait(15)
@@ -447,13 +449,13 @@ def _own_cpu_s() -> float:
 
 # ---- the run ----------------------------------------------------------------------------------------------
 async def measure(clients: int, seconds: float, changes_per_s: float, calls_per_s: float, pages_per_s: float,
-                  queue_agents: int = QUEUE_AGENTS, seed: int = 1) -> dict[str, Any]:
+                  queue_agents: int = QUEUE_AGENTS, seed: int = 1, profile: str = "") -> dict[str, Any]:
     from telephonist.client import Client
     tmp = tempfile.mkdtemp(prefix="telephonist-bench-desktop-")
     config = _config(tmp, clients, queue_agents)
     db_url = f"sqlite:///{tmp}/telephonist.db"
     await asyncio.to_thread(_make_users, db_url, clients)
-    daemons = Daemons(tmp, config)
+    daemons = Daemons(tmp, config, profile)
     client = desks = None
     try:
         daemons.start("chand")
@@ -588,12 +590,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--queue-agents", type=int, default=QUEUE_AGENTS,
                    help="agents per queue: a caller's comings and goings go to each of their desktops")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--profile", choices=("chand", "acd", "webadmin"), default="",
+                   help="run that daemon under cProfile (slower); its stats go to ./DAEMON.pstats")
     p.add_argument("--json", action="store_true")
 
 
 def main(args: argparse.Namespace) -> int:
     result = asyncio.run(measure(args.clients, args.seconds, args.state_changes, args.calls, args.pages,
-                                 args.queue_agents, args.seed))
+                                 args.queue_agents, args.seed, args.profile))
     if args.json:
         print(json.dumps(result))
     else:
