@@ -456,7 +456,7 @@ async def measure(clients: int, seconds: float, changes_per_s: float, calls_per_
     db_url = f"sqlite:///{tmp}/telephonist.db"
     await asyncio.to_thread(_make_users, db_url, clients)
     daemons = Daemons(tmp, config, profile)
-    client = desks = None
+    client = desks = drive = None
     try:
         daemons.start("chand")
         client = await _until("chand", lambda: Client.connect_unix(f"{tmp}/chand.sock", app="bench"), daemons)
@@ -507,7 +507,7 @@ async def measure(clients: int, seconds: float, changes_per_s: float, calls_per_
         if desks is not None and desks.returncode is None:
             desks.kill()
             await desks.wait()
-        for t in list(drive.tasks) if client is not None else ():
+        for t in list(drive.tasks) if drive is not None else ():
             t.cancel()
         if client is not None:
             await client.close()
