@@ -35,6 +35,7 @@ KEEPALIVE_S = 15.0
 MAX_STREAM_S = 600.0
 QUEUE_MAX = 2000                            # messages a slow browser may fall behind before it starts over
 RETRY_MS = 2000
+BATCH_MAX = 200                             # queued messages one write may carry
 
 
 class EventStreams:
@@ -107,15 +108,17 @@ class EventStreams:
                 self.detach()
 
     def _fan_out(self, msg: dict[str, Any]) -> None:
+        # a message every viewer sees alike is encoded once for all of its streams
+        shared = self._encode(msg) if type(self).render is EventStreams.render else None
         for q, viewer in self._queues.items():
             if not self.wants(viewer, msg):
                 continue
             try:
-                q.put_nowait(msg)
+                q.put_nowait((msg, shared))
             except asyncio.QueueFull:          # a stalled browser: start it over from a snapshot
                 while not q.empty():
                     q.get_nowait()
-                q.put_nowait(self.first(viewer))
+                q.put_nowait((self.first(viewer), None))
 
     # ---- one stream --------------------------------------------------------------------------------
     async def stream(self, viewer: Any, headers: list[tuple[bytes, bytes]], receive: Any, send: Any) -> None:
@@ -142,7 +145,11 @@ class EventStreams:
                 if gone in done or closing in done:
                     break
                 if get in done:
-                    text, get = self._event(viewer, get.result()), None
+                    # what else is queued already goes in the same write: one send for a burst of events
+                    items, get = [get.result()], None
+                    while len(items) < BATCH_MAX and not q.empty():
+                        items.append(q.get_nowait())
+                    text = "".join(shared or self._event(viewer, msg) for msg, shared in items)
                 else:
                     text = ": keepalive\n\n"
                 await _body(send, text)
@@ -157,7 +164,11 @@ class EventStreams:
                     f.cancel()
 
     def _event(self, viewer: Any, msg: dict[str, Any]) -> str:
-        return f"event: {msg['type']}\ndata: {json.dumps(self.render(viewer, msg), ensure_ascii=False)}\n\n"
+        return self._encode(self.render(viewer, msg), msg["type"])
+
+    @staticmethod
+    def _encode(msg: dict[str, Any], kind: str | None = None) -> str:
+        return f"event: {kind or msg['type']}\ndata: {json.dumps(msg, ensure_ascii=False)}\n\n"
 
 
 class LiveStreams(EventStreams):
