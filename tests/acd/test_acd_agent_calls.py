@@ -77,7 +77,7 @@ async def test_click_to_dial_rings_the_agent_then_the_customer_with_the_queues_c
         await acd.wait_agent("1001", "wrap_up", since=m)
         await acd.service.roster.drain()                                 # its state changes are committed
         log = acd.rows("SELECT signal FROM acd_agent_log WHERE agent = '1001' ORDER BY id")
-        assert [r["signal"] for r in log] == ["login", "dial", "answer", "hangup"]
+        assert [r["signal"] for r in log][:4] == ["login", "dial", "answer", "hangup"]   # then wrap-up's end, 2 s on
 
 
 async def test_a_busy_customer_ends_the_agents_call_and_a_persistent_line_stays_open(tmp_path):
