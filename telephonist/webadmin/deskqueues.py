@@ -18,11 +18,21 @@ from telephonist.webadmin.files import config_or_none
 from telephonist.webadmin.site import site
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple, Config]] = {}
+_cache: dict[str, tuple[tuple, Config]] = {}            # configuration file -> (its files' stamp, reading)
+_settings: dict[int, tuple[Config, dict[str, Any]]] = {}  # the desktop's view of the last reading
 
 
 def desk_settings() -> dict[str, Any]:
-    return settings_of(current_config())
+    cfg = current_config()
+    with _lock:
+        kept = _settings.get(id(cfg))
+    if kept is not None and kept[0] is cfg:
+        return kept[1]
+    settings = settings_of(cfg)
+    with _lock:
+        _settings.clear()
+        _settings[id(cfg)] = (cfg, settings)
+    return settings
 
 
 def current_config() -> Config:

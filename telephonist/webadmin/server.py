@@ -1,10 +1,10 @@
 """Serving the console: one process, one port, an asyncio HTTP server (uvicorn) in front of Flask.
 
 * ``GET /live/events`` (the live board's event stream), ``GET /agent/events`` (an agent
-  desktop's) and ``GET /supervisor/events`` (the supervisor page's and the wallboard's) are admitted
-  by Flask like any request (the guard, the session, the ``live.view``, ``desk.use``,
-  ``supervise.use`` or ``wallboard.view`` right) and then held on the event loop (livestream.py,
-  deskfeed.py, supfeed.py): an open page costs a socket and a small queue, no thread.
+  desktop's), ``GET /supervisor/events`` and ``GET /wallboard/events`` (the supervisor page's, a
+  wallboard's) are admitted by Flask like any request (the guard, the session, the ``live.view``,
+  ``desk.use``, ``supervise.use`` or ``wallboard.view`` right) and then held on the event loop
+  (livestream.py, deskfeed.py, supfeed.py): an open page costs a socket and a small queue, no thread.
 * Every other request runs Flask (WSGI) on a bounded pool of worker threads (a2wsgi), once its
   body has been read whole on the event loop (spooled to a temporary file past 1 MiB, refused
   with 413 past the console's upload limit): a slow or stalled client never holds a worker.
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/live/events"
 DESK_EVENTS_PATH = "/agent/events"
-SUPERVISOR_EVENTS_PATH = "/supervisor/events"
+SUPERVISOR_EVENTS_PATHS = ("/supervisor/events", "/wallboard/events")       # one kind of stream, two admissions
 SPOOL_BYTES = 1 << 20               # a request body larger than this waits on disk, not in memory
 BODY_CHUNK = 64 * 1024
 SEND_QUEUE = 256                    # response chunks (8 KiB each) a worker may hand over before it waits
@@ -58,7 +58,8 @@ class ConsoleAsgi:
         self.supervisor_streams = SupervisorStreams(app.extensions["desk_feed"], lambda: read_board_figures(app))
         app.extensions["supervisor_streams"] = self.supervisor_streams
         self.by_path: dict[str, EventStreams] = {EVENTS_PATH: self.streams, DESK_EVENTS_PATH: self.desk_streams,
-                                                 SUPERVISOR_EVENTS_PATH: self.supervisor_streams}
+                                                 **dict.fromkeys(SUPERVISOR_EVENTS_PATHS, self.supervisor_streams)}
+        self.kinds = list(dict.fromkeys(self.by_path.values()))
         self.wsgi = WSGIMiddleware(app, workers=workers, send_queue_size=SEND_QUEUE)
         self.max_body = int(app.config["MAX_CONTENT_LENGTH"])
 
@@ -76,7 +77,7 @@ class ConsoleAsgi:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                for streams in self.by_path.values():
+                for streams in self.kinds:
                     streams.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -85,7 +86,7 @@ class ConsoleAsgi:
                 return
 
     def close_streams(self) -> None:
-        for streams in self.by_path.values():
+        for streams in self.kinds:
             streams.close()
 
     async def _page(self, scope: dict, receive: Any, send: Any) -> None:

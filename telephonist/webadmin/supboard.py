@@ -56,7 +56,8 @@ def midnight(now: datetime, tz: ZoneInfo) -> datetime:
 
 
 def read_board_figures(app: Flask) -> dict[str, Any]:
-    """The settings and figures of every queue and the calls each agent answered today, as of now (a worker thread: the database and the files)."""
+    """The settings and figures of every queue and the calls each agent answered today, as of now (run in a
+    worker thread: it reads the database and the configuration files)."""
     with app.app_context():
         cfg = current_config()
         tz = site_tz()

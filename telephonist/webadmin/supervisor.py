@@ -5,7 +5,7 @@ Actions (right ``supervise.use``, checked here whatever the page showed; each wr
 listen / whisper / barge (the ACD's ``supervise``: the supervisor's phone rings — the user's agent ID, whose
 extension the ACD knows, or an extension the supervisor typed) and force ready / not ready / logout (the ACD's
 ``force``). The wallboard (right ``wallboard.view``) has no controls. Both pages' live channel is
-``GET /supervisor/events`` (supfeed.py), held on the console server's event loop.
+``GET /supervisor/events`` and ``/wallboard/events`` (supfeed.py), held on the console server's event loop.
 """
 from __future__ import annotations
 
@@ -61,18 +61,25 @@ def wallboard():
 
 
 @bp.route("/supervisor/events")
+@requires("supervise.use")
 def events():
-    """Admission to the live channel: ``supervise.use`` for the page, ``wallboard.view`` for a wallboard."""
-    user = g.get("user")
-    wall = request.args.get("view") == "wallboard"
-    if user is None or not user.can("wallboard.view" if wall else "supervise.use"):
-        abort(403)
+    """Admission to the supervisor page's live channel (held on the console server's loop: supfeed.py)."""
+    return _admit("supervisor")
+
+
+@bp.route("/wallboard/events")
+@requires("wallboard.view")
+def wallboard_events():
+    """Admission to a wallboard's: the same stream, the queues only."""
+    return _admit("wallboard")
+
+
+def _admit(viewer: str) -> Response:
     streams = current_app.extensions.get("supervisor_streams")
     if streams is None:
         abort(503, description="live events are served by `telephonist webadmin` (its ASGI server)")
     return Response(status=200, mimetype="text/event-stream", headers={
-        "Cache-Control": "no-cache", "X-Accel-Buffering": "no",
-        TICKET_HEADER: streams.admit("wallboard" if wall else "supervisor")})
+        "Cache-Control": "no-cache", "X-Accel-Buffering": "no", TICKET_HEADER: streams.admit(viewer)})
 
 
 @bp.route("/supervisor/act/<action>", methods=["POST"])

@@ -66,7 +66,8 @@ def agent(board: dict, number: str) -> dict:
 
 def audit_actions(app) -> list[tuple[str, str]]:
     with db.reading(app) as conn:
-        return [(r.action, r.target) for r in conn.exec_driver_sql("SELECT action, target FROM wa_audit_log ORDER BY id")]
+        rows = conn.exec_driver_sql("SELECT action, target FROM wa_audit_log ORDER BY id")
+        return [(r.action, r.target) for r in rows]
 
 
 async def test_supervisor_sees_a_caller_wait_and_be_answered_and_listens_in(tmp_path):
@@ -75,7 +76,7 @@ async def test_supervisor_sees_a_caller_wait_and_be_answered_and_listens_in(tmp_
         await acd.login("1001", "8001", ready=False)
         stream = await EventStream.open(site.served.port, session_cookie(site.app, "super"), "/supervisor/events")
         wall = await EventStream.open(site.served.port, session_cookie(site.app, "super"),
-                                      "/supervisor/events?view=wallboard")
+                                      "/wallboard/events")
         supervisor = await logged_in(site.app, "super")
         try:
             assert stream.status == 200
@@ -147,7 +148,7 @@ async def test_actions_are_refused_without_the_right_and_for_bad_input(tmp_path)
         assert r.status_code == 403
         assert (await asyncio.to_thread(agent1.get, "/supervisor/")).status_code == 403
         assert (await asyncio.to_thread(agent1.get, "/wallboard")).status_code == 403
-        for user, path in (("agent1", "/supervisor/events"), ("agent1", "/supervisor/events?view=wallboard"),
+        for user, path in (("agent1", "/supervisor/events"), ("agent1", "/wallboard/events"),
                            ("audit", "/supervisor/events")):
             other = await EventStream.open(site.served.port, session_cookie(site.app, user), path)
             assert other.status == 403, (user, path)
@@ -158,7 +159,8 @@ async def test_actions_are_refused_without_the_right_and_for_bad_input(tmp_path)
         page = (await asyncio.to_thread(supervisor.get, "/supervisor/")).get_data(as_text=True)
         assert 'id="supervisor"' in page and 'id="phone"' in page
         zh = await asyncio.to_thread(supervisor.get, "/wallboard", headers={"Accept-Language": "zh-CN"})
-        assert zh.status_code == 200 and "最长等待" in zh.get_data(as_text=True) and "<nav>" not in zh.get_data(as_text=True)
+        text = zh.get_data(as_text=True)
+        assert zh.status_code == 200 and "最长等待" in text and "<nav>" not in text
         for action, form, status, code in (
                 ("listen", {"agent": "1001"}, 400, "bad_request"),                  # the super user has no phone
                 ("listen", {"agent": "1001", "phone": "80;01"}, 400, "bad_request"),
@@ -187,8 +189,8 @@ alert_service_level = [0.6, 0.8]
         load_config(str(path))
     lines = path.read_text().splitlines()
     got = {(p.line, p.message) for p in e.value.problems}
-    assert {line for line, _ in got} == {lines.index("alert_wait_s = [60, 30]") + 1, lines.index("alert_waiting = [3]") + 1,
-                                         lines.index("alert_service_level = [0.6, 0.8]") + 1}
+    assert {line for line, _ in got} == {lines.index(text) + 1 for text in (
+        "alert_wait_s = [60, 30]", "alert_waiting = [3]", "alert_service_level = [0.6, 0.8]")}
     text = " | ".join(m for _, m in got)
     for words in ("must not be more than red", "is a pair [amber, red]", "amber is the higher share"):
         assert words in text, text

@@ -32,6 +32,6 @@
     });
   }
 
-  B.connect("supervisor/events?view=wallboard", render);
+  B.connect("wallboard/events", render);
   setInterval(render, 1000);
 })();
