@@ -63,7 +63,7 @@ class BoardFeed(DeskFeed):
             waiting = {q: sorted(c.values(), key=lambda c: c["since"]) for q, c in self._waiting.items()}
         with self._calls_lock:
             calls = dict(self._calls)
-        names = list(queues) + sorted({q for a in agents for q in a.get("queues", ())} | set(waiting) - set(queues))
+        names = list(queues) + sorted(({q for a in agents for q in a.get("queues", ())} | set(waiting)) - set(queues))
         rows = []
         for q in names:
             callers = waiting.get(q, [])

@@ -133,7 +133,7 @@ async def test_supervisor_sees_a_caller_wait_and_be_answered_and_listens_in(tmp_
             kind, snap = await wall.next()
             assert kind == "snapshot" and snap["board"]["agents"] == []
             assert all(q["callers"] == [] for q in snap["board"]["queues"])
-            assert "sales" in [q["queue"] for q in snap["board"]["queues"]]
+            assert [q["queue"] for q in snap["board"]["queues"]] == ["sales"]          # each queue once
         finally:
             await stream.close()
             await wall.close()
