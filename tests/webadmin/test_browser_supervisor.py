@@ -1,7 +1,7 @@
 """The supervisor page and the wallboard in Debian's Chromium (Playwright), on a real chand, ACD and ivrd: a
 caller waits and the supervisor page shows it (the longest wait ticking), then answered after the supervisor
 forced the agent ready — all without a reload; forcing not ready changes the agent's state on the page. The
-wallboard shows a second caller waiting without a reload, and after the console server restarted (its streams
+wallboard shows a second caller waiting without a reload, amber once the queue's threshold is set, and after the console server restarted (its streams
 cut, the port closed for a while) it reconnects by itself and shows the caller abandoning. Screenshots go to
 tests/_artifacts/screenshots/."""
 from __future__ import annotations
@@ -89,8 +89,15 @@ async def test_the_supervisor_page_and_the_wallboard_follow_the_queue(tmp_path):
                 await expect(tile.locator(".fig.answered b")).to_have_text("1")
                 assert await wall.locator("button, nav, input").count() == 0
                 await wall.evaluate("window.notReloaded = true")
+
+                # thresholds added to the configuration: read again, one caller waiting turns amber on both pages
+                conf = tmp_path / "telephonist.toml"
+                conf.write_text(conf.read_text().replace('name = "sales"\n',
+                                                         'name = "sales"\nalert_waiting = [1, 2]\n', 1))
                 second = await site.caller_to_queue(SECOND, POLICY)
                 await expect(tile.locator(".fig.waiting b")).to_have_text("1")
+                await expect(tile.locator(".fig.waiting")).to_have_class("fig waiting amber", timeout=40000)
+                await expect(sales.locator("td.waiting")).to_have_class("num waiting amber", timeout=40000)
                 await wall.screenshot(path=SHOTS / "wallboard.png")
 
                 # the console server restarts: the wallboard sees it gone, then reconnects by itself
