@@ -35,25 +35,19 @@ async def act(client, action: str, **form):
     return await asyncio.to_thread(client.post, f"/supervisor/act/{action}", data={**form, "csrf_token": token})
 
 
-async def board_until(stream: EventStream, pred, what: str) -> dict:
-    """The board of the next snapshot or board message that satisfies pred."""
+async def until(stream: EventStream, part: str, pred, what: str) -> dict:
+    """The next snapshot, or message with that part ("board", "figures"), whose part satisfies pred."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 30
     while True:
         kind, data = await stream.next(max(0.1, deadline - loop.time()))
-        if kind in ("snapshot", "board") and pred(data["board"]):
-            return data["board"]
-        assert loop.time() < deadline, f"no board with {what}"
-
-
-async def figures_until(stream: EventStream, pred, what: str) -> dict:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while True:
-        kind, data = await stream.next(max(0.1, deadline - loop.time()))
-        if kind in ("snapshot", "figures") and pred(data["figures"]):
+        if kind in ("snapshot", part) and pred(data[part]):
             return data
-        assert loop.time() < deadline, f"no figures with {what}"
+        assert loop.time() < deadline, f"no {part} with {what}"
+
+
+async def board_until(stream: EventStream, pred, what: str) -> dict:
+    return (await until(stream, "board", pred, what))["board"]
 
 
 def queue(board: dict, name: str = "sales") -> dict:
@@ -100,7 +94,7 @@ async def test_supervisor_sees_a_caller_wait_and_be_answered_and_listens_in(tmp_
             assert a["caller"] == CALLER and a["call_since"] is not None
 
             # the figures of today: what the ACD wrote into acd_calls
-            got = await figures_until(stream, lambda f: (f["sales"]["today"] or {}).get("answered") == 1, "answered")
+            got = await until(stream, "figures", lambda f: (f["sales"]["today"] or {}).get("answered") == 1, "answered")
             rows = acd_calls(site, CALLER)
             assert len(rows) == 1 and rows[0]["outcome"] == "answered"
             today = got["figures"]["sales"]["today"]
