@@ -1,7 +1,7 @@
 """The supervisor page's server side on a real chand, ACD and ivrd (real-time clock): its event stream shows a
 caller waiting, then answered, with the figures of today summed from what the ACD wrote; forcing an agent
 not ready and ready is the ACD's `force`; listening rings the supervisor's sim phone, which then hears the
-caller and the agent and is heard by neither; every action is audited; users without `supervise.use` are
+caller and the agent and is heard by neither (coaching: heard by the agent only); every action is audited; users without `supervise.use` are
 refused (nothing changes in the ACD); a wallboard's stream has the queues only. The alert thresholds are
 checked with file:line."""
 from __future__ import annotations
@@ -116,11 +116,25 @@ async def test_supervisor_sees_a_caller_wait_and_be_answered_and_listens_in(tmp_
             await says(t, agent_far, "2", [caller_far, sup_far], everyone)
             await says(t, sup_far, "3", [], everyone)
 
+            # whisper (coach): the supervisor hangs up, is rung again, and now only the agent hears it
+            m = t.mark()
+            await t.call("sim.hangup", far=sup_far)
+            await t.wait_for("line_state", chan=f"phones/{int(SUPERVISOR_PHONE) - 8000}", state="idle", since=m)
+            m = t.mark()
+            r = await act(supervisor, "whisper", agent="1001", phone=SUPERVISOR_PHONE)
+            assert r.status_code == 200, r.get_data(as_text=True)
+            await site.lift(SUPERVISOR_PHONE, m)
+            await acd.desk.wait_for(lambda e: e.get("event") == "published" and e["body"]["kind"] == "supervising"
+                                    and e["body"]["mode"] == "whisper", since=0)
+            await says(t, sup_far, "4", [agent_far], everyone)
+            await says(t, caller_far, "5", [agent_far, sup_far], everyone)
+
             # force not ready during the call: after it (the ACD's rule); audited
             r = await act(supervisor, "force_not_ready", agent="1001", reason="meeting")
             assert r.status_code == 200, r.get_data(as_text=True)
             assert ("supervisor_force_ready", "1001") in audit_actions(site.app)
             assert ("supervisor_listen", "1001") in audit_actions(site.app)
+            assert ("supervisor_whisper", "1001") in audit_actions(site.app)
             assert ("supervisor_force_not_ready", "1001") in audit_actions(site.app)
 
             # the wallboard's stream: the same queues, no agents and no callers' numbers
