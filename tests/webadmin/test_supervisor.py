@@ -50,6 +50,16 @@ async def board_until(stream: EventStream, pred, what: str) -> dict:
     return (await until(stream, "board", pred, what))["board"]
 
 
+async def supervise(site, supervisor, mode: str) -> None:
+    """The page asks to supervise agent 1001 in that mode; the supervisor lifts the phone when it rings."""
+    m, d = site.acd.tester.mark(), site.acd.desk.mark()
+    r = await act(supervisor, mode, agent="1001", phone=SUPERVISOR_PHONE)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    await site.lift(SUPERVISOR_PHONE, m)
+    await site.acd.desk.wait_for(lambda e: e.get("event") == "published" and e["body"]["kind"] == "supervising"
+                                 and e["body"]["mode"] == mode, since=d)
+
+
 def queue(board: dict, name: str = "sales") -> dict:
     return next(q for q in board["queues"] if q["queue"] == name)
 
@@ -104,12 +114,7 @@ async def test_supervisor_sees_a_caller_wait_and_be_answered_and_listens_in(tmp_
             assert got["settings"]["sales"]["service_level_s"] == 20 and got["calls_today"] == {"1001": 1}
 
             # listen: the supervisor's phone rings; lifted, it hears both and neither hears it
-            m = t.mark()
-            r = await act(supervisor, "listen", agent="1001", phone=SUPERVISOR_PHONE)
-            assert r.status_code == 200, r.get_data(as_text=True)
-            await site.lift(SUPERVISOR_PHONE, m)
-            await acd.desk.wait_for(lambda e: e.get("event") == "published" and e["body"]["kind"] == "supervising"
-                                    and e["body"]["mode"] == "listen", since=0)
+            await supervise(site, supervisor, "listen")
             agent_far, sup_far = acd.phone("8001"), acd.phone(SUPERVISOR_PHONE)
             everyone = [caller_far, agent_far, sup_far]
             await says(t, caller_far, "1", [agent_far, sup_far], everyone)
@@ -120,12 +125,7 @@ async def test_supervisor_sees_a_caller_wait_and_be_answered_and_listens_in(tmp_
             m = t.mark()
             await t.call("sim.hangup", far=sup_far)
             await t.wait_for("line_state", chan=f"phones/{int(SUPERVISOR_PHONE) - 8000}", state="idle", since=m)
-            m = t.mark()
-            r = await act(supervisor, "whisper", agent="1001", phone=SUPERVISOR_PHONE)
-            assert r.status_code == 200, r.get_data(as_text=True)
-            await site.lift(SUPERVISOR_PHONE, m)
-            await acd.desk.wait_for(lambda e: e.get("event") == "published" and e["body"]["kind"] == "supervising"
-                                    and e["body"]["mode"] == "whisper", since=0)
+            await supervise(site, supervisor, "whisper")
             await says(t, sup_far, "4", [agent_far], everyone)
             await says(t, caller_far, "5", [agent_far, sup_far], everyone)
 
