@@ -50,6 +50,9 @@ class QueueConfig:
     agent_pick: bool = False            # agents may take a chosen waiting caller out of turn (the desktop's list)
     dispositions: tuple[str, ...] = ()  # the codes an agent picks from at wrap-up (the agent desktop)
     crm_url: str = ""                   # the desktop opens it for a call: {number}, {account}, {queue}, {call_id}
+    alert_wait_s: tuple[int, ...] = ()  # [amber, red]: the longest wait on the supervisor page and wallboard
+    alert_waiting: tuple[int, ...] = ()     # [amber, red]: callers waiting
+    alert_service_level: tuple[float, ...] = ()     # [amber, red]: service level below these (shares, amber > red)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
         if q.callback.key and q.callback.key not in "0123456789*#":
             problem(p + ("callback", "key"), "callback.key must be one key of the phone")
         _check_desk(q, p, problem)
+        _check_alerts(q, p, problem)
     seen: set[str] = set()
     extensions: dict[str, str] = {}
     for i, a in enumerate(cfg.agents):
@@ -159,3 +163,20 @@ def _check_desk(q: QueueConfig, p: tuple, problem: Callable[[tuple, str], None])
             if name not in CRM_FIELDS:
                 problem(p + ("crm_url",), f"crm_url: unknown field {{{name}}}; one of "
                         + ", ".join(f"{{{f}}}" for f in CRM_FIELDS))
+
+
+def _check_alerts(q: QueueConfig, p: tuple, problem: Callable[[tuple, str], None]) -> None:
+    """The supervisor page's thresholds: each an [amber, red] pair, red the worse one."""
+    for key, rising in (("alert_wait_s", True), ("alert_waiting", True), ("alert_service_level", False)):
+        pair = getattr(q, key)
+        if not pair:
+            continue
+        if len(pair) != 2:
+            problem(p + (key,), f"{key} is a pair [amber, red]")
+        elif any(v < 0 for v in pair) or not rising and any(v > 1 for v in pair):
+            problem(p + (key,), f"{key}: " + ("shares from 0 to 1" if not rising else "numbers of at least 0"))
+        elif rising and pair[0] > pair[1]:
+            problem(p + (key,), f"{key}: amber ({pair[0]}) must not be more than red ({pair[1]})")
+        elif not rising and pair[0] < pair[1]:
+            problem(p + (key,), f"{key}: a service level turns amber ({pair[0]}) before red ({pair[1]}), "
+                    "so amber is the higher share")

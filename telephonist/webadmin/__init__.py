@@ -52,15 +52,15 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     from telephonist.webadmin.livefeed import ChandFeed
     feed = ChandFeed(cfg.control_socket)
     app.extensions["chand_feed"] = feed
-    from telephonist.webadmin.deskfeed import DeskFeed
-    app.extensions["desk_feed"] = DeskFeed(feed)        # before the feed connects: it subscribes the ACD's topic
+    from telephonist.webadmin.supfeed import BoardFeed
+    app.extensions["desk_feed"] = BoardFeed(feed)       # before the feed connects: it subscribes the ACD's topic
     if cfg.live_feed:
         feed.start()
 
     from telephonist.webadmin import (admin, api, auth, calls, configpages, desk, faxdocs, flows, inbox, lists, live,
-                                      mailboxes, prompts, queues, reports, routing)
+                                      mailboxes, prompts, queues, reports, routing, supervisor)
     for bp in (auth.bp, calls.bp, live.bp, desk.bp, reports.bp, inbox.bp, admin.bp, configpages.bp, routing.bp,
-               queues.bp, flows.bp, prompts.bp, lists.bp, mailboxes.bp, faxdocs.bp, api.bp):
+               queues.bp, flows.bp, prompts.bp, lists.bp, mailboxes.bp, faxdocs.bp, supervisor.bp, api.bp):
         app.register_blueprint(bp)
 
     @app.route("/")
@@ -69,7 +69,8 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
         user = g.user
         if user.can("desk.use") and user.agent_id:          # an agent's day starts at the desktop
             return redirect(url_for("desk.page"))
-        for right, endpoint in (("live.view", "live.board"), ("calls.view", "calls.search"),
+        for right, endpoint in (("supervise.use", "supervisor.page"), ("live.view", "live.board"),
+                                ("calls.view", "calls.search"),
                                 ("inbox.view", "inbox.voicemail_list"), ("reports.view", "reports.traffic"),
                                 ("config.view", "config.spans"), ("admin.users", "admin.users")):
             if user.can(right):

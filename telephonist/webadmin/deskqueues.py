@@ -18,13 +18,28 @@ from telephonist.webadmin.files import config_or_none
 from telephonist.webadmin.site import site
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple, dict[str, Any]]] = {}
+_cache: dict[str, tuple[tuple, Config]] = {}            # configuration file -> (its files' stamp, reading)
+_settings: dict[int, tuple[Config, dict[str, Any]]] = {}  # the desktop's view of the last reading
 
 
 def desk_settings() -> dict[str, Any]:
+    cfg = current_config()
+    with _lock:
+        kept = _settings.get(id(cfg))
+    if kept is not None and kept[0] is cfg:
+        return kept[1]
+    settings = settings_of(cfg)
+    with _lock:
+        _settings.clear()
+        _settings[id(cfg)] = (cfg, settings)
+    return settings
+
+
+def current_config() -> Config:
+    """The configuration as its files say now (read again when one changed), else the last good reading."""
     s = site()
     if not s.config_path:
-        return settings_of(s.config)
+        return s.config
     stamp = _stamp(s.config_path)
     with _lock:
         cached = _cache.get(s.config_path)
@@ -32,11 +47,10 @@ def desk_settings() -> dict[str, Any]:
         return cached[1]
     cfg = config_or_none(s.config_path)
     if cfg is None:
-        return cached[1] if cached is not None else settings_of(s.config)
-    settings = settings_of(cfg)
+        return cached[1] if cached is not None else s.config
     with _lock:
-        _cache[s.config_path] = (stamp, settings)
-    return settings
+        _cache[s.config_path] = (stamp, cfg)
+    return cfg
 
 
 def _stamp(config_path: str) -> tuple:

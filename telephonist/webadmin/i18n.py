@@ -222,6 +222,18 @@ ZH: dict[str, str] = {
     "persistent line open": "常连线路已接通", "persistent line: lift the handset": "常连线路:请拿起话机",
     "Call back": "回拨", "Persistent line": "常连线路", "One minute more": "延长一分钟",
     "The phone rings once now; keep the handset on: calls come without ringing.": "签入时电话响一次,接起后保持通话:来电直接接入,不再振铃。",
+    # the supervisor page and the wallboard
+    "Supervisor": "班长监控", "Wallboard": "大屏看板", "connecting …": "正在连接 …", "My phone (extension)": "我的电话(分机)",
+    "Not-ready reason": "示忙原因", "Waiting": "排队", "Longest wait": "最长等待",
+    "Service level today": "今日服务水平", "Service level, last 15 min": "近 15 分钟服务水平", "Last 15 min": "近 15 分钟",
+    "Average speed of answer": "平均应答速度",
+    "Since": "持续", "Calls today": "今日接听",
+    "Actions": "操作", "Listen": "监听", "Whisper": "耳语", "Barge in": "强插",
+    "Asked: {action} for agent {agent}.": "已请求:坐席 {agent} {action}。",
+    "Type the extension of your phone first.": "请先输入您电话的分机号。",
+    "Ready / on call / not ready": "就绪 / 通话 / 未就绪",
+    "Use the supervisor page: listen, coach, barge in, force agents' states": "使用班长监控页:监听、耳语、强插、强制坐席状态",
+    "Watch the wallboard (the queues' figures, no controls)": "查看大屏看板(队列数据,无操作)",
 }
 
 CATALOGUES = {"zh": ZH, "en": {}}

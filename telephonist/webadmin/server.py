@@ -1,9 +1,10 @@
 """Serving the console: one process, one port, an asyncio HTTP server (uvicorn) in front of Flask.
 
-* ``GET /live/events`` (the live board's event stream) and ``GET /agent/events`` (an agent
-  desktop's) are admitted by Flask like any request (the guard, the session, the ``live.view`` or
-  ``desk.use`` right) and then held on the event loop (livestream.py, deskfeed.py): an open board
-  or desktop costs a socket and a small queue, no thread.
+* ``GET /live/events`` (the live board's event stream), ``GET /agent/events`` (an agent
+  desktop's), ``GET /supervisor/events`` and ``GET /wallboard/events`` (the supervisor page's, a
+  wallboard's) are admitted by Flask like any request (the guard, the session, the ``live.view``,
+  ``desk.use``, ``supervise.use`` or ``wallboard.view`` right) and then held on the event loop
+  (livestream.py, deskfeed.py, supfeed.py): an open page costs a socket and a small queue, no thread.
 * Every other request runs Flask (WSGI) on a bounded pool of worker threads (a2wsgi), once its
   body has been read whole on the event loop (spooled to a temporary file past 1 MiB, refused
   with 413 past the console's upload limit): a slow or stalled client never holds a worker.
@@ -30,11 +31,14 @@ from flask import Flask
 from telephonist import sdnotify
 from telephonist.webadmin.deskfeed import DeskStreams
 from telephonist.webadmin.livestream import TICKET_HEADER, EventStreams, LiveStreams
+from telephonist.webadmin.supboard import read_board_figures
+from telephonist.webadmin.supfeed import SupervisorStreams
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/live/events"
 DESK_EVENTS_PATH = "/agent/events"
+SUPERVISOR_EVENTS_PATHS = ("/supervisor/events", "/wallboard/events")       # one kind of stream, two admissions
 SPOOL_BYTES = 1 << 20               # a request body larger than this waits on disk, not in memory
 BODY_CHUNK = 64 * 1024
 SEND_QUEUE = 256                    # response chunks (8 KiB each) a worker may hand over before it waits
@@ -51,7 +55,11 @@ class ConsoleAsgi:
         app.extensions["live_streams"] = self.streams
         self.desk_streams = DeskStreams(app.extensions["desk_feed"])
         app.extensions["desk_streams"] = self.desk_streams
-        self.by_path: dict[str, EventStreams] = {EVENTS_PATH: self.streams, DESK_EVENTS_PATH: self.desk_streams}
+        self.supervisor_streams = SupervisorStreams(app.extensions["desk_feed"], lambda: read_board_figures(app))
+        app.extensions["supervisor_streams"] = self.supervisor_streams
+        self.by_path: dict[str, EventStreams] = {EVENTS_PATH: self.streams, DESK_EVENTS_PATH: self.desk_streams,
+                                                 **dict.fromkeys(SUPERVISOR_EVENTS_PATHS, self.supervisor_streams)}
+        self.kinds = list(dict.fromkeys(self.by_path.values()))
         self.wsgi = WSGIMiddleware(app, workers=workers, send_queue_size=SEND_QUEUE)
         self.max_body = int(app.config["MAX_CONTENT_LENGTH"])
 
@@ -69,7 +77,7 @@ class ConsoleAsgi:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                for streams in self.by_path.values():
+                for streams in self.kinds:
                     streams.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -78,7 +86,7 @@ class ConsoleAsgi:
                 return
 
     def close_streams(self) -> None:
-        for streams in self.by_path.values():
+        for streams in self.kinds:
             streams.close()
 
     async def _page(self, scope: dict, receive: Any, send: Any) -> None:

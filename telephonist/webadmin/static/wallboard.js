@@ -1,0 +1,37 @@
+// The wallboard: one big tile per queue from SupervisorBoard's state (supervisor.js), refreshed every second
+// so that the longest wait ticks; no controls.
+(function () {
+  "use strict";
+  const B = window.SupervisorBoard;
+  const tiles = document.getElementById("tiles");
+  const template = document.getElementById("tile");
+
+  function put(tile, cls, text, level) {
+    const fig = tile.querySelector(".fig." + cls);
+    fig.querySelector("b").textContent = text;
+    fig.className = "fig " + cls + (level ? " " + level : "");
+  }
+
+  function render() {
+    document.getElementById("clock").textContent = new Date(B.now() * 1000).toLocaleTimeString();
+    const queues = B.state.board.queues;
+    while (tiles.children.length > queues.length) tiles.lastElementChild.remove();
+    while (tiles.children.length < queues.length) tiles.appendChild(template.content.firstElementChild.cloneNode(true));
+    queues.forEach((q, i) => {
+      const v = B.queueView(q), tile = tiles.children[i];
+      tile.dataset.queue = v.queue;
+      tile.querySelector(".q").textContent = v.queue;
+      put(tile, "waiting", v.waiting, v.waitingLevel);
+      put(tile, "longest", B.clock(v.wait), v.waitLevel);
+      put(tile, "sl-today", B.pct(v.slToday), v.slTodayLevel);
+      put(tile, "sl-recent", B.pct(v.slRecent), v.slRecentLevel);
+      put(tile, "answered", v.answered);
+      put(tile, "abandoned", v.abandoned);
+      put(tile, "asa", B.secs(v.asa));
+      put(tile, "agents", `${v.ready} / ${v.busy} / ${v.notReady}`);
+    });
+  }
+
+  B.connect("wallboard/events", render);
+  setInterval(render, 1000);
+})();
