@@ -220,7 +220,7 @@ ZH: dict[str, str] = {
     "Answer": "接听", "Keys to the caller": "向来电方发送按键", "Send": "发送", "Call out": "外呼", "Take": "接起",
     "everyone": "所有人", "The number did not answer or was busy:": "对方无应答或忙:",
     "persistent line open": "常连线路已接通", "persistent line: lift the handset": "常连线路:请拿起话机",
-    "Call back": "回拨", "Persistent line": "常连线路", "One minute more": "延长一分钟",
+    "Message sent.": "消息已发送。", "Call back": "回拨", "Persistent line": "常连线路", "One minute more": "延长一分钟",
     "The phone rings once now; keep the handset on: calls come without ringing.": "签入时电话响一次,接起后保持通话:来电直接接入,不再振铃。",
     # the supervisor page and the wallboard
     "Supervisor": "班长监控", "Wallboard": "大屏看板", "connecting …": "正在连接 …", "My phone (extension)": "我的电话(分机)",

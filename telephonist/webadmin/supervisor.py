@@ -28,6 +28,7 @@ SUPERVISE_MODES = ("listen", "whisper", "barge")
 FORCE_STATES = {"force_ready": "ready", "force_not_ready": "not_ready", "force_logout": "logout"}
 AGENT = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 PHONE = re.compile(r"^[0-9]{1,32}$")
+MESSAGE_TO = re.compile(r"^(queue|agent):[0-9A-Za-z_-]{1,32}$")
 
 
 class ActionRefused(Exception):
@@ -51,7 +52,7 @@ def page():
     cfg = current_config()
     return render_template("supervisor/board.html", problem=_problem(),
                            reasons=[r for r in cfg.acd.not_ready_reasons if r != cfg.acd.missed_reason],
-                           own_agent=g.user.agent_id or "")
+                           own_agent=g.user.agent_id or "", queue_names=[q.name for q in cfg.queues])
 
 
 @bp.route("/wallboard")
@@ -97,6 +98,23 @@ def act(action: str):
     security.audit(f"supervisor_{action}", request_body["agent"],
                    **{k: v for k, v in request_body.items() if k != "agent"})
     return jsonify(ok=True, reply=reply)
+
+
+@bp.route("/supervisor/message", methods=["POST"])
+@requires("supervise.use")
+def message():
+    """A short message to a queue's agents, to every agent, or to one (their desktops show it at once)."""
+    to, text = request.form.get("to", "").strip(), request.form.get("text", "")
+    if not (to == "all" or MESSAGE_TO.match(to)) or len(text) > 500:
+        return _refused(400, "bad_request", "a message goes to queue:NAME, agent:N or all, in at most 500 characters")
+    try:
+        sent = desk().ask("message", **{"from": f"supervisor {g.user.username}"[:64], "to": to, "text": text})
+    except ApiCallError as exc:
+        return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
+    except FeedUnavailable as exc:
+        return _refused(503, "unavailable", str(exc))
+    security.audit("supervisor_message", to)
+    return jsonify(ok=True, reply=sent)
 
 
 def _request_for(action: str, form: Any) -> tuple[str, dict[str, Any]]:

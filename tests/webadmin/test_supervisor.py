@@ -181,6 +181,30 @@ async def test_actions_are_refused_without_the_right_and_for_bad_input(tmp_path)
         assert await acd.agent_state("1001") == "not_ready"
         assert not [a for a, _ in audit_actions(site.app) if a.startswith("supervisor_")]
 
+        # a message to a queue's agents reaches an agent's desktop; one to nowhere is refused
+        desk = await EventStream.open(site.served.port, session_cookie(site.app, "agent1"), "/agent/events")
+        try:
+            token = csrf_from((await asyncio.to_thread(supervisor.get, "/supervisor/")).get_data(as_text=True))
+            r = await asyncio.to_thread(supervisor.post, "/supervisor/message",
+                                        data={"to": "queue:sales", "text": "all hands: VIP wave", "csrf_token": token})
+            assert r.status_code == 200, r.get_data(as_text=True)
+            while True:
+                kind, data = await desk.next(30)
+                if kind == "message":
+                    break
+            assert (data["to"], data["text"], data["from"]) == ("queue:sales", "all hands: VIP wave", "supervisor super")
+            for to in ("queue:nowhere", "sales", "queue:a b"):
+                r = await asyncio.to_thread(supervisor.post, "/supervisor/message",
+                                            data={"to": to, "text": "x", "csrf_token": token})
+                assert r.status_code in (400, 404), (to, r.status_code)
+            own = csrf_from((await asyncio.to_thread(agent1.get, "/agent/")).get_data(as_text=True))
+            r = await asyncio.to_thread(agent1.post, "/supervisor/message",
+                                        data={"to": "all", "text": "x", "csrf_token": own})
+            assert r.status_code == 403                         # agents have no supervise.use
+        finally:
+            await desk.close()
+        assert ("supervisor_message", "queue:sales") in audit_actions(site.app)
+
 
 def test_alert_thresholds_are_checked_with_their_lines(tmp_path):
     path = tmp_path / "telephonist.toml"

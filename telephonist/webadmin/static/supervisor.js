@@ -153,6 +153,18 @@
     } finally { b.disabled = false; }
   });
 
+  $("sup-message").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = $("sup-message-text").value.trim();
+    if (!text) return;
+    const form = new URLSearchParams({csrf_token: csrf, to: $("sup-message-to").value, text});
+    const r = await fetch("message", {method: "POST", body: form, credentials: "same-origin",
+                                       headers: {"X-CSRF-Token": csrf}});
+    const body = await r.json().catch(() => ({}));
+    if (r.ok) { $("sup-message-text").value = ""; say(B.L("sent"), true); }
+    else say((body.error && body.error.message) || r.statusText, false);
+  });
+
   B.connect("events", render);
   setInterval(render, 1000);
 })();
