@@ -108,7 +108,10 @@
   async function loadPop(callId) {
     popCall = callId;
     const r = await fetch("pop/" + encodeURIComponent(callId), {credentials: "same-origin"});
-    if (r.ok && popCall === callId) $("pop").innerHTML = await r.text();   // rendered (and escaped) by the server
+    if (r.ok && popCall === callId) {
+      $("pop").innerHTML = await r.text();   // rendered (and escaped) by the server
+      render();                              // its Call back button follows the agent's state
+    }
   }
 
   // ---- wrap-up ----------------------------------------------------------------------------------
