@@ -182,8 +182,10 @@ def run(seconds: float, rt_priority: int | None = None) -> dict:
             best = search(passes, min(int(estimate * 0.8), nmax), nmax, lambda: left() - 3 * (CONFIRM_S + 1.5))
             verified = 0
             for _ in range(CONFIRM_STEPS):
-                if best <= 50 or passes(best, CONFIRM_S):
-                    verified = best if best > 50 else 0
+                if best <= 50:
+                    break
+                if passes(best, CONFIRM_S):
+                    verified = best
                     break
                 best = int(best * 0.97)
             b.engine.stop()

@@ -120,15 +120,8 @@ def act(action: str):
             args[name] = int(value)
         elif value or name == "code":
             args[name] = value
-    try:
-        reply = desk().ask(action, agent=agent, **args)
-    except ApiCallError as exc:
-        return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
-    except FeedUnavailable as exc:
-        return _refused(503, "unavailable", str(exc))
-    if action in AUDITED:
-        security.audit(f"desk_{action}", agent, **args)
-    return jsonify(ok=True, reply=reply)
+    return acd_reply(action, {"agent": agent, **args},
+                     audit=(f"desk_{action}", agent, args) if action in AUDITED else None)
 
 
 @bp.route("/message", methods=["POST"])
@@ -139,14 +132,21 @@ def message():
     to, text = request.form.get("to", "").strip(), request.form.get("text", "")
     if not to.startswith("agent:") or len(to) > 40 or len(text) > 500:
         return _refused(400, "bad_request", "a message goes to agent:N, in at most 500 characters")
+    return acd_reply("message", {"from": agent, "to": to, "text": text}, audit=("desk_message", agent, {"to": to}))
+
+
+def acd_reply(action: str, body: dict[str, Any], audit: tuple[str, str, dict[str, Any]] | None = None):
+    """One ACD request for a browser: the reply as JSON (written to the audit log first when ``audit`` gives
+    the event, its subject and details), or the ACD's refusal with the HTTP status its code stands for."""
     try:
-        sent = desk().ask("message", **{"from": agent, "to": to, "text": text})
+        reply = desk().ask(action, **body)
     except ApiCallError as exc:
         return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
     except FeedUnavailable as exc:
         return _refused(503, "unavailable", str(exc))
-    security.audit("desk_message", agent, to=to)
-    return jsonify(ok=True, reply=sent)
+    if audit is not None:
+        security.audit(audit[0], audit[1], **audit[2])
+    return jsonify(ok=True, reply=reply)
 
 
 def _refused(status: int, code: str, message: str):

@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from telephonist.client import ApiCallError
-from telephonist.webadmin import security
-from telephonist.webadmin.desk import STATUS_OF, _refused, desk
+from telephonist.webadmin.desk import _refused, acd_reply, desk
 from telephonist.webadmin.deskqueues import current_config
 from telephonist.webadmin.livefeed import FeedUnavailable
 from telephonist.webadmin.livestream import TICKET_HEADER
@@ -88,16 +87,10 @@ def _admit(viewer: str) -> Response:
 def act(action: str):
     try:
         name, request_body = _request_for(action, request.form)
-        reply = desk().ask(name, **request_body)
     except ActionRefused as exc:
         return _refused(exc.status, exc.code, exc.message)
-    except ApiCallError as exc:
-        return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
-    except FeedUnavailable as exc:
-        return _refused(503, "unavailable", str(exc))
-    security.audit(f"supervisor_{action}", request_body["agent"],
-                   **{k: v for k, v in request_body.items() if k != "agent"})
-    return jsonify(ok=True, reply=reply)
+    return acd_reply(name, request_body, audit=(f"supervisor_{action}", request_body["agent"],
+                                                {k: v for k, v in request_body.items() if k != "agent"}))
 
 
 @bp.route("/supervisor/message", methods=["POST"])
@@ -107,14 +100,8 @@ def message():
     to, text = request.form.get("to", "").strip(), request.form.get("text", "")
     if not (to == "all" or MESSAGE_TO.match(to)) or len(text) > 500:
         return _refused(400, "bad_request", "a message goes to queue:NAME, agent:N or all, in at most 500 characters")
-    try:
-        sent = desk().ask("message", **{"from": f"supervisor {g.user.username}"[:64], "to": to, "text": text})
-    except ApiCallError as exc:
-        return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
-    except FeedUnavailable as exc:
-        return _refused(503, "unavailable", str(exc))
-    security.audit("supervisor_message", to)
-    return jsonify(ok=True, reply=sent)
+    return acd_reply("message", {"from": f"supervisor {g.user.username}"[:64], "to": to, "text": text},
+                     audit=("supervisor_message", to, {}))
 
 
 def _request_for(action: str, form: Any) -> tuple[str, dict[str, Any]]:
