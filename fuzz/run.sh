@@ -6,7 +6,7 @@
 #
 # C targets (fuzz/c/*_fuzz.c) are built with clang's libFuzzer, AddressSanitizer and UBSan from the
 # engine's own sources; Python targets (fuzz/python/*.py) run under atheris. By default (make test,
-# 20 s each) what a run finds goes to a temporary folder and the tree's corpus is only read; with
+# 10 s each) what a run finds goes to a temporary folder and the tree's corpus is only read; with
 # --keep (make fuzz) the inputs that add coverage are merged into fuzz/corpus/<target>/ to be
 # committed; --replay runs each corpus input once and fuzzes nothing (tests/fuzz does, for C).
 # A failing input is kept as fuzz/crashes/<target>-*: add it to the corpus with the fix.
