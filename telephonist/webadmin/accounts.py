@@ -20,7 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from telephonist.storage.database import utcnow
 from telephonist.webadmin.rights import BUILTIN_ROLES, RIGHTS, check_rights
-from telephonist.webadmin.schema import api_tokens, audit_log, role_rights, roles, sessions, users
+from telephonist.webadmin.schema import api_tokens, audit_log, builtin_offers, role_rights, roles, sessions, users
 
 log = logging.getLogger(__name__)
 MIN_PASSWORD = 8
@@ -54,19 +54,32 @@ def _hash(secret: str) -> str:
 
 # ---- roles ----------------------------------------------------------------------------------
 def ensure_builtin_roles(conn: Connection) -> None:
-    """Create the four built-in roles with their default rights (existing ones are left alone, but the
-    administrator gets the rights a newer version added: it holds every right)."""
+    """Create the built-in roles with their default rights; give roles made by an older version the rights a newer
+    one added to their defaults, once (wa_builtin_offers remembers what was given, so a right an administrator
+    took away is not given back); the administrator holds every right."""
     have = {row.name: row.id for row in conn.execute(select(roles.c.name, roles.c.id))}
+    offered: dict[str, set[str]] = {}
+    for row in conn.execute(select(builtin_offers.c.role_name, builtin_offers.c.right_name)):
+        offered.setdefault(row.role_name, set()).add(row.right_name)
     for name, rights in BUILTIN_ROLES.items():
         if name not in have:
             rid = conn.execute(insert(roles).values(name=name, builtin=True, description="")).inserted_primary_key[0]
             set_role_rights(conn, rid, rights)
-    if "administrator" in have:
-        held = set(conn.execute(select(role_rights.c.right_name).where(role_rights.c.role_id == have["administrator"]))
-                   .scalars())
-        missing = set(RIGHTS) - held
-        if missing:
-            conn.execute(insert(role_rights), [{"role_id": have["administrator"], "right_name": r} for r in sorted(missing)])
+            new = set(rights)
+        else:
+            new = set(rights) - offered.get(name, set())
+            held = _held(conn, have[name])
+            if name == "administrator":
+                new |= set(RIGHTS) - held
+            if new - held:
+                conn.execute(insert(role_rights), [{"role_id": have[name], "right_name": r} for r in sorted(new - held)])
+        fresh = new - offered.get(name, set())
+        if fresh:
+            conn.execute(insert(builtin_offers), [{"role_name": name, "right_name": r} for r in sorted(fresh)])
+
+
+def _held(conn: Connection, role_id: int) -> set[str]:
+    return set(conn.execute(select(role_rights.c.right_name).where(role_rights.c.role_id == role_id)).scalars())
 
 
 def set_role_rights(conn: Connection, role_id: int, rights: set[str] | frozenset[str]) -> None:

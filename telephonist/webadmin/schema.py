@@ -26,6 +26,15 @@ role_rights = Table(
     Column("right_name", Text, primary_key=True),
 )
 
+# The rights a version's defaults have given each built-in role (migration wa05): a right a newer version adds
+# to a built-in role's defaults reaches databases made before it once, and one an administrator took away
+# stays away.
+builtin_offers = Table(
+    "wa_builtin_offers", metadata,
+    Column("role_name", Text, primary_key=True),
+    Column("right_name", Text, primary_key=True),
+)
+
 users = Table(
     "wa_users", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

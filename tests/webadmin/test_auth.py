@@ -364,3 +364,42 @@ def test_an_administrator_role_from_an_older_version_gets_the_rights_added_since
         accounts.ensure_builtin_roles(conn)
         held = set(conn.execute(select(role_rights.c.right_name).where(role_rights.c.role_id == admin_id)).scalars())
     assert held == set(RIGHTS)
+
+
+def test_built_in_roles_from_fx02_get_the_desktop_rights_once_and_keep_what_an_administrator_took(tmp_path):
+    """A database made before the agent desktop (at fx02, roles as that version wrote them) gets desk.use,
+    supervise.use and wallboard.view on the console's start; a right an administrator then takes away stays away."""
+    from sqlalchemy import delete, insert
+
+    from telephonist.storage.database import make_engine
+    from telephonist.storage.migrate import migrate
+    from telephonist.webadmin import accounts
+    from telephonist.webadmin.schema import role_rights, roles
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    migrate(url, "fx02")
+    old = {"supervisor": ["calls.view", "calls.all", "reports.view", "live.view"], "agent": ["calls.view", "inbox.view"]}
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for name, rights in old.items():
+            rid = conn.execute(insert(roles).values(name=name, builtin=True, description="")).inserted_primary_key[0]
+            conn.execute(insert(role_rights), [{"role_id": rid, "right_name": r} for r in rights])
+    migrate(url)
+
+    def held(conn, name):
+        rid = conn.execute(select(roles.c.id).where(roles.c.name == name)).scalar_one()
+        return rid, set(conn.execute(select(role_rights.c.right_name).where(role_rights.c.role_id == rid)).scalars())
+
+    with engine.begin() as conn:
+        accounts.ensure_builtin_roles(conn)
+        _, agent = held(conn, "agent")
+        _, supervisor = held(conn, "supervisor")
+        assert {"desk.use"} <= agent and "supervise.use" not in agent
+        assert {"desk.use", "supervise.use", "wallboard.view"} <= supervisor
+        assert "calls.export" not in supervisor      # taken away before the upgrade (not in the old rows): stays away
+        rid, _ = held(conn, "agent")
+        conn.execute(delete(role_rights).where(role_rights.c.role_id == rid, role_rights.c.right_name == "desk.use"))
+    with engine.begin() as conn:
+        accounts.ensure_builtin_roles(conn)
+        assert "desk.use" not in held(conn, "agent")[1]
+    engine.dispose()
