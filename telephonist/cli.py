@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dahdi-scan": ("telephonist.tools.dahdi_scan", "DAHDI spans and channels the kernel reports, and a [[spans]] proposal"),
     "backup": ("telephonist.backup.cli", "archive the database, recordings, voicemail, faxes, prompts and configuration"),
     "restore": ("telephonist.backup.restore_cli", "check a backup archive and put it back"),
+    "quality": ("telephonist.quality.cli", "quality reviews: draw calls for review by the sampling rules"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask behind uvicorn); create-user"),
 }

@@ -65,6 +65,7 @@ class AgentConfig:
     wrapup_s: int = -1                  # -1: the queue's
     weight: int = 1                     # weighted_random
     persistent_line: bool = False       # at login the ACD rings the phone once and keeps the line open (lines.py)
+    level: int = 1                      # the agent's grade (1-10): which quality reviewers may score their calls
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,8 @@ def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
                 problem(p + ("skills", skill), f"skill level {level} must be from 1 to 10")
         if a.weight < 1:
             problem(p + ("weight",), "weight must be at least 1")
+        if not 1 <= a.level <= 10:
+            problem(p + ("level",), f"agent level {a.level} must be from 1 to 10")
     acd = cfg.acd
     for key in ("agents_trunk_group", "outbound_trunk_group"):
         name = getattr(acd, key)

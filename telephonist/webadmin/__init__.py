@@ -58,9 +58,9 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
         feed.start()
 
     from telephonist.webadmin import (admin, api, auth, calls, configpages, desk, faxdocs, flows, inbox, lists, live,
-                                      mailboxes, prompts, queues, reports, routing, supervisor)
+                                      mailboxes, prompts, quality, queues, reports, routing, supervisor)
     for bp in (auth.bp, calls.bp, live.bp, desk.bp, reports.bp, inbox.bp, admin.bp, configpages.bp, routing.bp,
-               queues.bp, flows.bp, prompts.bp, lists.bp, mailboxes.bp, faxdocs.bp, supervisor.bp, api.bp):
+               queues.bp, flows.bp, prompts.bp, lists.bp, mailboxes.bp, faxdocs.bp, supervisor.bp, api.bp, quality.bp):
         app.register_blueprint(bp)
 
     @app.route("/")
@@ -72,6 +72,7 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
         for right, endpoint in (("supervise.use", "supervisor.page"), ("live.view", "live.board"),
                                 ("calls.view", "calls.search"),
                                 ("inbox.view", "inbox.voicemail_list"), ("reports.view", "reports.traffic"),
+                                ("quality.review", "quality.work"), ("quality.view", "quality.mine"),
                                 ("config.view", "config.spans"), ("admin.users", "admin.users")):
             if user.can(right):
                 return redirect(url_for(endpoint))

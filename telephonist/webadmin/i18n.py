@@ -236,6 +236,9 @@ ZH: dict[str, str] = {
     "Watch the wallboard (the queues' figures, no controls)": "查看大屏看板(队列数据,无操作)",
 }
 
+from telephonist.webadmin.i18n_quality import ZH as _QUALITY_ZH  # noqa: E402  (each area keeps its own messages)
+
+ZH.update(_QUALITY_ZH)
 CATALOGUES = {"zh": ZH, "en": {}}
 
 

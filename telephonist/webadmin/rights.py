@@ -29,6 +29,9 @@ RIGHTS: dict[str, tuple[str, str]] = {
     "inbox.view": ("page", "Open the voicemail and fax inbox (classify, mark handled)"),
     "inbox.all": ("data", "See every mailbox and fax (without it: only the voicemail box numbered as the user's agent ID)"),
     "inbox.listen": ("page", "Listen to and download voicemail, view and download faxes, forward them by e-mail"),
+    "quality.view": ("page", "See the quality reviews of one's own calls and appeal them"),
+    "quality.review": ("page", "Listen to and score recorded calls of agents up to one's reviewing level"),
+    "quality.manage": ("page", "Manage quality forms, sampling rules and reviewers; decide appeals; staff assessment"),
     "admin.users": ("page", "Manage users, roles and API tokens"),
     "admin.audit": ("page", "Read the audit log"),
 }
@@ -38,9 +41,10 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "supervisor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen",
                              "recordings.download", "live.view", "calls.originate", "reports.view",
                              "desk.use", "supervise.use", "wallboard.view", "config.view", "config.lists",
-                             "config.voicemail", "inbox.view", "inbox.all", "inbox.listen"}),
+                             "config.voicemail", "inbox.view", "inbox.all", "inbox.listen", "quality.view",
+                             "quality.review", "quality.manage"}),
     "agent": frozenset({"calls.view", "recordings.listen", "live.view", "calls.originate", "inbox.view",
-                        "inbox.listen", "desk.use"}),
+                        "inbox.listen", "desk.use", "quality.view"}),
     "auditor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen", "reports.view",
                           "admin.audit"}),
 }

@@ -108,6 +108,20 @@ def requires(*rights: str) -> Callable:
     return deco
 
 
+def requires_any(*rights: str) -> Callable:
+    """The view needs at least one of ``rights`` (it checks the finer rules itself); 403 otherwise."""
+    def deco(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*a: Any, **kw: Any) -> Any:
+            user = g.get("user")
+            if user is None or not any(user.can(r) for r in rights):
+                abort(403)
+            return view(*a, **kw)
+        wrapped.required_rights = rights          # type: ignore[attr-defined]
+        return wrapped
+    return deco
+
+
 def client_ip() -> str | None:
     return request.remote_addr
 

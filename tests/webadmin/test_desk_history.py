@@ -13,22 +13,18 @@ from telephonist.acd.schema import agents as acd_agents
 from telephonist.acd.schema import calls as acd_calls
 from telephonist.faxd.schema import faxes
 from telephonist.ivrd.schema import steps, voicemail_messages
-from telephonist.storage import migrate
 from telephonist.storage.schema import call_legs
 from telephonist.webadmin import deskpop
+from tests.support.database import BOTH, migrated_engine
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 NUMBER = "13912345678"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH)
 def engine(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 't.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    migrate(url)
-    eng = sa.create_engine(url)
-    yield eng
-    eng.dispose()
+    yield from migrated_engine(request, tmp_path)
 
 
 def _leg(call_id: str, caller: str, recording: str | None) -> dict:
