@@ -37,7 +37,7 @@ static int db_to_q12(int db)
 int chan_is_active(const chan_t *c)
 {
     return c->hook != ENG_HOOK_ON || c->dsp || c->play_head || c->nrec || c->conf || c->fax
-           || c->dtmf_tx_id || c->cid_tx_id;
+           || c->dtmf_tx_id || c->cid_tx_id || c->amd;
 }
 
 /* What a channel's tick touches first, asked of the cache while the channel before it is worked on (tick() in
@@ -113,6 +113,8 @@ void chan_rx(engine_t *e, chan_t *c)
         fax_chan_rx(e, c, chan_rx_lin(e, c), n);
     if (c->dsp)
         dsp_rx(e, c, chan_rx_lin(e, c), n);
+    if (c->amd)
+        amd_rx(e, c, chan_rx_lin(e, c), n);
 }
 
 void chan_tx(engine_t *e, chan_t *c)
@@ -172,6 +174,7 @@ void chan_hangup_media(engine_t *e, chan_t *c, int reason)
         eng_emit(e, EV_CID_SENT, c->id, c->cid_tx_id, ENG_END_HANGUP, 0, 0, 0, NULL);
         c->cid_tx_id = 0;
     }
+    amd_stop(e, c, ENG_AMD_CAUSE_HANGUP);
 }
 
 static void play_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
@@ -273,6 +276,12 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
     case CMD_MWI:
         cid_send_mwi(e, c, cmd->id, cmd->a, cmd->b, cmd->c);
         break;
+    case CMD_AMD:
+        amd_start(e, c, cmd->id, cmd->ptr);
+        break;
+    case CMD_AMD_STOP:
+        amd_stop(e, c, ENG_AMD_CAUSE_STOPPED);
+        break;
     case CMD_VMWI:
         if (!c->span->ops->vmwi)
             eng_emit(e, EV_ERROR, c->id, 0, ENG_ESTATE, 0, 0, 0,
@@ -299,6 +308,7 @@ void chan_free(chan_t *c)
     for (i = 0; i < c->nrec; i++)
         rec_free(c->rec[i]);
     fax_chan_free(c);
+    amd_free(c);
     dsp_free(c);
     cid_free(c);
     progress_free(c);

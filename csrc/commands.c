@@ -160,6 +160,36 @@ int eng_set_cid_standard(engine_t *e, int chan, int standard)
     return simple_cmd(e, CMD_CID_STANDARD, chan, 0, standard, 0, 0);
 }
 
+int eng_amd(engine_t *e, int chan, int id, const eng_amd_params_t *p)
+{
+    char why[120];
+    eng_amd_params_t *copy;
+    cmd_t *cmd;
+
+    eng_clear_error(e);
+    CHECK_CHAN(e, "amd", chan);
+    if (!p)
+        return eng_fail(e, ENG_EINVAL, "amd: no settings");
+    if (amd_params_check(p, why, sizeof why) < 0)
+        return eng_fail(e, ENG_EINVAL, "amd: %s", why);
+    if ((copy = malloc(sizeof *copy)) == NULL)
+        return eng_fail(e, ENG_ENOMEM, "amd: out of memory");
+    *copy = *p;
+    if ((cmd = eng_new_cmd(CMD_AMD, chan, id)) == NULL) {
+        free(copy);
+        return eng_fail(e, ENG_ENOMEM, "amd: out of memory");
+    }
+    cmd->ptr = copy;
+    return eng_push_cmd(e, cmd);
+}
+
+int eng_amd_stop(engine_t *e, int chan)
+{
+    eng_clear_error(e);
+    CHECK_CHAN(e, "amd", chan);
+    return simple_cmd(e, CMD_AMD_STOP, chan, 0, 0, 0, 0);
+}
+
 /* ---- media ------------------------------------------------------------------------------------- */
 
 static int push_play(engine_t *e, int chan, play_item_t *p)

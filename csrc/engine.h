@@ -107,6 +107,25 @@ enum {
     ENG_END_ERROR = 4, ENG_END_MAXTIME = 5, ENG_END_SILENCE = 6,
 };
 
+/* Answering-machine detection (amd.c): the result and why. */
+enum { ENG_AMD_HUMAN = 1, ENG_AMD_MACHINE = 2, ENG_AMD_NOTSURE = 3, ENG_AMD_STOPPED = 4 };
+enum {
+    ENG_AMD_CAUSE_NONE = 0, ENG_AMD_CAUSE_INITIAL_SILENCE = 1, ENG_AMD_CAUSE_LONG_GREETING = 2,
+    ENG_AMD_CAUSE_MAX_WORDS = 3, ENG_AMD_CAUSE_MAX_WORD_LENGTH = 4, ENG_AMD_CAUSE_AFTER_GREETING = 5,
+    ENG_AMD_CAUSE_TOO_LONG = 6, ENG_AMD_CAUSE_STOPPED = 7, ENG_AMD_CAUSE_HANGUP = 8,
+};
+typedef struct {
+    int initial_silence_ms;     /* no voice this long: MACHINE */
+    int greeting_ms;            /* a greeting longer than this: MACHINE */
+    int after_greeting_ms;      /* this much silence after a word: HUMAN */
+    int total_ms;               /* no decision by then: NOTSURE */
+    int min_word_ms;            /* a voiced run this long is a word */
+    int between_words_ms;       /* a silence this long ends a word */
+    int max_words;              /* more words than this: MACHINE */
+    int max_word_ms;            /* one word longer than this: MACHINE */
+    int threshold_dbm0;         /* frames above this level are voiced */
+} eng_amd_params_t;
+
 /* Clock modes. */
 enum {
     ENG_CLOCK_REALTIME = 0,   /* a frame every frame period of wall time */
@@ -139,6 +158,7 @@ enum {
     EV_ERROR = 20,        /* id, text=message */
     EV_OVERRUN = 21,      /* a=events dropped because nobody read them */
     EV_STOPPED = 22,      /* the media thread ended */
+    EV_AMD = 23,          /* id, a=ENG_AMD_* result, b=ENG_AMD_CAUSE_*, c=words, d=ms analysed, text=result;cause */
 };
 
 #define ENG_TEXT_MAX 240
@@ -284,6 +304,11 @@ int eng_fax(engine_t *e, int chan, int id, int send, const char *path, int calli
 int eng_fax_stop(engine_t *e, int chan);
 int eng_timer(engine_t *e, int id, int ms);
 int eng_timer_cancel(engine_t *e, int id);
+void eng_amd_defaults(eng_amd_params_t *p);
+/* Start answering-machine detection on what the channel hears; EV_AMD with the decision (one at a time:
+ * a new one stops the running one). */
+int eng_amd(engine_t *e, int chan, int id, const eng_amd_params_t *p);
+int eng_amd_stop(engine_t *e, int chan);
 
 /* Micro-benchmarks of the per-frame hot paths (bench_paths.c, for bench/ under pytest-benchmark): one
  * path over many 160-sample frames in a C loop; nanoseconds per frame, -1.0 for arguments out of range. */

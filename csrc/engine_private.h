@@ -216,6 +216,8 @@ struct chan_s {
 
     fax_pipe_t *fax;
 
+    struct amd_s *amd;          /* amd.c: an answering-machine detection running */
+
     void *drv;                  /* driver's per-channel state */
     int active;                 /* has media work this tick */
 };
@@ -230,7 +232,7 @@ enum {
     CMD_HOOK = 1, CMD_CAS, CMD_SIGMSG, CMD_DSP, CMD_ZONE, CMD_GAIN,
     CMD_PLAY, CMD_PLAY_STOP, CMD_DTMF, CMD_CID, CMD_RECORD, CMD_RECORD_STOP,
     CMD_CONF_JOIN, CMD_CONF_LEAVE, CMD_FAX, CMD_FAX_STOP, CMD_TIMER, CMD_TIMER_CANCEL,
-    CMD_LOOPBACK, CMD_IMPAIR, CMD_CID_STANDARD, CMD_MWI, CMD_VMWI,
+    CMD_LOOPBACK, CMD_IMPAIR, CMD_CID_STANDARD, CMD_MWI, CMD_VMWI, CMD_AMD, CMD_AMD_STOP,
 };
 
 typedef struct cmd_s {
@@ -447,6 +449,14 @@ void cid_free(chan_t *c);
 /* cid_parse.c: one received message's fields as EV_CID text; -1: a corrupt message */
 int cid_parse_message(adsi_rx_state_t *rx, int standard, const uint8_t *msg, int len, char *text, size_t cap);
 const char *cid_standard_name(int standard);
+
+/* amd.c: answering-machine detection */
+typedef struct amd_s amd_t;
+int amd_params_check(const eng_amd_params_t *p, char *why, size_t cap);
+void amd_start(engine_t *e, chan_t *c, int id, const eng_amd_params_t *p);
+void amd_stop(engine_t *e, chan_t *c, int cause);
+void amd_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
+void amd_free(chan_t *c);
 
 /* progress.c: call progress tones of a zone, built from its table */
 int zone_commit(engine_t *e, int zone);

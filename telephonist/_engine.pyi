@@ -24,6 +24,19 @@ class _FFI:
 ffi: _FFI
 
 class _Lib:
+    ENG_AMD_CAUSE_AFTER_GREETING: int
+    ENG_AMD_CAUSE_HANGUP: int
+    ENG_AMD_CAUSE_INITIAL_SILENCE: int
+    ENG_AMD_CAUSE_LONG_GREETING: int
+    ENG_AMD_CAUSE_MAX_WORDS: int
+    ENG_AMD_CAUSE_MAX_WORD_LENGTH: int
+    ENG_AMD_CAUSE_NONE: int
+    ENG_AMD_CAUSE_STOPPED: int
+    ENG_AMD_CAUSE_TOO_LONG: int
+    ENG_AMD_HUMAN: int
+    ENG_AMD_MACHINE: int
+    ENG_AMD_NOTSURE: int
+    ENG_AMD_STOPPED: int
     ENG_CID_BELL202: int
     ENG_CID_DTMF: int
     ENG_CID_V23: int
@@ -88,6 +101,7 @@ class _Lib:
     ENG_VMWI_HVDC: int
     ENG_VMWI_LREV: int
     EV_ALARM: int
+    EV_AMD: int
     EV_CAS: int
     EV_CID: int
     EV_CID_SENT: int
@@ -168,6 +182,9 @@ class _Lib:
     def eng_stop(self, e: _CData, /) -> int: ...
     def eng_timer(self, e: _CData, id: int, ms: int, /) -> int: ...
     def eng_timer_cancel(self, e: _CData, id: int, /) -> int: ...
+    def eng_amd_defaults(self, p: _CData, /) -> None: ...
+    def eng_amd(self, e: _CData, chan: int, id: int, p: _CData, /) -> int: ...
+    def eng_amd_stop(self, e: _CData, chan: int, /) -> int: ...
     def eng_zone_commit(self, e: _CData, zone: int, /) -> int: ...
     def eng_zone_tone(self, e: _CData, zone: int, name: bytes | _CData, level_dbm0: int, segs: _CData, nseg: int, detect: int, /) -> int: ...
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from telephonist._engine import ffi
 from telephonist._engine import lib as _raw_lib
-from telephonist.engine_events import (AlarmEvent, CasEvent, CidEvent, CidSent, DtmfBegin, DtmfEvent, DtmfSent,
+from telephonist.engine_events import (AlarmEvent, AmdEvent, CasEvent, CidEvent, CidSent, DtmfBegin, DtmfEvent, DtmfSent,
                                        ErrorEvent, Event, FaxDone, FaxPage, FaxTone, HookEvent, Overrun, PlayDone,
                                        Polarity, RecDone, RingEvent, SigMsg, Stopped, Timer, ToneEvent, VadEvent,
                                        cid_fields, format_sigmsg, parse_sigmsg)
@@ -30,7 +30,8 @@ __all__ = [
     "EndReason", "Clock", "MAX_RECORDINGS", "load_tone_zones", "decode_event",
     "Event", "HookEvent", "RingEvent", "DtmfBegin", "DtmfEvent", "ToneEvent", "VadEvent", "CidEvent", "PlayDone",
     "RecDone", "DtmfSent", "CidSent", "FaxPage", "FaxDone", "FaxTone", "Timer", "CasEvent", "AlarmEvent", "SigMsg",
-    "Polarity", "ErrorEvent", "Overrun", "Stopped", "cid_fields", "parse_sigmsg", "format_sigmsg",
+    "Polarity", "ErrorEvent", "Overrun", "Stopped", "AmdEvent", "AMD_DEFAULTS", "cid_fields", "parse_sigmsg",
+    "format_sigmsg",
 ]
 
 
@@ -157,6 +158,15 @@ class Clock(enum.IntEnum):
     LOCKSTEP = lib.ENG_CLOCK_LOCKSTEP
 
 
+def _amd_defaults() -> dict[str, int]:
+    p = ffi.new("eng_amd_params_t *")
+    lib.eng_amd_defaults(p)
+    return {name: getattr(p, name) for name, _ in ffi.typeof("eng_amd_params_t").fields}
+
+
+AMD_DEFAULTS: dict[str, int] = _amd_defaults()      # answering-machine detection's settings (csrc/amd.c)
+
+
 # ---- events: each C event decoded once into its record (telephonist/engine_events.py) ----------------------
 
 def _text(raw: Any) -> str:
@@ -174,6 +184,11 @@ def _fax_done(ch: int, t: int, r: Any) -> FaxDone:
     # a T.30 end carries "result;remote ident"; an end the engine made carries only why (which may hold a ';')
     result, _, remote = text.partition(";") if r.a >= 0 else (text, "", "")
     return FaxDone(ch, t, r.id, r.a, r.b, r.c, bool(r.d), result, remote)
+
+
+def _amd(ch: int, t: int, r: Any) -> AmdEvent:
+    result, _, cause = _text(r).partition(";")
+    return AmdEvent(ch, t, r.id, result, cause, r.c, r.d)
 
 
 def _sigmsg(ch: int, t: int, r: Any) -> SigMsg:
@@ -204,6 +219,7 @@ _DECODE: dict[int, Callable[[int, int, Any], Event]] = {
     lib.EV_ERROR: lambda ch, t, r: ErrorEvent(ch, t, r.id, r.a, _text(r)),
     lib.EV_OVERRUN: lambda ch, t, r: Overrun(ch, t, r.a),
     lib.EV_STOPPED: lambda ch, t, r: Stopped(ch, t),
+    lib.EV_AMD: _amd,
 }
 
 
@@ -660,6 +676,22 @@ class Engine:
 
     def fax_stop(self, chan: int) -> None:
         _check(lib.eng_fax_stop(self._h, chan), "stop fax", self)
+
+    def amd(self, chan: int, **settings: int) -> int:
+        """Start answering-machine detection on what ``chan`` hears (settings: AMD_DEFAULTS' names); its
+        decision comes as an AmdEvent with the returned id."""
+        unknown = set(settings) - set(AMD_DEFAULTS)
+        if unknown:
+            raise EngineError(lib.ENG_EINVAL, f"amd: unknown setting(s) {', '.join(sorted(unknown))}")
+        p = ffi.new("eng_amd_params_t *")
+        for name, value in {**AMD_DEFAULTS, **settings}.items():
+            setattr(p, name, value)
+        aid = self.new_id()
+        _check(lib.eng_amd(self._h, chan, aid, p), "amd", self)
+        return aid
+
+    def amd_stop(self, chan: int) -> None:
+        _check(lib.eng_amd_stop(self._h, chan), "amd", self)
 
     def timer(self, ms: int, tid: int | None = None) -> int:
         tid = tid or self.new_id()

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Event", "HookEvent", "RingEvent", "DtmfBegin", "DtmfEvent", "ToneEvent", "VadEvent", "CidEvent",
     "PlayDone", "RecDone", "DtmfSent", "CidSent", "FaxPage", "FaxDone", "FaxTone", "Timer", "CasEvent",
-    "AlarmEvent", "SigMsg", "Polarity", "ErrorEvent", "Overrun", "Stopped", "cid_fields",
+    "AlarmEvent", "SigMsg", "Polarity", "ErrorEvent", "Overrun", "Stopped", "AmdEvent", "cid_fields",
     "parse_sigmsg", "format_sigmsg",
 ]
 
@@ -110,6 +110,17 @@ class CidEvent(Event):
 @dataclass(frozen=True, slots=True)
 class FaxTone(Event):
     tone: str           # CNG (a calling fax machine) or CED (an answering one)
+
+
+@dataclass(frozen=True, slots=True)
+class AmdEvent(Event):
+    """What answering-machine detection decided (csrc/amd.c)."""
+    amd: int            # the detection's id
+    result: str         # human | machine | notsure | stopped
+    cause: str          # initial_silence, long_greeting, max_words, max_word_length, after_greeting_silence,
+                        # too_long; stopped, hangup
+    words: int          # words heard
+    ms: int             # how long it listened
 
 
 # ---- ends of what was started --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ BENCHES = {
     "calls": ("telephonist.bench.calls_bench", "call set-ups per second through chand's control API"),
     "fax": ("telephonist.bench.fax_bench", "fax receptions one core keeps in real time"),
     "acd": ("telephonist.bench.acd_bench", "the ACD's routing decisions: 1,024 agents, 50 skills, 5,000 callers"),
+    "amd": ("telephonist.bench.amd_bench", "answering-machine detection: people and machines told apart on a corpus"),
     "desktop": ("telephonist.bench.desktop_bench",
                 "500 agent desktops on the web console: ACD event to desktop, and the call log meanwhile"),
 }

@@ -48,6 +48,7 @@ class Media:
     fallback_playback: int | None = None     # the fallback's prompt: the call is hung up at its end
     hold_playback: int | None = None         # music on hold while the call is held
     call_recording: int | None = None        # chand's own recording of the whole call (route/trunk group)
+    amd: int | None = None                   # an answering-machine detection running
 
 
 @dataclass(eq=False)

@@ -19,7 +19,7 @@ from telephonist.chand.api.errors import BadRequest, Forbidden, NotFound
 from telephonist.chand.call import RecordingRun
 from telephonist.chand.collect import CollectSpec, DigitCollector
 from telephonist.chand.line import Line, LineState
-from telephonist.engine import (Codec, Dsp, DtmfEvent, DtmfSent, EndReason, EngineError, ErrorEvent, Event, FaxDone,
+from telephonist.engine import (AmdEvent, Codec, Dsp, DtmfEvent, DtmfSent, EndReason, EngineError, ErrorEvent, Event, FaxDone,
                                 FaxPage, FaxTone, PlayDone, RecDone, RecMode, ToneEvent, VadEvent)
 
 if TYPE_CHECKING:
@@ -207,6 +207,12 @@ class CallMedia:
             dsp |= Dsp.FAXTONE
         self.engine.set_dsp(line.chan, dsp)
 
+    def amd(self, line: Line, settings: dict[str, int]) -> int:
+        """Listen to who answered: a person or a machine (csrc/amd.c); the owner hears `amd` with the decision."""
+        call = self._call(line)
+        call.media.amd = self.engine.amd(line.chan, **settings)
+        return call.media.amd
+
     def fax(self, line: Line, send: bool, path: str, calling: bool, ecm: bool, ident: str, header: str) -> int:
         call = self._call(line)
         self.board.echo(line, False)         # fax modems want no echo canceller on the line
@@ -246,6 +252,9 @@ class CallMedia:
             media.collect.cancel("hangup")
         if media.fax:
             self.engine.fax_stop(line.chan)
+        if media.amd:
+            self.engine.amd_stop(line.chan)
+            media.amd = None
         if media.recordings:
             # the file is complete once the engine says so (record_done); the record names it now
             for rid, run in media.recordings.items():
@@ -286,6 +295,10 @@ class CallMedia:
             self.board.tell_owner(line, "tone", tone=ev.tone, on=ev.on)
         elif isinstance(ev, VadEvent):
             self.board.tell_owner(line, "voice", on=ev.on, length_ms=ev.length_ms)
+        elif isinstance(ev, AmdEvent) and call and call.media.amd == ev.amd:
+            call.media.amd = None
+            self.board.record_event(line, "amd", result=ev.result, cause=ev.cause, words=ev.words, ms=ev.ms)
+            self.board.tell_owner(line, "amd", amd=ev.amd, result=ev.result, cause=ev.cause, words=ev.words, ms=ev.ms)
         elif isinstance(ev, FaxTone):
             self.board.tell_owner(line, "fax_tone", tone=ev.tone)
             if ev.tone == "CNG" and line.state == LineState.UP:

@@ -8,7 +8,7 @@ from telephonist.chand.api.commands.registry import (Commands, arg, dtmf_arg, en
                                                      play_items)
 from telephonist.chand.api.errors import BadRequest
 from telephonist.chand.collect import CollectSpec
-from telephonist.engine import RecMode
+from telephonist.engine import AMD_DEFAULTS, RecMode
 
 COMMANDS = Commands()
 command = COMMANDS
@@ -102,6 +102,15 @@ def detect(board, sess, msg):
     engine_safe(lambda: board.media.detect(line, tones=arg(msg, "tones", bool, False),
                                            voice=arg(msg, "voice", bool, False), fax=arg(msg, "fax", bool, False)))
     return None
+
+
+@command("amd")
+def amd(board, sess, msg):
+    """Answering-machine detection on the call's line; settings other than the defaults by name."""
+    line = media_line(board, sess, msg)
+    settings = {name: arg(msg, name, int, check=lambda v: -1_000_000 <= v <= 1_000_000)
+                for name in AMD_DEFAULTS if name in msg}
+    return {"amd": engine_safe(lambda: board.media.amd(line, settings))}
 
 
 @command("fax")
