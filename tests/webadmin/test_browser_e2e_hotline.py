@@ -115,6 +115,8 @@ async def test_a_hotline_call_from_the_ivr_to_two_agents_a_listening_supervisor_
                 await expect(a.locator("#pop-path")).to_contain_text("policy_login")
                 await site.lift("8001", rung)
                 await expect(a.locator("#state")).to_have_attribute("data-state", "on_call")
+                await a.reload()                                     # a desktop opened again during the call
+                await expect(a.locator("#pop-account")).to_have_text(POLICY)
 
                 # the supervisor listens: its phone hears a tone of the caller and one of the agent
                 row_a = sup.locator("#agents tr[data-agent='1001']")
