@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.acd.test_acd_calls import AGENTS as SALES_AGENTS
 from tests.acd.test_acd_controls import says
+from tests.webadmin.desk_support import QUEUES as DESK_QUEUES
 from tests.webadmin.desk_support import acd_calls, desk_site, insurance_hotline
 from tests.webadmin.support import password
 from tests.webadmin.test_browser import ARGS, CHROMIUM, SHOTS
@@ -25,27 +27,9 @@ CALLER = "13912345678"
 POLICY = "88001234"                          # Zhang Wei's policy in etc/telephonist/demo-data
 SUPERVISOR_PHONE = "8003"
 NOTE = "asked about the premium due in January"
-QUEUES = """
-[[queues]]
-name = "service"
-strategy = "linear"
-wrapup_s = 120
-ring_timeout_s = 60
-dispositions = ["policy question", "claim", "complaint"]
-"""
-AGENTS = """
-[[agents]]
-number = "1001"
-name = "Li Wei"
-extension = "8001"
-queues = ["service"]
-
-[[agents]]
-number = "1002"
-name = "Wang Fang"
-extension = "8002"
-queues = ["service"]
-"""
+# the desk tests' queue and agents, as the hotline's "0" names the queue ("service")
+QUEUES = DESK_QUEUES.replace('name = "sales"', 'name = "service"')
+AGENTS = SALES_AGENTS.replace('queues = ["sales"]', 'queues = ["service"]')
 
 
 async def signed_in(browser, site, user: str, path: str, locale: str = "en-US"):
@@ -160,7 +144,7 @@ async def test_a_hotline_call_from_the_ivr_to_two_agents_a_listening_supervisor_
                 await expect(b.locator("#state")).to_have_attribute("data-state", "wrap_up")
                 await expect(b.locator("#pop-account")).to_have_text(POLICY)
                 await expect(b.locator("#pop-verified")).to_have_attribute("data-verified", "yes")
-                await b.select_option("#code", "policy question")
+                await b.select_option("#code", "call back")
                 await b.fill("#note", NOTE)
                 await b.click("#wrapup-end")
                 await expect(b.locator("#state")).to_have_attribute("data-state", "ready")
@@ -169,7 +153,7 @@ async def test_a_hotline_call_from_the_ivr_to_two_agents_a_listening_supervisor_
                 await asyncio.gather(*list(acd.service.tasks), return_exceptions=True)        # the ACD's writes
                 rows = acd_calls(site, CALLER)
                 assert [(r["outcome"], r["wrapup_code"], r["note"]) for r in rows] == \
-                    [("answered", "policy question", NOTE)]
+                    [("answered", "call back", NOTE)]
 
                 # the supervisor forces B not ready: the reason in the user's language (Chinese)
                 row_b = sup.locator("#agents tr[data-agent='1002']")
@@ -191,7 +175,7 @@ async def test_a_hotline_call_from_the_ivr_to_two_agents_a_listening_supervisor_
                 totals = await row_of(wall, "#queue-totals", "service")
                 assert (totals["Offered"], totals["Answered"], totals["Abandoned"]) == ("1", "1", "0"), totals
                 assert await row_of(wall, "#dispositions", "service") == \
-                    {"Queue": "service", "Disposition": "policy question", "Calls": "1"}
+                    {"Queue": "service", "Disposition": "call back", "Calls": "1"}
                 await wall.goto(f"{site.served.url}/reports/agents?{period}")
                 agents = {n: await row_of(wall, "#report", n) for n in ("1001", "1002")}
                 assert agents["1001"]["Calls answered"] == "1", agents
