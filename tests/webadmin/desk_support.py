@@ -1,6 +1,6 @@
 """A call center for the agent desktop tests: a real chand (real-time clock: people in a browser take real
-seconds), the ACD and ivrd on it (a small hotline whose "0" and policy number lead to queue "sales"), and the
-console served as `telephonist webadmin` serves it, with the test users (agent1 is agent 1001, agent2 1002)."""
+seconds), the ACD and ivrd on it (a small hotline whose "0" and policy number lead to queue "sales", or the demo's
+insurance hotline), and the console served as `telephonist webadmin` serves it, with the test users (agent1 is agent 1001, agent2 1002)."""
 from __future__ import annotations
 
 import asyncio
@@ -90,8 +90,8 @@ def desk_hotline(tmp_path) -> Hotline:
 def insurance_hotline(tmp_path) -> Hotline:
     """The demo's insurance hotline (etc/telephonist/flows/insurance.toml and the demo's other flows, its sample
     policy data and self-service accounts, short stand-in prompts): 2, the policy number, the holder's password
-    and #, then 0 for queue "service". Calls are put at 10:30 on a Monday (the hotline's office hours) by the
-    site's `ivr_time`."""
+    and #, then 0 for queue "service". DeskSite.caller_to_queue puts each call at 10:30 on a Monday (the hotline's
+    office hours), whatever the time of the test."""
     from telephonist.demo.sample_data import seed_telephonist
     from tests.ivrd.test_demo_flows import demo_config, stand_in_prompts
     cfg = demo_config(tmp_path)
