@@ -58,6 +58,9 @@ class Desk:
                 self._spawn(self.c.call("hangup", chan=leg.chan))
         agent.call = None
         caller = call.caller
+        agent.last_call = None if caller is None or call.answered_ms is None else {
+            "call_id": caller.call_id, "caller": caller.number, "queue": call.queue, "data": caller.data,
+            "wait_ms": max(0, call.offered_ms - caller.entered_ms)}
         if agent.state in (S.RESERVED, S.RINGING):
             if caller is not None:
                 self._missed(agent, caller)
@@ -81,6 +84,7 @@ class Desk:
     def _wrapup_ended(self, agent: Agent) -> None:
         """The agent left wrap-up (the timer, the agent, a supervisor): its length goes with the call."""
         started, agent.wrapup_started_ms = agent.wrapup_started_ms, None
+        agent.last_call = None
         if started is not None and agent.last_row is not None:
             self._spawn(self.store.call_update(agent.last_row, wrapup_ms=self.now_ms - started))
 

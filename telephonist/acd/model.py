@@ -33,6 +33,7 @@ class Agent:
     wrapup_due_ms: int | None = None  # engine time its wrap-up ends (the timer's, moved by wrapup_extend)
     wrapup_started_ms: int | None = None   # engine time its wrap-up began (its length goes in acd_calls)
     last_row: int | None = None     # acd_calls row of its last queue call (the disposition goes there)
+    last_call: dict[str, Any] | None = None   # whom the call its wrap-up is for was with (its desktop's pop)
     persistent_line: bool = False   # by default it logs in on a persistent line (its configuration)
     line: "AgentLine | None" = None  # its persistent line, while the ACD rings or holds it open
 

@@ -132,4 +132,6 @@ class Roster:
                 "wait_ms": max(0, call.offered_ms - caller.entered_ms) if caller else 0,
                 "line": ("open" if agent.line.open else "ringing") if agent.line else None,
                 "wrapup_left_ms": max(0, agent.wrapup_due_ms - self.now_ms())
-                if agent.wrapup_due_ms is not None and agent.state == AgentState.WRAP_UP else None}
+                if agent.wrapup_due_ms is not None and agent.state == AgentState.WRAP_UP else None,
+                # in wrap-up: whom the call was with (a desktop opened again keeps its screen pop)
+                "last_call": agent.last_call if agent.state == AgentState.WRAP_UP else None}

@@ -164,7 +164,8 @@ def colleagues():
 
 
 def _call_of_mine(call_id: str) -> dict[str, Any]:
-    """The agent's current call, or one it took (its acd_calls row): 404 for any other."""
+    """The agent's current call, the one its wrap-up is for (the ACD's ``last_call``), or one it took (its
+    acd_calls row, without the handoff data): 404 for any other."""
     agent = own_agent()
     if not CALL_ID.match(call_id):
         abort(404)
@@ -172,6 +173,10 @@ def _call_of_mine(call_id: str) -> dict[str, Any]:
     if current.get("call_id") == call_id:
         return {"call_id": call_id, "caller": current.get("caller", ""), "queue": current.get("call_queue") or "",
                 "data": current.get("data") or {}, "wait_ms": current.get("wait_ms", 0)}
+    last = current.get("last_call") or {}
+    if last.get("call_id") == call_id:                  # in wrap-up: the ACD still has the call's handoff data
+        return {"call_id": call_id, "caller": last.get("caller", ""), "queue": last.get("queue") or "",
+                "data": last.get("data") or {}, "wait_ms": last.get("wait_ms", 0)}
     with db.reading() as conn:
         row = deskpop.taken_call(conn, call_id, agent)
     if row is None:

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from telephonist.client import ApiCallError
 from telephonist.webadmin.desk import _refused, acd_reply, desk
 from telephonist.webadmin.deskqueues import current_config
+from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.livefeed import FeedUnavailable
 from telephonist.webadmin.livestream import TICKET_HEADER
 from telephonist.webadmin.security import requires
@@ -51,6 +52,7 @@ def page():
     cfg = current_config()
     return render_template("supervisor/board.html", problem=_problem(),
                            reasons=[r for r in cfg.acd.not_ready_reasons if r != cfg.acd.missed_reason],
+                           reason_labels={r: _(r) for r in (*cfg.acd.not_ready_reasons, cfg.acd.missed_reason)},
                            own_agent=g.user.agent_id or "", queue_names=[q.name for q in cfg.queues])
 
 

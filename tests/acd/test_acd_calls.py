@@ -57,6 +57,10 @@ async def test_a_caller_reaches_the_longest_idle_agent_talks_and_the_agent_wraps
         wrap = await acd.wait_agent("1002", "wrap_up", since=m)
         ready = await acd.wait_agent("1002", "ready", since=m)
         assert 5000 <= ready["time_ms"] - wrap["time_ms"] < 5200
+        # in wrap-up the agent's state still says whom the call was with (a desktop opened now shows its pop)
+        assert (wrap["call_id"], wrap["last_call"]["caller"], wrap["last_call"]["queue"]) == (None, "13900001111",
+                                                                                              "sales")
+        assert wrap["last_call"]["call_id"] and ready["last_call"] is None
         m = t.mark()
         await t.call("sim.hangup", far=acd.phone("8002"))
         await t.wait_for("line_state", chan="phones/2", state="idle", since=m)

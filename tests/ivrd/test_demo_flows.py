@@ -37,7 +37,8 @@ def demo_config(tmp_path):
     return dataclasses.replace(cfg, ivrd=dataclasses.replace(cfg.ivrd, sources=sources))
 
 
-def stand_in_prompts(cfg) -> None:
+def stand_in_prompts(cfg, ms: int = 1500) -> None:
+    """Every prompt the demo flows play, as a tone of its own (ms long) in cfg's prompts_dir."""
     from telephonist.ivrd.say.fragments import fragment_names
     from telephonist.ivrd.voicemail.prompts import all_prompts
     names = set(load_catalog(os.path.join(os.path.dirname(CONFIG), "demo-prompts.toml")))
@@ -45,7 +46,7 @@ def stand_in_prompts(cfg) -> None:
         names |= set(fragment_names(lang)) | {p.replace("{lang}", lang) for p in all_prompts()}
         names.add(f"{lang}/try-later.wav")
     for i, name in enumerate(sorted(names)):
-        make_prompt(os.path.join(cfg.system.prompts_dir, name), ms=1500, freq=300 + 7 * (i % 100))
+        make_prompt(os.path.join(cfg.system.prompts_dir, name), ms=ms, freq=300 + 7 * (i % 100))
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[os.path.basename(s)[:-5] for s in SCRIPTS])

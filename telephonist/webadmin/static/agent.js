@@ -46,6 +46,11 @@
     if (a.state === "wrap_up" && a.wrapup_left_ms != null) wrapupEnd = now() + a.wrapup_left_ms / 1000;
     if (a.call_queue) lastQueue = a.call_queue;
     if (a.call_id && CALL_STATES.includes(a.state) && a.call_id !== popCall) loadPop(a.call_id);
+    const last = a.state === "wrap_up" ? a.last_call : null;      // a page opened in wrap-up: the call's pop
+    if (last && last.call_id !== popCall) {
+      if (last.queue) lastQueue = last.queue;
+      loadPop(last.call_id);
+    }
     if (a.state === "wrap_up" && !$("wrapup").dataset.open) openWrapup();
     if (a.state !== "wrap_up") closeWrapup();
     if (a.state !== "on_call" && a.state !== "on_hold") consulting = false;

@@ -118,7 +118,7 @@
         `data-agent="${B.esc(a.agent)}">${B.esc(B.L(act))}</button>`).join(" ");
       return `<tr data-agent="${B.esc(a.agent)}" data-state="${B.esc(a.state)}">` +
         `${cell(a.agent + (a.name ? " " + a.name : ""))}${cell(B.L(a.state), "state " + a.state)}` +
-        `${cell(a.state === "logged_out" ? "" : B.clock(B.now() - a.since), "num since")}${cell(a.reason ? B.L(a.reason) : "")}` +
+        `${cell(a.state === "logged_out" ? "" : B.clock(B.now() - a.since), "num since")}${cell(a.reason ? labels.reasons[a.reason] || a.reason : "", "reason")}` +
         `${cell(inCall ? a.caller : "", "caller")}${cell(inCall && a.call_since ? B.clock(B.now() - a.call_since) : "", "num call")}` +
         `${cell(state.callsToday[a.agent] || 0, "num calls")}<td class="actions">${buttons}</td></tr>`;
     });
