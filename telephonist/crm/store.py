@@ -353,13 +353,17 @@ class CustomerSearch:
         return and_(*conds) if conds else None
 
 
-def search(conn: Connection, s: CustomerSearch, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+def search(conn: Connection, s: CustomerSearch, limit: int = 50, offset: int = 0,
+           with_addresses: bool = False) -> list[dict[str, Any]]:
     q = select(customers)
     w = s.where()
     if w is not None:
         q = q.where(w)
-    rows = [customer_row(r) for r in conn.execute(q.order_by(customers.c.name, customers.c.id).limit(limit).offset(offset))]
-    _attach_phones(conn, rows)
+    rows = [customer_row(r) for r in conn.execute(q.order_by(customers.c.name, customers.c.id).limit(limit)
+                                                  .offset(offset))]
+    _attach(conn, rows, "phones", customer_phones, customer_phones.c.number)
+    if with_addresses:
+        _attach(conn, rows, "addresses", customer_addresses, customer_addresses.c.address)
     return rows
 
 
@@ -369,12 +373,12 @@ def count(conn: Connection, s: CustomerSearch) -> int:
     return int(conn.execute(q.where(w) if w is not None else q).scalar() or 0)
 
 
-def _attach_phones(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def _attach(conn: Connection, rows: list[dict[str, Any]], key: str, table: Any, column: Any) -> None:
+    """Each row's phones (or addresses) in one query."""
     by_id = {r["id"]: r for r in rows}
     for r in rows:
-        r["phones"] = []
+        r[key] = []
     if by_id:
-        q = (select(customer_phones.c.customer_id, customer_phones.c.number)
-             .where(customer_phones.c.customer_id.in_(by_id)).order_by(customer_phones.c.id))
-        for p in conn.execute(q):
-            by_id[p.customer_id]["phones"].append(p.number)
+        q = select(table.c.customer_id, column).where(table.c.customer_id.in_(by_id)).order_by(table.c.id)
+        for cid, value in conn.execute(q):
+            by_id[cid][key].append(value)

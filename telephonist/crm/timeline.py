@@ -58,7 +58,7 @@ def from_call_records(conn: Connection, phones: list[str], limit: int = LATEST) 
     """The customer's queue calls (with a leg's recording), voicemails and faxes, by the customer's numbers,
     as timeline entries (newest first; the console links voicemails and faxes by kind and ref). Call records keep the caller as the line gave it: both the digits and
     a leading + are tried."""
-    spellings = sorted({p for n in phones for p in (n, "+" + n)})
+    spellings = _spellings(phones)
     if not spellings:
         return []
     out: list[dict[str, Any]] = []
@@ -88,6 +88,21 @@ def from_call_records(conn: Connection, phones: list[str], limit: int = LATEST) 
         out.append({"at": r.created_at, "kind": "fax", "ref": str(r.id), "summary": f"{r.direction} · {r.pages}",
                     "link": ""})
     return out
+
+
+def recording_leg(conn: Connection, leg_id: int, phones: list[str]) -> dict[str, Any] | None:
+    """A leg of a queue call from one of ``phones`` (a recording the timeline may play), or None."""
+    leg = conn.execute(select(call_legs).where(call_legs.c.id == leg_id)).first()
+    spellings = _spellings(phones)
+    if leg is None or not spellings:
+        return None
+    known = conn.execute(select(acd_calls.c.id).where(and_(acd_calls.c.call_id == leg.call_id,
+                                                           acd_calls.c.caller.in_(spellings)))).first()
+    return dict(leg._mapping) if known else None
+
+
+def _spellings(phones: list[str]) -> list[str]:
+    return sorted({p for n in phones for p in (n, "+" + n)})
 
 
 def whole(conn: Connection, customer: dict[str, Any], limit: int = LATEST) -> list[dict[str, Any]]:

@@ -31,6 +31,9 @@ RIGHTS: dict[str, tuple[str, str]] = {
     "inbox.listen": ("page", "Listen to and download voicemail, view and download faxes, forward them by e-mail"),
     "admin.users": ("page", "Manage users, roles and API tokens"),
     "admin.audit": ("page", "Read the audit log"),
+    "customers.view": ("page", "Open the customer file"),
+    "customers.edit": ("page", "Open, edit, close, merge and import customers"),
+    "customers.export": ("page", "Export the customer file (CSV, XLSX)"),
 }
 
 BUILTIN_ROLES: dict[str, frozenset[str]] = {
@@ -38,9 +41,10 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "supervisor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen",
                              "recordings.download", "live.view", "calls.originate", "reports.view",
                              "desk.use", "supervise.use", "wallboard.view", "config.view", "config.lists",
-                             "config.voicemail", "inbox.view", "inbox.all", "inbox.listen"}),
+                             "config.voicemail", "inbox.view", "inbox.all", "inbox.listen",
+                             "customers.view", "customers.edit", "customers.export"}),
     "agent": frozenset({"calls.view", "recordings.listen", "live.view", "calls.originate", "inbox.view",
-                        "inbox.listen", "desk.use"}),
+                        "inbox.listen", "desk.use", "customers.view", "customers.edit"}),
     "auditor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen", "reports.view",
                           "admin.audit"}),
 }
