@@ -279,7 +279,7 @@ def customer_row(r: Any) -> dict[str, Any]:
     d = dict(r._mapping)
     d["klass"] = d.pop("class")
     d["custom"] = json.loads(d["custom"] or "{}")
-    d["priority"] = CLASSES.get(d["klass"], ("", 0))[1]
+    d["class_label"], d["priority"] = CLASSES.get(d["klass"], ("", 0))
     return d
 
 
