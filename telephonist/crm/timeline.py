@@ -42,6 +42,10 @@ def append(conn: Connection, customer_id: int, kind: str, summary: str, *, ref: 
         .inserted_primary_key[0])
 
 
+def entry(conn: Connection, entry_id: int) -> dict[str, Any]:
+    return dict(conn.execute(select(customer_timeline).where(customer_timeline.c.id == entry_id)).one()._mapping)
+
+
 def entries(conn: Connection, customer_id: int, limit: int = LATEST, before: datetime | None = None,
             kind: str | None = None) -> list[dict[str, Any]]:
     """The timeline's own rows, newest first (an index range scan on (customer_id, at))."""
