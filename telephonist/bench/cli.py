@@ -11,6 +11,8 @@ BENCHES = {
     "acd": ("telephonist.bench.acd_bench", "the ACD's routing decisions: 1,024 agents, 50 skills, 5,000 callers"),
     "desktop": ("telephonist.bench.desktop_bench",
                 "500 agent desktops on the web console: ACD event to desktop, and the call log meanwhile"),
+    "crm": ("telephonist.bench.crm_bench",
+            "the screen pop's customer lookup by number: 1,000,000 customers, 5,000,000 timeline entries"),
 }
 
 
