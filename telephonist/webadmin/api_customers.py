@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request
 
 from telephonist.crm import store, timeline
 from telephonist.crm.store import CustomerError, CustomerInput, CustomerSearch, NoSuchCustomer
-from telephonist.webadmin import db, numbers, security
+from telephonist.webadmin import api, db, numbers, security
 from telephonist.webadmin.api import MAX_LIMIT, MAX_OFFSET, _error
 from telephonist.webadmin.calllog import for_json, parse_when
 from telephonist.webadmin.calls import site_tz
@@ -19,14 +19,8 @@ from telephonist.webadmin.security import requires
 bp = Blueprint("api_customers", __name__, url_prefix="/api/customers")
 
 
-@bp.errorhandler(404)
-def _not_found(exc):
-    return _error(404, "not_found", "no such resource")
-
-
-@bp.errorhandler(400)
-def _bad(exc):
-    return _error(400, "bad_request", getattr(exc, "description", "bad request"))
+bp.register_error_handler(404, api.not_found)          # the same JSON errors as the rest of the API
+bp.register_error_handler(400, api.bad_request)
 
 
 @bp.errorhandler(CustomerError)
