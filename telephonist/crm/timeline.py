@@ -34,7 +34,7 @@ def append(conn: Connection, customer_id: int, kind: str, summary: str, *, ref: 
         raise CustomerError("kind: a short lower-case name (call, sms, work_order ...)")
     if len(summary) > 2000 or len(ref) > 200 or len(link) > 500:
         raise CustomerError("summary at most 2000 characters, ref 200, link 500")
-    if link and not link.startswith("/"):
+    if link and (not link.startswith("/") or link.startswith(("//", "/\\"))):
         raise CustomerError("link: a path of this console (starting with /)")
     get(conn, customer_id)                                   # NoSuchCustomer
     return int(conn.execute(insert(customer_timeline).values(

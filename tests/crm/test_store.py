@@ -77,8 +77,10 @@ def test_timeline_is_newest_first_and_refuses_bad_entries(engine):
             timeline.append(conn, c["id"], kind, f"entry {i}", ref=str(i), at=T0 + timedelta(minutes=i))
         with pytest.raises(CustomerError, match="kind"):
             timeline.append(conn, c["id"], "Bad Kind", "x")
-        with pytest.raises(CustomerError, match="link"):
-            timeline.append(conn, c["id"], "note", "x", link="http://evil.example/")
+        for link in ("http://evil.example/", "//evil.example/x", "/\\evil.example"):
+            with pytest.raises(CustomerError, match="link"):
+                timeline.append(conn, c["id"], "note", "x", link=link)
+        timeline.append(conn, c["id"], "note", "ok", link="/customers/1", at=T0 - timedelta(days=1))
         with pytest.raises(store.NoSuchCustomer):
             timeline.append(conn, c["id"] + 99, "note", "x")
         rows = timeline.entries(conn, c["id"], limit=2)
