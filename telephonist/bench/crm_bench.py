@@ -9,7 +9,8 @@ ANALYZE, as a site's database would have its statistics.
 The figure: ``--lookups`` pops (default 5,000) of a random caller number, each a read transaction running the
 very function the agent desktop's pop runs (``deskpop.customer``: the customers with that phone number, or the
 account from the IVR, and the customer's latest timeline entries and call records); one in ten numbers is
-unknown. p50/p99/max in ms; the goal is p99 <= 20 ms.
+unknown. p50/p99/max in ms; the goal is p99 <= 20 ms. For scale, the console's free-text search
+(``/customers/?q=``, a page and its count) is timed too (``search_p50_ms``).
 
 Other figures on the same database (a knowledge-base search ...) come from ``EXTRA_FIGURES``: each is a
 function ``(engine, rng) -> dict`` whose result is added to the backend's JSON; append one to the list.
@@ -32,6 +33,7 @@ from telephonist.crm.store import CLASSES, NUMBER_BASE
 from telephonist.storage import make_engine, migrate
 
 GOAL_P99_MS = 20.0
+SEARCHES = 20                      # console searches timed (a scan each: a few are enough)
 BATCH = 50_000
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 KINDS = ("call", "ivr", "sms", "email", "work_order", "survey", "campaign", "fax", "voicemail")
@@ -144,6 +146,23 @@ def measure_lookups(engine: Engine, customers: int, lookups: int, rng: random.Ra
             "lookup_max_ms": round(times[-1] * 1000, 3), "goal_p99_ms": GOAL_P99_MS}
 
 
+def measure_search(engine: Engine, customers: int, searches: int, rng: random.Random) -> dict[str, Any]:
+    """The console's search (/customers/?q=): a page of 50 and the count, for a name fragment (the text
+    "contains" scan over names and addresses)."""
+    from telephonist.crm import store
+    times: list[float] = []
+    for _ in range(searches):
+        s = store.CustomerSearch(text=f"客户{rng.randint(1, customers)}")
+        t = time.perf_counter()
+        with engine.connect() as conn, conn.begin():
+            store.count(conn, s)
+            store.search(conn, s, 50, 0)
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return {"searches": searches, "search_p50_ms": round(times[len(times) // 2] * 1000, 1),
+            "search_max_ms": round(times[-1] * 1000, 1)}
+
+
 def run_backend(url: str, customers: int, entries: int, lookups: int, seed: int) -> dict[str, Any]:
     migrate(url)
     engine = make_engine(url)
@@ -151,6 +170,7 @@ def run_backend(url: str, customers: int, entries: int, lookups: int, seed: int)
         result = {"load_s": round(load(engine, customers, entries), 1)}
         rng = random.Random(seed)
         result.update(measure_lookups(engine, customers, lookups, rng))
+        result.update(measure_search(engine, customers, SEARCHES, rng))
         for figure in EXTRA_FIGURES:
             result.update(figure(engine, rng))
         return result

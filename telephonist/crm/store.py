@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -343,12 +343,13 @@ class CustomerSearch:
             conds.append(c.region == self.region)
         if self.text:
             like = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            # IN (one subquery each, run once) rather than a correlated EXISTS per customer row
+            a, p = customer_addresses.c, customer_phones.c
             alts = [c.name.like(like, escape="\\"), c.number == self.text, c.id_card == self.text.upper(),
-                    exists().where(and_(customer_addresses.c.customer_id == c.id,
-                                        customer_addresses.c.address.like(like, escape="\\")))]
+                    c.id.in_(select(a.customer_id).where(a.address.like(like, escape="\\")))]
             d = digits(self.text)
             if len(d) >= 3:
-                alts.append(exists().where(and_(customer_phones.c.customer_id == c.id, customer_phones.c.number == d)))
+                alts.append(c.id.in_(select(p.customer_id).where(p.number == d)))
             conds.append(or_(*alts))
         return and_(*conds) if conds else None
 

@@ -21,6 +21,7 @@ def _check(figures: dict) -> None:
     assert figures["lookups"] == 200 and 150 <= figures["found"] < 200     # one number in ten is unknown
     assert 0 < figures["lookup_p50_ms"] <= figures["lookup_p99_ms"] <= figures["lookup_max_ms"]
     assert figures["goal_p99_ms"] == 20.0 and figures["load_s"] >= 0
+    assert figures["searches"] == 20 and 0 < figures["search_p50_ms"] <= figures["search_max_ms"]
 
 
 def test_the_bench_reports_sqlite_figures():
