@@ -197,11 +197,24 @@ def open_customer(conn: Connection, data: CustomerInput, now: datetime | None = 
     except IntegrityError:
         raise CustomerError(f"customer number {values.get('number')} is taken") from None
     if "number" not in values:
-        conn.execute(update(customers).where(customers.c.id == cid).values(number=str(NUMBER_BASE + cid)))
+        _allocate_number(conn, cid)
     _set_lists(conn, cid, data)
     if data.pin:
         set_pin(conn, cid, data.pin, now)
     return get(conn, cid)
+
+
+def _allocate_number(conn: Connection, customer_id: int) -> None:
+    """NUMBER_BASE + id, or, where an imported number took it, that with a digit appended (1-9, then more)."""
+    base = str(NUMBER_BASE + customer_id)
+    for candidate in [base] + [base + str(k) for k in range(1, 100)]:
+        try:
+            with conn.begin_nested():
+                conn.execute(update(customers).where(customers.c.id == customer_id).values(number=candidate))
+            return
+        except IntegrityError:
+            continue
+    raise CustomerError("no free customer number (too many imported numbers in the allocated range)")
 
 
 def update_customer(conn: Connection, customer_id: int, data: CustomerInput,

@@ -47,7 +47,16 @@ def test_bad_input_is_refused_and_changes_nothing(engine):
         _open(conn, "Other", number=c["number"])
     with engine.connect() as conn:
         assert store.get(conn, c["id"]) == c
-        assert conn.execute(select(customers.c.id)).all() == [(c["id"],)]
+        assert conn.execute(select(customers.c.id).where(customers.c.id == c["id"])).all() == [(c["id"],)]
+
+
+def test_an_allocated_number_steps_around_one_a_site_brought(engine):
+    with engine.begin() as conn:
+        a = _open(conn, "A")
+        taken = str(store.NUMBER_BASE + a["id"] + 1)         # where the next customer's number would land
+        store.update_customer(conn, a["id"], CustomerInput(number=taken))
+        b = _open(conn, "B")
+    assert b["id"] == a["id"] + 1 and b["number"] == taken + "1"
 
 
 def test_edit_then_close_takes_the_customer_out_of_the_pop_and_its_pin_away(engine):
