@@ -12,6 +12,8 @@ BENCHES = {
     "amd": ("telephonist.bench.amd_bench", "answering-machine detection: people and machines told apart on a corpus"),
     "desktop": ("telephonist.bench.desktop_bench",
                 "500 agent desktops on the web console: ACD event to desktop, and the call log meanwhile"),
+    "crm": ("telephonist.bench.crm_bench",
+            "the screen pop's customer lookup by number: 1,000,000 customers, 5,000,000 timeline entries"),
 }
 
 

@@ -59,8 +59,11 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
 
     from telephonist.webadmin import (admin, api, auth, calls, configpages, desk, faxdocs, flows, inbox, lists, live,
                                       mailboxes, prompts, quality, queues, reports, routing, supervisor)
+    from telephonist.webadmin import api_customers, customers
     for bp in (auth.bp, calls.bp, live.bp, desk.bp, reports.bp, inbox.bp, admin.bp, configpages.bp, routing.bp,
-               queues.bp, flows.bp, prompts.bp, lists.bp, mailboxes.bp, faxdocs.bp, supervisor.bp, api.bp, quality.bp):
+               queues.bp, flows.bp, prompts.bp, lists.bp, mailboxes.bp, faxdocs.bp, supervisor.bp, api.bp,
+               quality.bp,
+               customers.bp, api_customers.bp):
         app.register_blueprint(bp)
 
     @app.route("/")

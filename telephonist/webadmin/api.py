@@ -27,12 +27,12 @@ def _error(status: int, code: str, message: str):
 
 
 @bp.errorhandler(404)
-def _not_found(exc):
+def not_found(exc):
     return _error(404, "not_found", "no such resource")
 
 
 @bp.errorhandler(400)
-def _bad(exc):
+def bad_request(exc):
     return _error(400, "bad_request", getattr(exc, "description", "bad request"))
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 
 from telephonist.client import ApiCallError
+from telephonist.crm import store as crm_store
+from telephonist.crm.store import CustomerError, CustomerInput
 from telephonist.webadmin import audio, db, deskpop, security
 from telephonist.webadmin.deskfeed import DeskFeed
 from telephonist.webadmin.deskqueues import desk_settings
@@ -194,10 +196,26 @@ def pop(call_id: str):
         history = deskpop.earlier_calls(conn, call["caller"], call_id)
         voicemails = deskpop.voicemails(conn, call["caller"])
         faxes = deskpop.fax_list(conn, call["caller"])
+        customer = deskpop.customer(conn, call["caller"], data.account) if g.user.can("customers.view") else None
     queue = desk_settings()["queues"].get(call["queue"], {})
     crm = deskpop.crm_link(queue.get("crm_url", ""), call["caller"], data.account, call["queue"], call_id)
     return render_template("agent/_pop.html", call=call, data=data, path=path, history=history,
-                           voicemails=voicemails, faxes=faxes, crm=crm)
+                           voicemails=voicemails, faxes=faxes, crm=crm, customer=customer)
+
+
+@bp.route("/pop/<call_id>/register", methods=["POST"])
+@requires("desk.use", "customers.view", "customers.edit")
+def register(call_id: str):
+    """Open a customer for the caller of the agent's call, with the caller's number (the pop's register form)."""
+    call = _call_of_mine(call_id)
+    try:
+        with db.writing() as conn:
+            c = crm_store.open_customer(conn, CustomerInput(name=request.form.get("name", ""),
+                                                            phones=[call["caller"]] if call["caller"] else []))
+    except CustomerError as exc:
+        return _refused(400, "bad_request", str(exc))
+    security.audit("customer_open", c["number"], customer_id=c["id"], name=c["name"], phones=c["phones"], via="desk")
+    return jsonify(customer={"id": c["id"], "number": c["number"]})
 
 
 @bp.route("/pop/<call_id>/recording/<int:leg_id>")

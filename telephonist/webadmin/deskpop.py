@@ -7,7 +7,9 @@
 * the IVR path: the nodes the call went through (ivr_steps, with the keys pressed);
 * the caller's history: earlier queue calls (acd_calls: when, queue, agent, outcome, disposition and note,
   and the recording of the call's legs), voicemails and faxes from that number;
-* the queue's CRM page (``crm_url``) with the number and account filled in, URL-escaped.
+* the queue's CRM page (``crm_url``) with the number and account filled in, URL-escaped;
+* the customer (telephonist.crm): found by the caller's number, else by the account the IVR handed over (a
+  customer number), with the latest entries of the customer's timeline; none found: the pop offers to register.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
 from telephonist.acd.schema import agents as acd_agents
+from telephonist.crm import store as crm_store
+from telephonist.crm import timeline as crm_timeline
 from telephonist.acd.schema import calls as acd_calls
 from telephonist.faxd.schema import faxes
 from telephonist.ivrd.schema import steps as ivr_steps
@@ -31,6 +35,7 @@ NAME_VARS = ("customer_name", "name")
 SHOWN_APART = frozenset(ACCOUNT_VARS + NAME_VARS + ("vip_name", "vip", "auth_realm", "language", "language_chosen",
                                                     "call_id", "caller", "chan", "dialled", "flow", "lang"))
 HISTORY = 20                        # earlier calls, voicemails and faxes shown (the latest)
+TIMELINE = 10                       # the customer's latest timeline entries shown
 
 
 @dataclass(frozen=True)
@@ -135,3 +140,22 @@ def taken_call(conn: Connection, call_id: str, agent: str) -> dict[str, Any] | N
 def last_seat(conn: Connection, agent: str) -> str:
     """The extension the agent last logged in at (the ACD keeps it in acd_agents)."""
     return conn.execute(select(acd_agents.c.extension).where(acd_agents.c.number == agent)).scalar() or ""
+
+
+@dataclass(frozen=True)
+class CustomerPop:
+    customer: dict[str, Any] | None = None          # the one shown
+    others: list[dict[str, Any]] = field(default_factory=list)   # more open customers with the caller's number
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+
+def customer(conn: Connection, number: str, account: str) -> CustomerPop:
+    """The caller's customer: by the caller's number, else by the account from the IVR (a customer number)."""
+    found = crm_store.by_phone(conn, number) if number else []
+    if not found and account:
+        by_account = crm_store.by_customer_number(conn, account)
+        found = [by_account] if by_account and by_account["status"] == "open" else []
+    if not found:
+        return CustomerPop()
+    shown = crm_store.get(conn, found[0]["id"])
+    return CustomerPop(shown, found[1:], crm_timeline.whole(conn, shown, TIMELINE))

@@ -260,3 +260,6 @@ def current_language() -> str:
 
 def gettext(text: str) -> str:
     return CATALOGUES.get(current_language(), {}).get(text, text)
+
+from telephonist.webadmin.i18n_crm import ZH_CRM  # noqa: E402  (the customer file)
+ZH.update({k: v for k, v in ZH_CRM.items() if k not in ZH})

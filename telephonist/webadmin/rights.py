@@ -34,6 +34,9 @@ RIGHTS: dict[str, tuple[str, str]] = {
     "quality.manage": ("page", "Manage quality forms, sampling rules and reviewers; decide appeals; staff assessment"),
     "admin.users": ("page", "Manage users, roles and API tokens"),
     "admin.audit": ("page", "Read the audit log"),
+    "customers.view": ("page", "Open the customer file"),
+    "customers.edit": ("page", "Open, edit, close, merge and import customers"),
+    "customers.export": ("page", "Export the customer file (CSV, XLSX)"),
 }
 
 BUILTIN_ROLES: dict[str, frozenset[str]] = {
@@ -41,10 +44,13 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "supervisor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen",
                              "recordings.download", "live.view", "calls.originate", "reports.view",
                              "desk.use", "supervise.use", "wallboard.view", "config.view", "config.lists",
-                             "config.voicemail", "inbox.view", "inbox.all", "inbox.listen", "quality.view",
-                             "quality.review", "quality.manage"}),
+                             "config.voicemail", "inbox.view", "inbox.all", "inbox.listen",
+                             "quality.view", "quality.review", "quality.manage",
+                             "customers.view", "customers.edit", "customers.export"}),
     "agent": frozenset({"calls.view", "recordings.listen", "live.view", "calls.originate", "inbox.view",
-                        "inbox.listen", "desk.use", "quality.view"}),
+                        "inbox.listen", "desk.use",
+                        "quality.view",
+                        "customers.view", "customers.edit"}),
     "auditor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen", "reports.view",
                           "admin.audit"}),
 }

@@ -255,6 +255,19 @@
   $("seat-form").addEventListener("submit", (e) => { e.preventDefault(); ACTIONS.login(); });
   const dial = (number) => { if (number) act("dial", {number}); };
   $("dial-form").addEventListener("submit", (e) => { e.preventDefault(); dial($("dial-number").value.trim()); });
+  $("pop").addEventListener("submit", async (e) => {      // the register form of an unknown caller
+    const form = e.target.closest("#pop-register");
+    if (!form) return;
+    e.preventDefault();
+    const r = await fetch("pop/" + encodeURIComponent(form.dataset.call) + "/register",
+                          {method: "POST", body: new FormData(form), credentials: "same-origin",
+                           headers: {"X-CSRF-Token": csrf}});
+    if (r.ok) { loadPop(form.dataset.call); return; }
+    let answer = {};
+    try { answer = await r.json(); } catch (err) { answer = {}; }
+    $("message").textContent = (answer.error && answer.error.message) || r.statusText;
+    $("message").hidden = false;
+  });
   $("pop").addEventListener("click", (e) => {
     const b = e.target.closest("[data-dial]");
     if (b && !b.disabled) { e.preventDefault(); dial(b.dataset.dial); }
