@@ -10,6 +10,8 @@ BENCHES = {
     "fax": ("telephonist.bench.fax_bench", "fax receptions one core keeps in real time"),
     "acd": ("telephonist.bench.acd_bench", "the ACD's routing decisions: 1,024 agents, 50 skills, 5,000 callers"),
     "amd": ("telephonist.bench.amd_bench", "answering-machine detection: people and machines told apart on a corpus"),
+    "dialer-model": ("telephonist.bench.dialer_model",
+                     "predictive pacing against progressive on a model campaign (50 agents, 8 hours)"),
     "desktop": ("telephonist.bench.desktop_bench",
                 "500 agent desktops on the web console: ACD event to desktop, and the call log meanwhile"),
     "crm": ("telephonist.bench.crm_bench",
