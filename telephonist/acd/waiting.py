@@ -73,11 +73,15 @@ class WaitingRoom:
 
     @staticmethod
     def _priority(queue, data: dict[str, Any]) -> int:
-        """The queue's `priorities` against what came with the call: "vip" (set and truthy) or "vip=gold"."""
+        """The queue's `priorities` against what came with the call: "vip" (set and truthy) or "vip=gold", in the
+        handoff data itself or among the IVR's variables it carries (ivrd hands on {"ivr": {"vars": ...}})."""
+        ivr = data.get("ivr")
+        ivr_vars = ivr.get("vars") if isinstance(ivr, dict) else None
+        ivr_vars = ivr_vars if isinstance(ivr_vars, dict) else {}
         total = 0
         for cond, weight in queue.priorities.items():
             var, _, value = cond.partition("=")
-            got = data.get(var)
+            got = data[var] if var in data else ivr_vars.get(var)
             if (value and str(got) == value) or (not value and got not in (None, "", False, 0, "0")):
                 total += weight
         return total

@@ -82,7 +82,9 @@ async def test_vips_go_first(tmp_path):
     """
     async with running_acd(tmp_path, queues, AGENTS, routes=[Route("app:ivr", dialled="5*")]) as acd:
         ivr = await acd.chand.client("ivr")                      # a stand-in IVR hands callers on with data
-        datas = {"13900000001": {}, "13900000002": {"verified": True}, "13900000003": {"vip": "gold"}}
+        # the VIP class as ivrd hands it on: among the flow's variables
+        datas = {"13900000001": {}, "13900000002": {"verified": True},
+                 "13900000003": {"ivr": {"flow": "main", "vars": {"vip": "gold", "verified": ""}}}}
         ivr.on("offer", lambda ev: ivr.call("handoff", chan=ev["chan"], app="queue:sales",
                                             data=datas[ev["caller"]]))
         m = acd.desk.mark()
