@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "restore": ("telephonist.backup.restore_cli", "check a backup archive and put it back"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask behind uvicorn); create-user"),
+    "workorders": ("telephonist.workorders.cli", "work orders: check workorders.toml, sweep overdue orders and SMS"),
 }
 
 
