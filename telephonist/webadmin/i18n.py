@@ -257,3 +257,6 @@ def current_language() -> str:
 
 def gettext(text: str) -> str:
     return CATALOGUES.get(current_language(), {}).get(text, text)
+
+from telephonist.webadmin.i18n_wo import ZH_WO  # noqa: E402  (work orders)
+ZH.update({k: v for k, v in ZH_WO.items() if k not in ZH})
