@@ -77,7 +77,7 @@ def document() -> dict[str, Any]:
                                              key: {"type": "array", "items": {"$ref": ref}}}}}}},
                 "400": _err("a bad search field")}
     common = {"401": _err("no or bad token"), "403": _err("the token's user lacks the right")}
-    return {
+    doc = {
         "openapi": "3.1.0",
         "info": {"title": "Telephonist web admin API", "version": "1",
                  "description": "Call records, recordings, voicemail, faxes and originating calls. Every request "
@@ -164,3 +164,7 @@ def document() -> dict[str, Any]:
                                           "responses": {"200": {"description": "OpenAPI 3.1"}, **common}}},
         },
     }
+    from telephonist.webadmin import openapi_wo
+    doc["paths"].update(openapi_wo.paths(common))
+    doc["components"]["schemas"].update(openapi_wo.SCHEMAS)
+    return doc
