@@ -26,6 +26,12 @@ bp = Blueprint("workorders", __name__, template_folder="templates")
 STATES = [s.value for s in workflow.State]
 
 
+@bp.app_context_processor
+def _types_for_templates() -> dict:
+    """workorder_types(): the configured types, for the agent desktop's pop (its "new work order" form)."""
+    return {"workorder_types": lambda: list(wo_config().types.values())}
+
+
 def wo_config() -> WorkOrderConfig:
     files = current_app.extensions.get("workorders_config")
     if files is None:

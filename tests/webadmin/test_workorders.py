@@ -131,3 +131,25 @@ def test_the_report_counts_volume_and_overdue_and_exports(app, client, user_ids,
                                                          ["branch", "repair", "维修部", "2", "0", "1"]]
     assert client.get("/workorders/report.xlsx").mimetype.endswith("spreadsheetml.sheet")
     assert client.get("/workorders/?overdue=1").get_data(as_text=True).count('class="late"') == 1
+
+
+def test_the_desk_pop_offers_a_work_order_with_the_caller_and_the_ivr_account(app, user_ids, tmp_path):
+    """The pop (agent/_pop.html as the desk's /agent/pop renders it) has the form; it opens the full order
+    form in a new tab with the number, the account, the caller's name and the call filled in."""
+    from flask import g, render_template
+
+    from telephonist.webadmin import accounts, deskpop
+    use_workorders(app, tmp_path)
+    call = {"call_id": "c-42", "caller": "13900001111", "queue": "gas", "wait_ms": 3000}
+    data = deskpop.handoff({"ivr": {"flow": "gas", "vars": {"account": "880012", "name": "王先生"}}})
+    with app.test_request_context("/agent/pop/c-42"):
+        with db.reading(app) as conn:
+            g.user = accounts.get_user(conn, user_ids["agent1"])
+        html = render_template("agent/_pop.html", call=call, data=data, path=[], history=[], voicemails=[],
+                               faxes=[], crm="")
+    form = re.search(r'<form method="get" action="/workorders/new" target="_blank"[^>]*id="pop-workorder">(.*?)</form>',
+                     html, re.S).group(1)
+    for name, value in (("source", "desk"), ("call_id", "c-42"), ("caller_number", "13900001111"),
+                        ("account", "880012"), ("caller_name", "王先生")):
+        assert f'name="{name}" value="{value}"' in form
+    assert '<option value="repair">报修</option>' in form
