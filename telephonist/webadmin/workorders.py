@@ -8,6 +8,7 @@ when the file changes."""
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
@@ -64,7 +65,7 @@ def new_order_from(data, source: str) -> NewOrder:
         k[2:]: v for k, v in data.items() if k.startswith("f_") and v != ""}
     customer = data.get("customer_id")
     if isinstance(customer, str):
-        customer = int(customer) if customer.strip().isdigit() else (None if not customer.strip() else -1)
+        customer = int(customer) if re.fullmatch(r"[0-9]{1,18}", customer.strip()) else (None if not customer.strip() else -1)
     return NewOrder(type=str(data.get("type", "")), priority=str(data.get("priority") or "normal"),
                     title=str(data.get("title", "")), description=str(data.get("description", "")),
                     fields=fields, caller_number=str(data.get("caller_number", "")),
@@ -179,9 +180,9 @@ def attach(order_id: int):
     try:
         with db.writing() as conn:
             if f.get("kind") in ("recording", "fax"):
-                if not f.get("ref_id", "").isdigit():
+                if not re.fullmatch(r"[0-9]{1,18}", f.get("ref_id", "")):
                     raise OrderError(_("Give the number of the call or the fax."))
-                aid = attachments.link(conn, order_id, viewer(cfg), f["kind"], int(f["ref_id"][:18]), now())
+                aid = attachments.link(conn, order_id, viewer(cfg), f["kind"], int(f["ref_id"]), now())
             else:
                 upload = request.files.get("file")
                 if upload is None or not upload.filename:

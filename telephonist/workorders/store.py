@@ -174,7 +174,7 @@ class Search:
             like = f"%{self.text}%"
             alts = [orders.c.title.like(like), orders.c.description.like(like), orders.c.caller_number.like(like),
                     orders.c.caller_name.like(like), orders.c.account.like(like)]
-            if self.text.isdigit() and len(self.text) < 19:
+            if re.fullmatch(r"[0-9]{1,18}", self.text):
                 alts.append(orders.c.id == int(self.text))
             w.append(or_(*alts))
         for col, value in ((orders.c.type, self.type), (orders.c.unit, self.unit), (orders.c.assignee, self.assignee)):

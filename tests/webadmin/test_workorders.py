@@ -153,3 +153,29 @@ def test_the_desk_pop_offers_a_work_order_with_the_caller_and_the_ivr_account(ap
                         ("account", "880012"), ("caller_name", "王先生")):
         assert f'name="{name}" value="{value}"' in form
     assert '<option value="repair">报修</option>' in form
+
+
+def test_nasty_input_in_every_work_order_field_is_refused_never_a_500(app, client, user_ids, tmp_path):
+    """Other scripts' digits and numbers past the database's integers, in every field of the forms and
+    query strings of the work-order pages: a refusal or a page, never 500, and no half-written order."""
+    from tests.webadmin.test_bad_input import NASTY
+    use_workorders(app, tmp_path)
+    login(client, "super")
+    oid = int(re.search(r"/workorders/(\d+)", _create(client, f_address="x").headers["Location"]).group(1))
+    form = {"type": "reading", "priority": "high", "f_month": "3", "f_reading": "12", "caller_number": "139",
+            "customer_id": "5", "unit": "east", "title": "t", "call_id": "c"}
+    for nasty in NASTY:
+        for key in form:
+            r = _create(client, **{**form, key: nasty})
+            assert r.status_code in (302, 400), (key, nasty, r.status_code)
+        for key in ("q", "type", "state", "unit", "assignee", "since", "until", "offset", "overdue"):
+            assert client.get("/workorders/", query_string={key: nasty}).status_code in (200, 400), (key, nasty)
+            assert client.get("/workorders/report", query_string={key: nasty}).status_code in (200, 400), (key, nasty)
+        for data in ({"move": nasty}, {"move": "dispatch", "unit": nasty}, {"move": "dispatch", "assignee": nasty}):
+            r = client.post(f"/workorders/{oid}/move", data={"csrf_token": page_csrf(client), **data})
+            assert r.status_code == 400, (data, r.status_code)
+        r = client.post(f"/workorders/{oid}/attach", data={"csrf_token": page_csrf(client), "kind": "fax",
+                                                          "ref_id": nasty})
+        assert r.status_code == 400
+    assert client.get(f"/workorders/{oid}").status_code == 200
+    assert _rows(app, "SELECT state FROM wo_orders WHERE id = :i", i=oid) == [{"state": "accepted"}]

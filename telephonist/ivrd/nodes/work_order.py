@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import timezone
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,7 @@ class WorkOrder(NodeType):
         new = NewOrder(type=str(call.expand(node.get("order_type"))), priority=str(call.expand(node.get("priority"))),
                        title=str(call.expand(node.get("title"))), description=str(call.expand(node.get("description"))),
                        fields={k: call.expand(v) for k, v in node.get("fields").items()},
-                       caller_number=call.caller if call.caller.lstrip("+").isdigit() else "",
+                       caller_number=call.caller if re.fullmatch(r"\+?[0-9]{1,32}", call.caller or "") else "",
                        caller_name=str(call.expand(node.get("caller_name"))),
                        account=str(call.expand(node.get("account"))), call_id=call.call_id,
                        unit=str(call.expand(node.get("unit"))), source="ivr")
