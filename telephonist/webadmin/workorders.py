@@ -22,6 +22,7 @@ from telephonist.webadmin.site import site
 from telephonist.workorders import attachments, sms, store, workflow
 from telephonist.workorders.config import PRIORITIES, ConfigFile, WorkOrderConfig, config_path
 from telephonist.workorders.store import NewOrder, OrderError, Search
+from telephonist.workorders.sweep import reminders_for
 
 bp = Blueprint("workorders", __name__, template_folder="templates")
 STATES = [s.value for s in workflow.State]
@@ -87,8 +88,9 @@ def index():
     t = now()
     with db.reading() as conn:
         total, rows = store.search(conn, viewer(cfg), s, t, 100, offset)
+        mine = reminders_for(conn, cfg, g.user.username)
     return render_template("workorders/list.html", cfg=cfg, rows=rows, total=total, s=s, offset=offset,
-                           states=STATES, overdue={r["id"] for r in rows if store.is_overdue(r, t)})
+                           states=STATES, overdue={r["id"] for r in rows if store.is_overdue(r, t)}, mine=mine)
 
 
 # ---- create ----------------------------------------------------------------------------------------------
@@ -236,9 +238,10 @@ def crew():
     mine = store.Viewer(v.username, False, v.units, False)       # a crew member's own, even for an office user
     with db.reading() as conn:
         _, rows = store.search(conn, mine, Search(state="open"), now(), 200)
+        reminded = reminders_for(conn, cfg, v.username)
     rows = [r for r in rows if r["state"] in ("dispatched", "in_progress") and
             (r["assignee"] in (None, v.username)) and (r["unit"] in v.units or r["assignee"] == v.username)]
-    return render_template("workorders/crew.html", cfg=cfg, rows=rows, t=now())
+    return render_template("workorders/crew.html", cfg=cfg, rows=rows, t=now(), mine=reminded)
 
 
 # ---- report ----------------------------------------------------------------------------------------------

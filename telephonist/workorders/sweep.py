@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Connection
 
 from telephonist.workorders.config import WorkOrderConfig
@@ -53,3 +53,19 @@ def sweep(conn: Connection, cfg: WorkOrderConfig, now: datetime) -> SweepResult:
         if level != o.escalation:
             conn.execute(update(orders).where(orders.c.id == o.id).values(escalation=level))
     return result
+
+
+def reminders_for(conn: Connection, cfg: WorkOrderConfig, username: str) -> dict[str, list[int]]:
+    """What the sweep addressed to `username` and is still open: {"reminded": ids, "escalated": ids} —
+    reminders to them as the assignee (or a member of an unassigned order's unit), escalations to them as
+    the unit's head. The console shows these to the user on the list and the crew page."""
+    open_states = sorted(s.value for s in OPEN_STATES)
+    member_of = sorted(u.id for u in cfg.units_of(username))          # members and heads, as the reminder says
+    heads = sorted(u.id for u in cfg.units.values() if u.head == username)
+    rows = conn.execute(select(orders.c.id, orders.c.unit, orders.c.assignee, orders.c.escalation)
+                        .where(orders.c.state.in_(open_states), orders.c.escalation > 0,
+                               or_(orders.c.assignee == username, orders.c.unit.in_(member_of)))
+                        .order_by(orders.c.due_at)).all()
+    reminded = [o.id for o in rows if o.assignee == username or (o.assignee is None and o.unit in member_of)]
+    escalated = [o.id for o in rows if o.escalation >= 2 and o.unit in heads]
+    return {"reminded": reminded, "escalated": escalated}

@@ -131,6 +131,14 @@ def test_the_report_counts_volume_and_overdue_and_exports(app, client, user_ids,
                                                          ["branch", "repair", "维修部", "2", "0", "1"]]
     assert client.get("/workorders/report.xlsx").mimetype.endswith("spreadsheetml.sheet")
     assert client.get("/workorders/?overdue=1").get_data(as_text=True).count('class="late"') == 1
+    # the sweep escalates it to the repair department's head, who sees it on the list
+    from datetime import datetime, timedelta, timezone
+
+    from telephonist.workorders.sweep import sweep
+    with db.writing(app) as conn:
+        sweep(conn, app.extensions["workorders_config"].get(), datetime.now(timezone.utc) + timedelta(hours=2))
+    page = client.get("/workorders/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert re.search(r'超时督办\(您为负责人\): <a href="/workorders/1">#1</a>', page)
 
 
 def test_the_desk_pop_offers_a_work_order_with_the_caller_and_the_ivr_account(app, user_ids, tmp_path):

@@ -15,7 +15,7 @@ from telephonist.workorders import store
 from telephonist.workorders.config import ConfigFile
 from telephonist.workorders.schema import metadata
 from telephonist.workorders.store import NewOrder, OrderError, Search
-from telephonist.workorders.sweep import sweep
+from telephonist.workorders.sweep import reminders_for, sweep
 from tests.workorders.support import GAS, T0, write_config
 
 
@@ -130,6 +130,10 @@ def test_the_sweep_reminds_then_escalates_once_per_deadline(engine, tmp_path):
         assert notes == [("remind", "overdue since 2026-03-02 10:00 UTC: reminder to agent2, super"),
                          ("escalate", "overdue since 2026-03-02 10:00 UTC: escalated to super")]
         assert store.get(conn, fine)["escalation"] == 0
+        # who was addressed: the repair department's member (nobody is assigned yet), then its head
+        assert reminders_for(conn, cfg, "agent2") == {"reminded": [late], "escalated": []}
+        assert reminders_for(conn, cfg, "super") == {"reminded": [late], "escalated": [late]}
+        assert reminders_for(conn, cfg, "crew1") == {"reminded": [], "escalated": []}
         # rejected orders are not chased
         store.move(conn, cfg, fine, "reject", office, "重复报修", clock)
         assert sweep(conn, cfg, T0 + timedelta(days=10)).reminded == []
