@@ -21,6 +21,8 @@ ZH_WO: dict[str, str] = {
     "Volume": "数量", "Closed": "已关闭", "Overdue rate": "超时率", "Hours to done": "平均完成时长(小时)",
     "Average hours per state": "各状态平均时长(小时)", "still open past the deadline": "超时未完成",
     "Overdue, reminded to you": "超时催办(给您)", "Overdue, escalated to you as the head": "超时督办(您为负责人)",
+    "workorders.toml was changed with problems; the last good version stays in use:":
+        "workorders.toml 的修改有错误,仍使用上一个正确的版本:",
     # states, priorities, moves and history actions, sources
     "accepted": "已受理", "dispatched": "已派单", "in_progress": "处理中", "done": "已完成", "closed": "已关闭",
     "rejected": "已退回", "reopened": "重新打开",

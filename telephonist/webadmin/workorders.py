@@ -90,7 +90,9 @@ def index():
         total, rows = store.search(conn, viewer(cfg), s, t, 100, offset)
         mine = reminders_for(conn, cfg, g.user.username)
     return render_template("workorders/list.html", cfg=cfg, rows=rows, total=total, s=s, offset=offset,
-                           states=STATES, overdue={r["id"] for r in rows if store.is_overdue(r, t)}, mine=mine)
+                           states=STATES, overdue={r["id"] for r in rows if store.is_overdue(r, t)}, mine=mine,
+                           problems=current_app.extensions["workorders_config"].problems
+                           if g.user.can("workorders.dispatch") else [])
 
 
 # ---- create ----------------------------------------------------------------------------------------------

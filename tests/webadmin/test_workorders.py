@@ -12,6 +12,7 @@ from sqlalchemy import text
 from telephonist.webadmin import db
 from tests.webadmin.support import login, page_csrf
 from tests.webadmin.wo_support import use_workorders
+from tests.workorders.support import GAS
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
@@ -139,6 +140,11 @@ def test_the_report_counts_volume_and_overdue_and_exports(app, client, user_ids,
         sweep(conn, app.extensions["workorders_config"].get(), datetime.now(timezone.utc) + timedelta(hours=2))
     page = client.get("/workorders/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert re.search(r'超时督办\(您为负责人\): <a href="/workorders/1">#1</a>', page)
+    # a broken edit of workorders.toml: the office sees where, the orders stay as they were
+    (tmp_path / "workorders.toml").write_text(GAS + "\n[[types]]\nid = 'x'\n", encoding="utf-8")
+    page = client.get("/workorders/").get_data(as_text=True)
+    assert f"{tmp_path / 'workorders.toml'}:" in page and "department &#39;&#39; is no unit" in page
+    assert "东区营业点" in page
 
 
 def test_the_desk_pop_offers_a_work_order_with_the_caller_and_the_ivr_account(app, user_ids, tmp_path):
