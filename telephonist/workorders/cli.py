@@ -23,6 +23,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub.add_parser("check", help="check workorders.toml beside the configuration (file:line for each problem)")
     s = sub.add_parser("sweep", help="remind and escalate overdue orders, send the customers' SMS that are due")
     s.add_argument("--json", action="store_true", help="one JSON object: what was done")
+    m = sub.add_parser("mail", help="make an order of one e-mail message read from standard input "
+                                    "(a mail server's pipe alias); exit 1 refuses it with the reason")
+    m.add_argument("--type", required=True, help="the order type id")
+    m.add_argument("--priority", default="normal")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -35,6 +39,8 @@ def main(args: argparse.Namespace) -> int:
     if args.action == "check":
         print(f"{path}: {len(wo.types)} order type(s), {len(wo.units)} unit(s)")
         return 0
+    if args.action == "mail":
+        return _mail(cfg.database.url, wo, args)
     if wo.sms.device and wo.sms.device == cfg.ivrd.voicemail.sms.device:
         print(f"telephonist workorders: {path}: [sms] device {wo.sms.device} is ivrd's voicemail modem; "
               "give the work orders a modem of their own", file=sys.stderr)
@@ -72,3 +78,21 @@ async def run_sweep(database_url: str, wo, now: datetime) -> dict:
         return {"reminded": r.reminded, "escalated": r.escalated, "sms_sent": sent, "sms_failed": failed}
     finally:
         engine.dispose()
+
+
+def _mail(database_url: str, wo, args: argparse.Namespace) -> int:
+    from telephonist.storage.database import WRITE, make_engine, utcnow
+    from telephonist.workorders.mail_in import MAX_MESSAGE, parse, store_mail
+    from telephonist.workorders.store import OrderError
+    engine = make_engine(database_url)
+    try:
+        mail = parse(sys.stdin.buffer.read(MAX_MESSAGE + 1), args.type, args.priority)
+        with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            oid = store_mail(conn, wo, mail, utcnow())
+    except OrderError as exc:
+        print(f"telephonist workorders mail: refused: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"work order {oid}")
+    return 0
