@@ -193,3 +193,28 @@ def test_nasty_input_in_every_work_order_field_is_refused_never_a_500(app, clien
         assert r.status_code == 400
     assert client.get(f"/workorders/{oid}").status_code == 200
     assert _rows(app, "SELECT state FROM wo_orders WHERE id = :i", i=oid) == [{"state": "accepted"}]
+
+
+def test_a_calls_recording_and_a_fax_are_linked_to_an_order(app, client, user_ids, tmp_path, web_config):
+    from pathlib import Path
+
+    from tests.webadmin.site_support import add_fax
+    from tests.webadmin.support import add_leg, tone, write_alaw_wav
+    use_workorders(app, tmp_path)
+    rec = write_alaw_wav(Path(web_config.recordings_dir) / "r.wav", tone(300, 200))
+    leg = add_leg(app, caller="13900001111", dialled="4008001234", application="acd:gas", recording=str(rec))
+    bare = add_leg(app, caller="13900001111", dialled="4008001234", application="acd:gas")
+    fax = add_fax(app, tmp_path, caller="02112345678", pdf=False)
+    login(client, "super")
+    oid = int(re.search(r"/workorders/(\d+)", _create(client, f_address="x").headers["Location"]).group(1))
+
+    def attach(kind: str, ref: int):
+        return client.post(f"/workorders/{oid}/attach", data={"csrf_token": page_csrf(client), "kind": kind,
+                                                              "ref_id": str(ref)})
+    assert attach("recording", leg).status_code == 302 and attach("fax", fax).status_code == 302
+    r = attach("recording", bare)                  # a call without a recording
+    assert r.status_code == 400 and f"no recording {bare}" in r.get_data(as_text=True)
+    rows = _rows(app, "SELECT id, kind, ref_id, path FROM wo_attachments ORDER BY id")
+    assert [(a["kind"], a["ref_id"], a["path"]) for a in rows] == [("recording", leg, None), ("fax", fax, None)]
+    assert client.get(f"/workorders/{oid}/attachments/{rows[0]['id']}").headers["Location"].endswith(f"/calls/{leg}")
+    assert client.get(f"/workorders/{oid}/attachments/{rows[1]['id']}").headers["Location"].endswith(f"/inbox/fax/{fax}")
