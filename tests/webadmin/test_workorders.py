@@ -102,6 +102,8 @@ def test_bad_input_rights_and_visibility(app, client, user_ids, tmp_path):
                     content_type="multipart/form-data")
     assert r.status_code == 400 and "an attachment is one of" in r.get_data(as_text=True)
     assert client.get(f"/workorders/{oid}/attachments/999").status_code == 404
+    # agent1 belongs to no unit: the list has what it created, nothing else
+    assert re.findall(r'<a href="/workorders/(\d+)">', client.get("/workorders/").get_data(as_text=True)) == [str(oid)]
     client.post("/logout", data={"csrf_token": page_csrf(client)})
     login(client, "agent2")                 # a member of the repair department: sees it
     assert client.get(f"/workorders/{oid}").status_code == 200

@@ -85,6 +85,10 @@ def test_an_order_goes_through_the_workflow_and_every_move_is_recorded(engine, t
         order = store.get(conn, oid)
         hist = [(h["actor"], h["action"], h["from_state"], h["to_state"]) for h in store.history_of(conn, oid)]
     assert (order["state"], order["assignee"], order["closed_at"]) == ("closed", "crew1", T0 + timedelta(hours=2))
+    with engine.connect() as conn:          # who finds it: its creator (in no unit), the crew, not a stranger
+        assert store.search(conn, stranger, Search(text="1111"), T0)[0] == 1
+        assert store.search(conn, crew, Search(state="closed"), T0)[0] == 1
+        assert store.search(conn, store.viewer(cfg, "nobody", False, False), Search(), T0) == (0, [])
     assert hist == [("agent1", "create", None, "accepted"), ("super2", "dispatch", "accepted", "dispatched"),
                     ("crew1", "start", "dispatched", "in_progress"), ("crew1", "finish", "in_progress", "done"),
                     ("super2", "comment", None, None), ("super2", "close", "done", "closed"),
