@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 
 from telephonist.config.loader import ConfigError
 from telephonist.storage.database import WRITE
-from telephonist.workorders import store
+from telephonist.workorders import store, workflow
 from telephonist.workorders.config import ConfigFile
 from telephonist.workorders.schema import metadata
 from telephonist.workorders.store import NewOrder, OrderError, Search
@@ -138,6 +138,18 @@ def test_the_sweep_reminds_then_escalates_once_per_deadline(engine, tmp_path):
         assert reminders_for(conn, cfg, "agent2") == {"reminded": [late], "escalated": []}
         assert reminders_for(conn, cfg, "super") == {"reminded": [late], "escalated": [late]}
         assert reminders_for(conn, cfg, "crew1") == {"reminded": [], "escalated": []}
-        # rejected orders are not chased
+        # reopened: a fresh deadline from now, the escalation starts again, dispatch is possible again
+        store.move(conn, cfg, late, "dispatch", office, "", clock)
+        store.move(conn, cfg, late, "start", office, "", clock)
+        store.move(conn, cfg, late, "finish", office, "done", clock)
+        store.move(conn, cfg, late, "close", office, "", clock)
+        with pytest.raises(OrderError, match="reopen: say why"):
+            store.move(conn, cfg, late, "reopen", office, "", clock + timedelta(hours=3))
+        store.move(conn, cfg, late, "reopen", office, "客户反映仍漏气", clock + timedelta(hours=3))
+        again = store.get(conn, late)
+        assert (again["state"], again["escalation"], again["closed_at"], again["due_at"]) == (
+            "reopened", 0, None, clock + timedelta(hours=4))
+        assert [m.name for m in workflow.allowed(workflow.State.REOPENED, office.roles(again))] == ["dispatch", "reject"]
+        # rejected orders are not chased; the reopened one is, against its new deadline
         store.move(conn, cfg, fine, "reject", office, "重复报修", clock)
-        assert sweep(conn, cfg, T0 + timedelta(days=10)).reminded == []
+        assert sweep(conn, cfg, T0 + timedelta(days=10)).reminded == [late]
