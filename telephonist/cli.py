@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quality": ("telephonist.quality.cli", "quality reviews: draw calls for review by the sampling rules"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask behind uvicorn); create-user"),
+    "workorders": ("telephonist.workorders.cli", "work orders: check workorders.toml, sweep overdue orders and SMS"),
 }
 
 

@@ -30,7 +30,8 @@ def services_of(cfg: Config):
     from telephonist.ivrd.services import IvrServices
     return IvrServices(settings=cfg.ivrd, database_url=cfg.database.url, prompts_dir=cfg.system.prompts_dir,
                        recordings_dir=cfg.system.recordings_dir, state_dir=cfg.system.state_dir,
-                       time_zone=cfg.system.time_zone)
+                       time_zone=cfg.system.time_zone,
+                       config_dir=os.path.dirname(cfg.path) if cfg.path else "")
 
 
 def _stamp(flows_dir: str) -> tuple:

@@ -59,6 +59,7 @@ class IvrServices:
     recordings_dir: str
     state_dir: str
     time_zone: str = "Asia/Shanghai"
+    config_dir: str = ""                  # telephonist.toml's folder: workorders.toml beside it (work_order node)
     engine: Engine = field(init=False)
     steps: StepLog = field(init=False)
     _shared: dict[str, Any] = field(default_factory=dict)

@@ -263,3 +263,5 @@ def gettext(text: str) -> str:
 
 from telephonist.webadmin.i18n_crm import ZH_CRM  # noqa: E402  (the customer file)
 ZH.update({k: v for k, v in ZH_CRM.items() if k not in ZH})
+from telephonist.webadmin.i18n_wo import ZH_WO  # noqa: E402  (work orders)
+ZH.update({k: v for k, v in ZH_WO.items() if k not in ZH})

@@ -60,3 +60,18 @@ def check_rights(names: set[str] | frozenset[str]) -> None:
     unknown = set(names) - set(RIGHTS)
     if unknown:
         raise ValueError(f"unknown right(s): {', '.join(sorted(unknown))}")
+
+
+# ---- work orders (docs/workorders.md) --------------------------------------------------------------
+RIGHTS.update({
+    "workorders.view": ("page", "Open work orders (the user's units', assigned and created ones) and the crew page"),
+    "workorders.all": ("data", "See every work order (without it: the user's units', assigned and created ones)"),
+    "workorders.create": ("page", "Create work orders (console, agent desktop, API)"),
+    "workorders.dispatch": ("page", "Dispatch, reject, close and reopen work orders"),
+})
+BUILTIN_ROLES.update(
+    administrator=frozenset(RIGHTS),
+    supervisor=BUILTIN_ROLES["supervisor"] | {"workorders.view", "workorders.all", "workorders.create",
+                                              "workorders.dispatch"},
+    agent=BUILTIN_ROLES["agent"] | {"workorders.view", "workorders.create"},
+)

@@ -13,7 +13,8 @@ import pytest
 from tests.packaging.builds import TREE
 
 # the overall exposure of each unit, as recorded in docs/admin.md ("Processes and sandboxing")
-EXPOSURE = {"chand": 2.0, "ivrd": 1.7, "acd": 1.3, "faxd": 1.3, "webadmin": 1.3, "backup": 1.3, "quality": 1.3}
+EXPOSURE = {"chand": 2.0, "ivrd": 1.7, "acd": 1.3, "faxd": 1.3, "webadmin": 1.3, "backup": 1.3, "quality": 1.3,
+            "workorders": 1.7}
 
 # what every unit must have (systemd-analyze's names of the checks it passes)
 SANDBOX = ("NoNewPrivileges=", "ProtectSystem=", "ProtectHome=", "PrivateTmp=", "ProtectKernelTunables=",
@@ -51,9 +52,9 @@ def test_each_unit_keeps_its_recorded_exposure_and_the_sandbox(root, unit):
     # real-time scheduling (CAP_SYS_NICE) for chand's media thread only
     assert checks["CapabilityBoundingSet=~CAP_SYS_(NICE|RESOURCE)"] == (unit != "chand")
     assert checks["RestrictRealtime="] == (unit != "chand")
-    # devices (and their dialout group): the DAHDI cards for chand, the GSM modem for ivrd
-    assert checks["SupplementaryGroups="] == (unit not in ("chand", "ivrd"))
-    assert checks["PrivateDevices="] == (unit not in ("chand", "ivrd"))
+    # devices (and their dialout group): the DAHDI cards for chand, the GSM modems for ivrd and the work orders
+    assert checks["SupplementaryGroups="] == (unit not in ("chand", "ivrd", "workorders"))
+    assert checks["PrivateDevices="] == (unit not in ("chand", "ivrd", "workorders"))
 
 
 def test_no_unit_forces_a_scheduling_policy_and_each_has_its_umask():

@@ -1,0 +1,98 @@
+"""`telephonist workorders`: `check` the order types file, `sweep` once (overdue reminders and escalations,
+then the customers' SMS that are due). telephonist-workorders.timer runs the sweep every minute.
+
+Why a timer and not a loop in a daemon: the sweep is a few queries a minute that need no call, no
+control-API connection and no state between runs; a one-shot unit keeps ivrd and the web console free
+of it, and the SMS go through a modem of its own ([sms] device), never the one ivrd holds for voicemail.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from datetime import datetime, timezone
+
+from telephonist.config import load_config
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default=os.environ.get("TELEPHONIST_CONFIG", "/etc/telephonist/telephonist.toml"))
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sub.add_parser("check", help="check workorders.toml beside the configuration (file:line for each problem)")
+    s = sub.add_parser("sweep", help="remind and escalate overdue orders, send the customers' SMS that are due")
+    s.add_argument("--json", action="store_true", help="one JSON object: what was done")
+    m = sub.add_parser("mail", help="make an order of one e-mail message read from standard input "
+                                    "(a mail server's pipe alias); exit 1 refuses it with the reason")
+    m.add_argument("--type", required=True, help="the order type id")
+    m.add_argument("--priority", default="normal")
+
+
+def main(args: argparse.Namespace) -> int:
+    from telephonist.logsetup import setup_logging
+    from telephonist.workorders.config import config_path, load
+    cfg = load_config(args.config)
+    setup_logging(cfg.system.log_level)
+    path = config_path(os.path.dirname(os.path.abspath(args.config)))
+    wo = load(path)                                  # ConfigError: printed with file:line by telephonist.cli
+    if args.action == "check":
+        print(f"{path}: {len(wo.types)} order type(s), {len(wo.units)} unit(s)")
+        return 0
+    if args.action == "mail":
+        return _mail(cfg.database.url, wo, args)
+    if wo.sms.device and wo.sms.device == cfg.ivrd.voicemail.sms.device:
+        print(f"telephonist workorders: {path}: [sms] device {wo.sms.device} is ivrd's voicemail modem; "
+              "give the work orders a modem of their own", file=sys.stderr)
+        return 2
+    result = asyncio.run(run_sweep(cfg.database.url, wo, datetime.now(timezone.utc)))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"reminded {len(result['reminded'])}, escalated {len(result['escalated'])}, "
+              f"SMS sent {result['sms_sent']}, failed {result['sms_failed']}")
+    return 0
+
+
+async def run_sweep(database_url: str, wo, now: datetime) -> dict:
+    """One pass at `now`: the overdue orders, then the SMS (when a modem is configured)."""
+    from telephonist.storage.database import WRITE, make_engine
+    from telephonist.workorders import sms
+    from telephonist.workorders.sweep import sweep
+    engine = make_engine(database_url)
+    try:
+        def overdue():
+            with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+                return sweep(conn, wo, now)
+        r = await asyncio.to_thread(overdue)
+        sent = failed = 0
+        if wo.sms.device:
+            from telephonist.config.model import SmsModemConfig
+            from telephonist.ivrd.voicemail.sms_modem import SmsModem
+            modem = SmsModem(SmsModemConfig(device=wo.sms.device, baud=wo.sms.baud, pin=wo.sms.pin,
+                                            smsc=wo.sms.smsc, timeout_s=wo.sms.timeout_s))
+            try:
+                sent, failed = await sms.send_due(engine, modem.send, wo.sms, now)
+            finally:
+                await asyncio.to_thread(modem.close)
+        return {"reminded": r.reminded, "escalated": r.escalated, "sms_sent": sent, "sms_failed": failed}
+    finally:
+        engine.dispose()
+
+
+def _mail(database_url: str, wo, args: argparse.Namespace) -> int:
+    from telephonist.storage.database import WRITE, make_engine, utcnow
+    from telephonist.workorders.mail_in import MAX_MESSAGE, parse, store_mail
+    from telephonist.workorders.store import OrderError
+    engine = make_engine(database_url)
+    try:
+        mail = parse(sys.stdin.buffer.read(MAX_MESSAGE + 1), args.type, args.priority)
+        with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            oid = store_mail(conn, wo, mail, utcnow())
+    except OrderError as exc:
+        print(f"telephonist workorders mail: refused: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"work order {oid}")
+    return 0
