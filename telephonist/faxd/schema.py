@@ -35,6 +35,7 @@ faxes = Table(
     Column("handled_at", UTCDateTime()),
 )
 Index("ix_fax_messages_mailbox", faxes.c.mailbox, faxes.c.created_at)
+Index("ix_fax_messages_caller", faxes.c.caller, faxes.c.created_at)        # the pop, the customer's timeline (ix01)
 
 jobs = Table(
     "fax_jobs", metadata,

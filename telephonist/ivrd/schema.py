@@ -150,3 +150,4 @@ voicemail_messages = Table(
 )
 Index("ix_voicemail_messages_box", voicemail_messages.c.mailbox, voicemail_messages.c.state,
       voicemail_messages.c.created_at)
+Index("ix_voicemail_messages_caller", voicemail_messages.c.caller, voicemail_messages.c.created_at)  # the pop (ix01)

@@ -24,14 +24,16 @@ def migrated_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Eng
     eng.dispose()
 
 
-def schema_drift(tmp_path, metadata: sa.MetaData, prefix: str) -> list:
-    """What differs between the tables named ``prefix``* as the migrations make them and as ``metadata`` says."""
+def schema_drift(tmp_path, metadata: sa.MetaData, prefix: str = "") -> list:
+    """What differs between the tables as the migrations make them and as ``metadata`` says: those named
+    ``prefix``*, or (no prefix) the tables ``metadata`` has."""
     url = f"sqlite:///{tmp_path / 'schema.db'}"
     migrate(url)
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
-        return [d for d in diff if getattr(d[1], "table", d[1]).name.startswith(prefix)]
+        name = lambda d: getattr(d[1], "table", d[1]).name      # noqa: E731
+        return [d for d in diff if (name(d).startswith(prefix) if prefix else name(d) in metadata.tables)]
     finally:
         engine.dispose()
