@@ -1,0 +1,30 @@
+"""Migration kb01 makes the tables telephonist.kb.schema describes, and its full-text index, on both databases."""
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+import sqlalchemy as sa
+
+from telephonist.kb.schema import metadata
+from telephonist.storage import alembic_config
+
+
+def test_the_tables_match_and_the_index_is_there(engine):
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    mine = [d for d in diff if getattr(d[1], "table", d[1]).name in metadata.tables
+            and getattr(d[1], "name", "") != "ix_kb_articles_fts"]     # PostgreSQL's expression index, made by hand
+    assert mine == []
+    insp = sa.inspect(engine)
+    if engine.dialect.name == "sqlite":
+        assert "kb_fts" in insp.get_table_names()
+    else:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_kb_articles_fts'")).first()
+
+
+def test_downgrade_removes_it_all(engine):
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(connection=conn), "fx02")
+    assert not [t for t in sa.inspect(engine).get_table_names() if t.startswith("kb_")]
