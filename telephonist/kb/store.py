@@ -217,12 +217,17 @@ def add_attachment(conn: Connection, article_id: int, name: str, content_type: s
     """A row for a new attachment (size 0 until ``attachment_stored``); its id names its file."""
     if conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first() is None:
         raise KbError("no such article")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
+    name = attachment_name(name)
     if not name:
         raise KbError("choose a file")
     return int(conn.execute(insert(attachments).values(
         article_id=article_id, name=name, content_type=(content_type or "application/octet-stream")[:100], size=0,
         added_at=_now(), added_by=user)).inserted_primary_key[0])
+
+
+def attachment_name(uploaded: str) -> str:
+    """The name an upload is shown and downloaded as: its last path part, at most 200 characters."""
+    return uploaded.replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
 
 
 def attachment_stored(conn: Connection, attachment_id: int, size: int) -> None:

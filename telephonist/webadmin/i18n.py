@@ -257,3 +257,4 @@ def current_language() -> str:
 
 def gettext(text: str) -> str:
     return CATALOGUES.get(current_language(), {}).get(text, text)
+ZH.update(__import__("telephonist.webadmin.i18n_kb", fromlist=["ZH_KB"]).ZH_KB)   # knowledge base, notices, shifts

@@ -31,6 +31,10 @@ RIGHTS: dict[str, tuple[str, str]] = {
     "inbox.listen": ("page", "Listen to and download voicemail, view and download faxes, forward them by e-mail"),
     "admin.users": ("page", "Manage users, roles and API tokens"),
     "admin.audit": ("page", "Read the audit log"),
+    "kb.view": ("page", "Read and search the knowledge base"),
+    "kb.edit": ("page", "Write knowledge-base articles (versions, attachments, categories)"),
+    "notices.send": ("page", "Send notices to agents and wallboards and see who read them"),
+    "shifts.edit": ("page", "Edit shift patterns and rosters, see attendance"),
 }
 
 BUILTIN_ROLES: dict[str, frozenset[str]] = {
@@ -44,6 +48,11 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "auditor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen", "reports.view",
                           "admin.audit"}),
 }
+
+
+# the knowledge base, notices and shifts (issue 16)
+BUILTIN_ROLES["supervisor"] |= {"kb.view", "kb.edit", "notices.send", "shifts.edit"}
+BUILTIN_ROLES["agent"] |= {"kb.view"}
 
 
 def check_rights(names: set[str] | frozenset[str]) -> None:

@@ -107,6 +107,7 @@
   // ---- the screen pop ---------------------------------------------------------------------------
   async function loadPop(callId) {
     popCall = callId;
+    document.dispatchEvent(new CustomEvent("desk:pop", {detail: {callId}}));     // the knowledge-base panel follows
     const r = await fetch("pop/" + encodeURIComponent(callId), {credentials: "same-origin"});
     if (r.ok && popCall === callId) {
       $("pop").innerHTML = await r.text();   // rendered (and escaped) by the server
