@@ -3,8 +3,9 @@
 kb_categories   a flat list of categories an article belongs to (one each, or none)
 kb_articles     the current text of each article, and its words for the full-text index (``search_title``,
                 ``search_body``: segment.py's output, written by the store on every save). SQLite indexes them
-                in the FTS5 table ``kb_fts`` (external content, kept in step by triggers); PostgreSQL in the GIN
-                index ``ix_kb_articles_fts`` on ``to_tsvector('simple', ...)``.
+                in the FTS5 table ``kb_fts`` (external content, kept in step by triggers); PostgreSQL in a stored
+                generated column ``search_vector`` (``to_tsvector('simple', ...)``) with the GIN index
+                ``ix_kb_articles_fts``. Both are the database's own (migration kb01), not described here.
 kb_tags         what an article is shown for beside the screen pop: ``queue`` NAME or ``ivr`` FLOW/NODE
 kb_versions     every save of an article, whole (title, body, category, tags): what a restore takes back
 kb_attachments  files attached to an article (stored as files.py says)

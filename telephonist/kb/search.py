@@ -4,8 +4,8 @@ matches marked and everything else HTML-escaped.
 
 The only part that differs is the match itself, one statement per database (``_MATCH``): SQLite's FTS5 table
 ``kb_fts`` ranked by bm25 (title words weigh 4, text words 1), PostgreSQL's GIN-indexed
-``to_tsvector('simple', …)`` ranked by ts_rank (title weight A, text weight B). Both see the same words, made by
-the store on every save.
+stored ``search_vector`` (to_tsvector('simple', …), title weight A, text weight B) ranked by ts_rank. Both see the
+same words, made by the store on every save.
 """
 from __future__ import annotations
 
@@ -21,10 +21,6 @@ from telephonist.kb.segment import query_terms
 MAX_RESULTS = 50
 SNIPPET_CHARS = 160
 
-# the PostgreSQL expression of migration kb01's index ix_kb_articles_fts, word for word (else the index is not used)
-PG_VECTOR = ("(setweight(to_tsvector('simple'::regconfig, search_title), 'A') || "
-             "setweight(to_tsvector('simple'::regconfig, search_body), 'B'))")
-
 _MATCH = {
     "sqlite": (
         "SELECT a.id, a.title, a.body, a.category_id, -bm25(kb_fts, 4.0, 1.0) AS score "
@@ -32,9 +28,9 @@ _MATCH = {
         "WHERE kb_fts MATCH :match AND (:category IS NULL OR a.category_id = :category) "
         "ORDER BY score DESC, a.id DESC LIMIT :limit"),
     "postgresql": (
-        f"SELECT a.id, a.title, a.body, a.category_id, ts_rank({PG_VECTOR}, q) AS score "
+        "SELECT a.id, a.title, a.body, a.category_id, ts_rank(a.search_vector, q) AS score "
         "FROM kb_articles a, plainto_tsquery('simple'::regconfig, :match) q "
-        f"WHERE {PG_VECTOR} @@ q AND (CAST(:category AS BIGINT) IS NULL OR a.category_id = :category) "
+        "WHERE a.search_vector @@ q AND (CAST(:category AS BIGINT) IS NULL OR a.category_id = :category) "
         "ORDER BY score DESC, a.id DESC LIMIT :limit"),
 }
 

@@ -137,6 +137,8 @@ class DeskFeed:
         if kind == "message":
             with self._lock:
                 return self._addressed(self._agents.get(number), number, msg)
+        if kind in ("notice", "notice_withdrawn"):      # a supervisor's notice (webadmin/notices.py names its agents)
+            return number in msg.get("agents", ())
         return kind == "connection"
 
 

@@ -329,6 +329,9 @@
   });
   es.addEventListener("consulting", () => setConsulting(true));
   es.addEventListener("message", (e) => showMessage(JSON.parse(e.data)));
+  for (const kind of ["notice", "notice_withdrawn"]) {                 // shown by desk-staff.js
+    es.addEventListener(kind, (e) => document.dispatchEvent(new CustomEvent("desk:" + kind, {detail: JSON.parse(e.data)})));
+  }
   es.addEventListener("outbound_failed", (e) => {
     const m = JSON.parse(e.data);
     $("message").textContent = `${L("no_answer")} ${m.number}`;

@@ -32,6 +32,27 @@
     });
   }
 
-  B.connect("wallboard/events", render);
+  // big-screen notices (webadmin/notices.py): those showing now at load, then as the live channel says
+  const notices = new Map();
+  const board = document.getElementById("wall-notices");
+  function showNotices() {
+    const now = B.now();
+    board.replaceChildren(...[...notices.values()].filter((n) => Date.parse(n.ends_at) / 1000 > now).map((n) => {
+      const p = document.createElement("p");
+      p.className = "wall-notice";
+      p.dataset.id = n.id;
+      p.textContent = n.text;
+      return p;
+    }));
+  }
+  fetch(board.dataset.url, {credentials: "same-origin"}).then((r) => r.ok ? r.json() : {notices: []}).then((d) => {
+    for (const n of d.notices) notices.set(n.id, n);
+    showNotices();
+  });
+  B.connect("wallboard/events", render, {
+    notice: (n) => { notices.set(n.id, n); showNotices(); },
+    notice_withdrawn: (n) => { notices.delete(n.id); showNotices(); },
+  });
+  setInterval(showNotices, 5000);
   setInterval(render, 1000);
 })();
