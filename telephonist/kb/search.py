@@ -1,5 +1,6 @@
 """The knowledge base's one search, on SQLite and PostgreSQL alike: the query's words (segment.py), every one of
-them in the article (title or text), best first, each hit with a snippet of its text around the first match, the
+them in the article (title or text), best first; when no article has them all (an agent typed 怎么办 or 请问
+around the words that matter), the articles with any of them, best first, each hit with a snippet of its text around the first match, the
 matches marked and everything else HTML-escaped.
 
 The only part that differs is the match itself, one statement per database (``_MATCH``): SQLite's FTS5 table
@@ -29,7 +30,7 @@ _MATCH = {
         "ORDER BY score DESC, a.id DESC LIMIT :limit"),
     "postgresql": (
         "SELECT a.id, a.title, a.body, a.category_id, ts_rank(a.search_vector, q) AS score "
-        "FROM kb_articles a, plainto_tsquery('simple'::regconfig, :match) q "
+        "FROM kb_articles a, to_tsquery('simple'::regconfig, :match) q "
         "WHERE a.search_vector @@ q AND (CAST(:category AS BIGINT) IS NULL OR a.category_id = :category) "
         "ORDER BY score DESC, a.id DESC LIMIT :limit"),
 }
@@ -42,25 +43,29 @@ class Hit:
     snippet: Markup
     category_id: int | None
     score: float
+    every: bool                 # the article has every word of the query (else: some of them)
 
 
-def _match_text(dialect: str, terms: list[str]) -> str:
-    """The terms as the database's match wants them: every one required."""
+def _match_text(dialect: str, terms: list[str], every: bool) -> str:
+    """The terms as the database's match wants them, each one quoted: all of them (``every``) or any."""
     if dialect == "sqlite":
-        return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    return " ".join(terms)                    # plainto_tsquery: word & word & ...
+        return (" " if every else " OR ").join('"' + t.replace('"', '""') + '"' for t in terms)
+    return (" & " if every else " | ").join("'" + t.replace("'", "''") + "'" for t in terms)
 
 
 def search(conn: Connection, query: str, limit: int = 20, category_id: int | None = None) -> list[Hit]:
     terms = query_terms(query)
     if not terms:
         return []
-    dialect = conn.dialect.name
-    rows = conn.execute(text(_MATCH[dialect]), {"match": _match_text(dialect, terms), "category": category_id,
-                                                "limit": max(1, min(limit, MAX_RESULTS))})
-    marker = _marker(terms)
-    return [Hit(r.id, highlight(r.title, marker), snippet(r.body, marker), r.category_id, float(r.score))
-            for r in rows]
+    dialect, marker = conn.dialect.name, _marker(terms)
+    for every in (True, False) if len(terms) > 1 else (True,):
+        rows = conn.execute(text(_MATCH[dialect]), {"match": _match_text(dialect, terms, every),
+                                                    "category": category_id, "limit": max(1, min(limit, MAX_RESULTS))})
+        hits = [Hit(r.id, highlight(r.title, marker), snippet(r.body, marker), r.category_id, float(r.score), every)
+                for r in rows]
+        if hits:
+            return hits
+    return []
 
 
 def _marker(terms: list[str]) -> re.Pattern[str]:

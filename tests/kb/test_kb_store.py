@@ -39,6 +39,14 @@ def test_a_chinese_phrase_finds_its_article_and_only_it(engine):
     assert _found(engine, "天气预报") == [] and _found(engine, "  ，。!") == []
 
 
+def test_without_an_article_of_every_word_those_with_some_come_best_first(engine):
+    meter, card, pipe = _add(engine, METER, CARD, PIPE)
+    with engine.connect() as conn:
+        hits = search(conn, "燃气泄漏怎么办")                    # 怎么办 is in none of them
+        assert {h.id for h in hits} == {pipe, meter} and not any(h.every for h in hits)
+        assert all(h.every for h in search(conn, "燃气泄漏"))
+
+
 def test_the_title_ranks_before_the_text(engine):
     in_text, in_title = _add(engine, Draft("Leaks", "a gas meter in the kitchen"), Draft("Gas meter", "how to read"))
     assert _found(engine, "gas meter") == [in_title, in_text]
