@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, render_template, re
 from telephonist.notices import store
 from telephonist.notices.store import NoticeError
 from telephonist.webadmin import accounts, db, forms, numbers, security
+from telephonist.webadmin.desk import own_agent
 from telephonist.webadmin.deskqueues import current_config
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.security import requires
@@ -87,7 +88,9 @@ def withdraw(notice_id: int):
 @bp.route("/mine")
 @requires("desk.use")
 def mine():
-    """The user's unread notices (the desktop shows them at load; later ones come by its live channel)."""
+    """The user's unread notices (the desktop shows them at load; later ones come by its live channel); 403 for a
+    user without an agent ID, whom no notice reaches."""
+    own_agent()
     with db.reading() as conn:
         return jsonify(notices=store.unread(conn, g.user.id))
 
@@ -105,5 +108,6 @@ def read(notice_id: int):
 @bp.route("/wallboard")
 @requires("wallboard.view")
 def on_wallboard():
+    """The big-screen notices showing now, as the wallboard's fragment (later ones come by its live channel)."""
     with db.reading() as conn:
-        return jsonify(notices=store.on_wallboard(conn))
+        return render_template("notices/_wall.html", notices=store.on_wallboard(conn))

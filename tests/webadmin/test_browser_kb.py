@@ -1,6 +1,7 @@
 """In Chromium: an agent on the desktop finds an article by a Chinese phrase in the knowledge-base panel, the match
 marked and the markup of the article shown as text, opens it in place, and a supervisor's notice appears on the
-desktop without a reload; marking it read takes it off."""
+desktop and, big, on a wallboard without a reload; marking it read takes it off the desktop, withdrawing it off
+the wallboard."""
 from __future__ import annotations
 
 import asyncio
@@ -46,16 +47,29 @@ async def test_the_desk_panel_finds_by_a_chinese_phrase_and_a_notice_comes_live(
             await found.locator("a").click()
             await expect(page.locator("#kb-panel-title")).to_have_text("燃气泄漏应急处理")
 
+            wall = await (await browser.new_context(viewport={"width": 1280, "height": 720})).new_page()
+            await wall.goto(server.url + "/login?next=/wallboard")
+            await wall.fill("input[name=username]", "super")
+            await wall.fill("input[name=password]", password("super"))
+            await wall.click("button[type=submit]")
+            await wall.wait_for_url("**/wallboard")
+            await expect(wall.locator("#conn")).to_have_class("conn down")      # the stream is open (no chand here)
+            csrf = page_csrf(sup, "/notices/")
             r = await asyncio.to_thread(sup.post, "/notices/", data={
-                "audience": "role:agent", "text": "今天 14:00 系统升级", "minutes": "30",
-                "csrf_token": page_csrf(sup, "/notices/")})
+                "audience": "role:agent", "text": "今天 14:00 系统升级", "minutes": "30", "wallboard": "1",
+                "csrf_token": csrf})
             assert r.status_code == 302
+            await expect(wall.locator(".wall-notice")).to_have_text("今天 14:00 系统升级")
             notice = page.locator("#notice-list li")
             await expect(notice).to_contain_text("今天 14:00 系统升级")
             await page.screenshot(path=SHOTS / "desk-kb-notice.png", full_page=True)
             await notice.locator("button").click()
             await expect(notice).to_have_count(0)
             await expect(page.locator("#notices")).to_be_hidden()
+            notice_id = wall.locator(".wall-notice")
+            await asyncio.to_thread(sup.post, f"/notices/{await notice_id.get_attribute('data-id')}/withdraw",
+                                    data={"csrf_token": csrf})
+            await expect(wall.locator(".wall-notice")).to_have_count(0)
             await browser.close()
     receipts = sup.get("/notices/").get_data(as_text=True)
     assert "1 / 2" in receipts                                          # agent1 read it, agent2 not yet

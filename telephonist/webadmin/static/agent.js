@@ -319,7 +319,10 @@
   // ---- the live channel -------------------------------------------------------------------------
   take(json("initial"));
   const es = new EventSource("events");
-  es.addEventListener("snapshot", (e) => take(JSON.parse(e.data)));
+  es.addEventListener("snapshot", (e) => {
+    take(JSON.parse(e.data));
+    document.dispatchEvent(new CustomEvent("desk:snapshot"));     // the stream (re)opened: desk-staff.js catches up
+  });
   es.addEventListener("connection", (e) => setConnected(JSON.parse(e.data).connected));
   es.addEventListener("agent_state", (e) => setAgent(JSON.parse(e.data)));
   es.addEventListener("caller_joined", (e) => {

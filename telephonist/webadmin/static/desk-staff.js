@@ -36,10 +36,15 @@
     box.hidden = shown.size === 0;
   }
 
+  // the unread ones: at load, and each time the live channel (re)opens, for those sent while it was not open
+  function catchUp() {
+    fetch(box.dataset.url, {credentials: "same-origin"}).then((r) => r.ok ? r.json() : {notices: []})
+      .then((d) => d.notices.forEach(add));
+  }
   document.addEventListener("desk:notice", (e) => add(e.detail));
   document.addEventListener("desk:notice_withdrawn", (e) => remove(e.detail.id));
-  fetch(box.dataset.url, {credentials: "same-origin"}).then((r) => r.ok ? r.json() : {notices: []})
-    .then((d) => d.notices.forEach(add));
+  document.addEventListener("desk:snapshot", catchUp);
+  catchUp();
 
   const shifts = document.getElementById("my-shifts");
   fetch(shifts.dataset.url, {credentials: "same-origin"}).then((r) => r.ok ? r.text() : "")

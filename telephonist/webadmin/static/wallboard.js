@@ -45,11 +45,19 @@
       return p;
     }));
   }
-  fetch(board.dataset.url, {credentials: "same-origin"}).then((r) => r.ok ? r.json() : {notices: []}).then((d) => {
-    for (const n of d.notices) notices.set(n.id, n);
-    showNotices();
-  });
+  function load() {                  // at start and whenever the live channel (re)opens: those it may have missed
+    fetch(board.dataset.url, {credentials: "same-origin"}).then((r) => r.ok ? r.text() : "").then((html) => {
+      const got = document.createElement("template");
+      got.innerHTML = html;                                              // rendered (escaped) by the server
+      for (const p of got.content.querySelectorAll(".wall-notice")) {
+        notices.set(Number(p.dataset.id), {id: Number(p.dataset.id), text: p.textContent, ends_at: p.dataset.ends});
+      }
+      showNotices();
+    });
+  }
+  load();
   B.connect("wallboard/events", render, {
+    snapshot: load,
     notice: (n) => { notices.set(n.id, n); showNotices(); },
     notice_withdrawn: (n) => { notices.delete(n.id); showNotices(); },
   });
