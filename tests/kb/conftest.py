@@ -1,4 +1,5 @@
-"""Every knowledge-base store test runs on SQLite and on PostgreSQL (migrated to head)."""
+"""Every knowledge-base, notices and shifts store test runs on SQLite and on PostgreSQL (migrated to head):
+the storage tests' ``db_url`` (a SQLite file, or a database of the session's PostgreSQL)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -7,20 +8,12 @@ import pytest
 from sqlalchemy import Engine
 
 from telephonist.storage import make_engine, migrate
+from tests.storage.conftest import db_url  # noqa: F401  (fixture)
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'kb.db'}"
-    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
+def engine(db_url: str) -> Iterator[Engine]:  # noqa: F811
     migrate(db_url)
     engine = make_engine(db_url)
     yield engine

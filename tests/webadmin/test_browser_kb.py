@@ -18,6 +18,18 @@ from tests.webadmin.test_browser import ARGS, CHROMIUM, SHOTS
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
 
 
+async def _logged_in(browser, url: str, user: str, path: str, viewport: dict):
+    """A page of its own browser context (its own cookies), logged in as ``user``, at ``path``."""
+    page = await (await browser.new_context(viewport=viewport, locale="zh-CN")).new_page()
+    page.set_default_timeout(15000)
+    await page.goto(f"{url}/login?next={path}")
+    await page.fill("input[name=username]", user)
+    await page.fill("input[name=password]", password(user))
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**" + path)
+    return page
+
+
 async def test_the_desk_panel_finds_by_a_chinese_phrase_and_a_notice_comes_live(app, user_ids):
     from playwright.async_api import async_playwright, expect
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -30,13 +42,7 @@ async def test_the_desk_panel_finds_by_a_chinese_phrase_and_a_notice_comes_live(
     async with served(app) as server:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page.set_default_timeout(15000)
-            await page.goto(server.url + "/login")
-            await page.fill("input[name=username]", "agent1")
-            await page.fill("input[name=password]", password("agent1"))
-            await page.click("button[type=submit]")
-            await page.wait_for_url("**/agent/")
+            page = await _logged_in(browser, server.url, "agent1", "/agent/", {"width": 1280, "height": 900})
             await page.keyboard.press("Alt+k")
             await page.keyboard.type("燃气泄漏怎么办")
             await page.keyboard.press("Enter")
@@ -47,12 +53,7 @@ async def test_the_desk_panel_finds_by_a_chinese_phrase_and_a_notice_comes_live(
             await found.locator("a").click()
             await expect(page.locator("#kb-panel-title")).to_have_text("燃气泄漏应急处理")
 
-            wall = await (await browser.new_context(viewport={"width": 1280, "height": 720})).new_page()
-            await wall.goto(server.url + "/login?next=/wallboard")
-            await wall.fill("input[name=username]", "super")
-            await wall.fill("input[name=password]", password("super"))
-            await wall.click("button[type=submit]")
-            await wall.wait_for_url("**/wallboard")
+            wall = await _logged_in(browser, server.url, "super", "/wallboard", {"width": 1280, "height": 720})
             await expect(wall.locator("#conn")).to_have_class("conn down")      # the stream is open (no chand here)
             csrf = page_csrf(sup, "/notices/")
             r = await asyncio.to_thread(sup.post, "/notices/", data={
