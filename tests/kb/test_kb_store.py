@@ -39,6 +39,16 @@ def test_a_chinese_phrase_finds_its_article_and_only_it(engine):
     assert _found(engine, "天气预报") == [] and _found(engine, "  ，。!") == []
 
 
+def test_odd_queries_find_nothing_or_something_but_never_fail(engine):
+    [meter] = _add(engine, METER)
+    odd = ['"', "'", "OR", "NOT 燃气", "a & b | !c", "(", "*", "NEAR(燃气 表)", "Ⅷ", "😀", "燃气:表", "x" * 200,
+           "燃气' OR '1'='1", "\\", "\x00"]
+    with engine.connect() as conn:
+        for q in odd:
+            search(conn, q)                                        # no syntax reaches the database's parser
+        assert [h.id for h in search(conn, "NOT 燃气")] == [meter]      # NOT is a word like any other
+
+
 def test_without_an_article_of_every_word_those_with_some_come_best_first(engine):
     meter, card, pipe = _add(engine, METER, CARD, PIPE)
     with engine.connect() as conn:
