@@ -75,6 +75,10 @@ def test_attachments_are_kept_in_the_kb_folder_under_names_of_ids(app, client, u
     got = client.get(f"/kb/{article}/attachments/{stored[0].name}")
     assert got.data == b"%PDF-1.4 meter" and "attachment" in got.headers["Content-Disposition"]
     assert client.get(f"/kb/{article + 1}/attachments/{stored[0].name}").status_code == 404
+    big = client.post(f"/kb/{article}/attachments", content_type="multipart/form-data", follow_redirects=True,
+                      data={"file": (io.BytesIO(b"x" * (10 * 1024 * 1024 + 1)), "big.bin"), "csrf_token": csrf})
+    assert "10 MiB" in big.get_data(as_text=True) and "big.bin" not in big.get_data(as_text=True).split("kb-attachments")[1]
+    assert len([p for p in kb_dir.rglob("*") if p.is_file()]) == 1
     client.post(f"/kb/{article}/delete", data={"csrf_token": csrf})
     assert not [p for p in kb_dir.rglob("*") if p.is_file()]
     assert ("kb_attach", "表单.pdf") in _audit(app) and ("kb_delete", ARTICLE["title"]) in _audit(app)
@@ -119,3 +123,14 @@ def test_the_rest_search_needs_a_token_with_the_right(app, client, user_ids):
     assert api.get("/api/kb/articles/999", headers=h).json["error"]["code"] == "not_found"
     assert api.get("/api/kb/search?limit=x&q=a", headers=h).status_code == 400
     assert json.dumps(api.get("/api/openapi.json", headers=h).json).count("/api/kb/") == 2
+
+
+def test_a_sites_attachments_go_under_its_state_folder(site, site_app, site_client):
+    from telephonist.config import load_config
+    state = Path(load_config(str(site / "telephonist.toml")).system.state_dir)
+    assert site_app.config["WEB"].kb_files == str(state / "kb")
+    login(site_client, "super")
+    article = _new(site_client)
+    r = site_client.post(f"/kb/{article}/attachments", content_type="multipart/form-data",
+                         data={"file": (io.BytesIO(b"x" * 10), "a.txt"), "csrf_token": page_csrf(site_client, "/kb/")})
+    assert r.status_code == 302 and [p.name for p in (state / "kb" / str(article)).iterdir()] != []
