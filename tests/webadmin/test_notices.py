@@ -34,6 +34,7 @@ async def test_a_notice_reaches_its_agents_and_the_wallboard_live_with_read_rece
             assert r.status_code == 302
             kind, first = await _next_of(desk1, ("notice",))
             assert first["text"] == "14:00 系统升级 <b>请保存</b>" and first["sender"] == "super"
+            assert "agents" not in first
             kind, on_wall = await _next_of(wall, ("notice",))
             assert on_wall["id"] == first["id"] and "agents" not in on_wall
             await asyncio.to_thread(sup.post, "/notices/", data={"audience": "agent:1002", "text": "only 1002",
