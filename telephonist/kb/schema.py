@@ -40,6 +40,7 @@ articles = Table(
     Column("updated_by", String(64), nullable=False),
 )
 Index("ix_kb_articles_category", articles.c.category_id)
+Index("ix_kb_articles_updated_at", articles.c.updated_at)        # the list, latest changed first
 
 tags = Table(
     "kb_tags", metadata,

@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(64), nullable=False),
     )
     op.create_index("ix_kb_articles_category", "kb_articles", ["category_id"])
+    op.create_index("ix_kb_articles_updated_at", "kb_articles", ["updated_at"])
     op.create_table(
         "kb_tags",
         sa.Column("article_id", Id, sa.ForeignKey("kb_articles.id", ondelete="CASCADE"), primary_key=True),
