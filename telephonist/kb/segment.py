@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
+import tempfile
 import threading
 
 import jieba
@@ -21,13 +23,20 @@ _ready = False
 
 
 def _jieba() -> None:
-    """Load jieba's dictionary once (about a second; later calls are free)."""
+    """Load jieba's dictionary once per process (about 1.5 s; later calls are free). jieba would keep its prefix
+    dictionary in ``/tmp/jieba.cache`` and load whatever file has that name (marshal: not for data others could
+    write); it is built in a private folder instead, removed once loaded."""
     global _ready
     if not _ready:
         with _lock:
             if not _ready:
                 jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
+                private = tempfile.mkdtemp(prefix="telephonist-jieba-")
+                try:
+                    jieba.dt.tmp_dir = private
+                    jieba.initialize()
+                finally:
+                    shutil.rmtree(private, ignore_errors=True)
                 _ready = True
 
 
