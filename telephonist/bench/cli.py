@@ -16,6 +16,7 @@ BENCHES = {
                 "500 agent desktops on the web console: ACD event to desktop, and the call log meanwhile"),
     "crm": ("telephonist.bench.crm_bench",
             "the screen pop's customer lookup by number: 1,000,000 customers, 5,000,000 timeline entries"),
+    "kb": ("telephonist.bench.kb_bench", "knowledge-base search p99 over 100,000 articles (Chinese and English)"),
 }
 
 

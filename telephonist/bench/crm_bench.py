@@ -178,8 +178,18 @@ def run_backend(url: str, customers: int, entries: int, lookups: int, seed: int)
         engine.dispose()
 
 
+def kb_figures(engine: Engine, rng: random.Random, articles: int, queries: int) -> dict[str, Any]:
+    """The knowledge base's search on the same database (telephonist/bench/kb_bench.py), as kb_* figures."""
+    from telephonist.bench.kb_bench import kb_search_p99
+    r = kb_search_p99(engine, articles, queries, seed=rng.randrange(1 << 30))
+    return {f"kb_{k}": v for k, v in r.items() if k != "database"}
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--customers", type=int, default=1_000_000)
+    p.add_argument("--kb-articles", type=int, default=100_000,
+                   help="knowledge-base articles to build and search on the same database (0: none)")
+    p.add_argument("--kb-queries", type=int, default=2_000)
     p.add_argument("--timeline", type=int, default=5_000_000, help="timeline entries in all")
     p.add_argument("--lookups", type=int, default=5_000)
     p.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database to measure too "
@@ -193,6 +203,8 @@ def main(args: argparse.Namespace) -> int:
     if args.customers < 1 or args.timeline < 0 or args.lookups < 1:
         raise SystemExit("telephonist bench crm: --customers and --lookups at least 1, --timeline at least 0")
     out: dict[str, Any] = {"customers": args.customers, "timeline": args.timeline}
+    if args.kb_articles > 0:
+        EXTRA_FIGURES.append(lambda engine, rng: kb_figures(engine, rng, args.kb_articles, args.kb_queries))
     with tempfile.TemporaryDirectory(dir=args.sqlite_dir) as tmp:
         url = f"sqlite:///{os.path.join(tmp, 'crm-bench.db')}"
         out["sqlite"] = run_backend(url, args.customers, args.timeline, args.lookups, args.seed)
@@ -206,5 +218,7 @@ def main(args: argparse.Namespace) -> int:
             if r:
                 print(f"{name}: {args.customers:,} customers, {args.timeline:,} timeline entries loaded in "
                       f"{r['load_s']} s; pop lookup p50 {r['lookup_p50_ms']} ms, p99 {r['lookup_p99_ms']} ms "
-                      f"(goal <= {GOAL_P99_MS} ms)")
+                      f"(goal <= {GOAL_P99_MS} ms)" + (f"; knowledge-base search over {r['kb_articles']:,} articles "
+                                                       f"p99 {r['kb_search_p99_ms']} ms (goal <= 100 ms)"
+                                                       if "kb_articles" in r else ""))
     return 0

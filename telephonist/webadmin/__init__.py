@@ -68,6 +68,9 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     from telephonist.webadmin import workorders, workorders_api
     app.register_blueprint(workorders.bp)
     app.register_blueprint(workorders_api.bp)
+    from telephonist.webadmin import kb, notices, shifts
+    for bp in (kb.bp, kb.api_bp, notices.bp, shifts.bp):
+        app.register_blueprint(bp)
 
     @app.route("/")
     def index():

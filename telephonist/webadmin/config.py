@@ -35,6 +35,11 @@ class WebConfig:
     password_method: str = "scrypt"         # werkzeug.security method for new passwords ("pbkdf2" also fine)
     config_path: str = ""                   # telephonist.toml: flows, prompts, voicemail, fax and routing pages
     testing: bool = False
+    kb_dir: str = ""                        # knowledge-base attachments ("": a folder kb beside recordings_dir)
+
+    @property
+    def kb_files(self) -> str:
+        return self.kb_dir or os.path.join(os.path.dirname(os.path.abspath(self.recordings_dir)), "kb")
 
 
 def secret_from_file(path: Path) -> str:
@@ -63,5 +68,6 @@ def from_telephonist_config(path: str, **overrides) -> WebConfig:
                     proxy_hops=w.proxy_hops, session_idle_minutes=w.session_idle_minutes,
                     session_max_hours=w.session_max_hours, lockout_failures=w.lockout_failures,
                     lockout_minutes=w.lockout_minutes, address_failures=w.address_failures,
-                    address_window_minutes=w.address_window_minutes)
+                    address_window_minutes=w.address_window_minutes,
+                    kb_dir=os.path.join(cfg.system.state_dir, "kb"))
     return replace(web, **overrides)

@@ -137,6 +137,8 @@ class DeskFeed:
         if kind == "message":
             with self._lock:
                 return self._addressed(self._agents.get(number), number, msg)
+        if kind in ("notice", "notice_withdrawn"):      # a supervisor's notice (webadmin/notices.py names its agents)
+            return number in msg.get("agents", ())
         return kind == "connection"
 
 
@@ -166,3 +168,9 @@ class DeskStreams(EventStreams):
 
     def wants(self, viewer: str, msg: dict[str, Any]) -> bool:
         return self.desk.concerns(viewer, msg)
+
+    def render(self, viewer: str, msg: dict[str, Any]) -> dict[str, Any]:
+        """A notice without the list of the agents it went to (that list only routes it)."""
+        if msg.get("type") in ("notice", "notice_withdrawn"):
+            return {k: v for k, v in msg.items() if k != "agents"}
+        return msg

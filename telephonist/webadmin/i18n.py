@@ -265,3 +265,5 @@ from telephonist.webadmin.i18n_crm import ZH_CRM  # noqa: E402  (the customer fi
 ZH.update({k: v for k, v in ZH_CRM.items() if k not in ZH})
 from telephonist.webadmin.i18n_wo import ZH_WO  # noqa: E402  (work orders)
 ZH.update({k: v for k, v in ZH_WO.items() if k not in ZH})
+from telephonist.webadmin.i18n_kb import ZH_KB  # noqa: E402  (knowledge base, notices, shifts)
+ZH.update({k: v for k, v in ZH_KB.items() if k not in ZH})

@@ -5,6 +5,7 @@ from typing import Any
 
 from telephonist.storage.schema import DIRECTIONS, DISPOSITIONS
 from telephonist.webadmin.inboxdb import CATEGORIES
+from telephonist.webadmin.kb_openapi import kb_paths
 
 
 def _q(name: str, desc: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -162,6 +163,7 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "lines", "content": {"application/json": {}}}, **common}}},
             "/api/openapi.json": {"get": {"summary": "This document",
                                           "responses": {"200": {"description": "OpenAPI 3.1"}, **common}}},
+            **kb_paths(_q, _err, common),
         },
     }
     for extend in EXTENSIONS:

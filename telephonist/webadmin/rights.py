@@ -37,8 +37,18 @@ RIGHTS: dict[str, tuple[str, str]] = {
     "customers.view": ("page", "Open the customer file"),
     "customers.edit": ("page", "Open, edit, close, merge and import customers"),
     "customers.export": ("page", "Export the customer file (CSV, XLSX)"),
+    "kb.view": ("page", "Read and search the knowledge base"),
+    "kb.edit": ("page", "Write knowledge-base articles (versions, attachments, categories)"),
+    "notices.send": ("page", "Send notices to agents and wallboards and see who read them"),
+    "shifts.edit": ("page", "Edit shift patterns and rosters, see attendance"),
+    "workorders.view": ("page", "Open work orders (the user's units', assigned and created ones) and the crew page"),
+    "workorders.all": ("data", "See every work order (without it: the user's units', assigned and created ones)"),
+    "workorders.create": ("page", "Create work orders (console, agent desktop, API)"),
+    "workorders.dispatch": ("page", "Dispatch, reject, close and reopen work orders"),
 }
 
+# A right added to a built-in role here reaches databases made before it at the console's next start
+# (accounts.ensure_builtin_roles, wa_builtin_offers).
 BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "administrator": frozenset(RIGHTS),
     "supervisor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen",
@@ -46,11 +56,15 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
                              "desk.use", "supervise.use", "wallboard.view", "config.view", "config.lists",
                              "config.voicemail", "inbox.view", "inbox.all", "inbox.listen",
                              "quality.view", "quality.review", "quality.manage",
-                             "customers.view", "customers.edit", "customers.export"}),
+                             "customers.view", "customers.edit", "customers.export",
+                             "kb.view", "kb.edit", "notices.send", "shifts.edit",
+                             "workorders.view", "workorders.all", "workorders.create", "workorders.dispatch"}),
     "agent": frozenset({"calls.view", "recordings.listen", "live.view", "calls.originate", "inbox.view",
                         "inbox.listen", "desk.use",
                         "quality.view",
-                        "customers.view", "customers.edit"}),
+                        "customers.view", "customers.edit",
+                        "kb.view",
+                        "workorders.view", "workorders.create"}),
     "auditor": frozenset({"calls.view", "calls.all", "calls.export", "recordings.listen", "reports.view",
                           "admin.audit"}),
 }
@@ -60,18 +74,3 @@ def check_rights(names: set[str] | frozenset[str]) -> None:
     unknown = set(names) - set(RIGHTS)
     if unknown:
         raise ValueError(f"unknown right(s): {', '.join(sorted(unknown))}")
-
-
-# ---- work orders (docs/workorders.md) --------------------------------------------------------------
-RIGHTS.update({
-    "workorders.view": ("page", "Open work orders (the user's units', assigned and created ones) and the crew page"),
-    "workorders.all": ("data", "See every work order (without it: the user's units', assigned and created ones)"),
-    "workorders.create": ("page", "Create work orders (console, agent desktop, API)"),
-    "workorders.dispatch": ("page", "Dispatch, reject, close and reopen work orders"),
-})
-BUILTIN_ROLES.update(
-    administrator=frozenset(RIGHTS),
-    supervisor=BUILTIN_ROLES["supervisor"] | {"workorders.view", "workorders.all", "workorders.create",
-                                              "workorders.dispatch"},
-    agent=BUILTIN_ROLES["agent"] | {"workorders.view", "workorders.create"},
-)

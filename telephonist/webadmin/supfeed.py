@@ -122,6 +122,10 @@ class SupervisorStreams(EventStreams):
 
     # ---- the source (the chand feed's thread) ------------------------------------------------------
     def _changed(self, msg: dict[str, Any]) -> None:
+        if msg.get("type") in ("notice", "notice_withdrawn"):    # webadmin/notices.py: the big-screen ones only
+            if msg.get("wallboard"):
+                self.hand_over({k: v for k, v in msg.items() if k != "agents"})
+            return
         loop = self._loop
         if loop is not None:
             try:

@@ -9,10 +9,9 @@ import sys
 import pytest
 
 
-
 def _bench(*extra: str) -> dict:
     out = subprocess.run([sys.executable, "-m", "telephonist.cli", "bench", "crm", "--json", "--customers", "3000",
-                          "--timeline", "15000", "--lookups", "200", *extra],
+                          "--timeline", "15000", "--lookups", "200", "--kb-articles", "300", "--kb-queries", "50", *extra],
                          capture_output=True, text=True, check=True, timeout=120).stdout
     return json.loads(out)
 
@@ -22,6 +21,9 @@ def _check(figures: dict) -> None:
     assert 0 < figures["lookup_p50_ms"] <= figures["lookup_p99_ms"] <= figures["lookup_max_ms"]
     assert figures["goal_p99_ms"] == 20.0 and figures["load_s"] >= 0
     assert figures["searches"] == 20 and 0 < figures["search_p50_ms"] <= figures["search_max_ms"]
+    # the knowledge base's search on the same database
+    assert (figures["kb_articles"], figures["kb_queries"], figures["kb_goal_p99_ms"]) == (300, 50, 100)
+    assert 0 < figures["kb_search_p50_ms"] <= figures["kb_search_p99_ms"] and figures["kb_queries_with_hits"] > 0
 
 
 def test_the_bench_reports_sqlite_figures():

@@ -112,6 +112,7 @@
   // ---- the screen pop ---------------------------------------------------------------------------
   async function loadPop(callId) {
     popCall = callId;
+    document.dispatchEvent(new CustomEvent("desk:pop", {detail: {callId}}));     // the knowledge-base panel follows
     const r = await fetch("pop/" + encodeURIComponent(callId), {credentials: "same-origin"});
     if (r.ok && popCall === callId) {
       $("pop").innerHTML = await r.text();   // rendered (and escaped) by the server
@@ -336,7 +337,10 @@
   // ---- the live channel -------------------------------------------------------------------------
   take(json("initial"));
   const es = new EventSource("events");
-  es.addEventListener("snapshot", (e) => take(JSON.parse(e.data)));
+  es.addEventListener("snapshot", (e) => {
+    take(JSON.parse(e.data));
+    document.dispatchEvent(new CustomEvent("desk:snapshot"));     // the stream (re)opened: desk-staff.js catches up
+  });
   es.addEventListener("connection", (e) => setConnected(JSON.parse(e.data).connected));
   es.addEventListener("agent_state", (e) => setAgent(JSON.parse(e.data)));
   es.addEventListener("caller_joined", (e) => {
@@ -346,6 +350,9 @@
   });
   es.addEventListener("consulting", () => setConsulting(true));
   es.addEventListener("message", (e) => showMessage(JSON.parse(e.data)));
+  for (const kind of ["notice", "notice_withdrawn"]) {                 // shown by desk-staff.js
+    es.addEventListener(kind, (e) => document.dispatchEvent(new CustomEvent("desk:" + kind, {detail: JSON.parse(e.data)})));
+  }
   es.addEventListener("outbound_failed", (e) => {
     const m = JSON.parse(e.data);
     $("message").textContent = `${L("no_answer")} ${m.number}`;

@@ -48,7 +48,7 @@
     },
     // the live channel: EventSource reconnects by itself after a cut; one that gave up (the server answered
     // with an error while it restarted) is opened again after a few seconds.
-    connect(url, render) {
+    connect(url, render, more = {}) {
       let es = null;
       const conn = $("conn");
       const setConnected = (on) => {
@@ -72,6 +72,7 @@
           render();
         });
         es.addEventListener("connection", (e) => setConnected(JSON.parse(e.data).connected));
+        for (const [kind, fn] of Object.entries(more)) es.addEventListener(kind, (e) => fn(JSON.parse(e.data)));
         es.onerror = () => {
           setConnected(false);
           if (es.readyState === EventSource.CLOSED) setTimeout(open, 3000);

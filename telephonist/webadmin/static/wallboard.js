@@ -32,6 +32,35 @@
     });
   }
 
-  B.connect("wallboard/events", render);
+  // big-screen notices (webadmin/notices.py): those showing now at load, then as the live channel says
+  const notices = new Map();
+  const board = document.getElementById("wall-notices");
+  function showNotices() {
+    const now = B.now();
+    board.replaceChildren(...[...notices.values()].filter((n) => Date.parse(n.ends_at) / 1000 > now).map((n) => {
+      const p = document.createElement("p");
+      p.className = "wall-notice";
+      p.dataset.id = n.id;
+      p.textContent = n.text;
+      return p;
+    }));
+  }
+  function load() {                  // at start and whenever the live channel (re)opens: those it may have missed
+    fetch(board.dataset.url, {credentials: "same-origin"}).then((r) => r.ok ? r.text() : "").then((html) => {
+      const got = document.createElement("template");
+      got.innerHTML = html;                                              // rendered (escaped) by the server
+      for (const p of got.content.querySelectorAll(".wall-notice")) {
+        notices.set(Number(p.dataset.id), {id: Number(p.dataset.id), text: p.textContent, ends_at: p.dataset.ends});
+      }
+      showNotices();
+    });
+  }
+  load();
+  B.connect("wallboard/events", render, {
+    snapshot: load,
+    notice: (n) => { notices.set(n.id, n); showNotices(); },
+    notice_withdrawn: (n) => { notices.delete(n.id); showNotices(); },
+  });
+  setInterval(showNotices, 5000);
   setInterval(render, 1000);
 })();
