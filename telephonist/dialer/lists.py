@@ -21,7 +21,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 
 from telephonist.dialer import schema as T
-from telephonist.dialer.store import DialerError
+from telephonist.dialer.store import DialerError, writing
 
 MAPPED = ("name", "phones", "customer_type", "id_card")
 PHONE = re.compile(r"^\+?\d{3,20}$")
@@ -115,7 +115,7 @@ def import_rows(engine: sa.Engine, campaign_id: int, header: list[str], rows: It
     report = ImportReport()
     now = datetime.now(timezone.utc)
     new: list[dict[str, Any]] = []
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         if conn.execute(sa.select(T.campaigns.c.id).where(T.campaigns.c.id == campaign_id)).first() is None:
             raise DialerError(f"no campaign {campaign_id}")
         seen = {k for (k,) in conn.execute(sa.select(T.records.c.dedup_key)

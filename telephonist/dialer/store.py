@@ -7,16 +7,17 @@ dial: a dialer killed between the two finds the claim again and never dials that
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from telephonist.dialer import schema as T
 from telephonist.dialer.strategy import AttemptCounts, RecordState, Strategy, after_outcome, parse_strategy
-from telephonist.storage.database import make_engine
+from telephonist.storage.database import WRITE, make_engine
 
 KINDS = ("survey", "notice", "dunning", "confirmation", "sales")
 MODES = ("agentless", "progressive")
@@ -62,6 +63,14 @@ def attempt_of(call_id: str | None) -> int | None:
     return None
 
 
+@contextmanager
+def writing(engine: sa.Engine) -> Iterator[Connection]:
+    """A write transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE): the daemon's threads and
+    the console wait their turn on the busy timeout instead of failing halfway."""
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        yield conn
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -86,7 +95,7 @@ class DialerStore:
             raise DialerError("a campaign needs its flow or queue (target) and a trunk group")
         text = self._checked_strategy(strategy)
         now = _now()
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             if conn.execute(sa.select(T.campaigns.c.id).where(T.campaigns.c.name == name)).first():
                 raise DialerError(f"a campaign named {name!r} exists already")
             return conn.execute(T.campaigns.insert().values(
@@ -108,7 +117,7 @@ class DialerStore:
         self._update_campaign(campaign_id, state=state)
 
     def _update_campaign(self, campaign_id: int, **values: Any) -> None:
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             done = conn.execute(T.campaigns.update().where(T.campaigns.c.id == campaign_id)
                                 .values(updated_at=_now(), **values)).rowcount
         if not done:
@@ -133,11 +142,11 @@ class DialerStore:
         """True when it was added (False: it was on the list already)."""
         if kind not in ("phone", "id_card") or not value.strip():
             raise DialerError("a do-not-call entry is a phone number or an ID-card number")
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             return _dnc_add(conn, kind, value.strip(), reason, source)
 
     def dnc_delete(self, kind: str, value: str) -> bool:
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             return bool(conn.execute(T.dnc.delete().where(T.dnc.c.kind == kind, T.dnc.c.value == value)).rowcount)
 
     def dnc_search(self, text: str = "", limit: int = 100) -> list[dict[str, Any]]:
@@ -157,7 +166,7 @@ class DialerStore:
             return []
         r = T.records
         claims: list[Claim] = []
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             due = conn.execute(sa.select(r).where(
                 r.c.campaign_id == campaign.id, r.c.state == RecordState.PENDING.value,
                 sa.or_(r.c.next_at.is_(None), r.c.next_at <= now)).order_by(r.c.next_at, r.c.id)
@@ -183,7 +192,7 @@ class DialerStore:
         return claims
 
     def dialing(self, attempt_id: int, chan: str) -> None:
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(T.attempts.update().where(T.attempts.c.id == attempt_id).values(state="dialing", chan=chan))
 
     def answered(self, attempt_id: int, now: datetime) -> None:
@@ -195,7 +204,7 @@ class DialerStore:
         """The attempt's outcome, and what the strategy makes of it for the record (retry, next number,
         exhausted, the number to the do-not-call list). None when the attempt had ended already."""
         a, r = T.attempts, T.records
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             att = conn.execute(sa.select(a).where(a.c.id == attempt_id)).first()
             if att is None or att.state == "done" or (att.state == "answered" and state != "done"):
                 return None
@@ -231,7 +240,7 @@ class DialerStore:
         the ID card on the do-not-call list."""
         self.finish(attempt_id, "answered", now, result=result)
         if do_not_call:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 att = conn.execute(sa.select(T.attempts.c.number, T.records.c.id_card, T.records.c.campaign_id)
                                    .join(T.records, T.records.c.id == T.attempts.c.record_id)
                                    .where(T.attempts.c.id == attempt_id)).first()
@@ -253,7 +262,8 @@ class DialerStore:
                 T.attempts.c.campaign_id == campaign_id, T.attempts.c.state.in_(["claimed", "dialing"]))).scalar_one()
 
     def next_due(self, campaign_id: int) -> tuple[datetime | None, set[str], bool]:
-        """(the earliest next_at of pending records, their customer types, whether any record is unfinished)."""
+        """(the earliest next_at of pending records, their customer types, whether anything is unfinished: a
+        record to dial or out, or an answered call whose flow has not said its result)."""
         r = T.records
         with self.engine.connect() as conn:
             pending = conn.execute(sa.select(sa.func.min(r.c.next_at)).where(
@@ -262,6 +272,8 @@ class DialerStore:
                 r.c.campaign_id == campaign_id, r.c.state == "pending"))}
             open_ = conn.execute(sa.select(sa.func.count()).select_from(r).where(
                 r.c.campaign_id == campaign_id, r.c.state.in_(["pending", "dialing"]))).scalar_one()
+            open_ += conn.execute(sa.select(sa.func.count()).select_from(T.attempts).where(   # flows still running
+                T.attempts.c.campaign_id == campaign_id, T.attempts.c.state == "answered")).scalar_one()
         return pending, types, bool(open_)
 
 
