@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "restore": ("telephonist.backup.restore_cli", "check a backup archive and put it back"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask behind uvicorn); create-user"),
+    "dialer": ("telephonist.dialer.cli", "outbound campaigns: notices, dunning, surveys and sales, by IVR or by agents"),
 }
 
 
