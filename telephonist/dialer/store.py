@@ -76,11 +76,14 @@ def _now() -> datetime:
 
 
 class DialerStore:
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str | None = None, engine: sa.Engine | None = None) -> None:
+        """Its own engine on `url` (the daemon), or one it is lent (the web console's)."""
+        self._owned = engine is None
+        self.engine = engine if engine is not None else make_engine(url or "")
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owned:
+            self.engine.dispose()
 
     # ---- campaigns ---------------------------------------------------------------------------------
     def create_campaign(self, name: str, kind: str, mode: str, target: str, trunk_group: str,

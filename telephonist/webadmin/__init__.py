@@ -62,6 +62,8 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     for bp in (auth.bp, calls.bp, live.bp, desk.bp, reports.bp, inbox.bp, admin.bp, configpages.bp, routing.bp,
                queues.bp, flows.bp, prompts.bp, lists.bp, mailboxes.bp, faxdocs.bp, supervisor.bp, api.bp):
         app.register_blueprint(bp)
+    from telephonist.webadmin import campaigns
+    app.register_blueprint(campaigns.bp)
 
     @app.route("/")
     def index():

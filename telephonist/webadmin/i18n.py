@@ -257,3 +257,7 @@ def current_language() -> str:
 
 def gettext(text: str) -> str:
     return CATALOGUES.get(current_language(), {}).get(text, text)
+
+
+from telephonist.webadmin.i18n_dialer import ZH_DIALER  # noqa: E402  (the campaign pages' own catalogue)
+ZH.update({k: v for k, v in ZH_DIALER.items() if k not in ZH})

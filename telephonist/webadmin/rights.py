@@ -31,6 +31,9 @@ RIGHTS: dict[str, tuple[str, str]] = {
     "inbox.listen": ("page", "Listen to and download voicemail, view and download faxes, forward them by e-mail"),
     "admin.users": ("page", "Manage users, roles and API tokens"),
     "admin.audit": ("page", "Read the audit log"),
+    "campaigns.view": ("page", "See outbound campaigns, their results and the do-not-call list"),
+    "campaigns.manage": ("page", "Create and run campaigns, import lists, edit the do-not-call list"),
+    "campaigns.export": ("page", "Export campaign records"),
 }
 
 BUILTIN_ROLES: dict[str, frozenset[str]] = {

@@ -14,3 +14,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'dialer.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+from tests.webadmin.conftest import app, client, user_ids, web_config  # noqa: E402,F401  (the console's fixtures)
