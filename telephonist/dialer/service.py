@@ -224,19 +224,22 @@ class DialerService:
         live = self._live(ev)
         if live is None:
             return
-        live.state = advance(live.claim.attempt_id, live.state, "answer")
         camp, claim = live.campaign, live.claim
         data = {**{k: v for k, v in claim.fields.items() if isinstance(v, (str, int, float))},
                 "campaign": camp.name, "record": str(claim.record_id), "number": claim.number}
         app = f"ivr:{camp.target}" if camp.mode == "agentless" else f"queue:{camp.target}"
+        key = f"c{camp.id}:{claim.call_id}"
         if camp.mode == "progressive":
-            self.handed[f"c{camp.id}:{claim.call_id}"] = self.now_ms
+            self.handed[key] = self.now_ms
         try:
             await self.c.call("handoff", chan=ev["chan"], app=app, reason="campaign", data=data)
-        except ApiCallError as exc:
+        except ApiCallError as exc:                    # the flow's or queue's application is not there
             log.warning("event=dialer_handoff_refused attempt=%d app=%s error=%s", claim.attempt_id, app, exc)
-            self.handed.pop(f"c{camp.id}:{claim.call_id}", None)
+            self.handed.pop(key, None)
             await self._quiet_hangup(ev["chan"])
+            await self._ended(live, "fail", "failed")  # the customer heard nothing: retried as failed
+            return
+        live.state = advance(claim.attempt_id, live.state, "answer")
         self.live.pop(claim.attempt_id, None)
         await asyncio.to_thread(self.store.answered, claim.attempt_id, self.now())
         if camp.mode == "progressive":
