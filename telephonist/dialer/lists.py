@@ -11,12 +11,14 @@ same file, is a duplicate: counted and listed, not imported. Nothing is written 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -107,13 +109,18 @@ def check_mapping(header: list[str], mapping: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _column(row: list[str], col: dict[str, int], name: str) -> str:
+    """The cell of a row under a column name ("" for no name, or a short row)."""
+    return row[col[name]] if name and col[name] < len(row) else ""
+
+
 def import_rows(engine: sa.Engine, campaign_id: int, header: list[str], rows: Iterable[list[str]],
                 mapping: dict[str, Any]) -> ImportReport:
     mapping = check_mapping(header, mapping)
     col = {name: i for i, name in enumerate(header)}
     used = {c for k in MAPPED for c in ([mapping[k]] if isinstance(mapping.get(k), str) else mapping.get(k) or [])}
     report = ImportReport()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     new: list[dict[str, Any]] = []
     with writing(engine) as conn:
         if conn.execute(sa.select(T.campaigns.c.id).where(T.campaigns.c.id == campaign_id)).first() is None:
@@ -121,8 +128,7 @@ def import_rows(engine: sa.Engine, campaign_id: int, header: list[str], rows: It
         seen = {k for (k,) in conn.execute(sa.select(T.records.c.dedup_key)
                                           .where(T.records.c.campaign_id == campaign_id))}
         for line, row in enumerate(rows, start=2):
-            def get(name: str) -> str:
-                return row[col[name]] if name and col[name] < len(row) else ""
+            get = functools.partial(_column, row, col)
             phones: list[str] = []
             for c in mapping["phones"]:
                 p = re.sub(r"[\s\-()]", "", get(c))

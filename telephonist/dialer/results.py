@@ -8,7 +8,8 @@ wrong numbers  records with an attempt the network refused as empty or wrong (SI
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection

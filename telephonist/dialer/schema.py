@@ -9,7 +9,16 @@ dl_dnc         the do-not-call list: a phone number or an ID-card number, why, a
 """
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from telephonist.storage.database import UTCDateTime
 from telephonist.storage.schema import metadata

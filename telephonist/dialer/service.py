@@ -16,10 +16,11 @@ simulated clock runs the windows and the intervals as fast as the calls.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ log = logging.getLogger("telephonist.dialer")
 APP = "dialer"
 RING_MS = 30_000                  # how long a customer's phone rings before it counts as no answer
 DO_NOT_CALL_RESULTS = ("dnc", "do_not_call")
+LINES_BUSY_RETRY_MS = 2_000      # every line of the trunk group taken (by other calls): look again this soon
 HANDED_FOR_MS = 60_000            # progressive: an answered call handed to the queue holds an agent this long at most
 
 
@@ -57,10 +59,13 @@ def outcome_of(disposition: str, cause: str) -> str:
 
 class DialerService:
     def __init__(self, client: Client, store: DialerStore, origin: datetime | None = None, tick_s: int = 60,
-                 ivr_app: str = "ivr", queue_app: str = "queue") -> None:
+                 ivr_app: str = "ivr", queue_app: str = "queue", starts_at: datetime | None = None) -> None:
+        """origin: the wall time engine time 0 stands for; starts_at: the wall time the start stands for (a
+        simulated clock's day and hour); neither: the wall clock at the start."""
         self.c = client
         self.store = store
-        self.origin = origin              # the wall time engine time 0 stands for (None: taken at start)
+        self.origin = origin
+        self.starts_at = starts_at
         self.tick_ms = tick_s * 1000
         self.ivr_app, self.queue_app = ivr_app, queue_app
         self.now_ms = 0
@@ -68,6 +73,7 @@ class DialerService:
         self.handed: dict[str, int] = {}               # progressive: call id -> engine ms it went to the queue
         self.timer: int | None = None
         self.passes = 0
+        self.started = asyncio.Event()     # set once the start's reconcile and first pass are done
         self.lock = asyncio.Lock()
         for kind in ("answered", "dial_failed", "ended", "timer", "published"):
             client.on(kind, getattr(self, f"_on_{kind}"))
@@ -87,10 +93,10 @@ class DialerService:
         status = await self.c.call("status")
         self._clock(status["time_ms"])
         if self.origin is None:
-            self.origin = datetime.now(timezone.utc) - timedelta(milliseconds=self.now_ms)
+            self.origin = (self.starts_at or datetime.now(UTC)) - timedelta(milliseconds=self.now_ms)
         await self.c.call("subscribe", lines=False, topics=[self.ivr_app, self.queue_app])
-        await self.reconcile()
-        await self.pump()
+        await self._set_timer(1)          # the restart's work runs in that timer's handler, where a lockstep
+        await self.started.wait()         # engine clock stands still, as for every other pass
 
     async def reconcile(self) -> None:
         """Settle the attempts a stopped dialer left open, from chand's call records and ivrd's sessions."""
@@ -132,8 +138,9 @@ class DialerService:
         return outcome_of(leg.disposition or "failed", leg.hangup_cause or ""), None
 
     # ---- the pass ---------------------------------------------------------------------------------------
-    async def pump(self) -> None:
+    async def pump(self, why: str) -> None:
         async with self.lock:
+            log.debug("event=dialer_pass why=%s", why)
             try:
                 await self._pass()
             except (ApiCallError, ConnectionError) as exc:
@@ -156,11 +163,14 @@ class DialerService:
             n = calls_to_place(PaceInputs(camp.name, camp.mode, camp.strategy.batch, out,
                                           free.get(camp.trunk_group, 0), ready.get(camp.target, 0), handed))
             claims = await asyncio.to_thread(self.store.claim, camp, now, n,
-                                             lambda ctype: may_call(camp.strategy, ctype, now))
+                                             functools.partial(may_call, camp.strategy, when=now))
             for claim in claims:
                 free[camp.trunk_group] = free.get(camp.trunk_group, 0) - 1
                 await self._dial(camp, claim)
+            if free.get(camp.trunk_group, 0) <= 0 and out + len(claims) < camp.strategy.batch:
+                wake = min(wake, now + timedelta(milliseconds=LINES_BUSY_RETRY_MS))   # lines held by others
             due, types, unfinished = await asyncio.to_thread(self.store.next_due, camp.id)
+            log.debug("event=dialer_due campaign=%s due=%s types=%s unfinished=%s", camp.name, due, types, unfinished)
             if not unfinished and out == 0 and not claims:
                 await asyncio.to_thread(self.store.set_state, camp.id, "finished")
                 log.info("event=dialer_campaign_finished campaign=%s", camp.name)
@@ -172,7 +182,9 @@ class DialerService:
                     wake = min(wake, opening)
             if due is not None and due > now:
                 wake = min(wake, due)
-        await self._set_timer(max(1, int((wake - now).total_seconds() * 1000)))
+        in_ms = max(1, int((wake - now).total_seconds() * 1000))
+        log.debug("event=dialer_next_pass now=%s in_ms=%d", now.isoformat(), in_ms)
+        await self._set_timer(in_ms)
 
     async def _set_timer(self, ms: int) -> None:
         if self.timer is not None:
@@ -244,7 +256,7 @@ class DialerService:
         await asyncio.to_thread(self.store.answered, claim.attempt_id, self.now())
         if camp.mode == "progressive":
             await self._result(claim.attempt_id, "agent")
-        await self.pump()
+        await self.pump("answered")
 
     async def _on_dial_failed(self, ev: dict[str, Any]) -> None:
         live = self._live(ev)
@@ -268,13 +280,19 @@ class DialerService:
                  live.campaign.name, live.claim.attempt_id, live.claim.number, outcome, state and state.value)
         await self._publish("outcome", campaign=live.campaign.name, attempt=live.claim.attempt_id,
                             number=live.claim.number, outcome=outcome)
-        await self.pump()
+        await self.pump("ended")
 
     async def _on_timer(self, ev: dict[str, Any]) -> None:
         self._clock(ev.get("time_ms"))
-        if ev.get("timer") == self.timer:
-            self.timer = None
-            await self.pump()
+        if ev.get("timer") != self.timer:
+            return
+        self.timer = None
+        if not self.started.is_set():
+            await self.reconcile()
+            await self.pump("start")
+            self.started.set()
+        else:
+            await self.pump("timer")
 
     async def _on_published(self, ev: dict[str, Any]) -> None:
         self._clock(ev.get("time_ms"))
@@ -284,12 +302,12 @@ class DialerService:
             if aid is not None:
                 result = str((body.get("vars") or {}).get("result") or body.get("outcome") or "")
                 await self._result(aid, result)
-                await self.pump()
+                await self.pump("result")
         elif ev.get("topic") == self.queue_app and body.get("kind") == "agent_state":
             for key in [k for k in self.handed if k.endswith(f":{body.get('call_id')}")]:
                 del self.handed[key]                   # the answered customer reached an agent
             if body.get("state") == "ready":
-                await self.pump()
+                await self.pump("agent_ready")
 
     async def _result(self, attempt_id: int, result: str) -> None:
         await asyncio.to_thread(self.store.result, attempt_id, result, self.now(),
@@ -299,7 +317,7 @@ class DialerService:
     async def _on_request(self, ev: dict[str, Any]) -> dict[str, Any]:
         action = (ev.get("body") or {}).get("action")
         if action == "poke":
-            await self.pump()
+            await self.pump("poke")
             return {"passes": self.passes}
         if action == "status":
             return {"time_ms": self.now_ms, "now": self.now().isoformat(), "passes": self.passes,

@@ -7,16 +7,23 @@ dial: a dialer killed between the two finds the claim again and never dials that
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from telephonist.dialer import schema as T
-from telephonist.dialer.strategy import AttemptCounts, RecordState, Strategy, after_outcome, parse_strategy
+from telephonist.dialer.strategy import (
+    AttemptCounts,
+    RecordState,
+    Strategy,
+    after_outcome,
+    parse_strategy,
+)
 from telephonist.storage.database import WRITE, make_engine
 
 KINDS = ("survey", "notice", "dunning", "confirmation", "sales")
@@ -72,7 +79,7 @@ def writing(engine: sa.Engine) -> Iterator[Connection]:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class DialerStore:

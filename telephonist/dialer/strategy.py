@@ -20,9 +20,10 @@ customer type without a window of its own uses "default". Everything here is pur
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telephonist.ivrd.schedules import Override, Schedule, schedule_from_table

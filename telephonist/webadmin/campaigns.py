@@ -9,6 +9,7 @@ import logging
 
 from flask import Blueprint, abort, current_app, flash, g, render_template, request
 
+from telephonist.client import ApiCallError
 from telephonist.dialer import results
 from telephonist.dialer.lists import import_rows, read_table
 from telephonist.dialer.store import KINDS, MODES, DialerError, DialerStore
@@ -16,6 +17,7 @@ from telephonist.dialer.strategy import StrategyError
 from telephonist.webadmin import db, forms, security
 from telephonist.webadmin.export import csv_response
 from telephonist.webadmin.i18n import gettext as _
+from telephonist.webadmin.livefeed import FeedUnavailable
 from telephonist.webadmin.security import requires
 
 log = logging.getLogger("telephonist.webadmin")
@@ -38,7 +40,7 @@ def _poke() -> None:
     try:
         if feed is not None:
             feed.request("dialer", {"action": "poke"}, wait_s=3.0)
-    except Exception as exc:                    # FeedUnavailable, ApiCallError: the dialer's tick finds it
+    except (FeedUnavailable, ApiCallError) as exc:      # the dialer's own tick finds the change
         log.info("event=dialer_poke_failed error=%s", exc)
 
 

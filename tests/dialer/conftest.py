@@ -16,4 +16,4 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
-from tests.webadmin.conftest import app, client, user_ids, web_config  # noqa: E402,F401  (the console's fixtures)
+from tests.webadmin.conftest import app, client, user_ids, web_config  # noqa: F401  (the console's fixtures)

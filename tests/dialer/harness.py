@@ -6,9 +6,10 @@ The dialer's wall time is the engine's from `ORIGIN` (a Monday 09:59 in Shanghai
 intervals pass as fast as the calls."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, AsyncIterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -63,12 +64,15 @@ class DialerUnderTest:
         self.chand = ivr.chand
         self.store = store
         self.service: DialerService | None = None
+        self.origin: datetime | None = None         # the wall time of engine time 0, once a dialer started
         self.db = ivr.db
 
     async def start(self) -> DialerService:
+        """A dialer whose first start stands for ORIGIN; a restarted one goes on with the same clock."""
         client = await self.chand.client("dialer")
-        self.service = DialerService(client, self.store, origin=ORIGIN)
+        self.service = DialerService(client, self.store, origin=self.origin, starts_at=ORIGIN)
         await self.service.start()
+        self.origin = self.service.origin
         return self.service
 
     async def kill(self) -> None:

@@ -40,7 +40,7 @@ async def test_one_call_per_ready_agent_and_the_record_on_the_pop(tmp_path):
         store.set_state(cid, "running")
         await acd.desk.call("subscribe", lines=False, topics=["queue", "dialer"])
         dialer = DialerService(await acd.chand.client("dialer"), store,
-                               origin=datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+                               starts_at=datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
         await dialer.start()
         assert not store.in_flight(cid)                      # nobody ready: nothing dialled
         m = acd.tester.mark()

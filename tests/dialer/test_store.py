@@ -2,7 +2,7 @@
 attempts, on SQLite and PostgreSQL."""
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -45,7 +45,7 @@ def test_import_csv_keeps_custom_fields_and_finds_duplicates(store):
     assert report.added == 2
     assert report.rejected == [(4, "no usable phone number")]
     assert report.duplicates == [(5, "13800000001")]
-    first, second = records(store, cid)
+    first, _ = records(store, cid)
     assert json.loads(first["phones"]) == ["13800000001", "01088880001"]
     assert json.loads(first["fields"]) == {"账单月": "11", "金额": "215.60"}
     assert (first["name"], first["customer_type"], first["id_card"]) == ("张三", "vip", "11010119900101001X")
@@ -91,7 +91,7 @@ def test_claims_skip_dnc_and_outcomes_follow_the_strategy(store):
     store.set_state(cid, "running")
     (camp,) = store.campaigns(["running"])
     store.dnc_add("id_card", "110101199002020022", "manual")          # 李四, by ID card
-    now = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
     (claim,) = store.claim(camp, now, 5, lambda ctype: True)
     assert (claim.number, claim.call_id) == ("13800000001", f"dl-{claim.attempt_id}")
     assert [r["state"] for r in records(store, cid)] == ["dialing", "dnc"]
@@ -119,7 +119,7 @@ def test_answered_results_and_do_not_call_me(store):
     import_rows(store.engine, cid, header, rows, MAPPING)
     store.set_state(cid, "running")
     (camp,) = store.campaigns(["running"])
-    now = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
     a, b = store.claim(camp, now, 5, lambda ctype: ctype in ("vip", "default"))
     store.answered(a.attempt_id, now)
     store.result(a.attempt_id, "confirmed", now)

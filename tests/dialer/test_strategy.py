@@ -6,8 +6,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from telephonist.dialer.pacing import PaceInputs, calls_to_place
-from telephonist.dialer.strategy import (AttemptCounts, RecordState, StrategyError, after_outcome, may_call,
-                                         next_opening, parse_strategy)
+from telephonist.dialer.strategy import (
+    AttemptCounts,
+    RecordState,
+    StrategyError,
+    after_outcome,
+    may_call,
+    next_opening,
+    parse_strategy,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 BASE = {"windows": {"default": {"time_zone": "Asia/Shanghai", "calendar": "cn",
