@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask behind uvicorn); create-user"),
     "workorders": ("telephonist.workorders.cli", "work orders: check workorders.toml, sweep overdue orders and SMS"),
+    "dialer": ("telephonist.dialer.cli", "outbound campaigns: notices, dunning, surveys and sales, by IVR or by agents"),
 }
 
 

@@ -128,6 +128,7 @@ class Client:
     @classmethod
     async def _start(cls, r, w, app, role, token, keep_events) -> "Client":
         c = cls(r, w, keep_events)
+        c.app = app                   # the name it said hello as (what it publishes under)
         loop = asyncio.get_running_loop()
         c._reader_task = loop.create_task(c._read_loop())
         c._dispatch_task = loop.create_task(c._dispatch_loop())

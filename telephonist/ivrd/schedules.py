@@ -175,6 +175,14 @@ def parse_schedules(path: str, text: str) -> tuple[dict[str, Schedule], list[Pro
     return found, problems
 
 
+def schedule_from_table(name: str, table: Any, source: str) -> tuple[Schedule | None, list[str]]:
+    """One schedule from a table already read (a dialer campaign's calling windows for a customer type),
+    with the keys of schedules.toml: the schedule, or None and what is wrong with it."""
+    problems: list[str] = []
+    sched = _parse_one(name, table, source, "", lambda keys, message: problems.append(message))
+    return (None if problems else sched), problems
+
+
 def _parse_one(name: str, table: Any, path: str, text: str, problem) -> Schedule | None:
     where = ("schedules", name)
     if not NAME.match(name):

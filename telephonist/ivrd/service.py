@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from telephonist.client import Client
+from telephonist.client import ApiCallError, Client
 from telephonist.ivrd.call import Call, CallerHungUp, FlowRuntimeError
 from telephonist.ivrd.flow_model import Flow, FlowSet
 from telephonist.ivrd.runner import fallback, run_call
@@ -116,10 +116,22 @@ class IvrService:
                 except Exception:
                     log.exception("event=ivr_session_not_saved chan=%s", call.chan)
             self.ended.pop(call.call_id, None)
+            await self._publish_done(call)
             if self.on_call_done is not None:
                 self.on_call_done(call)
             log.info("event=ivr_call_done chan=%s call=%s flow=%s outcome=%s detail=%s steps=%d", call.chan,
                      call.call_id, call.flow.name, call.outcome, call.outcome_detail, call.steps)
+
+    async def _publish_done(self, call: Call) -> None:
+        """Tell who subscribes to ivrd's topic how a call's flow ended and the variables it set (the dialer
+        puts a campaign call's `result` on its record); written to ivr_sessions first, so nothing is lost
+        when nobody listens."""
+        try:
+            await self.c.call("publish", topic=self.c.app, event={
+                "kind": "session_ended", "call_id": call.call_id, "flow": call.flow.name,
+                "outcome": call.outcome or "abandoned", "vars": call.ivr_summary()["vars"]})
+        except (ApiCallError, ConnectionError) as exc:
+            log.info("event=ivr_publish_refused call=%s error=%s", call.call_id, exc)
 
     async def _event(self, ev: dict[str, Any]) -> None:
         call = self.calls.get(ev.get("chan", ""))

@@ -132,6 +132,7 @@ async def run(args: argparse.Namespace) -> int:
         log.warning("event=ivrd_not_started reason=no_flows_dir flows_dir=%s", cfg.ivrd.flows_dir)
     if cfg.queues:
         children.append(Child("acd", [py, "-m", "telephonist.cli", "acd", "--config", args.config]))
+    children.append(Child("dialer", [py, "-m", "telephonist.cli", "dialer", "--config", args.config]))
     if args.web_port and importlib.util.find_spec("telephonist.webadmin"):
         if args.demo:
             _demo_admin(py, args.config)

@@ -71,6 +71,8 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     from telephonist.webadmin import kb, notices, shifts
     for bp in (kb.bp, kb.api_bp, notices.bp, shifts.bp):
         app.register_blueprint(bp)
+    from telephonist.webadmin import campaigns
+    app.register_blueprint(campaigns.bp)
 
     @app.route("/")
     def index():

@@ -45,6 +45,9 @@ RIGHTS: dict[str, tuple[str, str]] = {
     "workorders.all": ("data", "See every work order (without it: the user's units', assigned and created ones)"),
     "workorders.create": ("page", "Create work orders (console, agent desktop, API)"),
     "workorders.dispatch": ("page", "Dispatch, reject, close and reopen work orders"),
+    "campaigns.view": ("page", "See outbound campaigns, their results and the do-not-call list"),
+    "campaigns.manage": ("page", "Create and run campaigns, import lists, edit the do-not-call list"),
+    "campaigns.export": ("page", "Export campaign records"),
 }
 
 # A right added to a built-in role here reaches databases made before it at the console's next start
@@ -58,7 +61,8 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
                              "quality.view", "quality.review", "quality.manage",
                              "customers.view", "customers.edit", "customers.export",
                              "kb.view", "kb.edit", "notices.send", "shifts.edit",
-                             "workorders.view", "workorders.all", "workorders.create", "workorders.dispatch"}),
+                             "workorders.view", "workorders.all", "workorders.create", "workorders.dispatch",
+                             "campaigns.view", "campaigns.manage", "campaigns.export"}),
     "agent": frozenset({"calls.view", "recordings.listen", "live.view", "calls.originate", "inbox.view",
                         "inbox.listen", "desk.use",
                         "quality.view",

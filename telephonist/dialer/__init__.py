@@ -1,0 +1,1 @@
+"""The dialer: outbound campaigns (docs/dialer.md)."""

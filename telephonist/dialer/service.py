@@ -1,0 +1,345 @@
+"""The dialer as a chand application: running campaigns' records dialled inside their windows, answered
+calls handed to an IVR flow (agentless) or to an ACD queue (progressive), outcomes on the records.
+
+A pass (`pump`) runs at start, after every attempt's end, when an agent of a queue becomes ready, on a
+`poke` request (the console after an edit) and on a chand timer set for the next record due or the
+next window opening (at most `tick_s` away, so an edit or an import is seen even without a poke). Passes
+are serialised. Each pass reads the campaigns and strategies again (an edit applies to the next dial),
+asks `pacing.calls_to_place` how many to place, claims that many records in the database (committed)
+and only then dials, with chand call id "dl-<attempt>": whatever the moment a dialer dies, the restart
+(`reconcile`) finds each claimed attempt and settles it from chand's call records and ivrd's sessions,
+never dialling it again.
+
+Time is the engine's: `now()` is the wall time the engine time stands for (`origin` + engine ms), so a
+simulated clock runs the windows and the intervals as fast as the calls.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from telephonist.client import ApiCallError, Client
+from telephonist.dialer.attempt import AttemptState, BadTransition, advance
+from telephonist.dialer.pacing import PaceInputs, calls_to_place
+from telephonist.dialer.store import Campaign, Claim, DialerStore, attempt_of
+from telephonist.dialer.strategy import may_call, next_opening
+
+log = logging.getLogger("telephonist.dialer")
+APP = "dialer"
+RING_MS = 30_000                  # how long a customer's phone rings before it counts as no answer
+DO_NOT_CALL_RESULTS = ("dnc", "do_not_call")
+LINES_BUSY_RETRY_MS = 2_000      # every line of the trunk group taken (by other calls): look again this soon
+HANDED_FOR_MS = 60_000            # progressive: an answered call handed to the queue holds an agent this long at most
+
+
+@dataclass
+class Live:
+    """An attempt this dialer has out."""
+    claim: Claim
+    campaign: Campaign
+    state: AttemptState
+    chan: str = ""
+
+
+def outcome_of(disposition: str, cause: str) -> str:
+    """A failed dial's outcome: busy, no_answer, sit (the number is empty or wrong: SIT tones on an analog line,
+    Q.850 cause "1 unallocated" or "3 no_route" on a digital one), failed."""
+    if disposition in ("busy", "no_answer"):
+        return disposition
+    name = cause.split()[-1] if cause else ""
+    return "sit" if name in ("unallocated", "no_route") else "failed"
+
+
+class DialerService:
+    def __init__(self, client: Client, store: DialerStore, origin: datetime | None = None, tick_s: int = 60,
+                 ivr_app: str = "ivr", queue_app: str = "queue", starts_at: datetime | None = None) -> None:
+        """origin: the wall time engine time 0 stands for; starts_at: the wall time the start stands for (a
+        simulated clock's day and hour); neither: the wall clock at the start."""
+        self.c = client
+        self.store = store
+        self.origin = origin
+        self.starts_at = starts_at
+        self.tick_ms = tick_s * 1000
+        self.ivr_app, self.queue_app = ivr_app, queue_app
+        self.now_ms = 0
+        self.live: dict[int, Live] = {}                # attempt id -> what is out
+        self.handed: dict[str, int] = {}               # progressive: call id -> engine ms it went to the queue
+        self.timer: int | None = None
+        self.passes = 0
+        self.started = asyncio.Event()     # set once the start's reconcile and first pass are done
+        self.lock = asyncio.Lock()
+        for kind in ("answered", "dial_failed", "ended", "timer", "published"):
+            client.on(kind, getattr(self, f"_on_{kind}"))
+        client.serve_requests(self._on_request)
+
+    # ---- clock ----------------------------------------------------------------------------------------
+    def _clock(self, ms: Any) -> None:
+        if isinstance(ms, int) and ms > self.now_ms:
+            self.now_ms = ms
+
+    def now(self) -> datetime:
+        assert self.origin is not None
+        return self.origin + timedelta(milliseconds=self.now_ms)
+
+    # ---- start and restart -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        status = await self.c.call("status")
+        self._clock(status["time_ms"])
+        if self.origin is None:
+            self.origin = (self.starts_at or datetime.now(UTC)) - timedelta(milliseconds=self.now_ms)
+        await self.c.call("subscribe", lines=False, topics=[self.ivr_app, self.queue_app])
+        await self._set_timer(1)          # the restart's work runs in that timer's handler, where a lockstep
+        await self.started.wait()         # engine clock stands still, as for every other pass
+
+    async def reconcile(self) -> None:
+        """Settle the attempts a stopped dialer left open, from chand's call records and ivrd's sessions."""
+        for att in await asyncio.to_thread(self.store.open_attempts):
+            outcome, result = await asyncio.to_thread(self._what_happened, att)
+            log.info("event=dialer_reconciled attempt=%d state=%s outcome=%s result=%s", att["id"], att["state"],
+                     outcome, result)
+            if outcome is None:
+                continue                               # the flow still runs: its end is published
+            if att["state"] != "answered" and outcome == "answered":
+                await asyncio.to_thread(self.store.answered, att["id"], self.now())
+            if outcome == "answered":
+                await self._result(att["id"], result or "")
+            else:
+                await asyncio.to_thread(self.store.finish, att["id"], outcome, self.now())
+
+    def _what_happened(self, att: dict[str, Any]) -> tuple[str | None, str | None]:
+        """(outcome, result) of an attempt left open: None as outcome while its flow still runs."""
+        from telephonist.ivrd.schema import sessions, steps
+        from telephonist.storage.schema import call_legs
+        call_id = f"dl-{att['id']}"
+        with self.store.engine.connect() as conn:
+            session = conn.execute(sa.select(sessions.c.id, sessions.c.ended_at, sessions.c.outcome)
+                                   .where(sessions.c.call_id == call_id)).first()
+            if session is not None:                    # handed to its flow: answered
+                if session.ended_at is None:
+                    return None, None
+                details = conn.execute(sa.select(steps.c.detail).where(
+                    steps.c.call_id == call_id, steps.c.node_type == "set").order_by(steps.c.id)).scalars()
+                found = [json.loads(d).get("result") for d in details if d]
+                return "answered", next((str(r) for r in reversed(found) if r is not None), session.outcome)
+            leg = conn.execute(sa.select(call_legs.c.disposition, call_legs.c.hangup_cause, call_legs.c.ended_at,
+                                         call_legs.c.queue)
+                               .where(call_legs.c.call_id == call_id).order_by(call_legs.c.id)).first()
+        if leg is None or leg.ended_at is None or leg.disposition == "answered" and not leg.queue:
+            return "lost", None                        # never placed, or cut by the stop: counted, retried later
+        if leg.disposition == "answered":
+            return "answered", "agent"
+        return outcome_of(leg.disposition or "failed", leg.hangup_cause or ""), None
+
+    # ---- the pass ---------------------------------------------------------------------------------------
+    async def pump(self, why: str) -> None:
+        async with self.lock:
+            log.debug("event=dialer_pass why=%s", why)
+            try:
+                await self._pass()
+            except (ApiCallError, ConnectionError) as exc:
+                log.warning("event=dialer_pass_failed error=%s", exc)
+
+    async def _pass(self) -> None:
+        self.passes += 1
+        status = await self.c.call("status")
+        self._clock(status["time_ms"])
+        free = _free_lines(status)
+        campaigns = await asyncio.to_thread(self.store.campaigns, ["running"])
+        ready = await self._ready_agents() if any(c.mode == "progressive" for c in campaigns) else {}
+        now = self.now()
+        wake = now + timedelta(milliseconds=self.tick_ms)
+        for key in [k for k, ms in self.handed.items() if self.now_ms - ms > HANDED_FOR_MS]:
+            del self.handed[key]                       # a customer who left the queue before an agent took it
+        for camp in campaigns:
+            out = sum(1 for lv in self.live.values() if lv.campaign.id == camp.id)
+            handed = sum(1 for cid in self.handed if cid.startswith(f"c{camp.id}:"))
+            n = calls_to_place(PaceInputs(camp.name, camp.mode, camp.strategy.batch, out,
+                                          free.get(camp.trunk_group, 0), ready.get(camp.target, 0), handed))
+            claims = await asyncio.to_thread(self.store.claim, camp, now, n,
+                                             functools.partial(may_call, camp.strategy, when=now))
+            for claim in claims:
+                free[camp.trunk_group] = free.get(camp.trunk_group, 0) - 1
+                await self._dial(camp, claim)
+            if free.get(camp.trunk_group, 0) <= 0 and out + len(claims) < camp.strategy.batch:
+                wake = min(wake, now + timedelta(milliseconds=LINES_BUSY_RETRY_MS))   # lines held by others
+            due, types, unfinished = await asyncio.to_thread(self.store.next_due, camp.id)
+            log.debug("event=dialer_due campaign=%s due=%s types=%s unfinished=%s", camp.name, due, types, unfinished)
+            if not unfinished and out == 0 and not claims:
+                await asyncio.to_thread(self.store.set_state, camp.id, "finished")
+                log.info("event=dialer_campaign_finished campaign=%s", camp.name)
+                await self._publish("campaign_finished", campaign=camp.name)
+                continue
+            for ctype in types:
+                opening = next_opening(camp.strategy, ctype, max(now, due or now))
+                if opening is not None and opening > now:
+                    wake = min(wake, opening)
+            if due is not None and due > now:
+                wake = min(wake, due)
+        in_ms = max(1, int((wake - now).total_seconds() * 1000))
+        log.debug("event=dialer_next_pass now=%s in_ms=%d", now.isoformat(), in_ms)
+        await self._set_timer(in_ms)
+
+    async def _set_timer(self, ms: int) -> None:
+        if self.timer is not None:
+            try:
+                await self.c.call("timer_cancel", timer=self.timer)
+            except ApiCallError:
+                pass
+        self.timer = (await self.c.call("timer", ms=min(ms, 86_400_000), key="dialer:pass"))["timer"]
+
+    async def _ready_agents(self) -> dict[str, int]:
+        """Ready agents per queue, as the ACD says (none when it does not answer)."""
+        try:
+            st = await self.c.request(self.queue_app, {"action": "status"})
+        except ApiCallError as exc:
+            log.info("event=dialer_acd_unavailable error=%s", exc)
+            return {}
+        count: dict[str, int] = {}
+        for agent in st.get("agents", []):
+            if agent.get("state") == "ready":
+                for q in agent.get("queues", []):
+                    count[q] = count.get(q, 0) + 1
+        return count
+
+    async def _dial(self, camp: Campaign, claim: Claim) -> None:
+        live = Live(claim, camp, AttemptState.CLAIMED)
+        self.live[claim.attempt_id] = live
+        log.info("event=dialer_dial campaign=%s attempt=%d record=%d number=%s", camp.name, claim.attempt_id,
+                 claim.record_id, claim.number)
+        try:
+            reply = await self.c.call("dial", trunk_group=camp.trunk_group, number=claim.number,
+                                      caller_id=camp.caller_id, timeout_ms=RING_MS, call_id=claim.call_id)
+        except ApiCallError as exc:
+            log.warning("event=dialer_dial_refused attempt=%d error=%s", claim.attempt_id, exc)
+            self.live.pop(claim.attempt_id, None)
+            advance(claim.attempt_id, live.state, "refused")
+            await asyncio.to_thread(self.store.finish, claim.attempt_id, "unplaced", self.now())
+            return
+        live.state = advance(claim.attempt_id, live.state, "dial")
+        live.chan = reply["chan"]
+        await asyncio.to_thread(self.store.dialing, claim.attempt_id, live.chan)
+
+    # ---- chand's events -----------------------------------------------------------------------------------
+    def _live(self, ev: dict[str, Any]) -> Live | None:
+        self._clock(ev.get("time_ms"))
+        aid = attempt_of(ev.get("call_id"))
+        return self.live.get(aid) if aid is not None else None
+
+    async def _on_answered(self, ev: dict[str, Any]) -> None:
+        live = self._live(ev)
+        if live is None:
+            return
+        camp, claim = live.campaign, live.claim
+        data = {**{k: v for k, v in claim.fields.items() if isinstance(v, (str, int, float))},
+                "campaign": camp.name, "record": str(claim.record_id), "number": claim.number}
+        app = f"ivr:{camp.target}" if camp.mode == "agentless" else f"queue:{camp.target}"
+        key = f"c{camp.id}:{claim.call_id}"
+        if camp.mode == "progressive":
+            self.handed[key] = self.now_ms
+        try:
+            await self.c.call("handoff", chan=ev["chan"], app=app, reason="campaign", data=data)
+        except ApiCallError as exc:                    # the flow's or queue's application is not there
+            log.warning("event=dialer_handoff_refused attempt=%d app=%s error=%s", claim.attempt_id, app, exc)
+            self.handed.pop(key, None)
+            await self._quiet_hangup(ev["chan"])
+            await self._ended(live, "fail", "failed")  # the customer heard nothing: retried as failed
+            return
+        live.state = advance(claim.attempt_id, live.state, "answer")
+        self.live.pop(claim.attempt_id, None)
+        await asyncio.to_thread(self.store.answered, claim.attempt_id, self.now())
+        if camp.mode == "progressive":
+            await self._result(claim.attempt_id, "agent")
+        await self.pump("answered")
+
+    async def _on_dial_failed(self, ev: dict[str, Any]) -> None:
+        live = self._live(ev)
+        if live is not None:
+            await self._ended(live, "fail", outcome_of(ev.get("disposition", ""), ev.get("cause", "")))
+
+    async def _on_ended(self, ev: dict[str, Any]) -> None:
+        live = self._live(ev)
+        if live is not None:                           # ended before an answer or a failure was said
+            await self._ended(live, "end", "failed")
+
+    async def _ended(self, live: Live, signal: str, outcome: str) -> None:
+        try:
+            live.state = advance(live.claim.attempt_id, live.state, signal)
+        except BadTransition as exc:
+            log.info("event=dialer_event_ignored %s", exc)
+            return
+        self.live.pop(live.claim.attempt_id, None)
+        state = await asyncio.to_thread(self.store.finish, live.claim.attempt_id, outcome, self.now())
+        log.info("event=dialer_outcome campaign=%s attempt=%d number=%s outcome=%s record=%s",
+                 live.campaign.name, live.claim.attempt_id, live.claim.number, outcome, state and state.value)
+        await self._publish("outcome", campaign=live.campaign.name, attempt=live.claim.attempt_id,
+                            number=live.claim.number, outcome=outcome)
+        await self.pump("ended")
+
+    async def _on_timer(self, ev: dict[str, Any]) -> None:
+        self._clock(ev.get("time_ms"))
+        if ev.get("timer") != self.timer:
+            return
+        self.timer = None
+        if not self.started.is_set():
+            await self.reconcile()
+            await self.pump("start")
+            self.started.set()
+        else:
+            await self.pump("timer")
+
+    async def _on_published(self, ev: dict[str, Any]) -> None:
+        self._clock(ev.get("time_ms"))
+        body = ev.get("body") or {}
+        if ev.get("topic") == self.ivr_app and body.get("kind") == "session_ended":
+            aid = attempt_of(body.get("call_id"))
+            if aid is not None:
+                result = str((body.get("vars") or {}).get("result") or body.get("outcome") or "")
+                await self._result(aid, result)
+                await self.pump("result")
+        elif ev.get("topic") == self.queue_app and body.get("kind") == "agent_state":
+            for key in [k for k in self.handed if k.endswith(f":{body.get('call_id')}")]:
+                del self.handed[key]                   # the answered customer reached an agent
+            if body.get("state") == "ready":
+                await self.pump("agent_ready")
+
+    async def _result(self, attempt_id: int, result: str) -> None:
+        await asyncio.to_thread(self.store.result, attempt_id, result, self.now(),
+                                result.lower() in DO_NOT_CALL_RESULTS)
+        log.info("event=dialer_result attempt=%d result=%s", attempt_id, result)
+
+    async def _on_request(self, ev: dict[str, Any]) -> dict[str, Any]:
+        action = (ev.get("body") or {}).get("action")
+        if action == "poke":
+            await self.pump("poke")
+            return {"passes": self.passes}
+        if action == "status":
+            return {"time_ms": self.now_ms, "now": self.now().isoformat(), "passes": self.passes,
+                    "live": [{"attempt": a, "campaign": lv.campaign.name, "number": lv.claim.number,
+                              "state": lv.state.value, "chan": lv.chan} for a, lv in self.live.items()]}
+        raise ApiCallError("bad_request", "the dialer answers action poke or status")
+
+    async def _publish(self, kind: str, **body: Any) -> None:
+        """What the dialer did, to subscribers of its topic (the console, tests)."""
+        try:
+            await self.c.call("publish", topic=self.c.app, event={"kind": kind, "time_ms": self.now_ms, **body})
+        except ApiCallError as exc:
+            log.info("event=dialer_publish_refused error=%s", exc)
+
+    async def _quiet_hangup(self, chan: str) -> None:
+        try:
+            await self.c.call("hangup", chan=chan)
+        except ApiCallError:
+            pass
+
+
+def _free_lines(status: dict[str, Any]) -> dict[str, int]:
+    """Idle lines per trunk group, from chand's status."""
+    idle = {ln["chan"] for ln in status.get("lines", []) if ln.get("state") == "idle"}
+    return {g["name"]: sum(1 for ln in g["lines"] if ln in idle) for g in status.get("trunk_groups", [])}

@@ -1,0 +1,103 @@
+"""A dialer on a chand with ivrd in the test's event loop (lockstep clock): outbound calls go out on sim
+E1 span "pstn" (trunk group "out"), answered by [[sim.numbers]]; answered calls run the notice flow, which
+reads the record's amount with `say` and sets `result` ("dnc" when the record's `wants` field is "no").
+
+The dialer's wall time is the engine's from `ORIGIN` (a Monday 09:59 in Shanghai), so windows and retry
+intervals pass as fast as the calls."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from telephonist.dialer.service import DialerService
+from telephonist.dialer.store import DialerStore
+from telephonist.ivrd.say.fragments import fragment_names
+from tests.support.chand_harness import SpanSpec, TrunkGroupSpec
+from tests.support.ivrd_harness import running_ivrd
+
+ORIGIN = datetime(2026, 12, 7, 9, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
+NOTICE_FLOW = """
+[flow]
+description = "Gas bill notice"
+start = "intro"
+language = "zh"
+
+[nodes.intro]
+type = "play"
+prompts = ["zh/bill-intro.wav"]
+next = "amount"
+
+[nodes.amount]
+type = "say"
+what = "money"
+value = "${amount}"
+next = "decide"
+
+[nodes.decide]
+type = "branch"
+cases = [{ if = "wants == 'no'", next = "refused" }]
+else = "heard"
+
+[nodes.heard]
+type = "set"
+vars = { result = "'notified'" }
+next = "bye"
+
+[nodes.refused]
+type = "set"
+vars = { result = "'dnc'" }
+next = "bye"
+
+[nodes.bye]
+type = "hangup"
+"""
+
+
+class DialerUnderTest:
+    def __init__(self, ivr, store: DialerStore) -> None:
+        self.ivr = ivr
+        self.chand = ivr.chand
+        self.store = store
+        self.service: DialerService | None = None
+        self.origin: datetime | None = None         # the wall time of engine time 0, once a dialer started
+        self.db = ivr.db
+
+    async def start(self) -> DialerService:
+        """A dialer whose first start stands for ORIGIN; a restarted one goes on with the same clock."""
+        client = await self.chand.client("dialer")
+        self.service = DialerService(client, self.store, origin=self.origin, starts_at=ORIGIN)
+        await self.service.start()
+        self.origin = self.service.origin
+        return self.service
+
+    async def kill(self) -> None:
+        """As kill -9 does to chand and the database: the connection drops, nothing more is written."""
+        assert self.service is not None
+        c = self.service.c
+        for task in (c._reader_task, c._dispatch_task, *c._lane_tasks):
+            task.cancel()
+        c.writer.transport.abort()
+        self.service = None
+
+    def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        with self.db.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+
+
+@asynccontextmanager
+async def running_dialer(tmp_path, numbers, lines: int = 4) -> AsyncIterator[DialerUnderTest]:
+    spans = [SpanSpec("e1a", "e1", 2), SpanSpec("pstn", "e1", lines)]
+    async with running_ivrd(tmp_path, {"bill_notice.toml": NOTICE_FLOW}, ["zh/bill-intro.wav", *fragment_names("zh")],
+                            spans=spans, trunk_groups=[TrunkGroupSpec("out", ["pstn/*"])],
+                            numbers=numbers, languages=("zh",)) as ivr:
+        store = DialerStore(ivr.db_url)
+        t = DialerUnderTest(ivr, store)
+        try:
+            yield t
+        finally:
+            store.close()
