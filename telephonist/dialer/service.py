@@ -46,6 +46,7 @@ class Live:
     campaign: Campaign
     state: AttemptState
     chan: str = ""
+    detecting: bool = False         # answered; answering-machine detection runs before the hand-off
 
 
 def outcome_of(disposition: str, cause: str) -> str:
@@ -75,7 +76,7 @@ class DialerService:
         self.passes = 0
         self.started = asyncio.Event()     # set once the start's reconcile and first pass are done
         self.lock = asyncio.Lock()
-        for kind in ("answered", "dial_failed", "ended", "timer", "published"):
+        for kind in ("answered", "amd", "dial_failed", "ended", "timer", "published"):
             client.on(kind, getattr(self, f"_on_{kind}"))
         client.serve_requests(self._on_request)
 
@@ -236,6 +237,34 @@ class DialerService:
         live = self._live(ev)
         if live is None:
             return
+        if live.campaign.strategy.amd is not None:      # who answered: a person goes on, a machine is retried
+            try:
+                await self.c.call("amd", chan=ev["chan"], **live.campaign.strategy.amd)
+            except ApiCallError as exc:                 # a setting chand refuses: the campaign's to mend
+                log.warning("event=dialer_amd_refused attempt=%d error=%s", live.claim.attempt_id, exc)
+                await self._quiet_hangup(ev["chan"])
+                await self._ended(live, "fail", "failed")
+                return
+            live.detecting = True
+            return
+        await self._hand_on(live, ev["chan"])
+
+    async def _on_amd(self, ev: dict[str, Any]) -> None:
+        live = self._live(ev)
+        if live is None or not live.detecting:
+            return
+        live.detecting = False
+        log.info("event=dialer_amd campaign=%s attempt=%d result=%s cause=%s", live.campaign.name,
+                 live.claim.attempt_id, ev.get("result"), ev.get("cause"))
+        if ev.get("result") == "machine":
+            await self._quiet_hangup(ev["chan"])
+            await self._ended(live, "fail", "machine")
+        elif ev.get("result") in ("human", "notsure"):  # not sure: a person may be waiting
+            await self._hand_on(live, ev["chan"])
+
+    async def _hand_on(self, live: Live, chan: str) -> None:
+        """The answered call to the campaign's flow or queue."""
+        ev = {"chan": chan}
         camp, claim = live.campaign, live.claim
         data = {**{k: v for k, v in claim.fields.items() if isinstance(v, (str, int, float))},
                 "campaign": camp.name, "record": str(claim.record_id), "number": claim.number}

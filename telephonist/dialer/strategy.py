@@ -11,6 +11,8 @@ dial, so an edit takes effect on the next one):
      "retry": {"busy": 600, "no_answer": 1800, "machine": 3600, "failed": 3600},   # seconds; null: no retry
      "phone_order": "rotate",                         # rotate (next number each retry) | exhaust (each in turn)
      "batch": 4,                                      # calls of this campaign at once
+     "amd": {"greeting_ms": 1800},                    # answering-machine detection before the hand-off:
+                                                      # true, or its settings (chand's `amd`); absent: none
      "start": "2026-12-01", "end": "2026-12-31"}      # the campaign's period (dates of the first window)
 
 A window is a schedule with the keys of ivrd's schedules.toml (hours per weekday, the Chinese statutory
@@ -54,6 +56,7 @@ class Strategy:
     batch: int = 4
     start: date | None = None
     end: date | None = None
+    amd: dict[str, int] | None = None   # answering-machine detection's settings; None: no detection
 
     def window(self, customer_type: str) -> Schedule:
         return self.windows.get(customer_type) or self.windows[DEFAULT_TYPE]
@@ -65,7 +68,7 @@ def parse_strategy(obj: Any) -> Strategy:
     if not isinstance(obj, dict):
         raise StrategyError(["the strategy must be an object"])
     known = {"windows", "min_attempts", "max_attempts", "min_interval_s", "max_interval_s", "retry",
-             "phone_order", "batch", "start", "end"}
+             "phone_order", "batch", "start", "end", "amd"}
     problems += [f"unknown key {k!r}" for k in obj if k not in known]
     windows: dict[str, Schedule] = {}
     raw_windows = obj.get("windows")
@@ -117,10 +120,33 @@ def parse_strategy(obj: Any) -> Strategy:
     if period["start"] and period["end"] and period["start"] > period["end"]:
         problems.append("start is after end")
     batch = whole("batch", 4, 1, 500)
+    amd = _amd(obj.get("amd"), problems)
     if problems:
         raise StrategyError(problems)
     return Strategy(windows=windows, min_attempts=min_a, max_attempts=max_a, min_interval_s=min_i,
-                    max_interval_s=max_i, retry=retry, phone_order=order, batch=batch, **period)
+                    max_interval_s=max_i, retry=retry, phone_order=order, batch=batch, amd=amd, **period)
+
+
+AMD_SETTINGS = ("initial_silence_ms", "greeting_ms", "after_greeting_ms", "total_ms", "min_word_ms",
+                "between_words_ms", "max_words", "max_word_ms", "threshold_dbm0")   # chand's `amd` (csrc/amd.c)
+
+
+def _amd(raw: Any, problems: list[str]) -> dict[str, int] | None:
+    """`amd`: absent/false (none), true (the engine's defaults) or an object of settings (whole numbers; chand and
+    the engine check their ranges when the call is made, and a refused setting fails that attempt)."""
+    if raw is None or raw is False:
+        return None
+    if raw is True:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append("amd must be true, false or an object of its settings")
+        return None
+    for k, v in raw.items():
+        if k not in AMD_SETTINGS:
+            problems.append(f"amd.{k}: the settings are {', '.join(AMD_SETTINGS)}")
+        elif isinstance(v, bool) or not isinstance(v, int) or not -100_000 <= v <= 100_000:
+            problems.append(f"amd.{k} must be a whole number")
+    return {k: v for k, v in raw.items() if k in AMD_SETTINGS and isinstance(v, int) and not isinstance(v, bool)}
 
 
 # ---- windows ---------------------------------------------------------------------------------------
