@@ -246,6 +246,8 @@ static void free_cmd(cmd_t *c)
             play_item_free(c->ptr);
         else if (c->op == CMD_RECORD)
             rec_free(c->ptr);
+        else if (c->op == CMD_LINE_TONE)
+            free(c->ptr);
     }
     free(c);
 }
