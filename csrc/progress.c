@@ -23,6 +23,10 @@
 #define MAX_PATTERN 9               /* super_tone_rx keeps the last 10 segments */
 #define CONTINUOUS_MIN_MS 1500      /* longer than any cadence's "on": dial tone is not ringback's start */
 #define LAST_SILENCE_MIN_MS 400
+/* A line's own tone has no zone's standard behind it, and its short cadences (250/250) run at the pace of
+ * syllables: it must repeat for longer than a zone's tone, as long as it is still recognised within this. */
+#define LINE_MIN_PATTERN_MS 1500
+#define LINE_MAX_DETECT_MS 1600
 
 static int seg_min(int ms)
 {
@@ -59,7 +63,31 @@ static void add_frequencies(const zone_tone_t *t, int *freqs, int *nfreqs)
     }
 }
 
-static void add_pattern(super_tone_rx_descriptor_t *d, int code, const zone_tone_t *t)
+/* A segment's shortest and longest accepted durations; the pattern's last silence needs only part of its length. */
+static int seg_lo(const tone_seg_t *s, int last)
+{
+    int min = s->tol_ms ? s->ms - s->tol_ms : seg_min(s->ms);
+    if (min < 40)
+        min = 40;
+    if (last && s->f1 <= 0 && min > LAST_SILENCE_MIN_MS)
+        min = LAST_SILENCE_MIN_MS;
+    return min;
+}
+
+/* How long after its start a tone of cyc cycles is recognised: every segment but the last, and the last's minimum. */
+static int detect_ms(const zone_tone_t *t, int cyc)
+{
+    int total = 0, j;
+
+    for (j = 0; j < t->nseg; j++)
+        total += t->seg[j].ms;
+    return cyc * total - t->seg[t->nseg - 1].ms + seg_lo(&t->seg[t->nseg - 1], 1);
+}
+
+/* min_pattern_ms: the pattern repeats whole cycles until it covers this; max_detect_ms (0: none): but no more
+ * than are recognised within this. */
+static void add_pattern(super_tone_rx_descriptor_t *d, int code, const zone_tone_t *t, int min_pattern_ms,
+                        int max_detect_ms)
 {
     int total = 0, n = 0, cyc, j, k;
 
@@ -68,31 +96,28 @@ static void add_pattern(super_tone_rx_descriptor_t *d, int code, const zone_tone
         return;
     }
     /* whole cycles (the detector follows the cadence cycle by cycle), as
-     * many as cover MIN_PATTERN_MS; the last silence needs only part of its length */
+     * many as cover min_pattern_ms */
     for (j = 0; j < t->nseg; j++)
         total += t->seg[j].ms;
-    cyc = total > 0 ? (MIN_PATTERN_MS + total - 1) / total : 1;
-    while (cyc > 1 && cyc * t->nseg > MAX_PATTERN)
+    cyc = total > 0 ? (min_pattern_ms + total - 1) / total : 1;
+    while (cyc > 1 && (cyc * t->nseg > MAX_PATTERN || (max_detect_ms && detect_ms(t, cyc) > max_detect_ms)))
         cyc--;
     for (k = 0; k < cyc; k++) {
         for (j = 0; j < t->nseg && n < MAX_PATTERN; j++, n++) {
             const tone_seg_t *s = &t->seg[j];
             int lo = s->f1 > 0 && s->f2 > 0 && s->f2 < s->f1 ? s->f2 : s->f1;
             int hi = s->f1 > 0 && s->f2 > 0 && s->f2 < s->f1 ? s->f1 : s->f2;
-            int min = s->tol_ms ? s->ms - s->tol_ms : seg_min(s->ms);
             int max = s->tol_ms ? s->ms + s->tol_ms : seg_max(s->ms);
-            if (min < 40)
-                min = 40;
-            if (k == cyc - 1 && j == t->nseg - 1 && s->f1 <= 0 && min > LAST_SILENCE_MIN_MS)
-                min = LAST_SILENCE_MIN_MS;
-            super_tone_rx_add_element(d, code, freq_or_none(lo), freq_or_none(hi), min, max);
+            super_tone_rx_add_element(d, code, freq_or_none(lo), freq_or_none(hi),
+                                      seg_lo(s, k == cyc - 1 && j == t->nseg - 1), max);
         }
     }
 }
 
 /* A detector's descriptor for the detected ones of ntones tones; index[code] is the tone (its index
  * in tones) each pattern stands for, -1 for none. */
-static super_tone_rx_descriptor_t *build_descriptor(const zone_tone_t *tones, int ntones, int *index, int nindex)
+static super_tone_rx_descriptor_t *build_descriptor(const zone_tone_t *tones, int ntones, int *index, int nindex,
+                                                    int min_pattern_ms, int max_detect_ms)
 {
     super_tone_rx_descriptor_t *d;
     int freqs[64], nfreqs = 0, i, j;
@@ -129,7 +154,7 @@ static super_tone_rx_descriptor_t *build_descriptor(const zone_tone_t *tones, in
         code = super_tone_rx_add_tone(d);
         if (code >= 0 && code < nindex)
             index[code] = i;
-        add_pattern(d, code, t);
+        add_pattern(d, code, t, min_pattern_ms, max_detect_ms);
     }
     return d;
 }
@@ -143,7 +168,7 @@ int zone_commit(engine_t *e, int zone)
         super_tone_rx_free_descriptor(z->rx_desc);
         z->rx_desc = NULL;
     }
-    if ((z->rx_desc = build_descriptor(z->tones, z->ntones, z->rx_tone_index, n)) == NULL)
+    if ((z->rx_desc = build_descriptor(z->tones, z->ntones, z->rx_tone_index, n, MIN_PATTERN_MS, 0)) == NULL)
         return ENG_ENOMEM;
     z->committed = 1;
     return 0;
@@ -228,7 +253,7 @@ void progress_set_line_tone(engine_t *e, chan_t *c, zone_tone_t *t)
     c->line_desc = NULL;
     free(c->line_tone);
     c->line_tone = t;
-    if (t && (c->line_desc = build_descriptor(t, 1, c->line_index, n)) == NULL)
+    if (t && (c->line_desc = build_descriptor(t, 1, c->line_index, n, LINE_MIN_PATTERN_MS, LINE_MAX_DETECT_MS)) == NULL)
         eng_emit(e, EV_ERROR, c->id, 0, ENG_ENOMEM, 0, 0, 0, "line tone: out of memory");
     if (c->progress)
         progress_enable(e, c, 1);

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quality": ("telephonist.quality.cli", "quality reviews: draw calls for review by the sampling rules"),
     "bench": ("telephonist.bench.cli", "benchmarks (engine, calls, fax)"),
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask behind uvicorn); create-user"),
+    "learn-busy": ("telephonist.tools.learn_busy", "learn an analog line's disconnect tone and keep it in conf.d"),
 }
 
 
