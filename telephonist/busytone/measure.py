@@ -113,13 +113,14 @@ def cadence_at_end(runs: list[tuple[bool, int]]) -> tuple[list[int], list[int], 
             else:
                 break
         if good >= MIN_CYCLES:
-            used = cycles[-good:]
+            # the earliest cycle may have begun inside what came before (the callee's last word)
+            used = cycles[-good:] if good == MIN_CYCLES else cycles[-good + 1:]
             cadence = []
             for pos in range(period):
                 cadence.append(int(_median([c[pos][1] for c in used])))
                 cadence.append(int(_median([c[pos][2] for c in used])))
             index = [p[0] + 1 for c in used for p in c]     # +1: runs[0] was left out
-            return cadence, index, good
+            return cadence, index, len(used)
     return [], [], 0
 
 
@@ -236,12 +237,13 @@ def measure(samples: Sequence[int], learnt: str = "") -> Measurement:
 
 
 def _tolerance(cadence: list[int], jitter: int) -> int:
-    """Room for the exchange's own jitter and the detector's: at least 15 % of the shortest on/off plus
-    20 ms, twice what was seen, and always less than the shortest on/off."""
+    """Room for the exchange's own jitter and the detector's: 15 % of the shortest on/off plus 20 ms, or
+    twice the jitter seen plus 20 ms, but never more than a quarter of it plus 20 ms (a wider window
+    lets syllables through)."""
     if not cadence:
         return 0
     shortest = min(cadence)
-    return min(shortest - 20, max(shortest * 15 // 100 + 20, 2 * jitter + 20))
+    return min(shortest * 25 // 100 + 20, max(shortest * 15 // 100 + 20, 2 * jitter + 20))
 
 
 def _power(parts: list[Sequence[int]]) -> float:
