@@ -119,7 +119,6 @@ class SpanConfig:
     far_disconnect: str = "busy_tone"   # sim: how the simulated exchange hangs up
     far_cid: str = "bell202"            # sim: the caller ID the simulated exchange sends
     device: str = "default"             # local: the sound card (a PortAudio device name)
-    learn_busy: bool = False            # fxo: learn the exchange's disconnect tone from calls whose end went unheard
     far_busy_tone: BusyTone | None = None   # sim: the simulated exchange's own disconnect tone (else the zone's busy)
 
     @property

@@ -70,11 +70,10 @@ cadence_ms = [10, 350]
     assert all(line > 1 for _, line, _ in found), found
 
 
-def test_learn_busy_option_and_the_sim_exchange_tone_are_checked(tmp_path):
-    path = write(tmp_path, MINIMAL + PHONES.replace('channels = 2', 'channels = 2\nlearn_busy = true\n'
+def test_the_sim_exchange_tone_is_checked(tmp_path):
+    path = write(tmp_path, MINIMAL + PHONES.replace('channels = 2', 'channels = 2\n'
                                                     'far_busy_tone = { frequencies = [500], cadence_ms = [250] }'))
     found = [msg for _, _, msg in problems(path)]
-    assert any("learn_busy is for analog lines" in m for m in found), found
     assert any("far_busy_tone is the simulated exchange's" in m for m in found), found
     assert any("on/off pairs" in m for m in found), found
 
