@@ -243,15 +243,22 @@ int progress_enable(engine_t *e, chan_t *c, int on)
     return 0;
 }
 
-void progress_set_line_tone(engine_t *e, chan_t *c, zone_tone_t *t)
+/* the line's tone, its descriptor and its detector gone */
+static void line_forget(chan_t *c)
 {
-    int n = (int) (sizeof(c->line_index) / sizeof(c->line_index[0]));
-
     line_stop(c);
     if (c->line_desc)
         super_tone_rx_free_descriptor(c->line_desc);
     c->line_desc = NULL;
     free(c->line_tone);
+    c->line_tone = NULL;
+}
+
+void progress_set_line_tone(engine_t *e, chan_t *c, zone_tone_t *t)
+{
+    int n = (int) (sizeof(c->line_index) / sizeof(c->line_index[0]));
+
+    line_forget(c);
     c->line_tone = t;
     if (t && (c->line_desc = build_descriptor(t, 1, c->line_index, n, LINE_MIN_PATTERN_MS, LINE_MAX_DETECT_MS)) == NULL)
         eng_emit(e, EV_ERROR, c->id, 0, ENG_ENOMEM, 0, 0, 0, "line tone: out of memory");
@@ -272,10 +279,5 @@ void progress_free(chan_t *c)
     if (c->progress)
         super_tone_rx_free(c->progress);
     c->progress = NULL;
-    line_stop(c);
-    if (c->line_desc)
-        super_tone_rx_free_descriptor(c->line_desc);
-    c->line_desc = NULL;
-    free(c->line_tone);
-    c->line_tone = NULL;
+    line_forget(c);
 }

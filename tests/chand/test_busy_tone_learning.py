@@ -110,3 +110,22 @@ async def test_three_minutes_of_speech_and_music_never_pass_for_the_learnt_tone(
         await tester.call("sim.hangup", far=far)
         hangup = await desk.wait_for("hangup", chan="pstn/1", since=mark, timeout=60)
         assert hangup["cause"] == "busy_tone"
+
+
+async def test_dialling_on_a_named_line_is_for_admin_sessions_and_idle_exchange_lines(tmp_path):
+    from telephonist.client import ApiCallError
+    spans = [SpanSpec("pstn", "fxo", 1), SpanSpec("phones", "fxs", 1, extensions=["8001"])]
+    async with running_chand(tmp_path, spans) as chand:
+        app = await chand.client("crm")
+        admin = await Client.connect_unix(chand.socket, app="learn-busy", role="admin", keep_events=True)
+        chand.clients.append(admin)
+        for client, chan, code in ((app, "pstn/1", "forbidden"), (admin, "phones/1", "bad_request"),
+                                   (admin, "pstn/7", "not_found")):
+            with pytest.raises(ApiCallError) as refused:
+                await client.call("dial", chan=chan, number="8000")
+            assert refused.value.code == code, (chan, refused.value)
+        await admin.call("dial", chan="pstn/1", number="8000")
+        with pytest.raises(ApiCallError) as refused:
+            await admin.call("dial", chan="pstn/1", number="8000")
+        assert refused.value.code == "unavailable"
+        await admin.call("hangup", chan="pstn/1")
