@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from telephonist.busytone.measure import Measurement, measure, read_wav
+from telephonist.config.busy_tones import BusyTone
+from telephonist.engine import load_tone_zones
 
 DEFAULT_LISTEN_S = 12            # from the dial: dial tone, digits, ringback, answer, hang-up, then the tone
 
@@ -50,7 +52,35 @@ async def learn_by_calling(client: Any, line: str, number: str, listen_s: int = 
                          "the line already recognises how this exchange signals the hang-up, or the call failed")
     measured = measure(read_wav(rec["path"]), learnt=f"learn-busy {line} calling {number}, "
                                                       f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
+    status = await client.call("status")
+    zone = next((s.get("zone", "") for s in status.get("spans", []) if s.get("name") == line.split("/")[0]), "")
+    known = zone_tone_like(measured.tone, zone)
+    if known:
+        raise LearnError(f"what {line} heard at the end is the {zone} zone's {known} tone: the callee did not hang "
+                         f"up (or the number was not the right one); nothing learnt")
     return Learnt(measured, rec["path"])
+
+
+def zone_tone_like(tone: BusyTone, zone: str) -> str | None:
+    """The name of the zone's tone that the measured one is (ringback heard because nobody answered ...)."""
+    for z in load_tone_zones():
+        if z.name != zone:
+            continue
+        for name, segs in z.tones.items():
+            freqs = sorted({f for seg in segs for f in seg[:2] if f > 0})
+            cadence = [seg[2] for seg in segs if seg[2] > 0]
+            if (len(freqs) == len(tone.frequencies)
+                    and all(abs(a - b) <= 15 for a, b in zip(freqs, tone.frequencies))
+                    and _same_cycle(cadence, list(tone.cadence_ms), tone)):
+                return name
+    return None
+
+
+def _same_cycle(cadence: list[int], measured: list[int], tone: BusyTone) -> bool:
+    if len(cadence) != len(measured):
+        return False
+    rotations = [cadence[i:] + cadence[:i] for i in range(0, len(cadence), 2)] or [[]]
+    return any(all(abs(a - b) <= tone.tolerance_for(b) for a, b in zip(r, measured)) for r in rotations)
 
 
 async def _ended_by_chand(client: Any, line: str, mark: int) -> bool:

@@ -78,3 +78,14 @@ def test_a_file_that_is_not_a_usable_wav(tmp_path):
     subprocess.run(["sox", "-n", "-r", "8000", "-c", "2", str(stereo), "synth", "1", "sine", "450"], check=True)
     with pytest.raises(NoToneFound, match="8 kHz mono"):
         read_wav(str(stereo))
+
+
+def test_a_measured_tone_that_is_the_zones_own_is_named():
+    from telephonist.busytone.learn import zone_tone_like
+    uk_ringback = BusyTone((400, 450), (400, 200, 400, 2000), level_dbm0=-12)
+    audio = tone_samples(uk_ringback, 13000, noise_dbm0=-50)
+    m = measure(audio)
+    assert zone_tone_like(m.tone, "uk") == "ringback", m.tone
+    assert zone_tone_like(BusyTone((450,), (350, 350), tolerance_ms=72), "cn") == "busy"
+    assert zone_tone_like(BusyTone((500,), (250, 250), tolerance_ms=57), "cn") is None
+    assert zone_tone_like(BusyTone((450,), (), level_dbm0=-10), "cn") == "dial"
