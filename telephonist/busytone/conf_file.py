@@ -12,8 +12,8 @@ from telephonist.config import load_config, toml_text
 from telephonist.config.busy_tones import BusyTone
 
 OWNED_FILE = "92-busy-tones.toml"
-HEADER = ("# Disconnect tones learnt per line (docs/hardware.md). Written by `telephonist learn-busy`:\n"
-          "# edits survive, but a line or span learnt again is written anew.\n")
+HEADER = ("# Disconnect tones learnt per line (docs/hardware.md). Written by `telephonist learn-busy` and by\n"
+          "# chand on spans with learn_busy: edits survive, but a line or span learnt again is written anew.\n")
 
 
 def owned_path(config_path: str) -> str:

@@ -27,6 +27,7 @@ MIN_CONTRAST_DB = 9.0           # on/off must differ by this much to be a cadenc
 GLITCH_MS = 30                  # on or off runs shorter than this are noise or a drop-out, not cadence
 MIN_CYCLES = 3                  # a cadence must repeat this many times at the end of the audio
 MIN_CONTINUOUS_MS = 2000        # a tone that never stops must last this long at the end
+STEADY_DB = 3.0                 # ... and keep its level within this
 FFT_SIZE = 4096
 EDGE_MS = 15                    # trimmed off each burst's ends (the detector's rise and fall)
 SECOND_TONE_DB = 10.0           # a second peak this close to the first makes a dual tone
@@ -219,9 +220,15 @@ def measure(samples: Sequence[int], learnt: str = "") -> Measurement:
         jitter = max(max(abs(runs[i][1] - cadence[2 * (k % period)]), abs(runs[i + 1][1] - cadence[2 * (k % period) + 1]))
                      for k, i in enumerate(index))
     elif steady_end:
-        # loud to the end without a break: a continuous tone, if what is at the end is one
+        # loud to the end without a break: a continuous tone, if what is at the end is one (steady: music's
+        # notes come and go)
         cadence, jitter, noise = [], 0, floor
         tail = samples[-MIN_CONTINUOUS_MS * RATE // 1000:]
+        tail_levels = block_levels(tail)
+        spread = _percentile(tail_levels, 0.9) - _percentile(tail_levels, 0.1)
+        if spread > STEADY_DB:
+            raise NoToneFound(f"the sound at the end is not steady (its level varies by {spread:.0f} dB): "
+                              "not a continuous tone")
         bursts = [tail[i:i + FFT_SIZE] for i in range(0, len(tail) - FFT_SIZE + 1, FFT_SIZE)] or [tail]
     else:
         raise NoToneFound("nothing repeats regularly at the end of the audio "

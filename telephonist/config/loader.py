@@ -329,6 +329,8 @@ def _check(cfg: Config, b: _Builder) -> None:
             b.problem(p + ("mwi",), "message waiting is for phone ports (type = \"fxs\")")
         if s.far_disconnect not in ("busy_tone", "open_loop", "polarity"):
             b.problem(p + ("far_disconnect",), "far_disconnect must be busy_tone, open_loop or polarity")
+        if s.learn_busy and s.type != "fxo":
+            b.problem(p + ("learn_busy",), "learn_busy is for analog lines from an exchange (type = \"fxo\")")
         if s.far_busy_tone is not None:
             if s.driver != "sim" or s.type != "fxo":
                 b.problem(p + ("far_busy_tone",), "far_busy_tone is the simulated exchange's: sim fxo spans only")

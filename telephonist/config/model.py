@@ -120,6 +120,7 @@ class SpanConfig:
     far_cid: str = "bell202"            # sim: the caller ID the simulated exchange sends
     device: str = "default"             # local: the sound card (a PortAudio device name)
     far_busy_tone: BusyTone | None = None   # sim: the simulated exchange's own disconnect tone (else the zone's busy)
+    learn_busy: bool = False            # fxo: chand learns the disconnect tone from calls whose end it did not hear
 
     @property
     def channel_count(self) -> int:

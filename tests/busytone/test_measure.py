@@ -89,3 +89,14 @@ def test_a_measured_tone_that_is_the_zones_own_is_named():
     assert zone_tone_like(BusyTone((450,), (350, 350), tolerance_ms=72), "cn") == "busy"
     assert zone_tone_like(BusyTone((500,), (250, 250), tolerance_ms=57), "cn") is None
     assert zone_tone_like(BusyTone((450,), (), level_dbm0=-10), "cn") == "dial"
+
+
+def test_speech_and_music_ending_anywhere_are_no_tone(tmp_path):
+    """A call the application ends while the caller talks or hears music: chand's own learning measures
+    its end too, and must find nothing (the music's repeated B4 notes once passed for a continuous tone)."""
+    from tests.support.hold_audio import speech_and_music
+    path, ms = speech_and_music(tmp_path)
+    audio = read_wav(path)
+    for end_ms in range(4000, ms, 2311):
+        with pytest.raises(NoToneFound):
+            measure(audio[max(0, (end_ms - 15000) * 8):end_ms * 8])

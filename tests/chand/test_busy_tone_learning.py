@@ -129,3 +129,46 @@ async def test_dialling_on_a_named_line_is_for_admin_sessions_and_idle_exchange_
             await admin.call("dial", chan="pstn/1", number="8000")
         assert refused.value.code == "unavailable"
         await admin.call("hangup", chan="pstn/1")
+
+
+async def test_chand_learns_the_tone_by_itself_from_two_calls_whose_end_it_did_not_hear(tmp_path):
+    from telephonist.chand.busy_learning import BusyLearning
+    kept = []
+    async with running_chand(tmp_path, pbx_spans(), default_route="app:desk", records=True) as chand:
+        chand.board.busy_learning = BusyLearning(chand.board, {"pstn"}, lambda span, tone: kept.append((span, tone)))
+        desk = await chand.client("desk")
+        tester = await chand.client("tester")
+        await desk.call("subscribe", lines=True)
+        folder = tmp_path / "recordings" / "busy-learn"
+
+        async def call_left_up_by_the_far_end(speech: str | None = None):
+            far, _ = await inbound_call(desk, tester)
+            mark = desk.mark()
+            if speech:      # the caller is still there, talking, when the desk hangs up: nothing to learn
+                await tester.call("sim.play", far=far, items=[speech])
+                await engine_wait(tester, 8000)
+            else:
+                await tester.call("sim.hangup", far=far)
+                await engine_wait(tester, 8000)
+            await desk.call("hangup", chan="pstn/1")
+            await desk.wait_for("ended", chan="pstn/1", since=mark, timeout=60)
+            return mark
+
+        audio, _ = speech_and_music(tmp_path)
+        await call_left_up_by_the_far_end(audio)
+        await call_left_up_by_the_far_end()          # one call is a candidate only
+        assert chand.board.lines["pstn/1"].sig.disconnect_tone is None
+        mark = await call_left_up_by_the_far_end()
+        learnt = await desk.wait_for("busy_tone_learnt", since=mark, timeout=60)
+        assert learnt["span"] == "pstn" and learnt["tone"].startswith("500 Hz"), learnt
+        (span, tone), = kept
+        assert span == "pstn" and tone.cadence_ms and all(abs(ms - 250) <= 20 for ms in tone.cadence_ms)
+        assert not list(folder.iterdir())                # every recording measured is gone
+
+        # from now on the line hangs up on it by itself
+        far, _ = await inbound_call(desk, tester)
+        mark, desk_mark = tester.mark(), desk.mark()
+        await tester.call("sim.hangup", far=far)
+        hung_up = await tester.wait_for("far", far=far, what="hung_up", since=mark, timeout=60)
+        hangup = await desk.wait_for("hangup", chan="pstn/1", since=desk_mark, timeout=60)
+        assert hangup["cause"] == "busy_tone" and hangup["time_ms"] - hung_up["time_ms"] <= 2000

@@ -70,10 +70,11 @@ cadence_ms = [10, 350]
     assert all(line > 1 for _, line, _ in found), found
 
 
-def test_the_sim_exchange_tone_is_checked(tmp_path):
-    path = write(tmp_path, MINIMAL + PHONES.replace('channels = 2', 'channels = 2\n'
+def test_learn_busy_and_the_sim_exchange_tone_are_checked(tmp_path):
+    path = write(tmp_path, MINIMAL + PHONES.replace('channels = 2', 'channels = 2\nlearn_busy = true\n'
                                                     'far_busy_tone = { frequencies = [500], cadence_ms = [250] }'))
     found = [msg for _, _, msg in problems(path)]
+    assert any("learn_busy is for analog lines" in m for m in found), found
     assert any("far_busy_tone is the simulated exchange's" in m for m in found), found
     assert any("on/off pairs" in m for m in found), found
 
@@ -93,3 +94,13 @@ def test_the_owned_file_is_written_only_when_the_configuration_still_loads(tmp_p
         write_tone(path, "pstn", BusyTone((9000,), (250, 250)))
     assert open(owned).read() == before
     assert [f for f in os.listdir(tmp_path / "conf.d")] == [OWNED_FILE]
+
+
+def test_learning_spans_keep_what_they_learn_where_learn_busy_writes(tmp_path):
+    from telephonist.chand.from_config import busy_learning_of
+    path = write(tmp_path, MINIMAL.replace("channels = 4", "channels = 4\nlearn_busy = true"))
+    learning = busy_learning_of(None, load_config(path))
+    assert learning.spans == {"pstn"}
+    learning.keep("pstn", BusyTone((500,), (250, 250), tolerance_ms=57, level_dbm0=-15.0))
+    assert load_config(path).busy_tones["pstn"].frequencies == (500,)
+    assert busy_learning_of(None, load_config(write(tmp_path, MINIMAL))) is None
