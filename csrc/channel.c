@@ -218,6 +218,10 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
         if (c->progress)
             progress_enable(e, c, 1);   /* rebuild on the new zone's tones */
         break;
+    case CMD_LINE_TONE:
+        progress_set_line_tone(e, c, cmd->ptr);
+        cmd->ptr = NULL;
+        break;
     case CMD_GAIN:
         c->rx_gain = db_to_q12(cmd->a);
         c->tx_gain = db_to_q12(cmd->b);

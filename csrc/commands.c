@@ -134,6 +134,49 @@ int eng_set_zone(engine_t *e, int chan, int zone)
     return simple_cmd(e, CMD_ZONE, chan, 0, zone, 0, 0);
 }
 
+int eng_line_tone(engine_t *e, int chan, const char *name, const int *segs, int nseg)
+{
+    zone_tone_t *t = NULL;
+    cmd_t *cmd;
+    int i;
+
+    eng_clear_error(e);
+    CHECK_CHAN(e, "line tone", chan);
+    CHECK_RANGE(e, "line tone", "segments", nseg, 0, MAX_TONE_SEGS);
+    if (nseg > 0) {
+        if (!name || !*name || strlen(name) >= sizeof(t->name))
+            return eng_fail(e, ENG_EINVAL, "line tone: a name of 1..%zu characters", sizeof(t->name) - 1);
+        if (!segs)
+            return eng_fail(e, ENG_EINVAL, "line tone: no segments");
+        for (i = 0; i < nseg; i++) {
+            const int *s = &segs[4 * i];
+            CHECK_RANGE(e, "line tone", "frequency", s[0], 0, 3900);
+            CHECK_RANGE(e, "line tone", "second frequency", s[1], 0, 3900);
+            CHECK_RANGE(e, "line tone", "segment ms", s[2], nseg == 1 ? 0 : 40, ENG_MAX_MEDIA_MS);
+            CHECK_RANGE(e, "line tone", "tolerance ms", s[3], 0, s[2]);
+            if (s[0] == 0 && s[1] != 0)
+                return eng_fail(e, ENG_EINVAL, "line tone: segment %d: a second frequency without a first", i + 1);
+        }
+        if ((t = calloc(1, sizeof(*t))) == NULL)
+            return eng_fail(e, ENG_ENOMEM, "out of memory");
+        strcpy(t->name, name);
+        t->detect = 1;
+        t->nseg = nseg;
+        for (i = 0; i < nseg; i++) {
+            t->seg[i].f1 = segs[4 * i];
+            t->seg[i].f2 = segs[4 * i + 1];
+            t->seg[i].ms = segs[4 * i + 2];
+            t->seg[i].tol_ms = segs[4 * i + 3];
+        }
+    }
+    if ((cmd = eng_new_cmd(CMD_LINE_TONE, chan, 0)) == NULL) {
+        free(t);
+        return eng_fail(e, ENG_ENOMEM, "out of memory");
+    }
+    cmd->ptr = t;
+    return eng_push_cmd(e, cmd);
+}
+
 int eng_set_gain(engine_t *e, int chan, int rx_db, int tx_db)
 {
     eng_clear_error(e);

@@ -248,6 +248,8 @@ static void free_cmd(cmd_t *c)
             rec_free(c->ptr);
         else if (c->op == CMD_AMD)
             free(c->ptr);           /* the settings: amd_start copied them */
+        else if (c->op == CMD_LINE_TONE)
+            free(c->ptr);
     }
     free(c);
 }

@@ -216,6 +216,11 @@ void eng_reset_stats(engine_t *e);
 /* segs: nseg triples (f1, f2, ms); f1 0 = silence; ms 0 = for ever. detect: recognise it too. */
 int eng_zone_tone(engine_t *e, int zone, const char *name, int level_dbm0, const int *segs, int nseg, int detect);
 int eng_zone_commit(engine_t *e, int zone);
+/* A line's own tone, recognised beside its zone's by call progress (ENG_DSP_PROGRESS) and reported as
+ * EV_TONE with this name: a disconnect tone learnt on a line behind a PBX the zones do not know.
+ * segs: nseg quadruples (f1, f2, ms, tolerance ms); f1 0 = silence; one segment of ms 0 = continuous.
+ * nseg 0 removes it. */
+int eng_line_tone(engine_t *e, int chan, const char *name, const int *segs, int nseg);
 
 /* Spans and channels */
 int eng_sim_span(engine_t *e, int kind, int nchans, int codec, int zone);   /* returns first near channel id */

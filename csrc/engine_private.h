@@ -59,9 +59,10 @@ struct span_s {
 
 #define MAX_TONE_SEGS 8
 
-/* A tone is a cycle of segments; f1 == 0 is a silent segment, ms == 0 lasts for ever. */
+/* A tone is a cycle of segments; f1 == 0 is a silent segment, ms == 0 lasts for ever.
+ * tol_ms: how far a heard segment may be from ms (a line's own tone, eng_line_tone); 0: the zone's rule. */
 typedef struct {
-    int f1, f2, ms;
+    int f1, f2, ms, tol_ms;
 } tone_seg_t;
 
 typedef struct {
@@ -191,6 +192,11 @@ struct chan_s {
     super_tone_rx_state_t *progress;
     int progress_zone;
     int progress_tone;          /* index of the tone heard, -1 none */
+    zone_tone_t *line_tone;     /* the line's own tone beside its zone's (eng_line_tone), NULL: none */
+    super_tone_rx_descriptor_t *line_desc;  /* line_tone's alone */
+    super_tone_rx_state_t *line_rx;         /* its detector, while call progress detection is on */
+    int line_index[16];         /* line_desc's code -> 0 (line_tone), -1: a registration pattern */
+    int line_tone_on;
 
     adsi_rx_state_t *cid_rx;
     int cid_rx_standard;
@@ -232,7 +238,7 @@ enum {
     CMD_HOOK = 1, CMD_CAS, CMD_SIGMSG, CMD_DSP, CMD_ZONE, CMD_GAIN,
     CMD_PLAY, CMD_PLAY_STOP, CMD_DTMF, CMD_CID, CMD_RECORD, CMD_RECORD_STOP,
     CMD_CONF_JOIN, CMD_CONF_LEAVE, CMD_FAX, CMD_FAX_STOP, CMD_TIMER, CMD_TIMER_CANCEL,
-    CMD_LOOPBACK, CMD_IMPAIR, CMD_CID_STANDARD, CMD_MWI, CMD_VMWI, CMD_AMD, CMD_AMD_STOP,
+    CMD_LOOPBACK, CMD_IMPAIR, CMD_CID_STANDARD, CMD_MWI, CMD_VMWI, CMD_AMD, CMD_AMD_STOP, CMD_LINE_TONE,
 };
 
 typedef struct cmd_s {
@@ -463,6 +469,7 @@ int zone_commit(engine_t *e, int zone);
 int progress_enable(engine_t *e, chan_t *c, int on);
 void progress_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
 void progress_free(chan_t *c);
+void progress_set_line_tone(engine_t *e, chan_t *c, zone_tone_t *t);   /* takes t (NULL: none) */
 
 /* fax.c: the T.30 terminal (settings made by the media thread; the document checked and the terminal
  * made by the fax worker) */

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "webadmin": ("telephonist.webadmin.cli", "the operators' web console (Flask behind uvicorn); create-user"),
     "workorders": ("telephonist.workorders.cli", "work orders: check workorders.toml, sweep overdue orders and SMS"),
     "dialer": ("telephonist.dialer.cli", "outbound campaigns: notices, dunning, surveys and sales, by IVR or by agents"),
+    "learn-busy": ("telephonist.tools.learn_busy", "learn an analog line's disconnect tone and keep it in conf.d"),
 }
 
 

@@ -588,6 +588,13 @@ class Engine:
     def set_zone(self, chan: int, zone: str) -> None:
         _check(lib.eng_set_zone(self._h, chan, self.zone_index(zone)), "zone", self)
 
+    def set_line_tone(self, chan: int, name: str, segments: list[tuple[int, int, int, int]]) -> None:
+        """A line's own tone, recognised beside its zone's while call progress detection is on and
+        reported as a ToneEvent with this name; segments: (f1, f2, ms, tolerance_ms), f1 0 = silence.
+        No segments: the line has none."""
+        flat = ffi.new("int[]", [v for seg in segments for v in seg] or [0])
+        _check(lib.eng_line_tone(self._h, chan, name.encode("utf-8"), flat, len(segments)), "line tone", self)
+
     def set_cid_standard(self, chan: int, standard: CidStandard) -> None:
         """The caller ID standard this line's reception expects (Bell 202 unless told)."""
         _check(lib.eng_set_cid_standard(self._h, chan, int(standard)), "caller ID standard", self)

@@ -17,6 +17,8 @@ from telephonist.chand.routing import Route, Router
 from telephonist.chand.signalling import LineOptions, SigContext, make_signalling
 from telephonist.chand.switchboard import Fallback, Switchboard
 from telephonist.chand.trunk_group import TrunkGroup
+from telephonist.busytone.synth import cycle_wav
+from telephonist.config.busy_tones import BusyTone
 from telephonist.drivers.sim.far_end import FarEnd, NumberBehaviour, SimNetwork
 from telephonist.engine import Codec, Engine, Kind
 
@@ -37,6 +39,7 @@ class SpanSpec:
     extensions: list[str] = field(default_factory=list)   # FXS: extension number per port
     far_disconnect: str = "busy_tone"      # sim exchange: how the far end hangs up
     far_cid: str = "bell202"               # sim exchange: caller ID it sends
+    far_busy_tone: BusyTone | None = None  # sim exchange: its own disconnect tone (else the zone's busy)
     device: str = "default"                # local: the sound card
     rx_gain_db: float = 0.0
     tx_gain_db: float = 0.0
@@ -138,7 +141,7 @@ def _add_sim_span(board: Switchboard, ctx: SigContext, spec: SpanSpec) -> None:
                     board)
         _add_line(board, line, spec)
         sim.add(FarEnd(engine.sim_far(chan), name, FAR_KINDS[spec.kind], disconnect=spec.far_disconnect,
-                       cid=spec.far_cid))
+                       cid=spec.far_cid, disconnect_wav=cycle_wav(spec.far_busy_tone) if spec.far_busy_tone else None))
 
 
 def dahdi_line_options(spec: SpanSpec, opts: LineOptions) -> LineOptions:

@@ -5,6 +5,8 @@ import logging
 import os
 
 from telephonist.chand.api.tokens import grants_from
+from telephonist.chand.busy_learning import BusyLearning
+from telephonist.chand.busy_tones import apply_busy_tones
 from telephonist.chand.assembly import SpanSpec, TrunkGroupSpec, assemble, expand_lines
 from telephonist.chand.media import MediaFolders
 from telephonist.chand.dahdi_span import DahdiSpanSettings, PortSettings
@@ -13,6 +15,7 @@ from telephonist.chand.signalling import LineOptions
 from telephonist.chand.switchboard import Fallback, Switchboard
 from telephonist.chand.trunk_group import TrunkGroup
 from telephonist.config import Config
+from telephonist.config.busy_tones import line_tones
 from telephonist.config.model import SpanConfig, dahdi_signalling, parse_ranges
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from telephonist.engine import Clock, Engine
@@ -38,7 +41,8 @@ def span_specs(cfg: Config) -> list[SpanSpec]:
                            dialtone_wait_ms=s.dialtone_wait_ms)
         out.append(SpanSpec(s.name, s.type, s.channel_count, driver=s.driver, codec=s.codec or cfg.system.codec,
                             zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
-                            far_disconnect=s.far_disconnect, far_cid=s.far_cid, device=s.device,
+                            far_disconnect=s.far_disconnect, far_cid=s.far_cid, far_busy_tone=s.far_busy_tone,
+                            device=s.device,
                             rx_gain_db=s.rx_gain_db, tx_gain_db=s.tx_gain_db, dahdi=dahdi_settings(s)))
     return out
 
@@ -85,7 +89,19 @@ def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
     board.tokens = grants_from(cfg.control.tokens)
     board.fax_route = cfg.routing.fax or None
     board.media.moh = cfg.control.music_on_hold or None
+    apply_busy_tones(board, line_tones(cfg))
+    board.busy_learning = busy_learning_of(board, cfg)
     return board
+
+
+def busy_learning_of(board: Switchboard, cfg: Config) -> BusyLearning | None:
+    """The spans that learn their disconnect tone by themselves, keeping it where `learn-busy --write` does."""
+    from telephonist.busytone.conf_file import write_tone
+    spans = {s.name for s in cfg.spans if s.learn_busy}
+    if not spans:
+        return None
+    keep = (lambda span, tone: write_tone(cfg.path, span, tone)) if cfg.path else None
+    return BusyLearning(board, spans, keep)
 
 
 def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[str]:
@@ -107,6 +123,13 @@ def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[st
     board.media.folders = MediaFolders(new.system.prompts_dir, new.system.recordings_dir, play_dirs_of(new),
                                        (new.faxd.spool_dir,))
     board.app_timeout_s = new.control.app_timeout_ms / 1000.0
+    apply_busy_tones(board, line_tones(new))
+    learning = busy_learning_of(board, new)
+    if board.busy_learning is not None:     # recordings in flight stay its to finish (and delete)
+        board.busy_learning.spans = learning.spans if learning else set()
+        board.busy_learning.keep = learning.keep if learning else None
+    else:
+        board.busy_learning = learning
     if board.sim is not None:
         board.sim.numbers = numbers_of(new)
     # trunk groups: rebuild from the lines we have (lines of spans added by the new file wait for a restart)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telephonist.config.acd import check_acd
+from telephonist.config.busy_tones import check_busy_tones, tone_problems
 from telephonist.config.locate import key_line
 from telephonist.config import toml_text
 from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
@@ -328,6 +329,14 @@ def _check(cfg: Config, b: _Builder) -> None:
             b.problem(p + ("mwi",), "message waiting is for phone ports (type = \"fxs\")")
         if s.far_disconnect not in ("busy_tone", "open_loop", "polarity"):
             b.problem(p + ("far_disconnect",), "far_disconnect must be busy_tone, open_loop or polarity")
+        if s.learn_busy and s.type != "fxo":
+            b.problem(p + ("learn_busy",), "learn_busy is for analog lines from an exchange (type = \"fxo\")")
+        if s.far_busy_tone is not None:
+            if s.driver != "sim" or s.type != "fxo":
+                b.problem(p + ("far_busy_tone",), "far_busy_tone is the simulated exchange's: sim fxo spans only")
+            for sub, message in tone_problems(s.far_busy_tone):
+                b.problem(p + ("far_busy_tone",) + sub, message)
+    check_busy_tones(cfg, b.problem)
 
     for i, g in enumerate(cfg.trunk_groups):
         p = ("trunk_groups", i)

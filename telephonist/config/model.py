@@ -9,6 +9,7 @@ import socket
 from dataclasses import dataclass, field
 
 from telephonist.config.acd import AcdConfig, AgentConfig, QueueConfig
+from telephonist.config.busy_tones import BusyTone
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ class SpanConfig:
     far_disconnect: str = "busy_tone"   # sim: how the simulated exchange hangs up
     far_cid: str = "bell202"            # sim: the caller ID the simulated exchange sends
     device: str = "default"             # local: the sound card (a PortAudio device name)
+    far_busy_tone: BusyTone | None = None   # sim: the simulated exchange's own disconnect tone (else the zone's busy)
+    learn_busy: bool = False            # fxo: chand learns the disconnect tone from calls whose end it did not hear
 
     @property
     def channel_count(self) -> int:
@@ -294,6 +297,7 @@ class Config:
     queues: tuple[QueueConfig, ...] = ()
     agents: tuple[AgentConfig, ...] = ()
     backup: BackupConfig = field(default_factory=BackupConfig)
+    busy_tones: dict[str, BusyTone] = field(default_factory=dict)   # "span" or "span/N": a learnt disconnect tone
     files: tuple[str, ...] = ()          # every file read, in order (the main one, then conf.d)
 
 

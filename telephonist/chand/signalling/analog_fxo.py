@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from telephonist.chand.call import Disposition
+from telephonist.config.busy_tones import ENGINE_TONE_NAME, BusyTone
 from telephonist.chand.line import LineState, Signal
 from telephonist.chand.signalling.base import Signalling
 from telephonist.engine import (CidEvent, CidStandard, Dsp, DtmfSent, Event, Hook, HookEvent, Polarity, RingEvent,
@@ -36,6 +37,7 @@ class AnalogFxo(Signalling):
         self.tone_on: str | None = None   # a call-progress tone being heard now
         self.voice_on = False             # the voice detector hears something now
         self.early_cid: tuple[dict[str, str], int] | None = None
+        self.disconnect_tone: BusyTone | None = None   # the line's learnt disconnect tone (config [busy_tones])
 
     def media_dsp(self) -> Dsp:
         dsp = Dsp.DTMF
@@ -45,6 +47,15 @@ class AnalogFxo(Signalling):
 
     def _idle_dsp(self) -> Dsp:
         return Dsp.CID if self.opt.cid != "none" else Dsp.NONE
+
+    def set_disconnect_tone(self, tone: BusyTone | None) -> None:
+        """The exchange's own disconnect tone, heard beside the zone's busy and congestion from now on."""
+        if tone != self.disconnect_tone:
+            self.disconnect_tone = tone
+            self.engine.set_line_tone(self.line.chan, ENGINE_TONE_NAME, tone.segments() if tone else [])
+
+    def describe(self) -> dict[str, object]:
+        return {"busy_tone": self.disconnect_tone.describe()} if self.disconnect_tone else {}
 
     def attach(self, line) -> None:
         super().attach(line)
@@ -126,13 +137,13 @@ class AnalogFxo(Signalling):
             elif name == "ringback":
                 self.heard_ringback = True
                 self.line.listener.progress(self.line, "ringing")
-            elif name == "busy":
+            elif name in ("busy", ENGINE_TONE_NAME):
                 self._fail(Disposition.BUSY, "busy")
             elif name == "congestion":
                 self._fail(Disposition.FAILED, "congestion")
             elif name == "sit":
                 self._fail(Disposition.FAILED, "unallocated")
-        elif st == LineState.UP and name in ("busy", "congestion") and self.opt.busy_tone_disconnect:
+        elif st == LineState.UP and name in ("busy", "congestion", ENGINE_TONE_NAME) and self.opt.busy_tone_disconnect:
             self._remote_hangup("busy_tone")
 
     def _polarity(self) -> None:

@@ -88,6 +88,7 @@ class FarEnd:
     behaviour: NumberBehaviour | None = None
     auto_answer_rings: int | None = None      # phone: lift after this many rings (None: wait for a command)
     disconnect: str = "busy_tone"             # exchange: busy_tone | open_loop | polarity
+    disconnect_wav: str | None = None         # exchange: busy_tone is this recording, looped (a PBX's own tone)
     cid: str = "bell202"
     cid_name: str | None = None               # exchange: the name its caller ID sends
     cid_datetime: str | None = None           # exchange: the date and time its caller ID sends (MMDDHHMM)
@@ -243,6 +244,9 @@ class SimNetwork:
                     self.engine.hook(far.chan, Hook.OPEN_LOOP)
                 elif far.disconnect == "polarity":
                     self.engine.hook(far.chan, Hook.POLARITY)
+                elif far.disconnect_wav:
+                    self._tone(far, None)
+                    far.tone_pid = self.engine.play(far.chan, [far.disconnect_wav], loop=True)
                 else:
                     self._tone(far, "busy")
         elif far.kind == "network":

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from telephonist.chand.api.commands.registry import Commands, arg, digits_arg, engine_safe, media_line, ms_arg
-from telephonist.chand.api.errors import BadRequest, Unavailable, WrongState
+from telephonist.chand.api.errors import BadRequest, Forbidden, Unavailable, WrongState
 from telephonist.chand.line import LineState
 from telephonist.engine import EngineError
 
@@ -31,6 +31,8 @@ def hangup(board, sess, msg):
 
 @command("dial")
 def dial(board, sess, msg):
+    if "chan" in msg and "trunk_group" not in msg:
+        return _dial_on_line(board, sess, msg)
     group_name = arg(msg, "trunk_group", str)
     number = digits_arg(msg)
     group = board.trunk_groups.get(group_name)
@@ -47,6 +49,25 @@ def dial(board, sess, msg):
         raise Unavailable(f"dial: every line of {group_name} is busy")
     try:
         call = board.start_dial(sess, line, number, caller_id, group.name, call_id, timeout or None)
+    except (RuntimeError, EngineError) as exc:
+        raise Unavailable(f"dial: {exc}") from exc
+    return {"chan": line.name, "call_id": call.call_id}
+
+
+def _dial_on_line(board, sess, msg):
+    """Dial on one named line, whatever trunk group it is in: a maintenance call (`telephonist learn-busy`
+    calls out on the line whose disconnect tone it learns), for admin sessions only."""
+    if sess.role != "admin":
+        raise Forbidden("dial: only an admin session may dial on a named line (others dial on a trunk group)")
+    line = board.line(msg.get("chan"))
+    number = digits_arg(msg)
+    if line.kind not in ("fxo", "e1"):
+        raise BadRequest(f"dial: {line.name} is a phone port; dial on a line from the exchange")
+    if line.state != LineState.IDLE or line.owner:
+        raise Unavailable(f"dial: {line.name} is {line.state.value}")
+    timeout = ms_arg(msg, "timeout_ms", 0, high=600000)
+    try:
+        call = board.start_dial(sess, line, number, "", "", None, timeout or None)
     except (RuntimeError, EngineError) as exc:
         raise Unavailable(f"dial: {exc}") from exc
     return {"chan": line.name, "call_id": call.call_id}

@@ -1,0 +1,89 @@
+"""Learn a line's disconnect tone by calling out on it: a number whose callee hangs up at once (a test
+number, a colleague's phone put down) makes the exchange play the tone our side must learn.
+
+Through chand's control API as an admin session: dial on the named line, record what the line hears
+for a few seconds (a finished recording; no live frames in Python), hang up, measure the end of the
+recording (measure.py). If chand ends the call by itself first, the tone is one the line already
+knows (the zone's busy, or a tone learnt before): there is nothing to learn.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from telephonist.busytone.measure import Measurement, measure, read_wav
+from telephonist.config.busy_tones import BusyTone
+from telephonist.engine import load_tone_zones
+
+DEFAULT_LISTEN_S = 12            # from the dial: dial tone, digits, ringback, answer, hang-up, then the tone
+
+
+class LearnError(Exception):
+    """Why nothing was learnt (the line refused the call, the line already knows the tone ...)."""
+
+
+@dataclass(frozen=True)
+class Learnt:
+    measurement: Measurement
+    recording: str              # what it was measured from (kept: the operator may listen to it)
+
+
+async def learn_by_calling(client: Any, line: str, number: str, listen_s: int = DEFAULT_LISTEN_S) -> Learnt:
+    """Call number on line, record listen_s seconds of the line and measure the tone at their end."""
+    from telephonist.client import ApiCallError
+    mark = client.mark()
+    try:
+        await client.call("dial", chan=line, number=number, timeout_ms=(listen_s + 30) * 1000)
+        rec = await client.call("record", chan=line, mode="rx", max_ms=listen_s * 1000,
+                                name=f"learn-busy-{line.replace('/', '-')}-{int(time.time())}")
+    except ApiCallError as exc:
+        raise LearnError(f"cannot call {number} on {line}: {exc}") from exc
+    done = await client.wait_for(lambda e: e.get("chan") == line and e.get("event") in ("record_done", "ended"),
+                                 since=mark, timeout=listen_s * 4 + 60)
+    ended = done["event"] == "ended" or await _ended_by_chand(client, line, mark)
+    if not ended:
+        await client.call("hangup", chan=line)
+    await client.wait_for("ended", chan=line, since=mark, timeout=60)
+    if ended:
+        why = next((e for e in client.events.since(mark) if e.get("chan") == line
+                    and e.get("event") in ("hangup", "dial_failed", "ended")), {})
+        raise LearnError(f"chand ended the call on {line} by itself ({why.get('cause') or why.get('disposition')}): "
+                         "the line already recognises how this exchange signals the hang-up, or the call failed")
+    measured = measure(read_wav(rec["path"]), learnt=f"learn-busy {line} calling {number}, "
+                                                      f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
+    status = await client.call("status")
+    zone = next((s.get("zone", "") for s in status.get("spans", []) if s.get("name") == line.split("/")[0]), "")
+    known = zone_tone_like(measured.tone, zone)
+    if known:
+        raise LearnError(f"what {line} heard at the end is the {zone} zone's {known} tone: the callee did not hang "
+                         f"up (or the number was not the right one); nothing learnt")
+    return Learnt(measured, rec["path"])
+
+
+def zone_tone_like(tone: BusyTone, zone: str) -> str | None:
+    """The name of the zone's tone that the measured one is (ringback heard because nobody answered ...)."""
+    for z in load_tone_zones():
+        if z.name != zone:
+            continue
+        for name, segs in z.tones.items():
+            freqs = sorted({f for seg in segs for f in seg[:2] if f > 0})
+            cadence = [seg[2] for seg in segs if seg[2] > 0]
+            if (len(freqs) == len(tone.frequencies)
+                    and all(abs(a - b) <= 15 for a, b in zip(freqs, tone.frequencies))
+                    and _same_cycle(cadence, list(tone.cadence_ms), tone)):
+                return name
+    return None
+
+
+def _same_cycle(cadence: list[int], measured: list[int], tone: BusyTone) -> bool:
+    if len(cadence) != len(measured):
+        return False
+    rotations = [cadence[i:] + cadence[:i] for i in range(0, len(cadence), 2)] or [[]]
+    return any(all(abs(a - b) <= tone.tolerance_for(b) for a, b in zip(r, measured)) for r in rotations)
+
+
+async def _ended_by_chand(client: Any, line: str, mark: int) -> bool:
+    """Whether the call ended (a far hang-up chand heard, a failure) before its recording did."""
+    return any(e.get("chan") == line and e.get("event") in ("hangup", "dial_failed", "ended")
+               for e in client.events.since(mark))
