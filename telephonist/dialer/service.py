@@ -264,7 +264,6 @@ class DialerService:
 
     async def _hand_on(self, live: Live, chan: str) -> None:
         """The answered call to the campaign's flow or queue."""
-        ev = {"chan": chan}
         camp, claim = live.campaign, live.claim
         data = {**{k: v for k, v in claim.fields.items() if isinstance(v, (str, int, float))},
                 "campaign": camp.name, "record": str(claim.record_id), "number": claim.number}
@@ -273,11 +272,11 @@ class DialerService:
         if camp.mode == "progressive":
             self.handed[key] = self.now_ms
         try:
-            await self.c.call("handoff", chan=ev["chan"], app=app, reason="campaign", data=data)
+            await self.c.call("handoff", chan=chan, app=app, reason="campaign", data=data)
         except ApiCallError as exc:                    # the flow's or queue's application is not there
             log.warning("event=dialer_handoff_refused attempt=%d app=%s error=%s", claim.attempt_id, app, exc)
             self.handed.pop(key, None)
-            await self._quiet_hangup(ev["chan"])
+            await self._quiet_hangup(chan)
             await self._ended(live, "fail", "failed")  # the customer heard nothing: retried as failed
             return
         live.state = advance(claim.attempt_id, live.state, "answer")
