@@ -8,7 +8,10 @@
  * does not pass for busy tone (Chinese exchanges often signal a hang-up with
  * busy tone only: a false busy would cut a caller off); the pattern's last
  * silent segment needs only part of its length, so ringback is known in
- * about 1.5 s rather than a whole cycle.
+ * about 1.5 s rather than a whole cycle. The zone's hang-up tones (busy,
+ * congestion: a call that is up ends on them) need at least two bursts,
+ * however long a cycle: one 700 ms burst of 450 Hz and a pause is a note of
+ * music (China's congestion tone, 700/700, was heard in plucked strings).
  *
  * A line may have a tone of its own beside its zone's (eng_line_tone): the
  * disconnect tone of the PBX it hangs on, learnt from the line, with the
@@ -23,6 +26,7 @@
 #define MAX_PATTERN 9               /* super_tone_rx keeps the last 10 segments */
 #define CONTINUOUS_MIN_MS 1500      /* longer than any cadence's "on": dial tone is not ringback's start */
 #define LAST_SILENCE_MIN_MS 400
+#define HANGUP_MIN_BURSTS 2
 /* A line's own tone has no zone's standard behind it, and its short cadences (250/250) run at the pace of
  * syllables: it must repeat for longer than a zone's tone, as long as it is still recognised within this. */
 #define LINE_MIN_PATTERN_MS 1500
@@ -84,12 +88,12 @@ static int detect_ms(const zone_tone_t *t, int cyc)
     return cyc * total - t->seg[t->nseg - 1].ms + seg_lo(&t->seg[t->nseg - 1], 1);
 }
 
-/* min_pattern_ms: the pattern repeats whole cycles until it covers this; max_detect_ms (0: none): but no more
- * than are recognised within this. */
+/* min_pattern_ms: the pattern repeats whole cycles until it covers this, and until it has min_bursts bursts of
+ * tone; max_detect_ms (0: none): but no more than are recognised within this. */
 static void add_pattern(super_tone_rx_descriptor_t *d, int code, const zone_tone_t *t, int min_pattern_ms,
-                        int max_detect_ms)
+                        int min_bursts, int max_detect_ms)
 {
-    int total = 0, n = 0, cyc, j, k;
+    int total = 0, bursts = 0, n = 0, cyc, j, k;
 
     if (t->nseg == 1 && t->seg[0].ms == 0) {
         super_tone_rx_add_element(d, code, t->seg[0].f1, freq_or_none(t->seg[0].f2), CONTINUOUS_MIN_MS, 0);
@@ -97,9 +101,13 @@ static void add_pattern(super_tone_rx_descriptor_t *d, int code, const zone_tone
     }
     /* whole cycles (the detector follows the cadence cycle by cycle), as
      * many as cover min_pattern_ms */
-    for (j = 0; j < t->nseg; j++)
+    for (j = 0; j < t->nseg; j++) {
         total += t->seg[j].ms;
+        bursts += t->seg[j].f1 > 0;
+    }
     cyc = total > 0 ? (min_pattern_ms + total - 1) / total : 1;
+    if (bursts > 0 && cyc * bursts < min_bursts)
+        cyc = (min_bursts + bursts - 1) / bursts;
     while (cyc > 1 && (cyc * t->nseg > MAX_PATTERN || (max_detect_ms && detect_ms(t, cyc) > max_detect_ms)))
         cyc--;
     for (k = 0; k < cyc; k++) {
@@ -117,7 +125,7 @@ static void add_pattern(super_tone_rx_descriptor_t *d, int code, const zone_tone
 /* A detector's descriptor for the detected ones of ntones tones; index[code] is the tone (its index
  * in tones) each pattern stands for, -1 for none. */
 static super_tone_rx_descriptor_t *build_descriptor(const zone_tone_t *tones, int ntones, int *index, int nindex,
-                                                    int min_pattern_ms, int max_detect_ms)
+                                                    int min_pattern_ms, int hangup_min_bursts, int max_detect_ms)
 {
     super_tone_rx_descriptor_t *d;
     int freqs[64], nfreqs = 0, i, j;
@@ -154,7 +162,9 @@ static super_tone_rx_descriptor_t *build_descriptor(const zone_tone_t *tones, in
         code = super_tone_rx_add_tone(d);
         if (code >= 0 && code < nindex)
             index[code] = i;
-        add_pattern(d, code, t, min_pattern_ms, max_detect_ms);
+        add_pattern(d, code, t, min_pattern_ms,
+                    strcmp(t->name, "busy") == 0 || strcmp(t->name, "congestion") == 0 ? hangup_min_bursts : 1,
+                    max_detect_ms);
     }
     return d;
 }
@@ -168,7 +178,7 @@ int zone_commit(engine_t *e, int zone)
         super_tone_rx_free_descriptor(z->rx_desc);
         z->rx_desc = NULL;
     }
-    if ((z->rx_desc = build_descriptor(z->tones, z->ntones, z->rx_tone_index, n, MIN_PATTERN_MS, 0)) == NULL)
+    if ((z->rx_desc = build_descriptor(z->tones, z->ntones, z->rx_tone_index, n, MIN_PATTERN_MS, HANGUP_MIN_BURSTS, 0)) == NULL)
         return ENG_ENOMEM;
     z->committed = 1;
     return 0;
@@ -260,7 +270,7 @@ void progress_set_line_tone(engine_t *e, chan_t *c, zone_tone_t *t)
 
     line_forget(c);
     c->line_tone = t;
-    if (t && (c->line_desc = build_descriptor(t, 1, c->line_index, n, LINE_MIN_PATTERN_MS, LINE_MAX_DETECT_MS)) == NULL)
+    if (t && (c->line_desc = build_descriptor(t, 1, c->line_index, n, LINE_MIN_PATTERN_MS, 1, LINE_MAX_DETECT_MS)) == NULL)
         eng_emit(e, EV_ERROR, c->id, 0, ENG_ENOMEM, 0, 0, 0, "line tone: out of memory");
     if (c->progress)
         progress_enable(e, c, 1);

@@ -19,6 +19,9 @@ state_dir = "state"
 recordings_dir = "state/rec"
 prompts_dir = "state/prompts"
 
+[database]
+url = "sqlite:///state/telephonist.db"
+
 [control]
 socket = "state/chand.sock"
 

@@ -96,3 +96,7 @@ def test_thirty_minutes_of_speech_and_music_never_pass_for_a_learnt_tone(harness
     harness.run(30 * 60_000 + 1000)
     for i, (near, _) in enumerate(lines):
         assert not [e for e in harness.of(ToneEvent, near) if e.tone == ENGINE_TONE_NAME], tones[i % len(tones)]
+    # nor for the zone's own hang-up tones, which end a call that is up (busy_tone_disconnect)
+    hangups = [(i, e.tone) for i, (near, _) in enumerate(lines) for e in harness.of(ToneEvent, near)
+               if e.on and e.tone in ("busy", "congestion")]
+    assert not hangups
