@@ -8,13 +8,16 @@ knows (the zone's busy, or a tone learnt before): there is nothing to learn.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from telephonist.busytone.measure import Measurement, measure, read_wav
 from telephonist.config.busy_tones import BusyTone
 from telephonist.engine import load_tone_zones
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LISTEN_S = 12            # from the dial: dial tone, digits, ringback, answer, hang-up, then the tone
 
@@ -59,6 +62,55 @@ async def learn_by_calling(client: Any, line: str, number: str, listen_s: int = 
         raise LearnError(f"what {line} heard at the end is the {zone} zone's {known} tone: the callee did not hang "
                          f"up (or the number was not the right one); nothing learnt")
     return Learnt(measured, rec["path"])
+
+
+@dataclass
+class Listening:
+    """chand listening to a line's calls for the learn-busy tool (chand/busy_learning.py): `start` it, then
+    await `tone()`; chand stops listening either way."""
+    client: Any
+    line: str
+    minutes: int
+    timer: int = 0
+    seen: int = 0
+
+    @classmethod
+    async def start(cls, client: Any, line: str, minutes: int) -> "Listening":
+        await client.call("subscribe", lines=True)
+        self = cls(client, line, minutes, seen=client.mark())
+        await client.call("learn_busy", chan=line, minutes=minutes)
+        self.timer = (await client.call("timer", ms=minutes * 60_000, key=f"learn-busy {line}"))["timer"]
+        return self
+
+    async def tone(self, on_measured: Callable[[dict[str, Any]], None] | None = None) -> BusyTone:
+        """The tone chand learns from two calls; LearnError when the minutes (engine time) are over first."""
+        try:
+            while True:
+                ev = await self.client.wait_for(self._wanted, since=self.seen, timeout=None)
+                self.seen = self.client.mark()
+                if ev["event"] == "timer":
+                    raise LearnError(f"no two calls on {self.line} ended with the same tone in {self.minutes} minutes")
+                if ev["event"] == "busy_tone_learnt":
+                    return BusyTone(tuple(ev["frequencies"]), tuple(ev["cadence_ms"]), ev["tolerance_ms"],
+                                    ev["level_dbm0"], learnt=f"learn-busy {self.line} listening, "
+                                    f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
+                if on_measured:
+                    on_measured(ev)
+        finally:
+            await self.stop()
+
+    def _wanted(self, e: dict[str, Any]) -> bool:
+        if e.get("event") == "timer":
+            return e.get("timer") == self.timer
+        return e.get("chan") == self.line and e.get("event") in ("busy_learn_measured", "busy_tone_learnt")
+
+    async def stop(self) -> None:
+        from telephonist.client import ApiCallError
+        try:
+            await self.client.call("learn_busy", chan=self.line, minutes=0)
+            await self.client.call("timer_cancel", timer=self.timer)
+        except (ApiCallError, ConnectionError) as exc:    # chand gone: its listening ends with its own timer
+            log.warning("event=learn_busy_stop_failed line=%s error=%s", self.line, exc)
 
 
 def zone_tone_like(tone: BusyTone, zone: str) -> str | None:

@@ -9,6 +9,10 @@ line's span gets it at once, it is logged, and it is persisted as `telephonist l
 does. One call is never enough: music on hold that ends a call with a regular pattern must not be
 learnt. Calls whose far end's hang-up chand did hear teach nothing; every recording is deleted once
 measured.
+
+A line can also be listened to for a while (`telephonist learn-busy SPAN/N --listen`, the control API's
+`learn_busy`): the same two-call rule, but what is learnt is only told to the subscribers (with the tone's
+fields) for the tool to keep; chand applies it when the tool's `--write` reloads it.
 """
 from __future__ import annotations
 
@@ -50,11 +54,33 @@ class BusyLearning:
     recordings: dict[int, _Recording] = field(default_factory=dict)
     current: dict[str, int] = field(default_factory=dict)          # line -> the recording of its call now
     candidates: dict[str, BusyTone] = field(default_factory=dict)  # line -> the tone one call ended with
+    listening: dict[str, int] = field(default_factory=dict)        # line -> engine time (ms) it is listened to until
     # one measurement at a time, in the order the calls ended (a few hundred ms of CPU each)
     worker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="busy-learn"))
 
     def _learns(self, line: "Line") -> bool:
-        return line.span in self.spans and getattr(line.sig, "disconnect_tone", "none") is None
+        return (line.span in self.spans or self._listened(line.name)) \
+            and getattr(line.sig, "disconnect_tone", "none") is None
+
+    def _listened(self, name: str) -> bool:
+        until = self.listening.get(name)
+        if until is not None and self.board.now() >= until:
+            del self.listening[name]
+            self.candidates.pop(name, None)
+            log.info("event=busy_learn_listen_over line=%s", name)
+            return False
+        return until is not None
+
+    def listen(self, line: "Line", minutes: int) -> int:
+        """Listen to line's calls for minutes (0: stop); the engine time it listens until (0: not)."""
+        if minutes <= 0:
+            self.listening.pop(line.name, None)
+            self.candidates.pop(line.name, None)
+            log.info("event=busy_learn_listen line=%s minutes=0", line.name)
+            return 0
+        self.listening[line.name] = until = self.board.now() + minutes * 60_000
+        log.info("event=busy_learn_listen line=%s minutes=%d", line.name, minutes)
+        return until
 
     def call_up(self, line: "Line") -> None:
         if not self._learns(line) or line.call is None:
@@ -97,26 +123,44 @@ class BusyLearning:
             result = f"the zone's {known} tone"
         if not isinstance(result, BusyTone) or not self._learns(line):
             log.info("event=busy_learn_nothing line=%s why=%s", line.name, result)
+            self._tell_listener(line, None, str(result))
             return
         candidate = self.candidates.get(line.name)
         if candidate is None or not _same(candidate, result):
             self.candidates[line.name] = result
             log.info("event=busy_learn_candidate line=%s tone=%s", line.name, result.describe())
+            self._tell_listener(line, result.describe(), "a candidate: one more call ending with it is needed")
             return
         del self.candidates[line.name]
         self._learnt(line, result)
 
+    def _tell_listener(self, line: "Line", candidate: str | None, why: str) -> None:
+        """What one call's end taught, for `learn-busy --listen` (lines listened to only)."""
+        if line.name in self.listening:
+            self.board.tell_subscribers("busy_learn_measured", chan=line.name, candidate=candidate, why=why,
+                                        time_ms=self.board.now())
+
     def _learnt(self, line: "Line", tone: BusyTone) -> None:
-        from telephonist.chand.busy_tones import apply_busy_tones
         tone = BusyTone(tone.frequencies, tone.cadence_ms, tone.tolerance_ms, tone.level_dbm0,
                         learnt=f"chand on {line.name}, the same tone at the end of two calls")
         log.warning("event=busy_tone_learnt line=%s span=%s tone=%s", line.name, line.span, tone.describe())
+        self.listening.pop(line.name, None)
+        fields = {"frequencies": list(tone.frequencies), "cadence_ms": list(tone.cadence_ms),
+                  "tolerance_ms": tone.tolerance_ms, "level_dbm0": round(tone.level_dbm0, 1)}
+        if line.span not in self.spans:         # listened to: the tool keeps it (and has chand reload)
+            self.board.tell_subscribers("busy_tone_learnt", chan=line.name, span=line.span, tone=tone.describe(),
+                                        time_ms=self.board.now(), applied=False, **fields)
+            return
+        self._apply(line, tone, fields)
+
+    def _apply(self, line: "Line", tone: BusyTone, fields: dict) -> None:
+        from telephonist.chand.busy_tones import apply_busy_tones
         tones = {n: ln.sig.disconnect_tone for n, ln in self.board.lines.items()
                  if getattr(ln.sig, "disconnect_tone", None) is not None}
         tones.update({n: tone for n, ln in self.board.lines.items() if ln.span == line.span and n not in tones})
         apply_busy_tones(self.board, tones)
         self.board.tell_subscribers("busy_tone_learnt", chan=line.name, span=line.span, tone=tone.describe(),
-                                    time_ms=self.board.now())
+                                    time_ms=self.board.now(), applied=True, **fields)
         if self.keep is not None:
             try:
                 self.keep(line.span, tone)

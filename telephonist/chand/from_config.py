@@ -5,7 +5,6 @@ import logging
 import os
 
 from telephonist.chand.api.tokens import grants_from
-from telephonist.chand.busy_learning import BusyLearning
 from telephonist.chand.busy_tones import apply_busy_tones
 from telephonist.chand.assembly import SpanSpec, TrunkGroupSpec, assemble, expand_lines
 from telephonist.chand.media import MediaFolders
@@ -90,18 +89,18 @@ def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
     board.fax_route = cfg.routing.fax or None
     board.media.moh = cfg.control.music_on_hold or None
     apply_busy_tones(board, line_tones(cfg))
-    board.busy_learning = busy_learning_of(board, cfg)
+    configure_busy_learning(board, cfg)
     return board
 
 
-def busy_learning_of(board: Switchboard, cfg: Config) -> BusyLearning | None:
-    """The spans that learn their disconnect tone by themselves, keeping it where `learn-busy --write` does."""
+def configure_busy_learning(board: Switchboard, cfg: Config) -> None:
+    """The spans that learn their disconnect tone by themselves, keeping it where `learn-busy --write` does
+    (none: lines learn only while `learn-busy --listen` listens to them). Recordings in flight and lines
+    listened to stay the board's across a reload."""
     from telephonist.busytone.conf_file import write_tone
     spans = {s.name for s in cfg.spans if s.learn_busy}
-    if not spans:
-        return None
-    keep = (lambda span, tone: write_tone(cfg.path, span, tone)) if cfg.path else None
-    return BusyLearning(board, spans, keep)
+    board.busy_learning.spans = spans
+    board.busy_learning.keep = (lambda span, tone: write_tone(cfg.path, span, tone)) if cfg.path and spans else None
 
 
 def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[str]:
@@ -124,12 +123,7 @@ def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[st
                                        (new.faxd.spool_dir,))
     board.app_timeout_s = new.control.app_timeout_ms / 1000.0
     apply_busy_tones(board, line_tones(new))
-    learning = busy_learning_of(board, new)
-    if board.busy_learning is not None:     # recordings in flight stay its to finish (and delete)
-        board.busy_learning.spans = learning.spans if learning else set()
-        board.busy_learning.keep = learning.keep if learning else None
-    else:
-        board.busy_learning = learning
+    configure_busy_learning(board, new)
     if board.sim is not None:
         board.sim.numbers = numbers_of(new)
     # trunk groups: rebuild from the lines we have (lines of spans added by the new file wait for a restart)

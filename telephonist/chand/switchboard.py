@@ -16,6 +16,7 @@ import os
 from typing import Any, Iterable
 
 from telephonist.chand.api.errors import NotFound, NotOwner, Unavailable
+from telephonist.chand.busy_learning import BusyLearning
 from telephonist.chand.api.session import ROLE_RANK, Session
 from telephonist.chand.api.tokens import TokenGrant
 from telephonist.chand.bridges import Bridges
@@ -63,7 +64,8 @@ class Switchboard(LineListener):
         self.recorder = recorder
         self.router = router or Router([])
         self.sim = sim
-        self.busy_learning: Any = None      # busy_learning.BusyLearning when spans learn their disconnect tone
+        # lines learning their disconnect tone: spans with learn_busy (from_config sets them), lines listened to
+        self.busy_learning = BusyLearning(self, set())
         self.fallback = fallback or Fallback()
         self.app_timeout_s = app_timeout_ms / 1000.0
         self.lines: dict[str, Line] = {}
@@ -373,16 +375,14 @@ class Switchboard(LineListener):
             self.echo(line, True)
             if call.record_whole:
                 self.media.record_call(line)
-            if self.busy_learning:
-                self.busy_learning.call_up(line)
+            self.busy_learning.call_up(line)
             self.tell_owner(line, "answered", how=info.get("how", "local"))
         elif sig == Signal.REMOTE_FAIL:
             self._stop_media(line)
             self.tell_owner(line, "dial_failed", cause=info.get("cause"),
                             disposition=call.disposition.value if call and call.disposition else "failed")
         elif sig == Signal.REMOTE_HANGUP:
-            if self.busy_learning:
-                self.busy_learning.remote_hangup(line)
+            self.busy_learning.remote_hangup(line)
             self.tell_owner(line, "hangup", cause=info.get("cause"), by="remote")
             self._stop_media(line)
         elif sig == Signal.HANGUP:
@@ -494,7 +494,7 @@ class Switchboard(LineListener):
         line = self.by_chan.get(ev.chan)
         if line is not None:
             try:
-                if self.busy_learning and self.busy_learning.on_event(line, ev):
+                if self.busy_learning.on_event(line, ev):
                     return
                 line.sig.on_event(ev)
                 self.media.on_event(line, ev)

@@ -35,6 +35,9 @@ type = "fxo"
 channels = 2
 far_busy_tone = { frequencies = [500], cadence_ms = [250, 250], level_dbm0 = -15 }
 
+[routing]
+default = "app:desk"
+
 [[sim.numbers]]
 pattern = "5550000"
 behaviour = "answer"
@@ -86,4 +89,43 @@ def test_learn_busy_refuses_what_it_cannot_do(chand, tmp_path):
     assert r.returncode == 1 and "nothing learnt" in r.stderr and "pstn/9" in r.stderr
     r = learn_busy(chand, "pstn/1", "--number", "5550000", "--seconds", "1")
     assert r.returncode == 2 and "--seconds" in r.stderr
+    r = learn_busy(chand, "pstn/1", "--listen", "--minutes", "0")
+    assert r.returncode == 2 and "--minutes" in r.stderr
+    r = learn_busy(chand, "pstn/1", "--listen", "--number", "5550000")
+    assert r.returncode == 2 and "not allowed with" in r.stderr
     assert not os.path.exists(tmp_path / "conf.d" / OWNED_FILE)
+
+
+async def test_learn_busy_listen_learns_from_the_next_calls_and_writes_it_for_the_line(chand, tmp_path):
+    """--listen: chand measures the line's next calls left up by the far end; the tool prints each, and the
+    same tone at the end of two is written (--line-only) and applied by chand's reload."""
+    import asyncio
+
+    from telephonist.client import Client
+    from tests.chand.test_busy_tone_learning import engine_wait, inbound_call
+    tool = subprocess.Popen([sys.executable, "-m", "telephonist.cli", "learn-busy", "--config", chand, "pstn/1",
+                             "--listen", "--minutes", "1440", "--write", "--line-only"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = await asyncio.to_thread(tool.stdout.readline)
+        assert first.startswith("listening to pstn/1"), first
+        sock = str(tmp_path / "state" / "chand.sock")
+        desk = await Client.connect_unix(sock, app="desk", keep_events=True)
+        tester = await Client.connect_unix(sock, app="tester", keep_events=True)
+        for _ in range(2):
+            far, _ = await inbound_call(desk, tester)
+            mark = desk.mark()
+            await tester.call("sim.hangup", far=far)
+            await engine_wait(tester, 8000)
+            await desk.call("hangup", chan="pstn/1")
+            await desk.wait_for("ended", chan="pstn/1", since=mark, timeout=60)
+        out, _ = await asyncio.to_thread(tool.communicate, timeout=120)
+        await desk.close()
+        await tester.close()
+    finally:
+        tool.kill()
+    assert tool.returncode == 0, out
+    assert out.count("a call's end: 500 Hz") == 1, out        # the first is a candidate, the second teaches
+    assert "disconnect tone on pstn/1: 500 Hz" in out and "chand reloaded" in out, out
+    tones = load_config(chand).busy_tones
+    assert "pstn/1" in tones and "pstn" not in tones and "listening" in tones["pstn/1"].learnt

@@ -2,6 +2,8 @@
 the far end hangs up, until the line's tone is learnt by calling out on it; then chand hangs up within
 2 s of the far hang-up (engine clock), and speech and music on hold never pass for the tone (three
 minutes here; tests/engine/test_line_tone.py plays thirty)."""
+import asyncio
+
 import pytest
 
 from telephonist.busytone.learn import LearnError, learn_by_calling
@@ -172,3 +174,64 @@ async def test_chand_learns_the_tone_by_itself_from_two_calls_whose_end_it_did_n
         hung_up = await tester.wait_for("far", far=far, what="hung_up", since=mark, timeout=60)
         hangup = await desk.wait_for("hangup", chan="pstn/1", since=desk_mark, timeout=60)
         assert hangup["cause"] == "busy_tone" and hangup["time_ms"] - hung_up["time_ms"] <= 2000
+
+
+async def test_learn_busy_listen_learns_from_two_calls_and_leaves_keeping_it_to_the_tool(tmp_path):
+    """`learn-busy --listen` on a span without learn_busy: chand measures the line's next calls and tells
+    the tool what each taught; two alike give the tone (not applied by chand: the tool's --write does that)."""
+    from telephonist.busytone.learn import Listening
+    async with running_chand(tmp_path, pbx_spans(), default_route="app:desk") as chand:
+        desk = await chand.client("desk")
+        tester = await chand.client("tester")
+        admin = await Client.connect_unix(chand.socket, app="learn-busy", role="admin", keep_events=True)
+        chand.clients.append(admin)
+        audio, _ = speech_and_music(tmp_path)
+        measured = []
+        listening = await Listening.start(admin, "pstn/1", 1440)
+        learnt = asyncio.create_task(listening.tone(on_measured=measured.append))
+
+        async def call_left_up_by_the_far_end(speech: str | None = None):
+            far, _ = await inbound_call(desk, tester)
+            mark = desk.mark()
+            if speech:
+                await tester.call("sim.play", far=far, items=[speech])
+            else:
+                await tester.call("sim.hangup", far=far)
+            await engine_wait(tester, 8000)
+            await desk.call("hangup", chan="pstn/1")
+            await desk.wait_for("ended", chan="pstn/1", since=mark, timeout=60)
+
+        await call_left_up_by_the_far_end(audio)
+        await call_left_up_by_the_far_end()
+        await call_left_up_by_the_far_end()
+        tone = await asyncio.wait_for(learnt, 60)
+        assert tone.frequencies and abs(tone.frequencies[0] - 500) <= 5, tone
+        assert len(tone.cadence_ms) == 2 and all(abs(ms - 250) <= 20 for ms in tone.cadence_ms), tone
+        assert [m["candidate"] is not None for m in measured] == [False, True], measured
+        assert chand.board.lines["pstn/1"].sig.disconnect_tone is None       # kept by the tool, not by chand
+        assert "pstn/1" not in chand.board.busy_learning.listening
+
+
+async def test_learn_busy_listen_ends_after_its_minutes_and_is_refused_where_it_cannot_learn(tmp_path):
+    from telephonist.busytone.learn import LearnError, Listening
+    from telephonist.client import ApiCallError
+    spans = [SpanSpec("pstn", "fxo", 1), SpanSpec("phones", "fxs", 1, extensions=["8001"])]
+    async with running_chand(tmp_path, spans) as chand:
+        app = await chand.client("crm")
+        admin = await Client.connect_unix(chand.socket, app="learn-busy", role="admin", keep_events=True)
+        chand.clients.append(admin)
+        for client, args, code in ((app, {"chan": "pstn/1", "minutes": 5}, "forbidden"),
+                                   (admin, {"chan": "phones/1", "minutes": 5}, "bad_request"),
+                                   (admin, {"chan": "pstn/1", "minutes": 99999}, "bad_request"),
+                                   (admin, {"chan": "pstn/9", "minutes": 5}, "not_found")):
+            with pytest.raises(ApiCallError) as refused:
+                await client.call("learn_busy", **args)
+            assert refused.value.code == code, (args, refused.value)
+        apply_busy_tones(chand.board, {"pstn/1": PBX})
+        with pytest.raises(ApiCallError) as refused:
+            await admin.call("learn_busy", chan="pstn/1", minutes=5)
+        assert refused.value.code == "wrong_state" and "already" in str(refused.value)
+        apply_busy_tones(chand.board, {})
+        with pytest.raises(LearnError, match="in 1 minutes"):
+            await (await Listening.start(admin, "pstn/1", 1)).tone()
+        assert not chand.board.busy_learning.listening

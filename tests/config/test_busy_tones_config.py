@@ -97,10 +97,16 @@ def test_the_owned_file_is_written_only_when_the_configuration_still_loads(tmp_p
 
 
 def test_learning_spans_keep_what_they_learn_where_learn_busy_writes(tmp_path):
-    from telephonist.chand.from_config import busy_learning_of
+    from types import SimpleNamespace
+
+    from telephonist.chand.busy_learning import BusyLearning
+    from telephonist.chand.from_config import configure_busy_learning
     path = write(tmp_path, MINIMAL.replace("channels = 4", "channels = 4\nlearn_busy = true"))
-    learning = busy_learning_of(None, load_config(path))
+    board = SimpleNamespace(busy_learning=BusyLearning(None, set()))
+    configure_busy_learning(board, load_config(path))
+    learning = board.busy_learning
     assert learning.spans == {"pstn"}
     learning.keep("pstn", BusyTone((500,), (250, 250), tolerance_ms=57, level_dbm0=-15.0))
     assert load_config(path).busy_tones["pstn"].frequencies == (500,)
-    assert busy_learning_of(None, load_config(write(tmp_path, MINIMAL))) is None
+    configure_busy_learning(board, load_config(write(tmp_path, MINIMAL)))      # a reload without learn_busy
+    assert learning.spans == set() and learning.keep is None and board.busy_learning is learning

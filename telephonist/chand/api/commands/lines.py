@@ -35,3 +35,19 @@ def mwi(board, sess, msg):
     for line in phones:
         engine_safe(lambda: line.sig.set_messages(messages))
     return {"lines": [ln.name for ln in phones]}
+
+
+@command("learn_busy", ADMIN)
+def learn_busy(board, sess, msg):
+    """Listen to an analog exchange line's next calls for `minutes` (0 stops): from two calls whose far end's
+    hang-up chand did not hear, the same tone at their end is the line's disconnect tone, told to the
+    subscribers as `busy_tone_learnt` (`telephonist learn-busy SPAN/N --listen`)."""
+    line = board.line(msg.get("chan"))
+    minutes = arg(msg, "minutes", int, check=lambda n: 0 <= n <= 7 * 24 * 60, what="must be from 0 to 10080")
+    if not hasattr(line.sig, "disconnect_tone"):
+        raise BadRequest(f"learn_busy: {line.name} is not an analog exchange (fxo) line")
+    if minutes and line.sig.disconnect_tone is not None:
+        raise WrongState(f"learn_busy: {line.name} already has a disconnect tone of its own "
+                         f"({line.sig.disconnect_tone.describe()})")
+    until = board.busy_learning.listen(line, minutes)
+    return {"chan": line.name, "listening": bool(until), "until_ms": until}
