@@ -40,6 +40,25 @@ async def engine_wait(app, ms: int) -> None:
     await app.wait_for(lambda e: e.get("event") == "timer" and e["timer"] == t["timer"], timeout=120)
 
 
+PBX_AND_PHONES = [SpanSpec("pstn", "fxo", 1), SpanSpec("phones", "fxs", 1, extensions=["8001"])]
+
+
+async def app_and_admin(chand) -> tuple[Client, Client]:
+    """An application's session and an admin session (what learn-busy opens)."""
+    app = await chand.client("crm")
+    admin = await Client.connect_unix(chand.socket, app="learn-busy", role="admin", keep_events=True)
+    chand.clients.append(admin)
+    return app, admin
+
+
+async def refusal(client, command: str, **args) -> str:
+    """The error code chand refuses command with."""
+    from telephonist.client import ApiCallError
+    with pytest.raises(ApiCallError) as refused:
+        await client.call(command, **args)
+    return refused.value.code
+
+
 async def test_unknown_pbx_tone_learnt_by_calling_then_calls_end_within_2_s(tmp_path):
     numbers = [NumberBehaviour(HANGS_UP, "answer", after_rings=1, hangup_after_ms=300)]
     async with running_chand(tmp_path, pbx_spans(), default_route="app:desk", records=True,
@@ -115,21 +134,13 @@ async def test_three_minutes_of_speech_and_music_never_pass_for_the_learnt_tone(
 
 
 async def test_dialling_on_a_named_line_is_for_admin_sessions_and_idle_exchange_lines(tmp_path):
-    from telephonist.client import ApiCallError
-    spans = [SpanSpec("pstn", "fxo", 1), SpanSpec("phones", "fxs", 1, extensions=["8001"])]
-    async with running_chand(tmp_path, spans) as chand:
-        app = await chand.client("crm")
-        admin = await Client.connect_unix(chand.socket, app="learn-busy", role="admin", keep_events=True)
-        chand.clients.append(admin)
+    async with running_chand(tmp_path, PBX_AND_PHONES) as chand:
+        app, admin = await app_and_admin(chand)
         for client, chan, code in ((app, "pstn/1", "forbidden"), (admin, "phones/1", "bad_request"),
                                    (admin, "pstn/7", "not_found")):
-            with pytest.raises(ApiCallError) as refused:
-                await client.call("dial", chan=chan, number="8000")
-            assert refused.value.code == code, (chan, refused.value)
+            assert await refusal(client, "dial", chan=chan, number="8000") == code, chan
         await admin.call("dial", chan="pstn/1", number="8000")
-        with pytest.raises(ApiCallError) as refused:
-            await admin.call("dial", chan="pstn/1", number="8000")
-        assert refused.value.code == "unavailable"
+        assert await refusal(admin, "dial", chan="pstn/1", number="8000") == "unavailable"
         await admin.call("hangup", chan="pstn/1")
 
 
@@ -214,23 +225,15 @@ async def test_learn_busy_listen_learns_from_two_calls_and_leaves_keeping_it_to_
 
 async def test_learn_busy_listen_ends_after_its_minutes_and_is_refused_where_it_cannot_learn(tmp_path):
     from telephonist.busytone.learn import LearnError, Listening
-    from telephonist.client import ApiCallError
-    spans = [SpanSpec("pstn", "fxo", 1), SpanSpec("phones", "fxs", 1, extensions=["8001"])]
-    async with running_chand(tmp_path, spans) as chand:
-        app = await chand.client("crm")
-        admin = await Client.connect_unix(chand.socket, app="learn-busy", role="admin", keep_events=True)
-        chand.clients.append(admin)
+    async with running_chand(tmp_path, PBX_AND_PHONES) as chand:
+        app, admin = await app_and_admin(chand)
         for client, args, code in ((app, {"chan": "pstn/1", "minutes": 5}, "forbidden"),
                                    (admin, {"chan": "phones/1", "minutes": 5}, "bad_request"),
                                    (admin, {"chan": "pstn/1", "minutes": 99999}, "bad_request"),
                                    (admin, {"chan": "pstn/9", "minutes": 5}, "not_found")):
-            with pytest.raises(ApiCallError) as refused:
-                await client.call("learn_busy", **args)
-            assert refused.value.code == code, (args, refused.value)
+            assert await refusal(client, "learn_busy", **args) == code, args
         apply_busy_tones(chand.board, {"pstn/1": PBX})
-        with pytest.raises(ApiCallError) as refused:
-            await admin.call("learn_busy", chan="pstn/1", minutes=5)
-        assert refused.value.code == "wrong_state" and "already" in str(refused.value)
+        assert await refusal(admin, "learn_busy", chan="pstn/1", minutes=5) == "wrong_state"
         apply_busy_tones(chand.board, {})
         with pytest.raises(LearnError, match="in 1 minutes"):
             await (await Listening.start(admin, "pstn/1", 1)).tone()
