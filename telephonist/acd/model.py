@@ -109,6 +109,7 @@ class AgentCall:
     alert: int | None = None        # on a persistent line: the alert (or the beep before an auto-answer) playing
     alert_timer: int | None = None  # on a persistent line: the ring timeout of an alert the agent must accept
     outbound: str = ""              # the agent's own call out: the number dialled (agent_calls.py)
+    outbound_via: dict = field(default_factory=dict)    # its trunk_group, caller_id, call_id when the asker set them
 
 
 @dataclass(eq=False)

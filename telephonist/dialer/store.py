@@ -27,7 +27,7 @@ from telephonist.dialer.strategy import (
 from telephonist.storage.database import WRITE, make_engine
 
 KINDS = ("survey", "notice", "dunning", "confirmation", "sales")
-MODES = ("agentless", "progressive")
+MODES = ("agentless", "progressive", "preview")
 STATES = ("draft", "running", "paused", "stopped", "finished")
 NOT_COUNTED = ("unplaced",)          # attempts chand never placed (no free line): not an attempt at the customer
 
@@ -179,7 +179,8 @@ class DialerStore:
         with writing(self.engine) as conn:
             due = conn.execute(sa.select(r).where(
                 r.c.campaign_id == campaign.id, r.c.state == RecordState.PENDING.value,
-                sa.or_(r.c.next_at.is_(None), r.c.next_at <= now)).order_by(r.c.next_at, r.c.id)
+                sa.or_(r.c.next_at.is_(None), r.c.next_at <= now))
+                .order_by(r.c.callback_at.is_(None), r.c.next_at, r.c.id)          # appointments first
                 .limit(limit * 4 + 20)).all()
             blocked = _dnc_blocked(conn, due)
             for row in due:
