@@ -98,6 +98,8 @@ def assignments(engine: sa.Engine, campaign_id: int) -> dict[str, Any]:
         records = [dict(x._mapping) for x in conn.execute(
             sa.select(r.c.id, r.c.name, r.c.phones, r.c.state, r.c.agent, r.c.callback_at, r.c.result)
             .where(r.c.campaign_id == campaign_id).order_by(r.c.id).limit(1000))]
+    for rec in records:
+        rec["phones"] = json.loads(rec["phones"])
     per: dict[str, dict[str, int]] = {}
     for agent, state, n in rows:
         per.setdefault(agent or "", {})[state] = n
