@@ -20,7 +20,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from telephonist.client import ApiCallError
 from telephonist.dialer import appointments, preview, script_progress, scripts
 from telephonist.dialer.preview import PreviewError
-from telephonist.dialer.store import DialerStore, attempt_of
+from telephonist.dialer.store import DialerError, DialerStore, attempt_of
 from telephonist.webadmin import db, security
 from telephonist.webadmin.desk import STATUS_OF, _refused, desk, own_agent
 from telephonist.webadmin.livefeed import FeedUnavailable
@@ -206,7 +206,7 @@ def script_step(attempt_id: int, action: str):
             state = {**state, "flags": [*state["flags"], {"question": q["id"], "by": agent, "note": note}]}
             reached = _tell_supervisors(agent, att, q, note)
             security.audit("script_flag", agent, attempt=attempt_id, question=q["id"], note=note, reached=reached)
-    except PreviewError as exc:
+    except DialerError as exc:                        # PreviewError, ScriptError
         return _bad(exc, 404 if "not a call of" in str(exc) or "no attempt" in str(exc) else 400)
     script_progress.save(db.engine(), attempt_id, state)
     return jsonify(script=script_progress.view(state), attempt=attempt_id)
