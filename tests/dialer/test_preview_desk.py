@@ -115,3 +115,69 @@ async def test_an_agent_previews_dials_walks_the_script_and_books_a_call_back(tm
         audited = [r["action"] for r in acd.rows("SELECT action FROM wa_audit_log ORDER BY id")]
         assert [a for a in audited if a.startswith(("desk_preview", "script_flag"))] == [
             "desk_preview_dial", "script_flag", "desk_preview_outcome"]
+
+
+async def test_the_script_travels_with_a_transfer_of_a_progressive_call(tmp_path):
+    """A progressive campaign's call reaches agent 1001 (call id dl-<attempt>); 1001 answers the first question and
+    transfers the customer to 1002, whose desk shows the script at the second question with the answer so far."""
+    from telephonist.dialer.service import DialerService
+    from telephonist.drivers.sim.far_end import NumberBehaviour
+    async with desk_site(tmp_path, trunk_groups=[TrunkGroupSpec("campaign", ["callers/*"])],
+                         numbers=[NumberBehaviour("138*", "answer", after_rings=1)]) as site:
+        acd, t = site.acd, site.acd.tester
+        store = DialerStore(engine=db.engine(site.app))
+
+        def campaign() -> int:
+            cid = store.create_campaign("renewals", "sales", "progressive", "sales", "campaign", STRATEGY)
+            header, rows = read_table("l.csv", "name,phone\n王先生,13800001111\n".encode())
+            import_rows(store.engine, cid, header, rows, {"name": "name", "phones": "phone"})
+            sid = scripts.save(store.engine, "renewal", scripts.from_table(*scripts.read_text(SCRIPT)), "lead")
+            scripts.use_in_campaign(store.engine, cid, sid)
+            store.set_state(cid, "running")
+            return cid
+        cid = await asyncio.to_thread(campaign)
+        dialer = DialerService(await acd.chand.client("dialer"), store)
+        await dialer.start()
+        agent1, agent2 = await logged_in(site.app, "agent1"), await logged_in(site.app, "agent2")
+        s1 = await EventStream.open(site.served.port, session_cookie(site.app, "agent1"), "/agent/events")
+        s1.agent = "1001"
+        s2 = await EventStream.open(site.served.port, session_cookie(site.app, "agent2"), "/agent/events")
+        s2.agent = "1002"
+        try:
+            rung = t.mark()
+            assert (await act(agent1, "login", extension="8001")).status_code == 200
+            assert (await act(agent1, "ready")).status_code == 200          # ready: the dialer calls a customer
+            await site.lift("8001", rung)
+            on_call = await next_of(s1, "agent_state", state="on_call")
+            call_id = on_call["call_id"]
+            assert call_id.startswith("dl-")
+            aid = int(call_id[3:])
+            got = (await page(agent1, f"/agent/script/{aid}")).get_json()["script"]
+            assert got["question"]["id"] == "q1"
+            r = await post(agent1, f"/agent/script/{aid}/answer", question="q1", value="yes")
+            assert r.status_code == 200 and r.get_json()["script"]["question"]["id"] == "q2"
+            assert (await page(agent2, f"/agent/script/{aid}")).status_code == 404      # not 1002's call (yet)
+
+            assert (await act(agent2, "login", extension="8002")).status_code == 200
+            assert (await act(agent2, "ready")).status_code == 200
+            await next_of(s2, "agent_state", state="ready")
+            rung = t.mark()
+            r = await act(agent1, "transfer", to="agent:1002")
+            assert r.status_code == 200, r.get_data(as_text=True)
+            await site.lift("8002", rung)
+            taken = await next_of(s2, "agent_state", state="on_call")
+            assert taken["call_id"] == call_id
+            there = (await page(agent2, f"/agent/script/{aid}")).get_json()["script"]
+            assert there["question"]["id"] == "q2"
+            assert [(a["id"], a["value"]) for a in there["answers"]] == [("q1", "yes")]
+            r = await post(agent2, f"/agent/script/{aid}/answer", question="q2", value="yes")
+            assert r.get_json()["script"]["ended"]
+        finally:
+            for s in (s1, s2):
+                await s.close()
+            for ext in ("8001", "8002"):
+                await t.call("sim.hangup", far=acd.phone(ext))
+        from telephonist.dialer.results import export_rows
+        with db.reading(site.app) as conn:
+            rows = list(export_rows(conn, cid, "all"))
+        assert rows[0][-2:] == ["happy", "renew"] and rows[1][-2:] == ["yes", "yes"]
