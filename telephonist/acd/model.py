@@ -76,6 +76,7 @@ class Caller:
     state: CallerState = CallerState.WAITING
     offered_to: list[str] = field(default_factory=list)   # agents whose phones ring for it now
     sticky_agent: str | None = None
+    sticky_wait_ms: int | None = None   # a preferred agent from the handoff (prefer_agent): wait this long for it
     version: int = 0                # bumped when it leaves the waiting list
     announce_timer: int | None = None
     timeout_timer: int | None = None

@@ -57,6 +57,7 @@ class Claim:
     campaign_id: int
     number: str
     fields: dict[str, Any]
+    agent: str | None = None        # an appointment's agent: offered the call first (appointments.py)
 
     @property
     def call_id(self) -> str:
@@ -198,8 +199,9 @@ class DialerStore:
                     record_id=row.id, campaign_id=campaign.id, number=number, state="claimed",
                     claimed_at=now)).inserted_primary_key[0]
                 conn.execute(r.update().where(r.c.id == row.id).values(
-                    state=RecordState.DIALING.value, next_phone=phones.index(number), updated_at=now))
-                claims.append(Claim(aid, row.id, campaign.id, number, json.loads(row.fields)))
+                    state=RecordState.DIALING.value, next_phone=phones.index(number), callback_at=None, updated_at=now))
+                claims.append(Claim(aid, row.id, campaign.id, number, json.loads(row.fields),
+                                    row.agent if row.callback_at is not None else None))
         return claims
 
     def dialing(self, attempt_id: int, chan: str) -> None:
