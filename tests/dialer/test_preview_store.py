@@ -127,6 +127,16 @@ def test_an_appointment_goes_first_to_the_same_agent(store):
     got = store.claim(camp, NOON + timedelta(minutes=6), 2, lambda t: True)
     assert got[0].record_id == last
     assert appointments.parse_time("2026-12-08T15:00", "Asia/Shanghai") == datetime(2026, 12, 8, 7, 0, tzinfo=UTC)
+    # an agentless flow's callback_at (the campaign's local time): the record is called again then
+    other = next(c for c in store.campaigns() if c.id == prog)
+    flowed = store.claim(other, NOON + timedelta(minutes=7), 1, lambda t: True)[0]
+    store.answered(flowed.attempt_id, NOON)
+    store.result(flowed.attempt_id, "call_back", NOON)
+    appointments.from_flow(store, flowed.attempt_id, "2026-12-08T15:00", NOON)
+    with store.engine.connect() as conn:
+        rec = conn.execute(sa.select(T.records).where(T.records.c.id == flowed.record_id)).one()
+    assert (rec.state, rec.next_at, rec.callback_at, rec.result) == (
+        "pending", datetime(2026, 12, 8, 7, 0, tzinfo=UTC), datetime(2026, 12, 8, 7, 0, tzinfo=UTC), "call_back")
     with pytest.raises(PreviewError, match="not a time"):
         appointments.parse_time("tomorrow")
 
