@@ -75,6 +75,7 @@ def test_assign_records_and_design_scripts(app, client, user_ids):
     assert rows(app, "SELECT name FROM dl_scripts ORDER BY id")[-1].name == "survey"
     assert client.post(f"/campaigns/{cid}/script", data={"csrf_token": csrf, "script_id": str(sid)}).status_code == 302
     assert rows(app, "SELECT script_id FROM dl_campaigns WHERE id = :c", c=cid)[0].script_id == sid
+    assert f'<option value="{sid}" selected>' in client.get(f"/campaigns/{cid}").get_data(as_text=True)
     assert [a for a in audit(app) if a.startswith(("campaign_assign", "campaign_take", "script", "campaign_script"))] == [
         "campaign_assign_batch", "campaign_assign", "campaign_assign", "campaign_take_back", "script_create",
         "script_edit", "script_import", "campaign_script"]
