@@ -119,14 +119,12 @@ def agent_list(engine: sa.Engine, agent: str, now: datetime) -> list[Assigned]:
         open_ = dict(conn.execute(sa.select(a.c.record_id, a.c.id).where(
             a.c.record_id.in_([x.id for x in rows]), a.c.agent == agent,
             a.c.state.in_(["claimed", "dialing"]))).all()) if rows else {}
-    out = [Assigned(x.id, x.campaign_id, x.campaign, x.name, json.loads(x.phones), x.state, x.callback_at,
-                    x.callback_at is not None and x.callback_at <= now, open_.get(x.id)) for x in rows]
-
-    def order(it: Assigned) -> tuple:
-        rec = next(x for x in rows if x.id == it.record_id)
-        later = rec.next_at is not None and rec.next_at > now
-        return (not it.due, it.open_attempt is None, later, it.callback_at or now, rec.next_at or now, it.record_id)
-    return sorted(out, key=order)
+    def order(x) -> tuple:
+        due = x.callback_at is not None and x.callback_at <= now
+        later = x.next_at is not None and x.next_at > now
+        return (not due, x.id not in open_, later, x.callback_at or now, x.next_at or now, x.id)
+    return [Assigned(x.id, x.campaign_id, x.campaign, x.name, json.loads(x.phones), x.state, x.callback_at,
+                     x.callback_at is not None and x.callback_at <= now, open_.get(x.id)) for x in sorted(rows, key=order)]
 
 
 def _mine(conn, record_id: int, agent: str):
