@@ -20,7 +20,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from telephonist.dialer import schema as T
-from telephonist.dialer.store import Claim, DialerError, _callable_number, _dnc_blocked, writing
+from telephonist.dialer.store import (
+    Claim,
+    DialerError,
+    _callable_number,
+    _dnc_blocked,
+    writing,
+)
 from telephonist.dialer.strategy import RecordState, may_call, parse_strategy
 
 MODE = "preview"
@@ -139,7 +145,7 @@ def record_view(engine: sa.Engine, record_id: int, agent: str) -> dict[str, Any]
     a = T.attempts
     with engine.connect() as conn:
         rec = _mine(conn, record_id, agent)
-        camp = conn.execute(sa.select(T.campaigns).where(T.campaigns.c.id == rec.campaign_id)).first()
+        camp = conn.execute(sa.select(T.campaigns).where(T.campaigns.c.id == rec.campaign_id)).one()
         history = [{"attempt": h.id, "number": h.number, "outcome": h.outcome, "result": h.result, "agent": h.agent,
                     "at": h.claimed_at.isoformat(), "state": h.state}
                    for h in conn.execute(sa.select(a).where(a.c.record_id == record_id).order_by(a.c.id.desc()))]
@@ -156,6 +162,7 @@ def claim(engine: sa.Engine, record_id: int, agent: str, now: datetime, number: 
     the record "dialing". Refused outside the customer's calling window, for a number on the do-not-call list,
     or while another attempt of the record is out. Returns the claim and the campaign's row."""
     r = T.records
+    all_listed = False
     with writing(engine) as conn:
         rec = _mine(conn, record_id, agent)
         camp = _preview_campaign(conn, rec.campaign_id)
@@ -175,15 +182,18 @@ def claim(engine: sa.Engine, record_id: int, agent: str, now: datetime, number: 
                 raise PreviewError(f"{number} is on the do-not-call list")
         else:
             number = _callable_number(phones, rec.next_phone, blocked, rec.id_card)
-            if number is None:
+            if number is None:                       # the record ends "dnc" (committed), then the refusal
                 conn.execute(r.update().where(r.c.id == rec.id).values(state=RecordState.DNC.value, updated_at=now))
-                raise PreviewError("every number of this customer is on the do-not-call list")
-        aid = conn.execute(T.attempts.insert().values(
-            record_id=rec.id, campaign_id=camp.id, number=number, state="claimed", claimed_at=now, agent=agent,
-            script=json.dumps(script, ensure_ascii=False) if script is not None else None)).inserted_primary_key[0]
-        conn.execute(r.update().where(r.c.id == rec.id).values(
-            state=RecordState.DIALING.value, next_phone=phones.index(number), callback_at=None, updated_at=now))
-    return Claim(aid, rec.id, camp.id, number, json.loads(rec.fields)), camp
+                all_listed = True
+        if not all_listed:
+            aid = conn.execute(T.attempts.insert().values(
+                record_id=rec.id, campaign_id=camp.id, number=number, state="claimed", claimed_at=now, agent=agent,
+                script=json.dumps(script, ensure_ascii=False) if script is not None else None)).inserted_primary_key
+            conn.execute(r.update().where(r.c.id == rec.id).values(
+                state=RecordState.DIALING.value, next_phone=phones.index(number), callback_at=None, updated_at=now))
+    if all_listed or number is None:
+        raise PreviewError("every number of this customer is on the do-not-call list")
+    return Claim(int(aid[0]), rec.id, camp.id, number, json.loads(rec.fields)), camp  # type: ignore[index]
 
 
 def outcome_for(code: str) -> str:

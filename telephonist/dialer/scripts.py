@@ -64,8 +64,8 @@ def from_table(header: list[str], rows: list[list[str]], source: str = "script")
                 col[key] = i
     missing = [k for k in ("id", "question") if k not in col]
     if missing:
-        raise ScriptError([f"{source}:1: the header needs the columns {', '.join(missing)} "
-                           f"(id, question, field, answer, next, result)"])
+        raise ScriptError([(f"{source}:1: the header needs the columns {', '.join(missing)} "
+                            "(id, question, field, answer, next, result)")])
     problems: list[str] = []
     questions: list[dict[str, Any]] = []
     lines: dict[str, int] = {}
@@ -193,7 +193,7 @@ def save(engine: sa.Engine, name: str, body: dict[str, Any], who: str, descripti
             raise ScriptError([f"a script named {name!r} exists already"])
         if script_id is None:
             return conn.execute(s.insert().values(name=name, description=description, body=text, version=1,
-                                                  updated_by=who, updated_at=now)).inserted_primary_key[0]
+                                                  updated_by=who, updated_at=now)).inserted_primary_key[0]  # type: ignore[index]
         done = conn.execute(s.update().where(s.c.id == script_id).values(
             name=name, description=description, body=text, version=s.c.version + 1, updated_by=who,
             updated_at=now)).rowcount

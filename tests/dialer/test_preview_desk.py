@@ -7,7 +7,6 @@ the record is back on top of the agent's list when the appointment falls due. Ag
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -52,7 +51,7 @@ async def test_an_agent_previews_dials_walks_the_script_and_books_a_call_back(tm
         acd, t = site.acd, site.acd.tester
         for i in range(1, 9):
             await t.call("sim.take", far=f"callers/{i}~far")
-        cid, rid = await asyncio.to_thread(setup_campaign, site.app)
+        _, rid = await asyncio.to_thread(setup_campaign, site.app)
         agent1, agent2 = await logged_in(site.app, "agent1"), await logged_in(site.app, "agent2")
         stream = await EventStream.open(site.served.port, session_cookie(site.app, "agent1"), "/agent/events")
         stream.agent = "1001"
@@ -78,7 +77,7 @@ async def test_an_agent_previews_dials_walks_the_script_and_books_a_call_back(tm
             again = await post(agent1, f"/agent/preview/{rid}/dial")
             assert again.status_code == 409                           # one attempt out at a time
 
-            step = lambda action, **f: post(agent1, f"/agent/script/{aid}/{action}", **f)   # noqa: E731
+            step = lambda action, **f: post(agent1, f"/agent/script/{aid}/{action}", **f)
             assert (await page(agent2, f"/agent/script/{aid}")).status_code == 404
             got = (await page(agent1, f"/agent/script/{aid}")).get_json()["script"]
             assert got["question"]["id"] == "q1" and got["version"] == 1

@@ -4,7 +4,6 @@ an attempt with its agent and the script it starts on; outcome codes end it by t
 table (.txt, .xlsx, .docx) with every problem by line, walked with branches, going back, pause; answers in the
 export; edits raise the version while an attempt keeps its own."""
 import io
-import json
 import zipfile
 from datetime import UTC, datetime, timedelta
 
@@ -102,6 +101,8 @@ def test_assign_list_dial_and_outcome(store):
     store.dnc_add("phone", "13800000005")
     with pytest.raises(PreviewError, match="do-not-call"):
         preview.claim(store.engine, ids[4], "1001", NOON)
+    with store.engine.connect() as conn:                                       # its only number: the record ends dnc
+        assert conn.execute(sa.select(T.records.c.state).where(T.records.c.id == ids[4])).scalar() == "dnc"
 
 
 def test_an_appointment_goes_first_to_the_same_agent(store):
