@@ -32,10 +32,14 @@ class AgentCalls:
     """Calls and messages an agent starts."""
 
     # ---- click to dial -----------------------------------------------------------------------------------------
-    async def dial_out(self, agent: Agent, number: str, queue_name: str | None) -> dict[str, Any]:
+    async def dial_out(self, agent: Agent, number: str, queue_name: str | None,
+                       via: dict[str, str] | None = None) -> dict[str, Any]:
+        """via: the customer's leg's trunk_group, caller_id and chand call_id, when the asker sets them (a preview
+        campaign's attempt: its trunk group, its caller ID, call id "dl-<attempt>")."""
         if not NUMBER.match(number or ""):
             raise ApiCallError("bad_request", "number: 1-32 digits, * # or a leading +")
-        if not self.acd.outbound_trunk_group:
+        via = {k: v for k, v in (via or {}).items() if v}
+        if not self.acd.outbound_trunk_group and not via.get("trunk_group"):
             raise ApiCallError("unavailable", "[acd] outbound_trunk_group is not set: agents cannot call out")
         queue = self.queues.get(queue_name or "") if queue_name else \
             next((self.queues[q] for q in agent.queues if q in self.queues), None)
@@ -47,6 +51,7 @@ class AgentCalls:
             self.stop_wrapup_timer(agent)
         call = AgentCall(agent.number, None, None, None, queue.name if queue else None, self.now_ms)
         call.outbound = number
+        call.outbound_via = via
         agent.call = call
         self.roster.signal(agent, G.DIAL, queue=call.queue)
         line = self.idle_line(agent)
@@ -73,8 +78,11 @@ class AgentCalls:
         queue = self.queues.get(call.queue or "")
         await self._quietly(self.c.call("play", chan=call.agent_chan, items=[{"tone": "ringback", "ms": 0}], loop=True))
         try:
-            r = await self.c.call("dial", trunk_group=self.acd.outbound_trunk_group, number=call.outbound,
-                                  caller_id=queue.caller_id if queue else "", timeout_ms=OUTBOUND_RING_MS)
+            via = call.outbound_via
+            r = await self.c.call("dial", trunk_group=via.get("trunk_group") or self.acd.outbound_trunk_group,
+                                  number=call.outbound, timeout_ms=OUTBOUND_RING_MS,
+                                  caller_id=via.get("caller_id") or (queue.caller_id if queue else ""),
+                                  **({"call_id": via["call_id"]} if via.get("call_id") else {}))
         except ApiCallError as exc:
             await self._outbound_failed(call, str(exc))
             return
@@ -104,11 +112,13 @@ class AgentCalls:
         queue = self.queues.get(call.queue or "")
         if queue is not None and queue.record == "all":
             self._spawn(self._start_recording(call))
-        self.publish("outbound_answered", {"agent": agent.number, "number": call.outbound, "chan": leg.chan})
+        self.publish("outbound_answered", {"agent": agent.number, "number": call.outbound, "chan": leg.chan,
+                                           "call_id": call.outbound_via.get("call_id")})
 
     async def _outbound_failed(self, call: AgentCall, why: str) -> None:
         """The customer could not be reached: the agent's call ends (wrap-up)."""
-        self.publish("outbound_failed", {"agent": call.agent, "number": call.outbound, "why": why})
+        self.publish("outbound_failed", {"agent": call.agent, "number": call.outbound, "why": why,
+                                         "call_id": call.outbound_via.get("call_id")})
         if call.customer_chan:
             self.by_chan.pop(call.customer_chan, None)
             call.customer_chan = None

@@ -8,7 +8,8 @@ the waiting list and the agents leave every ready index, so nothing is offered t
 (service.py) rings the agents and puts back what does not work out.
 
 A caller of a sticky queue whose last agent is not ready waits for that agent alone for
-sticky_wait_s (held aside in `sticky`), then joins the waiting list at its place.
+sticky_wait_s (held aside in `sticky`), then joins the waiting list at its place. So does a caller handed over
+with a preferred agent (handoff data `prefer_agent`, `prefer_wait_s`: a campaign's appointment), in any queue.
 """
 from __future__ import annotations
 
@@ -78,11 +79,13 @@ class Dispatcher:
     # ---- callers ------------------------------------------------------------------------------------------
     def enqueue(self, caller: Caller, now_ms: int) -> None:
         q = self.queues[caller.queue]
-        if q.cfg.strategy == "sticky" and caller.sticky_agent and q.cfg.sticky_wait_s > 0:
+        preferred = caller.sticky_wait_ms is not None          # the handoff's prefer_agent: first, even if others are
+        wait_ms = caller.sticky_wait_ms if preferred else (q.cfg.sticky_wait_s * 1000 if q.cfg.strategy == "sticky" else 0)
+        if caller.sticky_agent and wait_ms > 0:
             agent = self.agents.get(caller.sticky_agent)
             waited = now_ms - caller.entered_ms
-            if agent and agent.state != AgentState.LOGGED_OUT and agent.number not in q.index \
-                    and waited < q.cfg.sticky_wait_s * 1000:
+            if agent and agent.state != AgentState.LOGGED_OUT and (preferred or agent.number not in q.index) \
+                    and waited < wait_ms:
                 self.sticky.setdefault(agent.number, []).append(caller)
                 return
         caller.state = caller.state if caller.state == CallerState.CALLBACK else CallerState.WAITING

@@ -76,6 +76,7 @@ class Caller:
     state: CallerState = CallerState.WAITING
     offered_to: list[str] = field(default_factory=list)   # agents whose phones ring for it now
     sticky_agent: str | None = None
+    sticky_wait_ms: int | None = None   # a preferred agent from the handoff (prefer_agent): wait this long for it
     version: int = 0                # bumped when it leaves the waiting list
     announce_timer: int | None = None
     timeout_timer: int | None = None
@@ -109,6 +110,7 @@ class AgentCall:
     alert: int | None = None        # on a persistent line: the alert (or the beep before an auto-answer) playing
     alert_timer: int | None = None  # on a persistent line: the ring timeout of an alert the agent must accept
     outbound: str = ""              # the agent's own call out: the number dialled (agent_calls.py)
+    outbound_via: dict = field(default_factory=dict)    # its trunk_group, caller_id, call_id when the asker set them
 
 
 @dataclass(eq=False)

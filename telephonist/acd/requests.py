@@ -12,7 +12,8 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
                   persistent_line           persistent line (default: its configuration's) the phone rings now
     answer        agent                     accept the call offered on the agent's persistent line
     dial          agent, number, queue      the agent's own call: its phone rings, then the number is dialled with
-                                            the queue's caller ID (default: the agent's first queue)
+                  [trunk_group, caller_id,  the queue's caller ID (default: the agent's first queue); a preview
+                  call_id]                  campaign's attempt sets its trunk group, caller ID and chand call id
     take          agent, call_id            a chosen waiting caller, out of turn (queues with agent_pick = true)
     dtmf          agent, digits             keys to the customer of the agent's call
     message       from, to, text            to agent:N, queue:NAME or all; published as a `message` event
@@ -152,7 +153,8 @@ class RequestHandler:
     async def do_dial(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)
         queue = self._text(body, "queue", 32) or None
-        return {**await self.svc.dial_out(agent, self._text(body, "number", 32), queue),
+        via = {k: self._text(body, k, 64) for k in ("trunk_group", "caller_id", "call_id")}
+        return {**await self.svc.dial_out(agent, self._text(body, "number", 32), queue, via),
                 **self.svc.roster.describe(agent)}
 
     def do_take(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,11 @@ class WaitingRoom:
         if queue.sticky_days and queue.strategy == "sticky" and caller.number:
             since = self.wall() - timedelta(days=queue.sticky_days)
             caller.sticky_agent = await asyncio.to_thread(self.store.last_agent, caller.number, since)
+        prefer = caller.data.get("prefer_agent")
+        if isinstance(prefer, str) and prefer in self.roster.agents:     # a campaign's appointment: its agent first
+            wait = caller.data.get("prefer_wait_s")
+            caller.sticky_agent = prefer
+            caller.sticky_wait_ms = max(0, min(int(wait), 3600)) * 1000 if isinstance(wait, int) else 60_000
         if caller.row is None:
             caller.row = await self.store.call_started(dict(
                 call_id=caller.call_id, queue=queue.name, caller=caller.number,
@@ -66,7 +71,8 @@ class WaitingRoom:
         self.dispatcher.enqueue(caller, self.now_ms)
         if caller.sticky_agent and caller.state == CallerState.WAITING and \
                 caller.seq not in self.dispatcher.queues[queue.name].callers:
-            await self._timer(queue.sticky_wait_s * 1000, "sticky", caller.call_id)
+            await self._timer(caller.sticky_wait_ms if caller.sticky_wait_ms is not None else queue.sticky_wait_s * 1000,
+                              "sticky", caller.call_id)
         self.publish("caller_joined", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
                                        "position": self.dispatcher.position(caller), "priority": caller.priority})
         self.match()

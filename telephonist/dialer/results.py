@@ -57,9 +57,12 @@ def export_rows(conn: Connection, campaign_id: int, which: str) -> Iterator[list
         q = q.where(r.c.state.notin_(FINISHED))
     rows = conn.execute(q).all()
     custom = sorted({k for row in rows for k in json.loads(row.fields)})
-    yield ["name", "phones", "customer_type", "id_card", *custom, "state", "outcome", "result", "attempts"]
+    from telephonist.dialer.scripts import answers_by_record
+    answers = answers_by_record(conn, campaign_id)              # the call script's answers, by result field
+    asked = sorted({k for a in answers.values() for k in a} - set(custom))
+    yield ["name", "phones", "customer_type", "id_card", *custom, "state", "outcome", "result", "attempts", *asked]
     for row in rows:
         fields = json.loads(row.fields)
         yield [row.name, " ".join(json.loads(row.phones)), row.customer_type, row.id_card,
                *(str(fields.get(k, "")) for k in custom), row.state, row.outcome or "", row.result or "",
-               str(row.attempts)]
+               str(row.attempts), *(answers.get(row.id, {}).get(k, "") for k in asked)]

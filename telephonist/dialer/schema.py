@@ -6,6 +6,11 @@ dl_records     one customer of a campaign: numbers, customer type, ID card, the 
 dl_attempts    one dial of one number: claimed in the database before chand is asked, so a dialer
                killed at any moment never dials an attempt twice (its chand call_id is "dl-<id>")
 dl_dnc         the do-not-call list: a phone number or an ID-card number, why, and who put it there
+dl_scripts     call scripts: questions, answer choices, branches, the result fields answers go to (migration dl03)
+
+Migration dl03 also added: a campaign's script (dl_campaigns.script_id); a record's agent (preview: whose list it is
+on; an appointment: who takes it) and appointment time (dl_records.agent, callback_at); an attempt's agent and
+its script's state, answers included (dl_attempts.agent, script).
 """
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ campaigns = Table(
     Column("strategy", Text, nullable=False),              # JSON, checked by strategy.parse_strategy
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("script_id", Integer),                          # dl03: the call script its agents follow (dl_scripts)
 )
 
 records = Table(
@@ -56,9 +62,12 @@ records = Table(
     Column("outcome", String(16)),                         # the last attempt's: answered, busy, no_answer ...
     Column("result", Text),                                # what the flow or the agent concluded
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("agent", String(32)),                           # dl03: preview: the agent it is assigned to; appointment: its agent
+    Column("callback_at", UTCDateTime()),                  # dl03: an appointment: call back then (first, to `agent`)
     UniqueConstraint("campaign_id", "dedup_key", name="uq_dl_records_dedup"),
 )
 Index("ix_dl_records_due", records.c.campaign_id, records.c.state, records.c.next_at)
+Index("ix_dl_records_agent", records.c.agent, records.c.state)
 
 attempts = Table(
     "dl_attempts", metadata,
@@ -72,6 +81,8 @@ attempts = Table(
     Column("chan", String(64)),
     Column("claimed_at", UTCDateTime(), nullable=False),
     Column("ended_at", UTCDateTime()),
+    Column("agent", String(32)),                           # dl03: the agent who dialled it (preview) or took it
+    Column("script", Text),                                # dl03: JSON: the script version, where it stands, the answers
 )
 Index("ix_dl_attempts_record", attempts.c.record_id)
 Index("ix_dl_attempts_state", attempts.c.state)
@@ -85,4 +96,15 @@ dnc = Table(
     Column("source", String(64), nullable=False, default=""),
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("kind", "value", name="uq_dl_dnc"),
+)
+
+scripts = Table(
+    "dl_scripts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("body", Text, nullable=False),                  # JSON, checked by scripts.save
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_by", String(64), nullable=False, default=""),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -102,6 +102,8 @@ class DialerService:
     async def reconcile(self) -> None:
         """Settle the attempts a stopped dialer left open, from chand's call records and ivrd's sessions."""
         for att in await asyncio.to_thread(self.store.open_attempts):
+            if att.get("agent"):
+                continue                               # a preview attempt: its agent gives its outcome (preview.py)
             outcome, result = await asyncio.to_thread(self._what_happened, att)
             log.info("event=dialer_reconciled attempt=%d state=%s outcome=%s result=%s", att["id"], att["state"],
                      outcome, result)
@@ -159,6 +161,8 @@ class DialerService:
         for key in [k for k, ms in self.handed.items() if self.now_ms - ms > HANDED_FOR_MS]:
             del self.handed[key]                       # a customer who left the queue before an agent took it
         for camp in campaigns:
+            if camp.mode == "preview":
+                continue                               # its agents dial (preview.py)
             out = sum(1 for lv in self.live.values() if lv.campaign.id == camp.id)
             handed = sum(1 for cid in self.handed if cid.startswith(f"c{camp.id}:"))
             n = calls_to_place(PaceInputs(camp.name, camp.mode, camp.strategy.batch, out,
@@ -267,6 +271,8 @@ class DialerService:
         camp, claim = live.campaign, live.claim
         data = {**{k: v for k, v in claim.fields.items() if isinstance(v, (str, int, float))},
                 "campaign": camp.name, "record": str(claim.record_id), "number": claim.number}
+        if claim.agent and camp.mode != "agentless":    # an appointment: its agent first, then the queue's (ACD)
+            data.update(prefer_agent=claim.agent, prefer_wait_s=camp.strategy.appointment_wait_s)
         app = f"ivr:{camp.target}" if camp.mode == "agentless" else f"queue:{camp.target}"
         key = f"c{camp.id}:{claim.call_id}"
         if camp.mode == "progressive":
@@ -330,6 +336,8 @@ class DialerService:
             if aid is not None:
                 result = str((body.get("vars") or {}).get("result") or body.get("outcome") or "")
                 await self._result(aid, result)
+                if (body.get("vars") or {}).get("callback_at"):
+                    await self._appointment(aid, str(body["vars"]["callback_at"]))
                 await self.pump("result")
         elif ev.get("topic") == self.queue_app and body.get("kind") == "agent_state":
             for key in [k for k in self.handed if k.endswith(f":{body.get('call_id')}")]:
@@ -341,6 +349,15 @@ class DialerService:
         await asyncio.to_thread(self.store.result, attempt_id, result, self.now(),
                                 result.lower() in DO_NOT_CALL_RESULTS)
         log.info("event=dialer_result attempt=%d result=%s", attempt_id, result)
+
+    async def _appointment(self, attempt_id: int, when: str) -> None:
+        """The customer chose a time in the flow: the record is called again then (appointments.py)."""
+        from telephonist.dialer.appointments import from_flow
+        try:
+            at = await asyncio.to_thread(from_flow, self.store, attempt_id, when, self.now())
+            log.info("event=dialer_appointment attempt=%d at=%s", attempt_id, at.isoformat())
+        except ValueError as exc:
+            log.warning("event=dialer_appointment_refused attempt=%d error=%s", attempt_id, exc)
 
     async def _on_request(self, ev: dict[str, Any]) -> dict[str, Any]:
         action = (ev.get("body") or {}).get("action")

@@ -27,7 +27,7 @@ from telephonist.dialer.strategy import (
 from telephonist.storage.database import WRITE, make_engine
 
 KINDS = ("survey", "notice", "dunning", "confirmation", "sales")
-MODES = ("agentless", "progressive")
+MODES = ("agentless", "progressive", "preview")
 STATES = ("draft", "running", "paused", "stopped", "finished")
 NOT_COUNTED = ("unplaced",)          # attempts chand never placed (no free line): not an attempt at the customer
 
@@ -57,6 +57,7 @@ class Claim:
     campaign_id: int
     number: str
     fields: dict[str, Any]
+    agent: str | None = None        # an appointment's agent: offered the call first (appointments.py)
 
     @property
     def call_id(self) -> str:
@@ -179,7 +180,8 @@ class DialerStore:
         with writing(self.engine) as conn:
             due = conn.execute(sa.select(r).where(
                 r.c.campaign_id == campaign.id, r.c.state == RecordState.PENDING.value,
-                sa.or_(r.c.next_at.is_(None), r.c.next_at <= now)).order_by(r.c.next_at, r.c.id)
+                sa.or_(r.c.next_at.is_(None), r.c.next_at <= now))
+                .order_by(r.c.callback_at.is_(None), r.c.next_at, r.c.id)          # appointments first
                 .limit(limit * 4 + 20)).all()
             blocked = _dnc_blocked(conn, due)
             for row in due:
@@ -197,8 +199,9 @@ class DialerStore:
                     record_id=row.id, campaign_id=campaign.id, number=number, state="claimed",
                     claimed_at=now)).inserted_primary_key[0]
                 conn.execute(r.update().where(r.c.id == row.id).values(
-                    state=RecordState.DIALING.value, next_phone=phones.index(number), updated_at=now))
-                claims.append(Claim(aid, row.id, campaign.id, number, json.loads(row.fields)))
+                    state=RecordState.DIALING.value, next_phone=phones.index(number), callback_at=None, updated_at=now))
+                claims.append(Claim(aid, row.id, campaign.id, number, json.loads(row.fields),
+                                    row.agent if row.callback_at is not None else None))
         return claims
 
     def dialing(self, attempt_id: int, chan: str) -> None:

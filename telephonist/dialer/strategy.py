@@ -13,6 +13,7 @@ dial, so an edit takes effect on the next one):
      "batch": 4,                                      # calls of this campaign at once
      "amd": {"greeting_ms": 1800},                    # answering-machine detection before the hand-off:
                                                       # true, or its settings (chand's `amd`); absent: none
+     "appointment_wait_s": 60,                        # progressive: an appointment waits for its agent, then any
      "start": "2026-12-01", "end": "2026-12-31"}      # the campaign's period (dates of the first window)
 
 A window is a schedule with the keys of ivrd's schedules.toml (hours per weekday, the Chinese statutory
@@ -57,6 +58,7 @@ class Strategy:
     start: date | None = None
     end: date | None = None
     amd: dict[str, int] | None = None   # answering-machine detection's settings; None: no detection
+    appointment_wait_s: int = 60        # progressive: an appointment's call waits this long for its agent, then any
 
     def window(self, customer_type: str) -> Schedule:
         return self.windows.get(customer_type) or self.windows[DEFAULT_TYPE]
@@ -68,7 +70,7 @@ def parse_strategy(obj: Any) -> Strategy:
     if not isinstance(obj, dict):
         raise StrategyError(["the strategy must be an object"])
     known = {"windows", "min_attempts", "max_attempts", "min_interval_s", "max_interval_s", "retry",
-             "phone_order", "batch", "start", "end", "amd"}
+             "phone_order", "batch", "start", "end", "amd", "appointment_wait_s"}
     problems += [f"unknown key {k!r}" for k in obj if k not in known]
     windows: dict[str, Schedule] = {}
     raw_windows = obj.get("windows")
@@ -121,10 +123,12 @@ def parse_strategy(obj: Any) -> Strategy:
         problems.append("start is after end")
     batch = whole("batch", 4, 1, 500)
     amd = _amd(obj.get("amd"), problems)
+    appointment_wait = whole("appointment_wait_s", 60, 0, 3600)
     if problems:
         raise StrategyError(problems)
     return Strategy(windows=windows, min_attempts=min_a, max_attempts=max_a, min_interval_s=min_i,
-                    max_interval_s=max_i, retry=retry, phone_order=order, batch=batch, amd=amd, **period)
+                    max_interval_s=max_i, retry=retry, phone_order=order, batch=batch, amd=amd,
+                    appointment_wait_s=appointment_wait, **period)
 
 
 AMD_SETTINGS = ("initial_silence_ms", "greeting_ms", "after_greeting_ms", "total_ms", "min_word_ms",

@@ -73,6 +73,9 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
         app.register_blueprint(bp)
     from telephonist.webadmin import campaigns
     app.register_blueprint(campaigns.bp)
+    from telephonist.webadmin import campaign_preview, campaign_scripts, deskpreview
+    for bp in (campaign_preview.bp, campaign_scripts.bp, deskpreview.bp):
+        app.register_blueprint(bp)
 
     @app.route("/")
     def index():

@@ -86,7 +86,8 @@ def create():
 @bp.route("/<int:campaign_id>")
 @requires("campaigns.view")
 def show(campaign_id: int):
-    return render_template("campaigns/campaign.html", c=_campaign(campaign_id))
+    from telephonist.dialer.scripts import search as scripts_found
+    return render_template("campaigns/campaign.html", c=_campaign(campaign_id), scripts=scripts_found(db.engine(), limit=500))
 
 
 def _refused_here(campaign_id: int, exc: Exception):

@@ -342,7 +342,11 @@
     document.dispatchEvent(new CustomEvent("desk:snapshot"));     // the stream (re)opened: desk-staff.js catches up
   });
   es.addEventListener("connection", (e) => setConnected(JSON.parse(e.data).connected));
-  es.addEventListener("agent_state", (e) => setAgent(JSON.parse(e.data)));
+  es.addEventListener("agent_state", (e) => {
+    const a = JSON.parse(e.data);
+    setAgent(a);
+    document.dispatchEvent(new CustomEvent("desk:agent_state", {detail: a}));   // desk-campaign.js: a campaign call's script
+  });
   es.addEventListener("caller_joined", (e) => {
     const c = JSON.parse(e.data);
     waiting.set(c.call_id, {call_id: c.call_id, caller: c.caller, queue: c.queue, priority: c.priority, since: c.since});
