@@ -15,7 +15,7 @@ from telephonist.dialer.lists import import_rows, read_table
 from telephonist.dialer.store import KINDS, MODES, DialerError, DialerStore
 from telephonist.dialer.strategy import StrategyError
 from telephonist.webadmin import db, forms, security
-from telephonist.webadmin.export import csv_response
+from telephonist.webadmin.export import append_row, csv_response, xlsx_response
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.livefeed import FeedUnavailable
 from telephonist.webadmin.security import requires
@@ -52,6 +52,7 @@ def _campaign(campaign_id: int) -> dict:
             abort(404)
         out = dict(row._mapping)
         out["figures"] = results.figures(conn, campaign_id)
+        out["export_columns"] = results.export_columns(conn, campaign_id)
     out["strategy_text"] = json.dumps(json.loads(out["strategy"]), ensure_ascii=False, indent=2)
     return out
 
@@ -145,16 +146,39 @@ def import_list(campaign_id: int):
     return forms.done("campaigns.show", " ".join([message, *details]), campaign_id=str(campaign_id))
 
 
+def _export(campaign_id: int, fmt: str):
+    """The records chosen (`which`) with the columns chosen (`columns`, repeated or comma separated)."""
+    which = request.args.get("which", "all")
+    columns = [c.strip() for v in request.args.getlist("columns") for c in v.split(",") if c.strip()]
+    _campaign(campaign_id)                                       # 404 for no such campaign
+    try:
+        with db.reading() as conn:
+            rows = list(results.export_rows(conn, campaign_id, which, columns or None))
+    except ValueError as exc:
+        abort(400, str(exc))
+    security.audit("campaign_export", str(campaign_id), which=which, format=fmt, records=len(rows) - 1,
+                   columns=",".join(rows[0]))
+    name = f"campaign-{campaign_id}-{which}.{fmt}"
+    if fmt == "csv":
+        return csv_response(name, rows)
+    from openpyxl import Workbook
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("records")
+    for row in rows:
+        append_row(ws, row)
+    return xlsx_response(wb, name)
+
+
 @bp.route("/<int:campaign_id>/export.csv")
 @requires("campaigns.view", "campaigns.export")
 def export(campaign_id: int):
-    which = request.args.get("which", "all")
-    if which not in results.EXPORTS:
-        abort(400)
-    with db.reading() as conn:
-        rows = list(results.export_rows(conn, campaign_id, which))
-    security.audit("campaign_export", str(campaign_id), which=which, records=len(rows) - 1)
-    return csv_response(f"campaign-{campaign_id}-{which}.csv", rows)
+    return _export(campaign_id, "csv")
+
+
+@bp.route("/<int:campaign_id>/export.xlsx")
+@requires("campaigns.view", "campaigns.export")
+def export_xlsx(campaign_id: int):
+    return _export(campaign_id, "xlsx")
 
 
 # ---- do-not-call -------------------------------------------------------------------------------------
