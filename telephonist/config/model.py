@@ -258,6 +258,24 @@ class IvrdConfig:
 
 
 @dataclass(frozen=True)
+class DialerImport:
+    """A campaign's list taken in on a schedule by `telephonist dialer import-scheduled` (docs/dialer.md)."""
+    campaign: str                       # the campaign's name
+    folder: str = ""                    # new .csv/.txt/.xlsx/.docx files here; each then moved to done/ or failed/
+    source: str = ""                    # or an SQL source of [[ivrd.sources]] ...
+    query: str = ""                     # ... and the query whose rows are the list (run again each time)
+    phones: tuple[str, ...] = ()        # the mapping: phone columns in the order they are tried ...
+    name: str = ""                      # ... and the name, customer type and ID-card columns (others: fields)
+    customer_type: str = ""
+    id_card: str = ""
+
+
+@dataclass(frozen=True)
+class DialerConfig:
+    imports: tuple[DialerImport, ...] = ()
+
+
+@dataclass(frozen=True)
 class WebadminConfig:
     """The web console (telephonist/webadmin): who may reach it and how hard logins are guarded."""
     proxy_hops: int = 0                 # reverse proxies in front whose X-Forwarded-* headers are believed
@@ -292,6 +310,7 @@ class Config:
     sim: SimConfig = field(default_factory=SimConfig)
     faxd: FaxdConfig = field(default_factory=FaxdConfig)
     ivrd: IvrdConfig = field(default_factory=IvrdConfig)
+    dialer: DialerConfig = field(default_factory=DialerConfig)
     webadmin: WebadminConfig = field(default_factory=WebadminConfig)
     acd: AcdConfig = field(default_factory=AcdConfig)
     queues: tuple[QueueConfig, ...] = ()

@@ -1,5 +1,6 @@
-"""Importing a campaign's list: CSV / TXT (comma, tab, semicolon or | separated, UTF-8 or GB18030) and
-Excel .xlsx, with a mapping of columns to the record's fields.
+"""Importing a campaign's list: CSV / TXT (comma, tab, semicolon or | separated, UTF-8 or GB18030), Excel
+.xlsx and Word .docx (its first table: sources.py, which also reads a database query), with a mapping of
+columns to the record's fields.
 
     mapping = {"name": "客户姓名", "phones": ["手机", "固话"], "customer_type": "类型", "id_card": "身份证"}
 
@@ -42,9 +43,12 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
     lower = filename.lower()
     if lower.endswith(".xlsx"):
         return _read_xlsx(data)
+    if lower.endswith(".docx"):
+        from telephonist.dialer.sources import read_docx
+        return read_docx(data)
     if lower.endswith((".csv", ".txt")):
         return _read_text(data)
-    raise DialerError("a list is a .csv, .txt or .xlsx file")
+    raise DialerError("a list is a .csv, .txt, .xlsx or .docx file")
 
 
 def _read_text(data: bytes) -> tuple[list[str], list[list[str]]]:

@@ -36,4 +36,6 @@ ZH_DIALER: dict[str, str] = {
     "See outbound campaigns, their results and the do-not-call list": "查看外呼任务、结果和免打扰名单",
     "Create and run campaigns, import lists, edit the do-not-call list": "创建和执行外呼任务、导入名单、维护免打扰名单",
     "Export campaign records": "导出外呼记录",
+    # exports, imports, media, reports (h-lists)
+    "to fix": "待修正", "Columns (comma separated; empty: all)": "导出列(逗号分隔;留空为全部)",
 }
