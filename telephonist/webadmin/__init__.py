@@ -73,6 +73,8 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
         app.register_blueprint(bp)
     from telephonist.webadmin import campaigns
     app.register_blueprint(campaigns.bp)
+    from telephonist.webadmin import campaigns_api
+    app.register_blueprint(campaigns_api.bp)
 
     @app.route("/")
     def index():
