@@ -497,6 +497,8 @@ __all__ = ["load_config", "ConfigError", "Problem", "Config", "SystemConfig", "D
 def _check_dialer_imports(cfg: Config, b: _Builder) -> None:
     """[[dialer.imports]]: a folder, or an SQL source of [[ivrd.sources]] with its query; phone columns."""
     sql_sources = {s.name for s in cfg.ivrd.sources if s.kind == "sql"}
+    if not 1 <= cfg.dialer.media_tick_s <= 3600:
+        b.problem(("dialer", "media_tick_s"), "media_tick_s must be from 1 to 3600")
     for i, imp in enumerate(cfg.dialer.imports):
         p = ("dialer", "imports", i)
         if bool(imp.folder) == bool(imp.source or imp.query):

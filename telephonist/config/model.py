@@ -273,6 +273,12 @@ class DialerImport:
 @dataclass(frozen=True)
 class DialerConfig:
     imports: tuple[DialerImport, ...] = ()
+    smtp_host: str = ""                 # e-mail campaigns and reports; "" = no e-mail
+    smtp_port: int = 25
+    smtp_sender: str = "campaigns@localhost"
+    sms: SmsModemConfig = field(default_factory=SmsModemConfig)   # SMS campaigns and reports; device "" = no SMS
+    fax: bool = False                   # fax campaigns through faxd (its spool_dir, its database)
+    media_tick_s: int = 15              # how often the SMS / e-mail / fax campaigns are looked at
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from telephonist.dialer.store import DialerError, writing
 
 MAPPED = ("name", "phones", "customer_type", "id_card")
 PHONE = re.compile(r"^\+?\d{3,20}$")
+EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")      # an e-mail campaign's "numbers"
 MAX_ROWS = 200_000
 
 
@@ -127,20 +128,22 @@ def import_rows(engine: sa.Engine, campaign_id: int, header: list[str], rows: It
     now = datetime.now(UTC)
     new: list[dict[str, Any]] = []
     with writing(engine) as conn:
-        if conn.execute(sa.select(T.campaigns.c.id).where(T.campaigns.c.id == campaign_id)).first() is None:
+        camp = conn.execute(sa.select(T.campaigns.c.mode).where(T.campaigns.c.id == campaign_id)).first()
+        if camp is None:
             raise DialerError(f"no campaign {campaign_id}")
+        usable = EMAIL if camp.mode == "email" else PHONE
         seen = {k for (k,) in conn.execute(sa.select(T.records.c.dedup_key)
                                           .where(T.records.c.campaign_id == campaign_id))}
         for line, row in enumerate(rows, start=2):
             get = functools.partial(_column, row, col)
             phones: list[str] = []
             for c in mapping["phones"]:
-                p = re.sub(r"[\s\-()]", "", get(c))
-                if p and PHONE.match(p) and p not in phones:
+                p = get(c).strip() if usable is EMAIL else re.sub(r"[\s\-()]", "", get(c))
+                if p and usable.match(p) and p not in phones:
                     phones.append(p)
             id_card = get(mapping.get("id_card", "")).upper()
             if not phones:
-                report.rejected.append((line, "no usable phone number"))
+                report.rejected.append((line, "no usable e-mail address" if usable is EMAIL else "no usable phone number"))
                 continue
             key = phones[0]
             if key in seen:
