@@ -38,11 +38,8 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
     await asyncio.to_thread(migrate, cfg.database.url)
     store = DialerStore(cfg.database.url)
     keeping_alive: asyncio.Task | None = None
-    from telephonist.dialer.media.runner import MediaRunner
-    from telephonist.dialer.media.wiring import senders
-    media = senders(cfg)
-    media_task = asyncio.get_running_loop().create_task(
-        MediaRunner(store, media).serve(stop, cfg.dialer.media_tick_s)) if media else None
+    from telephonist.dialer.media.wiring import side_tasks
+    tasks, senders = side_tasks(cfg, store, stop)          # SMS / e-mail / fax campaigns, results to managers
     try:
         while not stop.is_set():
             try:
@@ -68,9 +65,9 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
     finally:
         if keeping_alive is not None:
             keeping_alive.cancel()
-        if media_task is not None:
-            media_task.cancel()
-        for sender in media.values():
+        for task in tasks:
+            task.cancel()
+        for sender in senders:
             sender.close()
         store.close()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -95,3 +96,34 @@ def export_rows(conn: Connection, campaign_id: int, which: str,
                "id_card": row.id_card, "state": row.state, "outcome": row.outcome or "", "result": row.result or "",
                "attempts": str(row.attempts)}
         yield [own[c] if c in own else str(fields.get(c, "")) for c in columns]
+
+
+DAILY = ("dialled", "answered", "success", "refusals", "wrong_numbers")
+
+
+def over_time(conn: Connection, campaign_id: int, tz: Any) -> tuple[list[str], dict[str, list[int]]]:
+    """Per local day (in tz) of the attempts' ends: records dialled, answered, successes, refusals and wrong
+    numbers that day (a record counts on each day it was tried)."""
+    a, r = T.attempts, T.records
+    rows = conn.execute(sa.select(a.c.record_id, a.c.outcome, a.c.ended_at, a.c.claimed_at, r.c.result)
+                        .join(r, r.c.id == a.c.record_id)
+                        .where(a.c.campaign_id == campaign_id, a.c.outcome.is_not(None),
+                               a.c.outcome != "unplaced")).all()
+    days: dict[str, dict[str, set[int]]] = {}
+    for row in rows:
+        when = row.ended_at or row.claimed_at
+        day = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(tz).date().isoformat()
+        d = days.setdefault(day, {k: set() for k in DAILY})
+        d["dialled"].add(row.record_id)
+        if row.outcome in ("answered", "sent"):
+            d["answered"].add(row.record_id)
+            if row.result in REFUSALS:
+                d["refusals"].add(row.record_id)
+            elif row.result in WRONG:
+                d["wrong_numbers"].add(row.record_id)
+            else:
+                d["success"].add(row.record_id)
+        elif row.outcome == "sit":
+            d["wrong_numbers"].add(row.record_id)
+    labels = sorted(days)
+    return labels, {k: [len(days[day][k]) for day in labels] for k in DAILY}
