@@ -17,6 +17,7 @@ from telephonist.dialer.lists import import_rows
 from telephonist.dialer.store import DialerError
 from telephonist.dialer.strategy import StrategyError
 from telephonist.webadmin import db, numbers, security
+from telephonist.webadmin.calls import site_tz
 from telephonist.webadmin.campaigns import STATE_ACTIONS, _poke, _store
 from telephonist.webadmin.security import requires
 
@@ -111,7 +112,9 @@ def campaign_results(campaign_id: int):
     with db.reading() as conn:
         if _campaign(conn, campaign_id) is None:
             return _error(404, "not_found", f"no campaign {campaign_id}")
-        return jsonify(campaign_id=campaign_id, figures=results.figures(conn, campaign_id))
+        labels, series = results.over_time(conn, campaign_id, site_tz())
+        days = [{"day": day, **{k: series[k][i] for k in series}} for i, day in enumerate(labels)]
+        return jsonify(campaign_id=campaign_id, figures=results.figures(conn, campaign_id), days=days)
 
 
 @bp.route("/campaigns/<int:campaign_id>/records")

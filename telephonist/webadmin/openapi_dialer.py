@@ -86,9 +86,15 @@ def paths(common: dict[str, Any]) -> dict[str, Any]:
                                                        "state": {"enum": list(STATES)}}),
                           "400": _err("an unknown action"), **missing, **common}}},
         "/api/campaigns/{campaign_id}/results": {"get": {
-            "summary": "The campaign's figures: contact rate, success, refusals, wrong numbers, records per state",
+            "summary": "The campaign's figures (contact rate, success, refusals, wrong numbers, records per state) "
+                       "and the same per day (the site's time zone)",
             "parameters": [cid],
-            "responses": {"200": _ok("figures", {"campaign_id": {"type": "integer"}, "figures": FIGURES}),
+            "responses": {"200": _ok("figures", {"campaign_id": {"type": "integer"}, "figures": FIGURES,
+                                                 "days": {"type": "array", "items": {"type": "object", "properties": {
+                                                     "day": {"type": "string", "format": "date"},
+                                                     **{k: {"type": "integer"} for k in (
+                                                         "dialled", "answered", "success", "refusals",
+                                                         "wrong_numbers")}}}}}),
                           **missing, **common}}},
         "/api/campaigns/{campaign_id}/records": {
             "get": {"summary": "The campaign's records, in the order they were added", "parameters": [

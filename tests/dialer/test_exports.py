@@ -65,3 +65,29 @@ def test_exports_choose_records_and_columns(app, client, user_ids, campaign):
 def test_exports_need_the_export_right(client, user_ids, campaign):
     login(client, "agent1")
     assert client.get(f"/campaigns/{campaign}/export.xlsx").status_code == 403
+
+
+def test_the_results_page_report_and_message(app, client, user_ids, campaign):
+    login(client, "admin")
+    from tests.webadmin.support import page_csrf
+    with app.app_context():
+        with db.engine().begin() as conn:
+            conn.execute(sa.text("UPDATE dl_attempts SET ended_at = claimed_at"))
+    page = client.get(f"/campaigns/{campaign}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "每日结果" in page and "<svg" in page and "已拨打记录" in page
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/campaigns/{campaign}/report.xlsx").data))
+    assert book.sheetnames == ["Summary", "By day", "Records"]
+    csrf = page_csrf(client, f"/campaigns/{campaign}")
+    done = client.post(f"/campaigns/{campaign}/message", data={"csrf_token": csrf, "report_to": "mgr@gas.example"})
+    assert done.status_code == 302
+    with db.reading(app) as conn:
+        assert conn.execute(sa.text("SELECT report_to FROM dl_campaigns")).scalar() == "mgr@gas.example"
+        actions = [r.action for r in conn.execute(sa.text("SELECT action FROM wa_audit_log ORDER BY id"))]
+    assert actions[-2:] == ["campaign_export", "campaign_message"]
+    sms = client.post("/campaigns/", data={"csrf_token": csrf, "name": "sms", "kind": "notice", "mode": "sms",
+                                           "strategy": json.dumps({"windows": {"default": {"hours": {"mon-fri": "09:00-18:00"}}}}),
+                                           "message": "${name}您好"})
+    assert sms.status_code == 302
+    no_text = client.post("/campaigns/", data={"csrf_token": csrf, "name": "sms2", "kind": "notice", "mode": "sms",
+                                               "strategy": json.dumps({"windows": {"default": {"hours": {}}}})})
+    assert no_text.status_code == 400 and "needs its message" in no_text.get_data(as_text=True)
