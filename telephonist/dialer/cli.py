@@ -2,8 +2,9 @@
 
 Connects to chand as application "dialer", works the running campaigns of the database, and after a lost
 connection or a restart settles the attempts it left (service.py) before it dials again. Campaigns, lists,
-strategies and the do-not-call list live in the database (the web console's Campaigns pages edit them);
-nothing of the configuration file but the database and the control socket is read.
+strategies and the do-not-call list live in the database (the web console's Campaigns pages edit them); of
+the configuration it reads the database, the control socket and [dialer] (the SMS / e-mail / fax senders of
+media campaigns and reports, and the scheduled imports of `import-scheduled`).
 """
 from __future__ import annotations
 

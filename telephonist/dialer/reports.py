@@ -75,6 +75,11 @@ def due(state: str, reported_at: str, today: str) -> str | None:
     return None
 
 
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(data)
+
+
 class Reporter:
     def __init__(self, engine: sa.Engine, tz: ZoneInfo, smtp: Any = None, sms: Any = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -114,8 +119,7 @@ class Reporter:
         if mails and self.smtp:
             with tempfile.TemporaryDirectory(prefix="campaign-report-") as d:
                 path = os.path.join(d, f"campaign-{campaign_id}.xlsx")
-                with open(path, "wb") as out:
-                    out.write(book)
+                await asyncio.to_thread(_write, path, book)
                 for to in mails:
                     await send_mail(self.smtp, to, text.split(":")[0], text + "\n", Attachment(path))
         if numbers and self.sms:
@@ -126,7 +130,7 @@ class Reporter:
         while not stop.is_set():
             try:
                 await self.run_once()
-            except Exception:                          # noqa: BLE001 — a bad look must not end the dialer
+            except Exception:
                 log.exception("event=dialer_report_pass_failed")
             try:
                 await asyncio.wait_for(stop.wait(), tick_s)

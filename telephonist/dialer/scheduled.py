@@ -117,8 +117,8 @@ def _done(out: RunReport, campaign: str, where: str, report: ImportReport) -> No
 
 
 def report_text(name: str, report: ImportReport) -> str:
-    lines = [f"{name}: imported {report.added}; duplicates {len(report.duplicates)}; "
-             f"rejected {len(report.rejected)} ({datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC)"]
+    lines = [(f"{name}: imported {report.added}; duplicates {len(report.duplicates)}; "
+              f"rejected {len(report.rejected)} ({datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC)")]
     lines += [f"line {line}: duplicate {key}" for line, key in report.duplicates]
     lines += [f"line {line}: {why}" for line, why in report.rejected]
     return "\n".join(lines) + "\n"

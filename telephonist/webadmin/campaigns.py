@@ -16,7 +16,12 @@ from telephonist.dialer.store import KINDS, MODES, DialerError, DialerStore
 from telephonist.dialer.strategy import StrategyError
 from telephonist.webadmin import charts, db, forms, security
 from telephonist.webadmin.calls import site_tz
-from telephonist.webadmin.export import XLSX_MIMETYPE, append_row, csv_response, xlsx_response
+from telephonist.webadmin.export import (
+    XLSX_MIMETYPE,
+    append_row,
+    csv_response,
+    xlsx_response,
+)
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.livefeed import FeedUnavailable
 from telephonist.webadmin.security import requires

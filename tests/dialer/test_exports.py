@@ -70,9 +70,8 @@ def test_exports_need_the_export_right(client, user_ids, campaign):
 def test_the_results_page_report_and_message(app, client, user_ids, campaign):
     login(client, "admin")
     from tests.webadmin.support import page_csrf
-    with app.app_context():
-        with db.engine().begin() as conn:
-            conn.execute(sa.text("UPDATE dl_attempts SET ended_at = claimed_at"))
+    with app.app_context(), db.engine().begin() as conn:
+        conn.execute(sa.text("UPDATE dl_attempts SET ended_at = claimed_at"))
     page = client.get(f"/campaigns/{campaign}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "每日结果" in page and "<svg" in page and "已拨打记录" in page
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/campaigns/{campaign}/report.xlsx").data))

@@ -97,7 +97,7 @@ class MediaRunner:
         while not stop.is_set():
             try:
                 await self.run_once()
-            except Exception:                          # noqa: BLE001 — a bad pass must not end the dialer
+            except Exception:
                 log.exception("event=dialer_media_pass_failed")
             try:
                 await asyncio.wait_for(stop.wait(), tick_s)
