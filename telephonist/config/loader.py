@@ -32,7 +32,7 @@ PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
              ("control", "fallback", "prompt"), ("control", "media_dirs"), ("control", "music_on_hold"), ("sim", "numbers", "audio"), ("faxd", "spool_dir"), ("faxd", "documents_dir"),
              ("ivrd", "flows_dir"), ("sim", "traffic", "scripts"), ("ivrd", "tts_cache_dir"), ("ivrd", "voicemail", "dir"),
-             ("backup", "work_dir")}      # [backup] destination may be user@host:/path: telephonist/backup resolves it
+             ("backup", "work_dir"), ("dialer", "imports", "folder")}      # [backup] destination may be user@host:/path: telephonist/backup resolves it
 ROLES = ("monitor", "app", "admin")
 HUNTING = ("ascending", "descending", "round_robin", "least_used")
 BEHAVIOURS = ("answer", "busy", "no_answer", "unallocated", "congestion", "machine", "fax")
@@ -277,6 +277,8 @@ def _check(cfg: Config, b: _Builder) -> None:
         if not low <= getattr(cfg.webadmin, key) <= high:
             b.problem(("webadmin", key), f"{key} must be from {low} to {high}")
 
+    _check_dialer_imports(cfg, b)
+
     if not 1 <= cfg.backup.keep <= 10000:
         b.problem(("backup", "keep"), "keep must be from 1 to 10000 (archives kept at the destination)")
     if not cfg.backup.destination:
@@ -490,3 +492,21 @@ def _line_from_message(msg: str) -> int:
 __all__ = ["load_config", "ConfigError", "Problem", "Config", "SystemConfig", "DatabaseConfig", "ControlConfig",
            "EngineConfig", "SpanConfig", "PortConfig", "TrunkGroupConfig", "RouteConfig", "RoutingConfig", "SimConfig",
            "SimNumberConfig", "SimTrafficConfig", "FallbackConfig", "Token"]
+
+
+def _check_dialer_imports(cfg: Config, b: _Builder) -> None:
+    """[[dialer.imports]]: a folder, or an SQL source of [[ivrd.sources]] with its query; phone columns."""
+    sql_sources = {s.name for s in cfg.ivrd.sources if s.kind == "sql"}
+    if not 1 <= cfg.dialer.media_tick_s <= 3600:
+        b.problem(("dialer", "media_tick_s"), "media_tick_s must be from 1 to 3600")
+    for i, imp in enumerate(cfg.dialer.imports):
+        p = ("dialer", "imports", i)
+        if bool(imp.folder) == bool(imp.source or imp.query):
+            b.problem(p, "a scheduled import names a folder, or a source and its query (not both)")
+        elif imp.source and not imp.query:
+            b.problem(p + ("source",), "a scheduled import from a source needs its query")
+        elif imp.source and imp.source not in sql_sources:
+            b.problem(p + ("source",), f"no SQL source '{imp.source}' in [[ivrd.sources]]"
+                      + (f"; known: {', '.join(sorted(sql_sources))}" if sql_sources else ""))
+        if not imp.phones:
+            b.problem(p, "a scheduled import needs its phone columns (phones = [\"...\"])")

@@ -258,6 +258,30 @@ class IvrdConfig:
 
 
 @dataclass(frozen=True)
+class DialerImport:
+    """A campaign's list taken in on a schedule by `telephonist dialer import-scheduled` (docs/dialer.md)."""
+    campaign: str                       # the campaign's name
+    folder: str = ""                    # new .csv/.txt/.xlsx/.docx files here; each then moved to done/ or failed/
+    source: str = ""                    # or an SQL source of [[ivrd.sources]] ...
+    query: str = ""                     # ... and the query whose rows are the list (run again each time)
+    phones: tuple[str, ...] = ()        # the mapping: phone columns in the order they are tried ...
+    name: str = ""                      # ... and the name, customer type and ID-card columns (others: fields)
+    customer_type: str = ""
+    id_card: str = ""
+
+
+@dataclass(frozen=True)
+class DialerConfig:
+    imports: tuple[DialerImport, ...] = ()
+    smtp_host: str = ""                 # e-mail campaigns and reports; "" = no e-mail
+    smtp_port: int = 25
+    smtp_sender: str = "campaigns@localhost"
+    sms: SmsModemConfig = field(default_factory=SmsModemConfig)   # SMS campaigns and reports; device "" = no SMS
+    fax: bool = False                   # fax campaigns through faxd (its spool_dir, its database)
+    media_tick_s: int = 15              # how often the SMS / e-mail / fax campaigns are looked at
+
+
+@dataclass(frozen=True)
 class WebadminConfig:
     """The web console (telephonist/webadmin): who may reach it and how hard logins are guarded."""
     proxy_hops: int = 0                 # reverse proxies in front whose X-Forwarded-* headers are believed
@@ -292,6 +316,7 @@ class Config:
     sim: SimConfig = field(default_factory=SimConfig)
     faxd: FaxdConfig = field(default_factory=FaxdConfig)
     ivrd: IvrdConfig = field(default_factory=IvrdConfig)
+    dialer: DialerConfig = field(default_factory=DialerConfig)
     webadmin: WebadminConfig = field(default_factory=WebadminConfig)
     acd: AcdConfig = field(default_factory=AcdConfig)
     queues: tuple[QueueConfig, ...] = ()

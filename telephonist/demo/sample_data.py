@@ -56,3 +56,5 @@ def seed_telephonist(cfg: Config) -> int:
 def build_all(cfg: Config) -> None:
     build_customer_databases(cfg)
     seed_telephonist(cfg)
+    from telephonist.demo.campaigns import seed_campaigns
+    seed_campaigns(cfg)

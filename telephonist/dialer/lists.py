@@ -1,5 +1,6 @@
-"""Importing a campaign's list: CSV / TXT (comma, tab, semicolon or | separated, UTF-8 or GB18030) and
-Excel .xlsx, with a mapping of columns to the record's fields.
+"""Importing a campaign's list: CSV / TXT (comma, tab, semicolon or | separated, UTF-8 or GB18030), Excel
+.xlsx and Word .docx (its first table: sources.py, which also reads a database query), with a mapping of
+columns to the record's fields.
 
     mapping = {"name": "客户姓名", "phones": ["手机", "固话"], "customer_type": "类型", "id_card": "身份证"}
 
@@ -27,6 +28,7 @@ from telephonist.dialer.store import DialerError, writing
 
 MAPPED = ("name", "phones", "customer_type", "id_card")
 PHONE = re.compile(r"^\+?\d{3,20}$")
+EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")      # an e-mail campaign's "numbers"
 MAX_ROWS = 200_000
 
 
@@ -42,9 +44,12 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
     lower = filename.lower()
     if lower.endswith(".xlsx"):
         return _read_xlsx(data)
+    if lower.endswith(".docx"):
+        from telephonist.dialer.sources import read_docx
+        return read_docx(data)
     if lower.endswith((".csv", ".txt")):
         return _read_text(data)
-    raise DialerError("a list is a .csv, .txt or .xlsx file")
+    raise DialerError("a list is a .csv, .txt, .xlsx or .docx file")
 
 
 def _read_text(data: bytes) -> tuple[list[str], list[list[str]]]:
@@ -123,20 +128,22 @@ def import_rows(engine: sa.Engine, campaign_id: int, header: list[str], rows: It
     now = datetime.now(UTC)
     new: list[dict[str, Any]] = []
     with writing(engine) as conn:
-        if conn.execute(sa.select(T.campaigns.c.id).where(T.campaigns.c.id == campaign_id)).first() is None:
+        camp = conn.execute(sa.select(T.campaigns.c.mode).where(T.campaigns.c.id == campaign_id)).first()
+        if camp is None:
             raise DialerError(f"no campaign {campaign_id}")
+        usable = EMAIL if camp.mode == "email" else PHONE
         seen = {k for (k,) in conn.execute(sa.select(T.records.c.dedup_key)
                                           .where(T.records.c.campaign_id == campaign_id))}
         for line, row in enumerate(rows, start=2):
             get = functools.partial(_column, row, col)
             phones: list[str] = []
             for c in mapping["phones"]:
-                p = re.sub(r"[\s\-()]", "", get(c))
-                if p and PHONE.match(p) and p not in phones:
+                p = get(c).strip() if usable is EMAIL else re.sub(r"[\s\-()]", "", get(c))
+                if p and usable.match(p) and p not in phones:
                     phones.append(p)
             id_card = get(mapping.get("id_card", "")).upper()
             if not phones:
-                report.rejected.append((line, "no usable phone number"))
+                report.rejected.append((line, "no usable e-mail address" if usable is EMAIL else "no usable phone number"))
                 continue
             key = phones[0]
             if key in seen:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from telephonist.dialer import schema as T
 
 REFUSALS = ("refused", "dnc", "do_not_call")
 WRONG = ("wrong_number",)
-EXPORTS = ("all", "finished", "unfinished")
+EXPORTS = ("all", "finished", "unfinished", "to_fix")
 FINISHED = ("done", "exhausted", "dnc", "stopped")
 
 
@@ -47,22 +48,86 @@ def figures(conn: Connection, campaign_id: int) -> dict[str, Any]:
             "refusals": refusals, "wrong_numbers": wrong}
 
 
-def export_rows(conn: Connection, campaign_id: int, which: str) -> Iterator[list[str]]:
-    """A header, then one row per record: its fields, numbers, state, outcome, result, attempts."""
+def _to_fix(conn: Connection, campaign_id: int) -> sa.ColumnElement[bool]:
+    """Records whose data needs fixing before they can be worked: a number the network refused as empty or
+    wrong (SIT), a result "wrong_number", or a record that ended with no number left to dial."""
+    r, a = T.records, T.attempts
+    sit = sa.select(a.c.record_id).where(a.c.campaign_id == campaign_id, a.c.outcome == "sit")
+    return sa.or_(r.c.id.in_(sit), r.c.result.in_(WRONG),
+                  sa.and_(r.c.state == "exhausted", r.c.outcome == "sit"))
+
+
+def export_columns(conn: Connection, campaign_id: int) -> list[str]:
+    """Every column an export of this campaign can have, in their order: the record's own, its fields, the
+    results, then the call script's answers (by result field, from each record's latest attempt with answers)."""
+    from telephonist.dialer.scripts import answers_by_record
+    custom: set[str] = set()
+    for (text,) in conn.execute(sa.select(T.records.c.fields).where(T.records.c.campaign_id == campaign_id)):
+        custom.update(json.loads(text))
+    asked = {k for a in answers_by_record(conn, campaign_id).values() for k in a} - custom
+    return [*BASE_COLUMNS, *sorted(custom), *RESULT_COLUMNS, *sorted(asked)]
+
+
+BASE_COLUMNS = ("name", "phones", "customer_type", "id_card")
+RESULT_COLUMNS = ("state", "outcome", "result", "attempts")
+
+
+def export_rows(conn: Connection, campaign_id: int, which: str,
+                columns: list[str] | None = None) -> Iterator[list[str]]:
+    """A header, then one row per record of `which` (all, finished, unfinished, to_fix) with the columns chosen
+    (default: all of export_columns); ValueError for a column the campaign does not have."""
+    if which not in EXPORTS:
+        raise ValueError(f"which must be one of {', '.join(EXPORTS)}")
+    known = export_columns(conn, campaign_id)
+    columns = list(columns or known)
+    unknown = [c for c in columns if c not in known]
+    if unknown:
+        raise ValueError(f"the campaign's records have no column {', '.join(unknown)}")
     r = T.records
     q = sa.select(r).where(r.c.campaign_id == campaign_id).order_by(r.c.id)
     if which == "finished":
         q = q.where(r.c.state.in_(FINISHED))
     elif which == "unfinished":
         q = q.where(r.c.state.notin_(FINISHED))
-    rows = conn.execute(q).all()
-    custom = sorted({k for row in rows for k in json.loads(row.fields)})
+    elif which == "to_fix":
+        q = q.where(_to_fix(conn, campaign_id))
     from telephonist.dialer.scripts import answers_by_record
-    answers = answers_by_record(conn, campaign_id)              # the call script's answers, by result field
-    asked = sorted({k for a in answers.values() for k in a} - set(custom))
-    yield ["name", "phones", "customer_type", "id_card", *custom, "state", "outcome", "result", "attempts", *asked]
+    answers = answers_by_record(conn, campaign_id)
+    yield columns
+    for row in conn.execute(q):
+        fields = {**answers.get(row.id, {}), **json.loads(row.fields)}     # a record's own field wins
+        own = {"name": row.name, "phones": " ".join(json.loads(row.phones)), "customer_type": row.customer_type,
+               "id_card": row.id_card, "state": row.state, "outcome": row.outcome or "", "result": row.result or "",
+               "attempts": str(row.attempts)}
+        yield [own[c] if c in own else str(fields.get(c, "")) for c in columns]
+
+
+DAILY = ("dialled", "answered", "success", "refusals", "wrong_numbers")
+
+
+def over_time(conn: Connection, campaign_id: int, tz: Any) -> tuple[list[str], dict[str, list[int]]]:
+    """Per local day (in tz) of the attempts' ends: records dialled, answered, successes, refusals and wrong
+    numbers that day (a record counts on each day it was tried)."""
+    a, r = T.attempts, T.records
+    rows = conn.execute(sa.select(a.c.record_id, a.c.outcome, a.c.ended_at, a.c.claimed_at, r.c.result)
+                        .join(r, r.c.id == a.c.record_id)
+                        .where(a.c.campaign_id == campaign_id, a.c.outcome.is_not(None),
+                               a.c.outcome != "unplaced")).all()
+    days: dict[str, dict[str, set[int]]] = {}
     for row in rows:
-        fields = json.loads(row.fields)
-        yield [row.name, " ".join(json.loads(row.phones)), row.customer_type, row.id_card,
-               *(str(fields.get(k, "")) for k in custom), row.state, row.outcome or "", row.result or "",
-               str(row.attempts), *(answers.get(row.id, {}).get(k, "") for k in asked)]
+        when = row.ended_at or row.claimed_at
+        day = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(tz).date().isoformat()
+        d = days.setdefault(day, {k: set() for k in DAILY})
+        d["dialled"].add(row.record_id)
+        if row.outcome in ("answered", "sent"):
+            d["answered"].add(row.record_id)
+            if row.result in REFUSALS:
+                d["refusals"].add(row.record_id)
+            elif row.result in WRONG:
+                d["wrong_numbers"].add(row.record_id)
+            else:
+                d["success"].add(row.record_id)
+        elif row.outcome == "sit":
+            d["wrong_numbers"].add(row.record_id)
+    labels = sorted(days)
+    return labels, {k: [len(days[day][k]) for day in labels] for k in DAILY}

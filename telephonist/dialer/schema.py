@@ -40,6 +40,9 @@ campaigns = Table(
     Column("priority", Integer, nullable=False, default=0),
     Column("state", String(16), nullable=False),           # draft, running, paused, stopped, finished
     Column("strategy", Text, nullable=False),              # JSON, checked by strategy.parse_strategy
+    Column("message", Text, nullable=False, server_default="{}"),   # dl04: sms/email/fax: {"subject", "body"}
+    Column("report_to", Text, nullable=False, server_default=""),   # dl04: e-mail addresses / numbers for reports
+    Column("reported_at", Text, nullable=False, server_default=""), # dl04: the local day of the last daily report
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("script_id", Integer),                          # dl03: the call script its agents follow (dl_scripts)
@@ -54,7 +57,7 @@ records = Table(
     Column("id_card", String(32), nullable=False, default=""),
     Column("phones", Text, nullable=False),                # JSON list, in the order they are tried
     Column("fields", Text, nullable=False, default="{}"),  # JSON object: the list's other columns
-    Column("dedup_key", String(64), nullable=False),       # the first phone (or the ID card): duplicates share it
+    Column("dedup_key", String(254), nullable=False),       # the first phone (or the ID card): duplicates share it
     Column("state", String(16), nullable=False),           # pending, dialing, done, failed, dnc, exhausted
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_phone", Integer, nullable=False, default=0),
@@ -74,7 +77,7 @@ attempts = Table(
     Column("id", Integer, primary_key=True),
     Column("record_id", Integer, ForeignKey("dl_records.id", ondelete="CASCADE"), nullable=False),
     Column("campaign_id", Integer, nullable=False),
-    Column("number", String(32), nullable=False),
+    Column("number", String(254), nullable=False),
     Column("state", String(16), nullable=False),           # claimed, dialing, answered, done
     Column("outcome", String(16)),                         # answered, busy, no_answer, machine, failed, sit, lost
     Column("result", Text),

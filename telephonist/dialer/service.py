@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from telephonist.client import ApiCallError, Client
 from telephonist.dialer.attempt import AttemptState, BadTransition, advance
 from telephonist.dialer.pacing import PaceInputs, calls_to_place
-from telephonist.dialer.store import Campaign, Claim, DialerStore, attempt_of
+from telephonist.dialer.store import MEDIA, Campaign, Claim, DialerStore, attempt_of
 from telephonist.dialer.strategy import may_call, next_opening
 
 log = logging.getLogger("telephonist.dialer")
@@ -155,6 +155,7 @@ class DialerService:
         self._clock(status["time_ms"])
         free = _free_lines(status)
         campaigns = await asyncio.to_thread(self.store.campaigns, ["running"])
+        campaigns = [c for c in campaigns if c.mode not in MEDIA]       # dialer/media sends those
         ready = await self._ready_agents() if any(c.mode == "progressive" for c in campaigns) else {}
         now = self.now()
         wake = now + timedelta(milliseconds=self.tick_ms)

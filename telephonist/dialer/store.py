@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,8 @@ from telephonist.storage.database import WRITE, make_engine
 
 KINDS = ("survey", "notice", "dunning", "confirmation", "sales")
 MODES = ("agentless", "progressive", "preview")
+MEDIA = ("sms", "email", "fax")     # worked by dialer/media, not dialled: a message filled from the record's fields
+MODES = MODES + MEDIA
 STATES = ("draft", "running", "paused", "stopped", "finished")
 NOT_COUNTED = ("unplaced",)          # attempts chand never placed (no free line): not an attempt at the customer
 
@@ -48,6 +50,8 @@ class Campaign:
     priority: int
     state: str
     strategy: Strategy
+    message: dict[str, Any] = field(default_factory=dict)     # sms/email/fax: {"subject": ..., "body": ...}
+    report_to: str = ""                                       # whom results are sent to (reports.py)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Claim:
     number: str
     fields: dict[str, Any]
     agent: str | None = None        # an appointment's agent: offered the call first (appointments.py)
+    name: str = ""                      # the customer's (a message's ${name})
 
     @property
     def call_id(self) -> str:
@@ -95,23 +100,28 @@ class DialerStore:
 
     # ---- campaigns ---------------------------------------------------------------------------------
     def create_campaign(self, name: str, kind: str, mode: str, target: str, trunk_group: str,
-                        strategy: dict[str, Any], caller_id: str = "", priority: int = 0) -> int:
+                        strategy: dict[str, Any], caller_id: str = "", priority: int = 0,
+                        message: dict[str, Any] | None = None, report_to: str = "") -> int:
         if not name or len(name) > 64:
             raise DialerError("a campaign needs a name of 1 to 64 characters")
         if kind not in KINDS:
             raise DialerError(f"kind must be one of {', '.join(KINDS)}")
         if mode not in MODES:
             raise DialerError(f"mode must be one of {', '.join(MODES)}")
-        if not target or not trunk_group:
+        if mode not in MEDIA and (not target or not trunk_group):
             raise DialerError("a campaign needs its flow or queue (target) and a trunk group")
+        if mode == "fax" and not trunk_group:
+            raise DialerError("a fax campaign needs the trunk group its faxes go out on")
         text = self._checked_strategy(strategy)
+        message_text = checked_message(mode, message or {})
         now = _now()
         with writing(self.engine) as conn:
             if conn.execute(sa.select(T.campaigns.c.id).where(T.campaigns.c.name == name)).first():
                 raise DialerError(f"a campaign named {name!r} exists already")
             return conn.execute(T.campaigns.insert().values(
                 name=name, kind=kind, mode=mode, target=target, trunk_group=trunk_group, caller_id=caller_id,
-                priority=priority, state="draft", strategy=text, created_at=now, updated_at=now)).inserted_primary_key[0]
+                priority=priority, state="draft", strategy=text, message=message_text, report_to=report_to.strip(),
+                created_at=now, updated_at=now)).inserted_primary_key[0]
 
     @staticmethod
     def _checked_strategy(strategy: dict[str, Any]) -> str:
@@ -121,6 +131,13 @@ class DialerStore:
     def set_strategy(self, campaign_id: int, strategy: dict[str, Any]) -> None:
         """A new strategy: the dialer reads it before its next dial."""
         self._update_campaign(campaign_id, strategy=self._checked_strategy(strategy))
+
+    def set_message(self, campaign_id: int, mode: str, message: dict[str, Any]) -> None:
+        """The text an SMS, e-mail or fax campaign sends (takes effect on the next message)."""
+        self._update_campaign(campaign_id, message=checked_message(mode, message))
+
+    def set_report_to(self, campaign_id: int, report_to: str) -> None:
+        self._update_campaign(campaign_id, report_to=report_to.strip())
 
     def set_state(self, campaign_id: int, state: str) -> None:
         if state not in STATES:
@@ -139,7 +156,8 @@ class DialerStore:
             rows = conn.execute(sa.select(T.campaigns).where(T.campaigns.c.state.in_(list(states)))
                                 .order_by(T.campaigns.c.priority.desc(), T.campaigns.c.id)).all()
         return [Campaign(r.id, r.name, r.kind, r.mode, r.target, r.trunk_group, r.caller_id, r.priority, r.state,
-                         parse_strategy(json.loads(r.strategy))) for r in rows]
+                         parse_strategy(json.loads(r.strategy)), json.loads(r.message or "{}"), r.report_to)
+                for r in rows]
 
     def campaign_id(self, name: str) -> int:
         with self.engine.connect() as conn:
@@ -201,7 +219,7 @@ class DialerStore:
                 conn.execute(r.update().where(r.c.id == row.id).values(
                     state=RecordState.DIALING.value, next_phone=phones.index(number), callback_at=None, updated_at=now))
                 claims.append(Claim(aid, row.id, campaign.id, number, json.loads(row.fields),
-                                    row.agent if row.callback_at is not None else None))
+                                    row.agent if row.callback_at is not None else None, row.name))
         return claims
 
     def dialing(self, attempt_id: int, chan: str) -> None:
@@ -263,11 +281,14 @@ class DialerStore:
                     if att.id_card:
                         _dnc_add(conn, "id_card", att.id_card, "asked", source)
 
-    def open_attempts(self) -> list[dict[str, Any]]:
-        """Attempts a stopped dialer left claimed, dialing or answered (what a restart reconciles)."""
+    def open_attempts(self, media: bool = False) -> list[dict[str, Any]]:
+        """Attempts a stopped dialer left claimed, dialing or answered (what a restart reconciles): of the
+        dialled campaigns, or (media) of the SMS / e-mail / fax ones."""
+        mode = T.campaigns.c.mode.in_(MEDIA) if media else T.campaigns.c.mode.notin_(MEDIA)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(
-                sa.select(T.attempts).where(T.attempts.c.state.in_(["claimed", "dialing", "answered"])))]
+                sa.select(T.attempts).join(T.campaigns, T.campaigns.c.id == T.attempts.c.campaign_id)
+                .where(T.attempts.c.state.in_(["claimed", "dialing", "answered"]), mode))]
 
     def in_flight(self, campaign_id: int) -> int:
         with self.engine.connect() as conn:
@@ -288,6 +309,20 @@ class DialerStore:
             open_ += conn.execute(sa.select(sa.func.count()).select_from(T.attempts).where(   # flows still running
                 T.attempts.c.campaign_id == campaign_id, T.attempts.c.state == "answered")).scalar_one()
         return pending, types, bool(open_)
+
+
+def checked_message(mode: str, message: dict[str, Any]) -> str:
+    """A media campaign's message as JSON: {"subject" (e-mail), "body"}, texts with ${field} placeholders."""
+    if mode not in MEDIA:
+        return json.dumps(message or {}, ensure_ascii=False)
+    if not isinstance(message, dict) or not isinstance(message.get("body"), str) or not message["body"].strip():
+        raise DialerError(f"a {mode} campaign needs its message: {{\"body\": \"... ${{field}} ...\"}}")
+    unknown = [k for k in message if k not in ("subject", "body")]
+    if unknown or not isinstance(message.get("subject", ""), str):
+        raise DialerError("a message has a body and (e-mail) a subject, both texts")
+    if mode == "sms" and len(message["body"]) > 1000:
+        raise DialerError("an SMS message is at most 1000 characters (it is sent in parts of 67)")
+    return json.dumps(message, ensure_ascii=False)
 
 
 def _dnc_add(conn: Connection, kind: str, value: str, reason: str, source: str) -> bool:

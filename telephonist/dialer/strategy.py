@@ -221,7 +221,7 @@ def after_outcome(strategy: Strategy, counts: AttemptCounts, outcome: str) -> De
     """The record's next state after an attempt ended with `outcome` (answered, busy, no_answer, machine,
     failed, sit, lost). `counts` already includes that attempt. A lost attempt (the dialer stopped before
     it knew) counts as failed."""
-    if outcome == "answered":
+    if outcome in ("answered", "sent"):            # sent: an SMS, e-mail or fax went through (dialer/media)
         return Decision(RecordState.DONE, counts.current)
     sit = outcome == "sit"
     rule = strategy.retry.get("failed" if outcome in ("sit", "lost") else outcome, strategy.min_interval_s)

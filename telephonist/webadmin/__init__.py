@@ -76,6 +76,8 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     from telephonist.webadmin import campaign_preview, campaign_scripts, deskpreview
     for bp in (campaign_preview.bp, campaign_scripts.bp, deskpreview.bp):
         app.register_blueprint(bp)
+    from telephonist.webadmin import campaigns_api
+    app.register_blueprint(campaigns_api.bp)
 
     @app.route("/")
     def index():

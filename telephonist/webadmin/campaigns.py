@@ -14,8 +14,14 @@ from telephonist.dialer import results
 from telephonist.dialer.lists import import_rows, read_table
 from telephonist.dialer.store import KINDS, MODES, DialerError, DialerStore
 from telephonist.dialer.strategy import StrategyError
-from telephonist.webadmin import db, forms, security
-from telephonist.webadmin.export import csv_response
+from telephonist.webadmin import charts, db, forms, security
+from telephonist.webadmin.calls import site_tz
+from telephonist.webadmin.export import (
+    XLSX_MIMETYPE,
+    append_row,
+    csv_response,
+    xlsx_response,
+)
 from telephonist.webadmin.i18n import gettext as _
 from telephonist.webadmin.livefeed import FeedUnavailable
 from telephonist.webadmin.security import requires
@@ -23,6 +29,8 @@ from telephonist.webadmin.security import requires
 log = logging.getLogger("telephonist.webadmin")
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns", template_folder="templates")
 STATE_ACTIONS = {"start": "running", "pause": "paused", "stop": "stopped"}
+DAILY_NAMES = {"dialled": "Records dialled", "answered": "Records answered", "success": "Success",
+               "refusals": "Refusals", "wrong_numbers": "Wrong numbers"}
 DEFAULT_STRATEGY = {"windows": {"default": {"time_zone": "Asia/Shanghai", "calendar": "cn",
                                             "hours": {"mon-fri": "09:00-12:00,13:30-20:00", "sat": "10:00-16:00"}}},
                     "min_attempts": 1, "max_attempts": 3, "min_interval_s": 600, "max_interval_s": 86400,
@@ -52,6 +60,7 @@ def _campaign(campaign_id: int) -> dict:
             abort(404)
         out = dict(row._mapping)
         out["figures"] = results.figures(conn, campaign_id)
+        out["export_columns"] = results.export_columns(conn, campaign_id)
     out["strategy_text"] = json.dumps(json.loads(out["strategy"]), ensure_ascii=False, indent=2)
     return out
 
@@ -76,18 +85,61 @@ def create():
         strategy = json.loads(f.get("strategy", "") or "{}")
         cid = _store().create_campaign(f.get("name", "").strip(), f.get("kind", ""), f.get("mode", ""),
                                        f.get("target", "").strip(), f.get("trunk_group", "").strip(), strategy,
-                                       caller_id=f.get("caller_id", "").strip(), priority=int(f.get("priority") or 0))
+                                       caller_id=f.get("caller_id", "").strip(), priority=int(f.get("priority") or 0),
+                                       message=_message(f), report_to=f.get("report_to", ""))
     except (ValueError, DialerError, StrategyError) as exc:
         return forms.refused("campaigns.index", f"{_('Not saved')}: {exc}")
     security.audit("campaign_create", f.get("name", "").strip(), campaign_id=cid)
     return forms.done("campaigns.show", _("Saved."), campaign_id=str(cid))
 
 
+def _message(f) -> dict:
+    """The form's message (SMS, e-mail, fax campaigns): {} when it has none."""
+    body, subject = f.get("message", "").strip(), f.get("subject", "").strip()
+    return {**({"subject": subject} if subject else {}), **({"body": body} if body else {})}
+
+
 @bp.route("/<int:campaign_id>")
 @requires("campaigns.view")
 def show(campaign_id: int):
+    c = _campaign(campaign_id)
+    with db.reading() as conn:
+        labels, series = results.over_time(conn, campaign_id, site_tz())
+    names = {k: _(DAILY_NAMES[k]) for k in series}
+    chart = charts.line_chart(labels, series, names) if labels else None
     from telephonist.dialer.scripts import search as scripts_found
-    return render_template("campaigns/campaign.html", c=_campaign(campaign_id), scripts=scripts_found(db.engine(), limit=500))
+    return render_template("campaigns/campaign.html", c=c, chart=chart, days=list(zip(labels, *series.values())),
+                           daily=[names[k] for k in series], message=json.loads(c.get("message") or "{}"),
+                           scripts=scripts_found(db.engine(), limit=500))
+
+
+@bp.route("/<int:campaign_id>/message", methods=["POST"])
+@requires("campaigns.view", "campaigns.manage")
+def message(campaign_id: int):
+    f = request.form
+    mode = _campaign(campaign_id)["mode"]
+    try:
+        _store().set_message(campaign_id, mode, _message(f))
+        _store().set_report_to(campaign_id, f.get("report_to", ""))
+    except DialerError as exc:
+        return _refused_here(campaign_id, exc)
+    security.audit("campaign_message", str(campaign_id), message=_message(f), report_to=f.get("report_to", ""))
+    return forms.done("campaigns.show", _("Saved."), campaign_id=str(campaign_id))
+
+
+@bp.route("/<int:campaign_id>/report.xlsx")
+@requires("campaigns.view", "campaigns.export")
+def report(campaign_id: int):
+    """The results workbook the account manager gets: figures, days, records."""
+    from flask import Response
+
+    from telephonist.dialer.reports import workbook
+    _campaign(campaign_id)
+    with db.reading() as conn:
+        data = workbook(conn, campaign_id, site_tz())
+    security.audit("campaign_export", str(campaign_id), which="report", format="xlsx")
+    return Response(data, mimetype=XLSX_MIMETYPE,
+                    headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-report.xlsx"})
 
 
 def _refused_here(campaign_id: int, exc: Exception):
@@ -146,16 +198,39 @@ def import_list(campaign_id: int):
     return forms.done("campaigns.show", " ".join([message, *details]), campaign_id=str(campaign_id))
 
 
+def _export(campaign_id: int, fmt: str):
+    """The records chosen (`which`) with the columns chosen (`columns`, repeated or comma separated)."""
+    which = request.args.get("which", "all")
+    columns = [c.strip() for v in request.args.getlist("columns") for c in v.split(",") if c.strip()]
+    _campaign(campaign_id)                                       # 404 for no such campaign
+    try:
+        with db.reading() as conn:
+            rows = list(results.export_rows(conn, campaign_id, which, columns or None))
+    except ValueError as exc:
+        abort(400, str(exc))
+    security.audit("campaign_export", str(campaign_id), which=which, format=fmt, records=len(rows) - 1,
+                   columns=",".join(rows[0]))
+    name = f"campaign-{campaign_id}-{which}.{fmt}"
+    if fmt == "csv":
+        return csv_response(name, rows)
+    from openpyxl import Workbook
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("records")
+    for row in rows:
+        append_row(ws, row)
+    return xlsx_response(wb, name)
+
+
 @bp.route("/<int:campaign_id>/export.csv")
 @requires("campaigns.view", "campaigns.export")
 def export(campaign_id: int):
-    which = request.args.get("which", "all")
-    if which not in results.EXPORTS:
-        abort(400)
-    with db.reading() as conn:
-        rows = list(results.export_rows(conn, campaign_id, which))
-    security.audit("campaign_export", str(campaign_id), which=which, records=len(rows) - 1)
-    return csv_response(f"campaign-{campaign_id}-{which}.csv", rows)
+    return _export(campaign_id, "csv")
+
+
+@bp.route("/<int:campaign_id>/export.xlsx")
+@requires("campaigns.view", "campaigns.export")
+def export_xlsx(campaign_id: int):
+    return _export(campaign_id, "xlsx")
 
 
 # ---- do-not-call -------------------------------------------------------------------------------------

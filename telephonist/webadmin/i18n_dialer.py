@@ -36,4 +36,12 @@ ZH_DIALER: dict[str, str] = {
     "See outbound campaigns, their results and the do-not-call list": "查看外呼任务、结果和免打扰名单",
     "Create and run campaigns, import lists, edit the do-not-call list": "创建和执行外呼任务、导入名单、维护免打扰名单",
     "Export campaign records": "导出外呼记录",
+    # exports, imports, media, reports (h-lists)
+    "to fix": "待修正", "Columns (comma separated; empty: all)": "导出列(逗号分隔;留空为全部)",
+    "File (.csv, .txt, .xlsx, .docx)": "文件(.csv、.txt、.xlsx、.docx)",
+    "Message (SMS, e-mail, fax: ${field} is the record's field)": "消息内容(短信、邮件、传真:${字段} 取记录的字段)",
+    "E-mail subject": "邮件主题", "Send results to (e-mail addresses, mobile numbers)": "外呼结果发送给(邮箱、手机号)",
+    "Message and results": "消息与结果报送", "Results per day": "每日结果", "Day": "日期",
+    "Results report (XLSX)": "结果报表(Excel)", "Records dialled": "已拨打记录", "Records answered": "已接通记录",
+    "sms": "短信", "email": "电子邮件", "fax": "传真", "sent": "已发送",
 }

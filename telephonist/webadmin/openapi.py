@@ -173,5 +173,7 @@ def document() -> dict[str, Any]:
 
 # the parts of other areas, each adding its operations (keep at the end)
 from telephonist.webadmin import openapi_customers, openapi_wo  # noqa: E402
+from telephonist.webadmin import openapi_dialer  # noqa: E402
 
 EXTENSIONS = [openapi_customers.extend, openapi_wo.extend]
+EXTENSIONS.append(openapi_dialer.extend)

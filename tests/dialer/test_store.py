@@ -70,7 +70,7 @@ def test_import_txt_and_xlsx(store):
         import_rows(store.engine, cid, header, rows, {"phones": "mobile"})
     with pytest.raises(DialerError, match=".xlsx file cannot be read"):
         read_table("broken.xlsx", b"not a zip")
-    with pytest.raises(DialerError, match="csv, .txt or .xlsx"):
+    with pytest.raises(DialerError, match="csv, .txt, .xlsx or .docx"):
         read_table("list.doc", b"x")
 
 

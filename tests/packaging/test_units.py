@@ -14,7 +14,7 @@ from tests.packaging.builds import TREE
 
 # the overall exposure of each unit, as recorded in docs/admin.md ("Processes and sandboxing")
 EXPOSURE = {"chand": 2.0, "ivrd": 1.7, "acd": 1.3, "faxd": 1.3, "webadmin": 1.3, "backup": 1.3, "quality": 1.3,
-            "workorders": 1.7, "dialer": 1.3}
+            "workorders": 1.7, "dialer": 1.3, "dialer-import": 1.3}
 
 # what every unit must have (systemd-analyze's names of the checks it passes)
 SANDBOX = ("NoNewPrivileges=", "ProtectSystem=", "ProtectHome=", "PrivateTmp=", "ProtectKernelTunables=",
