@@ -12,7 +12,7 @@ import asyncio
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 
 from telephonist.config import load_config
 
@@ -45,7 +45,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"telephonist workorders: {path}: [sms] device {wo.sms.device} is ivrd's voicemail modem; "
               "give the work orders a modem of their own", file=sys.stderr)
         return 2
-    result = asyncio.run(run_sweep(cfg.database.url, wo, datetime.now(timezone.utc)))
+    from telephonist.workorders.clock import ask_chand
+    now = asyncio.run(ask_chand(cfg.control.socket))      # the calls' clock; the wall clock when chand is away
+    result = asyncio.run(run_sweep(cfg.database.url, wo, now))
     if args.json:
         print(json.dumps(result))
     else:
@@ -75,7 +77,8 @@ async def run_sweep(database_url: str, wo, now: datetime) -> dict:
                 sent, failed = await sms.send_due(engine, modem.send, wo.sms, now)
             finally:
                 await asyncio.to_thread(modem.close)
-        return {"reminded": r.reminded, "escalated": r.escalated, "sms_sent": sent, "sms_failed": failed}
+        return {"now": now.isoformat(), "reminded": r.reminded, "escalated": r.escalated, "sms_sent": sent,
+                "sms_failed": failed}
     finally:
         engine.dispose()
 

@@ -5,7 +5,8 @@ starts again) and is written in the order's history, where the console shows it:
 head's lists show the orders reminded or escalated to them.
 
 `sweep(conn, cfg, now)` takes "now" from its caller: `telephonist workorders sweep` (run every minute by
-telephonist-workorders.timer) passes the wall clock, tests pass the clock they drive.
+telephonist-workorders.timer) passes chand's engine clock (workorders/clock.py: the wall clock on real spans,
+ahead of it on simulated ones; the wall clock, logged, when chand cannot be asked), tests the clock they drive.
 """
 from __future__ import annotations
 
