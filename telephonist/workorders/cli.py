@@ -1,8 +1,10 @@
-"""`telephonist workorders`: `check` the order types file, `sweep` once (overdue reminders and escalations,
-then the customers' SMS that are due). telephonist-workorders.timer runs the sweep every minute.
+"""`telephonist workorders`: `check` the order types file (and that each follow_up names a dialer campaign),
+`sweep` once (overdue reminders and escalations, closed orders' follow-up calls into their campaigns and the
+campaigns' outcomes onto the customers' timelines, then the reminders' e-mail and SMS and the customers' SMS
+that are due). telephonist-workorders.timer runs the sweep every minute, on chand's clock (workorders/clock.py).
 
-Why a timer and not a loop in a daemon: the sweep is a few queries a minute that need no call, no
-control-API connection and no state between runs; a one-shot unit keeps ivrd and the web console free
+Why a timer and not a loop in a daemon: the sweep is a few queries a minute that need no call and no state
+between runs (it only asks chand the time); a one-shot unit keeps ivrd and the web console free
 of it, and the SMS go through a modem of its own ([sms] device), never the one ivrd holds for voicemail.
 """
 from __future__ import annotations
@@ -37,6 +39,7 @@ def main(args: argparse.Namespace) -> int:
     path = config_path(os.path.dirname(os.path.abspath(args.config)))
     wo = load(path)                                  # ConfigError: printed with file:line by telephonist.cli
     if args.action == "check":
+        _check_campaigns(cfg.database.url, wo)       # ConfigError: a follow_up naming no dialer campaign
         print(f"{path}: {len(wo.types)} order type(s), {len(wo.units)} unit(s)")
         return 0
     if args.action == "mail":
@@ -59,7 +62,7 @@ def main(args: argparse.Namespace) -> int:
 async def run_sweep(database_url: str, wo, now: datetime) -> dict:
     """One pass at `now`: the overdue orders, then the SMS (when a modem is configured)."""
     from telephonist.storage.database import WRITE, make_engine
-    from telephonist.workorders import sms
+    from telephonist.workorders import followup, sms
     from telephonist.workorders.sweep import sweep
     engine = make_engine(database_url)
     try:
@@ -67,6 +70,7 @@ async def run_sweep(database_url: str, wo, now: datetime) -> dict:
             with engine.connect().execution_options(**WRITE) as conn, conn.begin():
                 return sweep(conn, wo, now)
         r = await asyncio.to_thread(overdue)
+        follow = await asyncio.to_thread(followup.run, engine, wo, now)
         sent = failed = 0
         if wo.sms.device:
             from telephonist.config.model import SmsModemConfig
@@ -78,9 +82,31 @@ async def run_sweep(database_url: str, wo, now: datetime) -> dict:
             finally:
                 await asyncio.to_thread(modem.close)
         return {"now": now.isoformat(), "reminded": r.reminded, "escalated": r.escalated, "sms_sent": sent,
-                "sms_failed": failed}
+                "sms_failed": failed, "follow_ups": follow.queued, "follow_ups_refused": follow.refused,
+                "follow_ups_reported": follow.reported}
     finally:
         engine.dispose()
+
+
+def _check_campaigns(database_url: str, wo) -> None:
+    """Every follow_up names a campaign of the dialer's database (ConfigError with file:line otherwise)."""
+    if not any(t.follow_up for t in wo.types.values()):
+        return
+    import sqlalchemy as sa
+
+    from telephonist.config.loader import ConfigError
+    from telephonist.dialer.schema import campaigns
+    from telephonist.storage.database import make_engine
+    from telephonist.workorders.config import campaign_problems
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            names = set(conn.execute(sa.select(campaigns.c.name)).scalars())
+    finally:
+        engine.dispose()
+    problems = campaign_problems(wo, names)
+    if problems:
+        raise ConfigError(problems)
 
 
 def _mail(database_url: str, wo, args: argparse.Namespace) -> int:

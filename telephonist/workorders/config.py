@@ -48,6 +48,8 @@ class OrderType:
     fields: tuple[FieldSpec, ...] = ()
     complaint: bool = False             # counted as a complaint in the reports
     sms_on_close: str = ""              # the customer's SMS when the order is closed ("" : none); {number} {type}
+    follow_up: str = ""                 # the dialer campaign a closed order's customer is added to ("" : none)
+    follow_up_line: int = 0             # where follow_up is written (a campaign gone from the database is told there)
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,7 @@ def _types(c: _Checker, doc: dict, units: dict[str, Unit]) -> dict[str, OrderTyp
         if not isinstance(t, dict):
             c.problem(w, "each [[types]] is a table")
             continue
-        c.unknown(t, ("id", "name", "department", "deadline_h", "fields", "complaint", "sms_on_close"), w)
+        c.unknown(t, ("id", "name", "department", "deadline_h", "fields", "complaint", "sms_on_close", "follow_up"), w)
         tid = c.value(t, "id", str, w, "")
         if not _ID.match(tid):
             c.problem(w + ("id",), "id: 1-32 of a-z 0-9 _ - (a letter or digit first)")
@@ -239,8 +241,33 @@ def _types(c: _Checker, doc: dict, units: dict[str, Unit]) -> dict[str, OrderTyp
                                {p: float(deadline.get(p, 24)) for p in PRIORITIES}
                                if all(isinstance(deadline.get(p), (int, float)) for p in PRIORITIES) else {},
                                _fields(c, t, w), c.value(t, "complaint", bool, w, False),
-                               c.value(t, "sms_on_close", str, w, ""))
+                               c.value(t, "sms_on_close", str, w, ""), _follow_up(c, t, w),
+                               key_line(c.text, w + ("follow_up",)) if "follow_up" in t else 0)
     return types
+
+
+def _follow_up(c: _Checker, t: dict, w: tuple) -> str:
+    """follow_up = { campaign = "NAME" }: the dialer campaign (its name) a closed order's customer goes to."""
+    if "follow_up" not in t:
+        return ""
+    f = c.value(t, "follow_up", dict, w, None)
+    if f is None:
+        return ""
+    c.unknown(f, ("campaign",), w + ("follow_up",))
+    name = c.value(f, "campaign", str, w + ("follow_up",), "")
+    if not 0 < len(name.strip()) <= 64:
+        c.problem(w + ("follow_up",), 'follow_up = { campaign = "NAME" }: the name of a dialer campaign '
+                                      '(1-64 characters)')
+        return ""
+    return name.strip()
+
+
+def campaign_problems(cfg: WorkOrderConfig, campaigns: set[str]) -> list[Problem]:
+    """The order types whose follow_up names no campaign of the dialer (`campaigns`: the names there are)."""
+    return [Problem(cfg.path, t.follow_up_line or 1,
+                    f"types {t.id}: follow_up campaign {t.follow_up!r} is no dialer campaign"
+                    f" (campaigns: {', '.join(sorted(campaigns)) or 'none'})")
+            for t in cfg.types.values() if t.follow_up and t.follow_up not in campaigns]
 
 
 def _fields(c: _Checker, t: dict, w: tuple) -> tuple[FieldSpec, ...]:

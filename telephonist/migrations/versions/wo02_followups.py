@@ -1,0 +1,40 @@
+"""Work orders: the follow-up calls closing an order puts into a dialer campaign, and what became of them.
+Written by hand and frozen.
+
+Revision ID: wo02
+Revises: dl01
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from telephonist.storage.database import UTCDateTime
+
+revision = "wo02"
+down_revision = "dl01"
+branch_labels = None
+depends_on = None
+
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "wo_followups",
+        sa.Column("id", Id, primary_key=True, autoincrement=True),
+        sa.Column("order_id", Id, sa.ForeignKey("wo_orders.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("campaign", sa.String(64), nullable=False),
+        sa.Column("record_id", sa.Integer),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("queued_at", UTCDateTime(), nullable=False),
+        sa.Column("outcome", sa.String(16)),
+        sa.Column("result", sa.Text),
+        sa.Column("reported_at", UTCDateTime()),
+    )
+    op.create_index("ix_wo_followups_order", "wo_followups", ["order_id"])
+    op.create_index("ix_wo_followups_state", "wo_followups", ["state"])
+
+
+def downgrade() -> None:
+    op.drop_table("wo_followups")
