@@ -60,9 +60,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def run_sweep(database_url: str, wo, now: datetime) -> dict:
-    """One pass at `now`: the overdue orders, then the SMS (when a modem is configured)."""
+    """One pass at `now`: the overdue orders (reminders, escalations), the follow-up calls, then what is due to be
+    sent: the customers' SMS and the reminders' e-mail and SMS (each channel when it is configured)."""
     from telephonist.storage.database import WRITE, make_engine
-    from telephonist.workorders import followup, sms
+    from telephonist.workorders import followup, notify, sms
     from telephonist.workorders.sweep import sweep
     engine = make_engine(database_url)
     try:
@@ -72,18 +73,29 @@ async def run_sweep(database_url: str, wo, now: datetime) -> dict:
         r = await asyncio.to_thread(overdue)
         follow = await asyncio.to_thread(followup.run, engine, wo, now)
         sent = failed = 0
+        senders: dict = {}
+        if wo.mail.host:
+            from telephonist.mail import SmtpSettings, send_mail
+            smtp = SmtpSettings(wo.mail.host, wo.mail.port, wo.mail.sender, wo.mail.starttls, wo.mail.username,
+                                wo.mail.password)
+            senders["mail"] = lambda to, subject, text: send_mail(smtp, to, subject, text)
+        modem = None
         if wo.sms.device:
             from telephonist.config.model import SmsModemConfig
             from telephonist.ivrd.voicemail.sms_modem import SmsModem
             modem = SmsModem(SmsModemConfig(device=wo.sms.device, baud=wo.sms.baud, pin=wo.sms.pin,
                                             smsc=wo.sms.smsc, timeout_s=wo.sms.timeout_s))
-            try:
+            senders["sms"] = lambda to, _subject, text: modem.send(to, text)
+        try:
+            if modem is not None:
                 sent, failed = await sms.send_due(engine, modem.send, wo.sms, now)
-            finally:
+            told, not_told = await notify.send_due(engine, senders, wo, now)
+        finally:
+            if modem is not None:
                 await asyncio.to_thread(modem.close)
         return {"now": now.isoformat(), "reminded": r.reminded, "escalated": r.escalated, "sms_sent": sent,
                 "sms_failed": failed, "follow_ups": follow.queued, "follow_ups_refused": follow.refused,
-                "follow_ups_reported": follow.reported}
+                "follow_ups_reported": follow.reported, "notices_sent": told, "notices_failed": not_told}
     finally:
         engine.dispose()
 

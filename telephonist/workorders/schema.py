@@ -10,6 +10,7 @@ wo_attachments  a photo or file uploaded into the attachments folder, or a refer
 wo_sms          the customers' SMS waiting for the modem, and what became of each
 wo_followups    (wo02) a closed order's follow-up call: the dialer campaign and record it went to, and the
                 campaign's outcome once it is on the customer's timeline
+wo_notices      (wo02) a reminder's or escalation's e-mail or SMS to a member or head, until it is sent
 """
 from __future__ import annotations
 
@@ -109,3 +110,23 @@ followups = Table(
 )
 Index("ix_wo_followups_order", followups.c.order_id)
 Index("ix_wo_followups_state", followups.c.state)
+
+notices = Table(
+    "wo_notices", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("wo_orders.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),                # remind | escalate
+    Column("channel", String(8), nullable=False),              # mail | sms
+    Column("username", String(64), nullable=False),            # who it is for
+    Column("address", String(256), nullable=False),            # their e-mail address or mobile number
+    Column("subject", Text, nullable=False, server_default=""),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("next_try_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("gave_up", Integer, nullable=False, server_default="0"),
+)
+Index("ix_wo_notices_pending", notices.c.sent_at, notices.c.next_try_at)
+Index("ix_wo_notices_order", notices.c.order_id)
