@@ -1,5 +1,6 @@
 """Work orders: the follow-up calls closing an order puts into a dialer campaign, and what became of them; the
-reminders' and escalations' e-mail and SMS to the staff, each until sent. Written by hand and frozen.
+reminders' and escalations' e-mail and SMS to the staff, each until sent; a knowledge-base article retired (kept with
+its versions, no longer found). Written by hand and frozen.
 
 Revision ID: wo02
 Revises: dl01
@@ -53,8 +54,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_wo_notices_pending", "wo_notices", ["sent_at", "next_try_at"])
     op.create_index("ix_wo_notices_order", "wo_notices", ["order_id"])
+    op.add_column("kb_articles", sa.Column("retired_at", UTCDateTime()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("kb_articles") as batch:
+        batch.drop_column("retired_at")
     op.drop_table("wo_notices")
     op.drop_table("wo_followups")
