@@ -6,7 +6,8 @@ Both halves run in the sweep (`telephonist workorders sweep`, every minute), aft
 * `queue_due`: each order closed in the last FRESH_D days whose type has a follow-up and that has none yet
   becomes one record of the campaign, through the dialer's list import (telephonist/dialer/lists.py
   `import_rows`, the one insert path of dl_records) with the customer's number and the order's fields
-  (order_id, order_type, order_type_name, title, customer_number) that the campaign's IVR flow can say.
+  (order_id, order_type, order_type_name, title, customer_id, customer_number, and field_NAME for each of the
+  order's own fields) that the campaign's IVR flow can say.
   The order's history and the customer's timeline say so. A campaign that is gone (deleted after
   `telephonist workorders check` passed) is a logged warning and a history entry, never a crash; a number
   already in the campaign is not added twice (the list import's rule): that record is followed instead.
@@ -18,6 +19,7 @@ Both halves run in the sweep (`telephonist workorders sweep`, every minute), aft
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -64,7 +66,7 @@ def queue_due(engine: Engine, cfg: WorkOrderConfig, now: datetime, r: FollowUpRe
     o, f = orders.c, followups.c
     with engine.connect() as conn:
         due = [dict(x._mapping) for x in conn.execute(
-            sa.select(o.id, o.type, o.title, o.customer_id, o.caller_number, o.caller_name).where(
+            sa.select(o.id, o.type, o.title, o.fields, o.customer_id, o.caller_number, o.caller_name).where(
                 o.state == "closed", o.type.in_(sorted(types)), o.closed_at >= now - timedelta(days=FRESH_D),
                 ~sa.exists().where(f.order_id == o.id)).order_by(o.id).limit(500))]
     for order in due:
@@ -93,8 +95,10 @@ def _queue_one(engine: Engine, cfg: WorkOrderConfig, order: dict[str, Any], camp
         return
     row = [number, order["caller_name"] or (customer["name"] if customer else ""), str(order["id"]), order["type"],
            type_name, order["title"], str(order["customer_id"] or ""), customer["number"] if customer else ""]
+    extra = _order_fields(order["fields"])
     try:
-        report = import_rows(engine, cid, HEADER, [row], {"phones": "phone", "name": "name"})
+        report = import_rows(engine, cid, HEADER + [f"field_{k}" for k in extra], [row + list(extra.values())],
+                             {"phones": "phone", "name": "name"})
     except DialerError as exc:                    # the campaign went between the two reads
         log.warning("event=workorder_follow_up_refused order=%s campaign=%s reason=%s", order["id"], campaign, exc)
         return                                    # tried again next sweep (then refused as no_campaign)
@@ -116,6 +120,15 @@ def _queue_one(engine: Engine, cfg: WorkOrderConfig, order: dict[str, Any], camp
     log.info("event=workorder_follow_up order=%s campaign=%s record=%s added=%d", order["id"], campaign, record,
              report.added)
     (r.queued if record else r.refused).append(order["id"])
+
+
+def _order_fields(text: str | None) -> dict[str, str]:
+    """The order's own fields (its type's: address, fault ...) as text, for the record (field_NAME)."""
+    try:
+        values = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}
 
 
 def _customer(conn: Any, customer_id: int | None) -> dict[str, Any] | None:

@@ -62,7 +62,7 @@ def test_a_closed_order_is_called_back_and_the_answer_lands_on_the_timeline(engi
     assert (rec.name, json.loads(rec.phones), rec.state) == ("王先生", ["13900001111"], "pending")
     assert json.loads(rec.fields) == {"order_id": str(oid), "order_type": "repair", "order_type_name": "报修",
                                       "title": "报修", "customer_id": str(customer["id"]),
-                                      "customer_number": customer["number"]}
+                                      "customer_number": customer["number"], "field_address": "东区1号"}
     assert entries == [("campaign", f"回访: follow-up of order {oid} queued")]
     assert _history(engine, oid) == ["follow-up call to 13900001111: campaign 回访"]
     assert followup.run(engine, cfg, now + timedelta(minutes=1)).queued == []        # once
