@@ -69,3 +69,14 @@ def test_create_save_retire_with_versions_kept_and_audited(app, client, user_ids
         assert [(v["version"], v["note"], v["saved_by"]) for v in store.history(conn, aid)] == [
             (3, "retired: meters replaced", "super"), (2, "new rule", "super"), (1, "", "super")]
     assert _audit(app) == [("kb_create", "燃气表读数异常"), ("kb_save", "燃气表读数异常"), ("kb_retire", str(aid))]
+
+
+def test_the_console_marks_a_retired_article(app, client, user_ids):
+    from tests.webadmin.support import login
+    h = _bearer(app, user_ids["super"])
+    aid = client.post("/api/kb/articles", json={"title": "旧表更换", "body": "x"}, headers=h).json["article"]["id"]
+    login(client, "agent1")
+    assert 'id="kb-retired"' not in client.get(f"/kb/{aid}").get_data(as_text=True)
+    client.post(f"/api/kb/articles/{aid}/retire", headers=h)
+    assert 'id="kb-retired"' in client.get(f"/kb/{aid}").get_data(as_text=True)
+    assert f'href="/kb/{aid}"' not in client.get("/kb/").get_data(as_text=True)
