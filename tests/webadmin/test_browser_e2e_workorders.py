@@ -259,6 +259,11 @@ async def _proof(site, modem, tmp_path) -> None:
             await boss.click("#set-level button[type=submit]")
             reviewer = await signed_in(browser, site, "qa1", "/quality/")
             await reviewer.locator("a[href*='/quality/score/']").first.click()
+            await expect(reviewer.locator("#call")).to_contain_text(CALLER)
+            src = await reviewer.locator("audio#recording").get_attribute("src")
+            heard = await reviewer.request.get(site.served.url + src)             # the reviewer's session
+            assert heard.status == 200 and heard.headers["content-type"].startswith("audio/") \
+                and len(await heard.body()) > 1000
             await reviewer.fill("#score-form input[type=number] >> nth=0", "8")
             await reviewer.click("#score-form button[type=submit]")
             await expect(reviewer.locator("#score b")).to_have_text("93.3")
