@@ -251,6 +251,8 @@ class Client:
                         log.warning("event=unsolicited_reply msg=%s", msg)
                         self.events.append(msg)
                         continue
+                    if fut.done():                  # its caller was cancelled while the reply was on its way
+                        continue
                     if msg.get("ok"):
                         fut.set_result(msg)
                     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator, Callable
@@ -84,6 +85,7 @@ class ChandCore:
             raise
         core.pump.start()
         engine.start(settings.clock, settings.speed)
+        board.origin_ms = int(time.time() * 1000) - engine.now_ms    # the platform's time: origin + engine time
         return core
 
     async def stop(self, hang_up: bool = False) -> None:

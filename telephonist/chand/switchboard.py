@@ -75,6 +75,7 @@ class Switchboard(LineListener):
         self.spans: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, TokenGrant] = {}      # TCP token -> what it allows
         self.reloader: Any = None                    # set by the daemon: () -> dict
+        self.origin_ms: int | None = None            # the wall clock (Unix ms) engine time 0 stands for, set at start
         self.fax_route: str | None = None            # where a voice call that turns out to be a fax goes
         self.commands: Any = None                    # the control API's command table (api/commands)
         self.media = CallMedia(self, folders or MediaFolders("/var/lib/telephonist/prompts",

@@ -38,6 +38,7 @@ articles = Table(
     Column("version", Integer, nullable=False),        # the latest kb_versions.version
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(64), nullable=False),
+    Column("retired_at", UTCDateTime),                 # (wo02) retired: kept with its versions, not found or shown
 )
 Index("ix_kb_articles_category", articles.c.category_id)
 Index("ix_kb_articles_updated_at", articles.c.updated_at)        # the list, latest changed first

@@ -26,12 +26,13 @@ _MATCH = {
     "sqlite": (
         "SELECT a.id, a.title, a.body, a.category_id, -bm25(kb_fts, 4.0, 1.0) AS score "
         "FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid "
-        "WHERE kb_fts MATCH :match AND (:category IS NULL OR a.category_id = :category) "
+        "WHERE kb_fts MATCH :match AND a.retired_at IS NULL AND (:category IS NULL OR a.category_id = :category) "
         "ORDER BY score DESC, a.id DESC LIMIT :limit"),
     "postgresql": (
         "SELECT a.id, a.title, a.body, a.category_id, ts_rank(a.search_vector, q) AS score "
         "FROM kb_articles a, to_tsquery('simple'::regconfig, :match) q "
-        "WHERE a.search_vector @@ q AND (CAST(:category AS BIGINT) IS NULL OR a.category_id = :category) "
+        "WHERE a.search_vector @@ q AND a.retired_at IS NULL "
+        "AND (CAST(:category AS BIGINT) IS NULL OR a.category_id = :category) "
         "ORDER BY score DESC, a.id DESC LIMIT :limit"),
 }
 

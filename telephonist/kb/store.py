@@ -128,10 +128,24 @@ def save(conn: Connection, article_id: int, draft: Draft, user: str, based_on: i
     done = conn.execute(update(articles).where(and_(articles.c.id == article_id, articles.c.version == current))
                         .values(category_id=d.category_id, title=d.title, body=d.body,
                                 search_title=index_words(d.title), search_body=index_words(d.body),
-                                version=version, updated_at=now, updated_by=user))
+                                version=version, updated_at=now, updated_by=user, retired_at=None))
     if done.rowcount != 1:
         raise Changed("the article was saved by someone else meanwhile; open it again")
     _write_version(conn, article_id, version, d, user, now, note)
+    return version
+
+
+def retire(conn: Connection, article_id: int, user: str, note: str = "") -> int:
+    """Retire the article: kept with every version (a new one notes the retirement), no longer found by the
+    search, the list or the screen pop's panel; a later save brings it back. Returns the new version's number."""
+    a = get(conn, article_id)
+    if a is None:
+        raise KbError("no such article")
+    if a["retired_at"] is not None:
+        raise KbError("the article is retired already")
+    version = save(conn, article_id, Draft(a["title"], a["body"], a["category_id"], tuple(a["tags"])), user,
+                   based_on=a["version"], note=("retired: " + note.strip() if note.strip() else "retired")[:200])
+    conn.execute(update(articles).where(articles.c.id == article_id).values(retired_at=_now()))
     return version
 
 
@@ -164,7 +178,8 @@ def get(conn: Connection, article_id: int) -> dict[str, Any] | None:
 
 def listing(conn: Connection, category_id: int | None, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
     """(how many, the page of them, latest changed first)."""
-    where = articles.c.category_id == category_id if category_id is not None else True
+    where = and_(articles.c.retired_at.is_(None),
+                 articles.c.category_id == category_id if category_id is not None else True)
     total = conn.execute(select(func.count()).select_from(articles).where(where)).scalar() or 0
     q = (select(articles.c.id, articles.c.title, articles.c.version, articles.c.updated_at, articles.c.updated_by,
                 categories.c.name.label("category"))
@@ -255,7 +270,8 @@ def for_call(conn: Connection, queue: str, ivr_nodes: list[str]) -> list[dict[st
         return []
     match = or_(*(and_(tags.c.kind == k, tags.c.value == v) for k, v in wanted))
     rows = conn.execute(select(tags.c.article_id, tags.c.kind, tags.c.value, articles.c.title)
-                        .select_from(tags.join(articles, articles.c.id == tags.c.article_id)).where(match))
+                        .select_from(tags.join(articles, articles.c.id == tags.c.article_id))
+                        .where(match, articles.c.retired_at.is_(None)))
     order = {t: i for i, t in enumerate(wanted)}
     best: dict[int, tuple[int, dict[str, Any]]] = {}
     for r in rows:

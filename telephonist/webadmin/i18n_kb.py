@@ -86,4 +86,6 @@ ZH_KB: dict[str, str] = {
     "No rostered shifts in these days.": "这些日期没有排班。",
     "Not deleted": "未删除",
     "Mon": "周一", "Tue": "周二", "Wed": "周三", "Thu": "周四", "Fri": "周五", "Sat": "周六", "Sun": "周日",
+    "Retired: no longer found by the search or shown beside the screen pop; saving it brings it back.":
+        "已停用：搜索不到，也不在弹屏旁显示；再次保存即恢复。",
 }

@@ -1,6 +1,7 @@
 """The knowledge base in the console (``/kb``): search, read, write (every save a version; history, view and
 restore), attachments, categories; the agent desktop's panel beside the screen pop (``/kb/panel``); and the REST
-operations ``/api/kb/search`` and ``/api/kb/articles/<id>``.
+operations ``/api/kb/search``, ``/api/kb/articles`` (create) and ``/api/kb/articles/<id>`` (read, save a new
+version, ``/retire``).
 
 Reading needs ``kb.view``, every change ``kb.edit`` (each written to the audit log). The store is
 telephonist/kb/store.py, the search telephonist/kb/search.py.
@@ -276,6 +277,21 @@ def api_search():
                                    "category_id": h.category_id, "score": h.score} for h in hits])
 
 
+@api_bp.errorhandler(409)
+def _api_conflict(exc):
+    return jsonify(error={"code": "conflict", "message": getattr(exc, "description", "conflict")}), 409
+
+
+def _article_json(a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": a["id"], "title": a["title"], "body": a["body"], "category": a["category"],
+        "category_id": a["category_id"], "version": a["version"],
+        "updated_at": a["updated_at"].isoformat(), "updated_by": a["updated_by"],
+        "retired": a["retired_at"] is not None,
+        "tags": [f"{k}:{v}" for k, v in a["tags"]],
+        "attachments": [{"id": x["id"], "name": x["name"], "size": x["size"]} for x in a["attachments"]]}
+
+
 @api_bp.route("/articles/<int:article_id>")
 @requires("kb.view")
 def api_article(article_id: int):
@@ -283,8 +299,86 @@ def api_article(article_id: int):
         a = store.get(conn, article_id)
     if a is None:
         abort(404, description="no such article")
-    return jsonify(article={
-        "id": a["id"], "title": a["title"], "body": a["body"], "category": a["category"], "version": a["version"],
-        "updated_at": a["updated_at"].isoformat(), "updated_by": a["updated_by"],
-        "tags": [f"{k}:{v}" for k, v in a["tags"]],
-        "attachments": [{"id": x["id"], "name": x["name"], "size": x["size"]} for x in a["attachments"]]})
+    return jsonify(article=_article_json(a))
+
+
+def _api_draft(body: dict[str, Any]) -> Draft:
+    """A Draft from a JSON body: title, body (text), category_id (an id or null), tags (["queue:NAME", ...])."""
+    title, text, category, tags = body.get("title"), body.get("body", ""), body.get("category_id"), body.get("tags", [])
+    if not isinstance(title, str) or not isinstance(text, str):
+        raise KbError("title and body: text")
+    if category is not None and (isinstance(category, bool) or not isinstance(category, int)):
+        raise KbError("category_id: a category's id or null")
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise KbError('tags: a list like ["queue:service", "ivr:main/gas"]')
+    return Draft(title, text, category, store.parse_tags(" ".join(tags)))
+
+
+def _api_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description="a JSON object body is needed")
+    return body
+
+
+def _api_saved(article_id: int, status: int = 200):
+    with db.reading() as conn:
+        resp = jsonify(article=_article_json(store.get(conn, article_id)))
+    resp.status_code = status
+    return resp
+
+
+@api_bp.route("/articles", methods=["POST"])
+@requires("kb.view", "kb.edit")
+def api_create():
+    body = _api_body()
+    try:
+        with db.writing() as conn:
+            article_id = store.create(conn, _api_draft(body), g.user.username)
+    except KbError as exc:
+        abort(400, description=str(exc))
+    security.audit("kb_create", body["title"].strip(), article_id=article_id, via="api")
+    return _api_saved(article_id, 201)
+
+
+@api_bp.route("/articles/<int:article_id>", methods=["PUT"])
+@requires("kb.view", "kb.edit")
+def api_save(article_id: int):
+    """A new version (a retired article comes back); `version`: the one the caller started from (409 when
+    another save came in between)."""
+    body = _api_body()
+    based_on, note = body.get("version"), body.get("note", "")
+    if based_on is not None and (isinstance(based_on, bool) or not isinstance(based_on, int)):
+        abort(400, description="version: the version the change starts from (a whole number)")
+    if not isinstance(note, str):
+        abort(400, description="note: text")
+    try:
+        with db.writing() as conn:
+            if store.get(conn, article_id) is None:
+                abort(404, description="no such article")
+            number = store.save(conn, article_id, _api_draft(body), g.user.username, based_on, note[:200])
+    except store.Changed as exc:
+        abort(409, description=str(exc))
+    except KbError as exc:
+        abort(400, description=str(exc))
+    security.audit("kb_save", body["title"].strip(), article_id=article_id, version=number, via="api")
+    return _api_saved(article_id)
+
+
+@api_bp.route("/articles/<int:article_id>/retire", methods=["POST"])
+@requires("kb.view", "kb.edit")
+def api_retire(article_id: int):
+    """Retire: kept with its versions, no longer found by the search or shown beside the pop."""
+    body = request.get_json(silent=True) or {}
+    note = body.get("note", "") if isinstance(body, dict) else ""
+    if not isinstance(note, str):
+        abort(400, description="note: text")
+    try:
+        with db.writing() as conn:
+            if store.get(conn, article_id) is None:
+                abort(404, description="no such article")
+            number = store.retire(conn, article_id, g.user.username, note)
+    except KbError as exc:
+        abort(400, description=str(exc))
+    security.audit("kb_retire", str(article_id), article_id=article_id, version=number, via="api")
+    return _api_saved(article_id)

@@ -288,6 +288,25 @@ class ChandFeed:
         c = await self._app_client()
         return await c.request(app, body, timeout_ms=max(1000, timeout_ms))
 
+    def status(self, wait_s: float = 2.0) -> dict[str, Any]:
+        """chand's `status` now (its engine clock: `time_ms`, `origin_ms`), asked on the app connection.
+        Raises ApiCallError, or FeedUnavailable when chand cannot be reached in time."""
+        loop = self._loop
+        if loop is None or not self.connected:
+            raise FeedUnavailable("not connected to chand")
+        fut = asyncio.run_coroutine_threadsafe(self._status(), loop)
+        try:
+            return fut.result(wait_s)
+        except TimeoutError:
+            fut.cancel()
+            raise FeedUnavailable("chand did not answer in time") from None
+        except (OSError, ConnectionError) as exc:
+            raise FeedUnavailable(f"cannot reach chand: {exc}") from None
+
+    async def _status(self) -> dict[str, Any]:
+        c = await self._app_client()
+        return await c.call("status")
+
     # ---- administration --------------------------------------------------------------------
     def admin_request(self, cmd: str, wait_s: float = 30.0, **args: Any) -> dict[str, Any]:
         """One command with the admin role (``reload``) on a connection of its own.

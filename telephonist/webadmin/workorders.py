@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 
@@ -44,7 +44,19 @@ def wo_config() -> WorkOrderConfig:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    """The platform's now (chand's engine clock, workorders/clock.py), asked once per request; the wall clock,
+    logged, when chand cannot be reached."""
+    if "wo_now" not in g:
+        from telephonist.client import ApiCallError
+        from telephonist.webadmin.livefeed import FeedUnavailable
+        from telephonist.workorders import clock
+        feed = current_app.extensions.get("chand_feed")
+        try:
+            status = feed.status() if feed is not None else None
+            g.wo_now = clock.settle(status, "" if feed is not None else "no chand feed")
+        except (FeedUnavailable, ApiCallError) as exc:
+            g.wo_now = clock.settle(None, str(exc))
+    return g.wo_now
 
 
 def viewer(cfg: WorkOrderConfig) -> store.Viewer:

@@ -1,8 +1,10 @@
-"""`telephonist workorders`: `check` the order types file, `sweep` once (overdue reminders and escalations,
-then the customers' SMS that are due). telephonist-workorders.timer runs the sweep every minute.
+"""`telephonist workorders`: `check` the order types file (and that each follow_up names a dialer campaign),
+`sweep` once (overdue reminders and escalations, closed orders' follow-up calls into their campaigns and the
+campaigns' outcomes onto the customers' timelines, then the reminders' e-mail and SMS and the customers' SMS
+that are due). telephonist-workorders.timer runs the sweep every minute, on chand's clock (workorders/clock.py).
 
-Why a timer and not a loop in a daemon: the sweep is a few queries a minute that need no call, no
-control-API connection and no state between runs; a one-shot unit keeps ivrd and the web console free
+Why a timer and not a loop in a daemon: the sweep is a few queries a minute that need no call and no state
+between runs (it only asks chand the time); a one-shot unit keeps ivrd and the web console free
 of it, and the SMS go through a modem of its own ([sms] device), never the one ivrd holds for voicemail.
 """
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 
 from telephonist.config import load_config
 
@@ -37,6 +39,7 @@ def main(args: argparse.Namespace) -> int:
     path = config_path(os.path.dirname(os.path.abspath(args.config)))
     wo = load(path)                                  # ConfigError: printed with file:line by telephonist.cli
     if args.action == "check":
+        _check_campaigns(cfg.database.url, wo)       # ConfigError: a follow_up naming no dialer campaign
         print(f"{path}: {len(wo.types)} order type(s), {len(wo.units)} unit(s)")
         return 0
     if args.action == "mail":
@@ -45,7 +48,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"telephonist workorders: {path}: [sms] device {wo.sms.device} is ivrd's voicemail modem; "
               "give the work orders a modem of their own", file=sys.stderr)
         return 2
-    result = asyncio.run(run_sweep(cfg.database.url, wo, datetime.now(timezone.utc)))
+    from telephonist.workorders.clock import ask_chand
+    now = asyncio.run(ask_chand(cfg.control.socket))      # the calls' clock; the wall clock when chand is away
+    result = asyncio.run(run_sweep(cfg.database.url, wo, now))
     if args.json:
         print(json.dumps(result))
     else:
@@ -55,9 +60,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def run_sweep(database_url: str, wo, now: datetime) -> dict:
-    """One pass at `now`: the overdue orders, then the SMS (when a modem is configured)."""
+    """One pass at `now`: the overdue orders (reminders, escalations), the follow-up calls, then what is due to be
+    sent: the customers' SMS and the reminders' e-mail and SMS (each channel when it is configured)."""
     from telephonist.storage.database import WRITE, make_engine
-    from telephonist.workorders import sms
+    from telephonist.workorders import followup, notify, sms
     from telephonist.workorders.sweep import sweep
     engine = make_engine(database_url)
     try:
@@ -65,19 +71,54 @@ async def run_sweep(database_url: str, wo, now: datetime) -> dict:
             with engine.connect().execution_options(**WRITE) as conn, conn.begin():
                 return sweep(conn, wo, now)
         r = await asyncio.to_thread(overdue)
+        follow = await asyncio.to_thread(followup.run, engine, wo, now)
         sent = failed = 0
+        senders: dict = {}
+        if wo.mail.host:
+            from telephonist.mail import SmtpSettings, send_mail
+            smtp = SmtpSettings(wo.mail.host, wo.mail.port, wo.mail.sender, wo.mail.starttls, wo.mail.username,
+                                wo.mail.password)
+            senders["mail"] = lambda to, subject, text: send_mail(smtp, to, subject, text)
+        modem = None
         if wo.sms.device:
             from telephonist.config.model import SmsModemConfig
             from telephonist.ivrd.voicemail.sms_modem import SmsModem
             modem = SmsModem(SmsModemConfig(device=wo.sms.device, baud=wo.sms.baud, pin=wo.sms.pin,
                                             smsc=wo.sms.smsc, timeout_s=wo.sms.timeout_s))
-            try:
+            senders["sms"] = lambda to, _subject, text: modem.send(to, text)
+        try:
+            if modem is not None:
                 sent, failed = await sms.send_due(engine, modem.send, wo.sms, now)
-            finally:
+            told, not_told = await notify.send_due(engine, senders, wo, now)
+        finally:
+            if modem is not None:
                 await asyncio.to_thread(modem.close)
-        return {"reminded": r.reminded, "escalated": r.escalated, "sms_sent": sent, "sms_failed": failed}
+        return {"now": now.isoformat(), "reminded": r.reminded, "escalated": r.escalated, "sms_sent": sent,
+                "sms_failed": failed, "follow_ups": follow.queued, "follow_ups_refused": follow.refused,
+                "follow_ups_reported": follow.reported, "notices_sent": told, "notices_failed": not_told}
     finally:
         engine.dispose()
+
+
+def _check_campaigns(database_url: str, wo) -> None:
+    """Every follow_up names a campaign of the dialer's database (ConfigError with file:line otherwise)."""
+    if not any(t.follow_up for t in wo.types.values()):
+        return
+    import sqlalchemy as sa
+
+    from telephonist.config.loader import ConfigError
+    from telephonist.dialer.schema import campaigns
+    from telephonist.storage.database import make_engine
+    from telephonist.workorders.config import campaign_problems
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            names = set(conn.execute(sa.select(campaigns.c.name)).scalars())
+    finally:
+        engine.dispose()
+    problems = campaign_problems(wo, names)
+    if problems:
+        raise ConfigError(problems)
 
 
 def _mail(database_url: str, wo, args: argparse.Namespace) -> int:

@@ -48,6 +48,8 @@ class OrderType:
     fields: tuple[FieldSpec, ...] = ()
     complaint: bool = False             # counted as a complaint in the reports
     sms_on_close: str = ""              # the customer's SMS when the order is closed ("" : none); {number} {type}
+    follow_up: str = ""                 # the dialer campaign a closed order's customer is added to ("" : none)
+    follow_up_line: int = 0             # where follow_up is written (a campaign gone from the database is told there)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,24 @@ class SmsConfig:
 
 
 @dataclass(frozen=True)
+class MailConfig:
+    """The SMTP server of the reminders' and escalations' e-mail ("" host: none are mailed)."""
+    host: str = ""
+    port: int = 25
+    sender: str = "workorders@localhost"
+    starttls: bool = False
+    username: str = ""
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    """How a user (a unit's member or head) is reached with a reminder: e-mail, and SMS on a mobile."""
+    email: str = ""
+    mobile: str = ""
+
+
+@dataclass(frozen=True)
 class WorkOrderConfig:
     types: dict[str, OrderType] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)
@@ -86,6 +106,8 @@ class WorkOrderConfig:
     sms: SmsConfig = field(default_factory=SmsConfig)
     attachments_dir: str = "/var/lib/telephonist/workorders"
     path: str = ""
+    mail: MailConfig = field(default_factory=MailConfig)
+    people: dict[str, Person] = field(default_factory=dict)
 
     def members_of(self, unit_id: str) -> frozenset[str]:
         unit = self.units.get(unit_id)
@@ -153,7 +175,7 @@ def parse(path: str, text: str) -> WorkOrderConfig:
         line = getattr(exc, "lineno", None) or int((re.search(r"line (\d+)", str(exc)) or [0, 1])[1])
         raise ConfigError([Problem(path, line, f"TOML syntax: {exc}")]) from None
     c = _Checker(path, text)
-    c.unknown(doc, ("types", "units", "sweep", "sms", "attachments_dir"), ())
+    c.unknown(doc, ("types", "units", "sweep", "sms", "attachments_dir", "mail", "people"), ())
     units = _units(c, doc)
     types = _types(c, doc, units)
     sweep_doc = c.table(doc, "sweep", ())
@@ -171,9 +193,47 @@ def parse(path: str, text: str) -> WorkOrderConfig:
     attachments = c.value(doc, "attachments_dir", str, (), WorkOrderConfig.attachments_dir)
     if not os.path.isabs(attachments):
         attachments = os.path.join(os.path.dirname(os.path.abspath(path)), attachments)
+    mail, people = _mail(c, doc), _people(c, doc)
     if c.problems:
         raise ConfigError(c.problems)
-    return WorkOrderConfig(types, units, sweep, sms, attachments, os.path.abspath(path))
+    return WorkOrderConfig(types, units, sweep, sms, attachments, os.path.abspath(path), mail, people)
+
+
+def _mail(c: _Checker, doc: dict) -> MailConfig:
+    m = c.table(doc, "mail", ())
+    keys = ("host", "port", "sender", "starttls", "username", "password")
+    c.unknown(m, keys, ("mail",))
+    out = MailConfig(c.value(m, "host", str, ("mail",), ""), c.value(m, "port", int, ("mail",), 25),
+                     c.value(m, "sender", str, ("mail",), MailConfig.sender),
+                     c.value(m, "starttls", bool, ("mail",), False), c.value(m, "username", str, ("mail",), ""),
+                     c.value(m, "password", str, ("mail",), ""))
+    if not 0 < out.port < 65536:
+        c.problem(("mail", "port"), "port: 1-65535")
+    if "@" not in out.sender:
+        c.problem(("mail", "sender"), "sender: an e-mail address")
+    return out
+
+
+_EMAIL = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]{1,190}$")
+_MOBILE = re.compile(r"^\+?[0-9]{5,20}$")
+
+
+def _people(c: _Checker, doc: dict) -> dict[str, Person]:
+    """[people.USERNAME] email = "...", mobile = "...": where reminders and escalations reach a user."""
+    out: dict[str, Person] = {}
+    for name, p in c.table(doc, "people", ()).items():
+        w = ("people", name)
+        if not _USER.match(name) or not isinstance(p, dict):
+            c.problem(w, f"people.{name}: a username with a table {{ email = ..., mobile = ... }}")
+            continue
+        c.unknown(p, ("email", "mobile"), w)
+        email, mobile = c.value(p, "email", str, w, ""), c.value(p, "mobile", str, w, "")
+        if email and not _EMAIL.match(email):
+            c.problem(w + ("email",), f"people.{name}.email: an e-mail address")
+        if mobile and not _MOBILE.match(mobile):
+            c.problem(w + ("mobile",), f"people.{name}.mobile: digits (a leading + allowed)")
+        out[name] = Person(email, mobile)
+    return out
 
 
 def _units(c: _Checker, doc: dict) -> dict[str, Unit]:
@@ -214,7 +274,7 @@ def _types(c: _Checker, doc: dict, units: dict[str, Unit]) -> dict[str, OrderTyp
         if not isinstance(t, dict):
             c.problem(w, "each [[types]] is a table")
             continue
-        c.unknown(t, ("id", "name", "department", "deadline_h", "fields", "complaint", "sms_on_close"), w)
+        c.unknown(t, ("id", "name", "department", "deadline_h", "fields", "complaint", "sms_on_close", "follow_up"), w)
         tid = c.value(t, "id", str, w, "")
         if not _ID.match(tid):
             c.problem(w + ("id",), "id: 1-32 of a-z 0-9 _ - (a letter or digit first)")
@@ -239,8 +299,33 @@ def _types(c: _Checker, doc: dict, units: dict[str, Unit]) -> dict[str, OrderTyp
                                {p: float(deadline.get(p, 24)) for p in PRIORITIES}
                                if all(isinstance(deadline.get(p), (int, float)) for p in PRIORITIES) else {},
                                _fields(c, t, w), c.value(t, "complaint", bool, w, False),
-                               c.value(t, "sms_on_close", str, w, ""))
+                               c.value(t, "sms_on_close", str, w, ""), _follow_up(c, t, w),
+                               key_line(c.text, w + ("follow_up",)) if "follow_up" in t else 0)
     return types
+
+
+def _follow_up(c: _Checker, t: dict, w: tuple) -> str:
+    """follow_up = { campaign = "NAME" }: the dialer campaign (its name) a closed order's customer goes to."""
+    if "follow_up" not in t:
+        return ""
+    f = c.value(t, "follow_up", dict, w, None)
+    if f is None:
+        return ""
+    c.unknown(f, ("campaign",), w + ("follow_up",))
+    name = c.value(f, "campaign", str, w + ("follow_up",), "")
+    if not 0 < len(name.strip()) <= 64:
+        c.problem(w + ("follow_up",), 'follow_up = { campaign = "NAME" }: the name of a dialer campaign '
+                                      '(1-64 characters)')
+        return ""
+    return name.strip()
+
+
+def campaign_problems(cfg: WorkOrderConfig, campaigns: set[str]) -> list[Problem]:
+    """The order types whose follow_up names no campaign of the dialer (`campaigns`: the names there are)."""
+    return [Problem(cfg.path, t.follow_up_line or 1,
+                    f"types {t.id}: follow_up campaign {t.follow_up!r} is no dialer campaign"
+                    f" (campaigns: {', '.join(sorted(campaigns)) or 'none'})")
+            for t in cfg.types.values() if t.follow_up and t.follow_up not in campaigns]
 
 
 def _fields(c: _Checker, t: dict, w: tuple) -> tuple[FieldSpec, ...]:

@@ -8,6 +8,9 @@ wo_history      every move, comment, assignment, reminder and escalation of an o
 wo_attachments  a photo or file uploaded into the attachments folder, or a reference to a call's
                 recording (a call leg) or a fax
 wo_sms          the customers' SMS waiting for the modem, and what became of each
+wo_followups    (wo02) a closed order's follow-up call: the dialer campaign and record it went to, and the
+                campaign's outcome once it is on the customer's timeline
+wo_notices      (wo02) a reminder's or escalation's e-mail or SMS to a member or head, until it is sent
 """
 from __future__ import annotations
 
@@ -92,3 +95,38 @@ sms = Table(
     Column("gave_up", Integer, nullable=False, server_default="0"),
 )
 Index("ix_wo_sms_pending", sms.c.sent_at, sms.c.next_try_at)
+
+followups = Table(
+    "wo_followups", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("wo_orders.id", ondelete="CASCADE"), nullable=False),
+    Column("campaign", String(64), nullable=False),            # the campaign's name, as workorders.toml says it
+    Column("record_id", Integer),                              # dl_records.id (none: not added, see state)
+    Column("state", String(16), nullable=False),               # queued | reported | no_campaign | no_number
+    Column("queued_at", UTCDateTime(), nullable=False),
+    Column("outcome", String(16)),                             # the record's last outcome (answered, no_answer ...)
+    Column("result", Text),                                    # what the campaign's flow concluded (a survey key ...)
+    Column("reported_at", UTCDateTime()),                      # when it went on the timeline and into the history
+)
+Index("ix_wo_followups_order", followups.c.order_id)
+Index("ix_wo_followups_state", followups.c.state)
+
+notices = Table(
+    "wo_notices", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("wo_orders.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),                # remind | escalate
+    Column("channel", String(8), nullable=False),              # mail | sms
+    Column("username", String(64), nullable=False),            # who it is for
+    Column("address", String(256), nullable=False),            # their e-mail address or mobile number
+    Column("subject", Text, nullable=False, server_default=""),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("next_try_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("gave_up", Integer, nullable=False, server_default="0"),
+)
+Index("ix_wo_notices_pending", notices.c.sent_at, notices.c.next_try_at)
+Index("ix_wo_notices_order", notices.c.order_id)

@@ -117,3 +117,20 @@ def test_articles_for_a_call_come_by_its_ivr_path_then_its_queue(engine):
         shown = store.for_call(conn, "gas", ["main/start", "main/reading"])
         assert [(a["id"], a["why"]) for a in shown] == [(meter, "ivr:main/reading"), (card, "queue:gas")]
         assert store.for_call(conn, "", []) == []
+
+
+def test_a_retired_article_keeps_its_versions_and_is_no_longer_found_until_saved_again(engine):
+    meter, card = _add(engine, METER, CARD)
+    with engine.begin() as conn:
+        assert store.retire(conn, meter, "editor", "replaced by the new meters") == 2
+        with pytest.raises(KbError, match="retired already"):
+            store.retire(conn, meter, "editor")
+    assert _found(engine, "读数异常") == [] and _found(engine, "补办 IC卡") == [card]
+    with engine.connect() as conn:
+        assert [h["note"] for h in store.history(conn, meter)] == ["retired: replaced by the new meters", ""]
+        assert [a["id"] for a in store.listing(conn, None, 10, 0)[1]] == [card]
+        assert [a["id"] for a in store.for_call(conn, "gas", ["main/reading"])] == [card]
+        assert store.get(conn, meter)["retired_at"] is not None              # kept, readable
+    with engine.begin() as conn:
+        assert store.save(conn, meter, METER, "editor", based_on=2) == 3
+    assert _found(engine, "读数异常") == [meter]

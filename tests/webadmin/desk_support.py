@@ -140,13 +140,15 @@ class DeskSite:
 
 @asynccontextmanager
 async def desk_site(tmp_path, queues: str = QUEUES, agents: str = AGENTS,
-                    hotline: Callable[[Any], Hotline] = desk_hotline, **acd_kw: Any) -> AsyncIterator[DeskSite]:
+                    hotline: Callable[[Any], Hotline] = desk_hotline, record: bool | None = None,
+                    **acd_kw: Any) -> AsyncIterator[DeskSite]:
     """queues, agents: the ACD's TOML; hotline: makes the IVR in front (desk_hotline, insurance_hotline);
-    acd_kw: more of running_acd's arguments (an [acd] text, trunk groups ...)."""
+    record: chand records the hotline's calls whole (for a reviewer to listen to); acd_kw: more of
+    running_acd's arguments (an [acd] text, trunk groups, sim numbers ...)."""
     line = hotline(tmp_path)
     (tmp_path / "recordings").mkdir(exist_ok=True)
     async with running_acd(tmp_path, queues, agents, clock=Clock.REALTIME,
-                           routes=[Route("ivr:", dialled=line.number)], **acd_kw) as acd:
+                           routes=[Route("ivr:", dialled=line.number, record=record)], **acd_kw) as acd:
         db_url = f"sqlite:///{tmp_path / 'telephonist.db'}"
         services = IvrServices(settings=line.ivrd, database_url=db_url, prompts_dir=line.prompts_dir,
                                recordings_dir=str(tmp_path / "recordings"), state_dir=str(tmp_path))

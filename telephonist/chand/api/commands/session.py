@@ -55,7 +55,7 @@ def status(board, sess, msg):
     now = board.now()
     st = board.engine.stats()
     return {
-        "node": board.node, "time_ms": now,
+        "node": board.node, "time_ms": now, "origin_ms": board.origin_ms,
         "lines": [ln.describe(now) for ln in board.lines.values()],
         "spans": [dict(name=name, **info, **dahdi_status(board, info)) for name, info in board.spans.items()],
         "trunk_groups": [{"name": g.name, "hunting": g.hunting, "lines": [ln.name for ln in g.lines]}
