@@ -22,13 +22,10 @@ transfer: the transferee's desk reads the same attempt.
 """
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from datetime import UTC, datetime
 from typing import Any
-from xml.etree import ElementTree
 
 import sqlalchemy as sa
 
@@ -42,7 +39,6 @@ MAX_TEXT = 2000
 MAX_ANSWER = 500
 HEADERS = {"id": ("id", "编号"), "question": ("question", "问题"), "field": ("field", "字段"),
            "answer": ("answer", "答案"), "next": ("next", "下一题"), "result": ("result", "结果")}
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 class ScriptError(DialerError):
@@ -143,12 +139,13 @@ def to_table(body: dict[str, Any]) -> str:
 
 def read_file(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
     """(header, rows) of a script file: .txt / .csv (like a list's), .xlsx (first sheet), .docx (first table)."""
-    if filename.lower().endswith(".docx"):
-        return _read_docx(data)
     from telephonist.dialer.lists import read_table
-    if filename.lower().endswith((".txt", ".csv", ".xlsx")):
+    if not filename.lower().endswith((".txt", ".csv", ".xlsx", ".docx")):
+        raise ScriptError(["a script is a .txt, .csv, .xlsx or .docx file"])
+    try:
         return read_table(filename, data)
-    raise ScriptError(["a script is a .txt, .csv, .xlsx or .docx file"])
+    except DialerError as exc:
+        raise ScriptError([str(exc)]) from None
 
 
 def read_text(text: str) -> tuple[list[str], list[list[str]]]:
@@ -157,23 +154,6 @@ def read_text(text: str) -> tuple[list[str], list[list[str]]]:
     rows = [r for r in rows if any(r)]
     if not rows:
         raise ScriptError(["script:1: the script is empty"])
-    return rows[0], rows[1:]
-
-
-def _read_docx(data: bytes) -> tuple[list[str], list[list[str]]]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            root = ElementTree.fromstring(z.read("word/document.xml"))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
-        raise ScriptError([f"the .docx file cannot be read: {exc}"]) from None
-    table = root.find(f".//{W}tbl")
-    if table is None:
-        raise ScriptError(["the .docx file has no table (the script is its first table)"])
-    rows = [["".join(t.text or "" for t in tc.iter(f"{W}t")).strip() for tc in tr.findall(f"{W}tc")]
-            for tr in table.findall(f"{W}tr")]
-    rows = [r for r in rows if any(r)]
-    if not rows:
-        raise ScriptError(["the .docx file's table is empty"])
     return rows[0], rows[1:]
 
 

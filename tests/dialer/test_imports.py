@@ -2,12 +2,10 @@
 import-scheduled`): the mapping and custom fields as for CSV, duplicates found, files moved to done/ or
 failed/ with a report, a query run again adding only its new rows, and [[dialer.imports]] checked with
 file:line. On SQLite and PostgreSQL (the campaign's database; the query's source is an SQLite file)."""
-import io
 import json
 import os
 import sqlite3
 import textwrap
-import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -19,25 +17,13 @@ from telephonist.dialer.lists import import_rows, read_table
 from telephonist.dialer.sources import read_query
 from telephonist.dialer.store import DialerError, DialerStore
 from telephonist.storage import migrate
+from tests.dialer.word import word_file
 
 STRATEGY = {"windows": {"default": {"hours": {"mon-sun": "00:00-24:00"}}}}
-W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
-def docx(rows: list[list[str]], text_before: str = "账单通知名单") -> bytes:
-    """A Word document with a paragraph and one table (what Word writes, reduced to what a reader needs)."""
-    def cell(v: str) -> str:
-        runs = "".join(f"<w:p><w:r><w:t>{part}</w:t></w:r></w:p>" for part in v.split("\n")) if v else "<w:p/>"
-        return f"<w:tc><w:tcPr/>{runs}</w:tc>"
-    table = "".join("<w:tr>" + "".join(cell(v) for v in r) + "</w:tr>" for r in rows)
-    body = (f'<?xml version="1.0" encoding="UTF-8"?><w:document {W}><w:body><w:p><w:r><w:t>{text_before}</w:t>'
-            f"</w:r></w:p><w:tbl>{table}</w:tbl></w:body></w:document>")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-                   'package/2006/content-types"/>')
-        z.writestr("word/document.xml", body)
-    return buf.getvalue()
+def docx(rows: list[list[str]]) -> bytes:
+    return word_file(rows, text_before="账单通知名单")
 
 
 @pytest.fixture
@@ -73,10 +59,8 @@ def test_a_word_table_is_a_list(store):
     assert (report.added, report.duplicates, report.rejected) == (2, [(4, "13800000001")], [(5, "no usable phone number")])
     assert records(store, cid) == {"张三": {"phones": ["13800000001"], "fields": {"金额": "215.60"}, "type": "vip"},
                                    "李四": {"phones": ["13800000002"], "fields": {"金额": "多行\n备注"}, "type": "default"}}
-    no_table = io.BytesIO()
-    with zipfile.ZipFile(no_table, "w") as z:
-        z.writestr("word/document.xml", f"<w:document {W}><w:body><w:p/></w:body></w:document>")
-    for bad, why in ((b"not a zip", "cannot be read"), (no_table.getvalue(), "no table"), (docx([]), "empty")):
+    for bad, why in ((b"not a zip", "cannot be read"), (word_file(None, "no table here"), "no table"),
+                     (docx([]), "empty"), (docx([["", ""]]), "empty")):
         with pytest.raises(DialerError, match=why):
             read_table("x.docx", bad)
 

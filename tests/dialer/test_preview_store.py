@@ -4,7 +4,6 @@ an attempt with its agent and the script it starts on; outcome codes end it by t
 table (.txt, .xlsx, .docx) with every problem by line, walked with branches, going back, pause; answers in the
 export; edits raise the version while an attempt keeps its own."""
 import io
-import zipfile
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -18,6 +17,7 @@ from telephonist.dialer.preview import PreviewError
 from telephonist.dialer.results import export_rows
 from telephonist.dialer.store import DialerStore
 from telephonist.storage import migrate
+from tests.dialer.word import word_file
 from tests.support.database import schema_drift
 
 STRATEGY = {"windows": {"default": {"time_zone": "Asia/Shanghai", "hours": {"mon-sun": "08:00-20:00"}}},
@@ -142,27 +142,13 @@ def test_an_appointment_goes_first_to_the_same_agent(store):
         appointments.parse_time("tomorrow")
 
 
-def docx(rows: list[list[str]]) -> bytes:
-    """A minimal Word file whose body is one table."""
-    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    cells = "".join("<w:tr>" + "".join(f"<w:tc><w:p><w:r><w:t>{c}</w:t></w:r></w:p></w:tc>" for c in r) + "</w:tr>"
-                    for r in rows)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-                   'package/2006/content-types"/>')
-        z.writestr("word/document.xml", f'<?xml version="1.0"?><w:document xmlns:w="{w}"><w:body><w:tbl>{cells}'
-                   '</w:tbl></w:body></w:document>')
-    return buf.getvalue()
-
-
 def test_scripts_from_txt_xlsx_docx_walked_and_exported(store):
     body = scripts.from_table(*scripts.read_text(SCRIPT))
     assert [q["id"] for q in body["questions"]] == ["q1", "q2", "q3"]
     assert scripts.from_table(*scripts.read_text(scripts.to_table(body))) == body      # the editor's text round-trips
     table = [["编号", "问题", "字段", "答案", "下一题", "结果"], ["q1", "满意吗?", "happy", "是", "end", "ok"],
              ["", "", "", "否", "end", "refused"]]
-    zh = scripts.from_table(*scripts.read_file("s.docx", docx(table)))
+    zh = scripts.from_table(*scripts.read_file("s.docx", word_file(table)))
     book = openpyxl.Workbook()
     for row in table:
         book.active.append(row)
@@ -175,7 +161,7 @@ def test_scripts_from_txt_xlsx_docx_walked_and_exported(store):
     assert bad.value.problems == ["s.txt:3: question q1 is there already (line 2)",
                                   "s.txt:2: goes to question 'q9', which is not in the script"]
     with pytest.raises(scripts.ScriptError, match="no table"):
-        scripts.read_file("s.docx", _docx_without_table())
+        scripts.read_file("s.docx", word_file(None, "no table"))
 
     sid = scripts.save(store.engine, "renewal", body, "lead", "the renewal call")
     assert [s["name"] for s in scripts.search(store.engine, "better")] == ["renewal"]      # a question's text
@@ -211,9 +197,3 @@ def test_scripts_from_txt_xlsx_docx_walked_and_exported(store):
     assert rows[0][-2:] == ["happy", "offer"] and rows[1][-2:] == ["yes", "yes"]
 
 
-def _docx_without_table() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-                   'wordprocessingml/2006/main"><w:body><w:p/></w:body></w:document>')
-    return buf.getvalue()
