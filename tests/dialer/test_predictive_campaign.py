@@ -91,7 +91,7 @@ async def until(desk, enough) -> None:
 async def test_a_low_measured_answer_rate_makes_it_dial_ahead_of_the_ready_agent(tmp_path):
     write_message(tmp_path)
     busy = "".join(f"b{i},1370000{i:04d}\n" for i in range(40))        # measured first: nobody answers
-    people = "".join(f"p{i},1380000{i:04d}\n" for i in range(6))
+    people = "".join(f"p{i},1380000{i:04d}\n" for i in range(5))
     async with running_acd(tmp_path, QUEUES, AGENTS, trunk_groups=[TrunkGroupSpec("out", ["callers/*"])],
                            numbers=[NumberBehaviour("137*", "busy"),
                                     NumberBehaviour("138*", "answer", after_rings=2)]) as acd:
@@ -106,7 +106,7 @@ async def test_a_low_measured_answer_rate_makes_it_dial_ahead_of_the_ready_agent
             failed = sum(1 for b in bodies if b.get("kind") == "outcome" and b.get("outcome") == "busy")
             people = sum(1 for b in bodies if (b.get("kind") == "outcome" and b.get("outcome") == "abandoned")
                          or (b.get("kind") == "call_answered" and str(b.get("call_id")).startswith("dl-")))
-            return failed == 40 and people == 6
+            return failed == 40 and people == 5
         await until(acd.desk, settled)
         attempts = acd.rows("SELECT number, outcome, claimed_at FROM dl_attempts ORDER BY id")
         passes: dict = {}
