@@ -326,10 +326,8 @@ class DialerService:
         key = f"c{camp.id}:{claim.call_id}"
         if camp.mode in AGENT_CAMPAIGNS:
             self.handed[key] = self.now_ms
-        if camp.mode == "predictive":                 # no agent by the wait limit (from the answer): back to us
-            waited = self.now_ms - (live.answered_ms if live.answered_ms is not None else self.now_ms)
-            data |= {"wait_limit_ms": max(200, camp.strategy.wait_limit_ms - waited),
-                     "on_wait_limit": f"app:{self.c.app}:{ABANDON_TARGET}"}
+        if camp.mode == "predictive":   # no agent by the wait limit (from the greeting's end): back to us
+            data |= {"wait_limit_ms": camp.strategy.wait_limit_ms, "on_wait_limit": f"app:{self.c.app}:{ABANDON_TARGET}"}
         try:
             await self.c.call("handoff", chan=chan, app=app, reason="campaign", data=data)
         except ApiCallError as exc:                    # the flow's or queue's application is not there
