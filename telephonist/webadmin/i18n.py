@@ -269,3 +269,5 @@ from telephonist.webadmin.i18n_kb import ZH_KB  # noqa: E402  (knowledge base, n
 ZH.update({k: v for k, v in ZH_KB.items() if k not in ZH})
 from telephonist.webadmin.i18n_dialer import ZH_DIALER  # noqa: E402  (the campaign pages' own catalogue)
 ZH.update({k: v for k, v in ZH_DIALER.items() if k not in ZH})
+from telephonist.webadmin.i18n_pred import ZH_PRED  # noqa: E402  (predictive campaigns)
+ZH.update({k: v for k, v in ZH_PRED.items() if k not in ZH})
