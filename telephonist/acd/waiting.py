@@ -81,6 +81,15 @@ class WaitingRoom:
             return own
         return self.queues[caller.queue].max_wait_s * 1000
 
+    async def _rearm_wait_limit(self, caller: Caller) -> None:
+        """A caller back in line after an agent's phone rang unanswered: its wait limit's timer (which fired, and
+        was ignored, while the phone rang) runs again for what is left of it, at least a moment."""
+        limit_ms = self._wait_limit_ms(caller)
+        if limit_ms and caller.state == CallerState.WAITING:
+            self._cancel_timer(caller.timeout_timer)
+            caller.timeout_timer = await self._timer(max(1, limit_ms - (self.now_ms - caller.entered_ms)),
+                                                     "timeout", caller.call_id)
+
     def _timeout_target(self, caller: Caller) -> str:
         """Where a caller goes at its wait limit: the handoff data's `on_wait_limit` ("app:NAME:TARGET", back to
         the application that handed it, e.g. the dialer's abandoned-call message) or the queue's on_timeout."""

@@ -118,3 +118,28 @@ async def test_a_low_measured_answer_rate_makes_it_dial_ahead_of_the_ready_agent
         outcomes = [a["outcome"] for a in attempts if a["number"].startswith("138")]
         assert outcomes.count("answered") >= 1 and set(outcomes) <= {"answered", "abandoned"}
         store.close()
+
+
+async def test_an_agent_whose_phone_rings_unanswered_leaves_the_customer_to_the_message(tmp_path):
+    """The wait limit passes while the agent's phone rings; nobody lifts it: once the ACD takes the customer
+    back in line, the limit is over, and the customer hears the message all the same."""
+    write_message(tmp_path)
+    queues = QUEUES + "ring_timeout_s = 5\n"
+    async with running_acd(tmp_path, queues, AGENTS, trunk_groups=[TrunkGroupSpec("out", ["callers/*"])],
+                           numbers=[NumberBehaviour("138*", "answer", after_rings=1)]) as acd:
+        t = acd.tester
+        for i in range(8):
+            await t.call("sim.take", far=f"callers/{i + 1}~far")
+        store, cid, dialer = await campaign(acd, tmp_path, "甲,13800000001\n")
+        await acd.desk.call("subscribe", lines=False, topics=["queue", "dialer"])
+        await dialer.start()
+        m = t.mark()
+        await acd.login("1001", "8001")
+        await t.wait_for("far", far=acd.phone("8001"), what="ringing", since=m)      # the agent's phone rings ...
+        heard = await t.wait_for(lambda e: e.get("event") == "far" and e["far"].startswith("callers/")
+                                 and e.get("what") == "dtmf", since=m)                # ... and is never lifted
+        assert heard["digit"] == "9"
+        await acd.desk.wait_for(published("outcome", outcome="abandoned"), since=0)
+        assert acd.rows("SELECT outcome FROM dl_attempts") == [{"outcome": "abandoned"}]
+        assert acd.rows("SELECT outcome FROM acd_calls") == [{"outcome": "timeout"}]
+        store.close()
