@@ -10,6 +10,10 @@ and only then dials, with chand call id "dl-<attempt>": whatever the moment a di
 (`reconcile`) finds each claimed attempt and settles it from chand's call records and ivrd's sessions,
 never dialling it again.
 
+A predictive campaign (predictive.py, measure.py) dials ahead of its agents; the answered customer no agent
+takes within the campaign's wait limit is handed back by the ACD and hears the abandoned-call message
+(abandon.py).
+
 Time is the engine's: `now()` is the wall time the engine time stands for (`origin` + engine ms), so a
 simulated clock runs the windows and the intervals as fast as the calls.
 """
@@ -27,6 +31,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from telephonist.client import ApiCallError, Client
+from telephonist.dialer.abandon import ABANDON_TARGET, AbandonedCalls, Waiting
 from telephonist.dialer.attempt import AttemptState, BadTransition, advance
 from telephonist.dialer.measure import AgentCycles, CampaignMeasures
 from telephonist.dialer.pacing import PaceInputs, calls_to_place
@@ -41,7 +46,6 @@ DO_NOT_CALL_RESULTS = ("dnc", "do_not_call")
 LINES_BUSY_RETRY_MS = 2_000      # every line of the trunk group taken (by other calls): look again this soon
 HANDED_FOR_MS = 60_000            # progressive: an answered call handed to the queue holds an agent this long at most
 AGENT_CAMPAIGNS = ("progressive", "predictive")    # modes whose answered calls go to an ACD queue
-ABANDON_TARGET = "abandon"        # predictive: what the ACD hands back at the wait limit (the dialer's message)
 AGENT_BUSY = AgentCycles.BUSY
 
 
@@ -57,14 +61,6 @@ class Live:
     answered_ms: int | None = None  # engine ms the customer answered
 
 
-@dataclass
-class Waiting:
-    """Predictive: an answered customer handed to the queue, no agent's yet (the wait limit runs)."""
-    attempt_id: int
-    campaign: Campaign
-    number: str
-
-
 def outcome_of(disposition: str, cause: str) -> str:
     """A failed dial's outcome: busy, no_answer, sit (the number is empty or wrong: SIT tones on an analog line,
     Q.850 cause "1 unallocated" or "3 no_route" on a digital one), failed."""
@@ -74,7 +70,7 @@ def outcome_of(disposition: str, cause: str) -> str:
     return "sit" if name in ("unallocated", "no_route") else "failed"
 
 
-class DialerService:
+class DialerService(AbandonedCalls):
     def __init__(self, client: Client, store: DialerStore, origin: datetime | None = None, tick_s: int = 60,
                  ivr_app: str = "ivr", queue_app: str = "queue", starts_at: datetime | None = None) -> None:
         """origin: the wall time engine time 0 stands for; starts_at: the wall time the start stands for (a
@@ -416,44 +412,6 @@ class DialerService:
             w = self.waiting.pop(str(body.get("call_id")), None)
             if w is not None:                          # predictive: the customer hung up before an agent came
                 await self._abandoned(w, "hung_up")
-
-    # ---- predictive: the answered customer no agent took ------------------------------------------------------
-    async def _on_offer(self, ev: dict[str, Any]) -> None:
-        """The ACD hands back an answered customer of a predictive campaign at its wait limit (no agent was
-        free): the campaign's message, then the hang-up. Anything else handed to the dialer is hung up."""
-        self._clock(ev.get("time_ms"))
-        chan, call_id = ev["chan"], str(ev.get("call_id") or "")
-        w = self.waiting.pop(call_id, None)
-        for key in [k for k in self.handed if k.endswith(f":{call_id}")]:
-            del self.handed[key]
-        if w is None or ev.get("target") != ABANDON_TARGET:
-            log.warning("event=dialer_unexpected_offer chan=%s call_id=%s target=%s", chan, call_id, ev.get("target"))
-            await self._quiet_hangup(chan)
-            return
-        try:
-            reply = await self.c.call("play", chan=chan, items=[w.campaign.strategy.abandon_prompt])
-            self.abandoning[chan] = reply["playback"]
-        except ApiCallError as exc:                    # no such prompt: the customer is not kept on a silent line
-            log.error("event=dialer_abandon_prompt_failed campaign=%s prompt=%s error=%s", w.campaign.name,
-                      w.campaign.strategy.abandon_prompt, exc)
-            await self._quiet_hangup(chan)
-        await self._abandoned(w, "message")
-
-    async def _on_play_done(self, ev: dict[str, Any]) -> None:
-        self._clock(ev.get("time_ms"))
-        if self.abandoning.get(ev.get("chan", "")) == ev.get("playback"):
-            del self.abandoning[ev["chan"]]
-            await self._quiet_hangup(ev["chan"])
-
-    async def _abandoned(self, w: Waiting, how: str) -> None:
-        m = self.measures.get(w.campaign.id)
-        if m is not None:
-            m.abandoned(self._today(w.campaign))
-        state = await asyncio.to_thread(self.store.abandoned, w.attempt_id, self.now())
-        log.info("event=dialer_outcome campaign=%s attempt=%d number=%s outcome=abandoned how=%s record=%s",
-                 w.campaign.name, w.attempt_id, w.number, how, state and state.value)
-        await self._publish("outcome", campaign=w.campaign.name, attempt=w.attempt_id, number=w.number,
-                            outcome="abandoned", how=how)
 
     async def _result(self, attempt_id: int, result: str) -> None:
         await asyncio.to_thread(self.store.result, attempt_id, result, self.now(),
