@@ -76,6 +76,8 @@ class Ringing:
         if caller.state == CallerState.OFFERED and not caller.offered_to and caller.call_id in self.callers:
             caller.state = CallerState.CALLBACK if caller.chan is None else CallerState.WAITING
             self.dispatcher.enqueue(caller, self.now_ms)
+            if caller.state == CallerState.WAITING:
+                self._spawn(self._rearm_wait_limit(caller))    # its limit may have passed while the phone rang
             self.match()
 
     async def _on_answered(self, ev: dict[str, Any]) -> None:

@@ -175,7 +175,7 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
         elif what == "timeout":
             caller = self.callers.get(whose)
             if caller is not None and caller.state == CallerState.WAITING and caller.timeout_timer == ev["timer"]:
-                await self._leave(caller, "timeout", self.queues[caller.queue].on_timeout)
+                await self._leave(caller, "timeout", self._timeout_target(caller))
         elif what == "announce":
             caller = self.callers.get(whose)
             if caller is not None and caller.state == CallerState.WAITING and caller.announce_timer == ev["timer"]:

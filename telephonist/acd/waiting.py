@@ -57,12 +57,13 @@ class WaitingRoom:
                 entered_at=self.wall(caller.entered_ms)))
         await self.store.waiting_put(self._waiting_row(caller))
         if queue.when_empty == "leave" and not self._anyone_for(queue.name):
-            await self._leave(caller, "timeout", queue.on_timeout)
+            await self._leave(caller, "timeout", self._timeout_target(caller))
             return
         if caller.chan:
             await self._music(caller)
-        if queue.max_wait_s:
-            caller.timeout_timer = await self._timer(queue.max_wait_s * 1000 - (self.now_ms - caller.entered_ms),
+        limit_ms = self._wait_limit_ms(caller)
+        if limit_ms:
+            caller.timeout_timer = await self._timer(max(1, limit_ms - (self.now_ms - caller.entered_ms)),
                                                      "timeout", caller.call_id)
         if queue.announce_every_s:
             caller.announce_timer = await self._timer(queue.announce_every_s * 1000, "announce", caller.call_id)
@@ -76,6 +77,30 @@ class WaitingRoom:
         self.publish("caller_joined", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
                                        "position": self.dispatcher.position(caller), "priority": caller.priority})
         self.match()
+
+    def _wait_limit_ms(self, caller: Caller) -> int:
+        """How long the caller waits for an agent before it leaves: the queue's max_wait_s, or the limit its
+        handoff data sets for this one call (`wait_limit_ms`: the dialer's predictive campaigns, whose answered
+        customers must hear a message within 2 s when no agent takes them)."""
+        own = caller.data.get("wait_limit_ms")
+        if isinstance(own, int) and not isinstance(own, bool) and own > 0:
+            return own
+        return self.queues[caller.queue].max_wait_s * 1000
+
+    async def _rearm_wait_limit(self, caller: Caller) -> None:
+        """A caller back in line after an agent's phone rang unanswered: its wait limit's timer (which fired, and
+        was ignored, while the phone rang) runs again for what is left of it, at least a moment."""
+        limit_ms = self._wait_limit_ms(caller)
+        if limit_ms and caller.state == CallerState.WAITING:
+            self._cancel_timer(caller.timeout_timer)
+            caller.timeout_timer = await self._timer(max(1, limit_ms - (self.now_ms - caller.entered_ms)),
+                                                     "timeout", caller.call_id)
+
+    def _timeout_target(self, caller: Caller) -> str:
+        """Where a caller goes at its wait limit: the handoff data's `on_wait_limit` ("app:NAME:TARGET", back to
+        the application that handed it, e.g. the dialer's abandoned-call message) or the queue's on_timeout."""
+        own = caller.data.get("on_wait_limit")
+        return own if isinstance(own, str) and own.startswith("app:") else self.queues[caller.queue].on_timeout
 
     @staticmethod
     def _priority(queue, data: dict[str, Any]) -> int:
@@ -182,6 +207,8 @@ class WaitingRoom:
                 data["node"] = node
             await self._quietly(self.c.call("handoff", chan=caller.chan, app=f"{kind}:{flow}", reason=outcome,
                                             data=data))
+        elif kind == "app":                       # back to an application ("app:dialer:abandon"), with the data
+            await self._quietly(self.c.call("handoff", chan=caller.chan, app=rest, reason=outcome, data=data))
         elif kind == "voicemail":                 # ivrd's built-in voicemail flow (flow_loader.py)
             await self._quietly(self.c.call("handoff", chan=caller.chan, app="ivr:voicemail", reason=outcome,
                                             data={**data, "flow": "voicemail", "mailbox": rest}))

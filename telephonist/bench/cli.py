@@ -17,6 +17,8 @@ BENCHES = {
     "crm": ("telephonist.bench.crm_bench",
             "the screen pop's customer lookup by number: 1,000,000 customers, 5,000,000 timeline entries"),
     "kb": ("telephonist.bench.kb_bench", "knowledge-base search p99 over 100,000 articles (Chinese and English)"),
+    "dialer": ("telephonist.bench.dialer_bench",
+               "predictive against progressive end to end on the lockstep clock (50 agents, 8 simulated hours)"),
 }
 
 

@@ -10,6 +10,10 @@ and only then dials, with chand call id "dl-<attempt>": whatever the moment a di
 (`reconcile`) finds each claimed attempt and settles it from chand's call records and ivrd's sessions,
 never dialling it again.
 
+A predictive campaign (predictive.py, measure.py) dials ahead of its agents; the answered customer no agent
+takes within the campaign's wait limit is handed back by the ACD and hears the abandoned-call message
+(abandon.py).
+
 Time is the engine's: `now()` is the wall time the engine time stands for (`origin` + engine ms), so a
 simulated clock runs the windows and the intervals as fast as the calls.
 """
@@ -20,14 +24,18 @@ import functools
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from telephonist.client import ApiCallError, Client
+from telephonist.dialer.abandon import ABANDON_TARGET, AbandonedCalls, Waiting
 from telephonist.dialer.attempt import AttemptState, BadTransition, advance
+from telephonist.dialer.measure import AgentCycles, CampaignMeasures
 from telephonist.dialer.pacing import PaceInputs, calls_to_place
+from telephonist.dialer.predictive import PredictiveInputs, decide
 from telephonist.dialer.store import MEDIA, Campaign, Claim, DialerStore, attempt_of
 from telephonist.dialer.strategy import may_call, next_opening
 
@@ -37,6 +45,8 @@ RING_MS = 30_000                  # how long a customer's phone rings before it 
 DO_NOT_CALL_RESULTS = ("dnc", "do_not_call")
 LINES_BUSY_RETRY_MS = 2_000      # every line of the trunk group taken (by other calls): look again this soon
 HANDED_FOR_MS = 60_000            # progressive: an answered call handed to the queue holds an agent this long at most
+AGENT_CAMPAIGNS = ("progressive", "predictive")    # modes whose answered calls go to an ACD queue
+AGENT_BUSY = AgentCycles.BUSY
 
 
 @dataclass
@@ -47,6 +57,8 @@ class Live:
     state: AttemptState
     chan: str = ""
     detecting: bool = False         # answered; answering-machine detection runs before the hand-off
+    dialled_ms: int = 0             # engine ms chand was asked to dial
+    answered_ms: int | None = None  # engine ms the customer answered
 
 
 def outcome_of(disposition: str, cause: str) -> str:
@@ -58,7 +70,7 @@ def outcome_of(disposition: str, cause: str) -> str:
     return "sit" if name in ("unallocated", "no_route") else "failed"
 
 
-class DialerService:
+class DialerService(AbandonedCalls):
     def __init__(self, client: Client, store: DialerStore, origin: datetime | None = None, tick_s: int = 60,
                  ivr_app: str = "ivr", queue_app: str = "queue", starts_at: datetime | None = None) -> None:
         """origin: the wall time engine time 0 stands for; starts_at: the wall time the start stands for (a
@@ -72,11 +84,15 @@ class DialerService:
         self.now_ms = 0
         self.live: dict[int, Live] = {}                # attempt id -> what is out
         self.handed: dict[str, int] = {}               # progressive: call id -> engine ms it went to the queue
+        self.waiting: dict[str, Waiting] = {}           # predictive: call id -> answered, with no agent yet
+        self.abandoning: dict[str, str] = {}            # chan -> playback of the abandoned-call message
+        self.measures: dict[int, CampaignMeasures] = {}  # campaign id -> what it measured of itself
+        self.cycles = AgentCycles()                     # how long a call takes an agent, per queue
         self.timer: int | None = None
         self.passes = 0
         self.started = asyncio.Event()     # set once the start's reconcile and first pass are done
         self.lock = asyncio.Lock()
-        for kind in ("answered", "amd", "dial_failed", "ended", "timer", "published"):
+        for kind in ("answered", "amd", "dial_failed", "ended", "timer", "published", "offer", "play_done"):
             client.on(kind, getattr(self, f"_on_{kind}"))
         client.serve_requests(self._on_request)
 
@@ -156,7 +172,8 @@ class DialerService:
         free = _free_lines(status)
         campaigns = await asyncio.to_thread(self.store.campaigns, ["running"])
         campaigns = [c for c in campaigns if c.mode not in MEDIA]       # dialer/media sends those
-        ready = await self._ready_agents() if any(c.mode == "progressive" for c in campaigns) else {}
+        agents = await self._agents() if any(c.mode in AGENT_CAMPAIGNS for c in campaigns) else {}
+        ready = {q: r for q, (r, _) in agents.items()}
         now = self.now()
         wake = now + timedelta(milliseconds=self.tick_ms)
         for key in [k for k, ms in self.handed.items() if self.now_ms - ms > HANDED_FOR_MS]:
@@ -166,8 +183,11 @@ class DialerService:
                 continue                               # its agents dial (preview.py)
             out = sum(1 for lv in self.live.values() if lv.campaign.id == camp.id)
             handed = sum(1 for cid in self.handed if cid.startswith(f"c{camp.id}:"))
-            n = calls_to_place(PaceInputs(camp.name, camp.mode, camp.strategy.batch, out,
-                                          free.get(camp.trunk_group, 0), ready.get(camp.target, 0), handed))
+            if camp.mode == "predictive":
+                n = await self._predictive(camp, out, handed, free.get(camp.trunk_group, 0), agents)
+            else:
+                n = calls_to_place(PaceInputs(camp.name, camp.mode, camp.strategy.batch, out,
+                                              free.get(camp.trunk_group, 0), ready.get(camp.target, 0), handed))
             claims = await asyncio.to_thread(self.store.claim, camp, now, n,
                                              functools.partial(may_call, camp.strategy, when=now))
             for claim in claims:
@@ -200,22 +220,52 @@ class DialerService:
                 pass
         self.timer = (await self.c.call("timer", ms=min(ms, 86_400_000), key="dialer:pass"))["timer"]
 
-    async def _ready_agents(self) -> dict[str, int]:
-        """Ready agents per queue, as the ACD says (none when it does not answer)."""
+    async def _agents(self) -> dict[str, tuple[int, int]]:
+        """(ready, busy: on a call or wrapping up) agents per queue, as the ACD says (none when it does not
+        answer)."""
         try:
             st = await self.c.request(self.queue_app, {"action": "status"})
         except ApiCallError as exc:
             log.info("event=dialer_acd_unavailable error=%s", exc)
             return {}
-        count: dict[str, int] = {}
+        count: dict[str, tuple[int, int]] = {}
         for agent in st.get("agents", []):
-            if agent.get("state") == "ready":
-                for q in agent.get("queues", []):
-                    count[q] = count.get(q, 0) + 1
+            state = agent.get("state")
+            for q in agent.get("queues", []):
+                r, b = count.get(q, (0, 0))
+                count[q] = (r + (state == "ready"), b + (state in AGENT_BUSY))
         return count
 
+    # ---- predictive ------------------------------------------------------------------------------------------
+    def _today(self, camp: Campaign) -> date:
+        tz = camp.strategy.window("default").time_zone
+        return self.now().astimezone(ZoneInfo(tz) if tz else UTC).date()
+
+    async def _measures(self, camp: Campaign) -> CampaignMeasures:
+        m = self.measures.get(camp.id)
+        if m is None:                                  # first sight: the abandonment so far from the database
+            tz = camp.strategy.window("default").time_zone
+            m = self.measures[camp.id] = CampaignMeasures()
+            m.load_days(await asyncio.to_thread(self.store.answered_by_day, camp.id, self.now() - timedelta(days=31),
+                                                ZoneInfo(tz) if tz else UTC))
+        return m
+
+    async def _predictive(self, camp: Campaign, out: int, handed: int, free_lines: int,
+                          agents: dict[str, tuple[int, int]]) -> int:
+        """How many to dial now: predictive.decide() on what the campaign measured (its inputs and its decision
+        are logged there, event=dialer_predictive)."""
+        m = await self._measures(camp)
+        today = self._today(camp)
+        m.forget_before(today)
+        ready, busy = agents.get(camp.target, (0, 0))
+        return decide(PredictiveInputs(
+            camp.name, ready_agents=max(0, ready - handed), busy_agents=busy, on_way=out,
+            answer_rate=m.answer_rate, connect_s=m.connect_s, handle_s=self.cycles.handle_s(camp.target),
+            max_dials=max(0, min(camp.strategy.batch - out, free_lines)),
+            abandon_today=m.abandon_rate(today), abandon_30d=m.abandon_rate(today, 30))).dials
+
     async def _dial(self, camp: Campaign, claim: Claim) -> None:
-        live = Live(claim, camp, AttemptState.CLAIMED)
+        live = Live(claim, camp, AttemptState.CLAIMED, dialled_ms=self.now_ms)
         self.live[claim.attempt_id] = live
         log.info("event=dialer_dial campaign=%s attempt=%d record=%d number=%s", camp.name, claim.attempt_id,
                  claim.record_id, claim.number)
@@ -242,6 +292,7 @@ class DialerService:
         live = self._live(ev)
         if live is None:
             return
+        live.answered_ms = self.now_ms
         if live.campaign.strategy.amd is not None:      # who answered: a person goes on, a machine is retried
             try:
                 await self.c.call("amd", chan=ev["chan"], **live.campaign.strategy.amd)
@@ -276,8 +327,10 @@ class DialerService:
             data.update(prefer_agent=claim.agent, prefer_wait_s=camp.strategy.appointment_wait_s)
         app = f"ivr:{camp.target}" if camp.mode == "agentless" else f"queue:{camp.target}"
         key = f"c{camp.id}:{claim.call_id}"
-        if camp.mode == "progressive":
+        if camp.mode in AGENT_CAMPAIGNS:
             self.handed[key] = self.now_ms
+        if camp.mode == "predictive":   # no agent by the wait limit (from the greeting's end): back to us
+            data |= {"wait_limit_ms": camp.strategy.wait_limit_ms, "on_wait_limit": f"app:{self.c.app}:{ABANDON_TARGET}"}
         try:
             await self.c.call("handoff", chan=chan, app=app, reason="campaign", data=data)
         except ApiCallError as exc:                    # the flow's or queue's application is not there
@@ -288,9 +341,16 @@ class DialerService:
             return
         live.state = advance(claim.attempt_id, live.state, "answer")
         self.live.pop(claim.attempt_id, None)
+        m = self.measures.get(camp.id)
+        if m is not None:
+            m.dial_ended(True, self.now_ms - live.dialled_ms if live.answered_ms is None
+                         else live.answered_ms - live.dialled_ms)
+            m.answered(self._today(camp))
         await asyncio.to_thread(self.store.answered, claim.attempt_id, self.now())
         if camp.mode == "progressive":
             await self._result(claim.attempt_id, "agent")
+        elif camp.mode == "predictive":
+            self.waiting[claim.call_id] = Waiting(claim.attempt_id, camp, claim.number)
         await self.pump("answered")
 
     async def _on_dial_failed(self, ev: dict[str, Any]) -> None:
@@ -310,6 +370,9 @@ class DialerService:
             log.info("event=dialer_event_ignored %s", exc)
             return
         self.live.pop(live.claim.attempt_id, None)
+        m = self.measures.get(live.campaign.id)
+        if m is not None and outcome not in ("unplaced", "lost"):
+            m.dial_ended(False)
         state = await asyncio.to_thread(self.store.finish, live.claim.attempt_id, outcome, self.now())
         log.info("event=dialer_outcome campaign=%s attempt=%d number=%s outcome=%s record=%s",
                  live.campaign.name, live.claim.attempt_id, live.claim.number, outcome, state and state.value)
@@ -341,10 +404,23 @@ class DialerService:
                     await self._appointment(aid, str(body["vars"]["callback_at"]))
                 await self.pump("result")
         elif ev.get("topic") == self.queue_app and body.get("kind") == "agent_state":
+            self.cycles.agent_state(str(body.get("agent")), str(body.get("state")), list(body.get("queues") or []),
+                                    self.now_ms)
             for key in [k for k in self.handed if k.endswith(f":{body.get('call_id')}")]:
                 del self.handed[key]                   # the answered customer reached an agent
             if body.get("state") == "ready":
                 await self.pump("agent_ready")
+        elif ev.get("topic") == self.queue_app and body.get("kind") == "call_answered":
+            w = self.waiting.pop(str(body.get("call_id")), None)
+            if w is not None:                          # predictive: an agent took the answered customer
+                await self._result(w.attempt_id, "agent")
+        elif ev.get("topic") == self.queue_app and body.get("kind") == "caller_left" \
+                and body.get("outcome") == "abandoned":
+            for key in [k for k in self.handed if k.endswith(f":{body.get('call_id')}")]:
+                del self.handed[key]
+            w = self.waiting.pop(str(body.get("call_id")), None)
+            if w is not None:                          # predictive: the customer hung up before an agent came
+                await self._abandoned(w, "hung_up")
 
     async def _result(self, attempt_id: int, result: str) -> None:
         await asyncio.to_thread(self.store.result, attempt_id, result, self.now(),

@@ -27,7 +27,7 @@ from telephonist.dialer.strategy import (
 from telephonist.storage.database import WRITE, make_engine
 
 KINDS = ("survey", "notice", "dunning", "confirmation", "sales")
-MODES = ("agentless", "progressive", "preview")
+MODES = ("agentless", "progressive", "predictive", "preview")
 MEDIA = ("sms", "email", "fax")     # worked by dialer/media, not dialled: a message filled from the record's fields
 MODES = MODES + MEDIA
 STATES = ("draft", "running", "paused", "stopped", "finished")
@@ -239,9 +239,11 @@ class DialerStore:
             att = conn.execute(sa.select(a).where(a.c.id == attempt_id)).first()
             if att is None or att.state == "done" or (att.state == "answered" and state != "done"):
                 return None
+            if outcome == "abandoned" and att.state != "answered":
+                return None                               # only an answered call can be abandoned
             conn.execute(a.update().where(a.c.id == attempt_id).values(
                 state=state, outcome=outcome, ended_at=now, **({"result": result} if result is not None else {})))
-            if att.state == "answered":                   # the result of an answered call: the record is done
+            if att.state == "answered" and outcome != "abandoned":   # an answered call's result: the record is done
                 if result is not None:
                     conn.execute(r.update().where(r.c.id == att.record_id).values(result=result, updated_at=now))
                 return RecordState.DONE
@@ -280,6 +282,27 @@ class DialerStore:
                     _dnc_add(conn, "phone", att.number, "asked", source)
                     if att.id_card:
                         _dnc_add(conn, "id_card", att.id_card, "asked", source)
+
+    def abandoned(self, attempt_id: int, now: datetime) -> RecordState | None:
+        """An answered customer no agent took within the campaign's wait limit (the message was played, or the
+        customer hung up first): outcome "abandoned", the record retried by `retry.abandoned`."""
+        return self.finish(attempt_id, "abandoned", now)
+
+    def answered_by_day(self, campaign_id: int | None, since: datetime, tz: Any) -> dict[Any, tuple[int, int]]:
+        """Answered calls (a person answered: handed on or abandoned) and abandoned ones per local day (`tz`)
+        since `since`: {date: (answered, abandoned)}. campaign_id None: every campaign."""
+        a = T.attempts
+        q = sa.select(a.c.outcome, a.c.ended_at).where(a.c.outcome.in_(["answered", "abandoned"]),
+                                                       a.c.ended_at >= since)
+        if campaign_id is not None:
+            q = q.where(a.c.campaign_id == campaign_id)
+        days: dict[Any, list[int]] = {}
+        with self.engine.connect() as conn:
+            for outcome, ended in conn.execute(q):
+                day = days.setdefault(ended.astimezone(tz).date(), [0, 0])
+                day[0] += 1
+                day[1] += outcome == "abandoned"
+        return {d: (n, ab) for d, (n, ab) in days.items()}
 
     def open_attempts(self, media: bool = False) -> list[dict[str, Any]]:
         """Attempts a stopped dialer left claimed, dialing or answered (what a restart reconciles): of the

@@ -14,7 +14,9 @@ dial, so an edit takes effect on the next one):
      "amd": {"greeting_ms": 1800},                    # answering-machine detection before the hand-off:
                                                       # true, or its settings (chand's `amd`); absent: none
      "appointment_wait_s": 60,                        # progressive: an appointment waits for its agent, then any
-     "start": "2026-12-01", "end": "2026-12-31"}      # the campaign's period (dates of the first window)
+     "start": "2026-12-01", "end": "2026-12-31",      # the campaign's period (dates of the first window)
+     "wait_limit_ms": 2000,                           # predictive: an answered customer no agent took by then
+     "abandon_prompt": "zh/dialer/abandon.wav"}       # hears this (under prompts_dir) and is hung up on
 
 A window is a schedule with the keys of ivrd's schedules.toml (hours per weekday, the Chinese statutory
 calendar with its make-up working days, holiday_hours, workday_hours; ivrd/schedules.py reads it); a
@@ -31,7 +33,8 @@ from zoneinfo import ZoneInfo
 
 from telephonist.ivrd.schedules import Override, Schedule, schedule_from_table
 
-OUTCOMES_RETRIED = ("busy", "no_answer", "machine", "failed")
+OUTCOMES_RETRIED = ("busy", "no_answer", "machine", "failed", "abandoned")
+DEFAULT_ABANDON_PROMPT = "zh/dialer/abandon.wav"   # made by espeak-ng (dialer/prompts.py); sites record their own
 PHONE_ORDERS = ("rotate", "exhaust")
 DEFAULT_TYPE = "default"
 SEARCH_DAYS = 45                  # how far ahead the next window is looked for
@@ -59,6 +62,8 @@ class Strategy:
     end: date | None = None
     amd: dict[str, int] | None = None   # answering-machine detection's settings; None: no detection
     appointment_wait_s: int = 60        # progressive: an appointment's call waits this long for its agent, then any
+    wait_limit_ms: int = 2000           # predictive: the longest an answered customer waits for an agent
+    abandon_prompt: str = DEFAULT_ABANDON_PROMPT   # predictive: what one no agent took hears before the hang-up
 
     def window(self, customer_type: str) -> Schedule:
         return self.windows.get(customer_type) or self.windows[DEFAULT_TYPE]
@@ -70,7 +75,7 @@ def parse_strategy(obj: Any) -> Strategy:
     if not isinstance(obj, dict):
         raise StrategyError(["the strategy must be an object"])
     known = {"windows", "min_attempts", "max_attempts", "min_interval_s", "max_interval_s", "retry",
-             "phone_order", "batch", "start", "end", "amd", "appointment_wait_s"}
+             "phone_order", "batch", "start", "end", "amd", "appointment_wait_s", "wait_limit_ms", "abandon_prompt"}
     problems += [f"unknown key {k!r}" for k in obj if k not in known]
     windows: dict[str, Schedule] = {}
     raw_windows = obj.get("windows")
@@ -97,6 +102,7 @@ def parse_strategy(obj: Any) -> Strategy:
     if min_i > max_i:
         problems.append("min_interval_s is above max_interval_s")
     retry: dict[str, int | None] = {k: min_i for k in OUTCOMES_RETRIED}
+    retry["abandoned"] = max_i            # a customer who heard the abandoned-call message: not again soon
     raw_retry = obj.get("retry", {})
     if not isinstance(raw_retry, dict):
         problems.append("retry must be an object: outcome -> seconds (or null: no retry)")
@@ -124,11 +130,15 @@ def parse_strategy(obj: Any) -> Strategy:
     batch = whole("batch", 4, 1, 500)
     amd = _amd(obj.get("amd"), problems)
     appointment_wait = whole("appointment_wait_s", 60, 0, 3600)
+    wait_limit = whole("wait_limit_ms", 2000, 200, 2000)
+    prompt = obj.get("abandon_prompt", DEFAULT_ABANDON_PROMPT)
+    if not isinstance(prompt, str) or not prompt.endswith(".wav") or ".." in prompt or prompt.startswith("/"):
+        problems.append("abandon_prompt must be a .wav file under the prompts directory, like zh/dialer/abandon.wav")
     if problems:
         raise StrategyError(problems)
     return Strategy(windows=windows, min_attempts=min_a, max_attempts=max_a, min_interval_s=min_i,
                     max_interval_s=max_i, retry=retry, phone_order=order, batch=batch, amd=amd,
-                    appointment_wait_s=appointment_wait, **period)
+                    appointment_wait_s=appointment_wait, wait_limit_ms=wait_limit, abandon_prompt=prompt, **period)
 
 
 AMD_SETTINGS = ("initial_silence_ms", "greeting_ms", "after_greeting_ms", "total_ms", "min_word_ms",
@@ -219,7 +229,7 @@ class Decision:
 
 def after_outcome(strategy: Strategy, counts: AttemptCounts, outcome: str) -> Decision:
     """The record's next state after an attempt ended with `outcome` (answered, busy, no_answer, machine,
-    failed, sit, lost). `counts` already includes that attempt. A lost attempt (the dialer stopped before
+    failed, sit, lost, abandoned: answered with no agent free). `counts` already includes that attempt. A lost attempt (the dialer stopped before
     it knew) counts as failed."""
     if outcome in ("answered", "sent"):            # sent: an SMS, e-mail or fax went through (dialer/media)
         return Decision(RecordState.DONE, counts.current)

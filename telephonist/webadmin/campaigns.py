@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, g, render_template, request
 
@@ -61,6 +62,10 @@ def _campaign(campaign_id: int) -> dict:
         out = dict(row._mapping)
         out["figures"] = results.figures(conn, campaign_id)
         out["export_columns"] = results.export_columns(conn, campaign_id)
+        if out["mode"] == "predictive":
+            from telephonist.dialer.abandonment import abandonment
+            tz = json.loads(out["strategy"]).get("windows", {}).get("default", {}).get("time_zone", "")
+            out["abandonment"] = abandonment(conn, campaign_id, datetime.now(UTC), tz if isinstance(tz, str) else "")
     out["strategy_text"] = json.dumps(json.loads(out["strategy"]), ensure_ascii=False, indent=2)
     return out
 

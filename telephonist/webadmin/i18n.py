@@ -271,3 +271,5 @@ from telephonist.webadmin.i18n_dialer import ZH_DIALER  # noqa: E402  (the campa
 ZH.update({k: v for k, v in ZH_DIALER.items() if k not in ZH})
 from telephonist.webadmin.i18n_scripts import ZH_SCRIPTS  # noqa: E402  (preview, call scripts, the desk's campaign panel)
 ZH.update({k: v for k, v in ZH_SCRIPTS.items() if k not in ZH})
+from telephonist.webadmin.i18n_pred import ZH_PRED  # noqa: E402  (predictive campaigns)
+ZH.update({k: v for k, v in ZH_PRED.items() if k not in ZH})

@@ -55,13 +55,13 @@ def test_create_save_retire_with_versions_kept_and_audited(app, client, user_ids
     stale = client.put(f"/api/kb/articles/{aid}", json={"title": "x", "body": "y", "version": 1}, headers=h)
     assert stale.status_code == 409 and stale.json["error"]["code"] == "conflict"
     assert client.put("/api/kb/articles/999", json={"title": "x"}, headers=h).status_code == 404
-    assert client.get(f"/api/kb/search?q=免费更换", headers=h).json["hits"][0]["id"] == aid
+    assert client.get("/api/kb/search?q=免费更换", headers=h).json["hits"][0]["id"] == aid
 
     r = client.post(f"/api/kb/articles/{aid}/retire", json={"note": "meters replaced"}, headers=h)
     assert r.status_code == 200 and (r.json["article"]["retired"], r.json["article"]["version"]) == (True, 3)
     assert client.post(f"/api/kb/articles/{aid}/retire", headers=h).status_code == 400      # retired already
     assert client.post("/api/kb/articles/999/retire", headers=h).status_code == 404
-    assert client.get(f"/api/kb/search?q=免费更换", headers=h).json["hits"] == []
+    assert client.get("/api/kb/search?q=免费更换", headers=h).json["hits"] == []
     assert client.get(f"/api/kb/articles/{aid}", headers=h).json["article"]["retired"] is True
 
     from telephonist.kb import store
