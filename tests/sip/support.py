@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 import random
 import socket
-import wave
 
 
 def free_udp_ports(count: int = 2, even: bool = True) -> int:
@@ -28,12 +27,38 @@ def free_udp_ports(count: int = 2, even: bool = True) -> int:
     raise RuntimeError("no free UDP ports")
 
 
+def _alaw(b: int) -> int:
+    b ^= 0x55
+    t = (b & 0x0F) << 4
+    seg = (b & 0x70) >> 4
+    t = t + 8 if seg == 0 else (t + 0x108) << (seg - 1)
+    return t if b & 0x80 else -t
+
+
+def _ulaw(b: int) -> int:
+    b = ~b & 0xFF
+    t = (((b & 0x0F) << 3) + 0x84) << ((b & 0x70) >> 4)
+    return (0x84 - t) if b & 0x80 else (t - 0x84)
+
+
 def samples_of(path) -> list[int]:
-    """The 16-bit mono samples of a WAV the engine recorded (linear)."""
-    with wave.open(str(path), "rb") as w:
-        assert w.getnchannels() == 1 and w.getsampwidth() == 2
-        data = w.readframes(w.getnframes())
-    return [int.from_bytes(data[i:i + 2], "little", signed=True) for i in range(0, len(data), 2)]
+    """The mono samples of a WAV the engine recorded (16-bit linear, A-law or µ-law), as linear values."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fmt, pos, body = 1, 12, b""
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
+        if cid == b"fmt ":
+            fmt = int.from_bytes(data[pos + 8:pos + 10], "little")
+        elif cid == b"data":
+            body = data[pos + 8:pos + 8 + size]
+            break
+        pos += 8 + size + (size & 1)
+    if fmt == 6:
+        return [_alaw(b) for b in body]
+    if fmt == 7:
+        return [_ulaw(b) for b in body]
+    return [int.from_bytes(body[i:i + 2], "little", signed=True) for i in range(0, len(body) - 1, 2)]
 
 
 def tone_share(samples: list[int], freq: float, rate: int = 8000) -> float:
