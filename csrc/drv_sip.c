@@ -489,6 +489,30 @@ static void on_invite(sip_span_t *sp, nua_handle_t *nh, const sip_t *sip)
     emit(l, "SETUP calling=%s called=%s", calling, called);
 }
 
+/* A re-INVITE in a call (a refresh, a hold, a new media address): answered with our media, RTP following
+ * the far end's new address or payload. */
+static void on_reinvite(sip_line_t *l, const sip_t *sip)
+{
+    char sdp[700], why[120];
+    struct sockaddr_in was = l->remote;
+    int pt = l->pt, dtmf_pt = l->dtmf_pt;
+    if (l->state != L_CONNECTED) {
+        nua_respond(l->nh, SIP_491_REQUEST_PENDING, TAG_END());
+        return;
+    }
+    if (sip && sip->sip_payload && take_sdp(l, sip, why, sizeof(why)) < 0) {
+        l->remote = was;
+        l->pt = pt;
+        l->dtmf_pt = dtmf_pt;
+        nua_respond(l->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+        return;
+    }
+    if (memcmp(&was, &l->remote, sizeof(was)) != 0 || pt != l->pt || dtmf_pt != l->dtmf_pt)
+        rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
+    make_sdp(l, 1, sdp, sizeof(sdp));
+    nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+}
+
 static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_handle_t *nh)
 {
     char why[120];
@@ -543,6 +567,8 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
     case nua_i_invite:
         if (!l)
             on_invite(sp, nh, sip);
+        else
+            on_reinvite(l, sip);
         break;
     case nua_r_invite:
         if (l)
