@@ -13,7 +13,7 @@ from cffi import FFI
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES = [
     "engine.c", "commands.c", "codec.c", "channel.c", "files.c", "play.c", "prompt.c", "wav.c", "record.c", "conf.c",
-    "dsp.c", "dtmf_q24.c", "callerid.c", "cid_parse.c", "progress.c", "amd.c", "fax.c", "fax_worker.c", "drv_sim.c", "drv_local.c", "drv_dahdi.c",
+    "dsp.c", "dtmf_q24.c", "callerid.c", "cid_parse.c", "progress.c", "amd.c", "fax.c", "fax_worker.c", "drv_sim.c", "drv_local.c", "drv_dahdi.c", "drv_sip.c", "sip_ua.c", "sip_sdp.c", "rtp.c",
     "bench.c", "bench_paths.c",
 ]
 
@@ -34,8 +34,8 @@ ffibuilder.set_source(
     "telephonist._engine",
     '#include "engine.h"\n',
     sources=[os.path.relpath(os.path.join(HERE, s)) for s in SOURCES],
-    include_dirs=[HERE, "/usr/include/x86_64-linux-gnu"],
-    libraries=["spandsp", "tiff", "portaudio", "m", "pthread"],
+    include_dirs=[HERE, "/usr/include/x86_64-linux-gnu", "/usr/include/sofia-sip-1.12"],
+    libraries=["spandsp", "tiff", "portaudio", "sofia-sip-ua", "m", "pthread"],
     extra_compile_args=["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function"],
 )
 

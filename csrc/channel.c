@@ -233,7 +233,10 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
         play_stop(e, c, cmd->id, ENG_END_STOPPED);
         break;
     case CMD_DTMF:
-        dsp_send_dtmf(e, c, cmd->id, cmd->s1, cmd->a, cmd->b);
+        if (c->span->ops->send_dtmf)
+            c->span->ops->send_dtmf(c->span, c, cmd->id, cmd->s1, cmd->a, cmd->b);
+        else
+            dsp_send_dtmf(e, c, cmd->id, cmd->s1, cmd->a, cmd->b);
         break;
     case CMD_CID:
         cid_send(e, c, cmd->id, cmd->a, cmd->b, cmd->s1, cmd->s2, cmd->s3);

@@ -276,6 +276,42 @@ int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params);
 /* gains in tenths of a dB, applied by the kernel (DAHDI_SETGAINS) */
 int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10);
 
+/* SIP trunks (drv_sip.c, sofia-sip's user agent; RTP in rtp.c). Lines are ENG_KIND_E1 channels driven by
+ * the messages of the sim E1 (SETUP calling= called=, ALERTING, CONNECT, DISCONNECT cause=, RELEASE) through
+ * eng_sigmsg and EV_SIGMSG. Texts are "host:port" or plain values; "" leaves a setting out. Line i's RTP is
+ * on rtp_port + 2i (RTCP + 1). Returns the first channel id. */
+typedef struct {
+    char bind[64];               /* where SIP listens: "127.0.0.1:5060" */
+    char peer[64];               /* the trunk's far end for outbound calls: "host:port" ("": inbound only) */
+    char rtp_host[64];           /* the IPv4 address RTP binds to and the SDP gives */
+    int32_t rtp_port;            /* the first line's RTP port (even) */
+    char from_user[64];          /* From user of outbound calls without a caller number */
+    char username[64];           /* digest credentials for the peer and the registrar */
+    char password[64];
+    char registrar[64];          /* "host:port" to register with ("": none) */
+    int32_t jitter_min_ms;       /* the jitter buffer's delay bounds; 0, 0: 20 and 200 */
+    int32_t jitter_max_ms;
+} eng_sip_params_t;
+/* What RTP and RTCP say of a sip line's call (the current or last one). */
+typedef struct {
+    int32_t local_port, remote_port;
+    char remote_addr[48];
+    int32_t payload_type;
+    int64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+    int64_t rx_lost;             /* expected less received (RFC 3550), as of our last report */
+    int64_t rx_late;             /* came after their time to be heard */
+    int64_t rx_dtmf, tx_dtmf;    /* RFC 4733 digits */
+    int32_t jitter_ms;           /* interarrival jitter of what we receive */
+    int32_t buffer_ms, buffer_max_ms;   /* the jitter buffer's delay now, and its most in this call */
+    int32_t remote_jitter_ms;    /* what the far end reports of our stream; -1: no report yet */
+    int32_t remote_loss_pct;
+    int64_t remote_lost;
+    int32_t rtt_ms;              /* round trip from RTCP; -1: not measured */
+    int32_t rtcp_rx, rtcp_tx;
+} eng_rtp_stats_t;
+int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, int zone);
+int eng_sip_rtp_stats(engine_t *e, int chan, eng_rtp_stats_t *out);
+
 /* Line control */
 int eng_hook(engine_t *e, int chan, int state);
 int eng_cas(engine_t *e, int chan, int bits);

@@ -44,6 +44,8 @@ typedef struct driver_ops_s {
     int (*vmwi)(span_t *s, chan_t *c, int how, int messages);
     /* the buffers read or write will touch for this channel, asked of the cache ahead (chan_prefetch_rx/tx) */
     void (*prefetch)(span_t *s, chan_t *c, int for_write);
+    /* digits sent as messages rather than tones (RFC 4733 on a sip line); EV_DTMF_SENT is the driver's */
+    int (*send_dtmf)(span_t *s, chan_t *c, int id, const char *digits, int on_ms, int off_ms);
 } driver_ops_t;
 
 struct span_s {
@@ -500,5 +502,8 @@ extern const driver_ops_t sim_driver_ops;
 int sim_set_loopback(engine_t *e, chan_t *c, int on);
 int sim_set_impair(engine_t *e, chan_t *c, int noise_dbm0, int echo_db, int loss_db);
 int sim_far_of(engine_t *e, chan_t *c);
+
+/* drv_sip.c */
+extern const driver_ops_t sip_driver_ops;
 
 #endif

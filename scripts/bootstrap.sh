@@ -20,6 +20,8 @@ log() { printf '[bootstrap] %s\n' "$*" >&2; }
 APT_PACKAGES=(
     build-essential pkg-config
     libspandsp-dev libtiff-tools libtiff-dev portaudio19-dev
+    libsofia-sip-ua-dev                   # the engine's sip driver: sofia-sip's user agent and SDP parser
+    sip-tester                            # tests/sip: SIPp as the far end of sip spans
     espeak-ng sox libsox-fmt-all
     postgresql
     chromium fonts-wqy-microhei

@@ -27,7 +27,7 @@ from telephonist.engine_events import (AlarmEvent, AmdEvent, CasEvent, CidEvent,
 
 __all__ = [
     "Engine", "EngineError", "Codec", "Kind", "Hook", "Dsp", "CidStandard", "Vmwi", "RecMode", "ConfRole",
-    "EndReason", "Clock", "MAX_RECORDINGS", "load_tone_zones", "decode_event",
+    "EndReason", "Clock", "MAX_RECORDINGS", "SipParams", "RtpStats", "load_tone_zones", "decode_event",
     "Event", "HookEvent", "RingEvent", "DtmfBegin", "DtmfEvent", "ToneEvent", "VadEvent", "CidEvent", "PlayDone",
     "RecDone", "DtmfSent", "CidSent", "FaxPage", "FaxDone", "FaxTone", "Timer", "CasEvent", "AlarmEvent", "SigMsg",
     "Polarity", "ErrorEvent", "Overrun", "Stopped", "AmdEvent", "AMD_DEFAULTS", "cid_fields", "parse_sigmsg",
@@ -315,6 +315,43 @@ class DahdiParams:
 
 
 @dataclass(frozen=True, slots=True)
+class SipParams:
+    """A sip span's settings as the engine takes them (eng_sip_params_t); "" leaves a setting out."""
+    bind: str                   # where SIP listens, "host:port"
+    rtp_host: str               # the IPv4 address RTP binds to and the SDP gives
+    rtp_port: int               # line i's RTP port is rtp_port + 2i (even), RTCP the next
+    peer: str = ""              # the trunk's far end for outbound calls, "host:port"
+    from_user: str = ""
+    username: str = ""
+    password: str = ""
+    registrar: str = ""         # "host:port" to register with
+    jitter_min_ms: int = 0      # 0, 0: 20 to 200 ms
+    jitter_max_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RtpStats:
+    """What RTP and RTCP say of a sip line's current (or last) call."""
+    local_port: int
+    remote: str                 # "addr:port" the SDP gave
+    payload_type: int
+    rx_packets: int
+    tx_packets: int
+    rx_lost: int
+    rx_late: int
+    rx_dtmf: int
+    tx_dtmf: int
+    jitter_ms: int
+    buffer_ms: int
+    buffer_max_ms: int
+    remote_jitter_ms: int       # -1: no report from the far end yet
+    remote_loss_pct: int
+    rtt_ms: int                 # -1: not measured
+    rtcp_rx: int
+    rtcp_tx: int
+
+
+@dataclass(frozen=True, slots=True)
 class ToneZone:
     name: str
     index: int
@@ -495,6 +532,27 @@ class Engine:
         first = _check(lib.eng_sim_span(self._h, int(kind), nchans, int(codec), self.zone_index(zone)),
                        "sim span", self)
         return list(range(first, first + nchans))
+
+    def add_sip_span(self, params: SipParams, nchans: int, codec: Codec = Codec.ALAW, zone: str = "cn") -> list[int]:
+        """A SIP trunk (sofia-sip in the engine) whose lines take the sim E1's messages; returns channel ids."""
+        p = ffi.new("eng_sip_params_t *")
+        for name in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar"):
+            raw = getattr(params, name).encode("utf-8")
+            if len(raw) >= len(getattr(p, name)):
+                raise EngineError(lib.ENG_EINVAL, f"sip span: {name} is longer than {len(getattr(p, name)) - 1} bytes")
+            setattr(p, name, raw)
+        p.rtp_port, p.jitter_min_ms, p.jitter_max_ms = params.rtp_port, params.jitter_min_ms, params.jitter_max_ms
+        first = _check(lib.eng_sip_span(self._h, p, nchans, int(codec), self.zone_index(zone)), "sip span", self)
+        return list(range(first, first + nchans))
+
+    def rtp_stats(self, chan: int) -> RtpStats:
+        st = ffi.new("eng_rtp_stats_t *")
+        _check(lib.eng_sip_rtp_stats(self._h, chan, st), f"rtp stats of channel {chan}", self)
+        remote = ffi.string(st.remote_addr).decode()
+        return RtpStats(st.local_port, f"{remote}:{st.remote_port}" if remote else "", st.payload_type,
+                        st.rx_packets, st.tx_packets, st.rx_lost, st.rx_late, st.rx_dtmf, st.tx_dtmf, st.jitter_ms,
+                        st.buffer_ms, st.buffer_max_ms, st.remote_jitter_ms, st.remote_loss_pct, st.rtt_ms,
+                        st.rtcp_rx, st.rtcp_tx)
 
     def add_local_span(self, device: str = "default", zone: str = "cn") -> int:
         """The sound card as one channel (a phone on an FXS port); returns its channel id."""

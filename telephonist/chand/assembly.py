@@ -14,11 +14,13 @@ from telephonist.chand.engine_clock import EngineTimers
 from telephonist.chand.line import Line
 from telephonist.chand.media import MediaFolders
 from telephonist.chand.routing import Route, Router
+from telephonist.chand.sip_span import add_sip_span
 from telephonist.chand.signalling import LineOptions, SigContext, make_signalling
 from telephonist.chand.switchboard import Fallback, Switchboard
 from telephonist.chand.trunk_group import TrunkGroup
 from telephonist.busytone.synth import cycle_wav
 from telephonist.config.busy_tones import BusyTone
+from telephonist.config.sip import SipTrunkConfig
 from telephonist.drivers.sim.far_end import FarEnd, NumberBehaviour, SimNetwork
 from telephonist.engine import Codec, Engine, Kind
 
@@ -44,6 +46,7 @@ class SpanSpec:
     rx_gain_db: float = 0.0
     tx_gain_db: float = 0.0
     dahdi: DahdiSpanSettings | None = None  # dahdi: channels, signalling, echo cancellers
+    sip: SipTrunkConfig | None = None      # sip: where SIP listens, RTP, the trunk's peer
 
 
 @dataclass
@@ -92,6 +95,8 @@ def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
             _add_dahdi_span(board, ctx, spec)
         elif spec.driver == "sim":
             _add_sim_span(board, ctx, spec)
+        elif spec.driver == "sip":
+            add_sip_span(board, ctx, spec, _add_line)
         else:
             raise ValueError(f"span {spec.name}: driver {spec.driver!r} is not available in this build")
     for tg in trunk_groups or []:

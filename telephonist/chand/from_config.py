@@ -42,7 +42,7 @@ def span_specs(cfg: Config) -> list[SpanSpec]:
                             zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
                             far_disconnect=s.far_disconnect, far_cid=s.far_cid, far_busy_tone=s.far_busy_tone,
                             device=s.device,
-                            rx_gain_db=s.rx_gain_db, tx_gain_db=s.tx_gain_db, dahdi=dahdi_settings(s)))
+                            rx_gain_db=s.rx_gain_db, tx_gain_db=s.tx_gain_db, dahdi=dahdi_settings(s), sip=s.sip))
     return out
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from telephonist.config.acd import check_acd
 from telephonist.config.busy_tones import check_busy_tones, tone_problems
 from telephonist.config.locate import key_line
+from telephonist.config.sip import check_sip_span
 from telephonist.config import toml_text
 from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
                                       PortConfig, RouteConfig, RoutingConfig, SimConfig, SimNumberConfig,
@@ -293,8 +294,12 @@ def _check(cfg: Config, b: _Builder) -> None:
         spans[s.name] = s
         if not s.name.replace("_", "").replace("-", "").isalnum():
             b.problem(p + ("name",), "a span name may hold letters, digits, '_' and '-'")
-        if s.driver not in ("sim", "dahdi", "local"):
-            b.problem(p + ("driver",), f"unknown driver '{s.driver}'; known: sim, dahdi, local")
+        if s.driver not in ("sim", "dahdi", "local", "sip"):
+            b.problem(p + ("driver",), f"unknown driver '{s.driver}'; known: sim, dahdi, local, sip")
+        if s.driver == "sip":
+            check_sip_span(s, p, b.problem)
+        elif s.sip is not None:
+            b.problem(p + ("sip",), "[spans.sip] is for sip spans (driver = \"sip\")")
         if s.driver == "local" and (s.type != "fxs" or s.channels != 1):
             b.problem(p + ("driver",), "a local span is the sound card as one phone: type = \"fxs\", channels = 1")
         if s.type not in ("fxo", "fxs", "e1"):

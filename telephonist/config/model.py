@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from telephonist.config.acd import AcdConfig, AgentConfig, QueueConfig
 from telephonist.config.busy_tones import BusyTone
+from telephonist.config.sip import SipTrunkConfig
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class PortConfig:
 @dataclass(frozen=True)
 class SpanConfig:
     name: str
-    driver: str                         # sim | dahdi | local (the sound card as one phone)
+    driver: str                         # sim | dahdi | local (the sound card as one phone) | sip
     type: str                           # fxo | fxs | e1
     channels: int | str                 # sim: a count; dahdi: DAHDI channel numbers "1-4,6"
     signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn (sim) | cas (dahdi)
@@ -121,6 +122,7 @@ class SpanConfig:
     device: str = "default"             # local: the sound card (a PortAudio device name)
     far_busy_tone: BusyTone | None = None   # sim: the simulated exchange's own disconnect tone (else the zone's busy)
     learn_busy: bool = False            # fxo: chand learns the disconnect tone from calls whose end it did not hear
+    sip: SipTrunkConfig | None = None   # sip: the trunk's addresses ([spans.sip])
 
     @property
     def channel_count(self) -> int:

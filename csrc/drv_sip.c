@@ -1,0 +1,222 @@
+/*
+ * The sip driver: a SIP trunk whose lines chand drives exactly like an E1's bearer channels.
+ *
+ * Signalling is sofia-sip's user agent (nua), run by one thread per span in its own event loop (su_root);
+ * the SIP parser, transactions, retransmissions, digest authentication and the SDP parser are all
+ * sofia-sip's. What goes in and out is the message shape of the sim E1 (signalling/digital.py):
+ *
+ *   chand -> eng_sigmsg   SETUP calling= called=   INVITE sip:called@peer (From: calling)
+ *                         ALERTING                 180 Ringing to the INVITE we hold
+ *                         CONNECT                  200 OK with our SDP answer, RTP starts
+ *                         DISCONNECT cause=N       CANCEL, BYE or a final error answer (Reason: Q.850)
+ *   EV_SIGMSG -> chand    SETUP calling= called=   an INVITE (Request-URI user = DNIS, From user = caller)
+ *                         ALERTING                 180/183
+ *                         CONNECT                  200 OK (ACKed by nua), RTP starts
+ *                         DISCONNECT cause=N       BYE, CANCEL or a final error (SIP status -> Q.850)
+ *                         RELEASE                  after our DISCONNECT: the line is free again
+ *
+ * Threads: the media thread calls the driver table (read/write through rtp.c; sigmsg queues a command
+ * and wakes the SIP thread through a pipe). The SIP thread owns every nua object and each line's call
+ * state; it hands RTP its session with rtp_start/rtp_stop and reports with eng_emit (thread-safe).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sip_private.h"
+
+/* ---- the driver table ---------------------------------------------------------------------- */
+
+static int sip_read(span_t *s, chan_t *c, uint8_t *buf, int n)
+{
+    (void) s;
+    return rtp_read(((sip_line_t *) c->drv)->rtp, buf, n);
+}
+
+static int sip_write(span_t *s, chan_t *c, const uint8_t *buf, int n)
+{
+    (void) s;
+    return rtp_write(((sip_line_t *) c->drv)->rtp, buf, n);
+}
+
+static int sip_hook(span_t *s, chan_t *c, int state)
+{
+    (void) s;
+    (void) c;
+    (void) state;
+    return ENG_EINVAL;              /* calls are set up and cleared by messages */
+}
+
+static int sip_cas(span_t *s, chan_t *c, int bits)
+{
+    (void) s;
+    (void) c;
+    (void) bits;
+    return ENG_EINVAL;
+}
+
+static int sip_sigmsg(span_t *s, chan_t *c, const char *msg)
+{
+    sip_span_t *sp = s->drv;
+    sip_push(sp, (int) ((sip_line_t *) c->drv - sp->lines), msg);
+    return 0;
+}
+
+static int sip_send_dtmf(span_t *s, chan_t *c, int id, const char *digits, int on_ms, int off_ms)
+{
+    (void) s;
+    return rtp_send_dtmf(((sip_line_t *) c->drv)->rtp, id, digits, on_ms, off_ms);
+}
+
+/* A line with a call sends and hears RTP every tick, as an off-hook line is worked on: its channel counts
+ * as off hook while its RTP session is on. */
+static void sip_tick_begin(span_t *s)
+{
+    sip_span_t *sp = s->drv;
+    int i;
+    for (i = 0; i < sp->nlines; i++)
+        sp->lines[i].chan->hook = rtp_tick(sp->lines[i].rtp) ? ENG_HOOK_OFF : ENG_HOOK_ON;
+}
+
+static void sip_free(span_t *s)
+{
+    sip_span_t *sp = s->drv;
+    int i;
+    if (sp->started) {
+        sip_push(sp, -1, NULL);
+        pthread_join(sp->thread, NULL);
+    }
+    while (sp->qhead) {
+        sip_cmd_t *c = sp->qhead;
+        sp->qhead = c->next;
+        free(c);
+    }
+    for (i = 0; i < sp->nlines; i++)
+        rtp_free(sp->lines[i].rtp);
+    close(sp->wake[0]);
+    close(sp->wake[1]);
+    free(sp->lines);
+    free(sp);
+}
+
+const driver_ops_t sip_driver_ops = {
+    .name = "sip",
+    .read = sip_read,
+    .write = sip_write,
+    .hook = sip_hook,
+    .cas = sip_cas,
+    .sigmsg = sip_sigmsg,
+    .tick_begin = sip_tick_begin,
+    .free = sip_free,
+    .send_dtmf = sip_send_dtmf,
+};
+
+static int bad_text(const char *s, size_t cap)
+{
+    return memchr(s, '\0', cap) == NULL;
+}
+
+int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, int zone)
+{
+    sip_span_t *sp;
+    span_t *s;
+    char err[200];
+    int i, first;
+
+    eng_clear_error(e);
+    if (e->running)
+        return eng_fail(e, ENG_ESTATE, "sip span: the engine is running");
+    if (!p || nchans < 1 || codec < ENG_CODEC_ALAW || codec > ENG_CODEC_ULAW || zone < 0 || zone >= MAX_ZONES)
+        return eng_fail(e, ENG_EINVAL, "sip span: %d channels, codec %d, zone %d: out of range (G.711 only)",
+                        nchans, codec, zone);
+    if (bad_text(p->bind, sizeof(p->bind)) || bad_text(p->peer, sizeof(p->peer))
+        || bad_text(p->rtp_host, sizeof(p->rtp_host)) || bad_text(p->from_user, sizeof(p->from_user))
+        || bad_text(p->username, sizeof(p->username)) || bad_text(p->password, sizeof(p->password))
+        || bad_text(p->registrar, sizeof(p->registrar)))
+        return eng_fail(e, ENG_EINVAL, "sip span: a text setting is not terminated");
+    if (p->rtp_port < 1024 || p->rtp_port % 2 || p->rtp_port + 2 * nchans > 65535)
+        return eng_fail(e, ENG_EINVAL, "sip span: rtp_port %d: an even port from 1024, with room for %d lines",
+                        p->rtp_port, nchans);
+    if (p->jitter_min_ms < 0 || p->jitter_max_ms > 900 || (p->jitter_max_ms && p->jitter_max_ms < p->jitter_min_ms))
+        return eng_fail(e, ENG_EINVAL, "sip span: jitter buffer %d-%d ms: out of range (0-900)",
+                        p->jitter_min_ms, p->jitter_max_ms);
+    if (e->nchans + (int64_t) nchans > e->max_channels)
+        return eng_fail(e, ENG_ENOMEM, "sip span of %d channels: only %d engine channels left", nchans,
+                        e->max_channels - e->nchans);
+    if ((sp = calloc(1, sizeof(*sp))) == NULL || (sp->lines = calloc((size_t) nchans, sizeof(sip_line_t))) == NULL) {
+        free(sp);
+        return ENG_ENOMEM;
+    }
+    sp->e = e;
+    sp->p = *p;
+    sp->codec = codec;
+    sp->nlines = nchans;
+    eng_mutex_init(&sp->qlock);
+    pthread_mutex_init(&sp->ready_lock, NULL);
+    pthread_cond_init(&sp->ready_cond, NULL);
+    if (pipe2(sp->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+        free(sp->lines);
+        free(sp);
+        return eng_fail(e, ENG_ESYS, "sip span: pipe: %s", strerror(errno));
+    }
+    for (i = 0; i < nchans; i++) {
+        sp->lines[i].sp = sp;
+        if ((sp->lines[i].rtp = rtp_new(e, NULL, p->rtp_host, p->rtp_port + 2 * i, err, sizeof(err))) == NULL) {
+            while (--i >= 0)
+                rtp_free(sp->lines[i].rtp);
+            close(sp->wake[0]);
+            close(sp->wake[1]);
+            free(sp->lines);
+            free(sp);
+            return eng_fail(e, ENG_ESYS, "sip span: %s", err);
+        }
+        if (p->jitter_max_ms)
+            rtp_set_bounds(sp->lines[i].rtp, p->jitter_min_ms, p->jitter_max_ms);
+    }
+    if ((s = eng_new_span(e, &sip_driver_ops, sp)) == NULL) {
+        for (i = 0; i < nchans; i++)
+            rtp_free(sp->lines[i].rtp);
+        close(sp->wake[0]);
+        close(sp->wake[1]);
+        free(sp->lines);
+        free(sp);
+        return ENG_ENOMEM;
+    }
+    first = e->nchans;
+    for (i = 0; i < nchans; i++) {
+        chan_t *c = eng_new_channel(e, s, ENG_KIND_E1, codec, zone);
+        c->drv = &sp->lines[i];
+        sp->lines[i].chan_id = c->id;
+        sp->lines[i].chan = c;
+        rtp_set_chan(sp->lines[i].rtp, c);
+    }
+    if (pthread_create(&sp->thread, NULL, sip_thread, sp) != 0)
+        return eng_fail(e, ENG_ESYS, "sip span: cannot start its thread");
+    sp->started = 1;
+    pthread_mutex_lock(&sp->ready_lock);
+    while (!sp->ready)
+        pthread_cond_wait(&sp->ready_cond, &sp->ready_lock);
+    pthread_mutex_unlock(&sp->ready_lock);
+    if (sp->ready < 0) {
+        /* the span stays (its channels are made) but can carry no call: say why */
+        pthread_join(sp->thread, NULL);
+        sp->started = 0;
+        return eng_fail(e, ENG_ESYS, "%s", sp->err);
+    }
+    return first;
+}
+
+int eng_sip_rtp_stats(engine_t *e, int chan, eng_rtp_stats_t *out)
+{
+    chan_t *c;
+    eng_clear_error(e);
+    if ((c = eng_chan(e, chan)) == NULL)
+        return eng_fail(e, ENG_ENOCHAN, "rtp stats: no channel %d", chan);
+    if (c->span->ops != &sip_driver_ops)
+        return eng_fail(e, ENG_EINVAL, "rtp stats: channel %d is not on a sip span", chan);
+    rtp_get_stats(((sip_line_t *) c->drv)->rtp, out);
+    return 0;
+}

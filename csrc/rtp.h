@@ -1,0 +1,41 @@
+/*
+ * RTP for one sip line (rtp.c): a UDP socket pair (RTP on an even port, RTCP on the next), G.711 A/µ-law,
+ * an adaptive jitter buffer, RFC 4733 telephone events both ways, RTCP sender/receiver reports.
+ *
+ * Threads: rtp_new/rtp_free run where the span is made and freed (the engine not running). The SIP
+ * thread says where to send and which payload types were agreed (rtp_start/rtp_stop); the media thread
+ * does everything per packet (rtp_read/rtp_write/rtp_send_dtmf). A mutex guards only what both touch:
+ * the agreed session and the figures (rtp_get_stats from any thread).
+ */
+#ifndef TELEPHONIST_RTP_H
+#define TELEPHONIST_RTP_H
+
+#include <netinet/in.h>
+
+#include "engine_private.h"
+
+typedef struct rtp_s rtp_t;
+
+/* Binds host:port (RTP) and host:port+1 (RTCP); NULL and err says why. */
+rtp_t *rtp_new(engine_t *e, chan_t *c, const char *host, int port, char *err, int errlen);
+void rtp_free(rtp_t *r);
+void rtp_set_chan(rtp_t *r, chan_t *c);          /* the channel it carries (before the engine runs) */
+void rtp_set_bounds(rtp_t *r, int min_ms, int max_ms);   /* the jitter buffer's delay bounds */
+int rtp_port(const rtp_t *r);
+
+/* The SIP thread: the far end's address and the payload types agreed (dtmf_pt -1: none). */
+void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt);
+void rtp_stop(rtp_t *r);
+
+/* The media thread, each tick: takes the SIP thread's news; 1 while a session is on (the channel is busy). */
+int rtp_tick(rtp_t *r);
+/* The media thread: one frame of codec bytes heard (n samples, in the channel's codec); 0: silence. */
+int rtp_read(rtp_t *r, uint8_t *buf, int n);
+/* One frame to send; keeps RTCP going. */
+int rtp_write(rtp_t *r, const uint8_t *buf, int n);
+/* Digits sent as RFC 4733 events (EV_DTMF_SENT at the end, as in-band digits give). */
+int rtp_send_dtmf(rtp_t *r, int id, const char *digits, int on_ms, int off_ms);
+
+void rtp_get_stats(rtp_t *r, eng_rtp_stats_t *out);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * SDP offer/answer for sip lines (sofia-sip parses; we choose G.711 and telephone-event) and the mapping
+ * between SIP statuses and Q.850 causes (RFC 3398), so that a call record's cause is the same on SIP as on
+ * an E1.
+ */
+#define _GNU_SOURCE
+#include "sip_private.h"
+
+/* ---- causes: RFC 3398 ---------------------------------------------------------------------- */
+
+int q850_of_status(int status)
+{
+    switch (status) {
+    case 404: case 485: case 604: return 1;
+    case 486: case 600: return 17;
+    case 408: case 504: return 102;
+    case 480: return 18;
+    case 410: return 22;
+    case 484: return 28;
+    case 401: case 402: case 403: case 407: case 603: return 21;
+    case 502: return 38;
+    case 405: return 63;
+    case 406: case 415: case 501: return 79;
+    case 487: return 16;
+    case 500: case 503: case 400: case 481: return 41;
+    case 606: return 58;
+    default: return status >= 500 ? 41 : 127;
+    }
+}
+
+int status_of_q850(int cause, const char **phrase)
+{
+    int s;
+    switch (cause) {
+    case 1: case 2: case 3: case 26: s = 404; break;
+    case 17: s = 486; break;
+    case 18: s = 408; break;
+    case 19: case 20: case 31: case 16: s = 480; break;
+    case 21: s = 603; break;
+    case 22: s = 410; break;
+    case 27: s = 502; break;
+    case 28: s = 484; break;
+    case 34: case 38: case 41: case 42: case 47: case 58: s = 503; break;
+    case 102: s = 504; break;
+    default: s = 500; break;
+    }
+    *phrase = sip_status_phrase(s);
+    return s;
+}
+
+/* Q.850 cause from a Reason header, else from the status. */
+int cause_of(const sip_t *sip, int status)
+{
+    const sip_reason_t *r;
+    for (r = sip ? sip->sip_reason : NULL; r; r = r->re_next) {
+        if (r->re_protocol && strcasecmp(r->re_protocol, "Q.850") == 0 && r->re_cause)
+            return atoi(r->re_cause);
+    }
+    return status ? q850_of_status(status) : 16;
+}
+
+/* Our SDP: an offer lists both G.711 laws (the channel's first) and telephone-event; an answer the
+ * agreed ones. */
+void make_sdp(sip_line_t *l, int answer, char *out, size_t cap)
+{
+    sip_span_t *sp = l->sp;
+    int first = sp->codec == ENG_CODEC_ULAW ? 0 : 8, second = first == 8 ? 0 : 8;
+    int port = rtp_port(l->rtp);
+    char fmts[32], maps[256];
+    long sess = (long) l->chan_id + 1000;
+    if (answer) {
+        snprintf(fmts, sizeof(fmts), "%d", l->pt);
+        snprintf(maps, sizeof(maps), "a=rtpmap:%d %s/8000\r\n", l->pt, l->pt == 0 ? "PCMU" : "PCMA");
+        if (l->dtmf_pt >= 0) {
+            size_t n = strlen(fmts);
+            snprintf(fmts + n, sizeof(fmts) - n, " %d", l->dtmf_pt);
+            n = strlen(maps);
+            snprintf(maps + n, sizeof(maps) - n, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n",
+                     l->dtmf_pt, l->dtmf_pt);
+        }
+    } else {
+        snprintf(fmts, sizeof(fmts), "%d %d 101", first, second);
+        snprintf(maps, sizeof(maps), "a=rtpmap:%d %s/8000\r\na=rtpmap:%d %s/8000\r\n"
+                 "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n",
+                 first, first == 0 ? "PCMU" : "PCMA", second, second == 0 ? "PCMU" : "PCMA");
+    }
+    snprintf(out, cap, "v=0\r\no=telephonist %ld %ld IN IP4 %s\r\ns=telephonist\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+             "m=audio %d RTP/AVP %s\r\n%sa=ptime:%d\r\na=sendrecv\r\n",
+             sess, sess, sp->p.rtp_host, sp->p.rtp_host, port, fmts, maps, sp->e->frame_ms);
+}
+
+/* The far end's media from its SDP (sofia-sip's parser): address, the first G.711 law it lists,
+ * telephone-event. -1 and why if there is nothing we can use. */
+int take_sdp(sip_line_t *l, const sip_t *sip, char *why, size_t cap)
+{
+    su_home_t home[1] = {SU_HOME_INIT(home)};
+    sdp_parser_t *parser;
+    sdp_session_t *s;
+    sdp_media_t *m;
+    sdp_connection_t *c;
+    sdp_rtpmap_t *rm;
+    int rc = -1;
+
+    if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data) {
+        snprintf(why, cap, "no SDP");
+        return -1;
+    }
+    parser = sdp_parse(home, sip->sip_payload->pl_data, (issize_t) sip->sip_payload->pl_len, 0);
+    s = sdp_session(parser);
+    if (!s) {
+        snprintf(why, cap, "bad SDP: %s", sdp_parsing_error(parser));
+        goto out;
+    }
+    for (m = s->sdp_media; m; m = m->m_next)
+        if (m->m_type == sdp_media_audio && m->m_port)
+            break;
+    if (!m) {
+        snprintf(why, cap, "no audio in the SDP");
+        goto out;
+    }
+    c = m->m_connections ? m->m_connections : s->sdp_connection;
+    memset(&l->remote, 0, sizeof(l->remote));
+    l->remote.sin_family = AF_INET;
+    l->remote.sin_port = htons((uint16_t) m->m_port);
+    if (!c || !c->c_address || inet_pton(AF_INET, c->c_address, &l->remote.sin_addr) != 1) {
+        snprintf(why, cap, "the SDP's connection is not an IPv4 address");
+        goto out;
+    }
+    l->pt = l->dtmf_pt = -1;
+    for (rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
+        if (l->pt < 0 && rm->rm_encoding && rm->rm_rate == 8000
+            && (strcasecmp(rm->rm_encoding, "PCMA") == 0 || strcasecmp(rm->rm_encoding, "PCMU") == 0))
+            l->pt = (int) rm->rm_pt;
+        else if (l->dtmf_pt < 0 && rm->rm_encoding && strcasecmp(rm->rm_encoding, "telephone-event") == 0)
+            l->dtmf_pt = (int) rm->rm_pt;
+    }
+    if (l->pt < 0) {
+        sdp_list_t *f;
+        for (f = m->m_format; f && l->pt < 0; f = f->l_next)
+            if (strcmp(f->l_text, "0") == 0 || strcmp(f->l_text, "8") == 0)
+                l->pt = atoi(f->l_text);
+    }
+    if (l->pt < 0) {
+        snprintf(why, cap, "no G.711 in the SDP");
+        goto out;
+    }
+    rc = 0;
+out:
+    sdp_parser_free(parser);
+    su_home_deinit(home);
+    return rc;
+}

@@ -1,0 +1,427 @@
+/*
+ * The SIP thread of a sip span: sofia-sip's user agent (nua) in its own event loop (su_root). It takes
+ * chand's messages for the lines from a queue (woken through a pipe), turns them into SIP, and turns
+ * nua's events into the lines' messages (eng_emit). See drv_sip.c for the messages.
+ */
+#define _GNU_SOURCE
+#include "sip_private.h"
+
+static const char *const STATE_NAMES[] = {"idle", "incoming", "outgoing", "connected"};
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+static void set_state(sip_line_t *l, int state)
+{
+    (void) STATE_NAMES;
+    l->state = state;
+}
+
+static void emit(sip_line_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit(sip_line_t *l, const char *fmt, ...)
+{
+    char text[ENG_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    eng_emit(l->sp->e, EV_SIGMSG, l->chan_id, 0, 0, 0, 0, 0, text);
+}
+
+/* A number as a message field: no spaces, no '=' (they would break "key=value"). */
+static void field(char *out, size_t cap, const char *in)
+{
+    size_t j = 0;
+    for (; in && *in && j + 1 < cap; in++)
+        if ((unsigned char) *in > ' ' && *in != '=' && *in != ';')
+            out[j++] = *in;
+    out[j] = '\0';
+}
+
+static int msg_field(const char *msg, const char *key, char *out, size_t cap)
+{
+    size_t klen = strlen(key);
+    const char *p = msg;
+    out[0] = '\0';
+    while ((p = strstr(p, key)) != NULL) {
+        if ((p == msg || p[-1] == ' ') && p[klen] == '=') {
+            size_t n = strcspn(p + klen + 1, " ");
+            if (n >= cap)
+                n = cap - 1;
+            memcpy(out, p + klen + 1, n);
+            out[n] = '\0';
+            return 1;
+        }
+        p += klen;
+    }
+    return 0;
+}
+
+/* The line lets go of its call: nua finishes the transaction, and the handle is destroyed when nua
+ * says the call is over (nua_i_state terminated, handle bound to nothing). */
+static void let_go(sip_line_t *l)
+{
+    rtp_stop(l->rtp);
+    if (l->nh)
+        nua_handle_bind(l->nh, NULL);
+    l->nh = NULL;
+    l->alerted = 0;
+    l->auth_tries = 0;
+    set_state(l, L_IDLE);
+}
+
+/* ---- chand's messages ---------------------------------------------------------------------- */
+
+static void do_setup(sip_line_t *l, const char *msg)
+{
+    sip_span_t *sp = l->sp;
+    char calling[64], called[64], to[200], from[200], sdp[700];
+    if (l->state != L_IDLE) {
+        emit(l, "DISCONNECT cause=17");
+        return;
+    }
+    msg_field(msg, "calling", calling, sizeof(calling));
+    msg_field(msg, "called", called, sizeof(called));
+    if (!sp->p.peer[0]) {
+        emit(l, "DISCONNECT cause=38");
+        eng_emit(sp->e, EV_ERROR, l->chan_id, 0, ENG_ESTATE, 0, 0, 0, "sip: this span has no peer to call");
+        return;
+    }
+    snprintf(to, sizeof(to), "<sip:%s@%s>", called, sp->p.peer);
+    snprintf(from, sizeof(from), "<sip:%s@%s>", calling[0] ? calling : (sp->p.from_user[0] ? sp->p.from_user
+             : "telephonist"), sp->p.rtp_host);
+    l->nh = nua_handle(sp->nua, l, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
+    if (!l->nh) {
+        emit(l, "DISCONNECT cause=47");
+        return;
+    }
+    make_sdp(l, 0, sdp, sizeof(sdp));
+    set_state(l, L_OUTGOING);
+    nua_invite(l->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+}
+
+static void do_connect(sip_line_t *l)
+{
+    char sdp[700];
+    if (l->state != L_INCOMING)
+        return;
+    make_sdp(l, 1, sdp, sizeof(sdp));
+    rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
+    set_state(l, L_CONNECTED);
+    nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+}
+
+static void do_disconnect(sip_line_t *l, const char *msg)
+{
+    char c[16], reason[48];
+    int cause;
+    const char *phrase;
+    int status;
+    msg_field(msg, "cause", c, sizeof(c));
+    cause = c[0] ? atoi(c) : 16;
+    snprintf(reason, sizeof(reason), "Q.850;cause=%d", cause);
+    switch (l->state) {
+    case L_INCOMING:
+        status = status_of_q850(cause, &phrase);
+        nua_respond(l->nh, status, phrase, SIPTAG_REASON_STR(reason), TAG_END());
+        break;
+    case L_OUTGOING:
+        nua_cancel(l->nh, SIPTAG_REASON_STR(reason), TAG_END());
+        break;
+    case L_CONNECTED:
+        nua_bye(l->nh, SIPTAG_REASON_STR(reason), TAG_END());
+        break;
+    default:
+        return;                     /* the far end cleared first: its DISCONNECT crossed ours */
+    }
+    let_go(l);
+    emit(l, "RELEASE");
+}
+
+static void run_cmd(sip_span_t *sp, sip_cmd_t *cmd)
+{
+    sip_line_t *l = &sp->lines[cmd->line];
+    char kind[16];
+    size_t n = strcspn(cmd->msg, " ");
+    if (n >= sizeof(kind))
+        n = sizeof(kind) - 1;
+    memcpy(kind, cmd->msg, n);
+    kind[n] = '\0';
+    if (strcasecmp(kind, "SETUP") == 0)
+        do_setup(l, cmd->msg);
+    else if (strcasecmp(kind, "ALERTING") == 0 && l->state == L_INCOMING)
+        nua_respond(l->nh, SIP_180_RINGING, TAG_END());
+    else if (strcasecmp(kind, "CONNECT") == 0)
+        do_connect(l);
+    else if (strcasecmp(kind, "DISCONNECT") == 0)
+        do_disconnect(l, cmd->msg);
+    /* RELEASE: nua answered the BYE or CANCEL already */
+}
+
+static int on_wake(sip_span_t *sp, su_wait_t *w, sip_span_t *arg)
+{
+    char buf[64];
+    (void) w;
+    (void) arg;
+    while (read(sp->wake[0], buf, sizeof(buf)) > 0)
+        ;
+    for (;;) {
+        sip_cmd_t *cmd;
+        pthread_mutex_lock(&sp->qlock);
+        cmd = sp->qhead;
+        if (cmd) {
+            sp->qhead = cmd->next;
+            if (!sp->qhead)
+                sp->qtail = NULL;
+        }
+        pthread_mutex_unlock(&sp->qlock);
+        if (!cmd)
+            break;
+        if (cmd->line < 0) {
+            if (!sp->shutting_down) {
+                sp->shutting_down = 1;
+                nua_shutdown(sp->nua);
+            }
+        } else if (!sp->shutting_down) {
+            run_cmd(sp, cmd);
+        }
+        free(cmd);
+    }
+    return 0;
+}
+
+void sip_push(sip_span_t *sp, int line, const char *msg)
+{
+    sip_cmd_t *cmd = calloc(1, sizeof(*cmd));
+    if (!cmd)
+        return;
+    cmd->line = line;
+    if (msg)
+        snprintf(cmd->msg, sizeof(cmd->msg), "%s", msg);
+    pthread_mutex_lock(&sp->qlock);
+    if (sp->qtail)
+        sp->qtail->next = cmd;
+    else
+        sp->qhead = cmd;
+    sp->qtail = cmd;
+    pthread_mutex_unlock(&sp->qlock);
+    if (write(sp->wake[1], "x", 1) < 0) {
+        /* the pipe is full: the SIP thread has a wake-up pending anyway */
+    }
+}
+
+/* ---- nua's events -------------------------------------------------------------------------- */
+
+static int authenticate(sip_span_t *sp, nua_handle_t *nh, const sip_t *sip, int *tries)
+{
+    const msg_auth_t *au;
+    const char *realm;
+    char auth[300];
+    if (!sp->p.username[0] || !sip || (*tries)++ > 0)
+        return 0;
+    au = sip->sip_www_authenticate ? sip->sip_www_authenticate : sip->sip_proxy_authenticate;
+    if (!au || !au->au_scheme)
+        return 0;
+    realm = msg_params_find(au->au_params, "realm=");
+    snprintf(auth, sizeof(auth), "%s:%s:%s:%s", au->au_scheme, realm ? realm : "\"\"", sp->p.username,
+             sp->p.password);
+    nua_authenticate(nh, NUTAG_AUTH(auth), TAG_END());
+    return 1;
+}
+
+static void on_invite(sip_span_t *sp, nua_handle_t *nh, const sip_t *sip)
+{
+    sip_line_t *l = NULL;
+    char calling[64] = "", called[64] = "", why[120];
+    int i;
+    for (i = 0; i < sp->nlines; i++)
+        if (sp->lines[i].state == L_IDLE) {
+            l = &sp->lines[i];
+            break;
+        }
+    if (!l) {
+        nua_respond(nh, SIP_486_BUSY_HERE, SIPTAG_REASON_STR("Q.850;cause=34"), TAG_END());
+        return;                     /* the handle goes when nua says terminated */
+    }
+    if (take_sdp(l, sip, why, sizeof(why)) < 0) {
+        nua_respond(nh, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(why[0] ? "399 telephonist \"media\"" : NULL),
+                    TAG_END());
+        return;
+    }
+    l->nh = nh;
+    nua_handle_bind(nh, l);
+    set_state(l, L_INCOMING);
+    if (sip->sip_request && sip->sip_request->rq_url->url_user)
+        field(called, sizeof(called), sip->sip_request->rq_url->url_user);
+    if (sip->sip_from && sip->sip_from->a_url->url_user)
+        field(calling, sizeof(calling), sip->sip_from->a_url->url_user);
+    emit(l, "SETUP calling=%s called=%s", calling, called);
+}
+
+/* A re-INVITE in a call (a refresh, a hold, a new media address): answered with our media, RTP following
+ * the far end's new address or payload. */
+static void on_reinvite(sip_line_t *l, const sip_t *sip)
+{
+    char sdp[700], why[120];
+    struct sockaddr_in was = l->remote;
+    int pt = l->pt, dtmf_pt = l->dtmf_pt;
+    if (l->state != L_CONNECTED) {
+        nua_respond(l->nh, SIP_491_REQUEST_PENDING, TAG_END());
+        return;
+    }
+    if (sip && sip->sip_payload && take_sdp(l, sip, why, sizeof(why)) < 0) {
+        l->remote = was;
+        l->pt = pt;
+        l->dtmf_pt = dtmf_pt;
+        nua_respond(l->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+        return;
+    }
+    if (memcmp(&was, &l->remote, sizeof(was)) != 0 || pt != l->pt || dtmf_pt != l->dtmf_pt)
+        rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
+    make_sdp(l, 1, sdp, sizeof(sdp));
+    nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+}
+
+static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_handle_t *nh)
+{
+    char why[120];
+    if (l->state != L_OUTGOING)
+        return;
+    if (status == 401 || status == 407) {
+        if (authenticate(l->sp, nh, sip, &l->auth_tries))
+            return;
+    }
+    if (status >= 180 && status < 200) {
+        if (status == 183 && take_sdp(l, sip, why, sizeof(why)) == 0)
+            rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);   /* early media */
+        if (!l->alerted) {
+            l->alerted = 1;
+            emit(l, "ALERTING");
+        }
+    } else if (status >= 200 && status < 300) {
+        if (take_sdp(l, sip, why, sizeof(why)) < 0) {
+            nua_bye(nh, SIPTAG_REASON_STR("Q.850;cause=65"), TAG_END());
+            let_go(l);
+            emit(l, "DISCONNECT cause=65");
+            return;
+        }
+        rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
+        set_state(l, L_CONNECTED);
+        emit(l, "CONNECT");
+    } else if (status >= 300) {
+        int cause = cause_of(sip, status);
+        let_go(l);
+        emit(l, "DISCONNECT cause=%d", cause);
+    }
+}
+
+static void on_register(sip_span_t *sp, int status, const char *phrase, const sip_t *sip, nua_handle_t *nh)
+{
+    char text[ENG_TEXT_MAX];
+    if ((status == 401 || status == 407) && authenticate(sp, nh, sip, &sp->reg_tries))
+        return;
+    if (status >= 300) {
+        snprintf(text, sizeof(text), "sip register to %s: %d %s", sp->p.registrar, status, phrase);
+        eng_emit(sp->e, EV_ERROR, sp->lines[0].chan_id, 0, ENG_EIO, status, 0, 0, text);
+    }
+    if (status >= 200)
+        sp->reg_tries = 0;
+}
+
+static void on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, sip_span_t *sp,
+                     nua_handle_t *nh, sip_line_t *l, sip_t const *sip, tagi_t tags[])
+{
+    (void) nua;
+    switch (event) {
+    case nua_i_invite:
+        if (!l)
+            on_invite(sp, nh, sip);
+        else
+            on_reinvite(l, sip);
+        break;
+    case nua_r_invite:
+        if (l)
+            on_invite_answer(l, status, sip, nh);
+        break;
+    case nua_i_cancel:
+    case nua_i_bye:
+        if (l && l->state != L_IDLE) {
+            int cause = cause_of(sip, 0);
+            let_go(l);
+            emit(l, "DISCONNECT cause=%d", cause);
+        }
+        break;
+    case nua_i_state: {
+        int cs = -1;
+        tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+        if (cs == nua_callstate_terminated) {
+            if (l && l->state != L_IDLE) {      /* a timeout, a failed transaction */
+                let_go(l);
+                emit(l, "DISCONNECT cause=%d", status >= 300 ? q850_of_status(status) : 41);
+            }
+            if (!nua_handle_magic(nh) && nh != sp->reg)
+                nua_handle_destroy(nh);
+        }
+        break;
+    }
+    case nua_r_register:
+        on_register(sp, status, phrase, sip, nh);
+        break;
+    case nua_r_shutdown:
+        if (status >= 200)
+            su_root_break(sp->root);
+        break;
+    default:
+        /* requests we do not take (OPTIONS, MESSAGE ...): nua answers them itself */
+        break;
+    }
+}
+
+/* ---- the SIP thread ------------------------------------------------------------------------ */
+
+void *sip_thread(void *arg)
+{
+    sip_span_t *sp = arg;
+    char url[120];
+    int ok = 0;
+
+    su_init();
+    su_home_init(sp->home);
+    sp->root = su_root_create(sp);
+    snprintf(url, sizeof(url), "sip:%s", sp->p.bind);
+    if (sp->root) {
+        su_wait_create(sp->wait, sp->wake[0], SU_WAIT_IN);
+        su_root_register(sp->root, sp->wait, on_wake, sp, 0);
+        sp->nua = nua_create(sp->root, on_event, sp, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0),
+                             NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(0),
+                             NUTAG_USER_AGENT("telephonist"), TAG_END());
+    }
+    if (!sp->nua)
+        snprintf(sp->err, sizeof(sp->err), "sip span: cannot listen on %s (%s)", sp->p.bind, strerror(errno));
+    else
+        ok = 1;
+    pthread_mutex_lock(&sp->ready_lock);
+    sp->ready = ok ? 1 : -1;
+    pthread_cond_signal(&sp->ready_cond);
+    pthread_mutex_unlock(&sp->ready_lock);
+    if (ok) {
+        if (sp->p.registrar[0]) {
+            char reg[200], aor[200];
+            snprintf(reg, sizeof(reg), "sip:%s", sp->p.registrar);
+            snprintf(aor, sizeof(aor), "<sip:%s@%s>", sp->p.username[0] ? sp->p.username : sp->p.from_user,
+                     sp->p.registrar);
+            sp->reg = nua_handle(sp->nua, NULL, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor), TAG_END());
+            nua_register(sp->reg, NUTAG_REGISTRAR(reg), TAG_END());
+        }
+        su_root_run(sp->root);
+        if (sp->reg)
+            nua_handle_destroy(sp->reg);
+        nua_destroy(sp->nua);
+    }
+    if (sp->root) {
+        su_root_unregister(sp->root, sp->wait, on_wake, sp);
+        su_root_destroy(sp->root);
+    }
+    su_home_deinit(sp->home);
+    su_deinit();
+    return NULL;
+}

@@ -1,0 +1,92 @@
+"""What the sip tests share: free UDP ports, and what was heard in a recording."""
+from __future__ import annotations
+
+import math
+import random
+import socket
+
+
+def free_udp_ports(count: int = 2, even: bool = True) -> int:
+    """A first port p with p .. p+count-1 free for UDP on 127.0.0.1 now (p even if asked)."""
+    for _ in range(200):
+        p = random.randrange(20000, 60000 - count)
+        if even:
+            p -= p % 2
+        socks = []
+        try:
+            for q in range(p, p + count):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", q))
+            return p
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free UDP ports")
+
+
+def _alaw(b: int) -> int:
+    b ^= 0x55
+    t = (b & 0x0F) << 4
+    seg = (b & 0x70) >> 4
+    t = t + 8 if seg == 0 else (t + 0x108) << (seg - 1)
+    return t if b & 0x80 else -t
+
+
+def _ulaw(b: int) -> int:
+    b = ~b & 0xFF
+    t = (((b & 0x0F) << 3) + 0x84) << ((b & 0x70) >> 4)
+    return (0x84 - t) if b & 0x80 else (t - 0x84)
+
+
+def samples_of(path) -> list[int]:
+    """The mono samples of a WAV the engine recorded (16-bit linear, A-law or µ-law), as linear values."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fmt, pos, body = 1, 12, b""
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
+        if cid == b"fmt ":
+            fmt = int.from_bytes(data[pos + 8:pos + 10], "little")
+        elif cid == b"data":
+            body = data[pos + 8:pos + 8 + size]
+            break
+        pos += 8 + size + (size & 1)
+    if fmt == 6:
+        return [_alaw(b) for b in body]
+    if fmt == 7:
+        return [_ulaw(b) for b in body]
+    return [int.from_bytes(body[i:i + 2], "little", signed=True) for i in range(0, len(body) - 1, 2)]
+
+
+def tone_share(samples: list[int], freq: float, rate: int = 8000) -> float:
+    """How much of the signal's power is at freq (Goertzel over 20 ms blocks): 0..1."""
+    block, total, at = 160, 0.0, 0.0
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    for start in range(0, len(samples) - block, block):
+        s1 = s2 = 0.0
+        energy = 0.0
+        for x in samples[start:start + block]:
+            s0 = x + k * s1 - s2
+            s2, s1 = s1, s0
+            energy += x * x
+        power = s1 * s1 + s2 * s2 - k * s1 * s2
+        at += 2 * power / block
+        total += energy
+    return at / total if total else 0.0
+
+
+def seen(lv, pred, within_s: float = 10.0):
+    """The first event read so far, or read from now, that satisfies pred and no earlier seen() took (two
+    ends of a call answer each other faster than a test reads them)."""
+    taken = lv.__dict__.setdefault("taken", set())
+    for i, ev in enumerate(lv.events):
+        if i not in taken and pred(ev):
+            taken.add(i)
+            return ev
+    start = len(lv.events)
+    ev = lv.wait(pred, within_s)
+    taken.add(lv.events.index(ev, start))
+    return ev
