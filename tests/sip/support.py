@@ -2,14 +2,29 @@
 from __future__ import annotations
 
 import math
+import os
 import random
 import socket
 
+# Below Linux's ephemeral range (32768-60999: the kernel's own choice for every client socket of the run), and a
+# range of its own for each pytest-xdist worker, so that two tests running at once never pick the same ports.
+PORTS_FROM, PORTS_TO = 20000, 32000
+
+
+def _worker_range() -> tuple[int, int]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    width = (PORTS_TO - PORTS_FROM) // max(count, 1)
+    return PORTS_FROM + index * width, PORTS_FROM + (index + 1) * width
+
 
 def free_udp_ports(count: int = 2, even: bool = True) -> int:
-    """A first port p with p .. p+count-1 free for UDP on 127.0.0.1 now (p even if asked)."""
+    """A first port p with p .. p+count-1 free for UDP on 127.0.0.1 now (p even if asked), from this worker's
+    range."""
+    low, high = _worker_range()
     for _ in range(200):
-        p = random.randrange(20000, 60000 - count)
+        p = random.randrange(low, high - count)
         if even:
             p -= p % 2
         socks = []
