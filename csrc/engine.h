@@ -275,6 +275,14 @@ int eng_dahdi_params(engine_t *e, int channo, eng_dahdi_params_t *out);   /* ENG
 int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params);
 /* gains in tenths of a dB, applied by the kernel (DAHDI_SETGAINS) */
 int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10);
+/* ISDN PRI (pri.c, libpri) on a dahdi span opened with eng_dahdi_span on an E1's B-channels (bchan= in
+ * system.conf): dchan is the DAHDI channel of its D-channel (dchan= or hardhdlc=, timeslot 16), side
+ * "network" or "user", switchtype "euroisdn", "qsig", "ni2", "dms100", "lucent5e" or "att4ess". chan: any
+ * engine channel of that span; before eng_start. The B-channels then carry calls by eng_sigmsg and
+ * EV_SIGMSG as the sim E1 does (pri.c lists the messages); while the D-channel is down the span's
+ * EV_ALARM carries ENG_ALARM_DCHAN ("DCHAN"). ENG_ESTATE if the engine was built without libpri. */
+enum { ENG_ALARM_DCHAN = 1 << 20 };
+int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype);
 
 /* Line control */
 int eng_hook(engine_t *e, int chan, int state);
