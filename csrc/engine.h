@@ -153,7 +153,7 @@ enum {
     EV_TIMER = 15,        /* id */
     EV_CAS = 16,          /* a=ABCD bits received */
     EV_ALARM = 17,        /* chan = -span, a=alarm bits, text=names */
-    EV_SIGMSG = 18,       /* text=a signalling message (sim digital trunks) */
+    EV_SIGMSG = 18,       /* text=a signalling message (sim digital trunks, PRI B-channels: pri.c) */
     EV_POLARITY = 19,     /* line polarity reversed */
     EV_ERROR = 20,        /* id, text=message */
     EV_OVERRUN = 21,      /* a=events dropped because nobody read them */
