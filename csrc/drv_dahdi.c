@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "engine_private.h"
+#include "pri.h"
 
 #if defined(__has_include)
 #if __has_include(<dahdi/user.h>)
@@ -74,6 +75,7 @@
 typedef struct {
     int fd;
     int channo, spanno, sigtype;
+    int chanpos;                /* position in its DAHDI span: the E1 timeslot */
     int kind;
     int bps;                    /* bytes a sample: 1 (G.711) or 2 (linear) */
     int block;                  /* bytes a DAHDI block */
@@ -99,6 +101,7 @@ typedef struct {
     int checked;
     int64_t last_tick_ns;       /* monotonic time of the last tick, 0 before the first */
     int stalled;                /* this tick follows a stall: every channel's lead is gone */
+    pri_span_t *pri;            /* ISDN PRI on these B-channels (pri.c), or NULL */
 } dahdi_span_t;
 
 static const struct {
@@ -108,7 +111,7 @@ static const struct {
     {DAHDI_ALARM_RED, "RED"}, {DAHDI_ALARM_YELLOW, "YELLOW"}, {DAHDI_ALARM_BLUE, "BLUE"},
     {DAHDI_ALARM_LOOPBACK, "LOOPBACK"}, {DAHDI_ALARM_RECOVER, "RECOVER"},
     {DAHDI_ALARM_NOTOPEN, "NOTOPEN"}, {DAHDI_ALARM_LOS, "LOS"}, {DAHDI_ALARM_LFA, "LFA"},
-    {DAHDI_ALARM_LMFA, "LMFA"},
+    {DAHDI_ALARM_LMFA, "LMFA"}, {ENG_ALARM_DCHAN, "DCHAN"},
 };
 
 static void alarm_text(int bits, char *out, size_t len)
@@ -215,7 +218,10 @@ static void check_alarms(engine_t *e, dahdi_span_t *ds, dahdi_chan_t *dc)
 
     if (slot < 0 || spanstat(dc->fd, dc->spanno, &si) < 0)
         return;
-    if (si.alarms == ds->alarms[slot] || (ds->alarms[slot] == -1 && si.alarms == 0)) {
+    if (ds->pri)
+        si.alarms |= pri_span_alarm_bits(ds->pri);     /* a PRI span's D-channel down blocks its lines too */
+    /* the first look tells only an alarm, except on a PRI span, whose D-channel state is always told */
+    if (si.alarms == ds->alarms[slot] || (ds->alarms[slot] == -1 && si.alarms == 0 && !ds->pri)) {
         ds->alarms[slot] = si.alarms;
         return;
     }
@@ -378,6 +384,8 @@ static void dahdi_tick_begin(span_t *s)
             keep_newest(&ds->ch[i], PRIME_FRAMES * e->frame * ds->ch[i].bps);
     }
     ds->checked = 1;
+    if (ds->pri && pri_span_take_change(ds->pri) && ds->nchans > 0)
+        check_alarms(e, ds, &ds->ch[0]);
 }
 
 static int dahdi_read(span_t *s, chan_t *c, uint8_t *buf, int n)
@@ -542,10 +550,23 @@ static int dahdi_vmwi(span_t *s, chan_t *c, int how, int messages)
     return 0;
 }
 
+/* A signalling message for a PRI B-channel: to the span's libpri thread. */
+static int dahdi_sigmsg(span_t *s, chan_t *c, const char *msg)
+{
+    dahdi_span_t *ds = s->drv;
+    dahdi_chan_t *dc = c->drv;
+
+    if (!ds->pri)
+        return ENG_EINVAL;      /* no call control on these channels (CAS, analog): "not supported" */
+    return pri_span_command(ds->pri, dc->chanpos, msg);
+}
+
 static void dahdi_free(span_t *s)
 {
     dahdi_span_t *ds = s->drv;
     int i;
+
+    pri_span_free(ds->pri);
 
     for (i = 0; i < ds->nchans; i++) {
         if (ds->ch[i].fd >= 0)
@@ -562,7 +583,7 @@ static const driver_ops_t dahdi_driver_ops = {
     .write = dahdi_write,
     .hook = dahdi_hook,
     .cas = dahdi_cas,
-    .sigmsg = NULL,
+    .sigmsg = dahdi_sigmsg,
     .tick_begin = dahdi_tick_begin,
     .tick_end = NULL,
     .free = dahdi_free,
@@ -617,6 +638,7 @@ static int open_channel(engine_t *e, dahdi_chan_t *dc, int channo, int codec, in
 #undef TRY
     dc->channo = channo;
     dc->spanno = p.spanno;
+    dc->chanpos = p.chanpos;
     dc->sigtype = p.sigtype;
     {
         /* dahdi_dynamic spans (TDMoE, loc) have no line feed to switch, and on the loc loopback
@@ -702,6 +724,44 @@ static dahdi_chan_t *dahdi_of(engine_t *e, int chan)
     if (!c || c->span->ops != &dahdi_driver_ops)
         return NULL;
     return c->drv;
+}
+
+int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype)
+{
+    chan_t *c;
+    dahdi_span_t *ds;
+    int map[32], i, nts = 0;
+    char err[200];
+
+    eng_clear_error(e);
+    if (e->running)
+        return eng_fail(e, ENG_ESTATE, "pri: the engine is running (attach PRI before eng_start)");
+    if (!dahdi_of(e, chan))
+        return eng_fail(e, ENG_ENOCHAN, "pri: engine channel %d is not a DAHDI channel", chan);
+    if (!pri_available())
+        return eng_fail(e, ENG_ESTATE, "pri: this engine was built without libpri (install Debian's libpri-dev "
+                        "and rebuild)");
+    c = eng_chan(e, chan);
+    ds = c->span->drv;
+    if (ds->pri)
+        return eng_fail(e, ENG_EBUSY, "pri: that span already runs PRI");
+    for (i = 0; i < 32; i++)
+        map[i] = -1;
+    for (i = 0; i < ds->nchans; i++) {
+        dahdi_chan_t *dc = &ds->ch[i];
+        if (dc->spanno != ds->ch[0].spanno || dc->chanpos < 1 || dc->chanpos > 31 || map[dc->chanpos] >= 0)
+            return eng_fail(e, ENG_EINVAL, "pri: DAHDI channel %d: a PRI's B-channels are timeslots 1-31 of one "
+                            "DAHDI span", dc->channo);
+        if (dc->channo == dchan)
+            return eng_fail(e, ENG_EINVAL, "pri: DAHDI channel %d is the D-channel, not a B-channel", dchan);
+        map[dc->chanpos] = c->span->first_chan + i;
+        if (dc->chanpos + 1 > nts)
+            nts = dc->chanpos + 1;
+    }
+    if ((ds->pri = pri_span_new(e, dchan, side, switchtype, map, 32, err, sizeof(err))) == NULL)
+        return eng_fail(e, ENG_EINVAL, "%s", err);
+    (void) nts;
+    return 0;
 }
 
 int eng_dahdi_chan_info(engine_t *e, int chan, eng_dahdi_chan_t *out)
@@ -939,6 +999,13 @@ int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10)
 {
     eng_clear_error(e);
     (void) chan; (void) rx_db10; (void) tx_db10;
+    return no_dahdi(e);
+}
+
+int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype)
+{
+    eng_clear_error(e);
+    (void) chan; (void) dchan; (void) side; (void) switchtype;
     return no_dahdi(e);
 }
 

@@ -153,7 +153,7 @@ enum {
     EV_TIMER = 15,        /* id */
     EV_CAS = 16,          /* a=ABCD bits received */
     EV_ALARM = 17,        /* chan = -span, a=alarm bits, text=names */
-    EV_SIGMSG = 18,       /* text=a signalling message (sim digital trunks) */
+    EV_SIGMSG = 18,       /* text=a signalling message (sim digital trunks, PRI B-channels: pri.c) */
     EV_POLARITY = 19,     /* line polarity reversed */
     EV_ERROR = 20,        /* id, text=message */
     EV_OVERRUN = 21,      /* a=events dropped because nobody read them */
@@ -275,6 +275,14 @@ int eng_dahdi_params(engine_t *e, int channo, eng_dahdi_params_t *out);   /* ENG
 int eng_dahdi_echocan(engine_t *e, int chan, int taps, const char *params);
 /* gains in tenths of a dB, applied by the kernel (DAHDI_SETGAINS) */
 int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10);
+/* ISDN PRI (pri.c, libpri) on a dahdi span opened with eng_dahdi_span on an E1's B-channels (bchan= in
+ * system.conf): dchan is the DAHDI channel of its D-channel (dchan= or hardhdlc=, timeslot 16), side
+ * "network" or "user", switchtype "euroisdn", "qsig", "ni2", "dms100", "lucent5e" or "att4ess". chan: any
+ * engine channel of that span; before eng_start. The B-channels then carry calls by eng_sigmsg and
+ * EV_SIGMSG as the sim E1 does (pri.c lists the messages); while the D-channel is down the span's
+ * EV_ALARM carries ENG_ALARM_DCHAN ("DCHAN"). ENG_ESTATE if the engine was built without libpri. */
+enum { ENG_ALARM_DCHAN = 1 << 20 };
+int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype);
 
 /* SIP trunks (drv_sip.c, sofia-sip's user agent; RTP in rtp.c). Lines are ENG_KIND_E1 channels driven by
  * the messages of the sim E1 (SETUP calling= called=, ALERTING, CONNECT, DISCONNECT cause=, RELEASE) through

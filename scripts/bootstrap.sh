@@ -28,6 +28,7 @@ APT_PACKAGES=(
     ghostscript
     qemu-system-x86 debootstrap e2fsprogs
     dahdi-source
+    libpri-dev
     libfuse2 fuse3
     clang libclang-rt-14-dev
     ca-certificates

@@ -575,6 +575,13 @@ class Engine:
                                           blocksize), "dahdi span", self)
         return list(range(first, first + len(channos)))
 
+    def dahdi_pri(self, chan: int, dchan: int, side: str = "user", switch: str = "euroisdn") -> None:
+        """ISDN PRI (libpri) on the dahdi span of engine channel chan (its E1 B-channels), with the D-channel on
+        DAHDI channel dchan; side "network" or "user". Before start(). The B-channels then take and place
+        calls by sigmsg() and SigMsg events, as a sim E1 does; while the D-channel is down the span's
+        AlarmEvent carries "DCHAN"."""
+        _check(lib.eng_dahdi_pri(self._h, chan, dchan, side.encode(), switch.encode()), "pri", self)
+
     def dahdi_chan_info(self, chan: int) -> DahdiChanInfo:
         out = ffi.new("eng_dahdi_chan_t *")
         _check(lib.eng_dahdi_chan_info(self._h, chan, out), "dahdi channel info", self)

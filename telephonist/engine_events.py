@@ -60,7 +60,8 @@ class CasEvent(Event):
 
 @dataclass(frozen=True, slots=True)
 class SigMsg(Event):
-    """A signalling message of a sim digital (E1) trunk: "SETUP calling=... called=...", as kind and fields."""
+    """A signalling message of a digital (E1) trunk, sim or PRI (csrc/pri.c): "SETUP calling=... called=...",
+    as kind and fields."""
     kind: str           # upper case: SETUP, ALERTING, CONNECT, DISCONNECT ...
     fields: dict[str, str]
 

@@ -4,7 +4,8 @@
 # tools and what the engine needs to build and run (python3, cffi, spandsp).
 #
 # Built once into a cache outside the tree and rebuilt only when this script
-# changes (its sha256 names the image directory).  A lock keeps two builds from
+# changes (its sha256 names the image directory, so a change to the package list
+# below makes a new image).  A lock keeps two builds from
 # running at once; a second caller waits and then finds the image made.
 #
 #   TELEPHONIST_DAHDI_VM_CACHE  cache directory (default /var/cache/telephonist-dahdi-vm)
@@ -83,6 +84,7 @@ PACKAGES=(
     linux-image-amd64 linux-headers-amd64 dkms dahdi-dkms dahdi kmod initramfs-tools
     python3 python3-cffi python3-pytest python3-dev python3-setuptools
     gcc libc6-dev libspandsp-dev libtiff-dev portaudio19-dev libsofia-sip-ua-dev
+    libpri-dev libpri1.4
 )
 log "installing in the guest: ${PACKAGES[*]}"
 chroot "$ROOT" /usr/bin/env DEBIAN_FRONTEND=noninteractive bash -c \

@@ -13,6 +13,9 @@
 #   11-12 fxsks, echo canceller mg2 (chand's trunks)  <->  35-36 fxoks (the test's exchange)
 #   13-14 fxoks (chand's phone ports)                 <->  37-38 fxsks (the test's phones)
 # chand itself runs on span 1 only, so the alarm test can take span 2 away under it.
+# Spans 3 and 4 are E1-sized (31 timeslots) and wired back to back for ISDN PRI (test_pri.py):
+#   span 3 = channels 49-79, span 4 = 80-110; timeslot 16 is the D-channel (dchan=64, dchan=95),
+#   the others B-channels (bchan); timeslot n of span 3 faces timeslot n of span 4.
 set -u
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -28,6 +31,8 @@ modprobe dahdi_echocan_mg2 || fail "modprobe dahdi_echocan_mg2"
 cat >/tmp/system.conf <<'CONF'
 dynamic=loc,1:0,24,0
 dynamic=loc,1:1,24,0
+dynamic=loc,2:0,31,0
+dynamic=loc,2:1,31,0
 fxoks=1-2
 e&m=3-4
 cas=5-8:1101
@@ -41,6 +46,10 @@ cas=29-32:1101
 clear=33-34
 fxoks=35-36
 fxsks=37-38
+bchan=49-63,65-79
+dchan=64
+bchan=80-94,96-110
+dchan=95
 loadzone=us
 defaultzone=us
 CONF
@@ -85,8 +94,13 @@ DAHDI_SYSTEM_CONF=/tmp/system.conf
 PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
 TELEPHONIST_HOST_SITE=
 PYVER=$(python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
-if [ -d "/payload/.venv/lib/$PYVER/site-packages" ]; then
-    TELEPHONIST_HOST_SITE=/payload/.venv/lib/$PYVER/site-packages
+VENV=/payload/.venv
+if [ ! -d "$VENV/lib" ]; then
+    # .venv is a symlink out of the shared tree (a worktree's): run-in-vm.sh shares its target as "venv"
+    mkdir -p /venv && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro venv /venv 2>/dev/null && VENV=/venv
+fi
+if [ -d "$VENV/lib/$PYVER/site-packages" ]; then
+    TELEPHONIST_HOST_SITE=$VENV/lib/$PYVER/site-packages
 else
     step "no /payload/.venv/lib/$PYVER/site-packages: the chand tests will fail (run make setup on the host)"
 fi

@@ -38,6 +38,13 @@ rc=0
 # whatever else the machine runs (other test processes), so it does not fall behind its clock.
 PRIO=()
 if [[ $(id -u) -eq 0 ]]; then PRIO=(nice -n -10); fi
+# A worktree's .venv may be a symlink to another checkout's: its target is shared too (the guest's chand
+# borrows its site-packages, guest-main.sh).
+VENV_SHARE=()
+VENV=$(readlink -f "$REPO/.venv" 2>/dev/null || true)
+if [[ -L $REPO/.venv && -d $VENV ]]; then
+    VENV_SHARE=(-virtfs "local,path=$VENV,mount_tag=venv,security_model=none,readonly=on")
+fi
 timeout --foreground -k 10 "$TIMEOUT" "${PRIO[@]}" qemu-system-x86_64 \
     -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
     -kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" \
@@ -45,7 +52,7 @@ timeout --foreground -k 10 "$TIMEOUT" "${PRIO[@]}" qemu-system-x86_64 \
     -drive "file=$IMG/rootfs.img,if=virtio,format=raw,snapshot=on" \
     -virtfs "local,path=$REPO,mount_tag=payload,security_model=none,readonly=on" \
     -virtfs "local,path=$RESULTS,mount_tag=results,security_model=none" \
-    -virtfs "local,path=$CACHE/guest-build,mount_tag=cache,security_model=none" \
+    -virtfs "local,path=$CACHE/guest-build,mount_tag=cache,security_model=none" "${VENV_SHARE[@]}" \
     -display none -monitor none -serial "file:$RESULTS/console.log" \
     -no-reboot -nic none </dev/null || rc=$?
 

@@ -15,7 +15,8 @@ CODECS = {"alaw": Codec.ALAW, "ulaw": Codec.ULAW}
 
 # (span type, chand's signalling) -> DAHDI's name for what dahdi_cfg must have set on the channel
 SYSTEM_CONF = {("fxo", "kewlstart"): "fxsks", ("fxo", "loopstart"): "fxsls",
-               ("fxs", "kewlstart"): "fxoks", ("fxs", "loopstart"): "fxols", ("e1", "cas"): "cas"}
+               ("fxs", "kewlstart"): "fxoks", ("fxs", "loopstart"): "fxols", ("e1", "cas"): "cas",
+               ("e1", "pri"): "clear"}     # PRI: the B-channels are bchan= (clear); the D-channel dchan=
 KIND_OF = {"fxsks": "fxo", "fxsls": "fxo", "fxsgs": "fxo", "fxoks": "fxs", "fxols": "fxs", "fxogs": "fxs"}
 # After we hang up a trunk, the exchange must see the line on hook before we seize it again (or
 # it may take the short break for a hook flash); DAHDI itself debounces hook changes for ~1.3 s.
@@ -76,10 +77,13 @@ class DahdiLine:
 @dataclass
 class DahdiSpanSettings:
     channels: list[int]
-    signalling: str = "kewlstart"                    # kewlstart | loopstart | cas
+    signalling: str = "kewlstart"                    # kewlstart | loopstart | cas | pri
     echocancel: int = 0
     echocancel_params: dict[str, int] = field(default_factory=dict)
     ports: dict[int, PortSettings] = field(default_factory=dict)
+    pri_side: str = "user"                           # pri: network | user
+    pri_switch: str = "euroisdn"
+    pri_dchan: int = 0                               # pri: 0 = timeslot 16 of the B-channels' DAHDI span
 
 
 def open_dahdi_span(engine: Engine, name: str, kind: str, codec: str, zone: str, dahdi: DahdiSpanSettings,
@@ -97,7 +101,22 @@ def open_dahdi_span(engine: Engine, name: str, kind: str, codec: str, zone: str,
             raise SpanSetupError(_mismatch(name, kind, dahdi.signalling, channo, info.signalling, want))
         echo = _set_port(engine, name, channo, chan, dahdi, rx_gain_db, tx_gain_db)
         out.append(DahdiLine(channo, chan, info.spanno, echo))
+    if dahdi.signalling == "pri":
+        _start_pri(engine, name, dahdi, out)
     return out
+
+
+def _start_pri(engine: Engine, name: str, dahdi: DahdiSpanSettings, lines: list[DahdiLine]) -> None:
+    """libpri on the span's D-channel: by default timeslot 16 of the DAHDI span the B-channels are on."""
+    dchan = dahdi.pri_dchan
+    if not dchan:
+        first = engine.dahdi_params(lines[0].channo)
+        assert first is not None
+        dchan = first.channo - first.chanpos + 16
+    try:
+        engine.dahdi_pri(lines[0].chan, dchan, dahdi.pri_side, dahdi.pri_switch)
+    except EngineError as exc:
+        raise SpanSetupError(f"span {name}: {exc}") from None
 
 
 def _mismatch(name: str, kind: str, signalling: str, channo: int, have: str, want: str) -> str:

@@ -52,6 +52,7 @@ def dahdi_settings(s: SpanConfig) -> DahdiSpanSettings | None:
     return DahdiSpanSettings(
         channels=parse_ranges(str(s.channels)), signalling=dahdi_signalling(s.type, s.signalling),
         echocancel=s.echocancel, echocancel_params=dict(s.echocancel_params),
+        pri_side=s.pri_side or "user", pri_switch=s.pri_switch or "euroisdn", pri_dchan=s.pri_dchan,
         ports={p.channel: PortSettings(p.rx_gain_db, p.tx_gain_db, p.echocancel) for p in s.ports})
 
 

@@ -27,7 +27,7 @@ from telephonist.config import toml_text
 from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
                                       PortConfig, RouteConfig, RoutingConfig, SimConfig, SimNumberConfig,
                                       SimTrafficConfig, SpanConfig, SystemConfig, Token, TrunkGroupConfig,
-                                      dahdi_signalling, parse_ranges)
+                                      PRI_SIDES, PRI_SWITCHES, dahdi_signalling, parse_ranges)
 
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
@@ -399,9 +399,11 @@ def _check_dahdi_span(s: SpanConfig, p: tuple, dahdi_used: dict[int, str], b: _B
             b.problem(p + ("channels",), f"DAHDI channel {n} is also in span '{dahdi_used[n]}'")
         dahdi_used[n] = s.name
     try:
-        dahdi_signalling(s.type, s.signalling)
+        sig = dahdi_signalling(s.type, s.signalling)
     except ValueError as exc:
         b.problem(p + ("signalling",), str(exc))
+        sig = ""
+    _check_pri(s, p, sig, nums, b)
     if not 0 <= s.echocancel <= 1024:
         b.problem(p + ("echocancel",), "echocancel is a number of taps from 0 (off) to 1024")
     if s.echocancel_params and not s.echocancel:
@@ -420,6 +422,27 @@ def _check_dahdi_span(s: SpanConfig, p: tuple, dahdi_used: dict[int, str], b: _B
                 b.problem(q + (key,), f"{key} must be from -24 to 24 dB")
         if port.echocancel is not None and not 0 <= port.echocancel <= 1024:
             b.problem(q + ("echocancel",), "echocancel is a number of taps from 0 (off) to 1024")
+
+
+def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) -> None:
+    """pri_* keys: only on a PRI span, and with values libpri knows."""
+    if sig != "pri":
+        for key in ("pri_side", "pri_switch", "pri_dchan"):
+            if getattr(s, key):
+                b.problem(p + (key,), f"{key} is for E1 spans with signalling = \"pri\"")
+        return
+    if s.pri_side and s.pri_side not in PRI_SIDES:
+        b.problem(p + ("pri_side",), f"pri_side must be network (we are the exchange) or user (we face it), "
+                                     f"not '{s.pri_side}'")
+    if s.pri_switch and s.pri_switch not in PRI_SWITCHES:
+        b.problem(p + ("pri_switch",), f"unknown pri_switch '{s.pri_switch}'; one of {', '.join(PRI_SWITCHES)}")
+    if not 0 <= s.pri_dchan <= 1024:
+        b.problem(p + ("pri_dchan",), "pri_dchan is a DAHDI channel number (1-1024), or 0 for timeslot 16 of the span")
+    elif s.pri_dchan and s.pri_dchan in nums:
+        b.problem(p + ("pri_dchan",), f"DAHDI channel {s.pri_dchan} is the D-channel: leave it out of channels "
+                                      f"(the B-channels)")
+    if len(nums) > 30:
+        b.problem(p + ("channels",), f"a PRI span carries at most 30 B-channels (an E1), not {len(nums)}")
 
 
 def _check_application(app: str, b: _Builder, path: tuple) -> None:

@@ -92,7 +92,7 @@ class SpanConfig:
     driver: str                         # sim | dahdi | local (the sound card as one phone) | sip
     type: str                           # fxo | fxs | e1
     channels: int | str                 # sim: a count; dahdi: DAHDI channel numbers "1-4,6"
-    signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn (sim) | cas (dahdi)
+    signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn (sim) | cas | pri (dahdi)
     tone_zone: str = ""                 # "" = [system] tone_zone
     codec: str = ""                     # "" = [system] codec
     cid: str = "bell202"                # bell202 | v23 | dtmf | none
@@ -123,6 +123,9 @@ class SpanConfig:
     far_busy_tone: BusyTone | None = None   # sim: the simulated exchange's own disconnect tone (else the zone's busy)
     learn_busy: bool = False            # fxo: chand learns the disconnect tone from calls whose end it did not hear
     sip: SipTrunkConfig | None = None   # sip: the trunk's addresses ([spans.sip])
+    pri_side: str = ""                  # dahdi e1 pri: network | user ("" = user: we face the exchange)
+    pri_switch: str = ""                # dahdi e1 pri: euroisdn | qsig | ni2 | dms100 | lucent5e | att4ess ("" = euroisdn)
+    pri_dchan: int = 0                  # dahdi e1 pri: DAHDI channel of the D-channel (0 = timeslot 16 of the span)
 
     @property
     def channel_count(self) -> int:
@@ -336,8 +339,10 @@ DAHDI_SIGNALLING: dict[str, dict[str, str]] = {
             "fxsks": "kewlstart", "fxs_ks": "kewlstart", "fxsls": "loopstart", "fxs_ls": "loopstart"},
     "fxs": {"": "kewlstart", "kewlstart": "kewlstart", "loopstart": "loopstart",
             "fxoks": "kewlstart", "fxo_ks": "kewlstart", "fxols": "loopstart", "fxo_ls": "loopstart"},
-    "e1": {"": "cas", "cas": "cas"},
+    "e1": {"": "cas", "cas": "cas", "pri": "pri"},
 }
+PRI_SIDES = ("network", "user")
+PRI_SWITCHES = ("euroisdn", "qsig", "ni2", "dms100", "lucent5e", "att4ess")
 
 
 def dahdi_signalling(span_type: str, signalling: str) -> str:
@@ -349,9 +354,11 @@ def dahdi_signalling(span_type: str, signalling: str) -> str:
     if other:
         raise ValueError(f"signalling '{signalling}' is for a span of type \"{other}\" "
                          f"(DAHDI names the signalling after the far end: a line from the exchange is fxs*)")
-    if span_type == "e1" and signalling in ("isdn", "pri", "r2", "mfcr2"):
+    if span_type == "e1" and signalling == "isdn":
+        raise ValueError("signalling 'isdn' names the sim E1; on a DAHDI E1 span ISDN is \"pri\"")
+    if span_type == "e1" and signalling in ("r2", "mfcr2"):
         raise ValueError(f"signalling '{signalling}' on DAHDI E1 spans is not supported yet: use \"cas\" "
-                         f"(raw ABCD bits) until the PRI/MFC-R2 layer comes")
+                         f"(raw ABCD bits) until the MFC-R2 layer comes, or \"pri\"")
     names = sorted(n for n in known if n)
     raise ValueError(f"unknown signalling '{signalling}' for a dahdi {span_type} span; one of {', '.join(names)}")
 

@@ -197,8 +197,70 @@ def test_dahdi_span_mistakes(tmp_path):
     assert "echocancel_params needs echocancel" in got[7]
     assert "DAHDI channel 3 is not in span 'pstn'" in got[10]
     assert "rx_gain_db must be from -24 to 24" in got[11]
-    assert "not supported yet" in got[18]
+    assert 'ISDN is "pri"' in got[18]
     assert "echocancel is for dahdi spans" in got[25]
+
+
+def test_dahdi_pri_spans(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "pri1"
+        driver = "dahdi"
+        type = "e1"
+        channels = "1-15,17-31"
+        signalling = "pri"
+
+        [[spans]]
+        name = "exchange"
+        driver = "dahdi"
+        type = "e1"
+        channels = "32-46,48-62"
+        signalling = "pri"
+        pri_side = "network"
+        pri_switch = "qsig"
+        pri_dchan = 47
+        """))
+    from telephonist.chand.from_config import span_specs
+    specs = {s.name: s for s in span_specs(cfg)}
+    pri1, exchange = specs["pri1"].dahdi, specs["exchange"].dahdi
+    assert (pri1.signalling, pri1.pri_side, pri1.pri_switch, pri1.pri_dchan) == ("pri", "user", "euroisdn", 0)
+    assert (exchange.pri_side, exchange.pri_switch, exchange.pri_dchan) == ("network", "qsig", 47)
+    assert specs["pri1"].channels == 30
+
+
+def test_dahdi_pri_span_mistakes(tmp_path):
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "pri1"
+        driver = "dahdi"
+        type = "e1"
+        channels = "1-31"
+        signalling = "pri"
+        pri_side = "exchange"
+        pri_switch = "euro"
+        pri_dchan = 16
+
+        [[spans]]
+        name = "cas"
+        driver = "dahdi"
+        type = "e1"
+        channels = "32-46"
+        pri_side = "user"
+
+        [[spans]]
+        name = "r2"
+        driver = "dahdi"
+        type = "e1"
+        channels = "48-62"
+        signalling = "mfcr2"
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "at most 30 B-channels" in got[5]
+    assert "pri_side must be network" in got[7] and "'exchange'" in got[7]
+    assert "unknown pri_switch 'euro'" in got[8] and "euroisdn" in got[8]
+    assert "DAHDI channel 16 is the D-channel" in got[9]
+    assert 'pri_side is for E1 spans with signalling = "pri"' in got[16]
+    assert "not supported yet" in got[23]
 
 
 def test_message_waiting_settings(tmp_path):

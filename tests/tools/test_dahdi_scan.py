@@ -52,6 +52,20 @@ def test_proposal_groups_channels_and_says_what_system_conf_lacks(tmp_path):
         ("pstn", "dahdi", "1-2"), ("phones", "dahdi", "3-4"), ("e1", "dahdi", "5-19")]
 
 
+def test_a_span_with_b_channels_and_a_d_channel_is_proposed_as_pri(tmp_path):
+    def ts(n: int, sig: str) -> DahdiParams:
+        return DahdiParams(40 + n, 3, n, f"TE2/0/{n}", sig, E1_CHANNEL, 0, 0, False, 0, 0, True, 0)
+
+    pri = [ts(n, "clear") for n in range(1, 16)] + [ts(16, "hardhdlc")] + [ts(n, "clear") for n in range(17, 32)]
+    p = propose(Scan([ScannedSpan(3, status(3, 31), pri, 41)]))
+    assert [(t["type"], t["channels"], t["signalling"]) for t in p.spans] == [("e1", "41-55,57-71", "pri")]
+    assert not p.notes
+    path = tmp_path / "telephonist.toml"
+    path.write_text('[system]\nnode = "t"\nstate_dir = "s"\n' + toml_text(p))
+    cfg = load_config(str(path))
+    assert [(s.type, s.signalling, s.channel_count) for s in cfg.spans] == [("e1", "pri", 30)]
+
+
 def test_without_dahdi_the_command_says_so(capsys):
     if os.path.isdir("/proc/dahdi"):
         return          # a machine with DAHDI loaded: the guest tests cover the real scan

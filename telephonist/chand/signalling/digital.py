@@ -1,8 +1,9 @@
 """Digital trunks (E1 bearer channels) with message-based call control.
 
 The sim E1 carries ISDN-like call-control messages (SETUP with calling and
-called numbers, ALERTING, CONNECT, DISCONNECT with a Q.850 cause, RELEASE),
-the shape PRI (libpri) and MFC-R2 (openr2) will present on real cards.
+called numbers, ALERTING, CONNECT, DISCONNECT with a Q.850 cause, RELEASE);
+ISDN PRI on DAHDI E1 spans (libpri, csrc/pri.c) presents the same shape, and
+MFC-R2 (openr2) will.
 """
 from __future__ import annotations
 

@@ -24,8 +24,10 @@ USABLE = {"fxsks": ("fxo", "kewlstart"), "fxsls": ("fxo", "loopstart"),
           "fxoks": ("fxs", "kewlstart"), "fxols": ("fxs", "loopstart"), "cas": ("e1", "cas")}
 NOT_YET = {"e&m": "E&M signalling is not run by chand yet", "e&me1": "E&M signalling is not run by chand yet",
            "fxsgs": "ground start is not run by chand", "fxogs": "ground start is not run by chand",
-           "hardhdlc": "an ISDN D channel: PRI is not supported yet", "fcshdlc": "an HDLC channel: PRI is not supported yet",
-           "clear": "a clear channel (PRI bearer or data): not used by chand on its own"}
+           "hardhdlc": "an HDLC channel on a span without B-channels (bchan=): no PRI to run",
+           "fcshdlc": "an HDLC channel on a span without B-channels (bchan=): no PRI to run",
+           "clear": "a clear channel on a span without a D-channel (dchan=/hardhdlc=): not used by chand on its own"}
+D_CHANNEL = ("fcshdlc", "hardhdlc")
 SPAN_BASE = {"fxo": "pstn", "fxs": "phones", "e1": "e1"}
 
 
@@ -142,8 +144,16 @@ def propose(result: Scan) -> Proposal:
         usable: list[tuple[int, str, str]] = []
         unconfigured: dict[str, list[int]] = {}
         left_out: dict[str, list[int]] = {}
+        dchans = [p for p in span.channels if p.signalling in D_CHANNEL]
+        pri = len(dchans) == 1 and any(p.signalling == "clear" for p in span.channels)
         for p in span.channels:
-            if p.signalling in USABLE:
+            if pri and p.signalling == "clear":
+                usable.append((p.channo, "e1", "pri"))     # ISDN PRI: the B-channels; the D-channel is found by chand
+            elif pri and p.signalling in D_CHANNEL:
+                if p.chanpos != 16:
+                    notes.append(f"DAHDI span {span.spanno}: the D-channel is channel {p.channo} (not timeslot 16): "
+                                 f"add pri_dchan = {p.channo} to its span")
+            elif p.signalling in USABLE:
                 usable.append((p.channo, *USABLE[p.signalling]))
             elif not p.signalling:
                 kind = port_kind(p)

@@ -144,7 +144,7 @@ def echo_cancellers() -> dict[int, str]:
 class ChandProcess:
     """`telephonist chand` in a subprocess, on its own state directory."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, config: str = CONFIG) -> None:
         self.root = root
         self.config = root / "telephonist.toml"
         self.socket = str(root / "state" / "chand.sock")
@@ -152,7 +152,7 @@ class ChandProcess:
         self.log = root / "chand.log"
         (root / "prompts").mkdir(parents=True, exist_ok=True)
         write_prompt(root / "prompts" / "prompt.wav")
-        self.config.write_text(CONFIG)
+        self.config.write_text(config)
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:

@@ -1,0 +1,739 @@
+/*
+ * ISDN PRI (Q.921/Q.931, DSS1) on a DAHDI E1 span through libpri.
+ *
+ * The D-channel (timeslot 16, `dchan=` in system.conf: DAHDI runs the HDLC, with its FCS, in
+ * software or on the card) is a descriptor of its own, owned with its libpri instance by one
+ * thread per span: libpri is not thread-safe per instance, and its timers and the D-channel's
+ * frames must not wait for the media tick (nor the tick for them). The media thread hands the
+ * engine's signalling messages (eng_sigmsg on a B-channel) to that thread through a queue and a
+ * pipe; the thread turns them into pri_* calls, and libpri's events into EV_SIGMSG events on the
+ * B-channel's engine channel, in the shape the sim E1 uses (engine_events.parse_sigmsg):
+ *
+ *   engine -> line (EV_SIGMSG text)                  line -> engine (eng_sigmsg text)
+ *   SETUP calling= called= calling_ton= calling_plan= SETUP calling= called= [calling_ton= calling_plan=
+ *         called_ton= called_plan= pres= screen=           called_ton= called_plan= pres=]  (exclusive channel)
+ *         [redirecting=] complete=0|1 channel=      PROCEEDING                    (CALL PROCEEDING)
+ *   PROCEEDING, PROGRESS progress=                  ALERTING                      (PROCEEDING + ALERTING)
+ *   ALERTING, CONNECT                               CONNECT                       (answer)
+ *   DISCONNECT cause=N [restart=1]                   DISCONNECT cause=N            (clear, or refuse a SETUP)
+ *   RELEASE     (our clearing is complete)          RELEASE                       (after their DISCONNECT)
+ *
+ * libpri clears calls in its own way: after our DISCONNECT the far end's RELEASE gives HANGUP_ACK
+ * (the call is freed); after theirs, our RELEASE and their RELEASE COMPLETE give HANGUP, after which
+ * the call is ours to free (pri_hangup once more); some causes (unallocated, congestion ...) clear a
+ * call with one RELEASE COMPLETE and free it at once. The thread keeps a call pointer only while
+ * libpri says the call is valid (q931_is_call_valid, exported by libpri 1.4/1.6) and tells RELEASE
+ * when a call we cleared is gone.
+ *
+ * D-channel up/down: the media thread reads it (pri_span_alarm_bits) into the span's EV_ALARM with
+ * ENG_ALARM_DCHAN, so lines are blocked while the D-channel is down as for a red alarm. A RESTART
+ * from the far end ends the calls on the channels it names (DISCONNECT cause=41 restart=1).
+ * Overlap receiving is not offered (en-bloc: the SETUP carries the whole number); facilities are
+ * ignored.
+ */
+#define _GNU_SOURCE 1   /* pipe2 */
+#include "pri.h"
+
+#include <stdio.h>
+
+#if defined(__has_include)
+#if __has_include(<libpri.h>) && __has_include(<dahdi/user.h>)
+#define HAVE_LIBPRI 1
+#endif
+#endif
+
+#ifdef HAVE_LIBPRI
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <dahdi/user.h>
+#include <libpri.h>
+
+/* Exported by libpri (pri_internal.h) but not in libpri.h: whether a call pointer is still one of ours. */
+extern int q931_is_call_valid(struct pri *ctrl, q931_call *call);
+
+#define MAX_TS 32
+#define CAUSE_NORMAL 16
+#define CAUSE_CHAN_UNAVAIL 44
+#define CAUSE_NET_OUT_OF_ORDER 38
+#define CAUSE_TEMP_FAILURE 41
+
+typedef struct pri_cmd {
+    struct pri_cmd *next;
+    int ts;
+    char text[ENG_TEXT_MAX];
+} pri_cmd_t;
+
+typedef struct {
+    q931_call *call;
+    int chan;                   /* engine channel, -1: not ours */
+    int cleared;                /* we called pri_hangup: tell RELEASE once libpri has freed it */
+    int remote_cause;           /* the far end's DISCONNECT cause, 0: none */
+    int released;               /* their DISCONNECT answered with our RELEASE */
+    int responded;              /* a SETUP of theirs was answered (PROCEEDING ...); ours: always */
+} bslot_t;
+
+struct pri_span_s {
+    engine_t *eng;
+    int dfd, dchan, spanno, side;
+    struct pri *pri;
+    bslot_t slot[MAX_TS];
+    int nts;
+    pthread_t thread;
+    int started;
+    int wake[2];
+    pthread_mutex_t lock;
+    pri_cmd_t *head, *tail;
+    int stop;                   /* under lock */
+    int dchan_up;               /* atomic */
+    int changed;                /* atomic */
+};
+
+int pri_available(void)
+{
+    return 1;
+}
+
+static void quiet_message(struct pri *pri, char *s)
+{
+    (void) pri;
+    if (getenv("TELEPHONIST_PRI_DEBUG"))
+        fprintf(stderr, "libpri: %s", s);
+}
+
+static void error_message(struct pri *pri, char *s)
+{
+    (void) pri;
+    fprintf(stderr, "libpri: %s", s);
+}
+
+static int switch_of(const char *name)
+{
+    static const struct {
+        const char *name;
+        int type;
+    } types[] = {
+        {"euroisdn", PRI_SWITCH_EUROISDN_E1}, {"qsig", PRI_SWITCH_QSIG}, {"ni2", PRI_SWITCH_NI2},
+        {"dms100", PRI_SWITCH_DMS100}, {"lucent5e", PRI_SWITCH_LUCENT5E}, {"att4ess", PRI_SWITCH_ATT4ESS},
+    };
+    size_t i;
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(name, types[i].name) == 0)
+            return types[i].type;
+    return -1;
+}
+
+/* ---- the D-channel's I/O (libpri calls these from the span's thread) ---------------------------- */
+
+static int d_read(struct pri *pri, void *buf, int len)
+{
+    pri_span_t *ps = pri_get_userdata(pri);
+    int res = (int) read(ps->dfd, buf, (size_t) len);
+
+    if (res < 0 && errno == ELAST) {
+        int ev = 0;
+        /* an event of the D-channel (alarm, bad FCS, HDLC abort): the alarms come through the
+         * B-channels' descriptors too; the frame is simply lost and Q.921 retransmits it */
+        ioctl(ps->dfd, DAHDI_GETEVENT, &ev);
+        errno = EAGAIN;
+        return -1;
+    }
+    return res;
+}
+
+static int d_write(struct pri *pri, void *buf, int len)
+{
+    pri_span_t *ps = pri_get_userdata(pri);
+    int res = (int) write(ps->dfd, buf, (size_t) len);
+
+    if (res < 0 && errno == ELAST) {
+        int ev = 0;
+        ioctl(ps->dfd, DAHDI_GETEVENT, &ev);
+        res = (int) write(ps->dfd, buf, (size_t) len);
+    }
+    return res;
+}
+
+/* ---- libpri events -> engine events -------------------------------------------------------------- */
+
+static void tell(pri_span_t *ps, int ts, const char *text)
+{
+    if (ts > 0 && ts < ps->nts && ps->slot[ts].chan >= 0)
+        eng_emit(ps->eng, EV_SIGMSG, ps->slot[ts].chan, 0, 0, 0, 0, 0, text);
+}
+
+static int ts_of_event_channel(pri_span_t *ps, int channel)
+{
+    int ts = channel < 0 ? -1 : channel & 0xff;
+    return ts > 0 && ts < ps->nts ? ts : -1;
+}
+
+static int ts_of_call(pri_span_t *ps, q931_call *call)
+{
+    int ts;
+    if (!call)
+        return -1;
+    for (ts = 1; ts < ps->nts; ts++)
+        if (ps->slot[ts].call == call)
+            return ts;
+    return -1;
+}
+
+static void slot_clear(bslot_t *b)
+{
+    b->call = NULL;
+    b->cleared = 0;
+    b->remote_cause = 0;
+    b->released = 0;
+    b->responded = 0;
+}
+
+/* A slot whose call is only finishing its clearing with libpri (the line already let it go) is free. */
+static int slot_free(const bslot_t *b)
+{
+    return !b->call || b->cleared || b->released;
+}
+
+/* A call we cleared and libpri freed since: the clearing is complete. */
+static void sweep(pri_span_t *ps)
+{
+    int ts;
+    for (ts = 1; ts < ps->nts; ts++) {
+        bslot_t *b = &ps->slot[ts];
+        if (b->call && !q931_is_call_valid(ps->pri, b->call)) {
+            int cleared = b->cleared;
+            slot_clear(b);
+            if (cleared)
+                tell(ps, ts, "RELEASE");
+        }
+    }
+}
+
+static const char *pres_name(int pres)
+{
+    switch (pres & 0x60) {
+    case 0x00: return "allowed";
+    case 0x20: return "restricted";
+    default: return "unavailable";
+    }
+}
+
+static void on_ring(pri_span_t *ps, pri_event_ring *r)
+{
+    char text[ENG_TEXT_MAX];
+    int ts = ts_of_event_channel(ps, r->channel), n;
+
+    if (ts < 0 && r->flexible) {
+        /* any channel will do: the first free one of ours */
+        for (ts = 1; ts < ps->nts; ts++)
+            if (ps->slot[ts].chan >= 0 && slot_free(&ps->slot[ts]))
+                break;
+        if (ts >= ps->nts)
+            ts = -1;
+    }
+    if (ts < 0 || ps->slot[ts].chan < 0 || !slot_free(&ps->slot[ts])) {
+        /* not a channel we serve, or busy (glare: our own SETUP holds it) */
+        pri_hangup(ps->pri, r->call, CAUSE_CHAN_UNAVAIL);
+        return;
+    }
+    slot_clear(&ps->slot[ts]);
+    ps->slot[ts].call = r->call;
+    n = snprintf(text, sizeof(text),
+                 "SETUP calling=%.40s called=%.40s calling_ton=%d calling_plan=%d called_ton=%d called_plan=%d "
+                 "pres=%s screen=%d complete=%d channel=%d",
+                 r->callingnum, r->callednum, (r->callingplan >> 4) & 7, r->callingplan & 0xF,
+                 (r->calledplan >> 4) & 7, r->calledplan & 0xF, pres_name(r->callingpres), r->callingpres & 3,
+                 r->complete ? 1 : 0, ts);
+    if (r->redirectingnum[0] && n > 0 && (size_t) n < sizeof(text))
+        snprintf(text + n, sizeof(text) - (size_t) n, " redirecting=%.40s", r->redirectingnum);
+    /* numbers carry no spaces in Q.931 (IA5 digits); a space would split the field */
+    for (n = 0; text[n]; n++)
+        if (text[n] == '\t' || text[n] == '\n')
+            text[n] = '_';
+    tell(ps, ts, text);
+}
+
+static void on_hangup(pri_span_t *ps, int e, pri_event_hangup *h)
+{
+    char text[64];
+    int ts = ts_of_call(ps, h->call);
+    bslot_t *b;
+
+    if (ts < 0) {
+        /* a call no line holds any more (its line went on to a new call): libpri still wants it freed */
+        if (e == PRI_EVENT_HANGUP)
+            pri_hangup(ps->pri, h->call, h->cause > 0 ? h->cause : CAUSE_NORMAL);
+        return;
+    }
+    b = &ps->slot[ts];
+    switch (e) {
+    case PRI_EVENT_HANGUP_REQ:          /* their DISCONNECT */
+        if (b->cleared) {
+            /* both ends cleared at once: ours is told already; go on to RELEASE */
+            pri_hangup(ps->pri, h->call, h->cause > 0 ? h->cause : CAUSE_NORMAL);
+            break;
+        }
+        b->remote_cause = h->cause > 0 ? h->cause : CAUSE_NORMAL;
+        snprintf(text, sizeof(text), "DISCONNECT cause=%d", b->remote_cause);
+        tell(ps, ts, text);
+        break;
+    case PRI_EVENT_HANGUP:              /* their RELEASE / RELEASE COMPLETE: ours to free */
+        if (!b->cleared && !b->remote_cause) {
+            snprintf(text, sizeof(text), "DISCONNECT cause=%d", h->cause > 0 ? h->cause : CAUSE_NORMAL);
+            tell(ps, ts, text);
+        }
+        pri_hangup(ps->pri, h->call, h->cause > 0 ? h->cause : CAUSE_NORMAL);
+        if (b->cleared)
+            tell(ps, ts, "RELEASE");
+        slot_clear(b);
+        break;
+    case PRI_EVENT_HANGUP_ACK:          /* our clearing is complete; libpri freed the call */
+        slot_clear(b);
+        tell(ps, ts, "RELEASE");
+        break;
+    }
+}
+
+static void on_restart(pri_span_t *ps, int channel)
+{
+    int ts, only = ts_of_event_channel(ps, channel);
+
+    for (ts = 1; ts < ps->nts; ts++) {
+        bslot_t *b = &ps->slot[ts];
+        if ((only > 0 && ts != only) || !b->call)
+            continue;
+        if (q931_is_call_valid(ps->pri, b->call))
+            pri_destroycall(ps->pri, b->call);
+        slot_clear(b);
+        tell(ps, ts, "DISCONNECT cause=41 restart=1");
+    }
+}
+
+static void on_event(pri_span_t *ps, pri_event *ev)
+{
+    char text[64];
+    int ts;
+
+    switch (ev->e) {
+    case PRI_EVENT_DCHAN_UP:
+        __atomic_store_n(&ps->dchan_up, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&ps->changed, 1, __ATOMIC_RELEASE);
+        break;
+    case PRI_EVENT_DCHAN_DOWN:
+        __atomic_store_n(&ps->dchan_up, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&ps->changed, 1, __ATOMIC_RELEASE);
+        /* libpri ends the calls itself (HANGUP events follow) */
+        break;
+    case PRI_EVENT_RING:
+        on_ring(ps, &ev->ring);
+        break;
+    case PRI_EVENT_PROCEEDING:
+        tell(ps, ts_of_call(ps, ev->proceeding.call), "PROCEEDING");
+        break;
+    case PRI_EVENT_PROGRESS:
+        snprintf(text, sizeof(text), "PROGRESS progress=%d", ev->proceeding.progress);
+        tell(ps, ts_of_call(ps, ev->proceeding.call), text);
+        break;
+    case PRI_EVENT_RINGING:
+        tell(ps, ts_of_call(ps, ev->ringing.call), "ALERTING");
+        break;
+    case PRI_EVENT_ANSWER:
+        tell(ps, ts_of_call(ps, ev->answer.call), "CONNECT");
+        break;
+    case PRI_EVENT_HANGUP_REQ:
+    case PRI_EVENT_HANGUP:
+    case PRI_EVENT_HANGUP_ACK:
+        on_hangup(ps, ev->e, &ev->hangup);
+        break;
+    case PRI_EVENT_RESTART:
+        on_restart(ps, ev->restart.channel);
+        break;
+    case PRI_EVENT_CONFIG_ERR:
+        fprintf(stderr, "libpri: span %d: configuration error: %s\n", ps->spanno, ev->err.err);
+        break;
+    default:
+        (void) ts;
+        break;                  /* facilities, notify, keypad, hold ...: left for later */
+    }
+}
+
+/* ---- engine messages -> pri_* calls ------------------------------------------------------------- */
+
+static const char *field(const char *msg, const char *key, char *out, size_t len)
+{
+    size_t klen = strlen(key);
+    const char *p = msg;
+
+    out[0] = '\0';
+    while ((p = strstr(p, key)) != NULL) {
+        if ((p == msg || p[-1] == ' ') && p[klen] == '=') {
+            size_t n = strcspn(p + klen + 1, " ");
+            if (n >= len)
+                n = len - 1;
+            memcpy(out, p + klen + 1, n);
+            out[n] = '\0';
+            return out;
+        }
+        p += klen;
+    }
+    return NULL;
+}
+
+static int int_field(const char *msg, const char *key, int dflt, int lo, int hi)
+{
+    char v[16];
+    char *end;
+    long x;
+    if (!field(msg, key, v, sizeof(v)) || !v[0])
+        return dflt;
+    x = strtol(v, &end, 10);
+    return *end || x < lo || x > hi ? dflt : (int) x;
+}
+
+static void fail_setup(pri_span_t *ps, int ts, int cause)
+{
+    char text[48];
+    snprintf(text, sizeof(text), "DISCONNECT cause=%d", cause);
+    tell(ps, ts, text);
+}
+
+static void cmd_setup(pri_span_t *ps, int ts, const char *msg)
+{
+    bslot_t *b = &ps->slot[ts];
+    char calling[64], called[64], pres[16];
+    struct pri_sr *sr;
+    q931_call *call;
+    int callerplan, calledplan, callerpres;
+
+    if (!slot_free(b)) {
+        fail_setup(ps, ts, CAUSE_CHAN_UNAVAIL);          /* glare: their SETUP came first */
+        return;
+    }
+    if (!__atomic_load_n(&ps->dchan_up, __ATOMIC_ACQUIRE)) {
+        fail_setup(ps, ts, CAUSE_NET_OUT_OF_ORDER);
+        return;
+    }
+    field(msg, "calling", calling, sizeof(calling));
+    field(msg, "called", called, sizeof(called));
+    field(msg, "pres", pres, sizeof(pres));
+    callerplan = (int_field(msg, "calling_ton", 0, 0, 7) << 4) | int_field(msg, "calling_plan", 1, 0, 15);
+    calledplan = (int_field(msg, "called_ton", 0, 0, 7) << 4) | int_field(msg, "called_plan", 1, 0, 15);
+    callerpres = strcmp(pres, "restricted") == 0 ? PRES_PROHIB_USER_NUMBER_NOT_SCREENED
+                 : PRES_ALLOWED_USER_NUMBER_NOT_SCREENED;
+    if ((call = pri_new_call(ps->pri)) == NULL || (sr = pri_sr_new()) == NULL) {
+        if (call)
+            pri_destroycall(ps->pri, call);
+        fail_setup(ps, ts, CAUSE_TEMP_FAILURE);
+        return;
+    }
+    pri_sr_set_channel(sr, ts, 1, ps->side == PRI_NETWORK ? 0 : 1);
+    pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, PRI_LAYER_1_ALAW);
+    pri_sr_set_called(sr, called, calledplan, 1);
+    pri_sr_set_caller(sr, calling[0] ? calling : NULL, NULL, callerplan,
+                      calling[0] ? callerpres : PRES_NUMBER_NOT_AVAILABLE);
+    if (pri_setup(ps->pri, call, sr) < 0) {
+        pri_sr_free(sr);
+        pri_destroycall(ps->pri, call);
+        fail_setup(ps, ts, CAUSE_TEMP_FAILURE);
+        return;
+    }
+    pri_sr_free(sr);
+    /* a freed pointer reused for this call must not stay in another slot */
+    for (int i = 1; i < ps->nts; i++)
+        if (ps->slot[i].call == call)
+            slot_clear(&ps->slot[i]);
+    slot_clear(b);
+    b->call = call;
+    b->responded = 1;
+}
+
+static void do_command(pri_span_t *ps, int ts, const char *msg)
+{
+    bslot_t *b = &ps->slot[ts];
+    char kind[16], err[80];
+    size_t n = strcspn(msg, " ");
+
+    snprintf(kind, sizeof(kind), "%.*s", (int) (n < sizeof(kind) ? n : sizeof(kind) - 1), msg);
+    if (strcmp(kind, "SETUP") == 0) {
+        cmd_setup(ps, ts, msg);
+        return;
+    }
+    if (!b->call || b->cleared)
+        return;                 /* the call is gone (or going): nothing to tell libpri */
+    if (strcmp(kind, "PROCEEDING") == 0) {
+        pri_proceeding(ps->pri, b->call, ts, 0);
+        b->responded = 1;
+    } else if (strcmp(kind, "ALERTING") == 0) {
+        pri_proceeding(ps->pri, b->call, ts, 0);
+        pri_acknowledge(ps->pri, b->call, ts, 0);
+        b->responded = 1;
+    } else if (strcmp(kind, "CONNECT") == 0) {
+        pri_answer(ps->pri, b->call, ts, 0);
+        b->responded = 1;
+    } else if (strcmp(kind, "DISCONNECT") == 0) {
+        int cause = int_field(msg, "cause", CAUSE_NORMAL, 1, 127);
+        /* libpri clears a SETUP it has not answered yet only with RELEASE COMPLETE (causes 1, 34, 44,
+         * 82); for the others (busy, rejected ...) it would send nothing: CALL PROCEEDING first, then
+         * DISCONNECT with the cause, as Q.931 allows */
+        if (!b->responded && cause != 1 && cause != 34 && cause != 44 && cause != 82)
+            pri_proceeding(ps->pri, b->call, ts, 0);
+        b->cleared = 1;
+        pri_hangup(ps->pri, b->call, cause);
+    } else if (strcmp(kind, "RELEASE") == 0) {
+        if (b->remote_cause && !b->released) {
+            b->released = 1;
+            pri_hangup(ps->pri, b->call, b->remote_cause);
+        }
+    } else {
+        snprintf(err, sizeof(err), "pri: unknown signalling message '%s'", kind);
+        eng_emit(ps->eng, EV_ERROR, b->chan, 0, ENG_EINVAL, 0, 0, 0, err);
+    }
+}
+
+/* ---- the span's thread -------------------------------------------------------------------------- */
+
+static void *span_thread(void *arg)
+{
+    pri_span_t *ps = arg;
+
+    for (;;) {
+        struct pollfd pfd[2] = {{ps->dfd, POLLIN | POLLPRI, 0}, {ps->wake[0], POLLIN, 0}};
+        struct timeval *next = pri_schedule_next(ps->pri), now;
+        int timeout = -1, rc;
+        pri_cmd_t *cmds;
+        pri_event *ev = NULL;
+
+        if (next) {
+            gettimeofday(&now, NULL);
+            long ms = (next->tv_sec - now.tv_sec) * 1000L + (next->tv_usec - now.tv_usec) / 1000L;
+            timeout = ms < 0 ? 0 : ms > 1000 ? 1000 : (int) ms;
+        }
+        rc = poll(pfd, 2, timeout);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc > 0 && (pfd[0].revents & (POLLIN | POLLPRI)))
+            ev = pri_check_event(ps->pri);
+        else if (rc == 0)
+            ev = pri_schedule_run(ps->pri);
+        if (ev)
+            on_event(ps, ev);
+        if (rc > 0 && pfd[1].revents & POLLIN) {
+            char buf[64];
+            while (read(ps->wake[0], buf, sizeof(buf)) > 0)
+                ;
+        }
+        pthread_mutex_lock(&ps->lock);
+        cmds = ps->head;
+        ps->head = ps->tail = NULL;
+        rc = ps->stop;
+        pthread_mutex_unlock(&ps->lock);
+        while (cmds) {
+            pri_cmd_t *c = cmds;
+            cmds = c->next;
+            if (!rc)
+                do_command(ps, c->ts, c->text);
+            free(c);
+        }
+        if (rc)
+            break;
+        sweep(ps);
+    }
+    return NULL;
+}
+
+static int open_dchan(pri_span_t *ps, int dchan, char *err, size_t errlen)
+{
+    struct dahdi_params p;
+    struct dahdi_bufferinfo bi;
+    int x = dchan;
+
+    if ((ps->dfd = open("/dev/dahdi/channel", O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+        snprintf(err, errlen, "pri: D-channel %d: open /dev/dahdi/channel: %s", dchan, strerror(errno));
+        return -1;
+    }
+    memset(&p, 0, sizeof(p));
+    if (ioctl(ps->dfd, DAHDI_SPECIFY, &x) < 0 || ioctl(ps->dfd, DAHDI_GET_PARAMS, &p) < 0) {
+        snprintf(err, errlen, "pri: D-channel %d: %s (no such DAHDI channel?)", dchan, strerror(errno));
+        return -1;
+    }
+    if (p.sigtype != DAHDI_SIG_HDLCFCS && p.sigtype != DAHDI_SIG_HARDHDLC) {
+        snprintf(err, errlen, "pri: DAHDI channel %d is not a D-channel (system.conf: dchan=%d, or hardhdlc=%d "
+                 "for cards that need it; then run dahdi_cfg)", dchan, dchan, dchan);
+        return -1;
+    }
+    memset(&bi, 0, sizeof(bi));
+    bi.txbufpolicy = DAHDI_POLICY_IMMEDIATE;
+    bi.rxbufpolicy = DAHDI_POLICY_IMMEDIATE;
+    bi.numbufs = 32;
+    bi.bufsize = 1024;
+    if (ioctl(ps->dfd, DAHDI_SET_BUFINFO, &bi) < 0) {
+        snprintf(err, errlen, "pri: D-channel %d: DAHDI_SET_BUFINFO: %s", dchan, strerror(errno));
+        return -1;
+    }
+    ps->spanno = p.spanno;
+    return 0;
+}
+
+pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *switchtype, const int *chan_of_ts,
+                         int nts, char *err, size_t errlen)
+{
+    pri_span_t *ps;
+    int sw = switchtype ? switch_of(switchtype) : -1, ts;
+    int node = side && strcmp(side, "network") == 0 ? PRI_NETWORK : side && strcmp(side, "user") == 0 ? PRI_CPE : -1;
+
+    if (node < 0) {
+        snprintf(err, errlen, "pri: side '%s': use network or user", side ? side : "");
+        return NULL;
+    }
+    if (sw < 0) {
+        snprintf(err, errlen, "pri: switch type '%s': use euroisdn, qsig, ni2, dms100, lucent5e or att4ess",
+                 switchtype ? switchtype : "");
+        return NULL;
+    }
+    if (nts > MAX_TS || (ps = calloc(1, sizeof(*ps))) == NULL) {
+        snprintf(err, errlen, "pri: out of memory");
+        return NULL;
+    }
+    ps->eng = e;
+    ps->dchan = dchan;
+    ps->side = node;
+    ps->nts = nts;
+    ps->wake[0] = ps->wake[1] = -1;
+    for (ts = 0; ts < MAX_TS; ts++)
+        ps->slot[ts].chan = ts < nts ? chan_of_ts[ts] : -1;
+    pthread_mutex_init(&ps->lock, NULL);
+    if (open_dchan(ps, dchan, err, errlen) < 0)
+        goto fail;
+    if (pipe2(ps->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pri: pipe: %s", strerror(errno));
+        goto fail;
+    }
+    pri_set_message(quiet_message);
+    pri_set_error(error_message);
+    if ((ps->pri = pri_new_cb(ps->dfd, node, sw, d_read, d_write, ps)) == NULL) {
+        snprintf(err, errlen, "pri: libpri refused the D-channel %d (pri_new_cb)", dchan);
+        goto fail;
+    }
+    pri_set_overlapdial(ps->pri, 0);
+    pri_hangup_fix_enable(ps->pri, 1);
+    if (getenv("TELEPHONIST_PRI_DEBUG"))
+        pri_set_debug(ps->pri, PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q931_STATE | PRI_DEBUG_Q921_STATE);
+    if (pthread_create(&ps->thread, NULL, span_thread, ps) != 0) {
+        snprintf(err, errlen, "pri: cannot start the span's thread");
+        goto fail;
+    }
+    ps->started = 1;
+    return ps;
+fail:
+    pri_span_free(ps);
+    return NULL;
+}
+
+int pri_span_command(pri_span_t *ps, int ts, const char *msg)
+{
+    pri_cmd_t *c;
+
+    if (ts < 1 || ts >= ps->nts || ps->slot[ts].chan < 0 || (c = calloc(1, sizeof(*c))) == NULL)
+        return ENG_EINVAL;
+    c->ts = ts;
+    snprintf(c->text, sizeof(c->text), "%s", msg);
+    pthread_mutex_lock(&ps->lock);
+    if (ps->tail)
+        ps->tail->next = c;
+    else
+        ps->head = c;
+    ps->tail = c;
+    pthread_mutex_unlock(&ps->lock);
+    if (write(ps->wake[1], "c", 1) < 0 && errno != EAGAIN)
+        return ENG_ESYS;
+    return 0;
+}
+
+int pri_span_alarm_bits(pri_span_t *ps)
+{
+    return __atomic_load_n(&ps->dchan_up, __ATOMIC_ACQUIRE) ? 0 : ENG_ALARM_DCHAN;
+}
+
+int pri_span_take_change(pri_span_t *ps)
+{
+    return __atomic_exchange_n(&ps->changed, 0, __ATOMIC_ACQ_REL);
+}
+
+void pri_span_free(pri_span_t *ps)
+{
+    pri_cmd_t *c;
+
+    if (!ps)
+        return;
+    if (ps->started) {
+        pthread_mutex_lock(&ps->lock);
+        ps->stop = 1;
+        pthread_mutex_unlock(&ps->lock);
+        if (write(ps->wake[1], "s", 1) < 0) {
+            /* the pipe is full: the thread is awake anyway */
+        }
+        pthread_join(ps->thread, NULL);
+    }
+    while ((c = ps->head) != NULL) {
+        ps->head = c->next;
+        free(c);
+    }
+    /* libpri 1.4/1.6 has no pri_free in its API: the instance goes with the process; its descriptor
+     * is closed so the D-channel drops (the far end sees it go down) */
+    if (ps->dfd >= 0)
+        close(ps->dfd);
+    if (ps->wake[0] >= 0)
+        close(ps->wake[0]);
+    if (ps->wake[1] >= 0)
+        close(ps->wake[1]);
+    pthread_mutex_destroy(&ps->lock);
+    free(ps);
+}
+
+#else /* built without libpri-dev */
+
+int pri_available(void)
+{
+    return 0;
+}
+
+pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *switchtype, const int *chan_of_ts,
+                         int nts, char *err, size_t errlen)
+{
+    (void) e; (void) dchan; (void) side; (void) switchtype; (void) chan_of_ts; (void) nts;
+    snprintf(err, errlen, "this engine was built without libpri (install Debian's libpri-dev and rebuild)");
+    return NULL;
+}
+
+int pri_span_command(pri_span_t *ps, int ts, const char *msg)
+{
+    (void) ps; (void) ts; (void) msg;
+    return ENG_EINVAL;
+}
+
+int pri_span_alarm_bits(pri_span_t *ps)
+{
+    (void) ps;
+    return 0;
+}
+
+int pri_span_take_change(pri_span_t *ps)
+{
+    (void) ps;
+    return 0;
+}
+
+void pri_span_free(pri_span_t *ps)
+{
+    (void) ps;
+}
+
+#endif

@@ -1,0 +1,324 @@
+"""ISDN PRI through libpri on two E1 loopback spans wired back to back: the engine's calls, both ways.
+
+guest-main.sh makes DAHDI spans 3 and 4 E1-sized (31 timeslots) with the D-channel on timeslot 16
+(dchan=64 and dchan=95) and B-channels on the others. Span 3 is the exchange (PRI network side), span 4
+the customer (user side), each in an engine of its own as two boxes would be; timeslot n of span 3 faces
+timeslot n of span 4. What the test checks is what each side's line is told (the SigMsg events the
+chand signalling acts on) and what it hears on the B-channel (DTMF both ways).
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from chand_rig import FAR_END_PRIORITY
+from conftest import DahdiRig
+
+from telephonist.engine import AlarmEvent, Clock, Codec, Dsp, DtmfEvent, Engine, SigMsg
+
+NET_B = {1: 49, 2: 50, 3: 51, 4: 52}     # timeslot -> DAHDI channel, span 3 (network side)
+NET_D = 64
+USER_B = {1: 80, 2: 81, 3: 82, 4: 83}    # span 4 (user side)
+USER_D = 95
+UP_S = 30.0                              # Q.921 comes up within a few T200 periods, emulated
+
+
+class PriSide(DahdiRig):
+    """A started engine with PRI on some B-channels of one span."""
+
+    def __init__(self, bchans: dict[int, int], dchan: int, side: str) -> None:   # not super().__init__: it starts the engine at once
+        self.engine = Engine(frame_ms=20, max_channels=64)
+        channos = list(bchans.values())
+        ids = self.engine.add_dahdi_span(channos, Codec.ALAW)
+        self.chan = dict(zip(channos, ids))
+        self.ts = {ts: self.chan[c] for ts, c in bchans.items()}
+        self.spanno = self.engine.dahdi_chan_info(ids[0]).spanno
+        self.events = []
+        self.engine.dahdi_pri(ids[0], dchan, side, "euroisdn")
+        self.engine.set_realtime(FAR_END_PRIORITY)
+        self.engine.start(Clock.REALTIME)
+
+    def msg(self, ts: int, kind: str, timeout: float = 10.0, **fields: str) -> SigMsg:
+        cid = self.ts[ts]
+        ev = self.wait_for(lambda e: isinstance(e, SigMsg) and e.chan == cid and e.kind == kind
+                           and all(e.fields.get(k) == v for k, v in fields.items()),
+                           f"{kind} {fields or ''} on timeslot {ts} of span {self.spanno}", timeout)
+        assert isinstance(ev, SigMsg)
+        return ev
+
+    def send(self, ts: int, text: str) -> None:
+        self.engine.sigmsg(self.ts[ts], text)
+
+    def alarm(self, pred, what: str, timeout: float = UP_S) -> AlarmEvent:
+        ev = self.wait_for(lambda e: isinstance(e, AlarmEvent) and e.span == self.spanno and pred(e), what, timeout)
+        assert isinstance(ev, AlarmEvent)
+        return ev
+
+    def d_channel_up(self) -> None:
+        self.alarm(lambda e: e.bits == 0, f"the D-channel of span {self.spanno} up (alarm OK)")
+
+    def digits(self, ts: int, n: int, timeout: float = 10.0) -> str:
+        cid = self.ts[ts]
+        got = ""
+        for _ in range(n):
+            ev = self.wait_for(lambda e: isinstance(e, DtmfEvent) and e.chan == cid, f"DTMF on timeslot {ts}", timeout)
+            got += ev.digit
+        return got
+
+
+@pytest.fixture
+def pri_pair():
+    net = PriSide(NET_B, NET_D, "network")
+    user = PriSide(USER_B, USER_D, "user")
+    try:
+        net.d_channel_up()
+        user.d_channel_up()
+        yield net, user
+    finally:
+        user.close()
+        net.close()
+
+
+def test_d_channel_comes_up_and_says_ok(pri_pair):
+    net, user = pri_pair
+    assert net.spanno == 3 and user.spanno == 4
+    # each span told its D-channel down at the start (unless Q.921 was quicker than the first tick), then OK
+    for side in (net, user):
+        assert [e.text for e in side.events if isinstance(e, AlarmEvent)] in ([], ["DCHAN"]), side.events
+
+
+def test_outbound_call_numbers_dtmf_and_our_hangup(pri_pair):
+    net, user = pri_pair
+    user.send(1, "SETUP calling=02150001 called=88001 calling_ton=2 calling_plan=1")
+    setup = net.msg(1, "SETUP")
+    assert setup.fields["calling"] == "02150001" and setup.fields["called"] == "88001", setup
+    assert setup.fields["calling_ton"] == "2" and setup.fields["calling_plan"] == "1", setup
+    assert setup.fields["pres"] == "allowed" and setup.fields["channel"] == "1", setup
+    net.send(1, "ALERTING")
+    user.msg(1, "ALERTING")
+    net.send(1, "CONNECT")
+    user.msg(1, "CONNECT")
+    net.engine.set_dsp(net.ts[1], Dsp.DTMF)
+    user.engine.set_dsp(user.ts[1], Dsp.DTMF)
+    user.engine.send_dtmf(user.ts[1], "19#", on_ms=80, off_ms=80)
+    assert net.digits(1, 3) == "19#"
+    net.engine.send_dtmf(net.ts[1], "*07", on_ms=80, off_ms=80)
+    assert user.digits(1, 3) == "*07"
+    user.send(1, "DISCONNECT cause=16")
+    net.msg(1, "DISCONNECT", cause="16")
+    net.send(1, "RELEASE")
+    user.msg(1, "RELEASE")
+
+
+def test_inbound_call_and_the_exchange_hangs_up(pri_pair):
+    net, user = pri_pair
+    net.send(2, "SETUP calling=13800138000 called=4001 called_ton=4")
+    setup = user.msg(2, "SETUP")
+    assert setup.fields["calling"] == "13800138000" and setup.fields["called"] == "4001", setup
+    assert setup.fields["called_ton"] == "4" and setup.fields["channel"] == "2", setup
+    user.send(2, "ALERTING")
+    net.msg(2, "ALERTING")
+    user.send(2, "CONNECT")
+    net.msg(2, "CONNECT")
+    user.engine.set_dsp(user.ts[2], Dsp.DTMF)
+    net.engine.send_dtmf(net.ts[2], "5", on_ms=80, off_ms=80)
+    assert user.digits(2, 1) == "5"
+    net.send(2, "DISCONNECT cause=16")
+    user.msg(2, "DISCONNECT", cause="16")
+    user.send(2, "RELEASE")
+    net.msg(2, "RELEASE")
+    # the channel is free again: a second call on it goes through
+    net.send(2, "SETUP calling=13800138000 called=4002")
+    user.msg(2, "SETUP", called="4002")
+    user.send(2, "DISCONNECT cause=21")
+    net.msg(2, "DISCONNECT", cause="21")
+    net.send(2, "RELEASE")
+    user.msg(2, "RELEASE")
+
+
+@pytest.mark.parametrize("cause", ["17", "1"], ids=["busy", "unallocated"])
+def test_the_exchange_refuses_a_call_with_its_cause(pri_pair, cause):
+    net, user = pri_pair
+    user.send(3, "SETUP calling=02150001 called=99999")
+    net.msg(3, "SETUP", called="99999")
+    net.send(3, f"DISCONNECT cause={cause}")
+    user.msg(3, "DISCONNECT", cause=cause)
+    user.send(3, "RELEASE")
+    net.msg(3, "RELEASE")
+    # and the timeslot takes the next call
+    user.send(3, "SETUP calling=02150001 called=88001")
+    net.msg(3, "SETUP", called="88001")
+    net.send(3, "DISCONNECT cause=16")
+    user.msg(3, "DISCONNECT", cause="16")
+
+
+def test_d_channel_cut_blocks_calls_until_it_is_back():
+    net = PriSide(NET_B, NET_D, "network")
+    user = PriSide(USER_B, USER_D, "user")
+    try:
+        net.d_channel_up()
+        user.d_channel_up()
+        user.events.clear()
+        net.close()                          # the exchange's D-channel goes silent
+        started = time.monotonic()
+        ev = user.alarm(lambda e: e.bits != 0, "the D-channel down alarm on span 4")
+        assert "DCHAN" in ev.text, ev
+        print(f"D-channel down seen after {time.monotonic() - started:.1f} s")
+        user.send(4, "SETUP calling=1 called=2")
+        user.msg(4, "DISCONNECT", cause="38")      # network out of order
+        net = PriSide(NET_B, NET_D, "network")
+        user.d_channel_up()
+        net.d_channel_up()
+        user.send(4, "SETUP calling=1 called=2")
+        net.msg(4, "SETUP", called="2")
+    finally:
+        user.close()
+        net.close()
+
+
+# ---- through chand: both sides of the PRI are chand's own spans, driven by an application ---------------------
+
+PRI_CHAND_CONFIG = """\
+[system]
+node = "dahdi-vm-pri"
+state_dir = "state"
+recordings_dir = "state/recordings"
+prompts_dir = "prompts"
+tone_zone = "cn"
+codec = "alaw"
+
+[database]
+url = "sqlite:///state/calls.db"
+
+[control]
+socket = "state/chand.sock"
+app_timeout_ms = 10000
+
+[routing]
+default = "app:reception"
+
+[[spans]]
+name = "exchange"               # span 3: we play the network side
+driver = "dahdi"
+type = "e1"
+channels = "49-50"
+signalling = "pri"
+pri_side = "network"
+pri_switch = "euroisdn"
+
+[[spans]]
+name = "pri"                    # span 4: the customer's side; D-channel found on timeslot 16 (channel 95)
+driver = "dahdi"
+type = "e1"
+channels = "80-81"
+signalling = "pri"
+
+[[trunk_groups]]
+name = "to_customer"
+lines = ["exchange/*"]
+
+[[trunk_groups]]
+name = "to_exchange"
+lines = ["pri/*"]
+"""
+
+
+@pytest.fixture(scope="module")
+def pri_chand(tmp_path_factory):
+    from chand_rig import ChandProcess
+    proc = ChandProcess(tmp_path_factory.mktemp("pri-chand"), PRI_CHAND_CONFIG)
+    proc.start()
+    yield proc
+    proc.stop()
+    print("---- the PRI chand's log\n" + proc.log_text(100_000))
+
+
+async def _lines_idle(app, names: set[str], timeout: float = UP_S) -> None:
+    """Wait until the D-channels are up: chand blocks a PRI span's lines while its D-channel is down."""
+    end = time.monotonic() + timeout
+    while True:
+        status = await app.call("status")
+        states = {ln["chan"]: ln["state"] for ln in status["lines"] if ln["chan"] in names}
+        if set(states.values()) == {"idle"} and len(states) == len(names):
+            return
+        assert time.monotonic() < end, f"PRI lines not idle within {timeout:.0f} s: {states}"
+        await asyncio.sleep(0.5)
+
+
+async def _digits(heard: dict[str, str], chan: str, n: int, timeout: float = 20.0) -> str:
+    end = time.monotonic() + timeout
+    while len(heard.get(chan, "")) < n and time.monotonic() < end:
+        await asyncio.sleep(0.1)
+    return heard.pop(chan, "")
+
+
+async def pri_calls(chand) -> None:
+    from telephonist.client import Client
+    app = await Client.connect_unix(chand.socket, app="reception", role="app")
+    try:
+        heard: dict[str, str] = {}
+        app.on("dtmf", lambda ev: heard.__setitem__(ev["chan"], heard.get(ev["chan"], "") + ev["digit"]))
+        await _lines_idle(app, {"exchange/1", "exchange/2", "pri/1", "pri/2"})
+
+        # 1. The exchange calls the customer: numbers on both legs, answer, DTMF both ways, the exchange hangs up.
+        offered = app.expect("offer", span="pri")
+        out = await app.call("dial", trunk_group="to_customer", number="4001", caller_id="13800138000")
+        offer = await asyncio.wait_for(offered, 20)
+        assert (offer["caller"], offer["dialled"]) == ("13800138000", "4001"), offer
+        leg_in, leg_out = offer["chan"], out["chan"]
+        answered = app.expect("answered", chan=leg_out)
+        await app.call("answer", chan=leg_in)
+        await asyncio.wait_for(answered, 20)
+        await app.call("send_dtmf", chan=leg_out, digits="42#")
+        assert await _digits(heard, leg_in, 3) == "42#"
+        await app.call("send_dtmf", chan=leg_in, digits="7*")
+        assert await _digits(heard, leg_out, 2) == "7*"
+        hung_up = app.expect("hangup", chan=leg_in)
+        await app.call("hangup", chan=leg_out)
+        hangup = await asyncio.wait_for(hung_up, 20)
+        assert hangup["by"] == "remote" and hangup["cause"].startswith("16"), hangup
+        inbound = await chand.ended_leg("pri", 1)
+        outbound = await chand.ended_leg("exchange", 1)
+        assert (inbound["direction"], inbound["caller"], inbound["dialled"]) == ("inbound", "13800138000", "4001")
+        assert (outbound["direction"], outbound["caller"], outbound["dialled"]) == ("outbound", "13800138000", "4001")
+        assert inbound["disposition"] == outbound["disposition"] == "answered", (dict(inbound), dict(outbound))
+        assert inbound["hangup_cause"].startswith("16"), dict(inbound)
+
+        # 2. The customer calls out and hangs up first.
+        await _lines_idle(app, {"exchange/1", "pri/1"})
+        offered = app.expect("offer", span="exchange")
+        out = await app.call("dial", trunk_group="to_exchange", number="88001", caller_id="02150001")
+        offer = await asyncio.wait_for(offered, 20)
+        assert (offer["caller"], offer["dialled"]) == ("02150001", "88001"), offer
+        leg_in, leg_out = offer["chan"], out["chan"]
+        answered = app.expect("answered", chan=leg_out)
+        await app.call("answer", chan=leg_in)
+        await asyncio.wait_for(answered, 20)
+        hung_up = app.expect("hangup", chan=leg_in)
+        await app.call("hangup", chan=leg_out)
+        hangup = await asyncio.wait_for(hung_up, 20)
+        assert hangup["by"] == "remote" and hangup["cause"].startswith("16"), hangup
+        outbound = await chand.ended_leg("pri", 2)
+        inbound = await chand.ended_leg("exchange", 2)
+        assert (outbound["direction"], outbound["caller"], outbound["dialled"]) == ("outbound", "02150001", "88001")
+        assert (inbound["direction"], inbound["caller"], inbound["dialled"]) == ("inbound", "02150001", "88001")
+
+        # 3. Busy and unallocated: the exchange refuses, the customer's record says why.
+        for n, (cause, code, disposition) in enumerate((("busy", "17", "busy"), ("unallocated", "1", "failed")), 3):
+            await _lines_idle(app, {"exchange/1", "exchange/2", "pri/1", "pri/2"})
+            offered = app.expect("offer", span="exchange")
+            out = await app.call("dial", trunk_group="to_exchange", number="99999", caller_id="02150001")
+            offer = await asyncio.wait_for(offered, 20)
+            failed = app.expect("dial_failed", chan=out["chan"])
+            await app.call("hangup", chan=offer["chan"], cause=cause)
+            fail = await asyncio.wait_for(failed, 20)
+            assert fail["cause"].startswith(code), fail
+            leg = await chand.ended_leg("pri", n)
+            assert (leg["disposition"], leg["hangup_cause"].split()[0]) == (disposition, code), dict(leg)
+    finally:
+        await app.close()
+
+
+def test_pri_calls_between_two_spans_of_one_daemon(pri_chand):
+    asyncio.run(pri_calls(pri_chand))
