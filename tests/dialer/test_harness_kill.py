@@ -8,8 +8,8 @@ import sys
 
 from telephonist.dialer.lists import import_rows, read_table
 from telephonist.dialer.store import DialerStore
-from tests.dialer.test_notice_campaign import LIST, NUMBERS, STRATEGY, finished
 from tests.dialer.harness import running_dialer
+from tests.dialer.test_notice_campaign import LIST, NUMBERS, STRATEGY, finished
 
 
 def claiming() -> bool:
