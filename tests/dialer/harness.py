@@ -103,12 +103,14 @@ class DialerUnderTest:
 
 
 @asynccontextmanager
-async def running_dialer(tmp_path, numbers, lines: int = 4, db_url: str | None = None) -> AsyncIterator[DialerUnderTest]:
-    """db_url: a PostgreSQL database of the test's (default: SQLite under tmp_path)."""
+async def running_dialer(tmp_path, numbers, lines: int = 4, db_url: str | None = None,
+                         **chand_kw: Any) -> AsyncIterator[DialerUnderTest]:
+    """db_url: a PostgreSQL database of the test's (default: SQLite under tmp_path); chand_kw: chand's settings
+    (app_timeout_ms ...)."""
     spans = [SpanSpec("e1a", "e1", 2), SpanSpec("pstn", "e1", lines)]
     async with running_ivrd(tmp_path, {"bill_notice.toml": NOTICE_FLOW}, ["zh/bill-intro.wav", *fragment_names("zh")],
                             spans=spans, trunk_groups=[TrunkGroupSpec("out", ["pstn/*"])],
-                            numbers=numbers, languages=("zh",), db_url=db_url) as ivr:
+                            numbers=numbers, languages=("zh",), db_url=db_url, **chand_kw) as ivr:
         store = DialerStore(ivr.db_url)
         t = DialerUnderTest(ivr, store)
         try:
