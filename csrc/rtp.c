@@ -321,11 +321,12 @@ static void rx_event(rtp_t *r, uint32_t ts, const uint8_t *p, int len)
     }
     if (end && !r->ev_ended) {
         r->ev_ended = 1;
-        eng_emit(r->e, EV_DTMF, r->c->id, 0, dur / 8, -vol, 0, 0, d);
-        rec_on_dtmf(r->e, r->c, d[0]);
+        /* counted before it is told: whoever acts on the digit (an app hanging up at '#') reads the figures */
         pthread_mutex_lock(&r->lock);
         r->st.rx_dtmf++;
         pthread_mutex_unlock(&r->lock);
+        eng_emit(r->e, EV_DTMF, r->c->id, 0, dur / 8, -vol, 0, 0, d);
+        rec_on_dtmf(r->e, r->c, d[0]);
     }
 }
 
@@ -654,12 +655,12 @@ static int dtmf_tick(rtp_t *r, int n)
             send_event(r, r->d_elapsed == n, 0, r->d_elapsed);
             return 1;
         }
+        pthread_mutex_lock(&r->lock);           /* counted before the far end can act on it */
+        r->st.tx_dtmf++;
+        pthread_mutex_unlock(&r->lock);
         send_event(r, r->d_elapsed == n, 1, on);
         send_event(r, 0, 1, on);
         send_event(r, 0, 1, on);
-        pthread_mutex_lock(&r->lock);
-        r->st.tx_dtmf++;
-        pthread_mutex_unlock(&r->lock);
         r->d_phase = 2;
         r->d_elapsed = 0;
         return 1;
