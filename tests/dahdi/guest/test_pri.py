@@ -235,30 +235,43 @@ def pri_chand(tmp_path_factory):
 
 
 async def _lines_idle(app, names: set[str], timeout: float = UP_S) -> None:
-    """Wait until the D-channels are up: chand blocks a PRI span's lines while its D-channel is down."""
-    end = time.monotonic() + timeout
-    while True:
-        status = await app.call("status")
-        states = {ln["chan"]: ln["state"] for ln in status["lines"] if ln["chan"] in names}
-        if set(states.values()) == {"idle"} and len(states) == len(names):
-            return
-        assert time.monotonic() < end, f"PRI lines not idle within {timeout:.0f} s: {states}"
-        await asyncio.sleep(0.5)
+    """Wait until the lines are idle (chand blocks a PRI span's lines while its D-channel is down): their state
+    now, then their `line_state` events (the app is subscribed to lines)."""
+    mark = app.mark()
+    status = await app.call("status")
+    states = {ln["chan"]: ln["state"] for ln in status["lines"] if ln["chan"] in names}
+
+    def all_idle(ev: dict | None = None) -> bool:
+        if ev is not None and ev.get("event") == "line_state" and ev.get("chan") in names:
+            states[ev["chan"]] = ev["state"]
+        return len(states) == len(names) and set(states.values()) == {"idle"}
+    if not all_idle():
+        try:
+            await app.wait_for(all_idle, since=mark, timeout=timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"PRI lines not idle within {timeout:.0f} s: {states}") from None
 
 
-async def _digits(heard: dict[str, str], chan: str, n: int, timeout: float = 20.0) -> str:
-    end = time.monotonic() + timeout
-    while len(heard.get(chan, "")) < n and time.monotonic() < end:
-        await asyncio.sleep(0.1)
-    return heard.pop(chan, "")
+async def _digits(app, chan: str, n: int, since: int, timeout: float = 20.0) -> str:
+    """The first n digits the line reports from `since` on."""
+    got: list[str] = []
+
+    def enough(ev: dict) -> bool:
+        if ev.get("event") == "dtmf" and ev.get("chan") == chan:
+            got.append(ev["digit"])
+        return len(got) >= n
+    try:
+        await app.wait_for(enough, since=since, timeout=timeout)
+    except asyncio.TimeoutError:
+        pass
+    return "".join(got)
 
 
 async def pri_calls(chand) -> None:
     from telephonist.client import Client
     app = await Client.connect_unix(chand.socket, app="reception", role="app")
     try:
-        heard: dict[str, str] = {}
-        app.on("dtmf", lambda ev: heard.__setitem__(ev["chan"], heard.get(ev["chan"], "") + ev["digit"]))
+        await app.call("subscribe", lines=True)
         await _lines_idle(app, {"exchange/1", "exchange/2", "pri/1", "pri/2"})
 
         # 1. The exchange calls the customer: numbers on both legs, answer, DTMF both ways, the exchange hangs up.
@@ -270,10 +283,12 @@ async def pri_calls(chand) -> None:
         answered = app.expect("answered", chan=leg_out)
         await app.call("answer", chan=leg_in)
         await asyncio.wait_for(answered, 20)
+        mark = app.mark()
         await app.call("send_dtmf", chan=leg_out, digits="42#")
-        assert await _digits(heard, leg_in, 3) == "42#"
+        assert await _digits(app, leg_in, 3, mark) == "42#"
+        mark = app.mark()
         await app.call("send_dtmf", chan=leg_in, digits="7*")
-        assert await _digits(heard, leg_out, 2) == "7*"
+        assert await _digits(app, leg_out, 2, mark) == "7*"
         hung_up = app.expect("hangup", chan=leg_in)
         await app.call("hangup", chan=leg_out)
         hangup = await asyncio.wait_for(hung_up, 20)
