@@ -14,6 +14,7 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
     dial          agent, number, queue      the agent's own call: its phone rings, then the number is dialled with
                   [trunk_group, caller_id,  the queue's caller ID (default: the agent's first queue); a preview
                   call_id]                  campaign's attempt sets its trunk group, caller ID and chand call id
+                                            (only the console and the dialer may: VIA_APPS)
     take          agent, call_id            a chosen waiting caller, out of turn (queues with agent_pick = true)
     dtmf          agent, digits             keys to the customer of the agent's call
     message       from, to, text            to agent:N, queue:NAME or all; published as a `message` event
@@ -49,6 +50,10 @@ from telephonist.client import ApiCallError
 
 LOOKING = ("status", "stats")
 ADMIN_ONLY = ("reload",)
+# A dial's own trunk group, caller ID and chand call id (a preview campaign's attempt) are the console's and the
+# dialer's to set: any other application (a CRM's token) could otherwise call out on any trunk with any caller ID.
+VIA = ("trunk_group", "caller_id", "call_id")
+VIA_APPS = ("webadmin", "dialer")
 MAX_BUCKETS = 3000                # intervals one stats request may ask for (a month of quarter hours)
 
 
@@ -65,6 +70,8 @@ class RequestHandler:
             raise ApiCallError("forbidden", f"{action} needs role app (a monitor may only look)")
         if action in ADMIN_ONLY and ev.get("role") != "admin":
             raise ApiCallError("forbidden", f"{action} needs role admin")
+        if action == "dial" and any(body.get(k) for k in VIA) and ev.get("from_app") not in VIA_APPS:
+            raise ApiCallError("forbidden", f"only {' and '.join(VIA_APPS)} may set a dial's {', '.join(VIA)}")
         try:
             result = getattr(self, f"do_{action}")(body)
             if inspect.isawaitable(result):
@@ -153,7 +160,7 @@ class RequestHandler:
     async def do_dial(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)
         queue = self._text(body, "queue", 32) or None
-        via = {k: self._text(body, k, 64) for k in ("trunk_group", "caller_id", "call_id")}
+        via = {k: self._text(body, k, 64) for k in VIA}
         return {**await self.svc.dial_out(agent, self._text(body, "number", 32), queue, via),
                 **self.svc.roster.describe(agent)}
 

@@ -75,10 +75,8 @@ async def run_sweep(database_url: str, wo, now: datetime) -> dict:
         sent = failed = 0
         senders: dict = {}
         if wo.mail.host:
-            from telephonist.mail import SmtpSettings, send_mail
-            smtp = SmtpSettings(wo.mail.host, wo.mail.port, wo.mail.sender, wo.mail.starttls, wo.mail.username,
-                                wo.mail.password)
-            senders["mail"] = lambda to, subject, text: send_mail(smtp, to, subject, text)
+            from telephonist.mail import send_mail
+            senders["mail"] = lambda to, subject, text: send_mail(wo.mail, to, subject, text)
         modem = None
         if wo.sms.device:
             from telephonist.config.model import SmsModemConfig

@@ -19,6 +19,7 @@ from typing import Any
 from telephonist.config import toml_text
 from telephonist.config.loader import ConfigError, Problem
 from telephonist.config.locate import key_line
+from telephonist.mail import SmtpSettings
 
 log = logging.getLogger("telephonist.workorders")
 
@@ -80,15 +81,8 @@ class SmsConfig:
     give_up_h: int = 48
 
 
-@dataclass(frozen=True)
-class MailConfig:
-    """The SMTP server of the reminders' and escalations' e-mail ("" host: none are mailed)."""
-    host: str = ""
-    port: int = 25
-    sender: str = "workorders@localhost"
-    starttls: bool = False
-    username: str = ""
-    password: str = ""
+# The SMTP server of the reminders' and escalations' e-mail ([mail]; "" host: none are mailed).
+NO_MAIL = SmtpSettings(host="", sender="workorders@localhost")
 
 
 @dataclass(frozen=True)
@@ -106,7 +100,7 @@ class WorkOrderConfig:
     sms: SmsConfig = field(default_factory=SmsConfig)
     attachments_dir: str = "/var/lib/telephonist/workorders"
     path: str = ""
-    mail: MailConfig = field(default_factory=MailConfig)
+    mail: SmtpSettings = NO_MAIL
     people: dict[str, Person] = field(default_factory=dict)
 
     def members_of(self, unit_id: str) -> frozenset[str]:
@@ -199,14 +193,14 @@ def parse(path: str, text: str) -> WorkOrderConfig:
     return WorkOrderConfig(types, units, sweep, sms, attachments, os.path.abspath(path), mail, people)
 
 
-def _mail(c: _Checker, doc: dict) -> MailConfig:
+def _mail(c: _Checker, doc: dict) -> SmtpSettings:
     m = c.table(doc, "mail", ())
     keys = ("host", "port", "sender", "starttls", "username", "password")
     c.unknown(m, keys, ("mail",))
-    out = MailConfig(c.value(m, "host", str, ("mail",), ""), c.value(m, "port", int, ("mail",), 25),
-                     c.value(m, "sender", str, ("mail",), MailConfig.sender),
-                     c.value(m, "starttls", bool, ("mail",), False), c.value(m, "username", str, ("mail",), ""),
-                     c.value(m, "password", str, ("mail",), ""))
+    out = SmtpSettings(c.value(m, "host", str, ("mail",), ""), c.value(m, "port", int, ("mail",), 25),
+                       c.value(m, "sender", str, ("mail",), NO_MAIL.sender),
+                       c.value(m, "starttls", bool, ("mail",), False), c.value(m, "username", str, ("mail",), ""),
+                       c.value(m, "password", str, ("mail",), ""))
     if not 0 < out.port < 65536:
         c.problem(("mail", "port"), "port: 1-65535")
     if "@" not in out.sender:
