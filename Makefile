@@ -22,7 +22,7 @@ run: setup
 
 # pytest exits 5 when it collects nothing; that is only accepted while the
 # tree has no test files at all (so a filter matching nothing still fails).
-# The whole suite in two passes: what test-fast runs, on both cores (pytest-xdist), then the DAHDI guest,
+# The whole suite in two passes: what test-fast runs and the `long` tests, on both cores (pytest-xdist), then the DAHDI guest,
 # the browser and the slow tests one at a time (the guest and the real-time checks want a core to themselves).
 # A pass that collects nothing (pytest's exit 5) is not a failure; any other failure fails the run.
 test: setup
@@ -35,10 +35,10 @@ test: setup
 	@# then every fuzzer for 10 s over its corpus (about 1.5 minutes in all); fails on a crash
 	bash fuzz/run.sh --seconds 10
 
-# For developing: everything but the DAHDI guest, the browser and the tests marked slow, on both cores
+# For developing: everything but the DAHDI guest, the browser and the tests marked slow or long, on both cores
 # (a few minutes; `make test` is what CI runs).
 test-fast: setup
-	$(PY) -m pytest -q -n 2 -m "not dahdi and not browser and not slow" tests $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n 2 -m "not dahdi and not browser and not slow and not long" tests $(PYTEST_ARGS)
 
 # Longer fuzzing (FUZZ_SECONDS each); what adds coverage is merged into fuzz/corpus/ to be committed.
 fuzz: setup

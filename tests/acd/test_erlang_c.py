@@ -20,7 +20,7 @@ from telephonist.acd import erlang
 from tests.acd.harness import running_acd
 from tests.acd.poisson import PoissonRun, caller_number, drive
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.long       # minutes of calls on the lockstep clock: make test, not test-fast
 
 AGENTS = 5
 MEAN_TALK_S = 30.0

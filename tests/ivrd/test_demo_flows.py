@@ -18,7 +18,7 @@ from telephonist.ivrd.flow_test.runner import load_flow_set, run_script
 from telephonist.ivrd.flow_test.script import ScriptSource, load_script
 from tests.support.ivrd_harness import make_prompt
 
-pytestmark = pytest.mark.slow        # running the demo's customer flows end to end: `make test` runs it, `make test-fast` does not
+pytestmark = pytest.mark.long        # the demo's customer flows end to end (fast clock): `make test` runs it, `make test-fast` does not
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, "etc", "telephonist", "telephonist.toml")
