@@ -48,6 +48,7 @@ class CallControls:
         call = self._talking(agent)
         if agent.state != S.ON_HOLD:
             return
+        self._not_in_step(call)
         await self.c.call("unhold", chan=call.customer_chan)
         if call.held_since_ms is not None:
             call.hold_ms += self.now_ms - call.held_since_ms
@@ -61,7 +62,7 @@ class CallControls:
         call = self._talking(agent)
         for leg in self._legs_of(agent):
             await self._hang_up_agent_side(leg.chan)
-        if call.agent_chan in self.lines:
+        if call.agent_chan in self.lines or self.step_of(call) is not None:    # a customer in an IVR step is not ours
             await self._end_agent_leg(call)
         else:
             await self._quietly(self.c.call("hangup", chan=call.customer_chan))
@@ -70,6 +71,7 @@ class CallControls:
         """Blind transfer of the agent's customer: to another agent, a queue, an IVR flow (or node), a number,
         or the queue's satisfaction survey. The agent's call ends (wrap-up)."""
         call = self._talking(agent)
+        self._not_in_step(call)
         kind, rest = _target(target)
         caller = call.caller
         if caller is None:
@@ -138,6 +140,7 @@ class CallControls:
     async def consult(self, agent: Agent, target: str) -> dict[str, Any]:
         """Hold the customer and call another agent or a number; the agent talks to it in the same bridge."""
         call = self._talking(agent)
+        self._not_in_step(call)
         if any(leg.kind == "consult" for leg in self._legs_of(agent)):
             raise AgentStateError(f"agent {agent.number} is consulting already")
         kind, rest = _target(target)

@@ -27,6 +27,9 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
     hold, unhold  agent                     the customer hears music / comes back
     hangup        agent                     ends the call (and a consultation)
     transfer      agent, to                 blind: agent:N, queue:NAME, ivr:FLOW[/NODE], number:N, survey
+    ivr_step      agent, to                 the customer to ivr:FLOW[/NODE] (a PIN, an ID number) and back to the agent
+                                            with the flow's variables (ivr_step_done); the agent waits on hold
+    ivr_step_ended  step, outcome           (ivrd) a step's customer did not come back: the agent's call ends
     consult       agent, to                 hold the customer and call agent:N or number:N
     complete_transfer, conference, cancel_consult   agent   after a consult
     pickup        agent, colleague          take the caller ringing at the colleague's phone
@@ -70,6 +73,8 @@ class RequestHandler:
             raise ApiCallError("forbidden", f"{action} needs role app (a monitor may only look)")
         if action in ADMIN_ONLY and ev.get("role") != "admin":
             raise ApiCallError("forbidden", f"{action} needs role admin")
+        if action == "ivr_step_ended" and ev.get("from_app") != "ivr":
+            raise ApiCallError("forbidden", "only ivrd (application ivr) reports the end of an IVR step")
         if action == "dial" and any(body.get(k) for k in VIA) and ev.get("from_app") not in VIA_APPS:
             raise ApiCallError("forbidden", f"only {' and '.join(VIA_APPS)} may set a dial's {', '.join(VIA)}")
         try:
@@ -163,6 +168,13 @@ class RequestHandler:
         via = {k: self._text(body, k, 64) for k in VIA}
         return {**await self.svc.dial_out(agent, self._text(body, "number", 32), queue, via),
                 **self.svc.roster.describe(agent)}
+
+    async def do_ivr_step(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body)
+        return {**await self.svc.ivr_step(agent, self._text(body, "to", 100)), **self.svc.roster.describe(agent)}
+
+    async def do_ivr_step_ended(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.svc.step_ended(self._text(body, "step", 100), self._text(body, "outcome", 64))
 
     def do_take(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)

@@ -27,6 +27,7 @@ from telephonist.acd.callback import CallBacks
 from telephonist.acd.controls import CallControls
 from telephonist.acd.desk import Desk
 from telephonist.acd.dispatcher import Dispatcher
+from telephonist.acd.ivr_step import IvrStep, IvrSteps
 from telephonist.acd.lines import AgentLines
 from telephonist.acd.model import AgentCall, AgentLine, Caller, CallerState, Leg
 from telephonist.acd.recovery import Recovery
@@ -41,7 +42,7 @@ log = logging.getLogger("telephonist.acd")
 TOPIC = "queue"                  # what the ACD publishes under (its application name)
 
 
-class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, CallControls, Recovery):
+class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, CallControls, IvrSteps, Recovery):
     def __init__(self, client: Client, cfg: Config, store: AcdStore, rng=None) -> None:
         self.c = client
         self.cfg = cfg
@@ -57,6 +58,7 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
         self.callers: dict[str, Caller] = {}          # call id -> caller in a queue (waiting, offered, connected)
         self.returning: dict[str, dict[str, Any]] = {}   # call id -> its waiting row, while chand gives it back
         self.by_chan: dict[str, Caller | AgentCall | Leg] = {}
+        self.ivr_steps: dict[str, IvrStep] = {}      # step token -> a customer lent to an IVR flow (ivr_step.py)
         self.lines: dict[str, AgentLine] = {}         # chand channel -> an agent's persistent line (lines.py)
         self.messages = new_message_log()             # the last short messages between agents (agent_calls.py)
         self.timers: dict[int, tuple[str, str]] = {}  # chand timer -> (what, whose)
@@ -145,6 +147,8 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
         """The other side of a bridge left: hang up the one left (an agent's phone, a supervisor's; a caller
         whose agent hung up goes to the queue's survey, if it has one)."""
         who = self.by_chan.get(ev["chan"])
+        if isinstance(who, AgentCall) and self.step_of(who) is not None:
+            return                                          # its customer went to an IVR step: the agent waits
         if isinstance(who, AgentCall):
             await self._end_agent_leg(who)                  # the caller left: the agent's call is over
         elif isinstance(who, Caller) and who.state == CallerState.CONNECTED:

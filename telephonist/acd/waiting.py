@@ -20,6 +20,9 @@ class WaitingRoom:
     async def _on_offer(self, ev: dict[str, Any]) -> None:
         if ev.get("reason") in ("adopted", "returned"):
             return                        # what reclaim gives back: recovery.py takes it from the reply
+        if ev.get("reason") == "ivr_step":
+            await self._step_back(ev)     # a customer an agent lent to an IVR flow (ivr_step.py)
+            return
         chan, name = ev["chan"], ev.get("target") or ""
         queue = self.queues.get(name)
         if queue is None:

@@ -91,6 +91,9 @@ class Call:
     _step_logged: bool = False
     _flows: dict[str, "Flow"] = field(default_factory=dict)    # the flow set this call runs in
     clock: Callable[[], datetime] | None = None      # the call's time, when fixed (flow tests); else now
+    # an agent's IVR step (the ACD's ivr_step): {"app": the ACD, "step": its token}; the flow's end hands the
+    # caller back there instead of hanging up
+    returns_to: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         self._idle.set()
@@ -311,6 +314,13 @@ class Call:
     async def handoff(self, app: str, reason: str = "ivr", data: dict[str, Any] | None = None) -> None:
         """Give the call to another application (queue:claims, fax:demand, app:crm ...)."""
         await self.command("handoff", app=app, reason=reason, data={**(data or {}), "ivr": self.ivr_summary()})
+
+    async def give_back(self, error: str = "") -> None:
+        """An agent's IVR step is over: the caller goes back to the agent's application with the variables set."""
+        ret = self.returns_to or {}
+        self.end("returned", ret.get("app", ""))
+        await self.handoff(ret.get("app", ""), reason="ivr_step",
+                           data={"step": ret.get("step", ""), **({"error": error} if error else {})})
 
     async def transfer(self, number: str, trunk_group: str, caller_id: str = "", timeout_ms: int = 30000) -> str:
         """Blind transfer to a number on a trunk group; chand bridges the two legs. Returns the new leg."""

@@ -33,7 +33,9 @@ async def run_call(call: Call, start: str | None = None) -> None:
             if not call._step_logged:
                 call.step("ok")
             await call.services.steps.flush()
-        if call.outcome is None:                # the flow ran out of nodes: goodbye
+        if call.outcome is None and call.returns_to is not None:    # an agent's IVR step: back to the agent
+            await call.give_back()
+        elif call.outcome is None:              # the flow ran out of nodes: goodbye
             call.end("hangup")
             await call.hangup()
     except CallerHungUp:
@@ -43,11 +45,11 @@ async def run_call(call: Call, start: str | None = None) -> None:
             call.end("abandoned", call.current.name if call.current else "")
     except FlowRuntimeError as exc:
         _failed(call, str(exc))
-        await fallback(call)
+        await fallback_or_back(call, str(exc))
     except Exception as exc:                    # a bug in a node type: this call only
         log.exception("event=ivr_node_crashed call=%s node=%s", call.call_id, call.current and call.current.name)
         _failed(call, f"{type(exc).__name__}: {exc}")
-        await fallback(call)
+        await fallback_or_back(call, f"{type(exc).__name__}")
     finally:
         try:
             await call.services.steps.flush()
@@ -62,6 +64,18 @@ def _failed(call: Call, why: str) -> None:
               call.flow.name, node.name if node else "", where, why)
     if node is not None:
         call.step("error", detail={"error": why, "at": where})
+
+
+async def fallback_or_back(call: Call, why: str) -> None:
+    """A flow that failed: an agent's IVR step gives the caller back to the agent (with the error), any other
+    call gets the fallback."""
+    if call.returns_to is not None:
+        try:
+            await call.give_back(error=why)
+            return
+        except (CallerHungUp, FlowRuntimeError) as exc:
+            log.error("event=ivr_step_give_back_failed call=%s error=%s", call.call_id, exc)
+    await fallback(call)
 
 
 async def fallback(call: Call) -> None:

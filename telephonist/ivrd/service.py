@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from telephonist.client import ApiCallError, Client
 from telephonist.ivrd.call import Call, CallerHungUp, FlowRuntimeError
 from telephonist.ivrd.flow_model import Flow, FlowSet
-from telephonist.ivrd.runner import fallback, run_call
+from telephonist.ivrd.runner import fallback_or_back, run_call
 from telephonist.ivrd.services import IvrServices
 
 log = logging.getLogger("telephonist.ivrd")
@@ -76,6 +76,9 @@ class IvrService:
         call.vars.update({k: v for k, v in data.items() if k not in ("ivr", "flow", "node")
                           and isinstance(v, (str, int, float, bool))})
         call.vars["flow"] = call.flow.name
+        ret = data.get("return")
+        if isinstance(ret, dict) and isinstance(ret.get("app"), str) and isinstance(ret.get("step"), str):
+            call.returns_to = {"app": ret["app"], "step": ret["step"]}        # an agent's IVR step
         self.calls[chan] = call
         task = asyncio.get_running_loop().create_task(self._run(call, ev, data.get("node")))
         self.tasks.add(task)
@@ -92,7 +95,7 @@ class IvrService:
                           offer.get("target"))
                 if offer.get("state") != "up":
                     await call.answer()
-                await fallback(call)
+                await fallback_or_back(call, "no such flow")
                 return
             if offer.get("state") != "up":
                 await call.answer()
@@ -103,10 +106,10 @@ class IvrService:
             call.end("abandoned", "before the flow started")
         except FlowRuntimeError as exc:
             log.error("event=ivr_call_failed chan=%s error=%s", call.chan, exc)
-            await fallback(call)
+            await fallback_or_back(call, str(exc))
         except Exception:
             log.exception("event=ivr_call_crashed chan=%s", call.chan)
-            await fallback(call)
+            await fallback_or_back(call, "ivrd failed")
         finally:
             call.mark_idle()
             if session_id is not None:
@@ -116,11 +119,22 @@ class IvrService:
                 except Exception:
                     log.exception("event=ivr_session_not_saved chan=%s", call.chan)
             self.ended.pop(call.call_id, None)
+            if call.returns_to is not None and call.outcome != "returned":
+                await self._step_not_back(call)
             await self._publish_done(call)
             if self.on_call_done is not None:
                 self.on_call_done(call)
             log.info("event=ivr_call_done chan=%s call=%s flow=%s outcome=%s detail=%s steps=%d", call.chan,
                      call.call_id, call.flow.name, call.outcome, call.outcome_detail, call.steps)
+
+    async def _step_not_back(self, call: Call) -> None:
+        """An agent's IVR step whose caller did not go back (hung up, or the flow ended the call): its agent's
+        application must know, or the agent would wait for ever."""
+        try:
+            await self.c.request(call.returns_to["app"], {
+                "action": "ivr_step_ended", "step": call.returns_to["step"], "outcome": call.outcome or "abandoned"})
+        except (ApiCallError, ConnectionError) as exc:
+            log.warning("event=ivr_step_end_not_told call=%s error=%s", call.call_id, exc)
 
     async def _publish_done(self, call: Call) -> None:
         """Tell who subscribes to ivrd's topic how a call's flow ended and the variables it set (the dialer

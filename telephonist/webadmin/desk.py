@@ -30,7 +30,7 @@ bp = Blueprint("desk", __name__, url_prefix="/agent", template_folder="templates
 ACTIONS: dict[str, dict[str, int]] = {
     "login": {"extension": 32, "persistent_line": 5}, "logout": {}, "ready": {}, "not_ready": {"reason": 32},
     "wrapup_end": {"code": 64, "note": 2000}, "disposition": {"code": 64, "note": 2000},
-    "hold": {}, "unhold": {}, "hangup": {}, "transfer": {"to": 80}, "consult": {"to": 80},
+    "hold": {}, "unhold": {}, "hangup": {}, "transfer": {"to": 80}, "consult": {"to": 80}, "ivr_step": {"to": 80},
     "complete_transfer": {}, "conference": {}, "cancel_consult": {}, "pickup": {"colleague": 32},
     "wrapup_extend": {"seconds": 4}, "answer": {}, "dial": {"number": 32, "queue": 32}, "take": {"call_id": 64}, "dtmf": {"digits": 32},
 }

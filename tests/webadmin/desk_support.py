@@ -62,6 +62,19 @@ type = "transfer"
 to = "queue:sales"
 """
 HOTLINE_NUMBER = "4009001234"
+# an agent's IVR step (the desk's "IVR step" button, ivr:verify): the caller keys a 4-digit ID and goes back
+VERIFY = """
+[flow]
+description = "the desk tests' IVR step: a 4-digit ID"
+start = "id"
+
+[nodes.id]
+type = "collect"
+prompts = "{lang}/policy.wav"
+var = "id_number"
+min_digits = 4
+max_digits = 4
+"""
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,7 @@ def desk_hotline(tmp_path) -> Hotline:
     flows_dir = tmp_path / "flows"
     flows_dir.mkdir()
     (flows_dir / "hotline.toml").write_text(HOTLINE)
+    (flows_dir / "verify.toml").write_text(VERIFY)
     return Hotline(IvrdConfig(flows_dir=str(flows_dir), languages=("zh", "en")), str(prompts), HOTLINE_NUMBER,
                    lambda policy: ["2", policy, "0"])
 

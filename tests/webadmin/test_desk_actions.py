@@ -90,3 +90,45 @@ async def test_persistent_line_answer_keys_call_out_and_messages_from_the_desk(t
 async def post_message(client, **form):
     token = csrf_from((await page(client, "/agent/")).get_data(as_text=True))
     return await asyncio.to_thread(client.post, "/agent/message", data={**form, "csrf_token": token})
+
+
+async def test_the_agent_sends_the_caller_to_an_ivr_step_and_sees_what_it_keyed(tmp_path):
+    """The desk's IVR step: the caller keys an ID in ivr:verify, the agent's page is told it is away, then what
+    the caller keyed, and the two talk again."""
+    async with desk_site(tmp_path) as site:
+        acd, t = site.acd, site.acd.tester
+        phone = acd.phone("8001")
+        agent1 = await logged_in(site.app, "agent1")
+        stream = await EventStream.open(site.served.port, session_cookie(site.app, "agent1"), "/agent/events")
+        stream.agent = "1001"
+        try:
+            rung = t.mark()
+            assert (await act(agent1, "login", extension="8001")).status_code == 200
+            assert (await act(agent1, "ready")).status_code == 200
+            caller = await site.caller_to_queue("13912345678", "12345678")
+            await site.lift("8001", rung)
+            await next_of(stream, "agent_state", state="on_call")
+            assert (await act(agent1, "ivr_step", to="queue:sales")).status_code == 400
+            m = site.monitor.mark()
+            r = await act(agent1, "ivr_step", to="ivr:verify")
+            assert r.status_code == 200, r.get_data(as_text=True)
+            seen: dict = {}
+            while len(seen) < 2:                                    # the page hears both, in either order
+                got, data = await stream.next(30)
+                if got == "ivr_step_started" or (got == "agent_state" and data["state"] == "on_hold"):
+                    seen[got] = data
+            assert seen["ivr_step_started"]["to"] == "ivr:verify"
+            await site.monitor.wait_for(lambda e: e.get("event") == "call_event" and e.get("what") == "collect_start"
+                                        and "policy" in str(e.get("prompt")), since=m, timeout=30)
+            await t.call("sim.dtmf", far=caller, digits="4321")
+            done = await next_of(stream, "ivr_step_done")
+            assert done["back_to"] == "agent:1001" and done["result"]["vars"]["id_number"] == "4321"
+            assert await acd.agent_state("1001") == "on_call"     # (its agent_state came before or after)
+            mark = t.mark()
+            await t.call("sim.dtmf", far=caller, digits="5")
+            await heard(acd, phone, "5", mark)
+            page_text = (await page(agent1, "/agent/")).get_data(as_text=True)
+            assert 'id="ivr-step"' in page_text and 'id="step-result"' in page_text
+        finally:
+            await stream.close()
+            await t.call("sim.hangup", far=phone)

@@ -82,6 +82,7 @@
     $("unhold").hidden = state !== "on_hold";
     on("hangup", inCall);
     for (const id of ["transfer", "consult", "survey"]) on(id, inCall && !consulting);
+    on("ivr-step", state === "on_call" && !consulting);
     for (const id of ["complete", "conference", "cancel-consult"]) on(id, inCall && consulting);
     on("pickup", ["ready", "not_ready"].includes(state));
     const idle = ["ready", "not_ready", "wrap_up"].includes(state);
@@ -173,6 +174,11 @@
   }
 
   // ---- messages ---------------------------------------------------------------------------------
+  function showStep(text) {
+    $("step-result").textContent = text;
+    $("step-result").hidden = false;
+  }
+
   function showMessage(m) {
     const li = document.createElement("li");
     const when = new Date((m.at ? Date.parse(m.at) : Date.now()));
@@ -241,6 +247,7 @@
     unhold: () => act("unhold"),
     hangup: () => act("hangup"),
     transfer: (btn) => act("transfer", {to: btn.dataset.to || target()}),
+    ivr_step: () => act("ivr_step", {to: target()}),
     consult: async () => { if (await act("consult", {to: target()})) setConsulting(true); },
     complete_transfer: () => act("complete_transfer"),
     conference: async () => { if (await act("conference")) setConsulting(false); },
@@ -363,6 +370,15 @@
     $("message").hidden = false;
   });
   es.addEventListener("conference", () => setConsulting(false));
+  // an IVR step: the caller away keying a PIN or an ID number, then back with what the flow found
+  es.addEventListener("ivr_step_started", () => showStep(L("step_away") + " …"));
+  es.addEventListener("ivr_step_done", (e) => {
+    const d = JSON.parse(e.data), r = d.result || {};
+    if (!d.back_to) { showStep(L("step_gone")); return; }
+    const vars = Object.entries(r.vars || {}).filter(([k]) => !["caller", "dialled", "chan", "call_id", "lang",
+      "flow", "queue", "agent"].includes(k)).map(([k, v]) => `${k} = ${v}`).join(", ");
+    showStep(r.error ? `${L("step_error")} ${r.error}` : `${L("step_back")} (${r.flow}): ${vars}`);
+  });
   for (const kind of ["caller_left", "call_answered", "callback_taken"]) {
     es.addEventListener(kind, (e) => { waiting.delete(JSON.parse(e.data).call_id); renderWaiting(); });
   }
