@@ -1,0 +1,146 @@
+"""What other areas' own tables know about a customer, read (never copied) into the customer's timeline.
+
+Each source is one small function ``(conn, customer, spellings, limit) -> entries``: it reads its own table by the
+customer's phone spellings (the digits and with a leading +, as the call records keep a caller) or by the
+customer's id or ID-card number, newest first, at most ``limit`` rows, through an index (migration tl01), and
+returns timeline entries (at, kind, ref, summary, link) like ``timeline.from_call_records``.
+
+ivr_sessions       what the caller did in the IVR: the flow, how the call left it, the self-service types used
+survey_answers     the caller's post-call survey key (ivr_survey_results)
+order_sms          the SMS a work order sent the customer (wo_sms), sent, waiting or given up
+orders_by_number   work orders taken from one of the customer's numbers without a customer (those with one are
+                   on the timeline already, written by the work-order store)
+campaign_records   the dialer's records that dialled or messaged one of the customer's numbers, or carry the
+                   customer's ID-card number: each record's outcome and result (kind "sms" or "email" for a
+                   message campaign, "survey" for a survey campaign, else "campaign"); a record some part already
+                   put on this timeline (a work order's follow-up, ref "dl_record:<id>") is not shown twice
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Connection
+
+from telephonist.crm.schema import customer_timeline
+from telephonist.dialer import schema as D
+from telephonist.ivrd.schema import sessions as ivr_sessions_t
+from telephonist.ivrd.schema import steps as ivr_steps_t
+from telephonist.ivrd.schema import survey_results
+from telephonist.storage.schema import call_legs
+from telephonist.workorders.schema import orders as wo_orders
+from telephonist.workorders.schema import sms as wo_sms
+
+Entry = dict[str, Any]
+Source = Callable[[Connection, dict[str, Any], list[str], int], list[Entry]]
+
+MESSAGE_KINDS = {"sms": "sms", "email": "email"}     # a message campaign's mode -> the timeline kind
+
+
+def _entry(at: Any, kind: str, ref: str, summary: str, link: str = "") -> Entry:
+    return {"at": at, "kind": kind, "ref": ref, "summary": summary[:2000], "link": link}
+
+
+def _joined(*parts: Any) -> str:
+    return " · ".join(str(p) for p in parts if p not in (None, ""))
+
+
+def call_links(conn: Connection, call_ids: Iterable[str]) -> dict[str, str]:
+    """The call log's page (/calls/<leg>) of each call's first leg, for the calls that have one."""
+    wanted = {c for c in call_ids if c}
+    if not wanted:
+        return {}
+    L = call_legs.c
+    out: dict[str, str] = {}
+    for r in conn.execute(select(L.call_id, func.min(L.id)).where(L.call_id.in_(wanted)).group_by(L.call_id)):
+        out[r[0]] = f"/calls/{r[1]}"
+    return out
+
+
+def ivr_sessions(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    s = ivr_sessions_t.c
+    rows = conn.execute(select(s.id, s.call_id, s.flow, s.outcome, s.outcome_detail, s.started_at)
+                        .where(s.caller.in_(spellings)).order_by(s.started_at.desc(), s.id.desc()).limit(limit)).all()
+    if not rows:
+        return []
+    st = ivr_steps_t.c
+    used: dict[str, list[str]] = {}
+    for r in conn.execute(select(st.call_id, st.tag, st.result).where(
+            st.call_id.in_({r.call_id for r in rows}), st.tag.is_not(None), st.tag != "").order_by(st.at, st.id)):
+        tag = f"{r.tag} {r.result}"
+        if tag not in used.setdefault(r.call_id, []):
+            used[r.call_id].append(tag)
+    links = call_links(conn, (r.call_id for r in rows))
+    return [_entry(r.started_at, "ivr", str(r.id),
+                   _joined(r.flow, r.outcome or "open", r.outcome_detail, ", ".join(used.get(r.call_id, []))),
+                   links.get(r.call_id, "")) for r in rows]
+
+
+def survey_answers(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    v = survey_results.c
+    rows = conn.execute(select(v.id, v.call_id, v.agent, v.queue, v.digit, v.answer, v.created_at)
+                        .where(v.caller.in_(spellings)).order_by(v.created_at.desc(), v.id.desc()).limit(limit)).all()
+    links = call_links(conn, (r.call_id for r in rows))
+    return [_entry(r.created_at, "survey", f"ivr_survey:{r.id}", _joined(f"{r.answer} ({r.digit})", r.queue, r.agent),
+                   links.get(r.call_id, "")) for r in rows]
+
+
+def order_sms(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    m = wo_sms.c
+    rows = conn.execute(select(m.id, m.order_id, m.text, m.created_at, m.sent_at, m.gave_up)
+                        .where(m.number.in_(spellings)).order_by(m.created_at.desc(), m.id.desc()).limit(limit)).all()
+    return [_entry(r.sent_at or r.created_at, "sms", f"wo_sms:{r.id}",
+                   _joined("sent" if r.sent_at else ("given up" if r.gave_up else "waiting"), r.text),
+                   f"/workorders/{r.order_id}") for r in rows]
+
+
+def orders_by_number(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    o = wo_orders.c
+    rows = conn.execute(select(o.id, o.type, o.title, o.state, o.created_at)
+                        .where(o.caller_number.in_(spellings), o.customer_id.is_(None))
+                        .order_by(o.created_at.desc(), o.id.desc()).limit(limit)).all()
+    return [_entry(r.created_at, "work_order", str(r.id), _joined(f"{r.type}: {r.title}", r.state),
+                   f"/workorders/{r.id}") for r in rows]
+
+
+def campaign_records(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    r, a, c = D.records.c, D.attempts.c, D.campaigns.c
+    q = (select(r.id, r.campaign_id, r.state, r.outcome, r.result, r.updated_at, c.name, c.kind, c.mode)
+         .join(D.campaigns, c.id == r.campaign_id).where(or_(r.attempts > 0, r.outcome.is_not(None)))
+         .order_by(r.updated_at.desc(), r.id.desc()).limit(limit))
+    found: dict[int, Any] = {}
+    if spellings:                                         # dialled or messaged at one of the numbers
+        dialled = select(a.record_id).where(a.number.in_(spellings)).scalar_subquery()
+        found.update((x.id, x) for x in conn.execute(q.where(r.id.in_(dialled))))
+    id_card = (customer.get("id_card") or "").strip().upper()
+    if id_card:                                           # the list gave the customer's ID-card number
+        found.update((x.id, x) for x in conn.execute(q.where(r.id_card == id_card)))
+    rows = sorted(found.values(), key=lambda x: (x.updated_at, x.id), reverse=True)[:limit]
+    if not rows:
+        return []
+    refs = {f"dl_record:{x.id}" for x in rows}
+    t = customer_timeline.c
+    known = set(conn.execute(select(t.ref).where(t.customer_id == customer["id"], t.ref.in_(refs))).scalars())
+    out = []
+    for x in rows:
+        ref = f"dl_record:{x.id}"
+        if ref in known:
+            continue
+        kind = MESSAGE_KINDS.get(x.mode) or ("survey" if x.kind == "survey" else "campaign")
+        out.append(_entry(x.updated_at, kind, ref, f"{x.name}: " + _joined(x.outcome or x.state, x.result),
+                          f"/campaigns/{x.campaign_id}"))
+    return out
+
+
+SOURCES: tuple[Source, ...] = (ivr_sessions, survey_answers, order_sms, orders_by_number, campaign_records)
+
+
+def read_all(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    """Every source's latest entries for the customer (each newest first, at most ``limit``)."""
+    if not spellings and not customer.get("id_card"):
+        return []
+    out: list[Entry] = []
+    for source in SOURCES:
+        out.extend(source(conn, customer, spellings, limit))
+    return out
