@@ -2,7 +2,7 @@
 
 Each source is one small function ``(conn, customer, spellings, limit) -> entries``: it reads its own table by the
 customer's phone spellings (the digits and with a leading +, as the call records keep a caller) or by the
-customer's id or ID-card number, newest first, at most ``limit`` rows, through an index (migration tl01), and
+customer's id or ID-card number, newest first, at most ``limit`` rows, through an index (migration cu02), and
 returns timeline entries (at, kind, ref, summary, link) like ``timeline.from_call_records``.
 
 ivr_sessions       what the caller did in the IVR: the flow, how the call left it, the self-service types used
@@ -10,10 +10,11 @@ survey_answers     the caller's post-call survey key (ivr_survey_results)
 order_sms          the SMS a work order sent the customer (wo_sms), sent, waiting or given up
 orders_by_number   work orders taken from one of the customer's numbers without a customer (those with one are
                    on the timeline already, written by the work-order store)
-campaign_records   the dialer's records that dialled or messaged one of the customer's numbers, or carry the
-                   customer's ID-card number: each record's outcome and result (kind "sms" or "email" for a
-                   message campaign, "survey" for a survey campaign, else "campaign"); a record some part already
-                   put on this timeline (a work order's follow-up, ref "dl_record:<id>") is not shown twice
+campaign_records   the dialer's records that dialled or messaged one of the customer's numbers or e-mail addresses
+                   (a custom field's value that is an address), or carry the customer's ID-card number: each
+                   record's outcome and result (kind "sms" or "email" for a message campaign, "survey" for a survey
+                   campaign, else "campaign"); a record some part already put on this timeline (a work order's
+                   follow-up, ref "dl_record:<id>") is not shown twice
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from telephonist.crm.schema import customer_timeline
 from telephonist.dialer import schema as D
+from telephonist.dialer.lists import EMAIL
 from telephonist.ivrd.schema import sessions as ivr_sessions_t
 from telephonist.ivrd.schema import steps as ivr_steps_t
 from telephonist.ivrd.schema import survey_results
@@ -59,6 +61,8 @@ def call_links(conn: Connection, call_ids: Iterable[str]) -> dict[str, str]:
 
 
 def ivr_sessions(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    if not spellings:
+        return []
     s = ivr_sessions_t.c
     rows = conn.execute(select(s.id, s.call_id, s.flow, s.outcome, s.outcome_detail, s.started_at)
                         .where(s.caller.in_(spellings)).order_by(s.started_at.desc(), s.id.desc()).limit(limit)).all()
@@ -78,6 +82,8 @@ def ivr_sessions(conn: Connection, customer: dict[str, Any], spellings: list[str
 
 
 def survey_answers(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    if not spellings:
+        return []
     v = survey_results.c
     rows = conn.execute(select(v.id, v.call_id, v.agent, v.queue, v.digit, v.answer, v.created_at)
                         .where(v.caller.in_(spellings)).order_by(v.created_at.desc(), v.id.desc()).limit(limit)).all()
@@ -87,6 +93,8 @@ def survey_answers(conn: Connection, customer: dict[str, Any], spellings: list[s
 
 
 def order_sms(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    if not spellings:
+        return []
     m = wo_sms.c
     rows = conn.execute(select(m.id, m.order_id, m.text, m.created_at, m.sent_at, m.gave_up)
                         .where(m.number.in_(spellings)).order_by(m.created_at.desc(), m.id.desc()).limit(limit)).all()
@@ -96,6 +104,8 @@ def order_sms(conn: Connection, customer: dict[str, Any], spellings: list[str], 
 
 
 def orders_by_number(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    if not spellings:
+        return []
     o = wo_orders.c
     rows = conn.execute(select(o.id, o.type, o.title, o.state, o.created_at)
                         .where(o.caller_number.in_(spellings), o.customer_id.is_(None))
@@ -104,14 +114,21 @@ def orders_by_number(conn: Connection, customer: dict[str, Any], spellings: list
                    f"/workorders/{r.id}") for r in rows]
 
 
+def e_mail_addresses(customer: dict[str, Any]) -> list[str]:
+    """The customer's e-mail addresses: its custom fields' values that are one (the file has no field of its own)."""
+    return sorted({v.strip() for v in (customer.get("custom") or {}).values()
+                   if isinstance(v, str) and EMAIL.match(v.strip())})
+
+
 def campaign_records(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
     r, a, c = D.records.c, D.attempts.c, D.campaigns.c
     q = (select(r.id, r.campaign_id, r.state, r.outcome, r.result, r.updated_at, c.name, c.kind, c.mode)
          .join(D.campaigns, c.id == r.campaign_id).where(or_(r.attempts > 0, r.outcome.is_not(None)))
          .order_by(r.updated_at.desc(), r.id.desc()).limit(limit))
     found: dict[int, Any] = {}
-    if spellings:                                         # dialled or messaged at one of the numbers
-        dialled = select(a.record_id).where(a.number.in_(spellings)).scalar_subquery()
+    reached = spellings + e_mail_addresses(customer)
+    if reached:                                           # dialled or messaged at one of the numbers or addresses
+        dialled = select(a.record_id).where(a.number.in_(reached)).scalar_subquery()
         found.update((x.id, x) for x in conn.execute(q.where(r.id.in_(dialled))))
     id_card = (customer.get("id_card") or "").strip().upper()
     if id_card:                                           # the list gave the customer's ID-card number
@@ -138,8 +155,6 @@ SOURCES: tuple[Source, ...] = (ivr_sessions, survey_answers, order_sms, orders_b
 
 def read_all(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
     """Every source's latest entries for the customer (each newest first, at most ``limit``)."""
-    if not spellings and not customer.get("id_card"):
-        return []
     out: list[Entry] = []
     for source in SOURCES:
         out.extend(source(conn, customer, spellings, limit))
