@@ -6,6 +6,8 @@ or with a leading +), its e-mail address (a custom field) or its ID-card number;
 and a campaign record already on the timeline (a work order's follow-up) is shown once."""
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from telephonist.crm import store, timeline
 from telephonist.webadmin import deskpop
 from tests.crm.timeline_support import A_PHONE, seed
