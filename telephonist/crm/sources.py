@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
 from telephonist.crm.schema import customer_timeline
@@ -60,12 +60,21 @@ def call_links(conn: Connection, call_ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def _first_leg(call_id: Any) -> Any:
+    """The call's first leg (NULL without one), as a column of the source's own query: no second round trip."""
+    return select(func.min(call_legs.c.id)).where(call_legs.c.call_id == call_id).scalar_subquery().label("leg")
+
+
+def _call_link(leg: int | None) -> str:
+    return f"/calls/{leg}" if leg else ""
+
+
 def ivr_sessions(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
     if not spellings:
         return []
     s = ivr_sessions_t.c
-    rows = conn.execute(select(s.id, s.call_id, s.flow, s.outcome, s.outcome_detail, s.started_at)
-                        .where(s.caller.in_(spellings)).order_by(s.started_at.desc(), s.id.desc()).limit(limit)).all()
+    rows = conn.execute(select(s.id, s.call_id, s.flow, s.outcome, s.outcome_detail, s.started_at,
+                               _first_leg(s.call_id)).where(s.caller.in_(spellings)).order_by(s.started_at.desc(), s.id.desc()).limit(limit)).all()
     if not rows:
         return []
     st = ivr_steps_t.c
@@ -75,21 +84,19 @@ def ivr_sessions(conn: Connection, customer: dict[str, Any], spellings: list[str
         tag = f"{r.tag} {r.result}"
         if tag not in used.setdefault(r.call_id, []):
             used[r.call_id].append(tag)
-    links = call_links(conn, (r.call_id for r in rows))
     return [_entry(r.started_at, "ivr", str(r.id),
                    _joined(r.flow, r.outcome or "open", r.outcome_detail, ", ".join(used.get(r.call_id, []))),
-                   links.get(r.call_id, "")) for r in rows]
+                   _call_link(r.leg)) for r in rows]
 
 
 def survey_answers(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
     if not spellings:
         return []
     v = survey_results.c
-    rows = conn.execute(select(v.id, v.call_id, v.agent, v.queue, v.digit, v.answer, v.created_at)
+    rows = conn.execute(select(v.id, v.agent, v.queue, v.digit, v.answer, v.created_at, _first_leg(v.call_id))
                         .where(v.caller.in_(spellings)).order_by(v.created_at.desc(), v.id.desc()).limit(limit)).all()
-    links = call_links(conn, (r.call_id for r in rows))
     return [_entry(r.created_at, "survey", f"ivr_survey:{r.id}", _joined(f"{r.answer} ({r.digit})", r.queue, r.agent),
-                   links.get(r.call_id, "")) for r in rows]
+                   _call_link(r.leg)) for r in rows]
 
 
 def order_sms(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
@@ -121,9 +128,10 @@ def e_mail_addresses(customer: dict[str, Any]) -> list[str]:
 
 
 def campaign_records(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
-    r, a, c = D.records.c, D.attempts.c, D.campaigns.c
+    r, a, c, t = D.records.c, D.attempts.c, D.campaigns.c, customer_timeline.c
+    on_timeline = exists().where(t.customer_id == customer["id"], t.ref == literal("dl_record:") + cast(r.id, String))
     q = (select(r.id, r.campaign_id, r.state, r.outcome, r.result, r.updated_at, c.name, c.kind, c.mode)
-         .join(D.campaigns, c.id == r.campaign_id).where(or_(r.attempts > 0, r.outcome.is_not(None)))
+         .join(D.campaigns, c.id == r.campaign_id).where(or_(r.attempts > 0, r.outcome.is_not(None)), ~on_timeline)
          .order_by(r.updated_at.desc(), r.id.desc()).limit(limit))
     found: dict[int, Any] = {}
     reached = spellings + e_mail_addresses(customer)
@@ -134,20 +142,9 @@ def campaign_records(conn: Connection, customer: dict[str, Any], spellings: list
     if id_card:                                           # the list gave the customer's ID-card number
         found.update((x.id, x) for x in conn.execute(q.where(r.id_card == id_card)))
     rows = sorted(found.values(), key=lambda x: (x.updated_at, x.id), reverse=True)[:limit]
-    if not rows:
-        return []
-    refs = {f"dl_record:{x.id}" for x in rows}
-    t = customer_timeline.c
-    known = set(conn.execute(select(t.ref).where(t.customer_id == customer["id"], t.ref.in_(refs))).scalars())
-    out = []
-    for x in rows:
-        ref = f"dl_record:{x.id}"
-        if ref in known:
-            continue
-        kind = MESSAGE_KINDS.get(x.mode) or ("survey" if x.kind == "survey" else "campaign")
-        out.append(_entry(x.updated_at, kind, ref, f"{x.name}: " + _joined(x.outcome or x.state, x.result),
-                          f"/campaigns/{x.campaign_id}"))
-    return out
+    return [_entry(x.updated_at, MESSAGE_KINDS.get(x.mode) or ("survey" if x.kind == "survey" else "campaign"),
+                   f"dl_record:{x.id}", f"{x.name}: " + _joined(x.outcome or x.state, x.result),
+                   f"/campaigns/{x.campaign_id}") for x in rows]
 
 
 SOURCES: tuple[Source, ...] = (ivr_sessions, survey_answers, order_sms, orders_by_number, campaign_records)
