@@ -18,7 +18,7 @@ campaign_records   the dialer's records that dialled or messaged one of the cust
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import String, cast, exists, func, literal, or_, select
@@ -48,24 +48,13 @@ def _joined(*parts: Any) -> str:
     return " · ".join(str(p) for p in parts if p not in (None, ""))
 
 
-def call_links(conn: Connection, call_ids: Iterable[str]) -> dict[str, str]:
-    """The call log's page (/calls/<leg>) of each call's first leg, for the calls that have one."""
-    wanted = {c for c in call_ids if c}
-    if not wanted:
-        return {}
-    L = call_legs.c
-    out: dict[str, str] = {}
-    for r in conn.execute(select(L.call_id, func.min(L.id)).where(L.call_id.in_(wanted)).group_by(L.call_id)):
-        out[r[0]] = f"/calls/{r[1]}"
-    return out
-
-
-def _first_leg(call_id: Any) -> Any:
+def first_leg(call_id: Any) -> Any:
     """The call's first leg (NULL without one), as a column of the source's own query: no second round trip."""
     return select(func.min(call_legs.c.id)).where(call_legs.c.call_id == call_id).scalar_subquery().label("leg")
 
 
-def _call_link(leg: int | None) -> str:
+def call_link(leg: int | None) -> str:
+    """The call log's page of a call's leg."""
     return f"/calls/{leg}" if leg else ""
 
 
@@ -74,7 +63,8 @@ def ivr_sessions(conn: Connection, customer: dict[str, Any], spellings: list[str
         return []
     s = ivr_sessions_t.c
     rows = conn.execute(select(s.id, s.call_id, s.flow, s.outcome, s.outcome_detail, s.started_at,
-                               _first_leg(s.call_id)).where(s.caller.in_(spellings)).order_by(s.started_at.desc(), s.id.desc()).limit(limit)).all()
+                               first_leg(s.call_id))
+                        .where(s.caller.in_(spellings)).order_by(s.started_at.desc(), s.id.desc()).limit(limit)).all()
     if not rows:
         return []
     st = ivr_steps_t.c
@@ -86,17 +76,17 @@ def ivr_sessions(conn: Connection, customer: dict[str, Any], spellings: list[str
             used[r.call_id].append(tag)
     return [_entry(r.started_at, "ivr", str(r.id),
                    _joined(r.flow, r.outcome or "open", r.outcome_detail, ", ".join(used.get(r.call_id, []))),
-                   _call_link(r.leg)) for r in rows]
+                   call_link(r.leg)) for r in rows]
 
 
 def survey_answers(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
     if not spellings:
         return []
     v = survey_results.c
-    rows = conn.execute(select(v.id, v.agent, v.queue, v.digit, v.answer, v.created_at, _first_leg(v.call_id))
+    rows = conn.execute(select(v.id, v.agent, v.queue, v.digit, v.answer, v.created_at, first_leg(v.call_id))
                         .where(v.caller.in_(spellings)).order_by(v.created_at.desc(), v.id.desc()).limit(limit)).all()
     return [_entry(r.created_at, "survey", f"ivr_survey:{r.id}", _joined(f"{r.answer} ({r.digit})", r.queue, r.agent),
-                   _call_link(r.leg)) for r in rows]
+                   call_link(r.leg)) for r in rows]
 
 
 def order_sms(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:

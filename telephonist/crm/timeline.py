@@ -70,7 +70,8 @@ def from_call_records(conn: Connection, phones: list[str], limit: int = LATEST) 
         return []
     out: list[dict[str, Any]] = []
     c = acd_calls.c
-    rows = conn.execute(select(c.call_id, c.entered_at, c.queue, c.agent, c.outcome, c.wrapup_code, c.note)
+    rows = conn.execute(select(c.call_id, c.entered_at, c.queue, c.agent, c.outcome, c.wrapup_code, c.note,
+                               sources.first_leg(c.call_id))
                         .where(c.caller.in_(spellings)).order_by(c.entered_at.desc()).limit(limit)).all()
     recorded: dict[str, int] = {}
     if rows:
@@ -78,11 +79,10 @@ def from_call_records(conn: Connection, phones: list[str], limit: int = LATEST) 
             call_legs.c.call_id.in_({r.call_id for r in rows}), call_legs.c.recording_path.is_not(None)))
         for leg in conn.execute(legs.order_by(call_legs.c.id)):
             recorded.setdefault(leg.call_id, leg.id)
-    links = sources.call_links(conn, (r.call_id for r in rows))
     for r in rows:
         summary = " · ".join(x for x in (r.queue, r.agent or "", r.wrapup_code or r.outcome or "", r.note or "") if x)
         out.append({"at": r.entered_at, "kind": "call", "ref": r.call_id, "summary": summary,
-                    "link": links.get(r.call_id, ""), "recording_leg": recorded.get(r.call_id)})
+                    "link": sources.call_link(r.leg), "recording_leg": recorded.get(r.call_id)})
     vm = voicemail_messages.c
     for r in conn.execute(select(vm.id, vm.mailbox, vm.created_at, vm.duration_ms)
                           .where(and_(vm.caller.in_(spellings), vm.state != "deleted"))

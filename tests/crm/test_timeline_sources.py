@@ -29,6 +29,7 @@ def test_every_source_shows_with_its_summary_and_link_newest_first(engine):
         ("work_order", "repair: linked order", f"/workorders/{ids['linked']}"),
         ("work_order", "repair: gas leak · accepted", f"/workorders/{ids['order']}"),
         ("survey", "satisfied (1) · claims · 1001", f"/calls/{ids['leg_ivr']}"),
+        ("call", "claims · 1001 · answered", f"/calls/{ids['leg_ivr']}"),                 # the queue's part of it
         ("ivr", "main · queue · queue:claims · policy_query ok", f"/calls/{ids['leg_ivr']}"),
     ]
 

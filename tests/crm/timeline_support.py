@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+from telephonist.acd.schema import calls as acd_calls
 from telephonist.crm import store, timeline
 from telephonist.crm.store import CustomerInput
 from telephonist.dialer import schema as D
@@ -77,6 +78,9 @@ def seed(engine) -> dict:
         ids = {"a": a, "b": b}
         ids["leg_ivr"] = _ivr(conn, "c-ivr-a", "+" + A_PHONE, 1, tag="policy_query")
         _ivr(conn, "c-ivr-b", B_PHONE, 30)
+        conn.execute(sa.insert(acd_calls).values(call_id="c-ivr-a", queue="claims", caller="+" + A_PHONE,
+                                                 entered_at=at(1) + timedelta(seconds=30), agent="1001",
+                                                 outcome="answered"))
         conn.execute(sa.insert(survey_results).values(call_id="c-ivr-a", agent="1001", queue="claims", caller=A_PHONE,
                                                       digit="1", answer="satisfied", created_at=at(2)))
         conn.execute(sa.insert(survey_results).values(call_id="c-ivr-b", agent="1002", queue="claims", caller=B_PHONE,
