@@ -1,7 +1,9 @@
 """`telephonist bench crm`: the screen pop's customer lookup on a full customer file.
 
-Builds ``--customers`` customers (default 1,000,000; one phone each, every fifth a second one) and ``--timeline``
-timeline entries (default 5,000,000, spread over the customers) in a fresh, migrated database: the default
+Builds ``--customers`` customers (default 1,000,000; one phone each, every fifth a second one), ``--timeline``
+timeline entries (default 5,000,000, spread over the customers) and ``--sources`` rows (default 1,000,000) in each of
+the other areas' tables the timeline reads by number (IVR sessions, survey answers, campaign records and their
+attempts: crm/sources.py) in a fresh, migrated database: the default
 SQLite (a temporary file, WAL, as the daemons open it) and, with ``--postgres URL`` (an empty database), in
 PostgreSQL too. The bulk load goes through the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL; then
 ANALYZE, as a site's database would have its statistics.
@@ -75,10 +77,53 @@ def _timeline(n: int, entries: int) -> Iterator[tuple]:
                    f"entry {k} of customer {i}", "")
 
 
+def _ivr_sessions(n: int, rows: int) -> Iterator[tuple]:
+    for j in range(1, rows + 1):
+        i, at = (j - 1) % n + 1, T0 + timedelta(seconds=j * 7)
+        yield (f"b-{j}", "pstn/1", "main", phone(i), "95000", "zh", "queue", "queue:service", at, at)
+
+
+def _survey_answers(n: int, rows: int) -> Iterator[tuple]:
+    for j in range(1, rows + 1):
+        i = (j - 1) % n + 1
+        yield (f"b-{j}", "1001", "service", phone(i), "1", "satisfied", T0 + timedelta(seconds=j * 7))
+
+
+def _campaigns(n: int, rows: int) -> Iterator[tuple]:
+    """One survey campaign per pass over the customers (a number is once in a campaign)."""
+    for k in range(1, (rows + n - 1) // n + 1):
+        yield (k, f"bench-{k}", "survey", "agentless", "survey", "pstn", "", 0, "finished", "{}", T0, T0)
+
+
+def _campaign_records(n: int, rows: int) -> Iterator[tuple]:
+    for j in range(1, rows + 1):
+        i = (j - 1) % n + 1
+        yield (j, (j - 1) // n + 1, "", "default", "{}", 0, phone(i), f"1101{i:014d}", f'["{phone(i)}"]', "done", 1,
+               "answered", "5", T0 + timedelta(seconds=j * 7))
+
+
+def _campaign_attempts(n: int, rows: int) -> Iterator[tuple]:
+    for j in range(1, rows + 1):
+        i, at = (j - 1) % n + 1, T0 + timedelta(seconds=j * 7)
+        yield (j, (j - 1) // n + 1, phone(i), "done", "answered", at, at)
+
+
 CUSTOMER_COLS = ("id", "number", "name", "id_card", "class", "region", "status", "opened_at", "updated_at", "custom")
 TABLES = (("customers", CUSTOMER_COLS),
           ("customer_phones", ("customer_id", "number", "label")),
           ("customer_timeline", ("customer_id", "at", "kind", "ref", "summary", "link")))
+# what other areas' tables hold that the timeline reads by number (crm/sources.py): --sources rows in each
+SOURCE_TABLES = (
+    ("ivr_sessions", ("call_id", "chan", "flow", "caller", "dialled", "language", "outcome", "outcome_detail",
+                      "started_at", "ended_at"), _ivr_sessions),
+    ("ivr_survey_results", ("call_id", "agent", "queue", "caller", "digit", "answer", "created_at"), _survey_answers),
+    ("dl_campaigns", ("id", "name", "kind", "mode", "target", "trunk_group", "caller_id", "priority", "state",
+                      "strategy", "created_at", "updated_at"), _campaigns),
+    ("dl_records", ("id", "campaign_id", "name", "customer_type", "fields", "next_phone", "dedup_key", "id_card",
+                    "phones", "state", "attempts", "outcome", "result", "updated_at"), _campaign_records),
+    ("dl_attempts", ("record_id", "campaign_id", "number", "state", "outcome", "claimed_at", "ended_at"),
+     _campaign_attempts),
+)
 
 
 def _sqlite_value(v: Any) -> Any:
@@ -96,16 +141,19 @@ def _chunks(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
         yield chunk
 
 
-def load(engine: Engine, customers: int, entries: int) -> float:
-    """Bulk-load the customer file; returns the seconds it took."""
+def load(engine: Engine, customers: int, entries: int, source_rows: int = 0) -> float:
+    """Bulk-load the customer file and ``source_rows`` rows in each table of SOURCE_TABLES; returns the seconds it
+    took."""
     started = time.perf_counter()
-    sources = (_customers(customers), _phones(customers), _timeline(customers, entries))
+    loads = list(zip(TABLES, (_customers(customers), _phones(customers), _timeline(customers, entries))))
+    if source_rows:
+        loads += [((table, cols), rows(customers, source_rows)) for table, cols, rows in SOURCE_TABLES]
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
         if engine.dialect.name == "sqlite":
             cur.execute("BEGIN")             # the engine's driver connection does not open one by itself
-        for (table, cols), rows in zip(TABLES, sources):
+        for (table, cols), rows in loads:
             names = ", ".join(f'"{c}"' for c in cols)
             if engine.dialect.name == "sqlite":
                 sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in cols)})"
@@ -163,11 +211,12 @@ def measure_search(engine: Engine, customers: int, searches: int, rng: random.Ra
             "search_max_ms": round(times[-1] * 1000, 1)}
 
 
-def run_backend(url: str, customers: int, entries: int, lookups: int, seed: int) -> dict[str, Any]:
+def run_backend(url: str, customers: int, entries: int, lookups: int, seed: int,
+                source_rows: int = 0) -> dict[str, Any]:
     migrate(url)
     engine = make_engine(url)
     try:
-        result = {"load_s": round(load(engine, customers, entries), 1)}
+        result = {"load_s": round(load(engine, customers, entries, source_rows), 1)}
         rng = random.Random(seed)
         result.update(measure_lookups(engine, customers, lookups, rng))
         result.update(measure_search(engine, customers, SEARCHES, rng))
@@ -191,6 +240,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="knowledge-base articles to build and search on the same database (0: none)")
     p.add_argument("--kb-queries", type=int, default=2_000)
     p.add_argument("--timeline", type=int, default=5_000_000, help="timeline entries in all")
+    p.add_argument("--sources", type=int, default=1_000_000,
+                   help="rows in each of the other areas' tables the timeline reads (IVR sessions, survey answers, "
+                        "campaign records and attempts), spread over the customers' numbers")
     p.add_argument("--lookups", type=int, default=5_000)
     p.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database to measure too "
                                                      "(postgresql+psycopg://...)")
@@ -200,16 +252,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.customers < 1 or args.timeline < 0 or args.lookups < 1:
-        raise SystemExit("telephonist bench crm: --customers and --lookups at least 1, --timeline at least 0")
-    out: dict[str, Any] = {"customers": args.customers, "timeline": args.timeline}
+    if args.customers < 1 or args.timeline < 0 or args.lookups < 1 or args.sources < 0:
+        raise SystemExit("telephonist bench crm: --customers and --lookups at least 1, --timeline and --sources at "
+                         "least 0")
+    out: dict[str, Any] = {"customers": args.customers, "timeline": args.timeline, "sources": args.sources}
     if args.kb_articles > 0:
         EXTRA_FIGURES.append(lambda engine, rng: kb_figures(engine, rng, args.kb_articles, args.kb_queries))
     with tempfile.TemporaryDirectory(dir=args.sqlite_dir) as tmp:
         url = f"sqlite:///{os.path.join(tmp, 'crm-bench.db')}"
-        out["sqlite"] = run_backend(url, args.customers, args.timeline, args.lookups, args.seed)
-    out["postgresql"] = (run_backend(args.postgres, args.customers, args.timeline, args.lookups, args.seed)
-                         if args.postgres else {})
+        out["sqlite"] = run_backend(url, args.customers, args.timeline, args.lookups, args.seed, args.sources)
+    out["postgresql"] = (run_backend(args.postgres, args.customers, args.timeline, args.lookups, args.seed,
+                                     args.sources) if args.postgres else {})
     if args.json:
         print(json.dumps(out))
     else:

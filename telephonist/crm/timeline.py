@@ -1,6 +1,8 @@
 """One timeline per customer: an open table any part of Telephonist appends to (work orders, surveys, the
 dialer, the REST API ...), read newest first together with what the call records already know about the
-customer's numbers (queue calls with their recordings, voicemails, faxes), so nothing is written twice.
+customer's numbers (queue calls with their recordings, voicemails, faxes) and what the other areas' own tables
+know (crm/sources.py: IVR sessions, survey answers, SMS, work orders by number, campaign records), so nothing is
+written twice.
 
 An entry: kind (call, ivr, voicemail, fax, sms, email, work_order, survey, campaign, note ... any short name),
 ref (the thing's id in its own table), at, summary and link (a console path that opens it).
@@ -15,6 +17,7 @@ from sqlalchemy import and_, insert, select
 from sqlalchemy.engine import Connection
 
 from telephonist.acd.schema import calls as acd_calls
+from telephonist.crm import sources
 from telephonist.crm.schema import customer_timeline
 from telephonist.crm.store import CustomerError, get
 from telephonist.faxd.schema import faxes
@@ -59,15 +62,16 @@ def entries(conn: Connection, customer_id: int, limit: int = LATEST, before: dat
 
 
 def from_call_records(conn: Connection, phones: list[str], limit: int = LATEST) -> list[dict[str, Any]]:
-    """The customer's queue calls (with a leg's recording), voicemails and faxes, by the customer's numbers,
-    as timeline entries (newest first; the console links voicemails and faxes by kind and ref). Call records keep the caller as the line gave it: both the digits and
-    a leading + are tried."""
+    """The customer's queue calls (with a leg's recording and the call log's page), voicemails and faxes, by the
+    customer's numbers, as timeline entries (newest first; the console links voicemails and faxes by kind and ref).
+    Call records keep the caller as the line gave it: both the digits and a leading + are tried."""
     spellings = _spellings(phones)
     if not spellings:
         return []
     out: list[dict[str, Any]] = []
     c = acd_calls.c
-    rows = conn.execute(select(c.call_id, c.entered_at, c.queue, c.agent, c.outcome, c.wrapup_code, c.note)
+    rows = conn.execute(select(c.call_id, c.entered_at, c.queue, c.agent, c.outcome, c.wrapup_code, c.note,
+                               sources.first_leg(c.call_id))
                         .where(c.caller.in_(spellings)).order_by(c.entered_at.desc()).limit(limit)).all()
     recorded: dict[str, int] = {}
     if rows:
@@ -77,8 +81,8 @@ def from_call_records(conn: Connection, phones: list[str], limit: int = LATEST) 
             recorded.setdefault(leg.call_id, leg.id)
     for r in rows:
         summary = " · ".join(x for x in (r.queue, r.agent or "", r.wrapup_code or r.outcome or "", r.note or "") if x)
-        out.append({"at": r.entered_at, "kind": "call", "ref": r.call_id, "summary": summary, "link": "",
-                    "recording_leg": recorded.get(r.call_id)})
+        out.append({"at": r.entered_at, "kind": "call", "ref": r.call_id, "summary": summary,
+                    "link": sources.call_link(r.leg), "recording_leg": recorded.get(r.call_id)})
     vm = voicemail_messages.c
     for r in conn.execute(select(vm.id, vm.mailbox, vm.created_at, vm.duration_ms)
                           .where(and_(vm.caller.in_(spellings), vm.state != "deleted"))
@@ -110,7 +114,9 @@ def _spellings(phones: list[str]) -> list[str]:
 
 
 def whole(conn: Connection, customer: dict[str, Any], limit: int = LATEST) -> list[dict[str, Any]]:
-    """What the customer page and the screen pop show: timeline rows and call records, newest first."""
-    rows = entries(conn, customer["id"], limit) + from_call_records(conn, customer["phones"], limit)
+    """What the customer page and the screen pop show, newest first: the timeline's rows, the call records and what
+    the other areas' tables know about the customer (crm.sources: IVR, surveys, SMS, work orders, campaigns)."""
+    rows = (entries(conn, customer["id"], limit) + from_call_records(conn, customer["phones"], limit)
+            + sources.read_all(conn, customer, _spellings(customer["phones"]), limit))
     rows.sort(key=lambda e: e["at"], reverse=True)
     return rows[:limit]

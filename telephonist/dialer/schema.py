@@ -71,6 +71,7 @@ records = Table(
 )
 Index("ix_dl_records_due", records.c.campaign_id, records.c.state, records.c.next_at)
 Index("ix_dl_records_agent", records.c.agent, records.c.state)
+Index("ix_dl_records_id_card", records.c.id_card)                        # the customer timeline (cu02)
 
 attempts = Table(
     "dl_attempts", metadata,
@@ -89,6 +90,7 @@ attempts = Table(
 )
 Index("ix_dl_attempts_record", attempts.c.record_id)
 Index("ix_dl_attempts_state", attempts.c.state)
+Index("ix_dl_attempts_number", attempts.c.number)                        # the customer timeline (cu02)
 
 dnc = Table(
     "dl_dnc", metadata,

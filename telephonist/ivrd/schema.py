@@ -53,6 +53,7 @@ sessions = Table(
 )
 Index("ix_ivr_sessions_started", sessions.c.started_at)
 Index("ix_ivr_sessions_call", sessions.c.call_id)
+Index("ix_ivr_sessions_caller", sessions.c.caller, sessions.c.started_at)          # the customer timeline (cu02)
 
 survey_results = Table(
     "ivr_survey_results", metadata,
@@ -66,6 +67,7 @@ survey_results = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 Index("ix_ivr_survey_agent", survey_results.c.agent, survey_results.c.created_at)
+Index("ix_ivr_survey_caller", survey_results.c.caller, survey_results.c.created_at)  # the customer timeline (cu02)
 
 blacklist = Table(
     "ivr_blacklist", metadata,

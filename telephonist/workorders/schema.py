@@ -95,6 +95,7 @@ sms = Table(
     Column("gave_up", Integer, nullable=False, server_default="0"),
 )
 Index("ix_wo_sms_pending", sms.c.sent_at, sms.c.next_try_at)
+Index("ix_wo_sms_number", sms.c.number, sms.c.created_at)                  # the customer timeline (cu02)
 
 followups = Table(
     "wo_followups", metadata,

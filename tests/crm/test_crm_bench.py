@@ -11,7 +11,8 @@ import pytest
 
 def _bench(*extra: str) -> dict:
     out = subprocess.run([sys.executable, "-m", "telephonist.cli", "bench", "crm", "--json", "--customers", "3000",
-                          "--timeline", "15000", "--lookups", "200", "--kb-articles", "300", "--kb-queries", "50", *extra],
+                          "--timeline", "15000", "--sources", "6000", "--lookups", "200", "--kb-articles", "300",
+                          "--kb-queries", "50", *extra],
                          capture_output=True, text=True, check=True, timeout=120).stdout
     return json.loads(out)
 
@@ -28,7 +29,8 @@ def _check(figures: dict) -> None:
 
 def test_the_bench_reports_sqlite_figures():
     result = _bench()
-    assert (result["customers"], result["timeline"], result["postgresql"]) == (3000, 15000, {})
+    assert (result["customers"], result["timeline"], result["sources"]) == (3000, 15000, 6000)
+    assert result["postgresql"] == {}
     _check(result["sqlite"])
 
 

@@ -103,6 +103,24 @@ def test_the_timeline_shows_calls_with_recordings_voicemail_and_appended_entries
     assert r.status_code == 302 and "called back" in client.get(f"/customers/{c['id']}").get_data(as_text=True)
 
 
+def test_the_timeline_links_what_other_areas_know_and_a_bad_ref_breaks_nothing(app, client, user_ids):
+    from tests.crm.timeline_support import seed
+    ids = seed(db.engine(app))
+    with db.writing(app) as conn:        # an entry the API took with a kind the page links by ref, and a free ref
+        timeline.append(conn, ids["a"]["id"], "fax", "fax from the API", ref="scan-7", at=T0 - timedelta(days=1))
+    login(client, "super")
+    r = client.get(f"/customers/{ids['a']['id']}")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    for kind in ("ivr", "survey", "sms", "email", "work_order", "campaign", "fax"):
+        assert f'data-kind="{kind}"' in page, kind
+    for link in (f"/calls/{ids['leg_ivr']}", f"/workorders/{ids['order']}", f"/campaigns/{ids['mail_c']}",
+                 f"/campaigns/{ids['sms_c']}", f"/campaigns/{ids['survey_c']}", f"/campaigns/{ids['sales_c']}"):
+        assert f'href="{link}"' in page, link
+    assert "gas leak" in page and "B&#39;s leak" not in page and "bought" not in page
+    assert client.get(f"/campaigns/{ids['mail_c']}").status_code == 200
+
+
 def test_duplicates_are_listed_and_merged_with_an_audit(app, client, user_ids):
     a = _open(app, "Sun", phones=["13900000005"])
     b = _open(app, "Sun W", phones=["13900000005", "13900000006"])
