@@ -199,7 +199,7 @@ int phones_start(sip_span_t *sp)
         return -1;
     sp->expiry_timer = su_timer_create(su_root_task(sp->root), 1000);
     if (sp->expiry_timer)
-        su_timer_set_interval(sp->expiry_timer, on_expiry, (su_timer_arg_t *) sp, 1000);
+        su_timer_run(sp->expiry_timer, on_expiry, (su_timer_arg_t *) sp);      /* every second */
     return 0;
 }
 
