@@ -100,8 +100,8 @@ async def test_a_phone_calls_in_as_its_extension_holds_and_resumes(tmp_path):
 
         desk.on("offer", on_offer)
         desk.on("answered", on_answered)
-        desk.on("hold", on_hold)
-        desk.on("resume", on_resume)
+        desk.on("held", on_hold)
+        desk.on("resumed", on_resume)
         rc, said = await run_sipp("phone_call_hold", f"127.0.0.1:{port}", *phone("201", service="5000"), "-p",
                                   str(free_udp_ports(1, even=False)), "-mp", str(free_udp_ports(4)), "-rtp_echo",
                                   tmp_path=tmp_path)
@@ -116,8 +116,8 @@ async def test_a_phone_calls_in_as_its_extension_holds_and_resumes(tmp_path):
         await chand.board.recorder.drain()
         leg, = await chand.store.recent(1)
         assert leg.direction == "inbound" and leg.caller == "201" and leg.disposition == "answered"
-        kinds = [(e.kind, e.data.get("mode")) for e in await chand.store.events(leg.id) if e.kind in ("hold", "resume")]
-        assert kinds == [("hold", "sendonly"), ("resume", "sendrecv")]
+        kinds = [(e.kind, e.data.get("mode")) for e in await chand.store.events(leg.id) if e.kind in ("held", "resumed")]
+        assert kinds == [("held", "sendonly"), ("resumed", "sendrecv")]
 
 
 async def test_a_wrong_password_again_and_again_bans_its_address(tmp_path, caplog):

@@ -6,8 +6,8 @@ A span of phones (SIP phones registering as extensions, csrc/sip_phones.c) adds 
 REGISTERED/UNREGISTERED on the extension's line (shown by `status`, told to subscribers as
 sip_registration), REFUSED and BANNED on the span's first line for every refused authentication (logged,
 told to subscribers as sip_refused/sip_banned). Any sip line hears HOLD/RESUME when the far end holds the
-call (a re-INVITE with sendonly or inactive) or takes it back: an event to the application and the call's
-record."""
+call (a re-INVITE with sendonly or inactive) or takes it back: a `held`/`resumed` event to the application
+and the call's record."""
 from __future__ import annotations
 
 import logging
@@ -65,12 +65,13 @@ class SipTrunk(DigitalTrunk):
 
     # ---- hold ------------------------------------------------------------------------------------
     def _hold(self, f: dict[str, str]) -> None:
-        self._held("hold", f.get("mode", ""))
+        self._far_hold("held", f.get("mode", ""))
 
     def _resume(self, f: dict[str, str]) -> None:
-        self._held("resume", f.get("mode", ""))
+        self._far_hold("resumed", f.get("mode", ""))
 
-    def _held(self, kind: str, mode: str) -> None:
+    def _far_hold(self, kind: str, mode: str) -> None:
+        """The far end holds the call or takes it back ("held"/"resumed": not our own `hold` command)."""
         line = self.line
         if line.call is None:
             return
