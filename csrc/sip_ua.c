@@ -469,7 +469,9 @@ void *sip_thread(void *arg)
     su_home_init(sp->home);
     sp->root = su_root_create(sp);
     snprintf(url, sizeof(url), "sip:%s", sp->p.bind);
-    if (sp->root) {
+    if (sp->root && phones_start(sp) < 0) {
+        snprintf(sp->err, sizeof(sp->err), "sip span: cannot start its digest server for phones");
+    } else if (sp->root) {
         su_wait_create(sp->wait, sp->wake[0], SU_WAIT_IN);
         su_root_register(sp->root, sp->wait, on_wake, sp, 0);
         sp->nua = nua_create(sp->root, on_event, sp, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0),
@@ -478,11 +480,9 @@ void *sip_thread(void *arg)
                              TAG_IF(sp->phones, NUTAG_APPL_METHOD("REGISTER")),
                              TAG_IF(sp->phones, NUTAG_ALLOW("REGISTER")), TAG_END());
     }
-    if (!sp->nua)
+    if (!sp->nua && !sp->err[0])
         snprintf(sp->err, sizeof(sp->err), "sip span: cannot listen on %s (%s)", sp->p.bind, strerror(errno));
-    else if (phones_start(sp) < 0)
-        snprintf(sp->err, sizeof(sp->err), "sip span: cannot start its digest server for phones");
-    else
+    else if (sp->nua)
         ok = 1;
     pthread_mutex_lock(&sp->ready_lock);
     sp->ready = ok ? 1 : -1;
