@@ -150,3 +150,21 @@ async def test_a_wrong_password_again_and_again_bans_its_address(tmp_path, caplo
         assert reg["contact"].startswith("sip:201@127.0.0.2:")
         line, = [ln for ln in (await watch.call("status"))["lines"] if ln["chan"] == "phones/2"]
         assert line["registered"] == ""
+
+
+async def test_a_call_with_a_wrong_password_counts_towards_the_ban_and_reaches_no_application(tmp_path):
+    need_sipp()
+    port = free_udp_ports(1, even=False)
+    async with running_chand(tmp_path, [phones_span(port, ban_failures=2, ban_s=30)], clock=Clock.REALTIME,
+                             default_route="app:desk") as chand:
+        desk = await chand.client("desk")
+        await desk.call("subscribe", lines=True)
+        rc, said = await run_sipp("phone_invite_wrong_password", f"127.0.0.1:{port}",
+                                  *phone("201", "Wrong-Guess-42xy", service="5000"),
+                                  "-p", str(free_udp_ports(1, even=False)), tmp_path=tmp_path)
+        assert rc == 0, said                # 401, 401, then 403: the second wrong answer banned the address
+        banned = await desk.wait_for("sip_banned", since=0, timeout=10)
+        assert banned["source"] == "127.0.0.1" and banned["for_s"] == 30
+        refusals = [(e["why"], e["user"]) for e in desk.events.since(0) if e.get("event") == "sip_refused"]
+        assert refusals == [("wrong_password", "201"), ("wrong_password", "201")]
+        assert not [e for e in desk.events.since(0) if e.get("event") == "offer"]
