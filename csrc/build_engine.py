@@ -15,6 +15,7 @@ SOURCES = [
     "engine.c", "commands.c", "codec.c", "channel.c", "files.c", "play.c", "prompt.c", "wav.c", "record.c", "conf.c",
     "dsp.c", "dtmf_q24.c", "callerid.c", "cid_parse.c", "progress.c", "amd.c", "fax.c", "fax_worker.c", "drv_sim.c", "drv_local.c", "drv_dahdi.c", "pri.c", "drv_sip.c", "sip_ua.c", "sip_sdp.c", "rtp.c",
     "bench.c", "bench_paths.c",
+    "sip_phones.c",     # the sip driver's span of phones: registrar, digest server, bans
 ]
 
 

@@ -135,7 +135,7 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
     if (bad_text(p->bind, sizeof(p->bind)) || bad_text(p->peer, sizeof(p->peer))
         || bad_text(p->rtp_host, sizeof(p->rtp_host)) || bad_text(p->from_user, sizeof(p->from_user))
         || bad_text(p->username, sizeof(p->username)) || bad_text(p->password, sizeof(p->password))
-        || bad_text(p->registrar, sizeof(p->registrar)))
+        || bad_text(p->registrar, sizeof(p->registrar)) || bad_text(p->realm, sizeof(p->realm)))
         return eng_fail(e, ENG_EINVAL, "sip span: a text setting is not terminated");
     if (p->rtp_port < 1024 || p->rtp_port % 2 || p->rtp_port + 2 * nchans > 65535)
         return eng_fail(e, ENG_EINVAL, "sip span: rtp_port %d: an even port from 1024, with room for %d lines",
@@ -152,6 +152,7 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
     }
     sp->e = e;
     sp->p = *p;
+    sp->p.phones = NULL;            /* the caller's text: the lines keep their users */
     sp->codec = codec;
     sp->nlines = nchans;
     eng_mutex_init(&sp->qlock);
@@ -161,6 +162,13 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
         free(sp->lines);
         free(sp);
         return eng_fail(e, ENG_ESYS, "sip span: pipe: %s", strerror(errno));
+    }
+    if (p->phones && phones_parse(sp, p->phones, err, sizeof(err)) < 0) {
+        close(sp->wake[0]);
+        close(sp->wake[1]);
+        free(sp->lines);
+        free(sp);
+        return eng_fail(e, ENG_EINVAL, "%s", err);
     }
     for (i = 0; i < nchans; i++) {
         sp->lines[i].sp = sp;

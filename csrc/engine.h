@@ -299,6 +299,16 @@ typedef struct {
     char registrar[64];          /* "host:port" to register with ("": none) */
     int32_t jitter_min_ms;       /* the jitter buffer's delay bounds; 0, 0: 20 and 200 */
     int32_t jitter_max_ms;
+    /* A span of phones (SIP phones register as extensions): line i is the phone of the i-th line of phones,
+     * "user password" (the password is the rest of the line); phones REGISTER and INVITE with digest
+     * authentication in realm, and a SETUP on line i calls the contact its phone registered. NULL: a trunk. */
+    const char *phones;          /* "201 pass-one\n202 pass-two\n" (copied) */
+    char realm[64];              /* "": "telephonist" */
+    int32_t ban_failures;        /* this many failed authentications from one address within ban_window_s ... */
+    int32_t ban_window_s;
+    int32_t ban_s;               /* ... refuse it for ban_s (0: 5 failures in 60 s, 600 s) */
+    int32_t register_retry_s;    /* a failed REGISTER to registrar is tried again after this, doubling up to
+                                  * 300 s (0: 30 s) */
 } eng_sip_params_t;
 /* What RTP and RTCP say of a sip line's call (the current or last one). */
 typedef struct {

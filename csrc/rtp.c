@@ -38,6 +38,7 @@ struct rtp_s {
 
     /* the session the SIP thread agreed (lock) */
     int gen, started;
+    int held;                       /* the far end holds the call: send no RTP (atomic; the SIP thread sets it) */
     struct sockaddr_in remote;
     int pt, dtmf_pt;
 
@@ -189,8 +190,14 @@ void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt)
     pthread_mutex_unlock(&r->lock);
 }
 
+void rtp_set_hold(rtp_t *r, int hold)
+{
+    __atomic_store_n(&r->held, hold, __ATOMIC_RELAXED);
+}
+
 void rtp_stop(rtp_t *r)
 {
+    __atomic_store_n(&r->held, 0, __ATOMIC_RELAXED);
     pthread_mutex_lock(&r->lock);
     r->started = 0;
     r->gen++;
@@ -723,7 +730,7 @@ int rtp_write(rtp_t *r, const uint8_t *buf, int n)
         r->rtcp_due = RTCP_INTERVAL_SAMPLES;
         send_rtcp(r);
     }
-    if (!dtmf_tick(r, n)) {
+    if (!dtmf_tick(r, n) && !__atomic_load_n(&r->held, __ATOMIC_RELAXED)) {
         if (codec_of(r->mpt) == r->c->codec) {
             send_rtp(r, r->mpt, 0, r->ts, buf, n);
         } else {

@@ -26,6 +26,8 @@ int rtp_port(const rtp_t *r);
 /* The SIP thread: the far end's address and the payload types agreed (dtmf_pt -1: none). */
 void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt);
 void rtp_stop(rtp_t *r);
+/* The SIP thread: the far end put the call on hold (sendonly, inactive): send no RTP until resumed (RTCP goes on). */
+void rtp_set_hold(rtp_t *r, int hold);
 
 /* The media thread, each tick: takes the SIP thread's news; 1 while a session is on (the channel is busy). */
 int rtp_tick(rtp_t *r);

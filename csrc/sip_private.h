@@ -19,6 +19,8 @@
 #define SU_ROOT_MAGIC_T struct sip_span_s
 #define SU_WAKEUP_ARG_T struct sip_span_s
 
+#include <sofia-sip/auth_module.h>
+#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
@@ -29,6 +31,7 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/su_time.h>
 
 #include "rtp.h"
 
@@ -45,6 +48,13 @@ typedef struct sip_line_s {
     int auth_tries;
     struct sockaddr_in remote;      /* media from the offer or the answer */
     int pt, dtmf_pt;
+    int mode;                       /* what the far end's SDP says: sdp_sendrecv, sdp_sendonly ... */
+    int held;                       /* the far end holds the call (sendonly or inactive) */
+    /* a span of phones: this line is the phone of extension user (sip_phones.c) */
+    char user[32];
+    char password[64];
+    char contact[200];              /* where it registered ("": not registered) */
+    double expires;                 /* ... until then (monotonic seconds) */
 } sip_line_t;
 
 typedef struct sip_cmd_s {
@@ -76,7 +86,16 @@ typedef struct sip_span_s {
     nua_t *nua;
     nua_handle_t *reg;
     int reg_tries;
+    int reg_delay_s;                /* the next retry of a failed REGISTER waits this long (doubling) */
+    su_timer_t *reg_timer;
     int shutting_down;
+
+    /* a span of phones (sip_phones.c) */
+    int phones;                     /* 1: its lines are phones that register */
+    struct auth_mod_t *am;          /* sofia-sip's digest server (iptsec) with the phones' passwords */
+    su_timer_t *expiry_timer;       /* registrations that ran out */
+    struct sip_ban_s *bans;         /* failed authentications per source address */
+    int nbans;
 } sip_span_t;
 
 /* sip_sdp.c */
@@ -84,7 +103,16 @@ int q850_of_status(int status);                          /* RFC 3398 */
 int status_of_q850(int cause, const char **phrase);
 int cause_of(const sip_t *sip, int status);              /* a Reason header's Q.850 cause, else the status's */
 void make_sdp(sip_line_t *l, int answer, char *out, size_t cap);
-int take_sdp(sip_line_t *l, const sip_t *sip, char *why, size_t cap);
+int take_sdp(sip_line_t *l, const sip_t *sip, char *why, size_t cap);   /* also l->mode */
+
+/* sip_phones.c: phones registering as extensions, digest authentication and bans */
+int phones_parse(sip_span_t *sp, const char *text, char *err, size_t cap);   /* eng_sip_span: the lines' users */
+int phones_start(sip_span_t *sp);                        /* the SIP thread: the auth module, the expiry timer */
+void phones_stop(sip_span_t *sp);
+void phones_register(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip);   /* nua_i_register */
+sip_line_t *phones_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip);  /* NULL: answered */
+int phones_target(sip_line_t *l, char *url, size_t cap);  /* a SETUP on a phone: its contact; -1 unregistered */
+void sip_emit(sip_line_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* sip_ua.c */
 void *sip_thread(void *arg);                             /* the span's SIP thread */

@@ -68,6 +68,7 @@ void make_sdp(sip_line_t *l, int answer, char *out, size_t cap)
     int port = rtp_port(l->rtp);
     char fmts[32], maps[256];
     long sess = (long) l->chan_id + 1000;
+    const char *dir = "sendrecv";
     if (answer) {
         snprintf(fmts, sizeof(fmts), "%d", l->pt);
         snprintf(maps, sizeof(maps), "a=rtpmap:%d %s/8000\r\n", l->pt, l->pt == 0 ? "PCMU" : "PCMA");
@@ -84,9 +85,13 @@ void make_sdp(sip_line_t *l, int answer, char *out, size_t cap)
                  "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n",
                  first, first == 0 ? "PCMU" : "PCMA", second, second == 0 ? "PCMU" : "PCMA");
     }
+    /* an answer mirrors the far end's direction: its sendonly (a hold) is our recvonly, and so on */
+    if (answer)
+        dir = l->mode == sdp_sendonly ? "recvonly" : l->mode == sdp_recvonly ? "sendonly"
+            : l->mode == sdp_inactive ? "inactive" : "sendrecv";
     snprintf(out, cap, "v=0\r\no=telephonist %ld %ld IN IP4 %s\r\ns=telephonist\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-             "m=audio %d RTP/AVP %s\r\n%sa=ptime:%d\r\na=sendrecv\r\n",
-             sess, sess, sp->p.rtp_host, sp->p.rtp_host, port, fmts, maps, sp->e->frame_ms);
+             "m=audio %d RTP/AVP %s\r\n%sa=ptime:%d\r\na=%s\r\n",
+             sess, sess, sp->p.rtp_host, sp->p.rtp_host, port, fmts, maps, sp->e->frame_ms, dir);
 }
 
 /* The far end's media from its SDP (sofia-sip's parser): address, the first G.711 law it lists,
@@ -126,6 +131,12 @@ int take_sdp(sip_line_t *l, const sip_t *sip, char *why, size_t cap)
         snprintf(why, cap, "the SDP's connection is not an IPv4 address");
         goto out;
     }
+    /* its direction: the stream's, else the session's; c=0.0.0.0 is the old way (RFC 2543) to hold */
+    l->mode = m->m_mode;
+    if (l->mode == sdp_sendrecv && s->sdp_attributes)
+        l->mode = sdp_attribute_mode(s->sdp_attributes, sdp_sendrecv);
+    if (l->remote.sin_addr.s_addr == htonl(INADDR_ANY))
+        l->mode = sdp_inactive;
     l->pt = l->dtmf_pt = -1;
     for (rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
         if (l->pt < 0 && rm->rm_encoding && rm->rm_rate == 8000

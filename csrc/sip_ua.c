@@ -16,8 +16,7 @@ static void set_state(sip_line_t *l, int state)
     l->state = state;
 }
 
-static void emit(sip_line_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void emit(sip_line_t *l, const char *fmt, ...)
+void sip_emit(sip_line_t *l, const char *fmt, ...)
 {
     char text[ENG_TEXT_MAX];
     va_list ap;
@@ -66,23 +65,30 @@ static void let_go(sip_line_t *l)
     l->nh = NULL;
     l->alerted = 0;
     l->auth_tries = 0;
+    l->held = 0;
     set_state(l, L_IDLE);
 }
 
 /* ---- chand's messages ---------------------------------------------------------------------- */
+
+static void do_setup_phone(sip_line_t *l, const char *calling);
 
 static void do_setup(sip_line_t *l, const char *msg)
 {
     sip_span_t *sp = l->sp;
     char calling[64], called[64], to[200], from[200], sdp[700];
     if (l->state != L_IDLE) {
-        emit(l, "DISCONNECT cause=17");
+        sip_emit(l, "DISCONNECT cause=17");
         return;
     }
     msg_field(msg, "calling", calling, sizeof(calling));
     msg_field(msg, "called", called, sizeof(called));
+    if (sp->phones) {
+        do_setup_phone(l, calling);
+        return;
+    }
     if (!sp->p.peer[0]) {
-        emit(l, "DISCONNECT cause=38");
+        sip_emit(l, "DISCONNECT cause=38");
         eng_emit(sp->e, EV_ERROR, l->chan_id, 0, ENG_ESTATE, 0, 0, 0, "sip: this span has no peer to call");
         return;
     }
@@ -91,12 +97,34 @@ static void do_setup(sip_line_t *l, const char *msg)
              : "telephonist"), sp->p.rtp_host);
     l->nh = nua_handle(sp->nua, l, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
     if (!l->nh) {
-        emit(l, "DISCONNECT cause=47");
+        sip_emit(l, "DISCONNECT cause=47");
         return;
     }
     make_sdp(l, 0, sdp, sizeof(sdp));
     set_state(l, L_OUTGOING);
     nua_invite(l->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+}
+
+/* A call to a phone of the span: INVITE to the contact it registered; not registered: cause 20 (subscriber
+ * absent), as an E1 says of a phone that is not there. */
+static void do_setup_phone(sip_line_t *l, const char *calling)
+{
+    sip_span_t *sp = l->sp;
+    char url[200], to[200], from[200], sdp[700];
+    if (l->user[0] == '\0' || phones_target(l, url, sizeof(url)) < 0) {
+        sip_emit(l, "DISCONNECT cause=20");
+        return;
+    }
+    snprintf(to, sizeof(to), "<sip:%s@%s>", l->user, sp->p.bind);
+    snprintf(from, sizeof(from), "<sip:%s@%s>", calling[0] ? calling : "telephonist", sp->p.bind);
+    l->nh = nua_handle(sp->nua, l, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
+    if (!l->nh) {
+        sip_emit(l, "DISCONNECT cause=47");
+        return;
+    }
+    make_sdp(l, 0, sdp, sizeof(sdp));
+    set_state(l, L_OUTGOING);
+    nua_invite(l->nh, NUTAG_URL(url), SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
 static void do_connect(sip_line_t *l)
@@ -134,7 +162,7 @@ static void do_disconnect(sip_line_t *l, const char *msg)
         return;                     /* the far end cleared first: its DISCONNECT crossed ours */
     }
     let_go(l);
-    emit(l, "RELEASE");
+    sip_emit(l, "RELEASE");
 }
 
 static void run_cmd(sip_span_t *sp, sip_cmd_t *cmd)
@@ -228,12 +256,18 @@ static int authenticate(sip_span_t *sp, nua_handle_t *nh, const sip_t *sip, int 
     return 1;
 }
 
-static void on_invite(sip_span_t *sp, nua_handle_t *nh, const sip_t *sip)
+/* An INVITE: a trunk takes it on a free line; a span of phones on the line of the phone that authenticated
+ * (phones_invite answers a challenge, a refusal or a busy phone itself). */
+static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
     sip_line_t *l = NULL;
     char calling[64] = "", called[64] = "", why[120];
     int i;
-    for (i = 0; i < sp->nlines; i++)
+    if (sp->phones) {
+        if ((l = phones_invite(sp, nua, nh, sip)) == NULL)
+            return;                 /* the handle goes when nua says terminated */
+    }
+    for (i = 0; !sp->phones && i < sp->nlines; i++)
         if (sp->lines[i].state == L_IDLE) {
             l = &sp->lines[i];
             break;
@@ -252,9 +286,25 @@ static void on_invite(sip_span_t *sp, nua_handle_t *nh, const sip_t *sip)
     set_state(l, L_INCOMING);
     if (sip->sip_request && sip->sip_request->rq_url->url_user)
         field(called, sizeof(called), sip->sip_request->rq_url->url_user);
-    if (sip->sip_from && sip->sip_from->a_url->url_user)
+    if (sp->phones)
+        field(calling, sizeof(calling), l->user);        /* the extension's call, whatever its From says */
+    else if (sip->sip_from && sip->sip_from->a_url->url_user)
         field(calling, sizeof(calling), sip->sip_from->a_url->url_user);
-    emit(l, "SETUP calling=%s called=%s", calling, called);
+    sip_emit(l, "SETUP calling=%s called=%s", calling, called);
+}
+
+/* A hold is the far end's sendonly or inactive (it wants no audio from us: we send none, and chand hears
+ * HOLD); sendrecv or recvonly resumes (RESUME). */
+static void held_as_sdp_says(sip_line_t *l)
+{
+    int held = l->mode == sdp_sendonly || l->mode == sdp_inactive;
+    if (held == l->held)
+        return;
+    l->held = held;
+    rtp_set_hold(l->rtp, held);
+    sip_emit(l, held ? "HOLD mode=%s" : "RESUME mode=%s",
+             l->mode == sdp_sendonly ? "sendonly" : l->mode == sdp_inactive ? "inactive"
+             : l->mode == sdp_recvonly ? "recvonly" : "sendrecv");
 }
 
 /* A re-INVITE in a call (a refresh, a hold, a new media address): answered with our media, RTP following
@@ -279,6 +329,7 @@ static void on_reinvite(sip_line_t *l, const sip_t *sip)
         rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
     make_sdp(l, 1, sdp, sizeof(sdp));
     nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    held_as_sdp_says(l);
 }
 
 static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_handle_t *nh)
@@ -295,33 +346,61 @@ static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_ha
             rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);   /* early media */
         if (!l->alerted) {
             l->alerted = 1;
-            emit(l, "ALERTING");
+            sip_emit(l, "ALERTING");
         }
     } else if (status >= 200 && status < 300) {
         if (take_sdp(l, sip, why, sizeof(why)) < 0) {
             nua_bye(nh, SIPTAG_REASON_STR("Q.850;cause=65"), TAG_END());
             let_go(l);
-            emit(l, "DISCONNECT cause=65");
+            sip_emit(l, "DISCONNECT cause=65");
             return;
         }
         rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
         set_state(l, L_CONNECTED);
-        emit(l, "CONNECT");
+        sip_emit(l, "CONNECT");
     } else if (status >= 300) {
         int cause = cause_of(sip, status);
         let_go(l);
-        emit(l, "DISCONNECT cause=%d", cause);
+        sip_emit(l, "DISCONNECT cause=%d", cause);
     }
 }
 
+#define REG_RETRY_MAX_S 300
+
+static void start_register(sip_span_t *sp)
+{
+    char reg[200];
+    snprintf(reg, sizeof(reg), "sip:%s", sp->p.registrar);
+    nua_register(sp->reg, NUTAG_REGISTRAR(reg), TAG_END());
+}
+
+static void on_reg_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+    sip_span_t *sp = (sip_span_t *) arg;
+    (void) magic;
+    (void) t;
+    if (!sp->shutting_down)
+        start_register(sp);
+}
+
+/* A REGISTER refused (after our answer to its challenge) or unanswered (nua's 408, 503 when nothing listens):
+ * an engine error naming the status, and a retry after reg_delay_s, doubling up to 300 s; a success starts
+ * the back-off again. */
 static void on_register(sip_span_t *sp, int status, const char *phrase, const sip_t *sip, nua_handle_t *nh)
 {
     char text[ENG_TEXT_MAX];
     if ((status == 401 || status == 407) && authenticate(sp, nh, sip, &sp->reg_tries))
         return;
     if (status >= 300) {
-        snprintf(text, sizeof(text), "sip register to %s: %d %s", sp->p.registrar, status, phrase);
+        int delay = sp->reg_delay_s;
+        snprintf(text, sizeof(text), "sip register to %s: %d %s; trying again in %d s", sp->p.registrar, status,
+                 phrase, delay);
         eng_emit(sp->e, EV_ERROR, sp->lines[0].chan_id, 0, ENG_EIO, status, 0, 0, text);
+        if (sp->reg_timer && !sp->shutting_down)
+            su_timer_set_interval(sp->reg_timer, on_reg_timer, (su_timer_arg_t *) sp, (su_duration_t) delay * 1000);
+        sp->reg_delay_s = delay * 2 > REG_RETRY_MAX_S ? (delay > REG_RETRY_MAX_S ? delay : REG_RETRY_MAX_S) : delay * 2;
+    } else if (status >= 200) {
+        sp->reg_delay_s = sp->p.register_retry_s;
     }
     if (status >= 200)
         sp->reg_tries = 0;
@@ -330,11 +409,10 @@ static void on_register(sip_span_t *sp, int status, const char *phrase, const si
 static void on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, sip_span_t *sp,
                      nua_handle_t *nh, sip_line_t *l, sip_t const *sip, tagi_t tags[])
 {
-    (void) nua;
     switch (event) {
     case nua_i_invite:
         if (!l)
-            on_invite(sp, nh, sip);
+            on_invite(sp, nua, nh, sip);
         else
             on_reinvite(l, sip);
         break;
@@ -347,7 +425,7 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
         if (l && l->state != L_IDLE) {
             int cause = cause_of(sip, 0);
             let_go(l);
-            emit(l, "DISCONNECT cause=%d", cause);
+            sip_emit(l, "DISCONNECT cause=%d", cause);
         }
         break;
     case nua_i_state: {
@@ -356,13 +434,16 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
         if (cs == nua_callstate_terminated) {
             if (l && l->state != L_IDLE) {      /* a timeout, a failed transaction */
                 let_go(l);
-                emit(l, "DISCONNECT cause=%d", status >= 300 ? q850_of_status(status) : 41);
+                sip_emit(l, "DISCONNECT cause=%d", status >= 300 ? q850_of_status(status) : 41);
             }
             if (!nua_handle_magic(nh) && nh != sp->reg)
                 nua_handle_destroy(nh);
         }
         break;
     }
+    case nua_i_register:            /* a phone (sip_phones.c); a trunk refuses */
+        phones_register(sp, nua, nh, sip);
+        break;
     case nua_r_register:
         on_register(sp, status, phrase, sip, nh);
         break;
@@ -388,16 +469,20 @@ void *sip_thread(void *arg)
     su_home_init(sp->home);
     sp->root = su_root_create(sp);
     snprintf(url, sizeof(url), "sip:%s", sp->p.bind);
-    if (sp->root) {
+    if (sp->root && phones_start(sp) < 0) {
+        snprintf(sp->err, sizeof(sp->err), "sip span: cannot start its digest server for phones");
+    } else if (sp->root) {
         su_wait_create(sp->wait, sp->wake[0], SU_WAIT_IN);
         su_root_register(sp->root, sp->wait, on_wake, sp, 0);
         sp->nua = nua_create(sp->root, on_event, sp, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0),
                              NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(0),
-                             NUTAG_USER_AGENT("telephonist"), TAG_END());
+                             NUTAG_USER_AGENT("telephonist"),
+                             TAG_IF(sp->phones, NUTAG_APPL_METHOD("REGISTER")),
+                             TAG_IF(sp->phones, NUTAG_ALLOW("REGISTER")), TAG_END());
     }
-    if (!sp->nua)
+    if (!sp->nua && !sp->err[0])
         snprintf(sp->err, sizeof(sp->err), "sip span: cannot listen on %s (%s)", sp->p.bind, strerror(errno));
-    else
+    else if (sp->nua)
         ok = 1;
     pthread_mutex_lock(&sp->ready_lock);
     sp->ready = ok ? 1 : -1;
@@ -405,18 +490,23 @@ void *sip_thread(void *arg)
     pthread_mutex_unlock(&sp->ready_lock);
     if (ok) {
         if (sp->p.registrar[0]) {
-            char reg[200], aor[200];
-            snprintf(reg, sizeof(reg), "sip:%s", sp->p.registrar);
+            char aor[200];
             snprintf(aor, sizeof(aor), "<sip:%s@%s>", sp->p.username[0] ? sp->p.username : sp->p.from_user,
                      sp->p.registrar);
+            sp->reg_delay_s = sp->p.register_retry_s > 0 ? sp->p.register_retry_s : 30;
+            sp->p.register_retry_s = sp->reg_delay_s;
+            sp->reg_timer = su_timer_create(su_root_task(sp->root), 1000);
             sp->reg = nua_handle(sp->nua, NULL, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor), TAG_END());
-            nua_register(sp->reg, NUTAG_REGISTRAR(reg), TAG_END());
+            start_register(sp);
         }
         su_root_run(sp->root);
+        if (sp->reg_timer)
+            su_timer_destroy(sp->reg_timer);
         if (sp->reg)
             nua_handle_destroy(sp->reg);
         nua_destroy(sp->nua);
     }
+    phones_stop(sp);
     if (sp->root) {
         su_root_unregister(sp->root, sp->wait, on_wake, sp);
         su_root_destroy(sp->root);

@@ -327,6 +327,12 @@ class SipParams:
     registrar: str = ""         # "host:port" to register with
     jitter_min_ms: int = 0      # 0, 0: 20 to 200 ms
     jitter_max_ms: int = 0
+    phones: tuple[tuple[str, str], ...] = ()   # a span of phones: line i is (extension, password) i
+    realm: str = ""             # their digest realm ("": "telephonist")
+    ban_failures: int = 0       # failed authentications from one address within ban_window_s ... (0: 5)
+    ban_window_s: int = 0       # (0: 60)
+    ban_s: int = 0              # ... refuse it this long (0: 600)
+    register_retry_s: int = 0   # a failed REGISTER is tried again after this, doubling up to 300 s (0: 30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,12 +542,20 @@ class Engine:
     def add_sip_span(self, params: SipParams, nchans: int, codec: Codec = Codec.ALAW, zone: str = "cn") -> list[int]:
         """A SIP trunk (sofia-sip in the engine) whose lines take the sim E1's messages; returns channel ids."""
         p = ffi.new("eng_sip_params_t *")
-        for name in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar"):
+        for name in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar", "realm"):
             raw = getattr(params, name).encode("utf-8")
             if len(raw) >= len(getattr(p, name)):
                 raise EngineError(lib.ENG_EINVAL, f"sip span: {name} is longer than {len(getattr(p, name)) - 1} bytes")
             setattr(p, name, raw)
         p.rtp_port, p.jitter_min_ms, p.jitter_max_ms = params.rtp_port, params.jitter_min_ms, params.jitter_max_ms
+        p.ban_failures, p.ban_window_s, p.ban_s = params.ban_failures, params.ban_window_s, params.ban_s
+        p.register_retry_s = params.register_retry_s
+        for user, password in params.phones:
+            if not user or any(c.isspace() for c in user) or "\n" in password or "\r" in password:
+                raise EngineError(lib.ENG_EINVAL, f"sip span: phone {user!r}: a user without spaces, a password "
+                                                  "on one line")
+        phones = ffi.new("char[]", "".join(f"{u} {pw}\n" for u, pw in params.phones).encode("utf-8"))
+        p.phones = phones if params.phones else ffi.NULL
         first = _check(lib.eng_sip_span(self._h, p, nchans, int(codec), self.zone_index(zone)), "sip span", self)
         return list(range(first, first + nchans))
 

@@ -3,6 +3,7 @@ each driven by the same message-based signalling as an E1 bearer channel (signal
 routing, applications, the acd and the dialer see no difference between a SIP call and a card's."""
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from telephonist.chand.line import Line
@@ -16,19 +17,28 @@ if TYPE_CHECKING:
     from telephonist.chand.switchboard import Switchboard
 
 
-def sip_params(sip: SipTrunkConfig) -> SipParams:
+def sip_params(sip: SipTrunkConfig, extensions: list[str] = ()) -> SipParams:
+    """extensions: a span of phones, line i the phone of extension i (with its password)."""
     return SipParams(bind=sip.bind, rtp_host=sip.rtp_host, rtp_port=sip.rtp_port, peer=sip.peer,
                      from_user=sip.from_user, username=sip.username, password=sip.password,
-                     registrar=sip.registrar, jitter_min_ms=sip.jitter_min_ms, jitter_max_ms=sip.jitter_max_ms)
+                     registrar=sip.registrar, jitter_min_ms=sip.jitter_min_ms, jitter_max_ms=sip.jitter_max_ms,
+                     register_retry_s=sip.register_retry_s, phones=sip.phones(extensions) if extensions else (),
+                     realm=sip.realm if extensions else "", ban_failures=sip.ban_failures,
+                     ban_window_s=sip.ban_window_s, ban_s=sip.ban_s)
 
 
 def add_sip_span(board: "Switchboard", ctx: SigContext, spec: "SpanSpec", add_line) -> None:
     if spec.sip is None:
         raise ValueError(f"span {spec.name}: a sip span needs its [spans.sip] settings")
     codec = Codec.ULAW if spec.codec == "ulaw" else Codec.ALAW
-    chans = board.engine.add_sip_span(sip_params(spec.sip), spec.channels, codec, spec.zone)
+    chans = board.engine.add_sip_span(sip_params(spec.sip, spec.extensions), spec.channels, codec, spec.zone)
     board.spans[spec.name] = {"driver": "sip", "kind": "e1", "channels": spec.channels, "zone": spec.zone,
                               "codec": spec.codec, "alarms": "", "bind": spec.sip.bind, "peer": spec.sip.peer}
+    if spec.extensions:
+        board.spans[spec.name]["phones"] = len(spec.extensions)
     for i, chan in enumerate(chans, start=1):
-        line = Line(f"{spec.name}/{i}", spec.name, i, chan, "e1", SipTrunk(ctx, spec.options), board)
+        opts = spec.options
+        if i <= len(spec.extensions):       # a span of phones: the ACD and `dial` ring it by extension
+            opts = dataclasses.replace(opts, extension=spec.extensions[i - 1])
+        line = Line(f"{spec.name}/{i}", spec.name, i, chan, "e1", SipTrunk(ctx, opts), board)
         add_line(board, line, spec)

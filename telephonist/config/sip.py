@@ -1,9 +1,11 @@
 """A sip span's own settings ([spans.sip]) and their checks: where SIP listens, where RTP binds, the
-trunk's peer and the optional digest registration."""
+trunk's peer and the optional digest registration; for a span of phones (the span's `extensions`), each
+extension's password (required, and strong), the digest realm and the bans of addresses that fail to
+authenticate."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 
@@ -19,6 +21,17 @@ class SipTrunkConfig:
     registrar: str = ""                 # "host:port" to register with ("": no registration)
     jitter_min_ms: int = 20             # the jitter buffer's delay bounds (it adapts between them)
     jitter_max_ms: int = 200
+    register_retry_s: int = 30          # a failed registration is tried again after this, doubling up to 300 s
+    # a span of phones (the span's extensions = [...]: line i is the phone of extension i)
+    passwords: dict[str, str] = field(default_factory=dict)   # extension -> its digest password (strong)
+    realm: str = "telephonist"          # the digest realm phones authenticate in
+    ban_failures: int = 5               # this many failed authentications from one address within ...
+    ban_window_s: int = 60              # ... this many seconds, and it is refused ...
+    ban_s: int = 600                    # ... for this long
+
+    def phones(self, extensions) -> tuple[tuple[str, str], ...]:
+        """(extension, password) line by line, for the engine."""
+        return tuple((ext, self.passwords.get(ext, "")) for ext in extensions)
 
 
 def _host_port(text: str) -> str | None:
@@ -31,6 +44,63 @@ def _host_port(text: str) -> str | None:
     if any(c.isspace() or c in "<>;@\"" for c in host):
         return f"'{host}' is not a host name or address"
     return None
+
+
+MIN_PASSWORD = 12
+
+
+def weak_password(password: str, extension: str) -> str | None:
+    """Why a phone's password is too weak to stand on the network (digest is open to offline guessing), or
+    None: at least 12 characters of three kinds (lower case, upper case, digits, others), not holding the
+    extension, not one character repeated."""
+    if len(password) < MIN_PASSWORD:
+        return f"is shorter than {MIN_PASSWORD} characters"
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):
+        return "holds a control character"
+    kinds = sum(1 for test in (str.islower, str.isupper, str.isdigit) if any(test(c) for c in password))
+    kinds += any(not c.isalnum() for c in password)
+    if kinds < 3:
+        return "needs three kinds of characters of lower case, upper case, digits and others"
+    if extension and extension in password:
+        return "holds the extension's number"
+    if len(set(password.lower())) < 6:
+        return "repeats too few characters"
+    return None
+
+
+def _check_phones(s, sip: "SipTrunkConfig", path: tuple, problem: Callable[[tuple, str], None]) -> None:
+    p = path + ("sip",)
+    exts = list(s.extensions)
+    if not exts:
+        if sip.passwords:
+            problem(p + ("passwords",), "passwords are for a span of phones: give the span its extensions = [...]")
+        return
+    if isinstance(s.channels, int) and s.channels != len(exts):
+        problem(path + ("extensions",), f"a sip span of phones has a line per extension: {len(exts)} extensions "
+                                        f"for {s.channels} channels")
+    for i, ext in enumerate(exts):
+        if not (ext.isdigit() and 1 <= len(ext) <= 31):
+            problem(path + ("extensions", i), f"extension '{ext}' must be 1 to 31 digits")
+        elif exts.index(ext) != i:
+            problem(path + ("extensions", i), f"extension {ext} is listed twice")
+    for key in ("peer", "registrar"):
+        if getattr(sip, key):
+            problem(p + (key,), f"a span of phones calls its phones where they registered: no {key}")
+    for ext in exts:
+        if ext not in sip.passwords:
+            problem(p + ("passwords",), f"extension {ext} needs a password (every phone authenticates)")
+    for ext, password in sip.passwords.items():
+        if ext not in exts:
+            problem(p + ("passwords", ext), f"extension {ext} is not in the span's extensions")
+        elif why := weak_password(password, ext):
+            problem(p + ("passwords", ext), f"the password of extension {ext} {why}")
+        elif len(password.encode()) > 63:
+            problem(p + ("passwords", ext), f"the password of extension {ext} is longer than 63 bytes")
+    if not sip.realm or len(sip.realm.encode()) > 63 or any(c in sip.realm for c in '"\\\r\n'):
+        problem(p + ("realm",), "realm must be 1 to 63 bytes without quotes or backslashes")
+    for key, low, high in (("ban_failures", 1, 1000), ("ban_window_s", 1, 86400), ("ban_s", 1, 30 * 86400)):
+        if not low <= getattr(sip, key) <= high:
+            problem(p + (key,), f"{key} must be from {low} to {high}")
 
 
 def check_sip_span(s, path: tuple, problem: Callable[[tuple, str], None]) -> None:
@@ -63,6 +133,9 @@ def check_sip_span(s, path: tuple, problem: Callable[[tuple, str], None]) -> Non
         problem(p + ("jitter_min_ms",), "jitter_min_ms and jitter_max_ms must be 0 <= min <= max <= 900")
     if sip.registrar and not sip.username:
         problem(p + ("registrar",), "registering needs a username (and its password)")
+    if not 1 <= sip.register_retry_s <= 3600:
+        problem(p + ("register_retry_s",), "register_retry_s must be from 1 to 3600")
+    _check_phones(s, sip, path, problem)
     for key in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar"):
         if len(getattr(sip, key).encode()) > 63:
             problem(p + (key,), f"{key} is longer than 63 bytes")

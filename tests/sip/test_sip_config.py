@@ -71,3 +71,61 @@ def test_sip_span_mistakes_name_their_lines(tmp_path):
     assert "jitter_min_ms" in got[13]
     assert "needs a [spans.sip] table" in got[15]
     assert "[spans.sip] is for sip spans" in got[27]
+
+
+def test_a_span_of_phones_and_its_passwords(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "phones"
+        driver = "sip"
+        type = "e1"
+        channels = 2
+        extensions = ["201", "202"]
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        ban_failures = 3
+
+        [spans.sip.passwords]
+        201 = "Desk-Phone-7f3a!"
+        202 = "Other-Phone-9c2e?"
+        """))
+    spec, = span_specs(cfg)
+    assert spec.extensions == ["201", "202"] and spec.sip.ban_failures == 3 and spec.sip.ban_s == 600
+    assert spec.sip.phones(spec.extensions) == (("201", "Desk-Phone-7f3a!"), ("202", "Other-Phone-9c2e?"))
+
+
+def test_phones_without_strong_passwords_are_refused_with_their_lines(tmp_path):
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "phones"
+        driver = "sip"
+        type = "e1"
+        channels = 6
+        extensions = ["201", "202", "203", "204", "205", "206"]
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        peer = "192.0.2.1:5060"
+        ban_s = 0
+
+        [spans.sip.passwords]
+        201 = "Sh0rt!"
+        202 = "alllowercaseletters"
+        203 = "My-Phone-203-Pass"
+        204 = "Aa1!Aa1!Aa1!Aa1!"
+        205 = "Fine-Phone-7f3a!"
+        299 = "Other-Phone-9c2e?"
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "no peer" in got[11]
+    assert "ban_s must be" in got[12]
+    assert "206 needs a password" in got[14]
+    assert "201 is shorter than 12" in got[15]
+    assert "three kinds" in got[16]
+    assert "holds the extension" in got[17]
+    assert "repeats too few" in got[18]
+    assert 19 not in got
+    assert "299 is not in the span's extensions" in got[20]

@@ -16,7 +16,7 @@ from telephonist.engine import Event, SigMsg, format_sigmsg
 NORMAL, BUSY, NO_USER_RESPONSE, NO_ANSWER, UNALLOCATED, CONGESTION = 16, 17, 18, 19, 1, 34
 CAUSE_NAMES = {
     1: "unallocated", 3: "no_route", 16: "normal_clearing", 17: "user_busy", 18: "no_user_response",
-    19: "no_answer", 21: "call_rejected", 27: "destination_out_of_order", 31: "normal_unspecified",
+    19: "no_answer", 20: "subscriber_absent", 21: "call_rejected", 27: "destination_out_of_order", 31: "normal_unspecified",
     34: "no_circuit", 38: "network_out_of_order", 41: "temporary_failure", 42: "switch_congestion",
 }
 HANGUP_CAUSES = {"normal": NORMAL, "busy": BUSY, "no_answer": NO_ANSWER, "rejected": 21,

@@ -1,20 +1,85 @@
 """SIP lines: the E1's message-based call control (the sip driver speaks it), plus what only a SIP call
 has: when the call ends, RTP and RTCP's figures (loss, jitter, round trip) go into its record as an
-"rtp" event of its timeline."""
+"rtp" event of its timeline.
+
+A span of phones (SIP phones registering as extensions, csrc/sip_phones.c) adds messages of its own:
+REGISTERED/UNREGISTERED on the extension's line (shown by `status`, told to subscribers as
+sip_registration), REFUSED and BANNED on the span's first line for every refused authentication (logged,
+told to subscribers as sip_refused/sip_banned). Any sip line hears HOLD/RESUME when the far end holds the
+call (a re-INVITE with sendonly or inactive) or takes it back: a `held`/`resumed` event to the application
+and the call's record."""
 from __future__ import annotations
+
+import logging
 
 from telephonist.chand.signalling.digital import DigitalTrunk
 from telephonist.engine import Event, SigMsg
+
+log = logging.getLogger(__name__)
 
 PAYLOADS = {0: "PCMU", 8: "PCMA"}
 
 
 class SipTrunk(DigitalTrunk):
+    registered: str = ""                # a phone's contact while it is registered
+
     def on_event(self, ev: Event) -> None:
-        if isinstance(ev, SigMsg) and ev.kind == "DISCONNECT":
-            self._keep_rtp_figures()
+        if isinstance(ev, SigMsg):
+            if ev.kind == "DISCONNECT":
+                self._keep_rtp_figures()
+            elif ev.kind in SIP_ONLY:
+                SIP_ONLY[ev.kind](self, ev.fields)
+                return
         super().on_event(ev)
 
+    def describe(self) -> dict[str, object]:
+        return {"registered": self.registered} if self.line.extension else {}
+
+    # ---- a span of phones ------------------------------------------------------------------------
+    def _registered(self, f: dict[str, str]) -> None:
+        self.registered = f.get("contact", "")
+        log.info("event=sip_registered line=%s extension=%s contact=%s expires=%s", self.line.name,
+                 self.line.extension, self.registered, f.get("expires", ""))
+        self.line.listener.tell_subscribers("sip_registration", chan=self.line.name, extension=self.line.extension,
+                                            contact=self.registered, expires_s=int(f.get("expires", "0") or 0))
+
+    def _unregistered(self, f: dict[str, str]) -> None:
+        self.registered = ""
+        log.info("event=sip_unregistered line=%s extension=%s why=%s", self.line.name, self.line.extension,
+                 f.get("why", ""))
+        self.line.listener.tell_subscribers("sip_registration", chan=self.line.name, extension=self.line.extension,
+                                            contact="", why=f.get("why", ""))
+
+    def _refused(self, f: dict[str, str]) -> None:
+        log.warning("event=sip_auth_refused span=%s source=%s user=%s why=%s failures=%s", self.line.span,
+                    f.get("source", ""), f.get("user", ""), f.get("why", ""), f.get("failures", ""))
+        self.line.listener.tell_subscribers("sip_refused", span=self.line.span, source=f.get("source", ""),
+                                            user=f.get("user", ""), why=f.get("why", ""),
+                                            failures=int(f.get("failures", "0") or 0))
+
+    def _banned(self, f: dict[str, str]) -> None:
+        log.warning("event=sip_source_banned span=%s source=%s for_s=%s failures=%s", self.line.span,
+                    f.get("source", ""), f.get("for_s", ""), f.get("failures", ""))
+        self.line.listener.tell_subscribers("sip_banned", span=self.line.span, source=f.get("source", ""),
+                                            for_s=int(f.get("for_s", "0") or 0))
+
+    # ---- hold ------------------------------------------------------------------------------------
+    def _hold(self, f: dict[str, str]) -> None:
+        self._far_hold("held", f.get("mode", ""))
+
+    def _resume(self, f: dict[str, str]) -> None:
+        self._far_hold("resumed", f.get("mode", ""))
+
+    def _far_hold(self, kind: str, mode: str) -> None:
+        """The far end holds the call or takes it back ("held"/"resumed": not our own `hold` command)."""
+        line = self.line
+        if line.call is None:
+            return
+        log.info("event=sip_%s line=%s mode=%s", kind, line.name, mode)
+        line.listener.record_event(line, kind, mode=mode)
+        line.listener.tell_owner(line, kind, mode=mode)
+
+    # ---- the call record -------------------------------------------------------------------------
     def hangup(self, cause: str = "normal") -> None:
         self._keep_rtp_figures()
         super().hangup(cause)
@@ -31,3 +96,9 @@ class SipTrunk(DigitalTrunk):
             rx_packets=st.rx_packets, tx_packets=st.tx_packets, rx_lost=st.rx_lost, rx_late=st.rx_late,
             jitter_ms=st.jitter_ms, buffer_max_ms=st.buffer_max_ms, remote_jitter_ms=st.remote_jitter_ms,
             remote_loss_pct=st.remote_loss_pct, rtt_ms=st.rtt_ms, rx_dtmf=st.rx_dtmf, tx_dtmf=st.tx_dtmf)
+
+
+SIP_ONLY = {
+    "REGISTERED": SipTrunk._registered, "UNREGISTERED": SipTrunk._unregistered, "REFUSED": SipTrunk._refused,
+    "BANNED": SipTrunk._banned, "HOLD": SipTrunk._hold, "RESUME": SipTrunk._resume,
+}
