@@ -98,9 +98,16 @@ def close(customer_id: int):
 def timeline_list(customer_id: int):
     limit = numbers.arg(request.args, "limit", timeline.LATEST, 1, MAX_LIMIT)
     before = _when(request.args.get("before", ""))
+    kind = request.args.get("kind") or None
+    merged = request.args.get("all", "") in ("1", "true")
+    if merged and before is not None:
+        raise CustomerError("before: the whole timeline (all=1) gives the latest entries only")
     with db.reading() as conn:
-        store.get(conn, customer_id)
-        rows = timeline.entries(conn, customer_id, limit, before, request.args.get("kind") or None)
+        customer = store.get(conn, customer_id)
+        if merged:        # what the customer page and the screen pop show: calls, IVR, surveys, SMS, campaigns ...
+            rows = [r for r in timeline.whole(conn, customer, limit) if kind is None or r["kind"] == kind]
+        else:
+            rows = timeline.entries(conn, customer_id, limit, before, kind)
     return jsonify(timeline=[for_json(r) for r in rows])
 
 

@@ -78,7 +78,10 @@ def extend(doc: dict[str, Any]) -> None:
         "/api/customers/{customer_id}/timeline": {
             "get": {"summary": "The customer's timeline entries, newest first", "parameters": [
                 cid, q("limit", "entries (1..1000, default 50)", {"type": "integer"}),
-                q("before", "entries before this time (ISO)"), q("kind", "only this kind")],
+                q("before", "entries before this time (ISO)"), q("kind", "only this kind"),
+                q("all", "1: the whole timeline as the customer page shows it (its own entries with the calls, IVR "
+                         "sessions, surveys, SMS, work orders and campaign records found by the customer's numbers); "
+                         "the latest only, no `before`")],
                 "responses": {"200": _json({"type": "object", "properties": {"timeline": {
                     "type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}}}}, "entries"),
                     "400": bad, "404": missing, **common}},

@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 from telephonist.webadmin import accounts, db
 from telephonist.webadmin.openapi_customers import CUSTOMER, ENTRY
 from telephonist.webadmin.schema import audit_log
+from tests.crm.timeline_support import _ivr
 
 OPERATIONS = [("GET", "/api/customers"), ("POST", "/api/customers"), ("GET", "/api/customers/1"),
               ("PATCH", "/api/customers/1"), ("POST", "/api/customers/1/close"),
@@ -57,6 +58,14 @@ def test_create_search_update_timeline_close(app, client, user_ids):
     listed = client.get(f"/api/customers/{c['id']}/timeline", headers=h).json["timeline"]
     assert [(e["kind"], e["ref"], e["at"]) for e in listed] == [("sms", "sms-9", "2026-12-01T09:00:00+00:00")]
     assert client.get("/api/customers/999/timeline", headers=h).status_code == 404
+    with db.writing(app) as conn:                       # the caller in the IVR, found by the customer's number
+        _ivr(conn, "c-ivr-api", "+8613900000050", 10, tag="meter_reading")
+    whole = client.get(f"/api/customers/{c['id']}/timeline?all=1", headers=h).json["timeline"]
+    assert [e["kind"] for e in whole] == ["ivr", "sms"] and "meter_reading" in whole[0]["summary"]    # newest first
+    assert [e["kind"] for e in client.get(f"/api/customers/{c['id']}/timeline?all=1&kind=ivr",
+                                          headers=h).json["timeline"]] == ["ivr"]
+    assert client.get(f"/api/customers/{c['id']}/timeline?all=1&before=2026-12-01T00:00:00",
+                      headers=h).status_code == 400
     assert client.post(f"/api/customers/{c['id']}/close", headers=h).json["customer"]["status"] == "closed"
     assert client.post(f"/api/customers/{c['id']}/close", headers=h).status_code == 400
     with db.reading(app) as conn:
