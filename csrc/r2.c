@@ -394,18 +394,19 @@ static void on_protocol_error(openr2_chan_t *r2chan, openr2_protocol_error_t err
 {
     r2_line_state_t *ln = line_of(r2chan);
     char text[120];
-    int had_call = ln->call, cleared = ln->we_cleared, outbound = ln->outbound, accepted = ln->accepted;
+    int had_call = ln->call, outbound = ln->outbound, accepted = ln->accepted;
 
+    if (had_call && (ln->we_cleared || ln->remote_cleared == 2)) {
+        /* the call was already being cleared (by us, or their clearing answered): that ends it */
+        on_call_end(r2chan);
+        return;
+    }
     /* openr2 has put the line back to idle */
     chan_sig_tone(eng_chan(ln->rs->eng, ln->chan), 0, 0, 0);
     call_clear(ln);
     openr2_chan_enable_read(r2chan);
     if (!had_call)
         return;
-    if (cleared) {
-        tell(ln, "RELEASE");
-        return;
-    }
     /* our seize met theirs (double seizure): the channel was not available */
     snprintf(text, sizeof(text), "DISCONNECT cause=%d r2_error=%s",
              outbound && !accepted && error == OR2_INVALID_CAS_BITS ? CAUSE_CHAN_UNAVAIL : CAUSE_PROTOCOL,
