@@ -526,10 +526,12 @@ static void place_call(r2_line_state_t *ln, const char *msg)
     snprintf(ln->ani, sizeof(ln->ani), "%s", a);
     openr2_chan_enable_read(ln->r2);
     if (!d[0] || openr2_chan_make_call(ln->r2, a[0] ? a : NULL, d, (openr2_calling_party_category_t) category) < 0) {
-        /* openr2 refuses to seize a line whose far end is not idle: their seize is on its way */
+        /* openr2 refuses to seize a line whose far end is not idle: their seize is on its way. It reads the
+         * bits first, so their call may have begun inside make_call (on_call_init): that call stays. */
         int theirs = strcmp(openr2_chan_get_rx_cas_string(ln->r2), "IDLE") != 0;
-        call_clear(ln);
-        refuse(ln, theirs ? CAUSE_CHAN_UNAVAIL : CAUSE_TEMP_FAILURE);
+        if (!(ln->call && !ln->outbound))
+            call_clear(ln);
+        refuse(ln, theirs || ln->call ? CAUSE_CHAN_UNAVAIL : CAUSE_TEMP_FAILURE);
     }
 }
 
