@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <dahdi/user.h>
@@ -63,6 +64,7 @@
 #define CAUSE_CHAN_UNAVAIL 44
 #define CAUSE_PROTOCOL 111
 #define MF_LEVEL_DBM0 (-11)     /* per frequency, as openr2's own generator */
+#define RESEIZE_GUARD_MS 600    /* after a call's end, before we seize the line again (below) */
 
 typedef struct r2_line_state_s {
     r2_span_t *rs;
@@ -84,6 +86,7 @@ typedef struct r2_line_state_s {
     int spliced;
     char ani[OR2_MAX_ANI];      /* our call's caller number */
     char pending_setup[ENG_TEXT_MAX];   /* a SETUP that came while the last call was still clearing */
+    int64_t idle_at_ms;         /* when the last call ended (monotonic), 0: never */
 } r2_line_state_t;
 
 struct r2_span_s {
@@ -309,6 +312,10 @@ static void on_call_init(openr2_chan_t *r2chan)
     call_clear(ln);
     ln->call = 1;               /* their seize: register signalling follows */
     openr2_chan_enable_read(r2chan);
+    if (ln->pending_setup[0]) {
+        ln->pending_setup[0] = '\0';
+        tell(ln, "DISCONNECT cause=44");    /* our SETUP waiting for the guard time: their seize came first */
+    }
 }
 
 static void on_call_offered(openr2_chan_t *r2chan, const char *ani, const char *dnis,
@@ -370,7 +377,12 @@ static void on_call_disconnect(openr2_chan_t *r2chan, openr2_call_disconnect_cau
     tell(ln, text);
 }
 
-static void place_call(r2_line_state_t *ln, const char *msg);
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void on_call_end(openr2_chan_t *r2chan)
 {
@@ -379,15 +391,11 @@ static void on_call_end(openr2_chan_t *r2chan)
 
     chan_sig_tone(eng_chan(ln->rs->eng, ln->chan), 0, 0, 0);
     call_clear(ln);
+    ln->idle_at_ms = now_ms();
     openr2_chan_enable_read(r2chan);
     if (cleared)
         tell(ln, "RELEASE");
-    if (ln->pending_setup[0]) {
-        char msg[ENG_TEXT_MAX];
-        snprintf(msg, sizeof(msg), "%s", ln->pending_setup);
-        ln->pending_setup[0] = '\0';
-        place_call(ln, msg);
-    }
+    /* a SETUP waiting for this end is placed by r2_span_poll once the guard time is over */
 }
 
 static void on_protocol_error(openr2_chan_t *r2chan, openr2_protocol_error_t error)
@@ -535,10 +543,15 @@ static void place_call(r2_line_state_t *ln, const char *msg)
     }
 }
 
+/*
+ * A seize right after a call's end: the far end may still be finishing the release of the last call
+ * (seen on the loopback: openr2's called side then lost the first MF digit of the new call). A SETUP in
+ * the guard time, or while the last call is still clearing, waits and is placed by r2_span_poll.
+ */
 static void cmd_setup(r2_line_state_t *ln, const char *msg)
 {
-    if (ln->call && (ln->we_cleared || ln->remote_cleared) && !ln->pending_setup[0]) {
-        /* the last call is still clearing on the wire (release guard): place this one when it has */
+    int guard = ln->idle_at_ms && now_ms() - ln->idle_at_ms < RESEIZE_GUARD_MS;
+    if (((ln->call && (ln->we_cleared || ln->remote_cleared)) || (!ln->call && guard)) && !ln->pending_setup[0]) {
         snprintf(ln->pending_setup, sizeof(ln->pending_setup), "%s", msg);
         return;
     }
@@ -623,6 +636,12 @@ int r2_span_poll(r2_span_t *rs, int i)
 {
     r2_line_state_t *ln = &rs->line[i];
     openr2_chan_process_event(ln->r2);
+    if (ln->pending_setup[0] && !ln->call && now_ms() - ln->idle_at_ms >= RESEIZE_GUARD_MS) {
+        char msg[ENG_TEXT_MAX];
+        snprintf(msg, sizeof(msg), "%s", ln->pending_setup);
+        ln->pending_setup[0] = '\0';
+        place_call(ln, msg);
+    }
     return openr2_chan_get_read_enabled(ln->r2);
 }
 
