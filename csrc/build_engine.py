@@ -13,7 +13,7 @@ from cffi import FFI
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES = [
     "engine.c", "commands.c", "codec.c", "channel.c", "files.c", "play.c", "prompt.c", "wav.c", "record.c", "conf.c",
-    "dsp.c", "dtmf_q24.c", "callerid.c", "cid_parse.c", "progress.c", "amd.c", "fax.c", "fax_worker.c", "drv_sim.c", "drv_local.c", "drv_dahdi.c", "pri.c", "drv_sip.c", "sip_ua.c", "sip_sdp.c", "rtp.c",
+    "dsp.c", "dtmf_q24.c", "callerid.c", "cid_parse.c", "progress.c", "amd.c", "fax.c", "fax_worker.c", "drv_sim.c", "drv_local.c", "drv_dahdi.c", "pri.c", "r2.c", "drv_sip.c", "sip_ua.c", "sip_sdp.c", "rtp.c",
     "bench.c", "bench_paths.c",
     "sip_phones.c",     # the sip driver's span of phones: registrar, digest server, bans
 ]
@@ -31,6 +31,8 @@ def _cdef_from_header() -> str:
 
 # libpri (Debian's libpri-dev) for ISDN PRI on DAHDI E1 spans: pri.c builds a stub without it.
 HAVE_LIBPRI = any(os.path.exists(os.path.join(d, "libpri.h")) for d in ("/usr/include", "/usr/local/include"))
+# openr2 (Debian's libopenr2-dev) for MFC-R2 on DAHDI E1 CAS spans: r2.c builds a stub without it.
+HAVE_OPENR2 = any(os.path.exists(os.path.join(d, "openr2.h")) for d in ("/usr/include", "/usr/local/include"))
 
 ffibuilder = FFI()
 ffibuilder.cdef(_cdef_from_header())
@@ -39,7 +41,8 @@ ffibuilder.set_source(
     '#include "engine.h"\n',
     sources=[os.path.relpath(os.path.join(HERE, s)) for s in SOURCES],
     include_dirs=[HERE, "/usr/include/x86_64-linux-gnu", "/usr/include/sofia-sip-1.12"],
-    libraries=["spandsp", "tiff", "portaudio", "sofia-sip-ua", "m", "pthread"] + (["pri"] if HAVE_LIBPRI else []),
+    libraries=["spandsp", "tiff", "portaudio", "sofia-sip-ua", "m", "pthread"] + (["pri"] if HAVE_LIBPRI else [])
+    + (["openr2"] if HAVE_OPENR2 else []),
     extra_compile_args=["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function"],
 )
 

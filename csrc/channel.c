@@ -37,7 +37,39 @@ static int db_to_q12(int db)
 int chan_is_active(const chan_t *c)
 {
     return c->hook != ENG_HOOK_ON || c->dsp || c->play_head || c->nrec || c->conf || c->fax
-           || c->dtmf_tx_id || c->cid_tx_id || c->amd;
+           || c->dtmf_tx_id || c->cid_tx_id || c->amd || c->sig_tone;
+}
+
+void chan_sig_tone(chan_t *c, int f1, int f2, int level_dbm0)
+{
+    tone_gen_descriptor_t desc;
+
+    if (c->sig_tone) {
+        tone_gen_free(c->sig_tone);
+        c->sig_tone = NULL;
+    }
+    if (f1 <= 0)
+        return;
+    tone_gen_descriptor_init(&desc, f1, level_dbm0, f2, f2 > 0 ? level_dbm0 : 0, 1000, 0, 0, 0, 1);
+    c->sig_tone = tone_gen_init(NULL, &desc);
+}
+
+/* The signalling's tone mixed into this frame's audio. */
+static void signal_tone_tx(engine_t *e, chan_t *c, int16_t *tx, int *have)
+{
+    int16_t buf[MAX_FRAME];
+    int i, n = e->frame;
+
+    tone_gen(c->sig_tone, buf, n);
+    if (!*have) {
+        memcpy(tx, buf, sizeof(int16_t) * (size_t) n);
+        *have = 1;
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        int32_t v = (int32_t) tx[i] + buf[i];
+        tx[i] = (int16_t) (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+    }
 }
 
 /* What a channel's tick touches first, asked of the cache while the channel before it is worked on (tick() in
@@ -136,11 +168,13 @@ void chan_tx(engine_t *e, chan_t *c)
         }
         /* The common IVR case, a prompt in the line's own codec and nothing
          * else to mix: pass the bytes through without decoding or encoding. */
-        if (!have && !c->dtmf_tx_id && c->tx_gain == 4096 && play_tick_raw(e, c, c->tx_raw)) {
+        if (!have && !c->dtmf_tx_id && !c->sig_tone && c->tx_gain == 4096 && play_tick_raw(e, c, c->tx_raw)) {
             c->tx_raw_valid = 1;
         } else {
             play_tick(e, c, c->tx_lin, &have);
             dsp_tx_dtmf(e, c, c->tx_lin, &have);
+            if (c->sig_tone)
+                signal_tone_tx(e, c, c->tx_lin, &have);
         }
     }
     if (!c->tx_raw_valid) {
@@ -316,6 +350,7 @@ void chan_free(chan_t *c)
         rec_free(c->rec[i]);
     fax_chan_free(c);
     amd_free(c);
+    chan_sig_tone(c, 0, 0, 0);
     dsp_free(c);
     cid_free(c);
     progress_free(c);

@@ -41,6 +41,8 @@
  *   E&M / CAS (ENG_KIND_E1): RINGOFFHOOK/ONHOOK/WINKFLASH as for a phone; BITSCHANGED ->
  *        EV_CAS a=ABCD, masked with 0xF and only when the bits really changed (dahdi_dynamic
  *        2.11 leaks the neighbouring channel's bits into the upper nibble).
+ *   MFC-R2 channels (eng_dahdi_r2): openr2 (r2.c) takes their events and, during register signalling,
+ *        their received audio; see r2.c for who owns what.
  *   every kind: POLARITY -> EV_POLARITY; ALARM/NOALARM -> one EV_ALARM per DAHDI span with
  *        chan = -(DAHDI span number), a = DAHDI_ALARM_* bits, text = their names ("OK": cleared).
  */
@@ -56,6 +58,7 @@
 
 #include "engine_private.h"
 #include "pri.h"
+#include "r2.h"
 
 #if defined(__has_include)
 #if __has_include(<dahdi/user.h>)
@@ -102,6 +105,7 @@ typedef struct {
     int64_t last_tick_ns;       /* monotonic time of the last tick, 0 before the first */
     int stalled;                /* this tick follows a stall: every channel's lead is gone */
     pri_span_t *pri;            /* ISDN PRI on these B-channels (pri.c), or NULL */
+    r2_span_t *r2;              /* MFC-R2 on these CAS channels (r2.c), or NULL; line i = channel i */
 } dahdi_span_t;
 
 static const struct {
@@ -309,7 +313,9 @@ static void drain(engine_t *e, dahdi_span_t *ds, chan_t *c, dahdi_chan_t *dc)
         if (got < 0) {
             int ev;
             if (errno == ELAST) {
-                if (ioctl(dc->fd, DAHDI_GETEVENT, &ev) == 0)
+                if (ds->r2)
+                    r2_span_event(ds->r2, c->id - c->span->first_chan);     /* openr2's: CAS bits, alarms */
+                else if (ioctl(dc->fd, DAHDI_GETEVENT, &ev) == 0)
                     on_event(e, ds, c, dc, ev);
                 continue;
             }
@@ -379,12 +385,17 @@ static void dahdi_tick_begin(span_t *s)
         chan_t *c = e->chans[s->first_chan + i];
         if (!ds->checked)
             check_alarms(e, ds, &ds->ch[i]);
-        drain(e, ds, c, &ds->ch[i]);
+        if (ds->r2 && r2_span_poll(ds->r2, i))
+            ds->ch[i].fifo_len = 0;     /* register signalling: openr2 read the line's audio itself */
+        else
+            drain(e, ds, c, &ds->ch[i]);
         if (!chan_is_active(c))
             keep_newest(&ds->ch[i], PRIME_FRAMES * e->frame * ds->ch[i].bps);
     }
     ds->checked = 1;
     if (ds->pri && pri_span_take_change(ds->pri) && ds->nchans > 0)
+        check_alarms(e, ds, &ds->ch[0]);
+    if (ds->r2 && r2_span_take_alarm(ds->r2) && ds->nchans > 0)
         check_alarms(e, ds, &ds->ch[0]);
 }
 
@@ -425,7 +436,12 @@ static int lead_used_up(const dahdi_span_t *ds, const dahdi_chan_t *dc, int64_t 
 static int dahdi_write(span_t *s, chan_t *c, const uint8_t *buf, int n)
 {
     dahdi_chan_t *dc = c->drv;
-    int bytes = n * dc->bps, off = 0, lead = lead_used_up(s->drv, dc, s->eng->tick);
+    dahdi_span_t *ds = s->drv;
+    int bytes = n * dc->bps, off = 0, lead;
+
+    if (ds->r2 && r2_span_take_flush(ds->r2, c->id - s->first_chan))
+        dc->tx_tick = -1;       /* openr2 emptied the kernel's queue as an MF tone ended: the lead again */
+    lead = lead_used_up(ds, dc, s->eng->tick);
 
     if (lead > 0)
         write_lead(s->eng, dc, lead);
@@ -496,8 +512,13 @@ static int dahdi_hook(span_t *s, chan_t *c, int state)
 static int dahdi_cas(span_t *s, chan_t *c, int bits)
 {
     dahdi_chan_t *dc = c->drv;
+    dahdi_span_t *ds = s->drv;
     int x = bits & 0xF;
 
+    if (ds->r2) {
+        eng_emit(s->eng, EV_ERROR, c->id, 0, ENG_ESTATE, 0, 0, 0, "cas: openr2 sends this MFC-R2 line's bits");
+        return 0;
+    }
     if (ioctl(dc->fd, DAHDI_SETTXBITS, &x) < 0) {
         char msg[96];
         snprintf(msg, sizeof(msg), "dahdi channel %d: CAS bits: %s", dc->channo, strerror(errno));
@@ -556,8 +577,10 @@ static int dahdi_sigmsg(span_t *s, chan_t *c, const char *msg)
     dahdi_span_t *ds = s->drv;
     dahdi_chan_t *dc = c->drv;
 
+    if (ds->r2)
+        return r2_span_command(ds->r2, c->id - s->first_chan, msg);
     if (!ds->pri)
-        return ENG_EINVAL;      /* no call control on these channels (CAS, analog): "not supported" */
+        return ENG_EINVAL;      /* no call control on these channels (raw CAS, analog): "not supported" */
     return pri_span_command(ds->pri, dc->chanpos, msg);
 }
 
@@ -567,6 +590,7 @@ static void dahdi_free(span_t *s)
     int i;
 
     pri_span_free(ds->pri);
+    r2_span_free(ds->r2);
 
     for (i = 0; i < ds->nchans; i++) {
         if (ds->ch[i].fd >= 0)
@@ -761,6 +785,63 @@ int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char
     if ((ds->pri = pri_span_new(e, dchan, side, switchtype, map, 32, err, sizeof(err))) == NULL)
         return eng_fail(e, ENG_EINVAL, "%s", err);
     (void) nts;
+    return 0;
+}
+
+int eng_dahdi_r2(engine_t *e, int chan, const char *variant, int max_ani, int max_dnis, const char *category)
+{
+    chan_t *c;
+    dahdi_span_t *ds;
+    r2_line_t *lines;
+    char err[240];
+    int i;
+
+    eng_clear_error(e);
+    if (e->running)
+        return eng_fail(e, ENG_ESTATE, "r2: the engine is running (attach MFC-R2 before eng_start)");
+    if (!dahdi_of(e, chan))
+        return eng_fail(e, ENG_ENOCHAN, "r2: engine channel %d is not a DAHDI channel", chan);
+    if (!r2_available())
+        return eng_fail(e, ENG_ESTATE, "r2: this engine was built without openr2 (install Debian's "
+                        "libopenr2-dev and rebuild)");
+    c = eng_chan(e, chan);
+    ds = c->span->drv;
+    if (ds->r2 || ds->pri)
+        return eng_fail(e, ENG_EBUSY, "r2: that span already runs %s", ds->r2 ? "MFC-R2" : "PRI");
+    for (i = 0; i < ds->nchans; i++) {
+        dahdi_chan_t *dc = &ds->ch[i];
+        if (dc->sigtype != DAHDI_SIG_CAS)
+            return eng_fail(e, ENG_EINVAL, "r2: DAHDI channel %d is not a CAS channel (system.conf: cas=%d:1101, "
+                            "then run dahdi_cfg)", dc->channo, dc->channo);
+        if (e->chans[c->span->first_chan + i]->codec != ENG_CODEC_ALAW)
+            return eng_fail(e, ENG_EINVAL, "r2: MFC-R2 lines carry A-law (the span's codec must be alaw)");
+    }
+    if ((lines = calloc((size_t) (ds->nchans > 0 ? ds->nchans : 1), sizeof(*lines))) == NULL)
+        return eng_fail(e, ENG_ENOMEM, "r2: out of memory");
+    for (i = 0; i < ds->nchans; i++) {
+        lines[i].fd = ds->ch[i].fd;
+        lines[i].chan = c->span->first_chan + i;
+        lines[i].chanpos = ds->ch[i].chanpos;
+    }
+    ds->r2 = r2_span_new(e, lines, ds->nchans, variant, max_ani, max_dnis, category, err, sizeof(err));
+    free(lines);
+    if (!ds->r2)
+        return eng_fail(e, ENG_EINVAL, "%s", err);
+    /* openr2 set its own 4 kernel buffers (and unity gains): the driver's buffering again */
+    for (i = 0; i < ds->nchans; i++) {
+        dahdi_chan_t *dc = &ds->ch[i];
+        struct dahdi_bufferinfo bi;
+        memset(&bi, 0, sizeof(bi));
+        bi.txbufpolicy = DAHDI_POLICY_IMMEDIATE;
+        bi.rxbufpolicy = DAHDI_POLICY_IMMEDIATE;
+        bi.numbufs = KERNEL_BUFS;
+        bi.bufsize = dc->block / dc->bps;
+        if (ioctl(dc->fd, DAHDI_SET_BUFINFO, &bi) < 0) {
+            r2_span_free(ds->r2);
+            ds->r2 = NULL;
+            return eng_fail(e, ENG_ESYS, "r2: DAHDI channel %d: DAHDI_SET_BUFINFO: %s", dc->channo, strerror(errno));
+        }
+    }
     return 0;
 }
 
@@ -1006,6 +1087,13 @@ int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char
 {
     eng_clear_error(e);
     (void) chan; (void) dchan; (void) side; (void) switchtype;
+    return no_dahdi(e);
+}
+
+int eng_dahdi_r2(engine_t *e, int chan, const char *variant, int max_ani, int max_dnis, const char *category)
+{
+    eng_clear_error(e);
+    (void) chan; (void) variant; (void) max_ani; (void) max_dnis; (void) category;
     return no_dahdi(e);
 }
 

@@ -153,7 +153,7 @@ enum {
     EV_TIMER = 15,        /* id */
     EV_CAS = 16,          /* a=ABCD bits received */
     EV_ALARM = 17,        /* chan = -span, a=alarm bits, text=names */
-    EV_SIGMSG = 18,       /* text=a signalling message (sim digital trunks, PRI B-channels: pri.c) */
+    EV_SIGMSG = 18,       /* text=a signalling message (sim digital trunks, PRI B-channels: pri.c, MFC-R2: r2.c) */
     EV_POLARITY = 19,     /* line polarity reversed */
     EV_ERROR = 20,        /* id, text=message */
     EV_OVERRUN = 21,      /* a=events dropped because nobody read them */
@@ -283,6 +283,13 @@ int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10);
  * EV_ALARM carries ENG_ALARM_DCHAN ("DCHAN"). ENG_ESTATE if the engine was built without libpri. */
 enum { ENG_ALARM_DCHAN = 1 << 20 };
 int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype);
+/* MFC-R2 (r2.c, openr2) on a dahdi span opened with eng_dahdi_span on E1 CAS channels (cas= in
+ * system.conf), A-law, given by any engine channel of that span; before eng_start. variant "china"
+ * (China No.1), "itu", or openr2's other names; max_ani / max_dnis: the caller's digits asked for;
+ * category: our calls' calling party category by default ("subscriber", "priority", "test", ...).
+ * The channels then carry calls by eng_sigmsg and EV_SIGMSG as the sim E1 does (r2.c lists the messages),
+ * BLOCKED / IDLE when the far end blocks or frees a line. ENG_ESTATE if built without openr2. */
+int eng_dahdi_r2(engine_t *e, int chan, const char *variant, int max_ani, int max_dnis, const char *category);
 
 /* SIP trunks (drv_sip.c, sofia-sip's user agent; RTP in rtp.c). Lines are ENG_KIND_E1 channels driven by
  * the messages of the sim E1 (SETUP calling= called=, ALERTING, CONNECT, DISCONNECT cause=, RELEASE) through

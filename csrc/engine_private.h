@@ -226,6 +226,9 @@ struct chan_s {
 
     struct amd_s *amd;          /* amd.c: an answering-machine detection running */
 
+    tone_gen_state_t *sig_tone; /* a register signal the line's signalling sends (R2's MF tones, r2.c), mixed
+                                   into the channel's audio like a played tone; NULL: none */
+
     void *drv;                  /* driver's per-channel state */
     int active;                 /* has media work this tick */
 };
@@ -365,6 +368,8 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd);
 void chan_hangup_media(engine_t *e, chan_t *c, int reason);
 const int16_t *chan_rx_lin(engine_t *e, chan_t *c);
 int chan_is_active(const chan_t *c);
+/* The signalling's own tone on the channel (chan_t.sig_tone): f1 = 0 stops it. Media thread. */
+void chan_sig_tone(chan_t *c, int f1, int f2, int level_dbm0);
 void chan_prefetch_head(const chan_t *c);
 void chan_prefetch_rx(const chan_t *c);
 void chan_prefetch_tx(const chan_t *c);

@@ -29,6 +29,7 @@ APT_PACKAGES=(
     qemu-system-x86 debootstrap e2fsprogs
     dahdi-source
     libpri-dev
+    libopenr2-dev                         # the engine's MFC-R2 (China No.1) on DAHDI E1 CAS spans
     libfuse2 fuse3
     clang libclang-rt-14-dev
     ca-certificates

@@ -60,7 +60,7 @@ class CasEvent(Event):
 
 @dataclass(frozen=True, slots=True)
 class SigMsg(Event):
-    """A signalling message of a digital (E1) trunk, sim or PRI (csrc/pri.c): "SETUP calling=... called=...",
+    """A signalling message of a digital (E1) trunk, sim, PRI (csrc/pri.c) or MFC-R2 (csrc/r2.c): "SETUP calling=...",
     as kind and fields."""
     kind: str           # upper case: SETUP, ALERTING, CONNECT, DISCONNECT ...
     fields: dict[str, str]

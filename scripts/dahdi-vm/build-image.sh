@@ -85,6 +85,7 @@ PACKAGES=(
     python3 python3-cffi python3-pytest python3-dev python3-setuptools
     gcc libc6-dev libspandsp-dev libtiff-dev portaudio19-dev libsofia-sip-ua-dev
     libpri-dev libpri1.4
+    libopenr2-dev libopenr2-3
 )
 log "installing in the guest: ${PACKAGES[*]}"
 chroot "$ROOT" /usr/bin/env DEBIAN_FRONTEND=noninteractive bash -c \

@@ -16,6 +16,8 @@
 # Spans 3 and 4 are E1-sized (31 timeslots) and wired back to back for ISDN PRI (test_pri.py):
 #   span 3 = channels 49-79, span 4 = 80-110; timeslot 16 is the D-channel (dchan=64, dchan=95),
 #   the others B-channels (bchan); timeslot n of span 3 faces timeslot n of span 4.
+# Spans 5 and 6 are E1-sized too, for MFC-R2 (test_r2.py): span 5 = channels 111-141, span 6 = 142-172;
+#   timeslots 1-4 are CAS channels (111-114 <-> 142-145, idle 1101), the others left unconfigured.
 set -u
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -33,6 +35,8 @@ dynamic=loc,1:0,24,0
 dynamic=loc,1:1,24,0
 dynamic=loc,2:0,31,0
 dynamic=loc,2:1,31,0
+dynamic=loc,3:0,31,0
+dynamic=loc,3:1,31,0
 fxoks=1-2
 e&m=3-4
 cas=5-8:1101
@@ -50,6 +54,8 @@ bchan=49-63,65-79
 dchan=64
 bchan=80-94,96-110
 dchan=95
+cas=111-114:1101
+cas=142-145:1101
 loadzone=us
 defaultzone=us
 CONF

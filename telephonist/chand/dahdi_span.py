@@ -16,7 +16,8 @@ CODECS = {"alaw": Codec.ALAW, "ulaw": Codec.ULAW}
 # (span type, chand's signalling) -> DAHDI's name for what dahdi_cfg must have set on the channel
 SYSTEM_CONF = {("fxo", "kewlstart"): "fxsks", ("fxo", "loopstart"): "fxsls",
                ("fxs", "kewlstart"): "fxoks", ("fxs", "loopstart"): "fxols", ("e1", "cas"): "cas",
-               ("e1", "pri"): "clear"}     # PRI: the B-channels are bchan= (clear); the D-channel dchan=
+               ("e1", "pri"): "clear",     # PRI: the B-channels are bchan= (clear); the D-channel dchan=
+               ("e1", "r2"): "cas"}        # MFC-R2: cas=N:1101, openr2 sends and reads the bits
 KIND_OF = {"fxsks": "fxo", "fxsls": "fxo", "fxsgs": "fxo", "fxoks": "fxs", "fxols": "fxs", "fxogs": "fxs"}
 # After we hang up a trunk, the exchange must see the line on hook before we seize it again (or
 # it may take the short break for a hook flash); DAHDI itself debounces hook changes for ~1.3 s.
@@ -77,13 +78,17 @@ class DahdiLine:
 @dataclass
 class DahdiSpanSettings:
     channels: list[int]
-    signalling: str = "kewlstart"                    # kewlstart | loopstart | cas | pri
+    signalling: str = "kewlstart"                    # kewlstart | loopstart | cas | pri | r2
     echocancel: int = 0
     echocancel_params: dict[str, int] = field(default_factory=dict)
     ports: dict[int, PortSettings] = field(default_factory=dict)
     pri_side: str = "user"                           # pri: network | user
     pri_switch: str = "euroisdn"
     pri_dchan: int = 0                               # pri: 0 = timeslot 16 of the B-channels' DAHDI span
+    r2_variant: str = "china"                        # r2: china | itu | openr2's others
+    r2_max_ani: int = 15
+    r2_max_dnis: int = 4
+    r2_category: str = "subscriber"                  # r2: our calls' calling party category
 
 
 def open_dahdi_span(engine: Engine, name: str, kind: str, codec: str, zone: str, dahdi: DahdiSpanSettings,
@@ -94,16 +99,29 @@ def open_dahdi_span(engine: Engine, name: str, kind: str, codec: str, zone: str,
     except EngineError as exc:
         raise SpanSetupError(f"span {name}: {exc}") from None
     want = SYSTEM_CONF[(kind, dahdi.signalling)]
-    out = []
+    infos = []
     for channo, chan in zip(dahdi.channels, chans):
         info = engine.dahdi_chan_info(chan)
         if info.signalling != want:
             raise SpanSetupError(_mismatch(name, kind, dahdi.signalling, channo, info.signalling, want))
+        infos.append(info)
+    if dahdi.signalling == "r2":
+        _start_r2(engine, name, dahdi, chans[0])     # before the gains: openr2 resets them when it takes a channel
+    out = []
+    for channo, chan, info in zip(dahdi.channels, chans, infos):
         echo = _set_port(engine, name, channo, chan, dahdi, rx_gain_db, tx_gain_db)
         out.append(DahdiLine(channo, chan, info.spanno, echo))
     if dahdi.signalling == "pri":
         _start_pri(engine, name, dahdi, out)
     return out
+
+
+def _start_r2(engine: Engine, name: str, dahdi: DahdiSpanSettings, chan: int) -> None:
+    """openr2 on the span's CAS channels."""
+    try:
+        engine.dahdi_r2(chan, dahdi.r2_variant, dahdi.r2_max_ani, dahdi.r2_max_dnis, dahdi.r2_category)
+    except EngineError as exc:
+        raise SpanSetupError(f"span {name}: {exc}") from None
 
 
 def _start_pri(engine: Engine, name: str, dahdi: DahdiSpanSettings, lines: list[DahdiLine]) -> None:

@@ -15,7 +15,8 @@ from telephonist.chand.switchboard import Fallback, Switchboard
 from telephonist.chand.trunk_group import TrunkGroup
 from telephonist.config import Config
 from telephonist.config.busy_tones import line_tones
-from telephonist.config.model import SpanConfig, dahdi_signalling, parse_ranges
+from telephonist.config.model import (R2_DEFAULT_MAX_ANI, R2_DEFAULT_MAX_DNIS, SpanConfig, dahdi_signalling,
+                                      parse_ranges)
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from telephonist.engine import Clock, Engine
 
@@ -53,6 +54,8 @@ def dahdi_settings(s: SpanConfig) -> DahdiSpanSettings | None:
         channels=parse_ranges(str(s.channels)), signalling=dahdi_signalling(s.type, s.signalling),
         echocancel=s.echocancel, echocancel_params=dict(s.echocancel_params),
         pri_side=s.pri_side or "user", pri_switch=s.pri_switch or "euroisdn", pri_dchan=s.pri_dchan,
+        r2_variant=s.r2_variant or "china", r2_max_ani=s.r2_max_ani or R2_DEFAULT_MAX_ANI,
+        r2_max_dnis=s.r2_max_dnis or R2_DEFAULT_MAX_DNIS, r2_category=s.r2_category or "subscriber",
         ports={p.channel: PortSettings(p.rx_gain_db, p.tx_gain_db, p.echocancel) for p in s.ports})
 
 

@@ -66,7 +66,7 @@ class SpanAlarms:
         for line in lines:
             if bits:
                 self._take_out(line)
-            elif line.state == LineState.BLOCKED:
+            elif line.state == LineState.BLOCKED and not line.sig.blocked_by_signalling():
                 line.signal(Signal.ALARM_CLEARED, now, dahdi_span=dahdi_span)
 
     def _take_out(self, line: Line) -> None:

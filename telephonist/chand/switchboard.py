@@ -318,7 +318,7 @@ class Switchboard(LineListener):
                         span=line.span, cid_name=c.vars.get("cid_name", ""))
             if c.bridge is not None:
                 info["bridge"] = c.bridge.name
-            info.update({k: c.vars[k] for k in ("agent", "queue") if c.vars.get(k)})
+            info.update({k: c.vars[k] for k in ("agent", "queue", "category") if c.vars.get(k)})
         return info
 
     def tell_owner(self, line: Line, kind: str, **fields: Any) -> None:

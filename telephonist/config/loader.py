@@ -27,7 +27,8 @@ from telephonist.config import toml_text
 from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
                                       PortConfig, RouteConfig, RoutingConfig, SimConfig, SimNumberConfig,
                                       SimTrafficConfig, SpanConfig, SystemConfig, Token, TrunkGroupConfig,
-                                      PRI_SIDES, PRI_SWITCHES, dahdi_signalling, parse_ranges)
+                                      PRI_SIDES, PRI_SWITCHES, R2_CATEGORIES, R2_VARIANTS, dahdi_signalling,
+                                      parse_ranges)
 
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
              ("control", "socket"), ("control", "tls_cert"), ("control", "tls_key"),
@@ -404,6 +405,7 @@ def _check_dahdi_span(s: SpanConfig, p: tuple, dahdi_used: dict[int, str], b: _B
         b.problem(p + ("signalling",), str(exc))
         sig = ""
     _check_pri(s, p, sig, nums, b)
+    _check_r2(s, p, sig, nums, b)
     if not 0 <= s.echocancel <= 1024:
         b.problem(p + ("echocancel",), "echocancel is a number of taps from 0 (off) to 1024")
     if s.echocancel_params and not s.echocancel:
@@ -443,6 +445,25 @@ def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) 
                                       f"(the B-channels)")
     if len(nums) > 30:
         b.problem(p + ("channels",), f"a PRI span carries at most 30 B-channels (an E1), not {len(nums)}")
+
+
+def _check_r2(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) -> None:
+    """r2_* keys: only on an MFC-R2 span, and with values openr2 knows."""
+    if sig != "r2":
+        for key in ("r2_variant", "r2_max_ani", "r2_max_dnis", "r2_category"):
+            if getattr(s, key):
+                b.problem(p + (key,), f"{key} is for E1 spans with signalling = \"r2\"")
+        return
+    if s.r2_variant and s.r2_variant not in R2_VARIANTS:
+        b.problem(p + ("r2_variant",), f"unknown r2_variant '{s.r2_variant}'; one of {', '.join(R2_VARIANTS)}")
+    if s.r2_category and s.r2_category not in R2_CATEGORIES:
+        b.problem(p + ("r2_category",), f"unknown r2_category '{s.r2_category}'; one of {', '.join(R2_CATEGORIES)}")
+    if not 0 <= s.r2_max_ani <= 79:
+        b.problem(p + ("r2_max_ani",), "r2_max_ani is the caller's digits asked for: 1-79 (0: 15)")
+    if not 0 <= s.r2_max_dnis <= 79:
+        b.problem(p + ("r2_max_dnis",), "r2_max_dnis is the dialled digits asked for: 1-79 (0: 4)")
+    if len(nums) > 30:
+        b.problem(p + ("channels",), f"an MFC-R2 span carries at most 30 channels (an E1), not {len(nums)}")
 
 
 def _check_application(app: str, b: _Builder, path: tuple) -> None:

@@ -92,7 +92,7 @@ class SpanConfig:
     driver: str                         # sim | dahdi | local (the sound card as one phone) | sip
     type: str                           # fxo | fxs | e1
     channels: int | str                 # sim: a count; dahdi: DAHDI channel numbers "1-4,6"
-    signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn (sim) | cas | pri (dahdi)
+    signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn (sim) | cas | pri | r2 (dahdi)
     tone_zone: str = ""                 # "" = [system] tone_zone
     codec: str = ""                     # "" = [system] codec
     cid: str = "bell202"                # bell202 | v23 | dtmf | none
@@ -126,6 +126,10 @@ class SpanConfig:
     pri_side: str = ""                  # dahdi e1 pri: network | user ("" = user: we face the exchange)
     pri_switch: str = ""                # dahdi e1 pri: euroisdn | qsig | ni2 | dms100 | lucent5e | att4ess ("" = euroisdn)
     pri_dchan: int = 0                  # dahdi e1 pri: DAHDI channel of the D-channel (0 = timeslot 16 of the span)
+    r2_variant: str = ""                # dahdi e1 r2: china | itu | openr2's others ("" = china, China No.1)
+    r2_max_ani: int = 0                 # dahdi e1 r2: caller's digits asked for (0 = 15)
+    r2_max_dnis: int = 0                # dahdi e1 r2: dialled digits asked for (0 = 4)
+    r2_category: str = ""               # dahdi e1 r2: our calls' calling party category ("" = subscriber)
 
     @property
     def channel_count(self) -> int:
@@ -339,14 +343,19 @@ DAHDI_SIGNALLING: dict[str, dict[str, str]] = {
             "fxsks": "kewlstart", "fxs_ks": "kewlstart", "fxsls": "loopstart", "fxs_ls": "loopstart"},
     "fxs": {"": "kewlstart", "kewlstart": "kewlstart", "loopstart": "loopstart",
             "fxoks": "kewlstart", "fxo_ks": "kewlstart", "fxols": "loopstart", "fxo_ls": "loopstart"},
-    "e1": {"": "cas", "cas": "cas", "pri": "pri"},
+    "e1": {"": "cas", "cas": "cas", "pri": "pri", "r2": "r2", "mfcr2": "r2"},
 }
 PRI_SIDES = ("network", "user")
 PRI_SWITCHES = ("euroisdn", "qsig", "ni2", "dms100", "lucent5e", "att4ess")
+# MFC-R2 (openr2): its variants by our names and its country codes, and the calling party categories
+R2_VARIANTS = ("china", "itu", "ar", "br", "cz", "co", "ec", "id", "mx", "ph", "ve")
+R2_CATEGORIES = ("subscriber", "priority", "test", "international", "international_priority", "collect", "unknown")
+R2_DEFAULT_MAX_ANI = 15
+R2_DEFAULT_MAX_DNIS = 4
 
 
 def dahdi_signalling(span_type: str, signalling: str) -> str:
-    """The signalling of a dahdi span in chand's words (kewlstart, loopstart, cas); ValueError if unusable."""
+    """The signalling of a dahdi span in chand's words (kewlstart, loopstart, cas, pri, r2); ValueError if unusable."""
     known = DAHDI_SIGNALLING.get(span_type, {})
     if signalling in known:
         return known[signalling]
@@ -356,9 +365,6 @@ def dahdi_signalling(span_type: str, signalling: str) -> str:
                          f"(DAHDI names the signalling after the far end: a line from the exchange is fxs*)")
     if span_type == "e1" and signalling == "isdn":
         raise ValueError("signalling 'isdn' names the sim E1; on a DAHDI E1 span ISDN is \"pri\"")
-    if span_type == "e1" and signalling in ("r2", "mfcr2"):
-        raise ValueError(f"signalling '{signalling}' on DAHDI E1 spans is not supported yet: use \"cas\" "
-                         f"(raw ABCD bits) until the MFC-R2 layer comes, or \"pri\"")
     names = sorted(n for n in known if n)
     raise ValueError(f"unknown signalling '{signalling}' for a dahdi {span_type} span; one of {', '.join(names)}")
 

@@ -253,6 +253,7 @@ def test_dahdi_pri_span_mistakes(tmp_path):
         type = "e1"
         channels = "48-62"
         signalling = "mfcr2"
+        pri_switch = "qsig"
         """)
     got = {line: msg for _, line, msg in problems(path)}
     assert "at most 30 B-channels" in got[5]
@@ -260,7 +261,63 @@ def test_dahdi_pri_span_mistakes(tmp_path):
     assert "unknown pri_switch 'euro'" in got[8] and "euroisdn" in got[8]
     assert "DAHDI channel 16 is the D-channel" in got[9]
     assert 'pri_side is for E1 spans with signalling = "pri"' in got[16]
-    assert "not supported yet" in got[23]
+    assert 'pri_switch is for E1 spans with signalling = "pri"' in got[24]     # mfcr2 is accepted: MFC-R2
+
+
+def test_dahdi_r2_spans(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "r2"
+        driver = "dahdi"
+        type = "e1"
+        channels = "1-15,17-31"
+        signalling = "r2"
+
+        [[spans]]
+        name = "itu"
+        driver = "dahdi"
+        type = "e1"
+        channels = "32-46"
+        signalling = "mfcr2"
+        r2_variant = "itu"
+        r2_max_ani = 8
+        r2_max_dnis = 6
+        r2_category = "priority"
+        """))
+    from telephonist.chand.from_config import span_specs
+    specs = {s.name: s for s in span_specs(cfg)}
+    r2, itu = specs["r2"].dahdi, specs["itu"].dahdi
+    assert (r2.signalling, r2.r2_variant, r2.r2_max_ani, r2.r2_max_dnis, r2.r2_category) == (
+        "r2", "china", 15, 4, "subscriber")
+    assert (itu.signalling, itu.r2_variant, itu.r2_max_ani, itu.r2_max_dnis, itu.r2_category) == (
+        "r2", "itu", 8, 6, "priority")
+
+
+def test_dahdi_r2_span_mistakes(tmp_path):
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "r2"
+        driver = "dahdi"
+        type = "e1"
+        channels = "1-31"
+        signalling = "r2"
+        r2_variant = "cn"
+        r2_category = "vip"
+        r2_max_dnis = 90
+
+        [[spans]]
+        name = "cas"
+        driver = "dahdi"
+        type = "e1"
+        channels = "32-46"
+        r2_max_ani = 4
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "at most 30 channels" in got[5]
+    assert "unknown r2_variant 'cn'" in got[7] and "china" in got[7]
+    assert "unknown r2_category 'vip'" in got[8] and "priority" in got[8]
+    assert "r2_max_dnis" in got[9]
+    assert 'r2_max_ani is for E1 spans with signalling = "r2"' in got[16]
 
 
 def test_message_waiting_settings(tmp_path):

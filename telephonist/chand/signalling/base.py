@@ -100,9 +100,18 @@ class Signalling:
     # ---- what only some signallings can do (each says so here, and does it where it can) -------------
     has_messages = False        # a phone port shows waiting messages
     has_bits = False            # a raw E1 CAS line sends ABCD bits as told
+    has_blocking = False        # the line's signalling can tell the far end it is blocked (MFC-R2)
 
     def set_messages(self, messages: int) -> None:
         raise NotImplementedError(f"{self.line.name} is not a phone port: it cannot show waiting messages")
+
+    def set_blocked(self, blocked: bool) -> None:
+        raise NotImplementedError(f"{self.line.name} cannot be blocked towards the far end (span signalling = \"r2\" "
+                                  f"can)")
+
+    def blocked_by_signalling(self) -> bool:
+        """The line is out of service by its signalling (blocked by either end), not only by a span alarm."""
+        return False
 
     def set_bits(self, bits: int) -> None:
         raise NotImplementedError(f"{self.line.name} is not a CAS line (span signalling = \"cas\" on a dahdi E1 span)")

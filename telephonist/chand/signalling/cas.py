@@ -1,16 +1,16 @@
 """E1 channels with raw CAS: the ABCD bits received are told, the bits sent are set by command.
 
-The register signalling that gives these bits call meaning (MFC-R2 through openr2, China No.1)
-is the next layer; it will sit on these two primitives. Until then a CAS line carries no calls
-of its own: subscribers see its bits (`cas` events) and an admin sets them (the `cas` command),
-and the line stays idle (or blocked while its span is in alarm).
+A raw CAS line carries no calls of its own: subscribers see its bits (`cas` events) and an admin
+sets them (the `cas` command), and the line stays idle (or blocked while its span is in alarm).
+Calls with register signalling on these bits (MFC-R2, China No.1) are signalling = "r2" (r2.py),
+where openr2 in the engine owns the bits.
 """
 from __future__ import annotations
 
 from telephonist.chand.signalling.base import Signalling
 from telephonist.engine import CasEvent, Event
 
-NO_CALLS = "an E1 CAS line carries no calls until a register signalling (MFC-R2) is configured on it"
+NO_CALLS = "a raw E1 CAS line carries no calls: give its span signalling = \"r2\" for MFC-R2 calls"
 
 
 def bits_text(bits: int | None) -> str:

@@ -2,8 +2,8 @@
 
 The sim E1 carries ISDN-like call-control messages (SETUP with calling and
 called numbers, ALERTING, CONNECT, DISCONNECT with a Q.850 cause, RELEASE);
-ISDN PRI on DAHDI E1 spans (libpri, csrc/pri.c) presents the same shape, and
-MFC-R2 (openr2) will.
+ISDN PRI on DAHDI E1 spans (libpri, csrc/pri.c) and MFC-R2 (openr2, csrc/r2.c;
+signalling/r2.py) present the same shape.
 """
 from __future__ import annotations
 
@@ -30,9 +30,10 @@ class DigitalTrunk(Signalling):
         kind, f = ev.kind, ev.fields
         line, st = self.line, self.line.state
         if kind == "SETUP" and st == LineState.IDLE:
-            line.new_call("inbound", self.now(), caller=f.get("calling", ""), dialled=f.get("called", ""))
+            call = line.new_call("inbound", self.now(), caller=f.get("calling", ""), dialled=f.get("called", ""))
+            call.vars.update(self.call_facts(f))
             line.signal(Signal.INCOMING, self.now())
-            self.engine.sigmsg(line.chan, "ALERTING")
+            self.offered()
             line.signal(Signal.OFFER, self.now())
         elif kind == "SETUP":
             # glare or a busy channel: refuse, as a real exchange would be told
@@ -50,6 +51,14 @@ class DigitalTrunk(Signalling):
         elif kind == "RELEASE" and st == LineState.CLEARING:
             self.cancel_timer()
             line.signal(Signal.SETTLED, self.now())
+
+    def offered(self) -> None:
+        """An inbound SETUP is being offered: tell the far end it rings (PRI's ALERTING)."""
+        self.engine.sigmsg(self.line.chan, "ALERTING")
+
+    def call_facts(self, fields: dict[str, str]) -> dict[str, str]:
+        """What an inbound SETUP tells of the call beyond its numbers (kept in the call's vars): nothing here."""
+        return {}
 
     def _remote_disconnect(self, cause: int) -> None:
         line, st = self.line, self.line.state

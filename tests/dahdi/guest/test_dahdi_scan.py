@@ -26,9 +26,9 @@ def test_scan_lists_spans_and_channels_as_the_kernel_has_them():
     assert "port=11,digital" in text and "signalling=fxsks" in text
     data = json.loads(scan("--json").stdout)
     spans = {s["spanno"]: s for s in data["spans"]}
-    assert set(spans) == {1, 2, 3, 4}          # 3 and 4: the E1 pair for PRI (test_pri.py)
+    assert set(spans) == {1, 2, 3, 4, 5, 6}    # 3 and 4: the E1 pair for PRI (test_pri.py), 5 and 6 for R2 (test_r2.py)
     chans = {c["channo"]: c for s in spans.values() for c in s["channels"]}
-    assert len(chans) == 48 + 2 * 31
+    assert len(chans) == 48 + 4 * 31
     assert {n: chans[n]["signalling"] for n in (1, 3, 5, 9, 11, 13, 15, 25, 37)} == {
         1: "fxoks", 3: "e&m", 5: "cas", 9: "clear", 11: "fxsks", 13: "fxoks", 15: "", 25: "fxsks", 37: "fxsks"}
     assert chans[11]["spanno"] == 1 and chans[11]["chanpos"] == 11 and chans[35]["chanpos"] == 11
@@ -41,7 +41,8 @@ def test_the_proposed_spans_load_as_configuration(tmp_path):
     assert spans == [("fxs", "1-2", "kewlstart"), ("e1", "5-8", "cas"), ("fxo", "11-12", "kewlstart"),
                      ("fxs", "13-14", "kewlstart"), ("fxo", "25-26", "kewlstart"), ("e1", "29-32", "cas"),
                      ("fxs", "35-36", "kewlstart"), ("fxo", "37-38", "kewlstart"),
-                     ("e1", "49-63,65-79", "pri"), ("e1", "80-94,96-110", "pri")]     # B-channels; D on 64, 95
+                     ("e1", "49-63,65-79", "pri"), ("e1", "80-94,96-110", "pri"),    # B-channels; D on 64, 95
+                     ("e1", "111-114", "cas"), ("e1", "142-145", "cas")]
     assert "channels 3-4 (e&m)" in proposal and "channels 15-24 (not configured)" in proposal, proposal
     path = tmp_path / "telephonist.toml"
     path.write_text('[system]\nnode = "scan"\nstate_dir = "state"\n\n' + proposal)

@@ -1,4 +1,5 @@
-"""What some lines can do beyond calls: a raw E1 CAS line's bits, a phone port's message waiting."""
+"""What some lines can do beyond calls: a raw E1 CAS line's bits, an MFC-R2 line's blocking, a phone port's
+message waiting."""
 from __future__ import annotations
 
 from telephonist.chand.api.commands.registry import ADMIN, Commands, arg, digits_arg, engine_safe
@@ -23,6 +24,21 @@ def cas(board, sess, msg):
         raise WrongState(f"{line.name} is not a CAS line (span signalling = \"cas\" on a dahdi E1 span)")
     engine_safe(lambda: line.sig.set_bits(bits))
     return {"chan": line.name, "bits": format(bits, "04b")}
+
+
+@command("block", ADMIN)
+def block(board, sess, msg):
+    """Block an idle MFC-R2 line towards the far end (blocked = true), or free it again (false)."""
+    line = board.line(msg.get("chan"))
+    blocked = arg(msg, "blocked", bool)
+    if not line.sig.has_blocking:
+        raise WrongState(f"{line.name} cannot be blocked towards the far end (only MFC-R2 lines: span "
+                         f"signalling = \"r2\" on a dahdi E1 span)")
+    try:
+        engine_safe(lambda: line.sig.set_blocked(blocked))
+    except ValueError as exc:
+        raise WrongState(str(exc)) from None
+    return {"chan": line.name, "blocked": blocked, "state": line.state.value}
 
 
 @command("mwi")
