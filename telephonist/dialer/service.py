@@ -194,8 +194,10 @@ class DialerService(AbandonedCalls):
             del self.handed[key]                       # a customer who left the queue before an agent took it
         dials_left = DIALS_PER_PASS
         for camp in campaigns:
-            if camp.mode == "preview":
-                continue                               # its agents dial (preview.py)
+            if camp.mode == "preview":                 # its agents dial (preview.py): here it only finishes
+                if not (await asyncio.to_thread(self.store.next_due, camp.id))[2]:
+                    await self._finished(camp)
+                continue
             out = sum(1 for lv in self.live.values() if lv.campaign.id == camp.id)
             handed = sum(1 for cid in self.handed if cid.startswith(f"c{camp.id}:"))
             if camp.mode == "predictive":
@@ -218,9 +220,7 @@ class DialerService(AbandonedCalls):
             due, types, unfinished = await asyncio.to_thread(self.store.next_due, camp.id)
             log.debug("event=dialer_due campaign=%s due=%s types=%s unfinished=%s", camp.name, due, types, unfinished)
             if not unfinished and out == 0 and not claims:
-                await asyncio.to_thread(self.store.set_state, camp.id, "finished")
-                log.info("event=dialer_campaign_finished campaign=%s", camp.name)
-                await self._publish("campaign_finished", campaign=camp.name)
+                await self._finished(camp)
                 continue
             for ctype in types:
                 opening = next_opening(camp.strategy, ctype, max(now, due or now))
@@ -231,6 +231,12 @@ class DialerService(AbandonedCalls):
         in_ms = max(1, int((wake - now).total_seconds() * 1000))
         log.debug("event=dialer_next_pass now=%s in_ms=%d", now.isoformat(), in_ms)
         await self._set_timer(in_ms)
+
+    async def _finished(self, camp: Campaign) -> None:
+        """No record left to dial or out, no answered call waiting for its result."""
+        await asyncio.to_thread(self.store.set_state, camp.id, "finished")
+        log.info("event=dialer_campaign_finished campaign=%s", camp.name)
+        await self._publish("campaign_finished", campaign=camp.name)
 
     async def _set_timer(self, ms: int) -> None:
         if self.timer is not None:
