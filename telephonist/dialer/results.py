@@ -131,3 +131,20 @@ def over_time(conn: Connection, campaign_id: int, tz: Any) -> tuple[list[str], d
             d["wrong_numbers"].add(row.record_id)
     labels = sorted(days)
     return labels, {k: [len(days[day][k]) for day in labels] for k in DAILY}
+
+
+def flags(conn: Connection, campaign_id: int, limit: int = 100) -> list[dict[str, Any]]:
+    """The questions agents flagged to the managers on the campaign's calls (dl_attempts.script, deskpreview.py),
+    newest call first: the call's attempt, the agent, the question (id and text) and the agent's note."""
+    a = T.attempts
+    rows = conn.execute(sa.select(a.c.id, a.c.script).where(a.c.campaign_id == campaign_id,
+                                                            a.c.script.like('%"by": %'))
+                        .order_by(a.c.id.desc()).limit(limit))
+    found = []
+    for aid, text in rows:
+        state = json.loads(text)
+        questions = {q["id"]: q for q in state.get("body", {}).get("questions", [])}
+        for f in state.get("flags", []):
+            found.append({"attempt": aid, "agent": f.get("by", ""), "question": f.get("question", ""),
+                          "text": questions.get(f.get("question"), {}).get("text", ""), "note": f.get("note", "")})
+    return found[:limit]

@@ -3,12 +3,20 @@ calls handed to an IVR flow (agentless) or to an ACD queue (progressive), outcom
 
 A pass (`pump`) runs at start, after every attempt's end, when an agent of a queue becomes ready, on a
 `poke` request (the console after an edit) and on a chand timer set for the next record due or the
-next window opening (at most `tick_s` away, so an edit or an import is seen even without a poke). Passes
-are serialised. Each pass reads the campaigns and strategies again (an edit applies to the next dial),
-asks `pacing.calls_to_place` how many to place, claims that many records in the database (committed)
-and only then dials, with chand call id "dl-<attempt>": whatever the moment a dialer dies, the restart
-(`reconcile`) finds each claimed attempt and settles it from chand's call records and ivrd's sessions,
-never dialling it again.
+next window opening (at most `tick_s` away, so an edit or an import is seen even without a poke). Each pass
+reads the campaigns and strategies again (an edit applies to the next dial), asks `pacing.calls_to_place`
+how many to place, claims that many records in the database (committed) and only then dials, with chand
+call id "dl-<attempt>": whatever the moment a dialer dies, the restart (restart.py) finds each claimed
+attempt and settles it from chand's call records and ivrd's sessions, never dialling it again.
+
+Every pass runs in the handler of a chand event, where a lockstep engine clock stands still, and no handler
+may take long: chand drops an application that leaves an event unacknowledged for app_timeout_ms (2 s),
+hanging up its calls. So passes are serialised without a handler waiting behind another's: a pass asked for
+while one runs is one more pass of the handler running it (one for all that asked meanwhile); beyond
+PASSES_PER_EVENT passes, or DIALS_PER_PASS dials, the rest is the handler's of a chand timer 1 ms away. The
+start's work runs the same way, in steps, each in a timer event's handler: finding the attempts a stopped
+dialer left open, settling them restart.BATCH at a time, then the first pass (the passes events ask for
+meanwhile wait for it).
 
 A predictive campaign (predictive.py, measure.py) dials ahead of its agents; the answered customer no agent
 takes within the campaign's wait limit is handed back by the ACD and hears the abandoned-call message
@@ -21,14 +29,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import sqlalchemy as sa
 
 from telephonist.client import ApiCallError, Client
 from telephonist.dialer.abandon import ABANDON_TARGET, AbandonedCalls, Waiting
@@ -36,17 +41,19 @@ from telephonist.dialer.attempt import AttemptState, BadTransition, advance
 from telephonist.dialer.measure import AgentCycles, CampaignMeasures
 from telephonist.dialer.pacing import PaceInputs, calls_to_place
 from telephonist.dialer.predictive import PredictiveInputs, decide
+from telephonist.dialer.restart import BATCH, DO_NOT_CALL_RESULTS, left_open, outcome_of, settle
 from telephonist.dialer.store import MEDIA, Campaign, Claim, DialerStore, attempt_of
 from telephonist.dialer.strategy import may_call, next_opening
 
 log = logging.getLogger("telephonist.dialer")
 APP = "dialer"
 RING_MS = 30_000                  # how long a customer's phone rings before it counts as no answer
-DO_NOT_CALL_RESULTS = ("dnc", "do_not_call")
 LINES_BUSY_RETRY_MS = 2_000      # every line of the trunk group taken (by other calls): look again this soon
 HANDED_FOR_MS = 60_000            # progressive: an answered call handed to the queue holds an agent this long at most
 AGENT_CAMPAIGNS = ("progressive", "predictive")    # modes whose answered calls go to an ACD queue
 AGENT_BUSY = AgentCycles.BUSY
+PASSES_PER_EVENT = 2              # passes one event's handler runs at most (its own, one for those asked meanwhile)
+DIALS_PER_PASS = 32               # dials one pass places at most: more go out in the next pass, a timer away
 
 
 @dataclass
@@ -59,15 +66,6 @@ class Live:
     detecting: bool = False         # answered; answering-machine detection runs before the hand-off
     dialled_ms: int = 0             # engine ms chand was asked to dial
     answered_ms: int | None = None  # engine ms the customer answered
-
-
-def outcome_of(disposition: str, cause: str) -> str:
-    """A failed dial's outcome: busy, no_answer, sit (the number is empty or wrong: SIT tones on an analog line,
-    Q.850 cause "1 unallocated" or "3 no_route" on a digital one), failed."""
-    if disposition in ("busy", "no_answer"):
-        return disposition
-    name = cause.split()[-1] if cause else ""
-    return "sit" if name in ("unallocated", "no_route") else "failed"
 
 
 class DialerService(AbandonedCalls):
@@ -91,6 +89,8 @@ class DialerService(AbandonedCalls):
         self.timer: int | None = None
         self.passes = 0
         self.started = asyncio.Event()     # set once the start's reconcile and first pass are done
+        self.pass_wanted = False           # a pass asked for while one runs (or before the start's)
+        self.to_settle: list[dict[str, Any]] | None = None   # the start's: attempts a stopped dialer left open
         self.lock = asyncio.Lock()
         for kind in ("answered", "amd", "dial_failed", "ended", "timer", "published", "offer", "play_done"):
             client.on(kind, getattr(self, f"_on_{kind}"))
@@ -107,63 +107,77 @@ class DialerService(AbandonedCalls):
 
     # ---- start and restart -----------------------------------------------------------------------------
     async def start(self) -> None:
+        """Settle what a stopped dialer left open (restart.py), then the first pass: in steps, each in the
+        handler of a chand timer event (`_restart_step`), so that no event waits long for its acknowledgement
+        however many attempts were left open, and a lockstep engine clock stands still while each step works.
+        Returns once the first pass is done."""
         status = await self.c.call("status")
         self._clock(status["time_ms"])
         if self.origin is None:
             self.origin = (self.starts_at or datetime.now(UTC)) - timedelta(milliseconds=self.now_ms)
         await self.c.call("subscribe", lines=False, topics=[self.ivr_app, self.queue_app])
-        await self._set_timer(1)          # the restart's work runs in that timer's handler, where a lockstep
-        await self.started.wait()         # engine clock stands still, as for every other pass
+        await self._set_timer(1)
+        await self.started.wait()
 
-    async def reconcile(self) -> None:
-        """Settle the attempts a stopped dialer left open, from chand's call records and ivrd's sessions."""
-        for att in await asyncio.to_thread(self.store.open_attempts):
-            if att.get("agent"):
-                continue                               # a preview attempt: its agent gives its outcome (preview.py)
-            outcome, result = await asyncio.to_thread(self._what_happened, att)
-            log.info("event=dialer_reconciled attempt=%d state=%s outcome=%s result=%s", att["id"], att["state"],
-                     outcome, result)
-            if outcome is None:
-                continue                               # the flow still runs: its end is published
-            if att["state"] != "answered" and outcome == "answered":
-                await asyncio.to_thread(self.store.answered, att["id"], self.now())
-            if outcome == "answered":
-                await self._result(att["id"], result or "")
-            else:
-                await asyncio.to_thread(self.store.finish, att["id"], outcome, self.now())
-
-    def _what_happened(self, att: dict[str, Any]) -> tuple[str | None, str | None]:
-        """(outcome, result) of an attempt left open: None as outcome while its flow still runs."""
-        from telephonist.ivrd.schema import sessions, steps
-        from telephonist.storage.schema import call_legs
-        call_id = f"dl-{att['id']}"
-        with self.store.engine.connect() as conn:
-            session = conn.execute(sa.select(sessions.c.id, sessions.c.ended_at, sessions.c.outcome)
-                                   .where(sessions.c.call_id == call_id)).first()
-            if session is not None:                    # handed to its flow: answered
-                if session.ended_at is None:
-                    return None, None
-                details = conn.execute(sa.select(steps.c.detail).where(
-                    steps.c.call_id == call_id, steps.c.node_type == "set").order_by(steps.c.id)).scalars()
-                found = [json.loads(d).get("result") for d in details if d]
-                return "answered", next((str(r) for r in reversed(found) if r is not None), session.outcome)
-            leg = conn.execute(sa.select(call_legs.c.disposition, call_legs.c.hangup_cause, call_legs.c.ended_at,
-                                         call_legs.c.queue)
-                               .where(call_legs.c.call_id == call_id).order_by(call_legs.c.id)).first()
-        if leg is None or leg.ended_at is None or leg.disposition == "answered" and not leg.queue:
-            return "lost", None                        # never placed, or cut by the stop: counted, retried later
-        if leg.disposition == "answered":
-            return "answered", "agent"
-        return outcome_of(leg.disposition or "failed", leg.hangup_cause or ""), None
+    async def _restart_step(self) -> None:
+        """One step of the start's work: finding the attempts left open, a batch of them settled, or, none
+        left, the first pass. The next step is a timer event 1 ms away; the events that come between are
+        handled as usual (the passes they ask for follow the first)."""
+        async with self.lock:
+            if self.to_settle is None or self.to_settle:
+                try:
+                    if self.to_settle is None:
+                        self.to_settle = await asyncio.to_thread(left_open, self.store)
+                        log.info("event=dialer_restart left_open=%d now=%s", len(self.to_settle),
+                                 self.now().isoformat())
+                    else:
+                        batch = self.to_settle[:BATCH]
+                        await asyncio.to_thread(settle, self.store, batch, self.now())
+                        del self.to_settle[:len(batch)]
+                except Exception:                      # the database: this step again a little later
+                    log.exception("event=dialer_restart_step_failed")
+                    await self._set_timer(LINES_BUSY_RETRY_MS)
+                    return
+                await self._set_timer(1)
+                return
+            self.pass_wanted = False
+            await self._logged_pass("start")
+            self.started.set()
+            await self._more_later()           # dials left over, or passes asked for meanwhile
 
     # ---- the pass ---------------------------------------------------------------------------------------
     async def pump(self, why: str) -> None:
+        """A pass for what just changed. A pass already running runs one more instead (before the start's
+        first pass: that one does), so that this handler acknowledges its event at once rather than wait its
+        turn."""
+        self.pass_wanted = True
+        if not self.started.is_set() or self.lock.locked():
+            return
         async with self.lock:
-            log.debug("event=dialer_pass why=%s", why)
-            try:
-                await self._pass()
-            except (ApiCallError, ConnectionError) as exc:
-                log.warning("event=dialer_pass_failed error=%s", exc)
+            for _ in range(PASSES_PER_EVENT):
+                if not self.pass_wanted:
+                    return
+                self.pass_wanted = False
+                await self._logged_pass(why)
+                why = "asked_meanwhile"
+            await self._more_later()
+
+    async def _more_later(self) -> None:
+        """A pass still wanted (asked for meanwhile, or dials left over): in a timer's handler, 1 ms away."""
+        if not self.pass_wanted:
+            return
+        self.pass_wanted = False
+        try:
+            await self._set_timer(1)
+        except (ApiCallError, ConnectionError) as exc:
+            log.warning("event=dialer_pass_failed error=%s", exc)
+
+    async def _logged_pass(self, why: str) -> None:
+        log.debug("event=dialer_pass why=%s", why)
+        try:
+            await self._pass()
+        except (ApiCallError, ConnectionError) as exc:
+            log.warning("event=dialer_pass_failed error=%s", exc)
 
     async def _pass(self) -> None:
         self.passes += 1
@@ -178,9 +192,12 @@ class DialerService(AbandonedCalls):
         wake = now + timedelta(milliseconds=self.tick_ms)
         for key in [k for k, ms in self.handed.items() if self.now_ms - ms > HANDED_FOR_MS]:
             del self.handed[key]                       # a customer who left the queue before an agent took it
+        dials_left = DIALS_PER_PASS
         for camp in campaigns:
-            if camp.mode == "preview":
-                continue                               # its agents dial (preview.py)
+            if camp.mode == "preview":                 # its agents dial (preview.py): here it only finishes
+                if not (await asyncio.to_thread(self.store.next_due, camp.id))[2]:
+                    await self._finished(camp)
+                continue
             out = sum(1 for lv in self.live.values() if lv.campaign.id == camp.id)
             handed = sum(1 for cid in self.handed if cid.startswith(f"c{camp.id}:"))
             if camp.mode == "predictive":
@@ -188,8 +205,13 @@ class DialerService(AbandonedCalls):
             else:
                 n = calls_to_place(PaceInputs(camp.name, camp.mode, camp.strategy.batch, out,
                                               free.get(camp.trunk_group, 0), ready.get(camp.target, 0), handed))
+            capped = n > dials_left
+            n = min(n, dials_left)
             claims = await asyncio.to_thread(self.store.claim, camp, now, n,
                                              functools.partial(may_call, camp.strategy, when=now))
+            dials_left -= len(claims)
+            if capped and len(claims) == n:
+                self.pass_wanted = True                # more may be due: the next pass (_more_later) dials them
             for claim in claims:
                 free[camp.trunk_group] = free.get(camp.trunk_group, 0) - 1
                 await self._dial(camp, claim)
@@ -198,9 +220,7 @@ class DialerService(AbandonedCalls):
             due, types, unfinished = await asyncio.to_thread(self.store.next_due, camp.id)
             log.debug("event=dialer_due campaign=%s due=%s types=%s unfinished=%s", camp.name, due, types, unfinished)
             if not unfinished and out == 0 and not claims:
-                await asyncio.to_thread(self.store.set_state, camp.id, "finished")
-                log.info("event=dialer_campaign_finished campaign=%s", camp.name)
-                await self._publish("campaign_finished", campaign=camp.name)
+                await self._finished(camp)
                 continue
             for ctype in types:
                 opening = next_opening(camp.strategy, ctype, max(now, due or now))
@@ -211,6 +231,12 @@ class DialerService(AbandonedCalls):
         in_ms = max(1, int((wake - now).total_seconds() * 1000))
         log.debug("event=dialer_next_pass now=%s in_ms=%d", now.isoformat(), in_ms)
         await self._set_timer(in_ms)
+
+    async def _finished(self, camp: Campaign) -> None:
+        """No record left to dial or out, no answered call waiting for its result."""
+        await asyncio.to_thread(self.store.set_state, camp.id, "finished")
+        log.info("event=dialer_campaign_finished campaign=%s", camp.name)
+        await self._publish("campaign_finished", campaign=camp.name)
 
     async def _set_timer(self, ms: int) -> None:
         if self.timer is not None:
@@ -385,12 +411,10 @@ class DialerService(AbandonedCalls):
         if ev.get("timer") != self.timer:
             return
         self.timer = None
-        if not self.started.is_set():
-            await self.reconcile()
-            await self.pump("start")
-            self.started.set()
-        else:
+        if self.started.is_set():
             await self.pump("timer")
+        else:
+            await self._restart_step()
 
     async def _on_published(self, ev: dict[str, Any]) -> None:
         self._clock(ev.get("time_ms"))

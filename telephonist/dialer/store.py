@@ -69,6 +69,16 @@ class Claim:
         return f"dl-{self.attempt_id}"
 
 
+@dataclass(frozen=True)
+class Settled:
+    """What a restart found of an attempt left open (restart.py): its outcome, and an answered call's result."""
+    attempt_id: int
+    state: str                      # as the stopped dialer left it: claimed, dialing, answered
+    outcome: str
+    result: str | None = None
+    do_not_call: bool = False       # the customer asked not to be called again (the flow's result)
+
+
 def attempt_of(call_id: str | None) -> int | None:
     """The attempt a chand call id names ("dl-17" -> 17), None for any other call."""
     if call_id and call_id.startswith("dl-") and call_id[3:].isdigit():
@@ -234,39 +244,8 @@ class DialerStore:
                state: str = "done") -> RecordState | None:
         """The attempt's outcome, and what the strategy makes of it for the record (retry, next number,
         exhausted, the number to the do-not-call list). None when the attempt had ended already."""
-        a, r = T.attempts, T.records
         with writing(self.engine) as conn:
-            att = conn.execute(sa.select(a).where(a.c.id == attempt_id)).first()
-            if att is None or att.state == "done" or (att.state == "answered" and state != "done"):
-                return None
-            if outcome == "abandoned" and att.state != "answered":
-                return None                               # only an answered call can be abandoned
-            conn.execute(a.update().where(a.c.id == attempt_id).values(
-                state=state, outcome=outcome, ended_at=now, **({"result": result} if result is not None else {})))
-            if att.state == "answered" and outcome != "abandoned":   # an answered call's result: the record is done
-                if result is not None:
-                    conn.execute(r.update().where(r.c.id == att.record_id).values(result=result, updated_at=now))
-                return RecordState.DONE
-            rec = conn.execute(sa.select(r).where(r.c.id == att.record_id)).first()
-            camp = conn.execute(sa.select(T.campaigns.c.strategy).where(T.campaigns.c.id == rec.campaign_id)).first()
-            strategy = parse_strategy(json.loads(camp.strategy))
-            phones = json.loads(rec.phones)
-            if outcome in NOT_COUNTED:
-                conn.execute(r.update().where(r.c.id == rec.id).values(
-                    state=RecordState.PENDING.value, updated_at=now))
-                return RecordState.PENDING
-            tried = conn.execute(sa.select(a.c.number, sa.func.count()).where(
-                a.c.record_id == rec.id, a.c.outcome.notin_(NOT_COUNTED)).group_by(a.c.number)).all()
-            per = dict(tried)
-            counts = AttemptCounts(tuple(per.get(p, 0) for p in phones), phones.index(att.number))
-            d = after_outcome(strategy, counts, outcome)
-            if d.dnc_number:
-                _dnc_add(conn, "phone", att.number, "sit", f"campaign {rec.campaign_id}")
-            conn.execute(r.update().where(r.c.id == rec.id).values(
-                state=d.state.value, next_phone=d.next_phone, attempts=sum(counts.per_phone), outcome=outcome,
-                next_at=now + timedelta(seconds=d.retry_after_s), updated_at=now,
-                **({"result": result} if result is not None else {})))
-            return d.state
+            return _finish(conn, attempt_id, outcome, now, result, state)
 
     def result(self, attempt_id: int, result: str, now: datetime, do_not_call: bool = False) -> None:
         """What the flow (or the agent) concluded for an answered attempt; "do not call me" puts the number and
@@ -274,14 +253,21 @@ class DialerStore:
         self.finish(attempt_id, "answered", now, result=result)
         if do_not_call:
             with writing(self.engine) as conn:
-                att = conn.execute(sa.select(T.attempts.c.number, T.records.c.id_card, T.records.c.campaign_id)
-                                   .join(T.records, T.records.c.id == T.attempts.c.record_id)
-                                   .where(T.attempts.c.id == attempt_id)).first()
-                if att is not None:
-                    source = f"campaign {att.campaign_id}"
-                    _dnc_add(conn, "phone", att.number, "asked", source)
-                    if att.id_card:
-                        _dnc_add(conn, "id_card", att.id_card, "asked", source)
+                _do_not_call(conn, attempt_id)
+
+    def settle(self, settled: Iterable[Settled], now: datetime) -> None:
+        """What a restart found of the attempts a stopped dialer left open (restart.py), written in one
+        transaction: as `answered` + `result` or `finish` would, one by one."""
+        with writing(self.engine) as conn:
+            for s in settled:
+                if s.outcome != "answered":
+                    _finish(conn, s.attempt_id, s.outcome, now)
+                    continue
+                if s.state != "answered":
+                    _finish(conn, s.attempt_id, "answered", now, state="answered")
+                _finish(conn, s.attempt_id, "answered", now, result=s.result or "")
+                if s.do_not_call:
+                    _do_not_call(conn, s.attempt_id)
 
     def abandoned(self, attempt_id: int, now: datetime) -> RecordState | None:
         """An answered customer no agent took within the campaign's wait limit (the message was played, or the
@@ -346,6 +332,55 @@ def checked_message(mode: str, message: dict[str, Any]) -> str:
     if mode == "sms" and len(message["body"]) > 1000:
         raise DialerError("an SMS message is at most 1000 characters (it is sent in parts of 67)")
     return json.dumps(message, ensure_ascii=False)
+
+
+def _finish(conn: Connection, attempt_id: int, outcome: str, now: datetime, result: str | None = None,
+            state: str = "done") -> RecordState | None:
+    """DialerStore.finish inside the caller's transaction."""
+    a, r = T.attempts, T.records
+    att = conn.execute(sa.select(a).where(a.c.id == attempt_id)).first()
+    if att is None or att.state == "done" or (att.state == "answered" and state != "done"):
+        return None
+    if outcome == "abandoned" and att.state != "answered":
+        return None                               # only an answered call can be abandoned
+    conn.execute(a.update().where(a.c.id == attempt_id).values(
+        state=state, outcome=outcome, ended_at=now, **({"result": result} if result is not None else {})))
+    if att.state == "answered" and outcome != "abandoned":   # an answered call's result: the record is done
+        if result is not None:
+            conn.execute(r.update().where(r.c.id == att.record_id).values(result=result, updated_at=now))
+        return RecordState.DONE
+    rec = conn.execute(sa.select(r).where(r.c.id == att.record_id)).first()
+    camp = conn.execute(sa.select(T.campaigns.c.strategy).where(T.campaigns.c.id == rec.campaign_id)).first()
+    strategy = parse_strategy(json.loads(camp.strategy))
+    phones = json.loads(rec.phones)
+    if outcome in NOT_COUNTED:
+        conn.execute(r.update().where(r.c.id == rec.id).values(
+            state=RecordState.PENDING.value, updated_at=now))
+        return RecordState.PENDING
+    tried = conn.execute(sa.select(a.c.number, sa.func.count()).where(
+        a.c.record_id == rec.id, a.c.outcome.notin_(NOT_COUNTED)).group_by(a.c.number)).all()
+    per = dict(tried)
+    counts = AttemptCounts(tuple(per.get(p, 0) for p in phones), phones.index(att.number))
+    d = after_outcome(strategy, counts, outcome)
+    if d.dnc_number:
+        _dnc_add(conn, "phone", att.number, "sit", f"campaign {rec.campaign_id}")
+    conn.execute(r.update().where(r.c.id == rec.id).values(
+        state=d.state.value, next_phone=d.next_phone, attempts=sum(counts.per_phone), outcome=outcome,
+        next_at=now + timedelta(seconds=d.retry_after_s), updated_at=now,
+        **({"result": result} if result is not None else {})))
+    return d.state
+
+
+def _do_not_call(conn: Connection, attempt_id: int) -> None:
+    """The customer of an answered attempt asked not to be called: its number and ID card to the list."""
+    att = conn.execute(sa.select(T.attempts.c.number, T.records.c.id_card, T.records.c.campaign_id)
+                       .join(T.records, T.records.c.id == T.attempts.c.record_id)
+                       .where(T.attempts.c.id == attempt_id)).first()
+    if att is not None:
+        source = f"campaign {att.campaign_id}"
+        _dnc_add(conn, "phone", att.number, "asked", source)
+        if att.id_card:
+            _dnc_add(conn, "id_card", att.id_card, "asked", source)
 
 
 def _dnc_add(conn: Connection, kind: str, value: str, reason: str, source: str) -> bool:

@@ -110,12 +110,13 @@ def show(campaign_id: int):
     c = _campaign(campaign_id)
     with db.reading() as conn:
         labels, series = results.over_time(conn, campaign_id, site_tz())
+        flags = results.flags(conn, campaign_id)
     names = {k: _(DAILY_NAMES[k]) for k in series}
     chart = charts.line_chart(labels, series, names) if labels else None
     from telephonist.dialer.scripts import search as scripts_found
     return render_template("campaigns/campaign.html", c=c, chart=chart, days=list(zip(labels, *series.values())),
                            daily=[names[k] for k in series], message=json.loads(c.get("message") or "{}"),
-                           scripts=scripts_found(db.engine(), limit=500))
+                           scripts=scripts_found(db.engine(), limit=500), flags=flags)
 
 
 @bp.route("/<int:campaign_id>/message", methods=["POST"])

@@ -3,6 +3,7 @@ i18n.ZH)."""
 from __future__ import annotations
 
 ZH_SCRIPTS: dict[str, str] = {
+    "Questions flagged by agents": "坐席标记给主管的问题", "Question": "问题",
     "Assign records": "分配记录", "Agent": "坐席", "Records per state": "各状态记录数", "nobody": "未分配",
     "Agents (numbers, comma separated)": "坐席(工号,逗号分隔)", "Records per agent": "每名坐席记录数",
     "Share out unassigned records": "分配未分配的记录", "Script": "话术", "none": "无",

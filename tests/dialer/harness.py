@@ -6,11 +6,12 @@ The dialer's wall time is the engine's from `ORIGIN` (a Monday 09:59 in Shanghai
 intervals pass as fast as the calls."""
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from telephonist.ivrd.say.fragments import fragment_names
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec
 from tests.support.ivrd_harness import running_ivrd
 
+T = TypeVar("T")
 ORIGIN = datetime(2026, 12, 7, 9, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
 NOTICE_FLOW = """
 [flow]
@@ -92,6 +94,22 @@ class DialerUnderTest:
             task.cancel()
         c.writer.transport.abort()
         self.service = None
+
+    async def unless_dropped(self, waiting: Awaitable[T]) -> T:
+        """What `waiting` gives; AssertionError as soon as the running dialer's connection closes (chand
+        dropped it: a handler left an event unacknowledged longer than app_timeout_ms) instead of a long wait
+        for what would then never come."""
+        assert self.service is not None
+        task = asyncio.ensure_future(waiting)
+        closed = asyncio.ensure_future(self.service.c.closed.wait())
+        try:
+            await asyncio.wait([task, closed], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+        if not task.done():
+            task.cancel()
+            raise AssertionError("chand dropped the dialer (its connection closed)")
+        return task.result()
 
     def close(self) -> None:
         for store in self._stores:

@@ -68,3 +68,41 @@ def test_campaign_pages(app, client, user_ids):
     assert client.get("/campaigns/").status_code == 403
     assert client.get(f"/campaigns/{cid}/export.csv").status_code == 403
     assert client.post(f"/campaigns/{cid}/stop", data={"csrf_token": page_csrf(client)}).status_code in (400, 403)
+
+
+def test_flagged_questions_on_the_campaign_page(app, client, user_ids):
+    """An agent flags a script question on its call; supervisors without a desktop (no agent ID, so the notice
+    reaches nobody) see it on the campaign's page with the agent and the question; an agent cannot."""
+    from datetime import UTC, datetime
+
+    from telephonist.dialer import preview, scripts
+    from telephonist.dialer.lists import import_rows, read_table
+    from telephonist.dialer.store import DialerStore
+    store = DialerStore(engine=db.engine(app))
+    cid = store.create_campaign("renewals", "sales", "preview", "sales", "out",
+                                {"windows": {"default": {"hours": {"mon-sun": "00:00-24:00"}}}})
+    header, rows = read_table("l.csv", "name,phone\nwang,13800001111\n".encode())
+    import_rows(store.engine, cid, header, rows, {"name": "name", "phones": "phone"})
+    sid = scripts.save(store.engine, "renewal", scripts.from_table(*scripts.read_text(
+        "id | question | field | answer | next | result\nq1 | Happy with us? | happy | yes | end | ok\n")), "lead")
+    scripts.use_in_campaign(store.engine, cid, sid)
+    store.set_state(cid, "running")
+    with db.reading(app) as conn:
+        rid = conn.execute(sa.text("SELECT id FROM dl_records")).scalar_one()
+    preview.assign(store.engine, cid, [rid], "1001", datetime.now(UTC))
+    claim, _ = preview.claim(store.engine, rid, "1001", datetime.now(UTC))
+
+    login(client, "agent1")
+    flagged = client.post(f"/agent/script/{claim.attempt_id}/flag", data={
+        "csrf_token": page_csrf(client, "/agent/"), "question": "q1", "note": "asks about a discount"})
+    assert flagged.status_code == 200, flagged.get_data(as_text=True)
+    assert client.get(f"/campaigns/{cid}").status_code == 403                    # not for agents
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/agent/")})
+
+    login(client, "super")                                                       # a supervisor with no desktop
+    shown = client.get(f"/campaigns/{cid}")
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and 'id="flags"' in text
+    assert "1001" in text and "q1: Happy with us?" in text and "asks about a discount" in text
+    assert f"dl-{claim.attempt_id}" in text
+    assert "坐席标记给主管的问题" in client.get(f"/campaigns/{cid}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)

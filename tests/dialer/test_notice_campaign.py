@@ -123,6 +123,7 @@ async def test_a_killed_dialer_never_dials_an_attempt_twice(tmp_path):
         settled = {a["id"]: a["outcome"] for a in d.rows("SELECT id, outcome FROM dl_attempts")}
         left = [{"id": i, "outcome": settled[i]} for i in [orphan.attempt_id, *out]]
         assert all(a["outcome"] for a in left)          # each settled by the restart, none dialled again
+        assert all(settled[i] == "lost" for i in out)   # ringing when chand hung up on the killed dialer
         per_record = d.rows("SELECT record_id, COUNT(*) AS n FROM dl_attempts GROUP BY record_id")
         assert max(r["n"] for r in per_record) <= 2      # max_attempts holds across the restart
         assert all(json.loads(r["phones"]) for r in d.rows("SELECT phones FROM dl_records"))
