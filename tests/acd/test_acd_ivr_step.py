@@ -69,7 +69,7 @@ async def test_the_customer_keys_an_id_in_the_ivr_and_comes_back_to_the_agent_wi
                 await acd.ask("ivr_step", agent="1001", to="queue:sales")
             assert refused.value.code == "bad_request"
 
-            m, mark = acd.desk.mark(), t.mark()
+            m = acd.desk.mark()
             assert (await acd.ask("ivr_step", agent="1001", to="ivr:verify"))["state"] == "on_hold"
             await the_id_prompt(watch, 0)
             with pytest.raises(ApiCallError) as refused:            # the customer is not the agent's to move
@@ -104,7 +104,7 @@ async def test_a_customer_who_hangs_up_in_the_step_ends_the_agents_call(tmp_path
             await watch.call("subscribe", lines=False, calls=True)
             await acd.login("1001", "8001")
             caller = await connected(acd, "1001", "8001")
-            m, mark = acd.desk.mark(), t.mark()
+            m = acd.desk.mark()
             await acd.ask("ivr_step", agent="1001", to="ivr:verify")
             await the_id_prompt(watch, 0)
             with pytest.raises(ApiCallError) as refused:             # only ivrd says a step ended
@@ -130,7 +130,7 @@ async def test_an_agent_who_hangs_up_during_the_step_leaves_the_customer_to_the_
             await acd.login("1001", "8001")
             await acd.login("1002", "8002", ready=False)
             caller = await connected(acd, "1001", "8001")
-            m, mark = acd.desk.mark(), t.mark()
+            m = acd.desk.mark()
             await acd.ask("ivr_step", agent="1001", to="ivr:verify")
             await the_id_prompt(watch, 0)
             await acd.ask("hangup", agent="1001")
