@@ -45,7 +45,7 @@ fuzz: setup
 	bash fuzz/run.sh --seconds $(FUZZ_SECONDS) --keep
 
 test-dahdi: setup
-	$(PY) -m pytest -q tests/dahdi $(PYTEST_ARGS)
+	TELEPHONIST_DAHDI_ALL=1 $(PY) -m pytest -q tests/dahdi $(PYTEST_ARGS)
 
 # The packaging tests with the .deb's (make test leaves those out): the wheel in a fresh venv, the
 # .deb in a clean Debian 12 root and booted with systemd (root, Debian's mirror; 1-4 minutes).

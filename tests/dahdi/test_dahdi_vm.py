@@ -19,11 +19,19 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "scripts" / "dahdi-vm" / "run-in-vm.sh"
 
 
+def guest_command() -> list[str]:
+    """make test runs every guest test but the MFC-R2 engine-level ones (about 3 minutes of its 20; R2 calls through
+    chand stay in); make test-dahdi (TELEPHONIST_DAHDI_ALL=1) runs them all."""
+    if os.environ.get("TELEPHONIST_DAHDI_ALL") == "1":
+        return []
+    return ["python3 -m pytest -q -rs -s guest_tests -k 'not test_r2.py or two_spans_of_one_daemon'"]
+
+
 @pytest.mark.dahdi
 @pytest.mark.timeout(2000)
 def test_guest_dahdi_suite_passes(tmp_path):
     results = tmp_path / "vm"
-    proc = subprocess.run(["bash", str(RUN), "--results", str(results)], cwd=ROOT,
+    proc = subprocess.run(["bash", str(RUN), "--results", str(results), *guest_command()], cwd=ROOT,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=1900, env={**os.environ, "TELEPHONIST_DAHDI_VM_TIMEOUT": "1300"})
     print(proc.stdout)
