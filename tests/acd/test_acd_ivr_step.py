@@ -55,6 +55,15 @@ async def the_id_prompt(watch, since: int) -> dict:
                             and "enter-id" in str(e.get("prompt")), since=since)
 
 
+async def into_the_step(acd, watch) -> tuple[int, dict]:
+    """Agent 1001 sends its caller to ivr:verify; returns the desk's mark from before and the ACD's reply, once
+    the caller hears the flow's prompt."""
+    m = acd.desk.mark()
+    reply = await acd.ask("ivr_step", agent="1001", to="ivr:verify")
+    await the_id_prompt(watch, 0)
+    return m, reply
+
+
 async def test_the_customer_keys_an_id_in_the_ivr_and_comes_back_to_the_agent_with_it(tmp_path):
     async with running_acd(tmp_path, QUEUES, AGENTS) as acd:
         ivr, services = await with_ivrd(acd, tmp_path)
@@ -69,9 +78,8 @@ async def test_the_customer_keys_an_id_in_the_ivr_and_comes_back_to_the_agent_wi
                 await acd.ask("ivr_step", agent="1001", to="queue:sales")
             assert refused.value.code == "bad_request"
 
-            m = acd.desk.mark()
-            assert (await acd.ask("ivr_step", agent="1001", to="ivr:verify"))["state"] == "on_hold"
-            await the_id_prompt(watch, 0)
+            m, reply = await into_the_step(acd, watch)
+            assert reply["state"] == "on_hold"
             with pytest.raises(ApiCallError) as refused:            # the customer is not the agent's to move
                 await acd.ask("transfer", agent="1001", to="queue:claims")
             assert refused.value.code == "wrong_state"
@@ -104,9 +112,7 @@ async def test_a_customer_who_hangs_up_in_the_step_ends_the_agents_call(tmp_path
             await watch.call("subscribe", lines=False, calls=True)
             await acd.login("1001", "8001")
             caller = await connected(acd, "1001", "8001")
-            m = acd.desk.mark()
-            await acd.ask("ivr_step", agent="1001", to="ivr:verify")
-            await the_id_prompt(watch, 0)
+            m, _ = await into_the_step(acd, watch)
             with pytest.raises(ApiCallError) as refused:             # only ivrd says a step ended
                 await acd.ask("ivr_step_ended", step="x", outcome="abandoned")
             assert refused.value.code == "forbidden"
@@ -130,9 +136,7 @@ async def test_an_agent_who_hangs_up_during_the_step_leaves_the_customer_to_the_
             await acd.login("1001", "8001")
             await acd.login("1002", "8002", ready=False)
             caller = await connected(acd, "1001", "8001")
-            m = acd.desk.mark()
-            await acd.ask("ivr_step", agent="1001", to="ivr:verify")
-            await the_id_prompt(watch, 0)
+            m, _ = await into_the_step(acd, watch)
             await acd.ask("hangup", agent="1001")
             await acd.wait_agent("1001", "wrap_up", since=m)
             await t.call("sim.dtmf", far=caller, digits="9876")
