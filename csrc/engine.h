@@ -381,6 +381,9 @@ int eng_amd_stop(engine_t *e, int chan);
 double eng_bench_g711(int codec, int encode, int frames);      /* ENG_CODEC_ALAW/ULAW; decode by table or encode */
 double eng_bench_dtmf(int frames, int *digits);                 /* DTMF detection; *digits: digits it heard */
 double eng_bench_conf_mix(int members, int frames);            /* one conference of speaking members, per frame */
+/* The engine's G.711 encoder (tables) against spandsp's coders on all 65,536 samples: how many differ
+ * (0), or -1 for a codec that is not ENG_CODEC_ALAW/ULAW. */
+int eng_g711_check(int codec);
 
 /* Benchmarks (bench.c) */
 double eng_bench_bare_dsp(int frames, int nchans);   /* ns per channel-frame */

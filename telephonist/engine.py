@@ -807,6 +807,15 @@ class Engine:
 
     # ---- micro-benchmarks of the per-frame hot paths (bench/test_hot_paths.py) ----------------
     @staticmethod
+    def g711_check(codec: Codec) -> int:
+        """How many of the 65,536 samples the engine's G.711 encoder (tables) codes otherwise than
+        spandsp's coders (0 when right)."""
+        wrong = lib.eng_g711_check(int(codec))
+        if wrong < 0:
+            raise EngineError(lib.ENG_EINVAL, f"g711 check: {codec!r} is not A-law or mu-law")
+        return wrong
+
+    @staticmethod
     def bench_g711(codec: Codec, encode: bool, frames: int) -> float:
         """Nanoseconds per 160-sample frame of the engine's G.711 decode (table) or encode, in a C loop."""
         return _bench(lib.eng_bench_g711(int(codec), int(encode), frames), "G.711 benchmark")
