@@ -1,39 +1,17 @@
 """kill -9 of the ACD with 20 callers waiting and 10 talking: the talking calls go on (chand holds their
 bridges) and their records end right; the waiting callers hear chand's fallback (music) and the restarted ACD
 takes them back at their places; no agent is left in a state its line does not bear out."""
-import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import textwrap
 
 import pytest
 
+from telephonist.chand.routing import Route
 from telephonist.chand.switchboard import Fallback
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
-from telephonist.chand.routing import Route
+from tests.support.daemon_process import Daemon
 
 pytestmark = pytest.mark.slow        # ACD daemons killed and restarted: `make test` runs it, `make test-fast` does not
 AGENTS = 10
-
-
-def start_acd(config: str) -> tuple[subprocess.Popen, socket.socket]:
-    notify = os.path.join(tempfile.mkdtemp(prefix="acd-notify-"), "notify.sock")
-    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    ns.bind(notify)
-    ns.settimeout(60)
-    proc = subprocess.Popen([sys.executable, "-m", "telephonist.cli", "acd", "--config", config],
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", "NOTIFY_SOCKET": notify},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    return proc, ns
-
-
-async def ready(ns: socket.socket) -> None:
-    while b"READY=1" not in await asyncio.to_thread(ns.recv, 4096):
-        pass
 
 
 async def test_kill9_with_callers_waiting_and_talking(tmp_path):
@@ -69,9 +47,9 @@ async def test_kill9_with_callers_waiting_and_talking(tmp_path):
     async with running_chand(tmp_path, spans, routes=[Route("queue:sales", dialled="4008*")], db_url=db_url,
                              trunk_groups=[TrunkGroupSpec("desks", ["phones/*"])],
                              fallback=Fallback(then="return", return_s=600)) as chand:
-        proc, ns = start_acd(str(conf))
+        daemon = Daemon("acd", str(conf))
         try:
-            await ready(ns)
+            await daemon.ready()
             t = await chand.client("tester")
             desk = await chand.client("desk")
             await t.call("subscribe", lines=True)
@@ -96,8 +74,7 @@ async def test_kill9_with_callers_waiting_and_talking(tmp_path):
             order = [c["caller"] for c in before["callers"]]
             assert order == [f"1390000{i:04d}" for i in range(AGENTS, AGENTS + 20)]
 
-            proc.kill()
-            proc.wait(10)
+            daemon.kill()
             # the talking pairs talk on; the waiting callers are held (music), not hung up
             talking = {ln["chan"]: ln for ln in (await t.call("status"))["lines"] if ln.get("agent")}
             first_caller = fars["13900000000"]
@@ -109,8 +86,8 @@ async def test_kill9_with_callers_waiting_and_talking(tmp_path):
             lines = {ln["chan"]: ln for ln in (await t.call("status"))["lines"]}
             assert sum(1 for ln in lines.values() if ln["state"] == "up") == 2 * AGENTS + 20
 
-            proc, ns = start_acd(str(conf))
-            await ready(ns)
+            daemon = Daemon("acd", str(conf))
+            await daemon.ready()
             after = (await desk.request("queue", {"action": "status"}))
             assert [c["caller"] for c in after["queues"][0]["callers"]] == order      # the same places
             states = {a["agent"]: a["state"] for a in after["agents"]}
@@ -132,7 +109,4 @@ async def test_kill9_with_callers_waiting_and_talking(tmp_path):
                      if leg.call_id == lines[agent_line]["call_id"] and leg.span == "callers"]
             assert leg.disposition == "answered" and leg.ended_at is not None and leg.agent
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-            out, _ = proc.communicate(timeout=30)
-            ns.close()
+            daemon.stop()

@@ -1,12 +1,5 @@
 """`telephonist dialer` as its own process, killed with SIGKILL while its calls ring: the restarted dialer
 settles what the killed one left and finishes the campaign, and no attempt is dialled twice."""
-import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import textwrap
 
 import pytest
@@ -16,28 +9,13 @@ from telephonist.dialer.store import DialerStore
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from telephonist.storage import migrate
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
+from tests.support.daemon_process import Daemon
 
 pytestmark = pytest.mark.slow        # a daemon killed and restarted: `make test` runs it, `make test-fast` does not
 ALWAYS = {"hours": {"mon-sun": "00:00-24:00"}, "holiday_hours": "00:00-24:00"}     # any day the test runs on
 STRATEGY = {"windows": {"default": ALWAYS}, "max_attempts": 2, "min_interval_s": 30, "retry": {"no_answer": 30,
                                                                                                 "busy": 30}, "batch": 4}
 LIST = "phone\n13700000001\n13700000002\n13700000003\n13900000001\n"
-
-
-def start_dialer(config: str) -> tuple[subprocess.Popen, socket.socket]:
-    notify = os.path.join(tempfile.mkdtemp(prefix="dialer-notify-"), "notify.sock")
-    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    ns.bind(notify)
-    ns.settimeout(60)
-    proc = subprocess.Popen([sys.executable, "-m", "telephonist.cli", "dialer", "--config", config],
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", "NOTIFY_SOCKET": notify},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    return proc, ns
-
-
-async def ready(ns: socket.socket) -> None:
-    while b"READY=1" not in await asyncio.to_thread(ns.recv, 4096):
-        pass
 
 
 async def test_kill9_while_calls_ring(tmp_path):
@@ -64,24 +42,20 @@ async def test_kill9_while_calls_ring(tmp_path):
         watcher = await chand.client("watcher")
         await watcher.call("subscribe", lines=True, topics=["dialer"])
         m = watcher.mark()
-        proc, ns = start_dialer(str(conf))
+        daemon = Daemon("dialer", str(conf))
         try:
-            await ready(ns)
+            await daemon.ready()
             await watcher.wait_for(lambda e: e.get("event") == "line_state" and e.get("state") == "proceeding",
                                    since=m, timeout=60)
-            proc.kill()                                   # SIGKILL while its calls ring
-            proc.wait(10)
+            daemon.kill()                                   # SIGKILL while its calls ring
             m = watcher.mark()
-            proc, ns = start_dialer(str(conf))
-            await ready(ns)
+            daemon = Daemon("dialer", str(conf))
+            await daemon.ready()
             await watcher.wait_for(lambda e: e.get("event") == "published" and e["body"].get("kind") ==
                                    "campaign_finished", since=m, timeout=90)
             await chand.board.recorder.drain()
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-            proc.communicate(timeout=30)
-            ns.close()
+            daemon.stop()
     with store.engine.connect() as conn:
         import sqlalchemy as sa
         legs = conn.execute(sa.text("SELECT call_id, COUNT(*) AS n FROM call_legs GROUP BY call_id")).all()
