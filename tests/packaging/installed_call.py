@@ -16,6 +16,7 @@ import asyncio
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -69,6 +70,7 @@ def start_chand(program: str, config: str) -> subprocess.Popen:
         raise SystemExit(f"chand did not become ready:\n{proc.communicate()[0]}")
     finally:
         ns.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def one_call(sock: str, prompts_dir: str) -> dict:
