@@ -35,6 +35,7 @@ if [[ -n $REPLAY ]]; then OPTS=(-runs=0 -timeout=10 -rss_limit_mb=2048); fi
 mkdir -p "$BUILD" fuzz/crashes
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/tmp"     # the targets' scratch files (a libFuzzer exit skips Python's own clean-up): gone with WORK
 
 declare -A C_SOURCES=(
     [wav_probe]="csrc/wav.c csrc/codec.c"
@@ -69,7 +70,7 @@ for t in "${TARGETS[@]}"; do
     read -r -a cmd <<<"$(command_for "$t")"
     echo "[fuzz] $t: $([[ -n $REPLAY ]] && echo replay || echo "${SECONDS_EACH}s") over $(ls "$corpus" | wc -l) corpus inputs" >&2
     # UBSan reports are crashes; leaks are not looked for in the Python targets (the interpreter's own)
-    if ! ASAN_OPTIONS=detect_leaks=$([[ -n ${C_SOURCES[$t]:-} ]] && echo 1 || echo 0) \
+    if ! TMPDIR="$WORK/tmp" ASAN_OPTIONS=detect_leaks=$([[ -n ${C_SOURCES[$t]:-} ]] && echo 1 || echo 0) \
          "${cmd[@]}" "${OPTS[@]}" -artifact_prefix="fuzz/crashes/$t-" "$WORK/$t" "$corpus" \
          >"$WORK/$t.log" 2>&1; then
         tail -n 40 "$WORK/$t.log" >&2
