@@ -149,7 +149,8 @@ def scale_chands(tmp_path_factory):
             print(f"---- the {what} chand's log (tail)\n" + proc.log_text(10_000))
 
 
-async def _all_idle(app, names: set[str], timeout: float) -> None:
+async def _all_idle(app, names: set[str], timeout: float, want: str = "idle") -> None:
+    """Wait until every one of the lines is in state `want`: their state now, then their line_state events."""
     mark = app.mark()
     status = await app.call("status")
     states = {ln["chan"]: ln["state"] for ln in status["lines"] if ln["chan"] in names}
@@ -157,13 +158,13 @@ async def _all_idle(app, names: set[str], timeout: float) -> None:
     def done(ev: dict | None = None) -> bool:
         if ev is not None and ev.get("event") == "line_state" and ev.get("chan") in names:
             states[ev["chan"]] = ev["state"]
-        return len(states) == len(names) and set(states.values()) == {"idle"}
+        return len(states) == len(names) and set(states.values()) == {want}
     if not done():
         try:
             await app.wait_for(done, since=mark, timeout=timeout)
         except TimeoutError:
-            busy = {k: v for k, v in states.items() if v != "idle"}
-            raise AssertionError(f"{len(busy)} lines not idle within {timeout:.0f} s: {busy}") from None
+            other = {k: v for k, v in states.items() if v != want}
+            raise AssertionError(f"{len(other)} lines not {want} within {timeout:.0f} s: {other}") from None
 
 
 async def _each(app, kind: str, chans: set[str], since: int, timeout: float) -> dict[str, dict]:
@@ -338,3 +339,69 @@ async def scale_calls(exchange: ChandProcess, ours: ChandProcess) -> None:
 
 def test_e1_scale_120_calls_with_their_own_dtmf_both_ways(scale_chands):
     asyncio.run(scale_calls(*scale_chands))
+
+
+async def d_channel_cut(exchange: ChandProcess, ours: ChandProcess) -> None:
+    """The exchange's box goes away (its chand stops: the four D-channels fall silent) and comes back."""
+    from telephonist.client import ApiCallError, Client
+    spans = {us for _, _, us, _ in PAIRS}
+    lines = {f"{us}/{n}" for us in spans for n in range(1, CALLS_PER_SPAN + 1)}
+    app = await Client.connect_unix(ours.socket, app="reception", role="app", keep_events=True)
+    try:
+        await app.call("subscribe", lines=True)
+        await _all_idle(app, lines, UP_S)
+        mark = app.mark()
+        cut = time.monotonic()
+        exchange.stop()
+        alarms = await _each_span(app, spans, mark, lambda ev: ev["bits"] != 0, UP_S)
+        assert all("DCHAN" in ev["alarms"] for ev in alarms.values()), alarms
+        print(f"the four D-channels down (span_alarm) {time.monotonic() - cut:.1f} s after the exchange stopped")
+        await _all_idle(app, lines, UP_S, want="blocked")
+        with pytest.raises(ApiCallError) as refused:
+            await app.call("dial", trunk_group="from_t1", number="88001", caller_id="02150001")
+        assert refused.value.code == "unavailable", refused.value
+
+        mark = app.mark()
+        os.unlink(exchange.socket)          # asyncio leaves it behind; start() waits for a new one
+        exchange.start()
+        back = time.monotonic()
+        await _each_span(app, spans, mark, lambda ev: ev["bits"] == 0, UP_S)
+        await _all_idle(app, lines, UP_S)
+        print(f"the D-channels up and the 120 lines idle {time.monotonic() - back:.1f} s after the exchange's chand "
+              "opened its socket")
+        x = await Client.connect_unix(exchange.socket, app="reception", role="app", keep_events=True)
+        try:
+            # both directions work again: a call each way, answered and cleared
+            for dialler, answerer, group, number in ((app, x, "from_t3", "88990"), (x, app, "from_x1", "4990")):
+                offered = answerer.expect("offer", dialled=number)
+                out = await dialler.call("dial", trunk_group=group, number=number, caller_id="1")
+                offer = await asyncio.wait_for(offered, STEP_S)
+                answered = dialler.expect("answered", chan=out["chan"])
+                await answerer.call("answer", chan=offer["chan"])
+                await asyncio.wait_for(answered, STEP_S)
+                hung_up = answerer.expect("hangup", chan=offer["chan"])
+                await dialler.call("hangup", chan=out["chan"])
+                assert (await asyncio.wait_for(hung_up, STEP_S))["cause"].startswith("16")
+        finally:
+            await x.close()
+    finally:
+        await app.close()
+
+
+async def _each_span(app, spans: set[str], since: int, pred, timeout: float) -> dict[str, dict]:
+    """The first span_alarm event of each of those spans that pred accepts, from `since` on."""
+    got: dict[str, dict] = {}
+
+    def done(ev: dict) -> bool:
+        if ev.get("event") == "span_alarm" and ev.get("span") in spans and ev["span"] not in got and pred(ev):
+            got[ev["span"]] = ev
+        return len(got) == len(spans)
+    try:
+        await app.wait_for(done, since=since, timeout=timeout)
+    except TimeoutError:
+        raise AssertionError(f"span_alarm on {sorted(got)} only of {sorted(spans)} within {timeout:.0f} s") from None
+    return got
+
+
+def test_d_channel_cut_blocks_the_lines_until_the_exchange_is_back(scale_chands):
+    asyncio.run(d_channel_cut(*scale_chands))

@@ -177,6 +177,79 @@ def test_d_channel_cut_blocks_calls_until_it_is_back():
         net.close()
 
 
+def test_restart_from_the_exchange_ends_the_call_and_frees_the_channel(pri_pair):
+    net, user = pri_pair
+    user.send(4, "SETUP calling=02150001 called=88004")
+    net.msg(4, "SETUP", called="88004")
+    net.send(4, "CONNECT")
+    user.msg(4, "CONNECT")
+    net.send(4, "RESTART")                  # the exchange restarts timeslot 4 under the call
+    user.msg(4, "DISCONNECT", cause="41", restart="1")
+    net.msg(4, "DISCONNECT", cause="41", restart="1")
+    # both ends are free of it: the timeslot carries the next call, set up and cleared as usual
+    net.send(4, "SETUP calling=13800138000 called=4004")
+    user.msg(4, "SETUP", called="4004")
+    user.send(4, "CONNECT")
+    net.msg(4, "CONNECT")
+    net.send(4, "DISCONNECT cause=16")
+    user.msg(4, "DISCONNECT", cause="16")
+    user.send(4, "RELEASE")
+    net.msg(4, "RELEASE")
+    # a RESTART of an idle timeslot tells nobody anything, and the call after it (the D-channel keeps their order)
+    # gets through
+    net.send(4, "RESTART")
+    net.send(4, "SETUP calling=13800138000 called=4005")
+    user.msg(4, "SETUP", called="4005")
+    assert not [e for e in user.events + net.events if isinstance(e, SigMsg) and e.kind == "DISCONNECT"]
+    user.send(4, "DISCONNECT cause=16")
+    net.msg(4, "DISCONNECT", cause="16")
+
+
+def _first_msg(sides: list[PriSide], ts: int, timeout: float = 10.0) -> tuple[PriSide, SigMsg]:
+    """The first signalling message either side's timeslot ts is told."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for side in sides:
+            for ev in side.events:
+                if isinstance(ev, SigMsg) and ev.chan == side.ts[ts]:
+                    side.events.remove(ev)
+                    return side, ev
+        for side in sides:
+            side.pump(0.02)
+    raise AssertionError(f"no message on timeslot {ts} of either span within {timeout:.0f} s")
+
+
+def test_glare_one_call_proceeds_the_other_fails_with_cause_44(pri_pair):
+    """Both ends seize timeslot 5 at once (exclusive from the user side, preferred from the network side): the
+    network side's call wins a real crossing; whoever lost is told cause 44, and nothing stays stuck."""
+    net, user = pri_pair
+    user.send(5, "SETUP calling=02150001 called=111")
+    net.send(5, "SETUP calling=13800138000 called=222")
+    side, first = _first_msg([net, user], 5)
+    assert first.kind == "DISCONNECT" and first.fields["cause"] == "44", (side.spanno, first)
+    loser, winner = (user, net) if side is user else (net, user)
+    print(f"glare: the {'network' if winner is net else 'user'} side's call went through"
+          f"{' (a real crossing)' if first.fields.get('glare') == '1' else ''}")
+    called = "222" if winner is net else "111"
+    loser.msg(5, "SETUP", called=called)    # the winner's call arrives at the loser's end
+    loser.send(5, "CONNECT")
+    winner.msg(5, "CONNECT")
+    winner.engine.set_dsp(winner.ts[5], Dsp.DTMF)
+    loser.engine.send_dtmf(loser.ts[5], "3", on_ms=80, off_ms=80)
+    assert winner.digits(5, 1) == "3"
+    winner.send(5, "DISCONNECT cause=16")
+    loser.msg(5, "DISCONNECT", cause="16")
+    loser.send(5, "RELEASE")
+    winner.msg(5, "RELEASE")
+    # no call of the crossing is left behind: the timeslot takes the next call from the side that lost
+    loser.send(5, "SETUP calling=1 called=333")
+    winner.msg(5, "SETUP", called="333")
+    winner.send(5, "DISCONNECT cause=16")
+    loser.msg(5, "DISCONNECT", cause="16")
+    stray = [e for e in user.events + net.events if isinstance(e, SigMsg) and e.chan in (user.ts[5], net.ts[5])]
+    assert not [e for e in stray if e.kind in ("SETUP", "CONNECT")], stray
+
+
 # ---- through chand: both sides of the PRI are chand's own spans, driven by an application ---------------------
 
 PRI_CHAND_CONFIG = """\
