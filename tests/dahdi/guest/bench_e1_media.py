@@ -59,6 +59,10 @@ def measure(eng: Engine, what: str) -> None:
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else len(BCHANS)
+    b0, t0 = guest_busy()
+    time.sleep(SECONDS)
+    b1, t1 = guest_busy()
+    print(f"no engine (DAHDI's 12 loopback spans alone): guest busy {100 * (b1 - b0) / max(t1 - t0, 1):.0f}%")
     eng = Engine(frame_ms=20, max_channels=512)
     ids = eng.add_dahdi_span(BCHANS[:n], Codec.ALAW)
     eng.set_realtime(20)
