@@ -34,9 +34,9 @@
  * Glare (both ends seize one B-channel at once: each has sent its SETUP when the other's arrives): the
  * network side refuses the user side's SETUP with cause 44 (channel unavailable) and keeps its own call;
  * the user side tells its line DISCONNECT cause=44 glare=1 for the call it gave up and then SETUP for the
- * network's. Our SETUPs name their channel: exclusive from the user side, preferred from the network side;
- * a SETUP of theirs naming no channel gets the first free one; a preferred channel that is busy is refused
- * (44) rather than moved, as this side's calls do not follow a channel the far end changes.
+ * network's. Our SETUPs name their channel as exclusive (pri_sr_set_channel); a SETUP of theirs naming no
+ * channel gets the first free one; one naming a busy channel, preferred or exclusive, is refused (44) rather
+ * than moved to another, as this side's calls do not follow a channel the far end changes.
  * Overlap receiving is not offered (en-bloc: the SETUP carries the whole number); facilities are
  * ignored.
  */

@@ -220,8 +220,8 @@ def _first_msg(sides: list[PriSide], ts: int, timeout: float = 10.0) -> tuple[Pr
 
 
 def test_glare_one_call_proceeds_the_other_fails_with_cause_44(pri_pair):
-    """Both ends seize timeslot 5 at once (exclusive from the user side, preferred from the network side): the
-    network side's call wins a real crossing; whoever lost is told cause 44, and nothing stays stuck."""
+    """Both ends seize timeslot 5 at once (each SETUP names it exclusive): the network side's call wins a real
+    crossing; whoever lost is told cause 44, and nothing stays stuck."""
     net, user = pri_pair
     user.send(5, "SETUP calling=02150001 called=111")
     net.send(5, "SETUP calling=13800138000 called=222")
