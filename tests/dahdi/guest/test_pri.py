@@ -17,9 +17,9 @@ from conftest import DahdiRig
 
 from telephonist.engine import AlarmEvent, Clock, Codec, Dsp, DtmfEvent, Engine, SigMsg
 
-NET_B = {1: 49, 2: 50, 3: 51, 4: 52}     # timeslot -> DAHDI channel, span 3 (network side)
+NET_B = {1: 49, 2: 50, 3: 51, 4: 52, 5: 53}     # timeslot -> DAHDI channel, span 3 (network side)
 NET_D = 64
-USER_B = {1: 80, 2: 81, 3: 82, 4: 83}    # span 4 (user side)
+USER_B = {1: 80, 2: 81, 3: 82, 4: 83, 5: 84}    # span 4 (user side)
 USER_D = 95
 UP_S = 30.0                              # Q.921 comes up within a few T200 periods, emulated
 
