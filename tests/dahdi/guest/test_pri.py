@@ -205,33 +205,40 @@ def test_restart_from_the_exchange_ends_the_call_and_frees_the_channel(pri_pair)
     net.msg(4, "DISCONNECT", cause="16")
 
 
-def _first_msg(sides: list[PriSide], ts: int, timeout: float = 10.0) -> tuple[PriSide, SigMsg]:
-    """The first signalling message either side's timeslot ts is told."""
+def _glare_outcome(net: PriSide, user: PriSide, ts: int, timeout: float = 10.0) -> tuple[PriSide, SigMsg, SigMsg]:
+    """(the side that lost, its DISCONNECT, the SETUP of the winner's call it was offered): the first side
+    told both on the timeslot, in whichever order they came."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        for side in sides:
-            for ev in side.events:
-                if isinstance(ev, SigMsg) and ev.chan == side.ts[ts]:
-                    side.events.remove(ev)
-                    return side, ev
-        for side in sides:
+        for side in (net, user):
+            mine = [e for e in side.events if isinstance(e, SigMsg) and e.chan == side.ts[ts]]
+            disc = next((e for e in mine if e.kind == "DISCONNECT"), None)
+            setup = next((e for e in mine if e.kind == "SETUP"), None)
+            if disc and setup:
+                side.events.remove(disc)
+                side.events.remove(setup)
+                return side, disc, setup
+        for side in (net, user):
             side.pump(0.02)
-    raise AssertionError(f"no message on timeslot {ts} of either span within {timeout:.0f} s")
+    raise AssertionError(f"no side was told both a DISCONNECT and a SETUP on timeslot {ts}: "
+                         f"{[e for e in net.events + user.events if isinstance(e, SigMsg)]}")
 
 
 def test_glare_one_call_proceeds_the_other_fails_with_cause_44(pri_pair):
-    """Both ends seize timeslot 5 at once (each SETUP names it exclusive): the network side's call wins a real
-    crossing; whoever lost is told cause 44, and nothing stays stuck."""
+    """Both ends seize timeslot 5 at once (each SETUP names it exclusive): exactly one call goes through (the
+    network side's on a real crossing); the other end's call is refused with cause 44 and that end is offered
+    the winner's call on the same timeslot; nothing stays stuck."""
     net, user = pri_pair
     user.send(5, "SETUP calling=02150001 called=111")
     net.send(5, "SETUP calling=13800138000 called=222")
-    side, first = _first_msg([net, user], 5)
-    assert first.kind == "DISCONNECT" and first.fields["cause"] == "44", (side.spanno, first)
-    loser, winner = (user, net) if side is user else (net, user)
+    loser, disc, setup = _glare_outcome(net, user, 5)
+    winner = user if loser is net else net
+    assert disc.fields["cause"] == "44", disc
+    assert setup.fields["called"] == ("222" if winner is net else "111"), setup
+    crossing = disc.fields.get("glare") == "1"
+    assert winner is net or not crossing, (disc, setup)       # on a real crossing the network side wins
     print(f"glare: the {'network' if winner is net else 'user'} side's call went through"
-          f"{' (a real crossing)' if first.fields.get('glare') == '1' else ''}")
-    called = "222" if winner is net else "111"
-    loser.msg(5, "SETUP", called=called)    # the winner's call arrives at the loser's end
+          f"{' (a real crossing: the user side gave its call up)' if crossing else ' (its SETUP came first)'}")
     loser.send(5, "CONNECT")
     winner.msg(5, "CONNECT")
     winner.engine.set_dsp(winner.ts[5], Dsp.DTMF)
