@@ -175,7 +175,7 @@ class ChandProcess:
             sys.exit(cli.main(parser.parse_args(["--config", {str(self.config)!r}, "--log-level", "info"])))
             """)
         started = time.monotonic()
-        # at the real-time priority its systemd unit gives it (systemd/telephonist-chand.service)
+        # the whole process at SCHED_RR under chrt, or (rr_priority None) as systemd/telephonist-chand.service runs it
         rr = ["chrt", "--rr", str(self.rr_priority)] if self.rr_priority else []
         self.proc = subprocess.Popen([*rr, sys.executable, "-u", "-c", boot], cwd=self.root, stdout=open(self.log, "wb"),
                                      stderr=subprocess.STDOUT)
