@@ -379,11 +379,17 @@ async def d_channel_cut(exchange: ChandProcess, ours: ChandProcess) -> None:
               "opened its socket")
         x = await Client.connect_unix(exchange.socket, app="reception", role="app", keep_events=True)
         try:
-            # both directions work again: a call each way, answered and cleared
+            # the exchange's own lines too (they start blocked until its D channels are up), then a call each way,
+            # answered and cleared
+            await x.call("subscribe", lines=True)
+            await _all_idle(x, {f"{ex}/{n}" for ex, _, _, _ in PAIRS for n in range(1, CALLS_PER_SPAN + 1)}, UP_S)
             for dialler, answerer, group, number in ((app, x, "from_t3", "88990"), (x, app, "from_x1", "4990")):
                 offered = answerer.expect("offer", dialled=number)
                 out = await dialler.call("dial", trunk_group=group, number=number, caller_id="1")
-                offer = await asyncio.wait_for(offered, STEP_S)
+                failed = dialler.expect("dial_failed", chan=out["chan"])
+                done, _ = await asyncio.wait({offered, failed}, timeout=STEP_S, return_when=asyncio.FIRST_COMPLETED)
+                assert offered in done, f"{number} from {group}: {failed.result() if failed in done else 'no offer'}"
+                offer = offered.result()
                 answered = dialler.expect("answered", chan=out["chan"])
                 await answerer.call("answer", chan=offer["chan"])
                 await asyncio.wait_for(answered, STEP_S)
