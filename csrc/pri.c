@@ -15,8 +15,9 @@
  *         [redirecting=] complete=0|1 channel=      PROCEEDING                    (CALL PROCEEDING)
  *   PROCEEDING, PROGRESS progress=                  ALERTING                      (PROCEEDING + ALERTING)
  *   ALERTING, CONNECT                               CONNECT                       (answer)
- *   DISCONNECT cause=N [restart=1]                   DISCONNECT cause=N            (clear, or refuse a SETUP)
+ *   DISCONNECT cause=N [restart=1] [glare=1]         DISCONNECT cause=N            (clear, or refuse a SETUP)
  *   RELEASE     (our clearing is complete)          RELEASE                       (after their DISCONNECT)
+ *                                                   RESTART                       (restart the B-channel)
  *
  * libpri clears calls in its own way: after our DISCONNECT the far end's RELEASE gives HANGUP_ACK
  * (the call is freed); after theirs, our RELEASE and their RELEASE COMPLETE give HANGUP, after which
@@ -27,7 +28,15 @@
  *
  * D-channel up/down: the media thread reads it (pri_span_alarm_bits) into the span's EV_ALARM with
  * ENG_ALARM_DCHAN, so lines are blocked while the D-channel is down as for a red alarm. A RESTART
- * from the far end ends the calls on the channels it names (DISCONNECT cause=41 restart=1).
+ * from the far end ends the calls on the channels it names (DISCONNECT cause=41 restart=1); RESTART from the
+ * line does the same here and asks the far end to (pri_reset).
+ *
+ * Glare (both ends seize one B-channel at once: each has sent its SETUP when the other's arrives): the
+ * network side refuses the user side's SETUP with cause 44 (channel unavailable) and keeps its own call;
+ * the user side tells its line DISCONNECT cause=44 glare=1 for the call it gave up and then SETUP for the
+ * network's. Our SETUPs name their channel as exclusive (pri_sr_set_channel); a SETUP of theirs naming no
+ * channel gets the first free one; one naming a busy channel, preferred or exclusive, is refused (44) rather
+ * than moved to another, as this side's calls do not follow a channel the far end changes.
  * Overlap receiving is not offered (en-bloc: the SETUP carries the whole number); facilities are
  * ignored.
  */
@@ -79,6 +88,7 @@ typedef struct {
     int remote_cause;           /* the far end's DISCONNECT cause, 0: none */
     int released;               /* their DISCONNECT answered with our RELEASE */
     int responded;              /* a SETUP of theirs was answered (PROCEEDING ...); ours: always */
+    int outgoing;               /* the call is our SETUP */
 } bslot_t;
 
 struct pri_span_s {
@@ -194,6 +204,7 @@ static void slot_clear(bslot_t *b)
     b->remote_cause = 0;
     b->released = 0;
     b->responded = 0;
+    b->outgoing = 0;
 }
 
 /* A slot whose call is only finishing its clearing with libpri (the line already let it go) is free. */
@@ -238,6 +249,14 @@ static void on_ring(pri_span_t *ps, pri_event_ring *r)
                 break;
         if (ts >= ps->nts)
             ts = -1;
+    }
+    if (ts > 0 && ps->slot[ts].chan >= 0 && !slot_free(&ps->slot[ts]) && ps->slot[ts].outgoing
+        && ps->side != PRI_NETWORK) {
+        /* glare: their SETUP and ours crossed on this channel. The network side keeps its call (it refuses
+         * ours with cause 44, below on its side); the user side gives its own up and takes theirs. Our call
+         * is libpri's until the network's RELEASE COMPLETE frees it (on_hangup, no slot holds it). */
+        tell(ps, ts, "DISCONNECT cause=44 glare=1");
+        slot_clear(&ps->slot[ts]);
     }
     if (ts < 0 || ps->slot[ts].chan < 0 || !slot_free(&ps->slot[ts])) {
         /* not a channel we serve, or busy (glare: our own SETUP holds it) */
@@ -453,6 +472,22 @@ static void cmd_setup(pri_span_t *ps, int ts, const char *msg)
     slot_clear(b);
     b->call = call;
     b->responded = 1;
+    b->outgoing = 1;
+}
+
+/* RESTART of one B-channel (Q.931 5.5): whatever call it carries ends here at once, and the far end is asked to
+ * clear it too (libpri sends RESTART and takes the RESTART ACKNOWLEDGE). */
+static void cmd_restart(pri_span_t *ps, int ts)
+{
+    bslot_t *b = &ps->slot[ts];
+    int had = b->call != NULL && !slot_free(b);
+
+    if (b->call && q931_is_call_valid(ps->pri, b->call))
+        pri_destroycall(ps->pri, b->call);
+    slot_clear(b);
+    pri_reset(ps->pri, ts);
+    if (had)
+        tell(ps, ts, "DISCONNECT cause=41 restart=1");
 }
 
 static void do_command(pri_span_t *ps, int ts, const char *msg)
@@ -464,6 +499,10 @@ static void do_command(pri_span_t *ps, int ts, const char *msg)
     snprintf(kind, sizeof(kind), "%.*s", (int) (n < sizeof(kind) ? n : sizeof(kind) - 1), msg);
     if (strcmp(kind, "SETUP") == 0) {
         cmd_setup(ps, ts, msg);
+        return;
+    }
+    if (strcmp(kind, "RESTART") == 0) {
+        cmd_restart(ps, ts);
         return;
     }
     if (!b->call || b->cleared)

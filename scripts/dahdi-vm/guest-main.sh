@@ -18,6 +18,9 @@
 #   the others B-channels (bchan); timeslot n of span 3 faces timeslot n of span 4.
 # Spans 5 and 6 are E1-sized too, for MFC-R2 (test_r2.py): span 5 = channels 111-141, span 6 = 142-172;
 #   timeslots 1-4 are CAS channels (111-114 <-> 142-145, idle 1101), the others left unconfigured.
+# Spans 7-12 are three more E1 PRI pairs like 3/4, for the 120-call scale test (test_e1_scale.py): with spans 3/4
+#   four pairs of 30 B-channels. Span 7 = 173-203 faces span 8 = 204-234, span 9 = 235-265 faces span 10 = 266-296,
+#   span 11 = 297-327 faces span 12 = 328-358; the D-channels on timeslot 16 (188, 219, 250, 281, 312, 343).
 set -u
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -37,6 +40,12 @@ dynamic=loc,2:0,31,0
 dynamic=loc,2:1,31,0
 dynamic=loc,3:0,31,0
 dynamic=loc,3:1,31,0
+dynamic=loc,4:0,31,0
+dynamic=loc,4:1,31,0
+dynamic=loc,5:0,31,0
+dynamic=loc,5:1,31,0
+dynamic=loc,6:0,31,0
+dynamic=loc,6:1,31,0
 fxoks=1-2
 e&m=3-4
 cas=5-8:1101
@@ -56,6 +65,18 @@ bchan=80-94,96-110
 dchan=95
 cas=111-114:1101
 cas=142-145:1101
+bchan=173-187,189-203
+dchan=188
+bchan=204-218,220-234
+dchan=219
+bchan=235-249,251-265
+dchan=250
+bchan=266-280,282-296
+dchan=281
+bchan=297-311,313-327
+dchan=312
+bchan=328-342,344-358
+dchan=343
 loadzone=us
 defaultzone=us
 CONF

@@ -31,8 +31,9 @@ class DigitalTrunk(Signalling):
         line, st = self.line, self.line.state
         if kind == "SETUP" and st == LineState.IDLE:
             call = line.new_call("inbound", self.now(), caller=f.get("calling", ""), dialled=f.get("called", ""))
-            call.vars.update(self.call_facts(f))
-            line.signal(Signal.INCOMING, self.now())
+            facts = self.call_facts(f)
+            call.vars.update(facts)
+            line.signal(Signal.INCOMING, self.now(), **facts)     # the facts go into the record's state event
             self.offered()
             line.signal(Signal.OFFER, self.now())
         elif kind == "SETUP":

@@ -144,8 +144,11 @@ def echo_cancellers() -> dict[int, str]:
 class ChandProcess:
     """`telephonist chand` in a subprocess, on its own state directory."""
 
-    def __init__(self, root: Path, config: str = CONFIG) -> None:
+    def __init__(self, root: Path, config: str = CONFIG, rr_priority: int | None = CHAND_RR_PRIORITY) -> None:
+        """rr_priority: the whole process at SCHED_RR (chrt); None: as its systemd unit runs it, at normal
+        priority, with only its media thread real-time ([engine] realtime_priority, SCHED_FIFO 20, set by chand)."""
         self.root = root
+        self.rr_priority = rr_priority
         self.config = root / "telephonist.toml"
         self.socket = str(root / "state" / "chand.sock")
         self.db = str(root / "state" / "calls.db")
@@ -172,8 +175,9 @@ class ChandProcess:
             sys.exit(cli.main(parser.parse_args(["--config", {str(self.config)!r}, "--log-level", "info"])))
             """)
         started = time.monotonic()
-        # at the real-time priority its systemd unit gives it (systemd/telephonist-chand.service)
-        self.proc = subprocess.Popen(["chrt", "--rr", str(CHAND_RR_PRIORITY), sys.executable, "-u", "-c", boot], cwd=self.root, stdout=open(self.log, "wb"),
+        # the whole process at SCHED_RR under chrt, or (rr_priority None) as systemd/telephonist-chand.service runs it
+        rr = ["chrt", "--rr", str(self.rr_priority)] if self.rr_priority else []
+        self.proc = subprocess.Popen([*rr, sys.executable, "-u", "-c", boot], cwd=self.root, stdout=open(self.log, "wb"),
                                      stderr=subprocess.STDOUT)
         # under emulation the imports (SQLAlchemy, Alembic over 9p) and the migrations take a while
         while not os.path.exists(self.socket):

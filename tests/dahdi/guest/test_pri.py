@@ -17,9 +17,9 @@ from conftest import DahdiRig
 
 from telephonist.engine import AlarmEvent, Clock, Codec, Dsp, DtmfEvent, Engine, SigMsg
 
-NET_B = {1: 49, 2: 50, 3: 51, 4: 52}     # timeslot -> DAHDI channel, span 3 (network side)
+NET_B = {1: 49, 2: 50, 3: 51, 4: 52, 5: 53}     # timeslot -> DAHDI channel, span 3 (network side)
 NET_D = 64
-USER_B = {1: 80, 2: 81, 3: 82, 4: 83}    # span 4 (user side)
+USER_B = {1: 80, 2: 81, 3: 82, 4: 83, 5: 84}    # span 4 (user side)
 USER_D = 95
 UP_S = 30.0                              # Q.921 comes up within a few T200 periods, emulated
 
@@ -175,6 +175,86 @@ def test_d_channel_cut_blocks_calls_until_it_is_back():
     finally:
         user.close()
         net.close()
+
+
+def test_restart_from_the_exchange_ends_the_call_and_frees_the_channel(pri_pair):
+    net, user = pri_pair
+    user.send(4, "SETUP calling=02150001 called=88004")
+    net.msg(4, "SETUP", called="88004")
+    net.send(4, "CONNECT")
+    user.msg(4, "CONNECT")
+    net.send(4, "RESTART")                  # the exchange restarts timeslot 4 under the call
+    user.msg(4, "DISCONNECT", cause="41", restart="1")
+    net.msg(4, "DISCONNECT", cause="41", restart="1")
+    # both ends are free of it: the timeslot carries the next call, set up and cleared as usual
+    net.send(4, "SETUP calling=13800138000 called=4004")
+    user.msg(4, "SETUP", called="4004")
+    user.send(4, "CONNECT")
+    net.msg(4, "CONNECT")
+    net.send(4, "DISCONNECT cause=16")
+    user.msg(4, "DISCONNECT", cause="16")
+    user.send(4, "RELEASE")
+    net.msg(4, "RELEASE")
+    # a RESTART of an idle timeslot tells nobody anything, and the call after it (the D-channel keeps their order)
+    # gets through
+    net.send(4, "RESTART")
+    net.send(4, "SETUP calling=13800138000 called=4005")
+    user.msg(4, "SETUP", called="4005")
+    assert not [e for e in user.events + net.events if isinstance(e, SigMsg) and e.kind == "DISCONNECT"]
+    user.send(4, "DISCONNECT cause=16")
+    net.msg(4, "DISCONNECT", cause="16")
+
+
+def _glare_outcome(net: PriSide, user: PriSide, ts: int, timeout: float = 10.0) -> tuple[PriSide, SigMsg, SigMsg]:
+    """(the side that lost, its DISCONNECT, the SETUP of the winner's call it was offered): the first side
+    told both on the timeslot, in whichever order they came."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for side in (net, user):
+            mine = [e for e in side.events if isinstance(e, SigMsg) and e.chan == side.ts[ts]]
+            disc = next((e for e in mine if e.kind == "DISCONNECT"), None)
+            setup = next((e for e in mine if e.kind == "SETUP"), None)
+            if disc and setup:
+                side.events.remove(disc)
+                side.events.remove(setup)
+                return side, disc, setup
+        for side in (net, user):
+            side.pump(0.02)
+    raise AssertionError(f"no side was told both a DISCONNECT and a SETUP on timeslot {ts}: "
+                         f"{[e for e in net.events + user.events if isinstance(e, SigMsg)]}")
+
+
+def test_glare_one_call_proceeds_the_other_fails_with_cause_44(pri_pair):
+    """Both ends seize timeslot 5 at once (each SETUP names it exclusive): exactly one call goes through (the
+    network side's on a real crossing); the other end's call is refused with cause 44 and that end is offered
+    the winner's call on the same timeslot; nothing stays stuck."""
+    net, user = pri_pair
+    user.send(5, "SETUP calling=02150001 called=111")
+    net.send(5, "SETUP calling=13800138000 called=222")
+    loser, disc, setup = _glare_outcome(net, user, 5)
+    winner = user if loser is net else net
+    assert disc.fields["cause"] == "44", disc
+    assert setup.fields["called"] == ("222" if winner is net else "111"), setup
+    crossing = disc.fields.get("glare") == "1"
+    assert winner is net or not crossing, (disc, setup)       # on a real crossing the network side wins
+    print(f"glare: the {'network' if winner is net else 'user'} side's call went through"
+          f"{' (a real crossing: the user side gave its call up)' if crossing else ' (its SETUP came first)'}")
+    loser.send(5, "CONNECT")
+    winner.msg(5, "CONNECT")
+    winner.engine.set_dsp(winner.ts[5], Dsp.DTMF)
+    loser.engine.send_dtmf(loser.ts[5], "3", on_ms=80, off_ms=80)
+    assert winner.digits(5, 1) == "3"
+    winner.send(5, "DISCONNECT cause=16")
+    loser.msg(5, "DISCONNECT", cause="16")
+    loser.send(5, "RELEASE")
+    winner.msg(5, "RELEASE")
+    # no call of the crossing is left behind: the timeslot takes the next call from the side that lost
+    loser.send(5, "SETUP calling=1 called=333")
+    winner.msg(5, "SETUP", called="333")
+    winner.send(5, "DISCONNECT cause=16")
+    loser.msg(5, "DISCONNECT", cause="16")
+    stray = [e for e in user.events + net.events if isinstance(e, SigMsg) and e.chan in (user.ts[5], net.ts[5])]
+    assert not [e for e in stray if e.kind in ("SETUP", "CONNECT")], stray
 
 
 # ---- through chand: both sides of the PRI are chand's own spans, driven by an application ---------------------

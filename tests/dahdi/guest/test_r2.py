@@ -323,6 +323,22 @@ async def _digits(app, chan: str, n: int, since: int, timeout: float = 20.0) -> 
     return "".join(got)
 
 
+def state_facts(chand, leg_id: int, signal: str) -> dict:
+    """The data of the leg's call-record state event for that signal."""
+    import json
+    import sqlite3
+    con = sqlite3.connect(chand.db)
+    try:
+        for (data,) in con.execute("SELECT data FROM call_events WHERE leg_id = ? AND kind = 'state' ORDER BY id",
+                                   (leg_id,)):
+            d = json.loads(data)
+            if d.get("signal") == signal:
+                return d
+    finally:
+        con.close()
+    return {}
+
+
 async def r2_calls(chand) -> None:
     from telephonist.client import Client
     app = await Client.connect_unix(chand.socket, app="reception", role="app")
@@ -356,6 +372,8 @@ async def r2_calls(chand) -> None:
         hangup = await asyncio.wait_for(hung_up, 20)
         assert hangup["by"] == "remote" and hangup["cause"].startswith("16"), hangup
         inbound = await chand.ended_leg("r2", 1)
+        # the category is in the inbound record: its "incoming" state event's data
+        assert state_facts(chand, inbound["id"], "incoming").get("category") == "subscriber", dict(inbound)
         outbound = await chand.ended_leg("exchange", 1)
         assert (inbound["direction"], inbound["caller"], inbound["dialled"]) == ("inbound", "13800138000", "4001")
         assert (outbound["direction"], outbound["caller"], outbound["dialled"]) == ("outbound", "13800138000", "4001")
