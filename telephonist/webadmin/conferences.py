@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from telephonist.client import ApiCallError
 from telephonist.webadmin import security
@@ -48,7 +48,7 @@ def events():
     if streams is None:
         abort(503, description="live events are served by `telephonist webadmin` (its ASGI server)")
     return Response(status=200, mimetype="text/event-stream", headers={
-        "Cache-Control": "no-cache", "X-Accel-Buffering": "no", TICKET_HEADER: streams.admit(None)})
+        "Cache-Control": "no-cache", "X-Accel-Buffering": "no", TICKET_HEADER: streams.admit(g.user)})
 
 
 @bp.route("/<room>/<action>", methods=["POST"])
