@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from telephonist.acd.prompts import espeak_table as acd_prompts
 from telephonist.dialer.prompts import espeak_table as dialer_prompts
+from telephonist.ivrd.nodes.conference import espeak_table as conference_prompts
 from telephonist.ivrd.voicemail.prompts import espeak_table as voicemail_prompts
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ PROMPTS: dict[str, tuple[str, str]] = {
 PROMPTS.update(voicemail_prompts())      # the voicemail nodes' own ({lang}/vm/...), kept with those nodes
 PROMPTS.update(acd_prompts())            # the ACD's ({lang}/acd/...): places, waits, call backs
 PROMPTS.update(dialer_prompts())         # the dialer's ({lang}/dialer/...): the abandoned-call message
+PROMPTS.update(conference_prompts())     # the conference node's ({lang}/conf/...): PIN, full, locked
 
 
 def tools_available() -> bool:

@@ -20,6 +20,7 @@ from telephonist.chand.switchboard import Fallback, Switchboard
 from telephonist.chand.trunk_group import TrunkGroup
 from telephonist.busytone.synth import cycle_wav
 from telephonist.config.busy_tones import BusyTone
+from telephonist.config.conference import ConferenceConfig
 from telephonist.config.sip import SipTrunkConfig
 from telephonist.drivers.sim.far_end import FarEnd, NumberBehaviour, SimNetwork
 from telephonist.engine import Codec, Engine, Kind
@@ -81,7 +82,8 @@ def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
              default_route: str | None = None, record_calls: bool = False, numbers: list[NumberBehaviour] | None = None,
              fallback: Fallback | None = None, recordings_dir: str = "/var/lib/telephonist/recordings",
              prompts_dir: str = "/var/lib/telephonist/prompts", play_dirs: tuple[str, ...] = (),
-             fax_dirs: tuple[str, ...] = (), recorder=None, app_timeout_ms: int = 2000) -> Switchboard:
+             fax_dirs: tuple[str, ...] = (), recorder=None, app_timeout_ms: int = 2000,
+             conferences: tuple[ConferenceConfig, ...] = ()) -> Switchboard:
     timers = EngineTimers(engine)
     ctx = SigContext(engine, timers, lambda: engine.now_ms)
     sim = SimNetwork(engine, timers, lambda: engine.now_ms, numbers) if any(s.driver == "sim" for s in spans) else None
@@ -104,6 +106,7 @@ def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
         if not lines:
             raise ValueError(f"trunk group {tg.name}: no lines match {tg.lines}")
         board.add_trunk_group(TrunkGroup(tg.name, lines, tg.hunting, tg.caller_id, tg.max_calls, record=tg.record))
+    board.conferences.configure(conferences)
     board.commands = table_for(board)
     return board
 

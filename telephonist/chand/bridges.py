@@ -109,6 +109,8 @@ class Bridges:
         if b is None:
             return
         self._part(b, line)
+        if b.named:                         # a conference room follows its parties (conferences.py)
+            self.board.conferences.left(line)
         for whisperer, target in list(b.whisper_to.items()):
             if target is line:              # coaching someone who left: the coach only listens now
                 self._rejoin(b, whisperer, ConfRole.LISTEN, None)
@@ -118,6 +120,16 @@ class Bridges:
                 for left in list(b.members):
                     self._part(b, left)
                     self.board.bridge_left_alone(left, b.name)
+
+    def set_role(self, line: "Line", role: ConfRole) -> None:
+        """The line speaks or only listens in its bridge from now on (a conference room's mute)."""
+        b = line.bridge
+        if b is None:
+            raise ValueError(f"{line.name} is in no bridge")
+        if line in b.held:
+            b.members[line] = role          # it comes back from hold with its new role
+        else:
+            self._rejoin(b, line, role, None)
 
     def hold(self, line: "Line") -> bool:
         """The line's call goes out of its bridge's mix (it stays a member); False if it is in none."""

@@ -92,6 +92,7 @@ def build_board(cfg: Config, engine: Engine, recorder) -> Switchboard:
     board.tokens = grants_from(cfg.control.tokens)
     board.fax_route = cfg.routing.fax or None
     board.media.moh = cfg.control.music_on_hold or None
+    board.conferences.configure(cfg.conferences)
     apply_busy_tones(board, line_tones(cfg))
     configure_busy_learning(board, cfg)
     return board
@@ -126,6 +127,7 @@ def apply_live_settings(board: Switchboard, old: Config, new: Config) -> list[st
     board.media.folders = MediaFolders(new.system.prompts_dir, new.system.recordings_dir, play_dirs_of(new),
                                        (new.faxd.spool_dir,))
     board.app_timeout_s = new.control.app_timeout_ms / 1000.0
+    board.conferences.configure(new.conferences)        # rooms in session keep their parties and lock
     apply_busy_tones(board, line_tones(new))
     configure_busy_learning(board, new)
     if board.sim is not None:

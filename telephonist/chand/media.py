@@ -330,6 +330,8 @@ class CallMedia:
                               played_ms=ev.played_ms, error=ev.error or None)
 
     def _rec_done(self, line: Line, ev: RecDone) -> None:
+        if self.board.conferences.rec_done(line.chan, ev.recording):
+            return                          # a segment of a conference room's recording
         call = line.call
         finishing = self.finishing.pop((line.chan, ev.recording), None)
         run = call.media.recordings.pop(ev.recording, None) if call else None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Route:
-    application: str                  # "ivr:main", "queue:sales", "fax:inbox", "app:crm"
+    application: str                  # "ivr:main", "queue:sales", "conf:board", "fax:inbox", "app:crm"
     dialled: str | None = None        # fnmatch pattern of the dialled number (DNIS), None: any
     lines: tuple[str, ...] = ()       # line names or "span/*" patterns, empty: any
     caller: str | None = None         # fnmatch pattern of the caller number, None: any
@@ -24,10 +24,15 @@ class Route:
 
 
 def split_application(application: str) -> tuple[str, str]:
-    """"ivr:main" -> ("ivr", "main"); "app:crm" -> ("crm", ""); "ivr" -> ("ivr", "")."""
+    """"ivr:main" -> ("ivr", "main"); "app:crm" -> ("crm", ""); "ivr" -> ("ivr", "").
+
+    A conference room, "conf:sales", is ivrd's too: it takes the PIN and puts the caller in the room
+    ("conf:sales" -> ("ivr", "conf:sales"))."""
     kind, _, arg = application.partition(":")
     if kind == "app":
         return arg, ""
+    if kind == "conf":
+        return "ivr", application
     return kind, arg
 
 

@@ -26,6 +26,7 @@ from telephonist.chand.engine_clock import EngineTimers
 from telephonist.chand.line import Line, LineListener, LineState, Signal
 from telephonist.chand.media import CallMedia, MediaFolders
 from telephonist.chand.records import CallRecorder
+from telephonist.chand.conferences import ConferenceRooms
 from telephonist.chand.routing import Router, split_application
 from telephonist.chand.signalling.cas import bits_text
 from telephonist.chand.span_alarms import SpanAlarms
@@ -81,6 +82,7 @@ class Switchboard(LineListener):
         self.media = CallMedia(self, folders or MediaFolders("/var/lib/telephonist/prompts",
                                                              "/var/lib/telephonist/recordings"))
         self.bridges = Bridges(engine, self)          # bridges and conferences, each on its own engine conference
+        self.conferences = ConferenceRooms(self)      # conference rooms ([[conferences]]) over named conferences
         self.transfers = Transfers(self)
         self.bus = Bus(self)                          # applications asking each other, publishing news
         self.alarms = SpanAlarms(self)                # DAHDI span alarms and the lines they block

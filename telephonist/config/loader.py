@@ -21,6 +21,7 @@ from typing import Any
 
 from telephonist.config.acd import check_acd
 from telephonist.config.busy_tones import check_busy_tones, tone_problems
+from telephonist.config.conference import check_conferences, conference_target_problem
 from telephonist.config.locate import key_line
 from telephonist.config.sip import check_sip_span
 from telephonist.config import toml_text
@@ -255,6 +256,7 @@ def _is_loopback(host: str) -> bool:
 
 def _check(cfg: Config, b: _Builder) -> None:
     check_acd(cfg, b.problem)
+    check_conferences(cfg, b.problem)
     zones = _known_zones()
     sysc = cfg.system
     if sysc.tone_zone not in zones:
@@ -362,6 +364,8 @@ def _check(cfg: Config, b: _Builder) -> None:
     for i, r in enumerate(cfg.routes):
         p = ("routes", i)
         _check_application(r.application, b, p + ("application",))
+        if r.application.startswith("conf:") and (why := conference_target_problem(r.application, cfg)):
+            b.problem(p + ("application",), why)
         for spec in r.lines:
             _check_line_spec(spec, spans, b, p + ("lines",))
     if cfg.routing.default:
@@ -469,7 +473,7 @@ def _check_r2(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) -
 def _check_application(app: str, b: _Builder, path: tuple) -> None:
     kind, sep, arg = app.partition(":")
     if not sep or not kind or (not arg and kind != "ivr"):      # "ivr:": ivrd picks the flow by dialled number
-        b.problem(path, f"application '{app}' must look like ivr:main, ivr:, queue:sales, fax:inbox or app:NAME")
+        b.problem(path, f"application '{app}' must look like ivr:main, ivr:, queue:sales, conf:room, fax:inbox or app:NAME")
 
 
 def _check_line_spec(spec: str, spans: dict[str, SpanConfig], b: _Builder, path: tuple) -> None:

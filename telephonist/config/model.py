@@ -9,6 +9,7 @@ import socket
 from dataclasses import dataclass, field
 
 from telephonist.config.acd import AcdConfig, AgentConfig, QueueConfig
+from telephonist.config.conference import ConferenceConfig
 from telephonist.config.busy_tones import BusyTone
 from telephonist.config.sip import SipTrunkConfig
 
@@ -330,6 +331,7 @@ class Config:
     acd: AcdConfig = field(default_factory=AcdConfig)
     queues: tuple[QueueConfig, ...] = ()
     agents: tuple[AgentConfig, ...] = ()
+    conferences: tuple[ConferenceConfig, ...] = ()     # conference rooms (conf:NAME)
     backup: BackupConfig = field(default_factory=BackupConfig)
     busy_tones: dict[str, BusyTone] = field(default_factory=dict)   # "span" or "span/N": a learnt disconnect tone
     files: tuple[str, ...] = ()          # every file read, in order (the main one, then conf.d)

@@ -51,6 +51,10 @@ class IvrService:
 
     def choose_flow(self, ev: dict[str, Any]) -> Flow | None:
         data = ev.get("data") or {}
+        target = ev.get("target") or ""
+        if target.startswith("conf:") and not data.get("flow"):     # a route to a conference room
+            from telephonist.ivrd.nodes.conference import conference_flow
+            return conference_flow(target)
         for name in (data.get("flow"), ev.get("target")):
             if name and name in self.flows.flows:
                 return self.flows.flows[name]

@@ -65,6 +65,8 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
                quality.bp,
                customers.bp, api_customers.bp):
         app.register_blueprint(bp)
+    from telephonist.webadmin import conferences
+    app.register_blueprint(conferences.bp)
     from telephonist.webadmin import workorders, workorders_api
     app.register_blueprint(workorders.bp)
     app.register_blueprint(workorders_api.bp)

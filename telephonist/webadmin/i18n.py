@@ -276,3 +276,5 @@ from telephonist.webadmin.i18n_scripts import ZH_SCRIPTS  # noqa: E402  (preview
 ZH.update({k: v for k, v in ZH_SCRIPTS.items() if k not in ZH})
 from telephonist.webadmin.i18n_pred import ZH_PRED  # noqa: E402  (predictive campaigns)
 ZH.update({k: v for k, v in ZH_PRED.items() if k not in ZH})
+from telephonist.webadmin.i18n_conf import ZH_CONF  # noqa: E402  (the Conferences page)
+ZH.update({k: v for k, v in ZH_CONF.items() if k not in ZH})

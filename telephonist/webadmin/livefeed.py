@@ -77,6 +77,8 @@ class ChandFeed:
         self._lock = threading.Lock()
         self._subs: set[queue.Queue] = set()
         self._listeners = Listeners()
+        self._rooms: dict[str, dict[str, Any]] = {}     # conference rooms by name, as chand describes them
+        self._room_listeners = Listeners()
         self._topics: dict[str, Listeners] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -138,6 +140,7 @@ class ChandFeed:
             c.on("line_state", self._on_line_state)
             c.on("span_alarm", self._on_span_alarm)
             c.on("published", self._on_published)
+            c.on("conference", self._on_conference)
             await self._refresh(c)
             await c.call("subscribe", lines=True, topics=sorted(self._topics))
             self._set_connected(True)
@@ -172,6 +175,16 @@ class ChandFeed:
             self._spans = {sp["name"]: dict(sp) for sp in st.get("spans", [])}
             self._groups = list(st.get("trunk_groups", []))
         self._publish({"type": "snapshot", **self.snapshot()})
+        rooms = (await c.call("conf_rooms")).get("rooms", [])
+        with self._lock:
+            self._rooms = {r["name"]: r for r in rooms}
+        self._room_listeners.call({"type": "rooms", "rooms": self.conference_rooms()})
+
+    def _on_conference(self, ev: dict[str, Any]) -> None:
+        room = ev.get("room") or {}
+        with self._lock:
+            self._rooms[str(room.get("name", ""))] = room
+        self._room_listeners.call({"type": "room", "room": room})
 
     def _on_line_state(self, ev: dict[str, Any]) -> None:
         with self._lock:
@@ -235,6 +248,19 @@ class ChandFeed:
 
     def remove_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
         self._listeners.remove(fn)
+
+    def conference_rooms(self) -> list[dict[str, Any]]:
+        """The conference rooms and their parties as chand last said (the Conferences page)."""
+        with self._lock:
+            return [dict(r) for _, r in sorted(self._rooms.items())]
+
+    def add_room_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``fn(message)`` for every change of a conference room (``room``) and after each status
+        (``rooms``), on the feed's thread (it must not block)."""
+        self._room_listeners.add(fn)
+
+    def remove_room_listener(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        self._room_listeners.remove(fn)
 
     def add_topic_listener(self, topic: str, fn: Callable[[dict[str, Any]], None]) -> None:
         """Call ``fn(body)`` for every event an application publishes under ``topic`` (the ACD's "queue"), on

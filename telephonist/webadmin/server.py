@@ -29,6 +29,7 @@ from a2wsgi import WSGIMiddleware
 from flask import Flask
 
 from telephonist import sdnotify
+from telephonist.webadmin.confstream import ConferenceStreams
 from telephonist.webadmin.deskfeed import DeskStreams
 from telephonist.webadmin.livestream import TICKET_HEADER, EventStreams, LiveStreams
 from telephonist.webadmin.supboard import read_board_figures
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/live/events"
 DESK_EVENTS_PATH = "/agent/events"
 SUPERVISOR_EVENTS_PATHS = ("/supervisor/events", "/wallboard/events")       # one kind of stream, two admissions
+CONFERENCE_EVENTS_PATH = "/conferences/events"
 SPOOL_BYTES = 1 << 20               # a request body larger than this waits on disk, not in memory
 BODY_CHUNK = 64 * 1024
 SEND_QUEUE = 256                    # response chunks (8 KiB each) a worker may hand over before it waits
@@ -57,8 +59,11 @@ class ConsoleAsgi:
         app.extensions["desk_streams"] = self.desk_streams
         self.supervisor_streams = SupervisorStreams(app.extensions["desk_feed"], lambda: read_board_figures(app))
         app.extensions["supervisor_streams"] = self.supervisor_streams
+        self.conference_streams = ConferenceStreams(app.extensions["chand_feed"])
+        app.extensions["conference_streams"] = self.conference_streams
         self.by_path: dict[str, EventStreams] = {EVENTS_PATH: self.streams, DESK_EVENTS_PATH: self.desk_streams,
-                                                 **dict.fromkeys(SUPERVISOR_EVENTS_PATHS, self.supervisor_streams)}
+                                                 **dict.fromkeys(SUPERVISOR_EVENTS_PATHS, self.supervisor_streams),
+                                                 CONFERENCE_EVENTS_PATH: self.conference_streams}
         self.kinds = list(dict.fromkeys(self.by_path.values()))
         self.wsgi = WSGIMiddleware(app, workers=workers, send_queue_size=SEND_QUEUE)
         self.max_body = int(app.config["MAX_CONTENT_LENGTH"])

@@ -50,9 +50,10 @@ class CommandTable:
 
 def table_for(board: "Switchboard") -> CommandTable:
     """The commands this chand serves."""
-    from telephonist.chand.api.commands import bridges, bus, calls, lines, local, media, session, sim, timers
-    parts = [session.COMMANDS, calls.COMMANDS, media.COMMANDS, bridges.COMMANDS, lines.COMMANDS, bus.COMMANDS,
-             timers.COMMANDS]
+    from telephonist.chand.api.commands import (bridges, bus, calls, conferences, lines, local, media, session, sim,
+                                               timers)
+    parts = [session.COMMANDS, calls.COMMANDS, media.COMMANDS, bridges.COMMANDS, conferences.COMMANDS,
+             lines.COMMANDS, bus.COMMANDS, timers.COMMANDS]
     if board.sim is not None:
         parts.append(sim.COMMANDS)
     if any(ln.local for ln in board.lines.values()):

@@ -34,6 +34,8 @@ def unbridge(board, sess, msg):
 def conf_join(board, sess, msg):
     line = media_line(board, sess, msg)
     conf = arg(msg, "conf", str, check=lambda c: 0 < len(c) <= 64)
+    if conf in board.conferences.rooms:
+        raise WrongState(f"{conf} is a conference room: a caller enters it with conf_enter (its PIN, limit and lock)")
     role = arg(msg, "role", str, "speak", check=lambda r: r in ROLES, what="must be speak, listen or whisper")
     target = board.line(arg(msg, "whisper_to", str)) if role == "whisper" else None
     engine_safe(lambda: board.bridges.conference(line, conf, ROLES[role], target))
