@@ -333,6 +333,9 @@ class SipParams:
     ban_window_s: int = 0       # (0: 60)
     ban_s: int = 0              # ... refuse it this long (0: 600)
     register_retry_s: int = 0   # a failed REGISTER is tried again after this, doubling up to 300 s (0: 30)
+    session_expires_s: int = 0  # RFC 4028 session interval asked for and accepted (0: no session timers)
+    min_se_s: int = 0           # the shortest session interval accepted (0: 90)
+    refresher: int = 0          # who refreshes: 0 either (as negotiated), 1 us, 2 the far end (ENG_SIP_REFRESHER_*)
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,6 +553,7 @@ class Engine:
         p.rtp_port, p.jitter_min_ms, p.jitter_max_ms = params.rtp_port, params.jitter_min_ms, params.jitter_max_ms
         p.ban_failures, p.ban_window_s, p.ban_s = params.ban_failures, params.ban_window_s, params.ban_s
         p.register_retry_s = params.register_retry_s
+        p.session_expires_s, p.min_se_s, p.refresher = params.session_expires_s, params.min_se_s, params.refresher
         for user, password in params.phones:
             if not user or any(c.isspace() for c in user) or "\n" in password or "\r" in password:
                 raise EngineError(lib.ENG_EINVAL, f"sip span: phone {user!r}: a user without spaces, a password "

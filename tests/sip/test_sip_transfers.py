@@ -1,0 +1,118 @@
+"""Transfers on sip lines against SIPp: a caller transferring its call away by REFER (blind), two calls joined
+by a REFER with Replaces (attended), an INVITE with Replaces taking over a call, and chand's own `transfer`
+going out as REFER on a trunk that takes them. The far side of each SIP call is a sim E1 line, so what the
+transferred party hears is checked by DTMF from one sim far end reaching the other."""
+from __future__ import annotations
+
+import asyncio
+
+from telephonist.config.sip import SipTrunkConfig
+from telephonist.drivers.sim.far_end import NumberBehaviour
+from telephonist.engine import Clock
+from tests.sip.sipp import listening, need_sipp, run_sipp
+from tests.sip.support import free_udp_ports
+from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
+
+
+def trunk(sip_port: int, **sip) -> SpanSpec:
+    return SpanSpec("trunk", "e1", 2, driver="sip", codec="alaw",
+                    sip=SipTrunkConfig(bind=f"127.0.0.1:{sip_port}", rtp_host="127.0.0.1", rtp_port=free_udp_ports(4),
+                                       **sip))
+
+
+SPANS_AND_GROUPS = dict(trunk_groups=[TrunkGroupSpec("out", ["pstn/*"])],
+                        numbers=[NumberBehaviour("138*", "answer", after_rings=1)])
+
+
+async def bridge_each_caller_to_the_pstn(chand, number: str = "13800001111"):
+    """The application: an inbound SIP call is answered only once a call it dials for it on the sim E1 is
+    answered, and then bridged with it (so the two are bridged before the SIP caller sends anything)."""
+    ivr = await chand.client("ivr")
+    pending: dict[str, str] = {}          # the dialled line -> the SIP line waiting for it
+    ivr.bridged = asyncio.Queue()
+
+    async def on_offer(ev):
+        r = await ivr.call("dial", trunk_group="out", number=number)
+        pending[r["chan"]] = ev["chan"]
+
+    async def on_answered(ev):
+        sip_line = pending.pop(ev["chan"], None)
+        if sip_line:
+            await ivr.call("answer", chan=sip_line)
+            b = await ivr.call("bridge", chans=[sip_line, ev["chan"]])
+            await ivr.bridged.put((sip_line, ev["chan"], b["bridge"]))
+
+    ivr.on("offer", on_offer)
+    ivr.on("answered", on_answered)
+    return ivr
+
+
+async def dtmf_passes(tester, frm: str, to: str) -> None:
+    """DTMF from the sim far end frm reaches the sim far end to: the two calls hear each other."""
+    mark = tester.mark()
+    await tester.call("sim.dtmf", far=frm, digits="47")
+    await tester.wait_for("far", far=to, what="dtmf", digit="7", since=mark, timeout=10)
+
+
+async def test_a_sip_caller_transfers_its_call_away_by_refer(tmp_path):
+    need_sipp()
+    port = free_udp_ports(1, even=False)
+    spans = [trunk(port, refer_trunk_group="out"), SpanSpec("pstn", "e1", 2)]
+    async with running_chand(tmp_path, spans, clock=Clock.REALTIME, default_route="app:ivr", records=True,
+                             **SPANS_AND_GROUPS) as chand:
+        ivr = await bridge_each_caller_to_the_pstn(chand)
+        tester = await chand.client("tester")
+        monitor = await chand.client("board", "monitor")
+        await monitor.call("subscribe", lines=True, calls=True)
+        await tester.call("sim.take", far="pstn/2~far")
+        rc, said = await run_sipp("uac_refer", f"127.0.0.1:{port}", "-s", "400", "-set", "target", "13811112222",
+                                  "-p", str(free_udp_ports(1, even=False)), "-mp", str(free_udp_ports(4)),
+                                  tmp_path=tmp_path)
+        # SIPp had 202, NOTIFY 100 Trying, NOTIFY 200 OK (subscription terminated), then hung up
+        assert rc == 0, said
+        sip_line, party, _ = await asyncio.wait_for(ivr.bridged.get(), 10)
+        assert (sip_line, party) == ("trunk/1", "pstn/1")
+        ev = await monitor.wait_for(lambda e: e.get("event") == "call_event" and e["what"] == "bridge"
+                                    and e["chan"] == "pstn/2", timeout=10, since=0)
+        board = chand.board
+        assert board.lines["pstn/1"].bridge is board.lines["pstn/2"].bridge is not None
+        assert board.lines["pstn/2"].call.dialled == "13811112222"
+        await dtmf_passes(tester, "pstn/1~far", "pstn/2~far")
+        await monitor.wait_for("line_state", chan="trunk/1", state="idle", since=0, timeout=10)
+        await tester.call("sim.hangup", far="pstn/1~far")
+        for chan in ("pstn/1", "pstn/2"):
+            await monitor.wait_for("line_state", chan=chan, state="idle", since=0, timeout=10)
+        await board.recorder.drain()
+        legs = {f"{leg.span}/{leg.channel}": leg for leg in await chand.store.recent(5)}
+        refer, = [e.data for e in await chand.store.events(legs["trunk/1"].id) if e.kind == "refer"]
+        assert refer["to"] == "13811112222"
+        progress = [e.data["status"] for e in await chand.store.events(legs["trunk/1"].id)
+                    if e.kind == "refer_progress"]
+        assert progress == [200]
+        transfer, = [e.data for e in await chand.store.events(legs["pstn/1"].id) if e.kind == "transfer"]
+        assert transfer["to"] == "13811112222" and transfer["by"] == "refer:trunk/1"
+        assert legs["pstn/2"].call_id == legs["pstn/1"].call_id and legs["pstn/2"].disposition == "answered"
+
+
+async def test_a_refer_nobody_can_take_is_declined(tmp_path):
+    """No extension, no route and no refer_trunk_group for the target: the final NOTIFY says 404 (SIPp, wanting
+    200, fails), and nothing is dialled for it."""
+    need_sipp()
+    port = free_udp_ports(1, even=False)
+    spans = [trunk(port), SpanSpec("pstn", "e1", 2)]
+    async with running_chand(tmp_path, spans, clock=Clock.REALTIME, default_route="app:ivr", records=True,
+                             **SPANS_AND_GROUPS) as chand:
+        ivr = await bridge_each_caller_to_the_pstn(chand)
+        monitor = await chand.client("board", "monitor")
+        await monitor.call("subscribe", calls=True)
+        rc, said = await run_sipp("uac_refer", f"127.0.0.1:{port}", "-s", "400", "-set", "target", "13811112222",
+                                  "-p", str(free_udp_ports(1, even=False)), "-mp", str(free_udp_ports(4)),
+                                  tmp_path=tmp_path)
+        assert rc != 0, said
+        ev = await monitor.wait_for(lambda e: e.get("event") == "call_event" and e["what"] == "refer_progress",
+                                    timeout=10, since=0)
+        assert ev["chan"] == "trunk/1" and ev["status"] == 404
+        assert (await asyncio.wait_for(ivr.bridged.get(), 10))[:2] == ("trunk/1", "pstn/1")
+        # nothing was dialled for it, and the party was not taken from its application
+        assert chand.board.lines["pstn/2"].state.value == "idle" and chand.board.lines["pstn/2"].calls_total == 0
+        assert not [e for e in monitor.events if e.get("what") == "transfer"]
