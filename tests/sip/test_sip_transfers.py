@@ -116,3 +116,60 @@ async def test_a_refer_nobody_can_take_is_declined(tmp_path):
         # nothing was dialled for it, and the party was not taken from its application
         assert chand.board.lines["pstn/2"].state.value == "idle" and chand.board.lines["pstn/2"].calls_total == 0
         assert not [e for e in monitor.events if e.get("what") == "transfer"]
+
+
+async def test_chand_transfers_a_call_by_refer_on_a_trunk_that_takes_them(tmp_path):
+    """[spans.sip] transfer = "refer": the `transfer` command asks the peer (SIPp as a PBX) to transfer the call;
+    its final NOTIFY (200) ends the call here (BYE), and the application hears `transferred`."""
+    need_sipp()
+    port, sipp_port = free_udp_ports(1, even=False), free_udp_ports(1, even=False)
+    spans = [trunk(port, peer=f"127.0.0.1:{sipp_port}", transfer="refer")]
+    async with running_chand(tmp_path, spans, clock=Clock.REALTIME, records=True,
+                             trunk_groups=[TrunkGroupSpec("sip", ["trunk/*"])]) as chand:
+        app = await chand.client("dialer")
+        sipp = asyncio.create_task(run_sipp("uas_refer", "-p", str(sipp_port), "-mp", str(free_udp_ports(4)),
+                                            "-set", "target", "5550100", tmp_path=tmp_path))
+        await listening(sipp_port)
+        mark = app.mark()
+        r = await app.call("dial", trunk_group="sip", number="13800001111")
+        ev = await app.wait_for(lambda e: e.get("chan") == r["chan"] and e.get("event") in ("answered", "ended"),
+                                timeout=20, since=mark)
+        assert ev["event"] == "answered", ev
+        reply = await app.call("transfer", chan=r["chan"], number="5550100")
+        assert reply["chan"] == r["chan"] and reply["refer"] is True
+        done = await app.wait_for("transferred", chan=r["chan"], since=mark, timeout=20)
+        assert done["how"] == "refer" and done["number"] == "5550100"
+        await app.wait_for("ended", chan=r["chan"], since=mark, timeout=20)
+        rc, said = await sipp
+        assert rc == 0, said                # SIPp saw REFER to 5550100, and our BYE after its NOTIFY 200
+        await chand.board.recorder.drain()
+        leg, = await chand.store.recent(1)
+        kinds = {e.kind: e.data for e in await chand.store.events(leg.id)}
+        assert kinds["transfer"]["how"] == "refer" and kinds["transfer"]["to"] == "5550100"
+        assert kinds["transfer_done"]["status"] == 200 and leg.disposition == "answered"
+
+
+async def test_a_refused_refer_leaves_the_call_with_its_application(tmp_path):
+    """The peer refuses our REFER (SIPp answers 400 to a Refer-To it did not expect): `transfer_failed`, and the
+    call is still up and the application's."""
+    need_sipp()
+    port, sipp_port = free_udp_ports(1, even=False), free_udp_ports(1, even=False)
+    spans = [trunk(port, peer=f"127.0.0.1:{sipp_port}", transfer="refer")]
+    async with running_chand(tmp_path, spans, clock=Clock.REALTIME, records=True,
+                             trunk_groups=[TrunkGroupSpec("sip", ["trunk/*"])]) as chand:
+        app = await chand.client("dialer")
+        sipp = asyncio.create_task(run_sipp("uas_refer", "-p", str(sipp_port), "-mp", str(free_udp_ports(4)),
+                                            "-set", "target", "5550199", tmp_path=tmp_path))
+        await listening(sipp_port)
+        mark = app.mark()
+        r = await app.call("dial", trunk_group="sip", number="13800001111")
+        await app.wait_for("answered", chan=r["chan"], since=mark, timeout=20)
+        await app.call("transfer", chan=r["chan"], number="5550100")
+        failed = await app.wait_for("transfer_failed", chan=r["chan"], since=mark, timeout=20)
+        assert failed["status"] == 400
+        line = chand.board.lines[r["chan"]]
+        assert line.state.value == "up" and line.owner == app.session
+        await app.call("play", chan=r["chan"], items=[{"silence": 100}])     # still the application's call
+        await app.call("hangup", chan=r["chan"])
+        rc, said = await sipp
+        assert rc != 0                      # SIPp's scenario fails on the Refer-To it did not want
