@@ -109,7 +109,7 @@ class SipTransfers:
             board.tell_owner(p, "transferred", number=target, chan_out=q.name)
             board.leave_bridge(p)
             board.engine.play_stop(p.chan, 0)
-            board.record_event(p, "transfer", to=target, with_=q.name, by=f"refer:{line.name}",
+            board.record_event(p, "transfer", to=target, joined=q.name, by=f"refer:{line.name}",
                                replaces=replaces.name)
             p.call.owner = None
         party.call.transfer = other.call.transfer = Transfer(caller=party, callee=other)

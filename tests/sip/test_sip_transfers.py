@@ -5,6 +5,7 @@ transferred party hears is checked by DTMF from one sim far end reaching the oth
 from __future__ import annotations
 
 import asyncio
+import os
 
 from telephonist.config.sip import SipTrunkConfig
 from telephonist.drivers.sim.far_end import NumberBehaviour
@@ -173,3 +174,89 @@ async def test_a_refused_refer_leaves_the_call_with_its_application(tmp_path):
         await app.call("hangup", chan=r["chan"])
         rc, said = await sipp
         assert rc != 0                      # SIPp's scenario fails on the Refer-To it did not want
+
+
+async def replaces_of(tmp_path, proc: "asyncio.Task", within_s: float = 20.0) -> str:
+    """The Replaces value uac_to_be_replaced logged ("call-id;to-tag=...;from-tag=...") once its call is up."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while loop.time() < deadline and not proc.done():
+        for name in os.listdir(tmp_path):
+            if name.startswith("uac_to_be_replaced") and name.endswith("_logs.log"):
+                for line in open(os.path.join(tmp_path, name)):
+                    if line.startswith("REPLACES "):
+                        return line.split(" ", 1)[1].strip()
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the call to be replaced never said its dialog: {proc.result() if proc.done() else ''}")
+
+
+async def test_an_invite_with_replaces_takes_over_a_call_and_its_media(tmp_path):
+    need_sipp()
+    port = free_udp_ports(1, even=False)
+    async with running_chand(tmp_path, [trunk(port)], clock=Clock.REALTIME, default_route="app:ivr",
+                             records=True) as chand:
+        ivr = await chand.client("ivr")
+        ivr.on("offer", lambda ev: ivr.call("answer", chan=ev["chan"]))
+        first = asyncio.create_task(run_sipp("uac_to_be_replaced", f"127.0.0.1:{port}", "-s", "400", "-trace_logs",
+                                             "-p", str(free_udp_ports(1, even=False)), "-mp", str(free_udp_ports(4)),
+                                             tmp_path=tmp_path))
+        replaces = await replaces_of(tmp_path, first)
+        media = free_udp_ports(4)
+        rc, said = await run_sipp("uac_replaces", f"127.0.0.1:{port}", "-s", "400", "-set", "replaces", replaces,
+                                  "-p", str(free_udp_ports(1, even=False)), "-mp", str(media), tmp_path=tmp_path)
+        assert rc == 0, said                # 200 to the INVITE with Replaces, and the call went on until its BYE
+        rc, said = await first
+        assert rc == 0, said                # the replaced dialog got our BYE
+        await ivr.wait_for("ended", chan="trunk/1", since=0, timeout=10)
+        replaced = await ivr.wait_for("replaced", chan="trunk/1", since=0)
+        assert replaced["by"] == "5557777"
+        assert chand.board.lines["trunk/2"].calls_total == 0      # no new call: the old one was taken over
+        await chand.board.recorder.drain()
+        leg, = await chand.store.recent(5)
+        events = {e.kind: e.data for e in await chand.store.events(leg.id)}
+        assert events["replaced"]["by"] == "5557777"
+        assert events["rtp"]["remote"] == f"127.0.0.1:{media}"     # RTP followed the new dialog's SDP
+
+
+async def test_an_attended_transfer_by_refer_with_replaces_joins_the_two_parties(tmp_path):
+    """A PBX user has two calls with us (each bridged by the application to a sim E1 line) and transfers the
+    first to the second: REFER with Replaces naming the second. The two sim lines are bridged, the second
+    call is cleared (BYE), and the first is told 200 by NOTIFY."""
+    need_sipp()
+    port = free_udp_ports(1, even=False)
+    spans = [trunk(port), SpanSpec("pstn", "e1", 2)]
+    async with running_chand(tmp_path, spans, clock=Clock.REALTIME, default_route="app:ivr", records=True,
+                             **SPANS_AND_GROUPS) as chand:
+        ivr = await bridge_each_caller_to_the_pstn(chand)
+        tester = await chand.client("tester")
+        monitor = await chand.client("board", "monitor")
+        await monitor.call("subscribe", lines=True)
+        await tester.call("sim.take", far="pstn/2~far")
+        await tester.call("sim.take", far="pstn/1~far")
+        second = asyncio.create_task(run_sipp("uac_to_be_replaced", f"127.0.0.1:{port}", "-s", "401", "-trace_logs",
+                                              "-p", str(free_udp_ports(1, even=False)), "-mp", str(free_udp_ports(4)),
+                                              tmp_path=tmp_path))
+        replaces = await replaces_of(tmp_path, second)
+        b_sip, b_party, _ = await asyncio.wait_for(ivr.bridged.get(), 10)
+        escaped = replaces.replace("@", "%40").replace(";", "%3B").replace("=", "%3D")
+        rc, said = await run_sipp("uac_refer_replaces", f"127.0.0.1:{port}", "-s", "400", "-set", "target", "401",
+                                  "-set", "replaces", escaped, "-p", str(free_udp_ports(1, even=False)),
+                                  "-mp", str(free_udp_ports(4)), tmp_path=tmp_path)
+        assert rc == 0, said                # 202, NOTIFY 100, NOTIFY 200
+        rc, said = await second
+        assert rc == 0, said                # the replaced call got our BYE
+        a_sip, a_party, _ = await asyncio.wait_for(ivr.bridged.get(), 10)
+        board = chand.board
+        assert board.lines[a_party].bridge is board.lines[b_party].bridge is not None
+        await dtmf_passes(tester, f"{a_party}~far", f"{b_party}~far")
+        await dtmf_passes(tester, f"{b_party}~far", f"{a_party}~far")
+        await tester.call("sim.hangup", far=f"{a_party}~far")
+        await ivr.wait_for("ended", chan=b_sip, since=0, timeout=10)
+        for chan in (a_party, b_party, a_sip):
+            await monitor.wait_for("line_state", chan=chan, state="idle", since=0, timeout=10)
+        await board.recorder.drain()
+        legs = {f"{leg.span}/{leg.channel}": leg for leg in await chand.store.recent(6)}
+        transfer, = [e.data for e in await chand.store.events(legs[a_party].id) if e.kind == "transfer"]
+        assert transfer["joined"] == b_party and transfer["by"] == f"refer:{a_sip}" and transfer["replaces"] == b_sip
+        refer, = [e.data for e in await chand.store.events(legs[a_sip].id) if e.kind == "refer"]
+        assert refer["replaces"] == b_sip
