@@ -262,6 +262,14 @@ static int authenticate(sip_span_t *sp, nua_handle_t *nh, const sip_t *sip, int 
     return 1;
 }
 
+/* Session refreshes (sofia-sip sends them when we are the refresher) go as UPDATE when the far end allows it:
+ * a refresh needs no SDP then. Otherwise they are re-INVITEs without SDP (soa is off: we add none). */
+static void refresh_by_update(nua_handle_t *nh, const sip_t *sip)
+{
+    if (sip && sip->sip_allow && sip_is_allowed(sip->sip_allow, sip_method_update, NULL))
+        nua_set_hparams(nh, NUTAG_UPDATE_REFRESH(1), TAG_END());
+}
+
 /* An INVITE: a trunk takes it on a free line; a span of phones on the line of the phone that authenticated
  * (phones_invite answers a challenge, a refusal or a busy phone itself). */
 static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
@@ -291,6 +299,7 @@ static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t 
     }
     l->nh = nh;
     nua_handle_bind(nh, l);
+    refresh_by_update(nh, sip);
     set_state(l, L_INCOMING);
     if (sip->sip_request && sip->sip_request->rq_url->url_user)
         sip_field(called, sizeof(called), sip->sip_request->rq_url->url_user);
@@ -364,6 +373,7 @@ static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_ha
             return;
         }
         rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
+        refresh_by_update(nh, sip);
         set_state(l, L_CONNECTED);
         sip_emit(l, "CONNECT");
     } else if (status >= 300) {
