@@ -129,3 +129,63 @@ def test_phones_without_strong_passwords_are_refused_with_their_lines(tmp_path):
     assert "repeats too few" in got[18]
     assert 19 not in got
     assert "299 is not in the span's extensions" in got[20]
+
+
+def test_session_timers_and_transfers_of_a_sip_span(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "pbx"
+        driver = "sip"
+        type = "e1"
+        channels = 2
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        peer = "192.0.2.1:5060"
+        session_expires_s = 600
+        session_refresher = "far_end"
+        transfer = "refer"
+        refer_trunk_group = "out"
+        """))
+    spec, = span_specs(cfg)
+    assert spec.sip.session_expires_s == 600 and spec.sip.min_se_s == 90 and spec.sip.transfer == "refer"
+    from telephonist.chand.sip_span import sip_params
+    p = sip_params(spec.sip)
+    assert (p.session_expires_s, p.min_se_s, p.refresher) == (600, 90, 2)
+    default, = span_specs(load_config(write(tmp_path, """\
+        [[spans]]
+        name = "carrier"
+        driver = "sip"
+        type = "e1"
+        channels = 2
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        """)))
+    assert default.sip.session_expires_s == 1800 and default.sip.transfer == "bridge"
+    assert sip_params(default.sip).refresher == 0
+
+
+def test_session_timer_and_transfer_mistakes_name_their_lines(tmp_path):
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "pbx"
+        driver = "sip"
+        type = "e1"
+        channels = 2
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        min_se_s = 30
+        session_expires_s = 60
+        session_refresher = "whoever"
+        transfer = "blind"
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "RFC 4028: 90 at least" in got[10]
+    assert "session_expires_s must be 0" in got[11]
+    assert "session_refresher must be one of any, us, far_end" in got[12]
+    assert "transfer must be one of bridge, refer" in got[13]
