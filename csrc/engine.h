@@ -322,6 +322,12 @@ typedef struct {
     int32_t session_expires_s;   /* 0: no session timers */
     int32_t min_se_s;            /* 0: 90 */
     int32_t refresher;           /* ENG_SIP_REFRESHER_*: who we prefer to refresh */
+    /* TLS (sofia-sip's transport): SIP over TLS is also taken on tls_bind ("host:port", "": none), with the
+     * certificate of tls_cert_dir (agent.pem: key and certificate; cafile.pem: the CAs it trusts). A span of
+     * phones with tls_only refuses (403) a REGISTER or INVITE that did not come over TLS. */
+    char tls_bind[64];
+    char tls_cert_dir[200];
+    int32_t tls_only;
 } eng_sip_params_t;
 enum { ENG_SIP_REFRESHER_ANY = 0, ENG_SIP_REFRESHER_LOCAL = 1, ENG_SIP_REFRESHER_REMOTE = 2 };
 /* What RTP and RTCP say of a sip line's call (the current or last one). */

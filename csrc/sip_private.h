@@ -32,6 +32,7 @@
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/su_time.h>
+#include <sofia-sip/tport_tag.h>
 
 #include "rtp.h"
 

@@ -501,13 +501,14 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 void *sip_thread(void *arg)
 {
     sip_span_t *sp = arg;
-    char url[120];
+    char url[120], sips[120];
     int ok = 0;
 
     su_init();
     su_home_init(sp->home);
     sp->root = su_root_create(sp);
     snprintf(url, sizeof(url), "sip:%s", sp->p.bind);
+    snprintf(sips, sizeof(sips), "sips:%s", sp->p.tls_bind);
     if (sp->root && phones_start(sp) < 0) {
         snprintf(sp->err, sizeof(sp->err), "sip span: cannot start its digest server for phones");
     } else if (sp->root) {
@@ -522,11 +523,15 @@ void *sip_thread(void *arg)
                              NUTAG_SESSION_REFRESHER(sp->p.refresher == ENG_SIP_REFRESHER_LOCAL ? nua_local_refresher
                                                      : sp->p.refresher == ENG_SIP_REFRESHER_REMOTE
                                                      ? nua_remote_refresher : nua_any_refresher),
+                             TAG_IF(sp->p.tls_bind[0], NUTAG_SIPS_URL(sips)),
+                             TAG_IF(sp->p.tls_bind[0], TPTAG_CERTIFICATE(sp->p.tls_cert_dir)),
+                             TAG_IF(sp->p.tls_bind[0], TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)),
                              TAG_IF(sp->phones, NUTAG_APPL_METHOD("REGISTER")),
                              TAG_IF(sp->phones, NUTAG_ALLOW("REGISTER")), TAG_END());
     }
     if (!sp->nua && !sp->err[0])
-        snprintf(sp->err, sizeof(sp->err), "sip span: cannot listen on %s (%s)", sp->p.bind, strerror(errno));
+        snprintf(sp->err, sizeof(sp->err), "sip span: cannot listen on %s%s%s (%s)", sp->p.bind,
+                 sp->p.tls_bind[0] ? " and TLS on " : "", sp->p.tls_bind, strerror(errno));
     else if (sp->nua)
         ok = 1;
     pthread_mutex_lock(&sp->ready_lock);

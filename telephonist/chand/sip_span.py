@@ -25,7 +25,8 @@ def sip_params(sip: SipTrunkConfig, extensions: list[str] = ()) -> SipParams:
                      register_retry_s=sip.register_retry_s, phones=sip.phones(extensions) if extensions else (),
                      realm=sip.realm if extensions else "", ban_failures=sip.ban_failures,
                      ban_window_s=sip.ban_window_s, ban_s=sip.ban_s, session_expires_s=sip.session_expires_s,
-                     min_se_s=sip.min_se_s, refresher=REFRESHERS.get(sip.session_refresher, 0))
+                     min_se_s=sip.min_se_s, refresher=REFRESHERS.get(sip.session_refresher, 0),
+                     tls_bind=sip.tls_bind, tls_cert_dir=sip.tls_cert_dir, tls_only=sip.tls_only)
 
 
 def add_sip_span(board: "Switchboard", ctx: SigContext, spec: "SpanSpec", add_line) -> None:

@@ -31,6 +31,10 @@ class SipTrunkConfig:
                                         # or "refer" (REFER to the peer: the call leaves Telephonist)
     refer_trunk_group: str = ""         # where the target of the far end's REFER is dialled when it is no
                                         # extension and no route ("": refused)
+    # TLS
+    tls_bind: str = ""                  # "host:port" where SIP over TLS (sips:) is taken too ("": none)
+    tls_cert_dir: str = ""              # its certificate: agent.pem (key and certificate) and cafile.pem
+    tls_only: bool = False              # a span of phones: REGISTER and INVITE only over TLS (else 403)
     # a span of phones (the span's extensions = [...]: line i is the phone of extension i)
     passwords: dict[str, str] = field(default_factory=dict)   # extension -> its digest password (strong)
     realm: str = "telephonist"          # the digest realm phones authenticate in
@@ -68,6 +72,18 @@ def _check_timers_and_transfers(sip: "SipTrunkConfig", p: tuple, problem: Callab
         problem(p + ("session_refresher",), f"session_refresher must be one of {', '.join(REFRESHERS)}")
     if sip.transfer not in TRANSFERS:
         problem(p + ("transfer",), f"transfer must be one of {', '.join(TRANSFERS)}")
+
+
+def _check_tls(s, sip: "SipTrunkConfig", p: tuple, problem: Callable[[tuple, str], None]) -> None:
+    if sip.tls_bind and (why := _host_port(sip.tls_bind)):
+        problem(p + ("tls_bind",), f"tls_bind {why}")
+    if sip.tls_bind and not sip.tls_cert_dir:
+        problem(p + ("tls_cert_dir",), "TLS needs tls_cert_dir: a directory with agent.pem (key and certificate) "
+                                       "and cafile.pem")
+    if len(sip.tls_cert_dir.encode()) > 199:
+        problem(p + ("tls_cert_dir",), "tls_cert_dir is longer than 199 bytes")
+    if sip.tls_only and not (sip.tls_bind and s.extensions):
+        problem(p + ("tls_only",), "tls_only is for a span of phones with a tls_bind")
 
 
 MIN_PASSWORD = 12
@@ -161,6 +177,7 @@ def check_sip_span(s, path: tuple, problem: Callable[[tuple, str], None]) -> Non
         problem(p + ("register_retry_s",), "register_retry_s must be from 1 to 3600")
     _check_phones(s, sip, path, problem)
     _check_timers_and_transfers(sip, p, problem)
-    for key in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar"):
+    _check_tls(s, sip, p, problem)
+    for key in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar", "tls_bind"):
         if len(getattr(sip, key).encode()) > 63:
             problem(p + (key,), f"{key} is longer than 63 bytes")

@@ -189,3 +189,45 @@ def test_session_timer_and_transfer_mistakes_name_their_lines(tmp_path):
     assert "session_expires_s must be 0" in got[11]
     assert "session_refresher must be one of any, us, far_end" in got[12]
     assert "transfer must be one of bridge, refer" in got[13]
+
+
+def test_tls_settings_and_their_mistakes(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "phones"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+        extensions = ["201"]
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        tls_bind = "192.0.2.10:5061"
+        tls_cert_dir = "/etc/telephonist/tls"
+        tls_only = true
+
+        [spans.sip.passwords]
+        201 = "Desk-Phone-7f3a!"
+        """))
+    spec, = span_specs(cfg)
+    from telephonist.chand.sip_span import sip_params
+    p = sip_params(spec.sip, spec.extensions)
+    assert (p.tls_bind, p.tls_cert_dir, p.tls_only) == ("192.0.2.10:5061", "/etc/telephonist/tls", True)
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "carrier"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        tls_bind = "192.0.2.10"
+        tls_only = true
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "tls_bind must be \"host:port\"" in got[10]
+    assert "tls_only is for a span of phones" in got[11]
+    assert any("needs tls_cert_dir" in m for m in got.values())
