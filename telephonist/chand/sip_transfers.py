@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from telephonist.chand.call import Transfer
 from telephonist.chand.line import Line, LineState, Signal
+from telephonist.chand.routing import split_application
 
 if TYPE_CHECKING:
     from telephonist.chand.switchboard import Switchboard
@@ -58,6 +59,9 @@ class SipTransfers:
             self._dial(line, party, group, out, target)
             return
         route = next((r for r in board.router.routes if r.matches(party.name, target, party.call.caller)), None)
+        if route is not None and not board.sessions_of(split_application(route.application)[0]):
+            self._answer(line, 503, f"application {route.application} is not connected")
+            return
         if route is not None:
             board.leave_bridge(party)
             board.engine.play_stop(party.chan, 0)

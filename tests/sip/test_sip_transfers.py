@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 
+from telephonist.chand.routing import Route
 from telephonist.config.sip import SipTrunkConfig
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from telephonist.engine import Clock
@@ -73,7 +74,7 @@ async def test_a_sip_caller_transfers_its_call_away_by_refer(tmp_path):
         assert rc == 0, said
         sip_line, party, _ = await asyncio.wait_for(ivr.bridged.get(), 10)
         assert (sip_line, party) == ("trunk/1", "pstn/1")
-        ev = await monitor.wait_for(lambda e: e.get("event") == "call_event" and e["what"] == "bridge"
+        await monitor.wait_for(lambda e: e.get("event") == "call_event" and e["what"] == "bridge"
                                     and e["chan"] == "pstn/2", timeout=10, since=0)
         board = chand.board
         assert board.lines["pstn/1"].bridge is board.lines["pstn/2"].bridge is not None
@@ -260,3 +261,42 @@ async def test_an_attended_transfer_by_refer_with_replaces_joins_the_two_parties
         assert transfer["joined"] == b_party and transfer["by"] == f"refer:{a_sip}" and transfer["replaces"] == b_sip
         refer, = [e.data for e in await chand.store.events(legs[a_sip].id) if e.kind == "refer"]
         assert refer["replaces"] == b_sip
+
+
+async def test_a_refer_to_an_extension_rings_that_phone(tmp_path):
+    """The REFER's target is the extension of a phone (a sim FXS port in a trunk group): that phone rings and,
+    when it answers, is bridged with the party; the referrer hears 200."""
+    need_sipp()
+    port = free_udp_ports(1, even=False)
+    spans = [trunk(port), SpanSpec("pstn", "e1", 2), SpanSpec("desk", "fxs", 1, extensions=["201"])]
+    async with running_chand(tmp_path, spans, clock=Clock.REALTIME, default_route="app:ivr", records=True,
+                             trunk_groups=[TrunkGroupSpec("out", ["pstn/*"]), TrunkGroupSpec("agents", ["desk/*"])],
+                             numbers=SPANS_AND_GROUPS["numbers"]) as chand:
+        await bridge_each_caller_to_the_pstn(chand)
+        tester = await chand.client("tester")
+        await tester.call("sim.take", far="desk/1~far", auto_answer_rings=1)
+        rc, said = await run_sipp("uac_refer", f"127.0.0.1:{port}", "-s", "400", "-set", "target", "201",
+                                  "-p", str(free_udp_ports(1, even=False)), "-mp", str(free_udp_ports(4)),
+                                  tmp_path=tmp_path)
+        assert rc == 0, said                # NOTIFY 200 once the phone answered
+        board = chand.board
+        assert board.lines["pstn/1"].bridge is board.lines["desk/1"].bridge is not None
+        await dtmf_passes(tester, "pstn/1~far", "desk/1~far")
+
+
+async def test_a_refer_to_a_routed_number_hands_the_party_to_its_application(tmp_path):
+    need_sipp()
+    port = free_udp_ports(1, even=False)
+    spans = [trunk(port), SpanSpec("pstn", "e1", 2)]
+    async with running_chand(tmp_path, spans, clock=Clock.REALTIME, default_route="app:ivr", records=True,
+                             routes=[Route("app:queue", dialled="500")], **SPANS_AND_GROUPS) as chand:
+        await bridge_each_caller_to_the_pstn(chand)
+        queue = await chand.client("queue")
+        rc, said = await run_sipp("uac_refer", f"127.0.0.1:{port}", "-s", "400", "-set", "target", "500",
+                                  "-p", str(free_udp_ports(1, even=False)), "-mp", str(free_udp_ports(4)),
+                                  tmp_path=tmp_path)
+        assert rc == 0, said
+        offer = await queue.wait_for("offer", since=0, timeout=10)
+        assert offer["chan"] == "pstn/1" and offer["reason"] == "refer"
+        await queue.call("play", chan="pstn/1", items=[{"silence": 100}])     # the queue's call now
+        assert chand.board.lines["pstn/1"].bridge is None
