@@ -16,6 +16,7 @@ SOURCES = [
     "dsp.c", "dtmf_q24.c", "callerid.c", "cid_parse.c", "progress.c", "amd.c", "fax.c", "fax_worker.c", "drv_sim.c", "drv_local.c", "drv_dahdi.c", "pri.c", "r2.c", "drv_sip.c", "sip_ua.c", "sip_sdp.c", "rtp.c",
     "bench.c", "bench_paths.c",
     "sip_phones.c",     # the sip driver's span of phones: registrar, digest server, bans
+    "sip_transfer.c",   # the sip driver's transfers: REFER both ways, INVITE with Replaces
 ]
 
 

@@ -135,7 +135,8 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
     if (bad_text(p->bind, sizeof(p->bind)) || bad_text(p->peer, sizeof(p->peer))
         || bad_text(p->rtp_host, sizeof(p->rtp_host)) || bad_text(p->from_user, sizeof(p->from_user))
         || bad_text(p->username, sizeof(p->username)) || bad_text(p->password, sizeof(p->password))
-        || bad_text(p->registrar, sizeof(p->registrar)) || bad_text(p->realm, sizeof(p->realm)))
+        || bad_text(p->registrar, sizeof(p->registrar)) || bad_text(p->realm, sizeof(p->realm))
+        || bad_text(p->tls_bind, sizeof(p->tls_bind)) || bad_text(p->tls_cert_dir, sizeof(p->tls_cert_dir)))
         return eng_fail(e, ENG_EINVAL, "sip span: a text setting is not terminated");
     if (p->rtp_port < 1024 || p->rtp_port % 2 || p->rtp_port + 2 * nchans > 65535)
         return eng_fail(e, ENG_EINVAL, "sip span: rtp_port %d: an even port from 1024, with room for %d lines",
@@ -143,6 +144,8 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
     if (p->jitter_min_ms < 0 || p->jitter_max_ms > 900 || (p->jitter_max_ms && p->jitter_max_ms < p->jitter_min_ms))
         return eng_fail(e, ENG_EINVAL, "sip span: jitter buffer %d-%d ms: out of range (0-900)",
                         p->jitter_min_ms, p->jitter_max_ms);
+    if (p->tls_bind[0] && !p->tls_cert_dir[0])
+        return eng_fail(e, ENG_EINVAL, "sip span: TLS on %s needs a certificate directory", p->tls_bind);
     if (e->nchans + (int64_t) nchans > e->max_channels)
         return eng_fail(e, ENG_ENOMEM, "sip span of %d channels: only %d engine channels left", nchans,
                         e->max_channels - e->nchans);

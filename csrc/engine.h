@@ -316,7 +316,20 @@ typedef struct {
     int32_t ban_s;               /* ... refuse it for ban_s (0: 5 failures in 60 s, 600 s) */
     int32_t register_retry_s;    /* a failed REGISTER to registrar is tried again after this, doubling up to
                                   * 300 s (0: 30 s) */
+    /* Session timers (RFC 4028, sofia-sip's): the interval asked for and accepted, the shortest one accepted
+     * (a shorter Session-Expires gets 422 with our Min-SE) and who refreshes. A call whose refresh fails, or
+     * that the far end stops refreshing, is cleared (DISCONNECT cause=102). */
+    int32_t session_expires_s;   /* 0: no session timers */
+    int32_t min_se_s;            /* 0: 90 */
+    int32_t refresher;           /* ENG_SIP_REFRESHER_*: who we prefer to refresh */
+    /* TLS (sofia-sip's transport): SIP over TLS is also taken on tls_bind ("host:port", "": none), with the
+     * certificate of tls_cert_dir (agent.pem: key and certificate; cafile.pem: the CAs it trusts). A span of
+     * phones with tls_only refuses (403) a REGISTER or INVITE that did not come over TLS. */
+    char tls_bind[64];
+    char tls_cert_dir[200];
+    int32_t tls_only;
 } eng_sip_params_t;
+enum { ENG_SIP_REFRESHER_ANY = 0, ENG_SIP_REFRESHER_LOCAL = 1, ENG_SIP_REFRESHER_REMOTE = 2 };
 /* What RTP and RTCP say of a sip line's call (the current or last one). */
 typedef struct {
     int32_t local_port, remote_port;

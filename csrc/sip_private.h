@@ -32,6 +32,7 @@
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/su_time.h>
+#include <sofia-sip/tport_tag.h>
 
 #include "rtp.h"
 
@@ -50,6 +51,9 @@ typedef struct sip_line_s {
     int pt, dtmf_pt;
     int mode;                       /* what the far end's SDP says: sdp_sendrecv, sdp_sendonly ... */
     int held;                       /* the far end holds the call (sendonly or inactive) */
+    /* transfers (sip_transfer.c) */
+    char refer_event[64];           /* the Event of the far end's REFER we NOTIFY about ("": none pending) */
+    int refer_out;                  /* our REFER is waiting for its outcome */
     /* a span of phones: this line is the phone of extension user (sip_phones.c) */
     char user[32];
     char password[64];
@@ -114,7 +118,18 @@ sip_line_t *phones_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const si
 int phones_target(sip_line_t *l, char *url, size_t cap);  /* a SETUP on a phone: its contact; -1 unregistered */
 void sip_emit(sip_line_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* sip_transfer.c: REFER both ways (RFC 3515), INVITE with Replaces (RFC 3891) */
+void transfer_refer_in(sip_line_t *l, nua_t *nua, nua_handle_t *nh, const sip_t *sip, tagi_t tags[]);
+void transfer_notify(sip_line_t *l, const char *msg);    /* chand's NOTIFY status=N about the far end's REFER */
+void transfer_refer_out(sip_line_t *l, const char *msg); /* chand's REFER to=N: the far end transfers the call */
+void transfer_refer_answer(sip_line_t *l, int status);   /* nua_r_refer */
+void transfer_notified(sip_line_t *l, const sip_t *sip, tagi_t tags[]);  /* nua_i_notify on our REFER */
+int transfer_replaces(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip);   /* 1: taken */
+
 /* sip_ua.c */
+int sip_msg_field(const char *msg, const char *key, char *out, size_t cap);
+void sip_field(char *out, size_t cap, const char *in);   /* a number as a message field */
+
 void *sip_thread(void *arg);                             /* the span's SIP thread */
 void sip_push(sip_span_t *sp, int line, const char *msg);   /* any thread: a message for a line; line -1: quit */
 

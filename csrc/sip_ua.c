@@ -27,7 +27,7 @@ void sip_emit(sip_line_t *l, const char *fmt, ...)
 }
 
 /* A number as a message field: no spaces, no '=' (they would break "key=value"). */
-static void field(char *out, size_t cap, const char *in)
+void sip_field(char *out, size_t cap, const char *in)
 {
     size_t j = 0;
     for (; in && *in && j + 1 < cap; in++)
@@ -36,7 +36,7 @@ static void field(char *out, size_t cap, const char *in)
     out[j] = '\0';
 }
 
-static int msg_field(const char *msg, const char *key, char *out, size_t cap)
+int sip_msg_field(const char *msg, const char *key, char *out, size_t cap)
 {
     size_t klen = strlen(key);
     const char *p = msg;
@@ -66,6 +66,8 @@ static void let_go(sip_line_t *l)
     l->alerted = 0;
     l->auth_tries = 0;
     l->held = 0;
+    l->refer_event[0] = '\0';
+    l->refer_out = 0;
     set_state(l, L_IDLE);
 }
 
@@ -81,8 +83,8 @@ static void do_setup(sip_line_t *l, const char *msg)
         sip_emit(l, "DISCONNECT cause=17");
         return;
     }
-    msg_field(msg, "calling", calling, sizeof(calling));
-    msg_field(msg, "called", called, sizeof(called));
+    sip_msg_field(msg, "calling", calling, sizeof(calling));
+    sip_msg_field(msg, "called", called, sizeof(called));
     if (sp->phones) {
         do_setup_phone(l, calling);
         return;
@@ -144,7 +146,7 @@ static void do_disconnect(sip_line_t *l, const char *msg)
     int cause;
     const char *phrase;
     int status;
-    msg_field(msg, "cause", c, sizeof(c));
+    sip_msg_field(msg, "cause", c, sizeof(c));
     cause = c[0] ? atoi(c) : 16;
     snprintf(reason, sizeof(reason), "Q.850;cause=%d", cause);
     switch (l->state) {
@@ -182,6 +184,10 @@ static void run_cmd(sip_span_t *sp, sip_cmd_t *cmd)
         do_connect(l);
     else if (strcasecmp(kind, "DISCONNECT") == 0)
         do_disconnect(l, cmd->msg);
+    else if (strcasecmp(kind, "REFER") == 0)
+        transfer_refer_out(l, cmd->msg);
+    else if (strcasecmp(kind, "NOTIFY") == 0)
+        transfer_notify(l, cmd->msg);
     /* RELEASE: nua answered the BYE or CANCEL already */
 }
 
@@ -256,6 +262,14 @@ static int authenticate(sip_span_t *sp, nua_handle_t *nh, const sip_t *sip, int 
     return 1;
 }
 
+/* Session refreshes (sofia-sip sends them when we are the refresher) go as UPDATE when the far end allows it:
+ * a refresh needs no SDP then. Otherwise they are re-INVITEs without SDP (soa is off: we add none). */
+static void refresh_by_update(nua_handle_t *nh, const sip_t *sip)
+{
+    if (sip && sip->sip_allow && sip_is_allowed(sip->sip_allow, sip_method_update, NULL))
+        nua_set_hparams(nh, NUTAG_UPDATE_REFRESH(1), TAG_END());
+}
+
 /* An INVITE: a trunk takes it on a free line; a span of phones on the line of the phone that authenticated
  * (phones_invite answers a challenge, a refusal or a busy phone itself). */
 static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
@@ -263,6 +277,8 @@ static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t 
     sip_line_t *l = NULL;
     char calling[64] = "", called[64] = "", why[120];
     int i;
+    if (!sp->phones && transfer_replaces(sp, nua, nh, sip))
+        return;                     /* an INVITE with Replaces: answered there */
     if (sp->phones) {
         if ((l = phones_invite(sp, nua, nh, sip)) == NULL)
             return;                 /* the handle goes when nua says terminated */
@@ -283,13 +299,14 @@ static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t 
     }
     l->nh = nh;
     nua_handle_bind(nh, l);
+    refresh_by_update(nh, sip);
     set_state(l, L_INCOMING);
     if (sip->sip_request && sip->sip_request->rq_url->url_user)
-        field(called, sizeof(called), sip->sip_request->rq_url->url_user);
+        sip_field(called, sizeof(called), sip->sip_request->rq_url->url_user);
     if (sp->phones)
-        field(calling, sizeof(calling), l->user);        /* the extension's call, whatever its From says */
+        sip_field(calling, sizeof(calling), l->user);        /* the extension's call, whatever its From says */
     else if (sip->sip_from && sip->sip_from->a_url->url_user)
-        field(calling, sizeof(calling), sip->sip_from->a_url->url_user);
+        sip_field(calling, sizeof(calling), sip->sip_from->a_url->url_user);
     sip_emit(l, "SETUP calling=%s called=%s", calling, called);
 }
 
@@ -356,6 +373,7 @@ static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_ha
             return;
         }
         rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
+        refresh_by_update(nh, sip);
         set_state(l, L_CONNECTED);
         sip_emit(l, "CONNECT");
     } else if (status >= 300) {
@@ -441,6 +459,27 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
         }
         break;
     }
+    case nua_r_bye:
+        if (l && l->state == L_CONNECTED) {     /* nua's own BYE: the session timer ran out */
+            let_go(l);
+            sip_emit(l, "DISCONNECT cause=102");
+        }
+        break;
+    case nua_i_refer:
+        transfer_refer_in(l, nua, nh, sip, tags);
+        break;
+    case nua_r_refer:
+        if (l)
+            transfer_refer_answer(l, status);
+        break;
+    case nua_i_notify:
+        if (l)
+            transfer_notified(l, sip, tags);
+        break;
+    case nua_r_notify:
+        if (!l && status >= 200 && !nua_handle_has_invite(nh))
+            nua_handle_destroy(nh);         /* a REFER outside any call, refused */
+        break;
     case nua_i_register:            /* a phone (sip_phones.c); a trunk refuses */
         phones_register(sp, nua, nh, sip);
         break;
@@ -462,13 +501,14 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 void *sip_thread(void *arg)
 {
     sip_span_t *sp = arg;
-    char url[120];
+    char url[120], sips[120];
     int ok = 0;
 
     su_init();
     su_home_init(sp->home);
     sp->root = su_root_create(sp);
     snprintf(url, sizeof(url), "sip:%s", sp->p.bind);
+    snprintf(sips, sizeof(sips), "sips:%s", sp->p.tls_bind);
     if (sp->root && phones_start(sp) < 0) {
         snprintf(sp->err, sizeof(sp->err), "sip span: cannot start its digest server for phones");
     } else if (sp->root) {
@@ -477,11 +517,21 @@ void *sip_thread(void *arg)
         sp->nua = nua_create(sp->root, on_event, sp, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0),
                              NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(0),
                              NUTAG_USER_AGENT("telephonist"),
+                             SIPTAG_SUPPORTED_STR(sp->p.session_expires_s > 0 ? "timer, replaces" : "replaces"),
+                             NUTAG_SESSION_TIMER(sp->p.session_expires_s > 0 ? (unsigned) sp->p.session_expires_s : 0),
+                             NUTAG_MIN_SE(sp->p.min_se_s > 0 ? (unsigned) sp->p.min_se_s : 90),
+                             NUTAG_SESSION_REFRESHER(sp->p.refresher == ENG_SIP_REFRESHER_LOCAL ? nua_local_refresher
+                                                     : sp->p.refresher == ENG_SIP_REFRESHER_REMOTE
+                                                     ? nua_remote_refresher : nua_any_refresher),
+                             TAG_IF(sp->p.tls_bind[0], NUTAG_SIPS_URL(sips)),
+                             TAG_IF(sp->p.tls_bind[0], TPTAG_CERTIFICATE(sp->p.tls_cert_dir)),
+                             TAG_IF(sp->p.tls_bind[0], TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)),
                              TAG_IF(sp->phones, NUTAG_APPL_METHOD("REGISTER")),
                              TAG_IF(sp->phones, NUTAG_ALLOW("REGISTER")), TAG_END());
     }
     if (!sp->nua && !sp->err[0])
-        snprintf(sp->err, sizeof(sp->err), "sip span: cannot listen on %s (%s)", sp->p.bind, strerror(errno));
+        snprintf(sp->err, sizeof(sp->err), "sip span: cannot listen on %s%s%s (%s)", sp->p.bind,
+                 sp->p.tls_bind[0] ? " and TLS on " : "", sp->p.tls_bind, strerror(errno));
     else if (sp->nua)
         ok = 1;
     pthread_mutex_lock(&sp->ready_lock);

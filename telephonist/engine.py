@@ -333,6 +333,12 @@ class SipParams:
     ban_window_s: int = 0       # (0: 60)
     ban_s: int = 0              # ... refuse it this long (0: 600)
     register_retry_s: int = 0   # a failed REGISTER is tried again after this, doubling up to 300 s (0: 30)
+    session_expires_s: int = 0  # RFC 4028 session interval asked for and accepted (0: no session timers)
+    min_se_s: int = 0           # the shortest session interval accepted (0: 90)
+    refresher: int = 0          # who refreshes: 0 either (as negotiated), 1 us, 2 the far end (ENG_SIP_REFRESHER_*)
+    tls_bind: str = ""          # "host:port" where SIP over TLS is taken too ("": none)
+    tls_cert_dir: str = ""      # its certificate: agent.pem (key and certificate), cafile.pem
+    tls_only: bool = False      # a span of phones: a REGISTER or INVITE not over TLS is refused (403)
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,7 +548,8 @@ class Engine:
     def add_sip_span(self, params: SipParams, nchans: int, codec: Codec = Codec.ALAW, zone: str = "cn") -> list[int]:
         """A SIP trunk (sofia-sip in the engine) whose lines take the sim E1's messages; returns channel ids."""
         p = ffi.new("eng_sip_params_t *")
-        for name in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar", "realm"):
+        for name in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar", "realm", "tls_bind",
+                     "tls_cert_dir"):
             raw = getattr(params, name).encode("utf-8")
             if len(raw) >= len(getattr(p, name)):
                 raise EngineError(lib.ENG_EINVAL, f"sip span: {name} is longer than {len(getattr(p, name)) - 1} bytes")
@@ -550,6 +557,8 @@ class Engine:
         p.rtp_port, p.jitter_min_ms, p.jitter_max_ms = params.rtp_port, params.jitter_min_ms, params.jitter_max_ms
         p.ban_failures, p.ban_window_s, p.ban_s = params.ban_failures, params.ban_window_s, params.ban_s
         p.register_retry_s = params.register_retry_s
+        p.session_expires_s, p.min_se_s, p.refresher = params.session_expires_s, params.min_se_s, params.refresher
+        p.tls_only = int(params.tls_only)
         for user, password in params.phones:
             if not user or any(c.isspace() for c in user) or "\n" in password or "\r" in password:
                 raise EngineError(lib.ENG_EINVAL, f"sip span: phone {user!r}: a user without spaces, a password "

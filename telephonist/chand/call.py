@@ -56,6 +56,7 @@ class Transfer:
     """A blind transfer chand looks after: the caller's line and the line dialled for it."""
     caller: "Line"
     callee: "Line"
+    referrer: "Line | None" = None      # the SIP line whose REFER asked for it, told how it goes (sip_transfers.py)
 
     def other(self, line: "Line") -> "Line":
         return self.callee if line is self.caller else self.caller

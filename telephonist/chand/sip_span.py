@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from telephonist.chand.line import Line
 from telephonist.chand.signalling import SigContext
 from telephonist.chand.signalling.sip import SipTrunk
-from telephonist.config.sip import SipTrunkConfig
+from telephonist.config.sip import REFRESHERS, SipTrunkConfig
 from telephonist.engine import Codec, SipParams
 
 if TYPE_CHECKING:
@@ -24,7 +24,9 @@ def sip_params(sip: SipTrunkConfig, extensions: list[str] = ()) -> SipParams:
                      registrar=sip.registrar, jitter_min_ms=sip.jitter_min_ms, jitter_max_ms=sip.jitter_max_ms,
                      register_retry_s=sip.register_retry_s, phones=sip.phones(extensions) if extensions else (),
                      realm=sip.realm if extensions else "", ban_failures=sip.ban_failures,
-                     ban_window_s=sip.ban_window_s, ban_s=sip.ban_s)
+                     ban_window_s=sip.ban_window_s, ban_s=sip.ban_s, session_expires_s=sip.session_expires_s,
+                     min_se_s=sip.min_se_s, refresher=REFRESHERS.get(sip.session_refresher, 0),
+                     tls_bind=sip.tls_bind, tls_cert_dir=sip.tls_cert_dir, tls_only=sip.tls_only)
 
 
 def add_sip_span(board: "Switchboard", ctx: SigContext, spec: "SpanSpec", add_line) -> None:
@@ -40,5 +42,5 @@ def add_sip_span(board: "Switchboard", ctx: SigContext, spec: "SpanSpec", add_li
         opts = spec.options
         if i <= len(spec.extensions):       # a span of phones: the ACD and `dial` ring it by extension
             opts = dataclasses.replace(opts, extension=spec.extensions[i - 1])
-        line = Line(f"{spec.name}/{i}", spec.name, i, chan, "e1", SipTrunk(ctx, opts), board)
+        line = Line(f"{spec.name}/{i}", spec.name, i, chan, "e1", SipTrunk(ctx, opts, spec.sip), board)
         add_line(board, line, spec)

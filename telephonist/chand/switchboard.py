@@ -6,7 +6,7 @@ and to the call's media (media.py); line state changes come back
 application. The control API's commands (api/commands/) read and check,
 then change state through the methods here and through the parts this
 class owns: `media` (play, record, collect, fax), `bridges` (bridges and
-conferences), `transfers` (blind transfer) and `alarms` (DAHDI span alarms).
+conferences), `transfers` (blind transfer), `sip_transfers` (REFER) and `alarms` (DAHDI span alarms).
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from telephonist.chand.records import CallRecorder
 from telephonist.chand.conferences import ConferenceRooms
 from telephonist.chand.routing import Router, split_application
 from telephonist.chand.signalling.cas import bits_text
+from telephonist.chand.sip_transfers import SipTransfers
 from telephonist.chand.span_alarms import SpanAlarms
 from telephonist.chand.transfers import Transfers
 from telephonist.chand.trunk_group import TrunkGroup
@@ -84,6 +85,7 @@ class Switchboard(LineListener):
         self.bridges = Bridges(engine, self)          # bridges and conferences, each on its own engine conference
         self.conferences = ConferenceRooms(self)      # conference rooms ([[conferences]]) over named conferences
         self.transfers = Transfers(self)
+        self.sip_transfers = SipTransfers(self)      # REFER from SIP peers, and transfers going out as REFER
         self.bus = Bus(self)                          # applications asking each other, publishing news
         self.alarms = SpanAlarms(self)                # DAHDI span alarms and the lines they block
         self._rr = itertools.count()
@@ -392,7 +394,7 @@ class Switchboard(LineListener):
             self._stop_media(line)
 
         if sig in (Signal.REMOTE_ANSWER, Signal.REMOTE_FAIL, Signal.REMOTE_HANGUP):
-            self.transfers.line_changed(line, sig)
+            self.transfers.line_changed(line, sig, info)
         if line.state == LineState.IDLE and prev != LineState.IDLE:
             self._ended(line)
             self.alarms.line_idle(line)

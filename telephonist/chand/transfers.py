@@ -21,7 +21,7 @@ class Transfers:
         self.board = board
 
     def start(self, line: Line, out: Line, group: str, number: str, caller_id: str, timeout_ms: int,
-              ringback: bool) -> None:
+              ringback: bool, by: str | None = None) -> None:
         board = self.board
         call = line.call
         assert call is not None
@@ -30,7 +30,7 @@ class Transfers:
         board.leave_bridge(line)
         board.engine.play_stop(line.chan, 0)
         call.owner = None
-        board.record_event(line, "transfer", to=number, trunk_group=group, by=prev)
+        board.record_event(line, "transfer", to=number, trunk_group=group, by=by or prev)
         tg = board.trunk_groups.get(group)
         out_call = out.new_call("outbound", board.now(), caller=caller_id, dialled=number, trunk_group=group,
                                 application="transfer", call_id=call.call_id, no_answer_ms=timeout_ms,
@@ -40,12 +40,14 @@ class Transfers:
             board.engine.play(line.chan, [("tone", "ringback", 0)])
         out.sig.dial(number, caller_id)
 
-    def line_changed(self, line: Line, sig: Signal) -> None:
+    def line_changed(self, line: Line, sig: Signal, info: dict | None = None) -> None:
         """What happens to a transferred pair: bridged on answer, torn down together."""
         transfer = line.call.transfer if line.call else None
         if transfer is None:
             return
         other = transfer.other(line)
+        if transfer.referrer is not None:
+            self.board.sip_transfers.target_changed(transfer, line, sig, info or {})
         if sig == Signal.REMOTE_ANSWER and line is transfer.callee:
             self.board.engine.play_stop(other.chan, 0)
             self.board.bridges.bridge([other, line])

@@ -22,6 +22,19 @@ class SipTrunkConfig:
     jitter_min_ms: int = 20             # the jitter buffer's delay bounds (it adapts between them)
     jitter_max_ms: int = 200
     register_retry_s: int = 30          # a failed registration is tried again after this, doubling up to 300 s
+    # session timers (RFC 4028): a call nobody refreshes within the interval is cleared (cause 102)
+    session_expires_s: int = 1800       # the interval asked for and accepted (0: no session timers)
+    min_se_s: int = 90                  # a shorter Session-Expires is refused with 422 (RFC 4028: 90 at least)
+    session_refresher: str = "any"      # who refreshes: "any" (as negotiated), "us", "far_end"
+    # transfers
+    transfer: str = "bridge"            # chand's transfer command: "bridge" (dial and bridge, media stays here)
+                                        # or "refer" (REFER to the peer: the call leaves Telephonist)
+    refer_trunk_group: str = ""         # where the target of the far end's REFER is dialled when it is no
+                                        # extension and no route ("": refused)
+    # TLS
+    tls_bind: str = ""                  # "host:port" where SIP over TLS (sips:) is taken too ("": none)
+    tls_cert_dir: str = ""              # its certificate: agent.pem (key and certificate) and cafile.pem
+    tls_only: bool = False              # a span of phones: REGISTER and INVITE only over TLS (else 403)
     # a span of phones (the span's extensions = [...]: line i is the phone of extension i)
     passwords: dict[str, str] = field(default_factory=dict)   # extension -> its digest password (strong)
     realm: str = "telephonist"          # the digest realm phones authenticate in
@@ -44,6 +57,33 @@ def _host_port(text: str) -> str | None:
     if any(c.isspace() or c in "<>;@\"" for c in host):
         return f"'{host}' is not a host name or address"
     return None
+
+
+REFRESHERS = {"any": 0, "us": 1, "far_end": 2}      # the engine's ENG_SIP_REFRESHER_*
+TRANSFERS = ("bridge", "refer")
+
+
+def _check_timers_and_transfers(sip: "SipTrunkConfig", p: tuple, problem: Callable[[tuple, str], None]) -> None:
+    if not 90 <= sip.min_se_s <= 86400:
+        problem(p + ("min_se_s",), "min_se_s must be from 90 to 86400 (RFC 4028: 90 at least)")
+    if sip.session_expires_s and not max(sip.min_se_s, 90) <= sip.session_expires_s <= 86400:
+        problem(p + ("session_expires_s",), "session_expires_s must be 0 (no session timers) or from min_se_s to 86400")
+    if sip.session_refresher not in REFRESHERS:
+        problem(p + ("session_refresher",), f"session_refresher must be one of {', '.join(REFRESHERS)}")
+    if sip.transfer not in TRANSFERS:
+        problem(p + ("transfer",), f"transfer must be one of {', '.join(TRANSFERS)}")
+
+
+def _check_tls(s, sip: "SipTrunkConfig", p: tuple, problem: Callable[[tuple, str], None]) -> None:
+    if sip.tls_bind and (why := _host_port(sip.tls_bind)):
+        problem(p + ("tls_bind",), f"tls_bind {why}")
+    if sip.tls_bind and not sip.tls_cert_dir:
+        problem(p + ("tls_cert_dir",), "TLS needs tls_cert_dir: a directory with agent.pem (key and certificate) "
+                                       "and cafile.pem")
+    if len(sip.tls_cert_dir.encode()) > 199:
+        problem(p + ("tls_cert_dir",), "tls_cert_dir is longer than 199 bytes")
+    if sip.tls_only and not (sip.tls_bind and s.extensions):
+        problem(p + ("tls_only",), "tls_only is for a span of phones with a tls_bind")
 
 
 MIN_PASSWORD = 12
@@ -136,6 +176,8 @@ def check_sip_span(s, path: tuple, problem: Callable[[tuple, str], None]) -> Non
     if not 1 <= sip.register_retry_s <= 3600:
         problem(p + ("register_retry_s",), "register_retry_s must be from 1 to 3600")
     _check_phones(s, sip, path, problem)
-    for key in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar"):
+    _check_timers_and_transfers(sip, p, problem)
+    _check_tls(s, sip, p, problem)
+    for key in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar", "tls_bind"):
         if len(getattr(sip, key).encode()) > 63:
             problem(p + (key,), f"{key} is longer than 63 bytes")

@@ -129,3 +129,105 @@ def test_phones_without_strong_passwords_are_refused_with_their_lines(tmp_path):
     assert "repeats too few" in got[18]
     assert 19 not in got
     assert "299 is not in the span's extensions" in got[20]
+
+
+def test_session_timers_and_transfers_of_a_sip_span(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "pbx"
+        driver = "sip"
+        type = "e1"
+        channels = 2
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        peer = "192.0.2.1:5060"
+        session_expires_s = 600
+        session_refresher = "far_end"
+        transfer = "refer"
+        refer_trunk_group = "out"
+        """))
+    spec, = span_specs(cfg)
+    assert spec.sip.session_expires_s == 600 and spec.sip.min_se_s == 90 and spec.sip.transfer == "refer"
+    from telephonist.chand.sip_span import sip_params
+    p = sip_params(spec.sip)
+    assert (p.session_expires_s, p.min_se_s, p.refresher) == (600, 90, 2)
+    default, = span_specs(load_config(write(tmp_path, """\
+        [[spans]]
+        name = "carrier"
+        driver = "sip"
+        type = "e1"
+        channels = 2
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        """)))
+    assert default.sip.session_expires_s == 1800 and default.sip.transfer == "bridge"
+    assert sip_params(default.sip).refresher == 0
+
+
+def test_session_timer_and_transfer_mistakes_name_their_lines(tmp_path):
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "pbx"
+        driver = "sip"
+        type = "e1"
+        channels = 2
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        min_se_s = 30
+        session_expires_s = 60
+        session_refresher = "whoever"
+        transfer = "blind"
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "RFC 4028: 90 at least" in got[10]
+    assert "session_expires_s must be 0" in got[11]
+    assert "session_refresher must be one of any, us, far_end" in got[12]
+    assert "transfer must be one of bridge, refer" in got[13]
+
+
+def test_tls_settings_and_their_mistakes(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "phones"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+        extensions = ["201"]
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        tls_bind = "192.0.2.10:5061"
+        tls_cert_dir = "/etc/telephonist/tls"
+        tls_only = true
+
+        [spans.sip.passwords]
+        201 = "Desk-Phone-7f3a!"
+        """))
+    spec, = span_specs(cfg)
+    from telephonist.chand.sip_span import sip_params
+    p = sip_params(spec.sip, spec.extensions)
+    assert (p.tls_bind, p.tls_cert_dir, p.tls_only) == ("192.0.2.10:5061", "/etc/telephonist/tls", True)
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "carrier"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        tls_bind = "192.0.2.10"
+        tls_only = true
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "tls_bind must be \"host:port\"" in got[10]
+    assert "tls_only is for a span of phones" in got[11]
+    assert any("needs tls_cert_dir" in m for m in got.values())

@@ -7,13 +7,20 @@ REGISTERED/UNREGISTERED on the extension's line (shown by `status`, told to subs
 sip_registration), REFUSED and BANNED on the span's first line for every refused authentication (logged,
 told to subscribers as sip_refused/sip_banned). Any sip line hears HOLD/RESUME when the far end holds the
 call (a re-INVITE with sendonly or inactive) or takes it back: a `held`/`resumed` event to the application
-and the call's record."""
+and the call's record.
+
+Transfers (csrc/sip_transfer.c, chand/sip_transfers.py): REFER to= [replaces=<engine channel>] is the far end
+asking us to transfer (answered with NOTIFY status=N), REFER_DONE status=N the outcome of our own REFER
+(REFER to=N, when the span's transfer = "refer"), REPLACED calling= an INVITE with Replaces that took over
+the call."""
 from __future__ import annotations
 
 import logging
 
+from telephonist.chand.signalling.base import LineOptions, SigContext
 from telephonist.chand.signalling.digital import DigitalTrunk
-from telephonist.engine import Event, SigMsg
+from telephonist.config.sip import SipTrunkConfig
+from telephonist.engine import Event, SigMsg, format_sigmsg
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +29,14 @@ PAYLOADS = {0: "PCMU", 8: "PCMA"}
 
 class SipTrunk(DigitalTrunk):
     registered: str = ""                # a phone's contact while it is registered
+
+    def __init__(self, ctx: SigContext, options: LineOptions, config: SipTrunkConfig | None = None) -> None:
+        super().__init__(ctx, options)
+        self.config = config            # the span's [spans.sip]: how transfers go
+
+    @property
+    def transfers_by_refer(self) -> bool:
+        return bool(self.config and self.config.transfer == "refer" and not self.line.extension)
 
     def on_event(self, ev: Event) -> None:
         if isinstance(ev, SigMsg):
@@ -79,6 +94,36 @@ class SipTrunk(DigitalTrunk):
         line.listener.record_event(line, kind, mode=mode)
         line.listener.tell_owner(line, kind, mode=mode)
 
+    # ---- transfers -------------------------------------------------------------------------------
+    def refer(self, number: str) -> None:
+        """Ask the far end to transfer the call to number (REFER); REFER_DONE says how it went."""
+        self.engine.sigmsg(self.line.chan, format_sigmsg("REFER", to=number))
+
+    def refer_progress(self, status: int) -> None:
+        """How the far end's REFER goes: NOTIFY with a sipfrag of status."""
+        self.engine.sigmsg(self.line.chan, format_sigmsg("NOTIFY", status=status))
+
+    def _referred(self, f: dict[str, str]) -> None:
+        line = self.line
+        if line.call is None:
+            self.refer_progress(603)
+            return
+        replaces = None
+        if f.get("replaces", "").isdigit():
+            replaces = line.listener.by_chan.get(int(f["replaces"]))
+        line.listener.sip_transfers.referred(line, f.get("to", ""), replaces)
+
+    def _refer_done(self, f: dict[str, str]) -> None:
+        self.line.listener.sip_transfers.refer_done(self.line, int(f.get("status", "0") or 0))
+
+    def _replaced(self, f: dict[str, str]) -> None:
+        line = self.line
+        if line.call is None:
+            return
+        log.info("event=sip_replaced line=%s by=%s", line.name, f.get("calling", ""))
+        line.listener.record_event(line, "replaced", by=f.get("calling", ""))
+        line.listener.tell_owner(line, "replaced", by=f.get("calling", ""))
+
     # ---- the call record -------------------------------------------------------------------------
     def hangup(self, cause: str = "normal") -> None:
         self._keep_rtp_figures()
@@ -101,4 +146,5 @@ class SipTrunk(DigitalTrunk):
 SIP_ONLY = {
     "REGISTERED": SipTrunk._registered, "UNREGISTERED": SipTrunk._unregistered, "REFUSED": SipTrunk._refused,
     "BANNED": SipTrunk._banned, "HOLD": SipTrunk._hold, "RESUME": SipTrunk._resume,
+    "REFER": SipTrunk._referred, "REFER_DONE": SipTrunk._refer_done, "REPLACED": SipTrunk._replaced,
 }

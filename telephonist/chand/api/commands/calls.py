@@ -76,10 +76,16 @@ def _dial_on_line(board, sess, msg):
 @command("transfer")
 def transfer(board, sess, msg):
     """Blind transfer to a number: chand dials it on a trunk group and, once answered, bridges the
-    caller to it and looks after both legs itself; the application is done with the call."""
+    caller to it and looks after both legs itself; the application is done with the call. On a SIP trunk
+    whose span says transfer = "refer", the far end is asked to transfer the call instead (REFER): the
+    application hears `transferred` (the call then ends) or `transfer_failed` (it keeps the call)."""
     line = board.owned_line(sess, msg.get("chan"))
     if line.state != LineState.UP:
         raise WrongState(f"{line.name} is {line.state.value}; only a connected call can be transferred")
+    if getattr(line.sig, "transfers_by_refer", False):
+        number = digits_arg(msg)
+        engine_safe(lambda: board.sip_transfers.refer_out(line, number, sess.name))
+        return {"chan": line.name, "refer": True}
     group = board.trunk_groups.get(arg(msg, "trunk_group", str))
     if group is None:
         raise BadRequest(f"transfer: no trunk group {msg.get('trunk_group')!r}")
