@@ -347,8 +347,7 @@ class DialerService(AbandonedCalls):
     async def _hand_on(self, live: Live, chan: str) -> None:
         """The answered call to the campaign's flow or queue."""
         camp, claim = live.campaign, live.claim
-        data = {**{k: v for k, v in claim.fields.items() if isinstance(v, (str, int, float))},
-                "campaign": camp.name, "record": str(claim.record_id), "number": claim.number}
+        data = claim.handoff_data(camp.name)
         if claim.agent and camp.mode != "agentless":    # an appointment: its agent first, then the queue's (ACD)
             data.update(prefer_agent=claim.agent, prefer_wait_s=camp.strategy.appointment_wait_s)
         app = f"ivr:{camp.target}" if camp.mode == "agentless" else f"queue:{camp.target}"
