@@ -158,7 +158,7 @@ async def test_a_preview_call_transferred_to_a_number(tmp_path):
                          acd='outbound_trunk_group = "campaign"') as site:
         t = site.acd.tester
         a = site.acd.phone("8001")
-        agent1, agent2, s1, s2 = await desks(site)
+        agent1, _, s1, s2 = await desks(site)
         try:
             aid, rid, customer = await preview_call(site, agent1, s1)
             r = await post(agent1, f"/agent/script/{aid}/answer", question="q2", value="yes")
