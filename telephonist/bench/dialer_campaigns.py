@@ -27,6 +27,7 @@ import os
 import random
 import shutil
 import struct
+import sys
 import tempfile
 import time
 import wave
@@ -38,8 +39,10 @@ from zoneinfo import ZoneInfo
 SHARES = {"answer": 0.6, "busy": 0.2, "no_answer": 0.2}
 PREFIX = {"answer": "1381", "busy": "1370", "no_answer": "1360"}
 START = datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+log = logging.getLogger("telephonist.bench")
 STARVED = 0.8                    # below this share of the reference's dials per minute a campaign counts as starved
 NOTICE_S = 2.0
+WALL_LIMIT_S = 600                # a round whose simulated time stops passing for this long is reported stalled
 FLOW = """
 [flow]
 description = "bench notice"
@@ -153,8 +156,15 @@ async def run_round(n: int, lines: int, minutes: float, seed: int, tmp: str) -> 
     wall0 = time.perf_counter()
     await drv.call("timer", ms=int(minutes * 60_000), key="end")
     await dialer.start()
-    await done.wait()
+    log.info("event=bench_round_started campaigns=%d", n)
+    try:
+        await asyncio.wait_for(done.wait(), WALL_LIMIT_S)
+    except asyncio.TimeoutError:                 # the engine stood still: say so, with what was measured
+        log.error("event=bench_round_stalled campaigns=%d", n)
     wall = time.perf_counter() - wall0
+    stalled = not done.is_set()
+    if stalled:
+        end_ms = int((await drv.call("status"))["time_ms"])
     until = dialer.origin + timedelta(milliseconds=end_ms)      # dials after the end (while this counts) are not
     with store.engine.connect() as conn:
         dials = dict(conn.execute(sa.select(T.attempts.c.campaign_id, sa.func.count()).where(
@@ -163,12 +173,14 @@ async def run_round(n: int, lines: int, minutes: float, seed: int, tmp: str) -> 
     campaigns = [{"campaign": f"notice-{k:02d}", "dials_per_min": round(dials.get(cid, 0) / minutes, 1),
                   "line_free_to_dial": dialer.latency.figures(cid)} for k, cid in enumerate(ids)]
     result = {"campaigns": n, "pass_ms": dialer.latency.figures(), "wall_s": round(wall, 1),
-              "dials": sum(dials.values()), "per_campaign": campaigns}
-    for c in clients:
-        await c.close()
-    await core.stop()
+              "dials": sum(dials.values()), "stalled": stalled, "per_campaign": campaigns}
+    log.info("event=bench_round_done campaigns=%d dials=%d wall_s=%.1f", n, result["dials"], wall)
+    for step in [*(c.close() for c in clients), core.stop(), services.close()]:
+        try:                                     # a daemon slow to stop does not hold the figures back
+            await asyncio.wait_for(step, 60)
+        except (asyncio.TimeoutError, Exception) as exc:   # noqa: BLE001 - the figures are taken already
+            log.warning("event=bench_stop_slow error=%r", exc)
     store.close()
-    await services.close()
     return result
 
 
@@ -198,6 +210,8 @@ async def measure(counts: list[int], lines: int, minutes: float, seed: int) -> d
             tmp = os.path.join(base, f"n{n}")
             os.makedirs(tmp)
             rounds.append(await run_round(n, lines, minutes, seed, tmp))
+            print(json.dumps({k: v for k, v in rounds[-1].items() if k != "per_campaign"}), file=sys.stderr,
+                  flush=True)            # each round's figures as it ends
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return {**summary(rounds), "lines_per_campaign": lines, "minutes": minutes, "seed": seed, "numbers": SHARES,
@@ -209,7 +223,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--campaigns", default="1,5,20,50",
                    help="campaigns running together in each round (comma separated); the first round is the reference")
     p.add_argument("--lines", type=int, default=2, help="lines of each campaign")
-    p.add_argument("--minutes", type=float, default=5.0, help="simulated minutes of each round")
+    p.add_argument("--minutes", type=float, default=3.0, help="simulated minutes of each round")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", action="store_true")
 
