@@ -18,7 +18,7 @@ from typing import Any
 from telephonist.acd.agent_state import AgentSignal as G
 from telephonist.acd.agent_state import AgentState as S
 from telephonist.acd.agent_state import AgentStateError
-from telephonist.acd.model import Agent, AgentCall, CallerState, Leg
+from telephonist.acd.model import Agent, AgentCall, Caller, CallerState, Leg
 from telephonist.client import ApiCallError
 
 log = logging.getLogger("telephonist.acd")
@@ -33,9 +33,10 @@ class AgentCalls:
 
     # ---- click to dial -----------------------------------------------------------------------------------------
     async def dial_out(self, agent: Agent, number: str, queue_name: str | None,
-                       via: dict[str, str] | None = None) -> dict[str, Any]:
+                       via: dict[str, str] | None = None, data: dict[str, Any] | None = None) -> dict[str, Any]:
         """via: the customer's leg's trunk_group, caller_id and chand call_id, when the asker sets them (a preview
-        campaign's attempt: its trunk group, its caller ID, call id "dl-<attempt>")."""
+        campaign's attempt: its trunk group, its caller ID, call id "dl-<attempt>"); data: what the customer takes
+        on to whoever the agent transfers it to (the campaign's record)."""
         if not NUMBER.match(number or ""):
             raise ApiCallError("bad_request", "number: 1-32 digits, * # or a leading +")
         via = {k: v for k, v in (via or {}).items() if v}
@@ -52,6 +53,7 @@ class AgentCalls:
         call = AgentCall(agent.number, None, None, None, queue.name if queue else None, self.now_ms)
         call.outbound = number
         call.outbound_via = via
+        call.outbound_data = dict(data or {})
         agent.call = call
         self.roster.signal(agent, G.DIAL, queue=call.queue)
         line = self.idle_line(agent)
@@ -89,6 +91,7 @@ class AgentCalls:
         leg = Leg("outbound", r["chan"], agent.number)
         self.by_chan[leg.chan] = leg
         call.customer_chan = r["chan"]
+        call.customer_call_id = str(r.get("call_id") or "")
 
     async def _outbound_answered(self, leg: Leg) -> None:
         agent = self.roster.agents.get(leg.agent)
@@ -114,6 +117,33 @@ class AgentCalls:
             self._spawn(self._start_recording(call))
         self.publish("outbound_answered", {"agent": agent.number, "number": call.outbound, "chan": leg.chan,
                                            "call_id": call.outbound_via.get("call_id")})
+
+    async def _as_queue_call(self, agent: Agent, call: AgentCall) -> Caller:
+        """The agent's own call out, its customer on the line, becomes a call of its queue, as if the customer had
+        come through it (the customer connected to this agent), so that a transfer or a consultation takes it on
+        like any queue call: the call id (a preview campaign's "dl-<attempt>") and the dial's data travel with it,
+        and from now on it has its row in acd_calls. Its queue call already: nothing to do."""
+        if call.caller is not None:
+            return call.caller
+        leg = self.by_chan.get(call.customer_chan or "")
+        if not call.outbound or not isinstance(leg, Leg) or leg.kind != "outbound" or not leg.answered:
+            raise AgentStateError(f"agent {agent.number}'s call out has no customer on the line yet")
+        if call.queue not in self.queues:
+            raise AgentStateError(f"agent {agent.number}'s call out belongs to no queue: it cannot be passed on")
+        call_id = call.outbound_via.get("call_id") or call.customer_call_id or f"out-{leg.chan}-{self.now_ms}"
+        caller = Caller(chan=leg.chan, call_id=call_id, number=call.outbound, queue=call.queue, priority=0,
+                        seq=next(self._seq), entered_ms=call.answered_ms or self.now_ms, data=dict(call.outbound_data),
+                        state=CallerState.CONNECTED, offered_to=[agent.number])
+        call.caller = caller
+        call.offered_ms = caller.entered_ms
+        self.callers[call_id] = caller
+        self.by_chan[leg.chan] = caller
+        caller.row = await self.store.call_started(dict(call_id=call_id, queue=call.queue, caller=caller.number,
+                                                        entered_at=self.wall(caller.entered_ms)))
+        await self.store.call_update(caller.row, answered_at=self.wall(caller.entered_ms), agent=agent.number,
+                                     outcome="answered", wait_ms=0)
+        log.info("event=acd_call_out_taken_on agent=%s call=%s queue=%s", agent.number, call_id, call.queue)
+        return caller
 
     async def _outbound_failed(self, call: AgentCall, why: str) -> None:
         """The customer could not be reached: the agent's call ends (wrap-up)."""

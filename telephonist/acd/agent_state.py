@@ -68,6 +68,7 @@ TRANSITIONS: dict[tuple[AgentState, AgentSignal], AgentState] = {
     (S.ON_HOLD, G.HANGUP): S.WRAP_UP,
     (S.OUTBOUND, G.HANGUP): S.WRAP_UP,
     (S.OUTBOUND, G.ANSWER): S.OUTBOUND,                   # the called party answered: still the agent's own call
+    (S.OUTBOUND, G.HOLD): S.ON_HOLD,                      # a call out taken on as a queue call (a consultation)
     (S.READY, G.DIAL): S.OUTBOUND,
     (S.NOT_READY, G.DIAL): S.OUTBOUND,
     (S.WRAP_UP, G.DIAL): S.OUTBOUND,

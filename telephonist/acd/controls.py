@@ -34,7 +34,7 @@ class CallControls:
 
     async def hold(self, agent: Agent) -> None:
         call = self._talking(agent)
-        if agent.state == S.OUTBOUND:
+        if agent.state == S.OUTBOUND and call.caller is None:
             raise AgentStateError(f"agent {agent.number}'s own call out cannot be held")
         if agent.state == S.ON_HOLD:
             return
@@ -69,16 +69,17 @@ class CallControls:
 
     async def transfer(self, agent: Agent, target: str) -> dict[str, Any]:
         """Blind transfer of the agent's customer: to another agent, a queue, an IVR flow (or node), a number,
-        or the queue's satisfaction survey. The agent's call ends (wrap-up)."""
+        or the queue's satisfaction survey. The agent's call ends (wrap-up). The agent's own call out (a preview
+        campaign's) is taken on as a call of its queue first (agent_calls.py), its call id and data with it."""
         call = self._talking(agent)
         self._not_in_step(call)
         kind, rest = _target(target)
-        caller = call.caller
-        if caller is None:
-            raise AgentStateError(f"agent {agent.number}'s call has no customer to transfer")
         other = self._ready_colleague(rest) if kind == "agent" else None
         if kind == "queue" and rest not in self.queues:
             raise ApiCallError("not_found", f"no queue {rest!r}")
+        caller = call.caller or (await self._as_queue_call(agent, call) if call.outbound else None)
+        if caller is None:
+            raise AgentStateError(f"agent {agent.number}'s call has no customer to transfer")
         if agent.state == S.ON_HOLD:
             await self.unhold(agent)
         await self._stop_recording(call)                      # before the customer may leave the ACD
@@ -152,6 +153,8 @@ class CallControls:
         else:
             raise ApiCallError("bad_request", "a consultation calls agent:NUMBER or number:NUMBER")
         line = self.idle_line(other) if other is not None else None
+        if call.caller is None and call.outbound:       # a call out (a preview campaign's): a queue call from now on
+            await self._as_queue_call(agent, call)
         await self.hold(agent)
         if other is not None:
             self.roster.signal(other, G.RESERVE, queue=call.queue, call_id=self._call_id(call))

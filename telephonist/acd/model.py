@@ -111,6 +111,8 @@ class AgentCall:
     alert_timer: int | None = None  # on a persistent line: the ring timeout of an alert the agent must accept
     outbound: str = ""              # the agent's own call out: the number dialled (agent_calls.py)
     outbound_via: dict = field(default_factory=dict)    # its trunk_group, caller_id, call_id when the asker set them
+    outbound_data: dict = field(default_factory=dict)   # the handoff data its customer takes on (a campaign's record)
+    customer_call_id: str = ""      # chand's call id of the customer's leg (its own unless the asker set one)
 
 
 @dataclass(eq=False)

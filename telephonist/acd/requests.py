@@ -13,8 +13,9 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
     answer        agent                     accept the call offered on the agent's persistent line
     dial          agent, number, queue      the agent's own call: its phone rings, then the number is dialled with
                   [trunk_group, caller_id,  the queue's caller ID (default: the agent's first queue); a preview
-                  call_id]                  campaign's attempt sets its trunk group, caller ID and chand call id
-                                            (only the console and the dialer may: VIA_APPS)
+                  call_id, data]            campaign's attempt sets its trunk group, caller ID, chand call id and
+                                            the data its customer takes on when transferred (only the console and
+                                            the dialer may: VIA_APPS)
     take          agent, call_id            a chosen waiting caller, out of turn (queues with agent_pick = true)
     dtmf          agent, digits             keys to the customer of the agent's call
     message       from, to, text            to agent:N, queue:NAME or all; published as a `message` event
@@ -75,8 +76,8 @@ class RequestHandler:
             raise ApiCallError("forbidden", f"{action} needs role admin")
         if action == "ivr_step_ended" and ev.get("from_app") != "ivr":
             raise ApiCallError("forbidden", "only ivrd (application ivr) reports the end of an IVR step")
-        if action == "dial" and any(body.get(k) for k in VIA) and ev.get("from_app") not in VIA_APPS:
-            raise ApiCallError("forbidden", f"only {' and '.join(VIA_APPS)} may set a dial's {', '.join(VIA)}")
+        if action == "dial" and any(body.get(k) for k in (*VIA, "data")) and ev.get("from_app") not in VIA_APPS:
+            raise ApiCallError("forbidden", f"only {' and '.join(VIA_APPS)} may set a dial's {', '.join(VIA)}, data")
         try:
             result = getattr(self, f"do_{action}")(body)
             if inspect.isawaitable(result):
@@ -166,8 +167,18 @@ class RequestHandler:
         agent = self._agent(body)
         queue = self._text(body, "queue", 32) or None
         via = {k: self._text(body, k, 64) for k in VIA}
-        return {**await self.svc.dial_out(agent, self._text(body, "number", 32), queue, via),
+        return {**await self.svc.dial_out(agent, self._text(body, "number", 32), queue, via, self._data(body)),
                 **self.svc.roster.describe(agent)}
+
+    @staticmethod
+    def _data(body: dict[str, Any]) -> dict[str, Any]:
+        """A dial's handoff data: at most 50 names of text or numbers (a campaign's record), 4,000 characters."""
+        data = body.get("data") or {}
+        if not isinstance(data, dict) or len(data) > 50 or not all(
+                isinstance(k, str) and len(k) <= 64 and isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                and len(str(v)) <= 4000 for k, v in data.items()):
+            raise ApiCallError("bad_request", "'data' is up to 50 names of text or numbers")
+        return data
 
     async def do_ivr_step(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)

@@ -19,6 +19,8 @@ BENCHES = {
     "kb": ("telephonist.bench.kb_bench", "knowledge-base search p99 over 100,000 articles (Chinese and English)"),
     "dialer": ("telephonist.bench.dialer_bench",
                "predictive against progressive end to end on the lockstep clock (50 agents, 8 simulated hours)"),
+    "dialer-campaigns": ("telephonist.bench.dialer_campaigns",
+                         "many campaigns at once (1, 5, 20, 50), each against one campaign alone, on the lockstep clock"),
 }
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from telephonist.dialer import schema as T
 from telephonist.dialer.preview import PreviewError, attempt_of_agent, outcome_for
+from telephonist.dialer.preview import attempt as preview_attempt
 from telephonist.dialer.store import DialerStore, writing
 from telephonist.dialer.strategy import RecordState, parse_strategy
 
@@ -39,11 +40,13 @@ def set_appointment(store: DialerStore, record_id: int, at: datetime, agent: str
 
 
 def finish_by_agent(store: DialerStore, attempt_id: int, agent: str, code: str, now: datetime,
-                    callback_at: datetime | None = None) -> str:
+                    callback_at: datetime | None = None, has_call: bool = False) -> str:
     """The agent's outcome code for its attempt: a code of a customer not reached (busy, no_answer, machine,
     failed, wrong_number) ends the attempt with that outcome, and the strategy decides the retry; any other
-    code is the answered call's result. `callback_at`: an appointment. Returns the record's state."""
-    att = attempt_of_agent(store.engine, attempt_id, agent)
+    code is the answered call's result. `callback_at`: an appointment (with `agent`). `has_call`: the asker checked
+    that `agent` has (or just had) the attempt's call, transferred to it by the attempt's agent, who may give the
+    outcome as well. Returns the record's state."""
+    att = preview_attempt(store.engine, attempt_id) if has_call else attempt_of_agent(store.engine, attempt_id, agent)
     outcome = outcome_for(code)
     if callback_at is not None and callback_at <= now:
         raise PreviewError("an appointment is a time still to come")

@@ -142,14 +142,26 @@ def _mine(conn, record_id: int, agent: str):
 
 def record_view(engine: sa.Engine, record_id: int, agent: str) -> dict[str, Any]:
     """What the desk shows of one of the agent's records: its fields, numbers and earlier attempts."""
-    a = T.attempts
     with engine.connect() as conn:
-        rec = _mine(conn, record_id, agent)
-        camp = conn.execute(sa.select(T.campaigns).where(T.campaigns.c.id == rec.campaign_id)).one()
-        history = [{"attempt": h.id, "number": h.number, "outcome": h.outcome, "result": h.result, "agent": h.agent,
-                    "at": h.claimed_at.isoformat(), "state": h.state}
-                   for h in conn.execute(sa.select(a).where(a.c.record_id == record_id).order_by(a.c.id.desc()))]
-    return {"record": record_id, "campaign": camp.name, "campaign_id": camp.id, "kind": camp.kind,
+        return _view(conn, _mine(conn, record_id, agent))
+
+
+def record_of_attempt(engine: sa.Engine, attempt_id: int) -> dict[str, Any] | None:
+    """The same of an attempt's record, for the agent who has the attempt's call (one transferred to it: the asker
+    checked that); None when there is no such attempt."""
+    with engine.connect() as conn:
+        rec = conn.execute(sa.select(T.records).join(T.attempts, T.attempts.c.record_id == T.records.c.id)
+                           .where(T.attempts.c.id == attempt_id)).first()
+        return _view(conn, rec) if rec is not None else None
+
+
+def _view(conn, rec) -> dict[str, Any]:
+    a = T.attempts
+    camp = conn.execute(sa.select(T.campaigns).where(T.campaigns.c.id == rec.campaign_id)).one()
+    history = [{"attempt": h.id, "number": h.number, "outcome": h.outcome, "result": h.result, "agent": h.agent,
+                "at": h.claimed_at.isoformat(), "state": h.state}
+               for h in conn.execute(sa.select(a).where(a.c.record_id == rec.id).order_by(a.c.id.desc()))]
+    return {"record": rec.id, "mode": camp.mode, "campaign": camp.name, "campaign_id": camp.id, "kind": camp.kind,
             "script_id": camp.script_id, "name": rec.name, "phones": json.loads(rec.phones),
             "next_phone": rec.next_phone, "customer_type": rec.customer_type, "id_card": rec.id_card,
             "fields": json.loads(rec.fields), "state": rec.state, "result": rec.result, "outcome": rec.outcome,
@@ -201,6 +213,16 @@ def outcome_for(code: str) -> str:
     if not CODE.match(code or ""):
         raise PreviewError("an outcome code is 1-64 letters, digits, '.', '_' or '-'")
     return NOT_REACHED.get(code, "answered")
+
+
+def attempt(engine: sa.Engine, attempt_id: int) -> dict[str, Any]:
+    """A preview campaign's attempt."""
+    with engine.connect() as conn:
+        att = conn.execute(sa.select(T.attempts, T.campaigns.c.mode).join(
+            T.campaigns, T.campaigns.c.id == T.attempts.c.campaign_id).where(T.attempts.c.id == attempt_id)).first()
+    if att is None or att.mode != MODE:
+        raise PreviewError(f"attempt {attempt_id} is no preview campaign's")
+    return dict(att._mapping)
 
 
 def attempt_of_agent(engine: sa.Engine, attempt_id: int, agent: str) -> dict[str, Any]:

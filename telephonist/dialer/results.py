@@ -137,9 +137,8 @@ def flags(conn: Connection, campaign_id: int, limit: int = 100) -> list[dict[str
     """The questions agents flagged to the managers on the campaign's calls (dl_attempts.script, deskpreview.py),
     newest call first: the call's attempt, the agent, the question (id and text) and the agent's note."""
     a = T.attempts
-    rows = conn.execute(sa.select(a.c.id, a.c.script).where(a.c.campaign_id == campaign_id,
-                                                            a.c.script.like('%"by": %'))
-                        .order_by(a.c.id.desc()).limit(limit))
+    rows = conn.execute(sa.select(a.c.id, a.c.script).where(a.c.campaign_id == campaign_id, a.c.flags > 0)
+                        .order_by(a.c.id.desc()).limit(limit))          # ix_dl_attempts_flagged (dl05)
     found = []
     for aid, text in rows:
         state = json.loads(text)

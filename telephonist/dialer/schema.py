@@ -10,7 +10,8 @@ dl_scripts     call scripts: questions, answer choices, branches, the result fie
 
 Migration dl03 also added: a campaign's script (dl_campaigns.script_id); a record's agent (preview: whose list it is
 on; an appointment: who takes it) and appointment time (dl_records.agent, callback_at); an attempt's agent and
-its script's state, answers included (dl_attempts.agent, script).
+its script's state, answers included (dl_attempts.agent, script); dl05 the number of questions flagged in it
+(dl_attempts.flags, indexed with the campaign).
 """
 from __future__ import annotations
 
@@ -87,8 +88,10 @@ attempts = Table(
     Column("ended_at", UTCDateTime()),
     Column("agent", String(32)),                           # dl03: the agent who dialled it (preview) or took it
     Column("script", Text),                                # dl03: JSON: the script version, where it stands, the answers
+    Column("flags", Integer, nullable=False, default=0, server_default="0"),   # dl05: questions flagged in `script`
 )
 Index("ix_dl_attempts_record", attempts.c.record_id)
+Index("ix_dl_attempts_flagged", attempts.c.campaign_id, attempts.c.flags)   # dl05: the campaign page's flags
 Index("ix_dl_attempts_state", attempts.c.state)
 Index("ix_dl_attempts_number", attempts.c.number)                        # the customer timeline (cu02)
 

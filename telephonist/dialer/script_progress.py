@@ -79,9 +79,11 @@ def load(engine: sa.Engine, attempt_id: int) -> dict[str, Any] | None:
 
 
 def save(engine: sa.Engine, attempt_id: int, state: dict[str, Any]) -> None:
+    """The state on the attempt, and how many questions were flagged (dl_attempts.flags: the campaign page finds
+    the flagged calls by it, results.flags)."""
     with writing(engine) as conn:
         conn.execute(T.attempts.update().where(T.attempts.c.id == attempt_id)
-                     .values(script=json.dumps(state, ensure_ascii=False)))
+                     .values(script=json.dumps(state, ensure_ascii=False), flags=len(state.get("flags") or [])))
 
 
 def view(state: dict[str, Any]) -> dict[str, Any]:

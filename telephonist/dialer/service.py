@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from zoneinfo import ZoneInfo
 from telephonist.client import ApiCallError, Client
 from telephonist.dialer.abandon import ABANDON_TARGET, AbandonedCalls, Waiting
 from telephonist.dialer.attempt import AttemptState, BadTransition, advance
+from telephonist.dialer.latency import Latency
 from telephonist.dialer.measure import AgentCycles, CampaignMeasures
 from telephonist.dialer.pacing import PaceInputs, calls_to_place
 from telephonist.dialer.predictive import PredictiveInputs, decide
@@ -49,6 +51,8 @@ log = logging.getLogger("telephonist.dialer")
 APP = "dialer"
 RING_MS = 30_000                  # how long a customer's phone rings before it counts as no answer
 LINES_BUSY_RETRY_MS = 2_000      # every line of the trunk group taken (by other calls): look again this soon
+CLEARING_RETRY_MS = 100           # ... one of them clearing after a call: it is free in a moment
+IN_FLOW_FOR_MS = 600_000          # agentless: a call in its flow counts against its campaign's batch this long at most
 HANDED_FOR_MS = 60_000            # progressive: an answered call handed to the queue holds an agent this long at most
 AGENT_CAMPAIGNS = ("progressive", "predictive")    # modes whose answered calls go to an ACD queue
 AGENT_BUSY = AgentCycles.BUSY
@@ -86,6 +90,8 @@ class DialerService(AbandonedCalls):
         self.abandoning: dict[str, str] = {}            # chan -> playback of the abandoned-call message
         self.measures: dict[int, CampaignMeasures] = {}  # campaign id -> what it measured of itself
         self.cycles = AgentCycles()                     # how long a call takes an agent, per queue
+        self.latency = Latency()                        # pass times, line free to dial per campaign (latency.py)
+        self.in_flow: dict[int, tuple[int, int]] = {}   # agentless: attempt id -> (campaign, engine ms), in its flow
         self.timer: int | None = None
         self.passes = 0
         self.started = asyncio.Event()     # set once the start's reconcile and first pass are done
@@ -174,16 +180,19 @@ class DialerService(AbandonedCalls):
 
     async def _logged_pass(self, why: str) -> None:
         log.debug("event=dialer_pass why=%s", why)
+        started = time.perf_counter()
         try:
             await self._pass()
         except (ApiCallError, ConnectionError) as exc:
             log.warning("event=dialer_pass_failed error=%s", exc)
+        self.latency.pass_took(started)
 
     async def _pass(self) -> None:
         self.passes += 1
         status = await self.c.call("status")
         self._clock(status["time_ms"])
-        free = _free_lines(status)
+        self.latency.stamp(self.now_ms)
+        free, clearing = _free_lines(status), _clearing_lines(status)
         campaigns = await asyncio.to_thread(self.store.campaigns, ["running"])
         campaigns = [c for c in campaigns if c.mode not in MEDIA]       # dialer/media sends those
         agents = await self._agents() if any(c.mode in AGENT_CAMPAIGNS for c in campaigns) else {}
@@ -192,6 +201,11 @@ class DialerService(AbandonedCalls):
         wake = now + timedelta(milliseconds=self.tick_ms)
         for key in [k for k, ms in self.handed.items() if self.now_ms - ms > HANDED_FOR_MS]:
             del self.handed[key]                       # a customer who left the queue before an agent took it
+        for key in [k for k, (_, ms) in self.in_flow.items() if self.now_ms - ms > IN_FLOW_FOR_MS]:
+            del self.in_flow[key]                      # a flow whose end never came (ivrd restarted)
+        flowing: dict[int, int] = {}
+        for cid, _ in self.in_flow.values():
+            flowing[cid] = flowing.get(cid, 0) + 1
         dials_left = DIALS_PER_PASS
         for camp in campaigns:
             if camp.mode == "preview":                 # its agents dial (preview.py): here it only finishes
@@ -200,6 +214,8 @@ class DialerService(AbandonedCalls):
                 continue
             out = sum(1 for lv in self.live.values() if lv.campaign.id == camp.id)
             handed = sum(1 for cid in self.handed if cid.startswith(f"c{camp.id}:"))
+            if out and out + handed + flowing.get(camp.id, 0) >= camp.strategy.batch:
+                continue        # its batch is out: nothing to place, and the end of one of its calls brings a pass
             if camp.mode == "predictive":
                 n = await self._predictive(camp, out, handed, free.get(camp.trunk_group, 0), agents)
             else:
@@ -210,13 +226,17 @@ class DialerService(AbandonedCalls):
             claims = await asyncio.to_thread(self.store.claim, camp, now, n,
                                              functools.partial(may_call, camp.strategy, when=now))
             dials_left -= len(claims)
+            if len(claims) < n:                        # nothing more of it due: its freed lines wait for nothing
+                self.latency.nothing_due(camp.id)
             if capped and len(claims) == n:
                 self.pass_wanted = True                # more may be due: the next pass (_more_later) dials them
             for claim in claims:
                 free[camp.trunk_group] = free.get(camp.trunk_group, 0) - 1
-                await self._dial(camp, claim)
+                if not await self._dial(camp, claim):  # chand refused it (no line after all): try again soon
+                    wake = min(wake, now + timedelta(milliseconds=LINES_BUSY_RETRY_MS))
             if free.get(camp.trunk_group, 0) <= 0 and out + len(claims) < camp.strategy.batch:
-                wake = min(wake, now + timedelta(milliseconds=LINES_BUSY_RETRY_MS))   # lines held by others
+                soon = CLEARING_RETRY_MS if clearing.get(camp.trunk_group) else LINES_BUSY_RETRY_MS
+                wake = min(wake, now + timedelta(milliseconds=soon))     # lines held by others, or clearing
             due, types, unfinished = await asyncio.to_thread(self.store.next_due, camp.id)
             log.debug("event=dialer_due campaign=%s due=%s types=%s unfinished=%s", camp.name, due, types, unfinished)
             if not unfinished and out == 0 and not claims:
@@ -290,7 +310,8 @@ class DialerService(AbandonedCalls):
             max_dials=max(0, min(camp.strategy.batch - out, free_lines)),
             abandon_today=m.abandon_rate(today), abandon_30d=m.abandon_rate(today, 30))).dials
 
-    async def _dial(self, camp: Campaign, claim: Claim) -> None:
+    async def _dial(self, camp: Campaign, claim: Claim) -> bool:
+        """The claimed attempt dialled; False when chand refused the dial (the attempt is "unplaced")."""
         live = Live(claim, camp, AttemptState.CLAIMED, dialled_ms=self.now_ms)
         self.live[claim.attempt_id] = live
         log.info("event=dialer_dial campaign=%s attempt=%d record=%d number=%s", camp.name, claim.attempt_id,
@@ -303,10 +324,12 @@ class DialerService(AbandonedCalls):
             self.live.pop(claim.attempt_id, None)
             advance(claim.attempt_id, live.state, "refused")
             await asyncio.to_thread(self.store.finish, claim.attempt_id, "unplaced", self.now())
-            return
+            return False
         live.state = advance(claim.attempt_id, live.state, "dial")
         live.chan = reply["chan"]
+        self.latency.dialled(camp.id, self.now_ms)
         await asyncio.to_thread(self.store.dialing, claim.attempt_id, live.chan)
+        return True
 
     # ---- chand's events -----------------------------------------------------------------------------------
     def _live(self, ev: dict[str, Any]) -> Live | None:
@@ -347,14 +370,15 @@ class DialerService(AbandonedCalls):
     async def _hand_on(self, live: Live, chan: str) -> None:
         """The answered call to the campaign's flow or queue."""
         camp, claim = live.campaign, live.claim
-        data = {**{k: v for k, v in claim.fields.items() if isinstance(v, (str, int, float))},
-                "campaign": camp.name, "record": str(claim.record_id), "number": claim.number}
+        data = claim.handoff_data(camp.name)
         if claim.agent and camp.mode != "agentless":    # an appointment: its agent first, then the queue's (ACD)
             data.update(prefer_agent=claim.agent, prefer_wait_s=camp.strategy.appointment_wait_s)
         app = f"ivr:{camp.target}" if camp.mode == "agentless" else f"queue:{camp.target}"
         key = f"c{camp.id}:{claim.call_id}"
         if camp.mode in AGENT_CAMPAIGNS:
             self.handed[key] = self.now_ms
+        else:
+            self.in_flow[claim.attempt_id] = (camp.id, self.now_ms)    # its line comes free when the flow ends
         if camp.mode == "predictive":   # no agent by the wait limit (from the greeting's end): back to us
             data |= {"wait_limit_ms": camp.strategy.wait_limit_ms, "on_wait_limit": f"app:{self.c.app}:{ABANDON_TARGET}"}
         try:
@@ -362,6 +386,7 @@ class DialerService(AbandonedCalls):
         except ApiCallError as exc:                    # the flow's or queue's application is not there
             log.warning("event=dialer_handoff_refused attempt=%d app=%s error=%s", claim.attempt_id, app, exc)
             self.handed.pop(key, None)
+            self.in_flow.pop(claim.attempt_id, None)
             await self._quiet_hangup(chan)
             await self._ended(live, "fail", "failed")  # the customer heard nothing: retried as failed
             return
@@ -396,6 +421,7 @@ class DialerService(AbandonedCalls):
             log.info("event=dialer_event_ignored %s", exc)
             return
         self.live.pop(live.claim.attempt_id, None)
+        self.latency.line_freed(live.campaign.id, self.now_ms)
         m = self.measures.get(live.campaign.id)
         if m is not None and outcome not in ("unplaced", "lost"):
             m.dial_ended(False)
@@ -421,6 +447,8 @@ class DialerService(AbandonedCalls):
         body = ev.get("body") or {}
         if ev.get("topic") == self.ivr_app and body.get("kind") == "session_ended":
             aid = attempt_of(body.get("call_id"))
+            if aid is not None and aid in self.in_flow:
+                self.latency.line_freed(self.in_flow.pop(aid)[0], None)    # the event has no engine time
             if aid is not None:
                 result = str((body.get("vars") or {}).get("result") or body.get("outcome") or "")
                 await self._result(aid, result)
@@ -467,6 +495,7 @@ class DialerService(AbandonedCalls):
             return {"passes": self.passes}
         if action == "status":
             return {"time_ms": self.now_ms, "now": self.now().isoformat(), "passes": self.passes,
+                    "pass_ms": self.latency.figures(),
                     "live": [{"attempt": a, "campaign": lv.campaign.name, "number": lv.claim.number,
                               "state": lv.state.value, "chan": lv.chan} for a, lv in self.live.items()]}
         raise ApiCallError("bad_request", "the dialer answers action poke or status")
@@ -485,7 +514,12 @@ class DialerService(AbandonedCalls):
             pass
 
 
-def _free_lines(status: dict[str, Any]) -> dict[str, int]:
-    """Idle lines per trunk group, from chand's status."""
-    idle = {ln["chan"] for ln in status.get("lines", []) if ln.get("state") == "idle"}
+def _free_lines(status: dict[str, Any], state: str = "idle") -> dict[str, int]:
+    """Idle lines (or lines in another state) per trunk group, from chand's status."""
+    idle = {ln["chan"] for ln in status.get("lines", []) if ln.get("state") == state}
     return {g["name"]: sum(1 for ln in g["lines"] if ln in idle) for g in status.get("trunk_groups", [])}
+
+
+def _clearing_lines(status: dict[str, Any]) -> dict[str, int]:
+    """Lines per trunk group settling after a call: idle in a moment."""
+    return _free_lines(status, "clearing")

@@ -68,6 +68,12 @@ class Claim:
     def call_id(self) -> str:
         return f"dl-{self.attempt_id}"
 
+    def handoff_data(self, campaign: str) -> dict[str, Any]:
+        """What goes with the call to whoever takes it (ivrd's flow, the ACD's queue and every agent a transfer
+        passes it to): the record's fields (text and numbers), the campaign, the record and the number."""
+        return {**{k: v for k, v in self.fields.items() if isinstance(v, (str, int, float))},
+                "campaign": campaign, "record": str(self.record_id), "number": self.number}
+
 
 @dataclass(frozen=True)
 class Settled:

@@ -107,7 +107,7 @@ def dial(record_id: int):
         return _bad(exc, 404 if "not on agent" in str(exc) else 409)
     try:
         reply = desk().ask("dial", agent=agent, number=claim.number, trunk_group=camp.trunk_group,
-                           caller_id=camp.caller_id, call_id=claim.call_id)
+                           caller_id=camp.caller_id, call_id=claim.call_id, data=claim.handoff_data(camp.name))
     except (ApiCallError, FeedUnavailable) as exc:
         store.finish(claim.attempt_id, "unplaced", _now())            # never went out: not an attempt
         code = exc.code if isinstance(exc, ApiCallError) else "unavailable"
@@ -121,18 +121,21 @@ def dial(record_id: int):
 @bp.route("/preview/attempt/<int:attempt_id>/outcome", methods=["POST"])
 @requires("desk.use")
 def outcome(attempt_id: int):
-    """The agent's outcome code of its attempt, and maybe an appointment (callback_at, the campaign's local time
-    unless it carries an offset)."""
+    """The outcome code of an attempt, and maybe an appointment (callback_at, the campaign's local time unless it
+    carries an offset): given by the attempt's agent, or by the agent the call was transferred to (who has it, or
+    just had it: the appointment is then that agent's)."""
     agent = own_agent()
     code = request.form.get("code", "").strip()
     when = request.form.get("callback_at", "").strip()
     store = _store()
     try:
-        att = preview.attempt_of_agent(db.engine(), attempt_id, agent)
+        att = _attempt_for_script(attempt_id)
         at = appointments.parse_time(when, appointments.campaign_time_zone(store, att["record_id"])) if when else None
-        state = appointments.finish_by_agent(store, attempt_id, agent, code, _now(), callback_at=at)
+        state = appointments.finish_by_agent(store, attempt_id, agent, code, _now(), callback_at=at,
+                                             has_call=att["agent"] != agent)
     except PreviewError as exc:
-        return _bad(exc, 404 if "is not agent" in str(exc) else 400)
+        return _bad(exc, 404 if "is not agent" in str(exc) or "not a call of" in str(exc)
+                    or "no attempt" in str(exc) else 400)
     security.audit("desk_preview_outcome", agent, attempt=attempt_id, code=code,
                    callback_at=at.isoformat() if at else None)
     return jsonify(ok=True, record_state=state)
@@ -175,11 +178,17 @@ def _state(att: dict[str, Any]) -> dict[str, Any] | None:
 @bp.route("/script/<int:attempt_id>")
 @requires("desk.use")
 def script(attempt_id: int):
+    """The script of a call the agent has (or just had), with its record when the call was transferred to the agent
+    (the record is not on its list), and whether the agent may still give the outcome (a preview attempt's)."""
     try:
-        state = _state(_attempt_for_script(attempt_id))
+        att = _attempt_for_script(attempt_id)
+        state = _state(att)
     except PreviewError as exc:
         return _bad(exc, 404)
-    return jsonify(script=script_progress.view(state) if state else None, attempt=attempt_id)
+    shown = preview.record_of_attempt(db.engine(), attempt_id) if att["agent"] != own_agent() else None
+    open_ = att["state"] != "done" and att["agent"] is not None      # an agent's (preview) attempt, no outcome yet
+    return jsonify(script=script_progress.view(state) if state else None, attempt=attempt_id, record=shown,
+                   outcome_open=open_)
 
 
 @bp.route("/script/<int:attempt_id>/<action>", methods=["POST"])

@@ -143,11 +143,11 @@ async def test_messages_to_an_agent_a_queue_or_everyone(tmp_path):
 
 
 async def test_only_the_console_and_the_dialer_may_choose_a_dials_trunk_and_caller_id(tmp_path):
-    """A preview attempt's trunk group, caller ID and call id come from the console or the dialer; another
+    """A preview attempt's trunk group, caller ID, call id and data come from the console or the dialer; another
     application (here the desk client, "desk") is refused and nothing is dialled."""
     async with running_acd(tmp_path, QUEUES, AGENTS, **OUT) as acd:
         await acd.login("1001", "8001", ready=False)
-        for via in ({"trunk_group": "out"}, {"caller_id": "95555"}, {"call_id": "c-1"}):
+        for via in ({"trunk_group": "out"}, {"caller_id": "95555"}, {"call_id": "c-1"}, {"data": {"record": "1"}}):
             with pytest.raises(ApiCallError, match="only webadmin and dialer") as exc:
                 await acd.ask("dial", agent="1001", number="13812345678", **via)
             assert exc.value.code == "forbidden"

@@ -81,7 +81,8 @@
     $("hold").hidden = state === "on_hold";
     $("unhold").hidden = state !== "on_hold";
     on("hangup", inCall);
-    for (const id of ["transfer", "consult", "survey"]) on(id, inCall && !consulting);
+    // an own call out (a preview campaign's) is passed on too, once the customer answered (the ACD says if not yet)
+    for (const id of ["transfer", "consult", "survey"]) on(id, (inCall || state === "outbound") && !consulting);
     on("ivr-step", state === "on_call" && !consulting);
     for (const id of ["complete", "conference", "cancel-consult"]) on(id, inCall && consulting);
     on("pickup", ["ready", "not_ready"].includes(state));

@@ -50,7 +50,13 @@
     const v = await get("preview/" + id);
     if (!v) return;
     record = id;
+    fill(v);
+    setAttempt(openAttempt || null);
+  }
+
+  function fill(v) {                 // a record: one of the agent's, or the record of a call transferred here
     $("campaign-record").hidden = false;
+    $("cr-dial").hidden = v.record !== record;
     $("cr-name").textContent = `${v.name} (${v.campaign})`;
     $("cr-phones").textContent = v.phones.join(" · ");
     const body = $("cr-fields").tBodies[0];
@@ -64,7 +70,6 @@
     for (const h of v.history) li($("cr-history"), `${h.at.slice(0, 16)} ${h.number} ${h.outcome || h.state} ${h.result || ""} ${h.agent || ""}`);
     $("cr-timeline").replaceChildren();
     for (const e of (v.customer && v.customer.timeline) || []) li($("cr-timeline"), `${String(e.at).slice(0, 16)} ${e.kind || ""} ${e.summary || e.text || ""}`);
-    setAttempt(openAttempt || null);
   }
 
   function setAttempt(id) {
@@ -100,6 +105,12 @@
   async function loadScript() {
     const data = await get("script/" + attempt);
     render(data && data.script);
+    if (data && data.record) {       // a call transferred here: its record, and its outcome still to give
+      record = null;
+      fill(data.record);
+      $("campaign").hidden = false;
+      $("cr-outcome").hidden = !data.outcome_open;
+    }
   }
   async function step(action, fields) {
     const data = await post(`script/${attempt}/${action}`, fields);
