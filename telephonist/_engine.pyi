@@ -97,6 +97,9 @@ class _Lib:
     ENG_REC_RX: int
     ENG_REC_STEREO: int
     ENG_REC_TX: int
+    ENG_SIP_REFRESHER_ANY: int
+    ENG_SIP_REFRESHER_LOCAL: int
+    ENG_SIP_REFRESHER_REMOTE: int
     ENG_TEXT_MAX: int
     ENG_VMWI_HVAC: int
     ENG_VMWI_HVDC: int

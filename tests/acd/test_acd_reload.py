@@ -1,7 +1,6 @@
 """SIGHUP to the ACD: a configuration with a problem is refused (file:line in the log) and the running
 queues stay; a good one brings in new queues and agents while every waiting caller keeps its place; a
 reload that would take away a queue with callers in it is refused."""
-import asyncio
 import signal
 import textwrap
 
@@ -10,9 +9,9 @@ import pytest
 from telephonist.chand.routing import Route
 from telephonist.client import ApiCallError
 from telephonist.chand.switchboard import Fallback
-from tests.acd.test_acd_kill9 import start_acd
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
 from tests.support.config_text import agent_phones
+from tests.support.daemon_process import Daemon
 
 pytestmark = pytest.mark.slow        # an ACD daemon, reloaded: `make test` runs it, `make test-fast` does not
 
@@ -35,13 +34,6 @@ SUPPORT = '[[queues]]\nname = "support"\nwrapup_s = 1\n'
 AGENT = '[[agents]]\nnumber = "{n}"\nextension = "{ext}"\nqueues = {queues}\n'
 
 
-async def notified(ns, words: str) -> str:
-    while True:
-        msg = (await asyncio.to_thread(ns.recv, 4096)).decode()
-        if words in msg:
-            return msg
-
-
 async def test_reload_refuses_bad_files_keeps_places_and_brings_new_queues(tmp_path):
     conf = tmp_path / "telephonist.toml"
     conf.write_text(config(tmp_path, SALES, AGENT.format(n="1001", ext="8001", queues='["sales"]')))
@@ -50,9 +42,9 @@ async def test_reload_refuses_bad_files_keeps_places_and_brings_new_queues(tmp_p
     async with running_chand(tmp_path, spans, routes=routes, db_url=f"sqlite:///{tmp_path / 'telephonist.db'}",
                              trunk_groups=[TrunkGroupSpec("desks", ["phones/*"])],
                              fallback=Fallback(then="hangup", return_for=("queue",))) as chand:
-        proc, ns = start_acd(str(conf))
+        acd = Daemon("acd", str(conf))
         try:
-            await notified(ns, "READY=1")
+            await acd.notified("READY=1")
             t = await chand.client("tester")
             desk = await chand.client("desk")
             await desk.call("subscribe", lines=False, topics=["queue"])
@@ -65,8 +57,8 @@ async def test_reload_refuses_bad_files_keeps_places_and_brings_new_queues(tmp_p
             call_a = joined["body"]["call_id"]
 
             conf.write_text(config(tmp_path, SALES.replace("wrapup_s = 1", 'strategy = "fastest"'), ""))
-            proc.send_signal(signal.SIGHUP)
-            await notified(ns, "refused")
+            acd.proc.send_signal(signal.SIGHUP)
+            await acd.notified("refused")
             status = await desk.request("queue", {"action": "status"})
             assert [(q["queue"], [c["call_id"] for c in q["callers"]]) for q in status["queues"]] == \
                 [("sales", [call_a])]
@@ -74,8 +66,8 @@ async def test_reload_refuses_bad_files_keeps_places_and_brings_new_queues(tmp_p
             conf.write_text(config(tmp_path, SALES + SUPPORT,
                                    AGENT.format(n="1001", ext="8001", queues='["sales"]')
                                    + AGENT.format(n="1002", ext="8002", queues='["support"]')))
-            proc.send_signal(signal.SIGHUP)
-            await notified(ns, "2 queues, 2 agents")
+            acd.proc.send_signal(signal.SIGHUP)
+            await acd.notified("2 queues, 2 agents")
             status = await desk.request("queue", {"action": "status"})
             assert {q["queue"]: [c["call_id"] for c in q["callers"]] for q in status["queues"]} == \
                 {"sales": [call_a], "support": []}
@@ -84,8 +76,8 @@ async def test_reload_refuses_bad_files_keeps_places_and_brings_new_queues(tmp_p
             assert line["state"] == "up" and line["call_id"] == call_a           # held for the ACD, not hung up
 
             conf.write_text(config(tmp_path, SUPPORT, AGENT.format(n="1002", ext="8002", queues='["support"]')))
-            proc.send_signal(signal.SIGHUP)
-            await notified(ns, "refused")                                        # sales still has a caller
+            acd.proc.send_signal(signal.SIGHUP)
+            await acd.notified("refused")                                        # sales still has a caller
 
             # the same through chand, as the web admin's queues page asks: an administrator's request only
             with pytest.raises(ApiCallError, match="admin"):
@@ -97,7 +89,7 @@ async def test_reload_refuses_bad_files_keeps_places_and_brings_new_queues(tmp_p
                                    + AGENT.format(n="1002", ext="8002", queues='["support"]')
                                    + '[[agents]]\nnumber = "1003"\n'))
             assert await admin.request("queue", {"action": "reload"}) == {"applied": True, "queues": 2, "agents": 3}
-            await notified(ns, "2 queues, 3 agents")
+            await acd.notified("2 queues, 3 agents")
 
             m = desk.mark()
             await desk.request("queue", {"action": "login", "agent": "1002"})
@@ -112,8 +104,5 @@ async def test_reload_refuses_bad_files_keeps_places_and_brings_new_queues(tmp_p
                                       "call_answered", since=m, timeout=60)
             assert (got["body"]["call_id"], got["body"]["agent"]) == (call_a, "1001")
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-            out, _ = proc.communicate(timeout=30)
-            ns.close()
+            out = acd.stop()
         assert "acd_config_refused" in out and "telephonist.toml:" in out and "fastest" in out

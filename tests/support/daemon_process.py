@@ -23,22 +23,27 @@ class NotifySocket:
         self._sock.bind(self.path)
         self._sock.settimeout(0.5)           # to see an exit as well as a READY=1
 
-    def wait_ready(self, proc: subprocess.Popen, timeout: float, what: str) -> bool:
-        """True once proc says READY=1; False if it exits first (the caller reads why). A daemon neither
-        ready nor gone after timeout seconds is killed and its output raised."""
+    def wait_for(self, proc: subprocess.Popen, words: str, timeout: float, what: str) -> str | None:
+        """The next message of proc's that contains words (READY=1, a STATUS=...); None if proc exits first
+        (the caller reads why). A daemon that says neither in timeout seconds is killed and its output raised."""
         waited = 0.0
         while True:
             try:
-                if b"READY=1" in self._sock.recv(4096):
-                    return True
+                msg = self._sock.recv(4096).decode(errors="replace")
+                if words in msg:
+                    return msg
             except TimeoutError:
                 waited += 0.5
                 if proc.poll() is not None:
-                    return False
+                    return None
                 if waited >= timeout:
                     proc.kill()
                     out, _ = proc.communicate()
-                    raise AssertionError(f"{what} did not become ready in {timeout:g} s:\n{out}") from None
+                    raise AssertionError(f"{what} did not say {words!r} in {timeout:g} s:\n{out}") from None
+
+    def wait_ready(self, proc: subprocess.Popen, timeout: float, what: str) -> bool:
+        """True once proc says READY=1; False if it exits first."""
+        return self.wait_for(proc, "READY=1", timeout, what) is not None
 
     def close(self) -> None:
         self._sock.close()
@@ -59,11 +64,18 @@ class Daemon:
         self.name = name
         self._notify = NotifySocket(name)
         self.proc = spawn(name, config, self._notify.path)
+        self._out: str | None = None
+
+    async def notified(self, words: str, timeout: float = 60.0) -> str:
+        """Its next notification that contains words (its systemd STATUS= lines say what a reload did)."""
+        msg = await asyncio.to_thread(self._notify.wait_for, self.proc, words, timeout, self.name)
+        if msg is None:
+            out, _ = self.proc.communicate()
+            raise AssertionError(f"{self.name} exited with {self.proc.returncode} before saying {words!r}:\n{out}")
+        return msg
 
     async def ready(self, timeout: float = 60.0) -> None:
-        if not await asyncio.to_thread(self._notify.wait_ready, self.proc, timeout, self.name):
-            out, _ = self.proc.communicate()
-            raise AssertionError(f"{self.name} exited with {self.proc.returncode} before it was ready:\n{out}")
+        await self.notified("READY=1", timeout)
 
     def kill(self) -> None:
         """SIGKILL, and wait for it to be gone."""
@@ -72,9 +84,10 @@ class Daemon:
         self._notify.close()
 
     def stop(self) -> str:
-        """SIGTERM if it still runs; its output."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        out, _ = self.proc.communicate(timeout=30)
-        self._notify.close()
-        return out
+        """SIGTERM if it still runs; its output (again the same when called again)."""
+        if self._out is None:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+            self._out, _ = self.proc.communicate(timeout=30)
+            self._notify.close()
+        return self._out

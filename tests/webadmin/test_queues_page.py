@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import signal
 from dataclasses import replace
 from html import unescape
 
@@ -16,9 +15,9 @@ from sqlalchemy import select
 
 from telephonist.webadmin import create_app, db
 from telephonist.webadmin.schema import audit_log
-from tests.acd.test_acd_kill9 import ready, start_acd
 from tests.support.chand_process import connect, start_chand
 from tests.support.config_text import agent_phones
+from tests.support.daemon_process import Daemon
 from tests.webadmin.site_support import site_web_config
 from tests.webadmin.support import login, make_users, page_csrf
 
@@ -78,10 +77,10 @@ def test_queues_page_checks_writes_and_has_the_acd_apply(site):
     owned = site / "conf.d" / "91-webadmin-acd.toml"
     sock = str(site / "state" / "chand.sock")
     chand = start_chand(cfg)
-    acd, ns = start_acd(str(cfg))
+    acd = Daemon("acd", str(cfg))
     app = None
     try:
-        asyncio.run(ready(ns))
+        asyncio.run(acd.ready())
         app = create_app(replace(site_web_config(cfg), live_feed=True))
         make_users(app)
         assert app.extensions["chand_feed"].wait_connected(30)
@@ -120,7 +119,7 @@ def test_queues_page_checks_writes_and_has_the_acd_apply(site):
         assert r.status_code == 302, _problems(r.get_data(as_text=True))
         assert "Applied" in c.get("/config/queues/").get_data(as_text=True)
         assert owned.read_text().startswith("# Written by the Telephonist web admin")
-        asyncio.run(ready(ns))
+        asyncio.run(acd.ready())
         status = asyncio.run(_acd(sock, {"action": "status"}))
         assert [q["queue"] for q in status["queues"]] == ["sales", "support"]
         assert {a["agent"] for a in status["agents"]} == {"1001", "1002"}
@@ -138,8 +137,7 @@ def test_queues_page_checks_writes_and_has_the_acd_apply(site):
         assert owned.read_text() == kept
 
         # the ACD stopped: the file is saved, and the page says the ACD reads it when it starts
-        acd.send_signal(signal.SIGTERM)
-        acd.communicate(timeout=30)
+        acd.stop()
         r = c.post("/config/queues/", data={"text": kept.replace("wrapup_s = 1", "wrapup_s = 2"), "action": "apply",
                                            "csrf_token": token})
         assert r.status_code == 302 and "wrapup_s = 2" in owned.read_text()
@@ -148,8 +146,7 @@ def test_queues_page_checks_writes_and_has_the_acd_apply(site):
         if app is not None:
             app.extensions["chand_feed"].stop()
             db.engine(app).dispose()
-        for proc in (acd, chand):
-            if proc.poll() is None:
-                proc.terminate()
-                proc.communicate(timeout=30)
-        ns.close()
+        acd.stop()
+        if chand.poll() is None:
+            chand.terminate()
+            chand.communicate(timeout=30)
