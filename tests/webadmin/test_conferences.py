@@ -41,7 +41,7 @@ async def room_and_console(tmp_path, web_config):
             assert await asyncio.to_thread(feed.wait_connected, 15), "the web admin did not reach chand"
             for i, number in enumerate(("13911110001", "13911110002"), start=1):
                 await tester.call("sim.call", chan=f"e1a/{i}", caller=number, dialled="4009001")
-            await wait_until(lambda: len(parties(feed)) == 2)
+            await wait_until(feed, lambda: len(parties(feed)) == 2)
             yield chand, app, tester
         finally:
             await asyncio.to_thread(feed.stop)
@@ -53,13 +53,23 @@ def parties(feed) -> list[dict]:
     return rooms[0]["parties"] if rooms else []
 
 
-async def wait_until(pred, timeout: float = 20.0) -> None:
-    """The feed's room table is updated on its own thread as chand's events arrive."""
+async def wait_until(feed, pred, timeout: float = 20.0) -> None:
+    """The feed's room table changes on its own thread as chand's events arrive: look again at each change."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not pred():
-        assert loop.time() < deadline, "the feed never got there"
-        await asyncio.sleep(0.02)
+    changed = asyncio.Event()
+
+    def on_change(_msg: dict) -> None:
+        loop.call_soon_threadsafe(changed.set)
+    feed.add_room_listener(on_change)
+    try:
+        async with asyncio.timeout(timeout):
+            while not pred():
+                await changed.wait()
+                changed.clear()
+    except TimeoutError:
+        raise AssertionError("the feed never got there") from None
+    finally:
+        feed.remove_room_listener(on_change)
 
 
 def audit_actions(app) -> list[tuple[str, str, str]]:
@@ -103,7 +113,7 @@ async def test_a_supervisor_mutes_locks_and_removes_and_the_page_follows(tmp_pat
         r = await asyncio.to_thread(client.post, "/conferences/board/kick", data={"chan": "e1a/2", "csrf_token": token})
         assert r.status_code == 302
         await tester.wait_for("line_state", chan="e1a/2", state="idle", since=mark)
-        await wait_until(lambda: len(parties(feed)) == 1)
+        await wait_until(feed, lambda: len(parties(feed)) == 1)
         html = (await asyncio.to_thread(client.get, "/conferences/")).get_data(as_text=True)
         assert "13911110002" not in html and "Unlock" in html and "Unmute" in html
         assert [(a, t) for a, t, _ in audit_actions(app)] == [("conference_mute", "board"), ("conference_lock", "board"),
