@@ -19,26 +19,37 @@ def _worker_range() -> tuple[int, int]:
     return PORTS_FROM + index * width, PORTS_FROM + (index + 1) * width
 
 
-def free_udp_ports(count: int = 2, even: bool = True) -> int:
-    """A first port p with p .. p+count-1 free for UDP on 127.0.0.1 now (p even if asked), from this worker's
-    range."""
-    low, high = _worker_range()
-    for _ in range(200):
-        p = random.randrange(low, high - count)
-        if even:
-            p -= p % 2
-        socks = []
+_next_port: int | None = None      # where this process hands out ports next (its worker's range, in turn)
+
+
+def _free(port: int) -> bool:
+    """Free on 127.0.0.1 for UDP and TCP (sofia-sip's transport=* binds both on a SIP port)."""
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        s = socket.socket(socket.AF_INET, kind)
         try:
-            for q in range(p, p + count):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(s)
-                s.bind(("127.0.0.1", q))
-            return p
+            s.bind(("127.0.0.1", port))
         except OSError:
-            continue
+            return False
         finally:
-            for s in socks:
-                s.close()
+            s.close()
+    return True
+
+
+def free_udp_ports(count: int = 2, even: bool = True) -> int:
+    """A first port p with p .. p+count-1 free on 127.0.0.1 now (p even if asked), from this worker's range.
+    Ports are handed out in turn, never twice until the range wraps: a test asks for several sets before
+    anything binds them, and sets drawn at random could overlap."""
+    global _next_port
+    low, high = _worker_range()
+    if _next_port is None or not low <= _next_port < high:
+        _next_port = random.randrange(low, high)
+    for _ in range((high - low) // max(count, 1) + 1):
+        p = _next_port + (_next_port % 2 if even else 0)
+        if p + count > high:
+            p = low + (low % 2 if even else 0)
+        _next_port = p + count
+        if all(_free(q) for q in range(p, p + count)):
+            return p
     raise RuntimeError("no free UDP ports")
 
 
