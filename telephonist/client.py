@@ -258,6 +258,9 @@ class Client:
                     else:
                         err = msg.get("error", {})
                         fut.set_exception(ApiCallError(err.get("code", "error"), err.get("message", "")))
+                    # The caller runs before the events read after its reply (they may be in the same
+                    # buffer): a wait_for it starts right after the reply sees what the command caused.
+                    await asyncio.sleep(0)
                 elif "event" in msg:
                     self.events.append(msg)
                     self._resolve_waiters(msg)

@@ -36,8 +36,9 @@ async def inbound_call(desk, tester) -> tuple[str, dict]:
 
 async def engine_wait(app, ms: int) -> None:
     """Let ms of engine time pass (an application timer)."""
+    mark = app.mark()
     t = await app.call("timer", ms=ms)
-    await app.wait_for(lambda e: e.get("event") == "timer" and e["timer"] == t["timer"], timeout=120)
+    await app.wait_for(lambda e: e.get("event") == "timer" and e["timer"] == t["timer"], since=mark, timeout=120)
 
 
 PBX_AND_PHONES = [SpanSpec("pstn", "fxo", 1), SpanSpec("phones", "fxs", 1, extensions=["8001"])]
