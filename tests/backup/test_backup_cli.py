@@ -31,6 +31,7 @@ def archives_in(folder) -> list[str]:
     return sorted(n for n in os.listdir(folder) if n.endswith(".tar.gz")) if os.path.isdir(folder) else []
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("where", ["another disk", "another host"])
 def test_backups_go_to_their_destination_which_keeps_the_newest(tmp_path, where):
     site = tmp_path / "site"
@@ -75,6 +76,7 @@ def damaged_copy(archive: str, out: str, member: str) -> None:
             dst.addfile(info, io.BytesIO(data))
 
 
+@pytest.mark.long
 async def test_restore_refuses_running_daemons_and_damaged_archives_and_changes_nothing(tmp_path):
     site = tmp_path / "site"
     site.mkdir()

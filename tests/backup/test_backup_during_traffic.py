@@ -7,6 +7,8 @@ import asyncio
 import glob
 import os
 
+import pytest
+
 from telephonist.backup.take import take_backup
 from telephonist.chand.line import LineState
 from telephonist.config import load_config
@@ -39,6 +41,7 @@ def moved(path: str, site, fresh) -> str:
     return os.path.join(str(fresh), os.path.relpath(path, str(site)))
 
 
+@pytest.mark.long
 async def test_a_backup_during_traffic_restores_everything_committed_before_it(tmp_path, backend, request):
     site, fresh = tmp_path / "site", tmp_path / "fresh"
     site.mkdir()

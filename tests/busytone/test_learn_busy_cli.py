@@ -61,6 +61,7 @@ def chand(tmp_path):
     proc.communicate(timeout=30)
 
 
+@pytest.mark.long
 def test_learn_busy_measures_writes_and_chand_applies_it(chand, tmp_path):
     r = learn_busy(chand, "pstn/2", "--number", "5550000", "--write")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -82,6 +83,7 @@ def test_learn_busy_measures_writes_and_chand_applies_it(chand, tmp_path):
     assert owned.read_text() == before
 
 
+@pytest.mark.long
 def test_learn_busy_refuses_what_it_cannot_do(chand, tmp_path):
     r = learn_busy(chand, "pstn", "--number", "5550000")
     assert r.returncode == 2 and "is not SPAN/N" in r.stderr
@@ -96,6 +98,7 @@ def test_learn_busy_refuses_what_it_cannot_do(chand, tmp_path):
     assert not os.path.exists(tmp_path / "conf.d" / OWNED_FILE)
 
 
+@pytest.mark.long
 async def test_learn_busy_listen_learns_from_the_next_calls_and_writes_it_for_the_line(chand, tmp_path):
     """--listen: chand measures the line's next calls left up by the far end; the tool prints each, and the
     same tone at the end of two is written (--line-only) and applied by chand's reload."""

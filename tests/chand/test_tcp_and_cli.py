@@ -47,6 +47,7 @@ def free_port() -> int:
     return port
 
 
+@pytest.mark.long
 async def test_tcp_needs_a_token_for_its_applications_and_tls_works(tmp_path, tls_files):
     cert, key = tls_files
     cfg = tmp_path / "telephonist.toml"
@@ -119,6 +120,7 @@ def test_plaintext_tcp_beyond_this_machine_is_refused_at_start(tmp_path):
         load_config(str(cfg))
 
 
+@pytest.mark.long
 async def test_operator_commands(tmp_path):
     cfg = tmp_path / "telephonist.toml"
     cfg.write_text(CONFIG + '\n[[sim.numbers]]\npattern = "138*"\nbehaviour = "answer"\nafter_rings = 1\n')

@@ -27,6 +27,7 @@ def _check(figures: dict) -> None:
     assert 0 < figures["kb_search_p50_ms"] <= figures["kb_search_p99_ms"] and figures["kb_queries_with_hits"] > 0
 
 
+@pytest.mark.long
 def test_the_bench_reports_sqlite_figures():
     result = _bench()
     assert (result["customers"], result["timeline"], result["sources"]) == (3000, 15000, 6000)
@@ -34,6 +35,7 @@ def test_the_bench_reports_sqlite_figures():
     _check(result["sqlite"])
 
 
+@pytest.mark.long
 @pytest.mark.postgres
 def test_the_bench_measures_postgresql_too(postgres_url):
     result = _bench("--postgres", postgres_url)

@@ -2,6 +2,8 @@
 database, and the vip node sends a VIP customer to its green channel (the VIP list's class entry)."""
 from __future__ import annotations
 
+import pytest
+
 from telephonist.config.model import LookupSource
 from telephonist.crm import store
 from telephonist.crm.store import CustomerInput
@@ -43,6 +45,7 @@ def _fill(conn):
     add_vip(conn, "", "vip", "green channel", "queue:vip")
 
 
+@pytest.mark.long
 async def test_a_vip_customer_takes_the_green_channel(tmp_path):
     url = f"sqlite:///{tmp_path / 'telephonist.db'}"
     sources = (LookupSource(name="crm", kind="sql", url=url, timeout_ms=3000),)

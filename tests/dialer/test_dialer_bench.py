@@ -4,7 +4,10 @@ import json
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.long
 def test_the_dialer_benchmark_runs_predictive_and_progressive_and_reports_them():
     out = subprocess.run([sys.executable, "-m", "telephonist.cli", "bench", "dialer", "--json", "--agents", "4",
                           "--hours", "0.1", "--spans", "1"], capture_output=True, text=True, check=True,

@@ -2,6 +2,9 @@
 again until the list is done, every call has its leg in chand's records, and the dialer measures what it does
 (latency.py): its status says its pass times and it kept a line-free-to-dial time for each redial. How soon each
 redial came in engine time is not asserted (see the test)."""
+
+import pytest
+
 from telephonist.dialer.lists import import_rows
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from tests.dialer.harness import running_dialer
@@ -11,6 +14,7 @@ STRATEGY = {"windows": {"default": {"hours": {"mon-sun": "00:00-24:00"}}}, "max_
             "retry": {"busy": None}, "batch": 1}
 
 
+@pytest.mark.long
 async def test_a_line_that_clears_is_dialled_again_at_once(tmp_path):
     async with running_dialer(tmp_path, NUMBERS, lines=1) as d:
         cid = d.store.create_campaign("busy-lines", "notice", "agentless", "bill_notice", "out", STRATEGY)

@@ -6,6 +6,8 @@ import asyncio
 import sqlite3
 import sys
 
+import pytest
+
 from telephonist.dialer.lists import import_rows, read_table
 from telephonist.dialer.store import DialerStore
 from tests.dialer.harness import running_dialer
@@ -30,6 +32,7 @@ async def until(cond, what: str) -> None:
     raise AssertionError(f"never: {what}")
 
 
+@pytest.mark.long
 async def test_a_claim_waiting_on_the_database_at_the_kill_is_never_committed(tmp_path):
     async with running_dialer(tmp_path, NUMBERS, lines=2) as d:
         cid = d.store.create_campaign("gas-bills", "notice", "agentless", "bill_notice", "out", {**STRATEGY, "batch": 2})

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from telephonist.dialer.lists import import_rows, read_table
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from tests.dialer.harness import ORIGIN, running_dialer
@@ -44,6 +46,7 @@ async def finished(watcher, name: str, since: int) -> None:
                            and e["body"]["campaign"] == name, since=since, timeout=120)
 
 
+@pytest.mark.long
 async def test_notice_campaign_on_sim_lines(tmp_path):
     async with running_dialer(tmp_path, NUMBERS) as d:
         cid = d.store.create_campaign("gas-bills", "notice", "agentless", "bill_notice", "out", STRATEGY,
@@ -96,6 +99,7 @@ async def test_notice_campaign_on_sim_lines(tmp_path):
         assert sorted((r["call_id"], r["result"]) for r in read_out) == sorted((c, "done") for c in answered)
 
 
+@pytest.mark.long
 async def test_a_killed_dialer_never_dials_an_attempt_twice(tmp_path):
     async with running_dialer(tmp_path, NUMBERS, lines=2) as d:
         cid = d.store.create_campaign("gas-bills", "notice", "agentless", "bill_notice", "out",

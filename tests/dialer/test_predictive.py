@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from telephonist.bench.dialer_model import simulate
 from telephonist.dialer.predictive import PredictiveInputs, budget, decide
 
@@ -35,6 +37,7 @@ def test_at_the_limit_it_dials_no_more_than_progressive():
     assert d.dials == 10 - 3
 
 
+@pytest.mark.long
 def test_on_the_model_it_keeps_agents_busier_than_progressive_within_3_percent():
     pred = simulate("predictive", seed=7, hours=1.0)
     prog = simulate("progressive", seed=7, hours=1.0)

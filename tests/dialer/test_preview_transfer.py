@@ -76,6 +76,7 @@ def settled(site, aid: int, rid: int, result: str) -> None:
     assert (rec["state"], rec["outcome"], rec["result"]) == ("done", "answered", result)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("target", ["agent:1002", "queue:sales"])
 async def test_a_preview_call_transferred_blind_to_an_agent_or_the_queue(tmp_path, target):
     async with desk_site(tmp_path, trunk_groups=[TrunkGroupSpec("campaign", ["callers/*"])]) as site:
@@ -112,6 +113,7 @@ async def test_a_preview_call_transferred_blind_to_an_agent_or_the_queue(tmp_pat
         assert [(r["agent"], r["outcome"]) for r in rows] == [("1002", "answered")]
 
 
+@pytest.mark.long
 async def test_a_preview_call_transferred_after_a_consultation(tmp_path):
     """1001 consults 1002 (the customer held hears neither), completes the transfer, and gives the outcome in its
     wrap-up; 1002 had the call and its script."""
@@ -151,6 +153,7 @@ async def test_a_preview_call_transferred_after_a_consultation(tmp_path):
         settled(site, aid, rid, "sold")
 
 
+@pytest.mark.long
 async def test_a_preview_call_transferred_to_a_number(tmp_path):
     """Out through the ACD's outbound trunk group to another number: the customer talks with whoever answers there;
     1001 gives the outcome in its wrap-up."""

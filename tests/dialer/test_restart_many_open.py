@@ -10,6 +10,8 @@ kill -9"), it did so in the handler of chand's start timer, one transaction each
 took more already), so chand dropped it."""
 from datetime import UTC, timedelta
 
+import pytest
+
 from telephonist.dialer.lists import import_rows, read_table
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from tests.dialer.harness import ORIGIN, running_dialer
@@ -22,6 +24,7 @@ STRATEGY = {"windows": {"default": {"time_zone": "Asia/Shanghai", "calendar": "c
             "max_attempts": 1, "batch": 4}          # a lost attempt (counted as failed) ends its record
 
 
+@pytest.mark.long
 async def test_a_restart_on_2000_open_attempts_keeps_answering_chand(tmp_path):
     async with running_dialer(tmp_path, NUMBERS, lines=4) as d:
         cid = d.store.create_campaign("gas-bills", "notice", "agentless", "bill_notice", "out", STRATEGY)

@@ -204,6 +204,7 @@ def test_plays_and_stops_keep_their_order_while_a_prompt_loads(live, stalling_di
     assert order == [(stopped, EndReason.STOPPED), (first, EndReason.DONE), (second, EndReason.DONE)]
 
 
+@pytest.mark.long
 def test_a_streamed_prompt_on_a_stalled_disk_goes_silent_while_the_engine_goes_on(live, stalling_disk, tmp_path):
     """The media thread read a streamed prompt's blocks itself: a stalled disk stopped every channel."""
     near, = answered(live, 1)

@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from telephonist.engine import Codec, ConfRole, EndReason, Hook, PlayDone, RecDone, RecMode
 from tests.support import signals as S
 from tests.support.file_watch import wait_for_files
@@ -51,6 +53,7 @@ def header_seconds(path) -> float | None:
     return wav.header_frames / wav.rate
 
 
+@pytest.mark.long
 def test_recordings_survive_kill_9(tmp_path, harness):
     """Killed with -9, each recording of the channel plays up to its last once-a-second write."""
     out, out2 = tmp_path / "cut.wav", tmp_path / "cut-stereo.wav"

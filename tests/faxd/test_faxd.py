@@ -139,6 +139,7 @@ def test_documents_that_cannot_be_faxed_are_refused_clearly(tmp_path):
         assert im.size[0] == 1728 and im.mode == "1"
 
 
+@pytest.mark.long
 def test_fax_send_command_renders_a_pdf_and_queues_the_job(tmp_path):
     import subprocess
     import sys

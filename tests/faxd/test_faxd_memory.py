@@ -3,6 +3,8 @@ import asyncio
 import gc
 import sys
 
+import pytest
+
 from telephonist.chand.routing import Route
 from telephonist.client import RECENT_EVENTS, Client
 from telephonist.faxd.service import FaxService, FaxSettings
@@ -31,6 +33,7 @@ def live_blocks() -> int:
     return sys.getallocatedblocks()
 
 
+@pytest.mark.long
 async def test_faxd_memory_stays_flat_over_thousands_of_calls(tmp_path):
     url = f"sqlite:///{tmp_path}/t.db"
     migrate(url)

@@ -117,6 +117,7 @@ async def test_login_then_self_service(tmp_path, caplog):
         assert ivr.steps(out.call_id)[1] == ("login", "****", "bad_password")
 
 
+@pytest.mark.long
 async def test_wrong_passwords_lock_the_account_and_block_the_caller_for_30_minutes(tmp_path):
     async with running_ivrd(tmp_path, {"agent.toml": FLOW}, PROMPTS) as ivr:
         add_account(ivr)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from telephonist.chand.routing import Route
 from telephonist.config.conference import ConferenceConfig
 from tests.support.chand_harness import SpanSpec
@@ -39,6 +41,7 @@ async def rooms_now(callers: RoomCallers) -> list[dict]:
     return (await callers.monitor.call("conf_rooms"))["rooms"]
 
 
+@pytest.mark.long
 async def test_callers_hear_each_other_not_themselves_mute_kick_lock_and_one_recording(tmp_path):
     async with running_ivrd(tmp_path, {"meet.toml": FLOW}, PROMPTS, spans=[SpanSpec("e1a", "e1", 8)],
                             routes=ROUTES, conferences=(BOARD, BIG)) as ivr:

@@ -11,6 +11,8 @@ import sqlite3
 import sys
 import threading
 
+import pytest
+
 from tests.support.ivrd_harness import make_prompt
 
 FLOW = """
@@ -96,6 +98,7 @@ async def telephonist(*args: str) -> tuple[int, str, str]:
     return proc.returncode, out.decode(), err.decode()
 
 
+@pytest.mark.long
 async def test_flow_test_passes_and_reports_each_call(tmp_path):
     conf = setup_site(tmp_path)
     (tmp_path / "ok.toml").write_text(SCRIPT)
@@ -108,6 +111,7 @@ async def test_flow_test_passes_and_reports_each_call(tmp_path):
     assert report["calls"][0]["steps"][1] == ["acct", "123456", "ok"]
 
 
+@pytest.mark.long
 async def test_flow_test_fails_with_the_reason_and_bad_scripts_say_where(tmp_path):
     conf = setup_site(tmp_path)
     (tmp_path / "wrong.toml").write_text(SCRIPT.replace('ends = "hangup"', 'ends = "voicemail"'))
@@ -140,6 +144,7 @@ def sha256_of(path) -> str:
         return hashlib.sha256(f.read()).hexdigest()
 
 
+@pytest.mark.long
 async def test_the_shipped_bank_script_twice_passes_and_leaves_the_bank_database_alone(tmp_path):
     """The issue's run: `telephonist flow --config etc/telephonist/telephonist.toml test bank
     etc/telephonist/flow-tests/bank.toml`, twice (on a copy of etc/, so var/ is the test's own)."""
@@ -246,6 +251,7 @@ class Crm(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.long
 async def test_lookups_in_a_flow_test_reach_the_runs_copy_and_no_service_the_script_does_not_allow(tmp_path):
     conf = setup_site(tmp_path)
     (tmp_path / "flows" / "orders.toml").write_text(ORDERS_FLOW)

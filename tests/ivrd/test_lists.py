@@ -47,6 +47,7 @@ def add(ivr, table, **row) -> None:
         conn.execute(table.insert().values(**row))
 
 
+@pytest.mark.long
 async def test_blacklisted_numbers_and_prefixes_hear_the_message_and_are_hung_up(tmp_path):
     async with running_ivrd(tmp_path, {"main.toml": FLOW}, PROMPTS) as ivr:
         add(ivr, blacklist, number="13900000001", reason="abuse", expires_at=None, created_at=NOW)
@@ -71,6 +72,7 @@ async def test_blacklisted_numbers_and_prefixes_hear_the_message_and_are_hung_up
             assert ivr.steps(out.call_id)[0] == ("check", None, "ok")
 
 
+@pytest.mark.long
 async def test_a_flow_blocks_a_caller_for_five_minutes(tmp_path):
     async with running_ivrd(tmp_path, {"main.toml": FLOW}, PROMPTS) as ivr:
         ivr.service.clock_for_next_call = NOW
@@ -145,6 +147,7 @@ prompts = "zh/normal.wav"
 """
 
 
+@pytest.mark.long
 async def test_vip_by_number_or_by_the_class_a_lookup_found(tmp_path):
     crm = tmp_path / "crm.db"
     with sqlite3.connect(crm) as db:

@@ -384,6 +384,7 @@ def policy_flow(lookup: str) -> str:
     return lookup_flow(lookup).replace('var = "account"', 'var = "policy"')
 
 
+@pytest.mark.long
 async def test_http_lookup_get_post_and_not_found(tmp_path, customer_api):
     post = """source = "crm"
 path = "/readings"

@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import os
 
+import pytest
+
 from telephonist.chand.routing import Route
 from telephonist.config import load_config
 from telephonist.ivrd.cli import serve
@@ -28,6 +30,7 @@ prompts = "zh/bye-{version}.wav"
 """
 
 
+@pytest.mark.long
 async def test_reload_keeps_calls_in_progress_and_refuses_a_bad_flow(tmp_path):
     prompts, flows = tmp_path / "prompts", tmp_path / "flows"
     for name in ("old", "new", "bye-old", "bye-new"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import os
 
+import pytest
+
 from tests.support.ivrd_harness import running_ivrd
 
 FLOW = """
@@ -40,6 +42,7 @@ prompts = "zh/bye.wav"
 """
 
 
+@pytest.mark.long
 async def test_runtime_failures_give_the_fallback_and_the_next_call_works(tmp_path, caplog):
     caplog.set_level(logging.INFO, "telephonist.ivrd")
     async with running_ivrd(tmp_path, {"main.toml": FLOW}, ["zh/menu.wav", "zh/deleted-later.wav", "zh/bye.wav"],

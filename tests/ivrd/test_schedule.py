@@ -153,6 +153,7 @@ prompts = "zh/holiday.wav"
 NODE_PROMPTS = ["zh/welcome.wav", "zh/after-hours.wav", "zh/holiday.wav"]
 
 
+@pytest.mark.long
 async def test_schedule_node_at_the_callers_time_with_a_database_override(tmp_path):
     no_holiday_exit = FLOW.replace('numbers = ["4008*"]', 'numbers = ["4008009*"]').replace(
         'holiday = "holiday"\n', "")

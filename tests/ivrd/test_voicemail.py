@@ -206,6 +206,7 @@ def test_voicemail_settings_are_read_from_the_config(tmp_path):
     assert dataclasses.is_dataclass(vm)
 
 
+@pytest.mark.long
 async def test_the_box_owners_phone_shows_waiting_messages(tmp_path):
     """Box 100 belongs to the agent whose phone is extension 100: a message left lights it (FSK on, with the
     count), hearing it clears it, and a change made outside ivrd (the web admin's inbox) reaches it too."""

@@ -7,6 +7,8 @@ import os
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from telephonist.config.model import VoicemailConfig
 from telephonist.ivrd.voicemail import store_of
 from telephonist.ivrd.voicemail.prompts import all_prompts
@@ -51,6 +53,7 @@ def states(ivr) -> dict[tuple[str, str], tuple]:
             for r in ivr.rows("SELECT * FROM voicemail_messages ORDER BY id")}
 
 
+@pytest.mark.long
 async def test_wrong_pins_lock_the_box(tmp_path):
     async with running_ivrd(tmp_path, {"main.toml": ACCESS_FLOW.replace("{order}", "oldest")}, PROMPTS,
                             ivrd=vm(tmp_path, pin_max_failures=3, pin_lockout_s=600)) as ivr:
@@ -145,6 +148,7 @@ async def test_newest_first_and_saved_messages(tmp_path):
                                ("100", "13900000002"): ("deleted", True, None)}
 
 
+@pytest.mark.long
 async def test_record_the_greeting_and_change_the_pin(tmp_path):
     leave = """
 [flow]

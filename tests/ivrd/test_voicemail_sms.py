@@ -84,6 +84,7 @@ async def test_errors_are_reported_and_the_next_send_works():
         await asyncio.to_thread(sms.close)
 
 
+@pytest.mark.long
 async def test_a_dead_modem_does_not_block_the_event_loop():
     with GsmModem(silent=True) as modem:
         sms = SmsModem(SmsModemConfig(device=modem.device, timeout_s=1))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import pytest
+
 from telephonist.config.sip import SipTrunkConfig
 from telephonist.engine import Clock
 from tests.sip.sipp import listening, need_sipp, run_sipp
@@ -75,6 +77,7 @@ async def test_a_phone_registers_and_answers_a_call_dialled_by_its_extension(tmp
         assert absent.dialled == "202" and absent.disposition == "failed" and absent.hangup_cause.startswith("20")
 
 
+@pytest.mark.long
 async def test_a_phone_calls_in_as_its_extension_holds_and_resumes(tmp_path):
     need_sipp()
     port = free_udp_ports(1, even=False)

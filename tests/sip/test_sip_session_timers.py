@@ -28,6 +28,7 @@ async def answered_calls(chand):
     return ivr
 
 
+@pytest.mark.long
 async def test_a_call_nobody_refreshes_is_cleared_when_its_session_expires(tmp_path):
     need_sipp()
     port = free_udp_ports(1, even=False)
@@ -48,6 +49,7 @@ async def test_a_call_nobody_refreshes_is_cleared_when_its_session_expires(tmp_p
 
 @pytest.mark.parametrize("allow,refresh", [("INVITE, ACK, BYE, CANCEL", "INVITE"),
                                            ("INVITE, ACK, BYE, CANCEL, UPDATE", "UPDATE")])
+@pytest.mark.long
 async def test_a_call_whose_refresh_is_refused_is_cleared(tmp_path, allow, refresh):
     """The caller asks us to refresh; our refresh is an UPDATE where its Allow lists UPDATE, else a re-INVITE;
     it answers 481, and the call is over."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 
+import pytest
+
 from telephonist.chand.routing import Route
 from telephonist.config.sip import SipTrunkConfig
 from telephonist.drivers.sim.far_end import NumberBehaviour
@@ -56,6 +58,7 @@ async def dtmf_passes(tester, frm: str, to: str) -> None:
     await tester.wait_for("far", far=to, what="dtmf", digit="7", since=mark, timeout=10)
 
 
+@pytest.mark.long
 async def test_a_sip_caller_transfers_its_call_away_by_refer(tmp_path):
     need_sipp()
     port = free_udp_ports(1, even=False)
@@ -219,6 +222,7 @@ async def test_an_invite_with_replaces_takes_over_a_call_and_its_media(tmp_path)
         assert events["rtp"]["remote"] == f"127.0.0.1:{media}"     # RTP followed the new dialog's SDP
 
 
+@pytest.mark.long
 async def test_an_attended_transfer_by_refer_with_replaces_joins_the_two_parties(tmp_path):
     """A PBX user has two calls with us (each bridged by the application to a sim E1 line) and transfers the
     first to the second: REFER with Replaces naming the second. The two sim lines are bridged, the second

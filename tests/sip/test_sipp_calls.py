@@ -21,6 +21,7 @@ def sip_span(sip_port: int, peer: str = "", **auth: str) -> SpanSpec:
                                        rtp_port=free_udp_ports(4), peer=peer, **auth))
 
 
+@pytest.mark.long
 async def test_inbound_sipp_call_hears_the_prompt_and_its_digits_reach_the_app(tmp_path):
     need_sipp()
     port = free_udp_ports(1, even=False)
@@ -96,6 +97,7 @@ async def test_outbound_call_through_a_trunk_group_to_sipp(tmp_path, scenario):
         assert leg.direction == "outbound" and leg.dialled == "13800001111" and leg.disposition == "answered"
 
 
+@pytest.mark.long
 async def test_a_reinvite_moves_the_media_and_the_call_goes_on(tmp_path):
     need_sipp()
     port = free_udp_ports(1, even=False)

@@ -42,6 +42,7 @@ def _forms(client, path: str):
         yield method, html.unescape(action.group(1)) if action else path, fields
 
 
+@pytest.mark.long
 def test_no_form_field_and_no_query_parameter_ever_answers_500(site_app, admin):
     site_app.config["PROPAGATE_EXCEPTIONS"] = False         # a crash answers 500 here, as in production
     pages = [r.rule for r in site_app.url_map.iter_rules() if "GET" in r.methods and not r.arguments

@@ -11,6 +11,8 @@ from html import unescape
 
 import sqlalchemy as sa
 
+import pytest
+
 from telephonist.faxd.schema import faxes
 from telephonist.ivrd.schema import voicemail_messages
 
@@ -48,6 +50,7 @@ async def next_of(stream: EventStream, kind: str, **fields) -> dict:
             return data
 
 
+@pytest.mark.long
 async def test_desk_events_pop_and_wrapup_for_the_agent_only(tmp_path):
     async with desk_site(tmp_path) as site:
         acd = site.acd
@@ -127,6 +130,7 @@ async def test_desk_events_pop_and_wrapup_for_the_agent_only(tmp_path):
             await stream.close()
 
 
+@pytest.mark.long
 async def test_consult_transfer_and_pickup_from_the_desk(tmp_path):
     """Agent 1001 consults 1002 and transfers: 1002's pop has the caller's IVR data. Then 1001 picks up a
     call ringing at 1002. The seat an agent last logged in at is where its desk offers to log in again."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.acd.harness import AcdUnderTest
 from tests.support.chand_harness import TrunkGroupSpec
 from tests.webadmin.desk_support import desk_site
@@ -21,6 +23,7 @@ async def heard(acd: AcdUnderTest, far: str, digits: str, since: int) -> None:
                                   since=since)
 
 
+@pytest.mark.long
 async def test_persistent_line_answer_keys_call_out_and_messages_from_the_desk(tmp_path):
     async with desk_site(tmp_path, **OUT) as site:
         acd, t = site.acd, site.acd.tester
@@ -92,6 +95,7 @@ async def post_message(client, **form):
     return await asyncio.to_thread(client.post, "/agent/message", data={**form, "csrf_token": token})
 
 
+@pytest.mark.long
 async def test_the_agent_sends_the_caller_to_an_ivr_step_and_sees_what_it_keyed(tmp_path):
     """The desk's IVR step: the caller keys an ID in ivr:verify, the agent's page is told it is away, then what
     the caller keyed, and the two talk again."""

@@ -20,6 +20,7 @@ def _upload(client, number: str, data: bytes, name: str):
                                                        "csrf_token": token}, content_type="multipart/form-data")
 
 
+@pytest.mark.long
 def test_a_16_mib_pdf_of_thousands_of_pages_is_refused(site_client, site, tmp_path):
     login(site_client, "admin")
     big = many_pages(tmp_path / "big.pdf", 5000, filler=210).read_bytes()

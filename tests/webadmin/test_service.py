@@ -10,6 +10,8 @@ import subprocess
 import sys
 import urllib.request
 
+import pytest
+
 from tests.webadmin.site_support import make_site
 from tests.webadmin.support import http_login, password
 
@@ -21,6 +23,7 @@ def _next(ns: socket.socket, what: bytes) -> bytes:
     return msg
 
 
+@pytest.mark.long
 def test_the_console_tells_systemd_it_is_ready_pings_the_watchdog_and_stops_on_sigterm(tmp_path):
     cfg = make_site(tmp_path / "site")
     made = subprocess.run([sys.executable, "-m", "telephonist.cli", "webadmin", "--config", str(cfg), "create-user",

@@ -74,6 +74,7 @@ def audit_actions(app) -> list[tuple[str, str]]:
         return [(r.action, r.target) for r in rows]
 
 
+@pytest.mark.long
 async def test_supervisor_sees_a_caller_wait_and_be_answered_and_listens_in(tmp_path):
     async with desk_site(tmp_path) as site:
         acd, t = site.acd, site.acd.tester

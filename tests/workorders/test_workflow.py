@@ -155,6 +155,7 @@ def test_the_sweep_reminds_then_escalates_once_per_deadline(engine, tmp_path):
         assert sweep(conn, cfg, T0 + timedelta(days=10)).reminded == [late]
 
 
+@pytest.mark.long
 def test_an_order_of_a_customer_is_on_their_timeline_and_an_unknown_customer_is_refused(engine, tmp_path):
     from telephonist.crm import timeline
     from telephonist.crm.store import CustomerInput, open_customer
