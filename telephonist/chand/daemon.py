@@ -114,17 +114,24 @@ class Chand:
             await self.core.stop(hang_up=True)
         log.info("event=chand_stopped")
 
+    def _sighup(self) -> None:
+        if self.board is None:          # still starting: the configuration it reads is the newest
+            log.warning("event=reload_ignored why=starting")
+            return
+        self.reload()
+
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
+        # before start() says READY: a SIGTERM (or SIGHUP) right after READY is handled, not fatal
+        loop.add_signal_handler(signal.SIGTERM, self.stop_event.set)
+        loop.add_signal_handler(signal.SIGINT, self.stop_event.set)
+        loop.add_signal_handler(signal.SIGHUP, self._sighup)
         try:
             await self.start()
         except (ConfigError, SpanSetupError) as exc:
             print(exc, flush=True)
             log.error("event=chand_not_started error=%s", str(exc).splitlines()[0] if str(exc) else "")
             return 2
-        loop.add_signal_handler(signal.SIGTERM, self.stop_event.set)
-        loop.add_signal_handler(signal.SIGINT, self.stop_event.set)
-        loop.add_signal_handler(signal.SIGHUP, self.reload)
         hk = loop.create_task(self.housekeeping())
         await self.stop_event.wait()
         hk.cancel()

@@ -162,3 +162,18 @@ def test_bad_configuration_at_start_exits_with_file_and_line(tmp_path):
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 2
     assert f"{p}:19: unknown span type 't1'" in out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_right_after_ready_is_handled_not_fatal(config, sig):
+    """systemd may stop or reload chand the moment it says READY=1 (`systemctl restart` twice): the signal
+    handlers are in place before READY, so SIGTERM stops it cleanly and SIGHUP reloads it. (They used to
+    be installed after: a SIGTERM there killed chand, exit -15, about one start in two.)"""
+    for _ in range(5):
+        proc = start_chand(config)
+        proc.send_signal(sig)
+        if sig == signal.SIGHUP:
+            proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, out
+        assert "event=chand_stopped" in out
