@@ -8,7 +8,9 @@ unmutes, kicks (the call is hung up) and locks or unlocks the room through the c
 
 A session lasts from the first party to the last. Its recording is one file: the engine records a
 channel, not a conference, so the room records the mix as one party hears and says it (RecMode.MIX) on
-one party at a time, the anchor; when the anchor leaves, the next party takes over in a new segment,
+one party at a time, the anchor; a muted anchor records only what it hears (RecMode.TX: the room without
+its own voice, so nobody muted is ever in the recording), in a new segment from the moment it is muted
+to the moment it is not; when the anchor leaves, the next party takes over in a new segment,
 and when the session ends and the engine has closed every segment, they are joined into the session's
 file (on a worker thread: chand's loop never touches the disk) and the segments removed.
 
@@ -220,6 +222,10 @@ class ConferenceRooms:
         if party.muted != muted:
             self.board.bridges.set_role(party.line, ConfRole.LISTEN if muted else ConfRole.SPEAK)
             party.muted = muted
+            rec = room.recording
+            if rec is not None and rec.anchor is party.line:     # its own voice in or out of the recording
+                self._stop_segment(rec, party.line)
+                self._record_on(room, party.line)
             self.board.record_event(party.line, "conference_mute" if muted else "conference_unmute", conf=name)
             self._changed(room)
 
@@ -269,7 +275,9 @@ class ConferenceRooms:
         seg = f"{rec.path[:-4]}.part{len(rec.segments) + 1}.wav"
         try:
             os.makedirs(os.path.dirname(seg), exist_ok=True)
-            rid = self.board.engine.record(line.chan, seg, RecMode.MIX, Codec.LINEAR)
+            party = room.parties.get(line)
+            mode = RecMode.TX if party is not None and party.muted else RecMode.MIX
+            rid = self.board.engine.record(line.chan, seg, mode, Codec.LINEAR)
         except (OSError, EngineError) as exc:
             log.error("event=conference_recording_failed room=%s line=%s error=%s", room.name, line.name, exc)
             rec.anchor = None

@@ -14,6 +14,7 @@ from telephonist.config.conference import ConferenceConfig
 from tests.support.chand_harness import SpanSpec
 from tests.support.conference_callers import RoomCallers, loud_ms
 from tests.support.ivrd_harness import running_ivrd
+from tests.support.signals import DTMF_COLS, DTMF_KEYS, DTMF_ROWS, active_runs, goertzel_dbm0, read_wav
 
 PROMPTS = ["{lang}/conf/enter-pin.wav", "{lang}/conf/wrong-pin.wav", "{lang}/conf/goodbye.wav",
            "{lang}/conf/full.wav", "{lang}/conf/locked.wav"]
@@ -156,3 +157,44 @@ async def test_refusals_of_the_control_api(tmp_path):
         with pytest.raises(ApiCallError) as exc:
             await c.admin.call("conf_kick", conf="board", chan="e1a/1")
         assert exc.value.code == "not_found"
+
+
+def digits_in(path: str) -> str:
+    """The DTMF digits in a recording, in order (each loud stretch: its strongest row and column)."""
+    samples = read_wav(path).samples[0]
+    out = ""
+    for start, end in active_runs(samples, threshold_dbm0=-35.0):
+        if end - start < 320:                          # shorter than 40 ms: a tone's edge, not a key
+            continue
+        row = max(DTMF_ROWS, key=lambda f: goertzel_dbm0(samples, f, start, end))
+        col = max(DTMF_COLS, key=lambda f: goertzel_dbm0(samples, f, start, end))
+        out += DTMF_KEYS[DTMF_ROWS.index(row)][DTMF_COLS.index(col)]
+    return out
+
+
+async def test_a_muted_partys_voice_never_reaches_the_recording(tmp_path):
+    """The room records on its first party (the anchor); muted, the anchor's own keys must stay out of the
+    recording while the others' go in (the recording used to take the anchor's line as well: '1659')."""
+    async with running_ivrd(tmp_path, {"meet.toml": FLOW}, PROMPTS, spans=[SpanSpec("e1a", "e1", 4)],
+                            routes=ROUTES, conferences=(BOARD, BIG)) as ivr:
+        c = await RoomCallers.attach(ivr.chand, "e1a")
+        a = await c.enter("13900000001", "4009001", pin="2468")          # the anchor
+        b = await c.enter("13900000002", "4009001", pin="2468")
+        await c.say(a, "1")
+        await c.until(lambda: b.heard.endswith("1"))
+        await c.admin.call("conf_mute", conf="board", chan=a.chan)
+        mark = c.tester.mark()
+        sent = (await c.tester.call("sim.dtmf", far=a.far, digits="5"))["id"]     # whole, while muted
+        await c.tester.wait_for(lambda e: e.get("what") == "dtmf_sent" and e.get("far") == a.far
+                                and e.get("id") == sent, since=mark)
+        await c.say(b, "6")
+        await c.until(lambda: a.heard.endswith("6"))
+        await c.admin.call("conf_mute", conf="board", chan=a.chan, muted=False)
+        await c.say(a, "9")
+        await c.until(lambda: b.heard.endswith("9"))
+        assert b.heard == "19"
+        mark = c.monitor.mark()
+        for who in (a, b):
+            await c.tester.call("sim.hangup", far=who.far)
+        done = await c.monitor.wait_for("conference_recorded", since=mark)
+        assert digits_in(done["path"]) == "169"
