@@ -56,6 +56,7 @@ def dahdi_settings(s: SpanConfig) -> DahdiSpanSettings | None:
         pri_side=s.pri_side or "user", pri_switch=s.pri_switch or "euroisdn", pri_dchan=s.pri_dchan,
         r2_variant=s.r2_variant or "china", r2_max_ani=s.r2_max_ani or R2_DEFAULT_MAX_ANI,
         r2_max_dnis=s.r2_max_dnis or R2_DEFAULT_MAX_DNIS, r2_category=s.r2_category or "subscriber",
+        r2_timers=dict(s.r2_timers),
         ports={p.channel: PortSettings(p.rx_gain_db, p.tx_gain_db, p.echocancel) for p in s.ports})
 
 
