@@ -27,7 +27,8 @@ class R2Side(DahdiRig):
     """A started engine with MFC-R2 on the CAS channels of one span."""
 
     def __init__(self, chans: dict[int, int], variant: str = "china", max_ani: int = 15, max_dnis: int = 4,
-                 category: str = "subscriber") -> None:   # not super().__init__: it starts the engine at once
+                 category: str = "subscriber", timers: dict[str, int] | None = None) -> None:
+        # not super().__init__: it starts the engine at once
         self.engine = Engine(frame_ms=20, max_channels=64)
         channos = list(chans.values())
         ids = self.engine.add_dahdi_span(channos, Codec.ALAW)
@@ -35,7 +36,11 @@ class R2Side(DahdiRig):
         self.ts = {ts: self.chan[c] for ts, c in chans.items()}
         self.spanno = self.engine.dahdi_chan_info(ids[0]).spanno
         self.events = []
-        self.engine.dahdi_r2(ids[0], variant, max_ani, max_dnis, category)
+        try:
+            self.engine.dahdi_r2(ids[0], variant, max_ani, max_dnis, category, timers)
+        except BaseException:
+            self.engine.close()     # its DAHDI channels free for the next test
+            raise
         self.engine.set_realtime(FAR_END_PRIORITY)
         self.engine.start(Clock.REALTIME)
 
@@ -75,7 +80,11 @@ def started_pair(ex_opts: dict | None = None, us_opts: dict | None = None) -> tu
     """The exchange's engine, then ours: the exchange saw our lines blocked (a closed DAHDI CAS channel sends
     its idle bits, 1101, R2's blocking) until ours took them; a call is placed once it has seen them idle."""
     ex = R2Side(EXCHANGE, **(ex_opts or {}))
-    us = R2Side(CUSTOMER, **(us_opts or {}))
+    try:
+        us = R2Side(CUSTOMER, **(us_opts or {}))
+    except BaseException:
+        ex.close()
+        raise
     for ts in EXCHANGE:
         ex.msg(ts, "IDLE", timeout=10)
     ex.events = [e for e in ex.events if not (isinstance(e, SigMsg) and e.kind == "BLOCKED")]
