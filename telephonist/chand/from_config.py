@@ -38,7 +38,7 @@ def span_specs(cfg: Config) -> list[SpanSpec]:
                            mwi=s.mwi, stutter_dial_tone=s.stutter_dial_tone, ring_on_ms=s.ring_on_ms,
                            ring_off_ms=s.ring_off_ms, first_digit_ms=s.first_digit_ms,
                            interdigit_ms=s.interdigit_ms, max_digits=s.max_digits,
-                           dialtone_wait_ms=s.dialtone_wait_ms)
+                           dialtone_wait_ms=s.dialtone_wait_ms, restart_on_up=s.pri_restart_on_up)
         out.append(SpanSpec(s.name, s.type, s.channel_count, driver=s.driver, codec=s.codec or cfg.system.codec,
                             zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
                             far_disconnect=s.far_disconnect, far_cid=s.far_cid, far_busy_tone=s.far_busy_tone,

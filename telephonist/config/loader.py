@@ -434,7 +434,7 @@ def _check_dahdi_span(s: SpanConfig, p: tuple, dahdi_used: dict[int, str], b: _B
 def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) -> None:
     """pri_* keys: only on a PRI span, and with values libpri knows."""
     if sig != "pri":
-        for key in ("pri_side", "pri_switch", "pri_dchan"):
+        for key in ("pri_side", "pri_switch", "pri_dchan", "pri_restart_on_up"):
             if getattr(s, key):
                 b.problem(p + (key,), f"{key} is for E1 spans with signalling = \"pri\"")
         return

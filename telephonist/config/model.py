@@ -127,6 +127,7 @@ class SpanConfig:
     pri_side: str = ""                  # dahdi e1 pri: network | user ("" = user: we face the exchange)
     pri_switch: str = ""                # dahdi e1 pri: euroisdn | qsig | ni2 | dms100 | lucent5e | att4ess ("" = euroisdn)
     pri_dchan: int = 0                  # dahdi e1 pri: DAHDI channel of the D-channel (0 = timeslot 16 of the span)
+    pri_restart_on_up: bool = False     # dahdi e1 pri: RESTART every idle B-channel whenever the D-channel comes up
     r2_variant: str = ""                # dahdi e1 r2: china | itu | openr2's others ("" = china, China No.1)
     r2_max_ani: int = 0                 # dahdi e1 r2: caller's digits asked for (0 = 15)
     r2_max_dnis: int = 0                # dahdi e1 r2: dialled digits asked for (0 = 4)

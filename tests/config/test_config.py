@@ -219,11 +219,13 @@ def test_dahdi_pri_spans(tmp_path):
         pri_side = "network"
         pri_switch = "qsig"
         pri_dchan = 47
+        pri_restart_on_up = true
         """))
     from telephonist.chand.from_config import span_specs
     specs = {s.name: s for s in span_specs(cfg)}
     pri1, exchange = specs["pri1"].dahdi, specs["exchange"].dahdi
     assert (pri1.signalling, pri1.pri_side, pri1.pri_switch, pri1.pri_dchan) == ("pri", "user", "euroisdn", 0)
+    assert (specs["pri1"].options.restart_on_up, specs["exchange"].options.restart_on_up) == (False, True)
     assert (exchange.pri_side, exchange.pri_switch, exchange.pri_dchan) == ("network", "qsig", 47)
     assert specs["pri1"].channels == 30
 
@@ -246,6 +248,7 @@ def test_dahdi_pri_span_mistakes(tmp_path):
         type = "e1"
         channels = "32-46"
         pri_side = "user"
+        pri_restart_on_up = true
 
         [[spans]]
         name = "r2"
@@ -261,7 +264,8 @@ def test_dahdi_pri_span_mistakes(tmp_path):
     assert "unknown pri_switch 'euro'" in got[8] and "euroisdn" in got[8]
     assert "DAHDI channel 16 is the D-channel" in got[9]
     assert 'pri_side is for E1 spans with signalling = "pri"' in got[16]
-    assert 'pri_switch is for E1 spans with signalling = "pri"' in got[24]     # mfcr2 is accepted: MFC-R2
+    assert 'pri_restart_on_up is for E1 spans with signalling = "pri"' in got[17]
+    assert 'pri_switch is for E1 spans with signalling = "pri"' in got[25]     # mfcr2 is accepted: MFC-R2
 
 
 def test_dahdi_r2_spans(tmp_path):
