@@ -19,7 +19,7 @@
  *              [refused=1] (our SETUP refused here: D-channel down, or their SETUP took the channel first)
  *   RELEASE     (our clearing is complete)          RELEASE                       (after their DISCONNECT)
  *   RESTARTED acknowledged=1|0                      RESTART                       (restart the B-channel)
- *               (the far end acknowledged our RESTART, or did not within RESTART_WAIT_MS)
+ *               (the far end acknowledged our RESTART, or did not: RESTART_TRIES sent, RESTART_WAIT_MS apart)
  *
  * libpri clears calls in its own way: after our DISCONNECT the far end's RELEASE gives HANGUP_ACK
  * (the call is freed); after theirs, our RELEASE and their RELEASE COMPLETE give HANGUP, after which
@@ -33,7 +33,7 @@
  * from the far end ends the calls on the channels it names (DISCONNECT cause=41 restart=1); RESTART from the
  * line does the same here and asks the far end to (pri_reset). Our RESTARTs go out one at a time (libpri keeps one
  * outstanding: they share the global call reference): the next when the far end acknowledged the last (the line
- * is told RESTARTED) or gave no answer within RESTART_WAIT_MS. A channel waiting its turn that a call takes first
+ * is told RESTARTED) or gave no answer to RESTART_TRIES of them, RESTART_WAIT_MS apart. A channel waiting its turn that a call takes first
  * (our SETUP or theirs) is not restarted; a D-channel going down drops the restarts not yet acknowledged.
  *
  * Glare (both ends seize one B-channel at once: each has sent its SETUP when the other's arrives): the
@@ -79,7 +79,8 @@ extern int q931_is_call_valid(struct pri *ctrl, q931_call *call);
 #define CAUSE_CHAN_UNAVAIL 44
 #define CAUSE_NET_OUT_OF_ORDER 38
 #define CAUSE_TEMP_FAILURE 41
-#define RESTART_WAIT_MS 10000   /* our RESTART unacknowledged this long: the next goes out (libpri retransmits on T316) */
+#define RESTART_WAIT_MS 4000    /* our RESTART unacknowledged this long: sent again (libpri's own T316 is minutes) */
+#define RESTART_TRIES 3         /* ... up to this many times in all; then the next channel's goes out */
 
 typedef struct pri_cmd {
     struct pri_cmd *next;
@@ -114,6 +115,7 @@ struct pri_span_s {
     int restart_wait[MAX_TS];   /* our RESTARTs waiting their turn (timeslots, in order); the thread's */
     int nrestart_wait;
     int restarting;             /* the timeslot whose RESTART is out, 0: none */
+    int restart_tries;          /* how many times it was sent */
     struct timeval restart_sent;
 };
 
@@ -259,8 +261,23 @@ static void restart_next(pri_span_t *ps)
             continue;
         }
         ps->restarting = ts;
+        ps->restart_tries = 1;
         gettimeofday(&ps->restart_sent, NULL);
     }
+}
+
+static void restart_done(pri_span_t *ps, int ts, int acknowledged);
+
+/* No RESTART ACKNOWLEDGE in time: send it again, or give up on it. Seen on the loopback: a RESTART sent the moment
+ * our D-channel came up was lost while the far end's libpri was still bringing its side of the link up. */
+static void restart_timeout(pri_span_t *ps)
+{
+    if (ps->restart_tries < RESTART_TRIES && pri_reset(ps->pri, ps->restarting) == 0) {
+        ps->restart_tries++;
+        gettimeofday(&ps->restart_sent, NULL);
+        return;
+    }
+    restart_done(ps, ps->restarting, 0);
 }
 
 static void restart_queue(pri_span_t *ps, int ts)
@@ -654,7 +671,7 @@ static void *span_thread(void *arg)
         if (ev)
             on_event(ps, ev);
         if (restart_due_ms(ps) == 0)
-            restart_done(ps, ps->restarting, 0);     /* no RESTART ACKNOWLEDGE: the next goes out */
+            restart_timeout(ps);        /* no RESTART ACKNOWLEDGE yet */
         if (rc > 0 && pfd[1].revents & POLLIN) {
             char buf[64];
             while (read(ps->wake[0], buf, sizeof(buf)) > 0)
