@@ -293,10 +293,13 @@ static void restart_queue(pri_span_t *ps, int ts)
     restart_next(ps);
 }
 
-/* A call took the timeslot before its RESTART went out: the RESTART would end that call, so it is dropped. */
+/* A call took the timeslot before its RESTART went out: the RESTART would end that call, so it is dropped. One
+ * already out is not sent again (its ACKNOWLEDGE is still waited for). */
 static void restart_unqueue(pri_span_t *ps, int ts)
 {
     int i;
+    if (ps->restarting == ts)
+        ps->restart_tries = RESTART_TRIES;
     for (i = 0; i < ps->nrestart_wait; i++)
         if (ps->restart_wait[i] == ts) {
             memmove(ps->restart_wait + i, ps->restart_wait + i + 1, (size_t) (ps->nrestart_wait - i - 1) * sizeof(int));
