@@ -788,7 +788,8 @@ int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char
     return 0;
 }
 
-int eng_dahdi_r2(engine_t *e, int chan, const char *variant, int max_ani, int max_dnis, const char *category)
+int eng_dahdi_r2(engine_t *e, int chan, const char *variant, int max_ani, int max_dnis, const char *category,
+                 const char *timers)
 {
     chan_t *c;
     dahdi_span_t *ds;
@@ -823,7 +824,7 @@ int eng_dahdi_r2(engine_t *e, int chan, const char *variant, int max_ani, int ma
         lines[i].chan = c->span->first_chan + i;
         lines[i].chanpos = ds->ch[i].chanpos;
     }
-    ds->r2 = r2_span_new(e, lines, ds->nchans, variant, max_ani, max_dnis, category, err, sizeof(err));
+    ds->r2 = r2_span_new(e, lines, ds->nchans, variant, max_ani, max_dnis, category, timers, err, sizeof(err));
     free(lines);
     if (!ds->r2)
         return eng_fail(e, ENG_EINVAL, "%s", err);
@@ -1090,7 +1091,8 @@ int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char
     return no_dahdi(e);
 }
 
-int eng_dahdi_r2(engine_t *e, int chan, const char *variant, int max_ani, int max_dnis, const char *category)
+int eng_dahdi_r2(engine_t *e, int chan, const char *variant, int max_ani, int max_dnis, const char *category,
+                 const char *timers)
 {
     eng_clear_error(e);
     (void) chan; (void) variant; (void) max_ani; (void) max_dnis; (void) category;

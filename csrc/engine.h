@@ -286,10 +286,13 @@ int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char
 /* MFC-R2 (r2.c, openr2) on a dahdi span opened with eng_dahdi_span on E1 CAS channels (cas= in
  * system.conf), A-law, given by any engine channel of that span; before eng_start. variant "china"
  * (China No.1), "itu", or openr2's other names; max_ani / max_dnis: the caller's digits asked for;
- * category: our calls' calling party category by default ("subscriber", "priority", "test", ...).
+ * category: our calls' calling party category by default ("subscriber", "priority", "test", ...);
+ * timers: openr2's protocol timers in milliseconds, "r2_answer=30000,mf_back_cycle=2500" by openr2's names
+ * (r2.c lists them and their bounds), NULL or "" for openr2's defaults.
  * The channels then carry calls by eng_sigmsg and EV_SIGMSG as the sim E1 does (r2.c lists the messages),
  * BLOCKED / IDLE when the far end blocks or frees a line. ENG_ESTATE if built without openr2. */
-int eng_dahdi_r2(engine_t *e, int chan, const char *variant, int max_ani, int max_dnis, const char *category);
+int eng_dahdi_r2(engine_t *e, int chan, const char *variant, int max_ani, int max_dnis, const char *category,
+                 const char *timers);
 
 /* SIP trunks (drv_sip.c, sofia-sip's user agent; RTP in rtp.c). Lines are ENG_KIND_E1 channels driven by
  * the messages of the sim E1 (SETUP calling= called=, ALERTING, CONNECT, DISCONNECT cause=, RELEASE) through

@@ -16,8 +16,10 @@
  *   PROCEEDING, PROGRESS progress=                  ALERTING                      (PROCEEDING + ALERTING)
  *   ALERTING, CONNECT                               CONNECT                       (answer)
  *   DISCONNECT cause=N [restart=1] [glare=1]         DISCONNECT cause=N            (clear, or refuse a SETUP)
+ *              [refused=1] (our SETUP refused here: D-channel down, or their SETUP took the channel first)
  *   RELEASE     (our clearing is complete)          RELEASE                       (after their DISCONNECT)
- *                                                   RESTART                       (restart the B-channel)
+ *   RESTARTED acknowledged=1|0                      RESTART                       (restart the B-channel)
+ *               (the far end acknowledged our RESTART, or did not: RESTART_TRIES sent, RESTART_WAIT_MS apart)
  *
  * libpri clears calls in its own way: after our DISCONNECT the far end's RELEASE gives HANGUP_ACK
  * (the call is freed); after theirs, our RELEASE and their RELEASE COMPLETE give HANGUP, after which
@@ -29,7 +31,10 @@
  * D-channel up/down: the media thread reads it (pri_span_alarm_bits) into the span's EV_ALARM with
  * ENG_ALARM_DCHAN, so lines are blocked while the D-channel is down as for a red alarm. A RESTART
  * from the far end ends the calls on the channels it names (DISCONNECT cause=41 restart=1); RESTART from the
- * line does the same here and asks the far end to (pri_reset).
+ * line does the same here and asks the far end to (pri_reset). Our RESTARTs go out one at a time (libpri keeps one
+ * outstanding: they share the global call reference): the next when the far end acknowledged the last (the line
+ * is told RESTARTED) or gave no answer to RESTART_TRIES of them, RESTART_WAIT_MS apart. A channel waiting its turn that a call takes first
+ * (our SETUP or theirs) is not restarted; a D-channel going down drops the restarts not yet acknowledged.
  *
  * Glare (both ends seize one B-channel at once: each has sent its SETUP when the other's arrives): the
  * network side refuses the user side's SETUP with cause 44 (channel unavailable) and keeps its own call;
@@ -74,6 +79,8 @@ extern int q931_is_call_valid(struct pri *ctrl, q931_call *call);
 #define CAUSE_CHAN_UNAVAIL 44
 #define CAUSE_NET_OUT_OF_ORDER 38
 #define CAUSE_TEMP_FAILURE 41
+#define RESTART_WAIT_MS 4000    /* our RESTART unacknowledged this long: sent again (libpri's own T316 is minutes) */
+#define RESTART_TRIES 3         /* ... up to this many times in all; then the next channel's goes out */
 
 typedef struct pri_cmd {
     struct pri_cmd *next;
@@ -105,6 +112,11 @@ struct pri_span_s {
     int stop;                   /* under lock */
     int dchan_up;               /* atomic */
     int changed;                /* atomic */
+    int restart_wait[MAX_TS];   /* our RESTARTs waiting their turn (timeslots, in order); the thread's */
+    int nrestart_wait;
+    int restarting;             /* the timeslot whose RESTART is out, 0: none */
+    int restart_tries;          /* how many times it was sent */
+    struct timeval restart_sent;
 };
 
 int pri_available(void)
@@ -237,6 +249,87 @@ static const char *pres_name(int pres)
     }
 }
 
+/* ---- our RESTARTs, one at a time --------------------------------------------------------------------- */
+
+static void restart_next(pri_span_t *ps)
+{
+    while (!ps->restarting && ps->nrestart_wait > 0) {
+        int ts = ps->restart_wait[0];
+        memmove(ps->restart_wait, ps->restart_wait + 1, (size_t) --ps->nrestart_wait * sizeof(int));
+        if (pri_reset(ps->pri, ts) < 0) {
+            tell(ps, ts, "RESTARTED acknowledged=0");
+            continue;
+        }
+        ps->restarting = ts;
+        ps->restart_tries = 1;
+        gettimeofday(&ps->restart_sent, NULL);
+    }
+}
+
+static void restart_done(pri_span_t *ps, int ts, int acknowledged);
+
+/* No RESTART ACKNOWLEDGE in time: send it again, or give up on it. Seen on the loopback: a RESTART sent the moment
+ * our D-channel came up was lost while the far end's libpri was still bringing its side of the link up. */
+static void restart_timeout(pri_span_t *ps)
+{
+    if (ps->restart_tries < RESTART_TRIES && pri_reset(ps->pri, ps->restarting) == 0) {
+        ps->restart_tries++;
+        gettimeofday(&ps->restart_sent, NULL);
+        return;
+    }
+    restart_done(ps, ps->restarting, 0);
+}
+
+static void restart_queue(pri_span_t *ps, int ts)
+{
+    int i;
+    if (ps->restarting == ts)
+        return;
+    for (i = 0; i < ps->nrestart_wait; i++)
+        if (ps->restart_wait[i] == ts)
+            return;
+    if (ps->nrestart_wait < MAX_TS)
+        ps->restart_wait[ps->nrestart_wait++] = ts;
+    restart_next(ps);
+}
+
+/* A call took the timeslot before its RESTART went out: the RESTART would end that call, so it is dropped. One
+ * already out is not sent again (its ACKNOWLEDGE is still waited for). */
+static void restart_unqueue(pri_span_t *ps, int ts)
+{
+    int i;
+    if (ps->restarting == ts)
+        ps->restart_tries = RESTART_TRIES;
+    for (i = 0; i < ps->nrestart_wait; i++)
+        if (ps->restart_wait[i] == ts) {
+            memmove(ps->restart_wait + i, ps->restart_wait + i + 1, (size_t) (ps->nrestart_wait - i - 1) * sizeof(int));
+            ps->nrestart_wait--;
+            return;
+        }
+}
+
+static void restart_done(pri_span_t *ps, int ts, int acknowledged)
+{
+    if (!ps->restarting || ts != ps->restarting)
+        return;
+    ps->restarting = 0;
+    tell(ps, ts, acknowledged ? "RESTARTED acknowledged=1" : "RESTARTED acknowledged=0");
+    restart_next(ps);
+}
+
+/* ms until the RESTART out gives up waiting (for the thread's poll), -1: none out */
+static int restart_due_ms(pri_span_t *ps)
+{
+    struct timeval now;
+    long ms;
+    if (!ps->restarting)
+        return -1;
+    gettimeofday(&now, NULL);
+    ms = RESTART_WAIT_MS - ((now.tv_sec - ps->restart_sent.tv_sec) * 1000L
+                            + (now.tv_usec - ps->restart_sent.tv_usec) / 1000L);
+    return ms < 0 ? 0 : (int) ms;
+}
+
 static void on_ring(pri_span_t *ps, pri_event_ring *r)
 {
     char text[ENG_TEXT_MAX];
@@ -264,6 +357,7 @@ static void on_ring(pri_span_t *ps, pri_event_ring *r)
         return;
     }
     slot_clear(&ps->slot[ts]);
+    restart_unqueue(ps, ts);
     ps->slot[ts].call = r->call;
     n = snprintf(text, sizeof(text),
                  "SETUP calling=%.40s called=%.40s calling_ton=%d calling_plan=%d called_ton=%d called_plan=%d "
@@ -349,6 +443,9 @@ static void on_event(pri_span_t *ps, pri_event *ev)
     case PRI_EVENT_DCHAN_DOWN:
         __atomic_store_n(&ps->dchan_up, 0, __ATOMIC_RELEASE);
         __atomic_store_n(&ps->changed, 1, __ATOMIC_RELEASE);
+        while (ps->nrestart_wait > 0)
+            tell(ps, ps->restart_wait[--ps->nrestart_wait], "RESTARTED acknowledged=0");
+        restart_done(ps, ps->restarting, 0);
         /* libpri ends the calls itself (HANGUP events follow) */
         break;
     case PRI_EVENT_RING:
@@ -374,6 +471,9 @@ static void on_event(pri_span_t *ps, pri_event *ev)
         break;
     case PRI_EVENT_RESTART:
         on_restart(ps, ev->restart.channel);
+        break;
+    case PRI_EVENT_RESTART_ACK:
+        restart_done(ps, ts_of_event_channel(ps, ev->restartack.channel), 1);
         break;
     case PRI_EVENT_CONFIG_ERR:
         fprintf(stderr, "libpri: span %d: configuration error: %s\n", ps->spanno, ev->err.err);
@@ -417,10 +517,12 @@ static int int_field(const char *msg, const char *key, int dflt, int lo, int hi)
     return *end || x < lo || x > hi ? dflt : (int) x;
 }
 
+/* Our SETUP refused here, before anything went out (refused=1: the line may already know, when the far end's
+ * SETUP took the channel first and was told to it before this). */
 static void fail_setup(pri_span_t *ps, int ts, int cause)
 {
     char text[48];
-    snprintf(text, sizeof(text), "DISCONNECT cause=%d", cause);
+    snprintf(text, sizeof(text), "DISCONNECT cause=%d refused=1", cause);
     tell(ps, ts, text);
 }
 
@@ -465,6 +567,7 @@ static void cmd_setup(pri_span_t *ps, int ts, const char *msg)
         return;
     }
     pri_sr_free(sr);
+    restart_unqueue(ps, ts);
     /* a freed pointer reused for this call must not stay in another slot */
     for (int i = 1; i < ps->nts; i++)
         if (ps->slot[i].call == call)
@@ -476,7 +579,7 @@ static void cmd_setup(pri_span_t *ps, int ts, const char *msg)
 }
 
 /* RESTART of one B-channel (Q.931 5.5): whatever call it carries ends here at once, and the far end is asked to
- * clear it too (libpri sends RESTART and takes the RESTART ACKNOWLEDGE). */
+ * clear it too (libpri sends RESTART and takes the RESTART ACKNOWLEDGE; RESTARTED tells the line). */
 static void cmd_restart(pri_span_t *ps, int ts)
 {
     bslot_t *b = &ps->slot[ts];
@@ -485,9 +588,13 @@ static void cmd_restart(pri_span_t *ps, int ts)
     if (b->call && q931_is_call_valid(ps->pri, b->call))
         pri_destroycall(ps->pri, b->call);
     slot_clear(b);
-    pri_reset(ps->pri, ts);
     if (had)
         tell(ps, ts, "DISCONNECT cause=41 restart=1");
+    if (!__atomic_load_n(&ps->dchan_up, __ATOMIC_ACQUIRE)) {
+        tell(ps, ts, "RESTARTED acknowledged=0");
+        return;
+    }
+    restart_queue(ps, ts);
 }
 
 static void do_command(pri_span_t *ps, int ts, const char *msg)
@@ -546,7 +653,7 @@ static void *span_thread(void *arg)
     for (;;) {
         struct pollfd pfd[2] = {{ps->dfd, POLLIN | POLLPRI, 0}, {ps->wake[0], POLLIN, 0}};
         struct timeval *next = pri_schedule_next(ps->pri), now;
-        int timeout = -1, rc;
+        int timeout = -1, rc, due = restart_due_ms(ps);
         pri_cmd_t *cmds;
         pri_event *ev = NULL;
 
@@ -555,6 +662,8 @@ static void *span_thread(void *arg)
             long ms = (next->tv_sec - now.tv_sec) * 1000L + (next->tv_usec - now.tv_usec) / 1000L;
             timeout = ms < 0 ? 0 : ms > 1000 ? 1000 : (int) ms;
         }
+        if (due >= 0 && (timeout < 0 || due < timeout))
+            timeout = due;
         rc = poll(pfd, 2, timeout);
         if (rc < 0 && errno != EINTR)
             break;
@@ -564,6 +673,8 @@ static void *span_thread(void *arg)
             ev = pri_schedule_run(ps->pri);
         if (ev)
             on_event(ps, ev);
+        if (restart_due_ms(ps) == 0)
+            restart_timeout(ps);        /* no RESTART ACKNOWLEDGE yet */
         if (rc > 0 && pfd[1].revents & POLLIN) {
             char buf[64];
             while (read(ps->wake[0], buf, sizeof(buf)) > 0)

@@ -35,6 +35,7 @@
  * double seizure, or their seize first), 34 (the far end blocks the line), 41 (openr2 refused).
  * A protocol error ends the call with cause 111 and the error's name (r2_error=).
  */
+#define _GNU_SOURCE 1   /* memfd_create */
 #include "r2.h"
 
 #include <stdio.h>
@@ -52,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -179,6 +181,91 @@ static const char *variant_name(const char *name)
     if (strcmp(name, "itu") == 0)
         return "ITU";
     return name;
+}
+
+/* ---- timers -------------------------------------------------------------------------------------------- */
+
+/*
+ * openr2's protocol timers (milliseconds), by openr2's own names (those of its advanced protocol file, which
+ * Asterisk's chan_dahdi reads with mfcr2_advanced_protocol_file). openr2 1.3 sets them only from such a file,
+ * so r2_span_new writes the span's into an anonymous memory file and has openr2 read it: after the variant's
+ * defaults, so a timer given here wins. The bounds keep out values that would end every call at once.
+ */
+static const struct {
+    const char *name;
+    int low, high;
+} timer_names[] = {
+    {"mf_back_cycle", 100, 60000}, {"mf_back_resume_cycle", 10, 10000}, {"mf_fwd_safety", 1000, 600000},
+    {"r2_seize", 100, 60000}, {"r2_answer", 1000, 600000}, {"r2_metering_pulse", 0, 10000},
+    {"r2_answer_delay", 0, 10000}, {"r2_double_answer", 0, 10000}, {"cas_persistence_check", 0, 10000},
+    {"dtmf_start_dial", 0, 10000},
+};
+
+/* timers: "name=ms,name=ms" (NULL or "": openr2's defaults). 0, or -1 with err set. */
+static int set_timers(openr2_context_t *ctx, const char *timers, char *err, size_t errlen)
+{
+    char text[1024], path[64];
+    const char *p = timers;
+    size_t used = 0;
+    int fd, rc;
+
+    text[0] = '\0';
+    while (p && *p) {
+        size_t n = strcspn(p, ","), k, i;
+        char item[80], *eq, *end;
+        long ms;
+
+        if (n >= sizeof(item)) {
+            snprintf(err, errlen, "r2: timers: '%.*s...' is too long", 20, p);
+            return -1;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        p += n + (p[n] == ',');
+        if (!item[0])
+            continue;
+        if ((eq = strchr(item, '=')) == NULL) {
+            snprintf(err, errlen, "r2: timers: '%s' is not name=milliseconds", item);
+            return -1;
+        }
+        *eq = '\0';
+        for (k = 0; k < sizeof(timer_names) / sizeof(timer_names[0]); k++)
+            if (strcmp(item, timer_names[k].name) == 0)
+                break;
+        if (k == sizeof(timer_names) / sizeof(timer_names[0])) {
+            used = 0;
+            for (i = 0; i < sizeof(timer_names) / sizeof(timer_names[0]) && used < sizeof(text); i++)
+                used += (size_t) snprintf(text + used, sizeof(text) - used, "%s%s", i ? ", " : "", timer_names[i].name);
+            snprintf(err, errlen, "r2: unknown timer '%s'; openr2's are %s", item, text);
+            return -1;
+        }
+        errno = 0;
+        ms = strtol(eq + 1, &end, 10);
+        if (errno || end == eq + 1 || *end || ms < timer_names[k].low || ms > timer_names[k].high) {
+            snprintf(err, errlen, "r2: timer %s: '%s' is not %d-%d milliseconds", item, eq + 1, timer_names[k].low,
+                     timer_names[k].high);
+            return -1;
+        }
+        rc = snprintf(text + used, sizeof(text) - used, "timers.%s=%ld\n", item, ms);
+        if (rc < 0 || (size_t) rc >= sizeof(text) - used) {
+            snprintf(err, errlen, "r2: timers: too many");
+            return -1;
+        }
+        used += (size_t) rc;
+    }
+    if (!used)
+        return 0;
+    /* openr2 reads a file by its name: an anonymous memory file, named through /proc */
+    if ((fd = memfd_create("telephonist-r2-timers", MFD_CLOEXEC)) < 0) {
+        snprintf(err, errlen, "r2: timers: memfd_create: %s", strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    rc = write(fd, text, used) == (ssize_t) used ? openr2_context_configure_from_advanced_file(ctx, path) : -1;
+    if (rc < 0)
+        snprintf(err, errlen, "r2: timers: openr2 could not read them from %s (is /proc mounted?)", path);
+    close(fd);
+    return rc < 0 ? -1 : 0;
 }
 
 /* ---- telling the line ------------------------------------------------------------------------------ */
@@ -665,7 +752,7 @@ int r2_span_take_alarm(r2_span_t *rs)
 }
 
 r2_span_t *r2_span_new(engine_t *e, const r2_line_t *lines, int n, const char *variant, int max_ani, int max_dnis,
-                       const char *category, char *err, size_t errlen)
+                       const char *category, const char *timers, char *err, size_t errlen)
 {
     r2_span_t *rs;
     openr2_variant_t var = openr2_proto_get_variant(variant_name(variant ? variant : "china"));
@@ -719,6 +806,10 @@ r2_span_t *r2_span_new(engine_t *e, const r2_line_t *lines, int n, const char *v
         return NULL;
     }
     openr2_context_set_log_level(rs->ctx, rs->debug ? OR2_LOG_ALL : OR2_LOG_ERROR | OR2_LOG_WARNING);
+    if (set_timers(rs->ctx, timers, err, errlen) < 0) {
+        r2_span_free(rs);
+        return NULL;
+    }
     for (i = 0; i < n; i++) {
         r2_line_state_t *ln = &rs->line[i];
         ln->rs = rs;
@@ -763,9 +854,9 @@ int r2_available(void)
 }
 
 r2_span_t *r2_span_new(engine_t *e, const r2_line_t *lines, int n, const char *variant, int max_ani, int max_dnis,
-                       const char *category, char *err, size_t errlen)
+                       const char *category, const char *timers, char *err, size_t errlen)
 {
-    (void) e; (void) lines; (void) n; (void) variant; (void) max_ani; (void) max_dnis; (void) category;
+    (void) e; (void) lines; (void) n; (void) variant; (void) max_ani; (void) max_dnis; (void) category; (void) timers;
     snprintf(err, errlen, "this engine was built without openr2 (install Debian's libopenr2-dev and rebuild)");
     return NULL;
 }

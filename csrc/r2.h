@@ -22,10 +22,11 @@ typedef struct {
 
 /* variant: "china", "itu", or another of openr2's names (ar, br, mx, ...); max_ani / max_dnis: the digits
  * asked of a caller (1-80; DNIS collection stops there, or sooner when the caller has no more);
- * category: what our calls send unless their SETUP says ("subscriber", "priority", "test", ...).
- * NULL with err set on failure. */
+ * category: what our calls send unless their SETUP says ("subscriber", "priority", "test", ...);
+ * timers: openr2's protocol timers, "name=ms,name=ms" by openr2's names (r2_answer, r2_seize, mf_back_cycle ...;
+ * r2.c lists them), NULL or "" for openr2's defaults. NULL with err set on failure. */
 r2_span_t *r2_span_new(engine_t *e, const r2_line_t *lines, int n, const char *variant, int max_ani, int max_dnis,
-                       const char *category, char *err, size_t errlen);
+                       const char *category, const char *timers, char *err, size_t errlen);
 /* Before the driver reads line i in a tick: openr2's timers and pending CAS events, and the line's audio
  * while register signalling needs it. 1: openr2 read the line's audio (the driver must not); 0: the
  * driver reads it, and hands a pending event (a read failing with ELAST) to r2_span_event. */

@@ -606,13 +606,16 @@ class Engine:
         _check(lib.eng_dahdi_pri(self._h, chan, dchan, side.encode(), switch.encode()), "pri", self)
 
     def dahdi_r2(self, chan: int, variant: str = "china", max_ani: int = 15, max_dnis: int = 4,
-                 category: str = "subscriber") -> None:
+                 category: str = "subscriber", timers: dict[str, int] | None = None) -> None:
         """MFC-R2 (openr2) on the dahdi span of engine channel chan (its E1 CAS channels, A-law): variant "china"
         (China No.1), "itu" or another of openr2's; max_ani / max_dnis the caller's and dialled digits asked for;
         category our calls' calling party category unless a SETUP names one. Before start(). The channels then
         take and place calls by sigmsg() and SigMsg events, as a sim E1 does, and tell BLOCKED / IDLE when the
-        far end blocks or frees a line (BLOCK / UNBLOCK do it from our side)."""
-        _check(lib.eng_dahdi_r2(self._h, chan, variant.encode(), max_ani, max_dnis, category.encode()), "r2", self)
+        far end blocks or frees a line (BLOCK / UNBLOCK do it from our side). timers: openr2's protocol timers in
+        milliseconds by openr2's names ({"r2_answer": 30000, ...}; csrc/r2.c lists them), the others openr2's."""
+        text = ",".join(f"{name}={ms}" for name, ms in (timers or {}).items())
+        _check(lib.eng_dahdi_r2(self._h, chan, variant.encode(), max_ani, max_dnis, category.encode(), text.encode()),
+               "r2", self)
 
     def dahdi_chan_info(self, chan: int) -> DahdiChanInfo:
         out = ffi.new("eng_dahdi_chan_t *")

@@ -89,6 +89,7 @@ class DahdiSpanSettings:
     r2_max_ani: int = 15
     r2_max_dnis: int = 4
     r2_category: str = "subscriber"                  # r2: our calls' calling party category
+    r2_timers: dict[str, int] = field(default_factory=dict)     # r2: openr2's timers (ms) by its names
 
 
 def open_dahdi_span(engine: Engine, name: str, kind: str, codec: str, zone: str, dahdi: DahdiSpanSettings,
@@ -119,7 +120,8 @@ def open_dahdi_span(engine: Engine, name: str, kind: str, codec: str, zone: str,
 def _start_r2(engine: Engine, name: str, dahdi: DahdiSpanSettings, chan: int) -> None:
     """openr2 on the span's CAS channels."""
     try:
-        engine.dahdi_r2(chan, dahdi.r2_variant, dahdi.r2_max_ani, dahdi.r2_max_dnis, dahdi.r2_category)
+        engine.dahdi_r2(chan, dahdi.r2_variant, dahdi.r2_max_ani, dahdi.r2_max_dnis, dahdi.r2_category,
+                        dict(dahdi.r2_timers))
     except EngineError as exc:
         raise SpanSetupError(f"span {name}: {exc}") from None
 

@@ -38,7 +38,7 @@ def span_specs(cfg: Config) -> list[SpanSpec]:
                            mwi=s.mwi, stutter_dial_tone=s.stutter_dial_tone, ring_on_ms=s.ring_on_ms,
                            ring_off_ms=s.ring_off_ms, first_digit_ms=s.first_digit_ms,
                            interdigit_ms=s.interdigit_ms, max_digits=s.max_digits,
-                           dialtone_wait_ms=s.dialtone_wait_ms)
+                           dialtone_wait_ms=s.dialtone_wait_ms, restart_on_up=s.pri_restart_on_up)
         out.append(SpanSpec(s.name, s.type, s.channel_count, driver=s.driver, codec=s.codec or cfg.system.codec,
                             zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
                             far_disconnect=s.far_disconnect, far_cid=s.far_cid, far_busy_tone=s.far_busy_tone,
@@ -56,6 +56,7 @@ def dahdi_settings(s: SpanConfig) -> DahdiSpanSettings | None:
         pri_side=s.pri_side or "user", pri_switch=s.pri_switch or "euroisdn", pri_dchan=s.pri_dchan,
         r2_variant=s.r2_variant or "china", r2_max_ani=s.r2_max_ani or R2_DEFAULT_MAX_ANI,
         r2_max_dnis=s.r2_max_dnis or R2_DEFAULT_MAX_DNIS, r2_category=s.r2_category or "subscriber",
+        r2_timers=dict(s.r2_timers),
         ports={p.channel: PortSettings(p.rx_gain_db, p.tx_gain_db, p.echocancel) for p in s.ports})
 
 

@@ -51,6 +51,11 @@ class SpanAlarms:
         return "; ".join(f"DAHDI span {n}: {self.text[n]}" for n in raised)
 
     def on_alarm(self, dahdi_span: int, bits: int, text: str) -> None:
+        if dahdi_span not in self.bits and not bits:
+            # the first news, and no alarm (a PRI span whose D-channel was up by the first tick): the link is up
+            self.bits[dahdi_span] = 0
+            self._link_up(self.lines_of.get(dahdi_span, []))
+            return
         if self.bits.get(dahdi_span, 0) == bits:
             return                  # the same news from another engine span on this DAHDI span
         self.bits[dahdi_span] = bits
@@ -68,6 +73,13 @@ class SpanAlarms:
                 self._take_out(line)
             elif line.state == LineState.BLOCKED and not line.sig.blocked_by_signalling():
                 line.signal(Signal.ALARM_CLEARED, now, dahdi_span=dahdi_span)
+        if not bits:
+            self._link_up(lines)
+
+    def _link_up(self, lines: list[Line]) -> None:
+        """The span is free of alarms (a PRI's D-channel is up): each line's signalling may act on it."""
+        for line in lines:
+            line.sig.link_up()
 
     def _take_out(self, line: Line) -> None:
         if line.state == LineState.IDLE:

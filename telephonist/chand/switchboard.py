@@ -479,6 +479,11 @@ class Switchboard(LineListener):
         self.record_event(line, "flash")
         self.tell_owner(line, "flash")
 
+    def restarted(self, line: Line, acknowledged: bool) -> None:
+        """Our RESTART of a PRI B-channel is done: the far end acknowledged it, or did not answer in time."""
+        log.info("event=line_restarted line=%s acknowledged=%s", line.name, acknowledged)
+        self.tell_subscribers("line_restarted", chan=line.name, acknowledged=acknowledged, time_ms=self.now())
+
     def cas_changed(self, line: Line, bits: int) -> None:
         """A CAS line received new ABCD bits: subscribers (and a register signalling, later) are told."""
         self.tell_subscribers("cas", chan=line.name, bits=bits_text(bits), time_ms=self.now())

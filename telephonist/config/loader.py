@@ -28,7 +28,8 @@ from telephonist.config import toml_text
 from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
                                       PortConfig, RouteConfig, RoutingConfig, SimConfig, SimNumberConfig,
                                       SimTrafficConfig, SpanConfig, SystemConfig, Token, TrunkGroupConfig,
-                                      PRI_SIDES, PRI_SWITCHES, R2_CATEGORIES, R2_VARIANTS, dahdi_signalling,
+                                      PRI_SIDES, PRI_SWITCHES, R2_CATEGORIES, R2_TIMERS, R2_VARIANTS,
+                                      dahdi_signalling,
                                       parse_ranges)
 
 PATH_KEYS = {("system", "state_dir"), ("system", "recordings_dir"), ("system", "prompts_dir"),
@@ -433,7 +434,7 @@ def _check_dahdi_span(s: SpanConfig, p: tuple, dahdi_used: dict[int, str], b: _B
 def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) -> None:
     """pri_* keys: only on a PRI span, and with values libpri knows."""
     if sig != "pri":
-        for key in ("pri_side", "pri_switch", "pri_dchan"):
+        for key in ("pri_side", "pri_switch", "pri_dchan", "pri_restart_on_up"):
             if getattr(s, key):
                 b.problem(p + (key,), f"{key} is for E1 spans with signalling = \"pri\"")
         return
@@ -451,10 +452,15 @@ def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) 
         b.problem(p + ("channels",), f"a PRI span carries at most 30 B-channels (an E1), not {len(nums)}")
 
 
+# chan_dahdi's own names for the two openr2 timers it sets without an advanced protocol file
+_ASTERISK_R2_TIMERS = {"mfcr2_mfback_timeout": "mf_back_cycle", "mfback_timeout": "mf_back_cycle",
+                       "mfcr2_metering_pulse_timeout": "r2_metering_pulse", "metering_pulse_timeout": "r2_metering_pulse"}
+
+
 def _check_r2(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) -> None:
     """r2_* keys: only on an MFC-R2 span, and with values openr2 knows."""
     if sig != "r2":
-        for key in ("r2_variant", "r2_max_ani", "r2_max_dnis", "r2_category"):
+        for key in ("r2_variant", "r2_max_ani", "r2_max_dnis", "r2_category", "r2_timers"):
             if getattr(s, key):
                 b.problem(p + (key,), f"{key} is for E1 spans with signalling = \"r2\"")
         return
@@ -468,6 +474,16 @@ def _check_r2(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) -
         b.problem(p + ("r2_max_dnis",), "r2_max_dnis is the dialled digits asked for: 1-79 (0: 4)")
     if len(nums) > 30:
         b.problem(p + ("channels",), f"an MFC-R2 span carries at most 30 channels (an E1), not {len(nums)}")
+    for name, ms in s.r2_timers.items():
+        q = p + ("r2_timers", name)
+        if name not in R2_TIMERS:
+            near = [_ASTERISK_R2_TIMERS[name]] if name in _ASTERISK_R2_TIMERS else \
+                difflib.get_close_matches(name, list(R2_TIMERS), n=1)
+            hint = f"did you mean '{near[0]}'?" if near else f"openr2's are {', '.join(R2_TIMERS)}"
+            b.problem(q, f"unknown r2_timers key '{name}'; {hint}")
+        elif not R2_TIMERS[name][0] <= ms <= R2_TIMERS[name][1]:
+            low, high = R2_TIMERS[name]
+            b.problem(q, f"r2_timers.{name} is in milliseconds, from {low} to {high}")
 
 
 def _check_application(app: str, b: _Builder, path: tuple) -> None:

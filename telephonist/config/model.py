@@ -127,10 +127,12 @@ class SpanConfig:
     pri_side: str = ""                  # dahdi e1 pri: network | user ("" = user: we face the exchange)
     pri_switch: str = ""                # dahdi e1 pri: euroisdn | qsig | ni2 | dms100 | lucent5e | att4ess ("" = euroisdn)
     pri_dchan: int = 0                  # dahdi e1 pri: DAHDI channel of the D-channel (0 = timeslot 16 of the span)
+    pri_restart_on_up: bool = False     # dahdi e1 pri: RESTART every idle B-channel whenever the D-channel comes up
     r2_variant: str = ""                # dahdi e1 r2: china | itu | openr2's others ("" = china, China No.1)
     r2_max_ani: int = 0                 # dahdi e1 r2: caller's digits asked for (0 = 15)
     r2_max_dnis: int = 0                # dahdi e1 r2: dialled digits asked for (0 = 4)
     r2_category: str = ""               # dahdi e1 r2: our calls' calling party category ("" = subscriber)
+    r2_timers: dict[str, int] = field(default_factory=dict)   # dahdi e1 r2: openr2's timers in ms, by its names (R2_TIMERS)
 
     @property
     def channel_count(self) -> int:
@@ -354,6 +356,14 @@ R2_VARIANTS = ("china", "itu", "ar", "br", "cz", "co", "ec", "id", "mx", "ph", "
 R2_CATEGORIES = ("subscriber", "priority", "test", "international", "international_priority", "collect", "unknown")
 R2_DEFAULT_MAX_ANI = 15
 R2_DEFAULT_MAX_DNIS = 4
+# openr2's protocol timers (milliseconds) by openr2's names, with the bounds we accept: what openr2 1.3 reads from
+# an advanced protocol file (timers.NAME=ms; Asterisk's mfcr2_advanced_protocol_file). csrc/r2.c holds the same table.
+R2_TIMERS: dict[str, tuple[int, int]] = {
+    "mf_back_cycle": (100, 60000), "mf_back_resume_cycle": (10, 10000), "mf_fwd_safety": (1000, 600000),
+    "r2_seize": (100, 60000), "r2_answer": (1000, 600000), "r2_metering_pulse": (0, 10000),
+    "r2_answer_delay": (0, 10000), "r2_double_answer": (0, 10000), "cas_persistence_check": (0, 10000),
+    "dtmf_start_dial": (0, 10000),
+}
 
 
 def dahdi_signalling(span_type: str, signalling: str) -> str:

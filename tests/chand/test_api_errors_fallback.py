@@ -120,3 +120,22 @@ async def test_caller_hears_fallback_when_application_goes(tmp_path, how):
         line = chand.board.lines["e1a/1"]
         assert line.state.value == "idle"
         assert rec
+
+
+async def test_restart_is_for_admins_and_pri_channels(tmp_path):
+    """The PRI `restart` command (tests/dahdi/guest/test_pri.py restarts real B-channels with it): an application
+    may not send it, and a line that is no PRI B-channel (a sim E1 here) cannot be restarted; nothing is sent."""
+    async with running_chand(tmp_path, [SpanSpec("e1a", "e1", 2)]) as chand:
+        app = await chand.client("app1")
+        admin = await chand.client("ops", role="admin")
+        with pytest.raises(ApiCallError) as e:
+            await app.call("restart", chan="e1a/1")
+        assert e.value.code == "forbidden"
+        for args, code in (({"chan": "e1a/1"}, "wrong_state"), ({"span": "e1a"}, "wrong_state"),
+                           ({"span": "nowhere"}, "bad_request"), ({}, "bad_request"),
+                           ({"chan": "e1a/1", "span": "e1a"}, "bad_request"), ({"chan": "e1a/9"}, "not_found")):
+            with pytest.raises(ApiCallError) as e:
+                await admin.call("restart", **args)
+            assert e.value.code == code, (args, e.value)
+        st = await admin.call("status")
+        assert {ln["chan"]: ln["state"] for ln in st["lines"]} == {"e1a/1": "idle", "e1a/2": "idle"}

@@ -219,11 +219,13 @@ def test_dahdi_pri_spans(tmp_path):
         pri_side = "network"
         pri_switch = "qsig"
         pri_dchan = 47
+        pri_restart_on_up = true
         """))
     from telephonist.chand.from_config import span_specs
     specs = {s.name: s for s in span_specs(cfg)}
     pri1, exchange = specs["pri1"].dahdi, specs["exchange"].dahdi
     assert (pri1.signalling, pri1.pri_side, pri1.pri_switch, pri1.pri_dchan) == ("pri", "user", "euroisdn", 0)
+    assert (specs["pri1"].options.restart_on_up, specs["exchange"].options.restart_on_up) == (False, True)
     assert (exchange.pri_side, exchange.pri_switch, exchange.pri_dchan) == ("network", "qsig", 47)
     assert specs["pri1"].channels == 30
 
@@ -246,6 +248,7 @@ def test_dahdi_pri_span_mistakes(tmp_path):
         type = "e1"
         channels = "32-46"
         pri_side = "user"
+        pri_restart_on_up = true
 
         [[spans]]
         name = "r2"
@@ -261,7 +264,8 @@ def test_dahdi_pri_span_mistakes(tmp_path):
     assert "unknown pri_switch 'euro'" in got[8] and "euroisdn" in got[8]
     assert "DAHDI channel 16 is the D-channel" in got[9]
     assert 'pri_side is for E1 spans with signalling = "pri"' in got[16]
-    assert 'pri_switch is for E1 spans with signalling = "pri"' in got[24]     # mfcr2 is accepted: MFC-R2
+    assert 'pri_restart_on_up is for E1 spans with signalling = "pri"' in got[17]
+    assert 'pri_switch is for E1 spans with signalling = "pri"' in got[25]     # mfcr2 is accepted: MFC-R2
 
 
 def test_dahdi_r2_spans(tmp_path):
@@ -283,14 +287,27 @@ def test_dahdi_r2_spans(tmp_path):
         r2_max_ani = 8
         r2_max_dnis = 6
         r2_category = "priority"
+        r2_timers = { r2_answer = 30000, mf_back_cycle = 2500 }
+
+        [[spans]]
+        name = "r2t"
+        driver = "dahdi"
+        type = "e1"
+        channels = "47-50"
+        signalling = "r2"
+
+        [spans.r2_timers]
+        r2_seize = 4000
         """))
     from telephonist.chand.from_config import span_specs
     specs = {s.name: s for s in span_specs(cfg)}
     r2, itu = specs["r2"].dahdi, specs["itu"].dahdi
-    assert (r2.signalling, r2.r2_variant, r2.r2_max_ani, r2.r2_max_dnis, r2.r2_category) == (
-        "r2", "china", 15, 4, "subscriber")
+    assert (r2.signalling, r2.r2_variant, r2.r2_max_ani, r2.r2_max_dnis, r2.r2_category, r2.r2_timers) == (
+        "r2", "china", 15, 4, "subscriber", {})
     assert (itu.signalling, itu.r2_variant, itu.r2_max_ani, itu.r2_max_dnis, itu.r2_category) == (
         "r2", "itu", 8, 6, "priority")
+    assert itu.r2_timers == {"r2_answer": 30000, "mf_back_cycle": 2500}
+    assert specs["r2t"].dahdi.r2_timers == {"r2_seize": 4000}
 
 
 def test_dahdi_r2_span_mistakes(tmp_path):
@@ -311,6 +328,21 @@ def test_dahdi_r2_span_mistakes(tmp_path):
         type = "e1"
         channels = "32-46"
         r2_max_ani = 4
+        r2_timers = { r2_answer = 30000 }
+
+        [[spans]]
+        name = "r2b"
+        driver = "dahdi"
+        type = "e1"
+        channels = "47-50"
+        signalling = "r2"
+
+        [spans.r2_timers]
+        r2_answr = 30000
+        r2_seize = 50
+        mfcr2_mfback_timeout = 2000
+        hold = 1
+        r2_answer = "30s"
         """)
     got = {line: msg for _, line, msg in problems(path)}
     assert "at most 30 channels" in got[5]
@@ -318,6 +350,12 @@ def test_dahdi_r2_span_mistakes(tmp_path):
     assert "unknown r2_category 'vip'" in got[8] and "priority" in got[8]
     assert "r2_max_dnis" in got[9]
     assert 'r2_max_ani is for E1 spans with signalling = "r2"' in got[16]
+    assert 'r2_timers is for E1 spans with signalling = "r2"' in got[17]
+    assert "unknown r2_timers key 'r2_answr'; did you mean 'r2_answer'?" in got[27]
+    assert "r2_timers.r2_seize is in milliseconds, from 100 to 60000" in got[28]
+    assert "did you mean 'mf_back_cycle'?" in got[29]            # Asterisk's name for it
+    assert "openr2's are mf_back_cycle" in got[30]
+    assert "must be a whole number" in got[31]
 
 
 def test_message_waiting_settings(tmp_path):

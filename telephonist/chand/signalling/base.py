@@ -40,6 +40,7 @@ class LineOptions:
     send_open_loop: bool = False         # FXS kewl start: our hang-up opens the loop for a moment (DAHDI's kewl)
     mwi: str = "fsk"                     # FXS: how waiting messages show: fsk, neon, reversal, '+' of them, none
     stutter_dial_tone: bool = True       # FXS: stutter dial tone while messages wait
+    restart_on_up: bool = False          # PRI: RESTART the idle B-channel whenever the D-channel comes up
 
 
 class Signalling:
@@ -101,6 +102,7 @@ class Signalling:
     has_messages = False        # a phone port shows waiting messages
     has_bits = False            # a raw E1 CAS line sends ABCD bits as told
     has_blocking = False        # the line's signalling can tell the far end it is blocked (MFC-R2)
+    has_restart = False         # the channel can be restarted towards the far end (ISDN PRI's RESTART)
 
     def set_messages(self, messages: int) -> None:
         raise NotImplementedError(f"{self.line.name} is not a phone port: it cannot show waiting messages")
@@ -108,6 +110,12 @@ class Signalling:
     def set_blocked(self, blocked: bool) -> None:
         raise NotImplementedError(f"{self.line.name} cannot be blocked towards the far end (span signalling = \"r2\" "
                                   f"can)")
+
+    def restart(self) -> None:
+        raise NotImplementedError(f"{self.line.name} cannot be restarted (span signalling = \"pri\" can)")
+
+    def link_up(self) -> None:
+        """The span's signalling link came up (a PRI's D-channel): nothing to do for most signallings."""
 
     def blocked_by_signalling(self) -> bool:
         """The line is out of service by its signalling (blocked by either end), not only by a span alarm."""

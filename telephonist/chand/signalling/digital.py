@@ -18,6 +18,7 @@ CAUSE_NAMES = {
     1: "unallocated", 3: "no_route", 16: "normal_clearing", 17: "user_busy", 18: "no_user_response",
     19: "no_answer", 20: "subscriber_absent", 21: "call_rejected", 27: "destination_out_of_order", 31: "normal_unspecified",
     34: "no_circuit", 38: "network_out_of_order", 41: "temporary_failure", 42: "switch_congestion",
+    44: "channel_unavailable",
     102: "recovery_on_timer_expiry",
 }
 HANGUP_CAUSES = {"normal": NORMAL, "busy": BUSY, "no_answer": NO_ANSWER, "rejected": 21,

@@ -205,6 +205,24 @@ def test_restart_from_the_exchange_ends_the_call_and_frees_the_channel(pri_pair)
     net.msg(4, "DISCONNECT", cause="16")
 
 
+def test_our_restarts_go_out_one_at_a_time_and_each_is_acknowledged(pri_pair):
+    """Three RESTARTs asked for at once: libpri keeps one outstanding (they share the global call reference), so the
+    engine sends each after the last one's RESTART ACKNOWLEDGE and tells its line RESTARTED acknowledged=1."""
+    net, user = pri_pair
+    for ts in (1, 2, 3):
+        user.send(ts, "RESTART")
+    for ts in (1, 2, 3):
+        user.msg(ts, "RESTARTED", acknowledged="1")
+    assert not [e for e in user.events + net.events if isinstance(e, SigMsg) and e.kind == "DISCONNECT"]
+    # the restarted channels carry calls after
+    user.send(2, "SETUP calling=02150001 called=88002")
+    net.msg(2, "SETUP", called="88002")
+    net.send(2, "DISCONNECT cause=16")
+    user.msg(2, "DISCONNECT", cause="16")
+    user.send(2, "RELEASE")
+    net.msg(2, "RELEASE")
+
+
 def _glare_outcome(net: PriSide, user: PriSide, ts: int, timeout: float = 10.0) -> tuple[PriSide, SigMsg, SigMsg]:
     """(the side that lost, its DISCONNECT, the SETUP of the winner's call it was offered): the first side
     told both on the timeslot, in whichever order they came."""
@@ -293,6 +311,7 @@ driver = "dahdi"
 type = "e1"
 channels = "80-81"
 signalling = "pri"
+pri_restart_on_up = true        # RESTART each idle B-channel when the D-channel comes up
 
 [[trunk_groups]]
 name = "to_customer"
@@ -347,12 +366,47 @@ async def _digits(app, chan: str, n: int, since: int, timeout: float = 20.0) -> 
     return "".join(got)
 
 
+async def _restarted(app, names: set[str], timeout: float = UP_S) -> None:
+    """Wait until the lines' last RESTART was acknowledged: `status` now (its `restart`), then line_restarted."""
+    mark = app.mark()
+    status = await app.call("status")
+    state = {ln["chan"]: ln.get("restart", "") for ln in status["lines"] if ln["chan"] in names}
+
+    def done(ev: dict | None = None) -> bool:
+        if ev is not None and ev.get("event") == "line_restarted" and ev.get("chan") in names:
+            state[ev["chan"]] = "acknowledged" if ev["acknowledged"] else "unanswered"
+        return set(state.values()) == {"acknowledged"}
+    if not done():
+        try:
+            await app.wait_for(done, since=mark, timeout=timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"RESTARTs not acknowledged within {timeout:.0f} s: {state}") from None
+
+
+async def _ended_outbound(chand, span: str, dialled: tuple[str, ...], timeout: float = 30.0):
+    """The span's closed record of an outbound call to one of those numbers (the writer commits in the background)."""
+    end = time.monotonic() + timeout
+    while True:
+        legs = [lg for lg in chand.legs(span) if lg["direction"] == "outbound" and lg["dialled"] in dialled
+                and lg["ended_at"] is not None]
+        if legs:
+            return legs[-1]
+        if time.monotonic() > end:
+            raise AssertionError(f"no closed outbound record to {dialled} on {span}")
+        await asyncio.sleep(0.2)
+
+
 async def pri_calls(chand) -> None:
-    from telephonist.client import Client
+    from telephonist.client import ApiCallError, Client
     app = await Client.connect_unix(chand.socket, app="reception", role="app")
+    admin = await Client.connect_unix(chand.socket, app="admin", role="admin")
     try:
         await app.call("subscribe", lines=True)
         await _lines_idle(app, {"exchange/1", "exchange/2", "pri/1", "pri/2"})
+        # 0. pri_restart_on_up: chand restarted the customer's idle channels when its D-channel came up
+        await _restarted(app, {"pri/1", "pri/2"})
+        assert all(not ln.get("restart") for ln in (await app.call("status"))["lines"]
+                   if ln["chan"].startswith("exchange/")), "the exchange span has no pri_restart_on_up"
 
         # 1. The exchange calls the customer: numbers on both legs, answer, DTMF both ways, the exchange hangs up.
         offered = app.expect("offer", span="pri")
@@ -411,7 +465,72 @@ async def pri_calls(chand) -> None:
             assert fail["cause"].startswith(code), fail
             leg = await chand.ended_leg("pri", n)
             assert (leg["disposition"], leg["hangup_cause"].split()[0]) == (disposition, code), dict(leg)
+
+        # 4. The admin restarts pri/1 under an answered call: both legs end with cause 41, the far end acknowledges,
+        #    and the channel takes the next call. An application may not restart.
+        await _lines_idle(app, {"exchange/1", "exchange/2", "pri/1", "pri/2"})
+        offered = app.expect("offer", span="pri")
+        out = await app.call("dial", trunk_group="to_customer", number="4005", caller_id="13800138000")
+        offer = await asyncio.wait_for(offered, 20)
+        assert offer["chan"] == "pri/1", offer
+        answered = app.expect("answered", chan=out["chan"])
+        await app.call("answer", chan=offer["chan"])
+        await asyncio.wait_for(answered, 20)
+        with pytest.raises(ApiCallError) as refused:
+            await app.call("restart", chan="pri/1")
+        assert refused.value.code == "forbidden", refused.value
+        ours, theirs = app.expect("hangup", chan="pri/1"), app.expect("hangup", chan=out["chan"])
+        acked = app.expect("line_restarted", chan="pri/1")
+        assert (await admin.call("restart", chan="pri/1"))["restarting"] == ["pri/1"]
+        for ev in await asyncio.gather(asyncio.wait_for(ours, 20), asyncio.wait_for(theirs, 20)):
+            assert ev["cause"].startswith("41"), ev
+        assert (await asyncio.wait_for(acked, 20))["acknowledged"] is True
+        restarted = await chand.ended_leg("pri", 5)
+        assert (restarted["disposition"], restarted["hangup_cause"]) == ("answered", "41 temporary_failure"), \
+            dict(restarted)
+        await _lines_idle(app, {"exchange/1", "pri/1"})
+        offered = app.expect("offer", span="pri")
+        out = await app.call("dial", trunk_group="to_customer", number="4006", caller_id="13800138000")
+        offer = await asyncio.wait_for(offered, 20)
+        await app.call("hangup", chan=out["chan"])
+        await _lines_idle(app, {"exchange/1", "pri/1"})
+
+        # 5. Glare through chand: both spans dial at once and hunt to the same B-channel (timeslot 1). Either the
+        #    SETUPs cross (the network side's call goes on; the customer's fails with cause 44), or one reaches the
+        #    other engine before that side's own SETUP went out (that side's call fails with 44), or one dial came
+        #    late enough to hunt to timeslot 2. A side whose call failed is offered the other's on the same line;
+        #    at most one call fails, and every line is idle at the end.
+        offers: dict[str, dict] = {}
+        failures: dict[str, dict] = {}
+
+        def seen(ev: dict) -> bool:
+            if ev.get("event") == "offer" and ev.get("span") in ("pri", "exchange"):
+                offers[ev["span"]] = ev
+            if ev.get("event") == "dial_failed":
+                failures[ev["chan"]] = ev
+            return len(offers) + len(failures) >= 2
+        mark = app.mark()
+        x_out, p_out = await asyncio.gather(
+            app.call("dial", trunk_group="to_customer", number="4007", caller_id="13800138000"),
+            app.call("dial", trunk_group="to_exchange", number="88007", caller_id="02150001"))
+        await app.wait_for(seen, since=mark, timeout=30)
+        print(f"PRI glare through chand: dialled {x_out['chan']} and {p_out['chan']}; offered "
+              f"{[(sp, o['chan'], o['dialled']) for sp, o in offers.items()]}; failed {list(failures.values())}")
+        assert offers and len(failures) <= 1, (offers, failures)
+        for chan, ev in failures.items():
+            assert ev["cause"] == "44 channel_unavailable", ev
+            assert offers[chan.split("/")[0]]["chan"] == chan, (offers, failures)   # the loser's line takes theirs
+        for ev in offers.values():
+            await app.call("answer", chan=ev["chan"])
+        for dialled in (x_out, p_out):
+            if dialled["chan"] not in failures:
+                await app.call("hangup", chan=dialled["chan"])
+        await _lines_idle(app, {"exchange/1", "exchange/2", "pri/1", "pri/2"})
+        for chan in failures:
+            lost = await _ended_outbound(chand, chan.split("/")[0], ("4007", "88007"))
+            assert lost["hangup_cause"] == "44 channel_unavailable", dict(lost)
     finally:
+        await admin.close()
         await app.close()
 
 

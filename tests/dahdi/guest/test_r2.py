@@ -16,7 +16,7 @@ import pytest
 from chand_rig import FAR_END_PRIORITY
 from conftest import DahdiRig
 
-from telephonist.engine import Clock, Codec, Dsp, DtmfEvent, Engine, SigMsg
+from telephonist.engine import Clock, Codec, Dsp, DtmfEvent, Engine, EngineError, SigMsg
 
 EXCHANGE = {1: 111, 2: 112, 3: 113, 4: 114}     # timeslot -> DAHDI channel, span 5
 CUSTOMER = {1: 142, 2: 143, 3: 144, 4: 145}     # span 6
@@ -27,7 +27,8 @@ class R2Side(DahdiRig):
     """A started engine with MFC-R2 on the CAS channels of one span."""
 
     def __init__(self, chans: dict[int, int], variant: str = "china", max_ani: int = 15, max_dnis: int = 4,
-                 category: str = "subscriber") -> None:   # not super().__init__: it starts the engine at once
+                 category: str = "subscriber", timers: dict[str, int] | None = None) -> None:
+        # not super().__init__: it starts the engine at once
         self.engine = Engine(frame_ms=20, max_channels=64)
         channos = list(chans.values())
         ids = self.engine.add_dahdi_span(channos, Codec.ALAW)
@@ -35,7 +36,11 @@ class R2Side(DahdiRig):
         self.ts = {ts: self.chan[c] for ts, c in chans.items()}
         self.spanno = self.engine.dahdi_chan_info(ids[0]).spanno
         self.events = []
-        self.engine.dahdi_r2(ids[0], variant, max_ani, max_dnis, category)
+        try:
+            self.engine.dahdi_r2(ids[0], variant, max_ani, max_dnis, category, timers)
+        except BaseException:
+            self.engine.close()     # its DAHDI channels free for the next test
+            raise
         self.engine.set_realtime(FAR_END_PRIORITY)
         self.engine.start(Clock.REALTIME)
 
@@ -75,7 +80,11 @@ def started_pair(ex_opts: dict | None = None, us_opts: dict | None = None) -> tu
     """The exchange's engine, then ours: the exchange saw our lines blocked (a closed DAHDI CAS channel sends
     its idle bits, 1101, R2's blocking) until ours took them; a call is placed once it has seen them idle."""
     ex = R2Side(EXCHANGE, **(ex_opts or {}))
-    us = R2Side(CUSTOMER, **(us_opts or {}))
+    try:
+        us = R2Side(CUSTOMER, **(us_opts or {}))
+    except BaseException:
+        ex.close()
+        raise
     for ts in EXCHANGE:
         ex.msg(ts, "IDLE", timeout=10)
     ex.events = [e for e in ex.events if not (isinstance(e, SigMsg) and e.kind == "BLOCKED")]
@@ -176,6 +185,44 @@ def test_the_exchange_refuses_with_the_group_b_signal_of_the_variant(variant, ca
         ex.close()
 
 
+def test_a_shortened_answer_timer_gives_up_an_unanswered_call():
+    """openr2's r2_answer timer (how long an accepted call of ours waits for the answer: a minute by default)
+    set to 3 s on our span: a call the exchange accepts (group B free) and never answers ends on our side with
+    no answer (cause 19) within the 20 s waited for it, and the exchange is told our clear-forward."""
+    ex, us = started_pair(None, dict(timers={"r2_answer": 3000}))
+    try:
+        us.send(3, "SETUP calling=02150001 called=8800")
+        ex.msg(3, "SETUP", called="8800")
+        ex.send(3, "ALERTING")
+        us.msg(3, "ALERTING")
+        started = time.monotonic()
+        us.msg(3, "DISCONNECT", timeout=20, cause="19")     # openr2's own default: 60 s
+        print(f"R2 answer timer: our call given up {time.monotonic() - started:.1f} s after it was accepted")
+        us.send(3, "RELEASE")                               # completes openr2's clearing: its clear-forward
+        ex.msg(3, "DISCONNECT", cause="16")
+        ex.send(3, "RELEASE")
+        # and the timeslot takes the next call
+        us.send(3, "SETUP calling=02150001 called=8801")
+        ex.msg(3, "SETUP", called="8801")
+        clear_from(us, ex, 3)
+    finally:
+        us.close()
+        ex.close()
+
+
+def test_an_unknown_or_out_of_range_timer_is_refused_by_name():
+    engine = Engine(frame_ms=20, max_channels=8)
+    try:
+        ids = engine.add_dahdi_span(list(CUSTOMER.values()), Codec.ALAW)
+        with pytest.raises(EngineError, match="unknown timer 'r2_answr'.*r2_answer"):
+            engine.dahdi_r2(ids[0], timers={"r2_answr": 3000})
+        with pytest.raises(EngineError, match="timer r2_seize: '5' is not 100-60000 milliseconds"):
+            engine.dahdi_r2(ids[0], timers={"r2_seize": 5})
+        engine.dahdi_r2(ids[0], timers={"r2_seize": 4000, "mf_back_cycle": 2500})    # the span takes good ones
+    finally:
+        engine.close()
+
+
 def test_a_line_blocked_by_the_exchange_refuses_calls_until_it_is_unblocked(r2_pair):
     ex, us = r2_pair
     ex.send(4, "BLOCK")
@@ -271,6 +318,8 @@ channels = "142-145"
 signalling = "r2"
 r2_max_dnis = 4
 r2_category = "subscriber"
+no_answer_ms = 120000           # chand's own give-up far off: an unanswered call ends by openr2's r2_answer
+r2_timers = { r2_answer = 5000 }
 
 [[trunk_groups]]
 name = "to_customer"
@@ -423,6 +472,20 @@ async def r2_calls(chand) -> None:
         assert r2_4.get("r2_blocked") == "far end", r2_4
         await admin.call("block", chan="exchange/4", blocked=False)
         await _line_states(app, {"exchange/4": "idle", "r2/4": "idle"})
+
+        # 5. The r2 span's answer timer (r2_timers): a call the exchange's side is offered and never answers ends
+        #    by openr2's timer, 5 s after the accept (its default is a minute; chand's no_answer_ms two).
+        await _line_states(app, idle)
+        offered = app.expect("offer", span="exchange")
+        out = await app.call("dial", trunk_group="to_exchange", number="8800", caller_id="02150001")
+        offer = await asyncio.wait_for(offered, 40)
+        failed = app.expect("dial_failed", chan=out["chan"])
+        hung_up = app.expect("hangup", chan=offer["chan"])
+        fail = await asyncio.wait_for(failed, 30)
+        assert fail["cause"].startswith("19"), fail
+        await asyncio.wait_for(hung_up, 20)
+        leg = await chand.ended_leg("r2", 5)
+        assert (leg["disposition"], leg["hangup_cause"].split()[0]) == ("no_answer", "19"), dict(leg)
     finally:
         await admin.close()
         await app.close()

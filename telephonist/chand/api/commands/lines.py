@@ -41,6 +41,28 @@ def block(board, sess, msg):
     return {"chan": line.name, "blocked": blocked, "state": line.state.value}
 
 
+@command("restart", ADMIN)
+def restart(board, sess, msg):
+    """RESTART ISDN PRI B-channels (Q.931 5.5): one line (`chan`) or every line of a span (`span`). A call on a
+    channel ends at once (cause 41); subscribers are told `line_restarted` when the far end acknowledges."""
+    if ("chan" in msg) == ("span" in msg):
+        raise BadRequest("restart: give 'chan' (a line) or 'span' (all its lines)")
+    if "chan" in msg:
+        lines = [board.line(msg.get("chan"))]
+    else:
+        name = arg(msg, "span", str)
+        lines = [ln for ln in board.lines.values() if ln.span == name]
+        if not lines:
+            raise BadRequest(f"restart: no span '{name}'")
+    for line in lines:
+        if not line.sig.has_restart:
+            raise WrongState(f"{line.name} cannot be restarted (only ISDN PRI B-channels: span signalling = \"pri\" "
+                             f"on a dahdi E1 span)")
+    for line in lines:
+        engine_safe(line.sig.restart)
+    return {"restarting": [ln.name for ln in lines]}
+
+
 @command("mwi")
 def mwi(board, sess, msg):
     """Messages waiting for an extension: each phone port with that extension shows the count
