@@ -103,6 +103,7 @@ typedef struct sip_span_s {
     int reg_delay_s;                /* the next retry of a failed REGISTER waits this long (doubling) */
     su_timer_t *reg_timer;
     int shutting_down;
+    char tls_contact[100];          /* our Contact in dialogs over TLS ("": no TLS) */
 
     /* a span of phones (sip_phones.c) */
     int phones;                     /* 1: its lines are phones that register */

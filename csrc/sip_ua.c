@@ -65,6 +65,13 @@ int sip_over_tls(nua_t *nua, const sip_t *sip)
         && ai && ai->ai_protocol != IPPROTO_UDP && ai->ai_socktype != SOCK_DGRAM;
 }
 
+/* Our Contact in a dialog over TLS: sip:...;transport=tls rather than the sips: URI sofia-sip would give, which
+ * phones that do not take sips: (baresip's libre answers ENOSYS) cannot send their ACK or BYE to. */
+static const char *tls_contact(const sip_line_t *l)
+{
+    return l->secure && l->sp->tls_contact[0] ? l->sp->tls_contact : NULL;
+}
+
 /* The line lets go of its call: nua finishes the transaction, and the handle is destroyed when nua
  * says the call is over (nua_i_state terminated, handle bound to nothing). */
 static void let_go(sip_line_t *l)
@@ -160,7 +167,8 @@ static void do_setup_phone(sip_line_t *l, const char *calling)
     }
     make_sdp(l, 0, sdp, sizeof(sdp));
     set_state(l, L_OUTGOING);
-    nua_invite(l->nh, NUTAG_URL(url), SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    nua_invite(l->nh, NUTAG_URL(url), TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
+               SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
 static void do_connect(sip_line_t *l)
@@ -171,7 +179,8 @@ static void do_connect(sip_line_t *l)
     make_sdp(l, 1, sdp, sizeof(sdp));
     rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt, &l->crypto);
     set_state(l, L_CONNECTED);
-    nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    nua_respond(l->nh, SIP_200_OK, TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
+                SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
 static void do_disconnect(sip_line_t *l, const char *msg)
@@ -213,7 +222,7 @@ static void run_cmd(sip_span_t *sp, sip_cmd_t *cmd)
     if (strcasecmp(kind, "SETUP") == 0)
         do_setup(l, cmd->msg);
     else if (strcasecmp(kind, "ALERTING") == 0 && l->state == L_INCOMING)
-        nua_respond(l->nh, SIP_180_RINGING, TAG_END());
+        nua_respond(l->nh, SIP_180_RINGING, TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))), TAG_END());
     else if (strcasecmp(kind, "CONNECT") == 0)
         do_connect(l);
     else if (strcasecmp(kind, "DISCONNECT") == 0)
@@ -391,7 +400,8 @@ static void on_reinvite(sip_line_t *l, const sip_t *sip)
         rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt, &l->crypto);
     rtp_crypto_wipe(&keys);
     make_sdp(l, 1, sdp, sizeof(sdp));
-    nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    nua_respond(l->nh, SIP_200_OK, TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
+                SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
     held_as_sdp_says(l);
 }
 
@@ -563,6 +573,8 @@ void *sip_thread(void *arg)
     sp->root = su_root_create(sp);
     snprintf(url, sizeof(url), "sip:%s", sp->p.bind);
     snprintf(sips, sizeof(sips), "sips:%s", sp->p.tls_bind);
+    if (sp->p.tls_bind[0])
+        snprintf(sp->tls_contact, sizeof(sp->tls_contact), "<sip:%s;transport=tls>", sp->p.tls_bind);
     if (sp->root && phones_start(sp) < 0) {
         snprintf(sp->err, sizeof(sp->err), "sip span: cannot start its digest server for phones");
     } else if (sp->root) {
