@@ -593,6 +593,7 @@ void *sip_thread(void *arg)
                              TAG_IF(sp->p.tls_bind[0], TPTAG_CERTIFICATE(sp->p.tls_cert_dir)),
                              TAG_IF(sp->p.tls_bind[0], TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)),
                              TAG_IF(sp->phones, NUTAG_APPL_METHOD("REGISTER")),
+                             NUTAG_ALLOW("INFO"),    /* digits by SIP INFO (sip_info.c) */
                              TAG_IF(sp->phones, NUTAG_ALLOW("REGISTER")), TAG_END());
     }
     if (!sp->nua && !sp->err[0])

@@ -68,10 +68,10 @@ class Desk:
     async def on_answered(self, ev):
         await self.client.call("record", chan=ev["chan"], mode="rx")
         await self.client.call("play", chan=ev["chan"], items=[{"tone": "dial", "ms": 2000}])
-        if self.forge_to:
-            forge_plain_rtp(self.forge_to)
 
     async def on_dtmf(self, ev):
+        if self.forge_to and not self.digits:     # SRTP is on by now (a digit came through it)
+            forge_plain_rtp(self.forge_to)
         self.digits += ev["digit"]
         await self.maybe_hang_up(ev["chan"])
 
