@@ -153,6 +153,9 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
     if (p->srtp < ENG_SIP_SRTP_OFF || p->srtp > ENG_SIP_SRTP_MANDATORY || p->dtmf < ENG_SIP_DTMF_RFC2833
         || p->dtmf > ENG_SIP_DTMF_INBAND)
         return eng_fail(e, ENG_EINVAL, "sip span: srtp %d or dtmf %d: out of range", p->srtp, p->dtmf);
+    if (p->transport < ENG_SIP_TRANSPORT_UDP || p->transport > ENG_SIP_TRANSPORT_TLS
+        || (p->transport == ENG_SIP_TRANSPORT_TLS && !p->tls_bind[0]))
+        return eng_fail(e, ENG_EINVAL, "sip span: transport %d: out of range, or TLS without tls_bind", p->transport);
     if (p->rtp_port < 1024 || p->rtp_port % 2 || p->rtp_port + 2 * nchans > 65535)
         return eng_fail(e, ENG_EINVAL, "sip span: rtp_port %d: an even port from 1024, with room for %d lines",
                         p->rtp_port, nchans);

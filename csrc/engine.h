@@ -336,10 +336,16 @@ typedef struct {
     int32_t srtp_without_tls;
     int32_t dtmf;                /* ENG_SIP_DTMF_*: how send_dtmf sends digits (and whether telephone-event is
                                   * offered); digits by SIP INFO are taken whatever it says */
+    /* A trunk's peer and registrar are reached over transport (ENG_SIP_TRANSPORT_*; TLS needs tls_bind and
+     * tls_cert_dir). With tls_verify, every TLS connection we open (to the peer, the registrar, a phone's TLS
+     * contact) must show a certificate that cafile.pem's CAs signed, naming the host we connect to. */
+    int32_t transport;
+    int32_t tls_verify;
 } eng_sip_params_t;
 enum { ENG_SIP_REFRESHER_ANY = 0, ENG_SIP_REFRESHER_LOCAL = 1, ENG_SIP_REFRESHER_REMOTE = 2 };
 enum { ENG_SIP_SRTP_OFF = 0, ENG_SIP_SRTP_OPTIONAL = 1, ENG_SIP_SRTP_MANDATORY = 2 };
 enum { ENG_SIP_DTMF_RFC2833 = 0, ENG_SIP_DTMF_INFO = 1, ENG_SIP_DTMF_INBAND = 2 };
+enum { ENG_SIP_TRANSPORT_UDP = 0, ENG_SIP_TRANSPORT_TCP = 1, ENG_SIP_TRANSPORT_TLS = 2 };
 /* What RTP and RTCP say of a sip line's call (the current or last one). */
 typedef struct {
     int32_t local_port, remote_port;

@@ -72,6 +72,13 @@ static const char *tls_contact(const sip_line_t *l)
     return l->secure && l->sp->tls_contact[0] ? l->sp->tls_contact : NULL;
 }
 
+/* The trunk's peer and registrar: ";transport=tls" (or tcp) after host:port, "" for UDP. */
+static const char *transport_param(const sip_span_t *sp)
+{
+    return sp->p.transport == ENG_SIP_TRANSPORT_TLS ? ";transport=tls"
+        : sp->p.transport == ENG_SIP_TRANSPORT_TCP ? ";transport=tcp" : "";
+}
+
 /* The line lets go of its call: nua finishes the transaction, and the handle is destroyed when nua
  * says the call is over (nua_i_state terminated, handle bound to nothing). */
 static void let_go(sip_line_t *l)
@@ -129,10 +136,10 @@ static void do_setup(sip_line_t *l, const char *msg)
         eng_emit(sp->e, EV_ERROR, l->chan_id, 0, ENG_ESTATE, 0, 0, 0, "sip: this span has no peer to call");
         return;
     }
-    l->secure = 0;                  /* the peer is called over UDP/TCP */
+    l->secure = sp->p.transport == ENG_SIP_TRANSPORT_TLS;
     if (refuse_without_srtp(l))
         return;
-    snprintf(to, sizeof(to), "<sip:%s@%s>", called, sp->p.peer);
+    snprintf(to, sizeof(to), "<sip:%s@%s%s>", called, sp->p.peer, transport_param(sp));
     snprintf(from, sizeof(from), "<sip:%s@%s>", calling[0] ? calling : (sp->p.from_user[0] ? sp->p.from_user
              : "telephonist"), sp->p.rtp_host);
     l->nh = nua_handle(sp->nua, l, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
@@ -142,7 +149,8 @@ static void do_setup(sip_line_t *l, const char *msg)
     }
     make_sdp(l, 0, sdp, sizeof(sdp));
     set_state(l, L_OUTGOING);
-    nua_invite(l->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    nua_invite(l->nh, TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
+               SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
 /* A call to a phone of the span: INVITE to the contact it registered; not registered: cause 20 (subscriber
@@ -444,7 +452,7 @@ static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_ha
 static void start_register(sip_span_t *sp)
 {
     char reg[200];
-    snprintf(reg, sizeof(reg), "sip:%s", sp->p.registrar);
+    snprintf(reg, sizeof(reg), "sip:%s%s", sp->p.registrar, transport_param(sp));
     nua_register(sp->reg, NUTAG_REGISTRAR(reg), TAG_END());
 }
 
@@ -591,7 +599,8 @@ void *sip_thread(void *arg)
                                                      ? nua_remote_refresher : nua_any_refresher),
                              TAG_IF(sp->p.tls_bind[0], NUTAG_SIPS_URL(sips)),
                              TAG_IF(sp->p.tls_bind[0], TPTAG_CERTIFICATE(sp->p.tls_cert_dir)),
-                             TAG_IF(sp->p.tls_bind[0], TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)),
+                             TAG_IF(sp->p.tls_bind[0], TPTAG_TLS_VERIFY_POLICY(sp->p.tls_verify
+                                                                               ? TPTLS_VERIFY_SUBJECTS_OUT : TPTLS_VERIFY_NONE)),
                              TAG_IF(sp->phones, NUTAG_APPL_METHOD("REGISTER")),
                              NUTAG_ALLOW("INFO"),    /* digits by SIP INFO (sip_info.c) */
                              TAG_IF(sp->phones, NUTAG_ALLOW("REGISTER")), TAG_END());

@@ -342,6 +342,8 @@ class SipParams:
     srtp: int = 0               # ENG_SIP_SRTP_*: 0 off, 1 optional, 2 mandatory (SDES, RFC 4568)
     srtp_without_tls: bool = False   # SDES keys may travel in SDP over UDP/TCP signalling too
     dtmf: int = 0               # ENG_SIP_DTMF_*: how digits are sent: 0 RFC 4733, 1 SIP INFO, 2 in-band tones
+    transport: int = 0          # ENG_SIP_TRANSPORT_*: the peer and registrar over 0 UDP, 1 TCP, 2 TLS
+    tls_verify: bool = True     # TLS connections we open check the far end's certificate (cafile.pem, its name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,6 +570,7 @@ class Engine:
         p.session_expires_s, p.min_se_s, p.refresher = params.session_expires_s, params.min_se_s, params.refresher
         p.tls_only = int(params.tls_only)
         p.srtp, p.srtp_without_tls, p.dtmf = params.srtp, int(params.srtp_without_tls), params.dtmf
+        p.transport, p.tls_verify = params.transport, int(params.tls_verify)
         for user, password in params.phones:
             if not user or any(c.isspace() for c in user) or "\n" in password or "\r" in password:
                 raise EngineError(lib.ENG_EINVAL, f"sip span: phone {user!r}: a user without spaces, a password "

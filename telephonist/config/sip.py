@@ -35,6 +35,9 @@ class SipTrunkConfig:
     tls_bind: str = ""                  # "host:port" where SIP over TLS (sips:) is taken too ("": none)
     tls_cert_dir: str = ""              # its certificate: agent.pem (key and certificate) and cafile.pem
     tls_only: bool = False              # a span of phones: REGISTER and INVITE only over TLS (else 403)
+    transport: str = "udp"              # a trunk: the peer and the registrar over "udp", "tcp" or "tls"
+    tls_verify: bool = True             # TLS connections we open (peer, registrar, a phone's TLS contact) check the
+                                        # far end's certificate against tls_cert_dir/cafile.pem and its host name
     # secure media and digits
     srtp: str = "off"                   # SRTP keyed by SDES (RFC 4568): "off", "optional" (offered, taken when
                                         # offered) or "mandatory" (a plain offer gets 488)
@@ -69,6 +72,7 @@ def _host_port(text: str) -> str | None:
 REFRESHERS = {"any": 0, "us": 1, "far_end": 2}      # the engine's ENG_SIP_REFRESHER_*
 SRTP_MODES = {"off": 0, "optional": 1, "mandatory": 2}      # ENG_SIP_SRTP_*
 DTMF_MODES = {"rfc2833": 0, "info": 1, "inband": 2}         # ENG_SIP_DTMF_*
+TRANSPORTS = {"udp": 0, "tcp": 1, "tls": 2}                 # ENG_SIP_TRANSPORT_*
 TRANSFERS = ("bridge", "refer")
 
 
@@ -103,6 +107,11 @@ def _check_media(sip: "SipTrunkConfig", p: tuple, problem: Callable[[tuple, str]
                                "over TLS), or set srtp_without_tls = true to send them over UDP/TCP")
     if sip.dtmf not in DTMF_MODES:
         problem(p + ("dtmf",), f"dtmf must be one of {', '.join(DTMF_MODES)}")
+    if sip.transport not in TRANSPORTS:
+        problem(p + ("transport",), f"transport must be one of {', '.join(TRANSPORTS)}")
+    elif sip.transport == "tls" and not sip.tls_bind:
+        problem(p + ("transport",), "transport = \"tls\" needs the span's own TLS: tls_bind and tls_cert_dir "
+                                    "(cafile.pem: the CAs that sign the peer's certificate)")
 
 
 MIN_PASSWORD = 12

@@ -280,4 +280,4 @@ def test_srtp_and_dtmf_settings_and_their_mistakes(tmp_path):
     got = {line: msg for _, line, msg in problems(path)}
     assert "SRTP's keys travel in the SDP: give the span a tls_bind" in got[10]
     assert "dtmf must be one of rfc2833, info, inband" in got[11]
-    assert "srtp must be one of off, optional, mandatory" in got[22]
+    assert "srtp must be one of off, optional, mandatory" in got[23]

@@ -4,7 +4,9 @@ DTMF digits; the engine's DTMF detector must find the digits in what it decrypte
 of what it heard must hold the tone the application played. A raw socket on the loopback sees what went on the
 wire: read as plain A-law RTP the packets must hold neither tone when SRTP is on (and both when the span lets the
 call go plain, which shows the capture would see them), and plain RTP packets forged into the SRTP session are
-refused by the engine (counted, not heard). A plain offer to a span whose SRTP is mandatory gets 488."""
+refused by the engine (counted, not heard). A plain offer to a span whose SRTP is mandatory gets 488. A trunk
+calls its peer (baresip again) over TLS, checking the peer's certificate: SRTP when it is one cafile.pem trusts,
+no call at all when it is not."""
 from __future__ import annotations
 
 import asyncio
@@ -56,6 +58,7 @@ class Desk:
     def __init__(self, client, forge_to: int | None = None) -> None:
         self.client, self.forge_to = client, forge_to
         self.digits, self.played, self.offers = "", False, []
+        self.hung_up = False
         client.on("offer", self.on_offer)
         client.on("answered", self.on_answered)
         client.on("dtmf", self.on_dtmf)
@@ -80,7 +83,8 @@ class Desk:
         await self.maybe_hang_up(ev["chan"])
 
     async def maybe_hang_up(self, chan):
-        if self.played and self.digits.endswith("#"):
+        if self.played and self.digits.endswith("#") and not self.hung_up:
+            self.hung_up = True
             await self.client.call("hangup", chan=chan)
 
 
@@ -173,3 +177,43 @@ async def test_a_plain_offer_to_a_mandatory_span_is_refused_with_488(tmp_path):
         finally:
             await bs.stop()
         assert desk.offers == []
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+async def test_a_trunk_calls_its_peer_over_tls_checking_its_certificate(tmp_path, trusted):
+    """The peer's certificate is the one our cafile.pem holds (trusted), or another self-signed one for the same
+    address (not trusted: the TLS connection is closed before any SIP goes, and the call fails)."""
+    need_baresip()
+    ours = certificate(tmp_path)
+    theirs = ours if trusted else certificate(tmp_path, "other")
+    carrier = Baresip(tmp_path, "carrier", "201", "127.0.0.1", ";regint=0;mediaenc=srtp-mand",
+                      cafile=f"{theirs}/cafile.pem", cert=f"{theirs}/agent.pem")
+    span = SpanSpec("carrier", "e1", 1, driver="sip", codec="alaw",
+                    sip=SipTrunkConfig(bind=f"127.0.0.1:{free_udp_ports(1, even=False)}", rtp_host="127.0.0.1",
+                                       rtp_port=free_udp_ports(2), peer=f"127.0.0.1:{carrier.port + 1}",
+                                       transport="tls", tls_bind=f"127.0.0.1:{free_udp_ports(1, even=False)}",
+                                       tls_cert_dir=ours, srtp="mandatory"))
+    async with running_chand(tmp_path, [span], clock=Clock.REALTIME, trunk_groups=[TrunkGroupSpec("out", ["carrier/*"])],
+                             records=True) as chand:
+        desk = Desk(await chand.client("dialer"))
+        await carrier.start()
+        try:
+            await carrier.said("baresip is ready.")
+            r = await desk.client.call("dial", trunk_group="out", number="201", caller_id="4008001")
+            ev = await desk.client.wait_for(lambda e: e.get("chan") == r["chan"]
+                                            and e.get("event") in ("answered", "dial_failed"), since=0, timeout=40)
+            if trusted:
+                assert ev["event"] == "answered", ev
+                await desk.client.wait_for("ended", chan=r["chan"], since=0, timeout=40)
+                await carrier.said("terminated (duration", timeout=20)
+            else:
+                assert ev["event"] == "dial_failed", ev
+        finally:
+            await carrier.stop()
+        if trusted:
+            assert desk.digits == "47#"
+            assert tone_heard(samples_of(carrier.heard()), 450) > 0.7, carrier.tail()
+            rtp = await rtp_record(chand)
+            assert rtp["srtp"] in SUITES
+        else:
+            assert "Incoming call" not in carrier.out and "Call established" not in carrier.out, carrier.tail()
