@@ -50,7 +50,8 @@ struct rtp_s {
     int seen_gen, on;
     struct sockaddr_in to, to_rtcp;
     int mpt, mdtmf;
-    srtp_pair_t srtp;               /* libsrtp2's contexts of the session (none: plain RTP) */
+    srtp_pair_t srtp;               /* libsrtp2's contexts of the session (none: plain RTP) ... */
+    rtp_crypto_t srtp_keys;         /* ... made with these keys */
 
     /* sending */
     uint32_t ssrc, ts;
@@ -160,6 +161,7 @@ void rtp_free(rtp_t *r)
     close(r->rfd);
     srtp_pair_close(&r->srtp);
     rtp_crypto_wipe(&r->crypto);
+    rtp_crypto_wipe(&r->srtp_keys);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -274,11 +276,19 @@ static void sync_session(rtp_t *r)
     pthread_mutex_unlock(&r->lock);
     if (!changed)
         return;
-    /* the session's SRTP contexts (made here, once per session: nothing is allocated per packet) */
+    /* the session's SRTP contexts (made here, once per session: nothing is allocated per packet); a session
+     * with the same keys (a re-INVITE moving the media) keeps them, and with them the rollover counters */
+    if (r->on && keys.suite != RTP_SRTP_NONE && r->srtp.tx && memcmp(&keys, &r->srtp_keys, sizeof(keys)) == 0) {
+        rtp_crypto_wipe(&keys);
+        return;
+    }
     srtp_pair_close(&r->srtp);
+    rtp_crypto_wipe(&r->srtp_keys);
     if (r->on && srtp_pair_open(&r->srtp, &keys) < 0) {
         r->on = 0;
         eng_emit(r->e, EV_ERROR, r->c->id, 0, ENG_ESYS, 0, 0, 0, "rtp: cannot make the SRTP contexts");
+    } else if (r->on) {
+        r->srtp_keys = keys;
     }
     rtp_crypto_wipe(&keys);
 }
