@@ -17,6 +17,8 @@ SOURCES = [
     "bench.c", "bench_paths.c",
     "sip_phones.c",     # the sip driver's span of phones: registrar, digest server, bans
     "sip_transfer.c",   # the sip driver's transfers: REFER both ways, INVITE with Replaces
+    "rtp_crypto.c",     # SRTP (libsrtp2) keyed by SDES for the sip driver's RTP
+    "sip_info.c",       # the sip driver's DTMF by SIP INFO
 ]
 
 
@@ -42,7 +44,7 @@ ffibuilder.set_source(
     '#include "engine.h"\n',
     sources=[os.path.relpath(os.path.join(HERE, s)) for s in SOURCES],
     include_dirs=[HERE, "/usr/include/x86_64-linux-gnu", "/usr/include/sofia-sip-1.12"],
-    libraries=["spandsp", "tiff", "portaudio", "sofia-sip-ua", "m", "pthread"] + (["pri"] if HAVE_LIBPRI else [])
+    libraries=["spandsp", "tiff", "portaudio", "sofia-sip-ua", "srtp2", "m", "pthread"] + (["pri"] if HAVE_LIBPRI else [])
     + (["openr2"] if HAVE_OPENR2 else []),
     extra_compile_args=["-O2", "-std=gnu11", "-Wall", "-Wno-unused-function"],
 )

@@ -65,10 +65,22 @@ static int sip_sigmsg(span_t *s, chan_t *c, const char *msg)
     return 0;
 }
 
+/* Digits as the span's dtmf says: RFC 4733 events, SIP INFO (the SIP thread sends them), or tones in the
+ * audio as on a card's line. */
 static int sip_send_dtmf(span_t *s, chan_t *c, int id, const char *digits, int on_ms, int off_ms)
 {
-    (void) s;
-    return rtp_send_dtmf(((sip_line_t *) c->drv)->rtp, id, digits, on_ms, off_ms);
+    sip_span_t *sp = s->drv;
+    char msg[ENG_TEXT_MAX];
+    switch (sp->p.dtmf) {
+    case ENG_SIP_DTMF_INFO:
+        snprintf(msg, sizeof(msg), "INFO id=%d on=%d digits=%.64s", id, on_ms, digits);
+        sip_push(sp, (int) ((sip_line_t *) c->drv - sp->lines), msg);
+        return 0;
+    case ENG_SIP_DTMF_INBAND:
+        return dsp_send_dtmf(s->eng, c, id, digits, on_ms, off_ms);
+    default:
+        return rtp_send_dtmf(((sip_line_t *) c->drv)->rtp, id, digits, on_ms, off_ms);
+    }
 }
 
 /* A line with a call sends and hears RTP every tick, as an off-hook line is worked on: its channel counts
@@ -138,6 +150,12 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
         || bad_text(p->registrar, sizeof(p->registrar)) || bad_text(p->realm, sizeof(p->realm))
         || bad_text(p->tls_bind, sizeof(p->tls_bind)) || bad_text(p->tls_cert_dir, sizeof(p->tls_cert_dir)))
         return eng_fail(e, ENG_EINVAL, "sip span: a text setting is not terminated");
+    if (p->srtp < ENG_SIP_SRTP_OFF || p->srtp > ENG_SIP_SRTP_MANDATORY || p->dtmf < ENG_SIP_DTMF_RFC2833
+        || p->dtmf > ENG_SIP_DTMF_INBAND)
+        return eng_fail(e, ENG_EINVAL, "sip span: srtp %d or dtmf %d: out of range", p->srtp, p->dtmf);
+    if (p->transport < ENG_SIP_TRANSPORT_UDP || p->transport > ENG_SIP_TRANSPORT_TLS
+        || (p->transport == ENG_SIP_TRANSPORT_TLS && !p->tls_bind[0]))
+        return eng_fail(e, ENG_EINVAL, "sip span: transport %d: out of range, or TLS without tls_bind", p->transport);
     if (p->rtp_port < 1024 || p->rtp_port % 2 || p->rtp_port + 2 * nchans > 65535)
         return eng_fail(e, ENG_EINVAL, "sip span: rtp_port %d: an even port from 1024, with room for %d lines",
                         p->rtp_port, nchans);

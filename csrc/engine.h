@@ -331,8 +331,24 @@ typedef struct {
     char tls_bind[64];
     char tls_cert_dir[200];
     int32_t tls_only;
+    /* SRTP keyed by SDES (RFC 4568): ENG_SIP_SRTP_OFF takes and offers plain RTP only (an RTP/SAVP offer gets
+     * 488); OPTIONAL offers a=crypto in RTP/AVP and takes SRTP when offered, else plain RTP; MANDATORY offers
+     * RTP/SAVP and refuses (488) an offer without a crypto suite we take. The keys travel in the SDP, so SRTP
+     * is offered and taken only on calls whose signalling is TLS, unless srtp_without_tls. */
+    int32_t srtp;
+    int32_t srtp_without_tls;
+    int32_t dtmf;                /* ENG_SIP_DTMF_*: how send_dtmf sends digits (and whether telephone-event is
+                                  * offered); digits by SIP INFO are taken whatever it says */
+    /* A trunk's peer and registrar are reached over transport (ENG_SIP_TRANSPORT_*; TLS needs tls_bind and
+     * tls_cert_dir). With tls_verify, every TLS connection we open (to the peer, the registrar, a phone's TLS
+     * contact) must show a certificate that cafile.pem's CAs signed, naming the host we connect to. */
+    int32_t transport;
+    int32_t tls_verify;
 } eng_sip_params_t;
 enum { ENG_SIP_REFRESHER_ANY = 0, ENG_SIP_REFRESHER_LOCAL = 1, ENG_SIP_REFRESHER_REMOTE = 2 };
+enum { ENG_SIP_SRTP_OFF = 0, ENG_SIP_SRTP_OPTIONAL = 1, ENG_SIP_SRTP_MANDATORY = 2 };
+enum { ENG_SIP_DTMF_RFC2833 = 0, ENG_SIP_DTMF_INFO = 1, ENG_SIP_DTMF_INBAND = 2 };
+enum { ENG_SIP_TRANSPORT_UDP = 0, ENG_SIP_TRANSPORT_TCP = 1, ENG_SIP_TRANSPORT_TLS = 2 };
 /* What RTP and RTCP say of a sip line's call (the current or last one). */
 typedef struct {
     int32_t local_port, remote_port;
@@ -349,6 +365,8 @@ typedef struct {
     int64_t remote_lost;
     int32_t rtt_ms;              /* round trip from RTCP; -1: not measured */
     int32_t rtcp_rx, rtcp_tx;
+    int32_t srtp;                /* the SRTP suite: 0 plain RTP, 1 AES_CM_128_HMAC_SHA1_80, 2 ..._32 */
+    int64_t rx_refused;          /* SRTP/SRTCP packets that failed their authentication (or replays) */
 } eng_rtp_stats_t;
 int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, int zone);
 int eng_sip_rtp_stats(engine_t *e, int chan, eng_rtp_stats_t *out);

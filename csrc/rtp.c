@@ -9,7 +9,7 @@
  * drops one (the delay shrinks). A marker bit, a new SSRC or a jump of the timestamp starts it anew.
  *
  * Symmetric RTP: once a session is started we send to wherever its packets come from (NAT), not only
- * to the address the SDP gave.
+ * to the address the SDP gave. With SRTP (rtp_crypto.c) only packets that pass their authentication count.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,11 +41,17 @@ struct rtp_s {
     int held;                       /* the far end holds the call: send no RTP (atomic; the SIP thread sets it) */
     struct sockaddr_in remote;
     int pt, dtmf_pt;
+    rtp_crypto_t crypto;            /* the session's keys (wiped when it stops) */
+    char info_q[16];                /* digits the far end sent by SIP INFO, for the media thread */
+    uint8_t info_ms[16];            /* ... and their durations (10 ms units) */
+    int info_len;
 
     /* the media thread's copy */
     int seen_gen, on;
     struct sockaddr_in to, to_rtcp;
     int mpt, mdtmf;
+    srtp_pair_t srtp;               /* libsrtp2's contexts of the session (none: plain RTP) ... */
+    rtp_crypto_t srtp_keys;         /* ... made with these keys */
 
     /* sending */
     uint32_t ssrc, ts;
@@ -153,6 +159,9 @@ void rtp_free(rtp_t *r)
         return;
     close(r->fd);
     close(r->rfd);
+    srtp_pair_close(&r->srtp);
+    rtp_crypto_wipe(&r->crypto);
+    rtp_crypto_wipe(&r->srtp_keys);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -173,12 +182,16 @@ void rtp_set_bounds(rtp_t *r, int min_ms, int max_ms)
     r->max_target = max_ms * 8;
 }
 
-void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt)
+void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt, const rtp_crypto_t *crypto)
 {
     pthread_mutex_lock(&r->lock);
     r->remote = *remote;
     r->pt = pt;
     r->dtmf_pt = dtmf_pt;
+    if (crypto)
+        r->crypto = *crypto;
+    else
+        rtp_crypto_wipe(&r->crypto);
     r->started = 1;
     r->gen++;
     memset(&r->st, 0, sizeof(r->st));
@@ -186,7 +199,25 @@ void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt)
     r->st.remote_port = ntohs(remote->sin_port);
     inet_ntop(AF_INET, &remote->sin_addr, r->st.remote_addr, sizeof(r->st.remote_addr));
     r->st.payload_type = pt;
+    r->st.srtp = r->crypto.suite;
     r->st.rtt_ms = r->st.remote_jitter_ms = r->st.remote_loss_pct = -1;
+    pthread_mutex_unlock(&r->lock);
+}
+
+void rtp_info_dtmf(rtp_t *r, char digit, int duration_ms)
+{
+    pthread_mutex_lock(&r->lock);
+    if (r->info_len < (int) sizeof(r->info_q)) {
+        r->info_q[r->info_len] = digit;
+        r->info_ms[r->info_len++] = (uint8_t) (duration_ms / 10 > 255 ? 255 : duration_ms / 10);
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+void rtp_count_tx_dtmf(rtp_t *r)
+{
+    pthread_mutex_lock(&r->lock);
+    r->st.tx_dtmf++;
     pthread_mutex_unlock(&r->lock);
 }
 
@@ -201,6 +232,8 @@ void rtp_stop(rtp_t *r)
     pthread_mutex_lock(&r->lock);
     r->started = 0;
     r->gen++;
+    rtp_crypto_wipe(&r->crypto);
+    r->info_len = 0;
     pthread_mutex_unlock(&r->lock);
 }
 
@@ -214,10 +247,13 @@ void rtp_get_stats(rtp_t *r, eng_rtp_stats_t *out)
 /* The media thread takes a new session from the SIP thread: everything per session starts again. */
 static void sync_session(rtp_t *r)
 {
-    int gen;
+    int gen, changed = 0;
+    rtp_crypto_t keys;
     pthread_mutex_lock(&r->lock);
     gen = r->gen;
     if (gen != r->seen_gen) {
+        changed = 1;
+        keys = r->crypto;
         r->seen_gen = gen;
         r->on = r->started;
         r->to = r->remote;
@@ -238,6 +274,23 @@ static void sync_session(rtp_t *r)
         r->d_id = 0;
     }
     pthread_mutex_unlock(&r->lock);
+    if (!changed)
+        return;
+    /* the session's SRTP contexts (made here, once per session: nothing is allocated per packet); a session
+     * with the same keys (a re-INVITE moving the media) keeps them, and with them the rollover counters */
+    if (r->on && keys.suite != RTP_SRTP_NONE && r->srtp.tx && memcmp(&keys, &r->srtp_keys, sizeof(keys)) == 0) {
+        rtp_crypto_wipe(&keys);
+        return;
+    }
+    srtp_pair_close(&r->srtp);
+    rtp_crypto_wipe(&r->srtp_keys);
+    if (r->on && srtp_pair_open(&r->srtp, &keys) < 0) {
+        r->on = 0;
+        eng_emit(r->e, EV_ERROR, r->c->id, 0, ENG_ESYS, 0, 0, 0, "rtp: cannot make the SRTP contexts");
+    } else if (r->on) {
+        r->srtp_keys = keys;
+    }
+    rtp_crypto_wipe(&keys);
 }
 
 static uint8_t silence_of(int pt)
@@ -473,6 +526,22 @@ static void rx_rtcp(rtp_t *r, const uint8_t *p, int len, const struct sockaddr_i
     }
 }
 
+/* With SRTP: the packet authenticated and decrypted in place (1), or counted as refused (0). */
+static int authentic(rtp_t *r, uint8_t *buf, ssize_t *got, int rtcp)
+{
+    int len = (int) *got;
+    if (!r->srtp.rx)
+        return 1;
+    if (srtp_pair_unprotect(&r->srtp, buf, &len, rtcp) < 0) {
+        pthread_mutex_lock(&r->lock);
+        r->st.rx_refused++;
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    *got = len;
+    return 1;
+}
+
 static void drain(rtp_t *r)
 {
     uint8_t buf[1500];
@@ -481,19 +550,41 @@ static void drain(rtp_t *r)
     ssize_t got;
     for (;;) {
         fl = sizeof(from);
-        got = recvfrom(r->rfd, buf, sizeof(buf), 0, (struct sockaddr *) &from, &fl);
+        got = recvfrom(r->rfd, buf, sizeof(buf) - RTP_SRTP_TRAILER, 0, (struct sockaddr *) &from, &fl);
         if (got < 0)
             break;
-        if (r->on)
+        if (r->on && authentic(r, buf, &got, 1))
             rx_rtcp(r, buf, (int) got, &from);
     }
     for (;;) {
         fl = sizeof(from);
-        got = recvfrom(r->fd, buf, sizeof(buf), 0, (struct sockaddr *) &from, &fl);
+        got = recvfrom(r->fd, buf, sizeof(buf) - RTP_SRTP_TRAILER, 0, (struct sockaddr *) &from, &fl);
         if (got < 0)
             break;
-        if (r->on)
+        if (r->on && authentic(r, buf, &got, 0))
             rx_packet(r, buf, (int) got, &from);
+    }
+}
+
+/* Digits the far end sent by SIP INFO: told as RFC 4733 ones are (begin, then the digit with its length). */
+static void info_digits(rtp_t *r)
+{
+    char q[sizeof(r->info_q)], d[2] = {0, 0};
+    uint8_t ms[sizeof(r->info_ms)];
+    int n, i;
+    pthread_mutex_lock(&r->lock);
+    n = r->info_len;
+    memcpy(q, r->info_q, (size_t) n);
+    memcpy(ms, r->info_ms, (size_t) n);
+    r->info_len = 0;
+    r->st.rx_dtmf += n;
+    pthread_mutex_unlock(&r->lock);
+    for (i = 0; i < n; i++) {
+        d[0] = q[i];
+        eng_emit(r->e, EV_DTMF_BEGIN, r->c->id, 0, 0, 0, 0, 0, d);
+        play_on_dtmf(r->e, r->c);
+        eng_emit(r->e, EV_DTMF, r->c->id, 0, ms[i] * 10, 0, 0, 0, d);
+        rec_on_dtmf(r->e, r->c, d[0]);
     }
 }
 
@@ -506,6 +597,8 @@ int rtp_read(rtp_t *r, uint8_t *buf, int n)
 
     sync_session(r);
     drain(r);
+    if (r->on && __atomic_load_n(&r->info_len, __ATOMIC_RELAXED))
+        info_digits(r);
     if (!r->on || !r->jb_on)
         return 0;
     target = (int) (3 * r->jitter) + n;
@@ -553,7 +646,8 @@ int rtp_read(rtp_t *r, uint8_t *buf, int n)
 
 static void send_rtp(rtp_t *r, int pt, int marker, uint32_t ts, const uint8_t *payload, int len)
 {
-    uint8_t pkt[12 + MAX_FRAME];
+    uint8_t pkt[12 + MAX_FRAME + RTP_SRTP_TRAILER];
+    int plen = 12 + len;
     pkt[0] = 0x80;
     pkt[1] = (uint8_t) ((marker ? 0x80 : 0) | pt);
     pkt[2] = (uint8_t) (r->seq >> 8);
@@ -562,7 +656,9 @@ static void send_rtp(rtp_t *r, int pt, int marker, uint32_t ts, const uint8_t *p
     put32(pkt + 8, r->ssrc);
     memcpy(pkt + 12, payload, (size_t) len);
     r->seq++;
-    if (sendto(r->fd, pkt, (size_t) (12 + len), 0, (struct sockaddr *) &r->to, sizeof(r->to)) > 0) {
+    if (r->srtp.tx && srtp_pair_protect(&r->srtp, pkt, &plen, 0) < 0)
+        return;
+    if (sendto(r->fd, pkt, (size_t) plen, 0, (struct sockaddr *) &r->to, sizeof(r->to)) > 0) {
         pthread_mutex_lock(&r->lock);
         r->st.tx_packets++;
         r->st.tx_bytes += len;
@@ -572,7 +668,7 @@ static void send_rtp(rtp_t *r, int pt, int marker, uint32_t ts, const uint8_t *p
 
 static void send_rtcp(rtp_t *r)
 {
-    uint8_t p[128];
+    uint8_t p[128 + RTP_SRTP_TRAILER];
     uint32_t sec, frac;
     int off = 0, rc = r->have_rx ? 1 : 0, cname_len;
     eng_rtp_stats_t st;
@@ -631,6 +727,8 @@ static void send_rtcp(rtp_t *r)
         memcpy(p + off + 10, cname, (size_t) cname_len);
         off += 4 + 4 * words;
     }
+    if (r->srtp.tx && srtp_pair_protect(&r->srtp, p, &off, 1) < 0)
+        return;
     if (sendto(r->rfd, p, (size_t) off, 0, (struct sockaddr *) &r->to_rtcp, sizeof(r->to_rtcp)) > 0) {
         pthread_mutex_lock(&r->lock);
         r->st.rtcp_tx++;

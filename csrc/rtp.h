@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "engine_private.h"
+#include "rtp_crypto.h"
 
 typedef struct rtp_s rtp_t;
 
@@ -23,8 +24,10 @@ void rtp_set_chan(rtp_t *r, chan_t *c);          /* the channel it carries (befo
 void rtp_set_bounds(rtp_t *r, int min_ms, int max_ms);   /* the jitter buffer's delay bounds */
 int rtp_port(const rtp_t *r);
 
-/* The SIP thread: the far end's address and the payload types agreed (dtmf_pt -1: none). */
-void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt);
+/* The SIP thread: the far end's address, the payload types agreed (dtmf_pt -1: none) and the SRTP keys
+ * (NULL or suite NONE: plain RTP; copied). With SRTP, a packet that fails its authentication is counted
+ * (rx_refused) and dropped before anything else looks at it: it moves no symmetric-RTP address. */
+void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt, const rtp_crypto_t *crypto);
 void rtp_stop(rtp_t *r);
 /* The SIP thread: the far end put the call on hold (sendonly, inactive): send no RTP until resumed (RTCP goes on). */
 void rtp_set_hold(rtp_t *r, int hold);
@@ -37,6 +40,10 @@ int rtp_read(rtp_t *r, uint8_t *buf, int n);
 int rtp_write(rtp_t *r, const uint8_t *buf, int n);
 /* Digits sent as RFC 4733 events (EV_DTMF_SENT at the end, as in-band digits give). */
 int rtp_send_dtmf(rtp_t *r, int id, const char *digits, int on_ms, int off_ms);
+
+/* The SIP thread: a digit the far end sent by SIP INFO; the media thread tells it as an RFC 4733 one is told. */
+void rtp_info_dtmf(rtp_t *r, char digit, int duration_ms);
+void rtp_count_tx_dtmf(rtp_t *r);                /* a digit we sent by SIP INFO (the figures' tx_dtmf) */
 
 void rtp_get_stats(rtp_t *r, eng_rtp_stats_t *out);
 

@@ -238,16 +238,6 @@ static int source_of(nua_t *nua, struct in_addr *a, char *text, size_t cap)
     return 0;
 }
 
-/* The request came over TLS: its top Via says so (sofia-sip's parser) and it came on a stream (a datagram
- * saying TLS is not). */
-static int over_tls(nua_t *nua, const sip_t *sip)
-{
-    msg_t *m = nua_current_request(nua);
-    su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
-    return sip && sip->sip_via && sip->sip_via->v_protocol && strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS") == 0
-        && ai && ai->ai_protocol != IPPROTO_UDP && ai->ai_socktype != SOCK_DGRAM;
-}
-
 enum { AUTH_OK, AUTH_CHALLENGED, AUTH_REFUSED };
 
 /* Checks the request's credentials for user (its To user for REGISTER, any phone for INVITE); answers a
@@ -277,7 +267,7 @@ static int check(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip,
         nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
         return AUTH_REFUSED;
     }
-    if (sp->p.tls_only && !over_tls(nua, sip)) {
+    if (sp->p.tls_only && !sip_over_tls(nua, sip)) {
         refused(sp, source, user ? user : to_user, "not_tls", 0);
         nua_respond(nh, 403, "TLS Required", NUTAG_WITH_THIS(nua), TAG_END());
         return AUTH_REFUSED;

@@ -50,6 +50,16 @@ typedef struct sip_line_s {
     struct sockaddr_in remote;      /* media from the offer or the answer */
     int pt, dtmf_pt;
     int mode;                       /* what the far end's SDP says: sdp_sendrecv, sdp_sendonly ... */
+    /* SRTP (sip_sdp.c): keys are never logged, and wiped when the call ends */
+    int secure;                     /* the call's signalling is TLS: SDES keys may travel in its SDP */
+    rtp_crypto_t crypto;            /* what was agreed (suite NONE: plain RTP) */
+    int crypto_tag;                 /* the tag of the far end's a=crypto we answer */
+    int savp;                       /* the far end offered RTP/SAVP: our answer says it too */
+    int offered_srtp;               /* our offer carried a=crypto with offer_keys (tag 1: _80, tag 2: _32) */
+    uint8_t offer_keys[2][RTP_SRTP_KEY_LEN];
+    /* digits we send by SIP INFO (the span's dtmf = info): one INFO each, the next after the last's answer */
+    char info_out[64];
+    int info_pos, info_id, info_ms;
     int held;                       /* the far end holds the call (sendonly or inactive) */
     /* transfers (sip_transfer.c) */
     char refer_event[64];           /* the Event of the far end's REFER we NOTIFY about ("": none pending) */
@@ -93,6 +103,7 @@ typedef struct sip_span_s {
     int reg_delay_s;                /* the next retry of a failed REGISTER waits this long (doubling) */
     su_timer_t *reg_timer;
     int shutting_down;
+    char tls_contact[100];          /* our Contact in dialogs over TLS ("": no TLS) */
 
     /* a span of phones (sip_phones.c) */
     int phones;                     /* 1: its lines are phones that register */
@@ -107,7 +118,16 @@ int q850_of_status(int status);                          /* RFC 3398 */
 int status_of_q850(int cause, const char **phrase);
 int cause_of(const sip_t *sip, int status);              /* a Reason header's Q.850 cause, else the status's */
 void make_sdp(sip_line_t *l, int answer, char *out, size_t cap);
-int take_sdp(sip_line_t *l, const sip_t *sip, char *why, size_t cap);   /* also l->mode */
+/* The far end's offer (answer 0) or answer (1): media, mode and SRTP as the span's srtp says; -1 and why
+ * when we cannot take it (an offer: 488). */
+int take_sdp(sip_line_t *l, const sip_t *sip, int answer, char *why, size_t cap);
+int srtp_allowed(const sip_line_t *l);                  /* SRTP may be offered/taken on this call */
+void forget_crypto(sip_line_t *l);                       /* the call is over: its keys are wiped */
+
+/* sip_info.c: DTMF by SIP INFO (application/dtmf-relay, application/dtmf) both ways */
+void info_received(sip_line_t *l, const sip_t *sip);     /* nua_i_info */
+void info_send(sip_line_t *l, const char *msg);          /* chand's INFO id= digits= on=: the first digit */
+void info_answered(sip_line_t *l, int status);           /* nua_r_info: the next digit, or the end */
 
 /* sip_phones.c: phones registering as extensions, digest authentication and bans */
 int phones_parse(sip_span_t *sp, const char *text, char *err, size_t cap);   /* eng_sip_span: the lines' users */
@@ -128,6 +148,7 @@ int transfer_replaces(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t 
 
 /* sip_ua.c */
 int sip_msg_field(const char *msg, const char *key, char *out, size_t cap);
+int sip_over_tls(nua_t *nua, const sip_t *sip);          /* the request being handled came over TLS */
 void sip_field(char *out, size_t cap, const char *in);   /* a number as a message field */
 
 void *sip_thread(void *arg);                             /* the span's SIP thread */

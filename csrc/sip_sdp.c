@@ -1,7 +1,13 @@
 /*
- * SDP offer/answer for sip lines (sofia-sip parses; we choose G.711 and telephone-event) and the mapping
- * between SIP statuses and Q.850 causes (RFC 3398), so that a call record's cause is the same on SIP as on
- * an E1.
+ * SDP offer/answer for sip lines (sofia-sip parses; we choose G.711, telephone-event and SRTP by SDES) and
+ * the mapping between SIP statuses and Q.850 causes (RFC 3398), so that a call record's cause is the same on
+ * SIP as on an E1.
+ *
+ * SRTP (RFC 4568), as the span's srtp says and only on calls whose signalling is TLS (unless
+ * srtp_without_tls): "optional" offers RTP/AVP with a=crypto for both suites (best effort: a far end that does
+ * not know SRTP ignores them) and takes SRTP when offered; "mandatory" offers RTP/SAVP and refuses an offer
+ * without a suite we take; "off" answers plain RTP and refuses RTP/SAVP. An answer carries one a=crypto with
+ * the tag of the far end's line we chose and a key of our own.
  */
 #define _GNU_SOURCE
 #include "sip_private.h"
@@ -59,16 +65,39 @@ int cause_of(const sip_t *sip, int status)
     return status ? q850_of_status(status) : 16;
 }
 
-/* Our SDP: an offer lists both G.711 laws (the channel's first) and telephone-event; an answer the
- * agreed ones. */
+int srtp_allowed(const sip_line_t *l)
+{
+    const eng_sip_params_t *p = &l->sp->p;
+    return p->srtp != ENG_SIP_SRTP_OFF && (l->secure || p->srtp_without_tls);
+}
+
+void forget_crypto(sip_line_t *l)
+{
+    rtp_crypto_wipe(&l->crypto);
+    explicit_bzero(l->offer_keys, sizeof(l->offer_keys));
+    l->crypto_tag = l->savp = l->offered_srtp = 0;
+}
+
+static void crypto_line(char *out, size_t cap, int tag, int suite, const uint8_t *key)
+{
+    char text[41];
+    size_t n = strlen(out);
+    rtp_crypto_key_text(key, text);
+    snprintf(out + n, cap - n, "a=crypto:%d %s inline:%s\r\n", tag, rtp_crypto_suite_name(suite), text);
+    explicit_bzero(text, sizeof(text));
+}
+
+/* Our SDP: an offer lists both G.711 laws (the channel's first), telephone-event (dtmf = rfc2833) and our
+ * a=crypto lines (srtp); an answer the agreed ones. */
 void make_sdp(sip_line_t *l, int answer, char *out, size_t cap)
 {
     sip_span_t *sp = l->sp;
     int first = sp->codec == ENG_CODEC_ULAW ? 0 : 8, second = first == 8 ? 0 : 8;
     int port = rtp_port(l->rtp);
-    char fmts[32], maps[256];
+    int events = sp->p.dtmf == ENG_SIP_DTMF_RFC2833;
+    char fmts[32], maps[512];
     long sess = (long) l->chan_id + 1000;
-    const char *dir = "sendrecv";
+    const char *dir = "sendrecv", *proto = "RTP/AVP";
     if (answer) {
         snprintf(fmts, sizeof(fmts), "%d", l->pt);
         snprintf(maps, sizeof(maps), "a=rtpmap:%d %s/8000\r\n", l->pt, l->pt == 0 ? "PCMU" : "PCMA");
@@ -79,24 +108,119 @@ void make_sdp(sip_line_t *l, int answer, char *out, size_t cap)
             snprintf(maps + n, sizeof(maps) - n, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n",
                      l->dtmf_pt, l->dtmf_pt);
         }
+        if (l->crypto.suite != RTP_SRTP_NONE) {
+            crypto_line(maps, sizeof(maps), l->crypto_tag, l->crypto.suite, l->crypto.tx_key);
+            proto = l->savp ? "RTP/SAVP" : "RTP/AVP";
+        }
     } else {
-        snprintf(fmts, sizeof(fmts), "%d %d 101", first, second);
-        snprintf(maps, sizeof(maps), "a=rtpmap:%d %s/8000\r\na=rtpmap:%d %s/8000\r\n"
-                 "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n",
-                 first, first == 0 ? "PCMU" : "PCMA", second, second == 0 ? "PCMU" : "PCMA");
+        snprintf(fmts, sizeof(fmts), events ? "%d %d 101" : "%d %d", first, second);
+        snprintf(maps, sizeof(maps), "a=rtpmap:%d %s/8000\r\na=rtpmap:%d %s/8000\r\n%s",
+                 first, first == 0 ? "PCMU" : "PCMA", second, second == 0 ? "PCMU" : "PCMA",
+                 events ? "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n" : "");
+        l->offered_srtp = 0;
+        if (srtp_allowed(l) && rtp_crypto_random_key(l->offer_keys[0]) == 0
+            && rtp_crypto_random_key(l->offer_keys[1]) == 0) {
+            crypto_line(maps, sizeof(maps), 1, RTP_SRTP_AES_CM_80, l->offer_keys[0]);
+            crypto_line(maps, sizeof(maps), 2, RTP_SRTP_AES_CM_32, l->offer_keys[1]);
+            l->offered_srtp = 1;
+            proto = sp->p.srtp == ENG_SIP_SRTP_MANDATORY ? "RTP/SAVP" : "RTP/AVP";
+        }
     }
     /* an answer mirrors the far end's direction: its sendonly (a hold) is our recvonly, and so on */
     if (answer)
         dir = l->mode == sdp_sendonly ? "recvonly" : l->mode == sdp_recvonly ? "sendonly"
             : l->mode == sdp_inactive ? "inactive" : "sendrecv";
     snprintf(out, cap, "v=0\r\no=telephonist %ld %ld IN IP4 %s\r\ns=telephonist\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-             "m=audio %d RTP/AVP %s\r\n%sa=ptime:%d\r\na=%s\r\n",
-             sess, sess, sp->p.rtp_host, sp->p.rtp_host, port, fmts, maps, sp->e->frame_ms, dir);
+             "m=audio %d %s %s\r\n%sa=ptime:%d\r\na=%s\r\n",
+             sess, sess, sp->p.rtp_host, sp->p.rtp_host, port, proto, fmts, maps, sp->e->frame_ms, dir);
+    explicit_bzero(maps, sizeof(maps));
+}
+
+/* One a=crypto value, "TAG SUITE inline:KEY[|lifetime][|MKI:len] [session params]": its tag and suite, the
+ * key into key; 0 for a line we cannot take (another suite, an MKI, session parameters). */
+static int parse_crypto(const char *v, int *tag, uint8_t key[RTP_SRTP_KEY_LEN])
+{
+    const char *suite, *k, *rest;
+    size_t slen, klen;
+    int s;
+    char *end;
+    long t = strtol(v, &end, 10);
+    if (end == v || t < 0 || t > 999999999 || *end != ' ')
+        return 0;
+    suite = end + strspn(end, " ");
+    slen = strcspn(suite, " ");
+    if ((s = rtp_crypto_suite_of(suite, slen)) == RTP_SRTP_NONE)
+        return 0;
+    k = suite + slen + strspn(suite + slen, " ");
+    if (strncasecmp(k, "inline:", 7) != 0)
+        return 0;
+    k += 7;
+    klen = strcspn(k, "| ;");
+    rest = k + klen;
+    if (*rest == '|') {                 /* a lifetime is fine */
+        size_t n = strcspn(++rest, "| ;");
+        if (memchr(rest, ':', n))
+            return 0;                   /* an MKI in its place */
+        rest += n;
+    }
+    if (*rest != '\0')
+        return 0;                       /* an MKI, more keys, or session parameters (UNENCRYPTED_SRTP, KDR ...) */
+    if (rtp_crypto_key_of_text(k, klen, key) < 0)
+        return 0;
+    *tag = (int) t;
+    return s;
+}
+
+/* SRTP from the far end's media line, as the span's srtp says. */
+static int take_crypto(sip_line_t *l, const sdp_media_t *m, int answer, char *why, size_t cap)
+{
+    const sdp_attribute_t *a;
+    int savp = m->m_proto_name && strncasecmp(m->m_proto_name, "RTP/SAVP", 8) == 0;
+    int mandatory = l->sp->p.srtp == ENG_SIP_SRTP_MANDATORY;
+    uint8_t key[RTP_SRTP_KEY_LEN];
+    int tag = 0, suite = RTP_SRTP_NONE, s;
+
+    for (a = m->m_attributes; a; a = a->a_next) {
+        if (!a->a_name || strcasecmp(a->a_name, "crypto") != 0 || !a->a_value)
+            continue;
+        if ((s = parse_crypto(a->a_value, &tag, key)) == RTP_SRTP_NONE)
+            continue;
+        if (answer && !(l->offered_srtp && tag == s))   /* ours: tag 1 is _80, tag 2 is _32 */
+            continue;
+        suite = s;
+        break;
+    }
+    if (suite != RTP_SRTP_NONE && srtp_allowed(l)) {
+        if (answer) {
+            memcpy(l->crypto.tx_key, l->offer_keys[tag - 1], RTP_SRTP_KEY_LEN);
+        } else if (!(l->state == L_CONNECTED && l->crypto.suite == suite)) {
+            /* a new offer of the suite we use keeps our key (a re-INVITE); else a new one */
+            if (rtp_crypto_random_key(l->crypto.tx_key) < 0) {
+                snprintf(why, cap, "no random key");
+                return -1;
+            }
+        }
+        l->crypto.suite = suite;
+        memcpy(l->crypto.rx_key, key, RTP_SRTP_KEY_LEN);
+        l->crypto_tag = tag;
+        l->savp = savp;
+        explicit_bzero(key, sizeof(key));
+        return 0;
+    }
+    explicit_bzero(key, sizeof(key));
+    if (savp || mandatory) {
+        snprintf(why, cap, "%s", !srtp_allowed(l) && (savp || suite != RTP_SRTP_NONE)
+                 ? (l->sp->p.srtp == ENG_SIP_SRTP_OFF ? "SRTP is off" : "SRTP needs TLS signalling")
+                 : mandatory ? "SRTP required" : "no crypto suite we take");
+        return -1;
+    }
+    rtp_crypto_wipe(&l->crypto);
+    return 0;
 }
 
 /* The far end's media from its SDP (sofia-sip's parser): address, the first G.711 law it lists,
  * telephone-event. -1 and why if there is nothing we can use. */
-int take_sdp(sip_line_t *l, const sip_t *sip, char *why, size_t cap)
+int take_sdp(sip_line_t *l, const sip_t *sip, int answer, char *why, size_t cap)
 {
     su_home_t home[1] = {SU_HOME_INIT(home)};
     sdp_parser_t *parser;
@@ -137,6 +261,8 @@ int take_sdp(sip_line_t *l, const sip_t *sip, char *why, size_t cap)
         l->mode = sdp_attribute_mode(s->sdp_attributes, sdp_sendrecv);
     if (l->remote.sin_addr.s_addr == htonl(INADDR_ANY))
         l->mode = sdp_inactive;
+    if (take_crypto(l, m, answer, why, cap) < 0)
+        goto out;
     l->pt = l->dtmf_pt = -1;
     for (rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
         if (l->pt < 0 && rm->rm_encoding && rm->rm_rate == 8000
@@ -155,6 +281,8 @@ int take_sdp(sip_line_t *l, const sip_t *sip, char *why, size_t cap)
         snprintf(why, cap, "no G.711 in the SDP");
         goto out;
     }
+    if (l->sp->p.dtmf != ENG_SIP_DTMF_RFC2833)
+        l->dtmf_pt = -1;                /* digits go by INFO or in the audio: no telephone-event agreed */
     rc = 0;
 out:
     sdp_parser_free(parser);

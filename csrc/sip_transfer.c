@@ -165,7 +165,7 @@ int transfer_replaces(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t 
 {
     nua_handle_t *old;
     sip_line_t *r = NULL, keep;
-    char why[120], sdp[700], calling[64] = "";
+    char why[120], sdp[1200], calling[64] = "";
     if (!sip || !sip->sip_replaces)
         return 0;
     if ((old = nua_handle_by_replaces(nua, sip->sip_replaces)) != NULL) {
@@ -177,14 +177,21 @@ int transfer_replaces(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t 
         return 1;
     }
     keep = *r;
-    if (take_sdp(r, sip, why, sizeof(why)) < 0) {
+    r->secure = sip_over_tls(nua, sip);
+    if (take_sdp(r, sip, 0, why, sizeof(why)) < 0) {
         r->remote = keep.remote;
         r->pt = keep.pt;
         r->dtmf_pt = keep.dtmf_pt;
         r->mode = keep.mode;
+        r->secure = keep.secure;
+        r->crypto = keep.crypto;
+        r->crypto_tag = keep.crypto_tag;
+        r->savp = keep.savp;
+        explicit_bzero(&keep, sizeof(keep));
         nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
         return 1;
     }
+    explicit_bzero(&keep, sizeof(keep));
     old = r->nh;
     nua_handle_bind(old, NULL);     /* the old dialog ends; nua destroys it when it says terminated */
     nua_bye(old, SIPTAG_REASON_STR("SIP;cause=200;text=\"Call completed elsewhere\""), TAG_END());
@@ -192,7 +199,7 @@ int transfer_replaces(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t 
     nua_handle_bind(nh, r);
     r->refer_event[0] = '\0';
     r->refer_out = 0;
-    rtp_start(r->rtp, &r->remote, r->pt, r->dtmf_pt);
+    rtp_start(r->rtp, &r->remote, r->pt, r->dtmf_pt, &r->crypto);
     make_sdp(r, 1, sdp, sizeof(sdp));
     nua_respond(nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
     if (sip->sip_from && sip->sip_from->a_url->url_user)

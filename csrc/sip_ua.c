@@ -55,6 +55,30 @@ int sip_msg_field(const char *msg, const char *key, char *out, size_t cap)
     return 0;
 }
 
+/* The request came over TLS: its top Via says so (sofia-sip's parser) and it came on a stream (a datagram
+ * saying TLS is not). */
+int sip_over_tls(nua_t *nua, const sip_t *sip)
+{
+    msg_t *m = nua_current_request(nua);
+    su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+    return sip && sip->sip_via && sip->sip_via->v_protocol && strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS") == 0
+        && ai && ai->ai_protocol != IPPROTO_UDP && ai->ai_socktype != SOCK_DGRAM;
+}
+
+/* Our Contact in a dialog over TLS: sip:...;transport=tls rather than the sips: URI sofia-sip would give, which
+ * phones that do not take sips: (baresip's libre answers ENOSYS) cannot send their ACK or BYE to. */
+static const char *tls_contact(const sip_line_t *l)
+{
+    return l->secure && l->sp->tls_contact[0] ? l->sp->tls_contact : NULL;
+}
+
+/* The trunk's peer and registrar: ";transport=tls" (or tcp) after host:port, "" for UDP. */
+static const char *transport_param(const sip_span_t *sp)
+{
+    return sp->p.transport == ENG_SIP_TRANSPORT_TLS ? ";transport=tls"
+        : sp->p.transport == ENG_SIP_TRANSPORT_TCP ? ";transport=tcp" : "";
+}
+
 /* The line lets go of its call: nua finishes the transaction, and the handle is destroyed when nua
  * says the call is over (nua_i_state terminated, handle bound to nothing). */
 static void let_go(sip_line_t *l)
@@ -68,6 +92,12 @@ static void let_go(sip_line_t *l)
     l->held = 0;
     l->refer_event[0] = '\0';
     l->refer_out = 0;
+    forget_crypto(l);
+    l->secure = 0;
+    if (l->info_id)
+        eng_emit(l->sp->e, EV_DTMF_SENT, l->chan_id, l->info_id > 0 ? l->info_id : 0, ENG_END_STOPPED, 0, 0, 0, NULL);
+    l->info_out[0] = '\0';
+    l->info_pos = l->info_id = 0;
     set_state(l, L_IDLE);
 }
 
@@ -75,10 +105,22 @@ static void let_go(sip_line_t *l)
 
 static void do_setup_phone(sip_line_t *l, const char *calling);
 
+/* SRTP is mandatory on the span but cannot be offered on this call (its signalling is not TLS): refused
+ * before anything is sent, as a bearer the call cannot have. */
+static int refuse_without_srtp(sip_line_t *l)
+{
+    if (l->sp->p.srtp != ENG_SIP_SRTP_MANDATORY || srtp_allowed(l))
+        return 0;
+    sip_emit(l, "DISCONNECT cause=58");
+    eng_emit(l->sp->e, EV_ERROR, l->chan_id, 0, ENG_ESTATE, 0, 0, 0,
+             "sip: srtp is mandatory and this call's signalling is not TLS (its keys would travel in clear)");
+    return 1;
+}
+
 static void do_setup(sip_line_t *l, const char *msg)
 {
     sip_span_t *sp = l->sp;
-    char calling[64], called[64], to[200], from[200], sdp[700];
+    char calling[64], called[64], to[200], from[200], sdp[1200];
     if (l->state != L_IDLE) {
         sip_emit(l, "DISCONNECT cause=17");
         return;
@@ -94,7 +136,10 @@ static void do_setup(sip_line_t *l, const char *msg)
         eng_emit(sp->e, EV_ERROR, l->chan_id, 0, ENG_ESTATE, 0, 0, 0, "sip: this span has no peer to call");
         return;
     }
-    snprintf(to, sizeof(to), "<sip:%s@%s>", called, sp->p.peer);
+    l->secure = sp->p.transport == ENG_SIP_TRANSPORT_TLS;
+    if (refuse_without_srtp(l))
+        return;
+    snprintf(to, sizeof(to), "<sip:%s@%s%s>", called, sp->p.peer, transport_param(sp));
     snprintf(from, sizeof(from), "<sip:%s@%s>", calling[0] ? calling : (sp->p.from_user[0] ? sp->p.from_user
              : "telephonist"), sp->p.rtp_host);
     l->nh = nua_handle(sp->nua, l, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
@@ -104,7 +149,8 @@ static void do_setup(sip_line_t *l, const char *msg)
     }
     make_sdp(l, 0, sdp, sizeof(sdp));
     set_state(l, L_OUTGOING);
-    nua_invite(l->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    nua_invite(l->nh, TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
+               SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
 /* A call to a phone of the span: INVITE to the contact it registered; not registered: cause 20 (subscriber
@@ -112,11 +158,14 @@ static void do_setup(sip_line_t *l, const char *msg)
 static void do_setup_phone(sip_line_t *l, const char *calling)
 {
     sip_span_t *sp = l->sp;
-    char url[200], to[200], from[200], sdp[700];
+    char url[200], to[200], from[200], sdp[1200];
     if (l->user[0] == '\0' || phones_target(l, url, sizeof(url)) < 0) {
         sip_emit(l, "DISCONNECT cause=20");
         return;
     }
+    l->secure = strncasecmp(url, "sips:", 5) == 0 || strcasestr(url, "transport=tls") != NULL;
+    if (refuse_without_srtp(l))
+        return;
     snprintf(to, sizeof(to), "<sip:%s@%s>", l->user, sp->p.bind);
     snprintf(from, sizeof(from), "<sip:%s@%s>", calling[0] ? calling : "telephonist", sp->p.bind);
     l->nh = nua_handle(sp->nua, l, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
@@ -126,18 +175,20 @@ static void do_setup_phone(sip_line_t *l, const char *calling)
     }
     make_sdp(l, 0, sdp, sizeof(sdp));
     set_state(l, L_OUTGOING);
-    nua_invite(l->nh, NUTAG_URL(url), SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    nua_invite(l->nh, NUTAG_URL(url), TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
+               SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
 static void do_connect(sip_line_t *l)
 {
-    char sdp[700];
+    char sdp[1200];
     if (l->state != L_INCOMING)
         return;
     make_sdp(l, 1, sdp, sizeof(sdp));
-    rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
+    rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt, &l->crypto);
     set_state(l, L_CONNECTED);
-    nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    nua_respond(l->nh, SIP_200_OK, TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
+                SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
 static void do_disconnect(sip_line_t *l, const char *msg)
@@ -179,7 +230,7 @@ static void run_cmd(sip_span_t *sp, sip_cmd_t *cmd)
     if (strcasecmp(kind, "SETUP") == 0)
         do_setup(l, cmd->msg);
     else if (strcasecmp(kind, "ALERTING") == 0 && l->state == L_INCOMING)
-        nua_respond(l->nh, SIP_180_RINGING, TAG_END());
+        nua_respond(l->nh, SIP_180_RINGING, TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))), TAG_END());
     else if (strcasecmp(kind, "CONNECT") == 0)
         do_connect(l);
     else if (strcasecmp(kind, "DISCONNECT") == 0)
@@ -188,6 +239,8 @@ static void run_cmd(sip_span_t *sp, sip_cmd_t *cmd)
         transfer_refer_out(l, cmd->msg);
     else if (strcasecmp(kind, "NOTIFY") == 0)
         transfer_notify(l, cmd->msg);
+    else if (strcasecmp(kind, "INFO") == 0)
+        info_send(l, cmd->msg);
     /* RELEASE: nua answered the BYE or CANCEL already */
 }
 
@@ -275,7 +328,7 @@ static void refresh_by_update(nua_handle_t *nh, const sip_t *sip)
 static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
     sip_line_t *l = NULL;
-    char calling[64] = "", called[64] = "", why[120];
+    char calling[64] = "", called[64] = "", why[120] = "", warning[160];
     int i;
     if (!sp->phones && transfer_replaces(sp, nua, nh, sip))
         return;                     /* an INVITE with Replaces: answered there */
@@ -292,9 +345,12 @@ static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t 
         nua_respond(nh, SIP_486_BUSY_HERE, SIPTAG_REASON_STR("Q.850;cause=34"), TAG_END());
         return;                     /* the handle goes when nua says terminated */
     }
-    if (take_sdp(l, sip, why, sizeof(why)) < 0) {
-        nua_respond(nh, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(why[0] ? "399 telephonist \"media\"" : NULL),
-                    TAG_END());
+    l->secure = sip_over_tls(nua, sip);
+    if (take_sdp(l, sip, 0, why, sizeof(why)) < 0) {
+        forget_crypto(l);
+        l->secure = 0;
+        snprintf(warning, sizeof(warning), "399 telephonist \"%s\"", why[0] ? why : "media");
+        nua_respond(nh, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(warning), TAG_END());
         return;
     }
     l->nh = nh;
@@ -328,24 +384,32 @@ static void held_as_sdp_says(sip_line_t *l)
  * the far end's new address or payload. */
 static void on_reinvite(sip_line_t *l, const sip_t *sip)
 {
-    char sdp[700], why[120];
+    char sdp[1200], why[120];
     struct sockaddr_in was = l->remote;
-    int pt = l->pt, dtmf_pt = l->dtmf_pt;
+    int pt = l->pt, dtmf_pt = l->dtmf_pt, tag = l->crypto_tag, savp = l->savp;
+    rtp_crypto_t keys = l->crypto;
     if (l->state != L_CONNECTED) {
         nua_respond(l->nh, SIP_491_REQUEST_PENDING, TAG_END());
         return;
     }
-    if (sip && sip->sip_payload && take_sdp(l, sip, why, sizeof(why)) < 0) {
+    if (sip && sip->sip_payload && take_sdp(l, sip, 0, why, sizeof(why)) < 0) {
         l->remote = was;
         l->pt = pt;
         l->dtmf_pt = dtmf_pt;
+        l->crypto = keys;
+        l->crypto_tag = tag;
+        l->savp = savp;
+        rtp_crypto_wipe(&keys);
         nua_respond(l->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
         return;
     }
-    if (memcmp(&was, &l->remote, sizeof(was)) != 0 || pt != l->pt || dtmf_pt != l->dtmf_pt)
-        rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
+    if (memcmp(&was, &l->remote, sizeof(was)) != 0 || pt != l->pt || dtmf_pt != l->dtmf_pt
+        || memcmp(&keys, &l->crypto, sizeof(keys)) != 0)
+        rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt, &l->crypto);
+    rtp_crypto_wipe(&keys);
     make_sdp(l, 1, sdp, sizeof(sdp));
-    nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    nua_respond(l->nh, SIP_200_OK, TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
+                SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
     held_as_sdp_says(l);
 }
 
@@ -359,20 +423,20 @@ static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_ha
             return;
     }
     if (status >= 180 && status < 200) {
-        if (status == 183 && take_sdp(l, sip, why, sizeof(why)) == 0)
-            rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);   /* early media */
+        if (status == 183 && take_sdp(l, sip, 1, why, sizeof(why)) == 0)
+            rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt, &l->crypto);   /* early media */
         if (!l->alerted) {
             l->alerted = 1;
             sip_emit(l, "ALERTING");
         }
     } else if (status >= 200 && status < 300) {
-        if (take_sdp(l, sip, why, sizeof(why)) < 0) {
+        if (take_sdp(l, sip, 1, why, sizeof(why)) < 0) {
             nua_bye(nh, SIPTAG_REASON_STR("Q.850;cause=65"), TAG_END());
             let_go(l);
             sip_emit(l, "DISCONNECT cause=65");
             return;
         }
-        rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt);
+        rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt, &l->crypto);
         refresh_by_update(nh, sip);
         set_state(l, L_CONNECTED);
         sip_emit(l, "CONNECT");
@@ -388,7 +452,7 @@ static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_ha
 static void start_register(sip_span_t *sp)
 {
     char reg[200];
-    snprintf(reg, sizeof(reg), "sip:%s", sp->p.registrar);
+    snprintf(reg, sizeof(reg), "sip:%s%s", sp->p.registrar, transport_param(sp));
     nua_register(sp->reg, NUTAG_REGISTRAR(reg), TAG_END());
 }
 
@@ -480,6 +544,14 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
         if (!l && status >= 200 && !nua_handle_has_invite(nh))
             nua_handle_destroy(nh);         /* a REFER outside any call, refused */
         break;
+    case nua_i_info:                /* digits by SIP INFO (sip_info.c); nua has answered 200 */
+        if (l)
+            info_received(l, sip);
+        break;
+    case nua_r_info:
+        if (l)
+            info_answered(l, status);
+        break;
     case nua_i_register:            /* a phone (sip_phones.c); a trunk refuses */
         phones_register(sp, nua, nh, sip);
         break;
@@ -509,6 +581,8 @@ void *sip_thread(void *arg)
     sp->root = su_root_create(sp);
     snprintf(url, sizeof(url), "sip:%s", sp->p.bind);
     snprintf(sips, sizeof(sips), "sips:%s", sp->p.tls_bind);
+    if (sp->p.tls_bind[0])
+        snprintf(sp->tls_contact, sizeof(sp->tls_contact), "<sip:%s;transport=tls>", sp->p.tls_bind);
     if (sp->root && phones_start(sp) < 0) {
         snprintf(sp->err, sizeof(sp->err), "sip span: cannot start its digest server for phones");
     } else if (sp->root) {
@@ -525,8 +599,10 @@ void *sip_thread(void *arg)
                                                      ? nua_remote_refresher : nua_any_refresher),
                              TAG_IF(sp->p.tls_bind[0], NUTAG_SIPS_URL(sips)),
                              TAG_IF(sp->p.tls_bind[0], TPTAG_CERTIFICATE(sp->p.tls_cert_dir)),
-                             TAG_IF(sp->p.tls_bind[0], TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)),
+                             TAG_IF(sp->p.tls_bind[0], TPTAG_TLS_VERIFY_POLICY(sp->p.tls_verify
+                                                                               ? TPTLS_VERIFY_SUBJECTS_OUT : TPTLS_VERIFY_NONE)),
                              TAG_IF(sp->phones, NUTAG_APPL_METHOD("REGISTER")),
+                             NUTAG_ALLOW("INFO"),    /* digits by SIP INFO (sip_info.c) */
                              TAG_IF(sp->phones, NUTAG_ALLOW("REGISTER")), TAG_END());
     }
     if (!sp->nua && !sp->err[0])

@@ -21,7 +21,9 @@ APT_PACKAGES=(
     build-essential pkg-config
     libspandsp-dev libtiff-tools libtiff-dev portaudio19-dev
     libsofia-sip-ua-dev                   # the engine's sip driver: sofia-sip's user agent and SDP parser
+    libsrtp2-dev                          # the engine's sip driver: SRTP (SDES-keyed) in its RTP
     sip-tester                            # tests/sip: SIPp as the far end of sip spans
+    baresip-core                          # tests/sip: baresip as a SIP phone over TLS with SRTP
     espeak-ng sox libsox-fmt-all
     postgresql
     chromium fonts-wqy-microhei

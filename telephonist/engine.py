@@ -339,6 +339,11 @@ class SipParams:
     tls_bind: str = ""          # "host:port" where SIP over TLS is taken too ("": none)
     tls_cert_dir: str = ""      # its certificate: agent.pem (key and certificate), cafile.pem
     tls_only: bool = False      # a span of phones: a REGISTER or INVITE not over TLS is refused (403)
+    srtp: int = 0               # ENG_SIP_SRTP_*: 0 off, 1 optional, 2 mandatory (SDES, RFC 4568)
+    srtp_without_tls: bool = False   # SDES keys may travel in SDP over UDP/TCP signalling too
+    dtmf: int = 0               # ENG_SIP_DTMF_*: how digits are sent: 0 RFC 4733, 1 SIP INFO, 2 in-band tones
+    transport: int = 0          # ENG_SIP_TRANSPORT_*: the peer and registrar over 0 UDP, 1 TCP, 2 TLS
+    tls_verify: bool = True     # TLS connections we open check the far end's certificate (cafile.pem, its name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +366,11 @@ class RtpStats:
     rtt_ms: int                 # -1: not measured
     rtcp_rx: int
     rtcp_tx: int
+    srtp: str = ""              # the SRTP suite ("AES_CM_128_HMAC_SHA1_80" ...), "": plain RTP
+    rx_refused: int = 0         # SRTP packets that failed their authentication
+
+
+SRTP_SUITES = {0: "", 1: "AES_CM_128_HMAC_SHA1_80", 2: "AES_CM_128_HMAC_SHA1_32"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -559,6 +569,8 @@ class Engine:
         p.register_retry_s = params.register_retry_s
         p.session_expires_s, p.min_se_s, p.refresher = params.session_expires_s, params.min_se_s, params.refresher
         p.tls_only = int(params.tls_only)
+        p.srtp, p.srtp_without_tls, p.dtmf = params.srtp, int(params.srtp_without_tls), params.dtmf
+        p.transport, p.tls_verify = params.transport, int(params.tls_verify)
         for user, password in params.phones:
             if not user or any(c.isspace() for c in user) or "\n" in password or "\r" in password:
                 raise EngineError(lib.ENG_EINVAL, f"sip span: phone {user!r}: a user without spaces, a password "
@@ -575,7 +587,7 @@ class Engine:
         return RtpStats(st.local_port, f"{remote}:{st.remote_port}" if remote else "", st.payload_type,
                         st.rx_packets, st.tx_packets, st.rx_lost, st.rx_late, st.rx_dtmf, st.tx_dtmf, st.jitter_ms,
                         st.buffer_ms, st.buffer_max_ms, st.remote_jitter_ms, st.remote_loss_pct, st.rtt_ms,
-                        st.rtcp_rx, st.rtcp_tx)
+                        st.rtcp_rx, st.rtcp_tx, SRTP_SUITES.get(st.srtp, str(st.srtp)), st.rx_refused)
 
     def add_local_span(self, device: str = "default", zone: str = "cn") -> int:
         """The sound card as one channel (a phone on an FXS port); returns its channel id."""

@@ -83,7 +83,7 @@ mount --bind /dev/pts "$ROOT/dev/pts"
 PACKAGES=(
     linux-image-amd64 linux-headers-amd64 dkms dahdi-dkms dahdi kmod initramfs-tools
     python3 python3-cffi python3-pytest python3-dev python3-setuptools
-    gcc libc6-dev libspandsp-dev libtiff-dev portaudio19-dev libsofia-sip-ua-dev
+    gcc libc6-dev libspandsp-dev libtiff-dev portaudio19-dev libsofia-sip-ua-dev libsrtp2-dev
     libpri-dev libpri1.4
     libopenr2-dev libopenr2-3
 )

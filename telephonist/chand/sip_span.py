@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from telephonist.chand.line import Line
 from telephonist.chand.signalling import SigContext
 from telephonist.chand.signalling.sip import SipTrunk
-from telephonist.config.sip import REFRESHERS, SipTrunkConfig
+from telephonist.config.sip import DTMF_MODES, REFRESHERS, SRTP_MODES, TRANSPORTS, SipTrunkConfig
 from telephonist.engine import Codec, SipParams
 
 if TYPE_CHECKING:
@@ -26,7 +26,10 @@ def sip_params(sip: SipTrunkConfig, extensions: list[str] = ()) -> SipParams:
                      realm=sip.realm if extensions else "", ban_failures=sip.ban_failures,
                      ban_window_s=sip.ban_window_s, ban_s=sip.ban_s, session_expires_s=sip.session_expires_s,
                      min_se_s=sip.min_se_s, refresher=REFRESHERS.get(sip.session_refresher, 0),
-                     tls_bind=sip.tls_bind, tls_cert_dir=sip.tls_cert_dir, tls_only=sip.tls_only)
+                     tls_bind=sip.tls_bind, tls_cert_dir=sip.tls_cert_dir, tls_only=sip.tls_only,
+                     srtp=SRTP_MODES.get(sip.srtp, 0), srtp_without_tls=sip.srtp_without_tls,
+                     dtmf=DTMF_MODES.get(sip.dtmf, 0), transport=TRANSPORTS.get(sip.transport, 0),
+                     tls_verify=sip.tls_verify)
 
 
 def add_sip_span(board: "Switchboard", ctx: SigContext, spec: "SpanSpec", add_line) -> None:

@@ -35,6 +35,16 @@ class SipTrunkConfig:
     tls_bind: str = ""                  # "host:port" where SIP over TLS (sips:) is taken too ("": none)
     tls_cert_dir: str = ""              # its certificate: agent.pem (key and certificate) and cafile.pem
     tls_only: bool = False              # a span of phones: REGISTER and INVITE only over TLS (else 403)
+    transport: str = "udp"              # a trunk: the peer and the registrar over "udp", "tcp" or "tls"
+    tls_verify: bool = True             # TLS connections we open (peer, registrar, a phone's TLS contact) check the
+                                        # far end's certificate against tls_cert_dir/cafile.pem and its host name
+    # secure media and digits
+    srtp: str = "off"                   # SRTP keyed by SDES (RFC 4568): "off", "optional" (offered, taken when
+                                        # offered) or "mandatory" (a plain offer gets 488)
+    srtp_without_tls: bool = False      # SDES keys travel in the SDP: only calls signalled over TLS use SRTP
+                                        # unless this is set (a trunk on a private network)
+    dtmf: str = "rfc2833"               # how digits are sent: "rfc2833" (RTP events), "info" (SIP INFO) or
+                                        # "inband" (tones in the audio); INFO digits are always taken
     # a span of phones (the span's extensions = [...]: line i is the phone of extension i)
     passwords: dict[str, str] = field(default_factory=dict)   # extension -> its digest password (strong)
     realm: str = "telephonist"          # the digest realm phones authenticate in
@@ -60,6 +70,9 @@ def _host_port(text: str) -> str | None:
 
 
 REFRESHERS = {"any": 0, "us": 1, "far_end": 2}      # the engine's ENG_SIP_REFRESHER_*
+SRTP_MODES = {"off": 0, "optional": 1, "mandatory": 2}      # ENG_SIP_SRTP_*
+DTMF_MODES = {"rfc2833": 0, "info": 1, "inband": 2}         # ENG_SIP_DTMF_*
+TRANSPORTS = {"udp": 0, "tcp": 1, "tls": 2}                 # ENG_SIP_TRANSPORT_*
 TRANSFERS = ("bridge", "refer")
 
 
@@ -84,6 +97,21 @@ def _check_tls(s, sip: "SipTrunkConfig", p: tuple, problem: Callable[[tuple, str
         problem(p + ("tls_cert_dir",), "tls_cert_dir is longer than 199 bytes")
     if sip.tls_only and not (sip.tls_bind and s.extensions):
         problem(p + ("tls_only",), "tls_only is for a span of phones with a tls_bind")
+
+
+def _check_media(sip: "SipTrunkConfig", p: tuple, problem: Callable[[tuple, str], None]) -> None:
+    if sip.srtp not in SRTP_MODES:
+        problem(p + ("srtp",), f"srtp must be one of {', '.join(SRTP_MODES)}")
+    elif sip.srtp != "off" and not (sip.tls_bind or sip.srtp_without_tls):
+        problem(p + ("srtp",), "SRTP's keys travel in the SDP: give the span a tls_bind (SRTP on calls signalled "
+                               "over TLS), or set srtp_without_tls = true to send them over UDP/TCP")
+    if sip.dtmf not in DTMF_MODES:
+        problem(p + ("dtmf",), f"dtmf must be one of {', '.join(DTMF_MODES)}")
+    if sip.transport not in TRANSPORTS:
+        problem(p + ("transport",), f"transport must be one of {', '.join(TRANSPORTS)}")
+    elif sip.transport == "tls" and not sip.tls_bind:
+        problem(p + ("transport",), "transport = \"tls\" needs the span's own TLS: tls_bind and tls_cert_dir "
+                                    "(cafile.pem: the CAs that sign the peer's certificate)")
 
 
 MIN_PASSWORD = 12
@@ -178,6 +206,7 @@ def check_sip_span(s, path: tuple, problem: Callable[[tuple, str], None]) -> Non
     _check_phones(s, sip, path, problem)
     _check_timers_and_transfers(sip, p, problem)
     _check_tls(s, sip, p, problem)
+    _check_media(sip, p, problem)
     for key in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar", "tls_bind"):
         if len(getattr(sip, key).encode()) > 63:
             problem(p + (key,), f"{key} is longer than 63 bytes")

@@ -1,10 +1,12 @@
-"""What the sip tests share: free UDP ports, and what was heard in a recording."""
+"""What the sip tests share: free UDP ports, what was heard in a recording, and what went on the wire."""
 from __future__ import annotations
 
 import math
 import os
 import random
 import socket
+import struct
+import threading
 
 # Below Linux's ephemeral range (32768-60999: the kernel's own choice for every client socket of the run), and a
 # range of its own for each pytest-xdist worker, so that two tests running at once never pick the same ports.
@@ -116,3 +118,62 @@ def seen(lv, pred, within_s: float = 10.0):
     ev = lv.wait(pred, within_s)
     taken.add(lv.events.index(ev, start))
     return ev
+
+
+def tone_heard(samples: list[int], freq: float, window: int = 4000) -> float:
+    """The most of the signal's power at freq over any half second (windows of `window` samples, half overlapping)."""
+    best = 0.0
+    for start in range(0, max(len(samples) - window, 0) + 1, window // 2):
+        best = max(best, tone_share(samples[start:start + window], freq))
+    return best
+
+
+class UdpTap:
+    """Copies of the UDP datagrams this host receives to or from `port` (a raw socket, as tcpdump would see them on
+    the loopback; needs CAP_NET_RAW, else the test is skipped). to_port / from_port hold their UDP payloads."""
+
+    def __init__(self, port: int) -> None:
+        import pytest
+        try:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+        except PermissionError:
+            pytest.skip("capturing packets needs CAP_NET_RAW")
+        self.sock.settimeout(0.2)
+        self.port = port
+        self.to_port: list[bytes] = []
+        self.from_port: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.sock.recv(65535)
+            except (socket.timeout, OSError):
+                continue
+            ihl = (data[0] & 0x0F) * 4
+            sport, dport, ulen = struct.unpack("!HHH", data[ihl:ihl + 6])
+            payload = data[ihl + 8:ihl + ulen]
+            if dport == self.port:
+                self.to_port.append(payload)
+            elif sport == self.port:
+                self.from_port.append(payload)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+def rtp_audio(packets: list[bytes]) -> tuple[list[bytes], list[int]]:
+    """The packets of the main stream (the SSRC of most packets), and their payloads read as plain A-law RTP (what
+    a listener on the wire would hear if the stream were not encrypted)."""
+    stream = [p for p in packets if len(p) >= 12 and p[0] >> 6 == 2]
+    if not stream:
+        return [], []
+    ssrcs = [p[8:12] for p in stream]
+    ssrc = max(set(ssrcs), key=ssrcs.count)
+    stream = [p for p in stream if p[8:12] == ssrc]
+    samples = [_alaw(b) for p in stream if (p[1] & 0x7F) == 8 for b in p[12:12 + 160]]
+    return stream, samples

@@ -231,3 +231,53 @@ def test_tls_settings_and_their_mistakes(tmp_path):
     assert "tls_bind must be \"host:port\"" in got[10]
     assert "tls_only is for a span of phones" in got[11]
     assert any("needs tls_cert_dir" in m for m in got.values())
+
+
+def test_srtp_and_dtmf_settings_and_their_mistakes(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "carrier"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        srtp = "mandatory"
+        srtp_without_tls = true
+        dtmf = "info"
+        """))
+    spec, = span_specs(cfg)
+    from telephonist.chand.sip_span import sip_params
+    p = sip_params(spec.sip)
+    assert (p.srtp, p.srtp_without_tls, p.dtmf) == (2, True, 1)
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "carrier"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        srtp = "optional"
+        dtmf = "sip-info"
+
+        [[spans]]
+        name = "other"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+
+        [spans.sip]
+        bind = "192.0.2.10:5062"
+        rtp_host = "192.0.2.10"
+        rtp_port = 21000
+        srtp = "yes"
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "SRTP's keys travel in the SDP: give the span a tls_bind" in got[10]
+    assert "dtmf must be one of rfc2833, info, inband" in got[11]
+    assert "srtp must be one of off, optional, mandatory" in got[23]

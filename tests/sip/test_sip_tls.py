@@ -23,11 +23,12 @@ from tests.support.chand_harness import SpanSpec, running_chand
 PASSWORD = "Desk-Phone-7f3a!"
 
 
-def certificate(tmp_path) -> str:
-    """A directory with sofia-sip's agent.pem (key and certificate) and cafile.pem, for 127.0.0.1."""
+def certificate(tmp_path, name: str = "tls") -> str:
+    """A directory with sofia-sip's agent.pem (key and certificate) and cafile.pem, for 127.0.0.1 (self-signed:
+    cafile.pem is the certificate itself)."""
     if not shutil.which("openssl"):
         pytest.skip("openssl is not installed")
-    d = tmp_path / "tls"
+    d = tmp_path / name
     d.mkdir()
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "key.pem"),
                     "-out", str(d / "cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1",

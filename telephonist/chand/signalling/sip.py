@@ -140,7 +140,8 @@ class SipTrunk(DigitalTrunk):
             line, "rtp", codec=PAYLOADS.get(st.payload_type, str(st.payload_type)), remote=st.remote,
             rx_packets=st.rx_packets, tx_packets=st.tx_packets, rx_lost=st.rx_lost, rx_late=st.rx_late,
             jitter_ms=st.jitter_ms, buffer_max_ms=st.buffer_max_ms, remote_jitter_ms=st.remote_jitter_ms,
-            remote_loss_pct=st.remote_loss_pct, rtt_ms=st.rtt_ms, rx_dtmf=st.rx_dtmf, tx_dtmf=st.tx_dtmf)
+            remote_loss_pct=st.remote_loss_pct, rtt_ms=st.rtt_ms, rx_dtmf=st.rx_dtmf, tx_dtmf=st.tx_dtmf,
+            srtp=st.srtp, rx_refused=st.rx_refused)
 
 
 SIP_ONLY = {
