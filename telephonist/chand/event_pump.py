@@ -99,10 +99,12 @@ class EventPump:
             waiting = [s for s in list(self.board.sessions.values()) if not s.all_acked and not s.closed]
             if not waiting:
                 break
-            done, pending = await asyncio.wait([asyncio.ensure_future(s.acked_event.wait()) for s in waiting],
-                                               timeout=max(0.0, deadline - loop.time()))
-            for p in pending:
-                p.cancel()
+            acks = [asyncio.ensure_future(s.acked_event.wait()) for s in waiting]
+            try:
+                done, pending = await asyncio.wait(acks, timeout=max(0.0, deadline - loop.time()))
+            finally:                            # also when the pump stops meanwhile
+                for p in acks:
+                    p.cancel()
             if pending:
                 self.board.check_sessions()
                 break
