@@ -9,9 +9,9 @@ number of a list does, drawn with the seed (the same draws for every campaign, i
     busy       20 %   refused at once
     no answer  20 %   rings until the dialer's 30 s ring timeout
 
-A round runs N campaigns together for `minutes` simulated minutes from the dialer's first pass, on a fresh system
-(database, chand, ivrd, dialer); the first round is one campaign alone, the reference. Per campaign: its dials per simulated minute,
-and the time from a line of it coming free (an attempt's end) to the dial that takes it, in engine ms (what the
+A round runs N campaigns together for `minutes` simulated minutes from the dialer's first pass, on a fresh
+system (database, chand, ivrd, dialer); the first round is one campaign alone, the reference. Per campaign: its
+dials per simulated minute, and the time from a line of it coming free (an attempt's end) to the dial that takes it, in engine ms (what the
 customer would see) and in wall ms (what the dialer's work costs on this machine); per round: each pass's wall
 time (p50, p99). A campaign is starved when its dials per minute fall below STARVED of the reference's. The
 engine time stands still while the daemons work (lockstep), so the engine figures do not depend on the machine;

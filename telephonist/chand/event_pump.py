@@ -101,7 +101,7 @@ class EventPump:
                 break
             acks = [asyncio.ensure_future(s.acked_event.wait()) for s in waiting]
             try:
-                done, pending = await asyncio.wait(acks, timeout=max(0.0, deadline - loop.time()))
+                _, pending = await asyncio.wait(acks, timeout=max(0.0, deadline - loop.time()))
             finally:                            # also when the pump stops meanwhile
                 for p in acks:
                     p.cancel()
