@@ -523,11 +523,19 @@ class Engine:
     def clock_held(self) -> Iterator[None]:
         """Lockstep: the clock stands still inside (after the tick in progress), so that what is done
         there (a control-API command and its effects) happens at one engine time."""
-        lib.eng_hold(self._h)
+        self.hold()
         try:
             yield
         finally:
-            lib.eng_release(self._h)
+            self.unhold()
+
+    def hold(self) -> None:
+        """Lockstep: the clock stands still (after the tick in progress) until the matching unhold();
+        holds nest. Nothing on the other clocks."""
+        lib.eng_hold(self._h)
+
+    def unhold(self) -> None:
+        lib.eng_release(self._h)
 
     def release(self) -> None:
         """Lockstep: the events read so far have been handled; the clock may go on."""

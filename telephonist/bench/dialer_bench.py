@@ -69,9 +69,13 @@ class Occupancy:
     busy_ms: int = 0
     logged_since: dict[str, int] = field(default_factory=dict)
 
+    until: int | None = None           # the run's end (engine ms): later changes are not the run's
+
     BUSY = ("reserved", "ringing", "on_call", "on_hold", "wrap_up")
 
     def state(self, agent: str, state: str, now: int) -> None:
+        if self.until is not None and now > self.until:
+            return
         if state != "logged_out":
             self.logged_since.setdefault(agent, now)
         if state in self.BUSY:
@@ -188,7 +192,6 @@ async def run_mode(mode: str, draws: Draws, agents: int, hours: float, spans: in
     talk: dict[int, str] = {}
     done = asyncio.Event()
     end_ms: int | None = None
-    start_ms = 0
 
     async def on_published(ev: dict[str, Any]) -> None:
         body = ev.get("body") or {}
@@ -223,15 +226,20 @@ async def run_mode(mode: str, draws: Draws, agents: int, hours: float, spans: in
     for i in range(agents):
         await drv.request("queue", {"action": "login", "agent": str(1001 + i), "extension": str(8001 + i)})
         await drv.request("queue", {"action": "ready", "agent": str(1001 + i)})
-    start_ms = int((await drv.call("status"))["time_ms"])
     dialer = DialerService(await client("dialer"), store, starts_at=START)
     wall0 = time.perf_counter()
-    await drv.call("timer", ms=int(hours * 3600 * 1000), key="end")
     await dialer.start()
+    # The run is the `hours` from the dialer's first pass (the agents idle before it are not the campaign's);
+    # the end timer, set a moment later, fires after that.
+    assert dialer.started_ms is not None
+    start_ms, run_ms = dialer.started_ms, int(hours * 3600 * 1000)
+    occupancy.until = start_ms + run_ms
+    await drv.call("timer", ms=run_ms, key="end")
     await done.wait()
     wall = time.perf_counter() - wall0
     assert end_ms is not None
-    result = {"occupancy": round(occupancy.share(end_ms, start_ms), 4), **_attempt_figures(store, cid),
+    end_ms = start_ms + run_ms
+    result = {"occupancy": round(occupancy.share(end_ms, start_ms), 4), **_attempt_figures(store, cid, dialer, end_ms),
               "wall_s": round(wall, 1)}
     for c in clients:
         await c.close()
@@ -256,13 +264,17 @@ def _record_index(store, call_id: str) -> int | None:
     return int(name[1:]) if name else None
 
 
-def _attempt_figures(store, cid: int) -> dict[str, Any]:
+def _attempt_figures(store, cid: int, dialer, end_ms: int) -> dict[str, Any]:
+    """The campaign's attempts claimed before the run's end (engine ms), by outcome."""
+    from datetime import timedelta
+
     import sqlalchemy as sa
 
     from telephonist.dialer import schema as T
+    until = dialer.origin + timedelta(milliseconds=end_ms)
     with store.engine.connect() as conn:
         rows = dict(conn.execute(sa.select(T.attempts.c.outcome, sa.func.count()).where(
-            T.attempts.c.campaign_id == cid).group_by(T.attempts.c.outcome)).all())
+            T.attempts.c.campaign_id == cid, T.attempts.c.claimed_at < until).group_by(T.attempts.c.outcome)).all())
     answered = rows.get("answered", 0) + rows.get("abandoned", 0)
     return {"abandon_rate": round(rows.get("abandoned", 0) / answered, 4) if answered else 0.0,
             "dials": sum(n for k, n in rows.items() if k is not None), "answered": answered,

@@ -14,7 +14,7 @@ import asyncio
 import itertools
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable
 
 from telephonist.chand.api.errors import ApiError, BadRequest, Unavailable
 
@@ -46,7 +46,9 @@ class Bus:
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
 
-    async def request(self, asker: "Session", app: str, body: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    def request(self, asker: "Session", app: str, body: dict[str, Any], timeout_s: float) -> Awaitable[dict[str, Any]]:
+        """The request sent to the application now (inside the asker's command: a lockstep clock stands still
+        until it is acknowledged); its answer is what the result gives when awaited."""
         server = self.board.pick_session(app)
         if server is None:
             raise Unavailable(f"request: application {app!r} is not connected")
@@ -55,6 +57,9 @@ class Bus:
         self._pending[rid] = _Pending(asker, server, fut)
         server.send_event("request", request=rid, app=app, body=body, **{"from": asker.name},
                           from_app=asker.app, role=asker.role, token=asker.token_name, time_ms=self.board.now())
+        return self._answer(rid, fut, app, timeout_s)
+
+    async def _answer(self, rid: int, fut: asyncio.Future, app: str, timeout_s: float) -> dict[str, Any]:
         try:
             return await asyncio.wait_for(fut, timeout_s)
         except asyncio.TimeoutError:

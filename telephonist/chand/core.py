@@ -71,11 +71,12 @@ class ChandCore:
                 recorder = CallRecorder(store, settings.node, lambda: engine.now_ms)
             board = make_board(engine, recorder)
             lockstep = settings.clock == Clock.LOCKSTEP
-            server = ApiServer(board, hold_clock=engine.clock_held if lockstep else None,
+            pump = EventPump(engine, board, settings.clock)
+            server = ApiServer(board, hold_clock=pump.command_held if lockstep else None,
                                max_connections=settings.max_connections,
                                hello_timeout_s=settings.hello_timeout_ms / 1000.0)
             await server.listen_unix(settings.socket, settings.socket_mode, settings.socket_group)
-            core = cls(settings, engine, board, server, EventPump(engine, board, settings.clock), store)
+            core = cls(settings, engine, board, server, pump, store)
             if settings.tcp:
                 core.tcp_port = await server.listen_tcp(settings.tcp[0], settings.tcp[1], settings.tls)
         except BaseException:

@@ -4,13 +4,23 @@ In lockstep (tests, `flow test`) the engine clock stands still from the moment
 Python reads a batch of events until every application that was sent an event
 because of them has acknowledged it; so simulated time never runs away from
 the applications, and results do not depend on the machine's speed.
+
+The same holds for the events a command sends (`command_held`, around every
+control-API command): what one application publishes, asks another
+(`request`) or hands it (`handoff` offers the call) stops the clock until the
+applications told have handled it, even when the command was not sent from an
+event's handler (an IVR flow's task publishing a session's end, say). Without
+that, an idle engine ticks on while they work: with a few sim lines it runs
+some 100 simulated seconds a wall millisecond.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
+from telephonist.chand.api.session import Session
 from telephonist.engine import Clock, Engine, Stopped
 
 if TYPE_CHECKING:
@@ -25,6 +35,7 @@ class EventPump:
         self.board = board
         self.lockstep = clock == Clock.LOCKSTEP
         self._settling: asyncio.Task | None = None
+        self._command_holds = 0          # holds taken for commands' events, given back when they are settled
         self._loop: asyncio.AbstractEventLoop | None = None
         self.stopped = asyncio.Event()
 
@@ -49,12 +60,34 @@ class EventPump:
         if not events:
             return
         if self.lockstep:
-            if self._settling is None or self._settling.done():
-                self._settling = asyncio.get_running_loop().create_task(self._release_when_settled())
+            self._settle()
         else:
             self.engine.release()
 
+    @contextlib.contextmanager
+    def command_held(self) -> Iterator[None]:
+        """Lockstep (the API server's hold around each command): the clock stands still while the command
+        runs and, when it sent applications events, until they are acknowledged."""
+        sent = Session.events_sent
+        with self.engine.clock_held():
+            yield
+            if Session.events_sent != sent and self._loop is not None:
+                self.engine.hold()                  # taken inside the command's: no tick comes between
+                self._command_holds += 1
+                self._settle()
+
+    def _settle(self) -> None:
+        if self._settling is None or self._settling.done():
+            self._settling = asyncio.get_running_loop().create_task(self._release_when_settled())
+
     async def _release_when_settled(self) -> None:
+        await self._settled()
+        self.engine.release()
+        for _ in range(self._command_holds):
+            self.engine.unhold()
+        self._command_holds = 0
+
+    async def _settled(self) -> None:
         # first let the tasks these events started run to their next wait
         for _ in range(5):
             await asyncio.sleep(0)
@@ -66,13 +99,14 @@ class EventPump:
             waiting = [s for s in list(self.board.sessions.values()) if not s.all_acked and not s.closed]
             if not waiting:
                 break
-            done, pending = await asyncio.wait([asyncio.ensure_future(s.acked_event.wait()) for s in waiting],
-                                               timeout=max(0.0, deadline - loop.time()))
-            for p in pending:
-                p.cancel()
+            acks = [asyncio.ensure_future(s.acked_event.wait()) for s in waiting]
+            try:
+                _, pending = await asyncio.wait(acks, timeout=max(0.0, deadline - loop.time()))
+            finally:                            # also when the pump stops meanwhile
+                for p in acks:
+                    p.cancel()
             if pending:
                 self.board.check_sessions()
                 break
             for _ in range(3):
                 await asyncio.sleep(0)
-        self.engine.release()

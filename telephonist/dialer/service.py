@@ -95,6 +95,7 @@ class DialerService(AbandonedCalls):
         self.timer: int | None = None
         self.passes = 0
         self.started = asyncio.Event()     # set once the start's reconcile and first pass are done
+        self.started_ms: int | None = None  # the engine ms of the start's first pass
         self.pass_wanted = False           # a pass asked for while one runs (or before the start's)
         self.to_settle: list[dict[str, Any]] | None = None   # the start's: attempts a stopped dialer left open
         self.lock = asyncio.Lock()
@@ -148,6 +149,7 @@ class DialerService(AbandonedCalls):
                 return
             self.pass_wanted = False
             await self._logged_pass("start")
+            self.started_ms = self.now_ms
             self.started.set()
             await self._more_later()           # dials left over, or passes asked for meanwhile
 

@@ -88,6 +88,7 @@ class Call:
     _waiters: list[tuple[Callable[[dict], bool], asyncio.Future]] = field(default_factory=list)
     _gone: asyncio.Event = field(default_factory=asyncio.Event)
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
+    _finished: bool = False                # the flow's task is over: nothing more will react to an event
     _step_logged: bool = False
     _flows: dict[str, "Flow"] = field(default_factory=dict)    # the flow set this call runs in
     clock: Callable[[], datetime] | None = None      # the call's time, when fixed (flow tests); else now
@@ -150,15 +151,27 @@ class Call:
                 fut.set_result(ev)
                 self._waiters.remove((pred, fut))
                 woke = True
-        if woke or kind in ("hangup", "ended"):
-            self._idle.clear()
-            try:
-                await asyncio.wait_for(self._idle.wait(), REACT_TIMEOUT_S)
-            except asyncio.TimeoutError:
-                pass
+        if woke or kind in ("hangup", "ended") and not self._finished:
+            await self.reacted()
+
+    async def reacted(self) -> None:
+        """Once the flow has reacted to what it was just told (it waits on chand again, or is done), or
+        REACT_TIMEOUT_S: what an event's handler waits for before its acknowledgement, so that a lockstep
+        engine clock stands still meanwhile."""
+        self._idle.clear()
+        try:
+            await asyncio.wait_for(self._idle.wait(), REACT_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            pass
 
     def mark_idle(self) -> None:
         """The flow is done with the call (or waits on something other than chand)."""
+        self._idle.set()
+
+    def mark_finished(self) -> None:
+        """The flow's task is over (its session written and published): events that still come for the call
+        have nothing to wait for."""
+        self._finished = True
         self._idle.set()
 
     @property

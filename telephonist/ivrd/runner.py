@@ -51,10 +51,8 @@ async def run_call(call: Call, start: str | None = None) -> None:
         _failed(call, f"{type(exc).__name__}: {exc}")
         await fallback_or_back(call, f"{type(exc).__name__}")
     finally:
-        try:
-            await call.services.steps.flush()
-        finally:
-            call.mark_idle()
+        # not idle yet: the flow counts as done once its session's end is written and published too (service.py)
+        await call.services.steps.flush()
 
 
 def _failed(call: Call, why: str) -> None:

@@ -87,6 +87,7 @@ class IvrService:
         task = asyncio.get_running_loop().create_task(self._run(call, ev, data.get("node")))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        await call.reacted()            # the session written and the call answered before the offer's ack
 
     async def _run(self, call: Call, offer: dict[str, Any], node: str | None) -> None:
         session_id = None
@@ -115,17 +116,22 @@ class IvrService:
             log.exception("event=ivr_call_crashed chan=%s", call.chan)
             await fallback_or_back(call, "ivrd failed")
         finally:
-            call.mark_idle()
-            if session_id is not None:
-                try:
-                    await asyncio.to_thread(self.services.steps.session_ended, session_id, call.outcome or "abandoned",
-                                            call.outcome_detail, call.lang)
-                except Exception:
-                    log.exception("event=ivr_session_not_saved chan=%s", call.chan)
-            self.ended.pop(call.call_id, None)
-            if call.returns_to is not None and call.outcome != "returned":
-                await self._step_not_back(call)
-            await self._publish_done(call)
+            # The session's end is written and published before the flow counts as done: the event the flow
+            # last reacted to (a play's end, the hang-up) is acknowledged after it, so that on a lockstep clock
+            # the subscribers (the dialer) hear of the end at the engine time it came.
+            try:
+                if session_id is not None:
+                    try:
+                        await asyncio.to_thread(self.services.steps.session_ended, session_id,
+                                                call.outcome or "abandoned", call.outcome_detail, call.lang)
+                    except Exception:
+                        log.exception("event=ivr_session_not_saved chan=%s", call.chan)
+                self.ended.pop(call.call_id, None)
+                if call.returns_to is not None and call.outcome != "returned":
+                    await self._step_not_back(call)
+                await self._publish_done(call)
+            finally:
+                call.mark_finished()
             if self.on_call_done is not None:
                 self.on_call_done(call)
             log.info("event=ivr_call_done chan=%s call=%s flow=%s outcome=%s detail=%s steps=%d", call.chan,

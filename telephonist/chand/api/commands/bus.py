@@ -18,8 +18,10 @@ def request(board, sess, msg):
     body = arg(msg, "body", dict, {})
     timeout = ms_arg(msg, "timeout_ms", 5000, low=100, high=60000)
 
+    pending = board.bus.request(sess, app, body, timeout / 1000.0)     # sent now, inside the command
+
     async def answer():
-        return {"body": await board.bus.request(sess, app, body, timeout / 1000.0)}
+        return {"body": await pending}
     return answer()
 
 
