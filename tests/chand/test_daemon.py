@@ -164,6 +164,7 @@ def test_bad_configuration_at_start_exits_with_file_and_line(tmp_path):
     assert f"{p}:19: unknown span type 't1'" in out
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_right_after_ready_is_handled_not_fatal(config, sig):
     """systemd may stop or reload chand the moment it says READY=1 (`systemctl restart` twice): the signal

@@ -9,7 +9,6 @@ calls its peer (baresip again) over TLS, checking the peer's certificate: SRTP w
 no call at all when it is not."""
 from __future__ import annotations
 
-import asyncio
 import socket
 import struct
 
@@ -95,6 +94,7 @@ async def rtp_record(chand) -> dict:
     return rtp
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("mediaenc,srtp", [("srtp-mand", "mandatory"), ("", "optional")])
 async def test_baresip_calls_in_over_tls_with_srtp_and_the_wire_carries_no_plain_audio(tmp_path, mediaenc, srtp):
     """srtp-mand to a mandatory span: SRTP. No mediaenc to an optional span: plain RTP (the control case: the same
@@ -139,6 +139,7 @@ async def test_baresip_calls_in_over_tls_with_srtp_and_the_wire_carries_no_plain
         assert tone_heard(heard_in, 1000) > 0.7 and tone_heard(heard_out, 450) > 0.7
 
 
+@pytest.mark.long
 async def test_the_span_calls_baresip_registered_over_tls_with_srtp(tmp_path):
     need_baresip()
     span = phones_span(tmp_path, "mandatory")
@@ -179,6 +180,7 @@ async def test_a_plain_offer_to_a_mandatory_span_is_refused_with_488(tmp_path):
         assert desk.offers == []
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("trusted", [True, False])
 async def test_a_trunk_calls_its_peer_over_tls_checking_its_certificate(tmp_path, trusted):
     """The peer's certificate is the one our cafile.pem holds (trusted), or another self-signed one for the same

@@ -267,6 +267,7 @@ async def test_an_attended_transfer_by_refer_with_replaces_joins_the_two_parties
         assert refer["replaces"] == b_sip
 
 
+@pytest.mark.long
 async def test_a_refer_to_an_extension_rings_that_phone(tmp_path):
     """The REFER's target is the extension of a phone (a sim FXS port in a trunk group): that phone rings and,
     when it answers, is bridged with the party; the referrer hears 200."""

@@ -111,6 +111,7 @@ def test_bad_orders_are_refused_and_nothing_is_written(engine, tmp_path):
         assert store.search(conn, all_, Search(), T0) == (0, [])
 
 
+@pytest.mark.long
 def test_the_sweep_reminds_then_escalates_once_per_deadline(engine, tmp_path):
     cfg = write_config(tmp_path)
     office = store.viewer(cfg, "admin", True, True)
