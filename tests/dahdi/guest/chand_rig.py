@@ -222,13 +222,21 @@ class ChandProcess:
 
     async def ended_leg(self, span: str, count: int) -> sqlite3.Row:
         """The span's count-th call record once it is closed (the writer commits in the background)."""
+        return await self.closed_leg(span, lambda legs: legs[count - 1] if len(legs) >= count else None,
+                                     f"record #{count}")
+
+    async def closed_leg(self, span: str, pick: Callable[[list[sqlite3.Row]], sqlite3.Row | None],
+                         what: str) -> sqlite3.Row:
+        """The record pick() chooses among the span's records, once it is closed. chand is another process
+        here and says nothing when its writer has committed, so its database is read again until then."""
         end = time.monotonic() + DEADLINE_S
         while True:
             legs = self.legs(span)
-            if len(legs) >= count and legs[count - 1]["ended_at"] is not None:
-                return legs[count - 1]
+            leg = pick(legs)
+            if leg is not None and leg["ended_at"] is not None:
+                return leg
             if time.monotonic() > end:
-                raise AssertionError(f"no closed record #{count} on {span}: {[dict(r) for r in legs]}")
+                raise AssertionError(f"no closed {what} on {span}: {[dict(r) for r in legs]}")
             await asyncio.sleep(0.2)
 
 

@@ -129,23 +129,13 @@ def test_inbound_call_and_the_exchange_hangs_up(pri_pair):
     user.send(2, "RELEASE")
     net.msg(2, "RELEASE")
     # the channel is free again: a second call on it goes through
-    net.send(2, "SETUP calling=13800138000 called=4002")
-    user.msg(2, "SETUP", called="4002")
-    user.send(2, "DISCONNECT cause=21")
-    net.msg(2, "DISCONNECT", cause="21")
-    net.send(2, "RELEASE")
-    user.msg(2, "RELEASE")
+    _call_cleared_by_callee(net, user, 2, "13800138000", "4002", "21")
 
 
 @pytest.mark.parametrize("cause", ["17", "1"], ids=["busy", "unallocated"])
 def test_the_exchange_refuses_a_call_with_its_cause(pri_pair, cause):
     net, user = pri_pair
-    user.send(3, "SETUP calling=02150001 called=99999")
-    net.msg(3, "SETUP", called="99999")
-    net.send(3, f"DISCONNECT cause={cause}")
-    user.msg(3, "DISCONNECT", cause=cause)
-    user.send(3, "RELEASE")
-    net.msg(3, "RELEASE")
+    _call_cleared_by_callee(user, net, 3, "02150001", "99999", cause)
     # and the timeslot takes the next call
     user.send(3, "SETUP calling=02150001 called=88001")
     net.msg(3, "SETUP", called="88001")
@@ -215,12 +205,18 @@ def test_our_restarts_go_out_one_at_a_time_and_each_is_acknowledged(pri_pair):
         user.msg(ts, "RESTARTED", acknowledged="1")
     assert not [e for e in user.events + net.events if isinstance(e, SigMsg) and e.kind == "DISCONNECT"]
     # the restarted channels carry calls after
-    user.send(2, "SETUP calling=02150001 called=88002")
-    net.msg(2, "SETUP", called="88002")
-    net.send(2, "DISCONNECT cause=16")
-    user.msg(2, "DISCONNECT", cause="16")
-    user.send(2, "RELEASE")
-    net.msg(2, "RELEASE")
+    _call_cleared_by_callee(user, net, 2, "02150001", "88002", "16")
+
+
+def _call_cleared_by_callee(caller: PriSide, callee: PriSide, ts: int, calling: str, called: str,
+                            cause: str) -> None:
+    """A call on timeslot ts that the callee refuses or ends with cause, the caller releasing it."""
+    caller.send(ts, f"SETUP calling={calling} called={called}")
+    callee.msg(ts, "SETUP", called=called)
+    callee.send(ts, f"DISCONNECT cause={cause}")
+    caller.msg(ts, "DISCONNECT", cause=cause)
+    caller.send(ts, "RELEASE")
+    callee.msg(ts, "RELEASE")
 
 
 def _glare_outcome(net: PriSide, user: PriSide, ts: int, timeout: float = 10.0) -> tuple[PriSide, SigMsg, SigMsg]:
@@ -383,17 +379,12 @@ async def _restarted(app, names: set[str], timeout: float = UP_S) -> None:
             raise AssertionError(f"RESTARTs not acknowledged within {timeout:.0f} s: {state}") from None
 
 
-async def _ended_outbound(chand, span: str, dialled: tuple[str, ...], timeout: float = 30.0):
-    """The span's closed record of an outbound call to one of those numbers (the writer commits in the background)."""
-    end = time.monotonic() + timeout
-    while True:
-        legs = [lg for lg in chand.legs(span) if lg["direction"] == "outbound" and lg["dialled"] in dialled
-                and lg["ended_at"] is not None]
-        if legs:
-            return legs[-1]
-        if time.monotonic() > end:
-            raise AssertionError(f"no closed outbound record to {dialled} on {span}")
-        await asyncio.sleep(0.2)
+async def _ended_outbound(chand, span: str, dialled: tuple[str, ...]):
+    """The span's closed record of an outbound call to one of those numbers."""
+    def last_outbound(legs):
+        legs = [lg for lg in legs if lg["direction"] == "outbound" and lg["dialled"] in dialled]
+        return legs[-1] if legs else None
+    return await chand.closed_leg(span, last_outbound, f"outbound record to {dialled}")
 
 
 async def pri_calls(chand) -> None:
