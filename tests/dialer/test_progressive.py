@@ -49,14 +49,17 @@ async def test_one_call_per_ready_agent_and_the_record_on_the_pop(tmp_path):
         ringing = await acd.wait_agent("1001", "ringing")
         assert ringing["data"]["campaign"] == "renewals" and ringing["data"]["policy"] == "P-1"
         customers = "SELECT dialled FROM call_legs WHERE trunk_group = 'out' ORDER BY id"
+        await acd.chand.board.recorder.drain()                # chand writes its call records behind
         assert [leg["dialled"] for leg in acd.rows(customers)] == ["13800000001"]   # one call for one ready agent
         await acd.tester.call("sim.answer", far=acd.phone("8001"))
         await acd.wait_agent("1001", "on_call")
         assert acd.rows("SELECT state, result FROM dl_records WHERE name = '甲'") == [{"state": "done", "result": "agent"}]
+        await acd.chand.board.recorder.drain()                # chand writes its call records behind
         assert [leg["dialled"] for leg in acd.rows(customers)] == ["13800000001"]   # the agent is busy: no more
         m = acd.desk.mark()
         await acd.tester.call("sim.hangup", far=acd.phone("8001"))     # the agent ends the call, wraps up, is ready
         nxt = await acd.wait_agent("1001", "ringing", since=m)
         assert nxt["data"]["policy"] == "P-2"
+        await acd.chand.board.recorder.drain()                # chand writes its call records behind
         assert [leg["dialled"] for leg in acd.rows(customers)] == ["13800000001", "13800000002"]
         store.close()
