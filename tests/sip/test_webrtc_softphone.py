@@ -1,0 +1,217 @@
+"""An agent in the browser: the agent desktop's softphone (JsSIP in Debian's Chromium, its microphone a WAV of a
+1 kHz tone) registers as the agent's extension through Kamailio's WebSocket (the shipped etc/kamailio/kamailio.cfg)
+with the span of phones, which challenges it; a caller on a sim E1 line is put through to that extension, the
+call rings in the page and the agent answers there. The media goes through rtpengine (ICE and DTLS-SRTP to the
+browser, plain RTP to the engine): the caller must hear the browser's 1 kHz tone and the browser the caller's
+450 Hz one (a WebAudio analyser on what the page plays). Kamailio and rtpengine run as real processes."""
+from __future__ import annotations
+
+import asyncio
+import math
+import struct
+import textwrap
+import wave
+
+import pytest
+
+from telephonist.config.sip import SipTrunkConfig
+from telephonist.engine import Clock
+from telephonist.webadmin import create_app, db
+from telephonist.webadmin.config import WebConfig
+from tests.sip.support import free_udp_ports, samples_of, tone_heard
+from tests.sip.webrtc import Edge, need_edge
+from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
+from tests.webadmin.support import FAST_HASH, Served, make_users, password
+from tests.webadmin.test_browser import ARGS, CHROMIUM
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
+
+EXTENSION = "8001"                  # agent1 is agent 1001 (tests/webadmin/support.py), working at 8001
+SECRET = "Browser-Desk-8q2!x"
+
+# What the page hears: the share of the analyser's power near `hz` once it has some sound, waited for in the page.
+HEARS = """async (hz) => {
+  const audio = document.getElementById("sp-audio");
+  const ctx = new AudioContext();
+  await ctx.resume();
+  const an = ctx.createAnalyser();
+  an.fftSize = 4096;
+  ctx.createMediaStreamSource(audio.srcObject).connect(an);
+  const bins = new Float32Array(an.frequencyBinCount);
+  const width = ctx.sampleRate / an.fftSize;
+  let best = 0;
+  for (let i = 0; i < 100 && best < 0.6; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    an.getFloatFrequencyData(bins);
+    let total = 0, near = 0;
+    bins.forEach((db, k) => {
+      const p = Math.pow(10, db / 10);
+      total += p;
+      if (Math.abs(k * width - hz) < 40) near += p;
+    });
+    if (total > 1e-7) best = Math.max(best, near / total);
+  }
+  ctx.close();
+  return best;
+}"""
+
+
+def tone_wav(path, hz: int = 1000, seconds: int = 2, rate: int = 48000) -> None:
+    """The fake microphone: a steady tone (Chromium plays the file round and round)."""
+    s = [int(9000 * math.sin(2 * math.pi * hz * i / rate)) for i in range(rate * seconds)]
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(struct.pack(f"<{len(s)}h", *s))
+
+
+def console_config(tmp_path, span: SpanSpec) -> str:
+    """The telephonist.toml the console reads: the agent's extension and the span of phones holding its password."""
+    conf = tmp_path / "telephonist.toml"
+    conf.write_text(textwrap.dedent(f"""
+        [system]
+        prompts_dir = "{tmp_path / 'prompts'}"
+        state_dir = "{tmp_path}"
+        [database]
+        url = "sqlite:///{tmp_path / 'telephonist.db'}"
+        [[spans]]
+        name = "pstn"
+        driver = "sim"
+        type = "e1"
+        channels = 1
+        [[spans]]
+        name = "phones"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+        extensions = ["{EXTENSION}"]
+        [spans.sip]
+        bind = "{span.sip.bind}"
+        rtp_host = "127.0.0.1"
+        rtp_port = {span.sip.rtp_port}
+        [spans.sip.passwords]
+        {EXTENSION} = "{SECRET}"
+        [[trunk_groups]]
+        name = "agents"
+        lines = ["phones/*"]
+        [acd]
+        agents_trunk_group = "agents"
+        [[queues]]
+        name = "sales"
+        [[agents]]
+        number = "1001"
+        name = "Li Wei"
+        extension = "{EXTENSION}"
+        queues = ["sales"]
+        """))
+    return str(conf)
+
+
+async def put_through_to_the_agent(chand):
+    """The application: a caller on the sim E1 is answered once the agent's extension answers, and bridged to it."""
+    ivr = await chand.client("ivr")
+    pending: dict[str, str] = {}
+    ivr.bridged = asyncio.Queue()
+
+    async def on_offer(ev):
+        r = await ivr.call("dial", trunk_group="agents", number=EXTENSION, caller_id=ev["caller"])
+        pending[r["chan"]] = ev["chan"]
+
+    async def on_answered(ev):
+        caller = pending.pop(ev["chan"], None)
+        if caller:
+            await ivr.call("answer", chan=caller)
+            await ivr.call("bridge", chans=[caller, ev["chan"]])
+            await ivr.bridged.put((caller, ev["chan"]))
+
+    ivr.on("offer", on_offer)
+    ivr.on("answered", on_answered)
+    return ivr
+
+
+@pytest.mark.long
+async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path):
+    from playwright.async_api import async_playwright, expect
+    need_edge()
+    mic = tmp_path / "mic.wav"
+    tone_wav(mic)
+    span = SpanSpec("phones", "e1", 1, driver="sip", codec="alaw", extensions=[EXTENSION],
+                    sip=SipTrunkConfig(bind=f"127.0.0.1:{free_udp_ports(1, even=False)}", rtp_host="127.0.0.1",
+                                       rtp_port=free_udp_ports(2), passwords={EXTENSION: SECRET}))
+    edge = Edge(tmp_path, span.sip.bind)
+    (tmp_path / "recordings").mkdir()
+    try:
+        await edge.start()
+        async with running_chand(tmp_path, [SpanSpec("pstn", "e1", 1), span], clock=Clock.REALTIME,
+                                 default_route="app:ivr", trunk_groups=[TrunkGroupSpec("agents", ["phones/*"])],
+                                 records=True) as chand:
+            ivr = await put_through_to_the_agent(chand)
+            watch = await chand.client("acd")
+            await watch.call("subscribe", lines=True)
+            tester = await chand.client("tester")
+            app = await asyncio.to_thread(create_app, WebConfig(
+                database_url=f"sqlite:///{tmp_path / 'telephonist.db'}", control_socket=chand.socket,
+                recordings_dir=str(tmp_path / "recordings"), config_path=console_config(tmp_path, span),
+                live_feed=False, testing=True, password_method=FAST_HASH, softphone_ws=edge.ws_url))
+            make_users(app)
+            served = await asyncio.to_thread(Served, app)
+            try:
+                async with async_playwright() as pw:
+                    browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS + [
+                        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                        f"--use-file-for-fake-audio-capture={mic}", "--allow-loopback-in-peer-connection"])
+                    try:
+                        page = await browser.new_page()
+                        page.set_default_timeout(20000)
+                        problems: list[str] = []
+                        page.on("pageerror", lambda e: problems.append(str(e)))
+                        page.on("console", lambda m: problems.append(m.text)
+                                if "Content Security Policy" in m.text else None)
+                        await page.goto(served.url + "/agent/")
+                        await page.fill("input[name=username]", "agent1")
+                        await page.fill("input[name=password]", password("agent1"))
+                        await page.click("button[type=submit]")
+                        await page.wait_for_url("**/agent/")
+                        status = page.locator("#sp-status")
+
+                        # registered through Kamailio: the span's contact points back at Kamailio's UDP socket
+                        await expect(status).to_have_attribute("data-state", "registered", timeout=15000)
+                        reg = await watch.wait_for("sip_registration", chan="phones/1", since=0, timeout=10)
+                        assert f"@127.0.0.1:{edge.sip_port};alias=" in reg["contact"], reg
+
+                        # a caller on the E1 line, put through to the extension: it rings in the page
+                        r = await tester.call("sim.call", span="pstn", caller="13912345678", dialled="500")
+                        far = r["far"]
+                        await expect(status).to_have_attribute("data-state", "ringing", timeout=15000)
+                        await page.click("#sp-answer")
+                        await expect(status).to_have_attribute("data-state", "in_call", timeout=15000)
+                        caller, agent_line = await asyncio.wait_for(ivr.bridged.get(), 20)
+                        assert (caller, agent_line) == ("pstn/1", "phones/1")
+
+                        # the caller speaks (450 Hz) and records what it hears; the page listens meanwhile
+                        mark = tester.mark()
+                        await tester.call("sim.play", far=far, items=[{"tone": "dial", "ms": 20000}])
+                        await tester.call("sim.record", far=far, path=str(tmp_path / "caller.wav"), max_ms=4000)
+                        heard_in_page = await page.evaluate(HEARS, 450)
+                        await tester.wait_for("far", far=far, what="rec_done", since=mark, timeout=20)
+                        heard_by_caller = tone_heard(samples_of(tmp_path / "caller.wav"), 1000)
+                        await page.screenshot(path=str(tmp_path / "softphone.png"))
+
+                        # the agent hangs up in the page: the caller's line is cleared
+                        await page.click("#sp-hangup")
+                        await expect(status).to_have_attribute("data-state", "registered")
+                        await ivr.wait_for("ended", chan="phones/1", since=0, timeout=10)
+                        assert problems == []
+                    finally:
+                        await browser.close()
+            finally:
+                await asyncio.to_thread(served.close)
+                db.engine(app).dispose()
+    except BaseException:
+        print("--- kamailio\n" + edge.log("kamailio") + "\n--- rtpengine\n" + edge.log("rtpengine"))
+        raise
+    finally:
+        await edge.stop()
+    assert heard_by_caller > 0.5, f"the caller heard {heard_by_caller:.2f} of 1 kHz from the browser"
+    assert heard_in_page > 0.5, f"the page heard {heard_in_page:.2f} of 450 Hz from the caller"
