@@ -14,11 +14,13 @@ import wave
 
 import pytest
 
+from telephonist.chand.routing import Route
 from telephonist.config.sip import SipTrunkConfig
 from telephonist.engine import Clock
 from telephonist.webadmin import create_app, db
 from telephonist.webadmin.config import WebConfig
-from tests.sip.support import free_udp_ports, samples_of, tone_heard
+from tests.sip.support import free_udp_ports, samples_of, tone_heard, tone_share
+from tests.sip.test_sip_tls import certificate
 from tests.sip.webrtc import Edge, need_edge
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
 from tests.webadmin.support import FAST_HASH, Served, make_users, password
@@ -54,6 +56,11 @@ HEARS = """async (hz) => {
   ctx.close();
   return best;
 }"""
+
+
+def tone_power(samples: list[int], hz: float) -> float:
+    """The mean power of the signal at hz (the share of tone_share times the mean power)."""
+    return tone_share(samples, hz) * sum(x * x for x in samples) / max(len(samples), 1)
 
 
 def tone_wav(path, hz: int = 1000, seconds: int = 2, rate: int = 48000) -> None:
@@ -130,8 +137,28 @@ async def put_through_to_the_agent(chand):
     return ivr
 
 
+async def start_acd(chand, config_path: str, db_url: str):
+    """The ACD on chand, as `telephonist acd` runs it: queue "sales" (its number 4008000*), agent 1001 at 8001."""
+    from telephonist.acd.requests import RequestHandler
+    from telephonist.acd.service import AcdService
+    from telephonist.acd.store import AcdStore
+    from telephonist.config import load_config
+    from telephonist.storage import migrate
+    await asyncio.to_thread(migrate, db_url)
+    store = AcdStore(db_url)
+    client = await chand.client("queue")
+    service = AcdService(client, load_config(config_path), store)
+    client.serve_requests(RequestHandler(service))
+    await service.start()
+    return service, store
+
+
 @pytest.mark.long
-async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path):
+@pytest.mark.parametrize("through,socket", [("dial", "ws"), ("acd", "wss")])
+async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, through, socket):
+    """through: "dial" — an application dials the agent's extension and bridges the caller; "acd" — the caller
+    rings queue "sales" and the ACD offers the call to agent 1001, signed in and ready at the desk. socket: the
+    browser's WebSocket to Kamailio, plain or over TLS (a self-signed certificate the browser is told to take)."""
     from playwright.async_api import async_playwright, expect
     need_edge()
     mic = tmp_path / "mic.wav"
@@ -139,28 +166,39 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path):
     span = SpanSpec("phones", "e1", 1, driver="sip", codec="alaw", extensions=[EXTENSION],
                     sip=SipTrunkConfig(bind=f"127.0.0.1:{free_udp_ports(1, even=False)}", rtp_host="127.0.0.1",
                                        rtp_port=free_udp_ports(2), passwords={EXTENSION: SECRET}))
-    edge = Edge(tmp_path, span.sip.bind)
+    edge = Edge(tmp_path, span.sip.bind, certs=certificate(tmp_path) if socket == "wss" else "")
     (tmp_path / "recordings").mkdir()
+    db_url = f"sqlite:///{tmp_path / 'telephonist.db'}"
+    config_path = console_config(tmp_path, span)
+    routing = {"default_route": "app:ivr"} if through == "dial" else \
+        {"routes": [Route("queue:sales", dialled="4008000*")]}
+    acd = store = None
     try:
         await edge.start()
         async with running_chand(tmp_path, [SpanSpec("pstn", "e1", 1), span], clock=Clock.REALTIME,
-                                 default_route="app:ivr", trunk_groups=[TrunkGroupSpec("agents", ["phones/*"])],
-                                 records=True) as chand:
-            ivr = await put_through_to_the_agent(chand)
-            watch = await chand.client("acd")
+                                 trunk_groups=[TrunkGroupSpec("agents", ["phones/*"])], records=True,
+                                 **routing) as chand:
+            ivr = await put_through_to_the_agent(chand) if through == "dial" else None
+            if through == "acd":
+                acd, store = await start_acd(chand, config_path, db_url)
+            watch = await chand.client("watch")
             await watch.call("subscribe", lines=True)
             tester = await chand.client("tester")
             app = await asyncio.to_thread(create_app, WebConfig(
-                database_url=f"sqlite:///{tmp_path / 'telephonist.db'}", control_socket=chand.socket,
-                recordings_dir=str(tmp_path / "recordings"), config_path=console_config(tmp_path, span),
-                live_feed=False, testing=True, password_method=FAST_HASH, softphone_ws=edge.ws_url))
+                database_url=db_url, control_socket=chand.socket, recordings_dir=str(tmp_path / "recordings"),
+                config_path=config_path, live_feed=through == "acd", testing=True, password_method=FAST_HASH,
+                softphone_ws=edge.ws_url))
             make_users(app)
+            feed = app.extensions["chand_feed"]
+            if through == "acd":
+                assert await asyncio.to_thread(feed.wait_connected, 15), "the console did not reach chand"
             served = await asyncio.to_thread(Served, app)
             try:
                 async with async_playwright() as pw:
                     browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS + [
                         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                        f"--use-file-for-fake-audio-capture={mic}", "--allow-loopback-in-peer-connection"])
+                        f"--use-file-for-fake-audio-capture={mic}", "--allow-loopback-in-peer-connection",
+                        *(["--ignore-certificate-errors"] if socket == "wss" else [])])
                     try:
                         page = await browser.new_page()
                         page.set_default_timeout(20000)
@@ -178,16 +216,29 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path):
                         # registered through Kamailio: the span's contact points back at Kamailio's UDP socket
                         await expect(status).to_have_attribute("data-state", "registered", timeout=15000)
                         reg = await watch.wait_for("sip_registration", chan="phones/1", since=0, timeout=10)
-                        assert f"@127.0.0.1:{edge.sip_port};alias=" in reg["contact"], reg
+                        assert f"@127.0.0.1:{edge.sip_port};alias=127.0.0.1~" in reg["contact"], reg
+                        assert reg["contact"].endswith("~6" if socket == "wss" else "~5"), reg     # Kamailio's ws/wss
+
+                        state = page.locator("#state")
+                        if through == "acd":        # the agent signs in at its extension and is ready
+                            await expect(page.locator("#seat")).to_have_value(EXTENSION)
+                            await page.click("#login")
+                            await expect(state).to_have_attribute("data-state", "not_ready")
+                            await page.click("#ready")
+                            await expect(state).to_have_attribute("data-state", "ready")
 
                         # a caller on the E1 line, put through to the extension: it rings in the page
-                        r = await tester.call("sim.call", span="pstn", caller="13912345678", dialled="500")
+                        r = await tester.call("sim.call", span="pstn", caller="13912345678",
+                                              dialled="500" if through == "dial" else "40080001234")
                         far = r["far"]
                         await expect(status).to_have_attribute("data-state", "ringing", timeout=15000)
                         await page.click("#sp-answer")
                         await expect(status).to_have_attribute("data-state", "in_call", timeout=15000)
-                        caller, agent_line = await asyncio.wait_for(ivr.bridged.get(), 20)
-                        assert (caller, agent_line) == ("pstn/1", "phones/1")
+                        if through == "dial":
+                            caller, agent_line = await asyncio.wait_for(ivr.bridged.get(), 20)
+                            assert (caller, agent_line) == ("pstn/1", "phones/1")
+                        else:
+                            await expect(state).to_have_attribute("data-state", "on_call", timeout=15000)
 
                         # the caller speaks (450 Hz) and records what it hears; the page listens meanwhile
                         mark = tester.mark()
@@ -196,22 +247,54 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path):
                         heard_in_page = await page.evaluate(HEARS, 450)
                         await tester.wait_for("far", far=far, what="rec_done", since=mark, timeout=20)
                         heard_by_caller = tone_heard(samples_of(tmp_path / "caller.wav"), 1000)
+                        loud = tone_power(samples_of(tmp_path / "caller.wav")[4000:], 1000)
                         await page.screenshot(path=str(tmp_path / "softphone.png"))
 
-                        # the agent hangs up in the page: the caller's line is cleared
+                        # muted in the page: the caller hears the browser no more; the volume is the headset's
+                        await page.click("#sp-mute")
+                        await expect(page.locator("#sp-mute")).to_have_attribute("aria-pressed", "true")
+                        mark = tester.mark()
+                        await tester.call("sim.record", far=far, path=str(tmp_path / "muted.wav"), max_ms=2000)
+                        await tester.wait_for("far", far=far, what="rec_done", since=mark, timeout=20)
+                        muted = tone_power(samples_of(tmp_path / "muted.wav")[4000:], 1000)    # after 0.5 s
+                        await page.fill("#sp-volume", "25")
+                        assert await page.eval_on_selector("#sp-audio", "a => a.volume") == 0.25
+
+                        # the agent hangs up in the page: the call ends (and the ACD's agent wraps up)
+                        mark = watch.mark()
                         await page.click("#sp-hangup")
                         await expect(status).to_have_attribute("data-state", "registered")
-                        await ivr.wait_for("ended", chan="phones/1", since=0, timeout=10)
+                        await watch.wait_for(lambda e: e.get("event") == "line_state" and e.get("chan") == "phones/1"
+                                             and e.get("state") == "idle", since=mark, timeout=10)
+                        if through == "acd":
+                            await expect(state).to_have_attribute("data-state", "wrap_up")
                         assert problems == []
+                        # the engine's side of the media was plain RTP with rtpengine
+                        await chand.board.recorder.drain()
+                        rtps = [e.data for leg in await chand.store.recent(5) for e in await chand.store.events(leg.id)
+                                if e.kind == "rtp"]
+                        assert len(rtps) == 1 and rtps[0]["srtp"] == "", rtps
+                        host, port = rtps[0]["remote"].split(":")
+                        assert host == "127.0.0.1" and edge.media <= int(port) < edge.media + 100, rtps
                     finally:
                         await browser.close()
             finally:
                 await asyncio.to_thread(served.close)
+                await asyncio.to_thread(feed.stop)
                 db.engine(app).dispose()
+                if acd is not None:
+                    await acd.roster.drain()
+                    await store.close()
     except BaseException:
         print("--- kamailio\n" + edge.log("kamailio") + "\n--- rtpengine\n" + edge.log("rtpengine"))
         raise
     finally:
         await edge.stop()
+    # the browser's side: ICE on the loopback and DTLS-SRTP, as rtpengine tells it
+    relay = (tmp_path / "edge" / "rtpengine.log").read_text()
+    assert "DTLS-SRTP successfully negotiated" in relay and "ICE negotiated: peer for component 1 is 127.0.0.1:" in relay
+    print(f"heard: by the caller {heard_by_caller:.2f} (1 kHz power {loud:.0f}, muted {muted:.0f}), "
+          f"in the page {heard_in_page:.2f}")
     assert heard_by_caller > 0.5, f"the caller heard {heard_by_caller:.2f} of 1 kHz from the browser"
     assert heard_in_page > 0.5, f"the page heard {heard_in_page:.2f} of 450 Hz from the caller"
+    assert muted < loud / 1000, f"muted, the caller still heard the 1 kHz tone at {muted:.0f} (unmuted {loud:.0f})"

@@ -15,12 +15,13 @@ from tests.sip.support import free_udp_ports
 
 KAMAILIO_CFG = Path(__file__).resolve().parents[2] / "etc" / "kamailio" / "kamailio.cfg"
 WEBSOCKET_MODULE = "/usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so"
+TLS_MODULE = "/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so"
 
 
 def need_edge() -> tuple[str, str]:
     kamailio, rtpengine = shutil.which("kamailio"), shutil.which("rtpengine")
-    if not kamailio or not rtpengine or not os.path.exists(WEBSOCKET_MODULE):
-        pytest.skip("kamailio, kamailio-websocket-modules and rtpengine-daemon are not installed "
+    if not kamailio or not rtpengine or not os.path.exists(WEBSOCKET_MODULE) or not os.path.exists(TLS_MODULE):
+        pytest.skip("kamailio, kamailio-websocket-modules, kamailio-tls-modules and rtpengine-daemon are not installed "
                     "(scripts/bootstrap.sh installs them)")
     return kamailio, rtpengine
 
@@ -56,7 +57,7 @@ async def _ng_ping(port: int, proc: asyncio.subprocess.Process, log: Path, timeo
                 data = await asyncio.wait_for(loop.sock_recv(s, 1000), 0.2)
                 if b"pong" in data:
                     return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if loop.time() > deadline:
                 raise AssertionError(f"rtpengine did not answer a ping:\n{log.read_text()[-3000:]}")
@@ -67,10 +68,12 @@ async def _ng_ping(port: int, proc: asyncio.subprocess.Process, log: Path, timeo
 class Edge:
     """rtpengine and Kamailio in front of a span of phones bound at `telephonist` (host:port)."""
 
-    def __init__(self, tmp_path, telephonist: str) -> None:
+    def __init__(self, tmp_path, telephonist: str, certs: str = "") -> None:
+        """certs: a folder with key.pem and cert.pem: browsers connect over wss (WITH_WSS), else over ws."""
         self.dir = tmp_path / "edge"
         self.dir.mkdir(exist_ok=True)
         self.telephonist = telephonist
+        self.certs = certs
         self.sip_port = free_udp_ports(1, even=False)
         self.ws_port = free_udp_ports(1, even=False)
         self.ng_port = free_udp_ports(1, even=False)
@@ -79,16 +82,16 @@ class Edge:
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.ws_port}"
+        return f"{'wss' if self.certs else 'ws'}://127.0.0.1:{self.ws_port}"
 
     async def _spawn(self, name: str, *args: str) -> tuple[asyncio.subprocess.Process, Path]:
         log = self.dir / f"{name}.log"
-        out = open(log, "wb")
+        out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             proc = await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.DEVNULL, stdout=out,
                                                         stderr=asyncio.subprocess.STDOUT)
         finally:
-            out.close()
+            os.close(out)
         self.procs.append(proc)
         return proc, log
 
@@ -99,10 +102,17 @@ class Edge:
             "--interface=127.0.0.1", f"--listen-ng=127.0.0.1:{self.ng_port}", f"--port-min={self.media}",
             f"--port-max={self.media + 99}", "--log-level=6", f"--pidfile={self.dir / 'rtpengine.pid'}")
         await _ng_ping(self.ng_port, proc, log)
+        listeners = ["-A", f"WS_LISTEN=tcp:127.0.0.1:{self.ws_port}"]
+        if self.certs:          # the plain ws listener on another port; browsers use wss
+            listeners = ["-A", f"WS_LISTEN=tcp:127.0.0.1:{free_udp_ports(1, even=False)}", "-A", "WITH_WSS",
+                         "-A", f"WSS_LISTEN=tls:127.0.0.1:{self.ws_port}", "-A", f'TLS_CFG="{self.dir / "tls.cfg"}"']
+            (self.dir / "tls.cfg").write_text(
+                "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n"
+                f"private_key = {self.certs}/key.pem\ncertificate = {self.certs}/cert.pem\n")
         proc, log = await self._spawn(
             "kamailio", kamailio, "-DD", "-E", "-f", str(KAMAILIO_CFG), "-Y", str(self.dir),
             "-A", f"EDGE_LISTEN=udp:127.0.0.1:{self.sip_port}", "-A", f'EDGE_ADDR="127.0.0.1:{self.sip_port}"',
-            "-A", f"WS_LISTEN=tcp:127.0.0.1:{self.ws_port}", "-A", f'TELEPHONIST="sip:{self.telephonist}"',
+            *listeners, "-A", f'TELEPHONIST="sip:{self.telephonist}"',
             "-A", f'RTPENGINE="udp:127.0.0.1:{self.ng_port}"', "-A", f'CTL_SOCKET="unix:{self.dir / "ctl"}"',
             "-A", "DEBUG_SIP")
         await _wait_tcp(self.ws_port, proc, log)
@@ -113,7 +123,7 @@ class Edge:
                 proc.terminate()
                 try:
                     await asyncio.wait_for(proc.wait(), 10)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     proc.kill()
                     await proc.wait()
         self.procs.clear()

@@ -45,6 +45,11 @@ def write_config(tmp_path, softphone_ws: str = "") -> str:
         type = "fxs"
         channels = 1
         extensions = ["8002"]
+        [[trunk_groups]]
+        name = "agents"
+        lines = ["phones/*", "desks/*"]
+        [acd]
+        agents_trunk_group = "agents"
         [[queues]]
         name = "sales"
         [[agents]]
