@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
+import socket
 import struct
 import textwrap
 import wave
@@ -24,7 +26,7 @@ from tests.sip.test_sip_tls import certificate
 from tests.sip.webrtc import Edge, need_edge
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
 from tests.webadmin.support import FAST_HASH, Served, make_users, password
-from tests.webadmin.test_browser import ARGS, CHROMIUM
+from tests.webadmin.test_browser import ARGS, CHROMIUM, SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
 
@@ -56,6 +58,16 @@ HEARS = """async (hz) => {
   ctx.close();
   return best;
 }"""
+
+
+def this_host(ip: str) -> bool:
+    """An address of this host: a socket can be bound to it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((ip, 0))
+        except OSError:
+            return False
+    return True
 
 
 def tone_power(samples: list[int], hz: float) -> float:
@@ -154,10 +166,10 @@ async def start_acd(chand, config_path: str, db_url: str):
 
 
 @pytest.mark.long
-@pytest.mark.parametrize("through,socket", [("dial", "ws"), ("acd", "wss")])
-async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, through, socket):
+@pytest.mark.parametrize("through,transport", [("dial", "ws"), ("acd", "wss")])
+async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, through, transport):
     """through: "dial" — an application dials the agent's extension and bridges the caller; "acd" — the caller
-    rings queue "sales" and the ACD offers the call to agent 1001, signed in and ready at the desk. socket: the
+    rings queue "sales" and the ACD offers the call to agent 1001, signed in and ready at the desk. transport: the
     browser's WebSocket to Kamailio, plain or over TLS (a self-signed certificate the browser is told to take)."""
     from playwright.async_api import async_playwright, expect
     need_edge()
@@ -166,7 +178,7 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, 
     span = SpanSpec("phones", "e1", 1, driver="sip", codec="alaw", extensions=[EXTENSION],
                     sip=SipTrunkConfig(bind=f"127.0.0.1:{free_udp_ports(1, even=False)}", rtp_host="127.0.0.1",
                                        rtp_port=free_udp_ports(2), passwords={EXTENSION: SECRET}))
-    edge = Edge(tmp_path, span.sip.bind, certs=certificate(tmp_path) if socket == "wss" else "")
+    edge = Edge(tmp_path, span.sip.bind, certs=certificate(tmp_path) if transport == "wss" else "")
     (tmp_path / "recordings").mkdir()
     db_url = f"sqlite:///{tmp_path / 'telephonist.db'}"
     config_path = console_config(tmp_path, span)
@@ -198,7 +210,7 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, 
                     browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS + [
                         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                         f"--use-file-for-fake-audio-capture={mic}", "--allow-loopback-in-peer-connection",
-                        *(["--ignore-certificate-errors"] if socket == "wss" else [])])
+                        *(["--ignore-certificate-errors"] if transport == "wss" else [])])
                     try:
                         page = await browser.new_page()
                         page.set_default_timeout(20000)
@@ -217,7 +229,7 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, 
                         await expect(status).to_have_attribute("data-state", "registered", timeout=15000)
                         reg = await watch.wait_for("sip_registration", chan="phones/1", since=0, timeout=10)
                         assert f"@127.0.0.1:{edge.sip_port};alias=127.0.0.1~" in reg["contact"], reg
-                        assert reg["contact"].endswith("~6" if socket == "wss" else "~5"), reg     # Kamailio's ws/wss
+                        assert reg["contact"].endswith("~6" if transport == "wss" else "~5"), reg     # Kamailio's ws/wss
 
                         state = page.locator("#state")
                         if through == "acd":        # the agent signs in at its extension and is ready
@@ -248,7 +260,8 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, 
                         await tester.wait_for("far", far=far, what="rec_done", since=mark, timeout=20)
                         heard_by_caller = tone_heard(samples_of(tmp_path / "caller.wav"), 1000)
                         loud = tone_power(samples_of(tmp_path / "caller.wav")[4000:], 1000)
-                        await page.screenshot(path=str(tmp_path / "softphone.png"))
+                        SHOTS.mkdir(parents=True, exist_ok=True)
+                        await page.screenshot(path=str(SHOTS / f"softphone-{through}.png"))
 
                         # muted in the page: the caller hears the browser no more; the volume is the headset's
                         await page.click("#sp-mute")
@@ -290,11 +303,14 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, 
         raise
     finally:
         await edge.stop()
-    # the browser's side: ICE on the loopback and DTLS-SRTP, as rtpengine tells it
+    # the browser's side: ICE and DTLS-SRTP, as rtpengine tells it; the browser's address one of this host's (the
+    # loopback, or the host's own address Chromium sent its checks from: either way no packet left the host)
     relay = (tmp_path / "edge" / "rtpengine.log").read_text()
-    assert "DTLS-SRTP successfully negotiated" in relay and "ICE negotiated: peer for component 1 is 127.0.0.1:" in relay
+    assert "DTLS-SRTP successfully negotiated" in relay, relay[-3000:]
+    peers = set(re.findall(r"ICE negotiated: peer for component 1 is ([0-9.]+):", relay))
     print(f"heard: by the caller {heard_by_caller:.2f} (1 kHz power {loud:.0f}, muted {muted:.0f}), "
-          f"in the page {heard_in_page:.2f}")
+          f"in the page {heard_in_page:.2f}; ICE peers {sorted(peers)}")
+    assert peers and all(this_host(p) for p in peers), peers
     assert heard_by_caller > 0.5, f"the caller heard {heard_by_caller:.2f} of 1 kHz from the browser"
     assert heard_in_page > 0.5, f"the page heard {heard_in_page:.2f} of 450 Hz from the caller"
     assert muted < loud / 1000, f"muted, the caller still heard the 1 kHz tone at {muted:.0f} (unmuted {loud:.0f})"
