@@ -204,7 +204,7 @@ ZH: dict[str, str] = {
     "The caller hung up in the IVR step": "客户在IVR验证中挂机", "The IVR step failed:": "IVR验证失败：", "Complete transfer": "完成转接",
     "Conference": "三方通话", "Back to the caller": "返回来电者", "Pick up a colleague's ringing call": "代接同事正在振铃的来电",
     "Your phone rings: lift the handset to answer.": "电话正在振铃:请拿起话机接听。",
-    "Softphone": "网页电话", "off": "未启用", "Mute": "静音", "Unmute": "取消静音", "Volume": "音量",
+    "Softphone": "网页电话", "softphone off": "未启用", "Headset volume": "耳机音量",
     "connecting": "正在连接", "ready for calls": "可接来电", "not registered": "未注册", "a call rings": "来电振铃",
     "in a call": "通话中", "Pick up": "代接", "Waiting in my queues": "我的队列中排队的来电", "Wait": "等待",
     "logged out": "已签出", "not ready": "未就绪", "ready": "就绪", "reserved": "预占", "on call": "通话中",

@@ -28,7 +28,7 @@ from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
 from tests.webadmin.support import FAST_HASH, Served, make_users, password
 from tests.webadmin.test_browser import ARGS, CHROMIUM, SHOTS
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
+NEEDS_CHROMIUM = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 
 EXTENSION = "8001"                  # agent1 is agent 1001 (tests/webadmin/support.py), working at 8001
 SECRET = "Browser-Desk-8q2!x"
@@ -137,15 +137,24 @@ async def put_through_to_the_agent(chand):
         r = await ivr.call("dial", trunk_group="agents", number=EXTENSION, caller_id=ev["caller"])
         pending[r["chan"]] = ev["chan"]
 
+    partner: dict[str, str] = {}
+
     async def on_answered(ev):
         caller = pending.pop(ev["chan"], None)
         if caller:
             await ivr.call("answer", chan=caller)
             await ivr.call("bridge", chans=[caller, ev["chan"]])
+            partner.update({caller: ev["chan"], ev["chan"]: caller})
             await ivr.bridged.put((caller, ev["chan"]))
+
+    async def on_ended(ev):             # one side gone: the other is cleared
+        other = partner.pop(ev["chan"], None)
+        if other and partner.pop(other, None):
+            await ivr.call("hangup", chan=other)
 
     ivr.on("offer", on_offer)
     ivr.on("answered", on_answered)
+    ivr.on("ended", on_ended)
     return ivr
 
 
@@ -166,6 +175,8 @@ async def start_acd(chand, config_path: str, db_url: str):
 
 
 @pytest.mark.long
+@pytest.mark.browser
+@NEEDS_CHROMIUM
 @pytest.mark.parametrize("through,transport", [("dial", "ws"), ("acd", "wss")])
 async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, through, transport):
     """through: "dial" — an application dials the agent's extension and bridges the caller; "acd" — the caller
@@ -273,9 +284,13 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, 
                         await page.fill("#sp-volume", "25")
                         assert await page.eval_on_selector("#sp-audio", "a => a.volume") == 0.25
 
-                        # the agent hangs up in the page: the call ends (and the ACD's agent wraps up)
+                        # the end: "dial" — the caller hangs up, and the span's BYE reaches the browser through
+                        # Kamailio; "acd" — the agent hangs up in the page (and the ACD's agent wraps up)
                         mark = watch.mark()
-                        await page.click("#sp-hangup")
+                        if through == "dial":
+                            await tester.call("sim.hangup", far=far)
+                        else:
+                            await page.click("#sp-hangup")
                         await expect(status).to_have_attribute("data-state", "registered")
                         await watch.wait_for(lambda e: e.get("event") == "line_state" and e.get("chan") == "phones/1"
                                              and e.get("state") == "idle", since=mark, timeout=10)
@@ -314,3 +329,44 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, 
     assert heard_by_caller > 0.5, f"the caller heard {heard_by_caller:.2f} of 1 kHz from the browser"
     assert heard_in_page > 0.5, f"the page heard {heard_in_page:.2f} of 450 Hz from the caller"
     assert muted < loud / 1000, f"muted, the caller still heard the 1 kHz tone at {muted:.0f} (unmuted {loud:.0f})"
+
+
+async def handshake(port: int, origin: str) -> str:
+    """A WebSocket handshake for SIP (RFC 7118) from a page of `origin`: Kamailio's status line."""
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        w.write((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                 f"Sec-WebSocket-Protocol: sip\r\nOrigin: {origin}\r\n\r\n").encode())
+        await w.drain()
+        return (await asyncio.wait_for(r.readline(), 10)).decode().strip()
+    finally:
+        w.close()
+
+
+async def test_kamailio_takes_browsers_of_its_origin_and_calls_to_them_from_telephonist_only(tmp_path):
+    """WS_ORIGIN: a handshake from a page of another site is refused (403), one of the console's is upgraded (101).
+    On the UDP side, an INVITE naming a browser's alias from anywhere but Telephonist's address gets 403."""
+    need_edge()
+    telephonist = f"127.0.0.1:{free_udp_ports(1, even=False)}"
+    edge = Edge(tmp_path, telephonist)
+    try:
+        await edge.start('WS_ORIGIN="https://console.example.com"')
+        assert (await handshake(edge.ws_port, "https://evil.example.net")).startswith("HTTP/1.1 403")
+        assert (await handshake(edge.ws_port, "https://console.example.com")).startswith("HTTP/1.1 101")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            s.settimeout(10)
+            here = s.getsockname()[1]
+            s.sendto((f"INVITE sip:x@127.0.0.1:{edge.sip_port};alias=127.0.0.1~40000~5 SIP/2.0\r\n"
+                      f"Via: SIP/2.0/UDP 127.0.0.1:{here};branch=z9hG4bK-webrtc-1\r\nMax-Forwards: 70\r\n"
+                      f"From: <sip:intruder@127.0.0.1>;tag=1\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: webrtc-1@test\r\n"
+                      f"CSeq: 1 INVITE\r\nContact: <sip:intruder@127.0.0.1:{here}>\r\nContent-Length: 0\r\n\r\n").encode(),
+                     ("127.0.0.1", edge.sip_port))
+            answer = s.recv(4000).decode()
+        assert answer.startswith("SIP/2.0 403"), answer
+    except BaseException:
+        print("--- kamailio\n" + edge.log("kamailio"))
+        raise
+    finally:
+        await edge.stop()

@@ -95,7 +95,8 @@ class Edge:
         self.procs.append(proc)
         return proc, log
 
-    async def start(self) -> None:
+    async def start(self, *defines: str) -> None:
+        """defines: more of kamailio.cfg's settings ('WS_ORIGIN="https://console.example.com"')."""
         kamailio, rtpengine = need_edge()
         proc, log = await self._spawn(
             "rtpengine", rtpengine, "--config-file=none", "--foreground", "--log-stderr", "--table=-1",
@@ -114,7 +115,7 @@ class Edge:
             "-A", f"EDGE_LISTEN=udp:127.0.0.1:{self.sip_port}", "-A", f'EDGE_ADDR="127.0.0.1:{self.sip_port}"',
             *listeners, "-A", f'TELEPHONIST="sip:{self.telephonist}"',
             "-A", f'RTPENGINE="udp:127.0.0.1:{self.ng_port}"', "-A", f'CTL_SOCKET="unix:{self.dir / "ctl"}"',
-            "-A", "DEBUG_SIP")
+            "-A", "DEBUG_SIP", *[a for d in defines for a in ("-A", d)])
         await _wait_tcp(self.ws_port, proc, log)
 
     async def stop(self) -> None:
