@@ -322,7 +322,7 @@ async def test_an_agent_answers_in_the_browser_and_hears_and_is_heard(tmp_path, 
     # loopback, or the host's own address Chromium sent its checks from: either way no packet left the host)
     relay = (tmp_path / "edge" / "rtpengine.log").read_text()
     assert "DTLS-SRTP successfully negotiated" in relay, relay[-3000:]
-    peers = set(re.findall(r"ICE negotiated: peer for component 1 is ([0-9.]+):", relay))
+    peers = set(re.findall(r"ICE negotiated: (?:new )?peer for component 1 is ([0-9.]+):", relay))
     print(f"heard: by the caller {heard_by_caller:.2f} (1 kHz power {loud:.0f}, muted {muted:.0f}), "
           f"in the page {heard_in_page:.2f}; ICE peers {sorted(peers)}")
     assert peers and all(this_host(p) for p in peers), peers
