@@ -370,3 +370,71 @@ async def test_kamailio_takes_browsers_of_its_origin_and_calls_to_them_from_tele
         raise
     finally:
         await edge.stop()
+
+
+@pytest.mark.long
+@pytest.mark.browser
+@NEEDS_CHROMIUM
+async def test_the_softphone_registers_again_after_kamailio_restarts_and_still_rings(tmp_path):
+    """Kamailio keeps nothing: when it restarts, the page's WebSocket closes, JsSIP connects again and registers
+    anew (the span's contact now names the new connection), and the next call still rings in the page."""
+    from playwright.async_api import async_playwright, expect
+    need_edge()
+    span = SpanSpec("phones", "e1", 1, driver="sip", codec="alaw", extensions=[EXTENSION],
+                    sip=SipTrunkConfig(bind=f"127.0.0.1:{free_udp_ports(1, even=False)}", rtp_host="127.0.0.1",
+                                       rtp_port=free_udp_ports(2), passwords={EXTENSION: SECRET}))
+    edge = Edge(tmp_path, span.sip.bind)
+    (tmp_path / "recordings").mkdir()
+    try:
+        await edge.start()
+        async with running_chand(tmp_path, [SpanSpec("pstn", "e1", 1), span], clock=Clock.REALTIME,
+                                 trunk_groups=[TrunkGroupSpec("agents", ["phones/*"])], default_route="app:ivr") as chand:
+            ivr = await put_through_to_the_agent(chand)
+            watch = await chand.client("watch")
+            await watch.call("subscribe", lines=True)
+            tester = await chand.client("tester")
+            app = await asyncio.to_thread(create_app, WebConfig(
+                database_url=f"sqlite:///{tmp_path / 'telephonist.db'}", control_socket=chand.socket,
+                recordings_dir=str(tmp_path / "recordings"), config_path=console_config(tmp_path, span),
+                live_feed=False, testing=True, password_method=FAST_HASH, softphone_ws=edge.ws_url))
+            make_users(app)
+            served = await asyncio.to_thread(Served, app)
+            try:
+                async with async_playwright() as pw:
+                    browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS + [
+                        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                        "--allow-loopback-in-peer-connection"])
+                    try:
+                        page = await browser.new_page()
+                        await page.goto(served.url + "/agent/")
+                        await page.fill("input[name=username]", "agent1")
+                        await page.fill("input[name=password]", password("agent1"))
+                        await page.click("button[type=submit]")
+                        await page.wait_for_url("**/agent/")
+                        status = page.locator("#sp-status")
+                        await expect(status).to_have_attribute("data-state", "registered", timeout=15000)
+                        first = await watch.wait_for("sip_registration", chan="phones/1", since=0, timeout=10)
+
+                        mark = watch.mark()
+                        await edge.restart_kamailio()
+                        again = await watch.wait_for("sip_registration", chan="phones/1", since=mark, timeout=30)
+                        assert again["contact"] != first["contact"]          # the new WebSocket's port
+                        await expect(status).to_have_attribute("data-state", "registered", timeout=15000)
+
+                        await tester.call("sim.call", span="pstn", caller="13912345678", dialled="500")
+                        await expect(status).to_have_attribute("data-state", "ringing", timeout=15000)
+                        await page.click("#sp-answer")
+                        await expect(status).to_have_attribute("data-state", "in_call", timeout=15000)
+                        await asyncio.wait_for(ivr.bridged.get(), 20)
+                        await page.click("#sp-hangup")
+                        await expect(status).to_have_attribute("data-state", "registered")
+                    finally:
+                        await browser.close()
+            finally:
+                await asyncio.to_thread(served.close)
+                db.engine(app).dispose()
+    except BaseException:
+        print("--- kamailio\n" + edge.log("kamailio") + "\n--- kamailio again\n" + edge.log("kamailio-again"))
+        raise
+    finally:
+        await edge.stop()

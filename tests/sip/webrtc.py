@@ -110,12 +110,22 @@ class Edge:
             (self.dir / "tls.cfg").write_text(
                 "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n"
                 f"private_key = {self.certs}/key.pem\ncertificate = {self.certs}/cert.pem\n")
-        proc, log = await self._spawn(
-            "kamailio", kamailio, "-DD", "-E", "-f", str(KAMAILIO_CFG), "-Y", str(self.dir),
+        self._kamailio = (
+            kamailio, "-DD", "-E", "-f", str(KAMAILIO_CFG), "-Y", str(self.dir),
             "-A", f"EDGE_LISTEN=udp:127.0.0.1:{self.sip_port}", "-A", f'EDGE_ADDR="127.0.0.1:{self.sip_port}"',
             *listeners, "-A", f'TELEPHONIST="sip:{self.telephonist}"',
             "-A", f'RTPENGINE="udp:127.0.0.1:{self.ng_port}"', "-A", f'CTL_SOCKET="unix:{self.dir / "ctl"}"',
             "-A", "DEBUG_SIP", *[a for d in defines for a in ("-A", d)])
+        proc, log = await self._spawn("kamailio", *self._kamailio)
+        await _wait_tcp(self.ws_port, proc, log)
+
+    async def restart_kamailio(self) -> None:
+        """Kamailio stops (every browser's WebSocket closes) and starts again on the same ports."""
+        old = next(p for p in self.procs if p.returncode is None and p is not self.procs[0])
+        old.terminate()
+        await asyncio.wait_for(old.wait(), 10)
+        self.procs.remove(old)
+        proc, log = await self._spawn("kamailio-again", *self._kamailio)
         await _wait_tcp(self.ws_port, proc, log)
 
     async def stop(self) -> None:
