@@ -85,7 +85,7 @@ def tone_wav(path, hz: int = 1000, seconds: int = 2, rate: int = 48000) -> None:
         w.writeframes(struct.pack(f"<{len(s)}h", *s))
 
 
-def console_config(tmp_path, span: SpanSpec) -> str:
+def console_config(tmp_path, span: SpanSpec, outbound: bool = False) -> str:
     """The telephonist.toml the console reads: the agent's extension and the span of phones holding its password."""
     conf = tmp_path / "telephonist.toml"
     conf.write_text(textwrap.dedent(f"""
@@ -116,6 +116,8 @@ def console_config(tmp_path, span: SpanSpec) -> str:
         lines = ["phones/*"]
         [acd]
         agents_trunk_group = "agents"
+        """) + ('outbound_trunk_group = "out"\n[[trunk_groups]]\nname = "out"\nlines = ["pstn/*"]\n' if outbound else "")
+        + textwrap.dedent(f"""
         [[queues]]
         name = "sales"
         [[agents]]
@@ -438,3 +440,99 @@ async def test_the_softphone_registers_again_after_kamailio_restarts_and_still_r
         raise
     finally:
         await edge.stop()
+
+
+@pytest.mark.long
+@pytest.mark.browser
+@NEEDS_CHROMIUM
+async def test_an_agent_calls_out_from_the_desk_with_the_softphone(tmp_path):
+    """The desk's call out with the browser as the phone: the ACD rings the softphone first, the agent answers in
+    the page, the customer (a sim E1 number) is dialled and answers; each hears the other's tone; the customer
+    hangs up and the page's call ends (our BYE through Kamailio)."""
+    from playwright.async_api import async_playwright, expect
+
+    from telephonist.drivers.sim.far_end import NumberBehaviour
+    need_edge()
+    mic = tmp_path / "mic.wav"
+    tone_wav(mic)
+    span = SpanSpec("phones", "e1", 1, driver="sip", codec="alaw", extensions=[EXTENSION],
+                    sip=SipTrunkConfig(bind=f"127.0.0.1:{free_udp_ports(1, even=False)}", rtp_host="127.0.0.1",
+                                       rtp_port=free_udp_ports(2), passwords={EXTENSION: SECRET}))
+    edge = Edge(tmp_path, span.sip.bind)
+    (tmp_path / "recordings").mkdir()
+    db_url = f"sqlite:///{tmp_path / 'telephonist.db'}"
+    config_path = console_config(tmp_path, span, outbound=True)
+    acd = store = None
+    try:
+        await edge.start()
+        async with running_chand(tmp_path, [SpanSpec("pstn", "e1", 1), span], clock=Clock.REALTIME,
+                                 trunk_groups=[TrunkGroupSpec("agents", ["phones/*"]), TrunkGroupSpec("out", ["pstn/*"])],
+                                 numbers=[NumberBehaviour("138*", "answer", after_rings=1)]) as chand:
+            acd, store = await start_acd(chand, config_path, db_url)
+            watch = await chand.client("watch")
+            await watch.call("subscribe", lines=True)
+            tester = await chand.client("tester")
+            await tester.call("sim.take", far="pstn/1~far")
+            app = await asyncio.to_thread(create_app, WebConfig(
+                database_url=db_url, control_socket=chand.socket, recordings_dir=str(tmp_path / "recordings"),
+                config_path=config_path, live_feed=True, testing=True, password_method=FAST_HASH,
+                softphone_ws=edge.ws_url))
+            make_users(app)
+            feed = app.extensions["chand_feed"]
+            assert await asyncio.to_thread(feed.wait_connected, 15), "the console did not reach chand"
+            served = await asyncio.to_thread(Served, app)
+            try:
+                async with async_playwright() as pw:
+                    browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS + [
+                        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                        f"--use-file-for-fake-audio-capture={mic}", "--allow-loopback-in-peer-connection"])
+                    try:
+                        page = await browser.new_page()
+                        page.set_default_timeout(20000)
+                        await page.goto(served.url + "/agent/")
+                        await page.fill("input[name=username]", "agent1")
+                        await page.fill("input[name=password]", password("agent1"))
+                        await page.click("button[type=submit]")
+                        await page.wait_for_url("**/agent/")
+                        status, state = page.locator("#sp-status"), page.locator("#state")
+                        await expect(status).to_have_attribute("data-state", "registered", timeout=15000)
+                        await page.click("#login")
+                        await expect(state).to_have_attribute("data-state", "not_ready")
+
+                        # call out: the softphone rings first, the agent answers, then the customer is dialled
+                        mark = tester.mark()
+                        await page.fill("#dial-number", "13800001111")
+                        await page.click("#dial")
+                        await expect(status).to_have_attribute("data-state", "ringing", timeout=15000)
+                        await page.click("#sp-answer")
+                        await expect(status).to_have_attribute("data-state", "in_call", timeout=15000)
+                        dialled = await tester.wait_for(lambda e: e.get("what") == "dialled"
+                                                        and e.get("number") == "13800001111", since=mark, timeout=20)
+                        far = dialled["far"]
+                        await tester.wait_for("far", far=far, what="answered", since=mark, timeout=20)
+
+                        mark = tester.mark()
+                        await tester.call("sim.play", far=far, items=[{"tone": "dial", "ms": 20000}])
+                        await tester.call("sim.record", far=far, path=str(tmp_path / "customer.wav"), max_ms=4000)
+                        heard_in_page = await page.evaluate(HEARS, 450)
+                        await tester.wait_for("far", far=far, what="rec_done", since=mark, timeout=20)
+                        heard_by_customer = tone_heard(samples_of(tmp_path / "customer.wav"), 1000)
+
+                        await tester.call("sim.hangup", far=far)
+                        await expect(status).to_have_attribute("data-state", "registered", timeout=15000)
+                    finally:
+                        await browser.close()
+            finally:
+                await asyncio.to_thread(served.close)
+                await asyncio.to_thread(feed.stop)
+                db.engine(app).dispose()
+                if acd is not None:
+                    await acd.roster.drain()
+                    await store.close()
+    except BaseException:
+        print("--- kamailio\n" + edge.log("kamailio") + "\n--- rtpengine\n" + edge.log("rtpengine"))
+        raise
+    finally:
+        await edge.stop()
+    print(f"call out: the customer heard {heard_by_customer:.2f} of 1 kHz, the page {heard_in_page:.2f} of 450 Hz")
+    assert heard_by_customer > 0.5 and heard_in_page > 0.5
