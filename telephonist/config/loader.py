@@ -281,6 +281,9 @@ def _check(cfg: Config, b: _Builder) -> None:
                            ("address_failures", 1, 10000), ("address_window_minutes", 1, 1440)):
         if not low <= getattr(cfg.webadmin, key) <= high:
             b.problem(("webadmin", key), f"{key} must be from {low} to {high}")
+    ws = cfg.webadmin.softphone_ws
+    if ws and not re.fullmatch(r"wss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", ws):
+        b.problem(("webadmin", "softphone_ws"), "softphone_ws must be a WebSocket URL: wss://HOST:PORT (or ws://)")
 
     _check_dialer_imports(cfg, b)
 

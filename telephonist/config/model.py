@@ -303,6 +303,7 @@ class WebadminConfig:
     lockout_minutes: int = 15
     address_failures: int = 20          # failed logins from one client address in the window ...
     address_window_minutes: int = 15    # ... before that address must wait
+    softphone_ws: str = ""              # the agents' softphone: Kamailio's WebSocket, wss://HOST:PORT ("" = none)
 
 
 @dataclass(frozen=True)

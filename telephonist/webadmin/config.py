@@ -36,6 +36,7 @@ class WebConfig:
     config_path: str = ""                   # telephonist.toml: flows, prompts, voicemail, fax and routing pages
     testing: bool = False
     kb_dir: str = ""                        # knowledge-base attachments ("": a folder kb beside recordings_dir)
+    softphone_ws: str = ""                  # the desk's softphone connects here (Kamailio's WebSocket); "" = none
 
     @property
     def kb_files(self) -> str:
@@ -68,6 +69,6 @@ def from_telephonist_config(path: str, **overrides) -> WebConfig:
                     proxy_hops=w.proxy_hops, session_idle_minutes=w.session_idle_minutes,
                     session_max_hours=w.session_max_hours, lockout_failures=w.lockout_failures,
                     lockout_minutes=w.lockout_minutes, address_failures=w.address_failures,
-                    address_window_minutes=w.address_window_minutes,
+                    address_window_minutes=w.address_window_minutes, softphone_ws=w.softphone_ws,
                     kb_dir=os.path.join(cfg.system.state_dir, "kb"))
     return replace(web, **overrides)
