@@ -27,7 +27,7 @@ UP_S = 30.0                              # Q.921 comes up within a few T200 peri
 class PriSide(DahdiRig):
     """A started engine with PRI on some B-channels of one span."""
 
-    def __init__(self, bchans: dict[int, int], dchan: int, side: str) -> None:   # not super().__init__: it starts the engine at once
+    def __init__(self, bchans: dict[int, int], dchan: int, side: str, **options) -> None:   # not super().__init__: it starts the engine at once
         self.engine = Engine(frame_ms=20, max_channels=64)
         channos = list(bchans.values())
         ids = self.engine.add_dahdi_span(channos, Codec.ALAW)
@@ -35,7 +35,7 @@ class PriSide(DahdiRig):
         self.ts = {ts: self.chan[c] for ts, c in bchans.items()}
         self.spanno = self.engine.dahdi_chan_info(ids[0]).spanno
         self.events = []
-        self.engine.dahdi_pri(ids[0], dchan, side, "euroisdn")
+        self.engine.dahdi_pri(ids[0], dchan, side, "euroisdn", **options)
         self.engine.set_realtime(FAR_END_PRIORITY)
         self.engine.start(Clock.REALTIME)
 
@@ -71,6 +71,20 @@ class PriSide(DahdiRig):
 def pri_pair():
     net = PriSide(NET_B, NET_D, "network")
     user = PriSide(USER_B, USER_D, "user")
+    try:
+        net.d_channel_up()
+        user.d_channel_up()
+        yield net, user
+    finally:
+        user.close()
+        net.close()
+
+
+@pytest.fixture
+def pri_overlap_pair():
+    """Both sides with overlap dialling and preferred channels on their SETUPs."""
+    net = PriSide(NET_B, NET_D, "network", overlap=True, channel="preferred")
+    user = PriSide(USER_B, USER_D, "user", overlap=True, channel="preferred")
     try:
         net.d_channel_up()
         user.d_channel_up()
@@ -130,6 +144,67 @@ def test_inbound_call_and_the_exchange_hangs_up(pri_pair):
     net.msg(2, "RELEASE")
     # the channel is free again: a second call on it goes through
     _call_cleared_by_callee(net, user, 2, "13800138000", "4002", "21")
+
+
+def test_overlap_setup_acknowledge_and_digits_by_information(pri_overlap_pair):
+    """The exchange's SETUP without Sending Complete: the customer answers SETUP ACKNOWLEDGE, the rest of the
+    number comes one INFORMATION per digit, then CALL PROCEEDING, ALERTING and CONNECT as en bloc."""
+    net, user = pri_overlap_pair
+    net.send(1, "SETUP calling=13800138000 called=40 complete=0")
+    setup = user.msg(1, "SETUP")
+    assert (setup.fields["called"], setup.fields["complete"], setup.fields["exclusive"]) == ("40", "0", "0"), setup
+    user.send(1, "SETUP_ACK")
+    net.msg(1, "SETUP_ACK")
+    net.send(1, "INFO digits=021")
+    got = "".join(user.msg(1, "INFO", complete="0").fields["digits"] for _ in range(3))
+    assert got == "021", got
+    user.send(1, "ALERTING")
+    net.msg(1, "PROCEEDING")
+    net.msg(1, "ALERTING")
+    user.send(1, "CONNECT")
+    net.msg(1, "CONNECT")
+    net.engine.set_dsp(net.ts[1], Dsp.DTMF)
+    user.engine.send_dtmf(user.ts[1], "8", on_ms=80, off_ms=80)
+    assert net.digits(1, 1) == "8"
+    net.send(1, "DISCONNECT cause=16")
+    user.msg(1, "DISCONNECT", cause="16")
+    user.send(1, "RELEASE")
+    net.msg(1, "RELEASE")
+    # a SETUP with Sending Complete on an overlap span is en bloc: the line proceeds without SETUP ACKNOWLEDGE
+    net.send(1, "SETUP calling=1 called=4001")
+    assert user.msg(1, "SETUP").fields["complete"] == "1"
+    user.send(1, "DISCONNECT cause=16")
+    net.msg(1, "DISCONNECT", cause="16")
+    net.send(1, "RELEASE")
+    user.msg(1, "RELEASE")
+
+
+def test_preferred_channel_busy_here_takes_another_and_the_caller_follows(pri_overlap_pair):
+    """A call holds timeslot 1; the exchange's SETUP (from its timeslot 3's line) names timeslot 1 as preferred: the
+    customer puts it on its first free timeslot (2) and answers with that channel; the exchange's engine moves its
+    call there (MOVED to timeslot 3's line, the responses on timeslot 2's), and the call carries DTMF."""
+    net, user = pri_overlap_pair
+    net.send(1, "SETUP calling=1 called=100")
+    user.msg(1, "SETUP")
+    user.send(1, "CONNECT")
+    net.msg(1, "CONNECT")
+    net.send(3, "SETUP calling=2 called=200 channel=1")
+    setup = user.msg(2, "SETUP")
+    assert (setup.fields["called"], setup.fields["requested"], setup.fields["exclusive"]) == ("200", "1", "0"), setup
+    user.send(2, "ALERTING")
+    moved = net.msg(3, "MOVED")
+    assert (moved.fields["channel"], moved.fields["chan"]) == ("2", str(net.ts[2])), moved
+    net.msg(2, "ALERTING")
+    user.send(2, "CONNECT")
+    net.msg(2, "CONNECT")
+    user.engine.set_dsp(user.ts[2], Dsp.DTMF)
+    net.engine.send_dtmf(net.ts[2], "6", on_ms=80, off_ms=80)
+    assert user.digits(2, 1) == "6"
+    for ts in (2, 1):
+        net.send(ts, "DISCONNECT cause=16")
+        user.msg(ts, "DISCONNECT", cause="16")
+        user.send(ts, "RELEASE")
+        net.msg(ts, "RELEASE")
 
 
 @pytest.mark.parametrize("cause", ["17", "1"], ids=["busy", "unallocated"])
