@@ -39,7 +39,8 @@ def span_specs(cfg: Config) -> list[SpanSpec]:
                            ring_off_ms=s.ring_off_ms, first_digit_ms=s.first_digit_ms,
                            interdigit_ms=s.interdigit_ms, max_digits=s.max_digits,
                            dialtone_wait_ms=s.dialtone_wait_ms, restart_on_up=s.pri_restart_on_up,
-                           overlap=s.pri_overlap, overlap_timeout_ms=s.pri_overlap_timeout_ms or 15000)
+                           overlap=s.pri_overlap, overlap_timeout_ms=s.pri_overlap_timeout_ms or 15000,
+                           overlap_setup_digits=s.pri_overlap_setup_digits)
         out.append(SpanSpec(s.name, s.type, s.channel_count, driver=s.driver, codec=s.codec or cfg.system.codec,
                             zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
                             far_disconnect=s.far_disconnect, far_cid=s.far_cid, far_busy_tone=s.far_busy_tone,

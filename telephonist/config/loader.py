@@ -458,6 +458,11 @@ def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) 
         b.problem(p + ("pri_overlap_timeout_ms",), "pri_overlap_timeout_ms must be from 1000 to 120000 (or 0: 15000)")
     elif s.pri_overlap_timeout_ms and not s.pri_overlap:
         b.problem(p + ("pri_overlap_timeout_ms",), "pri_overlap_timeout_ms needs pri_overlap = true")
+    if not 0 <= s.pri_overlap_setup_digits <= 32:
+        b.problem(p + ("pri_overlap_setup_digits",), "pri_overlap_setup_digits is a count of digits from 0 (en bloc) "
+                                                     "to 32")
+    elif s.pri_overlap_setup_digits and not s.pri_overlap:
+        b.problem(p + ("pri_overlap_setup_digits",), "pri_overlap_setup_digits needs pri_overlap = true")
 
 
 def _check_sim_pri(s: SpanConfig, p: tuple, b: _Builder) -> None:

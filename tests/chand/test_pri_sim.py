@@ -222,3 +222,35 @@ async def test_our_preferred_call_follows_the_far_ends_channel(tmp_path):
             assert (leg.call_id, leg.direction, leg.channel, leg.dialled, leg.disposition) == \
                 (out["call_id"], "outbound", 2, "13800138000", "answered"), leg
             assert "moved" in [e.kind for e in await chand.store.events(leg.id)]
+
+
+async def test_overlap_sending_puts_the_rest_of_the_number_in_information(tmp_path):
+    """pri_overlap_setup_digits = 4: our SETUP carries the first four digits without Sending Complete; on the far
+    end's SETUP ACKNOWLEDGE the rest goes by INFORMATION, one digit each; the far end has the whole number and
+    answers, and our record keeps it."""
+    spans = _spans(overlap=True)
+    spans[0].options = dataclasses.replace(spans[0].options, overlap=True, overlap_setup_digits=4)
+    async with running_chand(tmp_path, spans, speed=1.0, trunk_groups=[TrunkGroupSpec("out", ["pri/*"])],
+                             records=True) as chand:
+        app, tester = await chand.client("crm"), await chand.client("t")
+        await tester.call("subscribe", lines=True)
+        await _link_up(chand, tester)
+        await _idle(tester, {"pri/1", "pri/2", "pri/3", "pri/4"})
+        await tester.call("sim.take", far="pri/1~far")
+        mark, app_mark = tester.mark(), app.mark()
+        out = await app.call("dial", trunk_group="out", number="13800138000", caller_id="4008")
+        assert out["chan"] == "pri/1", out
+        setup = await _far_told(tester, "pri/1~far", "SETUP", mark)
+        assert (setup["called"], setup["complete"]) == ("1380", "0"), setup
+        dialled = await tester.wait_for(lambda e: e.get("event") == "far" and e.get("what") == "dialled",
+                                        since=mark, timeout=15)
+        assert dialled["number"] == "13800138000", dialled
+        infos = [f["digits"] for k, f in _far_msgs(tester, "pri/1~far", mark) if k == "INFO"]
+        assert infos == list("0138000"), infos
+        answered = await app.wait_for("answered", chan="pri/1", since=app_mark, timeout=15)
+        assert answered["call_id"] == out["call_id"], answered
+        await app.call("hangup", chan="pri/1")
+        await _idle(tester, {"pri/1"})
+        await chand.board.recorder.drain()
+        leg = (await chand.store.recent(1))[0]
+        assert (leg.direction, leg.dialled, leg.disposition) == ("outbound", "13800138000", "answered"), leg

@@ -281,6 +281,7 @@ def test_pri_overlap_and_channel_settings(tmp_path):
         pri_overlap = true
         pri_overlap_timeout_ms = 8000
         pri_channel = "preferred"
+        pri_overlap_setup_digits = 3
 
         [[spans]]
         name = "simpri"
@@ -295,7 +296,8 @@ def test_pri_overlap_and_channel_settings(tmp_path):
     specs = {s.name: s for s in span_specs(cfg)}
     pri1, sim = specs["pri1"], specs["simpri"]
     assert (pri1.dahdi.pri_overlap, pri1.dahdi.pri_channel) == (True, "preferred")
-    assert (pri1.options.overlap, pri1.options.overlap_timeout_ms) == (True, 8000)
+    assert (pri1.options.overlap, pri1.options.overlap_timeout_ms, pri1.options.overlap_setup_digits) == \
+        (True, 8000, 3)
     assert sim.sim_pri is not None and (sim.sim_pri.side, sim.sim_pri.overlap, sim.sim_pri.channel) == \
         ("network", True, "exclusive")
     assert (sim.options.overlap, sim.options.overlap_timeout_ms) == (True, 15000)
@@ -320,6 +322,7 @@ def test_pri_overlap_and_channel_mistakes(tmp_path):
         signalling = "pri"
         pri_overlap = true
         pri_overlap_timeout_ms = 500
+        pri_overlap_setup_digits = 40
 
         [[spans]]
         name = "cas"
@@ -340,9 +343,10 @@ def test_pri_overlap_and_channel_mistakes(tmp_path):
     assert "pri_channel must be exclusive or preferred" in got[7] and "'any'" in got[7]
     assert "pri_overlap_timeout_ms needs pri_overlap = true" in got[8]
     assert "pri_overlap_timeout_ms must be from 1000 to 120000" in got[17]
-    assert 'pri_overlap is for E1 spans with signalling = "pri"' in got[24]
-    assert "at most 30 B-channels" in got[30]
-    assert "pri_dchan is for dahdi spans" in got[32]
+    assert "pri_overlap_setup_digits is a count of digits from 0 (en bloc) to 32" in got[18]
+    assert 'pri_overlap is for E1 spans with signalling = "pri"' in got[25]
+    assert "at most 30 B-channels" in got[31]
+    assert "pri_dchan is for dahdi spans" in got[33]
 
 
 def test_dahdi_r2_spans(tmp_path):

@@ -43,6 +43,8 @@ class LineOptions:
     restart_on_up: bool = False          # PRI: RESTART the idle B-channel whenever the D-channel comes up
     overlap: bool = False                # PRI: overlap receiving (digits after the SETUP until routing can decide)
     overlap_timeout_ms: int = 15000      # PRI overlap: no digit for this long ends the number (Q.931's T302)
+    overlap_setup_digits: int = 0        # PRI overlap sending: our SETUP carries this many digits, the rest go by
+                                         # INFORMATION once the far end acknowledges (0: en bloc)
 
 
 class Signalling:

@@ -16,6 +16,8 @@ Calls are the digital trunk's (SETUP, ALERTING, CONNECT, DISCONNECT, RELEASE). W
   (`Router.number_complete`) the engine answers SETUP ACKNOWLEDGE and every INFORMATION's digits (INFO) join the
   dialled number; the call is offered (CALL PROCEEDING, ALERTING, the route) once routing can decide, the far end
   says Sending Complete, or no digit came for `pri_overlap_timeout_ms`.
+- Overlap sending (`pri_overlap_setup_digits`): our SETUP carries the number's first digits without Sending
+  Complete, and the rest goes as INFO once the far end answers SETUP ACKNOWLEDGE.
 - Channel negotiation. The engine places a far end's SETUP on the line of the channel it took (a free one when
   the channel asked for was preferred and busy); our SETUP answered on another channel than ours (a preferred
   one) comes as MOVED, and the call goes on on that channel's line (`Switchboard.move_call`); a line that
@@ -42,6 +44,7 @@ class PriTrunk(DigitalTrunk):
         self._beaten = False            # their SETUP took the channel from ours: the engine's refusal is coming
         self._collecting = False        # overlap receiving: digits may still come
         self._acked = False             # overlap receiving: SETUP ACKNOWLEDGE sent
+        self._rest = ""                 # overlap sending: the digits our SETUP left out, sent on SETUP_ACK
 
     def on_event(self, ev: Event) -> None:
         if not isinstance(ev, SigMsg):
@@ -62,6 +65,9 @@ class PriTrunk(DigitalTrunk):
             return
         if kind == "DISCONNECT":
             self._collecting = False
+        if kind == "SETUP_ACK" and self._rest and st in (LineState.DIALING, LineState.PROCEEDING):
+            self.engine.sigmsg(self.line.chan, format_sigmsg("INFO", digits=self._rest))
+            self._rest = ""
         if kind in RESPONSES or kind == "SETUP_ACK":
             self._answered = True
         if kind == "DISCONNECT" and ev.fields.get("refused") == "1" and self._beaten:
@@ -74,7 +80,18 @@ class PriTrunk(DigitalTrunk):
 
     def dial(self, number: str, caller_id: str = "") -> None:
         self._answered = self._beaten = False
+        self._rest = ""
         super().dial(number, caller_id)
+
+    def setup_message(self, number: str, caller_id: str) -> str:
+        """Overlap sending (pri_overlap_setup_digits): the SETUP carries the first digits without Sending Complete,
+        the rest go by INFORMATION when the far end sends SETUP ACKNOWLEDGE (a far end that proceeds at once had
+        enough). Otherwise en bloc."""
+        n = self.opt.overlap_setup_digits
+        if not self.opt.overlap or not 0 < n < len(number):
+            return super().setup_message(number, caller_id)
+        self._rest = number[n:]
+        return format_sigmsg("SETUP", calling=caller_id, called=number[:n], complete=0)
 
     # ---- overlap receiving ---------------------------------------------------------------------------
     def _overlap_setup(self, f: dict[str, str]) -> None:
@@ -129,9 +146,9 @@ class PriTrunk(DigitalTrunk):
         """This line's B-channel carries the call `other` placed (MOVED): its dialling state comes with it, and the
         no-answer timer starts again here."""
         assert isinstance(other, PriTrunk)
-        self._answered, self._beaten = other._answered, False
+        self._answered, self._beaten, self._rest = other._answered, False, other._rest
         other.cancel_timer()
-        other._answered = False
+        other._answered, other._rest = False, ""
         if self.line.state == LineState.PROCEEDING:
             self.set_timer(self.no_answer_ms(), self._no_answer)
 

@@ -345,7 +345,16 @@ class SimNetwork:
         elif kind == "SETUP" and far.state == FarState.IDLE:
             far.digits = f.get("called", "")
             far.caller = f.get("calling", "")
-            self._number_complete(far)
+            if f.get("complete") == "0":
+                # overlap sending (a PRI span): acknowledge, take digits until none came for a while
+                far.state = FarState.DIALTONE
+                self.engine.sigmsg(far.chan, "SETUP_ACK")
+                self._later(far, self.DIGIT_TIMEOUT_MS, lambda: self._number_complete(far))
+            else:
+                self._number_complete(far)
+        elif kind == "INFO" and far.state == FarState.DIALTONE:
+            far.digits += f.get("digits", "")
+            self._later(far, self.DIGIT_TIMEOUT_MS, lambda: self._number_complete(far))
         elif kind == "DISCONNECT":
             self.engine.sigmsg(far.chan, "RELEASE")
             self._reset(far)
