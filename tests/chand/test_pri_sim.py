@@ -116,8 +116,18 @@ async def test_overlap_digits_come_until_routing_can_decide(tmp_path):
         await tester.call("sim.hangup", far=far)
         await _idle(tester, {"pri/2"})
 
+        # 3. the caller gives up while digits may still come: the call ends unoffered, abandoned
+        mark, sales_mark, support_mark = tester.mark(), sales.mark(), support.mark()
+        far = (await tester.call("sim.call", chan="pri/3", caller="1", dialled="40", complete=False))["far"]
+        await _far_told(tester, far, "SETUP_ACK", mark)
+        await tester.call("sim.hangup", far=far)
+        await _idle(tester, {"pri/3"})
+        assert not [e for c, m in ((sales, sales_mark), (support, support_mark)) for e in c.events.since(m)
+                    if e.get("event") == "offer"]
+
         await chand.board.recorder.drain()
-        legs = {leg.channel: leg for leg in await chand.store.recent(2)}
+        legs = {leg.channel: leg for leg in await chand.store.recent(3)}
+        assert (legs[3].dialled, legs[3].disposition, legs[3].application) == ("40", "abandoned", None), legs[3]
         assert (legs[1].direction, legs[1].caller, legs[1].dialled, legs[1].application, legs[1].disposition) == \
             ("inbound", "13800138000", "40021", "app:support", "answered"), legs[1]
         assert (legs[2].dialled, legs[2].application) == ("4002", "app:sales"), legs[2]
