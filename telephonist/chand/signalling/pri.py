@@ -60,6 +60,10 @@ class PriTrunk(DigitalTrunk):
         if kind == "INFO":
             self._info(ev.fields)
             return
+        if kind == "SETUP" and st in (LineState.DIALING, LineState.PROCEEDING) and not self._answered:
+            self._beaten, self._rest = True, ""
+            self._remote_disconnect(CHANNEL_UNAVAILABLE)    # our call: failed, the line idle for theirs
+            st = self.line.state
         if kind == "SETUP" and st == LineState.IDLE and self.opt.overlap and ev.fields.get("complete") != "1":
             self._overlap_setup(ev.fields)
             return
@@ -73,9 +77,6 @@ class PriTrunk(DigitalTrunk):
         if kind == "DISCONNECT" and ev.fields.get("refused") == "1" and self._beaten:
             self._beaten = False        # the refusal of our SETUP, whose call ended when theirs came
             return
-        if kind == "SETUP" and st in (LineState.DIALING, LineState.PROCEEDING) and not self._answered:
-            self._beaten = True
-            self._remote_disconnect(CHANNEL_UNAVAILABLE)    # our call: failed, the line idle for theirs
         super().on_event(ev)
 
     def dial(self, number: str, caller_id: str = "") -> None:

@@ -367,6 +367,10 @@ app_timeout_ms = 10000
 [routing]
 default = "app:reception"
 
+[[routes]]                      # the customer's numbers: four digits (overlap receiving stops at the fourth)
+dialled = "400?"
+application = "app:reception"
+
 [[spans]]
 name = "exchange"               # span 3: we play the network side
 driver = "dahdi"
@@ -375,6 +379,8 @@ channels = "49-50"
 signalling = "pri"
 pri_side = "network"
 pri_switch = "euroisdn"
+pri_overlap = true              # overlap sending: SETUP with two digits, the rest by INFORMATION
+pri_overlap_setup_digits = 2
 
 [[spans]]
 name = "pri"                    # span 4: the customer's side; D-channel found on timeslot 16 (channel 95)
@@ -383,6 +389,7 @@ type = "e1"
 channels = "80-81"
 signalling = "pri"
 pri_restart_on_up = true        # RESTART each idle B-channel when the D-channel comes up
+pri_overlap = true              # overlap receiving: SETUP ACKNOWLEDGE, digits until the routes can decide
 
 [[trunk_groups]]
 name = "to_customer"
@@ -475,11 +482,17 @@ async def pri_calls(chand) -> None:
                    if ln["chan"].startswith("exchange/")), "the exchange span has no pri_restart_on_up"
 
         # 1. The exchange calls the customer: numbers on both legs, answer, DTMF both ways, the exchange hangs up.
+        #    The exchange sends overlap (SETUP with "40", then "0" and "1" by INFORMATION); the customer's line rings
+        #    with "40" and is offered "4001" once the route 400? is matched.
+        mark = app.mark()
         offered = app.expect("offer", span="pri")
         out = await app.call("dial", trunk_group="to_customer", number="4001", caller_id="13800138000")
         offer = await asyncio.wait_for(offered, 20)
         assert (offer["caller"], offer["dialled"]) == ("13800138000", "4001"), offer
         leg_in, leg_out = offer["chan"], out["chan"]
+        rang = [ev for ev in app.events.since(mark) if ev.get("event") == "line_state" and ev.get("chan") == leg_in
+                and ev.get("signal") == "incoming"]
+        assert [ev["dialled"] for ev in rang] == ["40"], rang
         answered = app.expect("answered", chan=leg_out)
         await app.call("answer", chan=leg_in)
         await asyncio.wait_for(answered, 20)
