@@ -67,8 +67,6 @@ class PriTrunk(DigitalTrunk):
         if kind == "SETUP" and st == LineState.IDLE and self.opt.overlap and ev.fields.get("complete") != "1":
             self._overlap_setup(ev.fields)
             return
-        if kind == "DISCONNECT":
-            self._collecting = False
         if kind == "SETUP_ACK" and self._rest and st in (LineState.DIALING, LineState.PROCEEDING):
             self.engine.sigmsg(self.line.chan, format_sigmsg("INFO", digits=self._rest))
             self._rest = ""
@@ -77,6 +75,8 @@ class PriTrunk(DigitalTrunk):
         if kind == "DISCONNECT" and ev.fields.get("refused") == "1" and self._beaten:
             self._beaten = False        # the refusal of our SETUP, whose call ended when theirs came
             return
+        if kind == "DISCONNECT":
+            self._collecting = False    # (their call, still dialling, ends)
         super().on_event(ev)
 
     def dial(self, number: str, caller_id: str = "") -> None:
