@@ -28,7 +28,7 @@ from telephonist.config import toml_text
 from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
                                       PortConfig, RouteConfig, RoutingConfig, SimConfig, SimNumberConfig,
                                       SimTrafficConfig, SpanConfig, SystemConfig, Token, TrunkGroupConfig,
-                                      PRI_SIDES, PRI_SWITCHES, R2_CATEGORIES, R2_TIMERS, R2_VARIANTS,
+                                      PRI_KEYS, PRI_SIDES, PRI_SWITCHES, R2_CATEGORIES, R2_TIMERS, R2_VARIANTS,
                                       dahdi_signalling,
                                       parse_ranges)
 
@@ -316,6 +316,8 @@ def _check(cfg: Config, b: _Builder) -> None:
         if s.driver == "dahdi":
             _check_dahdi_span(s, p, dahdi_used, b)
         else:
+            if s.driver == "sim":
+                _check_sim_pri(s, p, b)
             for key in ("echocancel", "echocancel_params", "ports"):
                 if getattr(s, key):
                     b.problem(p + (key,), f"{key} is for dahdi spans (the card's echo canceller and gains)")
@@ -437,7 +439,7 @@ def _check_dahdi_span(s: SpanConfig, p: tuple, dahdi_used: dict[int, str], b: _B
 def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) -> None:
     """pri_* keys: only on a PRI span, and with values libpri knows."""
     if sig != "pri":
-        for key in ("pri_side", "pri_switch", "pri_dchan", "pri_restart_on_up"):
+        for key in PRI_KEYS:
             if getattr(s, key):
                 b.problem(p + (key,), f"{key} is for E1 spans with signalling = \"pri\"")
         return
@@ -453,6 +455,31 @@ def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) 
                                       f"(the B-channels)")
     if len(nums) > 30:
         b.problem(p + ("channels",), f"a PRI span carries at most 30 B-channels (an E1), not {len(nums)}")
+    if s.pri_channel and s.pri_channel not in ("exclusive", "preferred"):
+        b.problem(p + ("pri_channel",), f"pri_channel must be exclusive or preferred, not '{s.pri_channel}'")
+    if s.pri_overlap_timeout_ms and not 1000 <= s.pri_overlap_timeout_ms <= 120000:
+        b.problem(p + ("pri_overlap_timeout_ms",), "pri_overlap_timeout_ms must be from 1000 to 120000 (or 0: 15000)")
+    elif s.pri_overlap_timeout_ms and not s.pri_overlap:
+        b.problem(p + ("pri_overlap_timeout_ms",), "pri_overlap_timeout_ms needs pri_overlap = true")
+    if not 0 <= s.pri_overlap_setup_digits <= 32:
+        b.problem(p + ("pri_overlap_setup_digits",), "pri_overlap_setup_digits is a count of digits from 0 (en bloc) "
+                                                     "to 32")
+    elif s.pri_overlap_setup_digits and not s.pri_overlap:
+        b.problem(p + ("pri_overlap_setup_digits",), "pri_overlap_setup_digits needs pri_overlap = true")
+
+
+def _check_sim_pri(s: SpanConfig, p: tuple, b: _Builder) -> None:
+    """A sim E1 span with signalling = "pri": libpri at both ends of its lines (at most 30, an E1's)."""
+    if s.signalling not in ("", "isdn", "pri") or (s.signalling and s.type != "e1"):
+        if s.type == "e1":
+            b.problem(p + ("signalling",), f"a sim E1 span's signalling is isdn (the default) or pri, "
+                                           f"not '{s.signalling}'")
+        return
+    _check_pri(s, p, "pri" if s.signalling == "pri" else "", [], b)
+    if s.signalling == "pri" and isinstance(s.channels, int) and s.channels > 30:
+        b.problem(p + ("channels",), f"a PRI span carries at most 30 B-channels (an E1), not {s.channels}")
+    if s.signalling == "pri" and s.pri_dchan:
+        b.problem(p + ("pri_dchan",), "pri_dchan is for dahdi spans (a sim PRI span's D-channel is its own)")
 
 
 # chan_dahdi's own names for the two openr2 timers it sets without an advanced protocol file
