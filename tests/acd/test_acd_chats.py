@@ -144,7 +144,6 @@ async def new_chat(console, name: str) -> dict:
                                            "customer_id": None})
 
 
-@pytest.mark.long
 async def test_chats_reach_the_agent_up_to_three_the_fourth_waits_lines_go_both_ways(tmp_path):
     async with running_acd(tmp_path, QUEUES.replace("{ring}", "600"), AGENTS, clock=Clock.REALTIME) as acd:
         console = await acd.chand.client("webadmin")
@@ -204,7 +203,6 @@ async def test_only_the_console_speaks_for_a_visitor(tmp_path):
         assert e.value.code == "bad_request"
 
 
-@pytest.mark.long
 async def test_an_offer_not_accepted_goes_back_and_then_to_the_other_agent(tmp_path):
     async with running_acd(tmp_path, QUEUES.replace("{ring}", "5"), AGENTS) as acd:
         console = await acd.chand.client("webadmin")
@@ -218,7 +216,6 @@ async def test_an_offer_not_accepted_goes_back_and_then_to_the_other_agent(tmp_p
         await acd.desk.wait_for(published("chat_offered", chat=cid, agent="1002"), since=m)
 
 
-@pytest.mark.long
 async def test_a_restarted_acd_keeps_waiting_and_active_chats_and_a_logout_gives_chats_back(tmp_path):
     async with running_acd(tmp_path, QUEUES.replace("{ring}", "600"), AGENTS, clock=Clock.REALTIME) as acd:
         console = await acd.chand.client("webadmin")

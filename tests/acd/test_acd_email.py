@@ -90,7 +90,6 @@ def test_a_message_is_parsed_to_what_an_item_keeps():
         parse(b"Subject: no sender\n\nhello")
 
 
-@pytest.mark.long
 async def test_mail_in_offered_accepted_replied_threaded_and_on_the_timeline(tmp_path):
     from aiosmtpd.controller import Controller
     sink, sink_port, in_port = Sink(), free_port(), free_port()

@@ -34,8 +34,10 @@ def test_the_visitor_page_needs_no_login_and_may_be_framed_only_by_the_console(c
     c = chat_app.test_client()
     r = c.get("/chat/?queue=web")
     assert r.status_code == 200 and b'id="chat-start"' in r.data
-    assert "frame-ancestors 'self'" in r.headers["Content-Security-Policy"]
-    assert r.headers["X-Frame-Options"] == "SAMEORIGIN"
+    csp = r.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in csp and "script-src 'self'" in csp and "unsafe" not in csp
+    assert " style=" not in r.get_data(as_text=True) and " onclick=" not in r.get_data(as_text=True)
+    assert r.headers["X-Frame-Options"] == "SAMEORIGIN" and r.headers["X-Content-Type-Options"] == "nosniff"
     assert "Set-Cookie" not in r.headers                     # no session for a visitor
     assert c.get("/chat/?queue=sales").status_code == 404   # only the listed chat queues
     chat_app.config["WEB"] = dataclasses.replace(chat_app.config["WEB"], chat_origins=("https://www.example.com",))
