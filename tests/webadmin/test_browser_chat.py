@@ -151,3 +151,90 @@ async def test_a_visitor_and_an_agent_chat_and_the_fourth_chat_waits(tmp_path):
             entries = [e for e in timeline.whole(conn, customer) if e["kind"] == "chat"]
         assert customer["name"] == "赵小姐" and customer["custom"]["email"] == "zhao@example.com"
         assert [e["ref"] for e in entries] == [f"chat:{rows[0]['id']}"] and "3 lines" in entries[0]["summary"]
+
+
+MAIL_QUEUES = QUEUES + """
+[[queues]]
+name = "mail"
+media = "email"
+skills = { email = 1 }
+ring_timeout_s = 600
+"""
+MAIL_AGENTS = AGENTS.replace('skills = { chat = 5 }', 'skills = { chat = 5, email = 5 }').replace(
+    'queues = ["sales", "web"]', 'queues = ["sales", "web", "mail"]')
+
+
+@pytest.mark.long
+async def test_an_agent_reads_an_email_and_replies_from_the_desktop(tmp_path):
+    """A real SMTP client mails the ACD's receiver; the desktop shows the e-mail, the agent accepts it and writes the
+    reply in the panel; a real SMTP server gets the reply, threaded on the customer's mail."""
+    import smtplib
+    from email.message import EmailMessage
+
+    from aiosmtpd.controller import Controller
+    from playwright.async_api import async_playwright, expect
+
+    from telephonist.acd.mailin import start_receiver
+    from tests.acd.test_acd_email import Sink
+    from tests.webadmin.site_support import free_port
+    sink, sink_port, in_port = Sink(), free_port(), free_port()
+    ctl = Controller(sink, hostname="127.0.0.1", port=sink_port, ready_timeout=5)
+    ctl.start()
+    keys = (f'mail_listen = "127.0.0.1:{in_port}"\nmail_addresses = {{ "help@example.com" = "mail" }}\n'
+            f'smtp_host = "127.0.0.1"\nsmtp_port = {sink_port}\n')
+    try:
+        async with desk_site(tmp_path, queues=MAIL_QUEUES, agents=MAIL_AGENTS, acd=keys) as site:
+            receiver = await start_receiver(site.acd.service.acd, lambda: site.acd.service)
+            try:
+                async with async_playwright() as pw:
+                    browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                    try:
+                        problems: list[str] = []
+                        desk = await browser.new_page(viewport={"width": 1366, "height": 768})
+                        desk.set_default_timeout(20000)
+                        desk.on("pageerror", lambda e: problems.append(str(e)))
+                        await desk.goto(site.served.url + "/agent/")
+                        await desk.fill("input[name=username]", "agent1")
+                        await desk.fill("input[name=password]", password("agent1"))
+                        await desk.click("button[type=submit]")
+                        await desk.wait_for_url("**/agent/")
+                        await desk.click("#login")
+                        await expect(desk.locator("#state")).to_have_attribute("data-state", "not_ready")
+                        await desk.keyboard.press("Alt+r")
+                        await expect(desk.locator("#state")).to_have_attribute("data-state", "ready")
+
+                        m = EmailMessage()
+                        m["From"], m["To"] = "Sun Li <sun.li@example.com>", "help@example.com"
+                        m["Subject"], m["Message-ID"] = "保单地址变更", "<ask-1@example.com>"
+                        m.set_content("请把我的地址改为上海市浦东新区。")
+
+                        def mail_in() -> None:
+                            with smtplib.SMTP("127.0.0.1", in_port, timeout=10) as s:
+                                s.send_message(m)
+                        await asyncio.to_thread(mail_in)
+
+                        panel = desk.locator('.chat-panel[data-media="email"]')
+                        await expect(panel.locator("h3")).to_have_text("Sun Li · 保单地址变更")
+                        await panel.locator(".chat-accept").click()
+                        await expect(panel.locator(".chat-lines li")).to_contain_text(["请把我的地址改为上海市浦东新区。"])
+                        await panel.locator("textarea.chat-input").fill("您好,\n地址已改好。")
+                        await panel.locator(".chat-send").click()
+                        await expect(panel.locator(".chat-lines li")).to_have_count(2)
+                        await desk.screenshot(path=SHOTS / "agent-desktop-email.png")
+                        await panel.locator(".chat-end").click()
+                        await expect(panel).to_have_count(0)
+                        assert problems == []
+                    finally:
+                        await browser.close()
+            finally:
+                receiver.close()
+                await receiver.wait_closed()
+            await asyncio.wait_for(sink.arrived.wait(), 10)
+            reply = sink.messages[0]
+            assert reply["To"] == "sun.li@example.com" and reply["From"] == "help@example.com"
+            assert reply["Subject"] == "Re: 保单地址变更" and reply["In-Reply-To"] == "<ask-1@example.com>"
+            assert reply.get_content().strip() == "您好,\n地址已改好。"
+            rows = site.acd.rows("SELECT state, media, ended_by FROM acd_chats")
+            assert rows == [{"state": "ended", "media": "email", "ended_by": "agent:1001"}]
+    finally:
+        ctl.stop()
