@@ -92,6 +92,7 @@ void chan_prefetch_head(const chan_t *c)
     __builtin_prefetch(&c->play_head, 1);
     __builtin_prefetch(&c->rec[0], 1);
     __builtin_prefetch(&c->conf, 1);
+    __builtin_prefetch(&c->fax, 1);         /* fax, fax_next, drv and active share this line */
 }
 
 void chan_prefetch_rx(const chan_t *c)
@@ -102,6 +103,8 @@ void chan_prefetch_rx(const chan_t *c)
         c->span->ops->prefetch(c->span, (chan_t *) c, 0);
     if (c->dtmf_rx)
         dtmf_q24_prefetch(c->dtmf_rx);
+    if (c->fax)
+        fax_chan_prefetch(c, 0);
 }
 
 void chan_prefetch_tx(const chan_t *c)
@@ -111,6 +114,8 @@ void chan_prefetch_tx(const chan_t *c)
         c->span->ops->prefetch(c->span, (chan_t *) c, 1);
     play_prefetch(c);
     rec_prefetch(c);
+    if (c->fax)
+        fax_chan_prefetch(c, 1);
 }
 
 const int16_t *chan_rx_lin(engine_t *e, chan_t *c)

@@ -223,6 +223,8 @@ struct chan_s {
     int conf_out_valid;
 
     fax_pipe_t *fax;
+    const int16_t *fax_next[2]; /* the ring slots fax_chan_rx writes [0] and fax_chan_tx reads [1] next tick,
+                                   for chan_prefetch_rx/tx (on this cache line with fax, asked by chan_prefetch_head) */
 
     struct amd_s *amd;          /* amd.c: an answering-machine detection running */
 
@@ -500,6 +502,7 @@ void fax_tick_rx_done(engine_t *e);
 void fax_chan_tx(engine_t *e, chan_t *c, int16_t *tx, int n);
 void fax_chan_stop(engine_t *e, chan_t *c, const char *why);
 void fax_tick_end(engine_t *e);
+void fax_chan_prefetch(const chan_t *c, int for_tx);
 void fax_chan_free(chan_t *c);                                  /* engine teardown, worker stopped */
 
 /* drv_sim.c */

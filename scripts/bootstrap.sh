@@ -24,6 +24,8 @@ APT_PACKAGES=(
     libsrtp2-dev                          # the engine's sip driver: SRTP (SDES-keyed) in its RTP
     sip-tester                            # tests/sip: SIPp as the far end of sip spans
     baresip-core                          # tests/sip: baresip as a SIP phone over TLS with SRTP
+    kamailio kamailio-websocket-modules kamailio-tls-modules   # the browser agents' edge proxy (etc/kamailio; tests/sip)
+    rtpengine-daemon                      # WebRTC media for browser agents: ICE + DTLS-SRTP <-> RTP (etc/rtpengine; tests/sip)
     espeak-ng sox libsox-fmt-all
     postgresql
     chromium fonts-wqy-microhei

@@ -289,6 +289,9 @@ def _check(cfg: Config, b: _Builder) -> None:
     for j, origin in enumerate(cfg.webadmin.chat_origins):
         if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
             b.problem(("webadmin", "chat_origins", j), "an origin is https://host[:port], without a path")
+    ws = cfg.webadmin.softphone_ws
+    if ws and not re.fullmatch(r"wss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", ws):
+        b.problem(("webadmin", "softphone_ws"), "softphone_ws must be a WebSocket URL: wss://HOST:PORT (or ws://)")
 
     _check_dialer_imports(cfg, b)
 

@@ -307,6 +307,7 @@ class WebadminConfig:
     chat_origins: tuple[str, ...] = ()  # the websites (https://www.example.com) that may frame the chat page
     chat_starts_per_hour: int = 10      # chats one client address may open in an hour
     chat_lines_per_minute: int = 20     # lines one visitor may send in a minute
+    softphone_ws: str = ""              # the agents' softphone: Kamailio's WebSocket, wss://HOST:PORT ("" = none)
 
 
 @dataclass(frozen=True)

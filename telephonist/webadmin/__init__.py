@@ -44,7 +44,7 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     with db.writing(app) as conn:
         accounts.ensure_builtin_roles(conn)
     security.init_app(app)
-    headers.init_app(app, cfg.proxy_hops)
+    headers.init_app(app, cfg.proxy_hops, cfg.softphone_ws)
     app.extensions["login_throttle"] = LoginThrottle(cfg.address_failures, cfg.address_window_minutes * 60.0)
     i18n.init_app(app)
     _filters(app, ZoneInfo(cfg.time_zone))
@@ -84,6 +84,8 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     from telephonist.webadmin.webchat import visitor as chat_visitor
     for bp in (chat_visitor.bp, chat_desk.bp):
         app.register_blueprint(bp)
+    from telephonist.webadmin import softphone
+    app.register_blueprint(softphone.bp)
 
     @app.route("/")
     def index():

@@ -40,6 +40,7 @@ class WebConfig:
     chat_origins: tuple[str, ...] = ()      # websites that may frame the chat page (besides the console)
     chat_starts_per_hour: int = 10          # chats one client address may open in an hour
     chat_lines_per_minute: int = 20         # lines one visitor may send in a minute
+    softphone_ws: str = ""                  # the desk's softphone connects here (Kamailio's WebSocket); "" = none
 
     @property
     def kb_files(self) -> str:
@@ -72,7 +73,7 @@ def from_telephonist_config(path: str, **overrides) -> WebConfig:
                     proxy_hops=w.proxy_hops, session_idle_minutes=w.session_idle_minutes,
                     session_max_hours=w.session_max_hours, lockout_failures=w.lockout_failures,
                     lockout_minutes=w.lockout_minutes, address_failures=w.address_failures,
-                    address_window_minutes=w.address_window_minutes,
+                    address_window_minutes=w.address_window_minutes, softphone_ws=w.softphone_ws,
                     chat_queues=tuple(w.chat_queues), chat_origins=tuple(w.chat_origins),
                     chat_starts_per_hour=w.chat_starts_per_hour, chat_lines_per_minute=w.chat_lines_per_minute,
                     kb_dir=os.path.join(cfg.system.state_dir, "kb"))

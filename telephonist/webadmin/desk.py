@@ -73,7 +73,8 @@ def page():
             "agents": {a: v for a, v in settings["agents"].items() if a == g.user.agent_id}}
     return render_template("agent/desk.html", agent_id=g.user.agent_id, agent=agent, problem=problem,
                            problem_error=error, snapshot=desk().snapshot(g.user.agent_id), settings=mine,
-                           seat=_seat(agent, settings), reason_labels=reasons)
+                           seat=_seat(agent, settings), reason_labels=reasons,
+                           softphone=bool(current_app.config["WEB"].softphone_ws))
 
 
 def _seat(agent: dict[str, Any] | None, settings: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """What every answer tells the browser, and who the client is behind a reverse proxy.
 
 * Content-Security-Policy: scripts, styles, fonts, images and media come from the console itself
-  only (no inline script, no inline style attribute, no ``eval``), nothing may frame its pages
+  only (pages may connect to the console and, with ``[webadmin] softphone_ws``, to that one WebSocket:
+  the agent desktop's softphone; no inline script, no inline style attribute, no ``eval``), nothing may frame its pages
   (``frame-ancestors 'none'``, and ``X-Frame-Options: DENY`` for older browsers) and only its own
   pages may frame its files (a fax's PDF), forms post only to it (the website chat's page sets its own
   frame-ancestors: ``[webadmin] chat_origins``); ``X-Content-Type-Options: nosniff`` on everything, so an uploaded text or TIFF is never
@@ -34,19 +35,25 @@ class SessionOverTls(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
-def init_app(app: Flask, proxy_hops: int) -> None:
+def csp(softphone_ws: str = "") -> str:
+    """The pages' policy; a softphone's WebSocket (a URL the configuration checked) is added to connect-src."""
+    return CSP.replace("connect-src 'self'", f"connect-src 'self' {softphone_ws}") if softphone_ws else CSP
+
+
+def init_app(app: Flask, proxy_hops: int, softphone_ws: str = "") -> None:
     app.session_interface = SessionOverTls()
-    app.after_request(_headers)
+    policy = csp(softphone_ws)
+    app.after_request(lambda resp: _headers(resp, policy))
     if proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops,  # type: ignore[method-assign]
                                 x_port=proxy_hops, x_prefix=proxy_hops)
 
 
-def _headers(resp: Response) -> Response:
+def _headers(resp: Response, policy: str = CSP) -> Response:
     h = resp.headers
     own = "Content-Security-Policy" in h   # a page that set its own framing (the website's chat, webchat/visitor.py)
     if resp.mimetype == "text/html":
-        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("Content-Security-Policy", policy)
         if not own:
             h.setdefault("X-Frame-Options", "DENY")
     else:                          # a fax's PDF is shown in a frame of the console's own page

@@ -56,6 +56,7 @@ async def test_an_appointment_goes_to_its_agent_first_then_to_the_queue(tmp_path
         await acd.tester.wait_for("far", far=acd.phone("8002"), what="ringing", since=m)
         ringing = await acd.wait_agent("1002", "ringing")
         assert ringing["data"]["prefer_agent"] == "1002" and ringing["data"]["record"] == str(ids["乙"])
+        await acd.chand.board.recorder.drain()                # chand writes its call records behind
         customers = "SELECT dialled FROM call_legs WHERE trunk_group = 'out' ORDER BY id"
         assert [leg["dialled"] for leg in acd.rows(customers)][:1] == ["13800000002"]  # the appointment first
         await acd.tester.call("sim.answer", far=acd.phone("8002"))
@@ -66,5 +67,6 @@ async def test_an_appointment_goes_to_its_agent_first_then_to_the_queue(tmp_path
         # 1002 is on its call: 丙's appointment waits for it appointment_wait_s, then 1001 (ready) takes it
         ringing = await acd.wait_agent("1001", "ringing")
         assert ringing["data"]["record"] == str(ids["丙"]) and ringing["data"]["prefer_agent"] == "1002"
+        await acd.chand.board.recorder.drain()
         assert [leg["dialled"] for leg in acd.rows(customers)][:2] == ["13800000002", "13800000003"]
         store.close()

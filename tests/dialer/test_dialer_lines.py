@@ -37,6 +37,7 @@ async def test_a_line_that_clears_is_dialled_again_at_once(tmp_path):
                                since=m, timeout=60)
         attempts = d.rows("SELECT id, outcome FROM dl_attempts WHERE campaign_id = :c ORDER BY id", c=cid)
         assert [a["outcome"] for a in attempts] == ["busy", "answered"] * 3
+        await d.chand.board.recorder.drain()                  # chand writes its call records behind
         legs = {r["call_id"]: r for r in d.rows("SELECT call_id, started_at, ended_at FROM call_legs")}
         assert all(legs[f"dl-{a['id']}"]["started_at"] for a in attempts), legs
         line = [e for e in watcher.events if e.get("event") == "line_state" and e.get("chan") == "pstn/1"]

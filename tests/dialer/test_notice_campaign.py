@@ -77,6 +77,7 @@ async def test_notice_campaign_on_sim_lines(tmp_path):
             "card-on-dnc": ("dnc", None, None, 0)}
         attempts = d.rows("SELECT a.*, r.name, r.customer_type FROM dl_attempts a JOIN dl_records r "
                           "ON r.id = a.record_id ORDER BY a.id")
+        await d.chand.board.recorder.drain()                  # chand writes its call records behind
         legs = d.rows("SELECT call_id, dialled FROM call_legs WHERE direction = 'outbound'")
         assert sorted(leg["call_id"] for leg in legs) == sorted(f"dl-{a['id']}" for a in attempts)   # one each
         assert not {"13800000009", "13800000008"} & {leg["dialled"] for leg in legs}
@@ -121,6 +122,7 @@ async def test_a_killed_dialer_never_dials_an_attempt_twice(tmp_path):
         await d.kill()                                  # calls ring with nobody owning them
         await d.start()
         await finished(watcher, "gas-bills", m)
+        await d.chand.board.recorder.drain()
         legs = d.rows("SELECT call_id, COUNT(*) AS n FROM call_legs WHERE direction = 'outbound' GROUP BY call_id")
         assert all(leg["n"] == 1 for leg in legs)
         assert f"dl-{orphan.attempt_id}" not in {leg["call_id"] for leg in legs}

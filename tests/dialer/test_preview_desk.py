@@ -107,6 +107,7 @@ async def test_an_agent_previews_dials_walks_the_script_and_books_a_call_back(tm
         assert json.loads(att["script"])["answers"] == {"q1": "yes", "q2": "yes"}
         rec = acd.rows("SELECT * FROM dl_records WHERE id = :r", r=rid)[0]
         assert (rec["state"], rec["agent"]) == ("pending", "1001")
+        await acd.chand.board.recorder.drain()                # chand writes its call records behind
         legs = acd.rows("SELECT dialled, disposition FROM call_legs WHERE call_id = :c", c=f"dl-{aid}")
         assert legs and legs[0]["dialled"] == "13800001111"                     # the customer's leg: dl-<attempt>
         due = preview.agent_list(db.engine(site.app), "1001", at + timedelta(seconds=1))
