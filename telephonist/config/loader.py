@@ -278,9 +278,17 @@ def _check(cfg: Config, b: _Builder) -> None:
 
     for key, low, high in (("proxy_hops", 0, 5), ("session_idle_minutes", 1, 1440), ("session_max_hours", 1, 720),
                            ("lockout_failures", 1, 100), ("lockout_minutes", 1, 1440),
-                           ("address_failures", 1, 10000), ("address_window_minutes", 1, 1440)):
+                           ("address_failures", 1, 10000), ("address_window_minutes", 1, 1440),
+                           ("chat_starts_per_hour", 1, 10000), ("chat_lines_per_minute", 1, 600)):
         if not low <= getattr(cfg.webadmin, key) <= high:
             b.problem(("webadmin", key), f"{key} must be from {low} to {high}")
+    chat_queues = {q.name for q in cfg.queues if q.media == "chat"}
+    for j, name in enumerate(cfg.webadmin.chat_queues):
+        if name not in chat_queues:
+            b.problem(("webadmin", "chat_queues", j), f"no chat queue named '{name}' (a [[queues]] with media = \"chat\")")
+    for j, origin in enumerate(cfg.webadmin.chat_origins):
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+            b.problem(("webadmin", "chat_origins", j), "an origin is https://host[:port], without a path")
     ws = cfg.webadmin.softphone_ws
     if ws and not re.fullmatch(r"wss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", ws):
         b.problem(("webadmin", "softphone_ws"), "softphone_ws must be a WebSocket URL: wss://HOST:PORT (or ws://)")

@@ -308,6 +308,10 @@ class WebadminConfig:
     lockout_minutes: int = 15
     address_failures: int = 20          # failed logins from one client address in the window ...
     address_window_minutes: int = 15    # ... before that address must wait
+    chat_queues: tuple[str, ...] = ()   # the chat queues (media = "chat") the website's visitors may write to
+    chat_origins: tuple[str, ...] = ()  # the websites (https://www.example.com) that may frame the chat page
+    chat_starts_per_hour: int = 10      # chats one client address may open in an hour
+    chat_lines_per_minute: int = 20     # lines one visitor may send in a minute
     softphone_ws: str = ""              # the agents' softphone: Kamailio's WebSocket, wss://HOST:PORT ("" = none)
 
 
