@@ -253,7 +253,7 @@ def _cps_trial(c: _Calls, rate: float, window: float) -> dict:
 def run(seconds: float, rt_priority: int | None = None, max_calls: int | None = None, cpu: int | None = None,
         cps_share: float = 0.3) -> dict:
     rt_priority = fifo_allowed(RT_PRIORITY) if rt_priority is None else rt_priority
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     allowed = sorted(os.sched_getaffinity(0))
     cpu = allowed[-1] if cpu is None else cpu
@@ -288,7 +288,7 @@ def run(seconds: float, rt_priority: int | None = None, max_calls: int | None = 
                 attempts.append(m)
                 return _ok(m)
 
-            left = lambda: t_start + rtp_budget - time.monotonic()      # noqa: E731
+            left = lambda: t_start + rtp_budget - time.monotonic()
             best = search(passes, min(nmax, max(1, int(bare_channels / 2 * 0.4))), nmax,
                           lambda: left() - (CONFIRM_S + 2))
             verified = 0
@@ -304,7 +304,7 @@ def run(seconds: float, rt_priority: int | None = None, max_calls: int | None = 
 
         # SIP calls per second: each trial on a fresh engine, so that an overloaded trial's leftovers (calls
         # still ringing, sofia-sip's retransmissions) do not fail the next
-        cps_left = lambda: t_start + seconds - time.monotonic()     # noqa: E731
+        cps_left = lambda: t_start + seconds - time.monotonic()
         lo_rate, hi_rate, rate, best_cps = 0.0, 0.0, 20.0, None
         while not cps_trials or cps_left() > CPS_WINDOW_S + 3:
             cc = _Calls(min(nmax, CPS_LINES))
