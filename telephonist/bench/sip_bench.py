@@ -122,6 +122,8 @@ class _Calls:
                     self.b_up.add(ch)
                 elif kind == "DISCONNECT":
                     self.b_up.discard(ch)
+                    if self.tone:
+                        self.e.play_stop(ch, 0)     # an hour's tone on a free line would still cost a tick
                     self.e.sigmsg(ch, "RELEASE")
                 continue
             if kind == "CONNECT" and ch in self.pending:
@@ -155,6 +157,8 @@ class _Calls:
         if a_line in self.up:
             self.up.remove(a_line)
         self.releasing.add(a_line)
+        if self.tone:
+            self.e.play_stop(a_line, 0)
         self.e.sigmsg(a_line, "DISCONNECT cause=16")
 
     def set_calls(self, n: int, within_s: float = 120.0) -> None:
