@@ -59,6 +59,7 @@ bench: setup
 	$(TELEPHONIST) bench engine --json
 	$(TELEPHONIST) bench calls --json
 	$(TELEPHONIST) bench fax --json
+	$(TELEPHONIST) bench sip --json
 	$(TELEPHONIST) bench desktop --json
 
 # Packages, into dist/: the sdist (sources, the engine's C code, the demo), the wheel built from it,

@@ -3,10 +3,15 @@
  * DSP of an IVR channel (G.711 decode, dtmf_rx, G.711 encode) costs in a
  * tight C loop, measured in the same run as the engine itself.
  */
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine_private.h"
 
@@ -170,4 +175,93 @@ double eng_bench_bare_fax(const char *tx_path, const char *rx_dir, int pairs, in
     if (failed || stepped == 0)
         return -1.0;
     return ns / (double) stepped;
+}
+
+/*
+ * The reference for `telephonist bench sip`: the bare cost of one RTP channel's frame, with no engine.
+ * Channels are UDP sockets on 127.0.0.1 in pairs (2k sends to 2k+1 and back). A frame, every channel
+ * A-law encodes 160 linear samples, builds the 12-byte RTP header and sendto()s the packet to its peer;
+ * then every channel recvfrom()s one packet (non-blocking), checks its version and payload type, reads
+ * sequence number, timestamp and SSRC, and A-law decodes the 160 bytes -- no jitter buffer, no RTCP, no
+ * second recvfrom() to find the socket empty, no lock. Returns nanoseconds of this thread's CPU time per
+ * channel-frame (the loopback delivery runs in the sender's system calls, so it is counted), *received:
+ * packets received (frames * nchans when none was lost); -1.0 on failure.
+ */
+double eng_bench_bare_rtp(int frames, int nchans, int64_t *received)
+{
+    int *fd;
+    struct sockaddr_in *addr;
+    int16_t lin[160], out[160];
+    uint8_t pkt[12 + 160], buf[1500];
+    struct timespec t0, t1;
+    uint32_t sum = 0;
+    int f, ch, i, ok = 1;
+    double ns;
+
+    *received = 0;
+    if (frames < 1 || nchans < 2 || nchans % 2 || nchans > ENG_MAX_BENCH_CHANNELS)
+        return -1.0;
+    fd = malloc(sizeof(int) * (size_t) nchans);
+    addr = calloc((size_t) nchans, sizeof(*addr));
+    if (!fd || !addr) {
+        free(fd);
+        free(addr);
+        return -1.0;
+    }
+    for (ch = 0; ch < nchans; ch++)
+        fd[ch] = -1;
+    for (ch = 0; ch < nchans && ok; ch++) {
+        socklen_t al = sizeof(addr[ch]);
+        int rcv = 65536;
+        fd[ch] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        addr[ch].sin_family = AF_INET;
+        addr[ch].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd[ch] < 0 || bind(fd[ch], (struct sockaddr *) &addr[ch], sizeof(addr[ch])) < 0
+            || getsockname(fd[ch], (struct sockaddr *) &addr[ch], &al) < 0)
+            ok = 0;
+        else
+            setsockopt(fd[ch], SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    }
+    for (i = 0; i < 160; i++)
+        lin[i] = (int16_t) (4000.0 * sin(2.0 * M_PI * 1000.0 * i / 8000.0));
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    for (f = 0; f < frames && ok; f++) {
+        for (ch = 0; ch < nchans; ch++) {
+            uint32_t ts = (uint32_t) f * 160, ssrc = 0x5EED0000u + (uint32_t) ch;
+            pkt[0] = 0x80;
+            pkt[1] = 8;                                     /* PCMA */
+            pkt[2] = (uint8_t) (f >> 8);
+            pkt[3] = (uint8_t) f;
+            pkt[4] = (uint8_t) (ts >> 24); pkt[5] = (uint8_t) (ts >> 16); pkt[6] = (uint8_t) (ts >> 8); pkt[7] = (uint8_t) ts;
+            pkt[8] = (uint8_t) (ssrc >> 24); pkt[9] = (uint8_t) (ssrc >> 16); pkt[10] = (uint8_t) (ssrc >> 8);
+            pkt[11] = (uint8_t) ssrc;
+            for (i = 0; i < 160; i++)
+                pkt[12 + i] = linear_to_alaw(lin[i]);
+            sendto(fd[ch], pkt, sizeof(pkt), 0, (struct sockaddr *) &addr[ch ^ 1], sizeof(addr[0]));
+        }
+        for (ch = 0; ch < nchans; ch++) {
+            struct sockaddr_in from;
+            socklen_t fl = sizeof(from);
+            ssize_t got = recvfrom(fd[ch], buf, sizeof(buf), 0, (struct sockaddr *) &from, &fl);
+            if (got < 12 || (buf[0] >> 6) != 2 || (buf[1] & 0x7F) != 8)
+                continue;
+            sum += ((uint32_t) buf[2] << 8 | buf[3]) ^ ((uint32_t) buf[4] << 24 | (uint32_t) buf[7])
+                   ^ ((uint32_t) buf[8] << 24 | buf[11]);
+            for (i = 0; i < (int) got - 12 && i < 160; i++)
+                out[i] = alaw_to_linear(buf[12 + i]);
+            sum += (uint32_t) out[f % 160];                 /* keep the work observable */
+            (*received)++;
+        }
+    }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    ns = (double) (t1.tv_sec - t0.tv_sec) * 1e9 + (double) (t1.tv_nsec - t0.tv_nsec);
+    for (ch = 0; ch < nchans; ch++)
+        if (fd[ch] >= 0)
+            close(fd[ch]);
+    free(fd);
+    free(addr);
+    if (!ok)
+        return -1.0;
+    (void) sum;
+    return ns / ((double) frames * nchans);
 }

@@ -432,5 +432,8 @@ double eng_bench_bare_dsp(int frames, int nchans);   /* ns per channel-frame */
 /* ns per pair-frame of fax terminals back to back, whole transfers; *transfers: transfers completed */
 double eng_bench_bare_fax(const char *tx_path, const char *rx_dir, int pairs, int frames, int stagger,
                           int *transfers);
+/* ns per channel-frame of bare RTP over loopback UDP: channels in pairs, each sends its peer one G.711
+ * packet a frame and receives one (no jitter buffer, no RTCP); *received: packets received, -1.0 on failure */
+double eng_bench_bare_rtp(int frames, int nchans, int64_t *received);
 
 #endif

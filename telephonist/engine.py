@@ -884,3 +884,12 @@ class Engine:
     def bench_bare_dsp(frames: int, nchans: int) -> float:
         """Nanoseconds per channel-frame of the bare spandsp IVR DSP (decode, dtmf_rx, encode)."""
         return lib.eng_bench_bare_dsp(frames, nchans)
+
+    @staticmethod
+    def bench_bare_rtp(frames: int, nchans: int) -> tuple[float, int]:
+        """(nanoseconds of CPU per channel-frame, packets received) of bare RTP over loopback UDP in a C loop:
+        channels in pairs, each A-law encodes, sends its peer one RTP packet and receives, parses and decodes
+        one a frame (no jitter buffer, no RTCP)."""
+        got = ffi.new("int64_t *")
+        ns = lib.eng_bench_bare_rtp(frames, nchans, got)
+        return _bench(ns, "bare RTP benchmark"), got[0]

@@ -7,6 +7,8 @@ import importlib
 BENCHES = {
     "engine": ("telephonist.bench.engine_bench", "channels the media engine keeps in real time on one core"),
     "calls": ("telephonist.bench.calls_bench", "call set-ups per second through chand's control API"),
+    "sip": ("telephonist.bench.sip_bench",
+            "RTP channels one core keeps in real time over two sip spans, and SIP calls per second"),
     "fax": ("telephonist.bench.fax_bench", "fax receptions one core keeps in real time"),
     "acd": ("telephonist.bench.acd_bench", "the ACD's routing decisions: 1,024 agents, 50 skills, 5,000 callers"),
     "amd": ("telephonist.bench.amd_bench", "answering-machine detection: people and machines told apart on a corpus"),
