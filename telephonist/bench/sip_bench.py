@@ -52,9 +52,12 @@ CPS_LINES = 1000                # lines a side for the calls-per-second trials
 TONE_MS = 3_600_000
 
 
-def _free_port_base(count: int, start: int = 20000) -> int:
+PORTS_FROM = 20000               # where the spans' ports are looked for (--ports-from)
+
+
+def _free_port_base(count: int, start: int | None = None) -> int:
     """A first even port p with p .. p+count-1 free for UDP on 127.0.0.1 (and p free for TCP: sofia binds both)."""
-    p = start
+    p = PORTS_FROM if start is None else start
     while p + count < 60000:
         ok = True
         for q in range(p, p + count):
@@ -364,10 +367,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rt-priority", type=int, default=None,
                    help=f"SCHED_FIFO priority of the media thread, 0: normal scheduling (default {RT_PRIORITY} "
                         "where allowed, as chand)")
+    p.add_argument("--ports-from", type=int, default=PORTS_FROM,
+                   help="the first port the two spans may use on 127.0.0.1 (SIP, then RTP upwards)")
     p.add_argument("--json", action="store_true")
 
 
 def main(args: argparse.Namespace) -> int:
+    global PORTS_FROM
+    PORTS_FROM = args.ports_from
     result = run(args.seconds, args.rt_priority, args.max_calls, args.cpu)
     if args.json:
         print(json.dumps(result))
