@@ -304,6 +304,9 @@ class WebadminConfig:
     address_failures: int = 20          # failed logins from one client address in the window ...
     address_window_minutes: int = 15    # ... before that address must wait
     softphone_ws: str = ""              # the agents' softphone: Kamailio's WebSocket, wss://HOST:PORT ("" = none)
+    widget_ws: str = ""                 # the website's click-to-call widget (public page /call): Kamailio's widget
+                                        # WebSocket, wss://HOST:PORT ("" = no widget)
+    widget_number: str = ""             # the hotline number the widget calls (one of Kamailio's WIDGET_NUMBERS)
 
 
 @dataclass(frozen=True)

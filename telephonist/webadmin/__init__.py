@@ -80,8 +80,9 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
         app.register_blueprint(bp)
     from telephonist.webadmin import campaigns_api
     app.register_blueprint(campaigns_api.bp)
-    from telephonist.webadmin import softphone
+    from telephonist.webadmin import softphone, widget
     app.register_blueprint(softphone.bp)
+    app.register_blueprint(widget.bp)
 
     @app.route("/")
     def index():

@@ -37,6 +37,8 @@ class WebConfig:
     testing: bool = False
     kb_dir: str = ""                        # knowledge-base attachments ("": a folder kb beside recordings_dir)
     softphone_ws: str = ""                  # the desk's softphone connects here (Kamailio's WebSocket); "" = none
+    widget_ws: str = ""                     # the public click-to-call widget's WebSocket (Kamailio's); "" = no widget
+    widget_number: str = ""                 # the number it calls
 
     @property
     def kb_files(self) -> str:
@@ -70,5 +72,6 @@ def from_telephonist_config(path: str, **overrides) -> WebConfig:
                     session_max_hours=w.session_max_hours, lockout_failures=w.lockout_failures,
                     lockout_minutes=w.lockout_minutes, address_failures=w.address_failures,
                     address_window_minutes=w.address_window_minutes, softphone_ws=w.softphone_ws,
+                    widget_ws=w.widget_ws, widget_number=w.widget_number,
                     kb_dir=os.path.join(cfg.system.state_dir, "kb"))
     return replace(web, **overrides)

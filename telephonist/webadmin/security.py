@@ -22,7 +22,7 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, sess
 
 from telephonist.webadmin import accounts, db
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "widget.page"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
