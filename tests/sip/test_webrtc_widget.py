@@ -54,7 +54,7 @@ class WsSip:
         self.r, self.w = reader, writer
 
     @classmethod
-    async def connect(cls, port: int, origin: str) -> "WsSip":
+    async def connect(cls, port: int, origin: str) -> WsSip:
         r, w = await asyncio.open_connection("127.0.0.1", port)
         w.write((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                  f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
@@ -103,7 +103,7 @@ class WsSip:
 
 async def test_the_widget_listener_takes_anonymous_calls_to_the_hotline_only(tmp_path):
     """On the widget's listener: an INVITE to the hotline goes to the widget's span (a UDP socket of the test's),
-    an INVITE to any other number, a REGISTER and a MESSAGE get 403; a handshake from a page of a site not in
+    and so does a request inside that call that names another destination; an INVITE to any other number, a REGISTER and a MESSAGE get 403; a handshake from a page of a site not in
     WIDGET_ORIGINS gets 403; a flood of INVITEs from one address gets 503."""
     need_edge()
     span = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -124,6 +124,16 @@ async def test_the_widget_listener_takes_anonymous_calls_to_the_hotline_only(tmp
         came = (await asyncio.to_thread(span.recv, 4000)).decode()
         assert came.startswith(f"INVITE sip:{HOTLINE}@127.0.0.1 SIP/2.0"), came
         assert "Record-Route:" in came and "widget-0@test" in came
+        # inside that call, a request naming somebody else still goes to the widget's span only
+        routes = ", ".join(line.split(":", 1)[1].strip() for line in came.split("\r\n")
+                           if line.lower().startswith("record-route:"))
+        await ws.send(f"BYE sip:intruder@127.0.0.1:9 SIP/2.0\r\nVia: SIP/2.0/WS visitor.invalid;branch=z9hG4bK-w0b\r\n"
+                      f"Max-Forwards: 70\r\nRoute: {routes}\r\nFrom: <sip:visitor@127.0.0.1>;tag=w0\r\n"
+                      f"To: <sip:{HOTLINE}@127.0.0.1>;tag=span\r\nCall-ID: widget-0@test\r\nCSeq: 2 BYE\r\n"
+                      f"Content-Length: 0\r\n\r\n")
+        while not came.startswith("BYE "):          # the INVITE's retransmissions first, maybe
+            came = (await asyncio.to_thread(span.recv, 4000)).decode()
+        assert came.startswith("BYE sip:intruder@127.0.0.1:9 "), came
         assert await ws.reply_to("INVITE", "110", 1) == "SIP/2.0 403 Forbidden"
         assert await ws.reply_to("INVITE", "8001", 2) == "SIP/2.0 403 Forbidden"
         assert await ws.reply_to("REGISTER", "8001", 3) == "SIP/2.0 403 Forbidden"
