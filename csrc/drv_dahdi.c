@@ -750,7 +750,7 @@ static dahdi_chan_t *dahdi_of(engine_t *e, int chan)
     return c->drv;
 }
 
-int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype)
+int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype, const char *options)
 {
     chan_t *c;
     dahdi_span_t *ds;
@@ -782,7 +782,7 @@ int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char
         if (dc->chanpos + 1 > nts)
             nts = dc->chanpos + 1;
     }
-    if ((ds->pri = pri_span_new(e, dchan, side, switchtype, map, 32, err, sizeof(err))) == NULL)
+    if ((ds->pri = pri_span_new(e, dchan, side, switchtype, options, map, 32, err, sizeof(err))) == NULL)
         return eng_fail(e, ENG_EINVAL, "%s", err);
     (void) nts;
     return 0;
@@ -1084,10 +1084,10 @@ int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10)
     return no_dahdi(e);
 }
 
-int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype)
+int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype, const char *options)
 {
     eng_clear_error(e);
-    (void) chan; (void) dchan; (void) side; (void) switchtype;
+    (void) chan; (void) dchan; (void) side; (void) switchtype; (void) options;
     return no_dahdi(e);
 }
 

@@ -6,11 +6,22 @@
  * hook, ring, polarity, CAS bits and signalling messages set on one side
  * arrive as events on the other. Optional impairments (attenuation, white
  * noise, echo) are applied on the wire.
+ *
+ * An E1 span may run ISDN PRI instead of passing its signalling messages across (eng_sim_pri): libpri on
+ * each end (pri.c), the near channels' and the far channels', talking Q.921/Q.931 over a D-channel of their own
+ * (a SOCK_SEQPACKET socketpair, one frame per datagram, as DAHDI's HDLC channel gives them). Each end's
+ * messages are then what a dahdi PRI span gives, and both ends' libpri threads emit them.
  */
+#define _GNU_SOURCE 1
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "engine_private.h"
+#include "pri.h"
+
+#define SIM_PRI_ALARM_BASE 1000   /* a sim PRI span's EV_ALARM chan: -(this + the span's index), apart from DAHDI's */
 
 typedef struct {
     chan_t *near, *far;
@@ -28,7 +39,16 @@ typedef struct {
 typedef struct {
     int nlines;
     sim_line_t *lines;
+    pri_span_t *pri_near, *pri_far;     /* ISDN PRI on the span's lines (eng_sim_pri), or NULL */
+    int alarm_chan;                     /* PRI: the span's EV_ALARM chan */
+    int alarm_told;                     /* PRI: the alarm bits last told, -1: none yet */
 } sim_span_t;
+
+/* PRI: the timeslot of line i (0-based): timeslot 16 is the D-channel's */
+static int ts_of_line(int i)
+{
+    return i < 15 ? i + 1 : i + 2;
+}
 
 static int q12_from_db_loss(int db)
 {
@@ -130,6 +150,11 @@ static int sim_cas(span_t *s, chan_t *c, int bits)
 
 static int sim_sigmsg(span_t *s, chan_t *c, const char *msg)
 {
+    sim_span_t *ss = s->drv;
+    sim_line_t *l = c->drv;
+
+    if (ss->pri_near)
+        return pri_span_command(c == l->near ? ss->pri_near : ss->pri_far, ts_of_line((int) (l - ss->lines)), msg);
     eng_emit(s->eng, EV_SIGMSG, peer(c)->id, 0, 0, 0, 0, 0, msg);
     return 0;
 }
@@ -182,12 +207,21 @@ static void sim_tick_end(span_t *s)
         }
         l->near_wrote = l->far_wrote = 0;
     }
+    if (ss->pri_near && (pri_span_take_change(ss->pri_near) || ss->alarm_told < 0)) {
+        int bits = pri_span_alarm_bits(ss->pri_near);
+        if (bits != ss->alarm_told) {
+            ss->alarm_told = bits;
+            eng_emit(e, EV_ALARM, ss->alarm_chan, 0, bits, 0, 0, 0, bits ? "DCHAN" : "OK");
+        }
+    }
 }
 
 static void sim_free(span_t *s)
 {
     sim_span_t *ss = s->drv;
     int i;
+    pri_span_free(ss->pri_near);
+    pri_span_free(ss->pri_far);
     for (i = 0; i < ss->nlines; i++) {
         if (ss->lines[i].noise_near)
             awgn_free(ss->lines[i].noise_near);
@@ -291,4 +325,61 @@ int sim_set_impair(engine_t *e, chan_t *c, int noise_dbm0, int echo_db, int loss
     l->loss_q12 = loss_db > 0 ? q12_from_db_loss(loss_db) : 4096;
     l->impaired = l->noise_near || l->echo_q12 || loss_db > 0;
     return 0;
+}
+
+int eng_sim_pri(engine_t *e, int chan, const char *side, const char *switchtype, const char *options)
+{
+    chan_t *c = eng_chan(e, chan);
+    sim_span_t *ss;
+    int near_map[32], far_map[32], sv[2], i, nts = 0;
+    char err[200], far_options[48];
+    const char *far_side, *unused;
+
+    eng_clear_error(e);
+    if (e->running)
+        return eng_fail(e, ENG_ESTATE, "sim pri: the engine is running (attach PRI before eng_start)");
+    if (!c || c->span->ops != &sim_driver_ops)
+        return eng_fail(e, ENG_ENOCHAN, "sim pri: engine channel %d is not a sim channel", chan);
+    if (!pri_available())
+        return eng_fail(e, ENG_ESTATE, "sim pri: this engine was built without libpri (install Debian's libpri-dev "
+                        "and rebuild)");
+    ss = c->span->drv;
+    if (ss->pri_near)
+        return eng_fail(e, ENG_EBUSY, "sim pri: that span already runs PRI");
+    if (ss->lines[0].near->kind != ENG_KIND_E1 || ss->nlines > 30)
+        return eng_fail(e, ENG_EINVAL, "sim pri: a PRI span is a sim E1 of 1 to 30 lines");
+    for (i = 0; i < 32; i++)
+        near_map[i] = far_map[i] = -1;
+    for (i = 0; i < ss->nlines; i++) {
+        near_map[ts_of_line(i)] = ss->lines[i].near->id;
+        far_map[ts_of_line(i)] = ss->lines[i].far->id;
+        nts = ts_of_line(i) + 1;
+    }
+    /* far_unused=N: the far end does not serve timeslot N (out of service there: its SETUPs and answers name
+     * another, and our SETUP naming it must move or fail) */
+    if (options && (unused = strstr(options, "far_unused=")) != NULL) {
+        int ts = atoi(unused + strlen("far_unused="));
+        if (ts > 0 && ts < 32)
+            far_map[ts] = -1;
+    }
+    /* the far end: the other side, overlap allowed (it may send either way), its channels named as the
+     * options' far_channel= says (exclusive by default) */
+    far_side = side && strcmp(side, "network") == 0 ? "user" : "network";
+    snprintf(far_options, sizeof(far_options), "overlap=1 channel=%s",
+             options && strstr(options, "far_channel=preferred") ? "preferred" : "exclusive");
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+        return eng_fail(e, ENG_ESYS, "sim pri: socketpair failed");
+    if ((ss->pri_near = pri_span_new_fd(e, sv[0], side, switchtype, options, near_map, nts, err, sizeof(err))) == NULL) {
+        close(sv[1]);
+        return eng_fail(e, ENG_EINVAL, "%s", err);
+    }
+    if ((ss->pri_far = pri_span_new_fd(e, sv[1], far_side, switchtype, far_options, far_map, nts, err,
+                                       sizeof(err))) == NULL) {
+        pri_span_free(ss->pri_near);
+        ss->pri_near = NULL;
+        return eng_fail(e, ENG_EINVAL, "%s", err);
+    }
+    ss->alarm_chan = -(SIM_PRI_ALARM_BASE + c->span->index);
+    ss->alarm_told = -1;
+    return -ss->alarm_chan;
 }

@@ -278,11 +278,19 @@ int eng_dahdi_gains(engine_t *e, int chan, int rx_db10, int tx_db10);
 /* ISDN PRI (pri.c, libpri) on a dahdi span opened with eng_dahdi_span on an E1's B-channels (bchan= in
  * system.conf): dchan is the DAHDI channel of its D-channel (dchan= or hardhdlc=, timeslot 16), side
  * "network" or "user", switchtype "euroisdn", "qsig", "ni2", "dms100", "lucent5e" or "att4ess". chan: any
- * engine channel of that span; before eng_start. The B-channels then carry calls by eng_sigmsg and
- * EV_SIGMSG as the sim E1 does (pri.c lists the messages); while the D-channel is down the span's
- * EV_ALARM carries ENG_ALARM_DCHAN ("DCHAN"). ENG_ESTATE if the engine was built without libpri. */
+ * engine channel of that span; before eng_start. options: "" or "overlap=0|1 channel=exclusive|preferred"
+ * (overlap dialling offered and allowed; how our SETUPs name their B-channel: pri.c). The B-channels then carry
+ * calls by eng_sigmsg and EV_SIGMSG as the sim E1 does (pri.c lists the messages); while the D-channel is down
+ * the span's EV_ALARM carries ENG_ALARM_DCHAN ("DCHAN"). ENG_ESTATE if the engine was built without libpri. */
 enum { ENG_ALARM_DCHAN = 1 << 20 };
-int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype);
+int eng_dahdi_pri(engine_t *e, int chan, int dchan, const char *side, const char *switchtype, const char *options);
+/* ISDN PRI on a sim E1 span (drv_sim.c), given by any of its channels, before eng_start: libpri on both ends of
+ * its lines, the near channels' side as said, the far channels' the other side (with overlap allowed), over a
+ * D-channel of their own (a socketpair). Line i (1-based) is timeslot i, i+1 from line 16 on (timeslot 16 is the
+ * D-channel's): at most 30 lines. The span's EV_ALARM (chan = the returned number, negative) tells the D-channel as
+ * a dahdi PRI span's does. options as for eng_dahdi_pri, for the near side, plus the far end's own:
+ * "far_channel=exclusive|preferred" (its SETUPs), "far_unused=N" (it does not serve timeslot N). */
+int eng_sim_pri(engine_t *e, int chan, const char *side, const char *switchtype, const char *options);
 /* MFC-R2 (r2.c, openr2) on a dahdi span opened with eng_dahdi_span on E1 CAS channels (cas= in
  * system.conf), A-law, given by any engine channel of that span; before eng_start. variant "china"
  * (China No.1), "itu", or openr2's other names; max_ani / max_dnis: the caller's digits asked for;

@@ -415,7 +415,9 @@ void fax_chan_prefetch(const chan_t *c, int for_tx)
 
     __builtin_prefetch(&p->pushed, 1);
     __builtin_prefetch(&p->pulled, 1);
-    prefetch_frame(c->fax_next[for_tx], p->frame, !for_tx);
+    /* a 20 ms frame, as chan_prefetch_rx asks for a line's buffers: reading p->frame here would wait
+     * for the very line just asked for */
+    prefetch_frame(c->fax_next[for_tx], 160, !for_tx);
 }
 
 void fax_tick_rx_done(engine_t *e)

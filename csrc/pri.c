@@ -11,8 +11,13 @@
  *
  *   engine -> line (EV_SIGMSG text)                  line -> engine (eng_sigmsg text)
  *   SETUP calling= called= calling_ton= calling_plan= SETUP calling= called= [calling_ton= calling_plan=
- *         called_ton= called_plan= pres= screen=           called_ton= called_plan= pres=]  (exclusive channel)
- *         [redirecting=] complete=0|1 channel=      PROCEEDING                    (CALL PROCEEDING)
+ *         called_ton= called_plan= pres= screen=           called_ton= called_plan= pres=] [complete=0] [channel=]
+ *         complete=0|1 channel= exclusive=0|1             (channel exclusive or preferred as the span says;
+ *         [requested=N] [redirecting=]                    complete=0: overlap sending, digits follow by INFO)
+ *   SETUP_ACK (our overlap SETUP acknowledged)      SETUP_ACK                     (SETUP ACKNOWLEDGE: send more)
+ *   INFO digits= complete=0|1 (overlap receiving)   INFO digits=                  (INFORMATION, overlap sending)
+ *   MOVED channel=N chan=C (our call follows the far end's channel choice to timeslot N, engine channel C)
+ *                                                   PROCEEDING                    (CALL PROCEEDING)
  *   PROCEEDING, PROGRESS progress=                  ALERTING                      (PROCEEDING + ALERTING)
  *   ALERTING, CONNECT                               CONNECT                       (answer)
  *   DISCONNECT cause=N [restart=1] [glare=1]         DISCONNECT cause=N            (clear, or refuse a SETUP)
@@ -39,16 +44,23 @@
  * Glare (both ends seize one B-channel at once: each has sent its SETUP when the other's arrives): the
  * network side refuses the user side's SETUP with cause 44 (channel unavailable) and keeps its own call;
  * the user side tells its line DISCONNECT cause=44 glare=1 for the call it gave up and then SETUP for the
- * network's. Our SETUPs name their channel as exclusive (pri_sr_set_channel); a SETUP of theirs naming no
- * channel gets the first free one; one naming a busy channel, preferred or exclusive, is refused (44) rather
- * than moved to another, as this side's calls do not follow a channel the far end changes.
- * Overlap receiving is not offered (en-bloc: the SETUP carries the whole number); facilities are
- * ignored.
+ * network's. Our SETUPs name their channel as exclusive or preferred (options "channel="); a SETUP of theirs
+ * naming no channel, or a busy (or not ours) channel as preferred, gets the first free one (none: cause 34), told
+ * to that channel's line with requested=N; one naming a busy channel as exclusive is refused (44). When the far
+ * end answers our preferred SETUP on another channel the call moves there (MOVED to the first line, the
+ * responses to the new one); onto a channel that is busy here it ends with 44.
+ *
+ * Overlap (options "overlap=1"): a SETUP of theirs without Sending Complete comes with complete=0; the line
+ * answers SETUP_ACK (SETUP ACKNOWLEDGE) while it wants more digits, and each INFORMATION comes as INFO digits=
+ * (complete=1 with Sending Complete), until the line answers PROCEEDING or clears. Our SETUP with complete=0
+ * goes out without Sending Complete, and INFO digits= sends the rest one INFORMATION per digit. Without
+ * overlap every SETUP of ours carries Sending Complete (EuroISDN's en-bloc). Facilities are ignored.
  */
 #define _GNU_SOURCE 1   /* pipe2 */
 #include "pri.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #if defined(__has_include)
 #if __has_include(<libpri.h>) && __has_include(<dahdi/user.h>)
@@ -76,6 +88,7 @@ extern int q931_is_call_valid(struct pri *ctrl, q931_call *call);
 
 #define MAX_TS 32
 #define CAUSE_NORMAL 16
+#define CAUSE_NO_CIRCUIT 34
 #define CAUSE_CHAN_UNAVAIL 44
 #define CAUSE_NET_OUT_OF_ORDER 38
 #define CAUSE_TEMP_FAILURE 41
@@ -114,6 +127,8 @@ struct pri_span_s {
     int changed;                /* atomic */
     int restart_wait[MAX_TS];   /* our RESTARTs waiting their turn (timeslots, in order); the thread's */
     int nrestart_wait;
+    int overlap;                /* overlap receiving and sending (options overlap=1) */
+    int exclusive;              /* our SETUPs name their channel as exclusive (else preferred) */
     int restarting;             /* the timeslot whose RESTART is out, 0: none */
     int restart_tries;          /* how many times it was sent */
     struct timeval restart_sent;
@@ -330,18 +345,26 @@ static int restart_due_ms(pri_span_t *ps)
     return ms < 0 ? 0 : (int) ms;
 }
 
+static int first_free_ts(pri_span_t *ps)
+{
+    int ts;
+    for (ts = 1; ts < ps->nts; ts++)
+        if (ps->slot[ts].chan >= 0 && slot_free(&ps->slot[ts]))
+            return ts;
+    return -1;
+}
+
 static void on_ring(pri_span_t *ps, pri_event_ring *r)
 {
     char text[ENG_TEXT_MAX];
-    int ts = ts_of_event_channel(ps, r->channel), n;
+    int requested = ts_of_event_channel(ps, r->channel), ts = requested, n;
 
-    if (ts < 0 && r->flexible) {
-        /* any channel will do: the first free one of ours */
-        for (ts = 1; ts < ps->nts; ts++)
-            if (ps->slot[ts].chan >= 0 && slot_free(&ps->slot[ts]))
-                break;
-        if (ts >= ps->nts)
-            ts = -1;
+    if (r->flexible && (ts < 0 || ps->slot[ts].chan < 0 || !slot_free(&ps->slot[ts]))) {
+        /* any channel will do, or the one preferred is busy or not ours: the first free one of ours */
+        if ((ts = first_free_ts(ps)) < 0) {
+            pri_hangup(ps->pri, r->call, CAUSE_NO_CIRCUIT);
+            return;
+        }
     }
     if (ts > 0 && ps->slot[ts].chan >= 0 && !slot_free(&ps->slot[ts]) && ps->slot[ts].outgoing
         && ps->side != PRI_NETWORK) {
@@ -361,10 +384,12 @@ static void on_ring(pri_span_t *ps, pri_event_ring *r)
     ps->slot[ts].call = r->call;
     n = snprintf(text, sizeof(text),
                  "SETUP calling=%.40s called=%.40s calling_ton=%d calling_plan=%d called_ton=%d called_plan=%d "
-                 "pres=%s screen=%d complete=%d channel=%d",
+                 "pres=%s screen=%d complete=%d channel=%d exclusive=%d",
                  r->callingnum, r->callednum, (r->callingplan >> 4) & 7, r->callingplan & 0xF,
                  (r->calledplan >> 4) & 7, r->calledplan & 0xF, pres_name(r->callingpres), r->callingpres & 3,
-                 r->complete ? 1 : 0, ts);
+                 r->complete ? 1 : 0, ts, r->flexible ? 0 : 1);
+    if (requested > 0 && requested != ts && n > 0 && (size_t) n < sizeof(text))
+        n += snprintf(text + n, sizeof(text) - (size_t) n, " requested=%d", requested);
     if (r->redirectingnum[0] && n > 0 && (size_t) n < sizeof(text))
         snprintf(text + n, sizeof(text) - (size_t) n, " redirecting=%.40s", r->redirectingnum);
     /* numbers carry no spaces in Q.931 (IA5 digits); a space would split the field */
@@ -415,6 +440,47 @@ static void on_hangup(pri_span_t *ps, int e, pri_event_hangup *h)
     }
 }
 
+/* The far end answered our SETUP (preferred channel) on another B-channel: the call moves there, and the line that
+ * made it is told MOVED (its call goes on on the other line). A channel busy here (or not ours) ends the call (44).
+ * Returns the timeslot the call is on now, -1 when it is not ours or ended. */
+static int follow_channel(pri_span_t *ps, q931_call *call, int channel)
+{
+    int from = ts_of_call(ps, call), to = ts_of_event_channel(ps, channel), chan;
+    char text[48];
+
+    if (from < 0 || to < 0 || to == from || !ps->slot[from].outgoing)
+        return from;
+    if (ps->slot[to].chan < 0 || !slot_free(&ps->slot[to])) {
+        ps->slot[from].cleared = 1;
+        pri_hangup(ps->pri, call, CAUSE_CHAN_UNAVAIL);
+        tell(ps, from, "DISCONNECT cause=44");
+        return -1;
+    }
+    restart_unqueue(ps, to);
+    chan = ps->slot[to].chan;
+    ps->slot[to] = ps->slot[from];
+    ps->slot[to].chan = chan;
+    slot_clear(&ps->slot[from]);
+    snprintf(text, sizeof(text), "MOVED channel=%d chan=%d", to, chan);
+    tell(ps, from, text);
+    return to;
+}
+
+/* Overlap receiving: the digits of one INFORMATION (and whether it said Sending Complete). */
+static void on_info(pri_span_t *ps, pri_event_ring *r)
+{
+    char text[ENG_TEXT_MAX];
+    int ts = ts_of_call(ps, r->call), n;
+
+    if (ts < 0 || ps->slot[ts].outgoing)
+        return;
+    snprintf(text, sizeof(text), "INFO digits=%.64s complete=%d", r->callednum, r->complete ? 1 : 0);
+    for (n = 0; text[n]; n++)
+        if (text[n] == '\t' || text[n] == '\n')
+            text[n] = '_';
+    tell(ps, ts, text);
+}
+
 static void on_restart(pri_span_t *ps, int channel)
 {
     int ts, only = ts_of_event_channel(ps, channel);
@@ -451,18 +517,24 @@ static void on_event(pri_span_t *ps, pri_event *ev)
     case PRI_EVENT_RING:
         on_ring(ps, &ev->ring);
         break;
+    case PRI_EVENT_SETUP_ACK:
+        tell(ps, follow_channel(ps, ev->setup_ack.call, ev->setup_ack.channel), "SETUP_ACK");
+        break;
     case PRI_EVENT_PROCEEDING:
-        tell(ps, ts_of_call(ps, ev->proceeding.call), "PROCEEDING");
+        tell(ps, follow_channel(ps, ev->proceeding.call, ev->proceeding.channel), "PROCEEDING");
         break;
     case PRI_EVENT_PROGRESS:
         snprintf(text, sizeof(text), "PROGRESS progress=%d", ev->proceeding.progress);
-        tell(ps, ts_of_call(ps, ev->proceeding.call), text);
+        tell(ps, follow_channel(ps, ev->proceeding.call, ev->proceeding.channel), text);
         break;
     case PRI_EVENT_RINGING:
-        tell(ps, ts_of_call(ps, ev->ringing.call), "ALERTING");
+        tell(ps, follow_channel(ps, ev->ringing.call, ev->ringing.channel), "ALERTING");
         break;
     case PRI_EVENT_ANSWER:
-        tell(ps, ts_of_call(ps, ev->answer.call), "CONNECT");
+        tell(ps, follow_channel(ps, ev->answer.call, ev->answer.channel), "CONNECT");
+        break;
+    case PRI_EVENT_INFO_RECEIVED:
+        on_info(ps, &ev->ring);
         break;
     case PRI_EVENT_HANGUP_REQ:
     case PRI_EVENT_HANGUP:
@@ -555,9 +627,11 @@ static void cmd_setup(pri_span_t *ps, int ts, const char *msg)
         fail_setup(ps, ts, CAUSE_TEMP_FAILURE);
         return;
     }
-    pri_sr_set_channel(sr, ts, 1, ps->side == PRI_NETWORK ? 0 : 1);
+    /* the channel named is the line's own, unless the message names another (channel=: the sim's far end asking for
+     * a channel busy at our end); a response naming another moves the call there (follow_channel) */
+    pri_sr_set_channel(sr, int_field(msg, "channel", ts, 1, ps->nts - 1), ps->exclusive, ps->side == PRI_NETWORK ? 0 : 1);
     pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, PRI_LAYER_1_ALAW);
-    pri_sr_set_called(sr, called, calledplan, 1);
+    pri_sr_set_called(sr, called, calledplan, ps->overlap ? int_field(msg, "complete", 1, 0, 1) : 1);
     pri_sr_set_caller(sr, calling[0] ? calling : NULL, NULL, callerplan,
                       calling[0] ? callerpres : PRES_NUMBER_NOT_AVAILABLE);
     if (pri_setup(ps->pri, call, sr) < 0) {
@@ -617,6 +691,17 @@ static void do_command(pri_span_t *ps, int ts, const char *msg)
     if (strcmp(kind, "PROCEEDING") == 0) {
         pri_proceeding(ps->pri, b->call, ts, 0);
         b->responded = 1;
+    } else if (strcmp(kind, "SETUP_ACK") == 0) {
+        if (!b->outgoing && !b->responded && ps->overlap) {
+            pri_need_more_info(ps->pri, b->call, ts, 0);
+            b->responded = 1;
+        }
+    } else if (strcmp(kind, "INFO") == 0) {
+        char digits[64];
+        const char *d;
+        if (b->outgoing && field(msg, "digits", digits, sizeof(digits)))
+            for (d = digits; *d; d++)
+                pri_information(ps->pri, b->call, *d);
     } else if (strcmp(kind, "ALERTING") == 0) {
         pri_proceeding(ps->pri, b->call, ts, 0);
         pri_acknowledge(ps->pri, b->call, ts, 0);
@@ -732,18 +817,45 @@ static int open_dchan(pri_span_t *ps, int dchan, char *err, size_t errlen)
     return 0;
 }
 
-pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *switchtype, const int *chan_of_ts,
-                         int nts, char *err, size_t errlen)
+/* options: "overlap=0|1 channel=exclusive|preferred" (either, both or none). */
+static int parse_options(pri_span_t *ps, const char *options, char *err, size_t errlen)
+{
+    char v[24];
+
+    ps->overlap = 0;
+    ps->exclusive = 1;
+    if (!options)
+        return 0;
+    if (field(options, "overlap", v, sizeof(v))) {
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+            snprintf(err, errlen, "pri: overlap '%s': use 0 or 1", v);
+            return -1;
+        }
+        ps->overlap = v[0] == '1';
+    }
+    if (field(options, "channel", v, sizeof(v))) {
+        if (strcmp(v, "exclusive") != 0 && strcmp(v, "preferred") != 0) {
+            snprintf(err, errlen, "pri: channel '%s': use exclusive or preferred", v);
+            return -1;
+        }
+        ps->exclusive = strcmp(v, "exclusive") == 0;
+    }
+    return 0;
+}
+
+static pri_span_t *span_alloc(engine_t *e, const char *side, const char *switchtype, const char *options,
+                              const int *chan_of_ts, int nts, int *node, int *sw, char *err, size_t errlen)
 {
     pri_span_t *ps;
-    int sw = switchtype ? switch_of(switchtype) : -1, ts;
-    int node = side && strcmp(side, "network") == 0 ? PRI_NETWORK : side && strcmp(side, "user") == 0 ? PRI_CPE : -1;
+    int ts;
 
-    if (node < 0) {
+    *sw = switchtype ? switch_of(switchtype) : -1;
+    *node = side && strcmp(side, "network") == 0 ? PRI_NETWORK : side && strcmp(side, "user") == 0 ? PRI_CPE : -1;
+    if (*node < 0) {
         snprintf(err, errlen, "pri: side '%s': use network or user", side ? side : "");
         return NULL;
     }
-    if (sw < 0) {
+    if (*sw < 0) {
         snprintf(err, errlen, "pri: switch type '%s': use euroisdn, qsig, ni2, dms100, lucent5e or att4ess",
                  switchtype ? switchtype : "");
         return NULL;
@@ -753,15 +865,23 @@ pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *s
         return NULL;
     }
     ps->eng = e;
-    ps->dchan = dchan;
-    ps->side = node;
+    ps->dfd = -1;
+    ps->side = *node;
     ps->nts = nts;
     ps->wake[0] = ps->wake[1] = -1;
     for (ts = 0; ts < MAX_TS; ts++)
         ps->slot[ts].chan = ts < nts ? chan_of_ts[ts] : -1;
     pthread_mutex_init(&ps->lock, NULL);
-    if (open_dchan(ps, dchan, err, errlen) < 0)
-        goto fail;
+    if (parse_options(ps, options, err, errlen) < 0) {
+        pri_span_free(ps);
+        return NULL;
+    }
+    return ps;
+}
+
+/* libpri on the span's D-channel descriptor (ps->dfd), and the span's thread. */
+static pri_span_t *span_start(pri_span_t *ps, int node, int sw, char *err, size_t errlen)
+{
     if (pipe2(ps->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
         snprintf(err, errlen, "pri: pipe: %s", strerror(errno));
         goto fail;
@@ -769,10 +889,10 @@ pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *s
     pri_set_message(quiet_message);
     pri_set_error(error_message);
     if ((ps->pri = pri_new_cb(ps->dfd, node, sw, d_read, d_write, ps)) == NULL) {
-        snprintf(err, errlen, "pri: libpri refused the D-channel %d (pri_new_cb)", dchan);
+        snprintf(err, errlen, "pri: libpri refused the D-channel %d (pri_new_cb)", ps->dchan);
         goto fail;
     }
-    pri_set_overlapdial(ps->pri, 0);
+    pri_set_overlapdial(ps->pri, ps->overlap);
     pri_hangup_fix_enable(ps->pri, 1);
     if (getenv("TELEPHONIST_PRI_DEBUG"))
         pri_set_debug(ps->pri, PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q931_STATE | PRI_DEBUG_Q921_STATE);
@@ -785,6 +905,36 @@ pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *s
 fail:
     pri_span_free(ps);
     return NULL;
+}
+
+pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *switchtype, const char *options,
+                         const int *chan_of_ts, int nts, char *err, size_t errlen)
+{
+    int node, sw;
+    pri_span_t *ps = span_alloc(e, side, switchtype, options, chan_of_ts, nts, &node, &sw, err, errlen);
+
+    if (!ps)
+        return NULL;
+    ps->dchan = dchan;
+    if (open_dchan(ps, dchan, err, errlen) < 0) {
+        pri_span_free(ps);
+        return NULL;
+    }
+    return span_start(ps, node, sw, err, errlen);
+}
+
+pri_span_t *pri_span_new_fd(engine_t *e, int fd, const char *side, const char *switchtype, const char *options,
+                            const int *chan_of_ts, int nts, char *err, size_t errlen)
+{
+    int node, sw;
+    pri_span_t *ps = span_alloc(e, side, switchtype, options, chan_of_ts, nts, &node, &sw, err, errlen);
+
+    if (!ps) {
+        close(fd);
+        return NULL;
+    }
+    ps->dfd = fd;
+    return span_start(ps, node, sw, err, errlen);
 }
 
 int pri_span_command(pri_span_t *ps, int ts, const char *msg)
@@ -855,10 +1005,19 @@ int pri_available(void)
     return 0;
 }
 
-pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *switchtype, const int *chan_of_ts,
-                         int nts, char *err, size_t errlen)
+pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *switchtype, const char *options,
+                         const int *chan_of_ts, int nts, char *err, size_t errlen)
 {
-    (void) e; (void) dchan; (void) side; (void) switchtype; (void) chan_of_ts; (void) nts;
+    (void) e; (void) dchan; (void) side; (void) switchtype; (void) options; (void) chan_of_ts; (void) nts;
+    snprintf(err, errlen, "this engine was built without libpri (install Debian's libpri-dev and rebuild)");
+    return NULL;
+}
+
+pri_span_t *pri_span_new_fd(engine_t *e, int fd, const char *side, const char *switchtype, const char *options,
+                            const int *chan_of_ts, int nts, char *err, size_t errlen)
+{
+    (void) e; (void) side; (void) switchtype; (void) options; (void) chan_of_ts; (void) nts;
+    close(fd);
     snprintf(err, errlen, "this engine was built without libpri (install Debian's libpri-dev and rebuild)");
     return NULL;
 }

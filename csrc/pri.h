@@ -16,9 +16,15 @@ typedef struct pri_span_s pri_span_t;
 
 /* dchan: the DAHDI channel of the D-channel (dchan= in system.conf); chan_of_ts[ts] the engine channel
  * of B-channel timeslot ts (1..nts-1), -1 where none. side: "network" | "user"; switchtype: "euroisdn",
- * "qsig", "ni2", "dms100", "lucent5e", "att4ess". NULL with err set on failure. */
-pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *switchtype, const int *chan_of_ts,
-                         int nts, char *err, size_t errlen);
+ * "qsig", "ni2", "dms100", "lucent5e", "att4ess". options: "" or space-separated "overlap=0|1" (overlap
+ * receiving offered to the line, overlap sending allowed) and "channel=exclusive|preferred" (how our SETUPs name
+ * their B-channel). NULL with err set on failure. */
+pri_span_t *pri_span_new(engine_t *e, int dchan, const char *side, const char *switchtype, const char *options,
+                         const int *chan_of_ts, int nts, char *err, size_t errlen);
+/* The same on a descriptor that carries whole Q.921 frames, one per read or write (an end of a SOCK_SEQPACKET
+ * socketpair: the sim's D-channel between two spans of libpri); the span owns fd from then on, even on failure. */
+pri_span_t *pri_span_new_fd(engine_t *e, int fd, const char *side, const char *switchtype, const char *options,
+                            const int *chan_of_ts, int nts, char *err, size_t errlen);
 /* A signalling message of the engine (eng_sigmsg) for the call on timeslot ts: queued to the span's thread. */
 int pri_span_command(pri_span_t *ps, int ts, const char *msg);
 /* ENG_ALARM_DCHAN while the D-channel is down, else 0. */

@@ -35,6 +35,10 @@ __all__ = [
 ]
 
 
+
+def _pri_options(overlap: bool, channel: str) -> str:
+    return f"overlap={int(bool(overlap))} channel={channel}"
+
 class EngineError(Exception):
     """A command the engine refused; `code` is one of the ENG_E* values."""
 
@@ -618,12 +622,24 @@ class Engine:
                                           blocksize), "dahdi span", self)
         return list(range(first, first + len(channos)))
 
-    def dahdi_pri(self, chan: int, dchan: int, side: str = "user", switch: str = "euroisdn") -> None:
+    def dahdi_pri(self, chan: int, dchan: int, side: str = "user", switch: str = "euroisdn", *,
+                  overlap: bool = False, channel: str = "exclusive") -> None:
         """ISDN PRI (libpri) on the dahdi span of engine channel chan (its E1 B-channels), with the D-channel on
         DAHDI channel dchan; side "network" or "user". Before start(). The B-channels then take and place
         calls by sigmsg() and SigMsg events, as a sim E1 does; while the D-channel is down the span's
-        AlarmEvent carries "DCHAN"."""
-        _check(lib.eng_dahdi_pri(self._h, chan, dchan, side.encode(), switch.encode()), "pri", self)
+        AlarmEvent carries "DCHAN". overlap: overlap dialling offered (SETUP complete=0, SETUP_ACK, INFO) and
+        allowed on our SETUPs; channel: how our SETUPs name their B-channel, "exclusive" or "preferred"."""
+        _check(lib.eng_dahdi_pri(self._h, chan, dchan, side.encode(), switch.encode(),
+                                 _pri_options(overlap, channel).encode()), "pri", self)
+
+    def sim_pri(self, chan: int, side: str = "user", switch: str = "euroisdn", *, overlap: bool = False,
+                channel: str = "exclusive", far_channel: str = "exclusive", far_unused: int = 0) -> int:
+        """ISDN PRI (libpri on both ends, over a D-channel of their own) on the sim E1 span of engine channel chan,
+        its near channels on `side`, the far channels on the other (overlap allowed there, their SETUPs naming
+        their channel as far_channel says; far_unused: a timeslot the far end does not serve). Before start().
+        Returns the span number of its AlarmEvent ("DCHAN" while the D-channel is down, "OK")."""
+        opts = _pri_options(overlap, channel) + f" far_channel={far_channel} far_unused={int(far_unused)}"
+        return _check(lib.eng_sim_pri(self._h, chan, side.encode(), switch.encode(), opts.encode()), "sim pri", self)
 
     def dahdi_r2(self, chan: int, variant: str = "china", max_ani: int = 15, max_dnis: int = 4,
                  category: str = "subscriber", timers: dict[str, int] | None = None) -> None:

@@ -41,11 +41,14 @@ def _mime_of(name: str) -> tuple[str, str]:
 
 
 def build_message(smtp: SmtpSettings, to: str, subject: str, body: str,
-                  attachments: tuple[str | Attachment, ...] = ()) -> EmailMessage:
+                  attachments: tuple[str | Attachment, ...] = (), headers: dict[str, str] | None = None) -> EmailMessage:
+    """``headers``: more of them (a reply's Message-ID, In-Reply-To, References)."""
     msg = EmailMessage()
     msg["From"] = smtp.sender
     msg["To"] = to
     msg["Subject"] = subject
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(body)
     for a in attachments:
         att = a if isinstance(a, Attachment) else Attachment(a)
@@ -56,9 +59,10 @@ def build_message(smtp: SmtpSettings, to: str, subject: str, body: str,
     return msg
 
 
-def send_mail_now(smtp: SmtpSettings, to: str, subject: str, body: str, *attachments: str | Attachment | None) -> None:
+def send_mail_now(smtp: SmtpSettings, to: str, subject: str, body: str, *attachments: str | Attachment | None,
+                  headers: dict[str, str] | None = None) -> None:
     """Blocking: build and send one message (None attachments are skipped)."""
-    msg = build_message(smtp, to, subject, body, tuple(a for a in attachments if a))
+    msg = build_message(smtp, to, subject, body, tuple(a for a in attachments if a), headers)
     with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as s:
         if smtp.starttls:
             s.starttls()
@@ -67,5 +71,6 @@ def send_mail_now(smtp: SmtpSettings, to: str, subject: str, body: str, *attachm
         s.send_message(msg)
 
 
-async def send_mail(smtp: SmtpSettings, to: str, subject: str, body: str, *attachments: str | Attachment | None) -> None:
-    await asyncio.to_thread(send_mail_now, smtp, to, subject, body, *attachments)
+async def send_mail(smtp: SmtpSettings, to: str, subject: str, body: str, *attachments: str | Attachment | None,
+                    headers: dict[str, str] | None = None) -> None:
+    await asyncio.to_thread(send_mail_now, smtp, to, subject, body, *attachments, headers=headers)

@@ -79,6 +79,7 @@ async def serve(cfg: Config, stop: asyncio.Event | None = None, reload: asyncio.
     """Run until stop is set: connect, serve, and after a lost connection connect again; when reload is set
     (SIGHUP), read path again and, if it is good, serve the new configuration (see the module's text)."""
     from telephonist import sdnotify
+    from telephonist.acd.mailin import start_receiver
     from telephonist.acd.requests import RequestHandler
     from telephonist.acd.service import AcdService
     from telephonist.acd.store import AcdStore
@@ -90,6 +91,8 @@ async def serve(cfg: Config, stop: asyncio.Event | None = None, reload: asyncio.
     reloader = Reloader(path) if path else None
     ready = False
     keeping_alive: asyncio.Task | None = None
+    running: dict[str, AcdService | None] = {"service": None}     # the e-mail receiver hands mail to it
+    receiver = await start_receiver(cfg.acd, lambda: running["service"])
     try:
         while not stop.is_set():
             try:
@@ -102,6 +105,7 @@ async def serve(cfg: Config, stop: asyncio.Event | None = None, reload: asyncio.
             service.reloader = reloader
             client.serve_requests(RequestHandler(service))
             await service.start()
+            running["service"] = service
             if not ready:
                 sdnotify.notify("READY=1", f"STATUS={len(cfg.queues)} queues, {len(cfg.agents)} agents")
                 if keeping_alive is None:
@@ -123,6 +127,7 @@ async def serve(cfg: Config, stop: asyncio.Event | None = None, reload: asyncio.
                 if reloader is not None and reloader.wanted.is_set():
                     reloader.wanted.clear()
                     new_cfg, reloader.accepted = reloader.accepted, None
+            running["service"] = None
             await service.roster.drain()
             await client.close()
             if new_cfg is not None:
@@ -133,6 +138,9 @@ async def serve(cfg: Config, stop: asyncio.Event | None = None, reload: asyncio.
                 log.warning("event=acd_lost_chand action=reconnect")
                 await asyncio.sleep(0.5)
     finally:
+        if receiver is not None:
+            receiver.close()
+            await receiver.wait_closed()
         await store.close()
 
 

@@ -39,6 +39,16 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
     force         agent, state, reason      a supervisor sets ready, not_ready or logout
     reload                                  (role admin) read the configuration again: {"applied": true} or
                                             {"applied": false, "errors": ["file:line: ..."]} (the running one stays)
+
+Web chats (chatdesk.py); the visitor's side only from the web console (application webadmin), which speaks for
+the visitor once it has checked the visitor's token:
+    chat_new      queue, token_hash, visitor,   (console) a visitor's chat joins the chat queue
+                  email, phone, customer_id
+    chat_status   chat                      (console) its state, place in line, agent
+    chat_accept   agent, chat               the agent takes the chat offered to it
+    chat_post     chat, text [, agent]      a line: the agent's (holding the chat), or (console, no agent) the visitor's
+    chat_end      chat [, agent]            the agent holding it, or (console, no agent) the visitor, closes it
+    chats         agent                     the chats the agent holds (offered or active)
 """
 from __future__ import annotations
 
@@ -50,6 +60,7 @@ from typing import Any
 from telephonist.acd.stats import Period
 
 from telephonist.acd.agent_state import AgentStateError
+from telephonist.acd.chats import ChatStateError
 from telephonist.client import ApiCallError
 
 LOOKING = ("status", "stats")
@@ -58,6 +69,8 @@ ADMIN_ONLY = ("reload",)
 # dialer's to set: any other application (a CRM's token) could otherwise call out on any trunk with any caller ID.
 VIA = ("trunk_group", "caller_id", "call_id")
 VIA_APPS = ("webadmin", "dialer")
+CHAT_CONSOLE = ("chat_new", "chat_status")     # a visitor's own: only the console, which checked the visitor's token
+MAX_CHAT_TEXT = 2000             # one line of a chat
 MAX_BUCKETS = 3000                # intervals one stats request may ask for (a month of quarter hours)
 
 
@@ -76,6 +89,9 @@ class RequestHandler:
             raise ApiCallError("forbidden", f"{action} needs role admin")
         if action == "ivr_step_ended" and ev.get("from_app") != "ivr":
             raise ApiCallError("forbidden", "only ivrd (application ivr) reports the end of an IVR step")
+        if (action in CHAT_CONSOLE or action in ("chat_post", "chat_end") and "agent" not in body) \
+                and ev.get("from_app") != "webadmin":
+            raise ApiCallError("forbidden", "a visitor's chat is the web console's to speak for")
         if action == "dial" and any(body.get(k) for k in (*VIA, "data")) and ev.get("from_app") not in VIA_APPS:
             raise ApiCallError("forbidden", f"only {' and '.join(VIA_APPS)} may set a dial's {', '.join(VIA)}, data")
         try:
@@ -85,7 +101,7 @@ class RequestHandler:
             if action == "reload" and result.get("applied"):
                 ev["after_reply"] = self.svc.reloader.apply_accepted      # once the asker has its answer
             return result or {}
-        except AgentStateError as exc:
+        except (AgentStateError, ChatStateError) as exc:
             raise ApiCallError("wrong_state", str(exc)) from exc
 
     def _agent(self, body: dict[str, Any]):
@@ -209,6 +225,7 @@ class RequestHandler:
     def do_logout(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)
         self.svc.logout(agent, force=bool(body.get("force")))
+        self.svc.match_chats()                         # a logged-out agent's chats go back to their queues
         return self.svc.roster.describe(agent)
 
     def do_ready(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -287,4 +304,43 @@ class RequestHandler:
     def do_force(self, body: dict[str, Any]) -> dict[str, Any]:
         agent = self._agent(body)
         self.svc.force(agent, self._text(body, "state", 16), self._text(body, "reason", 32, "break"))
+        self.svc.match_chats()
         return self.svc.roster.describe(agent)
+
+    # ---- web chats (chatdesk.py) ----------------------------------------------------------------------------
+    @staticmethod
+    def _chat_id(body: dict[str, Any]) -> int:
+        chat = body.get("chat")
+        if not isinstance(chat, int) or isinstance(chat, bool) or chat < 1:
+            raise ApiCallError("bad_request", "'chat' is a chat's number")
+        return chat
+
+    async def do_chat_new(self, body: dict[str, Any]) -> dict[str, Any]:
+        token_hash = self._text(body, "token_hash", 64)
+        if len(token_hash) != 64:
+            raise ApiCallError("bad_request", "'token_hash' is the SHA-256 of the visitor's token (64 hex digits)")
+        customer = body.get("customer_id")
+        if customer is not None and (not isinstance(customer, int) or isinstance(customer, bool)):
+            raise ApiCallError("bad_request", "'customer_id' is a customer's id")
+        return await self.svc.chat_new(self._text(body, "queue", 32), token_hash, self._text(body, "visitor", 100),
+                                       self._text(body, "email", 254), self._text(body, "phone", 32), customer)
+
+    def do_chat_status(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.svc.chat_status(self._chat_id(body))
+
+    async def do_chat_accept(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.svc.chat_accept(self._agent(body), self._chat_id(body))
+
+    async def do_chat_post(self, body: dict[str, Any]) -> dict[str, Any]:
+        text = self._text(body, "text", MAX_CHAT_TEXT)
+        if not text.strip():
+            raise ApiCallError("bad_request", "'text' says something")
+        agent = self._agent(body) if "agent" in body else None
+        return await self.svc.chat_post(self._chat_id(body), text, agent)
+
+    async def do_chat_end(self, body: dict[str, Any]) -> dict[str, Any]:
+        agent = self._agent(body) if "agent" in body else None
+        return await self.svc.chat_end(self._chat_id(body), agent)
+
+    def do_chats(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"chats": self.svc.chats_of(self._agent(body))}

@@ -7,6 +7,11 @@ acd_waiting     callers waiting in a queue or keeping their place for a call bac
                 takes back, at the same places
 acd_calls       one row per caller a queue handled: wait, answer, agent, outcome (the queue reports and
                 the sticky agent's "who spoke with this number last")
+acd_chats       one row per web chat or inbound e-mail (created by the migration ch01): its queue, state, visitor, the customer it
+                was matched to, the agent, and when it waited, was offered, accepted and ended; the visitor's
+                token only as its SHA-256 (the console finds the visitor's chat by it)
+acd_chat_messages  every line of a chat, the visitor's and the agent's (an e-mail and each reply, with their
+                Message-ID and References): the transcript
 """
 from __future__ import annotations
 
@@ -76,3 +81,40 @@ calls = Table(
 Index("ix_acd_calls_queue_entered", calls.c.queue, calls.c.entered_at)
 Index("ix_acd_calls_caller_answered", calls.c.caller, calls.c.answered_at)
 Index("ix_acd_calls_agent", calls.c.agent, calls.c.entered_at)
+
+chats = Table(
+    "acd_chats", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("queue", String(32), nullable=False),
+    Column("state", String(16), nullable=False),       # waiting | offered | active | ended
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("visitor", String(100), nullable=False, default=""),    # the name the visitor gave
+    Column("email", String(254), nullable=False, default=""),
+    Column("phone", String(32), nullable=False, default=""),
+    Column("customer_id", Integer),                   # customers.id the console matched or opened
+    Column("priority", Integer, nullable=False, default=0),
+    Column("seq", BigInteger, nullable=False),         # its place (arrival order)
+    Column("agent", String(32)),
+    Column("entered_at", UTCDateTime(), nullable=False),
+    Column("offered_at", UTCDateTime()),
+    Column("accepted_at", UTCDateTime()),
+    Column("ended_at", UTCDateTime()),
+    Column("ended_by", String(40)),                    # visitor | agent:N | timeout
+    Column("messages", Integer, nullable=False, default=0),
+    Column("media", String(8), nullable=False, default="chat"),    # chat | email
+    Column("subject", String(200), nullable=False, default=""),   # an e-mail's
+)
+Index("ix_acd_chats_customer", chats.c.customer_id, chats.c.entered_at)
+Index("ix_acd_chats_state", chats.c.state)
+
+chat_messages = Table(
+    "acd_chat_messages", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", Integer, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("sender", String(40), nullable=False),      # visitor | agent:N
+    Column("text", Text, nullable=False),
+    Column("message_id", String(250)),                 # an e-mail's Message-ID (a reply's In-Reply-To names it)
+    Column("refs", Text),                              # an e-mail's References
+)
+Index("ix_acd_chat_messages_chat", chat_messages.c.chat_id, chat_messages.c.id)

@@ -24,6 +24,7 @@ from typing import Any
 
 from telephonist.acd.agent_calls import AgentCalls, new_message_log
 from telephonist.acd.callback import CallBacks
+from telephonist.acd.chatdesk import ChatDesk
 from telephonist.acd.controls import CallControls
 from telephonist.acd.desk import Desk
 from telephonist.acd.dispatcher import Dispatcher
@@ -42,7 +43,8 @@ log = logging.getLogger("telephonist.acd")
 TOPIC = "queue"                  # what the ACD publishes under (its application name)
 
 
-class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, CallControls, IvrSteps, Recovery):
+class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, CallControls, IvrSteps, Recovery,
+                 ChatDesk):
     def __init__(self, client: Client, cfg: Config, store: AcdStore, rng=None) -> None:
         self.c = client
         self.cfg = cfg
@@ -65,6 +67,7 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
         self._seq = itertools.count(1)
         self.handle_s: dict[str, float] = {}          # queue -> average handling time (moving average)
         self.tasks: set[asyncio.Task] = set()
+        self.init_chats()                             # the web chats' queues (chatdesk.py)
         for kind in ("offer", "answered", "dial_failed", "hangup", "ended", "unbridged", "timer", "dtmf",
                      "play_done", "collect_done", "request"):
             client.on(kind, self._timed(getattr(self, f"_on_{kind}", None)))
@@ -77,9 +80,15 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
         self._seq = itertools.count(await asyncio.to_thread(self.store.last_seq) + 1)
         self.restore_waiting(await asyncio.to_thread(self.store.waiting))
         self._settle_agents(status)
+        await self.restore_chats()
         await self.reclaim()
         await self.c.call("subscribe", lines=False)
         self.match()
+
+    def match(self) -> None:
+        """Callers to agents' phones first (an agent rung for a call takes no chat), then chats to desktops."""
+        Ringing.match(self)
+        self.match_chats()
 
     def _timed(self, handler):
         """The handler, after the ACD's clock has taken the event's engine time."""
@@ -193,6 +202,8 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
             if caller is not None:
                 self.dispatcher.release_sticky(caller, self.now_ms)
                 self.match()
+        elif what == "chat_offer":
+            await self.chat_offer_over(whose, ev["timer"])
         elif what == "line_offer":
             agent = self.roster.agents.get(whose)
             if agent is not None:
@@ -217,4 +228,6 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
                                                                for i, c in enumerate(waiting[:50])]})
         return {"time_ms": self.now_ms, "queues": queues,
                 "agents": [self.roster.describe(a) for a in self.roster.agents.values()],
-                "messages": list(self.messages)[-50:]}
+                "messages": list(self.messages)[-50:],
+                "chats": [{**c.describe(), "position": self.chats.position(c)}
+                          for c in sorted(self.chats.chats.values(), key=lambda c: c.seq)[:200]]}

@@ -107,3 +107,36 @@ class AcdStore:
 
     def call_update(self, row_id: int, **values: Any):
         return self.writer.submit(lambda c: c.execute(sa.update(T.calls).where(T.calls.c.id == row_id).values(**values)))
+
+    # ---- web chats (chatdesk.py) ---------------------------------------------------------------------------
+    def open_chats(self) -> list[dict[str, Any]]:
+        """The chats a previous acd left open (waiting, offered or active), in arrival order."""
+        return self._read(lambda c: [dict(r._mapping) for r in c.execute(
+            sa.select(T.chats).where(T.chats.c.state != "ended").order_by(T.chats.c.seq))])
+
+    def last_chat_seq(self) -> int:
+        return self._read(lambda c: c.execute(sa.select(sa.func.max(T.chats.c.seq))).scalar() or 0)
+
+    def chat_started(self, row: dict[str, Any]):
+        return self.writer.submit(lambda c: c.execute(sa.insert(T.chats).values(**row)).inserted_primary_key[0])
+
+    def chat_update(self, chat_id: int, **values: Any):
+        return self.writer.submit(lambda c: c.execute(sa.update(T.chats).where(T.chats.c.id == chat_id)
+                                                      .values(**values)))
+
+    def last_mail(self, chat_id: int) -> dict[str, Any] | None:
+        """The customer's last mail of an e-mail item (a reply threads on it)."""
+        m = T.chat_messages.c
+        return self._read(lambda c: (lambda r: dict(r._mapping) if r else None)(c.execute(
+            sa.select(m.message_id, m.refs).where(m.chat_id == chat_id, m.sender == "visitor")
+            .order_by(m.id.desc()).limit(1)).first()))
+
+    def chat_line(self, chat_id: int, sender: str, text: str, at: datetime, message_id: str | None = None,
+                  refs: str | None = None):
+        """A line of the chat's transcript; its id (the visitor's page asks for the lines after the last it has)."""
+        def op(c: Connection) -> int:
+            line = c.execute(sa.insert(T.chat_messages).values(chat_id=chat_id, at=at, sender=sender, text=text,
+                                                               message_id=message_id, refs=refs))
+            c.execute(sa.update(T.chats).where(T.chats.c.id == chat_id).values(messages=T.chats.c.messages + 1))
+            return int(line.inserted_primary_key[0])
+        return self.writer.submit(op)

@@ -25,7 +25,7 @@ class WaitingRoom:
             return
         chan, name = ev["chan"], ev.get("target") or ""
         queue = self.queues.get(name)
-        if queue is None:
+        if queue is None or queue.media != "voice":         # a chat queue takes no calls (chatdesk.py)
             log.error("event=acd_unknown_queue chan=%s queue=%s", chan, name)
             await self._quietly(self.c.call("hangup", chan=chan, cause="normal"))
             return

@@ -30,6 +30,17 @@ CODECS = {"alaw": Codec.ALAW, "ulaw": Codec.ULAW}
 FAR_KINDS = {"fxo": "exchange", "fxs": "phone", "e1": "network"}
 
 
+@dataclass(frozen=True)
+class SimPri:
+    """ISDN PRI on a sim E1 span: libpri at both ends of its lines (the far end on the other side)."""
+    side: str = "user"                     # our side: user (we face the exchange) | network
+    switch: str = "euroisdn"
+    overlap: bool = False                  # overlap dialling offered (and allowed on our SETUPs)
+    channel: str = "exclusive"             # how our SETUPs name their B-channel: exclusive | preferred
+    far_channel: str = "exclusive"         # how the far end's SETUPs name theirs
+    far_unused: int = 0                    # a timeslot the far end does not serve (0: none)
+
+
 @dataclass
 class SpanSpec:
     name: str
@@ -48,6 +59,7 @@ class SpanSpec:
     tx_gain_db: float = 0.0
     dahdi: DahdiSpanSettings | None = None  # dahdi: channels, signalling, echo cancellers
     sip: SipTrunkConfig | None = None      # sip: where SIP listens, RTP, the trunk's peer
+    sim_pri: SimPri | None = None          # sim e1: ISDN PRI (libpri both ends) instead of the plain sim messages
 
 
 @dataclass
@@ -143,11 +155,18 @@ def _add_sim_span(board: Switchboard, ctx: SigContext, spec: SpanSpec) -> None:
     chans = engine.add_sim_span(KINDS[spec.kind], spec.channels, CODECS[spec.codec], spec.zone)
     board.spans[spec.name] = {"driver": spec.driver, "kind": spec.kind, "channels": spec.channels,
                               "zone": spec.zone, "codec": spec.codec, "alarms": ""}
+    pri, alarm_span = spec.sim_pri, 0
+    if pri is not None:
+        alarm_span = engine.sim_pri(chans[0], pri.side, pri.switch, overlap=pri.overlap, channel=pri.channel,
+                                    far_channel=pri.far_channel, far_unused=pri.far_unused)
+        board.spans[spec.name]["signalling"] = "pri"
     for i, chan in enumerate(chans, start=1):
         name = f"{spec.name}/{i}"
-        line = Line(name, spec.name, i, chan, spec.kind, make_signalling(spec.kind, ctx, _with_extension(spec, i)),
-                    board)
+        sig = make_signalling(spec.kind, ctx, _with_extension(spec, i), "pri" if pri else "")
+        line = Line(name, spec.name, i, chan, spec.kind, sig, board)
         _add_line(board, line, spec)
+        if pri is not None:
+            board.alarms.add(line, alarm_span)      # blocked while the D-channel is down, as on a dahdi PRI span
         sim.add(FarEnd(engine.sim_far(chan), name, FAR_KINDS[spec.kind], disconnect=spec.far_disconnect,
                        cid=spec.far_cid, disconnect_wav=cycle_wav(spec.far_busy_tone) if spec.far_busy_tone else None))
 

@@ -85,6 +85,8 @@ class DahdiSpanSettings:
     pri_side: str = "user"                           # pri: network | user
     pri_switch: str = "euroisdn"
     pri_dchan: int = 0                               # pri: 0 = timeslot 16 of the B-channels' DAHDI span
+    pri_overlap: bool = False                        # pri: overlap dialling offered and allowed
+    pri_channel: str = "exclusive"                   # pri: our SETUPs name their B-channel exclusive | preferred
     r2_variant: str = "china"                        # r2: china | itu | openr2's others
     r2_max_ani: int = 15
     r2_max_dnis: int = 4
@@ -134,7 +136,8 @@ def _start_pri(engine: Engine, name: str, dahdi: DahdiSpanSettings, lines: list[
         assert first is not None
         dchan = first.channo - first.chanpos + 16
     try:
-        engine.dahdi_pri(lines[0].chan, dchan, dahdi.pri_side, dahdi.pri_switch)
+        engine.dahdi_pri(lines[0].chan, dchan, dahdi.pri_side, dahdi.pri_switch, overlap=dahdi.pri_overlap,
+                         channel=dahdi.pri_channel)
     except EngineError as exc:
         raise SpanSetupError(f"span {name}: {exc}") from None
 

@@ -20,7 +20,6 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Iterator
 
-from telephonist.chand.api.session import Session
 from telephonist.engine import Clock, Engine, Stopped
 
 if TYPE_CHECKING:
@@ -68,13 +67,17 @@ class EventPump:
     def command_held(self) -> Iterator[None]:
         """Lockstep (the API server's hold around each command): the clock stands still while the command
         runs and, when it sent applications events, until they are acknowledged."""
-        sent = Session.events_sent
+        before = self._events_sent()
         with self.engine.clock_held():
             yield
-            if Session.events_sent != sent and self._loop is not None:
+            if self._events_sent() != before and self._loop is not None:
                 self.engine.hold()                  # taken inside the command's: no tick comes between
                 self._command_holds += 1
                 self._settle()
+
+    def _events_sent(self) -> dict[int, int]:
+        """Events sent so far to each of this board's sessions (another chand in the process has its own)."""
+        return {s.id: s.seq for s in self.board.sessions.values() if s.seq}
 
     def _settle(self) -> None:
         if self._settling is None or self._settling.done():

@@ -6,7 +6,7 @@ import os
 
 from telephonist.chand.api.tokens import grants_from
 from telephonist.chand.busy_tones import apply_busy_tones
-from telephonist.chand.assembly import SpanSpec, TrunkGroupSpec, assemble, expand_lines
+from telephonist.chand.assembly import SimPri, SpanSpec, TrunkGroupSpec, assemble, expand_lines
 from telephonist.chand.media import MediaFolders
 from telephonist.chand.dahdi_span import DahdiSpanSettings, PortSettings
 from telephonist.chand.routing import Route, Router
@@ -38,13 +38,23 @@ def span_specs(cfg: Config) -> list[SpanSpec]:
                            mwi=s.mwi, stutter_dial_tone=s.stutter_dial_tone, ring_on_ms=s.ring_on_ms,
                            ring_off_ms=s.ring_off_ms, first_digit_ms=s.first_digit_ms,
                            interdigit_ms=s.interdigit_ms, max_digits=s.max_digits,
-                           dialtone_wait_ms=s.dialtone_wait_ms, restart_on_up=s.pri_restart_on_up)
+                           dialtone_wait_ms=s.dialtone_wait_ms, restart_on_up=s.pri_restart_on_up,
+                           overlap=s.pri_overlap, overlap_timeout_ms=s.pri_overlap_timeout_ms or 15000,
+                           overlap_setup_digits=s.pri_overlap_setup_digits)
         out.append(SpanSpec(s.name, s.type, s.channel_count, driver=s.driver, codec=s.codec or cfg.system.codec,
                             zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
                             far_disconnect=s.far_disconnect, far_cid=s.far_cid, far_busy_tone=s.far_busy_tone,
                             device=s.device,
-                            rx_gain_db=s.rx_gain_db, tx_gain_db=s.tx_gain_db, dahdi=dahdi_settings(s), sip=s.sip))
+                            rx_gain_db=s.rx_gain_db, tx_gain_db=s.tx_gain_db, dahdi=dahdi_settings(s), sip=s.sip,
+                            sim_pri=sim_pri_settings(s)))
     return out
+
+
+def sim_pri_settings(s: SpanConfig) -> SimPri | None:
+    if s.driver != "sim" or s.type != "e1" or s.signalling != "pri":
+        return None
+    return SimPri(side=s.pri_side or "user", switch=s.pri_switch or "euroisdn", overlap=s.pri_overlap,
+                  channel=s.pri_channel or "exclusive")
 
 
 def dahdi_settings(s: SpanConfig) -> DahdiSpanSettings | None:
@@ -54,6 +64,7 @@ def dahdi_settings(s: SpanConfig) -> DahdiSpanSettings | None:
         channels=parse_ranges(str(s.channels)), signalling=dahdi_signalling(s.type, s.signalling),
         echocancel=s.echocancel, echocancel_params=dict(s.echocancel_params),
         pri_side=s.pri_side or "user", pri_switch=s.pri_switch or "euroisdn", pri_dchan=s.pri_dchan,
+        pri_overlap=s.pri_overlap, pri_channel=s.pri_channel or "exclusive",
         r2_variant=s.r2_variant or "china", r2_max_ani=s.r2_max_ani or R2_DEFAULT_MAX_ANI,
         r2_max_dnis=s.r2_max_dnis or R2_DEFAULT_MAX_DNIS, r2_category=s.r2_category or "subscriber",
         r2_timers=dict(s.r2_timers),

@@ -140,6 +140,18 @@ class Line:
         self.last_used_ms = now_ms
         return self.call
 
+    def take_over(self, other: Line, now_ms: int) -> None:
+        """The call on `other` goes on on this idle line (a PRI call the far end put on another B-channel): the call
+        object and its state move here, and `other` is idle again without the call having ended."""
+        assert self.state == LineState.IDLE and other.call is not None
+        log.info("event=call_moved from=%s to=%s state=%s call_id=%s", other.name, self.name, other.state.value,
+                 other.call.call_id)
+        self.call, other.call = other.call, None
+        self.state, other.state = other.state, LineState.IDLE
+        self.state_since_ms = other.state_since_ms = now_ms
+        self.calls_total += 1
+        self.last_used_ms = now_ms
+
     def describe(self, now_ms: int) -> dict[str, Any]:
         d: dict[str, Any] = {
             "chan": self.name, "kind": self.kind, "state": self.state.value,
@@ -168,6 +180,14 @@ class LineListener:
     """What a line tells the daemon about (chand's Switchboard implements it)."""
 
     def line_changed(self, line: Line, prev: LineState, sig: Signal, info: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def number_complete(self, line: Line, dialled: str, caller: str) -> bool:
+        """Overlap receiving: whether routing needs no more digits than these."""
+        raise NotImplementedError
+
+    def move_call(self, line: Line, chan: int) -> Line | None:
+        """The line's call goes on on engine channel chan's line; that line, or None if it cannot take it."""
         raise NotImplementedError
 
 

@@ -471,6 +471,37 @@ class Switchboard(LineListener):
             sess.send_event("ended", chan=line.name, call_id=call.call_id, disposition=call.disposition.value,
                             cause=call.cause, time_ms=self.now())
 
+    def number_complete(self, line: Line, dialled: str, caller: str) -> bool:
+        return self.router.number_complete(line.name, dialled, caller)
+
+    def move_call(self, line: Line, chan: int) -> Line | None:
+        """Our PRI call on `line` goes on on another B-channel, the far end's choice (engine channel chan): the call,
+        its owner and its record move to that channel's line, which must be idle here; `line` is idle again. The
+        owner is told `moved` (chan: the new line, previous: the old one); subscribers see both lines change."""
+        dst, call = self.by_chan.get(chan), line.call
+        if dst is None or dst is line or call is None or dst.state != LineState.IDLE or call.bridge is not None \
+                or line.state not in (LineState.DIALING, LineState.PROCEEDING):
+            log.warning("event=call_move_refused line=%s chan=%s", line.name, chan)
+            return None
+        state = line.state
+        dst.take_over(line, self.now())
+        dst.sig.took_call(line.sig)
+        if call.transfer is not None:
+            if call.transfer.caller is line:
+                call.transfer.caller = dst
+            if call.transfer.callee is line:
+                call.transfer.callee = dst
+        now = self.now()
+        if self.recorder:
+            self.recorder.updated(dst, channel=dst.index)
+        self.record_event(dst, "moved", previous=line.name)
+        for ln, prev in ((line, state), (dst, LineState.IDLE)):
+            self.tell_subscribers("line_state", chan=ln.name, state=ln.state.value, previous=prev.value, signal="moved",
+                                  caller=call.caller, dialled=call.dialled, time_ms=now)
+        self.tell_owner(dst, "moved", previous=line.name)
+        self.alarms.line_idle(line)
+        return dst
+
     def progress(self, line: Line, what: str) -> None:
         self.record_event(line, "progress", progress=what)
         self.tell_owner(line, "progress", what=what)

@@ -12,6 +12,7 @@ from typing import Any, Callable
 STRATEGIES = ("ring_all", "longest_idle", "least_calls", "least_talk", "round_robin", "linear", "random",
               "weighted_random", "ring_progressive", "skills", "sticky")
 RECORD_POLICIES = ("all", "none", "on_demand")
+MEDIA = ("voice", "chat", "email")       # what a queue holds: calls, web chats or e-mails (acd/chats.py)
 TARGET = re.compile(r"^(queue|voicemail|ivr|number|ext|hangup)(:.*)?$")
 CRM_FIELDS = ("number", "account", "queue", "call_id")
 
@@ -53,6 +54,8 @@ class QueueConfig:
     alert_wait_s: tuple[int, ...] = ()  # [amber, red]: the longest wait on the supervisor page and wallboard
     alert_waiting: tuple[int, ...] = ()     # [amber, red]: callers waiting
     alert_service_level: tuple[float, ...] = ()     # [amber, red]: service level below these (shares, amber > red)
+    media: str = "voice"                # voice: calls; chat: the website's chats; email: inbound e-mail (acd/chats.py)
+    max_chats: int = 3                  # chat, email: how many of its items one agent holds at once (an agent's own wins)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class AgentConfig:
     weight: int = 1                     # weighted_random
     persistent_line: bool = False       # at login the ACD rings the phone once and keeps the line open (lines.py)
     level: int = 1                      # the agent's grade (1-10): which quality reviewers may score their calls
+    max_chats: int = 0                  # chats the agent holds at once (0: each chat queue's max_chats)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,12 @@ class AcdConfig:
     not_ready_reasons: tuple[str, ...] = ("break", "meal", "training", "meeting", "missed")
     missed_reason: str = "missed"       # what an agent who did not answer an offered call becomes
     stats_interval_min: int = 15
+    mail_listen: str = ""               # "127.0.0.1:2525": the SMTP receiver of e-mail queues ("": none; acd/mailin.py)
+    mail_max_kb: int = 1024             # the largest message it takes
+    mail_addresses: dict[str, str] = field(default_factory=dict)   # recipient address -> e-mail queue
+    smtp_host: str = ""                 # where agents' replies go out ("": e-mail queues take mail but cannot reply)
+    smtp_port: int = 25
+    smtp_sender: str = ""               # the replies' From ("": the address the customer wrote to)
 
 
 def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
@@ -117,6 +127,10 @@ def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
             problem(p + ("callback", "trunk_group"), f"no trunk group named '{q.callback.trunk_group}'")
         if q.callback.key and q.callback.key not in "0123456789*#":
             problem(p + ("callback", "key"), "callback.key must be one key of the phone")
+        if q.media not in MEDIA:
+            problem(p + ("media",), f"media must be one of {', '.join(MEDIA)}")
+        if not 1 <= q.max_chats <= 20:
+            problem(p + ("max_chats",), "max_chats must be from 1 to 20")
         _check_desk(q, p, problem)
         _check_alerts(q, p, problem)
     seen: set[str] = set()
@@ -141,6 +155,8 @@ def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
             problem(p + ("weight",), "weight must be at least 1")
         if not 1 <= a.level <= 10:
             problem(p + ("level",), f"agent level {a.level} must be from 1 to 10")
+        if not 0 <= a.max_chats <= 20:
+            problem(p + ("max_chats",), "max_chats must be from 0 (the queue's) to 20")
     acd = cfg.acd
     for key in ("agents_trunk_group", "outbound_trunk_group"):
         name = getattr(acd, key)
@@ -148,6 +164,7 @@ def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
             problem(("acd", key), f"no trunk group named '{name}'")
     if cfg.agents and not acd.agents_trunk_group:
         problem(("acd",), "agents need [acd] agents_trunk_group: the trunk group of their phone ports")
+    _check_mail(acd, queues, problem)
     if acd.missed_reason not in acd.not_ready_reasons:
         problem(("acd", "missed_reason"), f"'{acd.missed_reason}' is not one of not_ready_reasons")
 
@@ -183,3 +200,21 @@ def _check_alerts(q: QueueConfig, p: tuple, problem: Callable[[tuple, str], None
         elif not rising and pair[0] < pair[1]:
             problem(p + (key,), f"{key}: a service level turns amber ({pair[0]}) before red ({pair[1]}), "
                     "so amber is the higher share")
+
+
+def _check_mail(acd: AcdConfig, queues: dict[str, QueueConfig], problem: Callable[[tuple, str], None]) -> None:
+    """The e-mail queues' receiver: where it listens, how large a message, which addresses go to which queue."""
+    if acd.mail_listen:
+        host, _, port = acd.mail_listen.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            problem(("acd", "mail_listen"), "mail_listen is HOST:PORT, e.g. 127.0.0.1:2525")
+    if not 1 <= acd.mail_max_kb <= 102400:
+        problem(("acd", "mail_max_kb"), "mail_max_kb must be from 1 to 102400")
+    for address, queue in acd.mail_addresses.items():
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
+            problem(("acd", "mail_addresses", address), f"'{address}' is not an e-mail address")
+        q = queues.get(queue)
+        if q is None or q.media != "email":
+            problem(("acd", "mail_addresses", address), f"no e-mail queue named '{queue}' (media = \"email\")")
+    if acd.mail_addresses and not acd.mail_listen:
+        problem(("acd", "mail_addresses"), "mail_addresses need mail_listen (where the receiver listens)")

@@ -28,7 +28,7 @@ from telephonist.config import toml_text
 from telephonist.config.model import (Config, ControlConfig, DatabaseConfig, EngineConfig, FallbackConfig,
                                       PortConfig, RouteConfig, RoutingConfig, SimConfig, SimNumberConfig,
                                       SimTrafficConfig, SpanConfig, SystemConfig, Token, TrunkGroupConfig,
-                                      PRI_SIDES, PRI_SWITCHES, R2_CATEGORIES, R2_TIMERS, R2_VARIANTS,
+                                      PRI_KEYS, PRI_SIDES, PRI_SWITCHES, R2_CATEGORIES, R2_TIMERS, R2_VARIANTS,
                                       dahdi_signalling,
                                       parse_ranges)
 
@@ -278,9 +278,17 @@ def _check(cfg: Config, b: _Builder) -> None:
 
     for key, low, high in (("proxy_hops", 0, 5), ("session_idle_minutes", 1, 1440), ("session_max_hours", 1, 720),
                            ("lockout_failures", 1, 100), ("lockout_minutes", 1, 1440),
-                           ("address_failures", 1, 10000), ("address_window_minutes", 1, 1440)):
+                           ("address_failures", 1, 10000), ("address_window_minutes", 1, 1440),
+                           ("chat_starts_per_hour", 1, 10000), ("chat_lines_per_minute", 1, 600)):
         if not low <= getattr(cfg.webadmin, key) <= high:
             b.problem(("webadmin", key), f"{key} must be from {low} to {high}")
+    chat_queues = {q.name for q in cfg.queues if q.media == "chat"}
+    for j, name in enumerate(cfg.webadmin.chat_queues):
+        if name not in chat_queues:
+            b.problem(("webadmin", "chat_queues", j), f"no chat queue named '{name}' (a [[queues]] with media = \"chat\")")
+    for j, origin in enumerate(cfg.webadmin.chat_origins):
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
+            b.problem(("webadmin", "chat_origins", j), "an origin is https://host[:port], without a path")
     ws = cfg.webadmin.softphone_ws
     if ws and not re.fullmatch(r"wss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", ws):
         b.problem(("webadmin", "softphone_ws"), "softphone_ws must be a WebSocket URL: wss://HOST:PORT (or ws://)")
@@ -324,6 +332,8 @@ def _check(cfg: Config, b: _Builder) -> None:
         if s.driver == "dahdi":
             _check_dahdi_span(s, p, dahdi_used, b)
         else:
+            if s.driver == "sim":
+                _check_sim_pri(s, p, b)
             for key in ("echocancel", "echocancel_params", "ports"):
                 if getattr(s, key):
                     b.problem(p + (key,), f"{key} is for dahdi spans (the card's echo canceller and gains)")
@@ -445,7 +455,7 @@ def _check_dahdi_span(s: SpanConfig, p: tuple, dahdi_used: dict[int, str], b: _B
 def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) -> None:
     """pri_* keys: only on a PRI span, and with values libpri knows."""
     if sig != "pri":
-        for key in ("pri_side", "pri_switch", "pri_dchan", "pri_restart_on_up"):
+        for key in PRI_KEYS:
             if getattr(s, key):
                 b.problem(p + (key,), f"{key} is for E1 spans with signalling = \"pri\"")
         return
@@ -461,6 +471,31 @@ def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) 
                                       f"(the B-channels)")
     if len(nums) > 30:
         b.problem(p + ("channels",), f"a PRI span carries at most 30 B-channels (an E1), not {len(nums)}")
+    if s.pri_channel and s.pri_channel not in ("exclusive", "preferred"):
+        b.problem(p + ("pri_channel",), f"pri_channel must be exclusive or preferred, not '{s.pri_channel}'")
+    if s.pri_overlap_timeout_ms and not 1000 <= s.pri_overlap_timeout_ms <= 120000:
+        b.problem(p + ("pri_overlap_timeout_ms",), "pri_overlap_timeout_ms must be from 1000 to 120000 (or 0: 15000)")
+    elif s.pri_overlap_timeout_ms and not s.pri_overlap:
+        b.problem(p + ("pri_overlap_timeout_ms",), "pri_overlap_timeout_ms needs pri_overlap = true")
+    if not 0 <= s.pri_overlap_setup_digits <= 32:
+        b.problem(p + ("pri_overlap_setup_digits",), "pri_overlap_setup_digits is a count of digits from 0 (en bloc) "
+                                                     "to 32")
+    elif s.pri_overlap_setup_digits and not s.pri_overlap:
+        b.problem(p + ("pri_overlap_setup_digits",), "pri_overlap_setup_digits needs pri_overlap = true")
+
+
+def _check_sim_pri(s: SpanConfig, p: tuple, b: _Builder) -> None:
+    """A sim E1 span with signalling = "pri": libpri at both ends of its lines (at most 30, an E1's)."""
+    if s.signalling not in ("", "isdn", "pri") or (s.signalling and s.type != "e1"):
+        if s.type == "e1":
+            b.problem(p + ("signalling",), f"a sim E1 span's signalling is isdn (the default) or pri, "
+                                           f"not '{s.signalling}'")
+        return
+    _check_pri(s, p, "pri" if s.signalling == "pri" else "", [], b)
+    if s.signalling == "pri" and isinstance(s.channels, int) and s.channels > 30:
+        b.problem(p + ("channels",), f"a PRI span carries at most 30 B-channels (an E1), not {s.channels}")
+    if s.signalling == "pri" and s.pri_dchan:
+        b.problem(p + ("pri_dchan",), "pri_dchan is for dahdi spans (a sim PRI span's D-channel is its own)")
 
 
 # chan_dahdi's own names for the two openr2 timers it sets without an advanced protocol file

@@ -93,7 +93,7 @@ class SpanConfig:
     driver: str                         # sim | dahdi | local (the sound card as one phone) | sip
     type: str                           # fxo | fxs | e1
     channels: int | str                 # sim: a count; dahdi: DAHDI channel numbers "1-4,6"
-    signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn (sim) | cas | pri | r2 (dahdi)
+    signalling: str = ""                # fxo/fxs: kewlstart | loopstart; e1: isdn | pri (sim) | cas | pri | r2 (dahdi)
     tone_zone: str = ""                 # "" = [system] tone_zone
     codec: str = ""                     # "" = [system] codec
     cid: str = "bell202"                # bell202 | v23 | dtmf | none
@@ -128,6 +128,11 @@ class SpanConfig:
     pri_switch: str = ""                # dahdi e1 pri: euroisdn | qsig | ni2 | dms100 | lucent5e | att4ess ("" = euroisdn)
     pri_dchan: int = 0                  # dahdi e1 pri: DAHDI channel of the D-channel (0 = timeslot 16 of the span)
     pri_restart_on_up: bool = False     # dahdi e1 pri: RESTART every idle B-channel whenever the D-channel comes up
+    pri_overlap: bool = False           # e1 pri: overlap receiving (SETUP ACKNOWLEDGE, digits by INFORMATION); else en bloc
+    pri_overlap_timeout_ms: int = 0     # e1 pri overlap: no digit for this long ends the number (0 = 15000, T302's)
+    pri_channel: str = ""               # e1 pri: our SETUPs name their B-channel exclusive | preferred ("" = exclusive)
+    pri_overlap_setup_digits: int = 0   # e1 pri overlap sending: our SETUP carries this many digits, the rest by
+                                        # INFORMATION after the far end's SETUP ACKNOWLEDGE (0 = en bloc)
     r2_variant: str = ""                # dahdi e1 r2: china | itu | openr2's others ("" = china, China No.1)
     r2_max_ani: int = 0                 # dahdi e1 r2: caller's digits asked for (0 = 15)
     r2_max_dnis: int = 0                # dahdi e1 r2: dialled digits asked for (0 = 4)
@@ -303,6 +308,10 @@ class WebadminConfig:
     lockout_minutes: int = 15
     address_failures: int = 20          # failed logins from one client address in the window ...
     address_window_minutes: int = 15    # ... before that address must wait
+    chat_queues: tuple[str, ...] = ()   # the chat queues (media = "chat") the website's visitors may write to
+    chat_origins: tuple[str, ...] = ()  # the websites (https://www.example.com) that may frame the chat page
+    chat_starts_per_hour: int = 10      # chats one client address may open in an hour
+    chat_lines_per_minute: int = 20     # lines one visitor may send in a minute
     softphone_ws: str = ""              # the agents' softphone: Kamailio's WebSocket, wss://HOST:PORT ("" = none)
     widget_ws: str = ""                 # the website's click-to-call widget (public page /call): Kamailio's widget
                                         # WebSocket, wss://HOST:PORT ("" = no widget)
@@ -355,6 +364,8 @@ DAHDI_SIGNALLING: dict[str, dict[str, str]] = {
 }
 PRI_SIDES = ("network", "user")
 PRI_SWITCHES = ("euroisdn", "qsig", "ni2", "dms100", "lucent5e", "att4ess")
+PRI_KEYS = ("pri_side", "pri_switch", "pri_dchan", "pri_restart_on_up", "pri_overlap", "pri_overlap_timeout_ms",
+            "pri_channel", "pri_overlap_setup_digits")
 # MFC-R2 (openr2): its variants by our names and its country codes, and the calling party categories
 R2_VARIANTS = ("china", "itu", "ar", "br", "cz", "co", "ec", "id", "mx", "ph", "ve")
 R2_CATEGORIES = ("subscriber", "priority", "test", "international", "international_priority", "collect", "unknown")

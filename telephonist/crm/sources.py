@@ -15,6 +15,8 @@ campaign_records   the dialer's records that dialled or messaged one of the cust
                    record's outcome and result (kind "sms" or "email" for a message campaign, "survey" for a survey
                    campaign, else "campaign"); a record some part already put on this timeline (a work order's
                    follow-up, ref "dl_record:<id>") is not shown twice
+web_chats          the website chats and inbound e-mails matched to the customer (acd_chats.customer_id): kind
+                   "chat" or "email", the subject, queue, agent, lines and how it ended, linked to the transcript
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from typing import Any
 from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
+from telephonist.acd.schema import chats as acd_chats
 from telephonist.crm.schema import customer_timeline
 from telephonist.dialer import schema as D
 from telephonist.dialer.lists import EMAIL
@@ -137,7 +140,20 @@ def campaign_records(conn: Connection, customer: dict[str, Any], spellings: list
                    f"/campaigns/{x.campaign_id}") for x in rows]
 
 
-SOURCES: tuple[Source, ...] = (ivr_sessions, survey_answers, order_sms, orders_by_number, campaign_records)
+def web_chats(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    ch = acd_chats.c
+    rows = conn.execute(select(ch.id, ch.queue, ch.agent, ch.state, ch.messages, ch.entered_at, ch.ended_by,
+                               ch.media, ch.subject)
+                        .where(ch.customer_id == customer["id"])
+                        .order_by(ch.entered_at.desc(), ch.id.desc()).limit(limit)).all()
+    return [_entry(r.entered_at, "email" if r.media == "email" else "chat", f"chat:{r.id}",
+                   _joined(r.subject, r.queue, r.agent or "", f"{r.messages} lines",
+                           f"ended by {r.ended_by}" if r.ended_by else r.state),
+                   f"/agent/chat/{r.id}/transcript") for r in rows]
+
+
+SOURCES: tuple[Source, ...] = (ivr_sessions, survey_answers, order_sms, orders_by_number, campaign_records,
+                               web_chats)
 
 
 def read_all(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:

@@ -4,7 +4,7 @@ customer's numbers (queue calls with their recordings, voicemails, faxes) and wh
 know (crm/sources.py: IVR sessions, survey answers, SMS, work orders by number, campaign records), so nothing is
 written twice.
 
-An entry: kind (call, ivr, voicemail, fax, sms, email, work_order, survey, campaign, note ... any short name),
+An entry: kind (call, ivr, voicemail, fax, sms, email, chat, work_order, survey, campaign, note ... any short name),
 ref (the thing's id in its own table), at, summary and link (a console path that opens it).
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from telephonist.ivrd.schema import voicemail_messages
 from telephonist.storage.database import utcnow
 from telephonist.storage.schema import call_legs
 
-KINDS = ("call", "ivr", "voicemail", "fax", "sms", "email", "work_order", "survey", "campaign", "note")
+KINDS = ("call", "ivr", "voicemail", "fax", "sms", "email", "chat", "work_order", "survey", "campaign", "note")
 KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 LATEST = 50
 

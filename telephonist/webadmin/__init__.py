@@ -80,6 +80,10 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
         app.register_blueprint(bp)
     from telephonist.webadmin import campaigns_api
     app.register_blueprint(campaigns_api.bp)
+    from telephonist.webadmin.webchat import desk as chat_desk
+    from telephonist.webadmin.webchat import visitor as chat_visitor
+    for bp in (chat_visitor.bp, chat_desk.bp):
+        app.register_blueprint(bp)
     from telephonist.webadmin import softphone, widget
     app.register_blueprint(softphone.bp)
     app.register_blueprint(widget.bp)

@@ -20,7 +20,8 @@ from telephonist.webadmin.livestream import EventStreams
 
 TOPIC = "queue"                      # what the ACD publishes under (docs/acd.md, "Events")
 AGENT_KINDS = ("agent_state", "call_answered", "transferred", "consulting", "conference", "supervising",
-               "outbound_answered", "outbound_failed", "ivr_step_started", "ivr_step_done")
+               "outbound_answered", "outbound_failed", "ivr_step_started", "ivr_step_done",
+               "chat_offered", "chat_accepted", "chat_returned", "chat_message", "chat_ended")     # web chats: its own
 MESSAGES_SHOWN = 20                    # the last messages for an agent a new desktop starts with
 CALLER_KINDS = ("caller_joined", "caller_left", "callback_taken", "call_answered")
 MAX_WAITING = 50                     # callers of one queue a desktop lists (as the ACD's status does)

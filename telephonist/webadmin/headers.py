@@ -4,7 +4,8 @@
   only (pages may connect to the console and, with ``[webadmin] softphone_ws``, to that one WebSocket:
   the agent desktop's softphone; no inline script, no inline style attribute, no ``eval``), nothing may frame its pages
   (``frame-ancestors 'none'``, and ``X-Frame-Options: DENY`` for older browsers) and only its own
-  pages may frame its files (a fax's PDF), forms post only to it; ``X-Content-Type-Options: nosniff`` on everything, so an uploaded text or TIFF is never
+  pages may frame its files (a fax's PDF), forms post only to it (the website chat's page sets its own
+  frame-ancestors: ``[webadmin] chat_origins``); ``X-Content-Type-Options: nosniff`` on everything, so an uploaded text or TIFF is never
   read as HTML or script.
 * The session cookie is ``Secure`` whenever the request came over HTTPS (directly or, with
   ``[webadmin] proxy_hops``, as the proxy says), ``HttpOnly`` and ``SameSite=Lax`` always; HTTPS
@@ -50,12 +51,15 @@ def init_app(app: Flask, proxy_hops: int, softphone_ws: str = "") -> None:
 
 def _headers(resp: Response, policy: str = CSP) -> Response:
     h = resp.headers
+    own = "Content-Security-Policy" in h   # a page that set its own framing (the website's chat, webchat/visitor.py)
     if resp.mimetype == "text/html":
         h.setdefault("Content-Security-Policy", policy)
-        h.setdefault("X-Frame-Options", "DENY")
+        if not own:
+            h.setdefault("X-Frame-Options", "DENY")
     else:                          # a fax's PDF is shown in a frame of the console's own page
         h.setdefault("Content-Security-Policy", FILES_CSP)
-        h.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if not own:
+            h.setdefault("X-Frame-Options", "SAMEORIGIN")
     h.setdefault("X-Content-Type-Options", "nosniff")
     h.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure:

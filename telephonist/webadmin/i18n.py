@@ -284,3 +284,5 @@ from telephonist.webadmin.i18n_pred import ZH_PRED  # noqa: E402  (predictive ca
 ZH.update({k: v for k, v in ZH_PRED.items() if k not in ZH})
 from telephonist.webadmin.i18n_conf import ZH_CONF  # noqa: E402  (the Conferences page)
 ZH.update({k: v for k, v in ZH_CONF.items() if k not in ZH})
+from telephonist.webadmin.i18n_chat import ZH_CHAT  # noqa: E402  (web chat: the website's page, the desk's panels)
+ZH.update({k: v for k, v in ZH_CHAT.items() if k not in ZH})

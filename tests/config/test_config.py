@@ -268,6 +268,87 @@ def test_dahdi_pri_span_mistakes(tmp_path):
     assert 'pri_switch is for E1 spans with signalling = "pri"' in got[25]     # mfcr2 is accepted: MFC-R2
 
 
+def test_pri_overlap_and_channel_settings(tmp_path):
+    """pri_overlap, pri_overlap_timeout_ms and pri_channel reach the engine's PRI settings and the lines'; a sim E1
+    with signalling = "pri" gets libpri at both ends."""
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "pri1"
+        driver = "dahdi"
+        type = "e1"
+        channels = "1-15,17-31"
+        signalling = "pri"
+        pri_overlap = true
+        pri_overlap_timeout_ms = 8000
+        pri_channel = "preferred"
+        pri_overlap_setup_digits = 3
+
+        [[spans]]
+        name = "simpri"
+        driver = "sim"
+        type = "e1"
+        channels = 4
+        signalling = "pri"
+        pri_side = "network"
+        pri_overlap = true
+        """))
+    from telephonist.chand.from_config import span_specs
+    specs = {s.name: s for s in span_specs(cfg)}
+    pri1, sim = specs["pri1"], specs["simpri"]
+    assert (pri1.dahdi.pri_overlap, pri1.dahdi.pri_channel) == (True, "preferred")
+    assert (pri1.options.overlap, pri1.options.overlap_timeout_ms, pri1.options.overlap_setup_digits) == \
+        (True, 8000, 3)
+    assert sim.sim_pri is not None and (sim.sim_pri.side, sim.sim_pri.overlap, sim.sim_pri.channel) == \
+        ("network", True, "exclusive")
+    assert (sim.options.overlap, sim.options.overlap_timeout_ms) == (True, 15000)
+
+
+def test_pri_overlap_and_channel_mistakes(tmp_path):
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "pri1"
+        driver = "dahdi"
+        type = "e1"
+        channels = "1-15"
+        signalling = "pri"
+        pri_channel = "any"
+        pri_overlap_timeout_ms = 8000
+
+        [[spans]]
+        name = "pri2"
+        driver = "dahdi"
+        type = "e1"
+        channels = "17-31"
+        signalling = "pri"
+        pri_overlap = true
+        pri_overlap_timeout_ms = 500
+        pri_overlap_setup_digits = 40
+
+        [[spans]]
+        name = "cas"
+        driver = "dahdi"
+        type = "e1"
+        channels = "32-46"
+        pri_overlap = true
+
+        [[spans]]
+        name = "sim"
+        driver = "sim"
+        type = "e1"
+        channels = 31
+        signalling = "pri"
+        pri_dchan = 16
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "pri_channel must be exclusive or preferred" in got[7] and "'any'" in got[7]
+    assert "pri_overlap_timeout_ms needs pri_overlap = true" in got[8]
+    assert "pri_overlap_timeout_ms must be from 1000 to 120000" in got[17]
+    assert "pri_overlap_setup_digits is a count of digits from 0 (en bloc) to 32" in got[18]
+    assert 'pri_overlap is for E1 spans with signalling = "pri"' in got[25]
+    assert "at most 30 B-channels" in got[31]
+    assert "pri_dchan is for dahdi spans" in got[33]
+
+
 def test_dahdi_r2_spans(tmp_path):
     cfg = load_config(write(tmp_path, """\
         [[spans]]

@@ -13,7 +13,7 @@ from telephonist.storage.database import utcnow
 from telephonist.webadmin import db
 from telephonist.webadmin.schema import audit_log, sessions, users
 from telephonist.webadmin.auth import REFUSED
-from telephonist.webadmin.security import PUBLIC_ENDPOINTS
+from telephonist.webadmin.security import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
 from tests.webadmin.support import csrf_from, login, page_csrf, password
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
@@ -23,8 +23,8 @@ def _routes(app, with_endpoint: bool = False):
     """Every (method, url) the app answers, with dummy values for the URL's arguments."""
     out = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC_ENDPOINTS:
-            continue
+        if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint.partition(".")[0] in PUBLIC_BLUEPRINTS:
+            continue                    # the website chat's visitor routes: tests/webadmin/test_webchat.py
         args = {}
         for name in rule.arguments:
             conv = rule._converters[name]
@@ -79,7 +79,8 @@ def test_every_route_refuses_a_user_without_its_rights(app, user_ids):
     """Walks app.url_map: each route names the rights it needs (or is open to every user on purpose),
     and a user holding none of them, by session or by token, is refused 403 everywhere else."""
     from telephonist.webadmin.rights import RIGHTS
-    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in PUBLIC_ENDPOINTS]
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in PUBLIC_ENDPOINTS
+             and r.endpoint.partition(".")[0] not in PUBLIC_BLUEPRINTS]
     undeclared = sorted(r.endpoint for r in rules if r.endpoint not in FOR_EVERY_USER
                         and not getattr(app.view_functions[r.endpoint], "required_rights", None))
     assert undeclared == []

@@ -52,7 +52,7 @@ def test_every_page_works_under_the_content_security_policy(served, page):
              if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(("/api/", "/live/events", "/agent/events", "/agent/colleagues",
                                                                                                        "/supervisor/events", "/wallboard/events", "/conferences/events",
                                                                                                        "/kb/panel", "/notices/mine", "/notices/wallboard", "/shifts/mine",
-                                                                                                       "/agent/preview"))
+                                                                                                       "/agent/preview", "/agent/chat/mine", "/chat/", "/agent/softphone"))
              and not rule.rule.endswith((".csv", ".xlsx"))]
     for path in pages + ["/config/flows/edit/main.toml", "/inbox/fax/1"]:
         assert page.goto(url + path).status == 200, path

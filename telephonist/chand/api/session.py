@@ -16,8 +16,6 @@ _ids = itertools.count(1)
 
 
 class Session:
-    events_sent = 0                     # events sent to any session (the lockstep clock holds for a command's)
-
     def __init__(self, writer: asyncio.StreamWriter, peer: str, trusted: bool) -> None:
         self.id = next(_ids)
         self.writer = writer
@@ -76,7 +74,6 @@ class Session:
 
     def send_event(self, kind: str, **fields: Any) -> int:
         self.seq += 1
-        Session.events_sent += 1
         self.outstanding[self.seq] = time.monotonic()
         self.acked_event.clear()
         self.send({"event": kind, "seq": self.seq, **fields})

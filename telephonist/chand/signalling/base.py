@@ -41,6 +41,10 @@ class LineOptions:
     mwi: str = "fsk"                     # FXS: how waiting messages show: fsk, neon, reversal, '+' of them, none
     stutter_dial_tone: bool = True       # FXS: stutter dial tone while messages wait
     restart_on_up: bool = False          # PRI: RESTART the idle B-channel whenever the D-channel comes up
+    overlap: bool = False                # PRI: overlap receiving (digits after the SETUP until routing can decide)
+    overlap_timeout_ms: int = 15000      # PRI overlap: no digit for this long ends the number (Q.931's T302)
+    overlap_setup_digits: int = 0        # PRI overlap sending: our SETUP carries this many digits, the rest go by
+                                         # INFORMATION once the far end acknowledges (0: en bloc)
 
 
 class Signalling:
@@ -113,6 +117,10 @@ class Signalling:
 
     def restart(self) -> None:
         raise NotImplementedError(f"{self.line.name} cannot be restarted (span signalling = \"pri\" can)")
+
+    def took_call(self, other: Signalling) -> None:
+        """This line carries on the call `other`'s line placed (a PRI call moved to the far end's channel): whatever
+        of its dialling state the signalling keeps comes here. Nothing by default."""
 
     def link_up(self) -> None:
         """The span's signalling link came up (a PRI's D-channel): nothing to do for most signallings."""

@@ -105,9 +105,13 @@ class DigitalTrunk(Signalling):
 
     def dial(self, number: str, caller_id: str = "") -> None:
         self.line.signal(Signal.DIAL, self.now(), number=number)
-        self.engine.sigmsg(self.line.chan, format_sigmsg("SETUP", calling=caller_id, called=number))
+        self.engine.sigmsg(self.line.chan, self.setup_message(number, caller_id))
         self.line.signal(Signal.SENT, self.now())
         self.set_timer(self.no_answer_ms(), self._no_answer)
+
+    def setup_message(self, number: str, caller_id: str) -> str:
+        """Our SETUP for a call to number (the whole number, en bloc)."""
+        return format_sigmsg("SETUP", calling=caller_id, called=number)
 
     def _no_answer(self) -> None:
         if self.line.state == LineState.PROCEEDING:

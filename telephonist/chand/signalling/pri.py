@@ -11,12 +11,24 @@ Calls are the digital trunk's (SETUP, ALERTING, CONNECT, DISCONNECT, RELEASE). W
   the far end's SETUP first and then DISCONNECT cause=44 refused=1 (their SETUP took the channel before our
   line's SETUP reached libpri). In the second order the SETUP meets a line still dialling: our call has lost the
   channel, so it ends here (cause 44) and the line takes theirs; the refusal that follows is then not theirs.
+- Overlap receiving (the span's `pri_overlap`). A SETUP without Sending Complete (complete=0) rings the line
+  (RINGING) without offering it: while chand's routing can still tell a longer number from this one
+  (`Router.number_complete`) the engine answers SETUP ACKNOWLEDGE and every INFORMATION's digits (INFO) join the
+  dialled number; the call is offered (CALL PROCEEDING, ALERTING, the route) once routing can decide, the far end
+  says Sending Complete, or no digit came for `pri_overlap_timeout_ms`.
+- Overlap sending (`pri_overlap_setup_digits`): our SETUP carries the number's first digits without Sending
+  Complete, and the rest goes as INFO once the far end answers SETUP ACKNOWLEDGE.
+- Channel negotiation. The engine places a far end's SETUP on the line of the channel it took (a free one when
+  the channel asked for was preferred and busy); our SETUP answered on another channel than ours (a preferred
+  one) comes as MOVED, and the call goes on on that channel's line (`Switchboard.move_call`); a line that
+  cannot take it (busy here) ends the call with cause 44.
 """
 from __future__ import annotations
 
-from telephonist.chand.line import LineState
+from telephonist.chand.line import LineState, Signal
+from telephonist.chand.signalling.base import Signalling
 from telephonist.chand.signalling.digital import DigitalTrunk
-from telephonist.engine import Event, SigMsg
+from telephonist.engine import Event, SigMsg, format_sigmsg
 
 CHANNEL_UNAVAILABLE = 44
 RESPONSES = ("PROCEEDING", "PROGRESS", "ALERTING", "CONNECT")
@@ -30,6 +42,9 @@ class PriTrunk(DigitalTrunk):
         self.restart_state = ""         # "": never restarted; pending | acknowledged | unanswered
         self._answered = False          # the far end responded to our SETUP
         self._beaten = False            # their SETUP took the channel from ours: the engine's refusal is coming
+        self._collecting = False        # overlap receiving: digits may still come
+        self._acked = False             # overlap receiving: SETUP ACKNOWLEDGE sent
+        self._rest = ""                 # overlap sending: the digits our SETUP left out, sent on SETUP_ACK
 
     def on_event(self, ev: Event) -> None:
         if not isinstance(ev, SigMsg):
@@ -39,19 +54,104 @@ class PriTrunk(DigitalTrunk):
             self.restart_state = "acknowledged" if ev.fields.get("acknowledged") == "1" else "unanswered"
             self.line.listener.restarted(self.line, self.restart_state == "acknowledged")
             return
-        if kind in RESPONSES:
+        if kind == "MOVED":
+            self._moved(int(ev.fields.get("chan", "-1") or -1))
+            return
+        if kind == "INFO":
+            self._info(ev.fields)
+            return
+        if kind == "SETUP" and st in (LineState.DIALING, LineState.PROCEEDING) and not self._answered:
+            self._beaten, self._rest = True, ""
+            self._remote_disconnect(CHANNEL_UNAVAILABLE)    # our call: failed, the line idle for theirs
+            st = self.line.state
+        if kind == "SETUP" and st == LineState.IDLE and self.opt.overlap and ev.fields.get("complete") != "1":
+            self._overlap_setup(ev.fields)
+            return
+        if kind == "SETUP_ACK" and self._rest and st in (LineState.DIALING, LineState.PROCEEDING):
+            self.engine.sigmsg(self.line.chan, format_sigmsg("INFO", digits=self._rest))
+            self._rest = ""
+        if kind in RESPONSES or kind == "SETUP_ACK":
             self._answered = True
         if kind == "DISCONNECT" and ev.fields.get("refused") == "1" and self._beaten:
             self._beaten = False        # the refusal of our SETUP, whose call ended when theirs came
             return
-        if kind == "SETUP" and st in (LineState.DIALING, LineState.PROCEEDING) and not self._answered:
-            self._beaten = True
-            self._remote_disconnect(CHANNEL_UNAVAILABLE)    # our call: failed, the line idle for theirs
+        if kind == "DISCONNECT":
+            self._collecting = False    # (their call, still dialling, ends)
         super().on_event(ev)
 
     def dial(self, number: str, caller_id: str = "") -> None:
         self._answered = self._beaten = False
+        self._rest = ""
         super().dial(number, caller_id)
+
+    def setup_message(self, number: str, caller_id: str) -> str:
+        """Overlap sending (pri_overlap_setup_digits): the SETUP carries the first digits without Sending Complete,
+        the rest go by INFORMATION when the far end sends SETUP ACKNOWLEDGE (a far end that proceeds at once had
+        enough). Otherwise en bloc."""
+        n = self.opt.overlap_setup_digits
+        if not self.opt.overlap or not 0 < n < len(number):
+            return super().setup_message(number, caller_id)
+        self._rest = number[n:]
+        return format_sigmsg("SETUP", calling=caller_id, called=number[:n], complete=0)
+
+    # ---- overlap receiving ---------------------------------------------------------------------------
+    def _overlap_setup(self, f: dict[str, str]) -> None:
+        line = self.line
+        call = line.new_call("inbound", self.now(), caller=f.get("calling", ""), dialled=f.get("called", ""))
+        facts = self.call_facts(f)
+        call.vars.update(facts)
+        line.signal(Signal.INCOMING, self.now(), overlap=True, **facts)
+        self._collecting, self._acked = True, False
+        self._number_so_far(complete=False)
+
+    def _info(self, f: dict[str, str]) -> None:
+        call = self.line.call
+        if not self._collecting or call is None:
+            return
+        call.dialled += f.get("digits", "")
+        self._number_so_far(complete=f.get("complete") == "1")
+
+    def _number_so_far(self, complete: bool) -> None:
+        line, call = self.line, self.line.call
+        if not self._collecting or line.state != LineState.RINGING or call is None:
+            return
+        if complete or line.listener.number_complete(line, call.dialled, call.caller):
+            self._dialled()
+            return
+        if not self._acked:
+            self._acked = True
+            self.engine.sigmsg(line.chan, "SETUP_ACK")
+        self.set_timer(self.opt.overlap_timeout_ms, self._dialled)
+
+    def _dialled(self) -> None:
+        """The number is complete (or no more digits came): the call is offered as an en-bloc one is."""
+        self.cancel_timer()
+        line = self.line
+        if not self._collecting or line.state != LineState.RINGING or line.call is None:
+            return
+        self._collecting = False
+        self.offered()
+        line.signal(Signal.OFFER, self.now(), dialled=line.call.dialled)
+
+    # ---- channel negotiation ---------------------------------------------------------------------------
+    def _moved(self, chan: int) -> None:
+        """The far end answered our SETUP on another B-channel (engine channel chan): the call goes on there."""
+        if self.line.listener.move_call(self.line, chan) is not None:
+            return
+        # that channel's line cannot take the call here: the engine holds it on that channel now, so it is cleared
+        # there, and this line's call fails
+        self.engine.sigmsg(chan, format_sigmsg("DISCONNECT", cause=CHANNEL_UNAVAILABLE))
+        self._remote_disconnect(CHANNEL_UNAVAILABLE)
+
+    def took_call(self, other: Signalling) -> None:
+        """This line's B-channel carries the call `other` placed (MOVED): its dialling state comes with it, and the
+        no-answer timer starts again here."""
+        assert isinstance(other, PriTrunk)
+        self._answered, self._beaten, self._rest = other._answered, False, other._rest
+        other.cancel_timer()
+        other._answered, other._rest = False, ""
+        if self.line.state == LineState.PROCEEDING:
+            self.set_timer(self.no_answer_ms(), self._no_answer)
 
     def restart(self) -> None:
         """RESTART the B-channel: the engine ends its call (DISCONNECT cause=41 comes back) and asks the far end."""

@@ -184,8 +184,11 @@ class SimNetwork:
         far.behaviour = None
 
     # ---- commands (tests, the demo) ------------------------------------------------------------
-    def call(self, far: FarEnd, caller: str, dialled: str = "", cid: str | None = None) -> None:
-        """The far end calls our side."""
+    def call(self, far: FarEnd, caller: str, dialled: str = "", cid: str | None = None, complete: bool = True,
+             channel: int | None = None) -> None:
+        """The far end calls our side. A network's SETUP: complete=False leaves Sending Complete out (overlap sending
+        on a PRI span; more digits by info()); channel names another timeslot than its own (a PRI span's far end
+        asking for a channel; our side may put the call on another line, and this far end follows it: MOVED)."""
         if far.state != FarState.IDLE:
             raise RuntimeError(f"{far.name} is {far.state.value}")
         far.caller, far.dialled, far.heard_digits = caller, dialled, ""
@@ -201,13 +204,21 @@ class SimNetwork:
                 self._ring(far)
         elif far.kind == "network":
             far.state = FarState.RINGING_OUT
-            self.engine.sigmsg(far.chan, format_sigmsg("SETUP", calling=caller, called=dialled))
+            self.engine.sigmsg(far.chan, format_sigmsg("SETUP", calling=caller, called=dialled,
+                                                       complete=None if complete else 0, channel=channel))
         elif far.kind == "phone":
             far.state = FarState.DIALTONE
             self.engine.hook(far.chan, Hook.OFF)
             # dial after a moment of dial tone, as a person would
             self._later(far, 800, lambda: self.engine.send_dtmf(far.chan, dialled or "", 80, 80) if dialled else None)
         self._notify(far, "calling", caller=caller, dialled=dialled)
+
+    def info(self, far: FarEnd, digits: str) -> None:
+        """A network far end sends more digits of the number it is calling (overlap sending: INFORMATION)."""
+        if far.kind != "network" or far.state != FarState.RINGING_OUT:
+            raise RuntimeError(f"{far.name} is not a network far end calling in")
+        far.dialled += digits
+        self.engine.sigmsg(far.chan, format_sigmsg("INFO", digits=digits))
 
     def _ring(self, far: FarEnd) -> None:
         if far.state != FarState.RINGING_OUT:
@@ -323,6 +334,10 @@ class SimNetwork:
 
     def _message(self, far: FarEnd, msg: SigMsg) -> None:
         kind, f = msg.kind, msg.fields
+        self._notify(far, "sigmsg", message=kind, fields=dict(f))      # what the network end was told, as it was
+        if kind == "MOVED":
+            self._moved(far, int(f.get("chan", "-1") or -1))
+            return
         if kind == "CONNECT" and far.state == FarState.RINGING_OUT:
             self._connected(far)
         elif kind == "ALERTING":
@@ -330,7 +345,16 @@ class SimNetwork:
         elif kind == "SETUP" and far.state == FarState.IDLE:
             far.digits = f.get("called", "")
             far.caller = f.get("calling", "")
-            self._number_complete(far)
+            if f.get("complete") == "0":
+                # overlap sending (a PRI span): acknowledge, take digits until none came for a while
+                far.state = FarState.DIALTONE
+                self.engine.sigmsg(far.chan, "SETUP_ACK")
+                self._later(far, self.DIGIT_TIMEOUT_MS, lambda: self._number_complete(far))
+            else:
+                self._number_complete(far)
+        elif kind == "INFO" and far.state == FarState.DIALTONE:
+            far.digits += f.get("digits", "")
+            self._later(far, self.DIGIT_TIMEOUT_MS, lambda: self._number_complete(far))
         elif kind == "DISCONNECT":
             self.engine.sigmsg(far.chan, "RELEASE")
             self._reset(far)
@@ -339,6 +363,19 @@ class SimNetwork:
             far.releases_due -= 1        # the end of a call this far end cleared: it is idle already
         elif kind == "RELEASE":
             self._reset(far)
+
+    def _moved(self, far: FarEnd, chan: int) -> None:
+        """The call this far end placed was answered on another channel (PRI): the far end of that line carries it
+        on, with its owner; this one is idle."""
+        other = self.by_chan.get(chan)
+        if other is None or other.state != FarState.IDLE:
+            log.warning("event=far_move_refused far=%s chan=%s", far.name, chan)
+            return
+        other.state, other.caller, other.dialled, other.heard_digits = far.state, far.caller, far.dialled, ""
+        other.owner, other.observer = far.owner, far.observer
+        self.engine.set_dsp(other.chan, Dsp.DTMF)
+        self._reset(far)
+        self._notify(other, "moved", previous=far.name)
 
     # ---- our side's outbound call arriving at the far end ------------------------------------------
     def _number_complete(self, far: FarEnd) -> None:

@@ -362,6 +362,9 @@
   });
   es.addEventListener("consulting", () => setConsulting(true));
   es.addEventListener("message", (e) => showMessage(JSON.parse(e.data)));
+  for (const kind of ["chat_offered", "chat_accepted", "chat_message", "chat_ended", "chat_returned"]) {   // desk-chat.js
+    es.addEventListener(kind, (e) => document.dispatchEvent(new CustomEvent("desk:" + kind, {detail: JSON.parse(e.data)})));
+  }
   for (const kind of ["notice", "notice_withdrawn"]) {                 // shown by desk-staff.js
     es.addEventListener(kind, (e) => document.dispatchEvent(new CustomEvent("desk:" + kind, {detail: JSON.parse(e.data)})));
   }

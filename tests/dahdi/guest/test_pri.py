@@ -27,7 +27,7 @@ UP_S = 30.0                              # Q.921 comes up within a few T200 peri
 class PriSide(DahdiRig):
     """A started engine with PRI on some B-channels of one span."""
 
-    def __init__(self, bchans: dict[int, int], dchan: int, side: str) -> None:   # not super().__init__: it starts the engine at once
+    def __init__(self, bchans: dict[int, int], dchan: int, side: str, **options) -> None:   # not super().__init__: it starts the engine at once
         self.engine = Engine(frame_ms=20, max_channels=64)
         channos = list(bchans.values())
         ids = self.engine.add_dahdi_span(channos, Codec.ALAW)
@@ -35,7 +35,7 @@ class PriSide(DahdiRig):
         self.ts = {ts: self.chan[c] for ts, c in bchans.items()}
         self.spanno = self.engine.dahdi_chan_info(ids[0]).spanno
         self.events = []
-        self.engine.dahdi_pri(ids[0], dchan, side, "euroisdn")
+        self.engine.dahdi_pri(ids[0], dchan, side, "euroisdn", **options)
         self.engine.set_realtime(FAR_END_PRIORITY)
         self.engine.start(Clock.REALTIME)
 
@@ -71,6 +71,20 @@ class PriSide(DahdiRig):
 def pri_pair():
     net = PriSide(NET_B, NET_D, "network")
     user = PriSide(USER_B, USER_D, "user")
+    try:
+        net.d_channel_up()
+        user.d_channel_up()
+        yield net, user
+    finally:
+        user.close()
+        net.close()
+
+
+@pytest.fixture
+def pri_overlap_pair():
+    """Both sides with overlap dialling and preferred channels on their SETUPs."""
+    net = PriSide(NET_B, NET_D, "network", overlap=True, channel="preferred")
+    user = PriSide(USER_B, USER_D, "user", overlap=True, channel="preferred")
     try:
         net.d_channel_up()
         user.d_channel_up()
@@ -130,6 +144,67 @@ def test_inbound_call_and_the_exchange_hangs_up(pri_pair):
     net.msg(2, "RELEASE")
     # the channel is free again: a second call on it goes through
     _call_cleared_by_callee(net, user, 2, "13800138000", "4002", "21")
+
+
+def test_overlap_setup_acknowledge_and_digits_by_information(pri_overlap_pair):
+    """The exchange's SETUP without Sending Complete: the customer answers SETUP ACKNOWLEDGE, the rest of the
+    number comes one INFORMATION per digit, then CALL PROCEEDING, ALERTING and CONNECT as en bloc."""
+    net, user = pri_overlap_pair
+    net.send(1, "SETUP calling=13800138000 called=40 complete=0")
+    setup = user.msg(1, "SETUP")
+    assert (setup.fields["called"], setup.fields["complete"], setup.fields["exclusive"]) == ("40", "0", "0"), setup
+    user.send(1, "SETUP_ACK")
+    net.msg(1, "SETUP_ACK")
+    net.send(1, "INFO digits=021")
+    got = "".join(user.msg(1, "INFO", complete="0").fields["digits"] for _ in range(3))
+    assert got == "021", got
+    user.send(1, "ALERTING")
+    net.msg(1, "PROCEEDING")
+    net.msg(1, "ALERTING")
+    user.send(1, "CONNECT")
+    net.msg(1, "CONNECT")
+    net.engine.set_dsp(net.ts[1], Dsp.DTMF)
+    user.engine.send_dtmf(user.ts[1], "8", on_ms=80, off_ms=80)
+    assert net.digits(1, 1) == "8"
+    net.send(1, "DISCONNECT cause=16")
+    user.msg(1, "DISCONNECT", cause="16")
+    user.send(1, "RELEASE")
+    net.msg(1, "RELEASE")
+    # a SETUP with Sending Complete on an overlap span is en bloc: the line proceeds without SETUP ACKNOWLEDGE
+    net.send(1, "SETUP calling=1 called=4001")
+    assert user.msg(1, "SETUP").fields["complete"] == "1"
+    user.send(1, "DISCONNECT cause=16")
+    net.msg(1, "DISCONNECT", cause="16")
+    net.send(1, "RELEASE")
+    user.msg(1, "RELEASE")
+
+
+def test_preferred_channel_busy_here_takes_another_and_the_caller_follows(pri_overlap_pair):
+    """A call holds timeslot 1; the exchange's SETUP (from its timeslot 3's line) names timeslot 1 as preferred: the
+    customer puts it on its first free timeslot (2) and answers with that channel; the exchange's engine moves its
+    call there (MOVED to timeslot 3's line, the responses on timeslot 2's), and the call carries DTMF."""
+    net, user = pri_overlap_pair
+    net.send(1, "SETUP calling=1 called=100")
+    user.msg(1, "SETUP")
+    user.send(1, "CONNECT")
+    net.msg(1, "CONNECT")
+    net.send(3, "SETUP calling=2 called=200 channel=1")
+    setup = user.msg(2, "SETUP")
+    assert (setup.fields["called"], setup.fields["requested"], setup.fields["exclusive"]) == ("200", "1", "0"), setup
+    user.send(2, "ALERTING")
+    moved = net.msg(3, "MOVED")
+    assert (moved.fields["channel"], moved.fields["chan"]) == ("2", str(net.ts[2])), moved
+    net.msg(2, "ALERTING")
+    user.send(2, "CONNECT")
+    net.msg(2, "CONNECT")
+    user.engine.set_dsp(user.ts[2], Dsp.DTMF)
+    net.engine.send_dtmf(net.ts[2], "6", on_ms=80, off_ms=80)
+    assert user.digits(2, 1) == "6"
+    for ts in (2, 1):
+        net.send(ts, "DISCONNECT cause=16")
+        user.msg(ts, "DISCONNECT", cause="16")
+        user.send(ts, "RELEASE")
+        net.msg(ts, "RELEASE")
 
 
 @pytest.mark.parametrize("cause", ["17", "1"], ids=["busy", "unallocated"])
@@ -292,6 +367,10 @@ app_timeout_ms = 10000
 [routing]
 default = "app:reception"
 
+[[routes]]                      # the customer's numbers: four digits (overlap receiving stops at the fourth)
+dialled = "400?"
+application = "app:reception"
+
 [[spans]]
 name = "exchange"               # span 3: we play the network side
 driver = "dahdi"
@@ -300,6 +379,8 @@ channels = "49-50"
 signalling = "pri"
 pri_side = "network"
 pri_switch = "euroisdn"
+pri_overlap = true              # overlap sending: SETUP with two digits, the rest by INFORMATION
+pri_overlap_setup_digits = 2
 
 [[spans]]
 name = "pri"                    # span 4: the customer's side; D-channel found on timeslot 16 (channel 95)
@@ -308,6 +389,7 @@ type = "e1"
 channels = "80-81"
 signalling = "pri"
 pri_restart_on_up = true        # RESTART each idle B-channel when the D-channel comes up
+pri_overlap = true              # overlap receiving: SETUP ACKNOWLEDGE, digits until the routes can decide
 
 [[trunk_groups]]
 name = "to_customer"
@@ -400,11 +482,17 @@ async def pri_calls(chand) -> None:
                    if ln["chan"].startswith("exchange/")), "the exchange span has no pri_restart_on_up"
 
         # 1. The exchange calls the customer: numbers on both legs, answer, DTMF both ways, the exchange hangs up.
+        #    The exchange sends overlap (SETUP with "40", then "0" and "1" by INFORMATION); the customer's line rings
+        #    with "40" and is offered "4001" once the route 400? is matched.
+        mark = app.mark()
         offered = app.expect("offer", span="pri")
         out = await app.call("dial", trunk_group="to_customer", number="4001", caller_id="13800138000")
         offer = await asyncio.wait_for(offered, 20)
         assert (offer["caller"], offer["dialled"]) == ("13800138000", "4001"), offer
         leg_in, leg_out = offer["chan"], out["chan"]
+        rang = [ev for ev in app.events.since(mark) if ev.get("event") == "line_state" and ev.get("chan") == leg_in
+                and ev.get("signal") == "incoming"]
+        assert [ev["dialled"] for ev in rang] == ["40"], rang
         answered = app.expect("answered", chan=leg_out)
         await app.call("answer", chan=leg_in)
         await asyncio.wait_for(answered, 20)

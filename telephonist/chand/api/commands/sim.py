@@ -39,15 +39,29 @@ def sim_call(board, sess, msg):
     caller = arg(msg, "caller", str, "", check=lambda c: len(c) <= 32)
     dialled = arg(msg, "dialled", str, "", check=lambda d: len(d) <= 32)
     cid = arg(msg, "cid", str, None, check=lambda c: c in ("bell202", "v23", "dtmf", "none"))
+    complete = arg(msg, "complete", bool, True)
+    channel = arg(msg, "channel", int, None, check=lambda n: 1 <= n <= 31, what="is a timeslot from 1 to 31")
     _take(board, sess, far)
     far.cid_name = arg(msg, "cid_name", str, None, check=lambda n: len(n) <= 64)
     far.cid_datetime = arg(msg, "cid_datetime", str, None, check=lambda d: len(d) == 8 and d.isdigit(),
                            what="must be MMDDHHMM")
     try:
-        board.sim.call(far, caller, dialled, cid=cid)
+        board.sim.call(far, caller, dialled, cid=cid, complete=complete, channel=channel)
     except RuntimeError as exc:
         raise WrongState(str(exc)) from exc
     return {"far": far.name, "chan": far.near_name}
+
+
+@command("sim.info")
+def sim_info(board, sess, msg):
+    """A network far end calling in sends more digits (overlap sending, after sim.call with complete false)."""
+    far = board.far(msg.get("far"))
+    digits = arg(msg, "digits", str, check=lambda d: 0 < len(d) <= 32 and d.isdigit(), what="must be 1-32 digits")
+    try:
+        board.sim.info(far, digits)
+    except RuntimeError as exc:
+        raise WrongState(str(exc)) from exc
+    return {"far": far.name}
 
 
 @command("sim.take")
