@@ -292,6 +292,14 @@ def _check(cfg: Config, b: _Builder) -> None:
     ws = cfg.webadmin.softphone_ws
     if ws and not re.fullmatch(r"wss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", ws):
         b.problem(("webadmin", "softphone_ws"), "softphone_ws must be a WebSocket URL: wss://HOST:PORT (or ws://)")
+    ws, number = cfg.webadmin.widget_ws, cfg.webadmin.widget_number
+    if ws and not re.fullmatch(r"wss?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", ws):
+        b.problem(("webadmin", "widget_ws"), "widget_ws must be a WebSocket URL: wss://HOST:PORT (or ws://)")
+    if number and not re.fullmatch(r"[0-9]{1,32}", number):
+        b.problem(("webadmin", "widget_number"), "widget_number must be digits (the hotline the widget calls)")
+    if bool(ws) != bool(number):
+        b.problem(("webadmin", "widget_ws" if not ws else "widget_number"),
+                  "the click-to-call widget needs both widget_ws and widget_number")
 
     _check_dialer_imports(cfg, b)
 

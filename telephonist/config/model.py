@@ -313,6 +313,9 @@ class WebadminConfig:
     chat_starts_per_hour: int = 10      # chats one client address may open in an hour
     chat_lines_per_minute: int = 20     # lines one visitor may send in a minute
     softphone_ws: str = ""              # the agents' softphone: Kamailio's WebSocket, wss://HOST:PORT ("" = none)
+    widget_ws: str = ""                 # the website's click-to-call widget (public page /call): Kamailio's widget
+                                        # WebSocket, wss://HOST:PORT ("" = no widget)
+    widget_number: str = ""             # the hotline number the widget calls (one of Kamailio's WIDGET_NUMBERS)
 
 
 @dataclass(frozen=True)

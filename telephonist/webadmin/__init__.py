@@ -84,8 +84,9 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     from telephonist.webadmin.webchat import visitor as chat_visitor
     for bp in (chat_visitor.bp, chat_desk.bp):
         app.register_blueprint(bp)
-    from telephonist.webadmin import softphone
+    from telephonist.webadmin import softphone, widget
     app.register_blueprint(softphone.bp)
+    app.register_blueprint(widget.bp)
 
     @app.route("/")
     def index():

@@ -41,6 +41,8 @@ class WebConfig:
     chat_starts_per_hour: int = 10          # chats one client address may open in an hour
     chat_lines_per_minute: int = 20         # lines one visitor may send in a minute
     softphone_ws: str = ""                  # the desk's softphone connects here (Kamailio's WebSocket); "" = none
+    widget_ws: str = ""                     # the public click-to-call widget's WebSocket (Kamailio's); "" = no widget
+    widget_number: str = ""                 # the number it calls
 
     @property
     def kb_files(self) -> str:
@@ -74,6 +76,7 @@ def from_telephonist_config(path: str, **overrides) -> WebConfig:
                     session_max_hours=w.session_max_hours, lockout_failures=w.lockout_failures,
                     lockout_minutes=w.lockout_minutes, address_failures=w.address_failures,
                     address_window_minutes=w.address_window_minutes, softphone_ws=w.softphone_ws,
+                    widget_ws=w.widget_ws, widget_number=w.widget_number,
                     chat_queues=tuple(w.chat_queues), chat_origins=tuple(w.chat_origins),
                     chat_starts_per_hour=w.chat_starts_per_hour, chat_lines_per_minute=w.chat_lines_per_minute,
                     kb_dir=os.path.join(cfg.system.state_dir, "kb"))

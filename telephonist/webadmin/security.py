@@ -23,7 +23,7 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, sess
 
 from telephonist.webadmin import accounts, db
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "widget.page"}
 PUBLIC_BLUEPRINTS = {"webchat"}      # the website's visitors: no session; each route checks the chat's token itself
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -68,8 +68,11 @@ async def _ng_ping(port: int, proc: asyncio.subprocess.Process, log: Path, timeo
 class Edge:
     """rtpengine and Kamailio in front of a span of phones bound at `telephonist` (host:port)."""
 
-    def __init__(self, tmp_path, telephonist: str, certs: str = "") -> None:
-        """certs: a folder with key.pem and cert.pem: browsers connect over wss (WITH_WSS), else over ws."""
+    def __init__(self, tmp_path, telephonist: str, certs: str = "", widget_target: str = "",
+                 widget_numbers: str = "") -> None:
+        """certs: a folder with key.pem and cert.pem: browsers connect over wss (WITH_WSS), else over ws.
+        widget_target: the website widget's listener too (WITH_WIDGET, plain ws on widget_port): anonymous calls to
+        widget_numbers (a regular expression) go to that trunk span's bind (host:port)."""
         self.dir = tmp_path / "edge"
         self.dir.mkdir(exist_ok=True)
         self.telephonist = telephonist
@@ -78,11 +81,17 @@ class Edge:
         self.ws_port = free_udp_ports(1, even=False)
         self.ng_port = free_udp_ports(1, even=False)
         self.media = free_udp_ports(100)
+        self.widget_target, self.widget_numbers = widget_target, widget_numbers
+        self.widget_port = free_udp_ports(1, even=False) if widget_target else 0
         self.procs: list[asyncio.subprocess.Process] = []
 
     @property
     def ws_url(self) -> str:
         return f"{'wss' if self.certs else 'ws'}://127.0.0.1:{self.ws_port}"
+
+    @property
+    def widget_url(self) -> str:
+        return f"ws://127.0.0.1:{self.widget_port}"
 
     async def _spawn(self, name: str, *args: str) -> tuple[asyncio.subprocess.Process, Path]:
         log = self.dir / f"{name}.log"
@@ -115,9 +124,17 @@ class Edge:
             "-A", f"EDGE_LISTEN=udp:127.0.0.1:{self.sip_port}", "-A", f'EDGE_ADDR="127.0.0.1:{self.sip_port}"',
             *listeners, "-A", f'TELEPHONIST="sip:{self.telephonist}"',
             "-A", f'RTPENGINE="udp:127.0.0.1:{self.ng_port}"', "-A", f'CTL_SOCKET="unix:{self.dir / "ctl"}"',
-            "-A", "DEBUG_SIP", *[a for d in defines for a in ("-A", d)])
+            "-A", "DEBUG_SIP", *self._widget_settings(), *[a for d in defines for a in ("-A", d)])
         proc, log = await self._spawn("kamailio", *self._kamailio)
         await _wait_tcp(self.ws_port, proc, log)
+        if self.widget_port:
+            await _wait_tcp(self.widget_port, proc, log)
+
+    def _widget_settings(self) -> list[str]:
+        if not self.widget_target:
+            return []
+        return ["-A", "WITH_WIDGET", "-A", f"WIDGET_WS_LISTEN=tcp:127.0.0.1:{self.widget_port}",
+                "-A", f'WIDGET_TARGET="sip:{self.widget_target}"', "-A", f'WIDGET_NUMBERS="{self.widget_numbers}"']
 
     async def restart_kamailio(self) -> None:
         """Kamailio stops (every browser's WebSocket closes) and starts again on the same ports."""
