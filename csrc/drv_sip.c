@@ -14,6 +14,7 @@
  *                         CONNECT                  200 OK (ACKed by nua), RTP starts
  *                         DISCONNECT cause=N       BYE, CANCEL or a final error (SIP status -> Q.850)
  *                         RELEASE                  after our DISCONNECT: the line is free again
+ *                         MEDIA kind=t38|audio by=  the call's media switched by re-INVITE (T.38 fax, sip_t38.c)
  *
  * Threads: the media thread calls the driver table (read/write through rtp.c; sigmsg queues a command
  * and wakes the SIP thread through a pipe). The SIP thread owns every nua object and each line's call

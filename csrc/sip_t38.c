@@ -95,12 +95,14 @@ out:
     return rc;
 }
 
-static void switch_to_t38(sip_line_t *l, const struct sockaddr_in *remote)
+/* chand hears MEDIA kind=t38 by=us|far (and MEDIA kind=audio when a re-INVITE takes the call back). */
+static void switch_to_t38(sip_line_t *l, const struct sockaddr_in *remote, const char *by)
 {
     l->t38 = 1;
     l->remote = *remote;
     rtp_set_hold(l->rtp, 0);
     rtp_start_t38(l->rtp, remote, l->t38_redundancy, l->t38_max_datagram);
+    sip_emit(l, "MEDIA kind=t38 by=%s", by);
 }
 
 /* A re-INVITE: 1 if it asks for T.38, or refreshes a call on T.38 without SDP (answered here: 200 with our
@@ -127,7 +129,7 @@ int t38_reinvite_in(sip_line_t *l, const sip_t *sip, const char *contact)
         nua_respond(l->nh, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR(warning), TAG_END());
         return 1;
     }
-    switch_to_t38(l, &remote);
+    switch_to_t38(l, &remote, "far");
     t38_make_sdp(l, 1, sdp, sizeof(sdp));
     nua_respond(l->nh, SIP_200_OK, TAG_IF(contact, SIPTAG_CONTACT_STR(contact)),
                 SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
@@ -159,7 +161,7 @@ int t38_answered(sip_line_t *l, int status, const sip_t *sip)
         return l->t38_asked;
     l->t38_asked = 0;
     if (status < 300 && t38_take_sdp(l, sip, &remote, why, sizeof(why)) == 1)
-        switch_to_t38(l, &remote);
+        switch_to_t38(l, &remote, "us");
     else
         eng_emit(l->sp->e, EV_ERROR, l->chan_id, 0, ENG_EIO, status, 0, 0,
                  "sip: the far end did not take T.38; the fax goes on as audio");

@@ -411,6 +411,8 @@ static void on_reinvite(sip_line_t *l, const sip_t *sip)
     if (memcmp(&was, &l->remote, sizeof(was)) != 0 || pt != l->pt || dtmf_pt != l->dtmf_pt
         || memcmp(&keys, &l->crypto, sizeof(keys)) != 0 || l->t38)
         rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt, &l->crypto);     /* back from T.38 too */
+    if (l->t38)
+        sip_emit(l, "MEDIA kind=audio by=far");
     l->t38 = 0;
     rtp_crypto_wipe(&keys);
     make_sdp(l, 1, sdp, sizeof(sdp));

@@ -4,9 +4,12 @@ spandsp's T.38 terminals over UDPTL, and the received pages are the sent ones pi
 direction of the call. A far end that refuses T.38 (488) leaves the fax on G.711, where it still completes."""
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from telephonist.engine import Codec, ErrorEvent, FaxDone, FaxPage, SigMsg, SipParams
+from tests.sip.sipp import finish_sipp, need_sipp, start_sipp
 from tests.sip.support import free_udp_ports, seen
 from tests.support.fax_docs import differing_pixels, make_fax_tiff, pages_of
 from tests.support.live_engine import LiveEngine
@@ -98,4 +101,54 @@ def test_a_far_end_refusing_t38_leaves_the_fax_on_g711(tmp_path):
             st = lv.engine.rtp_stats(line)
             assert not st.t38 and st.t38_rx_ifp == 0 and st.payload_type in (0, 8) and st.rx_packets > 100
     finally:
+        lv.close()
+
+
+def udptl(seq: int, primary: bytes, secondaries: list[bytes]) -> bytes:
+    """A UDPTL datagram (T.38 clause 9.1, PER): sequence number, primary IFP, redundancy newest first."""
+    def field(b: bytes) -> bytes:
+        return bytes([len(b)]) + b
+    return seq.to_bytes(2, "big") + field(primary) + b"\x00" + bytes([len(secondaries)]) + \
+        b"".join(field(x) for x in secondaries)
+
+
+def test_a_gateway_switches_the_call_to_t38_and_back_and_redundancy_recovers_lost_packets(tmp_path):
+    need_sipp()
+    lv = LiveEngine()
+    port = free_udp_ports(1, even=False)
+    line, = lv.engine.add_sip_span(SipParams(bind=f"127.0.0.1:{port}", rtp_host="127.0.0.1",
+                                             rtp_port=free_udp_ports(2), t38=ACCEPT), 1, Codec.ALAW)
+    lv.engine.start()
+    sipp = start_sipp("uac_t38_switch", f"127.0.0.1:{port}", "-s", "800", "-p", str(free_udp_ports(1, even=False)),
+                      "-mp", str(free_udp_ports(4)), tmp_path=tmp_path)
+    far = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == line and e.kind == "SETUP")
+        lv.engine.sigmsg(line, "CONNECT")
+        media = seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == line and e.kind == "MEDIA")
+        assert media.fields == {"kind": "t38", "by": "far"}
+        # IFP packets 0-15 as UDPTL with three packets of redundancy; 3, 4 and 7 lost (each within the
+        # redundancy of a later datagram), 11-14 lost (11 beyond it), 5 twice, and an RTP packet in flight
+        ifp = [bytes([k, 0x40 + k]) * (1 + k % 4) for k in range(16)]
+        to = ("127.0.0.1", lv.engine.rtp_stats(line).local_port)
+        far.sendto(bytes([0x80, 0x08, 0x12, 0x34]) + bytes(8) + bytes([0xD5]) * 160, to)
+        for seq in (0, 1, 2, 5, 5, 6, 8, 9, 10, 15):
+            far.sendto(udptl(seq, ifp[seq], ifp[max(0, seq - 3):seq][::-1]), to)
+        lv.after(100)                   # a few ticks: the media thread reads the port every 20 ms
+        st = lv.engine.rtp_stats(line)
+        assert st.t38 and st.payload_type == -1
+        assert st.rx_packets == 10                  # the UDPTL datagrams, the repeat too (not the RTP packet)
+        assert st.t38_rx_ifp == 15 and st.t38_recovered == 6 and st.rx_lost == 1
+        back = seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == line and e.kind == "MEDIA")
+        assert back.fields == {"kind": "audio", "by": "far"}
+        st = lv.engine.rtp_stats(line)
+        assert not st.t38 and st.payload_type == 8
+        lv.engine.sigmsg(line, "DISCONNECT cause=16")
+        rc, said = finish_sipp(sipp)
+        assert rc == 0, said
+    finally:
+        far.close()
+        if sipp.poll() is None:
+            sipp.kill()
+            sipp.wait()
         lv.close()

@@ -94,6 +94,14 @@ class SipTrunk(DigitalTrunk):
         line.listener.record_event(line, kind, mode=mode)
         line.listener.tell_owner(line, kind, mode=mode)
 
+    def _media(self, f: dict[str, str]) -> None:
+        """The call's media switched (T.38 fax by re-INVITE, or back to audio): kept in the call record."""
+        line = self.line
+        if line.call is None:
+            return
+        log.info("event=sip_media line=%s kind=%s by=%s", line.name, f.get("kind", ""), f.get("by", ""))
+        line.listener.record_event(line, "media", kind=f.get("kind", ""), by=f.get("by", ""))
+
     # ---- transfers -------------------------------------------------------------------------------
     def refer(self, number: str) -> None:
         """Ask the far end to transfer the call to number (REFER); REFER_DONE says how it went."""
@@ -151,4 +159,5 @@ SIP_ONLY = {
     "REGISTERED": SipTrunk._registered, "UNREGISTERED": SipTrunk._unregistered, "REFUSED": SipTrunk._refused,
     "BANNED": SipTrunk._banned, "HOLD": SipTrunk._hold, "RESUME": SipTrunk._resume,
     "REFER": SipTrunk._referred, "REFER_DONE": SipTrunk._refer_done, "REPLACED": SipTrunk._replaced,
+    "MEDIA": SipTrunk._media,
 }
