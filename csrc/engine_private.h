@@ -48,7 +48,7 @@ typedef struct driver_ops_s {
     /* digits sent as messages rather than tones (RFC 4733 on a sip line); EV_DTMF_SENT is the driver's */
     int (*send_dtmf)(span_t *s, chan_t *c, int id, const char *digits, int on_ms, int off_ms);
     /* T.38 fax (a sip line whose call went to m=image): t38_on says the line carries IFP packets instead of
-     * audio this tick; t38_read takes what came (in NULL: dropped), t38_write sends. fax_begins: a fax job
+     * audio this tick (or did when its call's media stopped); t38_read takes what came (in NULL: dropped), t38_write sends. fax_begins: a fax job
      * starts on the line (the driver may ask the far end for T.38). */
     int (*t38_on)(span_t *s, chan_t *c);
     void (*t38_read)(span_t *s, chan_t *c, t38_batch_t *in);

@@ -285,8 +285,9 @@ static void sync_session(rtp_t *r)
         r->to_rtcp.sin_port = htons((uint16_t) (ntohs(r->remote.sin_port) + 1));
         r->mpt = r->pt;
         r->mdtmf = r->dtmf_pt;
-        r->mt38 = r->started && r->t38;
-        if (r->mt38)
+        if (r->started)             /* a stop keeps it: a fax terminal on T.38 goes on to its end */
+            r->mt38 = r->t38;
+        if (r->started && r->mt38)
             udptl_reset(&r->udptl, r->t38_redundancy ? UDPTL_DEPTH : 0, r->t38_max_datagram);
         r->have_rx = r->jb_on = r->transit_valid = r->ev_seen = 0;
         r->jitter = 0;
@@ -874,7 +875,7 @@ int rtp_write(rtp_t *r, const uint8_t *buf, int n)
 
 int rtp_t38_on(const rtp_t *r)
 {
-    return r->on && r->mt38;
+    return r->mt38;
 }
 
 void rtp_t38_read(rtp_t *r, t38_batch_t *in)
@@ -896,7 +897,7 @@ void rtp_t38_read(rtp_t *r, t38_batch_t *in)
         got = recvfrom(r->fd, buf, sizeof(buf), 0, (struct sockaddr *) &from, &fl);
         if (got < 0)
             break;
-        if (!rtp_t38_on(r) || (taken = udptl_parse(&r->udptl, buf, (int) got, in)) < 0)
+        if (!r->on || (taken = udptl_parse(&r->udptl, buf, (int) got, in)) < 0)
             continue;
         r->to = from;                       /* symmetric, as RTP */
         datagrams++;
@@ -918,7 +919,7 @@ void rtp_t38_write(rtp_t *r, const t38_batch_t *out)
     int i, k, len;
     int64_t sent = 0;
 
-    if (!rtp_t38_on(r) || !out)
+    if (!r->on || !r->mt38 || !out)
         return;
     for (i = 0; i < out->n; i++) {
         if ((len = udptl_build(&r->udptl, out->data + out->off[i], out->len[i], pkt, sizeof(pkt))) < 0)

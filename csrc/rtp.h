@@ -39,8 +39,11 @@ void rtp_set_hold(rtp_t *r, int hold);
 
 /* The media thread, each tick: takes the SIP thread's news; 1 while a session is on (the channel is busy). */
 int rtp_tick(rtp_t *r);
-/* The media thread, while a T.38 session is on (rtp_t38_on): the IFP packets that came (in sequence, recovered
- * ones included) into in (NULL: read and dropped), and those of out sent, each its count times. */
+/* The media thread. rtp_t38_on: the line's session is T.38, or the last one was and it stopped (the call
+ * ended: the line's fax terminal stays a T.38 one and runs to its end, hearing nothing, rather than start T.30
+ * again on silent audio); an audio session clears it. While it says so: the IFP packets that came (in
+ * sequence, recovered ones included) into in (NULL: read and dropped), and those of out sent, each its count
+ * times (nothing while no session is on). */
 int rtp_t38_on(const rtp_t *r);
 void rtp_t38_read(rtp_t *r, t38_batch_t *in);
 void rtp_t38_write(rtp_t *r, const t38_batch_t *out);

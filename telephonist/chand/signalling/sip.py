@@ -100,7 +100,7 @@ class SipTrunk(DigitalTrunk):
         if line.call is None:
             return
         log.info("event=sip_media line=%s kind=%s by=%s", line.name, f.get("kind", ""), f.get("by", ""))
-        line.listener.record_event(line, "media", kind=f.get("kind", ""), by=f.get("by", ""))
+        line.listener.record_event(line, "media", to=f.get("kind", ""), by=f.get("by", ""))
 
     # ---- transfers -------------------------------------------------------------------------------
     def refer(self, number: str) -> None:
