@@ -19,6 +19,8 @@ SOURCES = [
     "sip_transfer.c",   # the sip driver's transfers: REFER both ways, INVITE with Replaces
     "rtp_crypto.c",     # SRTP (libsrtp2) keyed by SDES for the sip driver's RTP
     "sip_info.c",       # the sip driver's DTMF by SIP INFO
+    "udptl.c",          # UDPTL framing of T.38 fax on sip lines
+    "sip_t38.c",        # the sip driver's T.38: SDP for m=image, the re-INVITEs to and from it
 ]
 
 

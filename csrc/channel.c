@@ -144,10 +144,19 @@ void chan_rx(engine_t *e, chan_t *c)
     int bytes = n * codec_bytes_per_sample(c->codec);
 
     c->rx_lin_valid = 0;
-    if (c->span->ops->read(c->span, c, c->rx_raw, n) <= 0)
+    if (c->span->ops->t38_on && c->span->ops->t38_on(c->span, c)) {
+        /* the line carries T.38 (IFP packets, not audio): they go to its fax terminal, the rest hears silence */
         memset(c->rx_raw, e->silence_byte[c->codec], (size_t) bytes);
-    if (c->fax)
-        fax_chan_rx(e, c, chan_rx_lin(e, c), n);
+        if (c->fax)
+            fax_chan_rx_t38(e, c);
+        else
+            c->span->ops->t38_read(c->span, c, NULL);
+    } else {
+        if (c->span->ops->read(c->span, c, c->rx_raw, n) <= 0)
+            memset(c->rx_raw, e->silence_byte[c->codec], (size_t) bytes);
+        if (c->fax)
+            fax_chan_rx(e, c, chan_rx_lin(e, c), n);
+    }
     if (c->dsp)
         dsp_rx(e, c, chan_rx_lin(e, c), n);
     if (c->amd)

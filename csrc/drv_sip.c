@@ -14,6 +14,7 @@
  *                         CONNECT                  200 OK (ACKed by nua), RTP starts
  *                         DISCONNECT cause=N       BYE, CANCEL or a final error (SIP status -> Q.850)
  *                         RELEASE                  after our DISCONNECT: the line is free again
+ *                         MEDIA kind=t38|audio by=  the call's media switched by re-INVITE (T.38 fax, sip_t38.c)
  *
  * Threads: the media thread calls the driver table (read/write through rtp.c; sigmsg queues a command
  * and wakes the SIP thread through a pipe). The SIP thread owns every nua object and each line's call
@@ -93,6 +94,33 @@ static void sip_tick_begin(span_t *s)
         sp->lines[i].chan->hook = rtp_tick(sp->lines[i].rtp) ? ENG_HOOK_OFF : ENG_HOOK_ON;
 }
 
+/* T.38 (sip_t38.c switches a call's media; rtp.c carries UDPTL on the line's port) */
+static int sip_t38_on(span_t *s, chan_t *c)
+{
+    (void) s;
+    return rtp_t38_on(((sip_line_t *) c->drv)->rtp);
+}
+
+static void sip_t38_read(span_t *s, chan_t *c, t38_batch_t *in)
+{
+    (void) s;
+    rtp_t38_read(((sip_line_t *) c->drv)->rtp, in);
+}
+
+static void sip_t38_write(span_t *s, chan_t *c, const t38_batch_t *out)
+{
+    (void) s;
+    rtp_t38_write(((sip_line_t *) c->drv)->rtp, out);
+}
+
+/* A fax receive on a span whose t38 is on asks the far end for T.38 (the SIP thread re-INVITEs). */
+static void sip_fax_begins(span_t *s, chan_t *c, int send)
+{
+    sip_span_t *sp = s->drv;
+    if (!send && sp->p.t38 == ENG_SIP_T38_ON)
+        sip_push(sp, (int) ((sip_line_t *) c->drv - sp->lines), "T38");
+}
+
 static void sip_free(span_t *s)
 {
     sip_span_t *sp = s->drv;
@@ -124,6 +152,10 @@ const driver_ops_t sip_driver_ops = {
     .tick_begin = sip_tick_begin,
     .free = sip_free,
     .send_dtmf = sip_send_dtmf,
+    .t38_on = sip_t38_on,
+    .t38_read = sip_t38_read,
+    .t38_write = sip_t38_write,
+    .fax_begins = sip_fax_begins,
 };
 
 static int bad_text(const char *s, size_t cap)
@@ -153,6 +185,8 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
     if (p->srtp < ENG_SIP_SRTP_OFF || p->srtp > ENG_SIP_SRTP_MANDATORY || p->dtmf < ENG_SIP_DTMF_RFC2833
         || p->dtmf > ENG_SIP_DTMF_INBAND)
         return eng_fail(e, ENG_EINVAL, "sip span: srtp %d or dtmf %d: out of range", p->srtp, p->dtmf);
+    if (p->t38 < ENG_SIP_T38_OFF || p->t38 > ENG_SIP_T38_ON)
+        return eng_fail(e, ENG_EINVAL, "sip span: t38 %d: out of range", p->t38);
     if (p->transport < ENG_SIP_TRANSPORT_UDP || p->transport > ENG_SIP_TRANSPORT_TLS
         || (p->transport == ENG_SIP_TRANSPORT_TLS && !p->tls_bind[0]))
         return eng_fail(e, ENG_EINVAL, "sip span: transport %d: out of range, or TLS without tls_bind", p->transport);

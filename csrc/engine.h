@@ -352,11 +352,16 @@ typedef struct {
      * contact) must show a certificate that cafile.pem's CAs signed, naming the host we connect to. */
     int32_t transport;
     int32_t tls_verify;
+    /* T.38 fax (ENG_SIP_T38_*): OFF refuses (488) a re-INVITE to m=image; ACCEPT takes it (the line's fax
+     * terminal goes on as a T.38 terminal over UDPTL); ON also asks for it, re-INVITEing when a fax receive
+     * starts on the line (the receiving side asks, as Asterisk's ReceiveFax does; the sender waits). */
+    int32_t t38;
 } eng_sip_params_t;
 enum { ENG_SIP_REFRESHER_ANY = 0, ENG_SIP_REFRESHER_LOCAL = 1, ENG_SIP_REFRESHER_REMOTE = 2 };
 enum { ENG_SIP_SRTP_OFF = 0, ENG_SIP_SRTP_OPTIONAL = 1, ENG_SIP_SRTP_MANDATORY = 2 };
 enum { ENG_SIP_DTMF_RFC2833 = 0, ENG_SIP_DTMF_INFO = 1, ENG_SIP_DTMF_INBAND = 2 };
 enum { ENG_SIP_TRANSPORT_UDP = 0, ENG_SIP_TRANSPORT_TCP = 1, ENG_SIP_TRANSPORT_TLS = 2 };
+enum { ENG_SIP_T38_OFF = 0, ENG_SIP_T38_ACCEPT = 1, ENG_SIP_T38_ON = 2 };
 /* What RTP and RTCP say of a sip line's call (the current or last one). */
 typedef struct {
     int32_t local_port, remote_port;
@@ -375,6 +380,11 @@ typedef struct {
     int32_t rtcp_rx, rtcp_tx;
     int32_t srtp;                /* the SRTP suite: 0 plain RTP, 1 AES_CM_128_HMAC_SHA1_80, 2 ..._32 */
     int64_t rx_refused;          /* SRTP/SRTCP packets that failed their authentication (or replays) */
+    /* T.38: the call switched to m=image (UDPTL on the same port); rx/tx_packets then count datagrams and
+     * rx_lost the IFP packets no datagram brought */
+    int32_t t38;                 /* 1 while the line carries T.38 */
+    int64_t t38_rx_ifp, t38_tx_ifp;   /* IFP packets taken and sent */
+    int64_t t38_recovered;       /* IFP packets rebuilt from a later datagram's redundancy */
 } eng_rtp_stats_t;
 int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, int zone);
 int eng_sip_rtp_stats(engine_t *e, int chan, eng_rtp_stats_t *out);

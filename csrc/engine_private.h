@@ -12,6 +12,7 @@
 #include <spandsp.h>
 
 #include "engine.h"
+#include "udptl.h"
 
 #define MAX_FRAME 640          /* samples: up to 80 ms frames */
 #define MAX_ZONES 16
@@ -46,6 +47,13 @@ typedef struct driver_ops_s {
     void (*prefetch)(span_t *s, chan_t *c, int for_write);
     /* digits sent as messages rather than tones (RFC 4733 on a sip line); EV_DTMF_SENT is the driver's */
     int (*send_dtmf)(span_t *s, chan_t *c, int id, const char *digits, int on_ms, int off_ms);
+    /* T.38 fax (a sip line whose call went to m=image): t38_on says the line carries IFP packets instead of
+     * audio this tick (or did when its call's media stopped); t38_read takes what came (in NULL: dropped), t38_write sends. fax_begins: a fax job
+     * starts on the line (the driver may ask the far end for T.38). */
+    int (*t38_on)(span_t *s, chan_t *c);
+    void (*t38_read)(span_t *s, chan_t *c, t38_batch_t *in);
+    void (*t38_write)(span_t *s, chan_t *c, const t38_batch_t *out);
+    void (*fax_begins)(span_t *s, chan_t *c, int send);
 } driver_ops_t;
 
 struct span_s {
@@ -486,7 +494,9 @@ void progress_set_line_tone(engine_t *e, chan_t *c, zone_tone_t *t);   /* takes 
 #define FAX_NOTES_PER_STEP 4
 fax_session_t *fax_session_new(int id, int send, const char *path, int calling, int ecm, const char *ident,
                                const char *header);
-int fax_session_step(fax_session_t *f, const int16_t *rx, int16_t *tx, int n);  /* 1: T.30 ended */
+/* 1: T.30 ended. t38: the frame carries IFP packets (rxb in, txb out) instead of audio. */
+int fax_session_step(fax_session_t *f, int t38, const int16_t *rx, int16_t *tx, int n, const t38_batch_t *rxb,
+                     t38_batch_t *txb);
 int fax_session_take_notes(fax_session_t *f, fax_note_t *out);   /* up to FAX_NOTES_PER_STEP */
 void fax_session_release(fax_session_t *f);                      /* the worker frees the terminal */
 void fax_session_free(fax_session_t *f);
@@ -498,6 +508,7 @@ void fax_worker_free(engine_t *e);                              /* after the med
 int fax_chan_attach(engine_t *e, chan_t *c, int id, int send, const char *path, int calling, int ecm,
                     const char *ident, const char *header);     /* ENG_ENOMEM */
 void fax_chan_rx(engine_t *e, chan_t *c, const int16_t *amp, int n);
+void fax_chan_rx_t38(engine_t *e, chan_t *c);       /* the line carries T.38: its IFP packets, from the driver */
 void fax_tick_rx_done(engine_t *e);
 void fax_chan_tx(engine_t *e, chan_t *c, int16_t *tx, int n);
 void fax_chan_stop(engine_t *e, chan_t *c, const char *why);

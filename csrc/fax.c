@@ -18,6 +18,11 @@
  * the worker never frees or grows memory another thread allocated (glibc
  * would lock that thread's arena, and a thread of lower priority holding
  * it stalled the worker for hundreds of milliseconds).
+ *
+ * On a line that switched to T.38 (a sip line whose call went to m=image, udptl.c) the frames the worker
+ * steps carry IFP packets instead of audio: the audio terminal gives way to spandsp's T.38 terminal (and
+ * back, if the call returns to audio), with the same document and settings. T.30 starts again in the new
+ * terminal, as Asterisk and FreeSWITCH do on the switch: it happens in phase A or B, before any page.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,8 +38,12 @@
 struct fax_session_s {
     int id;
     int send, calling, ecm;
-    fax_state_t *fax;           /* made and freed by the worker */
+    fax_state_t *fax;           /* made and freed by the worker: the audio terminal ... */
+    t38_terminal_state_t *t38;  /* ... or the T.38 one (at most one of them at a time) */
     t30_state_t *t30;
+    int checked;                /* the document passed its check (once, before the first terminal) */
+    int switching;              /* the terminal goes for the other kind: what it says of the call is not the end */
+    t38_batch_t *txb;           /* during a T.38 step: where the terminal's packets go */
     int finished;               /* phase E seen, or the terminal could not be made */
     int pages;
     int nnotes;                 /* made during the current step */
@@ -148,6 +157,8 @@ static void phase_e(t30_state_t *t30, void *user_data, int completion)
     t30_stats_t st;
     const char *remote = t30_get_rx_ident(t30);
 
+    if (f->switching)
+        return;
     t30_get_transfer_statistics(t30, &st);
     f->finished = 1;
     if ((n = new_note(f, EV_FAX_DONE)) == NULL)
@@ -196,18 +207,9 @@ fax_session_t *fax_session_new(int id, int send, const char *path, int calling, 
     return f;
 }
 
-/* On the worker, at the first frame; -1 and err says why not. */
-static int start(fax_session_t *f, char *err, int errlen)
+/* T.30 as we run it, in either terminal. */
+static void setup_t30(fax_session_t *f)
 {
-    if (fax_check(f->path, f->send, err, errlen) < 0)
-        return -1;
-    if ((f->fax = fax_init(NULL, f->calling)) == NULL) {
-        snprintf(err, (size_t) errlen, "fax: out of memory for the T.30 terminal");
-        return -1;
-    }
-    f->t30 = fax_get_t30_state(f->fax);
-    fax_set_transmit_on_idle(f->fax, 1);
-    fax_set_tep_mode(f->fax, 0);
     if (f->ident[0])
         t30_set_tx_ident(f->t30, f->ident);
     if (f->header[0])
@@ -222,18 +224,72 @@ static int start(fax_session_t *f, char *err, int errlen)
         t30_set_tx_file(f->t30, f->path, -1, -1);
     else
         t30_set_rx_file(f->t30, f->path, -1);
+}
+
+/* spandsp's T.38 terminal hands its IFP packets here, from inside a step. */
+static int t38_out(t38_core_state_t *core, void *user_data, const uint8_t *buf, int len, int count)
+{
+    fax_session_t *f = user_data;
+
+    (void) core;
+    if (!f->txb || t38_batch_add(f->txb, buf, len, 0, count) < 0)
+        return -1;
     return 0;
 }
 
-/* One frame: what the line brought in, then what goes out (silence once T.30 has ended). */
-int fax_session_step(fax_session_t *f, const int16_t *rx, int16_t *tx, int n)
+#define T38_MAX_DATAGRAM 400        /* what we offer and answer (as Asterisk and FreeSWITCH do) */
+
+/* On the worker, at the first frame and at a switch between audio and T.38; -1 and err says why not. */
+static int start(fax_session_t *f, int t38, char *err, int errlen)
 {
-    int got = 0;
+    if (!f->checked && fax_check(f->path, f->send, err, errlen) < 0)
+        return -1;
+    f->checked = 1;
+    if (t38) {
+        t38_core_state_t *core;
+        if ((f->t38 = t38_terminal_init(NULL, f->calling, t38_out, f)) == NULL) {
+            snprintf(err, (size_t) errlen, "fax: out of memory for the T.38 terminal");
+            return -1;
+        }
+        core = t38_terminal_get_t38_core_state(f->t38);
+        t38_set_t38_version(core, 0);
+        t38_set_data_rate_management_method(core, T38_DATA_RATE_MANAGEMENT_TRANSFERRED_TCF);
+        t38_set_max_datagram_size(core, T38_MAX_DATAGRAM);
+        t38_set_fastest_image_data_rate(core, 14400);
+        t38_terminal_set_config(f->t38, 0);
+        t38_terminal_set_tep_mode(f->t38, 0);
+        f->t30 = t38_terminal_get_t30_state(f->t38);
+    } else {
+        if ((f->fax = fax_init(NULL, f->calling)) == NULL) {
+            snprintf(err, (size_t) errlen, "fax: out of memory for the T.30 terminal");
+            return -1;
+        }
+        f->t30 = fax_get_t30_state(f->fax);
+        fax_set_transmit_on_idle(f->fax, 1);
+        fax_set_tep_mode(f->fax, 0);
+    }
+    setup_t30(f);
+    return 0;
+}
+
+/* One frame: what the line brought in, then what goes out: audio (silence once T.30 has ended), or on a
+ * line carrying T.38 the IFP packets that came (rxb) and those to send (txb). */
+int fax_session_step(fax_session_t *f, int t38, const int16_t *rx, int16_t *tx, int n, const t38_batch_t *rxb,
+                     t38_batch_t *txb)
+{
+    int got = 0, i;
 
     f->nnotes = 0;
-    if (!f->fax && !f->finished) {
+    if (txb)
+        t38_batch_clear(txb);
+    if ((t38 && f->fax) || (!t38 && f->t38)) {
+        f->switching = 1;                   /* the line switched: T.30 starts again in the other terminal */
+        fax_session_release(f);
+        f->switching = 0;
+    }
+    if (!f->fax && !f->t38 && !f->finished) {
         char err[FAX_PATH_MAX + 200];       /* the texts name the path; the event keeps what fits */
-        if (start(f, err, sizeof(err)) < 0) {
+        if (start(f, t38 && txb, err, sizeof(err)) < 0) {
             fax_note_t *note = new_note(f, EV_FAX_DONE);
             f->finished = 1;
             if (note) {
@@ -242,10 +298,20 @@ int fax_session_step(fax_session_t *f, const int16_t *rx, int16_t *tx, int n)
             }
         }
     }
-    if (!f->finished)
-        fax_rx(f->fax, (int16_t *) rx, n);
-    if (!f->finished)
-        got = fax_tx(f->fax, tx, n);
+    if (f->t38) {
+        t38_core_state_t *core = t38_terminal_get_t38_core_state(f->t38);
+        f->txb = txb;
+        for (i = 0; rxb && i < rxb->n && !f->finished; i++)
+            t38_core_rx_ifp_packet(core, rxb->data + rxb->off[i], rxb->len[i], rxb->seq[i]);
+        if (!f->finished)
+            t38_terminal_send_timeout(f->t38, n);
+        f->txb = NULL;
+    } else {
+        if (!f->finished)
+            fax_rx(f->fax, (int16_t *) rx, n);
+        if (!f->finished)
+            got = fax_tx(f->fax, tx, n);
+    }
     if (got < n)
         memset(tx + got, 0, sizeof(int16_t) * (size_t) (n - got));
     if (f->finished)
@@ -267,6 +333,11 @@ void fax_session_release(fax_session_t *f)
     if (f && f->fax) {
         fax_free(f->fax);
         f->fax = NULL;
+        f->t30 = NULL;
+    }
+    if (f && f->t38) {
+        t38_terminal_free(f->t38);
+        f->t38 = NULL;
         f->t30 = NULL;
     }
 }

@@ -18,6 +18,11 @@
  * by its deadline goes out as silence and counts in `fax_frames_late`, and
  * a worker more than a ring (320 ms) behind loses the line's frames (also
  * counted), so an overloaded engine uses no more memory than a quiet one.
+ *
+ * On a line that can carry T.38 (its driver has t38_on) each slot also has a batch of IFP packets each way
+ * and says which the frame is: audio, or the packets of a line that carries T.38 in that tick. The worker
+ * steps the terminal the slot asks for (fax.c switches), and the media thread hands a T.38 slot's answer to
+ * the driver only while the line still carries T.38 (the same for audio).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +43,8 @@ struct fax_pipe_s {
     int ring;                       /* frames in each ring */
     int latency;                    /* frames between a frame in and its answer out */
     int16_t *rx, *tx;               /* ring * frame samples each, slot = frame number % ring */
+    t38_batch_t *rxb, *txb;         /* ring batches each, on a line that can carry T.38; NULL: audio only */
+    uint8_t *t38;                   /* ring: 1 the slot carries IFP packets (written with the rx slot) */
     fax_session_t *sess;            /* stepped by the worker once attached */
 
     /* written by the media thread, read by the worker */
@@ -54,6 +61,7 @@ struct fax_pipe_s {
 
     /* the media thread's own */
     int64_t pulled;                 /* frames sent to the line, or skipped because they were late */
+    int64_t t38_sent;               /* frames whose IFP packets went to the line (T.38 frames only send any) */
     int pages;                      /* last page reported */
     int done_emitted;
     fax_pipe_t *wnext;              /* the worker's lists */
@@ -140,7 +148,8 @@ static int step(fax_worker_t *w, fax_pipe_t *p)
     fax_note_t notes[FAX_NOTES_PER_STEP];
     int n, i, ended;
 
-    ended = fax_session_step(p->sess, slot(p, p->rx, s), slot(p, p->tx, s), p->frame);
+    ended = fax_session_step(p->sess, p->t38 ? p->t38[s % p->ring] : 0, slot(p, p->rx, s), slot(p, p->tx, s),
+                             p->frame, p->rxb ? &p->rxb[s % p->ring] : NULL, p->txb ? &p->txb[s % p->ring] : NULL);
     n = fax_session_take_notes(p->sess, notes);
     for (i = 0; i < n; i++)
         post_note(p, &notes[i], s);
@@ -336,7 +345,7 @@ void fax_worker_free(engine_t *e)
 /* ---- pipes ---------------------------------------------------------------------------------------- */
 
 /* Made and freed by the media thread (its own arena, see fax.c). */
-static fax_pipe_t *fax_pipe_new(engine_t *e, fax_session_t *s)
+static fax_pipe_t *fax_pipe_new(engine_t *e, fax_session_t *s, int t38)
 {
     fax_pipe_t *p;
 
@@ -353,7 +362,12 @@ static fax_pipe_t *fax_pipe_new(engine_t *e, fax_session_t *s)
     p->end_step = -1;
     p->rx = calloc((size_t) p->ring * (size_t) p->frame, sizeof(int16_t));
     p->tx = calloc((size_t) p->ring * (size_t) p->frame, sizeof(int16_t));
-    if (!p->rx || !p->tx) {
+    if (t38) {
+        p->rxb = calloc((size_t) p->ring, sizeof(t38_batch_t));
+        p->txb = calloc((size_t) p->ring, sizeof(t38_batch_t));
+        p->t38 = calloc((size_t) p->ring, 1);
+    }
+    if (!p->rx || !p->tx || (t38 && (!p->rxb || !p->txb || !p->t38))) {
         fax_pipe_free(p);
         return NULL;
     }
@@ -367,6 +381,9 @@ static void fax_pipe_free(fax_pipe_t *p)
     fax_session_free(p->sess);
     free(p->rx);
     free(p->tx);
+    free(p->rxb);
+    free(p->txb);
+    free(p->t38);
     free(p);
 }
 
@@ -376,10 +393,13 @@ int fax_chan_attach(engine_t *e, chan_t *c, int id, int send, const char *path, 
                     const char *ident, const char *header)
 {
     fax_worker_t *w = e->faxw;
-    fax_pipe_t *p = fax_pipe_new(e, fax_session_new(id, send, path, calling, ecm, ident, header));
+    fax_pipe_t *p = fax_pipe_new(e, fax_session_new(id, send, path, calling, ecm, ident, header),
+                                 c->span->ops->t38_on != NULL);
 
     if (!p)
         return ENG_ENOMEM;
+    if (c->span->ops->fax_begins)
+        c->span->ops->fax_begins(c->span, c, send);
     p->id = id;
     c->fax = p;
     c->fax_next[0] = slot(p, p->rx, 0);
@@ -401,6 +421,28 @@ void fax_chan_rx(engine_t *e, chan_t *c, const int16_t *amp, int n)
         return;
     }
     memcpy(slot(p, p->rx, p->pushed), amp, sizeof(int16_t) * (size_t) n);
+    if (p->t38)
+        p->t38[p->pushed % p->ring] = 0;
+    STORE(&p->pushed, p->pushed + 1);
+    c->fax_next[0] = slot(p, p->rx, p->pushed);
+    e->faxw->kick = 1;
+}
+
+void fax_chan_rx_t38(engine_t *e, chan_t *c)
+{
+    fax_pipe_t *p = c->fax;
+    size_t at = (size_t) (p->pushed % p->ring);
+
+    if (!p->rxb || p->pushed - LOAD(&p->done) >= p->ring) {
+        if (p->rxb)
+            e->fax_late_tick++;     /* as fax_chan_rx: the worker is a whole ring behind */
+        c->span->ops->t38_read(c->span, c, NULL);
+        return;
+    }
+    t38_batch_clear(&p->rxb[at]);
+    c->span->ops->t38_read(c->span, c, &p->rxb[at]);
+    memset(slot(p, p->rx, p->pushed), 0, sizeof(int16_t) * (size_t) p->frame);
+    p->t38[at] = 1;
     STORE(&p->pushed, p->pushed + 1);
     c->fax_next[0] = slot(p, p->rx, p->pushed);
     e->faxw->kick = 1;
@@ -482,6 +524,20 @@ static void detach(engine_t *e, chan_t *c, fax_pipe_t *p)
     }
 }
 
+/* The IFP packets of the T.38 frames stepped and due, those the worker finished late too (a packet late is
+ * better than one lost: T.38 carries no timing of its own), while the line carries T.38. */
+static void send_t38(chan_t *c, fax_pipe_t *p)
+{
+    int64_t done = LOAD(&p->done), upto = done < p->pulled ? done : p->pulled;
+    int on = c->span->ops->t38_on(c->span, c);
+
+    for (; p->t38_sent < upto; p->t38_sent++) {
+        size_t slot = (size_t) (p->t38_sent % p->ring);
+        if (on && p->t38[slot])
+            c->span->ops->t38_write(c->span, c, &p->txb[slot]);
+    }
+}
+
 void fax_chan_tx(engine_t *e, chan_t *c, int16_t *tx, int n)
 {
     fax_pipe_t *p = c->fax;
@@ -504,6 +560,8 @@ void fax_chan_tx(engine_t *e, chan_t *c, int16_t *tx, int n)
     if (!have)
         memset(tx, 0, sizeof(int16_t) * (size_t) n);
     c->fax_next[1] = slot(p, p->tx, p->pulled);
+    if (p->t38)
+        send_t38(c, p);
     emit_notes(e, c, p, p->pulled);
     if (p->done_emitted)
         detach(e, c, p);

@@ -38,6 +38,7 @@ struct rtp_s {
 
     /* the session the SIP thread agreed (lock) */
     int gen, started;
+    int t38, t38_redundancy, t38_max_datagram;   /* the session is T.38 over UDPTL */
     int held;                       /* the far end holds the call: send no RTP (atomic; the SIP thread sets it) */
     struct sockaddr_in remote;
     int pt, dtmf_pt;
@@ -48,6 +49,8 @@ struct rtp_s {
 
     /* the media thread's copy */
     int seen_gen, on;
+    int mt38;                       /* this session carries UDPTL, not RTP */
+    udptl_t udptl;
     struct sockaddr_in to, to_rtcp;
     int mpt, mdtmf;
     srtp_pair_t srtp;               /* libsrtp2's contexts of the session (none: plain RTP) ... */
@@ -185,6 +188,7 @@ void rtp_set_bounds(rtp_t *r, int min_ms, int max_ms)
 void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt, const rtp_crypto_t *crypto)
 {
     pthread_mutex_lock(&r->lock);
+    r->t38 = 0;
     r->remote = *remote;
     r->pt = pt;
     r->dtmf_pt = dtmf_pt;
@@ -200,6 +204,26 @@ void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt, 
     inet_ntop(AF_INET, &remote->sin_addr, r->st.remote_addr, sizeof(r->st.remote_addr));
     r->st.payload_type = pt;
     r->st.srtp = r->crypto.suite;
+    r->st.rtt_ms = r->st.remote_jitter_ms = r->st.remote_loss_pct = -1;
+    pthread_mutex_unlock(&r->lock);
+}
+
+void rtp_start_t38(rtp_t *r, const struct sockaddr_in *remote, int redundancy, int max_datagram)
+{
+    pthread_mutex_lock(&r->lock);
+    r->t38 = 1;
+    r->t38_redundancy = redundancy;
+    r->t38_max_datagram = max_datagram;
+    r->remote = *remote;
+    rtp_crypto_wipe(&r->crypto);        /* UDPTL is never SRTP */
+    r->started = 1;
+    r->gen++;
+    memset(&r->st, 0, sizeof(r->st));
+    r->st.local_port = r->port;
+    r->st.remote_port = ntohs(remote->sin_port);
+    inet_ntop(AF_INET, &remote->sin_addr, r->st.remote_addr, sizeof(r->st.remote_addr));
+    r->st.payload_type = -1;
+    r->st.t38 = 1;
     r->st.rtt_ms = r->st.remote_jitter_ms = r->st.remote_loss_pct = -1;
     pthread_mutex_unlock(&r->lock);
 }
@@ -261,6 +285,10 @@ static void sync_session(rtp_t *r)
         r->to_rtcp.sin_port = htons((uint16_t) (ntohs(r->remote.sin_port) + 1));
         r->mpt = r->pt;
         r->mdtmf = r->dtmf_pt;
+        if (r->started)             /* a stop keeps it: a fax terminal on T.38 goes on to its end */
+            r->mt38 = r->t38;
+        if (r->started && r->mt38)
+            udptl_reset(&r->udptl, r->t38_redundancy ? UDPTL_DEPTH : 0, r->t38_max_datagram);
         r->have_rx = r->jb_on = r->transit_valid = r->ev_seen = 0;
         r->jitter = 0;
         r->received = r->expected_prior = r->received_prior = 0;
@@ -596,6 +624,8 @@ int rtp_read(rtp_t *r, uint8_t *buf, int n)
     uint8_t sil;
 
     sync_session(r);
+    if (r->mt38)
+        return 0;                           /* rtp_t38_read takes the port's datagrams */
     drain(r);
     if (r->on && __atomic_load_n(&r->info_len, __ATOMIC_RELAXED))
         info_digits(r);
@@ -822,7 +852,7 @@ int rtp_write(rtp_t *r, const uint8_t *buf, int n)
     int16_t lin[MAX_FRAME];
 
     sync_session(r);
-    if (!r->on)
+    if (!r->on || r->mt38)
         return n;
     if ((r->rtcp_due -= n) <= 0) {
         r->rtcp_due = RTCP_INTERVAL_SAMPLES;
@@ -839,4 +869,69 @@ int rtp_write(rtp_t *r, const uint8_t *buf, int n)
     }
     r->ts += (uint32_t) n;
     return n;
+}
+
+/* ---- T.38 (UDPTL on the same port) ------------------------------------------------------------ */
+
+int rtp_t38_on(const rtp_t *r)
+{
+    return r->mt38;
+}
+
+void rtp_t38_read(rtp_t *r, t38_batch_t *in)
+{
+    uint8_t buf[1500];
+    struct sockaddr_in from;
+    socklen_t fl;
+    ssize_t got;
+    int64_t datagrams = 0, ifp = 0;
+
+    for (;;) {                              /* nothing uses the RTCP port meanwhile */
+        fl = sizeof(from);
+        if (recvfrom(r->rfd, buf, sizeof(buf), 0, (struct sockaddr *) &from, &fl) < 0)
+            break;
+    }
+    for (;;) {
+        int taken;
+        fl = sizeof(from);
+        got = recvfrom(r->fd, buf, sizeof(buf), 0, (struct sockaddr *) &from, &fl);
+        if (got < 0)
+            break;
+        if (!r->on || (taken = udptl_parse(&r->udptl, buf, (int) got, in)) < 0)
+            continue;
+        r->to = from;                       /* symmetric, as RTP */
+        datagrams++;
+        ifp += taken;
+    }
+    if (datagrams) {
+        pthread_mutex_lock(&r->lock);
+        r->st.rx_packets += datagrams;
+        r->st.t38_rx_ifp += ifp;
+        r->st.t38_recovered = r->udptl.recovered;
+        r->st.rx_lost = r->udptl.lost;
+        pthread_mutex_unlock(&r->lock);
+    }
+}
+
+void rtp_t38_write(rtp_t *r, const t38_batch_t *out)
+{
+    uint8_t pkt[UDPTL_DATAGRAM_MAX];
+    int i, k, len;
+    int64_t sent = 0;
+
+    if (!r->on || !r->mt38 || !out)
+        return;
+    for (i = 0; i < out->n; i++) {
+        if ((len = udptl_build(&r->udptl, out->data + out->off[i], out->len[i], pkt, sizeof(pkt))) < 0)
+            continue;
+        for (k = 0; k < out->count[i]; k++)     /* the same datagram again: the far end takes it once */
+            if (sendto(r->fd, pkt, (size_t) len, 0, (struct sockaddr *) &r->to, sizeof(r->to)) > 0)
+                sent++;
+    }
+    if (out->n) {
+        pthread_mutex_lock(&r->lock);
+        r->st.tx_packets += sent;
+        r->st.t38_tx_ifp += out->n;
+        pthread_mutex_unlock(&r->lock);
+    }
 }

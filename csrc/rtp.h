@@ -14,6 +14,7 @@
 
 #include "engine_private.h"
 #include "rtp_crypto.h"
+#include "udptl.h"
 
 typedef struct rtp_s rtp_t;
 
@@ -29,11 +30,23 @@ int rtp_port(const rtp_t *r);
  * (rx_refused) and dropped before anything else looks at it: it moves no symmetric-RTP address. */
 void rtp_start(rtp_t *r, const struct sockaddr_in *remote, int pt, int dtmf_pt, const rtp_crypto_t *crypto);
 void rtp_stop(rtp_t *r);
+/* The SIP thread: the call switched to T.38 (m=image udptl): the line's media port carries UDPTL to remote
+ * (redundancy: the far end takes t38UDPRedundancy; max_datagram: its T38FaxMaxDatagram) until rtp_start or
+ * rtp_stop; no RTP, no RTCP meanwhile (audio reads are silence, audio writes go nowhere). */
+void rtp_start_t38(rtp_t *r, const struct sockaddr_in *remote, int redundancy, int max_datagram);
 /* The SIP thread: the far end put the call on hold (sendonly, inactive): send no RTP until resumed (RTCP goes on). */
 void rtp_set_hold(rtp_t *r, int hold);
 
 /* The media thread, each tick: takes the SIP thread's news; 1 while a session is on (the channel is busy). */
 int rtp_tick(rtp_t *r);
+/* The media thread. rtp_t38_on: the line's session is T.38, or the last one was and it stopped (the call
+ * ended: the line's fax terminal stays a T.38 one and runs to its end, hearing nothing, rather than start T.30
+ * again on silent audio); an audio session clears it. While it says so: the IFP packets that came (in
+ * sequence, recovered ones included) into in (NULL: read and dropped), and those of out sent, each its count
+ * times (nothing while no session is on). */
+int rtp_t38_on(const rtp_t *r);
+void rtp_t38_read(rtp_t *r, t38_batch_t *in);
+void rtp_t38_write(rtp_t *r, const t38_batch_t *out);
 /* The media thread: one frame of codec bytes heard (n samples, in the channel's codec); 0: silence. */
 int rtp_read(rtp_t *r, uint8_t *buf, int n);
 /* One frame to send; keeps RTCP going. */

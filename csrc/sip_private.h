@@ -61,6 +61,11 @@ typedef struct sip_line_s {
     char info_out[64];
     int info_pos, info_id, info_ms;
     int held;                       /* the far end holds the call (sendonly or inactive) */
+    /* T.38 (sip_t38.c) */
+    int t38;                        /* the call's media is m=image udptl t38 now */
+    int t38_asked;                  /* our re-INVITE to T.38 waits for its answer */
+    int t38_redundancy;             /* the far end takes (or sends) t38UDPRedundancy */
+    int t38_max_datagram;           /* its T38FaxMaxDatagram (0: not said) */
     /* transfers (sip_transfer.c) */
     char refer_event[64];           /* the Event of the far end's REFER we NOTIFY about ("": none pending) */
     int refer_out;                  /* our REFER is waiting for its outcome */
@@ -145,6 +150,13 @@ void transfer_refer_out(sip_line_t *l, const char *msg); /* chand's REFER to=N: 
 void transfer_refer_answer(sip_line_t *l, int status);   /* nua_r_refer */
 void transfer_notified(sip_line_t *l, const sip_t *sip, tagi_t tags[]);  /* nua_i_notify on our REFER */
 int transfer_replaces(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip);   /* 1: taken */
+
+/* sip_t38.c: T.38 fax, m=image udptl t38 by re-INVITE both ways (contact: our Contact over TLS, or NULL) */
+void t38_make_sdp(sip_line_t *l, int answer, char *out, size_t cap);
+int t38_take_sdp(sip_line_t *l, const sip_t *sip, struct sockaddr_in *remote, char *why, size_t cap);
+int t38_reinvite_in(sip_line_t *l, const sip_t *sip, const char *contact);   /* 1: it asked for T.38, answered */
+void t38_request(sip_line_t *l, const char *contact);    /* the "T38" command: re-INVITE if the span's t38 is on */
+int t38_answered(sip_line_t *l, int status, const sip_t *sip);   /* nua_r_invite in a call; 1: ours */
 
 /* sip_ua.c */
 int sip_msg_field(const char *msg, const char *key, char *out, size_t cap);

@@ -90,6 +90,7 @@ static void let_go(sip_line_t *l)
     l->alerted = 0;
     l->auth_tries = 0;
     l->held = 0;
+    l->t38 = l->t38_asked = 0;
     l->refer_event[0] = '\0';
     l->refer_out = 0;
     forget_crypto(l);
@@ -241,6 +242,8 @@ static void run_cmd(sip_span_t *sp, sip_cmd_t *cmd)
         transfer_notify(l, cmd->msg);
     else if (strcasecmp(kind, "INFO") == 0)
         info_send(l, cmd->msg);
+    else if (strcasecmp(kind, "T38") == 0)
+        t38_request(l, tls_contact(l));
     /* RELEASE: nua answered the BYE or CANCEL already */
 }
 
@@ -392,6 +395,8 @@ static void on_reinvite(sip_line_t *l, const sip_t *sip)
         nua_respond(l->nh, SIP_491_REQUEST_PENDING, TAG_END());
         return;
     }
+    if (t38_reinvite_in(l, sip, tls_contact(l)))
+        return;                     /* to T.38 (sip_t38.c) */
     if (sip && sip->sip_payload && take_sdp(l, sip, 0, why, sizeof(why)) < 0) {
         l->remote = was;
         l->pt = pt;
@@ -404,8 +409,11 @@ static void on_reinvite(sip_line_t *l, const sip_t *sip)
         return;
     }
     if (memcmp(&was, &l->remote, sizeof(was)) != 0 || pt != l->pt || dtmf_pt != l->dtmf_pt
-        || memcmp(&keys, &l->crypto, sizeof(keys)) != 0)
-        rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt, &l->crypto);
+        || memcmp(&keys, &l->crypto, sizeof(keys)) != 0 || l->t38)
+        rtp_start(l->rtp, &l->remote, l->pt, l->dtmf_pt, &l->crypto);     /* back from T.38 too */
+    if (l->t38)
+        sip_emit(l, "MEDIA kind=audio by=far");
+    l->t38 = 0;
     rtp_crypto_wipe(&keys);
     make_sdp(l, 1, sdp, sizeof(sdp));
     nua_respond(l->nh, SIP_200_OK, TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
@@ -499,6 +507,8 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
             on_reinvite(l, sip);
         break;
     case nua_r_invite:
+        if (l && l->state == L_CONNECTED && t38_answered(l, status, sip))
+            break;                  /* our re-INVITE to T.38 (sip_t38.c) */
         if (l)
             on_invite_answer(l, status, sip, nh);
         break;

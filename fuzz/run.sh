@@ -24,7 +24,7 @@ while [[ ${1:-} == --* ]]; do
         *) echo "fuzz/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
-C_TARGETS=(wav_probe callerid)
+C_TARGETS=(wav_probe callerid udptl)
 PY_TARGETS=(config_loader flow_loader fax_tiff cid_text)
 TARGETS=("$@")
 ((${#TARGETS[@]})) || TARGETS=("${C_TARGETS[@]}" "${PY_TARGETS[@]}")
@@ -40,6 +40,7 @@ mkdir -p "$WORK/tmp"     # the targets' scratch files (a libFuzzer exit skips Py
 declare -A C_SOURCES=(
     [wav_probe]="csrc/wav.c csrc/codec.c"
     [callerid]="csrc/cid_parse.c"
+    [udptl]="csrc/udptl.c"
 )
 
 build() {     # a C harness, rebuilt when it or its sources changed

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from telephonist.chand.line import Line
 from telephonist.chand.signalling import SigContext
 from telephonist.chand.signalling.sip import SipTrunk
-from telephonist.config.sip import DTMF_MODES, REFRESHERS, SRTP_MODES, TRANSPORTS, SipTrunkConfig
+from telephonist.config.sip import DTMF_MODES, REFRESHERS, SRTP_MODES, T38_MODES, TRANSPORTS, SipTrunkConfig
 from telephonist.engine import Codec, SipParams
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def sip_params(sip: SipTrunkConfig, extensions: list[str] = ()) -> SipParams:
                      tls_bind=sip.tls_bind, tls_cert_dir=sip.tls_cert_dir, tls_only=sip.tls_only,
                      srtp=SRTP_MODES.get(sip.srtp, 0), srtp_without_tls=sip.srtp_without_tls,
                      dtmf=DTMF_MODES.get(sip.dtmf, 0), transport=TRANSPORTS.get(sip.transport, 0),
-                     tls_verify=sip.tls_verify)
+                     tls_verify=sip.tls_verify, t38=T38_MODES.get(sip.t38, 0))
 
 
 def add_sip_span(board: "Switchboard", ctx: SigContext, spec: "SpanSpec", add_line) -> None:

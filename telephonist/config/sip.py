@@ -45,6 +45,9 @@ class SipTrunkConfig:
                                         # unless this is set (a trunk on a private network)
     dtmf: str = "rfc2833"               # how digits are sent: "rfc2833" (RTP events), "info" (SIP INFO) or
                                         # "inband" (tones in the audio); INFO digits are always taken
+    t38: str = "off"                    # T.38 fax: "off" (a re-INVITE to m=image gets 488: fax stays G.711
+                                        # pass-through), "accept" (the far end may switch the call to T.38) or
+                                        # "on" (also asks for it, re-INVITEing when a fax receive starts)
     # a span of phones (the span's extensions = [...]: line i is the phone of extension i)
     passwords: dict[str, str] = field(default_factory=dict)   # extension -> its digest password (strong)
     realm: str = "telephonist"          # the digest realm phones authenticate in
@@ -73,6 +76,7 @@ REFRESHERS = {"any": 0, "us": 1, "far_end": 2}      # the engine's ENG_SIP_REFRE
 SRTP_MODES = {"off": 0, "optional": 1, "mandatory": 2}      # ENG_SIP_SRTP_*
 DTMF_MODES = {"rfc2833": 0, "info": 1, "inband": 2}         # ENG_SIP_DTMF_*
 TRANSPORTS = {"udp": 0, "tcp": 1, "tls": 2}                 # ENG_SIP_TRANSPORT_*
+T38_MODES = {"off": 0, "accept": 1, "on": 2}                # ENG_SIP_T38_*
 TRANSFERS = ("bridge", "refer")
 
 
@@ -107,6 +111,8 @@ def _check_media(sip: "SipTrunkConfig", p: tuple, problem: Callable[[tuple, str]
                                "over TLS), or set srtp_without_tls = true to send them over UDP/TCP")
     if sip.dtmf not in DTMF_MODES:
         problem(p + ("dtmf",), f"dtmf must be one of {', '.join(DTMF_MODES)}")
+    if sip.t38 not in T38_MODES:
+        problem(p + ("t38",), f"t38 must be one of {', '.join(T38_MODES)}")
     if sip.transport not in TRANSPORTS:
         problem(p + ("transport",), f"transport must be one of {', '.join(TRANSPORTS)}")
     elif sip.transport == "tls" and not sip.tls_bind:

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "fuzz" / "corpus"
 PYTHON_TARGETS = ("config_loader", "flow_loader", "fax_tiff", "cid_text")
-C_TARGETS = ("wav_probe", "callerid")
+C_TARGETS = ("wav_probe", "callerid", "udptl")
 
 
 def corpus_inputs(targets):

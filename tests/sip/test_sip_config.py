@@ -281,3 +281,35 @@ def test_srtp_and_dtmf_settings_and_their_mistakes(tmp_path):
     assert "SRTP's keys travel in the SDP: give the span a tls_bind" in got[10]
     assert "dtmf must be one of rfc2833, info, inband" in got[11]
     assert "srtp must be one of off, optional, mandatory" in got[23]
+
+
+def test_t38_setting_reaches_the_engine_and_a_wrong_one_is_named(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "carrier"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        t38 = "on"
+        """))
+    spec, = span_specs(cfg)
+    from telephonist.chand.sip_span import sip_params
+    assert sip_params(spec.sip).t38 == 2
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "carrier"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        t38 = "yes"
+        """)
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "t38 must be one of off, accept, on" in got[10]

@@ -94,6 +94,14 @@ class SipTrunk(DigitalTrunk):
         line.listener.record_event(line, kind, mode=mode)
         line.listener.tell_owner(line, kind, mode=mode)
 
+    def _media(self, f: dict[str, str]) -> None:
+        """The call's media switched (T.38 fax by re-INVITE, or back to audio): kept in the call record."""
+        line = self.line
+        if line.call is None:
+            return
+        log.info("event=sip_media line=%s kind=%s by=%s", line.name, f.get("kind", ""), f.get("by", ""))
+        line.listener.record_event(line, "media", to=f.get("kind", ""), by=f.get("by", ""))
+
     # ---- transfers -------------------------------------------------------------------------------
     def refer(self, number: str) -> None:
         """Ask the far end to transfer the call to number (REFER); REFER_DONE says how it went."""
@@ -137,15 +145,19 @@ class SipTrunk(DigitalTrunk):
         if not (st.rx_packets or st.tx_packets):
             return                      # no media flowed: a call that never connected
         line.listener.record_event(
-            line, "rtp", codec=PAYLOADS.get(st.payload_type, str(st.payload_type)), remote=st.remote,
+            line, "rtp", codec="t38" if st.t38 else PAYLOADS.get(st.payload_type, str(st.payload_type)),
+            remote=st.remote,
             rx_packets=st.rx_packets, tx_packets=st.tx_packets, rx_lost=st.rx_lost, rx_late=st.rx_late,
             jitter_ms=st.jitter_ms, buffer_max_ms=st.buffer_max_ms, remote_jitter_ms=st.remote_jitter_ms,
             remote_loss_pct=st.remote_loss_pct, rtt_ms=st.rtt_ms, rx_dtmf=st.rx_dtmf, tx_dtmf=st.tx_dtmf,
-            srtp=st.srtp, rx_refused=st.rx_refused)
+            srtp=st.srtp, rx_refused=st.rx_refused,
+            **({"t38_rx_ifp": st.t38_rx_ifp, "t38_tx_ifp": st.t38_tx_ifp, "t38_recovered": st.t38_recovered}
+               if st.t38 else {}))
 
 
 SIP_ONLY = {
     "REGISTERED": SipTrunk._registered, "UNREGISTERED": SipTrunk._unregistered, "REFUSED": SipTrunk._refused,
     "BANNED": SipTrunk._banned, "HOLD": SipTrunk._hold, "RESUME": SipTrunk._resume,
     "REFER": SipTrunk._referred, "REFER_DONE": SipTrunk._refer_done, "REPLACED": SipTrunk._replaced,
+    "MEDIA": SipTrunk._media,
 }
