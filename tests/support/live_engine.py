@@ -27,8 +27,9 @@ class LiveEngine:
         deadline = time.monotonic() + within_s
         while (left := deadline - time.monotonic()) > 0:
             select.select([self.engine.fileno()], [], [], left)
-            for ev in self.engine.read_events():
-                self.events.append(ev)
+            batch = self.engine.read_events()
+            self.events.extend(batch)       # all of it: what came after the match is for the next wait
+            for ev in batch:
                 if pred(ev):
                     return ev
         raise AssertionError(f"no such event within {within_s} s; saw {[type(e).__name__ for e in self.events]}")
