@@ -27,13 +27,13 @@ run: setup
 # A pass that collects nothing (pytest's exit 5) is not a failure; any other failure fails the run.
 test: setup
 	@rc=0; \
-	$(PY) -m pytest -q -n 2 -m "not dahdi and not browser and not slow" tests $(PYTEST_ARGS) || rc=$$?; \
+	$(PY) -m pytest -q -n 2 -m "not dahdi and not browser and not slow" --durations=30 tests $(PYTEST_ARGS) || rc=$$?; \
 	[ $$rc -eq 5 ] && rc=0; \
-	rc2=0; $(PY) -m pytest -q -m "dahdi or browser or slow" tests $(PYTEST_ARGS) || rc2=$$?; \
+	rc2=0; $(PY) -m pytest -q -m "dahdi or browser or slow" --durations=30 tests $(PYTEST_ARGS) || rc2=$$?; \
 	[ $$rc2 -eq 5 ] && rc2=0; \
 	[ $$rc -ne 0 ] && exit $$rc; exit $$rc2
-	@# then every fuzzer for 10 s over its corpus (about 1.5 minutes in all); fails on a crash
-	bash fuzz/run.sh --seconds 10
+	@# then every fuzzer for 10 s over its corpus, two at a time (under a minute in all); fails on a crash
+	bash fuzz/run.sh --seconds 10 --jobs 2
 
 # For developing: everything but the DAHDI guest, the browser and the tests marked slow or long, on both cores
 # (a few minutes; `make test` is what CI runs).
