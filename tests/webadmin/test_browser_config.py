@@ -158,10 +158,10 @@ def test_an_agent_handles_its_voicemail_and_cannot_open_anothers(login, served):
     expect(page.locator("#voicemail tbody tr")).to_have_count(1)
     page.screenshot(path=SHOTS / "inbox-voicemail.png", full_page=True)
     page.locator("#voicemail tbody tr a").first.click()
+    expect(page.locator("#player")).to_be_attached()    # the click's navigation done: the message's page
     played = page.evaluate("""async () => {
         const a = document.getElementById('player');
-        await a.play();
-        await new Promise(r => setTimeout(r, 200));
+        await a.play();                 // resolves once playing: the metadata (duration) is loaded by then
         return {duration: a.duration, error: a.error && a.error.code};
     }""")
     assert played["error"] is None and played["duration"] > 1.0, played
