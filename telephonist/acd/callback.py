@@ -200,6 +200,19 @@ class CallBacks:
             call.customer_chan = None
             await self._end_agent_leg(call)
 
+    async def _call_back_dropped(self, caller: Caller) -> None:
+        """The agent hung up while the customer's phone rang: that call stops, and the call back waits again at its
+        place for the next agent."""
+        if caller.chan:
+            self.by_chan.pop(caller.chan, None)
+            self._spawn(self.c.call("hangup", chan=caller.chan))
+        caller.chan = None
+        caller.state = CallerState.CALLBACK
+        caller.offered_to = []
+        self._web_progress(caller, state="waiting")
+        self.dispatcher.enqueue(caller, self.now_ms)
+        self.match()
+
     async def _retry_later(self, caller: Caller, after_ms: int) -> None:
         """Out of line until the next try (a restart keeps it: acd_waiting "retry" with the time in its data)."""
         caller.state = CallerState.RETRY

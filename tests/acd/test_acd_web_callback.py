@@ -143,6 +143,28 @@ async def test_no_answer_is_tried_again_after_a_restart_then_given_up(tmp_path):
         assert acd.rows("SELECT * FROM acd_waiting") == []
 
 
+async def test_an_agent_who_hangs_up_while_the_customer_rings_leaves_the_request_at_its_place(tmp_path):
+    async with running_acd(tmp_path, QUEUES, AGENTS, **OUT) as acd:
+        t, phone, ask = acd.tester, acd.phone("8001"), await console(acd)
+        for i in range(1, 9):
+            await t.call("sim.take", far=f"callers/{i}~far")
+        await acd.login("1001", "8001")
+        m, mark = acd.desk.mark(), t.mark()
+        got = await ask("web_callback_new", queue="sales", number="13700000002", visitor="", note="",
+                        customer_id=None, token_hash=HASH)
+        await t.wait_for("far", far=phone, what="ringing", since=mark)
+        await t.call("sim.answer", far=phone)
+        dialled = await t.wait_for(lambda e: e.get("what") == "dialled" and e.get("number") == "13700000002",
+                                   since=mark)
+        await t.call("sim.hangup", far=phone)
+        await t.wait_for("far", far=dialled["far"], what="released", since=mark)     # its phone stops ringing
+        await acd.wait_agent("1001", "wrap_up", since=m)
+        assert await ask("web_callback_status", request=got["request"]) == {
+            "request": got["request"], "state": "waiting", "position": 1, "queue": "sales", "attempts": 1}
+        await acd.service.roster.drain()
+        assert [r["state"] for r in acd.rows("SELECT state FROM acd_web_callbacks")] == ["waiting"]
+
+
 async def test_the_queues_rules_and_who_may_ask(tmp_path):
     async with running_acd(tmp_path, QUEUES, AGENTS, **OUT) as acd:
         ask = await console(acd)
