@@ -221,8 +221,9 @@ class CallBacks:
         await self.store.waiting_put(self._waiting_row(caller))
         await self._timer(after_ms, "cbretry", caller.call_id)
         self._web_progress(caller, state="retry", next_at=due)
-        self.publish("callback_retry", {"queue": caller.queue, "call_id": caller.call_id, "number": caller.callback_number,
-                                        "attempts": caller.data["callback_attempts"], "retry_ms": after_ms})
+        self.publish("callback_retry", {"queue": caller.queue, "call_id": caller.call_id,
+                                        "number": caller.callback_number, "attempts": caller.data["callback_attempts"],
+                                        "retry_ms": after_ms})
 
     async def _retry_due(self, caller: Caller) -> None:
         """The next try: back in line at its place."""

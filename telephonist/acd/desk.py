@@ -58,7 +58,8 @@ class Desk:
                 self._spawn(self.c.call("hangup", chan=leg.chan))
         agent.call = None
         caller = call.caller
-        if caller is not None and caller.state == CallerState.CALLING_BACK and self.callers.get(caller.call_id) is caller:
+        if caller is not None and caller.state == CallerState.CALLING_BACK \
+                and self.callers.get(caller.call_id) is caller:
             await self._call_back_dropped(caller)      # the agent left while the customer's phone rang
         agent.last_call = None if caller is None or call.answered_ms is None else {
             "call_id": caller.call_id, "caller": caller.number, "queue": call.queue, "data": caller.data,

@@ -113,8 +113,8 @@ class AcdStore:
         return self.writer.submit(lambda c: c.execute(sa.insert(T.web_callbacks).values(**row)).inserted_primary_key[0])
 
     def web_callback_update(self, request_id: int, **values: Any):
-        return self.writer.submit(lambda c: c.execute(sa.update(T.web_callbacks).where(T.web_callbacks.c.id == request_id)
-                                                      .values(**values)))
+        w = T.web_callbacks
+        return self.writer.submit(lambda c: c.execute(sa.update(w).where(w.c.id == request_id).values(**values)))
 
     # ---- web chats (chatdesk.py) ---------------------------------------------------------------------------
     def open_chats(self) -> list[dict[str, Any]]:

@@ -60,7 +60,7 @@ class QueueConfig:
     progressive_step_s: int = 10        # ring_progressive: another agent joins the ringing every N s
     survey: str = ""                    # ivr:FLOW the caller goes to when the agent hangs up ("" : none)
     callback: CallbackConfig = field(default_factory=CallbackConfig)
-    web_callback: WebCallbackConfig | None = None   # the website's call-back requests join this queue (None: they may not)
+    web_callback: WebCallbackConfig | None = None   # the website's call-back requests may join it (None: not)
     agent_pick: bool = False            # agents may take a chosen waiting caller out of turn (the desktop's list)
     dispositions: tuple[str, ...] = ()  # the codes an agent picks from at wrap-up (the agent desktop)
     crm_url: str = ""                   # the desktop opens it for a call: {number}, {account}, {queue}, {call_id}

@@ -98,7 +98,8 @@ def start():
         return _refused(400, "bad_request", "a JSON object")
     try:
         queue = _field(data, "queue", 32) or _cfg().callback_queues[0]
-        typed, name, note = _field(data, "number", MAX_NUMBER), _field(data, "name", MAX_NAME), _field(data, "note", MAX_NOTE)
+        typed, name = _field(data, "number", MAX_NUMBER), _field(data, "name", MAX_NAME)
+        note = _field(data, "note", MAX_NOTE)
     except ValueError as exc:
         return _refused(400, "bad_request", str(exc))
     if queue not in _cfg().callback_queues:
@@ -107,7 +108,8 @@ def start():
         return _refused(400, "bad_request", "your phone number, please")
     number = re.sub(r"[^0-9]", "", typed)
     by_address, by_number = _limits()
-    for limit, key, why in ((by_address, request.remote_addr or "", "this address"), (by_number, number, "this number")):
+    for limit, key, why in ((by_address, request.remote_addr or "", "this address"),
+                            (by_number, number, "this number")):
         wait = limit.take(key)
         if wait:
             return _refused(429, "too_many", f"too many call-back requests from {why}; try again later",
