@@ -78,7 +78,8 @@ class WaitingRoom:
             await self._timer(caller.sticky_wait_ms if caller.sticky_wait_ms is not None else queue.sticky_wait_s * 1000,
                               "sticky", caller.call_id)
         self.publish("caller_joined", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
-                                       "position": self.dispatcher.position(caller), "priority": caller.priority})
+                                       "position": self.dispatcher.position(caller), "priority": caller.priority,
+                                       "web": "web_callback" in caller.data})
         self.match()
 
     def _wait_limit_ms(self, caller: Caller) -> int:

@@ -59,6 +59,7 @@ async def test_a_web_request_keeps_its_place_behind_a_phone_caller_then_agent_an
         got = await ask("web_callback_new", queue="sales", number="13700000001", visitor="Zhang San",
                         note="my router is down", customer_id=None, token_hash=HASH)
         assert (got["state"], got["position"]) == ("waiting", 2)
+        await acd.desk.wait_for(published("caller_joined", caller="13700000001", web=True), since=m)
         [web] = acd.rows("SELECT id, state, number, call_id FROM acd_web_callbacks")
         status = (await acd.ask("status"))["queues"][0]["callers"]
         assert [(c["caller"], c["position"], c["web"]) for c in status] == [
