@@ -6,8 +6,14 @@ that is right press 1, for another number press 2" (the caller's number, or the 
 gave), then "enter the number followed by #" and the new number read back. Once confirmed the caller
 hangs up and keeps its place (acd_waiting, so a restart keeps it too). When its turn comes the agent's
 phone rings first; when the agent answers the customer's number is dialled, the agent hearing ringback,
-and they are bridged when the customer answers. A customer who does not answer ends the agent's call
-(wrap-up) and leaves the queue ("callback_failed").
+and they are bridged when the customer answers. A customer who does not answer (busy, no answer, no route) ends the
+agent's call (wrap-up); the queue's `callback.retries` and `callback.retry_after_s` say whether it is called again:
+it waits that long out of line (state RETRY, kept in acd_waiting as "retry"), then rejoins at its place; after the
+last try it leaves the queue ("callback_failed").
+
+The website's "call me back" (webcallback.py) is a caller that starts where this one ends up: no line, a place in
+the queue, a number. From its turn on both go through the same path here (_call_back, _callback_answered,
+_callback_failed), which also keeps the web request's own row (acd_web_callbacks) up to date.
 
 During the dialogue the caller stays in line: if an agent comes free first the dialogue is cut short and
 the caller is connected. Three unanswered or invalid tries put the caller back to the music.
@@ -145,6 +151,9 @@ class CallBacks:
         ringback), and they are bridged when it answers."""
         queue = self.queues[caller.queue]
         self.roster.signal(agent, G.ANSWER, queue=queue.name, call_id=caller.call_id)
+        caller.data["callback_attempts"] = attempts = int(caller.data.get("callback_attempts") or 0) + 1
+        self._spawn(self.store.waiting_put(self._waiting_row(caller)))
+        self._web_progress(caller, state="calling", attempts=attempts, agent=agent.number, next_at=None)
         await self._quietly(self.c.call("play", chan=call.agent_chan, items=[{"tone": "ringback", "ms": 0}], loop=True))
         try:
             r = await self.c.call("dial", trunk_group=queue.callback.trunk_group or self.acd.outbound_trunk_group,
@@ -166,22 +175,67 @@ class CallBacks:
             return
         caller.state = CallerState.CONNECTED
         await self._quietly(self.c.call("stop", chan=call.agent_chan))
+        self._web_progress(caller, state="answered", agent=agent.number, ended_at=self.wall())
         await self._connect(caller, call, agent, answered=False)
 
     async def _callback_failed(self, caller: Caller) -> None:
-        """The customer did not answer the call back: the agent's call ends; the caller leaves the queue."""
-        self.callers.pop(caller.call_id, None)
+        """The customer did not answer the call back: the agent's call ends; the caller is called again later at
+        its place (the queue's callback.retries) or leaves the queue."""
         self.by_chan.pop(caller.chan, None)
-        self._spawn(self.store.waiting_gone(caller.call_id))
-        if caller.row is not None:
-            self._spawn(self.store.call_update(caller.row, ended_at=self.wall(), outcome="callback_failed"))
-        self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "caller": caller.number,
-                                     "outcome": "callback_failed"})
+        caller.chan = None
+        policy = self.queues[caller.queue].callback
+        if int(caller.data.get("callback_attempts") or 0) <= policy.retries:
+            await self._retry_later(caller, policy.retry_after_s * 1000)
+        else:
+            self.callers.pop(caller.call_id, None)
+            self._spawn(self.store.waiting_gone(caller.call_id))
+            if caller.row is not None:
+                self._spawn(self.store.call_update(caller.row, ended_at=self.wall(), outcome="callback_failed"))
+            self.publish("caller_left", {"queue": caller.queue, "call_id": caller.call_id, "caller": caller.number,
+                                         "outcome": "callback_failed"})
+            self._web_progress(caller, state="failed", ended_at=self.wall())
         agent = self.roster.agents.get(caller.offered_to[0]) if caller.offered_to else None
         if agent is not None and agent.call is not None and agent.call.caller is caller:
             call = agent.call
             call.customer_chan = None
             await self._end_agent_leg(call)
+
+    async def _call_back_dropped(self, caller: Caller) -> None:
+        """The agent hung up while the customer's phone rang: that call stops, and the call back waits again at its
+        place for the next agent."""
+        if caller.chan:
+            self.by_chan.pop(caller.chan, None)
+            self._spawn(self.c.call("hangup", chan=caller.chan))
+        caller.chan = None
+        caller.state = CallerState.CALLBACK
+        caller.offered_to = []
+        self._web_progress(caller, state="waiting")
+        self.dispatcher.enqueue(caller, self.now_ms)
+        self.match()
+
+    async def _retry_later(self, caller: Caller, after_ms: int) -> None:
+        """Out of line until the next try (a restart keeps it: acd_waiting "retry" with the time in its data)."""
+        caller.state = CallerState.RETRY
+        due = self.wall(self.now_ms + after_ms)
+        caller.data["retry_at"] = due.isoformat()
+        await self.store.waiting_put(self._waiting_row(caller))
+        await self._timer(after_ms, "cbretry", caller.call_id)
+        self._web_progress(caller, state="retry", next_at=due)
+        self.publish("callback_retry", {"queue": caller.queue, "call_id": caller.call_id,
+                                        "number": caller.callback_number, "attempts": caller.data["callback_attempts"],
+                                        "retry_ms": after_ms})
+
+    async def _retry_due(self, caller: Caller) -> None:
+        """The next try: back in line at its place."""
+        if caller.state != CallerState.RETRY or self.callers.get(caller.call_id) is not caller:
+            return
+        caller.state = CallerState.CALLBACK
+        caller.offered_to = []
+        caller.data.pop("retry_at", None)
+        await self.store.waiting_put(self._waiting_row(caller))
+        self._web_progress(caller, state="waiting", next_at=None)
+        self.dispatcher.enqueue(caller, self.now_ms)
+        self.match()
 
     # ---- helpers ------------------------------------------------------------------------------------------------
     @staticmethod

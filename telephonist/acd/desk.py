@@ -8,7 +8,7 @@ from typing import Any
 from telephonist.acd.agent_state import AgentSignal as G
 from telephonist.acd.agent_state import AgentState as S
 from telephonist.acd.agent_state import AgentStateError
-from telephonist.acd.model import DEFAULT_HANDLE_S, Agent, AgentCall
+from telephonist.acd.model import DEFAULT_HANDLE_S, Agent, AgentCall, CallerState
 
 log = logging.getLogger("telephonist.acd")
 
@@ -58,6 +58,9 @@ class Desk:
                 self._spawn(self.c.call("hangup", chan=leg.chan))
         agent.call = None
         caller = call.caller
+        if caller is not None and caller.state == CallerState.CALLING_BACK \
+                and self.callers.get(caller.call_id) is caller:
+            await self._call_back_dropped(caller)      # the agent left while the customer's phone rang
         agent.last_call = None if caller is None or call.answered_ms is None else {
             "call_id": caller.call_id, "caller": caller.number, "queue": call.queue, "data": caller.data,
             "wait_ms": max(0, call.offered_ms - caller.entered_ms)}

@@ -61,6 +61,7 @@ class CallerState(str, enum.Enum):
     CONNECTED = "connected"
     CALLBACK = "callback"           # left the line; keeps its place to be called back
     CALLING_BACK = "calling_back"   # its agent answered; the customer's number is being dialled
+    RETRY = "retry"                 # the customer did not answer the call back: out of line until the next try
 
 
 @dataclass(eq=False)
@@ -72,7 +73,8 @@ class Caller:
     priority: int                   # higher first
     seq: int                        # arrival order (kept across a restart and a call back)
     entered_ms: int                 # engine time it joined the queue
-    data: dict[str, Any] = field(default_factory=dict)    # what came with the call (ivrd's handoff data)
+    data: dict[str, Any] = field(default_factory=dict)    # what came with the call (ivrd's handoff data); a call
+                                    # back's tries (callback_attempts, retry_at), a web request's id and words
     state: CallerState = CallerState.WAITING
     offered_to: list[str] = field(default_factory=list)   # agents whose phones ring for it now
     sticky_agent: str | None = None

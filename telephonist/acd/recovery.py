@@ -2,7 +2,8 @@
 
 What it finds:
   * agents in the database: logged in stay logged in, at their phones;
-  * callers who chose a call back (acd_waiting, state callback): back in their queues at their places;
+  * callers who chose a call back and the website's call-back requests (acd_waiting, state callback): back in their
+    queues at their places; those waiting for their next try (state retry): back when it is due;
   * callers who were waiting: chand held them with music (fallback `then = "return"`); `reclaim` gives them
     back and they rejoin their queues at the places they had (their rows in acd_waiting);
   * calls of agents that talked on without it (chand keeps bridges up): `reclaim` gives back both legs of each
@@ -14,6 +15,7 @@ What it finds:
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from telephonist.acd.agent_state import AgentSignal as G
@@ -52,12 +54,25 @@ class Recovery:
                 self.returning[row["call_id"]] = row
                 continue
             waited = int((now - row["entered_at"]).total_seconds() * 1000) if row["entered_at"] else 0
+            retry = row["state"] == "retry"
             caller = Caller(chan=None, call_id=row["call_id"], number=row["caller"], queue=row["queue"],
                             priority=row["priority"], seq=row["seq"], entered_ms=self.now_ms - max(0, waited),
-                            data=row["data"], state=CallerState.CALLBACK, callback_number=row["callback_number"],
-                            row=row.get("call_row"))
+                            data=row["data"], state=CallerState.RETRY if retry else CallerState.CALLBACK,
+                            callback_number=row["callback_number"], row=row.get("call_row"))
             self.callers[caller.call_id] = caller
-            self.dispatcher.enqueue(caller, self.now_ms)
+            self.web_request_back(caller)
+            if not retry:                 # a retry rejoins when its try is due (rearm_retries)
+                self.dispatcher.enqueue(caller, self.now_ms)
+
+    async def rearm_retries(self) -> None:
+        """Call backs waiting for their next try: their timers again, for what is left (at least a moment)."""
+        now = self.wall()
+        for caller in [c for c in self.callers.values() if c.state == CallerState.RETRY]:
+            try:
+                due_ms = (datetime.fromisoformat(caller.data["retry_at"]) - now).total_seconds() * 1000
+            except (KeyError, TypeError, ValueError):
+                due_ms = 0
+            await self._timer(max(1, int(due_ms)), "cbretry", caller.call_id)
 
     async def reclaim(self) -> None:
         """The calls chand held or kept up for the ACD while it was away."""

@@ -49,6 +49,13 @@ the visitor once it has checked the visitor's token:
     chat_post     chat, text [, agent]      a line: the agent's (holding the chat), or (console, no agent) the visitor's
     chat_end      chat [, agent]            the agent holding it, or (console, no agent) the visitor, closes it
     chats         agent                     the chats the agent holds (offered or active)
+
+The website's call-back requests (webcallback.py), only from the web console, which checked the visitor's address,
+rates and token:
+    web_callback_new     queue, number, token_hash,   (console) a request joins the queue as a caller with no line
+                         visitor, note, customer_id
+    web_callback_status  request                      (console) waiting (its place), calling, retry
+    web_callback_cancel  request                      (console) the visitor takes it back (not while being called)
 """
 from __future__ import annotations
 
@@ -70,6 +77,7 @@ ADMIN_ONLY = ("reload",)
 VIA = ("trunk_group", "caller_id", "call_id")
 VIA_APPS = ("webadmin", "dialer")
 CHAT_CONSOLE = ("chat_new", "chat_status")     # a visitor's own: only the console, which checked the visitor's token
+WEB_CONSOLE = ("web_callback_new", "web_callback_status", "web_callback_cancel")     # the same for a call-back request
 MAX_CHAT_TEXT = 2000             # one line of a chat
 MAX_BUCKETS = 3000                # intervals one stats request may ask for (a month of quarter hours)
 
@@ -92,6 +100,8 @@ class RequestHandler:
         if (action in CHAT_CONSOLE or action in ("chat_post", "chat_end") and "agent" not in body) \
                 and ev.get("from_app") != "webadmin":
             raise ApiCallError("forbidden", "a visitor's chat is the web console's to speak for")
+        if action in WEB_CONSOLE and ev.get("from_app") != "webadmin":
+            raise ApiCallError("forbidden", "a website's call-back request is the web console's to speak for")
         if action == "dial" and any(body.get(k) for k in (*VIA, "data")) and ev.get("from_app") not in VIA_APPS:
             raise ApiCallError("forbidden", f"only {' and '.join(VIA_APPS)} may set a dial's {', '.join(VIA)}, data")
         try:
@@ -344,3 +354,30 @@ class RequestHandler:
 
     def do_chats(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"chats": self.svc.chats_of(self._agent(body))}
+
+    # ---- the website's call-back requests (webcallback.py) ------------------------------------------------------
+    @staticmethod
+    def _request_id(body: dict[str, Any]) -> int:
+        request = body.get("request")
+        if not isinstance(request, int) or isinstance(request, bool) or request < 1:
+            raise ApiCallError("bad_request", "'request' is a call-back request's number")
+        return request
+
+    async def do_web_callback_new(self, body: dict[str, Any]) -> dict[str, Any]:
+        token_hash = self._text(body, "token_hash", 64)
+        if len(token_hash) != 64:
+            raise ApiCallError("bad_request", "'token_hash' is the SHA-256 of the visitor's token (64 hex digits)")
+        customer = body.get("customer_id")
+        if customer is not None and (not isinstance(customer, int) or isinstance(customer, bool)):
+            raise ApiCallError("bad_request", "'customer_id' is a customer's id")
+        number = self._text(body, "number", 32)
+        if not number.isascii() or not number.isdigit():
+            raise ApiCallError("bad_request", "'number' is digits")
+        return await self.svc.web_callback_new(self._text(body, "queue", 32), number, self._text(body, "visitor", 100),
+                                               self._text(body, "note", 500), customer, token_hash)
+
+    def do_web_callback_status(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.svc.web_callback_status(self._request_id(body))
+
+    async def do_web_callback_cancel(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.svc.web_callback_cancel(self._request_id(body))

@@ -10,6 +10,9 @@ acd_calls       one row per caller a queue handled: wait, answer, agent, outcome
 acd_chats       one row per web chat or inbound e-mail (created by the migration ch01): its queue, state, visitor, the customer it
                 was matched to, the agent, and when it waited, was offered, accepted and ended; the visitor's
                 token only as its SHA-256 (the console finds the visitor's chat by it)
+acd_web_callbacks  one row per "call me back" request of the website (created by the migration wc01): queue, number,
+                the visitor's name and note, the customer it was matched to, its state (waiting, calling, retry,
+                answered, failed, cancelled), tries, the agent; the visitor's token only as its SHA-256
 acd_chat_messages  every line of a chat, the visitor's and the agent's (an e-mail and each reply, with their
                 Message-ID and References): the transcript
 """
@@ -118,3 +121,22 @@ chat_messages = Table(
     Column("refs", Text),                              # an e-mail's References
 )
 Index("ix_acd_chat_messages_chat", chat_messages.c.chat_id, chat_messages.c.id)
+
+web_callbacks = Table(
+    "acd_web_callbacks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("queue", String(32), nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("visitor", String(100), nullable=False, default=""),
+    Column("note", String(500), nullable=False, default=""),
+    Column("customer_id", Integer),                   # customers.id the console matched or opened
+    Column("call_id", String(64), nullable=False),     # its acd_waiting / acd_calls call id
+    Column("state", String(16), nullable=False),       # waiting | calling | retry | answered | failed | cancelled
+    Column("attempts", Integer, nullable=False, default=0),    # customer's number dialled so many times
+    Column("agent", String(32)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("next_at", UTCDateTime()),                  # retry: when it joins the line again
+    Column("ended_at", UTCDateTime()),
+)
+Index("ix_acd_web_callbacks_customer", web_callbacks.c.customer_id, web_callbacks.c.created_at)

@@ -36,6 +36,7 @@ from telephonist.acd.ringing import Ringing
 from telephonist.acd.roster import Roster
 from telephonist.acd.store import AcdStore
 from telephonist.acd.waiting import WaitingRoom
+from telephonist.acd.webcallback import WebCallbacks
 from telephonist.client import ApiCallError, Client
 from telephonist.config.model import Config
 
@@ -43,8 +44,8 @@ log = logging.getLogger("telephonist.acd")
 TOPIC = "queue"                  # what the ACD publishes under (its application name)
 
 
-class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, CallControls, IvrSteps, Recovery,
-                 ChatDesk):
+class AcdService(WaitingRoom, Ringing, CallBacks, WebCallbacks, Desk, AgentLines, AgentCalls, CallControls, IvrSteps,
+                 Recovery, ChatDesk):
     def __init__(self, client: Client, cfg: Config, store: AcdStore, rng=None) -> None:
         self.c = client
         self.cfg = cfg
@@ -68,6 +69,7 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
         self.handle_s: dict[str, float] = {}          # queue -> average handling time (moving average)
         self.tasks: set[asyncio.Task] = set()
         self.init_chats()                             # the web chats' queues (chatdesk.py)
+        self.init_web_callbacks()                     # the website's call-back requests (webcallback.py)
         for kind in ("offer", "answered", "dial_failed", "hangup", "ended", "unbridged", "timer", "dtmf",
                      "play_done", "collect_done", "request"):
             client.on(kind, self._timed(getattr(self, f"_on_{kind}", None)))
@@ -79,6 +81,7 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
         self.roster.restore(await asyncio.to_thread(self.store.agents))
         self._seq = itertools.count(await asyncio.to_thread(self.store.last_seq) + 1)
         self.restore_waiting(await asyncio.to_thread(self.store.waiting))
+        await self.rearm_retries()
         self._settle_agents(status)
         await self.restore_chats()
         await self.reclaim()
@@ -197,6 +200,10 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
             caller = self.callers.get(whose)
             if caller is not None and caller.state == CallerState.WAITING and caller.chan:
                 await self._offer_callback(caller)
+        elif what == "cbretry":
+            caller = self.callers.get(whose)
+            if caller is not None:
+                await self._retry_due(caller)
         elif what == "sticky":
             caller = self.callers.get(whose)
             if caller is not None:
@@ -224,7 +231,9 @@ class AcdService(WaitingRoom, Ringing, CallBacks, Desk, AgentLines, AgentCalls, 
                            "longest_wait_ms": max((self.now_ms - c.entered_ms for c in waiting), default=0),
                            "ready": len(q.index), "callers": [{"call_id": c.call_id, "caller": c.number,
                                                                 "position": i + 1, "priority": c.priority,
-                                                                "wait_ms": self.now_ms - c.entered_ms}
+                                                                "wait_ms": self.now_ms - c.entered_ms,
+                                                                "callback": c.chan is None,
+                                                                "web": "web_callback" in c.data}
                                                                for i, c in enumerate(waiting[:50])]})
         return {"time_ms": self.now_ms, "queues": queues,
                 "agents": [self.roster.describe(a) for a in self.roster.agents.values()],

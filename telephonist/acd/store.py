@@ -108,6 +108,14 @@ class AcdStore:
     def call_update(self, row_id: int, **values: Any):
         return self.writer.submit(lambda c: c.execute(sa.update(T.calls).where(T.calls.c.id == row_id).values(**values)))
 
+    # ---- the website's call-back requests (webcallback.py) --------------------------------------------------------
+    def web_callback_started(self, row: dict[str, Any]):
+        return self.writer.submit(lambda c: c.execute(sa.insert(T.web_callbacks).values(**row)).inserted_primary_key[0])
+
+    def web_callback_update(self, request_id: int, **values: Any):
+        w = T.web_callbacks
+        return self.writer.submit(lambda c: c.execute(sa.update(w).where(w.c.id == request_id).values(**values)))
+
     # ---- web chats (chatdesk.py) ---------------------------------------------------------------------------
     def open_chats(self) -> list[dict[str, Any]]:
         """The chats a previous acd left open (waiting, offered or active), in arrival order."""

@@ -64,11 +64,11 @@ class WaitingRoom:
             return
         if caller.chan:
             await self._music(caller)
-        limit_ms = self._wait_limit_ms(caller)
+        limit_ms = self._wait_limit_ms(caller) if caller.chan else 0    # a web request (no line) waits its turn
         if limit_ms:
             caller.timeout_timer = await self._timer(max(1, limit_ms - (self.now_ms - caller.entered_ms)),
                                                      "timeout", caller.call_id)
-        if queue.announce_every_s:
+        if queue.announce_every_s and caller.chan:
             caller.announce_timer = await self._timer(queue.announce_every_s * 1000, "announce", caller.call_id)
         if queue.callback.after_s and caller.chan and caller.state == CallerState.WAITING:
             await self._timer(queue.callback.after_s * 1000, "cboffer", caller.call_id)
@@ -78,7 +78,8 @@ class WaitingRoom:
             await self._timer(caller.sticky_wait_ms if caller.sticky_wait_ms is not None else queue.sticky_wait_s * 1000,
                               "sticky", caller.call_id)
         self.publish("caller_joined", {"queue": queue.name, "call_id": caller.call_id, "caller": caller.number,
-                                       "position": self.dispatcher.position(caller), "priority": caller.priority})
+                                       "position": self.dispatcher.position(caller), "priority": caller.priority,
+                                       "web": "web_callback" in caller.data})
         self.match()
 
     def _wait_limit_ms(self, caller: Caller) -> int:
@@ -127,8 +128,16 @@ class WaitingRoom:
     def _waiting_row(self, caller: Caller) -> dict[str, Any]:
         return dict(call_id=caller.call_id, chan=caller.chan, queue=caller.queue, caller=caller.number,
                     priority=caller.priority, seq=caller.seq, entered_at=self.wall(caller.entered_ms),
-                    state="callback" if caller.state == CallerState.CALLBACK else "waiting",
+                    state=self._waiting_state(caller),
                     callback_number=caller.callback_number, data=caller.data, call_row=caller.row)
+
+    @staticmethod
+    def _waiting_state(caller: Caller) -> str:
+        """What a restart does with it: "waiting" (chand gives its line back), "callback" (no line: back in line at
+        its place), "retry" (no line: back in line when its next try is due)."""
+        if caller.state == CallerState.RETRY:
+            return "retry"
+        return "callback" if caller.state == CallerState.CALLBACK or caller.chan is None else "waiting"
 
     async def _music(self, caller: Caller) -> None:
         queue = self.queues[caller.queue]
@@ -139,7 +148,7 @@ class WaitingRoom:
             log.warning("event=acd_music_failed chan=%s error=%s", caller.chan, exc)
 
     async def _caller_gone(self, caller: Caller) -> None:
-        if caller.state == CallerState.CALLBACK:
+        if caller.state in (CallerState.CALLBACK, CallerState.RETRY):
             self.by_chan.pop(caller.chan, None)   # it left the line after choosing a call back: it keeps its place
             caller.chan = None
             return

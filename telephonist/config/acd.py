@@ -23,6 +23,18 @@ class CallbackConfig:
     key: str = "1"                      # the caller presses it to leave and be called back
     trunk_group: str = ""               # where the call back to the customer goes out
     prompt: str = ""                    # the offer ("press 1 to be called back ..."); default built in
+    retries: int = 0                    # a customer who does not answer a call back (the phone's or the web's) is
+    retry_after_s: int = 300            # ... called again this many times, each after this long, at its place
+
+
+MAINLAND = r"1[3-9][0-9]{9}|0[1-9][0-9]{9,10}"    # a mainland mobile, or a landline with its area code
+
+
+@dataclass(frozen=True)
+class WebCallbackConfig:
+    """The website's "call me back" requests a queue takes (webcallback.py): which numbers, how many open."""
+    numbers: str = MAINLAND             # a regular expression the whole number must match
+    max_open: int = 1                   # requests one number may have open at once (across the queues)
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class QueueConfig:
     progressive_step_s: int = 10        # ring_progressive: another agent joins the ringing every N s
     survey: str = ""                    # ivr:FLOW the caller goes to when the agent hangs up ("" : none)
     callback: CallbackConfig = field(default_factory=CallbackConfig)
+    web_callback: WebCallbackConfig | None = None   # the website's call-back requests may join it (None: not)
     agent_pick: bool = False            # agents may take a chosen waiting caller out of turn (the desktop's list)
     dispositions: tuple[str, ...] = ()  # the codes an agent picks from at wrap-up (the agent desktop)
     crm_url: str = ""                   # the desktop opens it for a call: {number}, {account}, {queue}, {call_id}
@@ -123,6 +136,12 @@ def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
         if q.callback.after_s and not (q.callback.trunk_group or cfg.acd.outbound_trunk_group):
             problem(p + ("callback",), "a callback needs a trunk group (callback.trunk_group or [acd] "
                     "outbound_trunk_group)")
+        if not 0 <= q.callback.retries <= 10:
+            problem(p + ("callback", "retries"), "callback.retries must be from 0 to 10")
+        if not 30 <= q.callback.retry_after_s <= 86400:
+            problem(p + ("callback", "retry_after_s"), "callback.retry_after_s must be from 30 to 86400")
+        if q.web_callback is not None:
+            _check_web_callback(q, p, cfg.acd, problem)
         if q.callback.trunk_group and q.callback.trunk_group not in groups:
             problem(p + ("callback", "trunk_group"), f"no trunk group named '{q.callback.trunk_group}'")
         if q.callback.key and q.callback.key not in "0123456789*#":
@@ -167,6 +186,23 @@ def check_acd(cfg: Any, problem: Callable[[tuple, str], None]) -> None:
     _check_mail(acd, queues, problem)
     if acd.missed_reason not in acd.not_ready_reasons:
         problem(("acd", "missed_reason"), f"'{acd.missed_reason}' is not one of not_ready_reasons")
+
+
+def _check_web_callback(q: QueueConfig, p: tuple, acd: AcdConfig, problem: Callable[[tuple, str], None]) -> None:
+    """A queue the website's call-back requests join: a voice queue with a way out, a pattern that compiles."""
+    web = q.web_callback
+    if q.media != "voice":
+        problem(p + ("web_callback",), "web_callback is for a voice queue (media = \"voice\")")
+    if not (q.callback.trunk_group or acd.outbound_trunk_group):
+        problem(p + ("web_callback",), "a web callback needs a trunk group (callback.trunk_group or [acd] "
+                "outbound_trunk_group)")
+    try:
+        if not web.numbers or re.compile(web.numbers).fullmatch(""):
+            problem(p + ("web_callback", "numbers"), "web_callback.numbers must not match an empty number")
+    except re.error as exc:
+        problem(p + ("web_callback", "numbers"), f"web_callback.numbers is not a regular expression: {exc}")
+    if not 1 <= web.max_open <= 20:
+        problem(p + ("web_callback", "max_open"), "web_callback.max_open must be from 1 to 20")
 
 
 def _check_desk(q: QueueConfig, p: tuple, problem: Callable[[tuple, str], None]) -> None:

@@ -279,13 +279,19 @@ def _check(cfg: Config, b: _Builder) -> None:
     for key, low, high in (("proxy_hops", 0, 5), ("session_idle_minutes", 1, 1440), ("session_max_hours", 1, 720),
                            ("lockout_failures", 1, 100), ("lockout_minutes", 1, 1440),
                            ("address_failures", 1, 10000), ("address_window_minutes", 1, 1440),
-                           ("chat_starts_per_hour", 1, 10000), ("chat_lines_per_minute", 1, 600)):
+                           ("chat_starts_per_hour", 1, 10000), ("chat_lines_per_minute", 1, 600),
+                           ("callback_starts_per_hour", 1, 10000), ("callback_per_number_per_day", 1, 1000)):
         if not low <= getattr(cfg.webadmin, key) <= high:
             b.problem(("webadmin", key), f"{key} must be from {low} to {high}")
     chat_queues = {q.name for q in cfg.queues if q.media == "chat"}
     for j, name in enumerate(cfg.webadmin.chat_queues):
         if name not in chat_queues:
             b.problem(("webadmin", "chat_queues", j), f"no chat queue named '{name}' (a [[queues]] with media = \"chat\")")
+    web_callback_queues = {q.name for q in cfg.queues if q.web_callback is not None}
+    for j, name in enumerate(cfg.webadmin.callback_queues):
+        if name not in web_callback_queues:
+            b.problem(("webadmin", "callback_queues", j),
+                      f"no queue named '{name}' takes web callbacks (a [[queues]] with web_callback = {{ ... }})")
     for j, origin in enumerate(cfg.webadmin.chat_origins):
         if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", origin):
             b.problem(("webadmin", "chat_origins", j), "an origin is https://host[:port], without a path")

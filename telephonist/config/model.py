@@ -316,6 +316,9 @@ class WebadminConfig:
     widget_ws: str = ""                 # the website's click-to-call widget (public page /call): Kamailio's widget
                                         # WebSocket, wss://HOST:PORT ("" = no widget)
     widget_number: str = ""             # the hotline number the widget calls (one of Kamailio's WIDGET_NUMBERS)
+    callback_queues: tuple[str, ...] = ()   # the queues (with web_callback) the widget's "call me back" offers
+    callback_starts_per_hour: int = 5   # call-back requests one client address may make in an hour
+    callback_per_number_per_day: int = 3    # call-back requests for one number in a day (whatever the address)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ campaign_records   the dialer's records that dialled or messaged one of the cust
                    follow-up, ref "dl_record:<id>") is not shown twice
 web_chats          the website chats and inbound e-mails matched to the customer (acd_chats.customer_id): kind
                    "chat" or "email", the subject, queue, agent, lines and how it ended, linked to the transcript
+web_callbacks      the website's "call me back" requests matched to the customer (acd_web_callbacks.customer_id):
+                   kind "callback", the number, queue, how it went (waiting, calling, retry, answered, failed,
+                   cancelled), the tries, the agent and the visitor's note
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
 from telephonist.acd.schema import chats as acd_chats
+from telephonist.acd.schema import web_callbacks as acd_web_callbacks
 from telephonist.crm.schema import customer_timeline
 from telephonist.dialer import schema as D
 from telephonist.dialer.lists import EMAIL
@@ -152,8 +156,18 @@ def web_chats(conn: Connection, customer: dict[str, Any], spellings: list[str], 
                    f"/agent/chat/{r.id}/transcript") for r in rows]
 
 
+def web_callbacks(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:
+    w = acd_web_callbacks.c
+    rows = conn.execute(select(w.id, w.queue, w.number, w.state, w.attempts, w.agent, w.note, w.created_at)
+                        .where(w.customer_id == customer["id"])
+                        .order_by(w.created_at.desc(), w.id.desc()).limit(limit)).all()
+    return [_entry(r.created_at, "callback", f"web_callback:{r.id}",
+                   _joined(r.number, r.queue, r.state, f"{r.attempts} tries" if r.attempts else "", r.agent or "",
+                           r.note)) for r in rows]
+
+
 SOURCES: tuple[Source, ...] = (ivr_sessions, survey_answers, order_sms, orders_by_number, campaign_records,
-                               web_chats)
+                               web_chats, web_callbacks)
 
 
 def read_all(conn: Connection, customer: dict[str, Any], spellings: list[str], limit: int) -> list[Entry]:

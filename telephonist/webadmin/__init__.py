@@ -84,9 +84,10 @@ def create_app(config: WebConfig | dict[str, Any]) -> Flask:
     from telephonist.webadmin.webchat import visitor as chat_visitor
     for bp in (chat_visitor.bp, chat_desk.bp):
         app.register_blueprint(bp)
-    from telephonist.webadmin import softphone, widget
+    from telephonist.webadmin import softphone, webcallback, widget
     app.register_blueprint(softphone.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(webcallback.bp)
 
     @app.route("/")
     def index():

@@ -43,6 +43,9 @@ class WebConfig:
     softphone_ws: str = ""                  # the desk's softphone connects here (Kamailio's WebSocket); "" = none
     widget_ws: str = ""                     # the public click-to-call widget's WebSocket (Kamailio's); "" = no widget
     widget_number: str = ""                 # the number it calls
+    callback_queues: tuple[str, ...] = ()   # the queues the widget's "call me back" offers (none: no call-back form)
+    callback_starts_per_hour: int = 5       # call-back requests one client address may make in an hour
+    callback_per_number_per_day: int = 3    # call-back requests for one number in a day
 
     @property
     def kb_files(self) -> str:
@@ -77,6 +80,8 @@ def from_telephonist_config(path: str, **overrides) -> WebConfig:
                     lockout_minutes=w.lockout_minutes, address_failures=w.address_failures,
                     address_window_minutes=w.address_window_minutes, softphone_ws=w.softphone_ws,
                     widget_ws=w.widget_ws, widget_number=w.widget_number,
+                    callback_queues=tuple(w.callback_queues), callback_starts_per_hour=w.callback_starts_per_hour,
+                    callback_per_number_per_day=w.callback_per_number_per_day,
                     chat_queues=tuple(w.chat_queues), chat_origins=tuple(w.chat_origins),
                     chat_starts_per_hour=w.chat_starts_per_hour, chat_lines_per_minute=w.chat_lines_per_minute,
                     kb_dir=os.path.join(cfg.system.state_dir, "kb"))

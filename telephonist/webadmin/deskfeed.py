@@ -90,6 +90,7 @@ class DeskFeed:
                 waiting[str(body.get("call_id"))] = {"call_id": body.get("call_id"), "caller": body.get("caller", ""),
                                                      "position": body.get("position"),
                                                      "priority": body.get("priority", 0),
+                                                     "web": bool(body.get("web")),
                                                      "queue": body.get("queue"), "since": now}
                 msg["since"] = now
             elif kind in ("caller_left", "call_answered", "callback_taken"):

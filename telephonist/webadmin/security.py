@@ -1,8 +1,9 @@
 """Who is asking, and may they: the guard in front of every route, CSRF tokens, right checks.
 
 * Every route needs a live session (else 302 to the login page), except the
-  login page, static files and the website chat's visitor routes (webchat/visitor.py: scoped by each chat's
-  token, JSON only, rate-limited); every ``/api/`` route needs a bearer token
+  login page, static files, the call widget's page and the website's visitor routes (the chat's,
+  webchat/visitor.py, and the call-back requests', webcallback.py: scoped by each chat's or request's token,
+  JSON only, rate-limited); every ``/api/`` route needs a bearer token
   (else 401) and never looks at cookies, so it needs no CSRF token.
 * Every state-changing browser request (POST, PUT, PATCH, DELETE) carries the
   session's CSRF token in the ``csrf_token`` form field or the ``X-CSRF-Token``
@@ -24,7 +25,7 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, sess
 from telephonist.webadmin import accounts, db
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "widget.page"}
-PUBLIC_BLUEPRINTS = {"webchat"}      # the website's visitors: no session; each route checks the chat's token itself
+PUBLIC_BLUEPRINTS = {"webchat", "webcallback"}   # the website's visitors: no session; each route checks its token
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

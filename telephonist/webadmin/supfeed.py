@@ -73,7 +73,8 @@ class BoardFeed(DeskFeed):
                     by_state[a.get("state", "logged_out")] = by_state.get(a.get("state", "logged_out"), 0) + 1
             rows.append({"queue": q, "waiting": len(callers), "oldest": callers[0]["since"] if callers else None,
                          "callers": [{"caller": c.get("caller", ""), "since": c["since"],
-                                      "priority": c.get("priority", 0)} for c in callers[:MAX_CALLERS]],
+                                      "priority": c.get("priority", 0), "web": bool(c.get("web"))}
+                                     for c in callers[:MAX_CALLERS]],
                          "agents": by_state})
         out_agents = []
         for a in agents:

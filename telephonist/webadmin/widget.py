@@ -6,7 +6,8 @@ hotline number (``[webadmin] widget_number``). The browser (JsSIP, no registrati
 to ``sip:NUMBER@HOST`` over that WebSocket; Kamailio lets anonymous INVITEs on it go to that number only, to a sip
 trunk span, where chand's routes send the call to an ivrd flow like any inbound call (docs/webrtc.md). The page's
 keypad sends digits as RFC 4733 events. Its Content-Security-Policy adds exactly that WebSocket to
-``connect-src``. A console without a widget: 404.
+``connect-src``. With ``[webadmin] callback_queues`` the page also has the "call me back" form (webcallback.py), with
+or without the call. A console with neither: 404.
 """
 from __future__ import annotations
 
@@ -27,11 +28,13 @@ def widget_uri(ws: str, number: str) -> str:
 @bp.route("")
 def page():
     web = current_app.config["WEB"]
-    if not web.widget_ws or not web.widget_number:
+    calls = bool(web.widget_ws and web.widget_number)
+    if not calls and not web.callback_queues:
         abort(404)
     resp = current_app.make_response(render_template(
-        "widget/call.html", ws=web.widget_ws, uri=widget_uri(web.widget_ws, web.widget_number),
-        number=web.widget_number))
-    resp.headers["Content-Security-Policy"] = csp(web.widget_ws)
+        "widget/call.html", ws=web.widget_ws if calls else "",
+        uri=widget_uri(web.widget_ws, web.widget_number) if calls else "", number=web.widget_number,
+        callback_queues=web.callback_queues))
+    resp.headers["Content-Security-Policy"] = csp(web.widget_ws if calls else "")
     resp.headers["Cache-Control"] = "no-store"
     return resp

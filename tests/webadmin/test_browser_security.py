@@ -52,9 +52,11 @@ def test_every_page_works_under_the_content_security_policy(served, page):
              if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(("/api/", "/live/events", "/agent/events", "/agent/colleagues",
                                                                                                        "/supervisor/events", "/wallboard/events", "/conferences/events",
                                                                                                        "/kb/panel", "/notices/mine", "/notices/wallboard", "/shifts/mine",
-                                                                                                       "/agent/preview", "/agent/chat/mine", "/chat/", "/agent/softphone"))
+                                                                                                       "/agent/preview", "/agent/chat/mine", "/chat/", "/agent/softphone",
+                                                                                                       "/call/back/"))
              and not rule.rule.endswith((".csv", ".xlsx"))
-             and rule.rule != "/call"]      # the website's call widget: 404 without its settings (test_widget.py)
+             and rule.rule != "/call"]      # the website's call widget (and its call-back's JSON): 404 without its settings
+                                            # (test_widget.py, test_web_callback.py)
     for path in pages + ["/config/flows/edit/main.toml", "/inbox/fax/1"]:
         assert page.goto(url + path).status == 200, path
         expect(page.locator("h1").first).to_be_visible()
