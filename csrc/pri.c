@@ -12,14 +12,17 @@
  *   engine -> line (EV_SIGMSG text)                  line -> engine (eng_sigmsg text)
  *   SETUP calling= called= calling_ton= calling_plan= SETUP calling= called= [calling_ton= calling_plan=
  *         called_ton= called_plan= pres= screen=           called_ton= called_plan= pres=] [complete=0] [channel=]
- *         complete=0|1 channel= exclusive=0|1             (channel exclusive or preferred as the span says;
- *         [requested=N] [redirecting=]                    complete=0: overlap sending, digits follow by INFO)
+ *         complete=0|1 channel= exclusive=0|1             [redirecting= redirecting_reason=] (channel exclusive or
+ *         [requested=N] [redirecting= redirecting_reason=] preferred as the span says; complete=0: overlap sending,
+ *                                                          digits follow by INFO; redirecting: a call we forward)
  *   SETUP_ACK (our overlap SETUP acknowledged)      SETUP_ACK                     (SETUP ACKNOWLEDGE: send more)
  *   INFO digits= complete=0|1 (overlap receiving)   INFO digits=                  (INFORMATION, overlap sending)
  *   MOVED channel=N chan=C (our call follows the far end's channel choice to timeslot N, engine channel C)
  *                                                   PROCEEDING                    (CALL PROCEEDING)
- *   PROCEEDING, PROGRESS progress=                  ALERTING                      (PROCEEDING + ALERTING)
- *   ALERTING, CONNECT                               CONNECT                       (answer)
+ *   PROCEEDING [inband=1],                          ALERTING [inband=1]           (PROCEEDING + ALERTING; inband:
+ *   PROGRESS progress= [inband=1] [cause=N],                                           progress indicator 8)
+ *   ALERTING [inband=1]                             PROGRESS [cause=N]            (PI 8: we play before answering)
+ *   CONNECT                                         CONNECT                       (answer)
  *   DISCONNECT cause=N [restart=1] [glare=1]         DISCONNECT cause=N            (clear, or refuse a SETUP)
  *              [refused=1] (our SETUP refused here: D-channel down, or their SETUP took the channel first)
  *   RELEASE     (our clearing is complete)          RELEASE                       (after their DISCONNECT)
@@ -55,6 +58,12 @@
  * (complete=1 with Sending Complete), until the line answers PROCEEDING or clears. Our SETUP with complete=0
  * goes out without Sending Complete, and INFO digits= sends the rest one INFORMATION per digit. Without
  * overlap every SETUP of ours carries Sending Complete (EuroISDN's en-bloc). Facilities are ignored.
+ *
+ * Progress indicators: a response to our SETUP with progress indicator 1 or 8 says inband=1 (the B-channel carries the
+ * far end's tones before any answer); a PROGRESS with a cause is a refusal told in-band (the far end plays why), and
+ * with options "inband_disconnect=1" so is a DISCONNECT with in-band information before the answer (libpri then
+ * reports it as PROGRESS with the cause and waits for our clearing). Our ALERTING inband=1 and PROGRESS carry
+ * progress indicator 8 (the line plays ringback or an announcement before answering).
  */
 #define _GNU_SOURCE 1   /* pipe2 */
 #include "pri.h"

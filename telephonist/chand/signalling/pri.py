@@ -22,6 +22,16 @@ Calls are the digital trunk's (SETUP, ALERTING, CONNECT, DISCONNECT, RELEASE). W
   the channel asked for was preferred and busy); our SETUP answered on another channel than ours (a preferred
   one) comes as MOVED, and the call goes on on that channel's line (`Switchboard.move_call`); a line that
   cannot take it (busy here) ends the call with cause 44.
+- Progress indicators. A response to our SETUP with progress indicator 1 or 8 (inband=1) opens the call's audio before
+  the answer: the application is told `progress` with `inband`, the record too, and the call may be bridged (a
+  transfer's caller is bridged to it at once). A PROGRESS with a cause (or, with `pri_inband_disconnect`, a DISCONNECT
+  with in-band information) is a refusal announced in-band: with `pri_inband_disconnect` chand listens for
+  `pri_inband_disconnect_ms` and then clears with that cause, else at once. chand playing to an inbound call it has
+  not answered sends PROGRESS with progress indicator 8 first, so the caller hears it.
+- Redirecting number: our SETUP names the number a call chand forwards was for, and why (a transfer of an inbound
+  call, or a dial with `redirecting`); a SETUP's redirecting number and reason reach the call's vars (offer, record).
+- A line whose RESTART is out is `blocked` until the far end acknowledged it (or the engine gave up), so no call of
+  ours goes on that channel meanwhile; `pri_restart_interval` restarts idle lines periodically (pri_restarts.py).
 """
 from __future__ import annotations
 
