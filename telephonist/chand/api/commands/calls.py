@@ -1,10 +1,10 @@
 """Call control: answer, hang up, dial out, transfer, hand a call to another application, flash."""
 from __future__ import annotations
 
-from telephonist.chand.signalling.pri import REDIRECT_REASONS
 from telephonist.chand.api.commands.registry import Commands, arg, digits_arg, engine_safe, media_line, ms_arg
 from telephonist.chand.api.errors import BadRequest, Forbidden, Unavailable, WrongState
 from telephonist.chand.line import LineState
+from telephonist.chand.signalling.pri import REDIRECT_REASONS
 from telephonist.engine import EngineError
 
 COMMANDS = Commands()
