@@ -682,6 +682,29 @@ async def pri_calls(chand) -> None:
         for chan in failures:
             lost = await _ended_outbound(chand, chan.split("/")[0], ("4007", "88007"))
             assert lost["hangup_cause"] == "44 channel_unavailable", dict(lost)
+
+        # 6. The customer forwards a call (dial naming the redirecting number 4001): the exchange's offer names it. The
+        #    exchange's application plays before answering (PROGRESS with progress indicator 8 goes out): the customer's
+        #    leg is told `progress` with inband, and its audio is open before any answer (the DTMF the exchange's
+        #    application sends is heard on the proceeding leg).
+        await _lines_idle(app, {"exchange/1", "exchange/2", "pri/1", "pri/2"})
+        offered = app.expect("offer", span="exchange")
+        out = await app.call("dial", trunk_group="to_exchange", number="88009", caller_id="02150001",
+                             redirecting="4001")
+        offer = await asyncio.wait_for(offered, 20)
+        assert (offer.get("redirecting"), offer.get("redirecting_reason")) == ("4001", "unconditional"), offer
+        early = app.expect("progress", chan=out["chan"], inband=True)
+        await app.call("play", chan=offer["chan"], items=[{"tone": "ringback", "ms": 0}], loop=True)
+        ev = await asyncio.wait_for(early, 20)
+        assert ev["what"] == "progress", ev
+        mark = app.mark()
+        await app.call("stop", chan=offer["chan"])
+        await app.call("send_dtmf", chan=offer["chan"], digits="58")
+        assert await _digits(app, out["chan"], 2, mark) == "58"
+        st = {ln["chan"]: ln["state"] for ln in (await app.call("status"))["lines"]}
+        assert st[out["chan"]] == "proceeding", st
+        await app.call("hangup", chan=out["chan"])
+        await _lines_idle(app, {"exchange/1", "exchange/2", "pri/1", "pri/2"})
     finally:
         await admin.close()
         await app.close()
