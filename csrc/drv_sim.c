@@ -362,6 +362,13 @@ int eng_sim_pri(engine_t *e, int chan, const char *side, const char *switchtype,
         if (ts > 0 && ts < 32)
             far_map[ts] = -1;
     }
+    /* near_unused=N: our end does not serve timeslot N (a channel out of service here: a far end's SETUP naming it
+     * goes to another channel, or gets 34 when none is free) */
+    if (options && (unused = strstr(options, "near_unused=")) != NULL) {
+        int ts = atoi(unused + strlen("near_unused="));
+        if (ts > 0 && ts < 32)
+            near_map[ts] = -1;
+    }
     /* the far end: the other side, overlap allowed (it may send either way), its channels named as the
      * options' far_channel= says (exclusive by default) */
     far_side = side && strcmp(side, "network") == 0 ? "user" : "network";

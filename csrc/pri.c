@@ -12,14 +12,17 @@
  *   engine -> line (EV_SIGMSG text)                  line -> engine (eng_sigmsg text)
  *   SETUP calling= called= calling_ton= calling_plan= SETUP calling= called= [calling_ton= calling_plan=
  *         called_ton= called_plan= pres= screen=           called_ton= called_plan= pres=] [complete=0] [channel=]
- *         complete=0|1 channel= exclusive=0|1             (channel exclusive or preferred as the span says;
- *         [requested=N] [redirecting=]                    complete=0: overlap sending, digits follow by INFO)
+ *         complete=0|1 channel= exclusive=0|1             [redirecting= redirecting_reason=] (channel exclusive or
+ *         [requested=N] [redirecting= redirecting_reason=] preferred as the span says; complete=0: overlap sending,
+ *                                                          digits follow by INFO; redirecting: a call we forward)
  *   SETUP_ACK (our overlap SETUP acknowledged)      SETUP_ACK                     (SETUP ACKNOWLEDGE: send more)
  *   INFO digits= complete=0|1 (overlap receiving)   INFO digits=                  (INFORMATION, overlap sending)
  *   MOVED channel=N chan=C (our call follows the far end's channel choice to timeslot N, engine channel C)
  *                                                   PROCEEDING                    (CALL PROCEEDING)
- *   PROCEEDING, PROGRESS progress=                  ALERTING                      (PROCEEDING + ALERTING)
- *   ALERTING, CONNECT                               CONNECT                       (answer)
+ *   PROCEEDING [inband=1],                          ALERTING [inband=1]           (PROCEEDING + ALERTING; inband:
+ *   PROGRESS progress= [inband=1] [cause=N],                                           progress indicator 8)
+ *   ALERTING [inband=1]                             PROGRESS [cause=N]            (PI 8: we play before answering)
+ *   CONNECT                                         CONNECT                       (answer)
  *   DISCONNECT cause=N [restart=1] [glare=1]         DISCONNECT cause=N            (clear, or refuse a SETUP)
  *              [refused=1] (our SETUP refused here: D-channel down, or their SETUP took the channel first)
  *   RELEASE     (our clearing is complete)          RELEASE                       (after their DISCONNECT)
@@ -55,6 +58,12 @@
  * (complete=1 with Sending Complete), until the line answers PROCEEDING or clears. Our SETUP with complete=0
  * goes out without Sending Complete, and INFO digits= sends the rest one INFORMATION per digit. Without
  * overlap every SETUP of ours carries Sending Complete (EuroISDN's en-bloc). Facilities are ignored.
+ *
+ * Progress indicators: a response to our SETUP with progress indicator 1 or 8 says inband=1 (the B-channel carries the
+ * far end's tones before any answer); a PROGRESS with a cause is a refusal told in-band (the far end plays why), and
+ * with options "inband_disconnect=1" so is a DISCONNECT with in-band information before the answer (libpri then
+ * reports it as PROGRESS with the cause and waits for our clearing). Our ALERTING inband=1 and PROGRESS carry
+ * progress indicator 8 (the line plays ringback or an announcement before answering).
  */
 #define _GNU_SOURCE 1   /* pipe2 */
 #include "pri.h"
@@ -128,6 +137,7 @@ struct pri_span_s {
     int restart_wait[MAX_TS];   /* our RESTARTs waiting their turn (timeslots, in order); the thread's */
     int nrestart_wait;
     int overlap;                /* overlap receiving and sending (options overlap=1) */
+    int inband_disconnect;      /* a DISCONNECT with in-band information before the answer comes as PROGRESS cause= */
     int exclusive;              /* our SETUPs name their channel as exclusive (else preferred) */
     int restarting;             /* the timeslot whose RESTART is out, 0: none */
     int restart_tries;          /* how many times it was sent */
@@ -391,7 +401,8 @@ static void on_ring(pri_span_t *ps, pri_event_ring *r)
     if (requested > 0 && requested != ts && n > 0 && (size_t) n < sizeof(text))
         n += snprintf(text + n, sizeof(text) - (size_t) n, " requested=%d", requested);
     if (r->redirectingnum[0] && n > 0 && (size_t) n < sizeof(text))
-        snprintf(text + n, sizeof(text) - (size_t) n, " redirecting=%.40s", r->redirectingnum);
+        snprintf(text + n, sizeof(text) - (size_t) n, " redirecting=%.40s redirecting_reason=%d", r->redirectingnum,
+                 r->redirectingreason >= 0 ? r->redirectingreason & 0xF : 0);
     /* numbers carry no spaces in Q.931 (IA5 digits); a space would split the field */
     for (n = 0; text[n]; n++)
         if (text[n] == '\t' || text[n] == '\n')
@@ -496,10 +507,17 @@ static void on_restart(pri_span_t *ps, int channel)
     }
 }
 
+/* Progress indicator 1 (the call is not end-to-end ISDN) or 8 (in-band information available): the B-channel carries
+ * the far end's tones and announcements before any answer. */
+static int inband(int progressmask)
+{
+    return (progressmask & (PRI_PROG_CALL_NOT_E2E_ISDN | PRI_PROG_INBAND_AVAILABLE)) != 0;
+}
+
 static void on_event(pri_span_t *ps, pri_event *ev)
 {
-    char text[64];
-    int ts;
+    char text[96];
+    int ts, n;
 
     switch (ev->e) {
     case PRI_EVENT_DCHAN_UP:
@@ -521,14 +539,21 @@ static void on_event(pri_span_t *ps, pri_event *ev)
         tell(ps, follow_channel(ps, ev->setup_ack.call, ev->setup_ack.channel), "SETUP_ACK");
         break;
     case PRI_EVENT_PROCEEDING:
-        tell(ps, follow_channel(ps, ev->proceeding.call, ev->proceeding.channel), "PROCEEDING");
+        snprintf(text, sizeof(text), "PROCEEDING%s", inband(ev->proceeding.progressmask) ? " inband=1" : "");
+        tell(ps, follow_channel(ps, ev->proceeding.call, ev->proceeding.channel), text);
         break;
     case PRI_EVENT_PROGRESS:
-        snprintf(text, sizeof(text), "PROGRESS progress=%d", ev->proceeding.progress);
+        /* a PROGRESS, or (with inband_disconnect) a DISCONNECT with in-band information before the answer: the
+         * cause comes with it, and the call stays until the line clears it (Asterisk's inbanddisconnect) */
+        n = snprintf(text, sizeof(text), "PROGRESS progress=%d%s", ev->proceeding.progress,
+                     inband(ev->proceeding.progressmask) ? " inband=1" : "");
+        if (ev->proceeding.cause > 0 && n > 0 && (size_t) n < sizeof(text))
+            snprintf(text + n, sizeof(text) - (size_t) n, " cause=%d", ev->proceeding.cause);
         tell(ps, follow_channel(ps, ev->proceeding.call, ev->proceeding.channel), text);
         break;
     case PRI_EVENT_RINGING:
-        tell(ps, follow_channel(ps, ev->ringing.call, ev->ringing.channel), "ALERTING");
+        snprintf(text, sizeof(text), "ALERTING%s", inband(ev->ringing.progressmask) ? " inband=1" : "");
+        tell(ps, follow_channel(ps, ev->ringing.call, ev->ringing.channel), text);
         break;
     case PRI_EVENT_ANSWER:
         tell(ps, follow_channel(ps, ev->answer.call, ev->answer.channel), "CONNECT");
@@ -552,6 +577,7 @@ static void on_event(pri_span_t *ps, pri_event *ev)
         break;
     default:
         (void) ts;
+        (void) n;
         break;                  /* facilities, notify, keypad, hold ...: left for later */
     }
 }
@@ -601,7 +627,7 @@ static void fail_setup(pri_span_t *ps, int ts, int cause)
 static void cmd_setup(pri_span_t *ps, int ts, const char *msg)
 {
     bslot_t *b = &ps->slot[ts];
-    char calling[64], called[64], pres[16];
+    char calling[64], called[64], pres[16], redirecting[64];
     struct pri_sr *sr;
     q931_call *call;
     int callerplan, calledplan, callerpres;
@@ -634,6 +660,10 @@ static void cmd_setup(pri_span_t *ps, int ts, const char *msg)
     pri_sr_set_called(sr, called, calledplan, ps->overlap ? int_field(msg, "complete", 1, 0, 1) : 1);
     pri_sr_set_caller(sr, calling[0] ? calling : NULL, NULL, callerplan,
                       calling[0] ? callerpres : PRES_NUMBER_NOT_AVAILABLE);
+    if (field(msg, "redirecting", redirecting, sizeof(redirecting)) && redirecting[0])
+        /* a call we forward: the number it was for (the redirecting party) and why (Q.931 reason, 0-15) */
+        pri_sr_set_redirecting(sr, redirecting, PRI_UNKNOWN << 4 | PRI_NPI_E163_E164,
+                               PRES_ALLOWED_USER_NUMBER_NOT_SCREENED, int_field(msg, "redirecting_reason", 0, 0, 15));
     if (pri_setup(ps->pri, call, sr) < 0) {
         pri_sr_free(sr);
         pri_destroycall(ps->pri, call);
@@ -703,9 +733,24 @@ static void do_command(pri_span_t *ps, int ts, const char *msg)
             for (d = digits; *d; d++)
                 pri_information(ps->pri, b->call, *d);
     } else if (strcmp(kind, "ALERTING") == 0) {
-        pri_proceeding(ps->pri, b->call, ts, 0);
-        pri_acknowledge(ps->pri, b->call, ts, 0);
+        /* inband=1: progress indicator 8, the line plays ringback (or an announcement) on the B-channel */
+        if (!b->responded)
+            pri_proceeding(ps->pri, b->call, ts, 0);
+        pri_acknowledge(ps->pri, b->call, ts, int_field(msg, "inband", 0, 0, 1));
         b->responded = 1;
+    } else if (strcmp(kind, "PROGRESS") == 0) {
+        /* the line plays something before answering: PROGRESS with progress indicator 8 (in-band information), with
+         * the cause when it is an announcement of why the call fails (cause=N) */
+        int cause = int_field(msg, "cause", 0, 0, 127);
+        if (!b->outgoing) {
+            if (!b->responded)
+                pri_proceeding(ps->pri, b->call, ts, 0);
+            b->responded = 1;
+            if (cause)
+                pri_progress_with_cause(ps->pri, b->call, ts, 1, cause);
+            else
+                pri_progress(ps->pri, b->call, ts, 1);
+        }
     } else if (strcmp(kind, "CONNECT") == 0) {
         pri_answer(ps->pri, b->call, ts, 0);
         b->responded = 1;
@@ -817,7 +862,7 @@ static int open_dchan(pri_span_t *ps, int dchan, char *err, size_t errlen)
     return 0;
 }
 
-/* options: "overlap=0|1 channel=exclusive|preferred" (either, both or none). */
+/* options: "overlap=0|1 channel=exclusive|preferred inband_disconnect=0|1" (any of them, or none). */
 static int parse_options(pri_span_t *ps, const char *options, char *err, size_t errlen)
 {
     char v[24];
@@ -832,6 +877,13 @@ static int parse_options(pri_span_t *ps, const char *options, char *err, size_t 
             return -1;
         }
         ps->overlap = v[0] == '1';
+    }
+    if (field(options, "inband_disconnect", v, sizeof(v))) {
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+            snprintf(err, errlen, "pri: inband_disconnect '%s': use 0 or 1", v);
+            return -1;
+        }
+        ps->inband_disconnect = v[0] == '1';
     }
     if (field(options, "channel", v, sizeof(v))) {
         if (strcmp(v, "exclusive") != 0 && strcmp(v, "preferred") != 0) {
@@ -893,6 +945,7 @@ static pri_span_t *span_start(pri_span_t *ps, int node, int sw, char *err, size_
         goto fail;
     }
     pri_set_overlapdial(ps->pri, ps->overlap);
+    pri_set_inbanddisconnect(ps->pri, (unsigned) ps->inband_disconnect);
     pri_hangup_fix_enable(ps->pri, 1);
     if (getenv("TELEPHONIST_PRI_DEBUG"))
         pri_set_debug(ps->pri, PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q931_STATE | PRI_DEBUG_Q921_STATE);

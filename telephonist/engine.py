@@ -36,8 +36,8 @@ __all__ = [
 
 
 
-def _pri_options(overlap: bool, channel: str) -> str:
-    return f"overlap={int(bool(overlap))} channel={channel}"
+def _pri_options(overlap: bool, channel: str, inband_disconnect: bool = False) -> str:
+    return f"overlap={int(bool(overlap))} channel={channel} inband_disconnect={int(bool(inband_disconnect))}"
 
 class EngineError(Exception):
     """A command the engine refused; `code` is one of the ENG_E* values."""
@@ -630,22 +630,27 @@ class Engine:
         return list(range(first, first + len(channos)))
 
     def dahdi_pri(self, chan: int, dchan: int, side: str = "user", switch: str = "euroisdn", *,
-                  overlap: bool = False, channel: str = "exclusive") -> None:
+                  overlap: bool = False, channel: str = "exclusive", inband_disconnect: bool = False) -> None:
         """ISDN PRI (libpri) on the dahdi span of engine channel chan (its E1 B-channels), with the D-channel on
         DAHDI channel dchan; side "network" or "user". Before start(). The B-channels then take and place
         calls by sigmsg() and SigMsg events, as a sim E1 does; while the D-channel is down the span's
         AlarmEvent carries "DCHAN". overlap: overlap dialling offered (SETUP complete=0, SETUP_ACK, INFO) and
-        allowed on our SETUPs; channel: how our SETUPs name their B-channel, "exclusive" or "preferred"."""
+        allowed on our SETUPs; channel: how our SETUPs name their B-channel, "exclusive" or "preferred";
+        inband_disconnect: a DISCONNECT with in-band information before the answer comes as PROGRESS cause=N
+        (the line listens to the announcement and clears when it will)."""
         _check(lib.eng_dahdi_pri(self._h, chan, dchan, side.encode(), switch.encode(),
-                                 _pri_options(overlap, channel).encode()), "pri", self)
+                                 _pri_options(overlap, channel, inband_disconnect).encode()), "pri", self)
 
     def sim_pri(self, chan: int, side: str = "user", switch: str = "euroisdn", *, overlap: bool = False,
-                channel: str = "exclusive", far_channel: str = "exclusive", far_unused: int = 0) -> int:
+                channel: str = "exclusive", far_channel: str = "exclusive", far_unused: int = 0,
+                inband_disconnect: bool = False, near_unused: int = 0) -> int:
         """ISDN PRI (libpri on both ends, over a D-channel of their own) on the sim E1 span of engine channel chan,
         its near channels on `side`, the far channels on the other (overlap allowed there, their SETUPs naming
-        their channel as far_channel says; far_unused: a timeslot the far end does not serve). Before start().
+        their channel as far_channel says; far_unused: a timeslot the far end does not serve, near_unused: one we do
+        not). Before start().
         Returns the span number of its AlarmEvent ("DCHAN" while the D-channel is down, "OK")."""
-        opts = _pri_options(overlap, channel) + f" far_channel={far_channel} far_unused={int(far_unused)}"
+        opts = (_pri_options(overlap, channel, inband_disconnect)
+                + f" far_channel={far_channel} far_unused={int(far_unused)} near_unused={int(near_unused)}")
         return _check(lib.eng_sim_pri(self._h, chan, side.encode(), switch.encode(), opts.encode()), "sim pri", self)
 
     def dahdi_r2(self, chan: int, variant: str = "china", max_ani: int = 15, max_dnis: int = 4,

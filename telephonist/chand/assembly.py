@@ -39,6 +39,8 @@ class SimPri:
     channel: str = "exclusive"             # how our SETUPs name their B-channel: exclusive | preferred
     far_channel: str = "exclusive"         # how the far end's SETUPs name theirs
     far_unused: int = 0                    # a timeslot the far end does not serve (0: none)
+    inband_disconnect: bool = False        # libpri reports a DISCONNECT with in-band information as PROGRESS cause=
+    near_unused: int = 0                   # a timeslot our end does not serve (0: none)
 
 
 @dataclass
@@ -118,6 +120,10 @@ def assemble(engine: Engine, spans: list[SpanSpec], *, node: str = "chand",
         if not lines:
             raise ValueError(f"trunk group {tg.name}: no lines match {tg.lines}")
         board.add_trunk_group(TrunkGroup(tg.name, lines, tg.hunting, tg.caller_id, tg.max_calls, record=tg.record))
+    for spec in spans:
+        if spec.options.restart_interval_ms and (spec.sim_pri or (spec.dahdi and spec.dahdi.signalling == "pri")):
+            board.pri_restarts.add(spec.name, [ln for ln in board.lines.values() if ln.span == spec.name],
+                                   spec.options.restart_interval_ms)
     board.conferences.configure(conferences)
     board.commands = table_for(board)
     return board
@@ -158,7 +164,8 @@ def _add_sim_span(board: Switchboard, ctx: SigContext, spec: SpanSpec) -> None:
     pri, alarm_span = spec.sim_pri, 0
     if pri is not None:
         alarm_span = engine.sim_pri(chans[0], pri.side, pri.switch, overlap=pri.overlap, channel=pri.channel,
-                                    far_channel=pri.far_channel, far_unused=pri.far_unused)
+                                    far_channel=pri.far_channel, far_unused=pri.far_unused,
+                                    inband_disconnect=pri.inband_disconnect, near_unused=pri.near_unused)
         board.spans[spec.name]["signalling"] = "pri"
     for i, chan in enumerate(chans, start=1):
         name = f"{spec.name}/{i}"

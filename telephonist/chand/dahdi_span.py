@@ -87,6 +87,7 @@ class DahdiSpanSettings:
     pri_dchan: int = 0                               # pri: 0 = timeslot 16 of the B-channels' DAHDI span
     pri_overlap: bool = False                        # pri: overlap dialling offered and allowed
     pri_channel: str = "exclusive"                   # pri: our SETUPs name their B-channel exclusive | preferred
+    pri_inband_disconnect: bool = False              # pri: a DISCONNECT with in-band information comes as PROGRESS
     r2_variant: str = "china"                        # r2: china | itu | openr2's others
     r2_max_ani: int = 15
     r2_max_dnis: int = 4
@@ -137,7 +138,7 @@ def _start_pri(engine: Engine, name: str, dahdi: DahdiSpanSettings, lines: list[
         dchan = first.channo - first.chanpos + 16
     try:
         engine.dahdi_pri(lines[0].chan, dchan, dahdi.pri_side, dahdi.pri_switch, overlap=dahdi.pri_overlap,
-                         channel=dahdi.pri_channel)
+                         channel=dahdi.pri_channel, inband_disconnect=dahdi.pri_inband_disconnect)
     except EngineError as exc:
         raise SpanSetupError(f"span {name}: {exc}") from None
 

@@ -40,7 +40,10 @@ def span_specs(cfg: Config) -> list[SpanSpec]:
                            interdigit_ms=s.interdigit_ms, max_digits=s.max_digits,
                            dialtone_wait_ms=s.dialtone_wait_ms, restart_on_up=s.pri_restart_on_up,
                            overlap=s.pri_overlap, overlap_timeout_ms=s.pri_overlap_timeout_ms or 15000,
-                           overlap_setup_digits=s.pri_overlap_setup_digits)
+                           overlap_setup_digits=s.pri_overlap_setup_digits,
+                           inband_disconnect=s.pri_inband_disconnect,
+                           inband_disconnect_ms=s.pri_inband_disconnect_ms or 10000,
+                           restart_interval_ms=s.pri_restart_interval * 1000)
         out.append(SpanSpec(s.name, s.type, s.channel_count, driver=s.driver, codec=s.codec or cfg.system.codec,
                             zone=s.tone_zone or cfg.system.tone_zone, options=opts, extensions=list(s.extensions),
                             far_disconnect=s.far_disconnect, far_cid=s.far_cid, far_busy_tone=s.far_busy_tone,
@@ -54,7 +57,7 @@ def sim_pri_settings(s: SpanConfig) -> SimPri | None:
     if s.driver != "sim" or s.type != "e1" or s.signalling != "pri":
         return None
     return SimPri(side=s.pri_side or "user", switch=s.pri_switch or "euroisdn", overlap=s.pri_overlap,
-                  channel=s.pri_channel or "exclusive")
+                  channel=s.pri_channel or "exclusive", inband_disconnect=s.pri_inband_disconnect)
 
 
 def dahdi_settings(s: SpanConfig) -> DahdiSpanSettings | None:
@@ -64,7 +67,7 @@ def dahdi_settings(s: SpanConfig) -> DahdiSpanSettings | None:
         channels=parse_ranges(str(s.channels)), signalling=dahdi_signalling(s.type, s.signalling),
         echocancel=s.echocancel, echocancel_params=dict(s.echocancel_params),
         pri_side=s.pri_side or "user", pri_switch=s.pri_switch or "euroisdn", pri_dchan=s.pri_dchan,
-        pri_overlap=s.pri_overlap, pri_channel=s.pri_channel or "exclusive",
+        pri_overlap=s.pri_overlap, pri_channel=s.pri_channel or "exclusive", pri_inband_disconnect=s.pri_inband_disconnect,
         r2_variant=s.r2_variant or "china", r2_max_ani=s.r2_max_ani or R2_DEFAULT_MAX_ANI,
         r2_max_dnis=s.r2_max_dnis or R2_DEFAULT_MAX_DNIS, r2_category=s.r2_category or "subscriber",
         r2_timers=dict(s.r2_timers),

@@ -99,6 +99,8 @@ class CallMedia:
 
     # ---- what applications start ---------------------------------------------------------------------
     def play(self, line: Line, items: list[Any], barge_in: bool = False, loop: bool = False) -> int:
+        if line.state in (LineState.RINGING, LineState.OFFERED):
+            line.sig.before_answer_audio()     # PRI: the far end is told the channel carries in-band information
         call = self._call(line)
         pid = self.engine.play(line.chan, items, barge_in=barge_in, loop=loop)
         call.media.playbacks.add(pid)
@@ -240,6 +242,8 @@ class CallMedia:
         """The fallback's prompt; the call is hung up when it ends."""
         call = self._call(line)
         self.engine.play_stop(line.chan, 0)
+        if line.state in (LineState.RINGING, LineState.OFFERED):
+            line.sig.before_answer_audio()     # PRI: an announcement before the answer reaches the caller
         call.media.fallback_playback = self.engine.play(line.chan, items)
 
     def stop_all(self, line: Line) -> None:

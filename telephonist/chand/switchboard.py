@@ -25,6 +25,7 @@ from telephonist.chand.call import Call, Disposition
 from telephonist.chand.engine_clock import EngineTimers
 from telephonist.chand.line import Line, LineListener, LineState, Signal
 from telephonist.chand.media import CallMedia, MediaFolders
+from telephonist.chand.pri_restarts import PriRestarts
 from telephonist.chand.records import CallRecorder
 from telephonist.chand.conferences import ConferenceRooms
 from telephonist.chand.routing import Router, split_application
@@ -88,6 +89,7 @@ class Switchboard(LineListener):
         self.sip_transfers = SipTransfers(self)      # REFER from SIP peers, and transfers going out as REFER
         self.bus = Bus(self)                          # applications asking each other, publishing news
         self.alarms = SpanAlarms(self)                # DAHDI span alarms and the lines they block
+        self.pri_restarts = PriRestarts(self)         # PRI spans' periodic RESTARTs of idle B-channels
         self._rr = itertools.count()
         if recorder is not None:
             recorder.on_written = self._record_written
@@ -288,12 +290,16 @@ class Switchboard(LineListener):
         return True
 
     def start_dial(self, sess: Session, line: Line, number: str, caller_id: str, trunk_group: str,
-                   call_id: str | None, no_answer_ms: int | None) -> Call:
-        """An outbound call for sess on line (picked free from its trunk group)."""
+                   call_id: str | None, no_answer_ms: int | None,
+                   redirecting: tuple[str, str] | None = None) -> Call:
+        """An outbound call for sess on line (picked free from its trunk group). redirecting: the call is one the
+        application forwards (the number it was for, and why: PRI's redirecting number on our SETUP)."""
         group = self.trunk_groups.get(trunk_group)
         call = line.new_call("outbound", self.now(), caller=caller_id, dialled=number, trunk_group=trunk_group,
                              application=sess.app, call_id=call_id, owner=sess.name, no_answer_ms=no_answer_ms,
                              record_whole=bool(group and group.record))
+        if redirecting:
+            call.vars.update(redirecting=redirecting[0], redirecting_reason=redirecting[1])
         try:
             line.sig.dial(number, caller_id)
         except (RuntimeError, EngineError):
@@ -322,7 +328,8 @@ class Switchboard(LineListener):
                         span=line.span, cid_name=c.vars.get("cid_name", ""))
             if c.bridge is not None:
                 info["bridge"] = c.bridge.name
-            info.update({k: c.vars[k] for k in ("agent", "queue", "category") if c.vars.get(k)})
+            info.update({k: c.vars[k] for k in ("agent", "queue", "category", "redirecting", "redirecting_reason")
+                         if c.vars.get(k)})
         return info
 
     def tell_owner(self, line: Line, kind: str, **fields: Any) -> None:
@@ -502,9 +509,25 @@ class Switchboard(LineListener):
         self.alarms.line_idle(line)
         return dst
 
-    def progress(self, line: Line, what: str) -> None:
-        self.record_event(line, "progress", progress=what)
-        self.tell_owner(line, "progress", what=what)
+    def progress(self, line: Line, what: str, inband: bool = False, cause: str | None = None,
+                 sent: bool = False) -> None:
+        """How our call goes before an answer (what: ringing, proceeding, progress, announcement), into its record and
+        to its application. inband: the far end's tones or announcement come on the channel now (PRI's progress
+        indicator 1 or 8): the call's audio is open before the answer (early media: it may be bridged, and a
+        transfer's caller hears it instead of chand's ringback). sent: it is our side that told the far end so, for
+        a call chand plays to before answering (only the record says it)."""
+        extra: dict[str, Any] = {"inband": True} if inband else {}
+        if cause:
+            extra["cause"] = cause
+        self.record_event(line, "progress", progress=what, **extra, **({"sent": True} if sent else {}))
+        if sent:
+            return
+        self.tell_owner(line, "progress", what=what, **extra)
+        call = line.call
+        if inband and call is not None and not call.vars.get("early_media"):
+            call.vars["early_media"] = what
+            self.engine.set_dsp(line.chan, line.sig.media_dsp())
+            self.transfers.early_media(line)
 
     def flash(self, line: Line) -> None:
         self.record_event(line, "flash")
@@ -514,6 +537,7 @@ class Switchboard(LineListener):
         """Our RESTART of a PRI B-channel is done: the far end acknowledged it, or did not answer in time."""
         log.info("event=line_restarted line=%s acknowledged=%s", line.name, acknowledged)
         self.tell_subscribers("line_restarted", chan=line.name, acknowledged=acknowledged, time_ms=self.now())
+        self.pri_restarts.restarted(line)
 
     def cas_changed(self, line: Line, bits: int) -> None:
         """A CAS line received new ABCD bits: subscribers (and a register signalling, later) are told."""

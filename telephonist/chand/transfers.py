@@ -21,7 +21,7 @@ class Transfers:
         self.board = board
 
     def start(self, line: Line, out: Line, group: str, number: str, caller_id: str, timeout_ms: int,
-              ringback: bool, by: str | None = None) -> None:
+              ringback: bool, by: str | None = None, redirecting_reason: str = "deflection") -> None:
         board = self.board
         call = line.call
         assert call is not None
@@ -35,10 +35,24 @@ class Transfers:
         out_call = out.new_call("outbound", board.now(), caller=caller_id, dialled=number, trunk_group=group,
                                 application="transfer", call_id=call.call_id, no_answer_ms=timeout_ms,
                                 record_whole=bool(tg and tg.record))
+        if call.direction == "inbound" and call.dialled:
+            # the call chand forwards was for this number: a PRI trunk says so (redirecting number) on its SETUP
+            out_call.vars.update(redirecting=call.dialled, redirecting_reason=redirecting_reason)
         call.transfer = out_call.transfer = Transfer(caller=line, callee=out)
         if ringback:
             board.engine.play(line.chan, [("tone", "ringback", 0)])
         out.sig.dial(number, caller_id)
+
+    def early_media(self, line: Line) -> None:
+        """The dialled leg's far end sends its tones or announcement before answering (PRI's progress indicator 8):
+        the caller hears them instead of chand's ringback, through the bridge the answer would make."""
+        transfer = line.call.transfer if line.call else None
+        if transfer is None or line is not transfer.callee:
+            return
+        other = transfer.other(line)
+        if other.call is not None and other.call.transfer is transfer and other.busy and other.state != LineState.CLEARING:
+            self.board.engine.play_stop(other.chan, 0)
+            self.board.bridges.bridge([other, line])
 
     def line_changed(self, line: Line, sig: Signal, info: dict | None = None) -> None:
         """What happens to a transferred pair: bridged on answer, torn down together."""
@@ -50,7 +64,8 @@ class Transfers:
             self.board.sip_transfers.target_changed(transfer, line, sig, info or {})
         if sig == Signal.REMOTE_ANSWER and line is transfer.callee:
             self.board.engine.play_stop(other.chan, 0)
-            self.board.bridges.bridge([other, line])
+            if line.bridge is None or line.bridge is not other.bridge:     # (bridged already for early media)
+                self.board.bridges.bridge([other, line])
         elif sig in (Signal.REMOTE_FAIL, Signal.REMOTE_HANGUP):
             if other.call and other.call.transfer is transfer and other.busy and other.state != LineState.CLEARING:
                 other.sig.hangup("normal")

@@ -488,6 +488,12 @@ def _check_pri(s: SpanConfig, p: tuple, sig: str, nums: list[int], b: _Builder) 
                                                      "to 32")
     elif s.pri_overlap_setup_digits and not s.pri_overlap:
         b.problem(p + ("pri_overlap_setup_digits",), "pri_overlap_setup_digits needs pri_overlap = true")
+    if s.pri_inband_disconnect_ms and not 1000 <= s.pri_inband_disconnect_ms <= 60000:
+        b.problem(p + ("pri_inband_disconnect_ms",), "pri_inband_disconnect_ms must be from 1000 to 60000 (or 0: 10000)")
+    elif s.pri_inband_disconnect_ms and not s.pri_inband_disconnect:
+        b.problem(p + ("pri_inband_disconnect_ms",), "pri_inband_disconnect_ms needs pri_inband_disconnect = true")
+    if s.pri_restart_interval and not 60 <= s.pri_restart_interval <= 86400:
+        b.problem(p + ("pri_restart_interval",), "pri_restart_interval is in seconds, from 60 to 86400 (or 0: never)")
 
 
 def _check_sim_pri(s: SpanConfig, p: tuple, b: _Builder) -> None:

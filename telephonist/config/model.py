@@ -133,6 +133,9 @@ class SpanConfig:
     pri_channel: str = ""               # e1 pri: our SETUPs name their B-channel exclusive | preferred ("" = exclusive)
     pri_overlap_setup_digits: int = 0   # e1 pri overlap sending: our SETUP carries this many digits, the rest by
                                         # INFORMATION after the far end's SETUP ACKNOWLEDGE (0 = en bloc)
+    pri_inband_disconnect: bool = False  # e1 pri: a refusal with in-band information (an announcement) is heard
+    pri_inband_disconnect_ms: int = 0   # ... this long before we clear (0 = 10000; 1000-60000)
+    pri_restart_interval: int = 0       # e1 pri: RESTART the idle B-channels every this many seconds (0 = never)
     r2_variant: str = ""                # dahdi e1 r2: china | itu | openr2's others ("" = china, China No.1)
     r2_max_ani: int = 0                 # dahdi e1 r2: caller's digits asked for (0 = 15)
     r2_max_dnis: int = 0                # dahdi e1 r2: dialled digits asked for (0 = 4)
@@ -368,7 +371,8 @@ DAHDI_SIGNALLING: dict[str, dict[str, str]] = {
 PRI_SIDES = ("network", "user")
 PRI_SWITCHES = ("euroisdn", "qsig", "ni2", "dms100", "lucent5e", "att4ess")
 PRI_KEYS = ("pri_side", "pri_switch", "pri_dchan", "pri_restart_on_up", "pri_overlap", "pri_overlap_timeout_ms",
-            "pri_channel", "pri_overlap_setup_digits")
+            "pri_channel", "pri_overlap_setup_digits", "pri_inband_disconnect", "pri_inband_disconnect_ms",
+            "pri_restart_interval")
 # MFC-R2 (openr2): its variants by our names and its country codes, and the calling party categories
 R2_VARIANTS = ("china", "itu", "ar", "br", "cz", "co", "ec", "id", "mx", "ph", "ve")
 R2_CATEGORIES = ("subscriber", "priority", "test", "international", "international_priority", "collect", "unknown")

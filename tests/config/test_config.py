@@ -511,3 +511,59 @@ queues = ["sales"]
     for words in ("unknown strategy 'fastest'", "skill level 11", "no queue named 'nowhere'", "ring_timeout_s must be at least 5",
                   "no queue named 'support'", "extension 8001 is agent 1001's already"):
         assert words in text, text
+
+
+def test_pri_inband_disconnect_and_restart_interval(tmp_path):
+    """pri_inband_disconnect (with its listening time) and pri_restart_interval reach the engine's PRI settings and the
+    lines'; out of range, or a time without the switch, is refused by line."""
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "pri1"
+        driver = "dahdi"
+        type = "e1"
+        channels = "1-15,17-31"
+        signalling = "pri"
+        pri_inband_disconnect = true
+        pri_inband_disconnect_ms = 4000
+        pri_restart_interval = 3600
+
+        [[spans]]
+        name = "simpri"
+        driver = "sim"
+        type = "e1"
+        channels = 2
+        signalling = "pri"
+        pri_inband_disconnect = true
+        """))
+    from telephonist.chand.from_config import span_specs
+    specs = {s.name: s for s in span_specs(cfg)}
+    pri1, sim = specs["pri1"], specs["simpri"]
+    assert pri1.dahdi.pri_inband_disconnect is True
+    assert (pri1.options.inband_disconnect, pri1.options.inband_disconnect_ms, pri1.options.restart_interval_ms) == \
+        (True, 4000, 3_600_000)
+    assert sim.sim_pri.inband_disconnect is True
+    assert (sim.options.inband_disconnect_ms, sim.options.restart_interval_ms) == (10000, 0)
+
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "pri1"
+        driver = "dahdi"
+        type = "e1"
+        channels = "1-15"
+        signalling = "pri"
+        pri_inband_disconnect_ms = 4000
+        pri_restart_interval = 30
+
+        [[spans]]
+        name = "pri2"
+        driver = "dahdi"
+        type = "e1"
+        channels = "17-31"
+        signalling = "pri"
+        pri_inband_disconnect = true
+        pri_inband_disconnect_ms = 100
+        """, "bad.toml")
+    got = {line: msg for _, line, msg in problems(path)}
+    assert "pri_inband_disconnect_ms needs pri_inband_disconnect = true" in got[7], got
+    assert "pri_restart_interval is in seconds, from 60 to 86400" in got[8], got
+    assert "pri_inband_disconnect_ms must be from 1000 to 60000" in got[17], got

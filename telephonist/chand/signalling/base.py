@@ -45,6 +45,9 @@ class LineOptions:
     overlap_timeout_ms: int = 15000      # PRI overlap: no digit for this long ends the number (Q.931's T302)
     overlap_setup_digits: int = 0        # PRI overlap sending: our SETUP carries this many digits, the rest go by
                                          # INFORMATION once the far end acknowledges (0: en bloc)
+    inband_disconnect: bool = False      # PRI: a refusal told with in-band information (an announcement) is heard
+    inband_disconnect_ms: int = 10000    # ... this long before chand clears the call
+    restart_interval_ms: int = 0         # PRI: RESTART the span's idle B-channels this often (0: never)
 
 
 class Signalling:
@@ -124,6 +127,10 @@ class Signalling:
 
     def link_up(self) -> None:
         """The span's signalling link came up (a PRI's D-channel): nothing to do for most signallings."""
+
+    def before_answer_audio(self) -> None:
+        """chand is about to play to a call it has not answered: a signalling that must open the far end's audio path
+        for it (PRI's progress indicator 8) does so here. Nothing by default."""
 
     def blocked_by_signalling(self) -> bool:
         """The line is out of service by its signalling (blocked by either end), not only by a span alarm."""

@@ -25,6 +25,12 @@ HANGUP_CAUSES = {"normal": NORMAL, "busy": BUSY, "no_answer": NO_ANSWER, "reject
                  "unallocated": UNALLOCATED, "congestion": CONGESTION}
 
 
+def disposition_of(cause: int) -> Disposition:
+    """The disposition of our call the far end refused with this Q.850 cause."""
+    return {BUSY: Disposition.BUSY, NO_ANSWER: Disposition.NO_ANSWER,
+            NO_USER_RESPONSE: Disposition.NO_ANSWER}.get(cause, Disposition.FAILED)
+
+
 class DigitalTrunk(Signalling):
     def on_event(self, ev: Event) -> None:
         if not isinstance(ev, SigMsg):
@@ -71,8 +77,7 @@ class DigitalTrunk(Signalling):
             line.call.cause = name
         if st in (LineState.DIALING, LineState.PROCEEDING):
             if line.call:
-                line.call.disposition = {BUSY: Disposition.BUSY, NO_ANSWER: Disposition.NO_ANSWER,
-                                         NO_USER_RESPONSE: Disposition.NO_ANSWER}.get(cause, Disposition.FAILED)
+                line.call.disposition = disposition_of(cause)
             line.signal(Signal.REMOTE_FAIL, self.now(), cause=name)
         elif st in (LineState.RINGING, LineState.OFFERED):
             if line.call:
@@ -104,10 +109,14 @@ class DigitalTrunk(Signalling):
             self.set_timer(4000, lambda: self.line.signal(Signal.SETTLED, self.now()))
 
     def dial(self, number: str, caller_id: str = "") -> None:
-        self.line.signal(Signal.DIAL, self.now(), number=number)
+        self.line.signal(Signal.DIAL, self.now(), number=number, **self.dial_facts())
         self.engine.sigmsg(self.line.chan, self.setup_message(number, caller_id))
         self.line.signal(Signal.SENT, self.now())
         self.set_timer(self.no_answer_ms(), self._no_answer)
+
+    def dial_facts(self) -> dict[str, str]:
+        """What our SETUP tells of the call beyond its numbers (into the record's state event): nothing here."""
+        return {}
 
     def setup_message(self, number: str, caller_id: str) -> str:
         """Our SETUP for a call to number (the whole number, en bloc)."""

@@ -56,6 +56,9 @@ class NumberBehaviour:
     audio: str | None = None           # answer: what the callee says; machine: the greeting
     hangup_after_ms: int = 0           # answer: the callee hangs up after this (0: never)
     busy_first: int = 0                # busy for the first N calls to the number, then the behaviour
+    inband: bool = False               # a PRI network: ALERTING with progress indicator 8 and ringback (or `audio`,
+                                       # looped) on the channel; a refusal as PROGRESS with its cause and PI 8, the
+                                       # busy tone (or `audio`) played until our side clears
 
     def matches(self, number: str) -> bool:
         return fnmatch.fnmatchcase(number, self.pattern)
@@ -185,10 +188,11 @@ class SimNetwork:
 
     # ---- commands (tests, the demo) ------------------------------------------------------------
     def call(self, far: FarEnd, caller: str, dialled: str = "", cid: str | None = None, complete: bool = True,
-             channel: int | None = None) -> None:
+             channel: int | None = None, redirecting: str | None = None, redirecting_reason: int = 0) -> None:
         """The far end calls our side. A network's SETUP: complete=False leaves Sending Complete out (overlap sending
         on a PRI span; more digits by info()); channel names another timeslot than its own (a PRI span's far end
-        asking for a channel; our side may put the call on another line, and this far end follows it: MOVED)."""
+        asking for a channel; our side may put the call on another line, and this far end follows it: MOVED);
+        redirecting: a network's SETUP for a call forwarded to us (the number it was for, Q.931's reason code)."""
         if far.state != FarState.IDLE:
             raise RuntimeError(f"{far.name} is {far.state.value}")
         far.caller, far.dialled, far.heard_digits = caller, dialled, ""
@@ -205,7 +209,9 @@ class SimNetwork:
         elif far.kind == "network":
             far.state = FarState.RINGING_OUT
             self.engine.sigmsg(far.chan, format_sigmsg("SETUP", calling=caller, called=dialled,
-                                                       complete=None if complete else 0, channel=channel))
+                                                       complete=None if complete else 0, channel=channel,
+                                                       redirecting=redirecting,
+                                                       redirecting_reason=redirecting_reason if redirecting else None))
         elif far.kind == "phone":
             far.state = FarState.DIALTONE
             self.engine.hook(far.chan, Hook.OFF)
@@ -399,7 +405,10 @@ class SimNetwork:
         else:
             far.state = FarState.ALERTING
             far.rings = 0
-            if far.kind == "network":
+            if far.kind == "network" and nb.inband:
+                self.engine.sigmsg(far.chan, "ALERTING inband=1")
+                self._inband(far, nb, "ringback")
+            elif far.kind == "network":
                 self.engine.sigmsg(far.chan, "ALERTING")
             else:
                 self._tone(far, "ringback")
@@ -408,12 +417,29 @@ class SimNetwork:
                             lambda: self._answer_outbound(far))
 
     def _refuse(self, far: FarEnd, tone: str | None, cause: int) -> None:
-        if far.kind == "network":
+        nb = far.behaviour
+        if far.kind == "network" and nb is not None and nb.inband:
+            # an exchange announcing why (Asterisk's in-band busy): PROGRESS with the cause and progress indicator 8,
+            # the tone or announcement on the channel until our side clears
+            far.state = FarState.ALERTING
+            self.engine.sigmsg(far.chan, format_sigmsg("PROGRESS", cause=cause))
+            self._inband(far, nb, tone or "busy")
+        elif far.kind == "network":
             self._disconnect(far, cause)
             self._reset(far)
         else:
             far.state = FarState.ALERTING
             self._tone(far, tone)
+
+    def _inband(self, far: FarEnd, nb: NumberBehaviour, tone: str) -> None:
+        """What a PRI network far end plays before any answer (in-band information): the number's recording, else
+        the zone's tone, looped."""
+        self._tone(far, None)
+        if nb.audio:
+            far.tone_pid = self.engine.play(far.chan, [nb.audio], loop=True)
+        else:
+            self._tone(far, tone)
+        self._notify(far, "inband", tone=tone if not nb.audio else None)
 
     def _answer_outbound(self, far: FarEnd) -> None:
         if far.state != FarState.ALERTING:

@@ -15,7 +15,7 @@ import pytest
 from chand_rig import FAR_END_PRIORITY
 from conftest import DahdiRig
 
-from telephonist.engine import AlarmEvent, Clock, Codec, Dsp, DtmfEvent, Engine, SigMsg
+from telephonist.engine import AlarmEvent, Clock, Codec, Dsp, DtmfEvent, Engine, SigMsg, ToneEvent
 
 NET_B = {1: 49, 2: 50, 3: 51, 4: 52, 5: 53}     # timeslot -> DAHDI channel, span 3 (network side)
 NET_D = 64
@@ -281,6 +281,80 @@ def test_our_restarts_go_out_one_at_a_time_and_each_is_acknowledged(pri_pair):
     assert not [e for e in user.events + net.events if isinstance(e, SigMsg) and e.kind == "DISCONNECT"]
     # the restarted channels carry calls after
     _call_cleared_by_callee(user, net, 2, "02150001", "88002", "16")
+
+
+def _tone_on(side: PriSide, ts: int, tone: str, timeout: float = 10.0) -> None:
+    cid = side.ts[ts]
+    side.wait_for(lambda e: isinstance(e, ToneEvent) and e.chan == cid and e.on and e.tone == tone,
+                  f"{tone} heard on timeslot {ts} of span {side.spanno}", timeout)
+
+
+def test_progress_indicator_8_before_the_answer_carries_the_tones_both_ways(pri_pair):
+    """Our call: the exchange alerts with progress indicator 8 (`ALERTING inband=1` here) and its ringback, on the
+    B-channel before any CONNECT, is heard here; then it refuses a second call in-band (PROGRESS with cause 17 and PI 8,
+    its busy tone): `PROGRESS inband=1 cause=17` and the busy tone heard, the call cleared by us with 17. Their call:
+    the customer plays before answering: PROGRESS (PI 8) reaches the exchange with the tone."""
+    net, user = pri_pair
+    user.send(3, "SETUP calling=02150001 called=88003")
+    net.msg(3, "SETUP")
+    net.send(3, "ALERTING inband=1")
+    net.engine.play(net.ts[3], [("tone", "ringback", 0)])
+    user.engine.set_dsp(user.ts[3], Dsp.PROGRESS)
+    user.msg(3, "ALERTING", inband="1")
+    _tone_on(user, 3, "ringback")
+    user.send(3, "DISCONNECT cause=16")
+    net.msg(3, "DISCONNECT", cause="16")
+    net.engine.play_stop(net.ts[3], 0)
+    net.send(3, "RELEASE")
+    user.msg(3, "RELEASE")
+
+    user.send(4, "SETUP calling=02150001 called=88004")
+    net.msg(4, "SETUP")
+    net.send(4, "PROGRESS cause=17")
+    net.engine.play(net.ts[4], [("tone", "busy", 0)])
+    user.engine.set_dsp(user.ts[4], Dsp.PROGRESS)
+    user.msg(4, "PROGRESS", inband="1", cause="17")
+    _tone_on(user, 4, "busy")
+    user.send(4, "DISCONNECT cause=17")
+    net.msg(4, "DISCONNECT", cause="17")
+    net.engine.play_stop(net.ts[4], 0)
+    net.send(4, "RELEASE")
+    user.msg(4, "RELEASE")
+
+    net.send(5, "SETUP calling=13800138000 called=4005")
+    user.msg(5, "SETUP")
+    user.send(5, "ALERTING")
+    assert "inband" not in net.msg(5, "ALERTING").fields        # a plain ALERTING: no in-band information yet
+    user.send(5, "PROGRESS")
+    user.engine.play(user.ts[5], [("tone", "ringback", 0)])
+    net.engine.set_dsp(net.ts[5], Dsp.PROGRESS)
+    net.msg(5, "PROGRESS", inband="1", progress="8")
+    _tone_on(net, 5, "ringback")
+    user.engine.play_stop(user.ts[5], 0)
+    net.send(5, "DISCONNECT cause=16")
+    user.msg(5, "DISCONNECT", cause="16")
+    user.send(5, "RELEASE")
+    net.msg(5, "RELEASE")
+
+
+def test_redirecting_number_both_ways(pri_pair):
+    """A call we forward names the number it was for and why (redirecting number, reason 15 unconditional); the
+    exchange's forwarded call (reason 1, busy) arrives with both."""
+    net, user = pri_pair
+    user.send(1, "SETUP calling=02150001 called=88005 redirecting=4001 redirecting_reason=15")
+    setup = net.msg(1, "SETUP")
+    assert (setup.fields.get("redirecting"), setup.fields.get("redirecting_reason")) == ("4001", "15"), setup
+    net.send(1, "DISCONNECT cause=21")
+    user.msg(1, "DISCONNECT", cause="21")
+    user.send(1, "RELEASE")
+    net.msg(1, "RELEASE")
+    net.send(2, "SETUP calling=13800138000 called=4002 redirecting=4009 redirecting_reason=1")
+    setup = user.msg(2, "SETUP")
+    assert (setup.fields.get("redirecting"), setup.fields.get("redirecting_reason")) == ("4009", "1"), setup
+    user.send(2, "DISCONNECT cause=21")
+    net.msg(2, "DISCONNECT", cause="21")
+    net.send(2, "RELEASE")
+    user.msg(2, "RELEASE")
 
 
 def _call_cleared_by_callee(caller: PriSide, callee: PriSide, ts: int, calling: str, called: str,
@@ -608,6 +682,29 @@ async def pri_calls(chand) -> None:
         for chan in failures:
             lost = await _ended_outbound(chand, chan.split("/")[0], ("4007", "88007"))
             assert lost["hangup_cause"] == "44 channel_unavailable", dict(lost)
+
+        # 6. The customer forwards a call (dial naming the redirecting number 4001): the exchange's offer names it. The
+        #    exchange's application plays before answering (PROGRESS with progress indicator 8 goes out): the customer's
+        #    leg is told `progress` with inband, and its audio is open before any answer (the DTMF the exchange's
+        #    application sends is heard on the proceeding leg).
+        await _lines_idle(app, {"exchange/1", "exchange/2", "pri/1", "pri/2"})
+        offered = app.expect("offer", span="exchange")
+        out = await app.call("dial", trunk_group="to_exchange", number="88009", caller_id="02150001",
+                             redirecting="4001")
+        offer = await asyncio.wait_for(offered, 20)
+        assert (offer.get("redirecting"), offer.get("redirecting_reason")) == ("4001", "unconditional"), offer
+        early = app.expect("progress", chan=out["chan"], inband=True)
+        await app.call("play", chan=offer["chan"], items=[{"tone": "ringback", "ms": 0}], loop=True)
+        ev = await asyncio.wait_for(early, 20)
+        assert ev["what"] == "progress", ev
+        mark = app.mark()
+        await app.call("stop", chan=offer["chan"])
+        await app.call("send_dtmf", chan=offer["chan"], digits="58")
+        assert await _digits(app, out["chan"], 2, mark) == "58"
+        st = {ln["chan"]: ln["state"] for ln in (await app.call("status"))["lines"]}
+        assert st[out["chan"]] == "proceeding", st
+        await app.call("hangup", chan=out["chan"])
+        await _lines_idle(app, {"exchange/1", "exchange/2", "pri/1", "pri/2"})
     finally:
         await admin.close()
         await app.close()

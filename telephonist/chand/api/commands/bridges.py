@@ -18,8 +18,10 @@ def bridge(board, sess, msg):
     if len({ln.name for ln in lines}) != len(lines):
         raise BadRequest("bridge: a channel is named twice")
     for ln in lines:
-        if ln.state != LineState.UP:
-            raise WrongState(f"{ln.name} is {ln.state.value}; only connected calls can be bridged")
+        early = ln.state == LineState.PROCEEDING and ln.call is not None and bool(ln.call.vars.get("early_media"))
+        if ln.state != LineState.UP and not early:
+            raise WrongState(f"{ln.name} is {ln.state.value}; only connected calls (or calls whose far end sends "
+                             "in-band tones before answering: early media) can be bridged")
     return {"bridge": engine_safe(lambda: board.bridges.bridge(lines)).name}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from telephonist.chand.api.commands.registry import Commands, arg, digits_arg, engine_safe, media_line, ms_arg
 from telephonist.chand.api.errors import BadRequest, Forbidden, Unavailable, WrongState
 from telephonist.chand.line import LineState
+from telephonist.chand.signalling.pri import REDIRECT_REASONS
 from telephonist.engine import EngineError
 
 COMMANDS = Commands()
@@ -41,6 +42,9 @@ def dial(board, sess, msg):
     caller_id = arg(msg, "caller_id", str, group.caller_id, check=lambda c: len(c) <= 32)
     timeout = ms_arg(msg, "timeout_ms", 0, high=600000)
     call_id = arg(msg, "call_id", str, None, check=lambda c: len(c) <= 64)
+    redirecting = digits_arg(msg, "redirecting") if "redirecting" in msg else ""
+    reason = arg(msg, "redirecting_reason", str, "unconditional", check=lambda r: r in REDIRECT_REASONS,
+                 what=f"is one of {', '.join(REDIRECT_REASONS)}")
     line = group.extension(number)          # a phone port with that extension: ring that phone
     if line is not None and (line.state != LineState.IDLE or line.owner):
         raise Unavailable(f"dial: extension {number} ({line.name}) is busy")
@@ -48,7 +52,8 @@ def dial(board, sess, msg):
     if line is None:
         raise Unavailable(f"dial: every line of {group_name} is busy")
     try:
-        call = board.start_dial(sess, line, number, caller_id, group.name, call_id, timeout or None)
+        call = board.start_dial(sess, line, number, caller_id, group.name, call_id, timeout or None,
+                                redirecting=(redirecting, reason) if redirecting else None)
     except (RuntimeError, EngineError) as exc:
         raise Unavailable(f"dial: {exc}") from exc
     return {"chan": line.name, "call_id": call.call_id}
@@ -100,7 +105,10 @@ def transfer(board, sess, msg):
     out = phone or group.pick()
     if out is None:
         raise Unavailable(f"transfer: every line of {group.name} is busy")
-    engine_safe(lambda: board.transfers.start(line, out, group.name, number, caller_id, timeout, ringback))
+    reason = arg(msg, "redirecting_reason", str, "deflection", check=lambda r: r in REDIRECT_REASONS,
+                 what=f"is one of {', '.join(REDIRECT_REASONS)}")
+    engine_safe(lambda: board.transfers.start(line, out, group.name, number, caller_id, timeout, ringback,
+                                              redirecting_reason=reason))
     return {"chan": out.name}
 
 

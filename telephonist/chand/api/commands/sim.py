@@ -41,12 +41,16 @@ def sim_call(board, sess, msg):
     cid = arg(msg, "cid", str, None, check=lambda c: c in ("bell202", "v23", "dtmf", "none"))
     complete = arg(msg, "complete", bool, True)
     channel = arg(msg, "channel", int, None, check=lambda n: 1 <= n <= 31, what="is a timeslot from 1 to 31")
+    redirecting = arg(msg, "redirecting", str, None, check=lambda d: 0 < len(d) <= 32 and d.isdigit(),
+                      what="must be 1-32 digits")
+    reason = arg(msg, "redirecting_reason", int, 0, check=lambda n: 0 <= n <= 15, what="is a Q.931 reason, 0-15")
     _take(board, sess, far)
     far.cid_name = arg(msg, "cid_name", str, None, check=lambda n: len(n) <= 64)
     far.cid_datetime = arg(msg, "cid_datetime", str, None, check=lambda d: len(d) == 8 and d.isdigit(),
                            what="must be MMDDHHMM")
     try:
-        board.sim.call(far, caller, dialled, cid=cid, complete=complete, channel=channel)
+        board.sim.call(far, caller, dialled, cid=cid, complete=complete, channel=channel, redirecting=redirecting,
+                       redirecting_reason=reason)
     except RuntimeError as exc:
         raise WrongState(str(exc)) from exc
     return {"far": far.name, "chan": far.near_name}
