@@ -121,6 +121,13 @@ static void sip_fax_begins(span_t *s, chan_t *c, int send)
         sip_push(sp, (int) ((sip_line_t *) c->drv - sp->lines), "T38");
 }
 
+static int sip_t38_mode(span_t *s, int *cng)
+{
+    sip_span_t *sp = s->drv;
+    *cng = sp->p.t38_gateway_cng != 0;
+    return sp->p.t38;
+}
+
 static void sip_free(span_t *s)
 {
     sip_span_t *sp = s->drv;
@@ -156,6 +163,7 @@ const driver_ops_t sip_driver_ops = {
     .t38_read = sip_t38_read,
     .t38_write = sip_t38_write,
     .fax_begins = sip_fax_begins,
+    .t38_mode = sip_t38_mode,
 };
 
 static int bad_text(const char *s, size_t cap)
@@ -198,6 +206,8 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
                         p->jitter_min_ms, p->jitter_max_ms);
     if (p->tls_bind[0] && !p->tls_cert_dir[0])
         return eng_fail(e, ENG_EINVAL, "sip span: TLS on %s needs a certificate directory", p->tls_bind);
+    if (p->t38 != ENG_SIP_T38_OFF && fax_worker_init(e, err, sizeof(err)) < 0)
+        return eng_fail(e, ENG_ESYS, "sip span: %s", err);     /* a bridge's T.38 gateway runs there */
     if (e->nchans + (int64_t) nchans > e->max_channels)
         return eng_fail(e, ENG_ENOMEM, "sip span of %d channels: only %d engine channels left", nchans,
                         e->max_channels - e->nchans);

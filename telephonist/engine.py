@@ -349,6 +349,7 @@ class SipParams:
     transport: int = 0          # ENG_SIP_TRANSPORT_*: the peer and registrar over 0 UDP, 1 TCP, 2 TLS
     tls_verify: bool = True     # TLS connections we open check the far end's certificate (cafile.pem, its name)
     t38: int = 0                # ENG_SIP_T38_*: T.38 fax: 0 off (488 to m=image), 1 accept, 2 on (a fax receive asks)
+    t38_gateway_cng: bool = False   # a bridge's T.38 gateway (t38 on) also asks when the audio line brings CNG
 
 
 @dataclass(frozen=True, slots=True)
@@ -588,7 +589,7 @@ class Engine:
         p.tls_only = int(params.tls_only)
         p.srtp, p.srtp_without_tls, p.dtmf = params.srtp, int(params.srtp_without_tls), params.dtmf
         p.transport, p.tls_verify = params.transport, int(params.tls_verify)
-        p.t38 = params.t38
+        p.t38, p.t38_gateway_cng = params.t38, int(params.t38_gateway_cng)
         for user, password in params.phones:
             if not user or any(c.isspace() for c in user) or "\n" in password or "\r" in password:
                 raise EngineError(lib.ENG_EINVAL, f"sip span: phone {user!r}: a user without spaces, a password "

@@ -1,0 +1,105 @@
+"""The T.38 gateway of a bridge: a sim line (a card's line with a fax machine behind it: the engine's own audio fax
+terminal at the sim's far end) bridged with a sip line, whose far end is another sip span of the same engine running
+spandsp's T.38 terminal. The fax crosses as audio on the card leg and as T.38 (UDPTL) on the IP leg, through
+spandsp's t38_gateway in the engine, and the received page is the sent one pixel for pixel; both ways.
+
+The engine runs on the fast clock at a few times real time: every line is in this one engine (the sim's far end,
+both sip spans), so no frame waits for the wall clock; only SIP (the re-INVITE to m=image) runs on it, and its
+milliseconds over loopback are a few tens of engine milliseconds."""
+from __future__ import annotations
+
+import pytest
+
+from telephonist.engine import Clock, Codec, FaxDone, Kind, SigMsg, SipParams
+from tests.sip.support import free_udp_ports, seen
+from tests.support.fax_docs import differing_pixels, make_fax_tiff, pages_of
+from tests.support.live_engine import LiveEngine
+
+pytestmark = pytest.mark.long
+
+OFF, ACCEPT, ON = 0, 1, 2           # ENG_SIP_T38_*
+SPEED = 8                           # engine time per wall time
+
+
+def gateway_rig(t38_gw: int, t38_far: int, gw_calls: bool):
+    """(live engine, card line's far end, card line, gateway's sip line, far sip line), the call up between the
+    two sip lines and the card line bridged with the gateway's sip line."""
+    lv = LiveEngine()
+    sg, sf = free_udp_ports(1, even=False), free_udp_ports(1, even=False)
+    (card,) = lv.engine.add_sim_span(Kind.FXO, 1, Codec.ALAW)
+    machine = lv.engine.sim_far(card)
+    gw, = lv.engine.add_sip_span(SipParams(bind=f"127.0.0.1:{sg}", rtp_host="127.0.0.1", rtp_port=free_udp_ports(2),
+                                           peer=f"127.0.0.1:{sf}", t38=t38_gw), 1, Codec.ALAW)
+    far, = lv.engine.add_sip_span(SipParams(bind=f"127.0.0.1:{sf}", rtp_host="127.0.0.1", rtp_port=free_udp_ports(2),
+                                            peer=f"127.0.0.1:{sg}", t38=t38_far), 1, Codec.ALAW)
+    lv.engine.start(Clock.FAST, SPEED)
+    caller, callee = (gw, far) if gw_calls else (far, gw)
+    lv.engine.sigmsg(caller, "SETUP calling=5551234 called=800")
+    seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == callee and e.kind == "SETUP")
+    lv.engine.sigmsg(callee, "CONNECT")
+    seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == caller and e.kind == "CONNECT")
+    lv.engine.hook(card, 1)
+    lv.engine.conf_join(77, card)
+    lv.engine.conf_join(77, gw)
+    return lv, machine, card, gw, far
+
+
+def faxes_done(lv, chans, within_s=60):
+    done = {}
+    while len(done) < len(chans):
+        ev = seen(lv, lambda e: isinstance(e, FaxDone) and e.chan in chans, within_s=within_s)
+        done[ev.chan] = ev
+    return done
+
+
+def media(lv, chan):
+    return [e.fields for e in lv.events if isinstance(e, SigMsg) and e.chan == chan and e.kind == "MEDIA"]
+
+
+def test_a_fax_from_the_card_line_crosses_the_gateway_to_a_t38_receiver(tmp_path):
+    """The card's machine calls out over the sip trunk; the far end receives with the T.38 terminal and asks for
+    T.38 (t38 = on), the gateway's line takes it (accept) and the bridge becomes the gateway."""
+    lv, machine, card, gw, far = gateway_rig(ACCEPT, ON, gw_calls=True)
+    try:
+        src = make_fax_tiff(tmp_path / "doc.tif", pages=1)
+        dst = str(tmp_path / "received.tif")
+        lv.engine.fax(machine, src, send=True, calling=True, ecm=True, ident="CARD FAX")
+        lv.engine.fax(far, dst, send=False, calling=False, ecm=True, ident="T38 FAX")
+        done = faxes_done(lv, {machine, far})
+        assert done[far].ok and done[machine].ok, (done[machine].result, done[far].result)
+        assert done[far].pages == 1 and done[far].remote_ident.strip() == "CARD FAX"
+        sent, got = pages_of(src), pages_of(dst)
+        assert len(got) == 1 and differing_pixels(sent[0], got[0]) == 0
+        for line in (gw, far):          # the IP leg carried UDPTL, not audio
+            st = lv.engine.rtp_stats(line)
+            assert st.t38 and st.t38_rx_ifp > 20 and st.t38_tx_ifp > 20
+        said = media(lv, gw)
+        assert said[:2] == [{"kind": "t38", "by": "far"}, {"kind": "t38_gateway", "with": str(card)}]
+        page = seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == gw and e.fields.get("kind") == "t38_gateway_page")
+        assert page.fields["pages"] == "1" and int(page.fields["bit_rate"]) >= 9600
+        lv.engine.sigmsg(gw, "DISCONNECT cause=16")
+        end = seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == gw and e.fields.get("kind") == "t38_gateway_end")
+        assert end.fields["pages"] == "1" and end.fields["why"] == "ended"
+    finally:
+        lv.close()
+
+
+def test_a_t38_fax_from_the_trunk_crosses_the_gateway_to_the_card_line(tmp_path):
+    """The far sip end sends with the T.38 terminal and waits (accept); the card's machine answers, the engine
+    hears its CED on the bridge and the gateway's line (t38 = on) asks for T.38."""
+    lv, machine, card, gw, far = gateway_rig(ON, ACCEPT, gw_calls=False)
+    try:
+        src = make_fax_tiff(tmp_path / "doc.tif", pages=1)
+        dst = str(tmp_path / "received.tif")
+        lv.engine.fax(far, src, send=True, calling=True, ecm=True, ident="T38 FAX")
+        lv.engine.fax(machine, dst, send=False, calling=False, ecm=True, ident="CARD FAX")
+        done = faxes_done(lv, {machine, far})
+        assert done[machine].ok and done[far].ok, (done[machine].result, done[far].result)
+        assert done[machine].pages == 1 and done[machine].remote_ident.strip() == "T38 FAX"
+        sent, got = pages_of(src), pages_of(dst)
+        assert len(got) == 1 and differing_pixels(sent[0], got[0]) == 0
+        assert media(lv, gw)[:2] == [{"kind": "t38", "by": "us"}, {"kind": "t38_gateway", "with": str(card)}]
+        st = lv.engine.rtp_stats(far)
+        assert st.t38 and st.t38_rx_ifp > 20
+    finally:
+        lv.close()
