@@ -8,10 +8,15 @@ both sip spans), so no frame waits for the wall clock; only SIP (the re-INVITE t
 milliseconds over loopback are a few tens of engine milliseconds."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from telephonist.drivers.sim.far_end import NumberBehaviour
 from telephonist.engine import Clock, Codec, FaxDone, Kind, SigMsg, SipParams
 from tests.sip.support import free_udp_ports, seen
+from tests.sip.test_sip_transfers import bridge_each_caller_to_the_pstn, trunk
+from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
 from tests.support.fax_docs import differing_pixels, make_fax_tiff, pages_of
 from tests.support.live_engine import LiveEngine
 
@@ -103,3 +108,48 @@ def test_a_t38_fax_from_the_trunk_crosses_the_gateway_to_the_card_line(tmp_path)
         assert st.t38 and st.t38_rx_ifp > 20
     finally:
         lv.close()
+
+
+async def test_chand_bridges_a_t38_trunk_call_to_a_card_fax_machine_and_its_record_shows_the_gateway(tmp_path):
+    """chand as it runs: a call on a sip trunk (t38 = on) from another engine's sip line (a gateway that takes
+    T.38: accept) is bridged by an application with a call it dialled on a sim E1 to a fax machine. Routing
+    knows nothing of fax: the engine hears the machine's answer on the bridge, asks the far end for T.38 and
+    becomes the gateway; the machine prints the far end's page pixel for pixel, and the trunk call's record
+    keeps the switch, the gateway and its figures."""
+    doc = make_fax_tiff(tmp_path / "doc.tif", pages=1)
+    port, far_port = free_udp_ports(1, even=False), free_udp_ports(1, even=False)
+    far = LiveEngine()
+    try:
+        fchan, = far.engine.add_sip_span(SipParams(bind=f"127.0.0.1:{far_port}", rtp_host="127.0.0.1",
+                                                   rtp_port=free_udp_ports(2), peer=f"127.0.0.1:{port}", t38=ACCEPT),
+                                         1, Codec.ALAW)
+        far.engine.start(Clock.FAST, SPEED)
+        spans = [trunk(port, t38="on"), SpanSpec("pstn", "e1", 2)]
+        async with running_chand(tmp_path, spans, clock=Clock.FAST, speed=SPEED, default_route="app:ivr",
+                                 records=True, trunk_groups=[TrunkGroupSpec("out", ["pstn/*"])],
+                                 numbers=[NumberBehaviour("138*", "fax", after_rings=1)]) as chand:
+            ivr = await bridge_each_caller_to_the_pstn(chand, "13800002222")
+            far.engine.sigmsg(fchan, "SETUP calling=02155550000 called=800")
+            await asyncio.to_thread(seen, far, lambda e: isinstance(e, SigMsg) and e.chan == fchan
+                                    and e.kind == "CONNECT", 20)
+            sip_line, card_line, _ = await asyncio.wait_for(ivr.bridged.get(), 10)
+            far.engine.fax(fchan, doc, send=True, calling=True, ident="FAR FAX")
+            done = await asyncio.to_thread(seen, far, lambda e: isinstance(e, FaxDone), 60)
+            assert done.ok and done.pages == 1, done.result
+            machine = next(f for f in chand.board.sim.by_chan.values() if f.dialled == "13800002222")
+            far.engine.sigmsg(fchan, "DISCONNECT cause=16")
+            await asyncio.to_thread(seen, far, lambda e: isinstance(e, SigMsg) and e.chan == fchan
+                                    and e.kind == "RELEASE", 10)
+            sent, got = pages_of(doc), pages_of(machine.fax_path)
+            assert len(got) == 1 and differing_pixels(sent[0], got[0]) == 0
+            assert far.engine.rtp_stats(fchan).t38
+            await chand.board.recorder.drain()
+            leg = next(g for g in await chand.store.recent(5) if g.span == "trunk")
+            events = [(e.kind, e.data) for e in await chand.store.events(leg.id)]
+            media = [d for k, d in events if k == "media"]
+            assert media[:2] == [{"to": "t38", "by": "us"},
+                                 {"to": "t38_gateway", "by": "gateway", "audio_line": card_line}]
+            page = next(d for k, d in events if k == "t38_gateway_page")
+            assert page["pages"] == 1 and page["bit_rate"] >= 9600
+    finally:
+        far.close()
