@@ -26,7 +26,7 @@ OFF, ACCEPT, ON = 0, 1, 2           # ENG_SIP_T38_*
 SPEED = 8                           # engine time per wall time
 
 
-def gateway_rig(t38_gw: int, t38_far: int, gw_calls: bool):
+def gateway_rig(t38_gw: int, t38_far: int, gw_calls: bool, cng: bool = False):
     """(live engine, card line's far end, card line, gateway's sip line, far sip line), the call up between the
     two sip lines and the card line bridged with the gateway's sip line."""
     lv = LiveEngine()
@@ -34,7 +34,8 @@ def gateway_rig(t38_gw: int, t38_far: int, gw_calls: bool):
     (card,) = lv.engine.add_sim_span(Kind.FXO, 1, Codec.ALAW)
     machine = lv.engine.sim_far(card)
     gw, = lv.engine.add_sip_span(SipParams(bind=f"127.0.0.1:{sg}", rtp_host="127.0.0.1", rtp_port=free_udp_ports(2),
-                                           peer=f"127.0.0.1:{sf}", t38=t38_gw), 1, Codec.ALAW)
+                                           peer=f"127.0.0.1:{sf}", t38=t38_gw, t38_gateway_cng=cng),
+                                         1, Codec.ALAW)
     far, = lv.engine.add_sip_span(SipParams(bind=f"127.0.0.1:{sf}", rtp_host="127.0.0.1", rtp_port=free_udp_ports(2),
                                             peer=f"127.0.0.1:{sg}", t38=t38_far), 1, Codec.ALAW)
     lv.engine.start(Clock.FAST, SPEED)
@@ -109,6 +110,46 @@ def test_a_t38_fax_from_the_trunk_crosses_the_gateway_to_the_card_line(tmp_path)
     finally:
         lv.close()
 
+
+def test_with_t38_gateway_cng_the_bridge_asks_when_the_card_machine_calls(tmp_path):
+    """The far end receives with an audio terminal and never asks (accept); the gateway's span (on, with
+    t38_gateway_cng) asks as soon as it hears the card machine's CNG, before T.30 has begun (the far end's DIS
+    comes after its CED, some 3 s into the call), and the fax completes through the gateway."""
+    lv, machine, card, gw, far = gateway_rig(ON, ACCEPT, gw_calls=True, cng=True)
+    try:
+        src = make_fax_tiff(tmp_path / "doc.tif", pages=1)
+        dst = str(tmp_path / "received.tif")
+        start = lv.engine.now_ms
+        lv.engine.fax(machine, src, send=True, calling=True, ecm=False, ident="CARD FAX")
+        lv.engine.fax(far, dst, send=False, calling=False, ecm=False, ident="AUDIO FAX")
+        done = faxes_done(lv, {machine, far})
+        assert done[far].ok and done[machine].ok, (done[machine].result, done[far].result)
+        assert not done[far].ecm
+        sent, got = pages_of(src), pages_of(dst)
+        assert len(got) == 1 and differing_pixels(sent[0], got[0]) == 0
+        asked = next(e for e in lv.events if isinstance(e, SigMsg) and e.chan == gw and e.kind == "MEDIA")
+        assert asked.fields == {"kind": "t38", "by": "us"} and asked.time_ms - start < 2500
+        assert media(lv, gw)[1] == {"kind": "t38_gateway", "with": str(card)}
+    finally:
+        lv.close()
+
+
+def test_a_span_with_t38_off_leaves_the_bridge_on_g711(tmp_path):
+    """The far receiver asks for T.38; the gateway's span (off) answers 488 and the fax crosses the bridge as
+    audio, as before the gateway existed."""
+    lv, machine, card, gw, far = gateway_rig(OFF, ON, gw_calls=True)
+    try:
+        src = make_fax_tiff(tmp_path / "doc.tif", pages=1)
+        dst = str(tmp_path / "received.tif")
+        lv.engine.fax(machine, src, send=True, calling=True, ecm=True, ident="CARD FAX")
+        lv.engine.fax(far, dst, send=False, calling=False, ecm=True, ident="AUDIO FAX")
+        done = faxes_done(lv, {machine, far})
+        assert done[far].ok and done[machine].ok, (done[machine].result, done[far].result)
+        sent, got = pages_of(src), pages_of(dst)
+        assert len(got) == 1 and differing_pixels(sent[0], got[0]) == 0
+        assert media(lv, gw) == [] and not lv.engine.rtp_stats(gw).t38
+    finally:
+        lv.close()
 
 async def test_chand_bridges_a_t38_trunk_call_to_a_card_fax_machine_and_its_record_shows_the_gateway(tmp_path):
     """chand as it runs: a call on a sip trunk (t38 = on) from another engine's sip line (a gateway that takes
