@@ -14,6 +14,7 @@ import pytest
 
 from telephonist.drivers.sim.far_end import NumberBehaviour
 from telephonist.engine import Clock, Codec, FaxDone, Kind, SigMsg, SipParams
+from tests.sip.sipp import finish_sipp, need_sipp, start_sipp
 from tests.sip.support import free_udp_ports, seen
 from tests.sip.test_sip_transfers import bridge_each_caller_to_the_pstn, trunk
 from tests.support.chand_harness import SpanSpec, TrunkGroupSpec, running_chand
@@ -149,6 +150,45 @@ def test_a_span_with_t38_off_leaves_the_bridge_on_g711(tmp_path):
         assert len(got) == 1 and differing_pixels(sent[0], got[0]) == 0
         assert media(lv, gw) == [] and not lv.engine.rtp_stats(gw).t38
     finally:
+        lv.close()
+
+def test_the_gateway_ends_when_the_far_end_takes_the_call_back_to_audio(tmp_path):
+    """SIPp as a gateway that is not ours: it switches a call bridged with a sim line to T.38 (the bridge becomes
+    our gateway) and 3 s later back to audio (the gateway ends, why=audio, and the line sends RTP again)."""
+    need_sipp()
+    lv = LiveEngine()
+    port = free_udp_ports(1, even=False)
+    (card,) = lv.engine.add_sim_span(Kind.FXO, 1, Codec.ALAW)
+    line, = lv.engine.add_sip_span(SipParams(bind=f"127.0.0.1:{port}", rtp_host="127.0.0.1",
+                                             rtp_port=free_udp_ports(2), t38=ACCEPT), 1, Codec.ALAW)
+    lv.engine.start()
+    sipp = start_sipp("uac_t38_switch", f"127.0.0.1:{port}", "-s", "800", "-p", str(free_udp_ports(1, even=False)),
+                      "-mp", str(free_udp_ports(4)), tmp_path=tmp_path)
+    try:
+        seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == line and e.kind == "SETUP")
+        lv.engine.sigmsg(line, "CONNECT")
+        lv.engine.hook(card, 1)
+        lv.engine.conf_join(5, card)
+        lv.engine.conf_join(5, line)
+        engaged = seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == line
+                       and e.fields.get("kind") == "t38_gateway")
+        assert engaged.fields["with"] == str(card)
+        end = seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == line
+                   and e.fields.get("kind") == "t38_gateway_end")
+        assert end.fields["why"] == "audio" and end.fields["pages"] == "0"
+        assert media(lv, line)[0] == {"kind": "t38", "by": "far"}
+        assert {"kind": "audio", "by": "far"} in media(lv, line)
+        sent = lv.engine.rtp_stats(line).tx_packets
+        lv.after(200)
+        st = lv.engine.rtp_stats(line)
+        assert not st.t38 and st.tx_packets >= sent + 5     # the bridge's audio goes out as RTP again
+        lv.engine.sigmsg(line, "DISCONNECT cause=16")
+        rc, said = finish_sipp(sipp)
+        assert rc == 0, said
+    finally:
+        if sipp.poll() is None:
+            sipp.kill()
+            sipp.wait()
         lv.close()
 
 async def test_chand_bridges_a_t38_trunk_call_to_a_card_fax_machine_and_its_record_shows_the_gateway(tmp_path):
