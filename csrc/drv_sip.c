@@ -90,8 +90,13 @@ static void sip_tick_begin(span_t *s)
 {
     sip_span_t *sp = s->drv;
     int i;
-    for (i = 0; i < sp->nlines; i++)
-        sp->lines[i].chan->hook = rtp_tick(sp->lines[i].rtp) ? ENG_HOOK_OFF : ENG_HOOK_ON;
+    for (i = 0; i < sp->nlines; i++) {
+        chan_t *c = sp->lines[i].chan;
+        int hook = rtp_tick(sp->lines[i].rtp) ? ENG_HOOK_OFF : ENG_HOOK_ON;
+        if (hook == ENG_HOOK_OFF && c->hook != ENG_HOOK_OFF)
+            gw_call_begins(c);          /* the call's media starts: a bridge's T.38 gateway has no figures yet */
+        c->hook = hook;
+    }
 }
 
 /* T.38 (sip_t38.c switches a call's media; rtp.c carries UDPTL on the line's port) */
@@ -291,5 +296,9 @@ int eng_sip_rtp_stats(engine_t *e, int chan, eng_rtp_stats_t *out)
     if (c->span->ops != &sip_driver_ops)
         return eng_fail(e, ENG_EINVAL, "rtp stats: channel %d is not on a sip span", chan);
     rtp_get_stats(((sip_line_t *) c->drv)->rtp, out);
+    out->t38_gateway = __atomic_load_n(&c->gw_used, __ATOMIC_RELAXED);
+    out->t38_gateway_pages = __atomic_load_n(&c->gw_pages, __ATOMIC_RELAXED);
+    out->t38_gateway_bit_rate = __atomic_load_n(&c->gw_rate, __ATOMIC_RELAXED);
+    out->t38_gateway_ecm = __atomic_load_n(&c->gw_ecm, __ATOMIC_RELAXED);
     return 0;
 }

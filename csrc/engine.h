@@ -389,6 +389,9 @@ typedef struct {
     int32_t t38;                 /* 1 while the line carries T.38 */
     int64_t t38_rx_ifp, t38_tx_ifp;   /* IFP packets taken and sent */
     int64_t t38_recovered;       /* IFP packets rebuilt from a later datagram's redundancy */
+    /* a bridge's T.38 gateway in this call (the line's bridge with a card's line, t38_gw.c): 1 once it
+     * engaged, and spandsp's figures so far (pages through, the image bit rate, ECM) */
+    int32_t t38_gateway, t38_gateway_pages, t38_gateway_bit_rate, t38_gateway_ecm;
 } eng_rtp_stats_t;
 int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, int zone);
 int eng_sip_rtp_stats(engine_t *e, int chan, eng_rtp_stats_t *out);

@@ -243,6 +243,8 @@ struct chan_s {
      * start. On the audio line: the detectors of CED/V.21 preamble (and CNG) while its bridge may ask. */
     struct chan_s *gw_audio;
     int gw_pages, gw_asked, gw_refused;
+    int gw_used, gw_rate, gw_ecm;   /* this call had a gateway, and its figures (with gw_pages): the media
+                                     * thread writes them, eng_sip_rtp_stats reads them (relaxed atomics) */
     modem_connect_tones_rx_state_t *gw_tones, *gw_cng;
     int gw_heard;
 
@@ -538,6 +540,7 @@ void gw_tick(engine_t *e);                          /* after the drivers' tick_b
 void gw_detect(engine_t *e);                        /* after every line was read: CED/preamble (CNG) heard */
 void gw_end(engine_t *e, chan_t *audio, const char *why);
 void gw_leave(engine_t *e, chan_t *c);              /* c leaves its bridge (or hangs up) */
+void gw_call_begins(chan_t *line);                  /* a sip line's new call: no gateway figures yet */
 
 /* drv_sim.c */
 extern const driver_ops_t sim_driver_ops;

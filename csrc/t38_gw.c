@@ -20,6 +20,7 @@
  *   MEDIA kind=t38_gateway with=<audio line>                       engaged
  *   MEDIA kind=t38_gateway_page pages= bit_rate= ecm=              a page went through (spandsp's count)
  *   MEDIA kind=t38_gateway_end pages= bit_rate= ecm= why=audio|ended|bridge|hangup
+ * and the line's rtp stats (eng_sip_rtp_stats) keep the call's gateway figures, read when the call ends.
  *
  * All of it runs on the media thread (gw_tick after the drivers' tick_begin, gw_detect after every line was
  * read); the gateway's DSP runs on the fax worker.
@@ -92,6 +93,20 @@ static void tones_free(chan_t *audio)
     audio->gw_heard = 0;
 }
 
+/* The call's gateway figures, for eng_sip_rtp_stats (another thread) */
+static void figures(chan_t *line, int pages, int rate, int ecm)
+{
+    __atomic_store_n(&line->gw_pages, pages, __ATOMIC_RELAXED);
+    __atomic_store_n(&line->gw_rate, rate, __ATOMIC_RELAXED);
+    __atomic_store_n(&line->gw_ecm, ecm, __ATOMIC_RELAXED);
+}
+
+void gw_call_begins(chan_t *line)
+{
+    __atomic_store_n(&line->gw_used, 0, __ATOMIC_RELAXED);
+    figures(line, 0, 0, 0);
+}
+
 static void engage(engine_t *e, chan_t *line, chan_t *audio)
 {
     char text[ENG_TEXT_MAX];
@@ -104,7 +119,8 @@ static void engage(engine_t *e, chan_t *line, chan_t *audio)
         return;
     }
     line->gw_audio = audio;
-    line->gw_pages = 0;
+    figures(line, 0, 0, 0);
+    __atomic_store_n(&line->gw_used, 1, __ATOMIC_RELAXED);
     snprintf(text, sizeof(text), "MEDIA kind=t38_gateway with=%d", audio->id);
     eng_emit(e, EV_SIGMSG, line->id, 0, 0, 0, 0, 0, text);
 }
@@ -118,6 +134,7 @@ void gw_end(engine_t *e, chan_t *audio, const char *why)
         return;
     line = fax_gateway_line(audio);
     fax_gateway_stats(audio, &pages, &rate, &ecm);
+    figures(line, pages, rate, ecm);
     say(e, line, "MEDIA kind=t38_gateway_end pages=%d bit_rate=%d ecm=%d why=%s", pages, rate, ecm, why);
     line->gw_audio = NULL;
     fax_chan_stop(e, audio, why);
@@ -150,7 +167,7 @@ void gw_tick(engine_t *e)
             }
             fax_gateway_stats(audio, &pages, &rate, &ecm);
             if (pages > line->gw_pages) {
-                line->gw_pages = pages;
+                figures(line, pages, rate, ecm);
                 say(e, line, "MEDIA kind=t38_gateway_page pages=%d bit_rate=%d ecm=%d%s", pages, rate, ecm, "");
             }
         } else if (carries_t38(line) && !audio->fax && !line->fax && !line->gw_refused) {

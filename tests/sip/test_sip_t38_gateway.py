@@ -87,6 +87,9 @@ def test_a_fax_from_the_card_line_crosses_the_gateway_to_a_t38_receiver(tmp_path
         lv.engine.sigmsg(gw, "DISCONNECT cause=16")
         end = seen(lv, lambda e: isinstance(e, SigMsg) and e.chan == gw and e.fields.get("kind") == "t38_gateway_end")
         assert end.fields["pages"] == "1" and end.fields["why"] == "ended"
+        st = lv.engine.rtp_stats(gw)
+        assert st.t38_gateway and st.t38_gateway_pages == 1 and st.t38_gateway_ecm
+        assert not lv.engine.rtp_stats(far).t38_gateway     # a T.38 terminal's line: no gateway
     finally:
         lv.close()
 
@@ -232,5 +235,7 @@ async def test_chand_bridges_a_t38_trunk_call_to_a_card_fax_machine_and_its_reco
                                  {"to": "t38_gateway", "by": "gateway", "audio_line": card_line}]
             page = next(d for k, d in events if k == "t38_gateway_page")
             assert page["pages"] == 1 and page["bit_rate"] >= 9600
+            rtp = next(d for k, d in events if k == "rtp")      # written as the far end's BYE ended the call
+            assert rtp["codec"] == "t38" and rtp["t38_gateway_pages"] == 1 and rtp["t38_gateway_ecm"] is True
     finally:
         far.close()

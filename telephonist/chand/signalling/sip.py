@@ -179,7 +179,9 @@ class SipTrunk(DigitalTrunk):
             remote_loss_pct=st.remote_loss_pct, rtt_ms=st.rtt_ms, rx_dtmf=st.rx_dtmf, tx_dtmf=st.tx_dtmf,
             srtp=st.srtp, rx_refused=st.rx_refused,
             **({"t38_rx_ifp": st.t38_rx_ifp, "t38_tx_ifp": st.t38_tx_ifp, "t38_recovered": st.t38_recovered}
-               if st.t38 else {}))
+               if st.t38 else {}),
+            **({"t38_gateway_pages": st.t38_gateway_pages, "t38_gateway_bit_rate": st.t38_gateway_bit_rate,
+                "t38_gateway_ecm": st.t38_gateway_ecm} if st.t38_gateway else {}))
 
 
 SIP_ONLY = {
