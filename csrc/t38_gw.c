@@ -166,10 +166,9 @@ void gw_tick(engine_t *e)
                 continue;
             }
             fax_gateway_stats(audio, &pages, &rate, &ecm);
-            if (pages > line->gw_pages) {
-                figures(line, pages, rate, ecm);
+            if (pages > line->gw_pages)
                 say(e, line, "MEDIA kind=t38_gateway_page pages=%d bit_rate=%d ecm=%d%s", pages, rate, ecm, "");
-            }
+            figures(line, pages, rate, ecm);    /* each tick: a fax that fails before a page keeps its rate */
         } else if (carries_t38(line) && !audio->fax && !line->fax && !line->gw_refused) {
             engage(e, line, audio);
         }
