@@ -141,7 +141,7 @@ def test_with_t38_gateway_cng_the_bridge_asks_when_the_card_machine_calls(tmp_pa
 def test_a_span_with_t38_off_leaves_the_bridge_on_g711(tmp_path):
     """The far receiver asks for T.38; the gateway's span (off) answers 488 and the fax crosses the bridge as
     audio, as before the gateway existed."""
-    lv, machine, card, gw, far = gateway_rig(OFF, ON, gw_calls=True)
+    lv, machine, _card, gw, far = gateway_rig(OFF, ON, gw_calls=True)
     try:
         src = make_fax_tiff(tmp_path / "doc.tif", pages=1)
         dst = str(tmp_path / "received.tif")
@@ -216,7 +216,7 @@ async def test_chand_bridges_a_t38_trunk_call_to_a_card_fax_machine_and_its_reco
             far.engine.sigmsg(fchan, "SETUP calling=02155550000 called=800")
             await asyncio.to_thread(seen, far, lambda e: isinstance(e, SigMsg) and e.chan == fchan
                                     and e.kind == "CONNECT", 20)
-            sip_line, card_line, _ = await asyncio.wait_for(ivr.bridged.get(), 10)
+            _sip_line, card_line, _ = await asyncio.wait_for(ivr.bridged.get(), 10)
             far.engine.fax(fchan, doc, send=True, calling=True, ident="FAR FAX")
             done = await asyncio.to_thread(seen, far, lambda e: isinstance(e, FaxDone), 60)
             assert done.ok and done.pages == 1, done.result

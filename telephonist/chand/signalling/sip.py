@@ -112,7 +112,8 @@ class SipTrunk(DigitalTrunk):
         kind = f.get("kind", "")
         if kind in ("t38_gateway_page", "t38_gateway_end"):
             # the bridge's T.38 gateway (csrc/t38_gw.c): its figures so far, and why it ended
-            figures = dict(pages=_int(f.get("pages")), bit_rate=_int(f.get("bit_rate")), ecm=f.get("ecm") == "1")
+            figures: dict[str, object] = {"pages": _int(f.get("pages")), "bit_rate": _int(f.get("bit_rate")),
+                                          "ecm": f.get("ecm") == "1"}
             if kind == "t38_gateway_end":
                 figures["why"] = f.get("why", "")
             log.info("event=sip_%s line=%s pages=%s bit_rate=%s ecm=%s", kind, line.name, figures["pages"],
