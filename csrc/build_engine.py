@@ -21,6 +21,7 @@ SOURCES = [
     "sip_info.c",       # the sip driver's DTMF by SIP INFO
     "udptl.c",          # UDPTL framing of T.38 fax on sip lines
     "sip_t38.c",        # the sip driver's T.38: SDP for m=image, the re-INVITEs to and from it
+    "t38_gw.c",         # a bridge's T.38 gateway: a sip line on T.38 and a card's audio line, spandsp's t38_gateway
 ]
 
 

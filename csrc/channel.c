@@ -149,7 +149,7 @@ void chan_rx(engine_t *e, chan_t *c)
         memset(c->rx_raw, e->silence_byte[c->codec], (size_t) bytes);
         if (c->fax)
             fax_chan_rx_t38(e, c);
-        else
+        else if (!c->gw_audio)         /* a bridge's gateway: the audio line's tick takes them */
             c->span->ops->t38_read(c->span, c, NULL);
     } else {
         if (c->span->ops->read(c->span, c, c->rx_raw, n) <= 0)
@@ -210,6 +210,8 @@ void chan_hangup_media(engine_t *e, chan_t *c, int reason)
 {
     play_stop(e, c, 0, reason);
     rec_stop_id(e, c, 0, reason);
+    if (fax_chan_is_gateway(c))
+        gw_end(e, c, "hangup");
     if (c->fax)
         fax_chan_stop(e, c, "the line went on hook");
     if (c->conf)
@@ -316,7 +318,7 @@ void chan_apply_cmd(engine_t *e, chan_t *c, cmd_t *cmd)
             eng_emit(e, EV_FAX_DONE, c->id, cmd->id, -1, 0, 0, 0, "fax: out of memory");
         break;
     case CMD_FAX_STOP:
-        if (c->fax)
+        if (c->fax && !fax_chan_is_gateway(c))     /* a bridge's gateway ends with its bridge (t38_gw.c) */
             fax_chan_stop(e, c, "stopped by command");
         break;
     case CMD_LOOPBACK:
@@ -363,6 +365,10 @@ void chan_free(chan_t *c)
     for (i = 0; i < c->nrec; i++)
         rec_free(c->rec[i]);
     fax_chan_free(c);
+    if (c->gw_tones)
+        modem_connect_tones_rx_free(c->gw_tones);
+    if (c->gw_cng)
+        modem_connect_tones_rx_free(c->gw_cng);
     amd_free(c);
     chan_sig_tone(c, 0, 0, 0);
     dsp_free(c);

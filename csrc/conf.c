@@ -3,6 +3,8 @@
  * member's received audio is summed once; a member hears the sum less its
  * own voice. Listeners are heard by nobody; a whisperer is heard only by the
  * member it whispers to, and hears the whole conference.
+ *
+ * A bridge of a sip line and an audio line may become a T.38 gateway (t38_gw.c) while it lasts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,7 @@ void conf_leave(engine_t *e, chan_t *c)
 
     if (!f)
         return;
+    gw_leave(e, c);             /* a T.38 gateway lasts as long as its bridge */
     for (i = 0; i < f->nmembers; i++) {
         if (f->members[i] == c) {
             f->members[i] = f->members[--f->nmembers];

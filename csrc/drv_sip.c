@@ -90,8 +90,13 @@ static void sip_tick_begin(span_t *s)
 {
     sip_span_t *sp = s->drv;
     int i;
-    for (i = 0; i < sp->nlines; i++)
-        sp->lines[i].chan->hook = rtp_tick(sp->lines[i].rtp) ? ENG_HOOK_OFF : ENG_HOOK_ON;
+    for (i = 0; i < sp->nlines; i++) {
+        chan_t *c = sp->lines[i].chan;
+        int hook = rtp_tick(sp->lines[i].rtp) ? ENG_HOOK_OFF : ENG_HOOK_ON;
+        if (hook == ENG_HOOK_OFF && c->hook != ENG_HOOK_OFF)
+            gw_call_begins(c);          /* the call's media starts: a bridge's T.38 gateway has no figures yet */
+        c->hook = hook;
+    }
 }
 
 /* T.38 (sip_t38.c switches a call's media; rtp.c carries UDPTL on the line's port) */
@@ -119,6 +124,13 @@ static void sip_fax_begins(span_t *s, chan_t *c, int send)
     sip_span_t *sp = s->drv;
     if (!send && sp->p.t38 == ENG_SIP_T38_ON)
         sip_push(sp, (int) ((sip_line_t *) c->drv - sp->lines), "T38");
+}
+
+static int sip_t38_mode(span_t *s, int *cng)
+{
+    sip_span_t *sp = s->drv;
+    *cng = sp->p.t38_gateway_cng != 0;
+    return sp->p.t38;
 }
 
 static void sip_free(span_t *s)
@@ -156,6 +168,7 @@ const driver_ops_t sip_driver_ops = {
     .t38_read = sip_t38_read,
     .t38_write = sip_t38_write,
     .fax_begins = sip_fax_begins,
+    .t38_mode = sip_t38_mode,
 };
 
 static int bad_text(const char *s, size_t cap)
@@ -198,6 +211,8 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
                         p->jitter_min_ms, p->jitter_max_ms);
     if (p->tls_bind[0] && !p->tls_cert_dir[0])
         return eng_fail(e, ENG_EINVAL, "sip span: TLS on %s needs a certificate directory", p->tls_bind);
+    if (p->t38 != ENG_SIP_T38_OFF && fax_worker_init(e, err, sizeof(err)) < 0)
+        return eng_fail(e, ENG_ESYS, "sip span: %s", err);     /* a bridge's T.38 gateway runs there */
     if (e->nchans + (int64_t) nchans > e->max_channels)
         return eng_fail(e, ENG_ENOMEM, "sip span of %d channels: only %d engine channels left", nchans,
                         e->max_channels - e->nchans);
@@ -281,5 +296,9 @@ int eng_sip_rtp_stats(engine_t *e, int chan, eng_rtp_stats_t *out)
     if (c->span->ops != &sip_driver_ops)
         return eng_fail(e, ENG_EINVAL, "rtp stats: channel %d is not on a sip span", chan);
     rtp_get_stats(((sip_line_t *) c->drv)->rtp, out);
+    out->t38_gateway = __atomic_load_n(&c->gw_used, __ATOMIC_RELAXED);
+    out->t38_gateway_pages = __atomic_load_n(&c->gw_pages, __ATOMIC_RELAXED);
+    out->t38_gateway_bit_rate = __atomic_load_n(&c->gw_rate, __ATOMIC_RELAXED);
+    out->t38_gateway_ecm = __atomic_load_n(&c->gw_ecm, __ATOMIC_RELAXED);
     return 0;
 }

@@ -503,6 +503,7 @@ static void tick(engine_t *e)
     for (i = 0; i < e->nspans; i++)
         if (e->spans[i]->ops->tick_begin)
             e->spans[i]->ops->tick_begin(e->spans[i]);
+    gw_tick(e);
     for (i = 0; i < e->nchans; i++) {
         chan_t *c = e->chans[i];
         if (i + PREFETCH_HEAD < e->nchans)
@@ -515,6 +516,7 @@ static void tick(engine_t *e)
             active++;
         }
     }
+    gw_detect(e);
     fax_tick_rx_done(e);
     conf_mix(e);
     for (i = 0; i < e->nchans; i++) {

@@ -354,8 +354,12 @@ typedef struct {
     int32_t tls_verify;
     /* T.38 fax (ENG_SIP_T38_*): OFF refuses (488) a re-INVITE to m=image; ACCEPT takes it (the line's fax
      * terminal goes on as a T.38 terminal over UDPTL); ON also asks for it, re-INVITEing when a fax receive
-     * starts on the line (the receiving side asks, as Asterisk's ReceiveFax does; the sender waits). */
+     * starts on the line (the receiving side asks, as Asterisk's ReceiveFax does; the sender waits). A line
+     * bridged with a line carrying audio (a card's) becomes a T.38 gateway between them while its call is on
+     * T.38; with ON the bridge asks for T.38 when the audio line brings CED or the V.21 preamble, and CNG too
+     * with t38_gateway_cng. */
     int32_t t38;
+    int32_t t38_gateway_cng;
 } eng_sip_params_t;
 enum { ENG_SIP_REFRESHER_ANY = 0, ENG_SIP_REFRESHER_LOCAL = 1, ENG_SIP_REFRESHER_REMOTE = 2 };
 enum { ENG_SIP_SRTP_OFF = 0, ENG_SIP_SRTP_OPTIONAL = 1, ENG_SIP_SRTP_MANDATORY = 2 };
@@ -385,6 +389,9 @@ typedef struct {
     int32_t t38;                 /* 1 while the line carries T.38 */
     int64_t t38_rx_ifp, t38_tx_ifp;   /* IFP packets taken and sent */
     int64_t t38_recovered;       /* IFP packets rebuilt from a later datagram's redundancy */
+    /* a bridge's T.38 gateway in this call (the line's bridge with a card's line, t38_gw.c): 1 once it
+     * engaged, and spandsp's figures so far (pages through, the image bit rate, ECM) */
+    int32_t t38_gateway, t38_gateway_pages, t38_gateway_bit_rate, t38_gateway_ecm;
 } eng_rtp_stats_t;
 int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, int zone);
 int eng_sip_rtp_stats(engine_t *e, int chan, eng_rtp_stats_t *out);

@@ -54,6 +54,8 @@ typedef struct driver_ops_s {
     void (*t38_read)(span_t *s, chan_t *c, t38_batch_t *in);
     void (*t38_write)(span_t *s, chan_t *c, const t38_batch_t *out);
     void (*fax_begins)(span_t *s, chan_t *c, int send);
+    /* the span's T.38 setting (ENG_SIP_T38_*) and whether a bridge's gateway also asks on CNG (t38_gw.c) */
+    int (*t38_mode)(span_t *s, int *cng);
 } driver_ops_t;
 
 struct span_s {
@@ -235,6 +237,16 @@ struct chan_s {
                                    for chan_prefetch_rx/tx (on this cache line with fax, asked by chan_prefetch_head) */
 
     struct amd_s *amd;          /* amd.c: an answering-machine detection running */
+
+    /* t38_gw.c: a bridge's T.38 gateway. On the sip line: the audio line whose gateway carries its IFP
+     * packets (that line's tick reads them), pages reported, asked for T.38 this call, the gateway could not
+     * start. On the audio line: the detectors of CED/V.21 preamble (and CNG) while its bridge may ask. */
+    struct chan_s *gw_audio;
+    int gw_pages, gw_asked, gw_refused;
+    int gw_used, gw_rate, gw_ecm;   /* this call had a gateway, and its figures (with gw_pages): the media
+                                     * thread writes them, eng_sip_rtp_stats reads them (relaxed atomics) */
+    modem_connect_tones_rx_state_t *gw_tones, *gw_cng;
+    int gw_heard;
 
     tone_gen_state_t *sig_tone; /* a register signal the line's signalling sends (R2's MF tones, r2.c), mixed
                                    into the channel's audio like a played tone; NULL: none */
@@ -494,6 +506,8 @@ void progress_set_line_tone(engine_t *e, chan_t *c, zone_tone_t *t);   /* takes 
 #define FAX_NOTES_PER_STEP 4
 fax_session_t *fax_session_new(int id, int send, const char *path, int calling, int ecm, const char *ident,
                                const char *header);
+fax_session_t *fax_session_new_gateway(int id, int ecm);         /* a T.38 gateway (t38_gw.c) */
+void fax_session_gateway_stats(const fax_session_t *f, int *pages, int *rate, int *ecm);
 /* 1: T.30 ended. t38: the frame carries IFP packets (rxb in, txb out) instead of audio. */
 int fax_session_step(fax_session_t *f, int t38, const int16_t *rx, int16_t *tx, int n, const t38_batch_t *rxb,
                      t38_batch_t *txb);
@@ -515,6 +529,18 @@ void fax_chan_stop(engine_t *e, chan_t *c, const char *why);
 void fax_tick_end(engine_t *e);
 void fax_chan_prefetch(const chan_t *c, int for_tx);
 void fax_chan_free(chan_t *c);                                  /* engine teardown, worker stopped */
+
+int fax_gateway_attach(engine_t *e, chan_t *audio, chan_t *line, int id, int ecm);   /* ENG_ENOMEM */
+int fax_chan_is_gateway(const chan_t *c);
+chan_t *fax_gateway_line(const chan_t *audio);
+void fax_gateway_stats(const chan_t *audio, int *pages, int *rate, int *ecm);
+
+/* t38_gw.c: a bridge's T.38 gateway (a sip line on T.38, a line on audio) */
+void gw_tick(engine_t *e);                          /* after the drivers' tick_begin: engage, end, report */
+void gw_detect(engine_t *e);                        /* after every line was read: CED/preamble (CNG) heard */
+void gw_end(engine_t *e, chan_t *audio, const char *why);
+void gw_leave(engine_t *e, chan_t *c);              /* c leaves its bridge (or hangs up) */
+void gw_call_begins(chan_t *line);                  /* a sip line's new call: no gateway figures yet */
 
 /* drv_sim.c */
 extern const driver_ops_t sim_driver_ops;

@@ -23,6 +23,11 @@
  * steps carry IFP packets instead of audio: the audio terminal gives way to spandsp's T.38 terminal (and
  * back, if the call returns to audio), with the same document and settings. T.30 starts again in the new
  * terminal, as Asterisk and FreeSWITCH do on the switch: it happens in phase A or B, before any page.
+ *
+ * A session may also be a T.38 gateway (t38_gw.c engages it on a bridge of a sip line carrying T.38 and a card's
+ * audio line): spandsp's t38_gateway between the audio line's frames (rx, tx) and the sip line's IFP packets
+ * (rxb, txb), every frame both; no document, no T.30 of its own, so no page or end notes: its figures (pages,
+ * rate, ECM) are kept for the media thread to read when the gateway ends.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +43,9 @@
 struct fax_session_s {
     int id;
     int send, calling, ecm;
+    int gateway;                /* a T.38 gateway (no document): gw below, never fax or t38 */
+    t38_gateway_state_t *gw;
+    int gw_pages, gw_rate, gw_ecm;  /* its figures, written by the worker after each step (relaxed atomics) */
     fax_state_t *fax;           /* made and freed by the worker: the audio terminal ... */
     t38_terminal_state_t *t38;  /* ... or the T.38 one (at most one of them at a time) */
     t30_state_t *t30;
@@ -207,6 +215,25 @@ fax_session_t *fax_session_new(int id, int send, const char *path, int calling, 
     return f;
 }
 
+fax_session_t *fax_session_new_gateway(int id, int ecm)
+{
+    fax_session_t *f;
+
+    if ((f = calloc(1, sizeof(*f))) == NULL)
+        return NULL;
+    f->id = id;
+    f->gateway = 1;
+    f->ecm = ecm;
+    return f;
+}
+
+void fax_session_gateway_stats(const fax_session_t *f, int *pages, int *rate, int *ecm)
+{
+    *pages = __atomic_load_n(&f->gw_pages, __ATOMIC_RELAXED);
+    *rate = __atomic_load_n(&f->gw_rate, __ATOMIC_RELAXED);
+    *ecm = __atomic_load_n(&f->gw_ecm, __ATOMIC_RELAXED);
+}
+
 /* T.30 as we run it, in either terminal. */
 static void setup_t30(fax_session_t *f)
 {
@@ -272,6 +299,46 @@ static int start(fax_session_t *f, int t38, char *err, int errlen)
     return 0;
 }
 
+/* A gateway's frame: the audio line's samples in and out, the sip line's IFP packets in (rxb, when the frame
+ * carried any) and out (txb). spandsp's gateway sends its packets from inside rx/tx, through t38_out. */
+static int gateway_step(fax_session_t *f, const int16_t *rx, int16_t *tx, int n, const t38_batch_t *rxb,
+                        t38_batch_t *txb)
+{
+    int got = 0, i;
+    t38_stats_t st;
+
+    if (!f->gw) {
+        t38_core_state_t *core;
+        if ((f->gw = t38_gateway_init(NULL, t38_out, f)) == NULL) {
+            memset(tx, 0, sizeof(int16_t) * (size_t) n);
+            return 0;               /* out of memory: the line hears silence until the gateway ends */
+        }
+        core = t38_gateway_get_t38_core_state(f->gw);
+        t38_set_t38_version(core, 0);
+        t38_set_data_rate_management_method(core, T38_DATA_RATE_MANAGEMENT_TRANSFERRED_TCF);
+        t38_set_max_datagram_size(core, T38_MAX_DATAGRAM);
+        t38_set_fastest_image_data_rate(core, 14400);
+        t38_gateway_set_transmit_on_idle(f->gw, 1);
+        t38_gateway_set_supported_modems(f->gw, T30_SUPPORT_V27TER | T30_SUPPORT_V29 | T30_SUPPORT_V17);
+        t38_gateway_set_ecm_capability(f->gw, f->ecm);
+        t38_gateway_set_tep_mode(f->gw, 0);
+    }
+    f->txb = txb;
+    for (i = 0; rxb && i < rxb->n; i++)
+        t38_core_rx_ifp_packet(t38_gateway_get_t38_core_state(f->gw), rxb->data + rxb->off[i], rxb->len[i],
+                               rxb->seq[i]);
+    t38_gateway_rx(f->gw, (int16_t *) rx, n);
+    got = t38_gateway_tx(f->gw, tx, n);
+    f->txb = NULL;
+    if (got < n)
+        memset(tx + got, 0, sizeof(int16_t) * (size_t) (n - got));
+    t38_gateway_get_transfer_statistics(f->gw, &st);
+    __atomic_store_n(&f->gw_pages, st.pages_transferred, __ATOMIC_RELAXED);
+    __atomic_store_n(&f->gw_rate, st.bit_rate, __ATOMIC_RELAXED);
+    __atomic_store_n(&f->gw_ecm, st.error_correcting_mode, __ATOMIC_RELAXED);
+    return 0;
+}
+
 /* One frame: what the line brought in, then what goes out: audio (silence once T.30 has ended), or on a
  * line carrying T.38 the IFP packets that came (rxb) and those to send (txb). */
 int fax_session_step(fax_session_t *f, int t38, const int16_t *rx, int16_t *tx, int n, const t38_batch_t *rxb,
@@ -282,6 +349,8 @@ int fax_session_step(fax_session_t *f, int t38, const int16_t *rx, int16_t *tx, 
     f->nnotes = 0;
     if (txb)
         t38_batch_clear(txb);
+    if (f->gateway)
+        return gateway_step(f, rx, tx, n, t38 ? rxb : NULL, txb);
     if ((t38 && f->fax) || (!t38 && f->t38)) {
         f->switching = 1;                   /* the line switched: T.30 starts again in the other terminal */
         fax_session_release(f);
@@ -330,6 +399,10 @@ int fax_session_take_notes(fax_session_t *f, fax_note_t *out)
 /* On the worker: the terminal goes (a TIFF being received is closed); the session stays. */
 void fax_session_release(fax_session_t *f)
 {
+    if (f && f->gw) {
+        t38_gateway_free(f->gw);
+        f->gw = NULL;
+    }
     if (f && f->fax) {
         fax_free(f->fax);
         f->fax = NULL;

@@ -23,6 +23,10 @@
  * and says which the frame is: audio, or the packets of a line that carries T.38 in that tick. The worker
  * steps the terminal the slot asks for (fax.c switches), and the media thread hands a T.38 slot's answer to
  * the driver only while the line still carries T.38 (the same for audio).
+ *
+ * A T.38 gateway (t38_gw.c) is a pipe too, held by the bridge's audio line: each slot carries that line's audio
+ * and, in the same frame, the IFP packets of the sip line it is bridged with (`t38_line`), read by the audio
+ * line's tick from the sip line's driver and sent to it 80 ms later, as a terminal's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,6 +50,8 @@ struct fax_pipe_s {
     t38_batch_t *rxb, *txb;         /* ring batches each, on a line that can carry T.38; NULL: audio only */
     uint8_t *t38;                   /* ring: 1 the slot carries IFP packets (written with the rx slot) */
     fax_session_t *sess;            /* stepped by the worker once attached */
+    chan_t *t38_line;               /* a gateway: the sip line whose IFP packets the slots carry; NULL: a terminal
+                                     * (its own line) */
 
     /* written by the media thread, read by the worker */
     int64_t pushed;                 /* frames from the line queued */
@@ -412,16 +418,69 @@ int fax_chan_attach(engine_t *e, chan_t *c, int id, int send, const char *path, 
     return 0;
 }
 
+/* A gateway's frame also takes what the sip line brought (in: NULL, read and dropped). */
+static void gateway_rx_t38(fax_pipe_t *p, t38_batch_t *in, uint8_t *flag)
+{
+    chan_t *line = p->t38_line;
+    int on = line->span->ops->t38_on(line->span, line);
+
+    if (in)
+        t38_batch_clear(in);
+    if (on)
+        line->span->ops->t38_read(line->span, line, in);
+    if (flag)
+        *flag = (uint8_t) on;
+}
+
+int fax_gateway_attach(engine_t *e, chan_t *audio, chan_t *line, int id, int ecm)
+{
+    fax_worker_t *w = e->faxw;
+    fax_pipe_t *p = fax_pipe_new(e, fax_session_new_gateway(id, ecm), 1);
+
+    if (!p)
+        return ENG_ENOMEM;
+    p->id = id;
+    p->t38_line = line;
+    audio->fax = p;
+    audio->fax_next[0] = slot(p, p->rx, 0);
+    audio->fax_next[1] = slot(p, p->tx, 0);
+    pthread_mutex_lock(&w->lock);
+    p->wnext = NULL;
+    *w->incoming_tail = p;
+    w->incoming_tail = &p->wnext;
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+int fax_chan_is_gateway(const chan_t *c)
+{
+    return c->fax && c->fax->t38_line;
+}
+
+chan_t *fax_gateway_line(const chan_t *audio)
+{
+    return audio->fax->t38_line;
+}
+
+void fax_gateway_stats(const chan_t *c, int *pages, int *rate, int *ecm)
+{
+    fax_session_gateway_stats(c->fax->sess, pages, rate, ecm);
+}
+
 void fax_chan_rx(engine_t *e, chan_t *c, const int16_t *amp, int n)
 {
     fax_pipe_t *p = c->fax;
 
     if (p->pushed - LOAD(&p->done) >= p->ring) {
         e->fax_late_tick++;         /* the worker is a whole ring behind: this frame is lost */
+        if (p->t38_line)
+            gateway_rx_t38(p, NULL, NULL);
         return;
     }
     memcpy(slot(p, p->rx, p->pushed), amp, sizeof(int16_t) * (size_t) n);
-    if (p->t38)
+    if (p->t38_line)
+        gateway_rx_t38(p, &p->rxb[p->pushed % p->ring], &p->t38[p->pushed % p->ring]);
+    else if (p->t38)
         p->t38[p->pushed % p->ring] = 0;
     STORE(&p->pushed, p->pushed + 1);
     c->fax_next[0] = slot(p, p->rx, p->pushed);
@@ -529,12 +588,13 @@ static void detach(engine_t *e, chan_t *c, fax_pipe_t *p)
 static void send_t38(chan_t *c, fax_pipe_t *p)
 {
     int64_t done = LOAD(&p->done), upto = done < p->pulled ? done : p->pulled;
-    int on = c->span->ops->t38_on(c->span, c);
+    chan_t *line = p->t38_line ? p->t38_line : c;
+    int on = line->span->ops->t38_on(line->span, line);
 
     for (; p->t38_sent < upto; p->t38_sent++) {
         size_t slot = (size_t) (p->t38_sent % p->ring);
         if (on && p->t38[slot])
-            c->span->ops->t38_write(c->span, c, &p->txb[slot]);
+            line->span->ops->t38_write(line->span, line, &p->txb[slot]);
     }
 }
 
@@ -574,7 +634,10 @@ void fax_chan_stop(engine_t *e, chan_t *c, const char *why)
     if (!p)
         return;
     emit_notes(e, c, p, p->pulled);         /* what the line has already carried */
-    if (!p->done_emitted) {
+    if (p->t38_line) {                      /* a gateway: no fax job, no FAX_DONE (t38_gw.c reports) */
+        STORE(&p->stop, 1);
+        kick(e->faxw);
+    } else if (!p->done_emitted) {
         STORE(&p->stop, 1);
         kick(e->faxw);
         /* the received file is closed before the application hears of the end */

@@ -349,6 +349,7 @@ class SipParams:
     transport: int = 0          # ENG_SIP_TRANSPORT_*: the peer and registrar over 0 UDP, 1 TCP, 2 TLS
     tls_verify: bool = True     # TLS connections we open check the far end's certificate (cafile.pem, its name)
     t38: int = 0                # ENG_SIP_T38_*: T.38 fax: 0 off (488 to m=image), 1 accept, 2 on (a fax receive asks)
+    t38_gateway_cng: bool = False   # a bridge's T.38 gateway (t38 on) also asks when the audio line brings CNG
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +378,10 @@ class RtpStats:
     t38_rx_ifp: int = 0         # T.38 IFP packets taken ...
     t38_tx_ifp: int = 0         # ... and sent
     t38_recovered: int = 0      # IFP packets rebuilt from a later datagram's redundancy
+    t38_gateway: bool = False   # a bridge's T.38 gateway ran in this call (csrc/t38_gw.c) ...
+    t38_gateway_pages: int = 0  # ... with these figures so far: pages through,
+    t38_gateway_bit_rate: int = 0   # the image bit rate,
+    t38_gateway_ecm: bool = False   # and ECM
 
 
 SRTP_SUITES = {0: "", 1: "AES_CM_128_HMAC_SHA1_80", 2: "AES_CM_128_HMAC_SHA1_32"}
@@ -588,7 +593,7 @@ class Engine:
         p.tls_only = int(params.tls_only)
         p.srtp, p.srtp_without_tls, p.dtmf = params.srtp, int(params.srtp_without_tls), params.dtmf
         p.transport, p.tls_verify = params.transport, int(params.tls_verify)
-        p.t38 = params.t38
+        p.t38, p.t38_gateway_cng = params.t38, int(params.t38_gateway_cng)
         for user, password in params.phones:
             if not user or any(c.isspace() for c in user) or "\n" in password or "\r" in password:
                 raise EngineError(lib.ENG_EINVAL, f"sip span: phone {user!r}: a user without spaces, a password "
@@ -606,7 +611,8 @@ class Engine:
                         st.rx_packets, st.tx_packets, st.rx_lost, st.rx_late, st.rx_dtmf, st.tx_dtmf, st.jitter_ms,
                         st.buffer_ms, st.buffer_max_ms, st.remote_jitter_ms, st.remote_loss_pct, st.rtt_ms,
                         st.rtcp_rx, st.rtcp_tx, SRTP_SUITES.get(st.srtp, str(st.srtp)), st.rx_refused,
-                        bool(st.t38), st.t38_rx_ifp, st.t38_tx_ifp, st.t38_recovered)
+                        bool(st.t38), st.t38_rx_ifp, st.t38_tx_ifp, st.t38_recovered, bool(st.t38_gateway),
+                        st.t38_gateway_pages, st.t38_gateway_bit_rate, bool(st.t38_gateway_ecm))
 
     def add_local_span(self, device: str = "default", zone: str = "cn") -> int:
         """The sound card as one channel (a phone on an FXS port); returns its channel id."""

@@ -48,6 +48,9 @@ class SipTrunkConfig:
     t38: str = "off"                    # T.38 fax: "off" (a re-INVITE to m=image gets 488: fax stays G.711
                                         # pass-through), "accept" (the far end may switch the call to T.38) or
                                         # "on" (also asks for it, re-INVITEing when a fax receive starts)
+    t38_gateway_cng: bool = False       # a call of this span bridged with a card's line becomes a T.38 gateway;
+                                        # with t38 = "on" it asks when the card's machine answers (CED or the
+                                        # V.21 preamble), and also on its calling tone (CNG) when this is set
     # a span of phones (the span's extensions = [...]: line i is the phone of extension i)
     passwords: dict[str, str] = field(default_factory=dict)   # extension -> its digest password (strong)
     realm: str = "telephonist"          # the digest realm phones authenticate in

@@ -1,14 +1,15 @@
 """T.38 fax between two sip spans of one engine over loopback: the receiving line re-INVITEs to m=image when
 its fax starts (span t38 = "on"), the sending line takes it (t38 = "accept"), both fax terminals go on as
 spandsp's T.38 terminals over UDPTL, and the received pages are the sent ones pixel for pixel; in either
-direction of the call. A far end that refuses T.38 (488) leaves the fax on G.711, where it still completes."""
+direction of the call. A far end that refuses T.38 (488) leaves the fax on G.711, where it still completes.
+The engine runs on the fast clock at 8 times real time (both ends are its own lines); SIPp's test, in real time."""
 from __future__ import annotations
 
 import socket
 
 import pytest
 
-from telephonist.engine import Codec, ErrorEvent, FaxDone, FaxPage, SigMsg, SipParams
+from telephonist.engine import Clock, Codec, ErrorEvent, FaxDone, FaxPage, SigMsg, SipParams
 from tests.sip.sipp import finish_sipp, need_sipp, start_sipp
 from tests.sip.support import free_udp_ports, seen
 from tests.support.fax_docs import differing_pixels, make_fax_tiff, pages_of
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.long
 SHORT_PAGE = 560          # rows: a quarter of an A4 page, as T.38 runs on the wall clock here
 
 OFF, ACCEPT, ON = 0, 1, 2           # ENG_SIP_T38_*
+SPEED = 8       # two spans of one engine: no frame waits for the wall clock, only SIP's re-INVITE runs on it
 
 
 def two_spans(t38_a: int, t38_b: int):
@@ -29,7 +31,7 @@ def two_spans(t38_a: int, t38_b: int):
                                          peer=f"127.0.0.1:{sb}", t38=t38_a), 2, Codec.ALAW)
     b = lv.engine.add_sip_span(SipParams(bind=f"127.0.0.1:{sb}", rtp_host="127.0.0.1", rtp_port=rb, t38=t38_b),
                                2, Codec.ULAW)
-    lv.engine.start()
+    lv.engine.start(Clock.FAST, SPEED)
     return lv, a[0], b[0]
 
 

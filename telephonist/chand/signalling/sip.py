@@ -12,7 +12,12 @@ and the call's record.
 Transfers (csrc/sip_transfer.c, chand/sip_transfers.py): REFER to= [replaces=<engine channel>] is the far end
 asking us to transfer (answered with NOTIFY status=N), REFER_DONE status=N the outcome of our own REFER
 (REFER to=N, when the span's transfer = "refer"), REPLACED calling= an INVITE with Replaces that took over
-the call."""
+the call.
+
+A sip line whose bridge with a card's audio line became a T.38 gateway (csrc/t38_gw.c) hears MEDIA
+kind=t38_gateway (kept as a `media` event: to="t38_gateway", by="gateway", audio_line), then
+kind=t38_gateway_page and kind=t38_gateway_end with spandsp's figures (pages, bit_rate, ecm; why it ended),
+kept as events of those names."""
 from __future__ import annotations
 
 import logging
@@ -25,6 +30,11 @@ from telephonist.engine import Event, SigMsg, format_sigmsg
 log = logging.getLogger(__name__)
 
 PAYLOADS = {0: "PCMU", 8: "PCMA"}
+
+
+def _int(text: str | None) -> int:
+    """A number field of an engine message (0 when absent or not a number)."""
+    return int(text) if text and text.isdigit() else 0
 
 
 class SipTrunk(DigitalTrunk):
@@ -99,8 +109,26 @@ class SipTrunk(DigitalTrunk):
         line = self.line
         if line.call is None:
             return
-        log.info("event=sip_media line=%s kind=%s by=%s", line.name, f.get("kind", ""), f.get("by", ""))
-        line.listener.record_event(line, "media", to=f.get("kind", ""), by=f.get("by", ""))
+        kind = f.get("kind", "")
+        if kind in ("t38_gateway_page", "t38_gateway_end"):
+            # the bridge's T.38 gateway (csrc/t38_gw.c): its figures so far, and why it ended
+            figures: dict[str, object] = {"pages": _int(f.get("pages")), "bit_rate": _int(f.get("bit_rate")),
+                                          "ecm": f.get("ecm") == "1"}
+            if kind == "t38_gateway_end":
+                figures["why"] = f.get("why", "")
+            log.info("event=sip_%s line=%s pages=%s bit_rate=%s ecm=%s", kind, line.name, figures["pages"],
+                     figures["bit_rate"], figures["ecm"])
+            line.listener.record_event(line, kind, **figures)
+            return
+        if kind == "t38_gateway":
+            # the engine made the line's bridge a T.38 gateway with the audio line `with` (a card's)
+            other = line.listener.by_chan.get(_int(f.get("with")))
+            name = other.name if other is not None else f.get("with", "")
+            log.info("event=sip_media line=%s kind=t38_gateway with=%s", line.name, name)
+            line.listener.record_event(line, "media", to=kind, by="gateway", audio_line=name)
+            return
+        log.info("event=sip_media line=%s kind=%s by=%s", line.name, kind, f.get("by", ""))
+        line.listener.record_event(line, "media", to=kind, by=f.get("by", ""))
 
     # ---- transfers -------------------------------------------------------------------------------
     def refer(self, number: str) -> None:
@@ -152,7 +180,9 @@ class SipTrunk(DigitalTrunk):
             remote_loss_pct=st.remote_loss_pct, rtt_ms=st.rtt_ms, rx_dtmf=st.rx_dtmf, tx_dtmf=st.tx_dtmf,
             srtp=st.srtp, rx_refused=st.rx_refused,
             **({"t38_rx_ifp": st.t38_rx_ifp, "t38_tx_ifp": st.t38_tx_ifp, "t38_recovered": st.t38_recovered}
-               if st.t38 else {}))
+               if st.t38 else {}),
+            **({"t38_gateway_pages": st.t38_gateway_pages, "t38_gateway_bit_rate": st.t38_gateway_bit_rate,
+                "t38_gateway_ecm": st.t38_gateway_ecm} if st.t38_gateway else {}))
 
 
 SIP_ONLY = {
