@@ -21,7 +21,7 @@ SPEED = 8       # both engines' clocks at 8 times real time: only SIP's re-INVIT
 @pytest.mark.long
 async def test_faxd_receives_a_fax_over_t38_from_a_sip_trunk(tmp_path):
     url = f"sqlite:///{tmp_path}/t.db"
-    doc = make_fax_tiff(tmp_path / "two.tif", pages=2, lines=560)    # short pages: T.38 runs on the wall clock
+    doc = make_fax_tiff(tmp_path / "two.tif", pages=2)
     port, far_port = free_udp_ports(1, even=False), free_udp_ports(1, even=False)
     far = LiveEngine()
     try:

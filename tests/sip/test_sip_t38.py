@@ -16,7 +16,6 @@ from tests.support.fax_docs import differing_pixels, make_fax_tiff, pages_of
 from tests.support.live_engine import LiveEngine
 
 pytestmark = pytest.mark.long
-SHORT_PAGE = 560          # rows: a quarter of an A4 page, as T.38 runs on the wall clock here
 
 OFF, ACCEPT, ON = 0, 1, 2           # ENG_SIP_T38_*
 SPEED = 8       # two spans of one engine: no frame waits for the wall clock, only SIP's re-INVITE runs on it
@@ -44,7 +43,7 @@ def connect(lv: LiveEngine, a: int, b: int) -> None:
 
 def fax(lv: LiveEngine, sender: int, receiver: int, tmp_path, pages: int, ecm: bool, sender_calls: bool):
     """Sends a document from sender to receiver; (sent pages, received pages, the two FaxDone by line)."""
-    src = make_fax_tiff(tmp_path / "doc.tif", pages=pages, lines=SHORT_PAGE)
+    src = make_fax_tiff(tmp_path / "doc.tif", pages=pages)
     dst = str(tmp_path / "received.tif")
     lv.engine.fax(sender, src, send=True, calling=sender_calls, ecm=ecm, ident="SENDER")
     lv.engine.fax(receiver, dst, send=False, calling=not sender_calls, ecm=ecm, ident="RECEIVER")
