@@ -65,6 +65,56 @@ int sip_over_tls(nua_t *nua, const sip_t *sip)
         && ai && ai->ai_protocol != IPPROTO_UDP && ai->ai_socktype != SOCK_DGRAM;
 }
 
+/* Where the request being handled came from (the packet's source, not what its headers say). */
+int sip_source(nua_t *nua, struct in_addr *a, int *port, char *text, size_t cap)
+{
+    msg_t *m = nua_current_request(nua);
+    su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+    snprintf(text, cap, "?");
+    a->s_addr = 0;
+    if (port)
+        *port = 0;
+    if (!ai || !ai->ai_addr || ai->ai_addr->sa_family != AF_INET)
+        return -1;
+    *a = ((struct sockaddr_in *) ai->ai_addr)->sin_addr;
+    if (port)
+        *port = ntohs(((struct sockaddr_in *) ai->ai_addr)->sin_port);
+    inet_ntop(AF_INET, a, text, (socklen_t) cap);
+    return 0;
+}
+
+int sip_nat_source(nua_t *nua, const url_t *contact, char *out, size_t cap)
+{
+    msg_t *m = nua_current_request(nua);
+    su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+    struct in_addr a;
+    char host[48];
+    int port;
+    const char *cport = contact ? contact->url_port : NULL;
+    out[0] = '\0';
+    if (!contact || !ai || !(ai->ai_protocol == IPPROTO_UDP || ai->ai_socktype == SOCK_DGRAM) || sip_source(nua, &a, &port, host, sizeof(host)) < 0)
+        return 0;
+    if (contact->url_host && strcmp(contact->url_host, host) == 0 && port == (cport && *cport ? atoi(cport) : 5060))
+        return 0;
+    snprintf(out, cap, "sip:%s:%d", host, port);
+    return 1;
+}
+
+/* A trunk with trusted sources: the request came from one of them (or the trunk trusts any source). */
+static int trusted_source(sip_span_t *sp, nua_t *nua, char *source, size_t cap)
+{
+    struct in_addr a;
+    int i;
+    if (sp->ntrusted == 0)
+        return 1;
+    if (sip_source(nua, &a, NULL, source, cap) < 0)
+        return 0;
+    for (i = 0; i < sp->ntrusted; i++)
+        if ((a.s_addr & sp->trusted[i].mask) == sp->trusted[i].net)
+            return 1;
+    return 0;
+}
+
 /* Our Contact in a dialog over TLS: sip:...;transport=tls rather than the sips: URI sofia-sip would give, which
  * phones that do not take sips: (baresip's libre answers ENOSYS) cannot send their ACK or BYE to. */
 static const char *tls_contact(const sip_line_t *l)
@@ -160,7 +210,8 @@ static void do_setup_phone(sip_line_t *l, const char *calling)
 {
     sip_span_t *sp = l->sp;
     char url[200], to[200], from[200], sdp[1200];
-    if (l->user[0] == '\0' || phones_target(l, url, sizeof(url)) < 0) {
+    const char *via = NULL;
+    if (l->user[0] == '\0' || phones_target(l, url, sizeof(url), &via) < 0) {
         sip_emit(l, "DISCONNECT cause=20");
         return;
     }
@@ -169,11 +220,14 @@ static void do_setup_phone(sip_line_t *l, const char *calling)
         return;
     snprintf(to, sizeof(to), "<sip:%s@%s>", l->user, sp->p.bind);
     snprintf(from, sizeof(from), "<sip:%s@%s>", calling[0] ? calling : "telephonist", sp->p.bind);
+    /* a phone behind NAT: the INVITE (and the dialog's later requests) to where its REGISTER came from */
     l->nh = nua_handle(sp->nua, l, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
     if (!l->nh) {
         sip_emit(l, "DISCONNECT cause=47");
         return;
     }
+    if (via)
+        nua_set_hparams(l->nh, NUTAG_PROXY(via), TAG_END());
     make_sdp(l, 0, sdp, sizeof(sdp));
     set_state(l, L_OUTGOING);
     nua_invite(l->nh, NUTAG_URL(url), TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
@@ -331,8 +385,13 @@ static void refresh_by_update(nua_handle_t *nh, const sip_t *sip)
 static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
     sip_line_t *l = NULL;
-    char calling[64] = "", called[64] = "", why[120] = "", warning[160];
+    char calling[64] = "", called[64] = "", why[120] = "", warning[160], source[48], via[80];
     int i;
+    if (!sp->phones && !trusted_source(sp, nua, source, sizeof(source))) {
+        sip_refused(sp, source, sip->sip_from ? sip->sip_from->a_url->url_user : NULL, "untrusted", 0);
+        nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
+        return;                     /* the handle goes when nua says terminated */
+    }
     if (!sp->phones && transfer_replaces(sp, nua, nh, sip))
         return;                     /* an INVITE with Replaces: answered there */
     if (sp->phones) {
@@ -359,6 +418,9 @@ static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t 
     l->nh = nh;
     nua_handle_bind(nh, l);
     refresh_by_update(nh, sip);
+    /* a caller behind NAT (its Contact is not where the INVITE came from): our requests in the dialog go there */
+    if (sip->sip_contact && sip_nat_source(nua, sip->sip_contact->m_url, via, sizeof(via)))
+        nua_set_hparams(nh, NUTAG_PROXY(via), TAG_END());
     set_state(l, L_INCOMING);
     if (sip->sip_request && sip->sip_request->rq_url->url_user)
         sip_field(called, sizeof(called), sip->sip_request->rq_url->url_user);
@@ -568,6 +630,10 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
     case nua_r_register:
         on_register(sp, status, phrase, sip, nh);
         break;
+    case nua_r_options:             /* a keep-alive to a phone behind NAT (sip_phones.c) */
+        if (!l)
+            phones_keepalive_answered(sp, nh, status);
+        break;
     case nua_r_shutdown:
         if (status >= 200)
             su_root_break(sp->root);
@@ -601,6 +667,10 @@ void *sip_thread(void *arg)
         sp->nua = nua_create(sp->root, on_event, sp, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0),
                              NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(0),
                              NUTAG_USER_AGENT("telephonist"),
+                             /* NAT (RFC 3581): our answers go to the request's source port when its Via asks
+                              * (rport), a phone's always (phones behind NAT often do not ask); our requests ask */
+                             NTATAG_SERVER_RPORT(sp->phones ? 2 : 1), NTATAG_CLIENT_RPORT(1),
+                             TAG_IF(sp->p.outbound_proxy[0], NUTAG_PROXY(sp->p.outbound_proxy)),
                              SIPTAG_SUPPORTED_STR(sp->p.session_expires_s > 0 ? "timer, replaces" : "replaces"),
                              NUTAG_SESSION_TIMER(sp->p.session_expires_s > 0 ? (unsigned) sp->p.session_expires_s : 0),
                              NUTAG_MIN_SE(sp->p.min_se_s > 0 ? (unsigned) sp->p.min_se_s : 90),

@@ -349,6 +349,10 @@ class SipParams:
     transport: int = 0          # ENG_SIP_TRANSPORT_*: the peer and registrar over 0 UDP, 1 TCP, 2 TLS
     tls_verify: bool = True     # TLS connections we open check the far end's certificate (cafile.pem, its name)
     t38: int = 0                # ENG_SIP_T38_*: T.38 fax: 0 off (488 to m=image), 1 accept, 2 on (a fax receive asks)
+    symmetric_rtp: bool = True  # RTP to where the far end's comes from (latched after a few packets)
+    nat_keepalive_s: int = 0    # a span of phones: OPTIONS to phones behind NAT this often (0: none)
+    outbound_proxy: str = ""    # a SIP URI every request we start goes through ("": none)
+    trusted: tuple[str, ...] = ()   # a trunk: the networks ("a.b.c.d/n") INVITEs are taken from (empty: any)
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +381,8 @@ class RtpStats:
     t38_rx_ifp: int = 0         # T.38 IFP packets taken ...
     t38_tx_ifp: int = 0         # ... and sent
     t38_recovered: int = 0      # IFP packets rebuilt from a later datagram's redundancy
+    latched: str = ""           # symmetric RTP: "addr:port" the far end's packets come from, once latched
+    rx_foreign: int = 0         # packets from another address than the latched one (dropped)
 
 
 SRTP_SUITES = {0: "", 1: "AES_CM_128_HMAC_SHA1_80", 2: "AES_CM_128_HMAC_SHA1_32"}
@@ -576,7 +582,7 @@ class Engine:
         """A SIP trunk (sofia-sip in the engine) whose lines take the sim E1's messages; returns channel ids."""
         p = ffi.new("eng_sip_params_t *")
         for name in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar", "realm", "tls_bind",
-                     "tls_cert_dir"):
+                     "tls_cert_dir", "outbound_proxy"):
             raw = getattr(params, name).encode("utf-8")
             if len(raw) >= len(getattr(p, name)):
                 raise EngineError(lib.ENG_EINVAL, f"sip span: {name} is longer than {len(getattr(p, name)) - 1} bytes")
@@ -589,6 +595,9 @@ class Engine:
         p.srtp, p.srtp_without_tls, p.dtmf = params.srtp, int(params.srtp_without_tls), params.dtmf
         p.transport, p.tls_verify = params.transport, int(params.tls_verify)
         p.t38 = params.t38
+        p.symmetric_rtp, p.nat_keepalive_s = int(params.symmetric_rtp), params.nat_keepalive_s
+        trusted = ffi.new("char[]", "".join(f"{net}\n" for net in params.trusted).encode("utf-8"))
+        p.trusted = trusted if params.trusted else ffi.NULL
         for user, password in params.phones:
             if not user or any(c.isspace() for c in user) or "\n" in password or "\r" in password:
                 raise EngineError(lib.ENG_EINVAL, f"sip span: phone {user!r}: a user without spaces, a password "
@@ -606,7 +615,9 @@ class Engine:
                         st.rx_packets, st.tx_packets, st.rx_lost, st.rx_late, st.rx_dtmf, st.tx_dtmf, st.jitter_ms,
                         st.buffer_ms, st.buffer_max_ms, st.remote_jitter_ms, st.remote_loss_pct, st.rtt_ms,
                         st.rtcp_rx, st.rtcp_tx, SRTP_SUITES.get(st.srtp, str(st.srtp)), st.rx_refused,
-                        bool(st.t38), st.t38_rx_ifp, st.t38_tx_ifp, st.t38_recovered)
+                        bool(st.t38), st.t38_rx_ifp, st.t38_tx_ifp, st.t38_recovered,
+                        (f"{ffi.string(st.latched_addr).decode()}:{st.latched_port}" if st.latched else ""),
+                        st.rx_foreign)
 
     def add_local_span(self, device: str = "default", zone: str = "cn") -> int:
         """The sound card as one channel (a phone on an FXS port); returns its channel id."""

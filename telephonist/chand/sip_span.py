@@ -29,7 +29,9 @@ def sip_params(sip: SipTrunkConfig, extensions: list[str] = ()) -> SipParams:
                      tls_bind=sip.tls_bind, tls_cert_dir=sip.tls_cert_dir, tls_only=sip.tls_only,
                      srtp=SRTP_MODES.get(sip.srtp, 0), srtp_without_tls=sip.srtp_without_tls,
                      dtmf=DTMF_MODES.get(sip.dtmf, 0), transport=TRANSPORTS.get(sip.transport, 0),
-                     tls_verify=sip.tls_verify, t38=T38_MODES.get(sip.t38, 0))
+                     tls_verify=sip.tls_verify, t38=T38_MODES.get(sip.t38, 0), symmetric_rtp=sip.symmetric_rtp,
+                     nat_keepalive_s=sip.nat_keepalive_s if extensions else 0, outbound_proxy=sip.outbound_proxy,
+                     trusted=tuple(sip.trusted))
 
 
 def add_sip_span(board: "Switchboard", ctx: SigContext, spec: "SpanSpec", add_line) -> None:
