@@ -47,6 +47,7 @@ typedef struct sip_line_s {
     nua_handle_t *nh;
     rtp_t *rtp;
     int alerted;
+    int heard;                      /* our INVITE had an answer (any status) from the far end */
     int auth_tries;
     struct sockaddr_in remote;      /* media from the offer or the answer */
     int pt, dtmf_pt;
@@ -75,14 +76,16 @@ typedef struct sip_line_s {
     char password[64];
     char contact[200];              /* where it registered ("": not registered) */
     double expires;                 /* ... until then (monotonic seconds) */
-    char via_nat[80];               /* behind NAT (its REGISTER came from another address than its Contact):
+    char via_nat[80];               /* behind NAT (its REGISTER came from another IP address than its Contact's):
                                      * "sip:addr:port" where it came from, requests to it go there ("": not) */
     nua_handle_t *ka_nh;            /* our keep-alive OPTIONS waiting for its answer (NULL: none) */
     double ka_next;                 /* the next keep-alive is due then */
 } sip_line_t;
 
+#define SIP_CMD_TLS_FAILED (-2)     /* a sip_cmd_t's line: sofia-sip logged a failed TLS connection (msg: why) */
+
 typedef struct sip_cmd_s {
-    int line;                       /* -1: quit */
+    int line;                       /* -1: quit; SIP_CMD_TLS_FAILED */
     char msg[ENG_TEXT_MAX];
     struct sip_cmd_s *next;
 } sip_cmd_t;
@@ -114,6 +117,7 @@ typedef struct sip_span_s {
     su_timer_t *reg_timer;
     int shutting_down;
     char tls_contact[100];          /* our Contact in dialogs over TLS ("": no TLS) */
+    char tls_error[160];            /* a TLS connection failed: what sofia-sip said (sip_ua.c) */
 
     /* a span of phones (sip_phones.c) */
     int phones;                     /* 1: its lines are phones that register */
@@ -154,8 +158,8 @@ sip_line_t *phones_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const si
 int phones_target(sip_line_t *l, char *url, size_t cap, const char **via);
 void phones_keepalive_answered(sip_span_t *sp, nua_handle_t *nh, int status);   /* nua_r_options */
 int sip_source(nua_t *nua, struct in_addr *a, int *port, char *text, size_t cap);   /* the request's source */
-/* "sip:addr:port" of the request's source when it came over UDP from another address than contact says (NAT: a
- * request to contact must go there), else "" (0) */
+/* "sip:addr:port" of the request's source when it came over UDP from another IP address than contact names (NAT:
+ * a request to contact must go there), else "" (0) */
 int sip_nat_source(nua_t *nua, const url_t *contact, char *out, size_t cap);
 void sip_refused(sip_span_t *sp, const char *source, const char *user, const char *why, int failures);  /* REFUSED */
 void sip_emit(sip_line_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -6,6 +6,12 @@
 #define _GNU_SOURCE
 #include "sip_private.h"
 
+#include <pthread.h>
+#include <stdio.h>
+#include <sofia-sip/su_log.h>
+
+extern su_log_t tport_log[];        /* sofia-sip's transport log (exported, not in its headers) */
+
 static const char *const STATE_NAMES[] = {"idle", "incoming", "outgoing", "connected"};
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -90,12 +96,12 @@ int sip_nat_source(nua_t *nua, const url_t *contact, char *out, size_t cap)
     struct in_addr a;
     char host[48];
     int port;
-    const char *cport = contact ? contact->url_port : NULL;
     out[0] = '\0';
-    if (!contact || !ai || !(ai->ai_protocol == IPPROTO_UDP || ai->ai_socktype == SOCK_DGRAM) || sip_source(nua, &a, &port, host, sizeof(host)) < 0)
+    if (!contact || !ai || !(ai->ai_protocol == IPPROTO_UDP || ai->ai_socktype == SOCK_DGRAM)
+        || sip_source(nua, &a, &port, host, sizeof(host)) < 0)
         return 0;
-    if (contact->url_host && strcmp(contact->url_host, host) == 0 && port == (cport && *cport ? atoi(cport) : 5060))
-        return 0;
+    if (contact->url_host && strcmp(contact->url_host, host) == 0)
+        return 0;                   /* the same host (a port of its own for calls is no NAT: no NAT keeps the IP) */
     snprintf(out, cap, "sip:%s:%d", host, port);
     return 1;
 }
@@ -137,7 +143,7 @@ static void let_go(sip_line_t *l)
     if (l->nh)
         nua_handle_bind(l->nh, NULL);
     l->nh = NULL;
-    l->alerted = 0;
+    l->alerted = l->heard = 0;
     l->auth_tries = 0;
     l->held = 0;
     l->t38 = l->t38_asked = 0;
@@ -155,6 +161,7 @@ static void let_go(sip_line_t *l)
 /* ---- chand's messages ---------------------------------------------------------------------- */
 
 static void do_setup_phone(sip_line_t *l, const char *calling);
+static void fail_tls_calls(sip_span_t *sp);
 
 /* SRTP is mandatory on the span but cannot be offered on this call (its signalling is not TLS): refused
  * before anything is sent, as a bearer the call cannot have. */
@@ -320,7 +327,11 @@ static int on_wake(sip_span_t *sp, su_wait_t *w, sip_span_t *arg)
         pthread_mutex_unlock(&sp->qlock);
         if (!cmd)
             break;
-        if (cmd->line < 0) {
+        if (cmd->line == SIP_CMD_TLS_FAILED) {
+            snprintf(sp->tls_error, sizeof(sp->tls_error), "%.159s", cmd->msg);
+            if (!sp->shutting_down)
+                fail_tls_calls(sp);
+        } else if (cmd->line < 0) {
             if (!sp->shutting_down) {
                 sp->shutting_down = 1;
                 nua_shutdown(sp->nua);
@@ -488,6 +499,7 @@ static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_ha
     char why[120];
     if (l->state != L_OUTGOING)
         return;
+    l->heard = 1;                   /* the far end answered something: its connection works */
     if (status == 401 || status == 407) {
         if (authenticate(l->sp, nh, sip, &l->auth_tries))
             return;
@@ -644,6 +656,87 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
     }
 }
 
+/* ---- TLS connections that fail ------------------------------------------------------------- */
+
+/* Our TLS calls still waiting for any answer from the far end: failed now, saying why (an engine error), with
+ * cause 38 (network out of order), as a card says of a link that will not come up. */
+static void fail_tls_calls(sip_span_t *sp)
+{
+    char text[ENG_TEXT_MAX];
+    int i;
+    for (i = 0; i < sp->nlines; i++) {
+        sip_line_t *l = &sp->lines[i];
+        nua_handle_t *nh = l->nh;
+        if (l->state != L_OUTGOING || !l->secure || l->alerted || l->heard || !nh)
+            continue;
+        let_go(l);
+        nua_handle_destroy(nh);         /* its INVITE never left: nothing to cancel */
+        snprintf(text, sizeof(text), "sip: TLS connection to the far end failed: %s", sp->tls_error);
+        eng_emit(sp->e, EV_ERROR, l->chan_id, 0, ENG_EIO, 0, 0, 0, text);
+        sip_emit(l, "DISCONNECT cause=38");
+    }
+}
+
+/* sofia-sip closes a TLS connection whose handshake or certificate check fails (tport_tls_connect) without
+ * reporting it to the transactions queued on it, which then fail only at their timeout (32 s). Its log says so
+ * at once (the verify callback's "Error with certificate ... err 18:self-signed certificate", or "TLS setup
+ * failed" at a higher level): those lines are our transport error callback. They are written on nua's stack
+ * thread, which is sofia-sip's, not the span's, and name no connection: every span that checks certificates is
+ * told (through its command pipe) and fails its TLS calls that had no answer yet. The log stays as sofia-sip
+ * writes it (stderr). Only spans with tls_verify: without it sofia-sip may log a certificate's errors for a
+ * connection it keeps. */
+#define MAX_TLS_SPANS 64
+static pthread_mutex_t tls_spans_lock = PTHREAD_MUTEX_INITIALIZER;
+static sip_span_t *tls_spans[MAX_TLS_SPANS];
+static pthread_once_t tport_log_once = PTHREAD_ONCE_INIT;
+static __thread int cert_failing;              /* the log said "Error with certificate": its "err N:why" next */
+
+static void tport_logger(void *stream, char const *fmt, va_list ap)
+{
+    char text[300], why[160] = "";
+    const char *p;
+    int i;
+    (void) stream;
+    vsnprintf(text, sizeof(text), fmt, ap);
+    fputs(text, stderr);
+    text[strcspn(text, "\r\n")] = '\0';
+    if (strstr(text, "Error with certificate")) {
+        cert_failing = 1;
+        return;
+    }
+    if (cert_failing && (p = strstr(text, "err ")) != NULL && (p = strchr(p, ':')) != NULL) {
+        cert_failing = 0;
+        snprintf(why, sizeof(why), "certificate verify failed (%s)", p + 1);
+    } else if ((p = strstr(text, "TLS setup failed")) != NULL) {
+        snprintf(why, sizeof(why), "%s", p);
+    }
+    if (!why[0])
+        return;
+    pthread_mutex_lock(&tls_spans_lock);
+    for (i = 0; i < MAX_TLS_SPANS; i++)
+        if (tls_spans[i])
+            sip_push(tls_spans[i], SIP_CMD_TLS_FAILED, why);
+    pthread_mutex_unlock(&tls_spans_lock);
+}
+
+static void redirect_tport_log(void)
+{
+    su_log_redirect(tport_log, tport_logger, NULL);
+    su_log_redirect(su_log_default, tport_logger, NULL);   /* modules without a log of their own */
+}
+
+static void watch_tls(sip_span_t *sp, int on)
+{
+    int i;
+    pthread_mutex_lock(&tls_spans_lock);
+    for (i = 0; i < MAX_TLS_SPANS; i++)
+        if (on ? tls_spans[i] == NULL : tls_spans[i] == sp) {
+            tls_spans[i] = on ? sp : NULL;
+            break;
+        }
+    pthread_mutex_unlock(&tls_spans_lock);
+}
+
 /* ---- the SIP thread ------------------------------------------------------------------------ */
 
 void *sip_thread(void *arg)
@@ -654,6 +747,7 @@ void *sip_thread(void *arg)
 
     su_init();
     su_home_init(sp->home);
+    pthread_once(&tport_log_once, redirect_tport_log);
     sp->root = su_root_create(sp);
     snprintf(url, sizeof(url), "sip:%s", sp->p.bind);
     snprintf(sips, sizeof(sips), "sips:%s", sp->p.tls_bind);
@@ -705,7 +799,10 @@ void *sip_thread(void *arg)
             sp->reg = nua_handle(sp->nua, NULL, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor), TAG_END());
             start_register(sp);
         }
+        if (sp->p.tls_bind[0] && sp->p.tls_verify)
+            watch_tls(sp, 1);
         su_root_run(sp->root);
+        watch_tls(sp, 0);
         if (sp->reg_timer)
             su_timer_destroy(sp->reg_timer);
         if (sp->reg)
