@@ -151,6 +151,7 @@ static void sip_free(span_t *s)
     close(sp->wake[0]);
     close(sp->wake[1]);
     free(sp->lines);
+    free(sp->trusted);
     free(sp);
 }
 
@@ -176,6 +177,49 @@ static int bad_text(const char *s, size_t cap)
     return memchr(s, '\0', cap) == NULL;
 }
 
+/* A trunk's trusted sources: "a.b.c.d/n" (or "a.b.c.d") a line; -1 and err on a mistake. */
+static int parse_trusted(sip_span_t *sp, const char *text, char *err, size_t cap)
+{
+    const char *p = text;
+    while (p && *p) {
+        char item[64], *slash;
+        size_t n = strcspn(p, "\n");
+        struct in_addr a;
+        int bits = 32;
+        struct sip_net_s *more;
+        if (n == 0 || n >= sizeof(item)) {
+            p += n + (p[n] == '\n');
+            if (n == 0)
+                continue;
+            snprintf(err, cap, "sip span: trusted: an entry longer than %zu bytes", sizeof(item) - 1);
+            return -1;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        p += n + (p[n] == '\n');
+        if ((slash = strchr(item, '/')) != NULL) {
+            char *end;
+            *slash = '\0';
+            bits = (int) strtol(slash + 1, &end, 10);
+            if (end == slash + 1 || *end || bits < 0 || bits > 32)
+                bits = -1;
+        }
+        if (bits < 0 || inet_pton(AF_INET, item, &a) != 1) {
+            snprintf(err, cap, "sip span: trusted: '%s' is not an IPv4 network (a.b.c.d/n)", item);
+            return -1;
+        }
+        if ((more = realloc(sp->trusted, (size_t) (sp->ntrusted + 1) * sizeof(*more))) == NULL) {
+            snprintf(err, cap, "sip span: trusted: out of memory");
+            return -1;
+        }
+        sp->trusted = more;
+        more[sp->ntrusted].mask = bits ? htonl(0xFFFFFFFFu << (32 - bits)) : 0;
+        more[sp->ntrusted].net = a.s_addr & more[sp->ntrusted].mask;
+        sp->ntrusted++;
+    }
+    return 0;
+}
+
 int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, int zone)
 {
     sip_span_t *sp;
@@ -193,7 +237,8 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
         || bad_text(p->rtp_host, sizeof(p->rtp_host)) || bad_text(p->from_user, sizeof(p->from_user))
         || bad_text(p->username, sizeof(p->username)) || bad_text(p->password, sizeof(p->password))
         || bad_text(p->registrar, sizeof(p->registrar)) || bad_text(p->realm, sizeof(p->realm))
-        || bad_text(p->tls_bind, sizeof(p->tls_bind)) || bad_text(p->tls_cert_dir, sizeof(p->tls_cert_dir)))
+        || bad_text(p->tls_bind, sizeof(p->tls_bind)) || bad_text(p->tls_cert_dir, sizeof(p->tls_cert_dir))
+        || bad_text(p->outbound_proxy, sizeof(p->outbound_proxy)))
         return eng_fail(e, ENG_EINVAL, "sip span: a text setting is not terminated");
     if (p->srtp < ENG_SIP_SRTP_OFF || p->srtp > ENG_SIP_SRTP_MANDATORY || p->dtmf < ENG_SIP_DTMF_RFC2833
         || p->dtmf > ENG_SIP_DTMF_INBAND)
@@ -233,12 +278,23 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
         free(sp);
         return eng_fail(e, ENG_ESYS, "sip span: pipe: %s", strerror(errno));
     }
-    if (p->phones && phones_parse(sp, p->phones, err, sizeof(err)) < 0) {
+    sp->p.trusted = NULL;           /* the caller's text: parsed into sp->trusted */
+    if ((p->phones && phones_parse(sp, p->phones, err, sizeof(err)) < 0)
+        || (p->trusted && parse_trusted(sp, p->trusted, err, sizeof(err)) < 0)) {
         close(sp->wake[0]);
         close(sp->wake[1]);
         free(sp->lines);
+        free(sp->trusted);
         free(sp);
         return eng_fail(e, ENG_EINVAL, "%s", err);
+    }
+    if (p->nat_keepalive_s < 0 || p->nat_keepalive_s > 86400) {
+        close(sp->wake[0]);
+        close(sp->wake[1]);
+        free(sp->lines);
+        free(sp->trusted);
+        free(sp);
+        return eng_fail(e, ENG_EINVAL, "sip span: nat_keepalive_s %d: out of range (0-86400)", p->nat_keepalive_s);
     }
     for (i = 0; i < nchans; i++) {
         sp->lines[i].sp = sp;
@@ -248,11 +304,13 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
             close(sp->wake[0]);
             close(sp->wake[1]);
             free(sp->lines);
+            free(sp->trusted);
             free(sp);
             return eng_fail(e, ENG_ESYS, "sip span: %s", err);
         }
         if (p->jitter_max_ms)
             rtp_set_bounds(sp->lines[i].rtp, p->jitter_min_ms, p->jitter_max_ms);
+        rtp_set_symmetric(sp->lines[i].rtp, p->symmetric_rtp);
     }
     if ((s = eng_new_span(e, &sip_driver_ops, sp)) == NULL) {
         for (i = 0; i < nchans; i++)
@@ -260,6 +318,7 @@ int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, 
         close(sp->wake[0]);
         close(sp->wake[1]);
         free(sp->lines);
+        free(sp->trusted);
         free(sp);
         return ENG_ENOMEM;
     }

@@ -360,6 +360,17 @@ typedef struct {
      * with t38_gateway_cng. */
     int32_t t38;
     int32_t t38_gateway_cng;
+    /* NAT and trust. symmetric_rtp: RTP goes where the far end's comes from, latched after a few valid packets
+     * from one address (then other sources are dropped). nat_keepalive_s (a span of phones; 0: none): a phone
+     * whose REGISTER came from another address than its Contact (behind NAT) is called at that address
+     * (received/rport) and sent OPTIONS this often; one that does not answer before the next is unregistered
+     * (UNREGISTERED why=no_answer). outbound_proxy: a SIP URI every request we start is sent through ("": none).
+     * trusted (a trunk): "a.b.c.d/n" lines; an INVITE from any other source address is refused (403, REFUSED
+     * why=untrusted); NULL or "": any source. */
+    int32_t symmetric_rtp;
+    int32_t nat_keepalive_s;
+    char outbound_proxy[128];
+    const char *trusted;         /* "198.51.100.0/24\n203.0.113.7/32\n" (parsed and copied) */
 } eng_sip_params_t;
 enum { ENG_SIP_REFRESHER_ANY = 0, ENG_SIP_REFRESHER_LOCAL = 1, ENG_SIP_REFRESHER_REMOTE = 2 };
 enum { ENG_SIP_SRTP_OFF = 0, ENG_SIP_SRTP_OPTIONAL = 1, ENG_SIP_SRTP_MANDATORY = 2 };
@@ -392,6 +403,11 @@ typedef struct {
     /* a bridge's T.38 gateway in this call (the line's bridge with a card's line, t38_gw.c): 1 once it
      * engaged, and spandsp's figures so far (pages through, the image bit rate, ECM) */
     int32_t t38_gateway, t38_gateway_pages, t38_gateway_bit_rate, t38_gateway_ecm;
+    /* symmetric RTP: 1 once the far end's source address is latched (there); packets from others dropped */
+    int32_t latched;
+    char latched_addr[48];
+    int32_t latched_port;
+    int64_t rx_foreign;
 } eng_rtp_stats_t;
 int eng_sip_span(engine_t *e, const eng_sip_params_t *p, int nchans, int codec, int zone);
 int eng_sip_rtp_stats(engine_t *e, int chan, eng_rtp_stats_t *out);

@@ -8,8 +8,12 @@
  * hold one frame (the delay grows); a buffer that stays two frames above its target for half a second
  * drops one (the delay shrinks). A marker bit, a new SSRC or a jump of the timestamp starts it anew.
  *
- * Symmetric RTP: once a session is started we send to wherever its packets come from (NAT), not only
- * to the address the SDP gave. With SRTP (rtp_crypto.c) only packets that pass their authentication count.
+ * Symmetric RTP (rtp_set_symmetric, the span's symmetric_rtp): a far end behind NAT gives a private address
+ * in its SDP and sends from its public one, so we send to where its packets come from. The address is latched
+ * once LATCH_PACKETS valid packets in a row (the agreed payload types; with SRTP (rtp_crypto.c), authenticated)
+ * came from it; until then we send to the SDP's address and hear any source; after it, packets from any other
+ * address are dropped and counted (rx_foreign), so a stranger cannot take the stream over (RTP bleed). A new
+ * session (a re-INVITE, T.38) learns again. Without it we send to the SDP's address only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +31,7 @@
 #define RTCP_INTERVAL_SAMPLES 40000 /* 5 s */
 #define PT_PCMU 0
 #define PT_PCMA 8
+#define LATCH_PACKETS 3            /* valid packets in a row from one address latch it (symmetric RTP) */
 
 static const char DTMF_CHARS[] = "0123456789*#ABCD";
 
@@ -40,6 +45,7 @@ struct rtp_s {
     int gen, started;
     int t38, t38_redundancy, t38_max_datagram;   /* the session is T.38 over UDPTL */
     int held;                       /* the far end holds the call: send no RTP (atomic; the SIP thread sets it) */
+    int symmetric;                  /* symmetric RTP (set before the engine runs) */
     struct sockaddr_in remote;
     int pt, dtmf_pt;
     rtp_crypto_t crypto;            /* the session's keys (wiped when it stops) */
@@ -52,6 +58,8 @@ struct rtp_s {
     int mt38;                       /* this session carries UDPTL, not RTP */
     udptl_t udptl;
     struct sockaddr_in to, to_rtcp;
+    struct sockaddr_in cand;        /* symmetric RTP: where the last valid packets came from ... */
+    int cand_n, latched;            /* ... how many in a row; 1: r->to is latched there */
     int mpt, mdtmf;
     srtp_pair_t srtp;               /* libsrtp2's contexts of the session (none: plain RTP) ... */
     rtp_crypto_t srtp_keys;         /* ... made with these keys */
@@ -179,6 +187,11 @@ int rtp_port(const rtp_t *r)
     return r->port;
 }
 
+void rtp_set_symmetric(rtp_t *r, int on)
+{
+    r->symmetric = on;
+}
+
 void rtp_set_bounds(rtp_t *r, int min_ms, int max_ms)
 {
     r->min_target = min_ms * 8;
@@ -283,6 +296,8 @@ static void sync_session(rtp_t *r)
         r->to = r->remote;
         r->to_rtcp = r->remote;
         r->to_rtcp.sin_port = htons((uint16_t) (ntohs(r->remote.sin_port) + 1));
+        r->cand_n = r->latched = 0;
+        r->st.latched = 0;
         r->mpt = r->pt;
         r->mdtmf = r->dtmf_pt;
         if (r->started)             /* a stop keeps it: a fax terminal on T.38 goes on to its end */
@@ -448,6 +463,45 @@ static void rx_audio(rtp_t *r, uint32_t ts, int marker, const uint8_t *p, int le
         r->newest_end = ts + (uint32_t) len;
 }
 
+static int same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+    return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+/* Symmetric RTP for a valid packet from `from`: 1 if it may be heard, 0 if dropped (another address than the
+ * latched one). LATCH_PACKETS in a row from one address latch it: RTP goes there, RTCP to its next port. */
+static int latch(rtp_t *r, const struct sockaddr_in *from)
+{
+    if (!r->symmetric)
+        return 1;
+    if (r->latched) {
+        if (same_addr(from, &r->to))
+            return 1;
+        pthread_mutex_lock(&r->lock);
+        r->st.rx_foreign++;
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    if (r->cand_n > 0 && same_addr(from, &r->cand)) {
+        r->cand_n++;
+    } else {
+        r->cand = *from;
+        r->cand_n = 1;
+    }
+    if (r->cand_n >= LATCH_PACKETS) {
+        r->latched = 1;
+        r->to = *from;
+        r->to_rtcp = *from;
+        r->to_rtcp.sin_port = htons((uint16_t) (ntohs(from->sin_port) + 1));
+        pthread_mutex_lock(&r->lock);
+        r->st.latched = 1;
+        inet_ntop(AF_INET, &from->sin_addr, r->st.latched_addr, sizeof(r->st.latched_addr));
+        r->st.latched_port = ntohs(from->sin_port);
+        pthread_mutex_unlock(&r->lock);
+    }
+    return 1;
+}
+
 static void rx_packet(rtp_t *r, const uint8_t *p, int len, const struct sockaddr_in *from)
 {
     int cc, hdr, pt, marker;
@@ -474,7 +528,8 @@ static void rx_packet(rtp_t *r, const uint8_t *p, int len, const struct sockaddr
     ssrc = ((uint32_t) p[8] << 24) | ((uint32_t) p[9] << 16) | ((uint32_t) p[10] << 8) | p[11];
     if (pt != r->mpt && pt != r->mdtmf)
         return;
-    r->to = *from;                          /* symmetric RTP */
+    if (!latch(r, from))
+        return;
     rx_seq(r, seq, ssrc);
     pthread_mutex_lock(&r->lock);
     r->st.rx_packets++;
@@ -529,7 +584,11 @@ static void rtcp_block(rtp_t *r, const uint8_t *b)
 
 static void rx_rtcp(rtp_t *r, const uint8_t *p, int len, const struct sockaddr_in *from)
 {
-    r->to_rtcp = *from;
+    if (r->symmetric && r->latched) {       /* RTCP follows its own port, from the latched host only */
+        if (from->sin_addr.s_addr != r->to.sin_addr.s_addr)
+            return;
+        r->to_rtcp = *from;
+    }
     pthread_mutex_lock(&r->lock);
     r->st.rtcp_rx++;
     pthread_mutex_unlock(&r->lock);
@@ -899,7 +958,8 @@ void rtp_t38_read(rtp_t *r, t38_batch_t *in)
             break;
         if (!r->on || (taken = udptl_parse(&r->udptl, buf, (int) got, in)) < 0)
             continue;
-        r->to = from;                       /* symmetric, as RTP */
+        if (!latch(r, &from))               /* symmetric, as RTP */
+            continue;
         datagrams++;
         ifp += taken;
     }

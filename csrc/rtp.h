@@ -23,6 +23,7 @@ rtp_t *rtp_new(engine_t *e, chan_t *c, const char *host, int port, char *err, in
 void rtp_free(rtp_t *r);
 void rtp_set_chan(rtp_t *r, chan_t *c);          /* the channel it carries (before the engine runs) */
 void rtp_set_bounds(rtp_t *r, int min_ms, int max_ms);   /* the jitter buffer's delay bounds */
+void rtp_set_symmetric(rtp_t *r, int on);        /* symmetric RTP, latched (rtp.c's head says how) */
 int rtp_port(const rtp_t *r);
 
 /* The SIP thread: the far end's address, the payload types agreed (dtmf_pt -1: none) and the SRTP keys

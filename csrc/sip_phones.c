@@ -105,7 +105,7 @@ static sip_ban_t *ban_of(sip_span_t *sp, struct in_addr a, int make)
     return &sp->bans[i];
 }
 
-static void refused(sip_span_t *sp, const char *source, const char *user, const char *why, int failures)
+void sip_refused(sip_span_t *sp, const char *source, const char *user, const char *why, int failures)
 {
     char u[40];
     size_t j = 0;
@@ -128,13 +128,13 @@ static void failed(sip_span_t *sp, struct in_addr a, const char *source, const c
     b->failures++;
     if (b->failures >= sp->p.ban_failures) {
         b->until = t + sp->p.ban_s;
-        refused(sp, source, user, why, b->failures);
+        sip_refused(sp, source, user, why, b->failures);
         sip_emit(&sp->lines[0], "BANNED source=%s for_s=%d failures=%d", source, sp->p.ban_s, b->failures);
         b->failures = 0;
         b->since = t;
         return;
     }
-    refused(sp, source, user, why, b->failures);
+    sip_refused(sp, source, user, why, b->failures);
 }
 
 static int banned(sip_span_t *sp, struct in_addr a)
@@ -145,6 +145,60 @@ static int banned(sip_span_t *sp, struct in_addr a)
 
 /* ---- the digest server --------------------------------------------------------------------- */
 
+/* The phone's registration is gone (why: expired, asked, no_answer); its keep-alive with it. */
+static void forget_contact(sip_line_t *l, const char *why)
+{
+    int was = l->contact[0] != '\0';
+    l->contact[0] = '\0';
+    l->via_nat[0] = '\0';
+    if (l->ka_nh)
+        nua_handle_destroy(l->ka_nh);
+    l->ka_nh = NULL;
+    if (was && why)
+        sip_emit(l, "UNREGISTERED why=%s", why);
+}
+
+/* NAT keep-alive: OPTIONS to a phone behind NAT every nat_keepalive_s, to the address its REGISTER came from
+ * (the NAT's binding stays open, and we learn that the phone is gone). Any answer keeps it; none before the next
+ * is due (or nua's own 408/503: nothing there) unregisters it. */
+static void keepalive(sip_span_t *sp, sip_line_t *l, double n)
+{
+    char to[240];
+    if (!l->contact[0] || !l->via_nat[0] || sp->p.nat_keepalive_s <= 0 || n < l->ka_next || sp->shutting_down)
+        return;
+    if (l->ka_nh) {
+        forget_contact(l, "no_answer");
+        return;
+    }
+    l->ka_next = n + sp->p.nat_keepalive_s;
+    snprintf(to, sizeof(to), "<%s>", l->contact);
+    l->ka_nh = nua_handle(sp->nua, NULL, NUTAG_URL(l->contact), SIPTAG_TO_STR(to), TAG_END());
+    if (l->ka_nh) {
+        nua_set_hparams(l->ka_nh, NUTAG_PROXY(l->via_nat), TAG_END());
+        nua_options(l->ka_nh, TAG_END());
+    }
+}
+
+void phones_keepalive_answered(sip_span_t *sp, nua_handle_t *nh, int status)
+{
+    int i;
+    if (status < 200)
+        return;
+    for (i = 0; i < sp->nlines; i++) {
+        sip_line_t *l = &sp->lines[i];
+        if (l->ka_nh != nh)
+            continue;
+        if (status == 408 || status == 503) {       /* nua's own: nobody answered, or nothing listens there */
+            forget_contact(l, "no_answer");
+        } else {
+            l->ka_nh = NULL;
+            nua_handle_destroy(nh);
+        }
+        return;
+    }
+    nua_handle_destroy(nh);                         /* the phone went meanwhile */
+}
+
 static void on_expiry(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 {
     sip_span_t *sp = (sip_span_t *) arg;
@@ -154,10 +208,10 @@ static void on_expiry(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg
     (void) t;
     for (i = 0; i < sp->nlines; i++) {
         sip_line_t *l = &sp->lines[i];
-        if (l->contact[0] && l->expires <= n) {
-            l->contact[0] = '\0';
-            sip_emit(l, "UNREGISTERED why=expired");
-        }
+        if (l->contact[0] && l->expires <= n)
+            forget_contact(l, "expired");
+        else
+            keepalive(sp, l, n);
     }
 }
 
@@ -205,6 +259,9 @@ int phones_start(sip_span_t *sp)
 
 void phones_stop(sip_span_t *sp)
 {
+    int i;
+    for (i = 0; i < sp->nlines; i++)
+        sp->lines[i].ka_nh = NULL;      /* nua_destroy (before) destroyed its handles */
     if (sp->expiry_timer)
         su_timer_destroy(sp->expiry_timer);
     sp->expiry_timer = NULL;
@@ -224,20 +281,6 @@ static sip_line_t *line_of_user(sip_span_t *sp, const char *user)
     return NULL;
 }
 
-/* Where the request came from (the packet's source, not what its headers say). */
-static int source_of(nua_t *nua, struct in_addr *a, char *text, size_t cap)
-{
-    msg_t *m = nua_current_request(nua);
-    su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
-    snprintf(text, cap, "?");
-    a->s_addr = 0;
-    if (!ai || !ai->ai_addr || ai->ai_addr->sa_family != AF_INET)
-        return -1;
-    *a = ((struct sockaddr_in *) ai->ai_addr)->sin_addr;
-    inet_ntop(AF_INET, a, text, (socklen_t) cap);
-    return 0;
-}
-
 enum { AUTH_OK, AUTH_CHALLENGED, AUTH_REFUSED };
 
 /* Checks the request's credentials for user (its To user for REGISTER, any phone for INVITE); answers a
@@ -254,7 +297,7 @@ static int check(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip,
     msg_auth_t *cred = sip->sip_authorization;
     char named[64] = "";
 
-    source_of(nua, &a, source, sizeof(source));
+    sip_source(nua, &a, NULL, source, sizeof(source));
     if (cred && (user = msg_params_find(cred->au_params, "username=")) != NULL) {
         size_t n = strlen(user);        /* a quoted string: the name without its quotes */
         if (n >= 2 && user[0] == '"' && user[n - 1] == '"')
@@ -263,12 +306,12 @@ static int check(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip,
         user = named;
     }
     if (banned(sp, a)) {
-        refused(sp, source, user ? user : to_user, "banned", 0);
+        sip_refused(sp, source, user ? user : to_user, "banned", 0);
         nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
         return AUTH_REFUSED;
     }
     if (sp->p.tls_only && !sip_over_tls(nua, sip)) {
-        refused(sp, source, user ? user : to_user, "not_tls", 0);
+        sip_refused(sp, source, user ? user : to_user, "not_tls", 0);
         nua_respond(nh, 403, "TLS Required", NUTAG_WITH_THIS(nua), TAG_END());
         return AUTH_REFUSED;
     }
@@ -334,11 +377,8 @@ void phones_register(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *
                 nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
             }
         } else if (expires == 0 || m->m_url->url_type == url_any) {
-            int was = l->contact[0] != '\0';
-            l->contact[0] = '\0';
             nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
-            if (was)
-                sip_emit(l, "UNREGISTERED why=asked");
+            forget_contact(l, "asked");
         } else {
             if (expires < MIN_EXPIRES)
                 expires = MIN_EXPIRES;  /* RFC 3261 10.3: we could say 423; shorter is only more traffic */
@@ -347,9 +387,14 @@ void phones_register(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *
             url_e(url, (isize_t) sizeof(url), m->m_url);
             snprintf(l->contact, sizeof(l->contact), "%s", url);
             l->expires = now_s() + (double) expires;
+            /* behind NAT: called (and kept alive) where the REGISTER came from, not at its private Contact */
+            sip_nat_source(nua, m->m_url, l->via_nat, sizeof(l->via_nat));
+            if (!l->ka_nh)
+                l->ka_next = now_s() + sp->p.nat_keepalive_s;
             snprintf(contact, sizeof(contact), "<%s>;expires=%ld", url, expires);
             nua_respond(nh, SIP_200_OK, SIPTAG_CONTACT_STR(contact), NUTAG_WITH_THIS(nua), TAG_END());
-            sip_emit(l, "REGISTERED contact=%s expires=%ld", url, expires);
+            sip_emit(l, "REGISTERED contact=%s expires=%ld%s%s", url, expires, l->via_nat[0] ? " via=" : "",
+                     l->via_nat[0] ? l->via_nat + 4 : "");
         }
     }
     nua_handle_destroy(nh);
@@ -369,10 +414,11 @@ sip_line_t *phones_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const si
     return l;
 }
 
-int phones_target(sip_line_t *l, char *url, size_t cap)
+int phones_target(sip_line_t *l, char *url, size_t cap, const char **via)
 {
     if (!l->contact[0] || l->expires <= now_s())
         return -1;
     snprintf(url, cap, "%s", l->contact);
+    *via = l->via_nat[0] ? l->via_nat : NULL;
     return 0;
 }

@@ -24,6 +24,7 @@
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sdp.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
@@ -46,6 +47,7 @@ typedef struct sip_line_s {
     nua_handle_t *nh;
     rtp_t *rtp;
     int alerted;
+    int heard;                      /* our INVITE had an answer (any status) from the far end */
     int auth_tries;
     struct sockaddr_in remote;      /* media from the offer or the answer */
     int pt, dtmf_pt;
@@ -74,10 +76,16 @@ typedef struct sip_line_s {
     char password[64];
     char contact[200];              /* where it registered ("": not registered) */
     double expires;                 /* ... until then (monotonic seconds) */
+    char via_nat[80];               /* behind NAT (its REGISTER came from another IP address than its Contact's):
+                                     * "sip:addr:port" where it came from, requests to it go there ("": not) */
+    nua_handle_t *ka_nh;            /* our keep-alive OPTIONS waiting for its answer (NULL: none) */
+    double ka_next;                 /* the next keep-alive is due then */
 } sip_line_t;
 
+#define SIP_CMD_TLS_FAILED (-2)     /* a sip_cmd_t's line: sofia-sip logged a failed TLS connection (msg: why) */
+
 typedef struct sip_cmd_s {
-    int line;                       /* -1: quit */
+    int line;                       /* -1: quit; SIP_CMD_TLS_FAILED */
     char msg[ENG_TEXT_MAX];
     struct sip_cmd_s *next;
 } sip_cmd_t;
@@ -109,6 +117,7 @@ typedef struct sip_span_s {
     su_timer_t *reg_timer;
     int shutting_down;
     char tls_contact[100];          /* our Contact in dialogs over TLS ("": no TLS) */
+    char tls_error[160];            /* a TLS connection failed: what sofia-sip said (sip_ua.c) */
 
     /* a span of phones (sip_phones.c) */
     int phones;                     /* 1: its lines are phones that register */
@@ -116,6 +125,10 @@ typedef struct sip_span_s {
     su_timer_t *expiry_timer;       /* registrations that ran out */
     struct sip_ban_s *bans;         /* failed authentications per source address */
     int nbans;
+
+    /* a trunk's trusted source addresses (drv_sip.c parses the params' list; 0 of them: any source) */
+    struct sip_net_s { uint32_t net, mask; } *trusted;     /* network byte order */
+    int ntrusted;
 } sip_span_t;
 
 /* sip_sdp.c */
@@ -140,7 +153,15 @@ int phones_start(sip_span_t *sp);                        /* the SIP thread: the 
 void phones_stop(sip_span_t *sp);
 void phones_register(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip);   /* nua_i_register */
 sip_line_t *phones_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip);  /* NULL: answered */
-int phones_target(sip_line_t *l, char *url, size_t cap);  /* a SETUP on a phone: its contact; -1 unregistered */
+/* a SETUP on a phone: its contact, and via: where to send it when the phone is behind NAT (else NULL); -1: not
+ * registered */
+int phones_target(sip_line_t *l, char *url, size_t cap, const char **via);
+void phones_keepalive_answered(sip_span_t *sp, nua_handle_t *nh, int status);   /* nua_r_options */
+int sip_source(nua_t *nua, struct in_addr *a, int *port, char *text, size_t cap);   /* the request's source */
+/* "sip:addr:port" of the request's source when it came over UDP from another IP address than contact names (NAT:
+ * a request to contact must go there), else "" (0) */
+int sip_nat_source(nua_t *nua, const url_t *contact, char *out, size_t cap);
+void sip_refused(sip_span_t *sp, const char *source, const char *user, const char *why, int failures);  /* REFUSED */
 void sip_emit(sip_line_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* sip_transfer.c: REFER both ways (RFC 3515), INVITE with Replaces (RFC 3891) */

@@ -6,6 +6,12 @@
 #define _GNU_SOURCE
 #include "sip_private.h"
 
+#include <pthread.h>
+#include <stdio.h>
+#include <sofia-sip/su_log.h>
+
+extern su_log_t tport_log[];        /* sofia-sip's transport log (exported, not in its headers) */
+
 static const char *const STATE_NAMES[] = {"idle", "incoming", "outgoing", "connected"};
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -65,6 +71,56 @@ int sip_over_tls(nua_t *nua, const sip_t *sip)
         && ai && ai->ai_protocol != IPPROTO_UDP && ai->ai_socktype != SOCK_DGRAM;
 }
 
+/* Where the request being handled came from (the packet's source, not what its headers say). */
+int sip_source(nua_t *nua, struct in_addr *a, int *port, char *text, size_t cap)
+{
+    msg_t *m = nua_current_request(nua);
+    su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+    snprintf(text, cap, "?");
+    a->s_addr = 0;
+    if (port)
+        *port = 0;
+    if (!ai || !ai->ai_addr || ai->ai_addr->sa_family != AF_INET)
+        return -1;
+    *a = ((struct sockaddr_in *) ai->ai_addr)->sin_addr;
+    if (port)
+        *port = ntohs(((struct sockaddr_in *) ai->ai_addr)->sin_port);
+    inet_ntop(AF_INET, a, text, (socklen_t) cap);
+    return 0;
+}
+
+int sip_nat_source(nua_t *nua, const url_t *contact, char *out, size_t cap)
+{
+    msg_t *m = nua_current_request(nua);
+    su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+    struct in_addr a;
+    char host[48];
+    int port;
+    out[0] = '\0';
+    if (!contact || !ai || !(ai->ai_protocol == IPPROTO_UDP || ai->ai_socktype == SOCK_DGRAM)
+        || sip_source(nua, &a, &port, host, sizeof(host)) < 0)
+        return 0;
+    if (contact->url_host && strcmp(contact->url_host, host) == 0)
+        return 0;                   /* the same host (a port of its own for calls is no NAT: no NAT keeps the IP) */
+    snprintf(out, cap, "sip:%s:%d", host, port);
+    return 1;
+}
+
+/* A trunk with trusted sources: the request came from one of them (or the trunk trusts any source). */
+static int trusted_source(sip_span_t *sp, nua_t *nua, char *source, size_t cap)
+{
+    struct in_addr a;
+    int i;
+    if (sp->ntrusted == 0)
+        return 1;
+    if (sip_source(nua, &a, NULL, source, cap) < 0)
+        return 0;
+    for (i = 0; i < sp->ntrusted; i++)
+        if ((a.s_addr & sp->trusted[i].mask) == sp->trusted[i].net)
+            return 1;
+    return 0;
+}
+
 /* Our Contact in a dialog over TLS: sip:...;transport=tls rather than the sips: URI sofia-sip would give, which
  * phones that do not take sips: (baresip's libre answers ENOSYS) cannot send their ACK or BYE to. */
 static const char *tls_contact(const sip_line_t *l)
@@ -87,7 +143,7 @@ static void let_go(sip_line_t *l)
     if (l->nh)
         nua_handle_bind(l->nh, NULL);
     l->nh = NULL;
-    l->alerted = 0;
+    l->alerted = l->heard = 0;
     l->auth_tries = 0;
     l->held = 0;
     l->t38 = l->t38_asked = 0;
@@ -105,6 +161,7 @@ static void let_go(sip_line_t *l)
 /* ---- chand's messages ---------------------------------------------------------------------- */
 
 static void do_setup_phone(sip_line_t *l, const char *calling);
+static void fail_tls_calls(sip_span_t *sp);
 
 /* SRTP is mandatory on the span but cannot be offered on this call (its signalling is not TLS): refused
  * before anything is sent, as a bearer the call cannot have. */
@@ -160,7 +217,8 @@ static void do_setup_phone(sip_line_t *l, const char *calling)
 {
     sip_span_t *sp = l->sp;
     char url[200], to[200], from[200], sdp[1200];
-    if (l->user[0] == '\0' || phones_target(l, url, sizeof(url)) < 0) {
+    const char *via = NULL;
+    if (l->user[0] == '\0' || phones_target(l, url, sizeof(url), &via) < 0) {
         sip_emit(l, "DISCONNECT cause=20");
         return;
     }
@@ -169,11 +227,14 @@ static void do_setup_phone(sip_line_t *l, const char *calling)
         return;
     snprintf(to, sizeof(to), "<sip:%s@%s>", l->user, sp->p.bind);
     snprintf(from, sizeof(from), "<sip:%s@%s>", calling[0] ? calling : "telephonist", sp->p.bind);
+    /* a phone behind NAT: the INVITE (and the dialog's later requests) to where its REGISTER came from */
     l->nh = nua_handle(sp->nua, l, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
     if (!l->nh) {
         sip_emit(l, "DISCONNECT cause=47");
         return;
     }
+    if (via)
+        nua_set_hparams(l->nh, NUTAG_PROXY(via), TAG_END());
     make_sdp(l, 0, sdp, sizeof(sdp));
     set_state(l, L_OUTGOING);
     nua_invite(l->nh, NUTAG_URL(url), TAG_IF(tls_contact(l), SIPTAG_CONTACT_STR(tls_contact(l))),
@@ -266,7 +327,11 @@ static int on_wake(sip_span_t *sp, su_wait_t *w, sip_span_t *arg)
         pthread_mutex_unlock(&sp->qlock);
         if (!cmd)
             break;
-        if (cmd->line < 0) {
+        if (cmd->line == SIP_CMD_TLS_FAILED) {
+            snprintf(sp->tls_error, sizeof(sp->tls_error), "%.159s", cmd->msg);
+            if (!sp->shutting_down)
+                fail_tls_calls(sp);
+        } else if (cmd->line < 0) {
             if (!sp->shutting_down) {
                 sp->shutting_down = 1;
                 nua_shutdown(sp->nua);
@@ -331,8 +396,13 @@ static void refresh_by_update(nua_handle_t *nh, const sip_t *sip)
 static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
     sip_line_t *l = NULL;
-    char calling[64] = "", called[64] = "", why[120] = "", warning[160];
+    char calling[64] = "", called[64] = "", why[120] = "", warning[160], source[48], via[80];
     int i;
+    if (!sp->phones && !trusted_source(sp, nua, source, sizeof(source))) {
+        sip_refused(sp, source, sip->sip_from ? sip->sip_from->a_url->url_user : NULL, "untrusted", 0);
+        nua_respond(nh, SIP_403_FORBIDDEN, TAG_END());
+        return;                     /* the handle goes when nua says terminated */
+    }
     if (!sp->phones && transfer_replaces(sp, nua, nh, sip))
         return;                     /* an INVITE with Replaces: answered there */
     if (sp->phones) {
@@ -359,6 +429,9 @@ static void on_invite(sip_span_t *sp, nua_t *nua, nua_handle_t *nh, const sip_t 
     l->nh = nh;
     nua_handle_bind(nh, l);
     refresh_by_update(nh, sip);
+    /* a caller behind NAT (its Contact is not where the INVITE came from): our requests in the dialog go there */
+    if (sip->sip_contact && sip_nat_source(nua, sip->sip_contact->m_url, via, sizeof(via)))
+        nua_set_hparams(nh, NUTAG_PROXY(via), TAG_END());
     set_state(l, L_INCOMING);
     if (sip->sip_request && sip->sip_request->rq_url->url_user)
         sip_field(called, sizeof(called), sip->sip_request->rq_url->url_user);
@@ -426,6 +499,7 @@ static void on_invite_answer(sip_line_t *l, int status, const sip_t *sip, nua_ha
     char why[120];
     if (l->state != L_OUTGOING)
         return;
+    l->heard = 1;                   /* the far end answered something: its connection works */
     if (status == 401 || status == 407) {
         if (authenticate(l->sp, nh, sip, &l->auth_tries))
             return;
@@ -568,6 +642,10 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
     case nua_r_register:
         on_register(sp, status, phrase, sip, nh);
         break;
+    case nua_r_options:             /* a keep-alive to a phone behind NAT (sip_phones.c) */
+        if (!l)
+            phones_keepalive_answered(sp, nh, status);
+        break;
     case nua_r_shutdown:
         if (status >= 200)
             su_root_break(sp->root);
@@ -576,6 +654,87 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
         /* requests we do not take (OPTIONS, MESSAGE ...): nua answers them itself */
         break;
     }
+}
+
+/* ---- TLS connections that fail ------------------------------------------------------------- */
+
+/* Our TLS calls still waiting for any answer from the far end: failed now, saying why (an engine error), with
+ * cause 38 (network out of order), as a card says of a link that will not come up. */
+static void fail_tls_calls(sip_span_t *sp)
+{
+    char text[ENG_TEXT_MAX];
+    int i;
+    for (i = 0; i < sp->nlines; i++) {
+        sip_line_t *l = &sp->lines[i];
+        nua_handle_t *nh = l->nh;
+        if (l->state != L_OUTGOING || !l->secure || l->alerted || l->heard || !nh)
+            continue;
+        let_go(l);
+        nua_handle_destroy(nh);         /* its INVITE never left: nothing to cancel */
+        snprintf(text, sizeof(text), "sip: TLS connection to the far end failed: %s", sp->tls_error);
+        eng_emit(sp->e, EV_ERROR, l->chan_id, 0, ENG_EIO, 0, 0, 0, text);
+        sip_emit(l, "DISCONNECT cause=38");
+    }
+}
+
+/* sofia-sip closes a TLS connection whose handshake or certificate check fails (tport_tls_connect) without
+ * reporting it to the transactions queued on it, which then fail only at their timeout (32 s). Its log says so
+ * at once (the verify callback's "Error with certificate ... err 18:self-signed certificate", or "TLS setup
+ * failed" at a higher level): those lines are our transport error callback. They are written on nua's stack
+ * thread, which is sofia-sip's, not the span's, and name no connection: every span that checks certificates is
+ * told (through its command pipe) and fails its TLS calls that had no answer yet. The log stays as sofia-sip
+ * writes it (stderr). Only spans with tls_verify: without it sofia-sip may log a certificate's errors for a
+ * connection it keeps. */
+#define MAX_TLS_SPANS 64
+static pthread_mutex_t tls_spans_lock = PTHREAD_MUTEX_INITIALIZER;
+static sip_span_t *tls_spans[MAX_TLS_SPANS];
+static pthread_once_t tport_log_once = PTHREAD_ONCE_INIT;
+static __thread int cert_failing;              /* the log said "Error with certificate": its "err N:why" next */
+
+static void tport_logger(void *stream, char const *fmt, va_list ap)
+{
+    char text[300], why[160] = "";
+    const char *p;
+    int i;
+    (void) stream;
+    vsnprintf(text, sizeof(text), fmt, ap);
+    fputs(text, stderr);
+    text[strcspn(text, "\r\n")] = '\0';
+    if (strstr(text, "Error with certificate")) {
+        cert_failing = 1;
+        return;
+    }
+    if (cert_failing && (p = strstr(text, "err ")) != NULL && (p = strchr(p, ':')) != NULL) {
+        cert_failing = 0;
+        snprintf(why, sizeof(why), "certificate verify failed (%s)", p + 1);
+    } else if ((p = strstr(text, "TLS setup failed")) != NULL) {
+        snprintf(why, sizeof(why), "%s", p);
+    }
+    if (!why[0])
+        return;
+    pthread_mutex_lock(&tls_spans_lock);
+    for (i = 0; i < MAX_TLS_SPANS; i++)
+        if (tls_spans[i])
+            sip_push(tls_spans[i], SIP_CMD_TLS_FAILED, why);
+    pthread_mutex_unlock(&tls_spans_lock);
+}
+
+static void redirect_tport_log(void)
+{
+    su_log_redirect(tport_log, tport_logger, NULL);
+    su_log_redirect(su_log_default, tport_logger, NULL);   /* modules without a log of their own */
+}
+
+static void watch_tls(sip_span_t *sp, int on)
+{
+    int i;
+    pthread_mutex_lock(&tls_spans_lock);
+    for (i = 0; i < MAX_TLS_SPANS; i++)
+        if (on ? tls_spans[i] == NULL : tls_spans[i] == sp) {
+            tls_spans[i] = on ? sp : NULL;
+            break;
+        }
+    pthread_mutex_unlock(&tls_spans_lock);
 }
 
 /* ---- the SIP thread ------------------------------------------------------------------------ */
@@ -588,6 +747,7 @@ void *sip_thread(void *arg)
 
     su_init();
     su_home_init(sp->home);
+    pthread_once(&tport_log_once, redirect_tport_log);
     sp->root = su_root_create(sp);
     snprintf(url, sizeof(url), "sip:%s", sp->p.bind);
     snprintf(sips, sizeof(sips), "sips:%s", sp->p.tls_bind);
@@ -601,6 +761,10 @@ void *sip_thread(void *arg)
         sp->nua = nua_create(sp->root, on_event, sp, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0),
                              NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_ENABLEMESSAGE(0),
                              NUTAG_USER_AGENT("telephonist"),
+                             /* NAT (RFC 3581): our answers go to the request's source port when its Via asks
+                              * (rport), a phone's always (phones behind NAT often do not ask); our requests ask */
+                             NTATAG_SERVER_RPORT(sp->phones ? 2 : 1), NTATAG_CLIENT_RPORT(1),
+                             TAG_IF(sp->p.outbound_proxy[0], NUTAG_PROXY(sp->p.outbound_proxy)),
                              SIPTAG_SUPPORTED_STR(sp->p.session_expires_s > 0 ? "timer, replaces" : "replaces"),
                              NUTAG_SESSION_TIMER(sp->p.session_expires_s > 0 ? (unsigned) sp->p.session_expires_s : 0),
                              NUTAG_MIN_SE(sp->p.min_se_s > 0 ? (unsigned) sp->p.min_se_s : 90),
@@ -635,7 +799,10 @@ void *sip_thread(void *arg)
             sp->reg = nua_handle(sp->nua, NULL, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor), TAG_END());
             start_register(sp);
         }
+        if (sp->p.tls_bind[0] && sp->p.tls_verify)
+            watch_tls(sp, 1);
         su_root_run(sp->root);
+        watch_tls(sp, 0);
         if (sp->reg_timer)
             su_timer_destroy(sp->reg_timer);
         if (sp->reg)

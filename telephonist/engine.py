@@ -350,6 +350,10 @@ class SipParams:
     tls_verify: bool = True     # TLS connections we open check the far end's certificate (cafile.pem, its name)
     t38: int = 0                # ENG_SIP_T38_*: T.38 fax: 0 off (488 to m=image), 1 accept, 2 on (a fax receive asks)
     t38_gateway_cng: bool = False   # a bridge's T.38 gateway (t38 on) also asks when the audio line brings CNG
+    symmetric_rtp: bool = True  # RTP to where the far end's comes from (latched after a few packets)
+    nat_keepalive_s: int = 0    # a span of phones: OPTIONS to phones behind NAT this often (0: none)
+    outbound_proxy: str = ""    # a SIP URI every request we start goes through ("": none)
+    trusted: tuple[str, ...] = ()   # a trunk: the networks ("a.b.c.d/n") INVITEs are taken from (empty: any)
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +386,8 @@ class RtpStats:
     t38_gateway_pages: int = 0  # ... with these figures so far: pages through,
     t38_gateway_bit_rate: int = 0   # the image bit rate,
     t38_gateway_ecm: bool = False   # and ECM
+    latched: str = ""           # symmetric RTP: "addr:port" the far end's packets come from, once latched
+    rx_foreign: int = 0         # packets from another address than the latched one (dropped)
 
 
 SRTP_SUITES = {0: "", 1: "AES_CM_128_HMAC_SHA1_80", 2: "AES_CM_128_HMAC_SHA1_32"}
@@ -581,7 +587,7 @@ class Engine:
         """A SIP trunk (sofia-sip in the engine) whose lines take the sim E1's messages; returns channel ids."""
         p = ffi.new("eng_sip_params_t *")
         for name in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar", "realm", "tls_bind",
-                     "tls_cert_dir"):
+                     "tls_cert_dir", "outbound_proxy"):
             raw = getattr(params, name).encode("utf-8")
             if len(raw) >= len(getattr(p, name)):
                 raise EngineError(lib.ENG_EINVAL, f"sip span: {name} is longer than {len(getattr(p, name)) - 1} bytes")
@@ -594,6 +600,9 @@ class Engine:
         p.srtp, p.srtp_without_tls, p.dtmf = params.srtp, int(params.srtp_without_tls), params.dtmf
         p.transport, p.tls_verify = params.transport, int(params.tls_verify)
         p.t38, p.t38_gateway_cng = params.t38, int(params.t38_gateway_cng)
+        p.symmetric_rtp, p.nat_keepalive_s = int(params.symmetric_rtp), params.nat_keepalive_s
+        trusted = ffi.new("char[]", "".join(f"{net}\n" for net in params.trusted).encode("utf-8"))
+        p.trusted = trusted if params.trusted else ffi.NULL
         for user, password in params.phones:
             if not user or any(c.isspace() for c in user) or "\n" in password or "\r" in password:
                 raise EngineError(lib.ENG_EINVAL, f"sip span: phone {user!r}: a user without spaces, a password "
@@ -612,7 +621,9 @@ class Engine:
                         st.buffer_ms, st.buffer_max_ms, st.remote_jitter_ms, st.remote_loss_pct, st.rtt_ms,
                         st.rtcp_rx, st.rtcp_tx, SRTP_SUITES.get(st.srtp, str(st.srtp)), st.rx_refused,
                         bool(st.t38), st.t38_rx_ifp, st.t38_tx_ifp, st.t38_recovered, bool(st.t38_gateway),
-                        st.t38_gateway_pages, st.t38_gateway_bit_rate, bool(st.t38_gateway_ecm))
+                        st.t38_gateway_pages, st.t38_gateway_bit_rate, bool(st.t38_gateway_ecm),
+                        (f"{ffi.string(st.latched_addr).decode()}:{st.latched_port}" if st.latched else ""),
+                        st.rx_foreign)
 
     def add_local_span(self, device: str = "default", zone: str = "cn") -> int:
         """The sound card as one channel (a phone on an FXS port); returns its channel id."""

@@ -369,11 +369,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "where allowed, as chand)")
     p.add_argument("--ports-from", type=int, default=PORTS_FROM,
                    help="the first port the two spans may use on 127.0.0.1 (SIP, then RTP upwards)")
+    p.add_argument("--sipp-rate", type=float, default=None,
+                   help="instead: SIPp calls a sip span at this many calls/s (telephonist/bench/sipp_bench.py)")
+    p.add_argument("--sipp-seconds", type=float, default=60.0, help="... for this long (default 60)")
+    p.add_argument("--sipp-hold-ms", type=int, default=1000, help="... each call held this long (default 1000)")
     p.add_argument("--json", action="store_true")
 
 
 def main(args: argparse.Namespace) -> int:
     global PORTS_FROM
+    if args.sipp_rate:
+        from telephonist.bench import sipp_bench
+        return sipp_bench.main(args.sipp_rate, args.sipp_seconds, args.sipp_hold_ms, args.ports_from, args.json)
     PORTS_FROM = args.ports_from
     result = run(args.seconds, args.rt_priority, args.max_calls, args.cpu)
     if args.json:

@@ -30,7 +30,9 @@ def sip_params(sip: SipTrunkConfig, extensions: list[str] = ()) -> SipParams:
                      srtp=SRTP_MODES.get(sip.srtp, 0), srtp_without_tls=sip.srtp_without_tls,
                      dtmf=DTMF_MODES.get(sip.dtmf, 0), transport=TRANSPORTS.get(sip.transport, 0),
                      tls_verify=sip.tls_verify, t38=T38_MODES.get(sip.t38, 0),
-                     t38_gateway_cng=sip.t38_gateway_cng)
+                     t38_gateway_cng=sip.t38_gateway_cng, symmetric_rtp=sip.symmetric_rtp,
+                     nat_keepalive_s=sip.nat_keepalive_s if extensions else 0, outbound_proxy=sip.outbound_proxy,
+                     trusted=tuple(sip.trusted))
 
 
 def add_sip_span(board: "Switchboard", ctx: SigContext, spec: "SpanSpec", add_line) -> None:

@@ -1,5 +1,6 @@
 """A sip span's own settings ([spans.sip]) and their checks: where SIP listens, where RTP binds, the
-trunk's peer and the optional digest registration; for a span of phones (the span's `extensions`), each
+trunk's peer and the optional digest registration; NAT (symmetric RTP, keep-alive), an outbound proxy and the
+source addresses a trunk trusts; for a span of phones (the span's `extensions`), each
 extension's password (required, and strong), the digest realm and the bans of addresses that fail to
 authenticate."""
 from __future__ import annotations
@@ -51,6 +52,14 @@ class SipTrunkConfig:
     t38_gateway_cng: bool = False       # a call of this span bridged with a card's line becomes a T.38 gateway;
                                         # with t38 = "on" it asks when the card's machine answers (CED or the
                                         # V.21 preamble), and also on its calling tone (CNG) when this is set
+    # NAT and trust
+    symmetric_rtp: bool = True          # RTP goes where the far end's RTP comes from (latched after its first
+                                        # packets; then other sources are dropped), not only to the SDP's address
+    nat_keepalive_s: int = 30           # a span of phones: OPTIONS to each phone behind NAT this often; one that
+                                        # does not answer is unregistered (0: no keep-alive)
+    outbound_proxy: str = ""            # a trunk: "sip:host:port;transport=udp|tcp|tls" every request goes through
+    trusted: tuple[str, ...] = ()       # a trunk: networks ("198.51.100.0/24") whose INVITEs are taken; others get
+                                        # 403 (empty: any source)
     # a span of phones (the span's extensions = [...]: line i is the phone of extension i)
     passwords: dict[str, str] = field(default_factory=dict)   # extension -> its digest password (strong)
     realm: str = "telephonist"          # the digest realm phones authenticate in
@@ -104,6 +113,35 @@ def _check_tls(s, sip: "SipTrunkConfig", p: tuple, problem: Callable[[tuple, str
         problem(p + ("tls_cert_dir",), "tls_cert_dir is longer than 199 bytes")
     if sip.tls_only and not (sip.tls_bind and s.extensions):
         problem(p + ("tls_only",), "tls_only is for a span of phones with a tls_bind")
+
+
+def _check_nat(s, sip: "SipTrunkConfig", p: tuple, problem: Callable[[tuple, str], None]) -> None:
+    if not 0 <= sip.nat_keepalive_s <= 3600:
+        problem(p + ("nat_keepalive_s",), "nat_keepalive_s must be from 0 (no keep-alive) to 3600")
+    proxy = sip.outbound_proxy
+    if proxy:
+        host_port, _, params = proxy.partition(";")
+        transport = dict(kv.partition("=")[::2] for kv in params.split(";") if kv).get("transport", "udp")
+        if not proxy.startswith("sip:") or _host_port(host_port[4:]) or "@" in host_port:
+            problem(p + ("outbound_proxy",), "outbound_proxy must be \"sip:host:port\" (with ;transport=udp, tcp "
+                                             "or tls if not UDP)")
+        elif transport not in TRANSPORTS:
+            problem(p + ("outbound_proxy",), f"outbound_proxy's transport must be one of {', '.join(TRANSPORTS)}")
+        elif transport == "tls" and not sip.tls_bind:
+            problem(p + ("outbound_proxy",), "an outbound proxy over TLS needs the span's tls_bind and tls_cert_dir")
+        elif len(proxy.encode()) > 127:
+            problem(p + ("outbound_proxy",), "outbound_proxy is longer than 127 bytes")
+    for i, net in enumerate(sip.trusted):
+        try:
+            ipaddress.IPv4Network(net, strict=False)
+            if len(net) > 63 or any(c.isspace() for c in net):
+                raise ValueError
+        except ValueError:
+            problem(p + ("trusted", i), f"trusted: '{net}' is not an IPv4 network (\"198.51.100.0/24\" or an address)")
+    if s.extensions:
+        for key in ("outbound_proxy", "trusted"):
+            if getattr(sip, key):
+                problem(p + (key,), f"{key} is for a trunk: a span of phones authenticates each phone by digest")
 
 
 def _check_media(sip: "SipTrunkConfig", p: tuple, problem: Callable[[tuple, str], None]) -> None:
@@ -216,6 +254,7 @@ def check_sip_span(s, path: tuple, problem: Callable[[tuple, str], None]) -> Non
     _check_timers_and_transfers(sip, p, problem)
     _check_tls(s, sip, p, problem)
     _check_media(sip, p, problem)
+    _check_nat(s, sip, p, problem)
     for key in ("bind", "peer", "rtp_host", "from_user", "username", "password", "registrar", "tls_bind"):
         if len(getattr(sip, key).encode()) > 63:
             problem(p + (key,), f"{key} is longer than 63 bytes")

@@ -35,3 +35,21 @@ def test_bench_sip_json_in_a_tiny_mode():
     assert all(r["rtp_rx"] > 0 and r["rtp_tx"] > 0 and r["ticks"] > 0 for r in runs)
     # calls went through SIP: INVITE, 180, 200, ACK, then BYE
     assert res["cps_trials"] and res["cps_trials"][0]["connected"] > 0
+
+
+def test_bench_sip_sipp_mode_completes_every_call():
+    """`bench sip --sipp-rate`: SIPp calls a sip span at 20 calls/s for 3 s; every call set up, held and cleared,
+    and the JSON says so (the 100 calls/s for a minute of docs/performance.md is the same command)."""
+    from tests.sip.sipp import need_sipp
+    need_sipp()
+    ports = free_udp_ports(200)
+    out = subprocess.run([sys.executable, "-m", "telephonist.cli", "bench", "sip", "--sipp-rate", "20",
+                          "--sipp-seconds", "3", "--sipp-hold-ms", "500", "--ports-from", str(ports), "--json"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res["calls_attempted"] == res["calls_completed"] == 60, res
+    assert res["calls_failed"] == 0 and res["calls_lost"] == 0 and res["sipp_exit"] == 0
+    assert res["engine_setups"] == res["engine_disconnects"] == 60      # each came in and was cleared by BYE
+    assert res["setup_samples"] == 60 and res["p99_setup_ms"] > 0
+    assert isinstance(res["retransmissions"], int) and len(res["load_before"]) == 3

@@ -313,3 +313,66 @@ def test_t38_setting_reaches_the_engine_and_a_wrong_one_is_named(tmp_path):
         """)
     got = {line: msg for _, line, msg in problems(path)}
     assert "t38 must be one of off, accept, on" in got[10]
+
+
+def test_nat_proxy_and_trust_settings_and_their_mistakes(tmp_path):
+    cfg = load_config(write(tmp_path, """\
+        [[spans]]
+        name = "carrier"
+        driver = "sip"
+        type = "e1"
+        channels = 2
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        peer = "192.0.2.1:5060"
+        symmetric_rtp = false
+        outbound_proxy = "sip:192.0.2.2:5070;transport=tcp"
+        trusted = ["198.51.100.0/24", "203.0.113.7"]
+        """))
+    spec, = span_specs(cfg)
+    from telephonist.chand.sip_span import sip_params
+    p = sip_params(spec.sip)
+    assert (p.symmetric_rtp, p.outbound_proxy, p.trusted) == (
+        False, "sip:192.0.2.2:5070;transport=tcp", ("198.51.100.0/24", "203.0.113.7"))
+    assert p.nat_keepalive_s == 0                   # a trunk's: keep-alives are for phones
+    path = write(tmp_path, """\
+        [[spans]]
+        name = "carrier"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+
+        [spans.sip]
+        bind = "192.0.2.10:5060"
+        rtp_host = "192.0.2.10"
+        nat_keepalive_s = -1
+        outbound_proxy = "192.0.2.2:5070"
+        trusted = ["198.51.100.0/33", "carrier.example"]
+
+        [[spans]]
+        name = "phones"
+        driver = "sip"
+        type = "e1"
+        channels = 1
+        extensions = ["201"]
+
+        [spans.sip]
+        bind = "192.0.2.10:5062"
+        rtp_host = "192.0.2.10"
+        rtp_port = 30000
+        outbound_proxy = "sip:192.0.2.2:5070;transport=sctp"
+        trusted = ["198.51.100.0/24"]
+
+        [spans.sip.passwords]
+        201 = "Desk-Phone-7f3a!"
+        """)
+    got: dict[int, str] = {}
+    for _, line, msg in problems(path):
+        got[line] = got.get(line, "") + msg + "\n"
+    assert "nat_keepalive_s must be from 0" in got[10]
+    assert "outbound_proxy must be \"sip:host:port\"" in got[11]
+    assert "'198.51.100.0/33' is not an IPv4 network" in got[12] and "'carrier.example' is not" in got[12]
+    assert "outbound_proxy's transport must be one of udp, tcp, tls" in got[25]
+    assert "trusted is for a trunk" in got[26]

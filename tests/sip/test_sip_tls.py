@@ -101,3 +101,52 @@ async def test_phones_register_over_tls_and_are_refused_in_plain_text(tmp_path):
             writer.close()
         reg = await app.wait_for("sip_registration", chan="phones/1", since=0, timeout=10)
         assert reg["contact"].startswith("sips:201@127.0.0.1")
+
+
+def test_a_tls_peer_whose_certificate_we_do_not_trust_fails_the_call_at_once(tmp_path):
+    """sofia-sip closes the connection when the peer's certificate does not verify, and tells no transaction: the
+    call would fail at the INVITE's timeout (32 s). The engine hears its transport's log line and fails the call
+    there and then, cause 38, with an error saying why. The peer: Python's ssl with another self-signed
+    certificate for the same address."""
+    import socket
+    import threading
+
+    from telephonist.engine import ErrorEvent, SigMsg, SipParams
+    from tests.support.live_engine import LiveEngine
+
+    ours, theirs = certificate(tmp_path), certificate(tmp_path, "theirs")
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(f"{theirs}/cert.pem", f"{theirs}/key.pem")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                server.wrap_socket(conn, server_side=True).recv(1)      # our side gives up in the handshake
+            except (ssl.SSLError, OSError):
+                pass
+            finally:
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    lv = LiveEngine()
+    try:
+        (line,) = lv.engine.add_sip_span(SipParams(
+            bind=f"127.0.0.1:{free_udp_ports(1, even=False)}", rtp_host="127.0.0.1", rtp_port=free_udp_ports(2),
+            peer=f"127.0.0.1:{listener.getsockname()[1]}", transport=2,
+            tls_bind=f"127.0.0.1:{free_udp_ports(1, even=False)}", tls_cert_dir=ours), 1)
+        lv.engine.start()
+        lv.engine.sigmsg(line, "SETUP calling=4008001 called=201")
+        gone = lv.wait(lambda e: isinstance(e, SigMsg) and e.kind == "DISCONNECT", 20)
+        assert gone.chan == line and gone.fields["cause"] == "38"
+        why, = [e for e in lv.events if isinstance(e, ErrorEvent) and "TLS" in e.text]
+        assert "TLS connection to the far end failed" in why.text and "certificate verify failed" in why.text
+    finally:
+        lv.close()
+        listener.close()
