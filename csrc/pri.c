@@ -34,7 +34,9 @@
  * the call is ours to free (pri_hangup once more); some causes (unallocated, congestion ...) clear a
  * call with one RELEASE COMPLETE and free it at once. The thread keeps a call pointer only while
  * libpri says the call is valid (q931_is_call_valid, exported by libpri 1.4/1.6) and tells RELEASE
- * when a call we cleared is gone.
+ * when a call we cleared is gone. A far end's SETUP cleared before we answered anything is cleared by
+ * libpri with no event at all: the thread reads the DISCONNECT / RELEASE COMPLETE in the frame itself
+ * (peek_frame, on_silent_clear) and tells the line DISCONNECT cause=N.
  *
  * D-channel up/down: the media thread reads it (pri_span_alarm_bits) into the span's EV_ALARM with
  * ENG_ALARM_DCHAN, so lines are blocked while the D-channel is down as for a red alarm. A RESTART
