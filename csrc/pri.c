@@ -146,7 +146,7 @@ struct pri_span_s {
     int restarting;             /* the timeslot whose RESTART is out, 0: none */
     int restart_tries;          /* how many times it was sent */
     struct timeval restart_sent;
-    struct {                    /* the Q.931 clearing message in the frame last read (peek_frame), for on_silent_clear */
+    struct {                    /* the Q.931 clearing in the frame last read (peek_frame), for on_silent_clear */
         int msg;                /* Q931_MSG_*, 0: none */
         int cref;               /* its call reference (a call the far end made: sent from the originator) */
         int cause;              /* its cause, 0: none */
