@@ -34,7 +34,9 @@
  * the call is ours to free (pri_hangup once more); some causes (unallocated, congestion ...) clear a
  * call with one RELEASE COMPLETE and free it at once. The thread keeps a call pointer only while
  * libpri says the call is valid (q931_is_call_valid, exported by libpri 1.4/1.6) and tells RELEASE
- * when a call we cleared is gone.
+ * when a call we cleared is gone. A far end's SETUP cleared before we answered anything is cleared by
+ * libpri with no event at all: the thread reads the DISCONNECT / RELEASE COMPLETE in the frame itself
+ * (peek_frame, on_silent_clear) and tells the line DISCONNECT cause=N.
  *
  * D-channel up/down: the media thread reads it (pri_span_alarm_bits) into the span's EV_ALARM with
  * ENG_ALARM_DCHAN, so lines are blocked while the D-channel is down as for a red alarm. A RESTART
@@ -101,6 +103,8 @@ extern int q931_is_call_valid(struct pri *ctrl, q931_call *call);
 #define CAUSE_CHAN_UNAVAIL 44
 #define CAUSE_NET_OUT_OF_ORDER 38
 #define CAUSE_TEMP_FAILURE 41
+#define Q931_MSG_DISCONNECT 0x45
+#define Q931_MSG_RELEASE_COMPLETE 0x5a
 #define RESTART_WAIT_MS 4000    /* our RESTART unacknowledged this long: sent again (libpri's own T316 is minutes) */
 #define RESTART_TRIES 3         /* ... up to this many times in all; then the next channel's goes out */
 
@@ -142,6 +146,11 @@ struct pri_span_s {
     int restarting;             /* the timeslot whose RESTART is out, 0: none */
     int restart_tries;          /* how many times it was sent */
     struct timeval restart_sent;
+    struct {                    /* the Q.931 clearing in the frame last read (peek_frame), for on_silent_clear */
+        int msg;                /* Q931_MSG_*, 0: none */
+        int cref;               /* its call reference (a call the far end made: sent from the originator) */
+        int cause;              /* its cause, 0: none */
+    } heard;
 };
 
 int pri_available(void)
@@ -180,10 +189,51 @@ static int switch_of(const char *name)
 
 /* ---- the D-channel's I/O (libpri calls these from the span's thread) ---------------------------- */
 
+/* A DISCONNECT or RELEASE COMPLETE for a call the far end made (Q.931 over a Q.921 I-frame on SAPI 0): its call
+ * reference and cause, kept in ps->heard for on_silent_clear. The frame is libpri's to act on; this only reads it. */
+static void peek_frame(pri_span_t *ps, const unsigned char *f, int len)
+{
+    const unsigned char *q = f + 4, *end = f + len - 2;    /* after the address and I-frame control; before the FCS */
+    int crlen, msg, cref = 0, i;
+
+    ps->heard.msg = 0;
+    if (len < 4 + 2 + 3 || (f[0] >> 2) != 0 || (f[2] & 1) || q[0] != 0x08)
+        return;
+    crlen = q[1] & 0x0f;
+    if (crlen < 1 || crlen > 2 || q + 2 + crlen >= end || (q[2] & 0x80))
+        return;                 /* no call reference, or one of our own calls (sent to the originator) */
+    for (i = 0; i < crlen; i++)
+        cref = cref << 8 | (q[2 + i] & (i == 0 ? 0x7f : 0xff));
+    msg = q[2 + crlen];
+    if (msg != Q931_MSG_DISCONNECT && msg != Q931_MSG_RELEASE_COMPLETE)
+        return;
+    ps->heard.msg = msg;
+    ps->heard.cref = cref;
+    ps->heard.cause = 0;
+    for (q += 3 + crlen; q < end;) {
+        if (q[0] & 0x80) {      /* a single-octet information element */
+            q++;
+            continue;
+        }
+        if (q + 2 > end || q + 2 + q[1] > end)
+            break;
+        if (q[0] == 0x08 && q[1] >= 2) {            /* Cause: location, [recommendation,] cause value */
+            const unsigned char *v = q + 2 + ((q[2] & 0x80) ? 1 : 2);
+            if (v < q + 2 + q[1])
+                ps->heard.cause = v[0] & 0x7f;
+            break;
+        }
+        q += 2 + q[1];
+    }
+}
+
 static int d_read(struct pri *pri, void *buf, int len)
 {
     pri_span_t *ps = pri_get_userdata(pri);
     int res = (int) read(ps->dfd, buf, (size_t) len);
+
+    if (res > 0)
+        peek_frame(ps, buf, res);
 
     if (res < 0 && errno == ELAST) {
         int ev = 0;
@@ -449,6 +499,40 @@ static void on_hangup(pri_span_t *ps, int e, pri_event_hangup *h)
         tell(ps, ts, "RELEASE");
         break;
     }
+}
+
+/* The far end cleared its SETUP before we answered anything (no CALL PROCEEDING, ALERTING, SETUP ACKNOWLEDGE or
+ * PROGRESS yet): libpri 1.6 holds such a call as not yet one for us (Asterisk answers a SETUP before it reads the next
+ * frame) and clears it by itself with no event: a DISCONNECT answered with RELEASE COMPLETE, the call left in its
+ * Release Request state for good; a RELEASE COMPLETE, the call freed. So the frame read says it (peek_frame): when the
+ * frame brought no hang-up event, the line is told DISCONNECT with the far end's cause, and libpri's call is freed
+ * (libpri sends nothing more: the far end's call is gone). The line's RELEASE then finds no call. */
+static void on_silent_clear(pri_span_t *ps)
+{
+    char text[48];
+    int ts, cause = ps->heard.cause > 0 ? ps->heard.cause : CAUSE_NORMAL;
+
+    if (!ps->heard.msg)
+        return;
+    for (ts = 1; ts < ps->nts; ts++) {
+        bslot_t *b = &ps->slot[ts];
+        int mode, crv;
+        if (!b->call || b->outgoing || b->responded || b->cleared || b->remote_cause)
+            continue;
+        if (!q931_is_call_valid(ps->pri, b->call)) {
+            slot_clear(b);      /* a RELEASE COMPLETE: libpri freed it (the reference cannot be read back now) */
+        } else {
+            crv = pri_get_crv(ps->pri, b->call, &mode);
+            if (crv < 0 || ((crv << 3 | (mode & 7)) & 0x7fff) != ps->heard.cref)
+                continue;
+            pri_destroycall(ps->pri, b->call);
+            slot_clear(b);
+        }
+        snprintf(text, sizeof(text), "DISCONNECT cause=%d", cause);
+        tell(ps, ts, text);
+        break;
+    }
+    ps->heard.msg = 0;
 }
 
 /* The far end answered our SETUP (preferred channel) on another B-channel: the call moves there, and the line that
@@ -797,12 +881,14 @@ static void *span_thread(void *arg)
         rc = poll(pfd, 2, timeout);
         if (rc < 0 && errno != EINTR)
             break;
+        ps->heard.msg = 0;
         if (rc > 0 && (pfd[0].revents & (POLLIN | POLLPRI)))
             ev = pri_check_event(ps->pri);
         else if (rc == 0)
             ev = pri_schedule_run(ps->pri);
         if (ev)
             on_event(ps, ev);
+        on_silent_clear(ps);    /* the frame read cleared a call libpri told nothing of */
         if (restart_due_ms(ps) == 0)
             restart_timeout(ps);        /* no RESTART ACKNOWLEDGE yet */
         if (rc > 0 && pfd[1].revents & POLLIN) {

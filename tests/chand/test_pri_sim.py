@@ -264,3 +264,30 @@ async def test_overlap_sending_puts_the_rest_of_the_number_in_information(tmp_pa
         await chand.board.recorder.drain()
         leg = (await chand.store.recent(1))[0]
         assert (leg.direction, leg.dialled, leg.disposition) == ("outbound", "13800138000", "answered"), leg
+
+
+async def test_a_caller_clearing_its_setup_at_once_leaves_the_line_idle_and_the_record_says_why(tmp_path):
+    """The far end's SETUP and its DISCONNECT (cause 16) sent back to back: the DISCONNECT may reach libpri before
+    chand's answer (libpri then clears the call by itself, and the engine tells the line from the frame: csrc/pri.c's
+    on_silent_clear) or after it; either way the line goes idle for the next call and the record ends abandoned with the
+    far end's cause."""
+    rounds = 5
+    async with running_chand(tmp_path, _spans(), speed=1.0, default_route="app:desk", records=True) as chand:
+        tester = await chand.client("t")
+        await chand.client("desk")
+        await tester.call("subscribe", lines=True)
+        await _link_up(chand, tester)
+        await _idle(tester, {"pri/1"})
+        for _ in range(rounds):
+            mark = tester.mark()
+            placed, _ = await asyncio.gather(tester.call("sim.call", chan="pri/1", caller="1", dialled="100"),
+                                             tester.call("sim.hangup", far="pri/1~far"))
+            assert placed["far"] == "pri/1~far", placed
+            await tester.wait_for(lambda e: e.get("event") == "line_state" and e.get("chan") == "pri/1"
+                                  and e.get("state") != "idle", since=mark, timeout=10)
+            await _idle(tester, {"pri/1"})
+        await chand.board.recorder.drain()
+        legs = [leg for leg in await chand.store.recent(rounds) if leg.channel == 1]
+        assert len(legs) == rounds, legs
+        assert {(leg.direction, leg.disposition, leg.hangup_cause) for leg in legs} == \
+            {("inbound", "abandoned", "16 normal_clearing")}, legs
