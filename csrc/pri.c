@@ -802,6 +802,10 @@ static void do_command(pri_span_t *ps, int ts, const char *msg)
     }
     if (!b->call || b->cleared)
         return;                 /* the call is gone (or going): nothing to tell libpri */
+    if (b->remote_cause && strcmp(kind, "RELEASE") != 0 && strcmp(kind, "DISCONNECT") != 0)
+        return;                 /* the far end's DISCONNECT came first (the line is told): a late answer (ALERTING,
+                                 * PROGRESS ...) would take libpri's call out of its Disconnect Indication and keep
+                                 * the B-channel busy, so the far end's next SETUP on it got 44 */
     if (strcmp(kind, "PROCEEDING") == 0) {
         pri_proceeding(ps->pri, b->call, ts, 0);
         b->responded = 1;
@@ -843,7 +847,7 @@ static void do_command(pri_span_t *ps, int ts, const char *msg)
         /* libpri clears a SETUP it has not answered yet only with RELEASE COMPLETE (causes 1, 34, 44,
          * 82); for the others (busy, rejected ...) it would send nothing: CALL PROCEEDING first, then
          * DISCONNECT with the cause, as Q.931 allows */
-        if (!b->responded && cause != 1 && cause != 34 && cause != 44 && cause != 82)
+        if (!b->responded && !b->remote_cause && cause != 1 && cause != 34 && cause != 44 && cause != 82)
             pri_proceeding(ps->pri, b->call, ts, 0);
         b->cleared = 1;
         pri_hangup(ps->pri, b->call, cause);
