@@ -286,6 +286,9 @@ async def test_a_caller_clearing_its_setup_at_once_leaves_the_line_idle_and_the_
             await tester.wait_for(lambda e: e.get("event") == "line_state" and e.get("chan") == "pri/1"
                                   and e.get("state") != "idle", since=mark, timeout=10)
             await _idle(tester, {"pri/1"})
+            # the far end's call cleared too (our RELEASE or RELEASE COMPLETE reached it): only then may it seize the
+            # B-channel again, as an exchange would; sooner, its next SETUP meets the channel still clearing here (44)
+            await _far_told(tester, "pri/1~far", "RELEASE", mark)
         await chand.board.recorder.drain()
         legs = [leg for leg in await chand.store.recent(rounds) if leg.channel == 1]
         assert len(legs) == rounds, legs
