@@ -128,6 +128,10 @@ async def test_agent_takes_the_caller_into_a_room_invites_mutes_and_removes(tmp_
             assert (await act(agent2, "conf_kick", chan=invited_chan)).status_code == 403
             assert (await post(agent2, "/agent/room/invite", number="13800003333")).status_code == 403
             assert (await page(agent2, "/agent/room")).get_json() == {"room": None}
+            admin = await logged_in(site.app, "admin")                  # desk.use, but no agent ID
+            assert (await page(admin, "/agent/room")).status_code == 403
+            no_token = await asyncio.to_thread(agent1.post, "/agent/room/invite", data={"number": "13800003333"})
+            assert no_token.status_code == 400                          # the CSRF token is checked first
             assert (await act(agent1, "conf_kick", chan=invited_chan, agent="1002")).status_code == 403
 
             # muted: the invited party is heard by nobody, and still hears (what the caller says next shows that
