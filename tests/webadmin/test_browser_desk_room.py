@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.ivrd_harness import make_prompt
 from tests.webadmin.desk_support import desk_site
 from tests.webadmin.support import password
 from tests.webadmin.test_browser import ARGS, CHROMIUM
 from tests.webadmin.test_desk_rooms import ROOMS, SITE, hear, heard, room_now
-from tests.support.ivrd_harness import make_prompt
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
 
