@@ -161,6 +161,7 @@ async def test_agent_takes_the_caller_into_a_room_invites_mutes_and_removes(tmp_
             assert room["parties"][0]["chan"] == customer_chan
             assert (await act(agent1, "conf_kick", chan=room["parties"][0]["chan"])).status_code == 403
             await t.call("sim.hangup", far=caller)
+            await t.wait_for("line_state", chan=customer_chan, state="idle", since=mark)     # no line left behind
             done = await t.wait_for(lambda e: e.get("event") == "conference_recorded", since=mark)
             assert os.path.getsize(done["path"]) > 44 and done["ms"] > 0
             assert "conf-huddle-" in os.path.basename(done["path"])
