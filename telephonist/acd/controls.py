@@ -34,6 +34,7 @@ class CallControls:
 
     async def hold(self, agent: Agent) -> None:
         call = self._talking(agent)
+        self._not_in_room(call)
         if agent.state == S.OUTBOUND and call.caller is None:
             raise AgentStateError(f"agent {agent.number}'s own call out cannot be held")
         if agent.state == S.ON_HOLD:
@@ -60,6 +61,9 @@ class CallControls:
         persistent line the agent leaves the call instead, as if it had hung up its phone: the customer goes to the
         queue's survey if it has one."""
         call = self._talking(agent)
+        if call.room is not None:                      # the agent leaves the room; the room goes on
+            await self._end_agent_leg(call)
+            return
         for leg in self._legs_of(agent):
             await self._hang_up_agent_side(leg.chan)
         if call.agent_chan in self.lines or self.step_of(call) is not None:    # a customer in an IVR step is not ours
@@ -73,6 +77,7 @@ class CallControls:
         campaign's) is taken on as a call of its queue first (agent_calls.py), its call id and data with it."""
         call = self._talking(agent)
         self._not_in_step(call)
+        self._not_in_room(call)
         kind, rest = _target(target)
         other = self._ready_colleague(rest) if kind == "agent" else None
         if kind == "queue" and rest not in self.queues:
@@ -142,6 +147,7 @@ class CallControls:
         """Hold the customer and call another agent or a number; the agent talks to it in the same bridge."""
         call = self._talking(agent)
         self._not_in_step(call)
+        self._not_in_room(call)
         if any(leg.kind == "consult" for leg in self._legs_of(agent)):
             raise AgentStateError(f"agent {agent.number} is consulting already")
         kind, rest = _target(target)
@@ -326,6 +332,7 @@ class CallControls:
         """Ring the supervisor's phone (an agent's number or an extension); once lifted it joins the agent's call
         to listen, whisper to the agent or barge in."""
         call = self._talking(agent)
+        self._not_in_room(call)
         sup = self.roster.agents.get(supervisor)
         extension = sup.extension if sup else supervisor
         if not extension:

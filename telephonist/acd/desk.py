@@ -43,6 +43,7 @@ class Desk:
         agent = self.roster.get(call.agent)
         if agent.call is not call:
             return
+        self._left_room(call)                          # a customer in the agent's room stays there
         self._cancel_timer(call.alert_timer)
         call.alert_timer = None
         await self._stop_recording(call)

@@ -115,13 +115,14 @@ class AgentCall:
     outbound_via: dict = field(default_factory=dict)    # its trunk_group, caller_id, call_id when the asker set them
     outbound_data: dict = field(default_factory=dict)   # the handoff data its customer takes on (a campaign's record)
     customer_call_id: str = ""      # chand's call id of the customer's leg (its own unless the asker set one)
+    room: str | None = None         # the conference room the agent took the call into (rooms.py)
 
 
 @dataclass(eq=False)
 class Leg:
     """A leg the ACD dialled around an agent's call: a consulted party, a supervisor, or (after a transfer to a
     number) the two sides it keeps bridged."""
-    kind: str                       # consult | supervisor | third_party
+    kind: str                       # consult | supervisor | third_party | room (a customer in the agent's room)
     chan: str
     agent: str                      # whose call it belongs to
     other: str | None = None        # consult: the agent consulted (None: a number); supervisor: who supervises

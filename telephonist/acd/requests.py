@@ -34,6 +34,11 @@ error with a code the asker can act on (not_found, wrong_state, bad_request, for
     consult       agent, to                 hold the customer and call agent:N or number:N
     complete_transfer, conference, cancel_consult   agent   after a consult
     pickup        agent, colleague          take the caller ringing at the colleague's phone
+    conf_take     agent, room               agent (as leader, no PIN) and customer into conference room conf:ROOM
+    conf_invite   agent, number             may the agent invite the number to its room: its room and trunk group
+                                            (the console dials and hands the answered call to conf:ROOM)
+    conf_mute     agent, chan, muted        a party of the agent's own room only listens / speaks again
+    conf_kick     agent, chan               a party of the agent's own room is hung up
     supervise     supervisor, agent, mode   listen | whisper | barge (the supervisor's phone rings)
     record        agent, on                 record on demand (on: true / false)
     force         agent, state, reason      a supervisor sets ready, not_ready or logout
@@ -292,6 +297,21 @@ class RequestHandler:
     async def do_conference(self, body: dict[str, Any]) -> dict[str, Any]:
         await self.svc.conference(self._agent(body))
         return {}
+
+    async def do_conf_take(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.svc.conf_take(self._agent(body), self._text(body, "room", 32))
+
+    def do_conf_invite(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.svc.conf_invite(self._agent(body), self._text(body, "number", 32))
+
+    async def do_conf_mute(self, body: dict[str, Any]) -> dict[str, Any]:
+        muted = body.get("muted", True)
+        if not isinstance(muted, bool):
+            raise ApiCallError("bad_request", "'muted' must be true or false")
+        return await self.svc.conf_mute(self._agent(body), self._text(body, "chan", 64), muted)
+
+    async def do_conf_kick(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.svc.conf_kick(self._agent(body), self._text(body, "chan", 64))
 
     async def do_cancel_consult(self, body: dict[str, Any]) -> dict[str, Any]:
         await self.svc.cancel_consult(self._agent(body))

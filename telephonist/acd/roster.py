@@ -126,6 +126,7 @@ class Roster:
                 "extension": agent.extension, "since_ms": int(agent.machine.since * 1000),
                 "queues": list(agent.queues), "calls": agent.calls, "talk_ms": agent.talk_ms,
                 "call": call.customer_chan if call else None,
+                "room": call.room if call else None,        # a conference room the agent took the call into
                 # who the call is with, for the agent desktop's screen pop (the handoff data travels with it)
                 "call_id": caller.call_id if caller else None, "caller": caller.number if caller else "",
                 "call_queue": call.queue if call else None, "data": caller.data if caller else {},

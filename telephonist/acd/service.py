@@ -33,6 +33,7 @@ from telephonist.acd.lines import AgentLines
 from telephonist.acd.model import AgentCall, AgentLine, Caller, CallerState, Leg
 from telephonist.acd.recovery import Recovery
 from telephonist.acd.ringing import Ringing
+from telephonist.acd.rooms import AgentRooms
 from telephonist.acd.roster import Roster
 from telephonist.acd.store import AcdStore
 from telephonist.acd.waiting import WaitingRoom
@@ -45,7 +46,7 @@ TOPIC = "queue"                  # what the ACD publishes under (its application
 
 
 class AcdService(WaitingRoom, Ringing, CallBacks, WebCallbacks, Desk, AgentLines, AgentCalls, CallControls, IvrSteps,
-                 Recovery, ChatDesk):
+                 Recovery, ChatDesk, AgentRooms):
     def __init__(self, client: Client, cfg: Config, store: AcdStore, rng=None) -> None:
         self.c = client
         self.cfg = cfg
@@ -161,6 +162,8 @@ class AcdService(WaitingRoom, Ringing, CallBacks, WebCallbacks, Desk, AgentLines
         who = self.by_chan.get(ev["chan"])
         if isinstance(who, AgentCall) and self.step_of(who) is not None:
             return                                          # its customer went to an IVR step: the agent waits
+        if isinstance(who, AgentCall) and who.room is not None or isinstance(who, Leg) and who.kind == "room":
+            return                                          # agent and customer went into a conference room
         if isinstance(who, AgentCall):
             await self._end_agent_leg(who)                  # the caller left: the agent's call is over
         elif isinstance(who, Caller) and who.state == CallerState.CONNECTED:

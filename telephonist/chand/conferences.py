@@ -150,6 +150,25 @@ class ConferenceRooms:
             raise RoomRefused(Refusal.LOCKED, f"conference {name} is locked")
         if len(room.parties) >= room.limit and line not in room.parties:
             raise RoomRefused(Refusal.FULL, f"conference {name} is full ({room.limit} parties)")
+        return self._put(room, line, leader)
+
+    def enter_vouched(self, leader: "Line", name: str, companion: "Line | None" = None) -> list[Party]:
+        """An application that answers for its callers (the ACD: an agent taking its call into the room) puts
+        `leader` in without a PIN, as the room's leader (a locked room too), and `companion` (the agent's
+        customer) beside it; both or neither: the limit is checked for the two at once."""
+        room = self.room(name)
+        coming = [ln for ln in (leader, companion) if ln is not None and ln not in room.parties]
+        if len(room.parties) + len(coming) > room.limit:
+            raise RoomRefused(Refusal.FULL, f"conference {name} is full ({room.limit} parties)")
+        parties = [self._put(room, leader, True)]
+        if companion is not None:
+            parties.append(self._put(room, companion, False))
+        return parties
+
+    def leader_lines(self, name: str) -> list["Line"]:
+        return [p.line for p in self.room(name).parties.values() if p.leader]
+
+    def _put(self, room: Room, line: "Line", leader: bool) -> Party:
         call = line.call
         assert call is not None
         old = self.room_of(line)

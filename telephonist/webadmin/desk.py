@@ -33,9 +33,11 @@ ACTIONS: dict[str, dict[str, int]] = {
     "hold": {}, "unhold": {}, "hangup": {}, "transfer": {"to": 80}, "consult": {"to": 80}, "ivr_step": {"to": 80},
     "complete_transfer": {}, "conference": {}, "cancel_consult": {}, "pickup": {"colleague": 32},
     "wrapup_extend": {"seconds": 4}, "answer": {}, "dial": {"number": 32, "queue": 32}, "take": {"call_id": 64}, "dtmf": {"digits": 32},
+    "conf_take": {"room": 32}, "conf_mute": {"chan": 64, "muted": 5}, "conf_kick": {"chan": 64},
 }
-AUDITED = ("login", "logout", "transfer", "pickup", "dial", "take")
+AUDITED = ("login", "logout", "transfer", "pickup", "dial", "take", "conf_take", "conf_mute", "conf_kick")
 STATUS_OF = {"not_found": 404, "wrong_state": 409, "bad_request": 400, "forbidden": 403, "unavailable": 503,
+             "conference_full": 409, "conference_locked": 409,
              "timeout": 504}
 CALL_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,64}$")
 
@@ -117,6 +119,8 @@ def act(action: str):
         if name == "persistent_line":                  # a checkbox: the ACD rings the phone once, keeps it open
             if value:
                 args[name] = value in ("1", "on", "true")
+        elif name == "muted":                          # a room's party: mute (default) or unmute
+            args[name] = value in ("", "1", "on", "true")
         elif name == "seconds":
             if not value.isascii() or not value.isdigit():
                 return _refused(400, "bad_request", "'seconds' is a whole number")
@@ -125,6 +129,41 @@ def act(action: str):
             args[name] = value
     return acd_reply(action, {"agent": agent, **args},
                      audit=(f"desk_{action}", agent, args) if action in AUDITED else None)
+
+
+@bp.route("/room")
+@requires("desk.use")
+def room():
+    """The conference room the agent took its call into, as chand last said (its parties), or none."""
+    current = desk().agent(own_agent()) or {}
+    name = current.get("room")
+    found = next((r for r in current_app.extensions["chand_feed"].conference_rooms() if r.get("name") == name),
+                 None) if name else None
+    if found is None:
+        return jsonify(room=None)
+    return jsonify(room={"name": name, "locked": found.get("locked"), "max_parties": found.get("max_parties"),
+                         "parties": [{k: p.get(k) for k in ("chan", "caller", "muted", "leader", "joined_at")}
+                                     for p in found.get("parties", [])]})
+
+
+@bp.route("/room/invite", methods=["POST"])
+@requires("desk.use")
+def room_invite():
+    """The agent invites a number to its room: the ACD says whether it may (its own room) and on which trunk group;
+    then the console dials it and hands the answered call to conf:ROOM, as the Conferences page's invitation."""
+    agent = own_agent()
+    number = request.form.get("number", "").strip()
+    if len(number) > 32:
+        return _refused(400, "bad_request", "'number' is at most 32 characters")
+    try:
+        ok = desk().ask("conf_invite", agent=agent, number=number)
+        r = current_app.extensions["chand_feed"].originate(ok["trunk_group"], number, handoff=f"conf:{ok['room']}")
+    except ApiCallError as exc:
+        return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
+    except FeedUnavailable as exc:
+        return _refused(503, "unavailable", str(exc))
+    security.audit("desk_conf_invite", agent, room=ok["room"], number=number, chan=r["chan"])
+    return jsonify(ok=True, reply={"room": ok["room"], "chan": r["chan"]})
 
 
 @bp.route("/message", methods=["POST"])

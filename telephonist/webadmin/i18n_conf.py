@@ -8,6 +8,9 @@ ZH_CONF: dict[str, str] = {
     "Invite": "邀请", "Inviting": "正在邀请",
     "No conference rooms are configured ([[conferences]] in telephonist.toml).":
         "没有配置会议室(telephonist.toml 中的 [[conferences]])。",
+    # the agent desktop's room card (desk.html, static/desk-room.js)
+    "Conference room": "会议室", "Into the room": "带入会议室", "parties": "方",
+    "You and the caller enter the room; you lead it": "您和来电者一起进入会议室,由您主持",
     "Manage conference rooms: see who is in them, mute, remove, lock, invite":
         "管理电话会议室:查看与会者、静音、移出、锁定、邀请",
 }

@@ -103,11 +103,12 @@ class AcdUnderTest:
 async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: int = 1,
                       records: bool = True, routes: list[Route] = (),
                       trunk_groups: list[TrunkGroupSpec] = (), caller_lines: int = 8,
-                      phones: int = PHONES, clock: Clock = Clock.LOCKSTEP, numbers=None) -> AsyncIterator[AcdUnderTest]:
+                      phones: int = PHONES, clock: Clock = Clock.LOCKSTEP, numbers=None,
+                      conferences: tuple = ()) -> AsyncIterator[AcdUnderTest]:
     """queues, agents: TOML; acd: more [acd] keys; routes: before the queues' own (4008000* for the first
     queue, 4008001* for the second ...); trunk_groups: besides "desks" (the agents' phones, extensions
     8001 ...); caller_lines: the callers' E1-like span's channels; clock: the engine's (realtime for a browser
-    test, whose people take real seconds)."""
+    test, whose people take real seconds); conferences: chand's rooms (ConferenceConfig)."""
     db_url = f"sqlite:///{tmp_path / 'telephonist.db'}"
     conf = tmp_path / "telephonist.toml"
     conf.write_text(textwrap.dedent(f"""
@@ -139,7 +140,8 @@ async def running_acd(tmp_path, queues: str, agents: str, acd: str = "", seed: i
     routes = list(routes) + [Route(f"queue:{q.name}", dialled=f"400800{i}*") for i, q in enumerate(cfg.queues)]
     async with running_chand(tmp_path, spans, clock=clock, routes=routes, db_url=db_url if records else None,
                              trunk_groups=[TrunkGroupSpec("desks", ["phones/*"]), *trunk_groups],
-                             fallback=Fallback(return_for=("queue",)), **({"numbers": numbers} if numbers else {})) as chand:     # as [control.fallback] says
+                             fallback=Fallback(return_for=("queue",)), conferences=tuple(conferences),
+                             **({"numbers": numbers} if numbers else {})) as chand:     # as [control.fallback] says
         import random
         from telephonist.storage import migrate
         await asyncio.to_thread(migrate, db_url)

@@ -151,6 +151,12 @@ async def test_refusals_of_the_control_api(tmp_path):
             with pytest.raises(ApiCallError) as exc:
                 await c.monitor.call(cmd, **args)
             assert exc.value.code == "forbidden"
+        for cmd, args in (("conf_mute", {"conf": "board", "chan": "e1a/1"}),     # an application holding no leader
+                          ("conf_kick", {"conf": "board", "chan": "e1a/1"}),
+                          ("conf_enter_vouched", {"conf": "board", "chan": "e1a/1"})):   # only the ACD vouches
+            with pytest.raises(ApiCallError) as exc:
+                await c.tester.call(cmd, **args)
+            assert exc.value.code == "forbidden", cmd
         with pytest.raises(ApiCallError) as exc:
             await c.admin.call("conf_lock", conf="nosuch")
         assert exc.value.code == "not_found"

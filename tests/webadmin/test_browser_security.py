@@ -49,7 +49,7 @@ def test_every_page_works_under_the_content_security_policy(served, page):
     from playwright.sync_api import expect
     url, _, app = served
     pages = [rule.rule for rule in app.url_map.iter_rules()
-             if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(("/api/", "/live/events", "/agent/events", "/agent/colleagues",
+             if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(("/api/", "/live/events", "/agent/events", "/agent/colleagues", "/agent/room",
                                                                                                        "/supervisor/events", "/wallboard/events", "/conferences/events",
                                                                                                        "/kb/panel", "/notices/mine", "/notices/wallboard", "/shifts/mine",
                                                                                                        "/agent/preview", "/agent/chat/mine", "/chat/", "/agent/softphone",

@@ -54,6 +54,7 @@
     if (a.state === "wrap_up" && !$("wrapup").dataset.open) openWrapup();
     if (a.state !== "wrap_up") closeWrapup();
     if (a.state !== "on_call" && a.state !== "on_hold") consulting = false;
+    document.dispatchEvent(new CustomEvent("desk:agent", {detail: {agent: a}}));   // the room card follows
     render();
   }
 

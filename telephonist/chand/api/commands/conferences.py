@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from telephonist.chand.api.commands.registry import ADMIN, ANY, Commands, arg, engine_safe, media_line
-from telephonist.chand.api.errors import ApiError, NotFound, WrongState
+from telephonist.chand.api.errors import ApiError, Forbidden, NotFound, WrongState
 from telephonist.chand.conferences import Refusal, RoomRefused
 from telephonist.chand.line import LineState
 
 COMMANDS = Commands()
 command = COMMANDS
 ROOM = {"check": lambda c: 0 < len(c) <= 32, "what": "must name a conference room"}
+VOUCHERS = ("queue",)       # applications that answer for their callers: the ACD puts an agent in as a leader
 
 
 class ConferenceRefused(ApiError):
@@ -43,6 +44,34 @@ def conf_enter(board, sess, msg):
     return {"leader": party.leader, "parties": len(board.conferences.rooms[name].parties)}
 
 
+@command("conf_enter_vouched")
+def conf_enter_vouched(board, sess, msg):
+    """The ACD (VOUCHERS) takes an agent's call into room `conf`: the agent's line `chan` enters without a PIN as
+    the room's leader (a locked room too), and its customer `with` (optional) beside it, both or neither
+    (conference_full)."""
+    if sess.app not in VOUCHERS:
+        raise Forbidden(f"conf_enter_vouched: only {', '.join(VOUCHERS)} may put a caller in a room without its PIN")
+    lines = [media_line(board, sess, msg)]
+    if "with" in msg:
+        lines.append(media_line(board, sess, {"chan": msg["with"]}))
+    for line in lines:
+        if line.state != LineState.UP:
+            raise WrongState(f"{line.name} is {line.state.value}; only a connected call can enter a conference")
+    name = arg(msg, "conf", str, **ROOM)
+    _refusal(lambda: engine_safe(lambda: board.conferences.enter_vouched(lines[0], name, *lines[1:])))
+    return {"leader": True, "parties": len(board.conferences.rooms[name].parties)}
+
+
+def _may_manage(board, sess, name: str) -> None:
+    """An admin session (the web console), or the session that holds a leader's line in the room (the ACD for an
+    agent that took its call in; the ACD checks which agent asks)."""
+    if sess.role == "admin":
+        return
+    leaders = _refusal(lambda: board.conferences.leader_lines(name))
+    if not any(line.owner == sess.name for line in leaders):
+        raise Forbidden(f"{sess.name} holds no leader of conference {name}")
+
+
 @command("conf_check_pin")
 def conf_check_pin(board, sess, msg):
     """Whether `pin` opens room `conf` (wrong_pin otherwise), before the caller is put in: a flow says
@@ -60,18 +89,20 @@ def conf_rooms(board, sess, msg):
     return {"rooms": board.conferences.describe_all()}
 
 
-@command("conf_mute", ADMIN)
+@command("conf_mute")
 def conf_mute(board, sess, msg):
     name = arg(msg, "conf", str, **ROOM)
+    _may_manage(board, sess, name)
     chan = arg(msg, "chan", str)
     muted = arg(msg, "muted", bool, True)
     _refusal(lambda: engine_safe(lambda: board.conferences.mute(name, chan, muted)))
     return None
 
 
-@command("conf_kick", ADMIN)
+@command("conf_kick")
 def conf_kick(board, sess, msg):
     name = arg(msg, "conf", str, **ROOM)
+    _may_manage(board, sess, name)
     chan = arg(msg, "chan", str)
     _refusal(lambda: engine_safe(lambda: board.conferences.kick(name, chan)))
     return None
