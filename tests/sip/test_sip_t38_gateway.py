@@ -213,10 +213,12 @@ async def test_chand_bridges_a_t38_trunk_call_to_a_card_fax_machine_and_its_reco
                                  records=True, trunk_groups=[TrunkGroupSpec("out", ["pstn/*"])],
                                  numbers=[NumberBehaviour("138*", "fax", after_rings=1)]) as chand:
             ivr = await bridge_each_caller_to_the_pstn(chand, "13800002222")
+            monitor = await chand.client("board", "monitor")
+            await monitor.call("subscribe", calls=True)
             far.engine.sigmsg(fchan, "SETUP calling=02155550000 called=800")
             await asyncio.to_thread(seen, far, lambda e: isinstance(e, SigMsg) and e.chan == fchan
                                     and e.kind == "CONNECT", 20)
-            _sip_line, card_line, _ = await asyncio.wait_for(ivr.bridged.get(), 10)
+            sip_line, card_line, _ = await asyncio.wait_for(ivr.bridged.get(), 10)
             far.engine.fax(fchan, doc, send=True, calling=True, ident="FAR FAX")
             done = await asyncio.to_thread(seen, far, lambda e: isinstance(e, FaxDone), 60)
             assert done.ok and done.pages == 1, done.result
@@ -227,6 +229,10 @@ async def test_chand_bridges_a_t38_trunk_call_to_a_card_fax_machine_and_its_reco
             sent, got = pages_of(doc), pages_of(machine.fax_path)
             assert len(got) == 1 and differing_pixels(sent[0], got[0]) == 0
             assert far.engine.rtp_stats(fchan).t38
+            # the far end's RELEASE says nothing of chand: its record keeps the call's events until the call closes
+            await monitor.wait_for(lambda e: e.get("event") == "call_event" and e.get("chan") == sip_line
+                                   and e.get("what") == "record_written" and e.get("part") == "closed",
+                                   since=0, timeout=20)
             await chand.board.recorder.drain()
             leg = next(g for g in await chand.store.recent(5) if g.span == "trunk")
             events = [(e.kind, e.data) for e in await chand.store.events(leg.id)]
