@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 
 import pytest
 
@@ -41,15 +42,27 @@ async def room_now(acd: AcdUnderTest, pred, since: int) -> dict:
     return ev["room"]
 
 
-async def shown_when(client, pred, within_s: float = 15.0) -> dict:
-    """The desk's view of the agent's room (GET /agent/room) once it agrees with pred: the console hears chand's
-    conference events a little after the tester does."""
-    deadline = asyncio.get_running_loop().time() + within_s
-    while True:
-        room = (await page(client, "/agent/room")).get_json()["room"]
-        if pred(room) or asyncio.get_running_loop().time() > deadline:
-            return room
-        await asyncio.sleep(0.05)
+async def shown_when(app, client, pred, within_s: float = 15.0) -> dict:
+    """The desk's view of the agent's room (GET /agent/room) once it agrees with pred: the console's feed hears
+    chand's conference events a little after the tester does, so each new look waits for the feed's room news."""
+    loop = asyncio.get_running_loop()
+    news = threading.Event()
+    feed = app.extensions["chand_feed"]
+
+    def on_news(_msg) -> None:
+        news.set()
+    feed.add_room_listener(on_news)
+    try:
+        deadline = loop.time() + within_s
+        while True:
+            news.clear()
+            room = (await page(client, "/agent/room")).get_json()["room"]
+            left = deadline - loop.time()
+            if pred(room) or left <= 0:
+                return room
+            await asyncio.to_thread(news.wait, left)
+    finally:
+        feed.remove_room_listener(on_news)
 
 
 async def post(client, path: str, **form):
@@ -112,7 +125,7 @@ async def test_agent_takes_the_caller_into_a_room_invites_mutes_and_removes(tmp_
             room = await room_now(acd, lambda r: len(r["parties"]) == 3, mark)
             invited_chan = r.get_json()["reply"]["chan"]
             assert invited_chan in [p["chan"] for p in room["parties"]]
-            shown = await shown_when(agent1, lambda r: r and len(r["parties"]) == 3)
+            shown = await shown_when(site.app, agent1, lambda r: r and len(r["parties"]) == 3)
             assert shown["name"] == "huddle" and {p["chan"] for p in shown["parties"]} == {"phones/1", customer_chan,
                                                                                           invited_chan}
 
