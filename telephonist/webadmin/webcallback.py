@@ -30,6 +30,7 @@ from telephonist.crm import contacts
 from telephonist.crm.store import CustomerError
 from telephonist.webadmin import db
 from telephonist.webadmin.livefeed import FeedUnavailable
+from telephonist.webadmin.public_json import ask_acd, body_refusal, refused
 from telephonist.webadmin.webchat.limits import WindowLimit
 from telephonist.webadmin.webchat.store import token_hash
 
@@ -56,26 +57,11 @@ def _limits() -> tuple[WindowLimit, WindowLimit]:
     return ext["callback_limits"]
 
 
-def _refused(status: int, code: str, message: str, **headers: str):
-    resp = jsonify(error={"code": code, "message": message})
-    resp.status_code = status
-    resp.headers.update(headers)
-    return resp
-
-
-def _ask(action: str, **body: Any) -> dict[str, Any]:
-    return current_app.extensions["desk_feed"].ask(action, **body)
-
-
 @bp.before_request
 def _visitor_guard():
     if not _cfg().callback_queues:
         abort(404)
-    if request.method == "POST" and not request.is_json:
-        return _refused(415, "bad_request", "send JSON (Content-Type: application/json)")
-    if request.content_length is not None and request.content_length > 8 * 1024:
-        return _refused(413, "bad_request", "at most 8 KiB")
-    return None
+    return body_refusal(8 * 1024)
 
 
 @bp.after_request
@@ -95,38 +81,38 @@ def _field(data: dict[str, Any], key: str, limit: int) -> str:
 def start():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return _refused(400, "bad_request", "a JSON object")
+        return refused(400, "bad_request", "a JSON object")
     try:
         queue = _field(data, "queue", 32) or _cfg().callback_queues[0]
         typed, name = _field(data, "number", MAX_NUMBER), _field(data, "name", MAX_NAME)
         note = _field(data, "note", MAX_NOTE)
     except ValueError as exc:
-        return _refused(400, "bad_request", str(exc))
+        return refused(400, "bad_request", str(exc))
     if queue not in _cfg().callback_queues:
-        return _refused(404, "not_found", "no such queue")
+        return refused(404, "not_found", "no such queue")
     if not NUMBER.match(typed):
-        return _refused(400, "bad_request", "your phone number, please")
+        return refused(400, "bad_request", "your phone number, please")
     number = re.sub(r"[^0-9]", "", typed)
     by_address, by_number = _limits()
     for limit, key, why in ((by_address, request.remote_addr or "", "this address"),
                             (by_number, number, "this number")):
         wait = limit.take(key)
         if wait:
-            return _refused(429, "too_many", f"too many call-back requests from {why}; try again later",
+            return refused(429, "too_many", f"too many call-back requests from {why}; try again later",
                             **{"Retry-After": str(int(wait) + 1)})
     try:
         with db.writing() as conn:
             customer = contacts.find_or_open(conn, name, "", number)
     except CustomerError as exc:
-        return _refused(400, "bad_request", str(exc))
+        return refused(400, "bad_request", str(exc))
     token = secrets.token_urlsafe(32)
     try:
-        status = _ask("web_callback_new", queue=queue, number=number, visitor=name, note=note,
+        status = ask_acd("web_callback_new", queue=queue, number=number, visitor=name, note=note,
                       customer_id=customer["id"], token_hash=token_hash(token))
     except ApiCallError as exc:
-        return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
+        return refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
     except FeedUnavailable as exc:
-        return _refused(503, "unavailable", str(exc))
+        return refused(503, "unavailable", str(exc))
     return jsonify(token=token, request=_public(status))
 
 
@@ -138,7 +124,7 @@ def _mine() -> dict[str, Any]:
             found = conn.execute(select(web_callbacks).where(web_callbacks.c.token_hash == token_hash(token))).first()
         row = dict(found._mapping) if found else None
     if row is None:
-        abort(_refused(404, "not_found", "no such request"))
+        abort(refused(404, "not_found", "no such request"))
     return row
 
 
@@ -153,10 +139,10 @@ def status():
     row = _mine()
     if row["state"] in OPEN_STATES:
         try:
-            return jsonify(request=_public(_ask("web_callback_status", request=row["id"])))
+            return jsonify(request=_public(ask_acd("web_callback_status", request=row["id"])))
         except ApiCallError as exc:
             if exc.code != "not_found":
-                return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
+                return refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
             row = _mine()                           # it ended meanwhile: the row says how
         except FeedUnavailable:
             pass                                    # the ACD is away: what the row says
@@ -169,10 +155,10 @@ def cancel():
     if row["state"] not in OPEN_STATES:
         return jsonify(request=_public(row))
     try:
-        return jsonify(request=_public(_ask("web_callback_cancel", request=row["id"])))
+        return jsonify(request=_public(ask_acd("web_callback_cancel", request=row["id"])))
     except ApiCallError as exc:
         if exc.code != "not_found":
-            return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
+            return refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
     except FeedUnavailable as exc:
-        return _refused(503, "unavailable", str(exc))
+        return refused(503, "unavailable", str(exc))
     return jsonify(request=_public(_mine()))          # it ended meanwhile

@@ -25,6 +25,7 @@ from telephonist.crm import contacts
 from telephonist.crm.store import CustomerError
 from telephonist.webadmin import db
 from telephonist.webadmin.livefeed import FeedUnavailable
+from telephonist.webadmin.public_json import ask_acd, body_refusal, refused
 from telephonist.webadmin.webchat import store
 from telephonist.webadmin.webchat.limits import WindowLimit
 
@@ -50,26 +51,11 @@ def _limits() -> tuple[WindowLimit, WindowLimit]:
     return ext["chat_limits"]
 
 
-def _refused(status: int, code: str, message: str, **headers: str):
-    resp = jsonify(error={"code": code, "message": message})
-    resp.status_code = status
-    resp.headers.update(headers)
-    return resp
-
-
-def _ask(action: str, **body: Any) -> dict[str, Any]:
-    return current_app.extensions["desk_feed"].ask(action, **body)
-
-
 @bp.before_request
 def _visitor_guard():
     if not _cfg().chat_queues:
         abort(404)
-    if request.method == "POST" and not request.is_json:
-        return _refused(415, "bad_request", "send JSON (Content-Type: application/json)")
-    if request.content_length is not None and request.content_length > 16 * 1024:
-        return _refused(413, "bad_request", "at most 16 KiB")
-    return None
+    return body_refusal(16 * 1024)
 
 
 @bp.after_request
@@ -106,36 +92,36 @@ def _field(data: dict[str, Any], key: str, limit: int) -> str:
 def start():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return _refused(400, "bad_request", "a JSON object")
+        return refused(400, "bad_request", "a JSON object")
     try:
         queue = _field(data, "queue", 32) or _cfg().chat_queues[0]
         name, email = _field(data, "name", MAX_NAME), _field(data, "email", MAX_EMAIL)
         phone, text = _field(data, "phone", MAX_PHONE), _field(data, "text", MAX_TEXT)
     except ValueError as exc:
-        return _refused(400, "bad_request", str(exc))
+        return refused(400, "bad_request", str(exc))
     if queue not in _cfg().chat_queues:
-        return _refused(404, "not_found", "no such chat")
+        return refused(404, "not_found", "no such chat")
     if not name or (email and not EMAIL.match(email)) or (phone and not PHONE.match(phone)) or not (email or phone):
-        return _refused(400, "bad_request", "your name and an e-mail address or a phone number, please")
+        return refused(400, "bad_request", "your name and an e-mail address or a phone number, please")
     wait = _limits()[0].take(request.remote_addr or "")
     if wait:
-        return _refused(429, "too_many", "too many chats from this address; try again later",
+        return refused(429, "too_many", "too many chats from this address; try again later",
                         **{"Retry-After": str(int(wait) + 1)})
     try:
         with db.writing() as conn:
             customer = contacts.find_or_open(conn, name, email, phone)
     except CustomerError as exc:
-        return _refused(400, "bad_request", str(exc))
+        return refused(400, "bad_request", str(exc))
     token = secrets.token_urlsafe(32)
     try:
-        chat = _ask("chat_new", queue=queue, token_hash=store.token_hash(token), visitor=name, email=email,
+        chat = ask_acd("chat_new", queue=queue, token_hash=store.token_hash(token), visitor=name, email=email,
                     phone=phone, customer_id=customer["id"])
         if text:
-            _ask("chat_post", chat=chat["chat"], text=text)
+            ask_acd("chat_post", chat=chat["chat"], text=text)
     except ApiCallError as exc:
-        return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
+        return refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
     except FeedUnavailable as exc:
-        return _refused(503, "unavailable", str(exc))
+        return refused(503, "unavailable", str(exc))
     return jsonify(token=token, chat=_public(chat))
 
 
@@ -143,7 +129,7 @@ def _mine() -> dict[str, Any]:
     with db.reading() as conn:
         chat = store.by_token(conn, request.headers.get(TOKEN_HEADER, ""))
     if chat is None:
-        abort(_refused(404, "not_found", "no such chat"))
+        abort(refused(404, "not_found", "no such chat"))
     return chat
 
 
@@ -158,13 +144,13 @@ def lines():
     chat = _mine()
     after = request.args.get("after", "0")
     if not after.isascii() or not after.isdigit() or len(after) > 18:
-        return _refused(400, "bad_request", "'after' is a line's number")
+        return refused(400, "bad_request", "'after' is a line's number")
     with db.reading() as conn:
         got = store.lines(conn, chat["id"], int(after))
     status = {"state": chat["state"], "position": 0}
     if chat["state"] != "ended":
         try:
-            status = _ask("chat_status", chat=chat["id"])
+            status = ask_acd("chat_status", chat=chat["id"])
         except (ApiCallError, FeedUnavailable):
             pass                                   # the lines still show; the state comes back with the ACD
     return jsonify(chat=_public(status), lines=[{**ln, "sender": _who(ln["sender"])} for ln in got])
@@ -181,18 +167,18 @@ def send():
     try:
         text = _field(data if isinstance(data, dict) else {}, "text", MAX_TEXT)
     except ValueError as exc:
-        return _refused(400, "bad_request", str(exc))
+        return refused(400, "bad_request", str(exc))
     if not text:
-        return _refused(400, "bad_request", "write something")
+        return refused(400, "bad_request", "write something")
     wait = _limits()[1].take(f"chat:{chat['id']}")
     if wait:
-        return _refused(429, "too_many", "slow down a little", **{"Retry-After": str(int(wait) + 1)})
+        return refused(429, "too_many", "slow down a little", **{"Retry-After": str(int(wait) + 1)})
     try:
-        reply = _ask("chat_post", chat=chat["id"], text=text)
+        reply = ask_acd("chat_post", chat=chat["id"], text=text)
     except ApiCallError as exc:
-        return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
+        return refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
     except FeedUnavailable as exc:
-        return _refused(503, "unavailable", str(exc))
+        return refused(503, "unavailable", str(exc))
     return jsonify(ok=True, id=reply.get("id"))
 
 
@@ -202,10 +188,10 @@ def end():
     if chat["state"] == "ended":
         return jsonify(ok=True)
     try:
-        _ask("chat_end", chat=chat["id"])
+        ask_acd("chat_end", chat=chat["id"])
     except ApiCallError as exc:
         if exc.code != "not_found":
-            return _refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
+            return refused(STATUS_OF.get(exc.code, 502), exc.code, exc.message)
     except FeedUnavailable as exc:
-        return _refused(503, "unavailable", str(exc))
+        return refused(503, "unavailable", str(exc))
     return jsonify(ok=True)
