@@ -339,19 +339,27 @@ class RequestHandler:
 
     # ---- web chats (chatdesk.py) ----------------------------------------------------------------------------
     @staticmethod
-    def _chat_id(body: dict[str, Any]) -> int:
-        chat = body.get("chat")
-        if not isinstance(chat, int) or isinstance(chat, bool) or chat < 1:
-            raise ApiCallError("bad_request", "'chat' is a chat's number")
-        return chat
+    def _number_of(body: dict[str, Any], key: str, what: str) -> int:
+        value = body.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ApiCallError("bad_request", f"'{key}' is {what}")
+        return value
 
-    async def do_chat_new(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _chat_id(self, body: dict[str, Any]) -> int:
+        return self._number_of(body, "chat", "a chat's number")
+
+    def _visitor(self, body: dict[str, Any]) -> tuple[str, int | None]:
+        """A website visitor's request (chat or call-back): the SHA-256 of its token, and the customer it names."""
         token_hash = self._text(body, "token_hash", 64)
         if len(token_hash) != 64:
             raise ApiCallError("bad_request", "'token_hash' is the SHA-256 of the visitor's token (64 hex digits)")
         customer = body.get("customer_id")
         if customer is not None and (not isinstance(customer, int) or isinstance(customer, bool)):
             raise ApiCallError("bad_request", "'customer_id' is a customer's id")
+        return token_hash, customer
+
+    async def do_chat_new(self, body: dict[str, Any]) -> dict[str, Any]:
+        token_hash, customer = self._visitor(body)
         return await self.svc.chat_new(self._text(body, "queue", 32), token_hash, self._text(body, "visitor", 100),
                                        self._text(body, "email", 254), self._text(body, "phone", 32), customer)
 
@@ -376,20 +384,11 @@ class RequestHandler:
         return {"chats": self.svc.chats_of(self._agent(body))}
 
     # ---- the website's call-back requests (webcallback.py) ------------------------------------------------------
-    @staticmethod
-    def _request_id(body: dict[str, Any]) -> int:
-        request = body.get("request")
-        if not isinstance(request, int) or isinstance(request, bool) or request < 1:
-            raise ApiCallError("bad_request", "'request' is a call-back request's number")
-        return request
+    def _request_id(self, body: dict[str, Any]) -> int:
+        return self._number_of(body, "request", "a call-back request's number")
 
     async def do_web_callback_new(self, body: dict[str, Any]) -> dict[str, Any]:
-        token_hash = self._text(body, "token_hash", 64)
-        if len(token_hash) != 64:
-            raise ApiCallError("bad_request", "'token_hash' is the SHA-256 of the visitor's token (64 hex digits)")
-        customer = body.get("customer_id")
-        if customer is not None and (not isinstance(customer, int) or isinstance(customer, bool)):
-            raise ApiCallError("bad_request", "'customer_id' is a customer's id")
+        token_hash, customer = self._visitor(body)
         number = self._text(body, "number", 32)
         if not number.isascii() or not number.isdigit():
             raise ApiCallError("bad_request", "'number' is digits")
