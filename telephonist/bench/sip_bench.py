@@ -52,12 +52,12 @@ CPS_LINES = 1000                # lines a side for the calls-per-second trials
 TONE_MS = 3_600_000
 
 
-PORTS_FROM = 20000               # where the spans' ports are looked for (--ports-from)
+PORTS_FROM = 20000               # where the spans' ports are looked for by default (--ports-from)
 
 
-def _free_port_base(count: int, start: int | None = None) -> int:
+def _free_port_base(count: int, start: int) -> int:
     """A first even port p with p .. p+count-1 free for UDP on 127.0.0.1 (and p free for TCP: sofia binds both)."""
-    p = PORTS_FROM if start is None else start
+    p = start
     while p + count < 60000:
         ok = True
         for q in range(p, p + count):
@@ -82,10 +82,10 @@ def _free_port_base(count: int, start: int | None = None) -> int:
 class _Calls:
     """Two sip spans of one engine, A calling B; calls connected and released on request, events pumped here."""
 
-    def __init__(self, nmax: int) -> None:
+    def __init__(self, nmax: int, ports_from: int) -> None:
         from telephonist.engine import Codec, Engine, SipParams
         self.e = Engine(frame_ms=FRAME_MS, max_channels=2 * nmax + 8)
-        sa = _free_port_base(2)
+        sa = _free_port_base(2, ports_from)
         sb = sa + 1
         ra = _free_port_base(2 * nmax + 2, sa + 2 + sa % 2)
         rb = _free_port_base(2 * nmax + 2, ra + 2 * nmax + 2)
@@ -258,7 +258,7 @@ def _cps_trial(c: _Calls, rate: float, window: float) -> dict:
 
 
 def run(seconds: float, rt_priority: int | None = None, max_calls: int | None = None, cpu: int | None = None,
-        cps_share: float = 0.3) -> dict:
+        cps_share: float = 0.3, ports_from: int = PORTS_FROM) -> dict:
     rt_priority = fifo_allowed(RT_PRIORITY) if rt_priority is None else rt_priority
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -275,7 +275,7 @@ def run(seconds: float, rt_priority: int | None = None, max_calls: int | None = 
         if max_calls:
             nmax = min(nmax, max_calls)
         rtp_budget = seconds * (1 - cps_share)
-        c = _Calls(nmax)
+        c = _Calls(nmax, ports_from)
         attempts: list[dict] = []
         cps_trials: list[dict] = []
         try:
@@ -314,7 +314,7 @@ def run(seconds: float, rt_priority: int | None = None, max_calls: int | None = 
         cps_left = lambda: t_start + seconds - time.monotonic()
         lo_rate, hi_rate, rate, best_cps = 0.0, 0.0, 20.0, None
         while not cps_trials or cps_left() > CPS_WINDOW_S + 3:
-            cc = _Calls(min(nmax, CPS_LINES))
+            cc = _Calls(min(nmax, CPS_LINES), ports_from)
             try:
                 cc.start()
                 if rt_priority:
@@ -377,12 +377,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    global PORTS_FROM
     if args.sipp_rate:
         from telephonist.bench import sipp_bench
         return sipp_bench.main(args.sipp_rate, args.sipp_seconds, args.sipp_hold_ms, args.ports_from, args.json)
-    PORTS_FROM = args.ports_from
-    result = run(args.seconds, args.rt_priority, args.max_calls, args.cpu)
+    result = run(args.seconds, args.rt_priority, args.max_calls, args.cpu, ports_from=args.ports_from)
     if args.json:
         print(json.dumps(result))
     else:
